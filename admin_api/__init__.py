@@ -1,0 +1,12 @@
+"""The staff API, /api/admin/v1 (CONTRACT.md). Thin: parse, call a service, dump."""
+
+from __future__ import annotations
+
+from admin_api import auth
+
+PREFIX = "/api/admin/v1"
+
+
+def register(api) -> None:
+    for module in (auth,):
+        api.register_blueprint(module.blp, url_prefix=PREFIX + module.PATH)

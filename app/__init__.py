@@ -1,0 +1,77 @@
+"""Application factory: `flask --app app …` and `gunicorn 'app:create_app()'` both start here."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import load_config
+from app.extensions import api, db, kv, limiter, migrate
+from app.privacy import PersonalDataCipher
+from app.web.logging import configure_logging
+
+log = logging.getLogger("app")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app.config.update(load_config(Path(app.instance_path)))
+    if test_config:
+        app.config.update(test_config)
+    app.json.ensure_ascii = False  # Chinese stays readable in JSON
+    app.json.sort_keys = False
+
+    configure_logging(app)
+    for notice in app.config["STARTUP_NOTICES"]:
+        log.warning(notice)
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    app.extensions["cipher"] = PersonalDataCipher.from_settings(
+        app.config["PERSONAL_DATA_KEYS"], app.config["SECRET_KEY"]
+    )
+    db.init_app(app)
+    _import_models()
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    kv.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+
+    from admin_api import register as register_admin_api
+    from miniprogram_api import register as register_mp_api
+
+    register_mp_api(api)
+    register_admin_api(api)
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+            database = "ok"
+        except SQLAlchemyError:
+            db.session.rollback()
+            database = "down"
+        redis_status = kv.status()
+        healthy = database == "ok" and redis_status != "down"
+        body = {"status": "ok" if healthy else "degraded", "database": database, "redis": redis_status}
+        return body, 200 if healthy else 503
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _import_models() -> None:
+    """Every model module, so metadata (and Alembic autogenerate) sees all tables."""
+    import app.accounts.models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Accounts: WeChat users, staff accounts, roles with scopes, bearer tokens."""

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.roles import STAFF_ROLES, Role
+from app.db_types import EncryptedString, UTCDateTime, utcnow
+from app.extensions import db
+
+
+class User(db.Model):
+    """A person: a WeChat user (openid), a staff account (username + password), or both."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    unionid: Mapped[str | None] = mapped_column(String(64), index=True)
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    avatar_url: Mapped[str | None] = mapped_column(String(512))
+    # Verified through WeChat's getuserphonenumber; personal data, encrypted at rest.
+    phone: Mapped[str | None] = mapped_column(EncryptedString())
+    phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="RoleGrant.user_id"
+    )
+
+    @property
+    def roles(self) -> list[str]:
+        roles: list[str] = []
+        if self.openid:
+            roles.append(Role.CITIZEN.value)
+        for grant in self.grants:
+            if grant.role not in roles:
+                roles.append(grant.role)
+        return roles
+
+    @property
+    def is_staff(self) -> bool:
+        return any(g.role in STAFF_ROLES for g in self.grants)
+
+    def has_role(self, *roles: str) -> bool:
+        mine = set(self.roles)
+        return Role.ADMIN.value in mine or bool(mine.intersection(roles))
+
+
+class RoleGrant(db.Model):
+    """A role given to a user, with the scope it is bound to (one base, one school, a department)."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "base_id", "school_id", "department", name="uq_role_grants_scope"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    # Scopes; the zone tables arrive with later migrations, which add the foreign keys.
+    base_id: Mapped[int | None] = mapped_column(Integer)
+    school_id: Mapped[int | None] = mapped_column(Integer)
+    department: Mapped[str | None] = mapped_column(String(32))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+
+
+class AuthToken(db.Model):
+    """A bearer token. Only its SHA-256 is stored, so a database leak gives no usable tokens."""
+
+    __tablename__ = "auth_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    audience: Mapped[str] = mapped_column(String(8))  # "mp" (mini-program) or "staff"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(lazy="joined")

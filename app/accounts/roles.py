@@ -1,0 +1,72 @@
+"""Roles of DOMAIN.md ("Who uses the system") and the scope each one is bound to."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CITIZEN = "citizen"
+    STUDENT = "student"
+    BASE_OPERATOR = "base_operator"
+    SCHOOL_ADMIN = "school_admin"
+    DEPARTMENT_OFFICER = "department_officer"
+    INSTITUTE_STAFF = "institute_staff"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.CITIZEN: "公众",
+    Role.STUDENT: "学生",
+    Role.BASE_OPERATOR: "基地管理员",
+    Role.SCHOOL_ADMIN: "学校管理员",
+    Role.DEPARTMENT_OFFICER: "主管部门",
+    Role.INSTITUTE_STAFF: "碳中和研究院",
+    Role.ADMIN: "系统管理员",
+}
+
+# Roles that are granted (stored); citizen comes with every WeChat account, student with a
+# declared school.
+GRANTABLE_ROLES = (
+    Role.BASE_OPERATOR,
+    Role.SCHOOL_ADMIN,
+    Role.DEPARTMENT_OFFICER,
+    Role.INSTITUTE_STAFF,
+    Role.ADMIN,
+)
+
+# The staff console is for these; the others use the mini-program.
+STAFF_ROLES = frozenset({Role.DEPARTMENT_OFFICER, Role.INSTITUTE_STAFF, Role.ADMIN, Role.SCHOOL_ADMIN})
+
+
+class Department(StrEnum):
+    """Responsible departments (the plan, section 六) and the zone types each handles."""
+
+    DEVELOPMENT_REFORM = "development_reform"
+    ECOLOGY_ENVIRONMENT = "ecology_environment"
+    INDUSTRY_IT = "industry_it"
+    HOUSING_CONSTRUCTION = "housing_construction"
+    GOVERNMENT_OFFICES = "government_offices"
+    EDUCATION = "education"
+    CULTURE_TOURISM = "culture_tourism"
+
+
+DEPARTMENT_LABELS = {
+    Department.DEVELOPMENT_REFORM: "市发展和改革委员会",
+    Department.ECOLOGY_ENVIRONMENT: "市生态环境局",
+    Department.INDUSTRY_IT: "市工业和信息化局",
+    Department.HOUSING_CONSTRUCTION: "市住房和城乡建设局",
+    Department.GOVERNMENT_OFFICES: "市机关事务管理局",
+    Department.EDUCATION: "市教育局",
+    Department.CULTURE_TOURISM: "市文化广电和旅游局",
+}
+
+DEPARTMENT_ZONE_TYPES: dict[Department, frozenset[str]] = {
+    Department.DEVELOPMENT_REFORM: frozenset({"park"}),
+    Department.ECOLOGY_ENVIRONMENT: frozenset({"park"}),
+    Department.INDUSTRY_IT: frozenset({"factory"}),
+    Department.HOUSING_CONSTRUCTION: frozenset({"building", "community"}),
+    Department.GOVERNMENT_OFFICES: frozenset({"building"}),
+    Department.EDUCATION: frozenset({"school"}),
+    Department.CULTURE_TOURISM: frozenset({"scenic"}),
+}

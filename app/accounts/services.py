@@ -1,0 +1,199 @@
+"""Sign-in, tokens, staff accounts and role grants. Plain functions: no Flask request in here."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.accounts.models import AuthToken, RoleGrant, User
+from app.accounts.roles import DEPARTMENT_ZONE_TYPES, Department, Role
+from app.db_types import utcnow
+from app.errors import AppError, Unauthorized, ValidationFailed
+from app.extensions import db
+from app.wechat import services as wechat
+
+AUDIENCE_MP = "mp"
+AUDIENCE_STAFF = "staff"
+
+# Checked against when a username is unknown, so timing does not tell which usernames exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_in: int
+    user: User
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, audience: str, ttl_seconds: int) -> IssuedToken:
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        AuthToken(
+            token_hash=_hash_token(token),
+            user_id=user.id,
+            audience=audience,
+            expires_at=utcnow() + timedelta(seconds=ttl_seconds),
+        )
+    )
+    return IssuedToken(token=token, expires_in=ttl_seconds, user=user)
+
+
+def user_for_token(token: str) -> User:
+    """The active user a bearer token belongs to, or Unauthorized saying why."""
+    if not token or len(token) > 200:
+        raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
+    record = db.session.get(AuthToken, _hash_token(token))
+    if record is None:
+        raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
+    if record.revoked_at is not None:
+        raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
+    if record.expires_at <= utcnow():
+        raise Unauthorized("登录已过期，请重新登录", code="token_expired")
+    if not record.user.is_active:
+        raise Unauthorized("账号已停用", code="account_disabled")
+    return record.user
+
+
+def revoke_token(token: str) -> None:
+    record = db.session.get(AuthToken, _hash_token(token))
+    if record is not None and record.revoked_at is None:
+        record.revoked_at = utcnow()
+        db.session.commit()
+
+
+def login_with_wechat(code: str, ttl_seconds: int) -> IssuedToken:
+    """code2session through WeChat, then find or create the user by openid."""
+    session = wechat.code_to_session(code)
+    user = db.session.scalar(select(User).where(User.openid == session.openid))
+    if user is None:
+        user = User(openid=session.openid, unionid=session.unionid)
+        db.session.add(user)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # The same person logged in twice at once from two devices: the other insert won.
+            db.session.rollback()
+            user = db.session.scalar(select(User).where(User.openid == session.openid))
+            if user is None:
+                raise
+    elif session.unionid and user.unionid != session.unionid:
+        user.unionid = session.unionid
+    if not user.is_active:
+        db.session.rollback()
+        raise Unauthorized("账号已停用", code="account_disabled")
+    user.last_login_at = utcnow()
+    issued = issue_token(user, AUDIENCE_MP, ttl_seconds)
+    db.session.commit()
+    return issued
+
+
+def login_staff(username: str, password: str, ttl_seconds: int) -> IssuedToken:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password)
+        raise Unauthorized("用户名或密码错误", code="invalid_credentials")
+    if not check_password_hash(user.password_hash, password):
+        raise Unauthorized("用户名或密码错误", code="invalid_credentials")
+    if not user.is_active:
+        raise Unauthorized("账号已停用", code="account_disabled")
+    if not user.is_staff:
+        raise AppError("该账号不是工作人员账号", code="forbidden", status=403)
+    user.last_login_at = utcnow()
+    issued = issue_token(user, AUDIENCE_STAFF, ttl_seconds)
+    db.session.commit()
+    return issued
+
+
+def verify_phone(user: User, code: str) -> User:
+    user.phone = wechat.get_phone_number(code)
+    user.phone_verified_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def update_profile(user: User, changes: dict) -> User:
+    for field in ("display_name", "avatar_url"):
+        if field in changes:
+            setattr(user, field, changes[field])
+    db.session.commit()
+    return user
+
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def create_staff_user(
+    username: str,
+    password: str,
+    role: Role,
+    *,
+    display_name: str | None = None,
+    department: Department | None = None,
+    base_id: int | None = None,
+    school_id: int | None = None,
+) -> User:
+    """A staff account with one role grant. Raises if the username is taken."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(details={"password": [f"密码长度不能少于 {MIN_PASSWORD_LENGTH}"]})
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AppError("用户名已存在", code="username_taken", status=409)
+    user = User(username=username, password_hash=generate_password_hash(password), display_name=display_name)
+    db.session.add(user)
+    db.session.flush()
+    grant_role(user, role, department=department, base_id=base_id, school_id=school_id)
+    db.session.commit()
+    return user
+
+
+def grant_role(
+    user: User,
+    role: Role,
+    *,
+    department: Department | None = None,
+    base_id: int | None = None,
+    school_id: int | None = None,
+    granted_by: User | None = None,
+) -> RoleGrant:
+    """Add a role with the scope it needs (caller commits)."""
+    required = {
+        Role.DEPARTMENT_OFFICER: ("department", department),
+        Role.BASE_OPERATOR: ("base_id", base_id),
+        Role.SCHOOL_ADMIN: ("school_id", school_id),
+    }.get(role)
+    if required is not None and required[1] is None:
+        raise ValidationFailed(details={required[0]: ["该角色必须指定范围"]})
+    if role in (Role.CITIZEN, Role.STUDENT):
+        raise ValidationFailed(details={"role": ["公众与学生身份无需授予"]})
+    grant = RoleGrant(
+        user_id=user.id,
+        role=role.value,
+        department=department.value if department else None,
+        base_id=base_id,
+        school_id=school_id,
+        granted_by_id=granted_by.id if granted_by else None,
+    )
+    user.grants.append(grant)
+    return grant
+
+
+def zone_types_handled_by(user: User) -> frozenset[str] | None:
+    """Zone types a user may act on as a department officer; None means all (institute, admin)."""
+    roles = set(user.roles)
+    if roles & {Role.ADMIN.value, Role.INSTITUTE_STAFF.value}:
+        return None
+    types: set[str] = set()
+    for grant in user.grants:
+        if grant.role == Role.DEPARTMENT_OFFICER.value and grant.department:
+            types |= DEPARTMENT_ZONE_TYPES.get(Department(grant.department), frozenset())
+    return frozenset(types)

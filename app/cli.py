@@ -1,0 +1,55 @@
+"""`flask --app app …` commands (CONTRACT.md), registered by the factory."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.accounts import services as accounts
+from app.accounts.roles import Role
+from app.errors import AppError
+
+seed_cli = AppGroup("seed", help="Load data.")
+users_cli = AppGroup("users", help="Manage staff accounts.")
+wechat_cli = AppGroup("wechat", help="WeChat tools.")
+
+
+@seed_cli.command("demo")
+def seed_demo() -> None:
+    """Demo data for a local run (idempotent)."""
+    from app.seed import seed_demo as run
+
+    for line in run():
+        click.echo(line)
+
+
+@users_cli.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--display-name", default=None)
+def create_admin(username: str, password: str, display_name: str | None) -> None:
+    """Create a staff admin account."""
+    try:
+        user = accounts.create_staff_user(username, password, Role.ADMIN, display_name=display_name)
+    except AppError as exc:
+        raise click.ClickException(f"{exc.message} {exc.details or ''}".strip()) from exc
+    click.echo(f"created admin {user.username} (id {user.id})")
+
+
+@wechat_cli.command("fake")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+def wechat_fake(host: str, port: int) -> None:
+    """Run the bundled fake WeChat API server."""
+    from werkzeug.serving import run_simple
+
+    from app.wechat.fake import create_fake_wechat_app
+
+    click.echo(f"fake WeChat API on http://{host}:{port}")
+    run_simple(host, port, create_fake_wechat_app(), threaded=True)
+
+
+def register_commands(app: Flask) -> None:
+    for group in (seed_cli, users_cli, wechat_cli):
+        app.cli.add_command(group)

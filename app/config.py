@@ -1,0 +1,113 @@
+"""Settings, read once from the environment (names are fixed by CONTRACT.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+WECHAT_PUBLIC_API = "https://api.weixin.qq.com"
+# Where `flask --app app wechat fake` listens by default, and so where development points.
+FAKE_WECHAT_DEFAULT_URL = "http://127.0.0.1:8001"
+FAKE_WECHAT_APPID = "wxfakeappid0000001"
+FAKE_WECHAT_SECRET = "fake-wechat-secret"
+
+
+def normalise_database_url(url: str) -> str:
+    """Production URLs often say postgres:// or postgresql://; we always drive psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"setting {name} must be an integer, got {raw!r}") from exc
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    """A generated key kept under instance/ so every local process (and restart) agrees on it."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "dev-secret-key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    env = dict(os.environ if env is None else env)
+    notices: list[str] = []  # said once at start-up by create_app
+
+    database_url = env.get("DATABASE_URL")
+    if database_url:
+        database_url = normalise_database_url(database_url)
+    else:
+        instance_path.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{instance_path / 'lowcarbon.sqlite3'}"
+        notices.append(f"DATABASE_URL is not set: using the embedded SQLite database {database_url}")
+
+    redis_url = env.get("REDIS_URL") or None
+    if not redis_url:
+        notices.append(
+            "REDIS_URL is not set: cache, rate limits and the WeChat access token live in this "
+            "process only (fine for one process, wrong for several)"
+        )
+
+    secret_key = env.get("SECRET_KEY")
+    if not secret_key:
+        if env.get("APP_ENV") == "production":
+            raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+        secret_key = _dev_secret_key(instance_path)
+        notices.append("SECRET_KEY is not set: using a generated development key (never in production)")
+
+    appid = env.get("WECHAT_APPID")
+    wechat_secret = env.get("WECHAT_SECRET")
+    if appid and wechat_secret:
+        wechat_base = env.get("WECHAT_API_BASE_URL") or WECHAT_PUBLIC_API
+    else:
+        appid, wechat_secret = FAKE_WECHAT_APPID, FAKE_WECHAT_SECRET
+        wechat_base = env.get("WECHAT_API_BASE_URL") or FAKE_WECHAT_DEFAULT_URL
+        notices.append(f"WECHAT_APPID/WECHAT_SECRET are not set: using the bundled fake WeChat at {wechat_base}")
+
+    return {
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "APP_TIMEZONE": env.get("APP_TIMEZONE") or "Asia/Shanghai",
+        "WECHAT_APPID": appid,
+        "WECHAT_SECRET": wechat_secret,
+        "WECHAT_API_BASE_URL": wechat_base.rstrip("/"),
+        "WECHAT_TIMEOUT": _int(env, "WECHAT_TIMEOUT", 5),
+        # Personal data at rest: comma-separated Fernet keys, newest first (rotation keeps old ones).
+        "PERSONAL_DATA_KEYS": env.get("PERSONAL_DATA_KEYS") or "",
+        "TOKEN_TTL_MP": _int(env, "TOKEN_TTL_MP", 7 * 24 * 3600),
+        "TOKEN_TTL_STAFF": _int(env, "TOKEN_TTL_STAFF", 12 * 3600),
+        "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN") or "20 per minute",
+        "RATELIMIT_WRITE": env.get("RATELIMIT_WRITE") or "120 per minute",
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # JSON bodies are small; uploads (a later issue) get their own limit.
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        "LOG_LEVEL": env.get("LOG_LEVEL") or "INFO",
+        "STARTUP_NOTICES": notices,
+        # flask-smorest / OpenAPI
+        "API_TITLE": "长春市低碳示范区公众服务 API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        "OPENAPI_REDOC_PATH": None,
+        "JSON_SORT_KEYS": False,
+    }

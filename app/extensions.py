@@ -1,0 +1,36 @@
+"""Extensions, created bare here and bound to the app with init_app in create_app."""
+
+from flask_limiter import Limiter
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from app.kv import KeyValueStore
+from app.web.api import Api
+from app.web.ratelimit import is_read_request, rate_limit_key, write_limit
+
+
+class Base(DeclarativeBase):
+    # Named constraints so Alembic can alter them on every backend (SQLite batch mode too).
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+api = Api()
+# Every write is limited per caller; reads are not. Login routes carry their own, stricter limit.
+limiter = Limiter(
+    key_func=rate_limit_key,
+    default_limits=[write_limit],
+    default_limits_exempt_when=is_read_request,
+)
+kv = KeyValueStore()

@@ -1,0 +1,84 @@
+"""Personal data: masking for display and logs, encryption at rest.
+
+Masking rules follow common Chinese practice: 张** / 138****8000 / 2201**********123X.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+# Mainland mobile numbers, 18-digit resident ID numbers, bearer tokens and token-like query values.
+_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+_PHONE_RE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])")
+_BEARER_RE = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+_SECRET_PARAM_RE = re.compile(
+    r"(?i)((?:access_token|token|secret|js_code|code|password|session_key)[\"']?\s*[=:]\s*[\"']?)"
+    r"[^&\s\"',}]+"
+)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return phone
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_name(name: str | None) -> str | None:
+    if not name:
+        return name
+    name = name.strip()
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_id_number(id_number: str | None) -> str | None:
+    if not id_number:
+        return id_number
+    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
+
+
+def mask_text(text: str) -> str:
+    """Mask every phone, ID number and token-like value in free text (used on every log line)."""
+    text = _BEARER_RE.sub(r"\1***", text)
+    text = _SECRET_PARAM_RE.sub(r"\1***", text)
+    text = _ID_RE.sub(lambda m: m.group(1)[:4] + "*" * 10 + m.group(2), text)
+    text = _PHONE_RE.sub(r"\1****\2", text)
+    return text
+
+
+class PersonalDataCipher:
+    """Fernet (AES-128-CBC + HMAC) with key rotation: encrypt with the first key, decrypt with any."""
+
+    def __init__(self, keys: list[bytes], index_key: bytes) -> None:
+        self._fernet = MultiFernet([Fernet(k) for k in keys])
+        self._index_key = index_key
+
+    @classmethod
+    def from_settings(cls, configured_keys: str, secret_key: str) -> PersonalDataCipher:
+        keys = [k.strip().encode() for k in configured_keys.split(",") if k.strip()]
+        if not keys:
+            # Development: derive a stable key from SECRET_KEY so local restarts can still decrypt.
+            digest = hashlib.sha256(b"personal-data:" + secret_key.encode()).digest()
+            keys = [base64.urlsafe_b64encode(digest)]
+        index_key = hashlib.sha256(b"blind-index:" + keys[0]).digest()
+        return cls(keys, index_key)
+
+    def encrypt(self, value: str) -> str:
+        return self._fernet.encrypt(value.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken as exc:
+            raise ValueError("personal data could not be decrypted with the configured keys") from exc
+
+    def blind_index(self, value: str) -> str:
+        """A keyed hash for equality lookups (e.g. one booking per ID number) without plaintext."""
+        return hmac.new(self._index_key, value.strip().upper().encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,100 @@
+"""flask-smorest wiring: the Api, a Blueprint whose parser knows our JSON rules, pagination."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import flask_smorest
+import marshmallow as ma
+from flask import request
+from sqlalchemy import Select, func, select
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser
+
+from app.errors import AppError
+
+
+class Schema(ma.Schema):
+    """Base for every request and response schema: unknown fields are an error, not ignored."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class ErrorBodySchema(Schema):
+    code = ma.fields.String(required=True, metadata={"description": "snake_case error code"})
+    message = ma.fields.String(required=True, metadata={"description": "human text (Chinese)"})
+    details = ma.fields.Dict(metadata={"description": "per-field problems or extra facts"})
+
+
+class ErrorSchema(Schema):
+    """Documents the one error shape of CONTRACT.md; app.web.errors builds it."""
+
+    error = ma.fields.Nested(ErrorBodySchema, required=True)
+
+
+class AppParser(FlaskParser):
+    """JSON bodies must be JSON objects sent as JSON; anything else is a clear 4xx, not a 500."""
+
+    def load_json(self, req, schema):
+        if req.get_data(cache=True) and not req.is_json:
+            raise AppError(
+                "请求体须为 JSON（Content-Type: application/json）",
+                code="unsupported_media_type",
+                status=415,
+            )
+        data = super().load_json(req, schema)
+        if data is not missing and not isinstance(data, dict):
+            raise AppError("请求体须为 JSON 对象", code="body_not_object", status=400)
+        return data
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        raise AppError("请求体不是有效的 JSON", code="invalid_json", status=400)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = AppParser()
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        # One handler for everything, so every error has the CONTRACT.md shape (app.web.errors).
+        from app.web.errors import handle_error
+
+        self._app.register_error_handler(Exception, handle_error)
+
+
+class PageArgs(Schema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
+
+@cache
+def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
+    """The list envelope of CONTRACT.md around `item_schema` (cached: one OpenAPI component each)."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    return type(
+        name,
+        (Schema,),
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+            "page": ma.fields.Integer(required=True),
+            "per_page": ma.fields.Integer(required=True),
+            "total": ma.fields.Integer(required=True),
+        },
+    )
+
+
+def paginate(session, stmt: Select, page: int, per_page: int) -> dict[str, Any]:
+    """Two statements whatever the page size: a count and one page of rows."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total or 0}
+
+
+def client_ip() -> str:
+    return request.remote_addr or "unknown"

@@ -1,0 +1,60 @@
+"""Who is calling: the bearer token -> g.current_user, and the one way to require a role."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import flask_smorest
+from flask import g, request
+
+from app.accounts import services as accounts
+from app.accounts.models import User
+from app.errors import Forbidden, Unauthorized
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_user() -> User:
+    """The signed-in user, or 401 (no token, or a malformed, expired or revoked one)."""
+    user = g.get("current_user")
+    if user is not None:
+        return user
+    token = bearer_token()
+    if token is None:
+        raise Unauthorized("请先登录", code="unauthorized")
+    user = accounts.user_for_token(token)
+    g.current_user = user
+    return user
+
+
+def optional_user() -> User | None:
+    """The signed-in user if a valid token came along; a bad token is still a 401."""
+    if bearer_token() is None:
+        return None
+    return current_user()
+
+
+def require_role(*roles: str):
+    """401 without a valid token; 403 when the user has none of `roles` (admin has every role).
+    With no roles given, any signed-in user passes."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = current_user()
+            if roles and not user.has_role(*roles):
+                raise Forbidden("没有权限执行此操作", details={"required_roles": list(roles)})
+            return view(*args, **kwargs)
+
+        return flask_smorest.Blueprint.doc(security=[{"bearerAuth": []}])(wrapper)
+
+    return decorator
+
+
+require_user = require_role()

@@ -1,0 +1,69 @@
+"""One log line per request (request id, status, duration), every line masked."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import Flask, g, request
+
+from app.privacy import mask_text
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+access_log = logging.getLogger("app.access")
+
+
+class MaskingFormatter(logging.Formatter):
+    """Masks the fully formatted line, tracebacks included, so nothing personal slips through."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not hasattr(record, "request_id"):
+            record.request_id = _current_request_id()
+        return mask_text(super().format(record))
+
+
+def _current_request_id() -> str:
+    try:
+        return g.get("request_id", "-")
+    except RuntimeError:  # outside a request
+        return "-"
+
+
+def configure_logging(app: Flask) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        MaskingFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+    )
+    handler._lowcarbon = True  # type: ignore[attr-defined]
+    root = logging.getLogger()
+    # Several apps in one process (tests) must not stack handlers.
+    root.handlers = [h for h in root.handlers if not getattr(h, "_lowcarbon", False)]
+    root.addHandler(handler)
+    root.setLevel(app.config["LOG_LEVEL"])
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    @app.before_request
+    def _start_request() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(response):
+        started = g.get("request_started")
+        duration_ms = (time.perf_counter() - started) * 1000 if started else 0.0
+        response.headers["X-Request-ID"] = g.get("request_id", "-")
+        user = g.get("current_user")
+        access_log.info(
+            "%s %s %s %.1fms user=%s ip=%s",
+            request.method,
+            request.full_path.rstrip("?"),
+            response.status_code,
+            duration_ms,
+            user.id if user is not None else "-",
+            request.remote_addr,
+        )
+        return response

@@ -1,0 +1,1 @@
+"""WeChat, reached only through wechatpy (client.py); services.py maps its answers to ours."""

@@ -1,0 +1,12 @@
+"""The mini-program API, /api/mp/v1 (CONTRACT.md). Thin: parse, call a service, dump."""
+
+from __future__ import annotations
+
+from miniprogram_api import auth, me
+
+PREFIX = "/api/mp/v1"
+
+
+def register(api) -> None:
+    for module in (auth, me):
+        api.register_blueprint(module.blp, url_prefix=PREFIX + module.PATH)
