@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from admin_api import auth
+from admin_api import auth, users
 
 PREFIX = "/api/admin/v1"
 
 
 def register(api) -> None:
-    for module in (auth,):
+    for module in (auth, users):
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.PATH)

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import load_config
+from app.config import load_config, startup_notices
 from app.extensions import api, db, kv, limiter, migrate
 from app.privacy import PersonalDataCipher
 from app.web.logging import configure_logging
@@ -29,7 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
 
     configure_logging(app)
-    for notice in app.config["STARTUP_NOTICES"]:
+    for notice in startup_notices(app.config):
         log.warning(notice)
 
     if app.config["TRUSTED_PROXIES"]:

@@ -44,29 +44,21 @@ def _dev_secret_key(instance_path: Path) -> str:
 
 def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     env = dict(os.environ if env is None else env)
-    notices: list[str] = []  # said once at start-up by create_app
-
     database_url = env.get("DATABASE_URL")
     if database_url:
         database_url = normalise_database_url(database_url)
     else:
         instance_path.mkdir(parents=True, exist_ok=True)
         database_url = f"sqlite:///{instance_path / 'lowcarbon.sqlite3'}"
-        notices.append(f"DATABASE_URL is not set: using the embedded SQLite database {database_url}")
 
     redis_url = env.get("REDIS_URL") or None
-    if not redis_url:
-        notices.append(
-            "REDIS_URL is not set: cache, rate limits and the WeChat access token live in this "
-            "process only (fine for one process, wrong for several)"
-        )
 
     secret_key = env.get("SECRET_KEY")
+    secret_key_generated = not secret_key
     if not secret_key:
         if env.get("APP_ENV") == "production":
             raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
         secret_key = _dev_secret_key(instance_path)
-        notices.append("SECRET_KEY is not set: using a generated development key (never in production)")
 
     appid = env.get("WECHAT_APPID")
     wechat_secret = env.get("WECHAT_SECRET")
@@ -75,10 +67,10 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
     else:
         appid, wechat_secret = FAKE_WECHAT_APPID, FAKE_WECHAT_SECRET
         wechat_base = env.get("WECHAT_API_BASE_URL") or FAKE_WECHAT_DEFAULT_URL
-        notices.append(f"WECHAT_APPID/WECHAT_SECRET are not set: using the bundled fake WeChat at {wechat_base}")
 
     return {
         "SECRET_KEY": secret_key,
+        "SECRET_KEY_GENERATED": secret_key_generated,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
@@ -99,7 +91,6 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         "LOG_LEVEL": env.get("LOG_LEVEL") or "INFO",
-        "STARTUP_NOTICES": notices,
         # flask-smorest / OpenAPI
         "API_TITLE": "长春市低碳示范区公众服务 API",
         "API_VERSION": "v1",
@@ -111,3 +102,20 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "OPENAPI_REDOC_PATH": None,
         "JSON_SORT_KEYS": False,
     }
+
+
+def startup_notices(config: dict[str, Any]) -> list[str]:
+    """What create_app says once at start-up about the fallbacks in use."""
+    notices = []
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        notices.append(f"embedded SQLite database in use: {config['SQLALCHEMY_DATABASE_URI']} (set DATABASE_URL)")
+    if not config.get("REDIS_URL"):
+        notices.append(
+            "REDIS_URL is not set: cache, rate limits and the WeChat access token live in this "
+            "process only (fine for one process, wrong for several)"
+        )
+    if config.get("SECRET_KEY_GENERATED"):
+        notices.append("SECRET_KEY is not set: using a generated development key (never in production)")
+    if config["WECHAT_APPID"] == FAKE_WECHAT_APPID:
+        notices.append(f"WECHAT_APPID/WECHAT_SECRET are not set: using the fake WeChat at {config['WECHAT_API_BASE_URL']}")
+    return notices

@@ -56,9 +56,9 @@ class RoleGrant(db.Model):
     """A role given to a user, with the scope it is bound to (one base, one school, a department)."""
 
     __tablename__ = "role_grants"
-    __table_args__ = (
-        UniqueConstraint("user_id", "role", "base_id", "school_id", "department", name="uq_role_grants_scope"),
-    )
+    # NULL scopes never collide in a plain unique constraint, so the scope is also kept as one
+    # non-null key ("role:department:base:school") that the constraint can compare.
+    __table_args__ = (UniqueConstraint("user_id", "scope_key", name="uq_role_grants_user_scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -67,10 +67,15 @@ class RoleGrant(db.Model):
     base_id: Mapped[int | None] = mapped_column(Integer)
     school_id: Mapped[int | None] = mapped_column(Integer)
     department: Mapped[str | None] = mapped_column(String(32))
+    scope_key: Mapped[str] = mapped_column(String(96))
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+
+    @staticmethod
+    def make_scope_key(role: str, department: str | None, base_id: int | None, school_id: int | None) -> str:
+        return f"{role}:{department or ''}:{base_id or ''}:{school_id or ''}"
 
 
 class AuthToken(db.Model):

@@ -35,8 +35,9 @@ GRANTABLE_ROLES = (
     Role.ADMIN,
 )
 
-# The staff console is for these; the others use the mini-program.
-STAFF_ROLES = frozenset({Role.DEPARTMENT_OFFICER, Role.INSTITUTE_STAFF, Role.ADMIN, Role.SCHOOL_ADMIN})
+# Any granted role may also sign in to the staff console with a username and password (a base
+# operator usually scans codes in the mini-program, but may manage the calendar from a desk).
+STAFF_ROLES = frozenset(GRANTABLE_ROLES)
 
 
 class Department(StrEnum):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.web.api import Schema
+from app.accounts.roles import GRANTABLE_ROLES, Department, Role
+from app.privacy import mask_phone
+from app.web.api import PageArgs, Schema
 
 
 def _not_blank(value: str) -> None:
@@ -34,6 +36,7 @@ class StaffLoginIn(Schema):
 
 
 class GrantOut(Schema):
+    id = ma.fields.Integer()
     role = ma.fields.String()
     department = ma.fields.String(allow_none=True)
     base_id = ma.fields.Integer(allow_none=True)
@@ -69,3 +72,42 @@ class ProfileIn(Schema):
 class PhoneOut(Schema):
     phone = ma.fields.String()
     phone_verified = ma.fields.Boolean()
+
+
+class StaffUserOut(Schema):
+    """A user as staff see them in lists: personal data masked."""
+
+    id = ma.fields.Integer()
+    username = ma.fields.String(allow_none=True)
+    display_name = ma.fields.String(allow_none=True)
+    roles = ma.fields.List(ma.fields.String())
+    grants = ma.fields.List(ma.fields.Nested(GrantOut))
+    phone = ma.fields.Function(lambda u: mask_phone(u.phone), allow_none=True)
+    is_active = ma.fields.Boolean()
+    created_at = ma.fields.AwareDateTime()
+    last_login_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class UserListArgs(PageArgs):
+    role = ma.fields.String(validate=ma.validate.OneOf([r.value for r in Role]))
+    q = ma.fields.String(validate=ma.validate.Length(min=1, max=64), metadata={"description": "用户名或昵称"})
+
+
+class GrantIn(Schema):
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf([r.value for r in GRANTABLE_ROLES]))
+    department = ma.fields.String(validate=ma.validate.OneOf([d.value for d in Department]))
+    base_id = ma.fields.Integer(validate=ma.validate.Range(min=1))
+    school_id = ma.fields.Integer(validate=ma.validate.Range(min=1))
+
+
+class StaffUserIn(GrantIn):
+    username = ma.fields.String(
+        required=True, validate=[ma.validate.Regexp(r"^[A-Za-z0-9_.-]{3,64}$", error="用户名须为 3–64 位字母、数字或 _ . -")]
+    )
+    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=10, max=256))
+    display_name = ma.fields.String(validate=[ma.validate.Length(min=1, max=64), _not_blank])
+
+
+class UserPatchIn(Schema):
+    is_active = ma.fields.Boolean()
+    display_name = ma.fields.String(validate=[ma.validate.Length(min=1, max=64), _not_blank])

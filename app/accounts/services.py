@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.accounts.models import AuthToken, RoleGrant, User
 from app.accounts.roles import DEPARTMENT_ZONE_TYPES, Department, Role
 from app.db_types import utcnow
-from app.errors import AppError, Unauthorized, ValidationFailed
+from app.errors import AppError, NotFound, Unauthorized, ValidationFailed
 from app.extensions import db
 from app.wechat import services as wechat
 
@@ -142,6 +142,7 @@ def create_staff_user(
     department: Department | None = None,
     base_id: int | None = None,
     school_id: int | None = None,
+    granted_by: User | None = None,
 ) -> User:
     """A staff account with one role grant. Raises if the username is taken."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -151,8 +152,12 @@ def create_staff_user(
     user = User(username=username, password_hash=generate_password_hash(password), display_name=display_name)
     db.session.add(user)
     db.session.flush()
-    grant_role(user, role, department=department, base_id=base_id, school_id=school_id)
-    db.session.commit()
+    grant_role(user, role, department=department, base_id=base_id, school_id=school_id, granted_by=granted_by)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same username created at the same moment elsewhere
+        db.session.rollback()
+        raise AppError("用户名已存在", code="username_taken", status=409) from None
     return user
 
 
@@ -175,12 +180,14 @@ def grant_role(
         raise ValidationFailed(details={required[0]: ["该角色必须指定范围"]})
     if role in (Role.CITIZEN, Role.STUDENT):
         raise ValidationFailed(details={"role": ["公众与学生身份无需授予"]})
+    dept = department.value if department else None
     grant = RoleGrant(
         user_id=user.id,
         role=role.value,
-        department=department.value if department else None,
+        department=dept,
         base_id=base_id,
         school_id=school_id,
+        scope_key=RoleGrant.make_scope_key(role.value, dept, base_id, school_id),
         granted_by_id=granted_by.id if granted_by else None,
     )
     user.grants.append(grant)
@@ -197,3 +204,70 @@ def zone_types_handled_by(user: User) -> frozenset[str] | None:
         if grant.role == Role.DEPARTMENT_OFFICER.value and grant.department:
             types |= DEPARTMENT_ZONE_TYPES.get(Department(grant.department), frozenset())
     return frozenset(types)
+
+
+def users_query(role: str | None = None, q: str | None = None):
+    """Users for the staff console, newest first; `q` matches username or name literally."""
+    stmt = select(User).order_by(User.id.desc())
+    if role == Role.CITIZEN.value:
+        stmt = stmt.where(User.openid.is_not(None))
+    elif role:
+        stmt = stmt.where(User.grants.any(RoleGrant.role == role))
+    if q:
+        pattern = "%" + escape_like(q.strip()) + "%"
+        stmt = stmt.where(
+            User.username.ilike(pattern, escape="\\") | User.display_name.ilike(pattern, escape="\\")
+        )
+    return stmt
+
+
+def escape_like(text: str) -> str:
+    """Make %, _ and \\ in user input match themselves in LIKE."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在")
+    return user
+
+
+def add_grant(user: User, changes: dict, granted_by: User) -> User:
+    role = Role(changes["role"])
+    department = Department(changes["department"]) if changes.get("department") else None
+    grant_role(
+        user,
+        role,
+        department=department,
+        base_id=changes.get("base_id"),
+        school_id=changes.get("school_id"),
+        granted_by=granted_by,
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AppError("该用户已有此角色", code="role_already_granted", status=409) from None
+    return user
+
+
+def remove_grant(user: User, grant_id: int, acting: User) -> User:
+    grant = next((g for g in user.grants if g.id == grant_id), None)
+    if grant is None:
+        raise NotFound("该角色授予记录不存在")
+    if user.id == acting.id and grant.role == Role.ADMIN.value:
+        raise AppError("不能撤销自己的管理员角色", code="cannot_remove_own_admin", status=409)
+    user.grants.remove(grant)
+    db.session.commit()
+    return user
+
+
+def update_user(user: User, changes: dict, acting: User) -> User:
+    if changes.get("is_active") is False and user.id == acting.id:
+        raise AppError("不能停用自己的账号", code="cannot_disable_self", status=409)
+    for field in ("is_active", "display_name"):
+        if field in changes:
+            setattr(user, field, changes[field])
+    db.session.commit()
+    return user

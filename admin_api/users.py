@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from app.accounts import services as accounts
+from app.accounts.roles import Department, Role
+from app.accounts.schemas import GrantIn, StaffUserIn, StaffUserOut, UserListArgs, UserPatchIn
+from app.extensions import db
+from app.web.api import Blueprint, page_of, paginate
+from app.web.auth import current_user, require_role
+
+PATH = "/users"
+blp = Blueprint("admin_users", __name__, description="用户与角色（系统管理员）")
+
+
+@blp.get("")
+@require_role(Role.ADMIN)
+@blp.arguments(UserListArgs, location="query")
+@blp.response(200, page_of(StaffUserOut))
+def list_users(args):
+    """用户列表（手机号脱敏）"""
+    stmt = accounts.users_query(role=args.get("role"), q=args.get("q"))
+    return paginate(db.session, stmt, args["page"], args["per_page"])
+
+
+@blp.post("")
+@require_role(Role.ADMIN)
+@blp.arguments(StaffUserIn)
+@blp.response(201, StaffUserOut)
+def create_user(body):
+    """创建工作人员账号（含一个角色）"""
+    return accounts.create_staff_user(
+        body["username"],
+        body["password"],
+        Role(body["role"]),
+        display_name=body.get("display_name"),
+        department=Department(body["department"]) if body.get("department") else None,
+        base_id=body.get("base_id"),
+        school_id=body.get("school_id"),
+        granted_by=current_user(),
+    )
+
+
+@blp.get("/<int:user_id>")
+@require_role(Role.ADMIN)
+@blp.response(200, StaffUserOut)
+def get_user(user_id):
+    """用户详情"""
+    return accounts.get_user(user_id)
+
+
+@blp.patch("/<int:user_id>")
+@require_role(Role.ADMIN)
+@blp.arguments(UserPatchIn)
+@blp.response(200, StaffUserOut)
+def patch_user(body, user_id):
+    """停用/启用账号、修改名称"""
+    return accounts.update_user(accounts.get_user(user_id), body, current_user())
+
+
+@blp.post("/<int:user_id>/grants")
+@require_role(Role.ADMIN)
+@blp.arguments(GrantIn)
+@blp.response(201, StaffUserOut)
+def add_grant(body, user_id):
+    """授予角色（基地管理员须指定 base_id，学校管理员 school_id，主管部门 department）"""
+    return accounts.add_grant(accounts.get_user(user_id), body, current_user())
+
+
+@blp.delete("/<int:user_id>/grants/<int:grant_id>")
+@require_role(Role.ADMIN)
+@blp.response(200, StaffUserOut)
+def remove_grant(user_id, grant_id):
+    """撤销角色"""
+    return accounts.remove_grant(accounts.get_user(user_id), grant_id, current_user())

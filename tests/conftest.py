@@ -1,0 +1,242 @@
+"""Test fixtures: an app per test on a clean database, the fake WeChat server, sign-in helpers.
+
+The database and Redis come from the environment so the same suite runs in two passes:
+- TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_test) and
+  TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15): the real services;
+- neither: an SQLite file and in-process fakeredis, as a newcomer without them has.
+Tests marked `postgres` or `redis` need the real thing and are deselected without it.
+With CI=true and a URL set, an unreachable service fails the run instead of skipping anything.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
+    keep, drop = [], []
+    for item in items:
+        if ("postgres" in item.keywords and not on_postgres) or ("redis" in item.keywords and not TEST_REDIS_URL):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _check_reachable() -> None:
+    problems = []
+    if TEST_DATABASE_URL:
+        try:
+            engine = create_engine(TEST_DATABASE_URL)
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            engine.dispose()
+        except Exception as exc:
+            problems.append(f"PostgreSQL at {TEST_DATABASE_URL} unreachable: {exc}")
+    if TEST_REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2).ping()
+        except Exception as exc:
+            problems.append(f"Redis at {TEST_REDIS_URL} unreachable: {exc}")
+    if problems:
+        pytest.exit("\n".join(problems), returncode=3)
+
+
+# ---- the database -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    _check_reachable()
+    if TEST_DATABASE_URL:
+        url = TEST_DATABASE_URL
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            # Start each session from an empty schema so the migrations run from nothing.
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    app = create_app(_base_config(url, "http://127.0.0.1:9"))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _base_config(url: str, wechat_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SECRET_KEY_GENERATED": False,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "REDIS_URL": TEST_REDIS_URL,
+        "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
+        "RATELIMIT_LOGIN": "1000 per minute",
+        "RATELIMIT_WRITE": "1000 per minute",
+        "WECHAT_APPID": "wxtestappid0000001",
+        "WECHAT_SECRET": "test-wechat-secret",
+        "WECHAT_API_BASE_URL": wechat_url,
+        "WECHAT_TIMEOUT": 3,
+    }
+
+
+def clean_database(app) -> None:
+    with app.app_context():
+        tables = [t.name for t in db.metadata.sorted_tables]
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            with db.engine.begin() as conn:
+                for name in reversed(tables):
+                    conn.execute(text(f"DELETE FROM {name}"))
+
+
+# ---- the fake WeChat server ---------------------------------------------------------------
+
+
+@dataclass
+class FakeWeChat:
+    url: str
+
+    def state(self) -> dict:
+        return requests.get(f"{self.url}/__fake__/state", timeout=5).json()
+
+    def reset(self) -> None:
+        requests.post(f"{self.url}/__fake__/reset", timeout=5)
+
+    def configure(self, **settings) -> None:
+        requests.post(f"{self.url}/__fake__/config", json=settings, timeout=5)
+
+    def invalidate_tokens(self) -> None:
+        requests.post(f"{self.url}/__fake__/invalidate-tokens", timeout=5)
+
+
+@pytest.fixture(scope="session")
+def fake_wechat_server():
+    from app.wechat.fake import create_fake_wechat_app
+
+    server = make_server("127.0.0.1", 0, create_fake_wechat_app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield FakeWeChat(f"http://127.0.0.1:{server.server_port}")
+    server.shutdown()
+
+
+@pytest.fixture
+def fake_wechat(fake_wechat_server):
+    fake_wechat_server.reset()
+    yield fake_wechat_server
+    fake_wechat_server.reset()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ---- the app ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_config(database_url, fake_wechat) -> dict:
+    """Tests may change this dict before asking for `app`."""
+    return _base_config(database_url, fake_wechat.url)
+
+
+@pytest.fixture
+def app(app_config):
+    application = create_app(app_config)
+    yield application
+    clean_database(application)
+    with application.app_context():
+        if TEST_REDIS_URL:
+            application.extensions["kv"].flushdb()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# ---- signing in ---------------------------------------------------------------------------
+
+
+class Auth:
+    """Sign-in helpers: WeChat users through the fake server, staff through the staff API."""
+
+    def __init__(self, app, client) -> None:
+        self.app = app
+        self.client = client
+        self._codes = 0
+
+    def wechat_login(self, name: str = "alice") -> dict:
+        self._codes += 1
+        response = self.client.post("/api/mp/v1/auth/login", json={"code": f"{name}:{self._codes}"})
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def wechat_headers(self, name: str = "alice") -> dict:
+        return {"Authorization": f"Bearer {self.wechat_login(name)['token']}"}
+
+    def staff(self, role: str = "admin", username: str | None = None, **scope) -> dict:
+        from app.accounts import services as accounts
+        from app.accounts.roles import Department, Role
+
+        username = username or f"{role}-{self._next()}"
+        password = "correct-horse-battery"
+        if "department" in scope:
+            scope["department"] = Department(scope["department"])
+        with self.app.app_context():
+            accounts.create_staff_user(username, password, Role(role), **scope)
+        response = self.client.post(
+            "/api/admin/v1/auth/login", json={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.json
+        return {"Authorization": f"Bearer {response.json['token']}"}
+
+    def _next(self) -> int:
+        self._codes += 1
+        return self._codes
+
+
+@pytest.fixture
+def auth(app, client) -> Auth:
+    return Auth(app, client)
+
+
+@pytest.fixture
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,189 @@
+"""Staff accounts, roles with scopes, the one role check (401 vs 403), user administration."""
+
+import pytest
+
+from app.accounts import services as accounts
+from app.accounts.roles import Department, Role
+from tests.helpers import assert_error
+
+
+def test_create_admin_command_and_staff_login(runner, client):
+    result = runner.invoke(args=["users", "create-admin", "--username", "root1", "--password", "long-enough-pw"])
+    assert result.exit_code == 0, result.output
+    assert "created admin root1" in result.output
+    response = client.post("/api/admin/v1/auth/login", json={"username": "root1", "password": "long-enough-pw"})
+    assert response.status_code == 200
+    assert response.json["user"]["roles"] == ["admin"]
+    assert response.json["expires_in"] == 12 * 3600
+    me = client.get("/api/admin/v1/auth/me", headers={"Authorization": f"Bearer {response.json['token']}"})
+    assert me.status_code == 200 and me.json["username"] == "root1"
+
+
+def test_create_admin_refuses_duplicates_and_short_passwords(runner):
+    assert runner.invoke(args=["users", "create-admin", "--username", "a1", "--password", "long-enough-pw"]).exit_code == 0
+    again = runner.invoke(args=["users", "create-admin", "--username", "a1", "--password", "long-enough-pw"])
+    assert again.exit_code != 0 and "用户名已存在" in again.output
+    short = runner.invoke(args=["users", "create-admin", "--username", "a2", "--password", "short"])
+    assert short.exit_code != 0
+
+
+def test_password_is_hashed(app, runner):
+    runner.invoke(args=["users", "create-admin", "--username", "hashme", "--password", "long-enough-pw"])
+    with app.app_context():
+        from app.extensions import db
+
+        stored = db.session.execute(db.text("SELECT password_hash FROM users WHERE username='hashme'")).scalar()
+    assert "long-enough-pw" not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": "nobody", "password": "whatever-password"},
+        {"username": "staffer", "password": "wrong-password!"},
+    ],
+)
+def test_staff_login_failures_look_the_same(client, app, body):
+    with app.app_context():
+        accounts.create_staff_user("staffer", "right-password!", Role.INSTITUTE_STAFF)
+    error = assert_error(client.post("/api/admin/v1/auth/login", json=body), 401, "invalid_credentials")
+    assert error["message"] == "用户名或密码错误"
+
+
+def test_wechat_user_cannot_use_staff_api(client, auth):
+    headers = auth.wechat_headers("citizen1")
+    assert_error(client.get("/api/admin/v1/auth/me", headers=headers), 403, "forbidden")
+    assert_error(client.get("/api/admin/v1/users", headers=headers), 403, "forbidden")
+    assert_error(client.get("/api/admin/v1/users"), 401, "unauthorized")
+
+
+def test_require_role_401_vs_403_and_admin_passes_everything(app_config):
+    from app import create_app
+    from app.web.auth import require_role
+
+    app = create_app(app_config)
+
+    @app.get("/only-operators")
+    @require_role(Role.BASE_OPERATOR)
+    def only_operators():
+        return {"ok": True}
+
+    from tests.conftest import Auth
+
+    client = app.test_client()
+    helper = Auth(app, client)
+    try:
+        assert_error(client.get("/only-operators"), 401, "unauthorized")
+        error = assert_error(client.get("/only-operators", headers=helper.wechat_headers("z")), 403, "forbidden")
+        assert error["details"]["required_roles"] == ["base_operator"]
+        assert client.get("/only-operators", headers=helper.staff("admin")).status_code == 200
+        assert client.get("/only-operators", headers=helper.staff("base_operator", base_id=7)).status_code == 200
+        assert_error(client.get("/only-operators", headers=helper.staff("institute_staff")), 403, "forbidden")
+    finally:
+        from tests.conftest import clean_database
+
+        clean_database(app)
+
+
+def test_scoped_roles_need_their_scope(app):
+    with app.app_context():
+        for role, field in [
+            (Role.BASE_OPERATOR, "base_id"),
+            (Role.SCHOOL_ADMIN, "school_id"),
+            (Role.DEPARTMENT_OFFICER, "department"),
+        ]:
+            with pytest.raises(Exception) as caught:
+                accounts.create_staff_user(f"u-{role}", "long-enough-pw", role)
+            assert field in caught.value.details
+
+
+def test_department_officer_handles_its_departments_types(app):
+    with app.app_context():
+        housing = accounts.create_staff_user(
+            "housing1", "long-enough-pw", Role.DEPARTMENT_OFFICER, department=Department.HOUSING_CONSTRUCTION
+        )
+        assert accounts.zone_types_handled_by(housing) == {"building", "community"}
+        schools = accounts.create_staff_user(
+            "edu1", "long-enough-pw", Role.DEPARTMENT_OFFICER, department=Department.EDUCATION
+        )
+        assert accounts.zone_types_handled_by(schools) == {"school"}
+        institute = accounts.create_staff_user("inst1", "long-enough-pw", Role.INSTITUTE_STAFF)
+        assert accounts.zone_types_handled_by(institute) is None
+
+
+def test_admin_manages_users_and_roles(client, auth):
+    admin = auth.staff("admin", username="boss")
+    auth.wechat_login("citizen2")
+    response = client.post(
+        "/api/admin/v1/users",
+        json={"username": "edu.officer", "password": "long-enough-pw", "role": "department_officer",
+              "department": "education", "display_name": "教育局 张科长"},
+        headers=admin,
+    )
+    assert response.status_code == 201, response.json
+    officer_id = response.json["id"]
+    assert [{k: v for k, v in g.items() if k != "id"} for g in response.json["grants"]] == [
+        {"role": "department_officer", "department": "education", "base_id": None, "school_id": None}
+    ]
+    # Duplicate username
+    dup = client.post("/api/admin/v1/users", json={"username": "edu.officer", "password": "long-enough-pw",
+                                                   "role": "institute_staff"}, headers=admin)
+    assert_error(dup, 409, "username_taken")
+    # Grant a second role, then the same again
+    grant = client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "institute_staff"}, headers=admin)
+    assert grant.status_code == 201 and set(grant.json["roles"]) == {"department_officer", "institute_staff"}
+    again = client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "institute_staff"}, headers=admin)
+    assert_error(again, 409, "role_already_granted")
+    # A base operator grant without its base
+    assert_error(client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "base_operator"},
+                             headers=admin), 422, "validation_error")
+    assert_error(client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "citizen"},
+                             headers=admin), 422, "validation_error")
+    # Remove it again
+    grant_id = next(g["id"] for g in grant.json["grants"] if g["role"] == "institute_staff")
+    removed = client.delete(f"/api/admin/v1/users/{officer_id}/grants/{grant_id}", headers=admin)
+    assert removed.status_code == 200 and removed.json["roles"] == ["department_officer"]
+    # list with filters and the envelope
+    page = client.get("/api/admin/v1/users?role=department_officer&per_page=5", headers=admin).json
+    assert set(page) == {"items", "page", "per_page", "total"}
+    assert page["total"] == 1 and page["items"][0]["username"] == "edu.officer"
+    assert client.get("/api/admin/v1/users?role=citizen", headers=admin).json["total"] == 1
+    assert client.get("/api/admin/v1/users?q=edu.", headers=admin).json["total"] == 1
+    assert client.get("/api/admin/v1/users?q=%25", headers=admin).json["total"] == 0  # literal %
+    assert client.get("/api/admin/v1/users?q=edu_officer", headers=admin).json["total"] == 0  # literal _
+
+
+def test_admin_disables_an_account_and_its_tokens_stop(client, auth):
+    admin = auth.staff("admin", username="boss2")
+    officer = auth.staff("institute_staff", username="inst2")
+    officer_id = client.get("/api/admin/v1/auth/me", headers=officer).json["id"]
+    assert client.patch(f"/api/admin/v1/users/{officer_id}", json={"is_active": False}, headers=admin).status_code == 200
+    assert_error(client.get("/api/admin/v1/auth/me", headers=officer), 401, "account_disabled")
+    me_id = client.get("/api/admin/v1/auth/me", headers=admin).json["id"]
+    assert_error(client.patch(f"/api/admin/v1/users/{me_id}", json={"is_active": False}, headers=admin), 409,
+                 "cannot_disable_self")
+
+
+def test_remove_grant_and_not_own_admin(client, auth):
+    admin = auth.staff("admin", username="boss3")
+    me = client.get("/api/admin/v1/auth/me", headers=admin).json
+    own_grant = me["grants"][0]
+    assert own_grant["role"] == "admin"
+    assert_error(client.delete(f"/api/admin/v1/users/{me['id']}/grants/{own_grant['id']}", headers=admin), 409,
+                 "cannot_remove_own_admin")
+    assert client.get(f"/api/admin/v1/users/{me['id']}", headers=admin).json["roles"] == ["admin"]
+    assert_error(client.delete(f"/api/admin/v1/users/{me['id']}/grants/999999", headers=admin), 404, "not_found")
+    assert_error(client.get("/api/admin/v1/users/999999", headers=admin), 404, "not_found")
+
+
+@pytest.mark.parametrize("query", ["per_page=0", "per_page=1000", "page=0", "page=abc", "role=ADMIN"])
+def test_bad_list_arguments(client, auth, query):
+    admin = auth.staff("admin")
+    error = assert_error(client.get(f"/api/admin/v1/users?{query}", headers=admin), 422, "validation_error")
+    assert query.split("=")[0] in error["details"]
+
+
+def test_page_past_the_end_is_empty(client, auth):
+    admin = auth.staff("admin")
+    page = client.get("/api/admin/v1/users?page=50", headers=admin).json
+    assert page["items"] == [] and page["total"] == 1 and page["page"] == 50

@@ -1,0 +1,91 @@
+"""Every error has the CONTRACT.md shape: {"error": {"code", "message", "details"}}."""
+
+import pytest
+
+from tests.helpers import assert_error
+
+
+def test_unknown_route_is_404_json(client):
+    assert_error(client.get("/api/mp/v1/no-such-thing"), 404, "not_found")
+    assert_error(client.get("/definitely/not/here"), 404, "not_found")
+
+
+def test_wrong_method_is_405_with_allow_header(client):
+    response = client.delete("/api/mp/v1/auth/login")
+    assert_error(response, 405, "method_not_allowed")
+    assert "POST" in response.headers["Allow"]
+
+
+def test_validation_error_lists_each_bad_field_in_chinese(client):
+    error = assert_error(client.post("/api/admin/v1/auth/login", json={"username": ""}), 422, "validation_error")
+    assert set(error["details"]) == {"username", "password"}
+    assert error["details"]["password"] == ["缺少必填字段"]
+
+
+def test_unknown_fields_are_rejected(client):
+    error = assert_error(client.post("/api/mp/v1/auth/login", json={"code": "a", "x": 1}), 422, "validation_error")
+    assert error["details"] == {"x": ["不支持的字段"]}
+
+
+def test_body_that_is_not_json(client):
+    response = client.post("/api/mp/v1/auth/login", data="{not json", content_type="application/json")
+    assert_error(response, 400, "invalid_json")
+
+
+@pytest.mark.parametrize("body", ["[]", '["code"]', '"code"', "42", "null"])
+def test_body_that_is_not_an_object(client, body):
+    response = client.post("/api/mp/v1/auth/login", data=body, content_type="application/json")
+    assert_error(response, 400, "body_not_object")
+
+
+def test_body_sent_as_form_is_415(client):
+    response = client.post("/api/mp/v1/auth/login", data={"code": "abc"})
+    assert_error(response, 415, "unsupported_media_type")
+
+
+def test_oversized_body_is_413(client, app):
+    big = '{"code": "' + "x" * (app.config["MAX_CONTENT_LENGTH"] + 10) + '"}'
+    response = client.post("/api/mp/v1/auth/login", data=big, content_type="application/json")
+    assert_error(response, 413, "payload_too_large")
+
+
+def test_unexpected_exception_is_500_without_internals(app_config, caplog):
+    from app import create_app
+
+    app = create_app(app_config)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals 13812345678")
+
+    response = app.test_client().get("/boom")
+    error = assert_error(response, 500, "internal_error")
+    text = response.get_data(as_text=True)
+    assert "secret internals" not in text and "Traceback" not in text
+    assert error["details"]["request_id"] == response.headers["X-Request-ID"]
+    # Logged for us, with the phone masked.
+    logged = "\n".join(caplog.messages)
+    assert "unhandled error" in logged
+
+
+def test_401_without_token_and_with_bad_tokens(client):
+    assert_error(client.get("/api/mp/v1/me"), 401, "unauthorized")
+    assert_error(client.get("/api/mp/v1/me", headers={"Authorization": "Bearer"}), 401, "unauthorized")
+    assert_error(client.get("/api/mp/v1/me", headers={"Authorization": "Basic abc"}), 401, "unauthorized")
+    assert_error(client.get("/api/mp/v1/me", headers={"Authorization": "Bearer not-a-token"}), 401, "token_invalid")
+    assert_error(
+        client.get("/api/mp/v1/me", headers={"Authorization": "Bearer " + "x" * 500}), 401, "token_invalid"
+    )
+
+
+def test_openapi_document_and_docs(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    spec = response.json
+    assert spec["openapi"].startswith("3.")
+    assert "/api/mp/v1/auth/login" in spec["paths"]
+    assert "/api/admin/v1/auth/login" in spec["paths"]
+    assert "bearerAuth" in spec["components"]["securitySchemes"]
+    assert "Error" in spec["components"]["schemas"]
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200 and b"swagger" in docs.data.lower()
