@@ -170,15 +170,37 @@ def app_config(database_url, fake_wechat) -> dict:
     return _base_config(database_url, fake_wechat.url)
 
 
+def close_app(application, clean: bool = True) -> None:
+    """Leave nothing behind: rows, Redis keys, pooled connections."""
+    with application.app_context():
+        if clean:
+            clean_database(application)
+            if TEST_REDIS_URL:
+                application.extensions["kv"].flushdb()
+        application.extensions["kv"].close()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def app(app_config):
     application = create_app(app_config)
     yield application
-    clean_database(application)
-    with application.app_context():
-        if TEST_REDIS_URL:
-            application.extensions["kv"].flushdb()
-        db.engine.dispose()
+    close_app(application)
+
+
+@pytest.fixture
+def make_app(app, app_config):
+    """Another app with settings changed, closed after the test; `app` cleans the shared database."""
+    made = []
+
+    def make(**overrides):
+        application = create_app({**app_config, **overrides})
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        close_app(application, clean=False)
 
 
 @pytest.fixture

@@ -57,11 +57,10 @@ def test_wechat_user_cannot_use_staff_api(client, auth):
     assert_error(client.get("/api/admin/v1/users"), 401, "unauthorized")
 
 
-def test_require_role_401_vs_403_and_admin_passes_everything(app_config):
-    from app import create_app
+def test_require_role_401_vs_403_and_admin_passes_everything(make_app):
     from app.web.auth import require_role
 
-    app = create_app(app_config)
+    app = make_app()
 
     @app.get("/only-operators")
     @require_role(Role.BASE_OPERATOR)
@@ -72,17 +71,12 @@ def test_require_role_401_vs_403_and_admin_passes_everything(app_config):
 
     client = app.test_client()
     helper = Auth(app, client)
-    try:
-        assert_error(client.get("/only-operators"), 401, "unauthorized")
-        error = assert_error(client.get("/only-operators", headers=helper.wechat_headers("z")), 403, "forbidden")
-        assert error["details"]["required_roles"] == ["base_operator"]
-        assert client.get("/only-operators", headers=helper.staff("admin")).status_code == 200
-        assert client.get("/only-operators", headers=helper.staff("base_operator", base_id=7)).status_code == 200
-        assert_error(client.get("/only-operators", headers=helper.staff("institute_staff")), 403, "forbidden")
-    finally:
-        from tests.conftest import clean_database
-
-        clean_database(app)
+    assert_error(client.get("/only-operators"), 401, "unauthorized")
+    error = assert_error(client.get("/only-operators", headers=helper.wechat_headers("z")), 403, "forbidden")
+    assert error["details"]["required_roles"] == ["base_operator"]
+    assert client.get("/only-operators", headers=helper.staff("admin")).status_code == 200
+    assert client.get("/only-operators", headers=helper.staff("base_operator", base_id=7)).status_code == 200
+    assert_error(client.get("/only-operators", headers=helper.staff("institute_staff")), 403, "forbidden")
 
 
 def test_scoped_roles_need_their_scope(app):

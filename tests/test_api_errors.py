@@ -49,10 +49,8 @@ def test_oversized_body_is_413(client, app):
     assert_error(response, 413, "payload_too_large")
 
 
-def test_unexpected_exception_is_500_without_internals(app_config, caplog):
-    from app import create_app
-
-    app = create_app(app_config)
+def test_unexpected_exception_is_500_without_internals(make_app, caplog):
+    app = make_app()
 
     @app.get("/boom")
     def boom():

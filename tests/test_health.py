@@ -5,22 +5,20 @@ def test_healthz_reports_database_and_redis(client, app):
     assert response.json == {"status": "ok", "database": "ok", "redis": expected_redis}
 
 
-def test_healthz_says_when_redis_is_down(app_config):
-    from app import create_app
-
-    app_config.update(REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_STORAGE_URI="memory://")
-    response = create_app(app_config).test_client().get("/healthz")
+def test_healthz_says_when_redis_is_down(make_app):
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_STORAGE_URI="memory://")
+    response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["redis"] == "down"
     assert response.json["database"] == "ok"
 
 
-def test_healthz_says_when_database_is_down(app_config, tmp_path):
-    from app import create_app
-
-    app_config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://nobody@127.0.0.1:1/none"
-    app_config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"connect_timeout": 1}}
-    response = create_app(app_config).test_client().get("/healthz")
+def test_healthz_says_when_database_is_down(app, make_app):
+    down = make_app(
+        SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none",
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 1}},
+    )
+    response = down.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] == "down"
     assert response.json["status"] == "degraded"

@@ -31,14 +31,12 @@ def test_one_token_for_many_threads(app, fake_wechat):
     assert fake_wechat.state()["token_fetches"] == 1
 
 
-def test_token_shared_between_clients_through_storage(app, app_config, fake_wechat):
+def test_token_shared_between_clients_through_storage(app, app_config, make_app, fake_wechat):
     """A second process (here: a second app with its own client) reuses the stored token.
     Only meaningful with a shared Redis; without one each process has its own store."""
-    from app import create_app
-
     with app.app_context():
         wechat.check_text("你好", "o_fake_x")
-    other = create_app(app_config)
+    other = make_app()
     with other.app_context():
         wechat.check_text("你好", "o_fake_x")
     expected = 1 if app_config["REDIS_URL"] else 2
@@ -121,12 +119,10 @@ def test_mini_program_code_is_a_real_png(app, fake_wechat):
     assert zlib.crc32(png[12:29]) == struct.unpack(">I", png[29:33])[0]
 
 
-def test_wechat_unreachable_maps_to_unavailable(app_config):
-    from app import create_app
+def test_wechat_unreachable_maps_to_unavailable(make_app):
     from tests.conftest import free_port
 
-    app_config["WECHAT_API_BASE_URL"] = f"http://127.0.0.1:{free_port()}"
-    app = create_app(app_config)
+    app = make_app(WECHAT_API_BASE_URL=f"http://127.0.0.1:{free_port()}")
     with app.app_context(), pytest.raises(WeChatUnavailable):
         wechat.check_text("你好", "o_fake_x")
 
@@ -138,6 +134,7 @@ def _worker_checks_text(config: dict, barrier, results) -> None:
     barrier.wait(timeout=30)
     with app.app_context():
         results.put(wechat.check_text("多进程共享令牌", "o_fake_x"))
+        app.extensions["kv"].close()
 
 
 @pytest.mark.redis

@@ -69,12 +69,10 @@ def test_wechat_rate_limit_or_busy_is_503(client, code, errcode):
     assert error["details"]["errcode"] == errcode
 
 
-def test_wechat_unreachable_is_503(app_config):
-    from app import create_app
+def test_wechat_unreachable_is_503(make_app):
     from tests.conftest import free_port
 
-    app_config["WECHAT_API_BASE_URL"] = f"http://127.0.0.1:{free_port()}"
-    client = create_app(app_config).test_client()
+    client = make_app(WECHAT_API_BASE_URL=f"http://127.0.0.1:{free_port()}").test_client()
     assert_error(login(client, "frank:1"), 503, "wechat_unavailable")
 
 

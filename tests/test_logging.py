@@ -1,0 +1,63 @@
+"""One line per request with a request id, status and duration; personal data never unmasked."""
+
+import logging
+import re
+
+from app.privacy import mask_id_number, mask_name, mask_phone, mask_text
+from app.web.logging import MaskingFormatter
+
+
+def test_one_line_per_request_with_id_status_duration(client, caplog):
+    caplog.set_level(logging.INFO, logger="app.access")
+    response = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+    lines = [r for r in caplog.records if r.name == "app.access"]
+    assert len(lines) == 1
+    assert re.search(r"GET /healthz 200 \d+\.\dms", lines[0].getMessage())
+
+
+def test_request_id_generated_when_missing_or_unsafe(client):
+    first = client.get("/healthz").headers["X-Request-ID"]
+    unsafe = client.get("/healthz", headers={"X-Request-ID": "bad id <script>" + "x" * 80}).headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", first) and re.fullmatch(r"[0-9a-f]{32}", unsafe)
+
+
+def test_phones_ids_and_tokens_are_masked_in_log_lines(client, auth):
+    import io
+
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_lowcarbon", False))
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    try:
+        headers = auth.wechat_headers("logger")
+        token = headers["Authorization"].split()[1]
+        client.get("/api/mp/v1/me?phone=13812345678&id=22010219900307123X&access_token=sekrit", headers=headers)
+        logging.getLogger("app").warning("objector 13987654321 id 220102199003071234 %s", headers["Authorization"])
+    finally:
+        handler.setStream(previous)
+    err = buffer.getvalue()
+    assert "GET /api/mp/v1/me" in err
+    for secret in ("13812345678", "22010219900307123X", "sekrit", "13987654321", "220102199003071234", token):
+        assert secret not in err
+    assert "138****5678" in err and "2201**********123X" in err and "Bearer ***" in err
+
+
+def test_tracebacks_are_masked_too():
+    formatter = MaskingFormatter("%(message)s")
+    try:
+        raise ValueError("phone 13812345678 failed")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", None, sys.exc_info())
+    out = formatter.format(record)
+    assert "ValueError" in out and "13812345678" not in out and "138****5678" in out
+
+
+def test_mask_helpers():
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_name("张三") == "张*" and mask_name("欧阳娜娜") == "欧***"
+    assert mask_id_number("22010219900307123X") == "2201**********123X"
+    assert mask_text("+86 13812345678") == "+86 138****5678" or "13812345678" not in mask_text("+86 13812345678")
+    # Request ids (hex) are left alone.
+    assert mask_text("id=a13812345678b") == "id=a13812345678b"

@@ -1,0 +1,70 @@
+"""The service under gunicorn as a real process: several workers, login through the fake WeChat."""
+
+import os
+import subprocess
+import sys
+import time
+
+import requests
+
+from tests.conftest import free_port
+
+
+def test_gunicorn_serves_login_across_workers(database_url, fake_wechat, app, project_root):
+    port = free_port()
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        SECRET_KEY="smoke-test-secret",
+        WECHAT_APPID="wxsmoketest000001",
+        WECHAT_SECRET="smoke-secret",
+        WECHAT_API_BASE_URL=fake_wechat.url,
+        WEB_CONCURRENCY="2",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+    )
+    env.pop("REDIS_URL", None)
+    if app.config["REDIS_URL"]:
+        env["REDIS_URL"] = app.config["REDIS_URL"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+        cwd=project_root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() < deadline, "gunicorn did not come up"
+            time.sleep(0.2)
+
+        login = requests.post(f"{base}/api/mp/v1/auth/login", json={"code": "smoke:1"}, timeout=10)
+        assert login.status_code == 200, login.text
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        # Whichever worker answers, the token works: nothing lives in one process.
+        ids = {requests.get(f"{base}/api/mp/v1/me", headers=headers, timeout=5).json()["id"] for _ in range(10)}
+        assert ids == {login.json()["user"]["id"]}
+        assert requests.post(f"{base}/api/mp/v1/auth/logout", headers=headers, timeout=5).status_code == 204
+        for _ in range(4):
+            assert requests.get(f"{base}/api/mp/v1/me", headers=headers, timeout=5).status_code == 401
+        bad = requests.post(f"{base}/api/mp/v1/auth/login", json={"code": "invalid"}, timeout=5)
+        assert bad.status_code == 401 and bad.json()["error"]["code"] == "wechat_code_invalid"
+        health = requests.get(f"{base}/healthz", timeout=5).json()
+        assert health["database"] == "ok"
+        assert health["redis"] == ("ok" if app.config["REDIS_URL"] else "absent")
+    finally:
+        proc.terminate()
+        try:
+            output, _ = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output, _ = proc.communicate()
+    assert "smoke:1" not in output  # the WeChat code is a secret: never logged
