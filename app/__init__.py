@@ -6,9 +6,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, send_from_directory
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config, startup_notices
@@ -52,6 +53,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_mp_api(api)
     register_admin_api(api)
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_ui_assets(filename: str):
+        return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
     @app.get("/healthz")
     def healthz():

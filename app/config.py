@@ -11,7 +11,7 @@ WECHAT_PUBLIC_API = "https://api.weixin.qq.com"
 # Where `flask --app app wechat fake` listens by default, and so where development points.
 FAKE_WECHAT_DEFAULT_URL = "http://127.0.0.1:8001"
 FAKE_WECHAT_APPID = "wxfakeappid0000001"
-FAKE_WECHAT_SECRET = "fake-wechat-secret"
+FAKE_WECHAT_SECRET = "fake-wechat-secret"  # noqa: S105 - the bundled fake only
 
 
 def normalise_database_url(url: str) -> str:
@@ -98,7 +98,8 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "/docs",
-        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Served from the swagger-ui-bundle package, so the docs work offline too.
+        "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
         "OPENAPI_REDOC_PATH": None,
         "JSON_SORT_KEYS": False,
     }
@@ -117,5 +118,7 @@ def startup_notices(config: dict[str, Any]) -> list[str]:
     if config.get("SECRET_KEY_GENERATED"):
         notices.append("SECRET_KEY is not set: using a generated development key (never in production)")
     if config["WECHAT_APPID"] == FAKE_WECHAT_APPID:
-        notices.append(f"WECHAT_APPID/WECHAT_SECRET are not set: using the fake WeChat at {config['WECHAT_API_BASE_URL']}")
+        notices.append(
+            f"WECHAT_APPID/WECHAT_SECRET are not set: using the fake WeChat at {config['WECHAT_API_BASE_URL']}"
+        )
     return notices

@@ -16,9 +16,7 @@ class KeyValueStore:
     def init_app(self, app) -> None:
         url = app.config.get("REDIS_URL")
         if url:
-            client = redis_lib.Redis.from_url(
-                url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
-            )
+            client = redis_lib.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
         else:
             client = fakeredis.FakeRedis()
         app.extensions["kv"] = client

@@ -14,7 +14,13 @@ from app.accounts.roles import Department, Role
 DEMO_STAFF = [
     ("admin", "admin-demo-2026", Role.ADMIN, None, "系统管理员"),
     ("institute", "institute-demo-2026", Role.INSTITUTE_STAFF, None, "碳中和研究院 王老师"),
-    ("housing", "housing-demo-2026", Role.DEPARTMENT_OFFICER, Department.HOUSING_CONSTRUCTION, "住建局 李科长"),
+    (
+        "housing",
+        "housing-demo-2026",
+        Role.DEPARTMENT_OFFICER,
+        Department.HOUSING_CONSTRUCTION,
+        "住建局 李科长",
+    ),
 ]
 
 

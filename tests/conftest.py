@@ -243,9 +243,7 @@ class Auth:
             scope["department"] = Department(scope["department"])
         with self.app.app_context():
             accounts.create_staff_user(username, password, Role(role), **scope)
-        response = self.client.post(
-            "/api/admin/v1/auth/login", json={"username": username, "password": password}
-        )
+        response = self.client.post("/api/admin/v1/auth/login", json={"username": username, "password": password})
         assert response.status_code == 200, response.json
         return {"Authorization": f"Bearer {response.json['token']}"}
 

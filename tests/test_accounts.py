@@ -20,7 +20,9 @@ def test_create_admin_command_and_staff_login(runner, client):
 
 
 def test_create_admin_refuses_duplicates_and_short_passwords(runner):
-    assert runner.invoke(args=["users", "create-admin", "--username", "a1", "--password", "long-enough-pw"]).exit_code == 0
+    assert (
+        runner.invoke(args=["users", "create-admin", "--username", "a1", "--password", "long-enough-pw"]).exit_code == 0
+    )
     again = runner.invoke(args=["users", "create-admin", "--username", "a1", "--password", "long-enough-pw"])
     assert again.exit_code != 0 and "用户名已存在" in again.output
     short = runner.invoke(args=["users", "create-admin", "--username", "a2", "--password", "short"])
@@ -110,8 +112,13 @@ def test_admin_manages_users_and_roles(client, auth):
     auth.wechat_login("citizen2")
     response = client.post(
         "/api/admin/v1/users",
-        json={"username": "edu.officer", "password": "long-enough-pw", "role": "department_officer",
-              "department": "education", "display_name": "教育局 张科长"},
+        json={
+            "username": "edu.officer",
+            "password": "long-enough-pw",
+            "role": "department_officer",
+            "department": "education",
+            "display_name": "教育局 张科长",
+        },
         headers=admin,
     )
     assert response.status_code == 201, response.json
@@ -120,8 +127,11 @@ def test_admin_manages_users_and_roles(client, auth):
         {"role": "department_officer", "department": "education", "base_id": None, "school_id": None}
     ]
     # Duplicate username
-    dup = client.post("/api/admin/v1/users", json={"username": "edu.officer", "password": "long-enough-pw",
-                                                   "role": "institute_staff"}, headers=admin)
+    dup = client.post(
+        "/api/admin/v1/users",
+        json={"username": "edu.officer", "password": "long-enough-pw", "role": "institute_staff"},
+        headers=admin,
+    )
     assert_error(dup, 409, "username_taken")
     # Grant a second role, then the same again
     grant = client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "institute_staff"}, headers=admin)
@@ -129,10 +139,16 @@ def test_admin_manages_users_and_roles(client, auth):
     again = client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "institute_staff"}, headers=admin)
     assert_error(again, 409, "role_already_granted")
     # A base operator grant without its base
-    assert_error(client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "base_operator"},
-                             headers=admin), 422, "validation_error")
-    assert_error(client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "citizen"},
-                             headers=admin), 422, "validation_error")
+    assert_error(
+        client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "base_operator"}, headers=admin),
+        422,
+        "validation_error",
+    )
+    assert_error(
+        client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "citizen"}, headers=admin),
+        422,
+        "validation_error",
+    )
     # Remove it again
     grant_id = next(g["id"] for g in grant.json["grants"] if g["role"] == "institute_staff")
     removed = client.delete(f"/api/admin/v1/users/{officer_id}/grants/{grant_id}", headers=admin)
@@ -151,11 +167,16 @@ def test_admin_disables_an_account_and_its_tokens_stop(client, auth):
     admin = auth.staff("admin", username="boss2")
     officer = auth.staff("institute_staff", username="inst2")
     officer_id = client.get("/api/admin/v1/auth/me", headers=officer).json["id"]
-    assert client.patch(f"/api/admin/v1/users/{officer_id}", json={"is_active": False}, headers=admin).status_code == 200
+    assert (
+        client.patch(f"/api/admin/v1/users/{officer_id}", json={"is_active": False}, headers=admin).status_code == 200
+    )
     assert_error(client.get("/api/admin/v1/auth/me", headers=officer), 401, "account_disabled")
     me_id = client.get("/api/admin/v1/auth/me", headers=admin).json["id"]
-    assert_error(client.patch(f"/api/admin/v1/users/{me_id}", json={"is_active": False}, headers=admin), 409,
-                 "cannot_disable_self")
+    assert_error(
+        client.patch(f"/api/admin/v1/users/{me_id}", json={"is_active": False}, headers=admin),
+        409,
+        "cannot_disable_self",
+    )
 
 
 def test_remove_grant_and_not_own_admin(client, auth):
@@ -163,8 +184,11 @@ def test_remove_grant_and_not_own_admin(client, auth):
     me = client.get("/api/admin/v1/auth/me", headers=admin).json
     own_grant = me["grants"][0]
     assert own_grant["role"] == "admin"
-    assert_error(client.delete(f"/api/admin/v1/users/{me['id']}/grants/{own_grant['id']}", headers=admin), 409,
-                 "cannot_remove_own_admin")
+    assert_error(
+        client.delete(f"/api/admin/v1/users/{me['id']}/grants/{own_grant['id']}", headers=admin),
+        409,
+        "cannot_remove_own_admin",
+    )
     assert client.get(f"/api/admin/v1/users/{me['id']}", headers=admin).json["roles"] == ["admin"]
     assert_error(client.delete(f"/api/admin/v1/users/{me['id']}/grants/999999", headers=admin), 404, "not_found")
     assert_error(client.get("/api/admin/v1/users/999999", headers=admin), 404, "not_found")

@@ -14,8 +14,7 @@ def test_login_is_rate_limited_per_ip(make_app):
     # Staff login has the same guard against password guessing.
     for _ in range(3):
         client.post("/api/admin/v1/auth/login", json={"username": "x", "password": "y"})
-    assert_error(client.post("/api/admin/v1/auth/login", json={"username": "x", "password": "y"}), 429,
-                 "rate_limited")
+    assert_error(client.post("/api/admin/v1/auth/login", json={"username": "x", "password": "y"}), 429, "rate_limited")
 
 
 def test_writes_are_limited_and_reads_are_not(make_app):

@@ -84,7 +84,8 @@ def test_every_call_goes_to_the_configured_base_url(app, fake_wechat):
 
 
 @pytest.mark.parametrize(
-    "text,suggest", [("低碳出行很好", "pass"), (f"内容{REVIEW_MARKER}一下", "review"), (f"含{RISKY_MARKER}词", "risky")]
+    "text,suggest",
+    [("低碳出行很好", "pass"), (f"内容{REVIEW_MARKER}一下", "review"), (f"含{RISKY_MARKER}词", "risky")],
 )
 def test_content_security_check_v2(app, fake_wechat, text, suggest):
     with app.app_context():
@@ -100,7 +101,12 @@ def test_subscribe_message_is_sent_and_refusal_is_reported(app, fake_wechat):
             wechat.send_subscribe_message("refuse_me", "tpl-1", {"thing1": {"value": "x"}})
     sent = fake_wechat.state()["sent_messages"]
     assert sent == [
-        {"touser": "o_fake_x", "template_id": "tpl-1", "page": "pages/index", "data": {"thing1": {"value": "预约提醒"}}}
+        {
+            "touser": "o_fake_x",
+            "template_id": "tpl-1",
+            "page": "pages/index",
+            "data": {"thing1": {"value": "预约提醒"}},
+        }
     ]
 
 

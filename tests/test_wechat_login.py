@@ -117,8 +117,11 @@ def test_phone_verified_through_wechat(client, auth, app):
 
 def test_phone_code_rejected(client, auth):
     headers = auth.wechat_headers("kate")
-    assert_error(client.post("/api/mp/v1/me/phone", json={"code": "nonsense"}, headers=headers), 422,
-                 "phone_code_invalid")
+    assert_error(
+        client.post("/api/mp/v1/me/phone", json={"code": "nonsense"}, headers=headers),
+        422,
+        "phone_code_invalid",
+    )
     assert_error(client.post("/api/mp/v1/me/phone", json={}, headers=headers), 422, "validation_error")
     assert_error(client.post("/api/mp/v1/me/phone", json={"code": "phone:13912345678"}), 401, "unauthorized")
 
@@ -127,7 +130,5 @@ def test_profile_update(client, auth):
     headers = auth.wechat_headers("leo")
     response = client.patch("/api/mp/v1/me", json={"display_name": "小李"}, headers=headers)
     assert response.status_code == 200 and response.json["display_name"] == "小李"
-    assert_error(client.patch("/api/mp/v1/me", json={"display_name": "  "}, headers=headers), 422,
-                 "validation_error")
-    assert_error(client.patch("/api/mp/v1/me", json={"roles": ["admin"]}, headers=headers), 422,
-                 "validation_error")
+    assert_error(client.patch("/api/mp/v1/me", json={"display_name": "  "}, headers=headers), 422, "validation_error")
+    assert_error(client.patch("/api/mp/v1/me", json={"roles": ["admin"]}, headers=headers), 422, "validation_error")

@@ -102,7 +102,8 @@ class GrantIn(Schema):
 
 class StaffUserIn(GrantIn):
     username = ma.fields.String(
-        required=True, validate=[ma.validate.Regexp(r"^[A-Za-z0-9_.-]{3,64}$", error="用户名须为 3–64 位字母、数字或 _ . -")]
+        required=True,
+        validate=[ma.validate.Regexp(r"^[A-Za-z0-9_.-]{3,64}$", error="用户名须为 3–64 位字母、数字或 _ . -")],
     )
     password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=10, max=256))
     display_name = ma.fields.String(validate=[ma.validate.Length(min=1, max=64), _not_blank])

@@ -215,9 +215,7 @@ def users_query(role: str | None = None, q: str | None = None):
         stmt = stmt.where(User.grants.any(RoleGrant.role == role))
     if q:
         pattern = "%" + escape_like(q.strip()) + "%"
-        stmt = stmt.where(
-            User.username.ilike(pattern, escape="\\") | User.display_name.ilike(pattern, escape="\\")
-        )
+        stmt = stmt.where(User.username.ilike(pattern, escape="\\") | User.display_name.ilike(pattern, escape="\\"))
     return stmt
 
 

@@ -34,9 +34,7 @@ def _current_request_id() -> str:
 
 def configure_logging(app: Flask) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        MaskingFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
-    )
+    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
     handler._lowcarbon = True  # type: ignore[attr-defined]
     root = logging.getLogger()
     # Several apps in one process (tests) must not stack handlers.

@@ -31,8 +31,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Longer than maximum length (\d+)\.$"), r"长度不能超过 \1"),
     (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), r"长度须在 \1 到 \2 之间"),
     (re.compile(r"^Length must be (\d+)\.$"), r"长度须为 \1"),
-    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
-     r"须在 \1 到 \2 之间"),
+    (
+        re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+        r"须在 \1 到 \2 之间",
+    ),
     (re.compile(r"^Must be greater than or equal to (\S+)\.$"), r"不能小于 \1"),
     (re.compile(r"^Must be less than or equal to (\S+)\.$"), r"不能大于 \1"),
     (re.compile(r"^Must be greater than (\S+)\.$"), r"须大于 \1"),

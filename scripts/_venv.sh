@@ -1,0 +1,23 @@
+# Sourced by the scripts: make .venv with Python 3.11+ and install the project into it.
+# $1: the extras to install ("" or "[test]").
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+pick_python() {
+    for candidate in "${PYTHON:-}" python3.11 python3.12 python3.13 python3; do
+        [ -n "$candidate" ] || continue
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"
+            return
+        fi
+    done
+    echo "Python 3.11 or newer is needed (set PYTHON=/path/to/python3.11)" >&2
+    exit 1
+}
+
+if [ ! -x .venv/bin/python ]; then
+    "$(pick_python)" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${1:-}"
+export PATH="$PWD/.venv/bin:$PATH"

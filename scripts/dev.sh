@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install into .venv, migrate, load demo data and start the service with the fake WeChat server.
+# Uses DATABASE_URL / REDIS_URL when set (see README), else SQLite under instance/ and one process.
+source "$(dirname "$0")/_venv.sh" ""
+
+PORT="${PORT:-8000}"
+FAKE_WECHAT_PORT="${FAKE_WECHAT_PORT:-8001}"
+export FLASK_APP=app
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+if [ -z "${WECHAT_APPID:-}" ]; then
+    export WECHAT_API_BASE_URL="${WECHAT_API_BASE_URL:-http://127.0.0.1:$FAKE_WECHAT_PORT}"
+    flask wechat fake --port "$FAKE_WECHAT_PORT" >instance-fake-wechat.log 2>&1 &
+    pids+=($!)
+fi
+
+flask db upgrade
+flask seed demo
+
+# Without Redis the rate limits, cache and WeChat token live in one process: run exactly one.
+if [ -z "${REDIS_URL:-}" ]; then export WEB_CONCURRENCY=1; fi
+
+cat <<INFO
+
+  Service          http://127.0.0.1:$PORT
+  Mini-program API http://127.0.0.1:$PORT/api/mp/v1
+  Staff API        http://127.0.0.1:$PORT/api/admin/v1
+  API docs         http://127.0.0.1:$PORT/api/docs  (OpenAPI: /api/openapi.json)
+  Health           http://127.0.0.1:$PORT/healthz
+  Fake WeChat      ${WECHAT_API_BASE_URL:-(real WeChat)}
+  Try:  curl -s -X POST http://127.0.0.1:$PORT/api/mp/v1/auth/login -H 'Content-Type: application/json' -d '{"code":"alice:1"}'
+
+INFO
+
+GUNICORN_BIND="127.0.0.1:$PORT" gunicorn -c gunicorn.conf.py &
+pids+=($!)
+wait "${pids[-1]}"

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install everything into .venv and run the whole test suite:
+#   pass 1 on the embedded defaults (SQLite, in-process Redis stand-in), as any newcomer has;
+#   pass 2 on PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL, default: the standard local
+#   ports), when they answer. With CI=true pass 2 is required: stopped services are started if
+#   installed, and unreachable ones fail the run.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k login).
+source "$(dirname "$0")/_venv.sh" "[test]"
+
+PG_URL="${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_test}"
+REDIS_URL_FOR_TESTS="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+
+echo "== lint (ruff)"
+ruff check .
+
+echo "== pass 1: SQLite and in-process fallbacks"
+env -u DATABASE_URL -u REDIS_URL -u TEST_DATABASE_URL -u TEST_REDIS_URL python -m pytest "$@"
+
+start_local_services() {
+    # The same commands the machine uses at boot; harmless when already running.
+    if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 2>/dev/null; then
+        echo "starting PostgreSQL"
+        pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+    fi
+    if command -v redis-server >/dev/null 2>&1 && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+        echo "starting Redis"
+        mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+        redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+            --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
+    fi
+    for _ in $(seq 1 30); do
+        python scripts/services.py "$PG_URL" "$REDIS_URL_FOR_TESTS" 2>/dev/null && return 0
+        sleep 1
+    done
+}
+
+if [ "${CI:-}" = "true" ]; then
+    start_local_services
+    if ! python scripts/services.py "$PG_URL" "$REDIS_URL_FOR_TESTS"; then
+        echo "CI needs PostgreSQL and Redis for pass 2, and they are unreachable: failing." >&2
+        exit 1
+    fi
+elif ! python scripts/services.py "$PG_URL" "$REDIS_URL_FOR_TESTS" 2>/dev/null; then
+    echo "== pass 2 not run: PostgreSQL or Redis not reachable ($PG_URL, $REDIS_URL_FOR_TESTS)."
+    echo "   Set TEST_DATABASE_URL and TEST_REDIS_URL to run it."
+    exit 0
+fi
+
+echo "== pass 2: PostgreSQL and Redis"
+env -u DATABASE_URL -u REDIS_URL TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_FOR_TESTS" \
+    python -m pytest "$@"
