@@ -23,3 +23,5 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # Recycle workers now and then so a slow leak can never take a machine down.
 max_requests = 5000
 max_requests_jitter = 500
+# gunicorn 23+ opens a control socket in $HOME; several instances on one machine would share it.
+control_socket_disable = True

@@ -68,3 +68,30 @@ def test_gunicorn_serves_login_across_workers(database_url, fake_wechat, app, pr
             proc.kill()
             output, _ = proc.communicate()
     assert "smoke:1" not in output  # the WeChat code is a secret: never logged
+
+
+def test_fake_wechat_command_serves_wechat_paths(project_root):
+    """`flask --app app wechat fake --port N`, as the README and dev.sh run it."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "wechat", "fake", "--port", str(port)],
+        cwd=project_root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                answer = requests.get(f"{base}/sns/jscode2session", params={"js_code": "cli:1"}, timeout=1)
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        assert answer.json()["openid"] == "o_fake_cli"
+        token = requests.get(f"{base}/cgi-bin/token", params={"appid": "a", "secret": "b"}, timeout=2).json()
+        assert token["expires_in"] == 7200 and token["access_token"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
