@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from admin_api import auth, users
+from admin_api import audit, auth, districts, users, zones
 
 PREFIX = "/api/admin/v1"
 
 
 def register(api) -> None:
-    for module in (auth, users):
+    for module in (auth, users, zones, districts, audit):
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.PATH)

@@ -80,3 +80,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     """Every model module, so metadata (and Alembic autogenerate) sees all tables."""
     import app.accounts.models  # noqa: F401
+    import app.audit.models  # noqa: F401
+    import app.zones.models  # noqa: F401

@@ -84,8 +84,14 @@ def database_url(tmp_path_factory) -> str:
         from flask_migrate import upgrade
 
         upgrade()
+        # Reference data the migrations load (districts); every test starts with exactly this.
+        with db.engine.connect() as conn:
+            REFERENCE_ROWS["districts"] = [dict(r._mapping) for r in conn.execute(text("SELECT * FROM districts"))]
         db.engine.dispose()
     return url
+
+
+REFERENCE_ROWS: dict[str, list[dict]] = {}
 
 
 def _base_config(url: str, wechat_url: str) -> dict:
@@ -106,15 +112,21 @@ def _base_config(url: str, wechat_url: str) -> dict:
 
 
 def clean_database(app) -> None:
+    """Empty every table, then put back the reference rows the migrations load."""
     with app.app_context():
         tables = [t.name for t in db.metadata.sorted_tables]
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
+        postgres = db.engine.dialect.name == "postgresql"
+        with db.engine.begin() as conn:
+            if postgres:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            with db.engine.begin() as conn:
+            else:
                 for name in reversed(tables):
                     conn.execute(text(f"DELETE FROM {name}"))
+            for table, rows in REFERENCE_ROWS.items():
+                if rows:
+                    conn.execute(db.metadata.tables[table].insert(), rows)
+                    if postgres:
+                        conn.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
 
 
 # ---- the fake WeChat server ---------------------------------------------------------------

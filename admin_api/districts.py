@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from app.accounts.roles import Role
+from app.web.api import Blueprint
+from app.web.auth import current_user, require_role
+from app.zones import services as zones
+from app.zones.schemas import DistrictIn, DistrictPatchIn, StaffDistrictOut
+
+PATH = "/districts"
+blp = Blueprint("admin_districts", __name__, description="县（市）区与开发区")
+
+
+@blp.get("")
+@require_role(Role.INSTITUTE_STAFF, Role.DEPARTMENT_OFFICER)
+@blp.response(200, StaffDistrictOut(many=True))
+def list_districts():
+    """全部县（市）区与开发区（含停用）"""
+    return zones.active_districts()
+
+
+@blp.post("")
+@require_role(Role.INSTITUTE_STAFF)
+@blp.arguments(DistrictIn)
+@blp.response(201, StaffDistrictOut)
+def create_district(body):
+    """新增"""
+    return zones.create_district(body, current_user())
+
+
+@blp.patch("/<int:district_id>")
+@require_role(Role.INSTITUTE_STAFF)
+@blp.arguments(DistrictPatchIn)
+@blp.response(200, StaffDistrictOut)
+def patch_district(body, district_id):
+    """修改或停用"""
+    return zones.update_district(district_id, body, current_user())

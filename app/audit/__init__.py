@@ -1,0 +1,1 @@
+"""The audit log: every staff write, who, what, when, before and after."""

@@ -1,0 +1,229 @@
+"""Schemas for zones: filters, the public card and detail, the staff input."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from app.accounts.roles import DEPARTMENT_LABELS, Department
+from app.web.api import PageArgs, Schema
+from app.zones.constants import (
+    APPLICANT_KIND_LABELS,
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    TYPE_LABELS,
+    ApplicantKind,
+    Level,
+    Status,
+    ZoneType,
+)
+from app.zones.services import SORTS, indicator_view
+
+
+def _one_of(enum, label: str):
+    values = [e.value for e in enum]
+    return ma.validate.OneOf(values, error=f"未知的{label}，可选：{', '.join(values)}")
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("不能为空")
+
+
+# ---- filters ------------------------------------------------------------------------------
+
+
+class ZoneListArgs(PageArgs):
+    type = ma.fields.String(validate=_one_of(ZoneType, "类型"))
+    level = ma.fields.String(validate=_one_of(Level, "级别"))
+    status = ma.fields.String(validate=_one_of(Status, "状态"))
+    district = ma.fields.Integer(validate=ma.validate.Range(min=1), metadata={"description": "district id (GET /meta)"})
+    batch_year = ma.fields.Integer(validate=ma.validate.Range(min=2000, max=2100))
+    q = ma.fields.String(validate=ma.validate.Length(max=50), metadata={"description": "名称、申报主体或地址中的文字"})
+    sort = ma.fields.String(
+        load_default="-updated_at",
+        validate=ma.validate.OneOf(list(SORTS), error=f"可选：{', '.join(SORTS)}"),
+    )
+
+
+class StaffZoneListArgs(ZoneListArgs):
+    is_education_base = ma.fields.Boolean()
+
+
+# ---- output -------------------------------------------------------------------------------
+
+
+class DistrictOut(Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    code = ma.fields.String(allow_none=True)
+    kind = ma.fields.String()
+
+
+class StaffDistrictOut(DistrictOut):
+    sort_order = ma.fields.Integer()
+    is_active = ma.fields.Boolean()
+
+
+class IndicatorOut(Schema):
+    key = ma.fields.String()
+    name = ma.fields.String()
+    unit = ma.fields.String()
+    baseline_value = ma.fields.Float(allow_none=True)
+    baseline_year = ma.fields.Integer(allow_none=True)
+    latest_value = ma.fields.Float(allow_none=True)
+    latest_year = ma.fields.Integer(allow_none=True)
+    change = ma.fields.Float(allow_none=True, metadata={"description": "latest − baseline (negative: down)"})
+    change_percent = ma.fields.Float(allow_none=True)
+
+
+class LocationOut(Schema):
+    latitude = ma.fields.Float()
+    longitude = ma.fields.Float()
+    coordinate_system = ma.fields.Constant("gcj02")
+
+
+def _location(zone):
+    if zone.latitude is None or zone.longitude is None:
+        return None
+    return {"latitude": float(zone.latitude), "longitude": float(zone.longitude)}
+
+
+class ZoneCardOut(Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    type = ma.fields.String()
+    type_label = ma.fields.Function(lambda z: TYPE_LABELS[ZoneType(z.type)])
+    level = ma.fields.String()
+    level_label = ma.fields.Function(lambda z: LEVEL_LABELS[Level(z.level)])
+    status = ma.fields.String()
+    status_label = ma.fields.Function(lambda z: STATUS_LABELS[Status(z.status)])
+    district = ma.fields.Nested(DistrictOut)
+    applicant_name = ma.fields.String()
+    batch_year = ma.fields.Integer()
+    address = ma.fields.String(allow_none=True)
+    location = ma.fields.Function(_location, metadata={"description": "GCJ-02"})
+    cover_image_url = ma.fields.String(allow_none=True)
+    summary = ma.fields.String(allow_none=True)
+    is_education_base = ma.fields.Boolean()
+    indicators = ma.fields.Function(indicator_view)
+    status_changed_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+
+
+class TimelineEntryOut(Schema):
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String()
+    to_label = ma.fields.Function(lambda t: STATUS_LABELS[Status(t.to_status)])
+    note = ma.fields.String(allow_none=True)
+    occurred_at = ma.fields.AwareDateTime()
+
+
+class StaffTimelineEntryOut(TimelineEntryOut):
+    actor_id = ma.fields.Integer(allow_none=True)
+
+
+class ReReviewOut(Schema):
+    id = ma.fields.Integer()
+    reviewed_on = ma.fields.Date()
+    outcome = ma.fields.String()
+    outcome_label = ma.fields.Function(lambda r: "通过" if r.outcome == "passed" else "未通过")
+    note = ma.fields.String(allow_none=True)
+
+
+class ZoneDetailOut(ZoneCardOut):
+    applicant_kind = ma.fields.String()
+    applicant_kind_label = ma.fields.Function(lambda z: APPLICANT_KIND_LABELS[ApplicantKind(z.applicant_kind)])
+    department = ma.fields.String()
+    department_label = ma.fields.Function(lambda z: DEPARTMENT_LABELS[Department(z.department)])
+    description = ma.fields.String(allow_none=True)
+    published_at = ma.fields.AwareDateTime(allow_none=True)
+    timeline = ma.fields.List(ma.fields.Nested(TimelineEntryOut))
+    re_reviews = ma.fields.List(ma.fields.Nested(ReReviewOut))
+
+
+class StaffZoneOut(ZoneDetailOut):
+    timeline = ma.fields.List(ma.fields.Nested(StaffTimelineEntryOut))
+    created_at = ma.fields.AwareDateTime()
+
+
+class StaffZoneCardOut(ZoneCardOut):
+    department = ma.fields.String()
+
+
+# ---- input --------------------------------------------------------------------------------
+
+
+class IndicatorIn(Schema):
+    key = ma.fields.String(required=True)
+    baseline_value = ma.fields.Decimal(allow_none=True, places=3, validate=ma.validate.Range(min=0))
+    baseline_year = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1990, max=2100))
+    latest_value = ma.fields.Decimal(allow_none=True, places=3, validate=ma.validate.Range(min=0))
+    latest_year = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1990, max=2100))
+
+    @ma.validates_schema
+    def _years(self, data, **kwargs):
+        if data.get("baseline_year") and data.get("latest_year") and data["latest_year"] < data["baseline_year"]:
+            raise ma.ValidationError("最新年份不能早于基准年份", "latest_year")
+
+
+class ZoneIn(Schema):
+    name = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=120), _not_blank])
+    type = ma.fields.String(required=True, validate=_one_of(ZoneType, "类型"))
+    level = ma.fields.String(required=True, validate=_one_of(Level, "级别"))
+    district_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    applicant_name = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=120), _not_blank])
+    applicant_kind = ma.fields.String(required=True, validate=_one_of(ApplicantKind, "申报主体类型"))
+    batch_year = ma.fields.Integer(required=True, validate=ma.validate.Range(min=2023, max=2100))
+    department = ma.fields.String(validate=_one_of(Department, "主管部门"))
+    address = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    latitude = ma.fields.Decimal(allow_none=True, places=6, validate=ma.validate.Range(min=3.8, max=53.6))
+    longitude = ma.fields.Decimal(allow_none=True, places=6, validate=ma.validate.Range(min=73.5, max=135.1))
+    cover_image_url = ma.fields.Url(allow_none=True, schemes={"https", "http"}, validate=ma.validate.Length(max=512))
+    summary = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=300))
+    description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20000))
+    indicators = ma.fields.List(ma.fields.Nested(IndicatorIn), validate=ma.validate.Length(max=4))
+
+    @ma.validates_schema
+    def _position_pairs(self, data, **kwargs):
+        # A map position is both coordinates or neither.
+        if ("latitude" in data) != ("longitude" in data) or (
+            (data.get("latitude") is None) != (data.get("longitude") is None)
+        ):
+            raise ma.ValidationError("经纬度须同时填写", "latitude")
+
+
+class ZonePatchIn(ZoneIn):
+    """ZoneIn with every field optional (used as ZonePatchIn(partial=True))."""
+
+
+class TransitionIn(Schema):
+    to = ma.fields.String(required=True, validate=_one_of(Status, "状态"))
+    note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class ReReviewIn(Schema):
+    reviewed_on = ma.fields.Date(required=True)
+    outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(["passed", "failed"]))
+    note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class EducationBaseIn(Schema):
+    is_education_base = ma.fields.Boolean(required=True)
+
+
+class DistrictIn(Schema):
+    name = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=64), _not_blank])
+    code = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^\d{6}$", error="区划代码为 6 位数字"))
+    kind = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(["district", "county", "city", "development_zone"])
+    )
+    sort_order = ma.fields.Integer(load_default=100)
+    is_active = ma.fields.Boolean(load_default=True)
+
+
+class DistrictPatchIn(Schema):
+    name = ma.fields.String(validate=[ma.validate.Length(min=2, max=64), _not_blank])
+    code = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^\d{6}$", error="区划代码为 6 位数字"))
+    kind = ma.fields.String(validate=ma.validate.OneOf(["district", "county", "city", "development_zone"]))
+    sort_order = ma.fields.Integer()
+    is_active = ma.fields.Boolean()

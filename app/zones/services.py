@@ -1,0 +1,461 @@
+"""The zone registry and its lifecycle (DOMAIN.md: Zones, Lifecycle). Plain functions; callers
+are the staff API, the public API, the importer and the seed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from app import cache
+from app.accounts.models import User
+from app.accounts.roles import Department, Role
+from app.accounts.services import escape_like, zone_types_handled_by
+from app.audit import services as audit
+from app.db_types import utcnow
+from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.zones.constants import (
+    APPLICANT_KINDS,
+    DEFAULT_DEPARTMENT,
+    INDICATORS,
+    NOTE_REQUIRED,
+    STATUS_LABELS,
+    TRANSITIONS,
+    ApplicantKind,
+    Status,
+    ZoneType,
+)
+from app.zones.models import District, ReReview, Zone, ZoneIndicator, ZoneTransition
+
+CACHE_NAMESPACE = "zones"
+
+# What the audit log keeps of a zone, before and after each change.
+AUDITED_FIELDS = (
+    "name", "type", "level", "status", "district_id", "applicant_name", "applicant_kind", "batch_year",
+    "department", "address", "latitude", "longitude", "cover_image_url", "summary", "description",
+    "is_education_base",
+)  # fmt: skip
+
+SORTS = {
+    "-updated_at": (Zone.updated_at.desc(), Zone.id.desc()),
+    "updated_at": (Zone.updated_at.asc(), Zone.id.asc()),
+    "name": (Zone.name.asc(), Zone.id.asc()),
+    "-name": (Zone.name.desc(), Zone.id.desc()),
+    "batch_year": (Zone.batch_year.asc(), Zone.id.asc()),
+    "-batch_year": (Zone.batch_year.desc(), Zone.id.desc()),
+}
+DEFAULT_SORT = "-updated_at"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    message = "不允许的状态变更"
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ZoneFilters:
+    type: str | None = None
+    level: str | None = None
+    status: str | None = None
+    district: int | None = None
+    batch_year: int | None = None
+    q: str | None = None
+    is_education_base: bool | None = None
+    sort: str = DEFAULT_SORT
+
+
+def zones_query(filters: ZoneFilters, *, public: bool) -> Select:
+    """Zones matching the filters, one page-able statement (district joined, indicators selectin)."""
+    stmt = select(Zone)
+    if public:
+        stmt = stmt.where(Zone.published_at.is_not(None))
+    if filters.type:
+        stmt = stmt.where(Zone.type == filters.type)
+    if filters.level:
+        stmt = stmt.where(Zone.level == filters.level)
+    if filters.status:
+        stmt = stmt.where(Zone.status == filters.status)
+    if filters.district is not None:
+        stmt = stmt.where(Zone.district_id == filters.district)
+    if filters.batch_year is not None:
+        stmt = stmt.where(Zone.batch_year == filters.batch_year)
+    if filters.is_education_base is not None:
+        stmt = stmt.where(Zone.is_education_base.is_(filters.is_education_base))
+    if filters.q and filters.q.strip():
+        # Literal substring (% and _ match themselves); the trigram index serves it on PostgreSQL.
+        pattern = "%" + escape_like(search_text_of(filters.q)) + "%"
+        stmt = stmt.where(Zone.search_text.like(pattern, escape="\\"))
+    return stmt.order_by(*SORTS[filters.sort])
+
+
+def check_filters(filters: ZoneFilters) -> None:
+    """Filters that need the database to validate (the district is data, not an enum)."""
+    if filters.district is not None and db.session.get(District, filters.district) is None:
+        raise ValidationFailed(details={"district": ["未知的县（市）区或开发区"]})
+
+
+def search_text_of(*parts: str | None) -> str:
+    return "\n".join(p.strip().lower() for p in parts if p)
+
+
+def get_zone(zone_id: int, *, public: bool, with_history: bool = False) -> Zone:
+    stmt = select(Zone).where(Zone.id == zone_id)
+    if with_history:
+        stmt = stmt.options(selectinload(Zone.timeline), selectinload(Zone.re_reviews))
+    zone = db.session.scalar(stmt)
+    if zone is None or (public and not zone.is_public):
+        raise NotFound("示范区项目不存在或尚未公示")
+    return zone
+
+
+def active_districts() -> list[District]:
+    return list(db.session.scalars(select(District).order_by(District.sort_order, District.id)))
+
+
+def indicator_view(zone: Zone) -> list[dict[str, Any]]:
+    """The type's headline indicators with the computed change (negative = emissions down)."""
+    stored = {i.key: i for i in zone.indicators}
+    result = []
+    for definition in INDICATORS[ZoneType(zone.type)]:
+        item = stored.get(definition.key)
+        baseline = item.baseline_value if item else None
+        latest = item.latest_value if item else None
+        change = change_percent = None
+        if baseline is not None and latest is not None:
+            change = latest - baseline
+            if baseline != 0:
+                change_percent = round(float(change / baseline * 100), 1)
+        result.append(
+            {
+                "key": definition.key,
+                "name": definition.name,
+                "unit": definition.unit,
+                "baseline_value": _num(baseline),
+                "baseline_year": item.baseline_year if item else None,
+                "latest_value": _num(latest),
+                "latest_year": item.latest_year if item else None,
+                "change": _num(change),
+                "change_percent": change_percent,
+            }
+        )
+    return result
+
+
+def _num(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+# ---- scope --------------------------------------------------------------------------------
+
+
+def ensure_may_handle(user: User, zone_type: str) -> None:
+    """A department officer acts only on the types of its department; institute staff and admins
+    on all."""
+    types = zone_types_handled_by(user)
+    if types is not None and zone_type not in types:
+        raise Forbidden(
+            "该类型示范区不属于本部门职责范围",
+            code="department_scope",
+            details={"zone_type": zone_type, "your_types": sorted(types)},
+        )
+
+
+# ---- writing ------------------------------------------------------------------------------
+
+
+def _district(district_id: int) -> District:
+    district = db.session.get(District, district_id)
+    if district is None or not district.is_active:
+        raise ValidationFailed(details={"district_id": ["未知的县（市）区或开发区"]})
+    return district
+
+
+def _check_applicant_kind(zone_type: str, kind: str) -> None:
+    allowed = APPLICANT_KINDS[ZoneType(zone_type)]
+    if ApplicantKind(kind) not in allowed:
+        raise ValidationFailed(
+            details={"applicant_kind": [f"该类型的申报主体须为：{', '.join(k.value for k in allowed)}"]}
+        )
+
+
+def _apply_indicators(zone: Zone, indicators: list[dict[str, Any]]) -> None:
+    allowed = {d.key: position for position, d in enumerate(INDICATORS[ZoneType(zone.type)])}
+    errors = {}
+    for index, item in enumerate(indicators):
+        if item["key"] not in allowed:
+            errors[str(index)] = [f"该类型的指标须为：{', '.join(allowed)}"]
+    if errors:
+        raise ValidationFailed(details={"indicators": errors})
+    existing = {i.key: i for i in zone.indicators}
+    for item in indicators:
+        row = existing.get(item["key"])
+        if row is None:
+            row = ZoneIndicator(key=item["key"], position=allowed[item["key"]])
+            zone.indicators.append(row)
+        for field in ("baseline_value", "baseline_year", "latest_value", "latest_year"):
+            if field in item:
+                setattr(row, field, item[field])
+
+
+def _refresh_search_text(zone: Zone) -> None:
+    zone.search_text = search_text_of(zone.name, zone.applicant_name, zone.address)
+
+
+def _unique_name(zone: Zone) -> None:
+    clash = db.session.scalar(
+        select(Zone.id).where(Zone.batch_year == zone.batch_year, Zone.name == zone.name, Zone.id != zone.id)
+    )
+    if clash is not None:
+        raise AppError(
+            "同一批次中已有同名示范区项目", code="duplicate_zone", status=409, details={"zone_id": clash}
+        )
+
+
+def create_zone(data: dict[str, Any], actor: User | None, *, at: datetime | None = None, commit: bool = True) -> Zone:
+    """A new application (status `applied`), with its first timeline entry."""
+    if actor is not None:
+        ensure_may_handle(actor, data["type"])
+    _district(data["district_id"])
+    _check_applicant_kind(data["type"], data["applicant_kind"])
+    fields = {k: v for k, v in data.items() if k != "indicators"}
+    fields.setdefault("department", DEFAULT_DEPARTMENT[ZoneType(data["type"])].value)
+    at = at or utcnow()
+    zone = Zone(
+        **fields,
+        status=Status.APPLIED.value,
+        status_changed_at=at,
+        created_at=at,
+        updated_at=at,
+        created_by_id=actor.id if actor else None,
+    )
+    _refresh_search_text(zone)
+    _unique_name(zone)
+    _apply_indicators(zone, data.get("indicators") or [])
+    db.session.add(zone)
+    zone.timeline.append(
+        ZoneTransition(
+            from_status=None,
+            to_status=Status.APPLIED.value,
+            note="提交申报材料",
+            actor_id=actor.id if actor else None,
+            occurred_at=at,
+        )
+    )
+    db.session.flush()
+    audit.record(actor, "zone.create", "zone", zone.id, None, audit.snapshot(zone, AUDITED_FIELDS))
+    if commit:
+        _commit()
+    return zone
+
+
+# Fields that are part of the public record once the zone is public.
+LOCKED_WHEN_PUBLIC = ("type", "batch_year")
+
+
+def update_zone(zone: Zone, changes: dict[str, Any], actor: User) -> Zone:
+    ensure_may_handle(actor, zone.type)
+    if "type" in changes:
+        ensure_may_handle(actor, changes["type"])
+    if zone.is_public:
+        locked = [f for f in LOCKED_WHEN_PUBLIC if f in changes and changes[f] != getattr(zone, f)]
+        if locked:
+            raise AppError(
+                "项目公示后不能修改类型或批次",
+                code="field_locked",
+                status=409,
+                details={field: ["公示后不可修改"] for field in locked},
+            )
+    before = audit.snapshot(zone, AUDITED_FIELDS)
+    before["indicators"] = indicator_view(zone)
+    if "district_id" in changes:
+        _district(changes["district_id"])
+    new_type = changes.get("type", zone.type)
+    if "type" in changes or "applicant_kind" in changes:
+        _check_applicant_kind(new_type, changes.get("applicant_kind", zone.applicant_kind))
+    if "type" in changes and changes["type"] != zone.type:
+        zone.indicators.clear()  # another type measures other things
+        if "department" not in changes:
+            changes["department"] = DEFAULT_DEPARTMENT[ZoneType(new_type)].value
+    for field, value in changes.items():
+        if field != "indicators":
+            setattr(zone, field, value)
+    _refresh_search_text(zone)
+    _unique_name(zone)
+    if "indicators" in changes:
+        _apply_indicators(zone, changes["indicators"])
+    zone.updated_at = utcnow()
+    after = audit.snapshot(zone, AUDITED_FIELDS)
+    after["indicators"] = indicator_view(zone)
+    audit.record(actor, "zone.update", "zone", zone.id, before, after)
+    _commit()
+    return zone
+
+
+def _locked_zone(zone_id: int) -> Zone:
+    """The zone with its row locked until commit, so two officers cannot both move it."""
+    zone = db.session.scalar(select(Zone).where(Zone.id == zone_id).with_for_update())
+    if zone is None:
+        raise NotFound("示范区项目不存在")
+    return zone
+
+
+def transition(
+    zone_id: int, to: str, note: str | None, actor: User | None, *, at: datetime | None = None, commit: bool = True
+) -> Zone:
+    """Move a zone one step along the lifecycle of DOMAIN.md, recording who, when and why."""
+    zone = _locked_zone(zone_id)
+    if actor is not None:
+        ensure_may_handle(actor, zone.type)
+    current = Status(zone.status)
+    target = Status(to)
+    allowed = TRANSITIONS[current]
+    if target not in allowed:
+        raise InvalidTransition(
+            f"不能从「{STATUS_LABELS[current]}」变更为「{STATUS_LABELS[target]}」",
+            details={
+                "from": current.value,
+                "to": target.value,
+                "allowed": [s.value for s in allowed],
+                **({"hint": "撤销称号须通过复核（re-review）"} if target is Status.REVOKED else {}),
+            },
+        )
+    if target in NOTE_REQUIRED and not (note and note.strip()):
+        raise ValidationFailed(details={"note": ["变更为此状态须填写理由"]})
+    if target is Status.TITLED and actor is not None:
+        # The plan: the responsible departments grant the title.
+        if not actor.has_role(Role.DEPARTMENT_OFFICER, Role.ADMIN):
+            raise Forbidden("称号由主管部门授予", code="department_only")
+    _move(zone, target, note, actor, at or utcnow())
+    if commit:
+        _commit()
+    return zone
+
+
+def _move(zone: Zone, target: Status, note: str | None, actor: User | None, at: datetime) -> None:
+    before = audit.snapshot(zone, ("status", "is_education_base"))
+    entry = ZoneTransition(
+        zone_id=zone.id,
+        from_status=zone.status,
+        to_status=target.value,
+        note=(note or "").strip() or None,
+        actor_id=actor.id if actor else None,
+        occurred_at=at,
+    )
+    db.session.add(entry)
+    zone.status = target.value
+    zone.status_changed_at = at
+    zone.updated_at = at
+    if target is Status.PUBLICITY and zone.published_at is None:
+        zone.published_at = at
+    if target in (Status.REVOKED, Status.REJECTED):
+        zone.is_education_base = False  # a base must be a titled zone
+    audit.record(
+        actor, "zone.transition", "zone", zone.id, before,
+        {**audit.snapshot(zone, ("status", "is_education_base")), "note": entry.note},
+    )  # fmt: skip
+
+
+def record_re_review(
+    zone_id: int, reviewed_on: date, outcome: str, note: str | None, actor: User | None, *, commit: bool = True
+) -> ReReview:
+    """A dated re-review of a titled zone; a failed one revokes the title (timeline entry too)."""
+    zone = _locked_zone(zone_id)
+    if actor is not None:
+        ensure_may_handle(actor, zone.type)
+    if zone.status != Status.TITLED.value:
+        raise InvalidTransition(
+            "只有已授予称号的示范区可以复核",
+            code="not_titled",
+            details={"status": zone.status},
+        )
+    if reviewed_on > utcnow().date():
+        raise ValidationFailed(details={"reviewed_on": ["复核日期不能晚于今天"]})
+    if outcome == "failed" and not (note and note.strip()):
+        raise ValidationFailed(details={"note": ["复核不通过须填写理由"]})
+    review = ReReview(
+        zone_id=zone.id,
+        reviewed_on=reviewed_on,
+        outcome=outcome,
+        note=(note or "").strip() or None,
+        actor_id=actor.id if actor else None,
+    )
+    db.session.add(review)
+    db.session.flush()
+    audit.record(actor, "zone.re_review", "zone", zone.id, None,
+                 {"re_review_id": review.id, "reviewed_on": reviewed_on, "outcome": outcome, "note": review.note})
+    if outcome == "failed":
+        _move(zone, Status.REVOKED, f"复核未通过：{review.note}", actor, utcnow())
+    if commit:
+        _commit()
+    return review
+
+
+def set_education_base(zone_id: int, designated: bool, actor: User) -> Zone:
+    zone = _locked_zone(zone_id)
+    ensure_may_handle(actor, zone.type)
+    if designated and zone.status != Status.TITLED.value:
+        raise AppError("只有已授予称号的示范区可以设为宣传教育基地", code="not_titled", status=409,
+                       details={"status": zone.status})
+    before = audit.snapshot(zone, ("is_education_base",))
+    zone.is_education_base = designated
+    zone.updated_at = utcnow()
+    audit.record(actor, "zone.education_base", "zone", zone.id, before, {"is_education_base": designated})
+    _commit()
+    return zone
+
+
+# ---- districts ----------------------------------------------------------------------------
+
+
+DISTRICT_FIELDS = ("name", "code", "kind", "sort_order", "is_active")
+
+
+def create_district(data: dict[str, Any], actor: User) -> District:
+    district = District(**data)
+    _unique_district(district)
+    db.session.add(district)
+    db.session.flush()
+    audit.record(actor, "district.create", "district", district.id, None, audit.snapshot(district, DISTRICT_FIELDS))
+    _commit()
+    return district
+
+
+def update_district(district_id: int, changes: dict[str, Any], actor: User) -> District:
+    district = db.session.get(District, district_id)
+    if district is None:
+        raise NotFound("县（市）区不存在")
+    before = audit.snapshot(district, DISTRICT_FIELDS)
+    for field, value in changes.items():
+        setattr(district, field, value)
+    _unique_district(district)
+    audit.record(actor, "district.update", "district", district.id, before, audit.snapshot(district, DISTRICT_FIELDS))
+    _commit()
+    return district
+
+
+def _unique_district(district: District) -> None:
+    clash = db.session.scalar(
+        select(District.id).where(
+            ((District.name == district.name) | ((District.code == district.code) & District.code.is_not(None))),
+            District.id != district.id if district.id else True,
+        )
+    )
+    if clash is not None:
+        raise AppError("名称或区划代码已存在", code="duplicate_district", status=409)
+
+
+def _commit() -> None:
+    db.session.commit()
+    cache.invalidate(CACHE_NAMESPACE)
+
+
+def department_of(zone: Zone) -> Department:
+    return Department(zone.department)

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from flask import current_app
+
+from app.extensions import db
+from app.web.api import Blueprint, page_of, paginate
+from app.web.caching import cached_response, json_bytes
+from app.zones import opendata
+from app.zones import services as zones
+from app.zones.schemas import ZoneCardOut, ZoneDetailOut, ZoneListArgs
+
+PATH = ""
+blp = Blueprint("mp_zones", __name__, description="示范区项目")
+
+JSON = "application/json"
+
+
+@blp.get("/zones")
+@blp.arguments(ZoneListArgs, location="query")
+@blp.response(200, page_of(ZoneCardOut))
+def list_zones(args):
+    """示范区列表（仅公示及以后的项目）"""
+    filters = zones.ZoneFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
+    zones.check_filters(filters)
+
+    def build():
+        page = paginate(db.session, zones.zones_query(filters, public=True), args["page"], args["per_page"])
+        return json_bytes(page_of(ZoneCardOut)().dump(page)), JSON
+
+    return cached_response(zones.CACHE_NAMESPACE, build)
+
+
+@blp.get("/zones/<int:zone_id>")
+@blp.response(200, ZoneDetailOut)
+def get_zone(zone_id):
+    """示范区详情：指标变化、时间线、复核记录、是否宣传教育基地"""
+
+    def build():
+        zone = zones.get_zone(zone_id, public=True, with_history=True)
+        return json_bytes(ZoneDetailOut().dump(zone)), JSON
+
+    return cached_response(zones.CACHE_NAMESPACE, build)
+
+
+@blp.get("/opendata/zones.csv")
+@blp.response(200, description="CSV（UTF-8，前两行为许可与生成时间注释）")
+def zones_csv():
+    """开放数据：公示及以后的示范区（CSV）"""
+
+    def build():
+        return opendata.zones_csv(current_app.config["APP_TIMEZONE"]), "text/csv"
+
+    return cached_response(
+        zones.CACHE_NAMESPACE, build, headers={"Content-Disposition": "attachment; filename=changchun-zones.csv"}
+    )
+
+
+@blp.get("/opendata/zones.geojson")
+@blp.response(200, description="GeoJSON FeatureCollection（GCJ-02）")
+def zones_geojson():
+    """开放数据：公示及以后的示范区（GeoJSON）"""
+
+    def build():
+        return opendata.zones_geojson(current_app.config["APP_TIMEZONE"]), "application/geo+json"
+
+    return cached_response(zones.CACHE_NAMESPACE, build)
