@@ -33,3 +33,7 @@ def seed_demo() -> Iterator[str]:
             yield f"staff account {username} / {password} ({role.value})"
         else:
             yield f"staff account {username} already there"
+
+    from app.zones.demo import seed_demo_zones
+
+    yield from seed_demo_zones()

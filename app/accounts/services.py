@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import AuthToken, RoleGrant, User
 from app.accounts.roles import DEPARTMENT_ZONE_TYPES, Department, Role
+from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, NotFound, Unauthorized, ValidationFailed
 from app.extensions import db
@@ -153,6 +154,7 @@ def create_staff_user(
     db.session.add(user)
     db.session.flush()
     grant_role(user, role, department=department, base_id=base_id, school_id=school_id, granted_by=granted_by)
+    audit.record(granted_by, "user.create", "user", user.id, None, _user_snapshot(user))
     try:
         db.session.commit()
     except IntegrityError:  # the same username created at the same moment elsewhere
@@ -232,6 +234,7 @@ def get_user(user_id: int) -> User:
 
 
 def add_grant(user: User, changes: dict, granted_by: User) -> User:
+    before = _user_snapshot(user)
     role = Role(changes["role"])
     department = Department(changes["department"]) if changes.get("department") else None
     grant_role(
@@ -243,10 +246,12 @@ def add_grant(user: User, changes: dict, granted_by: User) -> User:
         granted_by=granted_by,
     )
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise AppError("该用户已有此角色", code="role_already_granted", status=409) from None
+    audit.record(granted_by, "user.grant", "user", user.id, before, _user_snapshot(user))
+    db.session.commit()
     return user
 
 
@@ -256,7 +261,9 @@ def remove_grant(user: User, grant_id: int, acting: User) -> User:
         raise NotFound("该角色授予记录不存在")
     if user.id == acting.id and grant.role == Role.ADMIN.value:
         raise AppError("不能撤销自己的管理员角色", code="cannot_remove_own_admin", status=409)
+    before = _user_snapshot(user)
     user.grants.remove(grant)
+    audit.record(acting, "user.revoke", "user", user.id, before, _user_snapshot(user))
     db.session.commit()
     return user
 
@@ -264,8 +271,20 @@ def remove_grant(user: User, grant_id: int, acting: User) -> User:
 def update_user(user: User, changes: dict, acting: User) -> User:
     if changes.get("is_active") is False and user.id == acting.id:
         raise AppError("不能停用自己的账号", code="cannot_disable_self", status=409)
+    before = _user_snapshot(user)
     for field in ("is_active", "display_name"):
         if field in changes:
             setattr(user, field, changes[field])
+    audit.record(acting, "user.update", "user", user.id, before, _user_snapshot(user))
     db.session.commit()
     return user
+
+
+def _user_snapshot(user: User) -> dict:
+    """What the audit log keeps of an account: no password hash, no phone."""
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "is_active": user.is_active,
+        "grants": sorted(g.scope_key for g in user.grants),
+    }

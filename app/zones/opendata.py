@@ -73,9 +73,17 @@ def zones_csv(timezone: str) -> bytes:
     writer.writeheader()
     for zone in _public_zones():
         row = _row(zone)
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     # A BOM so Excel (what most readers open it with in China) detects UTF-8.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def zones_geojson(timezone: str) -> bytes:

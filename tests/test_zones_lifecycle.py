@@ -1,0 +1,173 @@
+"""The lifecycle state machine through the staff API: only DOMAIN.md's transitions, each recorded."""
+
+import pytest
+
+from tests.factories import make_zone, zone_data
+from tests.helpers import assert_error
+
+
+def move(client, headers, zone_id, to, note=None):
+    return client.post(f"/api/admin/v1/zones/{zone_id}/transitions", json={"to": to, "note": note}, headers=headers)
+
+
+def test_full_path_records_every_step_with_actor(client, auth, app):
+    institute = auth.staff("institute_staff")
+    officer = auth.staff("department_officer", department="housing_construction")
+    with app.app_context():
+        body = zone_data(type="building")
+    created = client.post("/api/admin/v1/zones", json=body, headers=institute)
+    assert created.status_code == 201, created.json
+    zone = created.json
+    assert zone["status"] == "applied" and zone["department"] == "housing_construction"
+    assert [t["to_status"] for t in zone["timeline"]] == ["applied"]
+    for to in ("expert_review", "site_check", "publicity", "confirmed", "acceptance_review"):
+        response = move(client, institute, zone["id"], to, f"到{to}")
+        assert response.status_code == 200, response.json
+        assert response.json["status"] == to
+    titled = move(client, officer, zone["id"], "titled", "验收通过")
+    assert titled.status_code == 200
+    timeline = titled.json["timeline"]
+    assert [t["to_status"] for t in timeline] == [
+        "applied", "expert_review", "site_check", "publicity", "confirmed", "acceptance_review", "titled"
+    ]
+    assert [t["from_status"] for t in timeline][1:] == [t["to_status"] for t in timeline][:-1]
+    assert all(t["actor_id"] for t in timeline)
+    assert timeline[-1]["note"] == "验收通过"
+    assert titled.json["published_at"] is not None
+
+
+@pytest.mark.parametrize(
+    "status,to",
+    [
+        ("applied", "site_check"),  # skipping a step
+        ("applied", "titled"),
+        ("expert_review", "publicity"),
+        ("confirmed", "rejected"),
+        ("titled", "revoked"),  # only through a failed re-review
+        ("rejected", "applied"),  # final
+        ("rejected", "expert_review"),
+        ("revoked", "titled"),  # final
+    ],
+)
+def test_invalid_transitions_are_409_naming_the_allowed_ones(client, auth, app, status, to):
+    admin = auth.staff("admin")
+    zone_id = make_zone(app, status)
+    error = assert_error(move(client, admin, zone_id, to, "理由"), 409, "invalid_transition")
+    assert error["details"]["from"] == status and error["details"]["to"] == to
+    from app.zones.constants import TRANSITIONS, Status
+
+    assert error["details"]["allowed"] == [s.value for s in TRANSITIONS[Status(status)]]
+    assert client.get(f"/api/admin/v1/zones/{zone_id}", headers=admin).json["status"] == status
+
+
+def test_unknown_target_status_is_422(client, auth, app):
+    admin = auth.staff("admin")
+    zone_id = make_zone(app)
+    assert_error(move(client, admin, zone_id, "Expert_Review"), 422, "validation_error")
+    assert_error(move(client, admin, zone_id, "approved"), 422, "validation_error")
+    assert_error(move(client, admin, 99999, "expert_review"), 404, "not_found")
+
+
+def test_rejection_needs_a_reason(client, auth, app):
+    admin = auth.staff("admin")
+    zone_id = make_zone(app, "site_check")
+    error = assert_error(move(client, admin, zone_id, "rejected", "  "), 422, "validation_error")
+    assert "note" in error["details"]
+    assert move(client, admin, zone_id, "rejected", "现场核查不合格").json["status"] == "rejected"
+
+
+def test_department_officer_only_for_its_types(client, auth, app):
+    education = auth.staff("department_officer", department="education")
+    factory_zone = make_zone(app, "applied", type="factory")
+    school_zone = make_zone(app, "applied", type="school")
+    error = assert_error(move(client, education, factory_zone, "expert_review"), 403, "department_scope")
+    assert error["details"]["zone_type"] == "factory"
+    assert move(client, education, school_zone, "expert_review").status_code == 200
+    # Nor may it create, edit or read the other department's zones' transitions
+    with app.app_context():
+        other = zone_data(type="factory")
+    assert_error(client.post("/api/admin/v1/zones", json=other, headers=education), 403, "department_scope")
+    assert_error(client.patch(f"/api/admin/v1/zones/{factory_zone}", json={"summary": "x"}, headers=education), 403,
+                 "department_scope")
+
+
+def test_only_departments_grant_titles(client, auth, app):
+    institute = auth.staff("institute_staff")
+    zone_id = make_zone(app, "acceptance_review", type="scenic")
+    assert_error(move(client, institute, zone_id, "titled"), 403, "department_only")
+    tourism = auth.staff("department_officer", department="culture_tourism")
+    assert move(client, tourism, zone_id, "titled").json["status"] == "titled"
+
+
+def test_citizens_and_anonymous_cannot_act(client, auth, app):
+    zone_id = make_zone(app)
+    assert_error(move(client, {}, zone_id, "expert_review"), 401, "unauthorized")
+    assert_error(move(client, auth.wechat_headers("c"), zone_id, "expert_review"), 403, "forbidden")
+
+
+def test_re_reviews_passed_and_failed(client, auth, app):
+    admin = auth.staff("admin")
+    zone_id = make_zone(app, "titled", type="park")
+    passed = client.post(f"/api/admin/v1/zones/{zone_id}/re-reviews",
+                         json={"reviewed_on": "2026-03-01", "outcome": "passed", "note": "年度复核通过"}, headers=admin)
+    assert passed.status_code == 201 and passed.json["outcome"] == "passed"
+    assert_error(client.post(f"/api/admin/v1/zones/{zone_id}/re-reviews",
+                             json={"reviewed_on": "2026-09-01", "outcome": "failed"}, headers=admin), 422,
+                 "validation_error")
+    assert_error(client.post(f"/api/admin/v1/zones/{zone_id}/re-reviews",
+                             json={"reviewed_on": "2999-01-01", "outcome": "passed"}, headers=admin), 422,
+                 "validation_error")
+    client.put(f"/api/admin/v1/zones/{zone_id}/education-base", json={"is_education_base": True}, headers=admin)
+    failed = client.post(f"/api/admin/v1/zones/{zone_id}/re-reviews",
+                         json={"reviewed_on": "2026-09-01", "outcome": "failed", "note": "管理缺位"}, headers=admin)
+    assert failed.status_code == 201
+    zone = client.get(f"/api/mp/v1/zones/{zone_id}").json  # revoked zones stay public
+    assert zone["status"] == "revoked" and zone["is_education_base"] is False
+    assert zone["timeline"][-1]["to_status"] == "revoked" and "管理缺位" in zone["timeline"][-1]["note"]
+    assert [r["outcome"] for r in zone["re_reviews"]] == ["failed", "passed"]  # newest first
+    # A revoked zone cannot be re-reviewed again
+    assert_error(client.post(f"/api/admin/v1/zones/{zone_id}/re-reviews",
+                             json={"reviewed_on": "2026-10-01", "outcome": "passed"}, headers=admin), 409, "not_titled")
+
+
+def test_education_base_only_for_titled_zones(client, auth, app):
+    admin = auth.staff("admin")
+    confirmed = make_zone(app, "confirmed", type="scenic")
+    titled = make_zone(app, "titled", type="scenic")
+    assert_error(client.put(f"/api/admin/v1/zones/{confirmed}/education-base", json={"is_education_base": True},
+                            headers=admin), 409, "not_titled")
+    response = client.put(f"/api/admin/v1/zones/{titled}/education-base", json={"is_education_base": True},
+                          headers=admin)
+    assert response.status_code == 200 and response.json["is_education_base"] is True
+    assert client.get(f"/api/mp/v1/zones/{titled}").json["is_education_base"] is True
+
+
+@pytest.mark.postgres
+def test_two_officers_moving_one_zone_at_once(app, auth, client):
+    """The row lock makes the second of two simultaneous transitions see the new state: one wins."""
+    import threading
+
+    from app.zones import services as zones
+
+    zone_id = make_zone(app, "applied")
+    barrier = threading.Barrier(8)
+    outcomes = []
+
+    def act():
+        with app.app_context():
+            barrier.wait()
+            try:
+                zones.transition(zone_id, "expert_review", None, None)
+                outcomes.append("ok")
+            except zones.InvalidTransition:
+                outcomes.append("conflict")
+
+    threads = [threading.Thread(target=act) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict"] * 7 + ["ok"]
+    admin = auth.staff("admin")
+    timeline = client.get(f"/api/admin/v1/zones/{zone_id}", headers=admin).json["timeline"]
+    assert [t["to_status"] for t in timeline] == ["applied", "expert_review"]
