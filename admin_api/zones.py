@@ -131,8 +131,9 @@ def import_zones(form):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed(details={"file": ["请上传 CSV 或 XLSX 文件"]})
-    created = importer.import_batch(upload.filename, upload.read(importer.MAX_BYTES + 1), form["batch_year"],
-                                    current_user())
+    created = importer.import_batch(
+        upload.filename, upload.read(importer.MAX_BYTES + 1), form["batch_year"], current_user()
+    )
     return {"imported": len(created), "zone_ids": [z.id for z in created]}
 
 
@@ -143,6 +144,4 @@ def import_zones(form):
 def export_zones(args):
     """按筛选条件导出项目列表（CSV）"""
     body = importer.export_csv(zones.zones_query(_filters(args), public=False))
-    return Response(
-        body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=zones-export.csv"}
-    )
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=zones-export.csv"})

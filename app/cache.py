@@ -7,6 +7,7 @@ scanning keys. Entries expire on their own.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -56,8 +57,6 @@ def cached(namespace: str, key: str, build: Callable[[], tuple[bytes, str]], ttl
     body, mimetype = build()
     etag = hashlib.sha256(body).hexdigest()[:32]
     if full_key is not None:
-        try:
+        with contextlib.suppress(redis_lib.RedisError):
             kv.redis.set(full_key, json.dumps({"b": body.decode("utf-8"), "e": etag, "m": mimetype}), ex=ttl)
-        except redis_lib.RedisError:
-            pass
     return CachedBody(body, etag, mimetype)

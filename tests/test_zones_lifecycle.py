@@ -28,7 +28,13 @@ def test_full_path_records_every_step_with_actor(client, auth, app):
     assert titled.status_code == 200
     timeline = titled.json["timeline"]
     assert [t["to_status"] for t in timeline] == [
-        "applied", "expert_review", "site_check", "publicity", "confirmed", "acceptance_review", "titled"
+        "applied",
+        "expert_review",
+        "site_check",
+        "publicity",
+        "confirmed",
+        "acceptance_review",
+        "titled",
     ]
     assert [t["from_status"] for t in timeline][1:] == [t["to_status"] for t in timeline][:-1]
     assert all(t["actor_id"] for t in timeline)
@@ -87,8 +93,11 @@ def test_department_officer_only_for_its_types(client, auth, app):
     with app.app_context():
         other = zone_data(type="factory")
     assert_error(client.post("/api/admin/v1/zones", json=other, headers=education), 403, "department_scope")
-    assert_error(client.patch(f"/api/admin/v1/zones/{factory_zone}", json={"summary": "x"}, headers=education), 403,
-                 "department_scope")
+    assert_error(
+        client.patch(f"/api/admin/v1/zones/{factory_zone}", json={"summary": "x"}, headers=education),
+        403,
+        "department_scope",
+    )
 
 
 def test_only_departments_grant_titles(client, auth, app):
@@ -108,36 +117,65 @@ def test_citizens_and_anonymous_cannot_act(client, auth, app):
 def test_re_reviews_passed_and_failed(client, auth, app):
     admin = auth.staff("admin")
     zone_id = make_zone(app, "titled", type="park")
-    passed = client.post(f"/api/admin/v1/zones/{zone_id}/re-reviews",
-                         json={"reviewed_on": "2026-03-01", "outcome": "passed", "note": "年度复核通过"}, headers=admin)
+    passed = client.post(
+        f"/api/admin/v1/zones/{zone_id}/re-reviews",
+        json={"reviewed_on": "2026-03-01", "outcome": "passed", "note": "年度复核通过"},
+        headers=admin,
+    )
     assert passed.status_code == 201 and passed.json["outcome"] == "passed"
-    assert_error(client.post(f"/api/admin/v1/zones/{zone_id}/re-reviews",
-                             json={"reviewed_on": "2026-09-01", "outcome": "failed"}, headers=admin), 422,
-                 "validation_error")
-    assert_error(client.post(f"/api/admin/v1/zones/{zone_id}/re-reviews",
-                             json={"reviewed_on": "2999-01-01", "outcome": "passed"}, headers=admin), 422,
-                 "validation_error")
+    assert_error(
+        client.post(
+            f"/api/admin/v1/zones/{zone_id}/re-reviews",
+            json={"reviewed_on": "2026-09-01", "outcome": "failed"},
+            headers=admin,
+        ),
+        422,
+        "validation_error",
+    )
+    assert_error(
+        client.post(
+            f"/api/admin/v1/zones/{zone_id}/re-reviews",
+            json={"reviewed_on": "2999-01-01", "outcome": "passed"},
+            headers=admin,
+        ),
+        422,
+        "validation_error",
+    )
     client.put(f"/api/admin/v1/zones/{zone_id}/education-base", json={"is_education_base": True}, headers=admin)
-    failed = client.post(f"/api/admin/v1/zones/{zone_id}/re-reviews",
-                         json={"reviewed_on": "2026-09-01", "outcome": "failed", "note": "管理缺位"}, headers=admin)
+    failed = client.post(
+        f"/api/admin/v1/zones/{zone_id}/re-reviews",
+        json={"reviewed_on": "2026-09-01", "outcome": "failed", "note": "管理缺位"},
+        headers=admin,
+    )
     assert failed.status_code == 201
     zone = client.get(f"/api/mp/v1/zones/{zone_id}").json  # revoked zones stay public
     assert zone["status"] == "revoked" and zone["is_education_base"] is False
     assert zone["timeline"][-1]["to_status"] == "revoked" and "管理缺位" in zone["timeline"][-1]["note"]
     assert [r["outcome"] for r in zone["re_reviews"]] == ["failed", "passed"]  # newest first
     # A revoked zone cannot be re-reviewed again
-    assert_error(client.post(f"/api/admin/v1/zones/{zone_id}/re-reviews",
-                             json={"reviewed_on": "2026-10-01", "outcome": "passed"}, headers=admin), 409, "not_titled")
+    assert_error(
+        client.post(
+            f"/api/admin/v1/zones/{zone_id}/re-reviews",
+            json={"reviewed_on": "2026-10-01", "outcome": "passed"},
+            headers=admin,
+        ),
+        409,
+        "not_titled",
+    )
 
 
 def test_education_base_only_for_titled_zones(client, auth, app):
     admin = auth.staff("admin")
     confirmed = make_zone(app, "confirmed", type="scenic")
     titled = make_zone(app, "titled", type="scenic")
-    assert_error(client.put(f"/api/admin/v1/zones/{confirmed}/education-base", json={"is_education_base": True},
-                            headers=admin), 409, "not_titled")
-    response = client.put(f"/api/admin/v1/zones/{titled}/education-base", json={"is_education_base": True},
-                          headers=admin)
+    assert_error(
+        client.put(f"/api/admin/v1/zones/{confirmed}/education-base", json={"is_education_base": True}, headers=admin),
+        409,
+        "not_titled",
+    )
+    response = client.put(
+        f"/api/admin/v1/zones/{titled}/education-base", json={"is_education_base": True}, headers=admin
+    )
     assert response.status_code == 200 and response.json["is_education_base"] is True
     assert client.get(f"/api/mp/v1/zones/{titled}").json["is_education_base"] is True
 

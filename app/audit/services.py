@@ -59,8 +59,9 @@ def _current_request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
-def entries_query(action: str | None = None, entity_type: str | None = None, entity_id: int | None = None,
-                  actor_id: int | None = None):
+def entries_query(
+    action: str | None = None, entity_type: str | None = None, entity_id: int | None = None, actor_id: int | None = None
+):
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
     if action:
         stmt = stmt.where(AuditEntry.action == action)

@@ -158,8 +158,7 @@ def seed_demo_zones() -> list[str]:
         if final in (Status.TITLED, Status.REVOKED):
             outcome = "failed" if final is Status.REVOKED else "passed"
             note = "年度复核发现能耗监测数据缺失，管理缺位" if outcome == "failed" else "年度复核通过"
-            zones.record_re_review(zone.id, date(2026, 6, 1) + timedelta(days=index), outcome, note, None,
-                                   commit=False)
+            zones.record_re_review(zone.id, date(2026, 6, 1) + timedelta(days=index), outcome, note, None, commit=False)
         if final is Status.TITLED and zone_type in ("scenic", "building", "park") and index % 2 == 0:
             zone.is_education_base = True
         created += 1

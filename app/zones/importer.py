@@ -141,7 +141,9 @@ def _to_zone_input(row: dict[str, Any], batch_year: int, districts: dict[str, in
             data[key] = cells[key]
     if cells.get("latitude") or cells.get("longitude"):
         data["latitude"], data["longitude"] = cells.get("latitude") or None, cells.get("longitude") or None
-    indicator = {k: cells[k] for k in ("baseline_value", "baseline_year", "latest_value", "latest_year") if cells.get(k)}
+    indicator = {
+        k: cells[k] for k in ("baseline_value", "baseline_year", "latest_value", "latest_year") if cells.get(k)
+    }
     try:
         loaded = ZoneIn().load(data)
     except ma.ValidationError as exc:

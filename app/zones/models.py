@@ -30,8 +30,12 @@ class Zone(db.Model):
         UniqueConstraint("batch_year", "name", name="uq_zones_batch_name"),
         # Substring search over name, applicant and address (Chinese has no spaces): a trigram
         # index on PostgreSQL; on SQLite an ordinary index that LIKE does not use.
-        Index("ix_zones_search_text_trgm", "search_text", postgresql_using="gin",
-              postgresql_ops={"search_text": "gin_trgm_ops"}),
+        Index(
+            "ix_zones_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,17 +69,27 @@ class Zone(db.Model):
         back_populates="zone", cascade="all, delete-orphan", lazy="selectin", order_by="ZoneIndicator.position"
     )
     timeline: Mapped[list[ZoneTransition]] = relationship(
-        back_populates="zone", cascade="all, delete-orphan", lazy="raise",
+        back_populates="zone",
+        cascade="all, delete-orphan",
+        lazy="raise",
         order_by="(ZoneTransition.occurred_at, ZoneTransition.id)",
     )
     re_reviews: Mapped[list[ReReview]] = relationship(
-        back_populates="zone", cascade="all, delete-orphan", lazy="raise",
+        back_populates="zone",
+        cascade="all, delete-orphan",
+        lazy="raise",
         order_by="(ReReview.reviewed_on.desc(), ReReview.id.desc())",
     )
 
     @property
     def is_public(self) -> bool:
         return self.published_at is not None
+
+    @property
+    def location(self) -> dict | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return {"latitude": self.latitude, "longitude": self.longitude}
 
 
 class ZoneIndicator(db.Model):

@@ -82,12 +82,6 @@ class LocationOut(Schema):
     coordinate_system = ma.fields.Constant("gcj02")
 
 
-def _location(zone):
-    if zone.latitude is None or zone.longitude is None:
-        return None
-    return {"latitude": float(zone.latitude), "longitude": float(zone.longitude)}
-
-
 class ZoneCardOut(Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
@@ -101,7 +95,7 @@ class ZoneCardOut(Schema):
     applicant_name = ma.fields.String()
     batch_year = ma.fields.Integer()
     address = ma.fields.String(allow_none=True)
-    location = ma.fields.Function(_location, metadata={"description": "GCJ-02"})
+    location = ma.fields.Nested(LocationOut, allow_none=True, metadata={"description": "GCJ-02"})
     cover_image_url = ma.fields.String(allow_none=True)
     summary = ma.fields.String(allow_none=True)
     is_education_base = ma.fields.Boolean()

@@ -214,9 +214,7 @@ def _unique_name(zone: Zone) -> None:
         select(Zone.id).where(Zone.batch_year == zone.batch_year, Zone.name == zone.name, Zone.id != zone.id)
     )
     if clash is not None:
-        raise AppError(
-            "同一批次中已有同名示范区项目", code="duplicate_zone", status=409, details={"zone_id": clash}
-        )
+        raise AppError("同一批次中已有同名示范区项目", code="duplicate_zone", status=409, details={"zone_id": clash})
 
 
 def create_zone(data: dict[str, Any], actor: User | None, *, at: datetime | None = None, commit: bool = True) -> Zone:
@@ -329,10 +327,9 @@ def transition(
         )
     if target in NOTE_REQUIRED and not (note and note.strip()):
         raise ValidationFailed(details={"note": ["变更为此状态须填写理由"]})
-    if target is Status.TITLED and actor is not None:
-        # The plan: the responsible departments grant the title.
-        if not actor.has_role(Role.DEPARTMENT_OFFICER, Role.ADMIN):
-            raise Forbidden("称号由主管部门授予", code="department_only")
+    # The plan: the responsible departments grant the title.
+    if target is Status.TITLED and actor is not None and not actor.has_role(Role.DEPARTMENT_OFFICER, Role.ADMIN):
+        raise Forbidden("称号由主管部门授予", code="department_only")
     _move(zone, target, note, actor, at or utcnow())
     if commit:
         _commit()
@@ -389,8 +386,14 @@ def record_re_review(
     )
     db.session.add(review)
     db.session.flush()
-    audit.record(actor, "zone.re_review", "zone", zone.id, None,
-                 {"re_review_id": review.id, "reviewed_on": reviewed_on, "outcome": outcome, "note": review.note})
+    audit.record(
+        actor,
+        "zone.re_review",
+        "zone",
+        zone.id,
+        None,
+        {"re_review_id": review.id, "reviewed_on": reviewed_on, "outcome": outcome, "note": review.note},
+    )
     if outcome == "failed":
         _move(zone, Status.REVOKED, f"复核未通过：{review.note}", actor, utcnow())
     if commit:
@@ -402,8 +405,9 @@ def set_education_base(zone_id: int, designated: bool, actor: User) -> Zone:
     zone = _locked_zone(zone_id)
     ensure_may_handle(actor, zone.type)
     if designated and zone.status != Status.TITLED.value:
-        raise AppError("只有已授予称号的示范区可以设为宣传教育基地", code="not_titled", status=409,
-                       details={"status": zone.status})
+        raise AppError(
+            "只有已授予称号的示范区可以设为宣传教育基地", code="not_titled", status=409, details={"status": zone.status}
+        )
     before = audit.snapshot(zone, ("is_education_base",))
     zone.is_education_base = designated
     zone.updated_at = utcnow()
