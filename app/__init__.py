@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, send_from_directory
+from flask import Flask, send_file, send_from_directory
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from swagger_ui_bundle import swagger_ui_path
@@ -58,6 +58,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def swagger_ui_assets(filename: str):
         return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
+    @app.get("/media/uploads/<path:relative>")
+    def uploaded_file(relative: str):
+        from app.errors import NotFound
+        from app.media.services import resolve
+
+        target = resolve(Path(app.config["UPLOAD_ROOT"]), relative)
+        if target is None:
+            raise NotFound("文件不存在")
+        # Names are random and never reused: cache for a year.
+        return send_file(target, max_age=365 * 86400, conditional=True)
+
     @app.get("/healthz")
     def healthz():
         try:
@@ -82,3 +93,6 @@ def _import_models() -> None:
     import app.accounts.models  # noqa: F401
     import app.audit.models  # noqa: F401
     import app.zones.models  # noqa: F401
+    import app.idempotency  # noqa: F401
+    import app.media.models  # noqa: F401
+    import app.publicity.models  # noqa: F401

@@ -13,6 +13,30 @@ from app.errors import AppError
 seed_cli = AppGroup("seed", help="Load data.")
 users_cli = AppGroup("users", help="Manage staff accounts.")
 wechat_cli = AppGroup("wechat", help="WeChat tools.")
+publicity_cli = AppGroup("publicity", help="Publicity notices and objections.")
+
+
+@publicity_cli.command("close-due")
+def close_due() -> None:
+    """Settle every publicity window that has ended (idempotent; safe to run from cron on several hosts)."""
+    from app.publicity import services as publicity
+
+    reports = publicity.close_due()
+    for r in reports:
+        click.echo(f"notice {r.notice_id}: confirmed {r.confirmed}, rejected {r.rejected}, waiting {r.waiting}")
+    click.echo(f"{len(reports)} notice(s) settled")
+
+
+@publicity_cli.command("purge-personal-data")
+@click.option("--days", type=int, default=None, help="Default: OBJECTION_RETENTION_DAYS")
+def purge_personal_data(days: int | None) -> None:
+    """Empty objectors' personal data N days after their objection was settled (counts stay)."""
+    from flask import current_app
+
+    from app.publicity import services as publicity
+
+    days = days if days is not None else current_app.config["OBJECTION_RETENTION_DAYS"]
+    click.echo(f"{publicity.purge_personal_data(days)} objection(s) purged (settled more than {days} days ago)")
 
 
 @seed_cli.command("demo")
@@ -51,5 +75,5 @@ def wechat_fake(host: str, port: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (seed_cli, users_cli, wechat_cli):
+    for group in (seed_cli, users_cli, wechat_cli, publicity_cli):
         app.cli.add_command(group)

@@ -90,6 +90,15 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         # JSON bodies are small; uploads (a later issue) get their own limit.
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        # Uploaded images (objection evidence): local disk by default.
+        "UPLOAD_ROOT": env.get("UPLOAD_ROOT") or str(instance_path / "uploads"),
+        "UPLOAD_MAX_BYTES": _int(env, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
+        # Hosts under which this service's own upload URLs may be given back in absolute form.
+        "PUBLIC_HOSTS": [h.strip() for h in (env.get("PUBLIC_HOSTS") or "").split(",") if h.strip()],
+        "OBJECTIONS_PER_NOTICE": _int(env, "OBJECTIONS_PER_NOTICE", 5),
+        "OBJECTION_RETENTION_DAYS": _int(env, "OBJECTION_RETENTION_DAYS", 365),
+        # Subscribe-message template ids from the mini-program's console (unset: nothing is sent).
+        "WECHAT_TEMPLATE_OBJECTION_RESULT": env.get("WECHAT_TEMPLATE_OBJECTION_RESULT") or None,
         "LOG_LEVEL": env.get("LOG_LEVEL") or "INFO",
         # flask-smorest / OpenAPI
         "API_TITLE": "长春市低碳示范区公众服务 API",

@@ -86,7 +86,8 @@ def database_url(tmp_path_factory) -> str:
         upgrade()
         # Reference data the migrations load (districts); every test starts with exactly this.
         with db.engine.connect() as conn:
-            REFERENCE_ROWS["districts"] = [dict(r._mapping) for r in conn.execute(text("SELECT * FROM districts"))]
+            for table in ("districts", "calendar_days"):
+                REFERENCE_ROWS[table] = [dict(r._mapping) for r in conn.execute(db.metadata.tables[table].select())]
         db.engine.dispose()
     return url
 
@@ -125,7 +126,7 @@ def clean_database(app) -> None:
             for table, rows in REFERENCE_ROWS.items():
                 if rows:
                     conn.execute(db.metadata.tables[table].insert(), rows)
-                    if postgres:
+                    if postgres and "id" in db.metadata.tables[table].c:
                         conn.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
 
 

@@ -19,11 +19,12 @@ def cached_response(
     *,
     key: str | None = None,
     headers: dict[str, str] | None = None,
+    ttl: int = cache.DEFAULT_TTL,
 ) -> Response:
     """`build` returns (body, mimetype); the key defaults to the path and sorted query string."""
     if key is None:
         key = request.path + "?" + "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)))
-    entry = cache.cached(namespace, key, build)
+    entry = cache.cached(namespace, key, build, ttl)
     response = Response(entry.body, mimetype=entry.mimetype)
     response.set_etag(entry.etag)
     # Clients may keep a copy but must revalidate: changes show at once, unchanged pages cost a 304.

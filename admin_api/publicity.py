@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from app.accounts.roles import Role
+from app.errors import NotFound
+from app.extensions import db
+from app.publicity import calendar
+from app.publicity import services as publicity
+from app.publicity.schemas import (
+    CalendarArgs,
+    CalendarDayIn,
+    CalendarDayOut,
+    CloseReportOut,
+    DecisionIn,
+    NoticeIn,
+    RevealArgs,
+    StaffNoticeListArgs,
+    StaffNoticeOut,
+    StaffObjectionArgs,
+    StaffObjectionOut,
+    WorkingDaysArgs,
+    WorkingDaysOut,
+)
+from app.web.api import Blueprint, page_of, paginate
+from app.web.auth import current_user, require_role
+
+PATH = ""
+blp = Blueprint("admin_publicity", __name__, description="公示、异议处理与工作日历")
+
+HANDLERS = (Role.INSTITUTE_STAFF, Role.DEPARTMENT_OFFICER)
+
+
+@blp.get("/publicity")
+@require_role(*HANDLERS)
+@blp.arguments(StaffNoticeListArgs, location="query")
+@blp.response(200, page_of(StaffNoticeOut))
+def list_notices(args):
+    """全部公示（含草稿）"""
+    page = paginate(db.session, publicity.notices_query(args.get("state"), public=False), args["page"],
+                    args["per_page"])  # fmt: skip
+    page["items"] = [publicity.notice_view(n) for n in page["items"]]
+    return page
+
+
+@blp.post("/publicity")
+@require_role(Role.INSTITUTE_STAFF)
+@blp.arguments(NoticeIn)
+@blp.response(201, StaffNoticeOut)
+def create_notice(body):
+    """新建公示（草稿）：某批次已通过现场核查的项目；给出 ends_at，或 working_days 自动计算"""
+    if "working_days" in body:
+        timezone = current_app.config["APP_TIMEZONE"]
+        start_day = body["starts_at"].astimezone(ZoneInfo(timezone)).date()
+        _, body["ends_at"] = calendar.window(start_day, body.pop("working_days"), timezone)
+    return publicity.notice_view(publicity.create_notice(body, current_user()))
+
+
+@blp.get("/publicity/<int:notice_id>")
+@require_role(*HANDLERS)
+@blp.response(200, StaffNoticeOut)
+def get_notice(notice_id):
+    """公示详情"""
+    return publicity.notice_view(publicity.get_notice(notice_id, public=False))
+
+
+@blp.post("/publicity/<int:notice_id>/publish")
+@require_role(Role.INSTITUTE_STAFF)
+@blp.response(200, StaffNoticeOut)
+def publish_notice(notice_id):
+    """发布公示：所列项目进入“公示中”"""
+    return publicity.notice_view(publicity.publish_notice(notice_id, current_user()))
+
+
+@blp.post("/publicity/<int:notice_id>/close")
+@require_role(Role.INSTITUTE_STAFF)
+@blp.response(200, CloseReportOut)
+@blp.alt_response(409, description="publicity_not_ended：公示期尚未结束")
+def close_notice(notice_id):
+    """公示期满后结束公示：无异议或异议均不成立→确定；有异议成立→未通过；仍有未办结异议→待办结后处理"""
+    return publicity.close_notice(notice_id, current_user())
+
+
+@blp.get("/calendar/working-days")
+@require_role(*HANDLERS)
+@blp.arguments(WorkingDaysArgs, location="query")
+@blp.response(200, WorkingDaysOut)
+def working_days(args):
+    """计算“自某日起 N 个工作日”（跳过周末、法定节假日，计入调休上班日）"""
+    tz = current_app.config["APP_TIMEZONE"]
+    starts_at, ends_at = calendar.window(args["start"], args["days"], tz)
+    return {"start": args["start"], "days": args["days"],
+            "last_working_day": calendar.nth_working_day(args["start"], args["days"]),
+            "starts_at": starts_at, "ends_at": ends_at}  # fmt: skip
+
+
+@blp.get("/calendar/days")
+@require_role(*HANDLERS)
+@blp.arguments(CalendarArgs, location="query")
+@blp.response(200, CalendarDayOut(many=True))
+def calendar_days(args):
+    """某年的法定节假日与调休上班日"""
+    return calendar.days_of_year(args["year"])
+
+
+@blp.put("/calendar/days")
+@require_role(Role.INSTITUTE_STAFF)
+@blp.arguments(CalendarDayIn)
+@blp.response(200, CalendarDayOut)
+def put_calendar_day(body):
+    """新增或修改一天（holiday 放假 / workday 调休上班）"""
+    return calendar.put_day(body["day"], body["kind"], body.get("note"), current_user())
+
+
+@blp.get("/objections")
+@require_role(*HANDLERS)
+@blp.arguments(StaffObjectionArgs, location="query")
+@blp.response(200, page_of(StaffObjectionOut))
+def list_objections(args):
+    """异议列表（个人信息脱敏；主管部门可 reveal=1 查看本部门类型项目的原文，留痕）"""
+    user = current_user()
+    stmt = publicity.staff_objections_query(
+        user, notice_id=args.get("notice_id"), zone_id=args.get("zone_id"), status=args.get("status"),
+        needs_review=args.get("needs_review"),
+    )  # fmt: skip
+    page = paginate(db.session, stmt, args["page"], args["per_page"])
+    if args["reveal"]:
+        publicity.reveal(user, page["items"])
+    page["items"] = [_staff_view(o, args["reveal"]) for o in page["items"]]
+    return page
+
+
+@blp.get("/objections/<int:objection_id>")
+@require_role(*HANDLERS)
+@blp.arguments(RevealArgs, location="query")
+@blp.response(200, StaffObjectionOut)
+def get_objection(args, objection_id):
+    """异议详情"""
+    user = current_user()
+    objection = publicity.get_objection(objection_id, user)
+    if args["reveal"]:
+        publicity.reveal(user, [objection])
+    return _staff_view(objection, args["reveal"])
+
+
+@blp.post("/objections/<int:objection_id>/decision")
+@require_role(*HANDLERS)
+@blp.arguments(DecisionIn)
+@blp.response(200, StaffObjectionOut)
+@blp.alt_response(409, description="invalid_decision：须按 受理/不予受理 → 调查核实 → 成立/不成立 的顺序")
+def decide(body, objection_id):
+    """处理异议并书面答复（异议人将收到订阅消息）"""
+    objection = publicity.decide(
+        objection_id, body["status"], body["reply"], current_user(),
+        current_app.config["WECHAT_TEMPLATE_OBJECTION_RESULT"],
+    )  # fmt: skip
+    return _staff_view(objection, False)
+
+
+def _staff_view(objection, revealed: bool) -> dict:
+    if objection is None:
+        raise NotFound()
+    view = StaffObjectionOut().dump(objection)
+    view["personal"] = publicity.personal_view(objection, revealed)
+    view["revealed"] = revealed
+    return view

@@ -1,0 +1,119 @@
+"""Idempotent writes: a retried request with the same Idempotency-Key gets the first answer and
+stores nothing twice, even when the retries arrive at the same moment on different workers.
+
+The key is claimed with an INSERT (unique per user, scope and key) committed before the work; the
+work's writes and the stored answer then commit together. A second request with the key finds the
+claim: a stored answer is replayed, a claim still in progress is 409, a different body is 422.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db_types import UTCDateTime, utcnow
+from app.errors import AppError
+from app.extensions import db
+
+# A claim older than this whose work never finished (a crashed worker) may be taken over.
+STALE_AFTER = timedelta(seconds=60)
+
+
+class IdempotencyRecord(db.Model):
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("user_id", "scope", "key", name="uq_idempotency_records_user_scope_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(128))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class IdempotencyKeyReused(AppError):
+    status = 422
+    code = "idempotency_key_reused"
+    message = "同一个 Idempotency-Key 不能用于不同的请求内容"
+
+
+class IdempotencyInProgress(AppError):
+    status = 409
+    code = "idempotency_in_progress"
+    message = "相同的请求正在处理中，请稍后重试"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: Any
+    replayed: bool
+
+
+def request_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def run_once(
+    user_id: int, scope: str, key: str, body: Any, work: Callable[[], tuple[int, Any]]
+) -> Outcome:
+    """Run `work` (which writes without committing and returns (status, JSON-able body)) at most
+    once for (user, scope, key)."""
+    digest = request_hash(body)
+    record = _claim(user_id, scope, key, digest)
+    if isinstance(record, Outcome):
+        return record
+    try:
+        status, response = work()
+    except Exception:
+        db.session.rollback()
+        # Free the key: a failed attempt stored nothing, so a corrected retry may run.
+        db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record))
+        db.session.commit()
+        raise
+    stored = db.session.get(IdempotencyRecord, record)
+    stored.response_status = status
+    stored.response_body = json.dumps(response, ensure_ascii=False, default=str)
+    db.session.commit()  # the work's writes and the stored answer together
+    return Outcome(status, response, replayed=False)
+
+
+def _claim(user_id: int, scope: str, key: str, digest: str) -> int | Outcome:
+    for _ in range(2):
+        db.session.add(IdempotencyRecord(user_id=user_id, scope=scope, key=key, request_hash=digest))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+        else:
+            return db.session.scalar(
+                select(IdempotencyRecord.id).where(
+                    IdempotencyRecord.user_id == user_id, IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+                )
+            )
+        existing = db.session.scalar(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.user_id == user_id, IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+            )
+        )
+        if existing is None:
+            continue  # the other attempt failed and freed the key: try again
+        if existing.request_hash != digest:
+            raise IdempotencyKeyReused()
+        if existing.response_status is not None:
+            return Outcome(existing.response_status, json.loads(existing.response_body), replayed=True)
+        if utcnow() - existing.created_at < STALE_AFTER:
+            raise IdempotencyInProgress()
+        db.session.delete(existing)  # abandoned by a crashed worker
+        db.session.commit()
+    raise IdempotencyInProgress()

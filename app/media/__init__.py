@@ -1,0 +1,1 @@
+"""Uploaded images (objection evidence and later features): checked, stored, served."""

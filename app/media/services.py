@@ -1,0 +1,104 @@
+"""Images only (recognised by their bytes, not their name), size-limited, stored on local disk
+under UPLOAD_ROOT with random names; served at /media/uploads/<path>."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sqlalchemy import select
+
+from app.db_types import utcnow
+from app.errors import AppError, ValidationFailed
+from app.extensions import db
+from app.media.models import Upload
+
+URL_PREFIX = "/media/uploads/"
+
+# magic bytes -> (mimetype, extension)
+SIGNATURES = [
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"GIF87a", "image/gif", "gif"),
+    (b"GIF89a", "image/gif", "gif"),
+]
+
+
+class NotAnImage(AppError):
+    status = 422
+    code = "not_an_image"
+    message = "仅支持 JPEG、PNG、GIF 或 WebP 图片"
+
+
+def sniff(content: bytes) -> tuple[str, str] | None:
+    for magic, mimetype, ext in SIGNATURES:
+        if content.startswith(magic):
+            return mimetype, ext
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    return None
+
+
+def store_image(user_id: int, content: bytes, root: Path, max_bytes: int) -> Upload:
+    if not content:
+        raise ValidationFailed(details={"file": ["文件为空"]})
+    if len(content) > max_bytes:
+        raise AppError(f"图片不能超过 {max_bytes // (1024 * 1024)} MB", code="file_too_large", status=413)
+    kind = sniff(content)
+    if kind is None:
+        raise NotAnImage()
+    mimetype, ext = kind
+    now = utcnow()
+    relative = f"{now:%Y/%m}/{secrets.token_urlsafe(18)}.{ext}"
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    upload = Upload(
+        user_id=user_id, path=relative, mimetype=mimetype, size=len(content), sha256=hashlib.sha256(content).hexdigest()
+    )
+    db.session.add(upload)
+    try:
+        db.session.commit()
+    except Exception:
+        target.unlink(missing_ok=True)  # no orphan file for a row that was never stored
+        raise
+    return upload
+
+
+def url_of(upload: Upload) -> str:
+    return URL_PREFIX + upload.path
+
+
+def own_uploads(user_id: int, urls: list[str], public_hosts: set[str]) -> list[str]:
+    """Check evidence URLs: each must be one of this user's uploads on this service (relative, or
+    absolute on one of `public_hosts`). Returns them as relative URLs; raises naming the bad ones."""
+    candidates: dict[int, str] = {}
+    bad: list[int] = []
+    for index, url in enumerate(urls):
+        parsed = urlparse(url)
+        foreign_host = (parsed.scheme or parsed.netloc) and (
+            parsed.scheme not in ("http", "https") or parsed.netloc not in public_hosts
+        )
+        if foreign_host or not parsed.path.startswith(URL_PREFIX) or ".." in parsed.path or parsed.query:
+            bad.append(index)
+        else:
+            candidates[index] = parsed.path[len(URL_PREFIX) :]
+    found = set(
+        db.session.scalars(select(Upload.path).where(Upload.user_id == user_id, Upload.path.in_(candidates.values())))
+    )
+    bad += [index for index, path in candidates.items() if path not in found]
+    if bad:
+        raise ValidationFailed(details={"evidence_urls": {str(i): ["须为本服务上传接口返回的本人图片地址"] for i in sorted(bad)}})
+    return [URL_PREFIX + candidates[i] for i in sorted(candidates)]
+
+
+def resolve(root: Path, relative: str) -> Path | None:
+    """The file for a served path, never outside root (no traversal)."""
+    try:
+        target = (root / relative).resolve()
+        target.relative_to(root.resolve())
+    except (ValueError, OSError):
+        return None
+    return target if target.is_file() else None

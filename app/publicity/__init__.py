@@ -1,0 +1,1 @@
+"""Publicity notices and the public's objections (DOMAIN.md: Publicity and objections)."""

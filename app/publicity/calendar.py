@@ -1,0 +1,76 @@
+"""Working days in China: weekends off, except make-up working days (调休); public holidays off.
+
+The holidays and make-up days are data (`calendar_days`), loaded by the migrations for the years
+the State Council has published and editable by staff when a new year's arrangement comes out.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.publicity.models import CalendarDay
+
+
+def _overrides(start: date, end: date) -> dict[date, str]:
+    rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind).where(CalendarDay.day.between(start, end)))
+    return {day: kind for day, kind in rows}
+
+
+def is_working_day(day: date, overrides: dict[date, str]) -> bool:
+    kind = overrides.get(day)
+    if kind == "holiday":
+        return False
+    if kind == "workday":
+        return True
+    return day.weekday() < 5
+
+
+def nth_working_day(start: date, n: int) -> date:
+    """The n-th working day counting from `start` (start itself counts when it is a working day)."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    overrides = _overrides(start, start + timedelta(days=n * 3 + 30))
+    day, counted = start, 0
+    while True:
+        if is_working_day(day, overrides):
+            counted += 1
+            if counted == n:
+                return day
+        day += timedelta(days=1)
+
+
+def window(start: date, working_days: int, timezone: str) -> tuple[datetime, datetime]:
+    """A publicity window: from 00:00 of `start` to the end of its n-th working day, local time."""
+    tz = ZoneInfo(timezone)
+    last = nth_working_day(start, working_days)
+    return (
+        datetime.combine(start, time(0, 0), tz),
+        datetime.combine(last + timedelta(days=1), time(0, 0), tz),
+    )
+
+
+def days_of_year(year: int) -> list[CalendarDay]:
+    return list(
+        db.session.scalars(
+            select(CalendarDay).where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))).order_by(CalendarDay.day)
+        )
+    )
+
+
+def put_day(day: date, kind: str, note: str | None, actor) -> CalendarDay:
+    """Add or change one holiday or make-up working day (audited)."""
+    from app.audit import services as audit
+
+    row = db.session.get(CalendarDay, day)
+    before = {"kind": row.kind, "note": row.note} if row else None
+    if row is None:
+        row = CalendarDay(day=day)
+        db.session.add(row)
+    row.kind, row.note = kind, note
+    audit.record(actor, "calendar.put", "calendar_day", None, before, {"day": day, "kind": kind, "note": note})
+    db.session.commit()
+    return row

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from flask import current_app, request
+
+from app.extensions import db
+from app.idempotency import run_once
+from app.publicity import services as publicity
+from app.publicity.schemas import (
+    MyObjectionOut,
+    NoticeCardOut,
+    NoticeListArgs,
+    NoticeOut,
+    ObjectionIn,
+    ObjectionReceiptOut,
+)
+from app.web.api import Blueprint, PageArgs, page_of, paginate
+from app.web.auth import current_user, require_user
+from app.web.caching import cached_response, json_bytes
+
+PATH = ""
+blp = Blueprint("mp_publicity", __name__, description="公示与异议")
+
+
+@blp.get("/publicity")
+@blp.arguments(NoticeListArgs, location="query")
+@blp.response(200, page_of(NoticeCardOut))
+def list_notices(args):
+    """公示列表（state=open 进行中 / closed 已结束）"""
+
+    def build():
+        page = paginate(db.session, publicity.notices_query(args.get("state"), public=True), args["page"],
+                        args["per_page"])  # fmt: skip
+        page["items"] = [publicity.notice_view(n) for n in page["items"]]
+        return json_bytes(page_of(NoticeCardOut)().dump(page)), "application/json"
+
+    # Short-lived: open/closed depends on the clock, not only on writes.
+    return cached_response(publicity.CACHE_NAMESPACE, build, ttl=30)
+
+
+@blp.get("/publicity/<int:notice_id>")
+@blp.response(200, NoticeOut)
+def get_notice(notice_id):
+    """公示详情：项目、公示期、异议须知与受理单位；结束后各项目的异议数与成立数"""
+
+    def build():
+        notice = publicity.get_notice(notice_id, public=True)
+        return json_bytes(NoticeOut().dump(publicity.notice_view(notice))), "application/json"
+
+    return cached_response(publicity.CACHE_NAMESPACE, build, ttl=30)
+
+
+@blp.post("/publicity/<int:notice_id>/objections")
+@require_user
+@blp.arguments(ObjectionIn)
+@blp.response(201, ObjectionReceiptOut)
+@blp.alt_response(422, description="publicity_closed / publicity_not_started（details 含公示起止时间）、content_risky")
+def post_objection(body, notice_id):
+    """提出异议（实名）；可带 Idempotency-Key 头，重试不会重复登记"""
+    user = current_user()
+    config = current_app.config
+    limits = publicity.ObjectionLimits(
+        per_notice=config["OBJECTIONS_PER_NOTICE"], public_hosts={request.host, *config["PUBLIC_HOSTS"]}
+    )
+
+    def work():
+        objection = publicity.raise_objection(user, notice_id, body, limits, config["APP_TIMEZONE"])
+        return 201, ObjectionReceiptOut().dump(objection)
+
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if key:
+        outcome = run_once(user.id, f"objection:{notice_id}", key[:128], body, work)
+        return outcome.body, outcome.status
+    _, answer = work()
+    publicity._commit()
+    return answer, 201
+
+
+@blp.get("/me/objections")
+@require_user
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(MyObjectionOut))
+def my_objections(args):
+    """我的异议"""
+    return paginate(db.session, publicity.my_objections_query(current_user()), args["page"], args["per_page"])
+
+
+@blp.get("/me/objections/<receipt_no>")
+@require_user
+@blp.response(200, MyObjectionOut)
+def my_objection(receipt_no):
+    """我的异议详情：处理进展与书面答复"""
+    return publicity.my_objection(current_user(), receipt_no)

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, request
+
+from app.errors import ValidationFailed
+from app.media import services as media
+from app.publicity.schemas import UploadOut
+from app.web.api import Blueprint
+from app.web.auth import current_user, require_user
+
+PATH = ""
+blp = Blueprint("mp_uploads", __name__, description="图片上传（异议证明材料等）")
+
+
+@blp.before_request
+def _allow_image_sized_bodies():
+    if request.endpoint == "mp_uploads.upload_image":
+        request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"] + 64 * 1024
+
+
+@blp.post("/uploads")
+@require_user
+@blp.response(201, UploadOut)
+@blp.alt_response(422, description="not_an_image：仅支持 JPEG、PNG、GIF、WebP")
+def upload_image():
+    """上传一张图片（multipart/form-data，字段 file），返回可用于 evidence_urls 的地址"""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed(details={"file": ["请上传图片文件（字段名 file）"]})
+    config = current_app.config
+    stored = media.store_image(
+        current_user().id, upload.read(config["UPLOAD_MAX_BYTES"] + 1), Path(config["UPLOAD_ROOT"]),
+        config["UPLOAD_MAX_BYTES"],
+    )  # fmt: skip
+    return {"id": stored.id, "url": media.url_of(stored), "mimetype": stored.mimetype, "size": stored.size}
