@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, jsonify, request
 
 from app.extensions import db
 from app.idempotency import run_once
@@ -69,10 +69,14 @@ def post_objection(body, notice_id):
     key = request.headers.get("Idempotency-Key", "").strip()
     if key:
         outcome = run_once(user.id, f"objection:{notice_id}", key[:128], body, work)
-        return outcome.body, outcome.status
-    _, answer = work()
-    publicity._commit()
-    return answer, 201
+        status, answer = outcome.status, outcome.body
+    else:
+        status, answer = work()
+        publicity._commit()
+    # Already serialised (and, on a retry, replayed as first stored): send as is.
+    response = jsonify(answer)
+    response.status_code = status
+    return response
 
 
 @blp.get("/me/objections")

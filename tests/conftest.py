@@ -11,6 +11,7 @@ With CI=true and a URL set, an unreachable service fails the run instead of skip
 from __future__ import annotations
 
 import os
+import tempfile
 import socket
 import threading
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from app import create_app
 from app.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
+UPLOAD_ROOT = Path(tempfile.mkdtemp(prefix="lowcarbon-uploads-"))
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -109,6 +111,8 @@ def _base_config(url: str, wechat_url: str) -> dict:
         "WECHAT_SECRET": "test-wechat-secret",
         "WECHAT_API_BASE_URL": wechat_url,
         "WECHAT_TIMEOUT": 3,
+        "WECHAT_TEMPLATE_OBJECTION_RESULT": "tpl-objection-result",
+        "UPLOAD_ROOT": str(UPLOAD_ROOT),
     }
 
 

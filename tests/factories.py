@@ -65,3 +65,55 @@ def make_zone(app, status: str = "applied", **overrides) -> int:
             for step in PATH[: PATH.index(target) + 1]:
                 zones.transition(zone.id, step.value, None, None)
         return zone.id
+
+
+def id_number(prefix17: str = "22010219900307123") -> str:
+    """A valid 18-digit ID number (GB 11643 check character) for the given first 17 digits."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(d) * w for d, w in zip(prefix17, weights, strict=True))
+    return prefix17 + "10X98765432"[total % 11]
+
+
+def open_notice(app, zone_types=("building", "school"), *, starts_in=-3600, ends_in=86400, batch_year=2025) -> dict:
+    """A published notice over fresh site-checked zones, its window around now. Returns ids."""
+    from datetime import timedelta
+
+    from app.accounts import services as accounts
+    from app.accounts.models import User
+    from app.accounts.roles import Role
+    from app.db_types import utcnow
+    from app.publicity import services as publicity
+
+    zone_ids = [make_zone(app, "site_check", type=t, batch_year=batch_year) for t in zone_types]
+    with app.app_context():
+        actor = db.session.scalar(select(User).where(User.username == "notice-maker"))
+        if actor is None:
+            actor = accounts.create_staff_user("notice-maker", "long-enough-pw", Role.INSTITUTE_STAFF)
+        now = utcnow()
+        notice = publicity.create_notice(
+            {"batch_year": batch_year, "zone_ids": zone_ids, "starts_at": now - timedelta(days=1),
+             "ends_at": now + timedelta(days=2)},
+            actor,
+        )  # fmt: skip
+        publicity.publish_notice(notice.id, actor)
+        notice = db.session.get(type(notice), notice.id)
+        notice.starts_at = now + timedelta(seconds=starts_in)
+        notice.ends_at = now + timedelta(seconds=ends_in)
+        db.session.commit()
+        return {"id": notice.id, "zone_ids": zone_ids}
+
+
+def set_window(app, notice_id: int, *, starts_in: float, ends_in: float) -> None:
+    from datetime import timedelta
+
+    from app import cache
+    from app.db_types import utcnow
+    from app.publicity.models import PublicityNotice
+
+    with app.app_context():
+        notice = db.session.get(PublicityNotice, notice_id)
+        now = utcnow()
+        notice.starts_at = now + timedelta(seconds=starts_in)
+        notice.ends_at = now + timedelta(seconds=ends_in)
+        db.session.commit()
+        cache.invalidate("publicity")

@@ -16,7 +16,7 @@ getuserphonenumber (`/wxa/business/getuserphonenumber`), by `code`:
 msg_sec_check (`/wxa/msg_sec_check`), by content:
   - contains `违禁` (RISKY_MARKER) → suggest `risky` (v2) or errcode 87014 (v1)
   - contains `待审` (REVIEW_MARKER) → suggest `review`
-subscribe-message send: recorded; a `touser` starting with `refuse` gets 43101 (user refused).
+subscribe-message send: recorded; a `touser` containing `refuse` gets 43101 (user refused).
 getwxacodeunlimit: a real PNG (a QR code of the scene).
 
 Control endpoints for tests (never part of WeChat): `GET /__fake__/state`, `POST /__fake__/reset`,
@@ -198,7 +198,7 @@ def create_fake_wechat_app(state: FakeWeChatState | None = None) -> Flask:
         if not token_ok():
             return _error(40001, "invalid credential, access_token is invalid or not latest")
         body = _body()
-        if str(body.get("touser", "")).startswith("refuse"):
+        if "refuse" in str(body.get("touser", "")):
             return _error(43101, "user refuse to accept the msg")
         if not body.get("touser") or not body.get("template_id"):
             return _error(47003, "argument invalid")
