@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from app.accounts.roles import Role
-from app.errors import NotFound
 from app.extensions import db
 from app.publicity import calendar
 from app.publicity import services as publicity
@@ -159,10 +158,15 @@ def decide(body, objection_id):
     return _staff_view(objection, False)
 
 
-def _staff_view(objection, revealed: bool) -> dict:
-    if objection is None:
-        raise NotFound()
-    view = StaffObjectionOut().dump(objection)
-    view["personal"] = publicity.personal_view(objection, revealed)
-    view["revealed"] = revealed
-    return view
+def _staff_view(objection, revealed: bool) -> StaffObjectionView:
+    return StaffObjectionView(objection, publicity.personal_view(objection, revealed), revealed)
+
+
+class StaffObjectionView:
+    """An objection with its personal data as this officer may see it (masked or revealed)."""
+
+    def __init__(self, objection, personal: dict, revealed: bool) -> None:
+        self._objection, self.personal, self.revealed = objection, personal, revealed
+
+    def __getattr__(self, name):
+        return getattr(self._objection, name)

@@ -64,9 +64,7 @@ def request_hash(body: Any) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def run_once(
-    user_id: int, scope: str, key: str, body: Any, work: Callable[[], tuple[int, Any]]
-) -> Outcome:
+def run_once(user_id: int, scope: str, key: str, body: Any, work: Callable[[], tuple[int, Any]]) -> Outcome:
     """Run `work` (which writes without committing and returns (status, JSON-able body)) at most
     once for (user, scope, key)."""
     digest = request_hash(body)

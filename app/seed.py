@@ -37,3 +37,9 @@ def seed_demo() -> Iterator[str]:
     from app.zones.demo import seed_demo_zones
 
     yield from seed_demo_zones()
+
+    from flask import current_app
+
+    from app.publicity.demo import seed_demo_publicity
+
+    yield from seed_demo_publicity(current_app.config["APP_TIMEZONE"])

@@ -11,8 +11,8 @@ With CI=true and a URL set, an unreachable service fails the run instead of skip
 from __future__ import annotations
 
 import os
-import tempfile
 import socket
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path

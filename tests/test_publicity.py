@@ -88,8 +88,9 @@ def test_create_and_publish_a_notice(client, auth, app):
     assert public["window_state"] == "upcoming" and public["office_phone"] == "0431-12345678"
     assert public["how_to_object"]["real_name_required"] is True
     assert all(z["objections"] is None for z in public["zones"])
-    assert_error(client.post(f"/api/admin/v1/publicity/{notice['id']}/publish", headers=institute), 409,
-                 "already_published")
+    assert_error(
+        client.post(f"/api/admin/v1/publicity/{notice['id']}/publish", headers=institute), 409, "already_published"
+    )
 
 
 def test_public_lists_open_and_closed(client, app):
@@ -108,8 +109,12 @@ def test_public_lists_open_and_closed(client, app):
 def test_objection_gets_a_receipt_and_the_objector_sees_it(client, auth, app, fake_wechat):
     notice = open_notice(app)
     headers = auth.wechat_headers("objector")
-    response = post(client, notice["id"], objection_body(notice["zone_ids"][0], id_number=id_number(),
-                                                         organisation="某环保协会", contact_person="李四"), headers)
+    response = post(
+        client,
+        notice["id"],
+        objection_body(notice["zone_ids"][0], id_number=id_number(), organisation="某环保协会", contact_person="李四"),
+        headers,
+    )
     assert response.status_code == 201, response.json
     receipt = response.json["receipt_no"]
     assert re.fullmatch(r"YY20\d\d-\d{6}", receipt) and response.json["status"] == "received"
@@ -174,13 +179,15 @@ def test_window_closed_by_a_second_or_not_started(client, auth, app):
     notice = open_notice(app)
     headers = auth.wechat_headers("late")
     set_window(app, notice["id"], starts_in=-86400, ends_in=-1)
-    error = assert_error(post(client, notice["id"], objection_body(notice["zone_ids"][0]), headers), 422,
-                         "publicity_closed")
+    error = assert_error(
+        post(client, notice["id"], objection_body(notice["zone_ids"][0]), headers), 422, "publicity_closed"
+    )
     assert error["details"]["ends_at"].endswith("+08:00") and error["details"]["starts_at"]
     assert "公示期已结束" in error["message"]
     set_window(app, notice["id"], starts_in=1, ends_in=86400)
-    error = assert_error(post(client, notice["id"], objection_body(notice["zone_ids"][0]), headers), 422,
-                         "publicity_not_started")
+    error = assert_error(
+        post(client, notice["id"], objection_body(notice["zone_ids"][0]), headers), 422, "publicity_not_started"
+    )
     assert error["details"]["starts_at"]
 
 
@@ -190,7 +197,9 @@ def test_content_check_risky_refused_review_flagged(client, auth, app):
     zone_id = notice["zone_ids"][0]
     assert_error(post(client, notice["id"], objection_body(zone_id, reason=f"这是{RISKY_MARKER}的内容，共十个字以上"), headers),
                  422, "content_risky")  # fmt: skip
-    flagged = post(client, notice["id"], objection_body(zone_id, reason=f"这是{REVIEW_MARKER}的内容，共十个字以上"), headers)
+    flagged = post(
+        client, notice["id"], objection_body(zone_id, reason=f"这是{REVIEW_MARKER}的内容，共十个字以上"), headers
+    )
     assert flagged.status_code == 201 and flagged.json["needs_review"] is True
     clean = post(client, notice["id"], objection_body(zone_id), headers)
     assert clean.json["needs_review"] is False
@@ -212,11 +221,15 @@ def test_limit_per_user_per_notice(client, auth, app, make_app):
     headers = auth.wechat_headers("frequent")
     for _ in range(2):
         assert post(limited, notice["id"], objection_body(notice["zone_ids"][0]), headers).status_code == 201
-    error = assert_error(post(limited, notice["id"], objection_body(notice["zone_ids"][1]), headers), 409,
-                         "objection_limit_reached")
+    error = assert_error(
+        post(limited, notice["id"], objection_body(notice["zone_ids"][1]), headers), 409, "objection_limit_reached"
+    )
     assert error["details"]["limit"] == 2
     # another citizen is not affected
-    assert post(limited, notice["id"], objection_body(notice["zone_ids"][0]), auth.wechat_headers("calm")).status_code == 201
+    assert (
+        post(limited, notice["id"], objection_body(notice["zone_ids"][0]), auth.wechat_headers("calm")).status_code
+        == 201
+    )
 
 
 def test_idempotent_retries(client, auth, app):
@@ -229,8 +242,11 @@ def test_idempotent_retries(client, auth, app):
     assert first.json == second.json
     with app.app_context():
         assert db.session.scalar(select(func.count(Objection.id))) == 1
-    assert_error(post(client, notice["id"], {**body, "reason": REASON + "补充"}, headers, key="retry-1"), 422,
-                 "idempotency_key_reused")
+    assert_error(
+        post(client, notice["id"], {**body, "reason": REASON + "补充"}, headers, key="retry-1"),
+        422,
+        "idempotency_key_reused",
+    )
     # a failed attempt frees its key
     assert post(client, notice["id"], {**body, "phone": "123"}, headers, key="retry-2").status_code == 422
     assert post(client, notice["id"], body, headers, key="retry-2").status_code == 201
@@ -270,8 +286,12 @@ def test_concurrent_retries_store_one_objection(app, auth, client):
 
 
 def upload(client, headers, content, filename="a.png"):
-    return client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(content), filename)}, headers=headers,
-                       content_type="multipart/form-data")
+    return client.post(
+        "/api/mp/v1/uploads",
+        data={"file": (io.BytesIO(content), filename)},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
 
 
 def test_evidence_images(client, auth, app):
@@ -281,14 +301,26 @@ def test_evidence_images(client, auth, app):
     assert uploaded.status_code == 201 and uploaded.json["mimetype"] == "image/png"
     url = uploaded.json["url"]
     served = client.get(url)
-    assert served.status_code == 200 and served.data.startswith(b"\x89PNG") and "max-age" in served.headers["Cache-Control"]
+    assert (
+        served.status_code == 200
+        and served.data.startswith(b"\x89PNG")
+        and "max-age" in served.headers["Cache-Control"]
+    )
     served.close()
     response = post(client, notice["id"], objection_body(notice["zone_ids"][0], evidence_urls=[url, f"http://localhost{url}"]),
                     headers)  # fmt: skip
     assert response.status_code == 201, response.json
     # somebody else's upload is not evidence for me
-    assert_error(post(client, notice["id"], objection_body(notice["zone_ids"][0], evidence_urls=[url]),
-                      auth.wechat_headers("thief")), 422, "validation_error")
+    assert_error(
+        post(
+            client,
+            notice["id"],
+            objection_body(notice["zone_ids"][0], evidence_urls=[url]),
+            auth.wechat_headers("thief"),
+        ),
+        422,
+        "validation_error",
+    )
 
 
 def test_uploads_only_images_and_not_too_big(client, auth, make_app):
@@ -297,8 +329,11 @@ def test_uploads_only_images_and_not_too_big(client, auth, make_app):
     assert_error(upload(client, headers, b"%PDF-1.4 ...", "doc.pdf"), 422, "not_an_image")
     small = make_app(UPLOAD_MAX_BYTES=1000).test_client()
     assert upload(small, headers, b"\x89PNG\r\n\x1a\n" + b"0" * 5000).status_code == 413
-    assert_error(client.post("/api/mp/v1/uploads", data={}, headers=headers, content_type="multipart/form-data"),
-                 422, "validation_error")
+    assert_error(
+        client.post("/api/mp/v1/uploads", data={}, headers=headers, content_type="multipart/form-data"),
+        422,
+        "validation_error",
+    )
     assert_error(upload(client, {}, png_qr("x")), 401, "unauthorized")
 
 

@@ -16,3 +16,19 @@ def test_seed_demo_is_idempotent(runner, app, client):
     # The demo accounts printed by the command can sign in.
     response = client.post("/api/admin/v1/auth/login", json={"username": "admin", "password": "admin-demo-2026"})
     assert response.status_code == 200
+
+
+def test_seed_demo_publicity(runner, app, client):
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    open_notices = client.get("/api/mp/v1/publicity?state=open").json["items"]
+    closed_notices = client.get("/api/mp/v1/publicity?state=closed").json["items"]
+    assert len(open_notices) == 1 and open_notices[0]["zone_count"] >= 3
+    assert len(closed_notices) == 1
+    closed = client.get(f"/api/mp/v1/publicity/{closed_notices[0]['id']}").json
+    assert {z["outcome"] for z in closed["zones"]} == {"confirmed", "rejected"}
+    assert any(z["upheld"] for z in closed["zones"]) and any(z["objections"] == 0 for z in closed["zones"])
+    from app.publicity.models import Objection
+
+    with app.app_context():
+        states = set(db.session.scalars(select(Objection.status).where(Objection.notice_id == open_notices[0]["id"])))
+    assert len(states) >= 3

@@ -90,7 +90,9 @@ def own_uploads(user_id: int, urls: list[str], public_hosts: set[str]) -> list[s
     )
     bad += [index for index, path in candidates.items() if path not in found]
     if bad:
-        raise ValidationFailed(details={"evidence_urls": {str(i): ["须为本服务上传接口返回的本人图片地址"] for i in sorted(bad)}})
+        raise ValidationFailed(
+            details={"evidence_urls": {str(i): ["须为本服务上传接口返回的本人图片地址"] for i in sorted(bad)}}
+        )
     return [URL_PREFIX + candidates[i] for i in sorted(candidates)]
 
 

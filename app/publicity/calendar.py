@@ -56,7 +56,9 @@ def window(start: date, working_days: int, timezone: str) -> tuple[datetime, dat
 def days_of_year(year: int) -> list[CalendarDay]:
     return list(
         db.session.scalars(
-            select(CalendarDay).where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31))).order_by(CalendarDay.day)
+            select(CalendarDay)
+            .where(CalendarDay.day.between(date(year, 1, 1), date(year, 12, 31)))
+            .order_by(CalendarDay.day)
         )
     )
 

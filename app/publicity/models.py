@@ -56,7 +56,7 @@ class NoticeZone(db.Model):
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     notice: Mapped[PublicityNotice] = relationship(back_populates="entries")
-    zone: Mapped[Zone] = relationship(lazy="joined")
+    zone: Mapped[Zone] = relationship(lazy="joined", innerjoin=True)
 
 
 class Objection(db.Model):
@@ -85,7 +85,7 @@ class Objection(db.Model):
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    zone: Mapped[Zone] = relationship(lazy="joined")
+    zone: Mapped[Zone] = relationship(lazy="joined", innerjoin=True)
     events: Mapped[list[ObjectionEvent]] = relationship(
         back_populates="objection", cascade="all, delete-orphan", lazy="selectin",
         order_by="(ObjectionEvent.at, ObjectionEvent.id)",

@@ -64,8 +64,10 @@ class NoticeIn(Schema):
     title = Trimmed(validate=ma.validate.Length(min=4, max=200))
     starts_at = LocalDateTime(required=True)
     ends_at = LocalDateTime(metadata={"description": "或给出 working_days"})
-    working_days = ma.fields.Integer(validate=ma.validate.Range(min=1, max=30),
-                                     metadata={"description": "自 starts_at 当日起的工作日数（跳过周末与法定节假日）"})
+    working_days = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=30),
+        metadata={"description": "自 starts_at 当日起的工作日数（跳过周末与法定节假日）"},
+    )
     office_name = Trimmed(validate=ma.validate.Length(min=2, max=120))
     office_phone = Trimmed(validate=ma.validate.Length(min=5, max=40))
     office_address = Trimmed(validate=ma.validate.Length(max=200))
@@ -114,8 +116,10 @@ class ObjectionIn(Schema):
     contact_person = Trimmed(allow_none=True, validate=validate_person_name)
     id_number = Trimmed(allow_none=True, validate=validate_id_number)
     reason = Trimmed(required=True, validate=ma.validate.Length(min=10, max=2000))
-    evidence_urls = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=300)),
-                                   validate=ma.validate.Length(max=9, error="证明图片最多 9 张"))
+    evidence_urls = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(max=300)),
+        validate=ma.validate.Length(max=9, error="证明图片最多 9 张"),
+    )
 
 
 class ObjectionEventOut(Schema):

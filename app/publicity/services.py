@@ -75,7 +75,9 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
     if data.get("zone_ids"):
         wrong = [i for i in data["zone_ids"] if i not in candidates]
         if wrong:
-            raise ValidationFailed(details={"zone_ids": [f"以下项目不属于 {batch_year} 年批次或尚未通过现场核查：{wrong}"]})
+            raise ValidationFailed(
+                details={"zone_ids": [f"以下项目不属于 {batch_year} 年批次或尚未通过现场核查：{wrong}"]}
+            )
     if not candidates:
         raise ValidationFailed(details={"zone_ids": [f"{batch_year} 年批次没有已通过现场核查的项目"]})
     busy = set(
@@ -86,7 +88,9 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
         )
     )
     if busy:
-        raise AppError("部分项目已在其他公示中", code="zone_in_other_notice", status=409, details={"zone_ids": sorted(busy)})
+        raise AppError(
+            "部分项目已在其他公示中", code="zone_in_other_notice", status=409, details={"zone_ids": sorted(busy)}
+        )
     notice = PublicityNotice(
         title=data.get("title") or f"{batch_year} 年度长春市低碳排放示范区项目公示",
         batch_year=batch_year,
@@ -250,7 +254,9 @@ def raise_objection(
     # Unique and human-readable: the year and the row id (no second counter to keep in step).
     objection.receipt_no = f"YY{now.astimezone(ZoneInfo(timezone)).year}-{objection.id:06d}"
     objection.events.append(
-        ObjectionEvent(from_status=None, to_status=ObjectionStatus.RECEIVED.value, reply="异议已收到，将依法依规处理。", at=now)
+        ObjectionEvent(
+            from_status=None, to_status=ObjectionStatus.RECEIVED.value, reply="异议已收到，将依法依规处理。", at=now
+        )
     )
     return objection
 
@@ -280,7 +286,9 @@ def may_reveal(user: User, zone_type: str) -> bool:
     if user.has_role(Role.ADMIN):
         return True
     types = zone_types_handled_by(user)
-    return any(g.role == Role.DEPARTMENT_OFFICER.value for g in user.grants) and types is not None and zone_type in types
+    return (
+        any(g.role == Role.DEPARTMENT_OFFICER.value for g in user.grants) and types is not None and zone_type in types
+    )
 
 
 def staff_objections_query(user: User, notice_id=None, zone_id=None, status=None, needs_review=None):
@@ -325,8 +333,11 @@ def reveal(user: User, objections: list[Objection]) -> None:
     """Check the right to see personal data and audit that it was seen."""
     for objection in objections:
         if not may_reveal(user, objection.zone.type):
-            raise Forbidden("仅负责该类型项目的主管部门可查看异议人个人信息", code="reveal_forbidden",
-                            details={"objection_id": objection.id})
+            raise Forbidden(
+                "仅负责该类型项目的主管部门可查看异议人个人信息",
+                code="reveal_forbidden",
+                details={"objection_id": objection.id},
+            )
     for objection in objections:
         audit.record(user, "objection.reveal", "objection", objection.id, None, {"receipt_no": objection.receipt_no})
     db.session.commit()
@@ -424,7 +435,9 @@ def close_notice(notice_id: int, actor: User | None, now: datetime | None = None
             (report.confirmed if entry.outcome == "confirmed" else report.rejected).append(entry.zone_id)
             continue
         outcome = _settle_entry(entry.id, actor, now)
-        {"confirmed": report.confirmed, "rejected": report.rejected, None: report.waiting}[outcome].append(entry.zone_id)
+        {"confirmed": report.confirmed, "rejected": report.rejected, None: report.waiting}[outcome].append(
+            entry.zone_id
+        )
     if notice.closed_at is None:
         notice.closed_at = now
         audit.record(actor, "publicity.close", "publicity_notice", notice.id, None,
@@ -477,8 +490,9 @@ def purge_personal_data(retention_days: int, now: datetime | None = None) -> int
     result = db.session.execute(
         update(Objection)
         .where(Objection.settled_at <= cutoff, Objection.purged_at.is_(None))
-        .values(name=None, phone=None, organisation=None, contact_person=None, id_number=None,
-                purged_at=now or utcnow())  # fmt: skip
+        .values(
+            name=None, phone=None, organisation=None, contact_person=None, id_number=None, purged_at=now or utcnow()
+        )  # fmt: skip
     )
     db.session.commit()
     return result.rowcount or 0
