@@ -95,4 +95,5 @@ def _import_models() -> None:
     import app.idempotency  # noqa: F401
     import app.media.models  # noqa: F401
     import app.publicity.models  # noqa: F401
+    import app.visits.models  # noqa: F401
     import app.zones.models  # noqa: F401

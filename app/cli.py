@@ -74,6 +74,26 @@ def wechat_fake(host: str, port: int) -> None:
     run_simple(host, port, create_fake_wechat_app(), threaded=True)
 
 
+visits_cli = AppGroup("visits", help="Education-base visits.")
+
+
+@visits_cli.command("mark-no-shows")
+def mark_no_shows() -> None:
+    """Mark bookings of ended slots without check-in as no-shows; suspend repeat no-shows."""
+    from app.visits import services as visits
+
+    marked, suspended = visits.mark_no_shows(visits.rules())
+    click.echo(f"{marked} booking(s) marked as no-show, {suspended} user(s) suspended")
+
+
+@visits_cli.command("send-reminders")
+def send_reminders() -> None:
+    """Remind tomorrow's visitors (safe to run twice: each booking is reminded once)."""
+    from app.visits import services as visits
+
+    click.echo(f"{visits.send_reminders(visits.rules())} reminder(s) sent")
+
+
 def register_commands(app: Flask) -> None:
-    for group in (seed_cli, users_cli, wechat_cli, publicity_cli):
+    for group in (seed_cli, users_cli, wechat_cli, publicity_cli, visits_cli):
         app.cli.add_command(group)

@@ -97,6 +97,16 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "PUBLIC_HOSTS": [h.strip() for h in (env.get("PUBLIC_HOSTS") or "").split(",") if h.strip()],
         "OBJECTIONS_PER_NOTICE": _int(env, "OBJECTIONS_PER_NOTICE", 5),
         "OBJECTION_RETENTION_DAYS": _int(env, "OBJECTION_RETENTION_DAYS", 365),
+        # Visits (education bases): museum practice by default.
+        "BOOKING_CANCEL_CUTOFF_MINUTES": _int(env, "BOOKING_CANCEL_CUTOFF_MINUTES", 120),
+        "BOOKING_LATE_CANCEL_MINUTES": _int(env, "BOOKING_LATE_CANCEL_MINUTES", 24 * 60),
+        "BOOKING_LATE_CANCEL_COUNTS_AS_NO_SHOW": (env.get("BOOKING_LATE_CANCEL_COUNTS_AS_NO_SHOW") or "").lower()
+        in ("1", "true", "yes"),
+        "NO_SHOW_LIMIT": _int(env, "NO_SHOW_LIMIT", 3),
+        "NO_SHOW_WINDOW_DAYS": _int(env, "NO_SHOW_WINDOW_DAYS", 90),
+        "NO_SHOW_SUSPENSION_DAYS": _int(env, "NO_SHOW_SUSPENSION_DAYS", 30),
+        "WECHAT_TEMPLATE_BOOKING_REMINDER": env.get("WECHAT_TEMPLATE_BOOKING_REMINDER") or None,
+        "WECHAT_TEMPLATE_BOOKING_CHANGE": env.get("WECHAT_TEMPLATE_BOOKING_CHANGE") or None,
         # Subscribe-message template ids from the mini-program's console (unset: nothing is sent).
         "WECHAT_TEMPLATE_OBJECTION_RESULT": env.get("WECHAT_TEMPLATE_OBJECTION_RESULT") or None,
         "LOG_LEVEL": env.get("LOG_LEVEL") or "INFO",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from miniprogram_api import auth, me, meta, publicity, uploads, zones
+from miniprogram_api import auth, me, meta, publicity, uploads, visits, zones
 
 PREFIX = "/api/mp/v1"
 
 
 def register(api) -> None:
-    for module in (auth, me, meta, zones, publicity, uploads):
+    for module in (auth, me, meta, zones, publicity, uploads, visits):
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.PATH)

@@ -117,3 +117,57 @@ def set_window(app, notice_id: int, *, starts_in: float, ends_in: float) -> None
         notice.ends_at = now + timedelta(seconds=ends_in)
         db.session.commit()
         cache.invalidate("publicity")
+
+
+def make_base(app, **profile) -> int:
+    """A titled zone designated as an education base."""
+    from app.visits.models import BaseProfile
+    from app.zones.models import Zone
+
+    zone_id = make_zone(app, "titled", type="scenic")
+    with app.app_context():
+        db.session.get(Zone, zone_id).is_education_base = True
+        if profile:
+            db.session.add(BaseProfile(zone_id=zone_id, **profile))
+        db.session.commit()
+    return zone_id
+
+
+def make_slot(app, base_id: int, *, days_ahead: int = 1, hour: int = 10, capacity: int = 20, group_capacity: int = 30,
+              starts_in: float | None = None) -> int:  # fmt: skip
+    """A slot `days_ahead` local days from today at `hour`, or starting `starts_in` seconds from now."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from app.db_types import utcnow
+    from app.visits.models import Slot
+
+    tz = ZoneInfo("Asia/Shanghai")
+    if starts_in is not None:
+        starts = utcnow() + timedelta(seconds=starts_in)
+    else:
+        day = utcnow().astimezone(tz).date() + timedelta(days=days_ahead)
+        starts = datetime.combine(day, time(hour), tz)
+    with app.app_context():
+        slot = Slot(base_id=base_id, visit_date=starts.astimezone(tz).date(), starts_at=starts,
+                    ends_at=starts + timedelta(hours=1), capacity=capacity, group_capacity=group_capacity,
+                    booked=0, group_booked=0, status="open")  # fmt: skip
+        db.session.add(slot)
+        db.session.commit()
+        return slot.id
+
+
+def citizen_tokens(app, count: int, prefix: str = "rush") -> list[dict]:
+    """Signed-in users made directly (no WeChat round trip), for load and concurrency tests."""
+    from app.accounts import services as accounts
+    from app.accounts.models import User
+
+    headers = []
+    with app.app_context():
+        users = [User(openid=f"o_{prefix}_{i}") for i in range(count)]
+        db.session.add_all(users)
+        db.session.flush()
+        issued = [accounts.issue_token(u, "mp", 3600) for u in users]
+        db.session.commit()
+        headers = [{"Authorization": f"Bearer {t.token}"} for t in issued]
+    return headers

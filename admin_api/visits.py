@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response
+
+from app.accounts.roles import Role
+from app.privacy import mask_id_number, mask_phone
+from app.visits import services as visits
+from app.visits.schemas import (
+    AttendanceArgs,
+    AttendanceDayOut,
+    BaseProfileIn,
+    BaseProfileOut,
+    ClosureIn,
+    ClosureOut,
+    DoorArgs,
+    SlotBookingsOut,
+    SlotBulkIn,
+    SlotsCreatedOut,
+)
+from app.web.api import Blueprint
+from app.web.auth import current_user, require_role
+
+PATH = ""
+blp = Blueprint("admin_visits", __name__, description="宣传教育基地：日历、预约、到馆统计")
+
+OPERATORS = (Role.INSTITUTE_STAFF, Role.BASE_OPERATOR)
+
+
+@blp.put("/bases/<int:base_id>/profile")
+@require_role(*OPERATORS)
+@blp.arguments(BaseProfileIn)
+@blp.response(200, BaseProfileOut)
+def put_profile(body, base_id):
+    """参观须知、开放规则、提前开放天数与放号时间"""
+    return visits.update_profile(base_id, body, current_user())
+
+
+@blp.post("/bases/<int:base_id>/slots/bulk")
+@require_role(*OPERATORS)
+@blp.arguments(SlotBulkIn)
+@blp.response(201, SlotsCreatedOut)
+def bulk_slots(body, base_id):
+    """批量创建时段：日期范围 × 星期 × 时间段（已存在的跳过）"""
+    spec = {**body, "from": body.pop("start"), "to": body.pop("end")}
+    created = visits.create_slots(base_id, spec, current_user(), visits.rules())
+    return {"created": len(created), "slot_ids": [s.id for s in created]}
+
+
+@blp.post("/bases/<int:base_id>/closures")
+@require_role(*OPERATORS)
+@blp.arguments(ClosureIn)
+@blp.response(200, ClosureOut)
+def close_day(body, base_id):
+    """闭馆一天（节假日、天气）：取消当天全部预约并通知"""
+    cancelled = visits.close_day(base_id, body["date"], body["reason"], current_user(), visits.rules())
+    return {"date": body["date"], "cancelled_bookings": len(cancelled)}
+
+
+@blp.get("/slots/<int:slot_id>/bookings")
+@require_role(*OPERATORS)
+@blp.response(200, SlotBookingsOut)
+def slot_bookings(slot_id):
+    """某时段的预约（个人信息脱敏）"""
+    slot, bookings = visits.slot_bookings(slot_id, current_user())
+    slot.opens_at = visits.release_at(slot, visits.profile_of(slot.base_id), visits.rules())
+    return {"slot": slot, "bookings": bookings}
+
+
+@blp.get("/bases/<int:base_id>/door-list.csv")
+@require_role(*OPERATORS)
+@blp.arguments(DoorArgs, location="query")
+@blp.response(200, description="CSV")
+def door_list(args, base_id):
+    """门口核验名单（某日，CSV；姓名全称以便核对证件，证件号与电话脱敏）"""
+    user = current_user()
+    visits.ensure_operates(user, base_id)
+    r = visits.rules()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["预约号", "时段", "类型", "姓名/单位", "证件号", "电话", "人数", "状态"])
+    for slot in visits.slots_between(base_id, args["date"], args["date"]):
+        _, bookings = visits.slot_bookings(slot.id, user)
+        when = slot.starts_at.astimezone(r.timezone).strftime("%H:%M")
+        for booking in bookings:
+            if booking.status == "cancelled":
+                continue
+            if booking.kind == "group":
+                writer.writerow([booking.id, when, "团体", f"{booking.organisation}（领队 {booking.leader_name}）", "",
+                                 mask_phone(booking.leader_phone), booking.headcount, booking.status])  # fmt: skip
+            for visitor in booking.visitors:
+                writer.writerow([booking.id, when, "个人", visitor.name, mask_id_number(visitor.id_number),
+                                 mask_phone(visitor.phone), 1, booking.status])  # fmt: skip
+    body = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    filename = f"door-{base_id}-{args['date'].isoformat()}.csv"
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@blp.get("/bases/<int:base_id>/attendance")
+@require_role(*OPERATORS)
+@blp.arguments(AttendanceArgs, location="query")
+@blp.response(200, AttendanceDayOut(many=True))
+def attendance(args, base_id):
+    """按月到馆统计：预约、入馆、未到、取消人数"""
+    year, month = (int(p) for p in args["month"].split("-"))
+    return visits.attendance(base_id, year, month, current_user())

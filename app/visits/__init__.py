@@ -1,0 +1,1 @@
+"""Education bases and visit bookings (DOMAIN.md: Education bases and visits)."""

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import EncryptedString, UTCDateTime, utcnow
+from app.extensions import db
+from app.zones.models import Zone
+
+
+class BaseProfile(db.Model):
+    """What a titled zone opened as an education base tells visitors, and its booking rules."""
+
+    __tablename__ = "base_profiles"
+
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True)
+    visitor_notes: Mapped[str | None] = mapped_column(Text)
+    opening_rules: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    # Slots become bookable `booking_days_ahead` days ahead, at `release_hour` local time.
+    booking_days_ahead: Mapped[int] = mapped_column(Integer, default=7)
+    release_hour: Mapped[int] = mapped_column(Integer, default=8)
+
+    zone: Mapped[Zone] = relationship(lazy="joined", innerjoin=True)
+
+
+class Slot(db.Model):
+    __tablename__ = "visit_slots"
+    __table_args__ = (
+        UniqueConstraint("base_id", "starts_at", name="uq_visit_slots_base_starts"),
+        # The database itself refuses overbooking, whatever the application does.
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="individual_capacity"),
+        CheckConstraint("group_booked >= 0 AND group_booked <= group_capacity", name="group_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    base_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"), index=True)
+    visit_date: Mapped[date] = mapped_column(Date, index=True)  # local date
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    capacity: Mapped[int] = mapped_column(Integer)  # individual visitors
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+    group_capacity: Mapped[int] = mapped_column(Integer, default=0)  # people in group bookings
+    group_booked: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, closed
+    closed_reason: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.capacity - self.booked) if self.status == "open" else 0
+
+    @property
+    def group_remaining(self) -> int:
+        return max(0, self.group_capacity - self.group_booked) if self.status == "open" else 0
+
+
+class Booking(db.Model):
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("visit_slots.id"), index=True)
+    base_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
+    visit_date: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # individual, group
+    headcount: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # confirmed, cancelled, checked_in, no_show
+    organisation: Mapped[str | None] = mapped_column(EncryptedString())
+    leader_name: Mapped[str | None] = mapped_column(EncryptedString())
+    leader_phone: Mapped[str | None] = mapped_column(EncryptedString())
+    actual_headcount: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    late_cancel: Mapped[bool] = mapped_column(default=False)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    waitlist_entry_id: Mapped[int | None] = mapped_column(Integer)
+
+    slot: Mapped[Slot] = relationship(lazy="joined", innerjoin=True)
+    visitors: Mapped[list[BookingVisitor]] = relationship(
+        back_populates="booking", cascade="all, delete-orphan", lazy="selectin", order_by="BookingVisitor.id"
+    )
+
+
+class BookingVisitor(db.Model):
+    __tablename__ = "booking_visitors"
+    __table_args__ = (
+        # One person (by ID number) at most once per base per day, among live bookings: in the database.
+        Index(
+            "uq_booking_visitors_person_base_day", "base_id", "visit_date", "id_index", unique=True,
+            postgresql_where=text("active"), sqlite_where=text("active"),
+        ),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    base_id: Mapped[int] = mapped_column(Integer)
+    visit_date: Mapped[date] = mapped_column(Date)
+    name: Mapped[str | None] = mapped_column(EncryptedString())
+    id_number: Mapped[str | None] = mapped_column(EncryptedString())
+    # Keyed hash of the ID number: lets the database compare people without holding the number.
+    id_index: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(EncryptedString())
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    booking: Mapped[Booking] = relationship(back_populates="visitors")
+
+
+class WaitlistEntry(db.Model):
+    """Someone who found a slot full; first come, first served when places free up."""
+
+    __tablename__ = "visit_waitlist"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("visit_slots.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The booking request, kept (encrypted: it names people) to book it when places free up.
+    request: Mapped[str] = mapped_column(EncryptedString())
+    headcount: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting, promoted, failed, cancelled
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BookingSuspension(db.Model):
+    __tablename__ = "booking_suspensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)  # last day of the suspension
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

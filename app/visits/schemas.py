@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+import marshmallow as ma
+
+from app.privacy import mask_id_number, mask_name, mask_phone
+from app.validators import Trimmed, validate_id_number, validate_mobile, validate_person_name
+from app.web.api import PageArgs, Schema
+from app.web.fields import LocalDateTime
+from app.zones.schemas import ZoneCardOut
+
+STATUS_LABELS = {"confirmed": "已预约", "cancelled": "已取消", "checked_in": "已入馆", "no_show": "未到"}
+
+
+class VisitorIn(Schema):
+    name = Trimmed(required=True, validate=validate_person_name)
+    id_number = Trimmed(required=True, validate=validate_id_number)
+    phone = Trimmed(required=True, validate=validate_mobile)
+
+
+class GroupIn(Schema):
+    organisation = Trimmed(required=True, validate=ma.validate.Length(min=2, max=100))
+    leader_name = Trimmed(required=True, validate=validate_person_name)
+    leader_phone = Trimmed(required=True, validate=validate_mobile)
+    headcount = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=500))
+
+
+class BookingIn(Schema):
+    slot_id = ma.fields.Integer(required=True)
+    visitors = ma.fields.List(ma.fields.Nested(VisitorIn), validate=ma.validate.Length(min=1, max=5, error="每次预约 1–5 人"))
+    group = ma.fields.Nested(GroupIn)
+
+    @ma.validates_schema
+    def _one_kind(self, data, **kwargs):
+        if ("visitors" in data) == ("group" in data):
+            raise ma.ValidationError("须填写 visitors（个人）或 group（团体）之一", "visitors")
+        ids = [v["id_number"].upper() for v in data.get("visitors", [])]
+        if len(ids) != len(set(ids)):
+            raise ma.ValidationError("同一预约中身份证号不能重复", "visitors")
+
+
+class SlotArgs(Schema):
+    start = ma.fields.Date(required=True, data_key="from")
+    end = ma.fields.Date(required=True, data_key="to")
+
+
+class SlotOut(Schema):
+    id = ma.fields.Integer()
+    visit_date = ma.fields.Date()
+    starts_at = LocalDateTime()
+    ends_at = LocalDateTime()
+    capacity = ma.fields.Integer()
+    remaining = ma.fields.Integer()
+    group_capacity = ma.fields.Integer()
+    group_remaining = ma.fields.Integer()
+    status = ma.fields.String()
+    closed_reason = ma.fields.String(allow_none=True)
+    opens_at = LocalDateTime(metadata={"description": "何时开放预约"})
+
+
+class BaseProfileOut(Schema):
+    visitor_notes = ma.fields.String(allow_none=True)
+    opening_rules = ma.fields.String(allow_none=True)
+    contact_phone = ma.fields.String(allow_none=True)
+    booking_days_ahead = ma.fields.Integer()
+    release_hour = ma.fields.Integer()
+
+
+class BaseOut(ZoneCardOut):
+    profile = ma.fields.Nested(BaseProfileOut)
+
+
+class BaseProfileIn(Schema):
+    visitor_notes = Trimmed(allow_none=True, validate=ma.validate.Length(max=5000))
+    opening_rules = Trimmed(allow_none=True, validate=ma.validate.Length(max=5000))
+    contact_phone = Trimmed(allow_none=True, validate=ma.validate.Length(max=40))
+    booking_days_ahead = ma.fields.Integer(validate=ma.validate.Range(min=1, max=60))
+    release_hour = ma.fields.Integer(validate=ma.validate.Range(min=0, max=23))
+
+
+class TimeRangeIn(Schema):
+    start = ma.fields.Time(required=True, format="%H:%M")
+    end = ma.fields.Time(required=True, format="%H:%M")
+
+    @ma.validates_schema
+    def _order(self, data, **kwargs):
+        if data["end"] <= data["start"]:
+            raise ma.ValidationError("结束时间须晚于开始时间", "end")
+
+
+class SlotBulkIn(Schema):
+    start = ma.fields.Date(required=True, data_key="from")
+    end = ma.fields.Date(required=True, data_key="to")
+    weekdays = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=1, max=7)), load_default=[2, 3, 4, 5, 6, 7],
+                              validate=ma.validate.Length(min=1), metadata={"description": "1=周一 … 7=周日"})  # fmt: skip
+    times = ma.fields.List(ma.fields.Nested(TimeRangeIn), required=True, validate=ma.validate.Length(min=1, max=12))
+    capacity = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=5000))
+    group_capacity = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=5000))
+
+
+class SlotsCreatedOut(Schema):
+    created = ma.fields.Integer()
+    slot_ids = ma.fields.List(ma.fields.Integer())
+
+
+class ClosureIn(Schema):
+    date = ma.fields.Date(required=True)
+    reason = Trimmed(required=True, validate=ma.validate.Length(min=2, max=200))
+
+
+class ClosureOut(Schema):
+    date = ma.fields.Date()
+    cancelled_bookings = ma.fields.Integer()
+
+
+class VisitorOut(Schema):
+    name = ma.fields.String()
+    id_number = ma.fields.Function(lambda v: mask_id_number(v.id_number))
+    phone = ma.fields.Function(lambda v: mask_phone(v.phone))
+
+
+class BookingSlotOut(Schema):
+    id = ma.fields.Integer()
+    starts_at = LocalDateTime()
+    ends_at = LocalDateTime()
+
+
+class BookingOut(Schema):
+    id = ma.fields.Integer()
+    base_id = ma.fields.Integer()
+    visit_date = ma.fields.Date()
+    slot = ma.fields.Nested(BookingSlotOut)
+    kind = ma.fields.String()
+    headcount = ma.fields.Integer()
+    status = ma.fields.String()
+    status_label = ma.fields.Function(lambda b: STATUS_LABELS[b.status])
+    visitors = ma.fields.List(ma.fields.Nested(VisitorOut))
+    organisation = ma.fields.String(allow_none=True)
+    leader_name = ma.fields.String(allow_none=True)
+    leader_phone = ma.fields.Function(lambda b: mask_phone(b.leader_phone))
+    actual_headcount = ma.fields.Integer(allow_none=True)
+    created_at = LocalDateTime()
+    cancelled_at = LocalDateTime(allow_none=True)
+    checked_in_at = LocalDateTime(allow_none=True)
+
+
+class StaffVisitorOut(Schema):
+    name = ma.fields.Function(lambda v: mask_name(v.name))
+    id_number = ma.fields.Function(lambda v: mask_id_number(v.id_number))
+    phone = ma.fields.Function(lambda v: mask_phone(v.phone))
+
+
+class StaffBookingOut(BookingOut):
+    user_id = ma.fields.Integer()
+    visitors = ma.fields.List(ma.fields.Nested(StaffVisitorOut))
+    leader_name = ma.fields.Function(lambda b: mask_name(b.leader_name))
+
+
+class SlotBookingsOut(Schema):
+    slot = ma.fields.Nested(SlotOut)
+    bookings = ma.fields.List(ma.fields.Nested(StaffBookingOut))
+
+
+class CheckinCodeOut(Schema):
+    code = ma.fields.String()
+    qr_png_base64 = ma.fields.String()
+    qr_source = ma.fields.String(metadata={"description": "wechat（小程序码）或 local（普通二维码）"})
+    visit_date = ma.fields.Date()
+
+
+class CheckinIn(Schema):
+    code = Trimmed(required=True, validate=ma.validate.Length(min=3, max=64))
+    headcount = ma.fields.Integer(validate=ma.validate.Range(min=1, max=500), metadata={"description": "团体实到人数"})
+
+
+class WaitlistOut(Schema):
+    id = ma.fields.Integer()
+    slot_id = ma.fields.Integer()
+    headcount = ma.fields.Integer()
+    status = ma.fields.String()
+    position = ma.fields.Integer()
+
+
+class DoorArgs(Schema):
+    date = ma.fields.Date(required=True)
+
+
+class AttendanceArgs(Schema):
+    month = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="格式 YYYY-MM"))
+
+
+class AttendanceDayOut(Schema):
+    date = ma.fields.Date()
+    bookings = ma.fields.Integer()
+    booked_people = ma.fields.Integer()
+    checked_in_people = ma.fields.Integer()
+    no_show_people = ma.fields.Integer()
+    cancelled_people = ma.fields.Integer()
+
+
+class BasesArgs(PageArgs):
+    pass

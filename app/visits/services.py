@@ -1,0 +1,644 @@
+"""Education bases, timed slots, bookings, waitlist, check-in and no-shows.
+
+Capacity is enforced by the database: a booking adds its people with one conditional UPDATE
+(`booked + n <= capacity`), and a CHECK constraint backs it up; one person per base per day is a
+partial unique index. No check-then-insert anywhere, so no race can overbook.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app import cache
+from app.accounts.models import User
+from app.accounts.roles import Role
+from app.audit import services as audit
+from app.db_types import utcnow
+from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.visits.models import BaseProfile, Booking, BookingSuspension, BookingVisitor, Slot, WaitlistEntry
+from app.wechat import services as wechat
+from app.zones.constants import Status
+from app.zones.models import Zone
+
+log = logging.getLogger(__name__)
+
+MAX_VISITORS = 5
+MAX_SLOT_RANGE_DAYS = 92
+
+
+def slots_namespace(base_id: int) -> str:
+    return f"slots:{base_id}"
+
+
+# ---- errors -------------------------------------------------------------------------------
+
+
+class SlotFull(Conflict):
+    code = "slot_full"
+    message = "该时段已约满，可加入候补"
+
+
+class PersonAlreadyBooked(Conflict):
+    code = "person_already_booked"
+    message = "同一身份证号在同一基地同一天只能预约一次"
+
+
+class BookingSuspended(AppError):
+    status = 403
+    code = "booking_suspended"
+
+
+# ---- rules --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rules:
+    timezone: ZoneInfo
+    cancel_cutoff: timedelta
+    late_cancel: timedelta
+    late_cancel_counts: bool
+    no_show_limit: int
+    no_show_window: timedelta
+    suspension_days: int
+    template_change: str | None
+    template_reminder: str | None
+
+    @classmethod
+    def from_config(cls, config) -> Rules:
+        return cls(
+            timezone=ZoneInfo(config["APP_TIMEZONE"]),
+            cancel_cutoff=timedelta(minutes=config["BOOKING_CANCEL_CUTOFF_MINUTES"]),
+            late_cancel=timedelta(minutes=config["BOOKING_LATE_CANCEL_MINUTES"]),
+            late_cancel_counts=config["BOOKING_LATE_CANCEL_COUNTS_AS_NO_SHOW"],
+            no_show_limit=config["NO_SHOW_LIMIT"],
+            no_show_window=timedelta(days=config["NO_SHOW_WINDOW_DAYS"]),
+            suspension_days=config["NO_SHOW_SUSPENSION_DAYS"],
+            template_change=config["WECHAT_TEMPLATE_BOOKING_CHANGE"],
+            template_reminder=config["WECHAT_TEMPLATE_BOOKING_REMINDER"],
+        )
+
+    def today(self, now: datetime | None = None) -> date:
+        return (now or utcnow()).astimezone(self.timezone).date()
+
+
+def rules() -> Rules:
+    return Rules.from_config(current_app.config)
+
+
+# ---- bases --------------------------------------------------------------------------------
+
+
+def bases_query():
+    return (
+        select(Zone)
+        .where(Zone.is_education_base.is_(True), Zone.status == Status.TITLED.value)
+        .order_by(Zone.name, Zone.id)
+    )
+
+
+def get_base(base_id: int) -> Zone:
+    zone = db.session.scalar(bases_query().where(Zone.id == base_id))
+    if zone is None:
+        raise NotFound("宣传教育基地不存在")
+    return zone
+
+
+def profile_of(base_id: int) -> BaseProfile:
+    profile = db.session.get(BaseProfile, base_id)
+    return profile or BaseProfile(zone_id=base_id, booking_days_ahead=7, release_hour=8)
+
+
+def ensure_operates(user: User, base_id: int) -> None:
+    """Institute staff and admins manage every base; a base operator only its own."""
+    if user.has_role(Role.INSTITUTE_STAFF):
+        return
+    if any(g.role == Role.BASE_OPERATOR.value and g.base_id == base_id for g in user.grants):
+        return
+    raise Forbidden("您不是该基地的管理员", code="not_this_base", details={"base_id": base_id})
+
+
+PROFILE_FIELDS = ("visitor_notes", "opening_rules", "contact_phone", "booking_days_ahead", "release_hour")
+
+
+def update_profile(base_id: int, changes: dict[str, Any], actor: User) -> BaseProfile:
+    get_base(base_id)
+    ensure_operates(actor, base_id)
+    profile = db.session.get(BaseProfile, base_id)
+    before = audit.snapshot(profile, PROFILE_FIELDS) if profile else None
+    if profile is None:
+        profile = BaseProfile(zone_id=base_id, booking_days_ahead=7, release_hour=8)
+        db.session.add(profile)
+    for field, value in changes.items():
+        setattr(profile, field, value)
+    db.session.flush()
+    audit.record(actor, "base.profile", "zone", base_id, before, audit.snapshot(profile, PROFILE_FIELDS))
+    _commit(base_id)
+    return profile
+
+
+# ---- slots --------------------------------------------------------------------------------
+
+
+def create_slots(base_id: int, spec: dict[str, Any], actor: User, r: Rules) -> list[Slot]:
+    """A calendar in bulk: every chosen weekday in [from, to] × every time range. Existing slots
+    (same start) are left as they are, so running it twice adds nothing."""
+    get_base(base_id)
+    ensure_operates(actor, base_id)
+    first, last = spec["from"], spec["to"]
+    if last < first:
+        raise ValidationFailed(details={"to": ["结束日期不能早于开始日期"]})
+    if (last - first).days > MAX_SLOT_RANGE_DAYS:
+        raise ValidationFailed(details={"to": [f"一次最多创建 {MAX_SLOT_RANGE_DAYS} 天"]})
+    if first < r.today():
+        raise ValidationFailed(details={"from": ["不能为过去的日期创建时段"]})
+    existing = set(db.session.scalars(select(Slot.starts_at).where(Slot.base_id == base_id)))
+    created = []
+    day = first
+    while day <= last:
+        if day.isoweekday() in spec["weekdays"]:
+            for period in spec["times"]:
+                starts = datetime.combine(day, period["start"], r.timezone)
+                ends = datetime.combine(day, period["end"], r.timezone)
+                if starts in existing:
+                    continue
+                slot = Slot(
+                    base_id=base_id, visit_date=day, starts_at=starts, ends_at=ends, capacity=spec["capacity"],
+                    group_capacity=spec.get("group_capacity", 0), booked=0, group_booked=0, status="open",
+                )  # fmt: skip
+                db.session.add(slot)
+                created.append(slot)
+        day += timedelta(days=1)
+    db.session.flush()
+    audit.record(actor, "slots.create", "zone", base_id, None,
+                 {"from": first, "to": last, "count": len(created)})  # fmt: skip
+    _commit(base_id)
+    return created
+
+
+def slots_between(base_id: int, first: date, last: date) -> list[Slot]:
+    get_base(base_id)
+    if last < first or (last - first).days > MAX_SLOT_RANGE_DAYS:
+        raise ValidationFailed(details={"to": [f"日期范围须为 0–{MAX_SLOT_RANGE_DAYS} 天"]})
+    return list(
+        db.session.scalars(
+            select(Slot)
+            .where(Slot.base_id == base_id, Slot.visit_date.between(first, last))
+            .order_by(Slot.starts_at)
+        )
+    )
+
+
+def release_at(slot: Slot, profile: BaseProfile, r: Rules) -> datetime:
+    """When a slot opens for booking: `booking_days_ahead` days before, at `release_hour`."""
+    day = slot.visit_date - timedelta(days=profile.booking_days_ahead)
+    return datetime.combine(day, time(profile.release_hour), r.timezone)
+
+
+def close_day(base_id: int, day: date, reason: str, actor: User, r: Rules) -> list[Booking]:
+    """Close a whole day (holiday, weather): its slots stop taking bookings and every booking and
+    waitlist entry on it is cancelled, with a message to each visitor."""
+    get_base(base_id)
+    ensure_operates(actor, base_id)
+    slots = list(db.session.scalars(select(Slot).where(Slot.base_id == base_id, Slot.visit_date == day).with_for_update()))
+    if not slots:
+        raise NotFound("当天没有开放时段")
+    cancelled = []
+    for slot in slots:
+        slot.status, slot.closed_reason = "closed", reason
+        for booking in db.session.scalars(
+            select(Booking).where(Booking.slot_id == slot.id, Booking.status == "confirmed")
+        ):
+            _cancel(booking, f"基地闭馆：{reason}", late=False)
+            cancelled.append(booking)
+        db.session.execute(
+            update(WaitlistEntry).where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == "waiting")
+            .values(status="cancelled")
+        )  # fmt: skip
+    audit.record(actor, "base.close_day", "zone", base_id, None,
+                 {"day": day, "reason": reason, "cancelled": len(cancelled)})  # fmt: skip
+    _commit(base_id)
+    for booking in cancelled:
+        _notify_change(booking, f"闭馆取消：{reason}", r)
+    return cancelled
+
+
+# ---- booking ------------------------------------------------------------------------------
+
+
+def _cipher():
+    return current_app.extensions["cipher"]
+
+
+def _suspension(user: User, today: date) -> BookingSuspension | None:
+    return db.session.scalar(
+        select(BookingSuspension)
+        .where(BookingSuspension.user_id == user.id, BookingSuspension.ends_on >= today)
+        .order_by(BookingSuspension.ends_on.desc())
+    )
+
+
+def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None, *,
+         waitlist_entry_id: int | None = None) -> Booking:  # fmt: skip
+    """Book a slot for named visitors or a group. Writes without committing."""
+    now = now or utcnow()
+    slot = db.session.get(Slot, data["slot_id"])
+    if slot is None:
+        raise ValidationFailed(details={"slot_id": ["时段不存在"]})
+    if slot.status != "open":
+        raise Conflict("该时段已关闭预约", code="slot_closed", details={"reason": slot.closed_reason})
+    if now >= slot.starts_at:
+        raise AppError("该时段已开始，不能再预约", code="slot_started", status=422)
+    profile = profile_of(slot.base_id)
+    opens = release_at(slot, profile, r)
+    if now < opens:
+        raise AppError(
+            f"该时段尚未开放预约，将于 {opens.isoformat(timespec='minutes')} 开放",
+            code="slot_not_released", status=422, details={"opens_at": opens.isoformat(timespec="minutes")},
+        )  # fmt: skip
+    suspension = _suspension(user, r.today(now))
+    if suspension is not None:
+        raise BookingSuspended(
+            f"因多次预约未到，预约功能暂停至 {suspension.ends_on.isoformat()}",
+            details={"suspended_until": suspension.ends_on.isoformat()},
+        )
+
+    if "group" in data:
+        group = data["group"]
+        people = group["headcount"]
+        if people > slot.group_capacity:
+            raise ValidationFailed(details={"group": {"headcount": [f"该时段团体最多 {slot.group_capacity} 人"]}})
+        taken = db.session.execute(
+            update(Slot)
+            .where(Slot.id == slot.id, Slot.status == "open", Slot.group_booked + people <= Slot.group_capacity)
+            .values(group_booked=Slot.group_booked + people)
+        )  # fmt: skip
+        kind, visitors = "group", []
+    else:
+        visitors = data["visitors"]
+        people = len(visitors)
+        indexes = [_cipher().blind_index(v["id_number"]) for v in visitors]
+        clash = db.session.scalar(
+            select(func.count(BookingVisitor.id)).where(
+                BookingVisitor.base_id == slot.base_id, BookingVisitor.visit_date == slot.visit_date,
+                BookingVisitor.id_index.in_(indexes), BookingVisitor.active.is_(True),
+            )
+        )  # fmt: skip
+        if clash:
+            raise PersonAlreadyBooked()
+        taken = db.session.execute(
+            update(Slot)
+            .where(Slot.id == slot.id, Slot.status == "open", Slot.booked + people <= Slot.capacity)
+            .values(booked=Slot.booked + people)
+        )  # fmt: skip
+        kind = "individual"
+    if taken.rowcount != 1:
+        raise SlotFull(details={"slot_id": slot.id, "waitlist": {"method": "POST",
+                                                                   "path": f"/api/mp/v1/slots/{slot.id}/waitlist"}})
+
+    booking = Booking(
+        user_id=user.id, slot_id=slot.id, base_id=slot.base_id, visit_date=slot.visit_date, kind=kind,
+        headcount=people, status="confirmed", created_at=now, waitlist_entry_id=waitlist_entry_id,
+    )  # fmt: skip
+    if kind == "group":
+        booking.organisation = group["organisation"]
+        booking.leader_name = group["leader_name"]
+        booking.leader_phone = group["leader_phone"]
+    for visitor in visitors:
+        booking.visitors.append(
+            BookingVisitor(
+                base_id=slot.base_id, visit_date=slot.visit_date, name=visitor["name"],
+                id_number=visitor["id_number"].upper(), id_index=_cipher().blind_index(visitor["id_number"]),
+                phone=visitor["phone"],
+            )
+        )  # fmt: skip
+    db.session.add(booking)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        # Someone booked the same person at the same base that day a moment ago.
+        raise PersonAlreadyBooked() from exc
+    return booking
+
+
+def after_booking(booking: Booking) -> None:
+    cache.invalidate(slots_namespace(booking.base_id))
+
+
+def own_booking(user: User, booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.user_id != user.id:
+        raise NotFound("预约不存在")
+    return booking
+
+
+def my_bookings_query(user: User):
+    return select(Booking).where(Booking.user_id == user.id).order_by(Booking.visit_date.desc(), Booking.id.desc())
+
+
+def _cancel(booking: Booking, reason: str, late: bool) -> None:
+    people = booking.headcount
+    column = Slot.group_booked if booking.kind == "group" else Slot.booked
+    db.session.execute(update(Slot).where(Slot.id == booking.slot_id).values({column: column - people}))
+    booking.status = "cancelled"
+    booking.cancelled_at = utcnow()
+    booking.cancel_reason = reason
+    booking.late_cancel = late
+    for visitor in booking.visitors:
+        visitor.active = False
+
+
+def cancel(user: User, booking_id: int, r: Rules, now: datetime | None = None) -> Booking:
+    """The visitor cancels, until the cut-off; freed places go to the waitlist in order."""
+    now = now or utcnow()
+    booking = db.session.scalar(
+        select(Booking).where(Booking.id == booking_id, Booking.user_id == user.id).with_for_update(of=Booking)
+    )
+    if booking is None:
+        raise NotFound("预约不存在")
+    if booking.status != "confirmed":
+        raise Conflict("该预约已不能取消", code="not_cancellable", details={"status": booking.status})
+    cutoff = booking.slot.starts_at - r.cancel_cutoff
+    if now >= cutoff:
+        raise AppError(
+            f"距参观开始不足 {int(r.cancel_cutoff.total_seconds() // 60)} 分钟，已不能取消",
+            code="cancel_cutoff_passed", status=422, details={"cutoff": cutoff.astimezone(r.timezone).isoformat()},
+        )  # fmt: skip
+    _cancel(booking, "用户取消", late=now >= booking.slot.starts_at - r.late_cancel)
+    promoted = promote_waitlist(booking.slot_id, r, now)
+    db.session.commit()
+    cache.invalidate(slots_namespace(booking.base_id))
+    for entry_booking in promoted:
+        _notify_change(entry_booking, "候补成功，已为您预约", r)
+    return booking
+
+
+# ---- waitlist -----------------------------------------------------------------------------
+
+
+def join_waitlist(user: User, data: dict[str, Any], r: Rules) -> WaitlistEntry:
+    slot = db.session.get(Slot, data["slot_id"])
+    if slot is None:
+        raise NotFound("时段不存在")
+    if slot.status != "open" or utcnow() >= slot.starts_at:
+        raise Conflict("该时段已不接受候补", code="slot_closed")
+    people = data["group"]["headcount"] if "group" in data else len(data["visitors"])
+    free = slot.group_remaining if "group" in data else slot.remaining
+    if free >= people:
+        raise Conflict("该时段仍有余位，请直接预约", code="slot_has_places", details={"remaining": free})
+    existing = db.session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.slot_id == slot.id, WaitlistEntry.user_id == user.id, WaitlistEntry.status == "waiting"
+        )
+    )
+    if existing is not None:
+        raise Conflict("您已在该时段的候补名单中", code="already_waiting", details={"waitlist_id": existing.id})
+    entry = WaitlistEntry(slot_id=slot.id, user_id=user.id, request=json.dumps(data, ensure_ascii=False),
+                          headcount=people, status="waiting")  # fmt: skip
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def waitlist_position(entry: WaitlistEntry) -> int:
+    return db.session.scalar(
+        select(func.count(WaitlistEntry.id)).where(
+            WaitlistEntry.slot_id == entry.slot_id, WaitlistEntry.status == "waiting", WaitlistEntry.id <= entry.id
+        )
+    )
+
+
+def promote_waitlist(slot_id: int, r: Rules, now: datetime) -> list[Booking]:
+    """Book waiting requests in the order they came, as far as the freed places go. A request too
+    big for what is free keeps its place; one that can no longer be booked is marked failed."""
+    promoted = []
+    entries = db.session.scalars(
+        select(WaitlistEntry).where(WaitlistEntry.slot_id == slot_id, WaitlistEntry.status == "waiting")
+        .order_by(WaitlistEntry.id).with_for_update()
+    ).all()  # fmt: skip
+    for entry in entries:
+        user = db.session.get(User, entry.user_id)
+        try:
+            with db.session.begin_nested():
+                booking = book(user, json.loads(entry.request), r, now, waitlist_entry_id=entry.id)
+        except SlotFull:
+            continue
+        except AppError:
+            entry.status = "failed"
+            continue
+        entry.status, entry.booking_id = "promoted", booking.id
+        promoted.append(booking)
+    return promoted
+
+
+# ---- check-in -----------------------------------------------------------------------------
+
+
+def _signature(booking: Booking) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"checkin:{booking.id}:{booking.base_id}:{booking.visit_date.isoformat()}".encode()
+    return base64.urlsafe_b64encode(hmac.new(key, message, hashlib.sha256).digest()[:15]).decode()
+
+
+def checkin_code(booking: Booking) -> str:
+    """Short enough for a mini-program code's scene (32 characters), unguessable without SECRET_KEY."""
+    if booking.status not in ("confirmed", "checked_in"):
+        raise Conflict("该预约已不能入馆", code="booking_not_active", details={"status": booking.status})
+    return f"{booking.id}.{_signature(booking)}"
+
+
+def checkin_png(code: str) -> tuple[bytes, str]:
+    """The mini-program code from WeChat, or a plain QR code made here when WeChat is unavailable."""
+    try:
+        return wechat.get_wxa_code(code, page="pages/checkin/index"), "wechat"
+    except AppError:
+        from app.wechat.fake import png_qr
+
+        return png_qr(code), "local"
+
+
+class InvalidCheckinCode(AppError):
+    status = 400
+    code = "invalid_checkin_code"
+    message = "核验码无效"
+
+
+def checkin(operator: User, code: str, actual_headcount: int | None, r: Rules, now: datetime | None = None) -> Booking:
+    now = now or utcnow()
+    booking_id, _, signature = code.strip().partition(".")
+    if not booking_id.isdigit() or not signature:
+        raise InvalidCheckinCode()
+    booking = db.session.scalar(select(Booking).where(Booking.id == int(booking_id)).with_for_update(of=Booking))
+    if booking is None or not hmac.compare_digest(_signature(booking), signature):
+        raise InvalidCheckinCode()
+    ensure_operates(operator, booking.base_id)
+    if booking.status == "checked_in":
+        raise Conflict("该预约已核验入馆", code="already_checked_in",
+                       details={"checked_in_at": booking.checked_in_at.astimezone(r.timezone).isoformat()})  # fmt: skip
+    if booking.status != "confirmed":
+        raise Conflict("该预约已取消或已失效", code="booking_not_active", details={"status": booking.status})
+    today = r.today(now)
+    if booking.visit_date != today:
+        raise AppError(
+            "不是预约当天" if booking.visit_date > today else "核验码已过期",
+            code="wrong_day", status=422, details={"visit_date": booking.visit_date.isoformat()},
+        )  # fmt: skip
+    if booking.kind == "group":
+        if actual_headcount is None:
+            raise ValidationFailed(details={"headcount": ["团体预约须填写实到人数"]})
+        if not 1 <= actual_headcount <= booking.headcount:
+            raise ValidationFailed(details={"headcount": [f"实到人数须在 1 到 {booking.headcount} 之间"]})
+        booking.actual_headcount = actual_headcount
+    else:
+        booking.actual_headcount = booking.headcount
+    booking.status = "checked_in"
+    booking.checked_in_at = now
+    booking.checked_in_by_id = operator.id
+    db.session.commit()
+    return booking
+
+
+# ---- no-shows and reminders ---------------------------------------------------------------
+
+
+def mark_no_shows(r: Rules, now: datetime | None = None) -> tuple[int, int]:
+    """Bookings of ended slots without check-in become no-shows; repeated no-shows (late
+    cancellations too, if the settings say so) suspend booking. Safe to run again."""
+    now = now or utcnow()
+    ended = select(Slot.id).where(Slot.ends_at <= now).scalar_subquery()
+    marked = db.session.execute(
+        update(Booking).where(Booking.status == "confirmed", Booking.slot_id.in_(ended)).values(status="no_show")
+        .returning(Booking.user_id)
+    ).scalars().all()  # fmt: skip
+    suspended = 0
+    for user_id in sorted(set(marked)):
+        if _maybe_suspend(user_id, r, now):
+            suspended += 1
+    db.session.commit()
+    return len(marked), suspended
+
+
+def _maybe_suspend(user_id: int, r: Rules, now: datetime) -> bool:
+    today = r.today(now)
+    window_start = today - r.no_show_window
+    counted = Booking.status == "no_show"
+    if r.late_cancel_counts:
+        counted = counted | and_(Booking.status == "cancelled", Booking.late_cancel.is_(True))
+    misses = db.session.scalar(
+        select(func.count(Booking.id)).where(Booking.user_id == user_id, counted, Booking.visit_date > window_start)
+    )
+    if misses < r.no_show_limit:
+        return False
+    if db.session.scalar(select(BookingSuspension.id).where(BookingSuspension.user_id == user_id,
+                                                           BookingSuspension.ends_on >= today)):  # fmt: skip
+        return False
+    db.session.add(
+        BookingSuspension(
+            user_id=user_id, starts_on=today, ends_on=today + timedelta(days=r.suspension_days - 1),
+            reason=f"{r.no_show_window.days} 天内 {misses} 次预约未到",
+        )  # fmt: skip
+    )
+    return True
+
+
+def send_reminders(r: Rules, now: datetime | None = None) -> int:
+    """Tomorrow's visitors get a reminder. Each booking is claimed with a conditional update first,
+    so two runs at once (or one run twice) send one message per booking."""
+    now = now or utcnow()
+    tomorrow = r.today(now) + timedelta(days=1)
+    candidates = db.session.scalars(
+        select(Booking.id).where(Booking.visit_date == tomorrow, Booking.status == "confirmed",
+                                 Booking.reminder_sent_at.is_(None))  # fmt: skip
+    ).all()
+    sent = 0
+    for booking_id in candidates:
+        claimed = db.session.execute(
+            update(Booking).where(Booking.id == booking_id, Booking.reminder_sent_at.is_(None)).values(reminder_sent_at=now)
+        ).rowcount
+        db.session.commit()
+        if claimed:
+            booking = db.session.get(Booking, booking_id)
+            if _send(booking, r.template_reminder, "明日参观提醒", r):
+                sent += 1
+    return sent
+
+
+def _notify_change(booking: Booking, text: str, r: Rules) -> None:
+    _send(booking, r.template_change, text, r)
+
+
+def _send(booking: Booking, template_id: str | None, text: str, r: Rules) -> bool:
+    user = db.session.get(User, booking.user_id)
+    if not template_id or user is None or not user.openid:
+        return False
+    base = db.session.get(Zone, booking.base_id)
+    try:
+        wechat.send_subscribe_message(
+            user.openid,
+            template_id,
+            {
+                "thing1": {"value": base.name[:20]},
+                "time2": {"value": booking.slot.starts_at.astimezone(r.timezone).strftime("%Y-%m-%d %H:%M")},
+                "thing3": {"value": text[:20]},
+            },
+            page=f"pages/bookings/detail?id={booking.id}",
+        )
+    except wechat.SubscribeMessageFailed as exc:
+        log.warning("booking %s: subscribe message failed: %s", booking.id, exc)
+        return False
+    return True
+
+
+# ---- staff views --------------------------------------------------------------------------
+
+
+def slot_bookings(slot_id: int, user: User) -> tuple[Slot, list[Booking]]:
+    slot = db.session.get(Slot, slot_id)
+    if slot is None:
+        raise NotFound("时段不存在")
+    ensure_operates(user, slot.base_id)
+    bookings = db.session.scalars(select(Booking).where(Booking.slot_id == slot_id).order_by(Booking.id)).all()
+    return slot, list(bookings)
+
+
+def attendance(base_id: int, year: int, month: int, user: User) -> list[dict[str, Any]]:
+    """Per day of the month: people booked, checked in, no-shows, cancelled."""
+    get_base(base_id)
+    ensure_operates(user, base_id)
+    first = date(year, month, 1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    people = func.coalesce(Booking.actual_headcount, Booking.headcount)
+    rows = db.session.execute(
+        select(Booking.visit_date, Booking.status, func.count(Booking.id), func.sum(Booking.headcount), func.sum(people))
+        .where(Booking.base_id == base_id, Booking.visit_date.between(first, last))
+        .group_by(Booking.visit_date, Booking.status)
+    )  # fmt: skip
+    days: dict[date, dict[str, Any]] = {}
+    for day, status, count, headcount, actual in rows:
+        item = days.setdefault(day, {"date": day, "bookings": 0, "booked_people": 0, "checked_in_people": 0,
+                                     "no_show_people": 0, "cancelled_people": 0})  # fmt: skip
+        item["bookings"] += count
+        if status != "cancelled":
+            item["booked_people"] += headcount or 0
+        key = {"checked_in": "checked_in_people", "no_show": "no_show_people", "cancelled": "cancelled_people"}.get(status)
+        if key:
+            item[key] += (actual if status == "checked_in" else headcount) or 0
+    return [days[d] for d in sorted(days)]
+
+
+def _commit(base_id: int) -> None:
+    db.session.commit()
+    cache.invalidate(slots_namespace(base_id))

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import base64
+
+from flask import jsonify, request
+
+from app.errors import AppError
+from app.extensions import db
+from app.idempotency import run_once
+from app.visits import services as visits
+from app.visits.schemas import (
+    BaseOut,
+    BasesArgs,
+    BookingIn,
+    BookingOut,
+    CheckinCodeOut,
+    CheckinIn,
+    SlotArgs,
+    SlotOut,
+    WaitlistOut,
+)
+from app.web.api import Blueprint, PageArgs, page_of, paginate
+from app.web.auth import current_user, require_user
+from app.web.caching import cached_response, json_bytes
+
+PATH = ""
+blp = Blueprint("mp_visits", __name__, description="宣传教育基地与参观预约")
+
+
+def _base_view(zone):
+    zone.profile = visits.profile_of(zone.id)
+    return zone
+
+
+@blp.get("/bases")
+@blp.arguments(BasesArgs, location="query")
+@blp.response(200, page_of(BaseOut))
+def list_bases(args):
+    """宣传教育基地列表"""
+    page = paginate(db.session, visits.bases_query(), args["page"], args["per_page"])
+    page["items"] = [_base_view(z) for z in page["items"]]
+    return page
+
+
+@blp.get("/bases/<int:base_id>")
+@blp.response(200, BaseOut)
+def get_base(base_id):
+    """基地详情：参观须知、开放规则"""
+    return _base_view(visits.get_base(base_id))
+
+
+@blp.get("/bases/<int:base_id>/slots")
+@blp.arguments(SlotArgs, location="query")
+@blp.response(200, SlotOut(many=True))
+def list_slots(args, base_id):
+    """某段日期的开放时段与余量（remaining）"""
+
+    def build():
+        r = visits.rules()
+        profile = visits.profile_of(base_id)
+        slots = visits.slots_between(base_id, args["start"], args["end"])
+        for slot in slots:
+            slot.opens_at = visits.release_at(slot, profile, r)
+        return json_bytes(SlotOut(many=True).dump(slots)), "application/json"
+
+    return cached_response(visits.slots_namespace(base_id), build, ttl=60)
+
+
+def _idempotency_key() -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        raise AppError("预约请求须带 Idempotency-Key 请求头（每次新预约一个新值，重试时不变）",
+                       code="idempotency_key_required", status=400)  # fmt: skip
+    if len(key) > 128:
+        raise AppError("Idempotency-Key 过长（最多 128 个字符）", code="idempotency_key_invalid", status=400)
+    return key
+
+
+@blp.post("/bookings")
+@require_user
+@blp.arguments(BookingIn)
+@blp.response(201, BookingOut)
+@blp.alt_response(409, description="slot_full（details.waitlist 给出候补接口）、person_already_booked")
+@blp.alt_response(403, description="booking_suspended（details.suspended_until）")
+def create_booking(body):
+    """预约参观（须带 Idempotency-Key；个人 1–5 人实名，或团体）"""
+    user = current_user()
+    key = _idempotency_key()
+    r = visits.rules()
+    created = []
+
+    def work():
+        booking = visits.book(user, body, r)
+        created.append(booking)
+        db.session.flush()
+        return 201, BookingOut().dump(booking)
+
+    outcome = run_once(user.id, "booking", key, body, work)
+    if created:
+        visits.after_booking(created[0])
+    response = jsonify(outcome.body)
+    response.status_code = outcome.status
+    return response
+
+
+@blp.get("/me/bookings")
+@require_user
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(BookingOut))
+def my_bookings(args):
+    """我的预约"""
+    return paginate(db.session, visits.my_bookings_query(current_user()), args["page"], args["per_page"])
+
+
+@blp.get("/bookings/<int:booking_id>")
+@require_user
+@blp.response(200, BookingOut)
+def get_booking(booking_id):
+    """预约详情（仅本人）"""
+    return visits.own_booking(current_user(), booking_id)
+
+
+@blp.post("/bookings/<int:booking_id>/cancel")
+@require_user
+@blp.response(200, BookingOut)
+@blp.alt_response(422, description="cancel_cutoff_passed")
+def cancel_booking(booking_id):
+    """取消预约（开始前的截止时间之前）"""
+    return visits.cancel(current_user(), booking_id, visits.rules())
+
+
+@blp.get("/bookings/<int:booking_id>/checkin-code")
+@require_user
+@blp.response(200, CheckinCodeOut)
+def checkin_code(booking_id):
+    """入馆核验码与二维码（小程序码，微信不可用时为普通二维码）"""
+    booking = visits.own_booking(current_user(), booking_id)
+    code = visits.checkin_code(booking)
+    png, source = visits.checkin_png(code)
+    return {"code": code, "qr_png_base64": base64.b64encode(png).decode(), "qr_source": source,
+            "visit_date": booking.visit_date}  # fmt: skip
+
+
+@blp.post("/slots/<int:slot_id>/waitlist")
+@require_user
+@blp.arguments(BookingIn)
+@blp.response(201, WaitlistOut)
+def join_waitlist(body, slot_id):
+    """加入候补（有人取消时按先后顺序自动预约并通知）"""
+    body["slot_id"] = slot_id
+    entry = visits.join_waitlist(current_user(), body, visits.rules())
+    entry.position = visits.waitlist_position(entry)
+    return entry
+
+
+@blp.post("/checkins")
+@require_user
+@blp.arguments(CheckinIn)
+@blp.response(200, BookingOut)
+@blp.alt_response(409, description="already_checked_in")
+def post_checkin(body):
+    """基地管理员扫码核验入馆（团体须填实到人数）"""
+    return visits.checkin(current_user(), body["code"], body.get("headcount"), visits.rules())

@@ -1,0 +1,328 @@
+"""Education bases and bookings: rules, never overbooked, idempotent, cancel and waitlist, check-in."""
+
+import base64
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.visits.models import Booking, BookingVisitor, Slot
+from tests.factories import citizen_tokens, id_number, make_base, make_slot
+from tests.helpers import assert_error
+
+IDS = [id_number(f"2201021990030712{i}") for i in range(10)]
+
+
+def visitors(n, start=0):
+    names = ["张三", "李四", "王五", "赵六", "孙七", "周八", "吴九", "郑十", "钱一", "陈二"]
+    return [{"name": names[i], "id_number": IDS[i], "phone": f"1380000000{i}"} for i in range(start, start + n)]
+
+
+def book(client, headers, body, key):
+    return client.post("/api/mp/v1/bookings", json=body, headers=dict(headers, **{"Idempotency-Key": key}))
+
+
+def test_bases_and_slots_views(client, app):
+    base_id = make_base(app, visitor_notes="请提前 10 分钟到达", release_hour=9)
+    slot_id = make_slot(app, base_id, capacity=20)
+    bases = client.get("/api/mp/v1/bases").json
+    assert bases["total"] == 1 and bases["items"][0]["profile"]["visitor_notes"] == "请提前 10 分钟到达"
+    assert client.get(f"/api/mp/v1/bases/{base_id}").json["profile"]["release_hour"] == 9
+    from app.db_types import utcnow
+
+    today = utcnow().date()
+    slots = client.get(f"/api/mp/v1/bases/{base_id}/slots?from={today}&to={today + timedelta(days=3)}").json
+    slot = next(s for s in slots if s["id"] == slot_id)
+    assert slot["capacity"] == 20 and slot["remaining"] == 20 and slot["starts_at"].endswith("+08:00")
+    assert_error(client.get(f"/api/mp/v1/bases/{base_id}/slots?from={today}"), 422, "validation_error")
+    assert_error(client.get(f"/api/mp/v1/bases/{base_id}/slots?from={today}&to={today + timedelta(days=400)}"), 422,
+                 "validation_error")  # fmt: skip
+    assert_error(client.get("/api/mp/v1/bases/999999"), 404, "not_found")
+
+
+def test_booking_individuals_and_remaining(client, auth, app):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, capacity=10)
+    headers = auth.wechat_headers("visitor")
+    response = book(client, headers, {"slot_id": slot_id, "visitors": visitors(3)}, "k1")
+    assert response.status_code == 201, response.json
+    booking = response.json
+    assert booking["status"] == "confirmed" and booking["headcount"] == 3 and booking["kind"] == "individual"
+    assert booking["visitors"][0]["id_number"].startswith("2201") and "*" in booking["visitors"][0]["id_number"]
+    from app.db_types import utcnow
+
+    today = utcnow().date()
+    slots = client.get(f"/api/mp/v1/bases/{base_id}/slots?from={today}&to={today + timedelta(days=2)}").json
+    assert next(s for s in slots if s["id"] == slot_id)["remaining"] == 7  # the cache was invalidated
+    mine = client.get("/api/mp/v1/me/bookings", headers=headers).json
+    assert mine["total"] == 1
+    assert client.get(f"/api/mp/v1/bookings/{booking['id']}", headers=headers).status_code == 200
+    assert_error(client.get(f"/api/mp/v1/bookings/{booking['id']}", headers=auth.wechat_headers("other")), 404,
+                 "not_found")  # fmt: skip
+    with app.app_context():
+        raw = db.session.execute(db.text("SELECT name, id_number, phone FROM booking_visitors")).first()
+    assert "张三" not in str(raw) and IDS[0] not in str(raw)
+
+
+def test_group_booking(client, auth, app):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, group_capacity=40)
+    headers = auth.wechat_headers("teacher")
+    group = {"organisation": "长春市示例小学", "leader_name": "刘老师", "leader_phone": "13911112222", "headcount": 35}
+    response = book(client, headers, {"slot_id": slot_id, "group": group}, "g1")
+    assert response.status_code == 201 and response.json["kind"] == "group" and response.json["headcount"] == 35
+    over = book(client, headers, {"slot_id": slot_id, "group": {**group, "headcount": 41}}, "g2")
+    assert_error(over, 422, "validation_error")
+    full = book(client, auth.wechat_headers("teacher2"), {"slot_id": slot_id, "group": {**group, "headcount": 6}}, "g3")
+    assert_error(full, 409, "slot_full")
+
+
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"visitors": []}, "visitors"),
+        ({"visitors": [{"name": "张三", "id_number": i, "phone": "13800000000"} for i in IDS[:6]]}, "visitors"),
+        ({}, "visitors"),
+        ({"group": {"organisation": "某校", "leader_name": "刘老师", "leader_phone": "13911112222", "headcount": 0}}, "group"),
+        ({"visitors": [{"name": "张三", "id_number": IDS[0][:-1] + ("0" if IDS[0][-1] != "0" else "1"), "phone": "13800000000"}]}, "visitors"),
+        ({"visitors": [{"name": "张三", "id_number": IDS[0], "phone": "13800000000"}] * 2}, "visitors"),
+        ({"visitors": [{"name": "张三", "id_number": IDS[0], "phone": "123"}]}, "visitors"),
+        ({"visitors": [{"name": "", "id_number": IDS[0], "phone": "13800000000"}]}, "visitors"),
+    ],
+)
+def test_bad_booking_input(client, auth, app, body, field):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id)
+    response = book(client, auth.wechat_headers("bad"), {"slot_id": slot_id, **body}, "bad-1")
+    error = assert_error(response, 422, "validation_error")
+    assert field in error["details"]
+
+
+def test_booking_rules(client, auth, app):
+    base_id = make_base(app)
+    other_base = make_base(app)
+    headers = auth.wechat_headers("rules")
+    past = make_slot(app, base_id, starts_in=-60)
+    assert_error(book(client, headers, {"slot_id": past, "visitors": visitors(1)}, "r1"), 422, "slot_started")
+    far = make_slot(app, base_id, days_ahead=20)
+    error = assert_error(book(client, headers, {"slot_id": far, "visitors": visitors(1)}, "r2"), 422, "slot_not_released")
+    assert error["details"]["opens_at"]
+    assert_error(book(client, headers, {"slot_id": 987654, "visitors": visitors(1)}, "r3"), 422, "validation_error")
+    # one person once per base per day, even in another slot of that day, by another user
+    morning = make_slot(app, base_id, hour=9)
+    afternoon = make_slot(app, base_id, hour=14)
+    assert book(client, headers, {"slot_id": morning, "visitors": visitors(2)}, "r4").status_code == 201
+    assert_error(book(client, auth.wechat_headers("rules2"), {"slot_id": afternoon, "visitors": visitors(1, start=1)}, "r5"),
+                 409, "person_already_booked")  # fmt: skip
+    # ...but another base the same day is fine
+    other_slot = make_slot(app, other_base, hour=9)
+    assert book(client, headers, {"slot_id": other_slot, "visitors": visitors(1)}, "r6").status_code == 201
+    # missing Idempotency-Key
+    assert_error(client.post("/api/mp/v1/bookings", json={"slot_id": afternoon, "visitors": visitors(1, 5)},
+                             headers=headers), 400, "idempotency_key_required")  # fmt: skip
+
+
+def test_same_key_books_once_and_other_body_is_422(client, auth, app):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, capacity=10)
+    headers = auth.wechat_headers("retry")
+    body = {"slot_id": slot_id, "visitors": visitors(2)}
+    first, second = book(client, headers, body, "same"), book(client, headers, body, "same")
+    assert first.status_code == second.status_code == 201 and first.json == second.json
+    assert_error(book(client, headers, {"slot_id": slot_id, "visitors": visitors(1, 4)}, "same"), 422,
+                 "idempotency_key_reused")
+    with app.app_context():
+        assert db.session.get(Slot, slot_id).booked == 2
+        assert db.session.scalar(select(func.count(Booking.id))) == 1
+
+
+def test_suspended_user_is_refused_with_the_end_date(client, auth, app):
+    from datetime import date
+
+    from app.visits.models import BookingSuspension
+
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id)
+    headers = auth.wechat_headers("suspended")
+    user_id = client.get("/api/mp/v1/me", headers=headers).json["id"]
+    with app.app_context():
+        db.session.add(BookingSuspension(user_id=user_id, starts_on=date(2026, 1, 1), ends_on=date(2099, 12, 31),
+                                         reason="测试"))  # fmt: skip
+        db.session.commit()
+    error = assert_error(book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "s1"), 403,
+                         "booking_suspended")
+    assert error["details"]["suspended_until"] == "2099-12-31" and "2099-12-31" in error["message"]
+
+
+def test_cancel_until_cutoff_and_waitlist_promotion(client, auth, app, fake_wechat, make_app):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, capacity=3)
+    first, waiting = auth.wechat_headers("early"), auth.wechat_headers("waiting")
+    booking = book(client, first, {"slot_id": slot_id, "visitors": visitors(3)}, "c1").json
+    full = assert_error(book(client, waiting, {"slot_id": slot_id, "visitors": visitors(2, start=3)}, "c2"), 409,
+                        "slot_full")
+    assert full["details"]["waitlist"]["path"] == f"/api/mp/v1/slots/{slot_id}/waitlist"
+    joined = client.post(full["details"]["waitlist"]["path"], json={"slot_id": slot_id, "visitors": visitors(2, 3)},
+                         headers=waiting)  # fmt: skip
+    assert joined.status_code == 201 and joined.json["position"] == 1
+    assert_error(client.post(f"/api/mp/v1/bookings/{booking['id']}/cancel", headers=waiting), 404, "not_found")
+    tpl = make_app(WECHAT_TEMPLATE_BOOKING_CHANGE="tpl-change").test_client()
+    cancelled = tpl.post(f"/api/mp/v1/bookings/{booking['id']}/cancel", headers=first)
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    promoted = client.get("/api/mp/v1/me/bookings", headers=waiting).json["items"]
+    assert len(promoted) == 1 and promoted[0]["status"] == "confirmed" and promoted[0]["headcount"] == 2
+    sent = fake_wechat.state()["sent_messages"]
+    assert [m["touser"] for m in sent] == ["o_fake_waiting"] and sent[0]["template_id"] == "tpl-change"
+    with app.app_context():
+        assert db.session.get(Slot, slot_id).booked == 2
+    # cancelling twice
+    assert_error(client.post(f"/api/mp/v1/bookings/{booking['id']}/cancel", headers=first), 409, "not_cancellable")
+
+
+def test_cancel_after_cutoff_is_refused(client, auth, app):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, starts_in=3600)  # one hour away, cut-off is two hours
+    headers = auth.wechat_headers("late")
+    booking = book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "l1").json
+    error = assert_error(client.post(f"/api/mp/v1/bookings/{booking['id']}/cancel", headers=headers), 422,
+                         "cancel_cutoff_passed")
+    assert error["details"]["cutoff"]
+
+
+def test_checkin_at_the_door(client, auth, app, fake_wechat):
+    base_id = make_base(app)
+    other_base = make_base(app)
+    slot_id = make_slot(app, base_id, starts_in=600)  # today, in ten minutes
+    headers = auth.wechat_headers("guest")
+    booking = book(client, headers, {"slot_id": slot_id, "visitors": visitors(2)}, "d1").json
+    code_answer = client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json
+    code = code_answer["code"]
+    assert len(code) <= 32 and code_answer["qr_source"] == "wechat"
+    assert base64.b64decode(code_answer["qr_png_base64"]).startswith(b"\x89PNG")
+    assert fake_wechat.state()["wxacodes"][0]["scene"] == code
+    assert_error(client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=auth.wechat_headers("x")),
+                 404, "not_found")  # fmt: skip
+
+    operator = auth.staff("base_operator", base_id=base_id)
+    wrong_operator = auth.staff("base_operator", base_id=other_base)
+    assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=wrong_operator), 403, "not_this_base")
+    assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=headers), 403, "not_this_base")
+    forged = code[:-3] + ("AAA" if not code.endswith("AAA") else "BBB")
+    assert_error(client.post("/api/mp/v1/checkins", json={"code": forged}, headers=operator), 400, "invalid_checkin_code")
+    assert_error(client.post("/api/mp/v1/checkins", json={"code": "nonsense"}, headers=operator), 400,
+                 "invalid_checkin_code")
+    other_id = int(code.split(".")[0]) + 1000
+    assert_error(client.post("/api/mp/v1/checkins", json={"code": f"{other_id}.{code.split('.')[1]}"}, headers=operator),
+                 400, "invalid_checkin_code")  # fmt: skip
+    first = client.post("/api/mp/v1/checkins", json={"code": code}, headers=operator)
+    assert first.status_code == 200 and first.json["status"] == "checked_in" and first.json["actual_headcount"] == 2
+    assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=operator), 409, "already_checked_in")
+
+
+def test_checkin_wrong_day_and_expired(client, auth, app):
+    base_id = make_base(app)
+    tomorrow = make_slot(app, base_id, days_ahead=1)
+    headers = auth.wechat_headers("early-bird")
+    booking = book(client, headers, {"slot_id": tomorrow, "visitors": visitors(1)}, "w1").json
+    code = client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json["code"]
+    operator = auth.staff("base_operator", base_id=base_id)
+    assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=operator), 422, "wrong_day")
+    # a booking of a day that is over: its code has expired
+    with app.app_context():
+        record = db.session.get(Booking, booking["id"])
+        record.visit_date = record.visit_date - timedelta(days=3)
+        db.session.commit()
+    from app.visits import services as visits
+
+    with app.app_context():
+        expired = visits.checkin_code(db.session.get(Booking, booking["id"]))
+    error = assert_error(client.post("/api/mp/v1/checkins", json={"code": expired}, headers=operator), 422, "wrong_day")
+    assert "过期" in error["message"]
+
+
+def test_group_checkin_needs_actual_headcount(client, auth, app):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, starts_in=600)
+    headers = auth.wechat_headers("group-leader")
+    group = {"organisation": "示例中学", "leader_name": "王老师", "leader_phone": "13911112222", "headcount": 20}
+    booking = book(client, headers, {"slot_id": slot_id, "group": group}, "gc1").json
+    code = client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json["code"]
+    operator = auth.staff("base_operator", base_id=base_id)
+    assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=operator), 422, "validation_error")
+    assert_error(client.post("/api/mp/v1/checkins", json={"code": code, "headcount": 21}, headers=operator), 422,
+                 "validation_error")
+    done = client.post("/api/mp/v1/checkins", json={"code": code, "headcount": 18}, headers=operator)
+    assert done.status_code == 200 and done.json["actual_headcount"] == 18
+
+
+def test_qr_falls_back_to_a_local_code_when_wechat_is_down(client, auth, app, make_app):
+    from tests.conftest import free_port
+
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id)
+    headers = auth.wechat_headers("offline")
+    booking = book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "q1").json
+    down = make_app(WECHAT_API_BASE_URL=f"http://127.0.0.1:{free_port()}").test_client()
+    answer = down.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json
+    assert answer["qr_source"] == "local" and base64.b64decode(answer["qr_png_base64"]).startswith(b"\x89PNG")
+
+
+@pytest.mark.postgres
+def test_rush_of_200_never_overbooks(app):
+    """200 distinct users at once at one slot of 20 places: exactly 20 booked, every other 409."""
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, capacity=20)
+    tokens = citizen_tokens(app, 200)
+    results: list[int] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(50)
+
+    def attempt(indexes):
+        client = app.test_client()
+        barrier.wait()
+        for i in indexes:
+            body = {"slot_id": slot_id, "visitors": [{"name": "张三", "id_number": id_number(f"{22010219900101000 + i}"),
+                                                      "phone": "13800000000"}]}  # fmt: skip
+            response = book(client, tokens[i], body, f"rush-{i}")
+            with lock:
+                results.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(range(k, 200, 50),)) for k in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 200
+    assert results.count(201) == 20 and results.count(409) == 180, sorted(set(results))
+    with app.app_context():
+        slot = db.session.get(Slot, slot_id)
+        assert slot.booked == 20
+        assert db.session.scalar(select(func.sum(Booking.headcount)).where(Booking.slot_id == slot_id)) == 20
+
+
+@pytest.mark.postgres
+def test_concurrent_retries_with_one_key_book_once(app):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, capacity=20)
+    (headers,) = citizen_tokens(app, 1, prefix="retrier")
+    body = {"slot_id": slot_id, "visitors": visitors(2)}
+    results = []
+    barrier = threading.Barrier(10)
+
+    def attempt():
+        client = app.test_client()
+        barrier.wait()
+        results.append(book(client, headers, body, "one-key"))
+
+    threads = [threading.Thread(target=attempt) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {r.status_code for r in results} <= {201, 409}
+    assert len({r.json["id"] for r in results if r.status_code == 201}) == 1
+    with app.app_context():
+        assert db.session.get(Slot, slot_id).booked == 2
+        assert db.session.scalar(select(func.count(BookingVisitor.id))) == 2
