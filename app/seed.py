@@ -43,3 +43,8 @@ def seed_demo() -> Iterator[str]:
     from app.publicity.demo import seed_demo_publicity
 
     yield from seed_demo_publicity(current_app.config["APP_TIMEZONE"])
+
+    from app.visits.demo import seed_demo_bases
+    from app.visits.services import rules
+
+    yield from seed_demo_bases(rules())

@@ -32,3 +32,22 @@ def test_seed_demo_publicity(runner, app, client):
     with app.app_context():
         states = set(db.session.scalars(select(Objection.status).where(Objection.notice_id == open_notices[0]["id"])))
     assert len(states) >= 3
+
+
+def test_seed_demo_bases(runner, app, client):
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    bases = client.get("/api/mp/v1/bases").json
+    assert bases["total"] >= 2
+    from datetime import timedelta
+
+    from app.db_types import utcnow
+
+    today = utcnow().date()
+    for base in bases["items"][:2]:
+        slots = client.get(f"/api/mp/v1/bases/{base['id']}/slots?from={today}&to={today + timedelta(days=15)}").json
+        days = {s["visit_date"] for s in slots}
+        assert len(days) >= 10  # the next 14 days, closed on Mondays
+    from app.visits.models import Booking
+
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Booking.id))) >= 2

@@ -85,8 +85,22 @@ def test_group_booking(client, auth, app):
         ({"visitors": []}, "visitors"),
         ({"visitors": [{"name": "张三", "id_number": i, "phone": "13800000000"} for i in IDS[:6]]}, "visitors"),
         ({}, "visitors"),
-        ({"group": {"organisation": "某校", "leader_name": "刘老师", "leader_phone": "13911112222", "headcount": 0}}, "group"),
-        ({"visitors": [{"name": "张三", "id_number": IDS[0][:-1] + ("0" if IDS[0][-1] != "0" else "1"), "phone": "13800000000"}]}, "visitors"),
+        (
+            {"group": {"organisation": "某校", "leader_name": "刘老师", "leader_phone": "13911112222", "headcount": 0}},
+            "group",
+        ),
+        (
+            {
+                "visitors": [
+                    {
+                        "name": "张三",
+                        "id_number": IDS[0][:-1] + ("0" if IDS[0][-1] != "0" else "1"),
+                        "phone": "13800000000",
+                    }
+                ]
+            },
+            "visitors",
+        ),
         ({"visitors": [{"name": "张三", "id_number": IDS[0], "phone": "13800000000"}] * 2}, "visitors"),
         ({"visitors": [{"name": "张三", "id_number": IDS[0], "phone": "123"}]}, "visitors"),
         ({"visitors": [{"name": "", "id_number": IDS[0], "phone": "13800000000"}]}, "visitors"),
@@ -107,7 +121,9 @@ def test_booking_rules(client, auth, app):
     past = make_slot(app, base_id, starts_in=-60)
     assert_error(book(client, headers, {"slot_id": past, "visitors": visitors(1)}, "r1"), 422, "slot_started")
     far = make_slot(app, base_id, days_ahead=20)
-    error = assert_error(book(client, headers, {"slot_id": far, "visitors": visitors(1)}, "r2"), 422, "slot_not_released")
+    error = assert_error(
+        book(client, headers, {"slot_id": far, "visitors": visitors(1)}, "r2"), 422, "slot_not_released"
+    )
     assert error["details"]["opens_at"]
     assert_error(book(client, headers, {"slot_id": 987654, "visitors": visitors(1)}, "r3"), 422, "validation_error")
     # one person once per base per day, even in another slot of that day, by another user
@@ -131,8 +147,9 @@ def test_same_key_books_once_and_other_body_is_422(client, auth, app):
     body = {"slot_id": slot_id, "visitors": visitors(2)}
     first, second = book(client, headers, body, "same"), book(client, headers, body, "same")
     assert first.status_code == second.status_code == 201 and first.json == second.json
-    assert_error(book(client, headers, {"slot_id": slot_id, "visitors": visitors(1, 4)}, "same"), 422,
-                 "idempotency_key_reused")
+    assert_error(
+        book(client, headers, {"slot_id": slot_id, "visitors": visitors(1, 4)}, "same"), 422, "idempotency_key_reused"
+    )
     with app.app_context():
         assert db.session.get(Slot, slot_id).booked == 2
         assert db.session.scalar(select(func.count(Booking.id))) == 1
@@ -151,8 +168,9 @@ def test_suspended_user_is_refused_with_the_end_date(client, auth, app):
         db.session.add(BookingSuspension(user_id=user_id, starts_on=date(2026, 1, 1), ends_on=date(2099, 12, 31),
                                          reason="测试"))  # fmt: skip
         db.session.commit()
-    error = assert_error(book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "s1"), 403,
-                         "booking_suspended")
+    error = assert_error(
+        book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "s1"), 403, "booking_suspended"
+    )
     assert error["details"]["suspended_until"] == "2099-12-31" and "2099-12-31" in error["message"]
 
 
@@ -161,8 +179,9 @@ def test_cancel_until_cutoff_and_waitlist_promotion(client, auth, app, fake_wech
     slot_id = make_slot(app, base_id, capacity=3)
     first, waiting = auth.wechat_headers("early"), auth.wechat_headers("waiting")
     booking = book(client, first, {"slot_id": slot_id, "visitors": visitors(3)}, "c1").json
-    full = assert_error(book(client, waiting, {"slot_id": slot_id, "visitors": visitors(2, start=3)}, "c2"), 409,
-                        "slot_full")
+    full = assert_error(
+        book(client, waiting, {"slot_id": slot_id, "visitors": visitors(2, start=3)}, "c2"), 409, "slot_full"
+    )
     assert full["details"]["waitlist"]["path"] == f"/api/mp/v1/slots/{slot_id}/waitlist"
     joined = client.post(full["details"]["waitlist"]["path"], json={"slot_id": slot_id, "visitors": visitors(2, 3)},
                          headers=waiting)  # fmt: skip
@@ -186,8 +205,9 @@ def test_cancel_after_cutoff_is_refused(client, auth, app):
     slot_id = make_slot(app, base_id, starts_in=3600)  # one hour away, cut-off is two hours
     headers = auth.wechat_headers("late")
     booking = book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "l1").json
-    error = assert_error(client.post(f"/api/mp/v1/bookings/{booking['id']}/cancel", headers=headers), 422,
-                         "cancel_cutoff_passed")
+    error = assert_error(
+        client.post(f"/api/mp/v1/bookings/{booking['id']}/cancel", headers=headers), 422, "cancel_cutoff_passed"
+    )
     assert error["details"]["cutoff"]
 
 
@@ -210,9 +230,12 @@ def test_checkin_at_the_door(client, auth, app, fake_wechat):
     assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=wrong_operator), 403, "not_this_base")
     assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=headers), 403, "not_this_base")
     forged = code[:-3] + ("AAA" if not code.endswith("AAA") else "BBB")
-    assert_error(client.post("/api/mp/v1/checkins", json={"code": forged}, headers=operator), 400, "invalid_checkin_code")
-    assert_error(client.post("/api/mp/v1/checkins", json={"code": "nonsense"}, headers=operator), 400,
-                 "invalid_checkin_code")
+    assert_error(
+        client.post("/api/mp/v1/checkins", json={"code": forged}, headers=operator), 400, "invalid_checkin_code"
+    )
+    assert_error(
+        client.post("/api/mp/v1/checkins", json={"code": "nonsense"}, headers=operator), 400, "invalid_checkin_code"
+    )
     other_id = int(code.split(".")[0]) + 1000
     assert_error(client.post("/api/mp/v1/checkins", json={"code": f"{other_id}.{code.split('.')[1]}"}, headers=operator),
                  400, "invalid_checkin_code")  # fmt: skip
@@ -251,8 +274,11 @@ def test_group_checkin_needs_actual_headcount(client, auth, app):
     code = client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json["code"]
     operator = auth.staff("base_operator", base_id=base_id)
     assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=operator), 422, "validation_error")
-    assert_error(client.post("/api/mp/v1/checkins", json={"code": code, "headcount": 21}, headers=operator), 422,
-                 "validation_error")
+    assert_error(
+        client.post("/api/mp/v1/checkins", json={"code": code, "headcount": 21}, headers=operator),
+        422,
+        "validation_error",
+    )
     done = client.post("/api/mp/v1/checkins", json={"code": code, "headcount": 18}, headers=operator)
     assert done.status_code == 200 and done.json["actual_headcount"] == 18
 

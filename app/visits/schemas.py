@@ -26,7 +26,9 @@ class GroupIn(Schema):
 
 class BookingIn(Schema):
     slot_id = ma.fields.Integer(required=True)
-    visitors = ma.fields.List(ma.fields.Nested(VisitorIn), validate=ma.validate.Length(min=1, max=5, error="每次预约 1–5 人"))
+    visitors = ma.fields.List(
+        ma.fields.Nested(VisitorIn), validate=ma.validate.Length(min=1, max=5, error="每次预约 1–5 人")
+    )
     group = ma.fields.Nested(GroupIn)
 
     @ma.validates_schema
@@ -185,7 +187,9 @@ class DoorArgs(Schema):
 
 
 class AttendanceArgs(Schema):
-    month = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="格式 YYYY-MM"))
+    month = ma.fields.String(
+        required=True, validate=ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="格式 YYYY-MM")
+    )
 
 
 class AttendanceDayOut(Schema):

@@ -194,9 +194,7 @@ def slots_between(base_id: int, first: date, last: date) -> list[Slot]:
         raise ValidationFailed(details={"to": [f"日期范围须为 0–{MAX_SLOT_RANGE_DAYS} 天"]})
     return list(
         db.session.scalars(
-            select(Slot)
-            .where(Slot.base_id == base_id, Slot.visit_date.between(first, last))
-            .order_by(Slot.starts_at)
+            select(Slot).where(Slot.base_id == base_id, Slot.visit_date.between(first, last)).order_by(Slot.starts_at)
         )
     )
 
@@ -212,7 +210,9 @@ def close_day(base_id: int, day: date, reason: str, actor: User, r: Rules) -> li
     waitlist entry on it is cancelled, with a message to each visitor."""
     get_base(base_id)
     ensure_operates(actor, base_id)
-    slots = list(db.session.scalars(select(Slot).where(Slot.base_id == base_id, Slot.visit_date == day).with_for_update()))
+    slots = list(
+        db.session.scalars(select(Slot).where(Slot.base_id == base_id, Slot.visit_date == day).with_for_update())
+    )
     if not slots:
         raise NotFound("当天没有开放时段")
     cancelled = []
@@ -305,8 +305,9 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
         )  # fmt: skip
         kind = "individual"
     if taken.rowcount != 1:
-        raise SlotFull(details={"slot_id": slot.id, "waitlist": {"method": "POST",
-                                                                   "path": f"/api/mp/v1/slots/{slot.id}/waitlist"}})
+        raise SlotFull(
+            details={"slot_id": slot.id, "waitlist": {"method": "POST", "path": f"/api/mp/v1/slots/{slot.id}/waitlist"}}
+        )
 
     booking = Booking(
         user_id=user.id, slot_id=slot.id, base_id=slot.base_id, visit_date=slot.visit_date, kind=kind,
@@ -547,7 +548,9 @@ def _maybe_suspend(user_id: int, r: Rules, now: datetime) -> bool:
         return False
     db.session.add(
         BookingSuspension(
-            user_id=user_id, starts_on=today, ends_on=today + timedelta(days=r.suspension_days - 1),
+            user_id=user_id,
+            starts_on=today,
+            ends_on=today + timedelta(days=r.suspension_days - 1),
             reason=f"{r.no_show_window.days} 天内 {misses} 次预约未到",
         )  # fmt: skip
     )
@@ -560,13 +563,16 @@ def send_reminders(r: Rules, now: datetime | None = None) -> int:
     now = now or utcnow()
     tomorrow = r.today(now) + timedelta(days=1)
     candidates = db.session.scalars(
-        select(Booking.id).where(Booking.visit_date == tomorrow, Booking.status == "confirmed",
-                                 Booking.reminder_sent_at.is_(None))  # fmt: skip
+        select(Booking.id).where(
+            Booking.visit_date == tomorrow, Booking.status == "confirmed", Booking.reminder_sent_at.is_(None)
+        )  # fmt: skip
     ).all()
     sent = 0
     for booking_id in candidates:
         claimed = db.session.execute(
-            update(Booking).where(Booking.id == booking_id, Booking.reminder_sent_at.is_(None)).values(reminder_sent_at=now)
+            update(Booking)
+            .where(Booking.id == booking_id, Booking.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=now)
         ).rowcount
         db.session.commit()
         if claimed:
@@ -633,7 +639,9 @@ def attendance(base_id: int, year: int, month: int, user: User) -> list[dict[str
         item["bookings"] += count
         if status != "cancelled":
             item["booked_people"] += headcount or 0
-        key = {"checked_in": "checked_in_people", "no_show": "no_show_people", "cancelled": "cancelled_people"}.get(status)
+        key = {"checked_in": "checked_in_people", "no_show": "no_show_people", "cancelled": "cancelled_people"}.get(
+            status
+        )
         if key:
             item[key] += (actual if status == "checked_in" else headcount) or 0
     return [days[d] for d in sorted(days)]

@@ -1,0 +1,159 @@
+"""Base calendars, closing a day, staff views, no-shows and reminders."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.db_types import utcnow
+from app.extensions import db
+from app.visits.models import Booking, BookingSuspension
+from tests.factories import make_base, make_slot
+from tests.helpers import assert_error
+from tests.test_visits import book, visitors
+
+
+def local_today():
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+
+
+def test_bulk_calendar_is_idempotent_and_scoped(client, auth, app):
+    base_id = make_base(app)
+    other = make_base(app)
+    operator = auth.staff("base_operator", base_id=base_id)
+    start = local_today() + timedelta(days=1)
+    spec = {"from": start.isoformat(), "to": (start + timedelta(days=13)).isoformat(), "weekdays": [1, 2, 3, 4, 5],
+            "times": [{"start": "09:00", "end": "10:30"}, {"start": "14:00", "end": "15:30"}], "capacity": 30,
+            "group_capacity": 40}  # fmt: skip
+    created = client.post(f"/api/admin/v1/bases/{base_id}/slots/bulk", json=spec, headers=operator)
+    assert created.status_code == 201, created.json
+    weekdays = sum(1 for i in range(14) if (start + timedelta(days=i)).isoweekday() <= 5)
+    assert created.json["created"] == weekdays * 2
+    again = client.post(f"/api/admin/v1/bases/{base_id}/slots/bulk", json=spec, headers=operator)
+    assert again.json["created"] == 0
+    slots = client.get(f"/api/mp/v1/bases/{base_id}/slots?from={start}&to={start + timedelta(days=13)}").json
+    assert len(slots) == weekdays * 2 and slots[0]["starts_at"].endswith("T09:00:00+08:00")
+    assert_error(
+        client.post(f"/api/admin/v1/bases/{other}/slots/bulk", json=spec, headers=operator), 403, "not_this_base"
+    )
+    bad = {**spec, "times": [{"start": "10:00", "end": "09:00"}]}
+    assert_error(
+        client.post(f"/api/admin/v1/bases/{base_id}/slots/bulk", json=bad, headers=operator), 422, "validation_error"
+    )
+    past = {**spec, "from": "2020-01-01", "to": "2020-01-02"}
+    assert_error(
+        client.post(f"/api/admin/v1/bases/{base_id}/slots/bulk", json=past, headers=operator), 422, "validation_error"
+    )
+    profile = client.put(
+        f"/api/admin/v1/bases/{base_id}/profile",
+        json={"visitor_notes": "禁止携带宠物", "release_hour": 9},
+        headers=operator,
+    )
+    assert profile.status_code == 200 and profile.json["release_hour"] == 9
+
+
+def test_closing_a_day_cancels_and_tells_everyone(client, auth, app, make_app, fake_wechat):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, days_ahead=2)
+    headers = auth.wechat_headers("unlucky")
+    booking = book(client, headers, {"slot_id": slot_id, "visitors": visitors(2)}, "cl1").json
+    operator = auth.staff("base_operator", base_id=base_id)
+    tpl = make_app(WECHAT_TEMPLATE_BOOKING_CHANGE="tpl-change").test_client()
+    day = (local_today() + timedelta(days=2)).isoformat()
+    closed = tpl.post(
+        f"/api/admin/v1/bases/{base_id}/closures", json={"date": day, "reason": "暴雪天气"}, headers=operator
+    )
+    assert closed.status_code == 200 and closed.json["cancelled_bookings"] == 1
+    assert client.get(f"/api/mp/v1/bookings/{booking['id']}", headers=headers).json["status"] == "cancelled"
+    assert fake_wechat.state()["sent_messages"][0]["touser"] == "o_fake_unlucky"
+    assert_error(book(client, headers, {"slot_id": slot_id, "visitors": visitors(1, 5)}, "cl2"), 409, "slot_closed")
+
+
+def test_staff_views_are_masked(client, auth, app):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, starts_in=600)
+    headers = auth.wechat_headers("seen")
+    book(client, headers, {"slot_id": slot_id, "visitors": visitors(2)}, "v1")
+    operator = auth.staff("base_operator", base_id=base_id)
+    listed = client.get(f"/api/admin/v1/slots/{slot_id}/bookings", headers=operator)
+    assert listed.status_code == 200
+    text = listed.get_data(as_text=True)
+    assert "13800000000" not in text and "张三" not in text and "张*" in text
+    door = client.get(f"/api/admin/v1/bases/{base_id}/door-list.csv?date={local_today()}", headers=operator)
+    assert door.status_code == 200 and door.mimetype == "text/csv"
+    rows = door.data.decode("utf-8-sig").splitlines()
+    assert len(rows) == 3 and "张三" in rows[1] and "13800000000" not in door.data.decode()
+    assert_error(client.get(f"/api/admin/v1/slots/{slot_id}/bookings", headers=auth.staff("base_operator", base_id=999)),
+                 403, "not_this_base")  # fmt: skip
+
+
+def test_no_shows_suspend_after_three_in_ninety_days(client, auth, app, runner):
+    base_id = make_base(app)
+    headers = auth.wechat_headers("absent")
+    ids = []
+    for i in range(3):
+        slot_id = make_slot(app, base_id, days_ahead=1, hour=9 + i)
+        ids.append(book(client, headers, {"slot_id": slot_id, "visitors": visitors(1, start=i)}, f"ns{i}").json["id"])
+    # the visits happened (pretend the slots are over)
+    from app.visits.models import Slot
+
+    with app.app_context():
+        for booking in db.session.scalars(select(Booking).where(Booking.id.in_(ids))):
+            slot = db.session.get(Slot, booking.slot_id)
+            slot.ends_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    result = runner.invoke(args=["visits", "mark-no-shows"])
+    assert "3 booking(s) marked as no-show, 1 user(s) suspended" in result.output
+    again = runner.invoke(args=["visits", "mark-no-shows"])
+    assert "0 booking(s) marked as no-show, 0 user(s) suspended" in again.output
+    with app.app_context():
+        suspension = db.session.scalar(select(BookingSuspension))
+        assert (suspension.ends_on - suspension.starts_on).days == 29
+    slot_id = make_slot(app, base_id, days_ahead=2)
+    error = assert_error(
+        book(client, headers, {"slot_id": slot_id, "visitors": visitors(1, 5)}, "ns9"), 403, "booking_suspended"
+    )
+    assert error["details"]["suspended_until"] == suspension.ends_on.isoformat()
+    stats = client.get(f"/api/admin/v1/bases/{base_id}/attendance?month={(local_today() + timedelta(days=1)):%Y-%m}",
+                       headers=auth.staff("institute_staff")).json  # fmt: skip
+    assert stats[0]["no_show_people"] == 3 and stats[0]["booked_people"] == 3
+
+
+def test_late_cancellations_count_only_if_configured(client, auth, app, make_app):
+    from app.visits import services as visits
+
+    base_id = make_base(app)
+    headers = auth.wechat_headers("canceller")
+    for i in range(3):
+        slot_id = make_slot(app, base_id, starts_in=3 * 3600 + i * 60)  # inside the late window, before cut-off
+        booking = book(client, headers, {"slot_id": slot_id, "visitors": visitors(1, start=i)}, f"lc{i}").json
+        assert client.post(f"/api/mp/v1/bookings/{booking['id']}/cancel", headers=headers).json["status"] == "cancelled"
+    with app.app_context():
+        assert visits.mark_no_shows(visits.rules()) == (0, 0)
+    counting = make_app(BOOKING_LATE_CANCEL_COUNTS_AS_NO_SHOW=True)
+    with counting.app_context():
+        user_id = db.session.scalar(select(Booking.user_id))
+        assert visits._maybe_suspend(user_id, visits.rules(), utcnow()) is True
+
+
+def test_reminders_once_even_when_run_twice(client, auth, app, make_app, fake_wechat):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, days_ahead=1)
+    book(client, auth.wechat_headers("remember-me"), {"slot_id": slot_id, "visitors": visitors(1)}, "rm1")
+    far = make_slot(app, base_id, days_ahead=3)
+    book(client, auth.wechat_headers("not-yet"), {"slot_id": far, "visitors": visitors(1, 1)}, "rm2")
+    runner = make_app(WECHAT_TEMPLATE_BOOKING_REMINDER="tpl-reminder").test_cli_runner()
+    assert "1 reminder(s) sent" in runner.invoke(args=["visits", "send-reminders"]).output
+    assert "0 reminder(s) sent" in runner.invoke(args=["visits", "send-reminders"]).output
+    sent = fake_wechat.state()["sent_messages"]
+    assert [m["touser"] for m in sent] == ["o_fake_remember-me"] and sent[0]["template_id"] == "tpl-reminder"
+
+
+def test_attendance_needs_a_valid_month(client, auth, app):
+    base_id = make_base(app)
+    staff = auth.staff("institute_staff")
+    assert_error(
+        client.get(f"/api/admin/v1/bases/{base_id}/attendance?month=2026-13", headers=staff), 422, "validation_error"
+    )
+    assert client.get(f"/api/admin/v1/bases/{base_id}/attendance?month=2026-11", headers=staff).json == []
