@@ -86,6 +86,19 @@ def run_once(user_id: int, scope: str, key: str, body: Any, work: Callable[[], t
     return Outcome(status, response, replayed=False)
 
 
+def seen(user_id: int, scope: str, key: str) -> bool:
+    """Whether this key was used before (finished or in progress): a cheap read that lets callers
+    answer obvious refusals without claiming the key, and without breaking replays."""
+    return (
+        db.session.scalar(
+            select(IdempotencyRecord.id).where(
+                IdempotencyRecord.user_id == user_id, IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+            )
+        )
+        is not None
+    )
+
+
 def _claim(user_id: int, scope: str, key: str, digest: str) -> int | Outcome:
     for _ in range(2):
         db.session.add(IdempotencyRecord(user_id=user_id, scope=scope, key=key, request_hash=digest))

@@ -4,6 +4,7 @@ import base64
 
 from flask import jsonify, request
 
+from app import idempotency
 from app.errors import AppError
 from app.extensions import db
 from app.idempotency import run_once
@@ -88,6 +89,8 @@ def create_booking(body):
     key = _idempotency_key()
     r = visits.rules()
     created = []
+    if not idempotency.seen(user.id, "booking", key):
+        visits.refuse_if_full(body)  # a rush's many refusals cost one read each
 
     def work():
         booking = visits.book(user, body, r)

@@ -30,7 +30,7 @@ class User(db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     grants: Mapped[list[RoleGrant]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="RoleGrant.user_id"
+        back_populates="user", cascade="all, delete-orphan", lazy="select", foreign_keys="RoleGrant.user_id"
     )
 
     @property

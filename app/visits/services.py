@@ -335,6 +335,25 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
     return booking
 
 
+def refuse_if_full(data: dict[str, Any]) -> None:
+    """A read-only early answer for a full slot (the rush case): no write, no lock. The booking
+    itself still decides by the conditional update; this only spares the database the doomed ones."""
+    slot = db.session.get(Slot, data.get("slot_id"))
+    if slot is None or slot.status != "open":
+        return
+    people = data["group"]["headcount"] if "group" in data else len(data.get("visitors") or [])
+    free = slot.group_remaining if "group" in data else slot.remaining
+    total = slot.group_capacity if "group" in data else slot.capacity
+    if free < people <= total:  # a group bigger than the slot allows is a 422 from book()
+        raise _slot_full(slot.id)
+
+
+def _slot_full(slot_id: int) -> SlotFull:
+    return SlotFull(
+        details={"slot_id": slot_id, "waitlist": {"method": "POST", "path": f"/api/mp/v1/slots/{slot_id}/waitlist"}}
+    )
+
+
 def after_booking(booking: Booking) -> None:
     cache.invalidate(slots_namespace(booking.base_id))
 

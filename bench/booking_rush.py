@@ -1,0 +1,217 @@
+"""Booking rush: N distinct users hit one slot at once, against the service under gunicorn with
+PostgreSQL and Redis. Prints attempts per second, latency percentiles, confirmed and 5xx counts,
+and checks the slot was not overbooked.
+
+    .venv/bin/python bench/booking_rush.py --attempts 1000 --capacity 20 --concurrency 64
+
+Defaults use the machine's PostgreSQL (a database `lowcarbon_bench`, recreated each run) and Redis
+(database 14, flushed). Target on 2 cores: 0 overbooked, 0 5xx, >= 300 attempts/s, p99 < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGET_RATE = 300.0
+TARGET_P99 = 1.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def id_number(i: int) -> str:
+    prefix = f"{22010219900101000 + i}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return prefix + "10X98765432"[sum(int(d) * w for d, w in zip(prefix, weights, strict=True)) % 11]
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    with psycopg.connect(host=target.host, port=target.port or 5432, user=target.username, password=target.password,
+                         dbname="postgres", autocommit=True) as conn:  # fmt: skip
+        conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{target.database}"')
+
+
+def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, list[str]]:
+    """Schema, one education base with one slot, and `attempts` signed-in users."""
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    os.environ.update(env)
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from app import create_app
+    from app.accounts import services as accounts
+    from app.accounts.models import User
+    from app.db_types import utcnow
+    from app.extensions import db
+    from app.visits.models import Slot
+    from app.zones import services as zones
+    from app.zones.models import District
+
+    app = create_app()
+    with app.app_context():
+        district = db.session.scalar(db.select(District.id).limit(1))
+        zone = zones.create_zone(
+            {"name": "压测基地", "type": "scenic", "level": "low_carbon", "district_id": district,
+             "applicant_name": "压测单位", "applicant_kind": "scenic_operator", "batch_year": 2026}, None,
+        )  # fmt: skip
+        for step in ("expert_review", "site_check", "publicity", "confirmed", "acceptance_review", "titled"):
+            zones.transition(zone.id, step, None, None)
+        zone = db.session.get(type(zone), zone.id)
+        zone.is_education_base = True
+        tz = ZoneInfo("Asia/Shanghai")
+        starts = datetime.combine(utcnow().astimezone(tz).date() + timedelta(days=1), time(10), tz)
+        slot = Slot(base_id=zone.id, visit_date=starts.date(), starts_at=starts, ends_at=starts + timedelta(hours=1),
+                    capacity=capacity, group_capacity=0, booked=0, group_booked=0, status="open")  # fmt: skip
+        db.session.add(slot)
+        users = [User(openid=f"o_bench_{i}") for i in range(attempts)]
+        db.session.add_all(users)
+        db.session.flush()
+        tokens = [accounts.issue_token(u, "mp", 3600).token for u in users]
+        db.session.commit()
+        slot_id = slot.id
+        db.engine.dispose()
+    return slot_id, tokens
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--attempts", type=int, default=1000)
+    parser.add_argument("--capacity", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: 2 × CPUs + 1)")
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_bench"))  # fmt: skip
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    args = parser.parse_args()
+
+    import redis
+
+    recreate_database(args.database_url)
+    redis.Redis.from_url(args.redis_url).flushdb()
+    port = free_port()
+    env = dict(
+        os.environ, DATABASE_URL=args.database_url, REDIS_URL=args.redis_url, SECRET_KEY="bench-secret",
+        WECHAT_APPID="wxbench", WECHAT_SECRET="bench", WECHAT_API_BASE_URL="http://127.0.0.1:9",
+        GUNICORN_BIND=f"127.0.0.1:{port}", LOG_LEVEL="WARNING", RATELIMIT_WRITE="1000 per minute",
+    )  # fmt: skip
+    if args.workers:
+        env["WEB_CONCURRENCY"] = str(args.workers)
+    slot_id, tokens = prepare(env, args.attempts, args.capacity)
+
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                print("gunicorn did not start", file=sys.stderr)
+                return 2
+            time.sleep(0.2)
+        # Warm every worker's connection pool so the rush measures bookings, not start-up.
+        for _ in range(50):
+            requests.get(f"{base}/healthz", timeout=5)
+
+        local = threading.local()
+        latencies: list[float] = []
+        statuses: list[int] = []
+        lock = threading.Lock()
+
+        def attempt(i: int) -> None:
+            # http.client with keep-alive: a light client, so the machine's two cores go to the service.
+            conn = getattr(local, "conn", None)
+            if conn is None:
+                conn = local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            body = json.dumps(
+                {"slot_id": slot_id, "visitors": [{"name": "张三", "id_number": id_number(i), "phone": "13800000000"}]}
+            )
+            headers = {"Authorization": f"Bearer {tokens[i]}", "Idempotency-Key": f"rush-{i}",
+                       "Content-Type": "application/json"}  # fmt: skip
+            started = time.perf_counter()
+            try:
+                conn.request("POST", "/api/mp/v1/bookings", body=body.encode(), headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                local.conn = None
+                status = 599
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                statuses.append(status)
+
+        wall_start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+            list(pool.map(attempt, range(args.attempts)))
+        wall = time.perf_counter() - wall_start
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(args.database_url)
+    with engine.connect() as conn:
+        booked = conn.execute(text("SELECT booked FROM visit_slots WHERE id = :id"), {"id": slot_id}).scalar()
+        people = conn.execute(text("SELECT coalesce(sum(headcount), 0) FROM bookings WHERE slot_id = :id "
+                                   "AND status = 'confirmed'"), {"id": slot_id}).scalar()  # fmt: skip
+    engine.dispose()
+
+    ordered = sorted(latencies)
+    p50 = statistics.median(ordered)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    rate = args.attempts / wall
+    confirmed = statuses.count(201)
+    server_errors = sum(1 for s in statuses if s >= 500)
+    overbooked = max(0, people - args.capacity, confirmed - args.capacity)
+    print(f"attempts            {args.attempts} ({args.concurrency} concurrent clients)")
+    print(f"wall time           {wall:.2f} s")
+    print(f"attempts/s          {rate:.0f}   (target {TARGET_RATE:.0f}: ratio {rate / TARGET_RATE:.2f})")
+    print(f"latency p50         {p50 * 1000:.0f} ms")
+    print(
+        f"latency p99         {p99 * 1000:.0f} ms   (target {TARGET_P99 * 1000:.0f} ms: ratio {p99 / TARGET_P99:.2f})"
+    )
+    print(f"confirmed (201)     {confirmed}   (capacity {args.capacity}; slot.booked {booked}, people booked {people})")
+    print(f"slot_full (409)     {statuses.count(409)}")
+    print(f"other 4xx           {sum(1 for s in statuses if 400 <= s < 500 and s != 409)}")
+    print(f"5xx / transport     {server_errors}")
+    print(f"overbooked          {overbooked}")
+    ok = overbooked == 0 and server_errors == 0 and rate >= TARGET_RATE and p99 < TARGET_P99
+    print("result              " + ("meets the targets" if ok else "MISSES a target"))
+    return 0 if overbooked == 0 and server_errors == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
