@@ -69,6 +69,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Names are random and never reused: cache for a year.
         return send_file(target, max_age=365 * 86400, conditional=True)
 
+    @app.get("/media/content/<path:served>")
+    def content_image(served: str):
+        from app.errors import NotFound
+        from app.knowledge.content import resolve_media
+
+        target = resolve_media(Path(app.config["CONTENT_ROOT"]) / "images", served)
+        if target is None:
+            raise NotFound("图片不存在")
+        # The URL carries the file's hash: a changed image gets a new URL, so cache for a year.
+        response = send_file(target, max_age=365 * 86400, conditional=True)
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
     @app.get("/healthz")
     def healthz():
         try:
@@ -96,4 +109,5 @@ def _import_models() -> None:
     import app.media.models  # noqa: F401
     import app.publicity.models  # noqa: F401
     import app.visits.models  # noqa: F401
+    import app.knowledge.models  # noqa: F401
     import app.zones.models  # noqa: F401

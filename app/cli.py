@@ -94,6 +94,41 @@ def send_reminders() -> None:
     click.echo(f"{visits.send_reminders(visits.rules())} reminder(s) sent")
 
 
+content_cli = AppGroup("content", help="Knowledge articles in content/.")
+
+
+@content_cli.command("sync")
+@click.option("--force", is_flag=True, help="Also overwrite articles edited in the staff console.")
+def content_sync(force: bool) -> None:
+    """Publish content/ into the database (all or nothing; idempotent)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from app.knowledge import services as knowledge
+
+    try:
+        report = knowledge.sync(Path(current_app.config["CONTENT_ROOT"]), force=force)
+    except knowledge.ContentInvalid as exc:
+        for problem in exc.details["problems"]:
+            click.echo(f"{problem['file']}: {problem['field']}: {problem['message']}", err=True)
+        raise click.ClickException(f"{len(exc.details['problems'])} problem(s); nothing was published") from exc
+    click.echo(
+        f"created {len(report.created)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+        f"unpublished {len(report.unpublished)}, kept staff edits {len(report.skipped_staff_edited)}"
+    )
+    for slug in report.skipped_staff_edited:
+        click.echo(f"  kept (edited by staff; --force to overwrite): {slug}")
+
+
+@content_cli.command("flush-views")
+def content_flush_views() -> None:
+    """Move view counts from Redis to the database."""
+    from app.knowledge import services as knowledge
+
+    click.echo(f"{knowledge.flush_views()} view(s) flushed")
+
+
 def register_commands(app: Flask) -> None:
-    for group in (seed_cli, users_cli, wechat_cli, publicity_cli, visits_cli):
+    for group in (seed_cli, users_cli, wechat_cli, publicity_cli, visits_cli, content_cli):
         app.cli.add_command(group)

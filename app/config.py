@@ -90,6 +90,7 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         # JSON bodies are small; uploads (a later issue) get their own limit.
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        "CONTENT_ROOT": env.get("CONTENT_ROOT") or str(instance_path.parent / "content"),
         # Uploaded images (objection evidence): local disk by default.
         "UPLOAD_ROOT": env.get("UPLOAD_ROOT") or str(instance_path / "uploads"),
         "UPLOAD_MAX_BYTES": _int(env, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024),

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+
+from app.accounts.roles import Role
+from app.extensions import db
+from app.knowledge import services as knowledge
+from app.knowledge.schemas import ArticleIn, ArticlePatchIn, ArticleCardOut, CategoryOut, StaffArticleArgs, StaffArticleOut
+from app.web.api import Blueprint, page_of, paginate
+from app.web.auth import current_user, require_role
+
+PATH = ""
+blp = Blueprint("admin_knowledge", __name__, description="低碳知识：文章与分类")
+
+EDITORS = (Role.INSTITUTE_STAFF,)
+
+
+def _content_root() -> Path:
+    return Path(current_app.config["CONTENT_ROOT"])
+
+
+def _detail(article):
+    article.related = knowledge.related(article)
+    return article
+
+
+@blp.get("/articles")
+@require_role(*EDITORS)
+@blp.arguments(StaffArticleArgs, location="query")
+@blp.response(200, page_of(ArticleCardOut))
+def list_articles(args):
+    """全部文章（含草稿、已下线）"""
+    filters = knowledge.ArticleFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
+    return paginate(db.session, knowledge.articles_query(filters, public=False), args["page"], args["per_page"])
+
+
+@blp.post("/articles")
+@require_role(*EDITORS)
+@blp.arguments(ArticleIn)
+@blp.response(201, StaffArticleOut)
+def create_article(body):
+    """在后台新建文章（Markdown）"""
+    return _detail(knowledge.save_article(body, current_user(), None, _content_root()))
+
+
+@blp.get("/articles/<int:article_id>")
+@require_role(*EDITORS)
+@blp.response(200, StaffArticleOut)
+def get_article(article_id):
+    """文章详情（含 Markdown 原文）"""
+    return _detail(knowledge.get_article(str(article_id), public=False))
+
+
+@blp.patch("/articles/<int:article_id>")
+@require_role(*EDITORS)
+@blp.arguments(ArticlePatchIn(partial=True))
+@blp.response(200, StaffArticleOut)
+def patch_article(body, article_id):
+    """修改文章；来自 content/ 的文章被修改后，之后的 content sync 不再覆盖（除非 --force）"""
+    article = knowledge.get_article(str(article_id), public=False)
+    return _detail(knowledge.save_article(body, current_user(), article, _content_root()))
+
+
+@blp.get("/article-categories")
+@require_role(*EDITORS)
+@blp.response(200, CategoryOut(many=True))
+def list_categories():
+    """分类（由 content/categories.yml 维护）"""
+    return knowledge.categories()
