@@ -44,6 +44,13 @@ def seed_demo() -> Iterator[str]:
 
     yield from seed_demo_publicity(current_app.config["APP_TIMEZONE"])
 
+    from pathlib import Path
+
+    from app.knowledge import services as knowledge
+
+    report = knowledge.sync(Path(current_app.config["CONTENT_ROOT"]))
+    yield f"articles: {len(report.created)} created, {len(report.updated)} updated, {len(report.unchanged)} unchanged"
+
     from app.visits.demo import seed_demo_bases
     from app.visits.services import rules
 
