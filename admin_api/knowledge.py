@@ -7,7 +7,14 @@ from flask import current_app
 from app.accounts.roles import Role
 from app.extensions import db
 from app.knowledge import services as knowledge
-from app.knowledge.schemas import ArticleIn, ArticlePatchIn, ArticleCardOut, CategoryOut, StaffArticleArgs, StaffArticleOut
+from app.knowledge.schemas import (
+    ArticleCardOut,
+    ArticleIn,
+    ArticlePatchIn,
+    CategoryOut,
+    StaffArticleArgs,
+    StaffArticleOut,
+)
 from app.web.api import Blueprint, page_of, paginate
 from app.web.auth import current_user, require_role
 

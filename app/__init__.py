@@ -106,8 +106,8 @@ def _import_models() -> None:
     import app.accounts.models  # noqa: F401
     import app.audit.models  # noqa: F401
     import app.idempotency  # noqa: F401
+    import app.knowledge.models  # noqa: F401
     import app.media.models  # noqa: F401
     import app.publicity.models  # noqa: F401
     import app.visits.models  # noqa: F401
-    import app.knowledge.models  # noqa: F401
     import app.zones.models  # noqa: F401

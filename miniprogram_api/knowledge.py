@@ -18,7 +18,8 @@ blp = Blueprint("mp_knowledge", __name__, description="低碳知识")
 def list_categories():
     """文章分类"""
     return cached_response(
-        knowledge.CACHE_NAMESPACE, lambda: (json_bytes(CategoryOut(many=True).dump(knowledge.categories())), "application/json")
+        knowledge.CACHE_NAMESPACE,
+        lambda: (json_bytes(CategoryOut(many=True).dump(knowledge.categories())), "application/json"),
     )
 
 

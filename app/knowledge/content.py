@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
-from xml.etree.ElementTree import Element
 
 import markdown
 import nh3
 import yaml
-from markdown.treeprocessors import Treeprocessor
 
 MAX_FILE_BYTES = 200 * 1024
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -101,24 +99,6 @@ def resolve_media(images_root: Path, served: str) -> Path | None:
     return target
 
 
-class _Images(Treeprocessor):
-    """Rewrites each <img src> from a path relative to the article to its served URL."""
-
-    def __init__(self, md, article: Path, images_root: Path, problems: list[str]):
-        super().__init__(md)
-        self.article, self.images_root, self.problems = article, images_root, problems
-
-    def run(self, root: Element) -> None:
-        for img in root.iter("img"):
-            src = img.get("src", "")
-            url = local_image(src, self.article, self.images_root)
-            if url is None:
-                self.problems.append(src)
-                img.set("src", "")
-            else:
-                img.set("src", url)
-
-
 def local_image(src: str, article: Path, images_root: Path) -> str | None:
     if src.startswith("https://"):
         return src
@@ -133,11 +113,19 @@ def local_image(src: str, article: Path, images_root: Path) -> str | None:
 
 
 def render(body: str, article: Path, images_root: Path) -> tuple[str, str, list[str]]:
-    """(sanitised HTML, plain text, broken image paths)."""
+    """(sanitised HTML, plain text, broken image paths). Every <img>, from Markdown or raw HTML,
+    must be one of content/images (its src becomes the hashed URL) or an https URL."""
     broken: list[str] = []
-    md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
-    md.treeprocessors.register(_Images(md, article, images_root, broken), "lowcarbon_images", 0)
-    raw = md.convert(body)
+
+    def attribute(tag: str, name: str, value: str) -> str | None:
+        if tag == "img" and name == "src":
+            url = local_image(value, article, images_root)
+            if url is None:
+                broken.append(value)
+            return url
+        return value
+
+    raw = markdown.markdown(body, extensions=["tables", "fenced_code", "sane_lists"])
     clean = nh3.clean(
         raw,
         tags=RICH_TEXT_TAGS,
@@ -145,6 +133,7 @@ def render(body: str, article: Path, images_root: Path) -> tuple[str, str, list[
         url_schemes={"http", "https"},
         link_rel=None,
         strip_comments=True,
+        attribute_filter=attribute,
     )
     text = html.unescape(nh3.clean(clean, tags=set()))
     return clean, re.sub(r"\s+", " ", text).strip(), broken
@@ -242,10 +231,23 @@ def parse_article(file: Path, root: Path, categories: set[str]) -> tuple[ParsedA
     digest = hashlib.sha256(raw + body_html.encode()).hexdigest()
     return (
         ParsedArticle(
-            path=path, slug=slug, title=title, summary=summary, category=category, tags=list(dict.fromkeys(tags)),
-            cover_image_url=cover_url, author=author, source=source, published_on=published, zone=zone,
-            draft=draft, body_markdown=body, body_html=body_html, plain_text=plain,
-            reading_minutes=reading_minutes(plain), content_hash=digest,
+            path=path,
+            slug=slug,
+            title=title,
+            summary=summary,
+            category=category,
+            tags=list(dict.fromkeys(tags)),
+            cover_image_url=cover_url,
+            author=author,
+            source=source,
+            published_on=published,
+            zone=zone,
+            draft=draft,
+            body_markdown=body,
+            body_html=body_html,
+            plain_text=plain,
+            reading_minutes=reading_minutes(plain),
+            content_hash=digest,
         ),  # fmt: skip
         [],
     )

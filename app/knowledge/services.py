@@ -114,7 +114,15 @@ def _apply(article: Article, parsed: ParsedArticle, category_id: int, zone_id: i
 
 
 def _set_tags(article: Article, tags: list[str]) -> None:
-    article.tag_rows = [ArticleTag(tag=tag, position=i) for i, tag in enumerate(dict.fromkeys(tags))]
+    """Keep rows for tags that stay (the unique (article, tag) pair must not be inserted twice)."""
+    wanted = list(dict.fromkeys(tags))
+    current = {row.tag: row for row in article.tag_rows}
+    rows = []
+    for position, tag in enumerate(wanted):
+        row = current.get(tag) or ArticleTag(tag=tag)
+        row.position = position
+        rows.append(row)
+    article.tag_rows = rows
 
 
 # ---- staff editing ------------------------------------------------------------------------
@@ -125,7 +133,9 @@ EDITABLE = ("title", "summary", "cover_image_url", "author", "source", "publishe
 def save_article(data: dict[str, Any], actor: User, article: Article | None, content_root: Path) -> Article:
     """Create (origin staff) or edit an article from the console; an edited file article is marked
     so the next sync does not overwrite it."""
-    category = db.session.scalar(select(Category).where(Category.code == data.get("category"))) if "category" in data else None
+    category = (
+        db.session.scalar(select(Category).where(Category.code == data.get("category"))) if "category" in data else None
+    )
     if "category" in data and category is None:
         raise ValidationFailed(details={"category": ["未知分类"]})
     if "zone_id" in data and data["zone_id"] is not None and db.session.get(Zone, data["zone_id"]) is None:
@@ -146,10 +156,16 @@ def save_article(data: dict[str, Any], actor: User, article: Article | None, con
     if category is not None:
         article.category_id = category.id
     if "body_markdown" in data:
-        html_body, plain, broken = render(data["body_markdown"], content_root / "articles" / "staff.md", content_root / "images")
+        html_body, plain, broken = render(
+            data["body_markdown"], content_root / "articles" / "staff.md", content_root / "images"
+        )
         if broken:
             raise ValidationFailed(details={"body_markdown": [f"图片路径无效：{', '.join(broken)}"]})
-        article.body_markdown, article.body_html, article.reading_minutes = data["body_markdown"], html_body, reading_minutes(plain)
+        article.body_markdown, article.body_html, article.reading_minutes = (
+            data["body_markdown"],
+            html_body,
+            reading_minutes(plain),
+        )
         article.search_text = search_text_of(article.title, article.summary, plain)
     elif "title" in data or "summary" in data:
         plain = article.search_text.split("\n", 2)[-1] if article.search_text else ""
@@ -196,7 +212,9 @@ def articles_query(filters: ArticleFilters, *, public: bool = True):
 
 
 def get_article(key: str, *, public: bool = True) -> Article:
-    stmt = select(Article).where(Article.id == int(key)) if key.isdigit() else select(Article).where(Article.slug == key)
+    stmt = (
+        select(Article).where(Article.id == int(key)) if key.isdigit() else select(Article).where(Article.slug == key)
+    )
     article = db.session.scalar(stmt)
     if article is None or (public and not article.is_public):
         raise NotFound("文章不存在")
@@ -216,8 +234,11 @@ def related(article: Article) -> list[Article]:
         .outerjoin(shared, shared.c.article_id == Article.id)
         .where(Article.id != article.id, Article.is_published.is_(True), Article.draft.is_(False))
         .where((shared.c.n > 0) | (Article.category_id == article.category_id))
-        .order_by(func.coalesce(shared.c.n, 0).desc(), (Article.category_id == article.category_id).desc(),
-                  Article.published_on.desc())  # fmt: skip
+        .order_by(
+            func.coalesce(shared.c.n, 0).desc(),
+            (Article.category_id == article.category_id).desc(),
+            Article.published_on.desc(),
+        )  # fmt: skip
         .limit(RELATED_LIMIT)
     )
     return list(db.session.scalars(stmt))
