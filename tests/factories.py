@@ -171,3 +171,20 @@ def citizen_tokens(app, count: int, prefix: str = "rush") -> list[dict]:
         db.session.commit()
         headers = [{"Authorization": f"Bearer {t.token}"} for t in issued]
     return headers
+
+
+def move_booking_to_today(app, booking_id: int) -> None:
+    """Make a booking's visit day today (China time), whatever the clock says, for check-in tests."""
+    from zoneinfo import ZoneInfo
+
+    from app.db_types import utcnow
+    from app.visits.models import Booking, BookingVisitor
+
+    today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    with app.app_context():
+        booking = db.session.get(Booking, booking_id)
+        booking.visit_date = today
+        booking.slot.visit_date = today
+        for visitor in db.session.scalars(select(BookingVisitor).where(BookingVisitor.booking_id == booking_id)):
+            visitor.visit_date = today
+        db.session.commit()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.visits.models import Booking, BookingVisitor, Slot
-from tests.factories import citizen_tokens, id_number, make_base, make_slot
+from tests.factories import citizen_tokens, id_number, make_base, make_slot, move_booking_to_today
 from tests.helpers import assert_error
 
 IDS = [id_number(f"2201021990030712{i}") for i in range(10)]
@@ -217,6 +217,7 @@ def test_checkin_at_the_door(client, auth, app, fake_wechat):
     slot_id = make_slot(app, base_id, starts_in=600)  # today, in ten minutes
     headers = auth.wechat_headers("guest")
     booking = book(client, headers, {"slot_id": slot_id, "visitors": visitors(2)}, "d1").json
+    move_booking_to_today(app, booking["id"])
     code_answer = client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json
     code = code_answer["code"]
     assert len(code) <= 32 and code_answer["qr_source"] == "wechat"
@@ -271,6 +272,7 @@ def test_group_checkin_needs_actual_headcount(client, auth, app):
     headers = auth.wechat_headers("group-leader")
     group = {"organisation": "示例中学", "leader_name": "王老师", "leader_phone": "13911112222", "headcount": 20}
     booking = book(client, headers, {"slot_id": slot_id, "group": group}, "gc1").json
+    move_booking_to_today(app, booking["id"])
     code = client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json["code"]
     operator = auth.staff("base_operator", base_id=base_id)
     assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=operator), 422, "validation_error")
