@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
 
 from app.extensions import db
 from app.idempotency import run_once
@@ -13,7 +13,7 @@ from app.publicity.schemas import (
     ObjectionIn,
     ObjectionReceiptOut,
 )
-from app.web.api import Blueprint, PageArgs, page_of, paginate
+from app.web.api import Blueprint, PageArgs, page_of, paginate, prepared_json
 from app.web.auth import current_user, require_user
 from app.web.caching import cached_response, json_bytes
 
@@ -73,10 +73,7 @@ def post_objection(body, notice_id):
     else:
         status, answer = work()
         publicity._commit()
-    # Already serialised (and, on a retry, replayed as first stored): send as is.
-    response = jsonify(answer)
-    response.status_code = status
-    return response
+    return prepared_json(answer, status)
 
 
 @blp.get("/me/objections")

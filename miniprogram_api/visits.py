@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import jsonify, request
+from flask import request
 
 from app import idempotency
 from app.errors import AppError
@@ -20,7 +20,7 @@ from app.visits.schemas import (
     SlotOut,
     WaitlistOut,
 )
-from app.web.api import Blueprint, PageArgs, page_of, paginate
+from app.web.api import Blueprint, PageArgs, page_of, paginate, prepared_json
 from app.web.auth import current_user, require_user
 from app.web.caching import cached_response, json_bytes
 
@@ -101,9 +101,7 @@ def create_booking(body):
     outcome = run_once(user.id, "booking", key, body, work)
     if created:
         visits.after_booking(created[0])
-    response = jsonify(outcome.body)
-    response.status_code = outcome.status
-    return response
+    return prepared_json(outcome.body, outcome.status)
 
 
 @blp.get("/me/bookings")

@@ -98,3 +98,12 @@ def paginate(session, stmt: Select, page: int, per_page: int) -> dict[str, Any]:
 
 def client_ip() -> str:
     return request.remote_addr or "unknown"
+
+
+def prepared_json(body: Any, status: int):
+    """An already serialised answer (e.g. replayed for an Idempotency-Key), sent as it is."""
+    from flask import jsonify
+
+    response = jsonify(body)
+    response.status_code = status
+    return response
