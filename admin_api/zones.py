@@ -36,8 +36,9 @@ def _allow_larger_import_files():
 
 
 def _filters(args) -> zones.ZoneFilters:
-    filters = zones.ZoneFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
-    zones.check_filters(filters)
+    filters = zones.resolve_filters(
+        zones.ZoneFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
+    )
     return filters
 
 

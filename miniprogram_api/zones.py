@@ -20,8 +20,9 @@ JSON = "application/json"
 @blp.response(200, page_of(ZoneCardOut))
 def list_zones(args):
     """示范区列表（仅公示及以后的项目）"""
-    filters = zones.ZoneFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
-    zones.check_filters(filters)
+    filters = zones.resolve_filters(
+        zones.ZoneFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
+    )
 
     def build():
         page = paginate(db.session, zones.zones_query(filters, public=True), args["page"], args["per_page"])

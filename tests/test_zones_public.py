@@ -62,6 +62,8 @@ def test_filters(client, app):
     assert ids(f"district={shuangyang}") == sorted([a, c])
     assert ids("batch_year=2024") == [a]
     assert ids(f"type=scenic&level=zero_carbon&district={shuangyang}") == [a]
+    # the district may also be given by its division code or its name
+    assert ids("district=220112") == ids("district=双阳区") == sorted([a, c])
 
 
 def test_detail_has_indicator_change_timeline_and_base_flag(client, app):
@@ -74,6 +76,7 @@ def test_detail_has_indicator_change_timeline_and_base_flag(client, app):
     first, second = detail["indicators"]
     assert first["key"] == "emissions_per_area" and first["unit"] == "kgCO₂e/(m²·年)"
     assert first["change"] == -10.0 and first["change_percent"] == -20.0
+    assert detail["indicator"] == first
     assert second["key"] == "total_emissions" and second["baseline_value"] is None and second["change"] is None
     assert detail["is_education_base"] is False
     assert detail["type_label"] == "社区" and detail["department_label"] == "市住房和城乡建设局"
@@ -133,6 +136,7 @@ def test_sorting(client, app):
         ("status=Titled", "status"),
         ("district=99999", "district"),
         ("district=abc", "district"),
+        ("district=999999", "district"),
         ("per_page=0", "per_page"),
         ("per_page=1000", "per_page"),
         ("page=0", "page"),

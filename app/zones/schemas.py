@@ -36,7 +36,10 @@ class ZoneListArgs(PageArgs):
     type = ma.fields.String(validate=_one_of(ZoneType, "类型"))
     level = ma.fields.String(validate=_one_of(Level, "级别"))
     status = ma.fields.String(validate=_one_of(Status, "状态"))
-    district = ma.fields.Integer(validate=ma.validate.Range(min=1), metadata={"description": "district id (GET /meta)"})
+    district = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=64),
+        metadata={"description": "district id from GET /meta, or its division code (220102) or name (南关区)"},
+    )
     batch_year = ma.fields.Integer(validate=ma.validate.Range(min=2000, max=2100))
     q = ma.fields.String(validate=ma.validate.Length(max=50), metadata={"description": "名称、申报主体或地址中的文字"})
     sort = ma.fields.String(
@@ -83,6 +86,8 @@ class LocationOut(Schema):
 
 
 class ZoneCardOut(Schema):
+    """A zone in lists; `indicator` is the type's headline indicator, `indicators` all of them."""
+
     id = ma.fields.Integer()
     name = ma.fields.String()
     type = ma.fields.String()
@@ -100,6 +105,7 @@ class ZoneCardOut(Schema):
     summary = ma.fields.String(allow_none=True)
     is_education_base = ma.fields.Boolean()
     indicators = ma.fields.Function(indicator_view)
+    indicator = ma.fields.Function(lambda z: indicator_view(z)[0])
     status_changed_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
 

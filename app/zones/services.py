@@ -3,6 +3,8 @@ are the staff API, the public API, the importer and the seed."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -65,7 +67,7 @@ class ZoneFilters:
     type: str | None = None
     level: str | None = None
     status: str | None = None
-    district: int | None = None
+    district: int | str | None = None
     batch_year: int | None = None
     q: str | None = None
     is_education_base: bool | None = None
@@ -96,10 +98,21 @@ def zones_query(filters: ZoneFilters, *, public: bool) -> Select:
     return stmt.order_by(*SORTS[filters.sort])
 
 
-def check_filters(filters: ZoneFilters) -> None:
-    """Filters that need the database to validate (the district is data, not an enum)."""
-    if filters.district is not None and db.session.get(District, filters.district) is None:
-        raise ValidationFailed(details={"district": ["未知的县（市）区或开发区"]})
+def resolve_filters(filters: ZoneFilters) -> ZoneFilters:
+    """Filters that need the database: the district is data, given by id, division code or name."""
+    if filters.district is None:
+        return filters
+    value = str(filters.district).strip()
+    district = None
+    if re.fullmatch(r"\d{6}", value):
+        district = db.session.scalar(select(District).where(District.code == value))
+    if district is None and value.isdigit():
+        district = db.session.get(District, int(value))
+    if district is None:
+        district = db.session.scalar(select(District).where(District.name == value))
+    if district is None:
+        raise ValidationFailed(details={"district": ["未知的县（市）区或开发区（可用 /meta 中的 id、区划代码或名称）"]})
+    return dataclasses.replace(filters, district=district.id)
 
 
 def search_text_of(*parts: str | None) -> str:
