@@ -34,10 +34,13 @@ def current_user() -> User:
 
 
 def optional_user() -> User | None:
-    """The signed-in user if a valid token came along; a bad token is still a 401."""
+    """The signed-in user on a public page, or None: an expired token must not break reading."""
     if bearer_token() is None:
         return None
-    return current_user()
+    try:
+        return current_user()
+    except Unauthorized:
+        return None
 
 
 def require_role(*roles: str):
