@@ -341,3 +341,22 @@ def test_media_paths_cannot_escape_the_upload_root(client):
     for path in ("/media/uploads/../../app/config.py", "/media/uploads/%2e%2e/%2e%2e/etc/passwd",
                  "/media/uploads/..%2f..%2fetc%2fpasswd", "/media/uploads/nope.png"):  # fmt: skip
         assert client.get(path).status_code == 404
+
+
+def test_evidence_images_pass_wechats_image_check(client, auth, app, make_app, fake_wechat):
+    from app.wechat.fake import RISKY_IMAGE_MARKER
+
+    notice = open_notice(app)
+    headers = auth.wechat_headers("imager")
+    risky = png_qr("bad") + RISKY_IMAGE_MARKER
+    assert_error(upload(client, headers, risky), 422, "content_risky")
+    assert any("image_bytes" in c for c in fake_wechat.state()["content_checks"])
+    # WeChat down: the image is kept, and the objection using it is flagged for staff
+    from tests.conftest import free_port
+
+    down = make_app(WECHAT_API_BASE_URL=f"http://127.0.0.1:{free_port()}").test_client()
+    unchecked = upload(down, headers, png_qr("unchecked"))
+    assert unchecked.status_code == 201
+    response = post(client, notice["id"], objection_body(notice["zone_ids"][0], evidence_urls=[unchecked.json["url"]]),
+                    headers)  # fmt: skip
+    assert response.status_code == 201 and response.json["needs_review"] is True

@@ -19,4 +19,6 @@ class Upload(db.Model):
     mimetype: Mapped[str] = mapped_column(String(32))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    # WeChat's image check: pass, or unchecked when WeChat was unavailable (staff review it).
+    content_check: Mapped[str] = mapped_column(String(16), default="pass", server_default="pass")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -11,9 +11,10 @@ from urllib.parse import urlparse
 from sqlalchemy import select
 
 from app.db_types import utcnow
-from app.errors import AppError, ValidationFailed
+from app.errors import AppError, ValidationFailed, WeChatUnavailable
 from app.extensions import db
 from app.media.models import Upload
+from app.wechat import services as wechat
 
 URL_PREFIX = "/media/uploads/"
 
@@ -50,13 +51,24 @@ def store_image(user_id: int, content: bytes, root: Path, max_bytes: int) -> Upl
     if kind is None:
         raise NotAnImage()
     mimetype, ext = kind
+    try:
+        check = wechat.check_image(content)
+    except WeChatUnavailable:
+        check = "unchecked"  # keep it; the objection it supports is flagged for staff
+    if check == "risky":
+        raise AppError("图片未通过微信内容安全检测", code="content_risky", status=422)
     now = utcnow()
     relative = f"{now:%Y/%m}/{secrets.token_urlsafe(18)}.{ext}"
     target = root / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
     upload = Upload(
-        user_id=user_id, path=relative, mimetype=mimetype, size=len(content), sha256=hashlib.sha256(content).hexdigest()
+        user_id=user_id,
+        path=relative,
+        mimetype=mimetype,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content_check=check,
     )
     db.session.add(upload)
     try:
@@ -71,9 +83,10 @@ def url_of(upload: Upload) -> str:
     return URL_PREFIX + upload.path
 
 
-def own_uploads(user_id: int, urls: list[str], public_hosts: set[str]) -> list[str]:
+def own_uploads(user_id: int, urls: list[str], public_hosts: set[str]) -> tuple[list[str], bool]:
     """Check evidence URLs: each must be one of this user's uploads on this service (relative, or
-    absolute on one of `public_hosts`). Returns them as relative URLs; raises naming the bad ones."""
+    absolute on one of `public_hosts`). Returns them as relative URLs, and whether all of them
+    passed WeChat's image check; raises naming the bad ones."""
     candidates: dict[int, str] = {}
     bad: list[int] = []
     for index, url in enumerate(urls):
@@ -85,15 +98,19 @@ def own_uploads(user_id: int, urls: list[str], public_hosts: set[str]) -> list[s
             bad.append(index)
         else:
             candidates[index] = parsed.path[len(URL_PREFIX) :]
-    found = set(
-        db.session.scalars(select(Upload.path).where(Upload.user_id == user_id, Upload.path.in_(candidates.values())))
+    found = dict(
+        db.session.execute(
+            select(Upload.path, Upload.content_check).where(
+                Upload.user_id == user_id, Upload.path.in_(candidates.values())
+            )
+        ).all()
     )
     bad += [index for index, path in candidates.items() if path not in found]
     if bad:
         raise ValidationFailed(
             details={"evidence_urls": {str(i): ["须为本服务上传接口返回的本人图片地址"] for i in sorted(bad)}}
         )
-    return [URL_PREFIX + candidates[i] for i in sorted(candidates)]
+    return [URL_PREFIX + candidates[i] for i in sorted(candidates)], all(v == "pass" for v in found.values())
 
 
 def resolve(root: Path, relative: str) -> Path | None:

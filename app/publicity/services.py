@@ -213,7 +213,7 @@ def raise_objection(
         raise ValidationFailed(details={"zone_id": ["该项目不在本次公示名单中"]})
     if data.get("organisation") and not data.get("contact_person"):
         raise ValidationFailed(details={"contact_person": ["单位提出异议须填写联系人"]})
-    evidence = own_uploads(user.id, data.get("evidence_urls") or [], limits.public_hosts)
+    evidence, images_checked = own_uploads(user.id, data.get("evidence_urls") or [], limits.public_hosts)
     already = db.session.scalar(
         select(func.count(Objection.id)).where(Objection.user_id == user.id, Objection.notice_id == notice.id)
     )
@@ -245,7 +245,7 @@ def raise_objection(
         evidence_urls=evidence,
         status=ObjectionStatus.RECEIVED.value,
         content_check=suggest,
-        needs_review=suggest != "pass",
+        needs_review=suggest != "pass" or not images_checked,
         created_at=now,
         updated_at=now,
     )

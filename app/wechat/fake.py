@@ -16,6 +16,7 @@ getuserphonenumber (`/wxa/business/getuserphonenumber`), by `code`:
 msg_sec_check (`/wxa/msg_sec_check`), by content:
   - contains `违禁` (RISKY_MARKER) → suggest `risky` (v2) or errcode 87014 (v1)
   - contains `待审` (REVIEW_MARKER) → suggest `review`
+img_sec_check (`/wxa/img_sec_check`): an image whose bytes contain `FAKE-RISKY-IMAGE` → 87014.
 subscribe-message send: recorded; a `touser` containing `refuse` gets 43101 (user refused).
 getwxacodeunlimit: a real PNG (a QR code of the scene).
 
@@ -40,6 +41,7 @@ from flask import Flask, Response, jsonify, request
 
 RISKY_MARKER = "违禁"
 REVIEW_MARKER = "待审"
+RISKY_IMAGE_MARKER = b"FAKE-RISKY-IMAGE"
 
 
 class FakeWeChatState:
@@ -192,6 +194,20 @@ def create_fake_wechat_app(state: FakeWeChatState | None = None) -> Flask:
                 "trace_id": secrets.token_hex(8),
             }
         )
+
+    @app.post("/wxa/img_sec_check")
+    def img_sec_check():
+        if not token_ok():
+            return _error(40001, "invalid credential, access_token is invalid or not latest")
+        media = request.files.get("media")
+        if media is None:
+            return _error(41005, "media data missing")
+        content = media.read()
+        with state.lock:
+            state.content_checks.append({"image_bytes": len(content)})
+        if RISKY_IMAGE_MARKER in content:
+            return _error(87014, "risky content")
+        return _error(0, "ok")
 
     @app.post("/cgi-bin/message/subscribe/send")
     def subscribe_send():

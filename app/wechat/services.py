@@ -6,6 +6,7 @@ wechatpy or requests exception.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,6 +92,21 @@ def check_text(content: str, openid: str, scene: int = 2) -> str:
         )
     )
     return (answer.get("result") or {}).get("suggest", "review")
+
+
+RISKY_CONTENT = 87014
+
+
+def check_image(content: bytes) -> str:
+    """WeChat's image check (img_sec_check): 'pass' or 'risky'."""
+    client = get_client(current_app)
+    try:
+        _call(lambda: client.wxa.check_image_security(("image", io.BytesIO(content))))
+    except WeChatUnavailable as exc:
+        if exc.details.get("errcode") == RISKY_CONTENT:
+            return "risky"
+        raise
+    return "pass"
 
 
 def send_subscribe_message(openid: str, template_id: str, data: dict, page: str | None = None) -> None:
