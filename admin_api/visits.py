@@ -6,13 +6,17 @@ import io
 from flask import Response
 
 from app.accounts.roles import Role
+from app.extensions import db
 from app.privacy import mask_id_number, mask_phone
+from app.visits import alerts
 from app.visits import services as visits
 from app.visits.schemas import (
     AttendanceArgs,
     AttendanceDayOut,
     BaseProfileIn,
     BaseProfileOut,
+    CapacityAlertArgs,
+    CapacityAlertOut,
     ClosureIn,
     ClosureOut,
     DoorArgs,
@@ -20,7 +24,7 @@ from app.visits.schemas import (
     SlotBulkIn,
     SlotsCreatedOut,
 )
-from app.web.api import Blueprint
+from app.web.api import Blueprint, page_of, paginate
 from app.web.auth import current_user, require_role
 
 PATH = ""
@@ -90,6 +94,9 @@ def door_list(args, base_id):
             if booking.kind == "group":
                 writer.writerow([booking.id, when, "团体", f"{booking.organisation}（领队 {booking.leader_name}）", "",
                                  mask_phone(booking.leader_phone), booking.headcount, booking.status])  # fmt: skip
+                for member in booking.members or []:
+                    label = member["name"] + ("（未成年）" if member["minor"] else "")
+                    writer.writerow([booking.id, when, "团体成员", label, "", "", 1, booking.status])
             for visitor in booking.visitors:
                 writer.writerow([booking.id, when, "个人", visitor.name, mask_id_number(visitor.id_number),
                                  mask_phone(visitor.phone), 1, booking.status])  # fmt: skip
@@ -106,3 +113,21 @@ def attendance(args, base_id):
     """按月到馆统计：预约、入馆、未到、取消人数"""
     year, month = (int(p) for p in args["month"].split("-"))
     return visits.attendance(base_id, year, month, current_user())
+
+
+@blp.get("/capacity-alerts")
+@require_role(*OPERATORS)
+@blp.arguments(CapacityAlertArgs, location="query")
+@blp.response(200, page_of(CapacityAlertOut))
+def capacity_alerts(args):
+    """约满提醒：时段或全天预约达到 50%、80%、100% 时各一条（基地管理员只看本基地）"""
+    stmt = alerts.alerts_query(current_user(), args.get("base_id"), args.get("unread"), args.get("since"))
+    return paginate(db.session, stmt, args["page"], args["per_page"])
+
+
+@blp.post("/capacity-alerts/<int:alert_id>/read")
+@require_role(*OPERATORS)
+@blp.response(200, CapacityAlertOut)
+def read_capacity_alert(alert_id):
+    """标记提醒为已读"""
+    return alerts.mark_read(current_user(), alert_id)

@@ -108,6 +108,7 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "NO_SHOW_SUSPENSION_DAYS": _int(env, "NO_SHOW_SUSPENSION_DAYS", 30),
         "WECHAT_TEMPLATE_BOOKING_REMINDER": env.get("WECHAT_TEMPLATE_BOOKING_REMINDER") or None,
         "WECHAT_TEMPLATE_BOOKING_CHANGE": env.get("WECHAT_TEMPLATE_BOOKING_CHANGE") or None,
+        "WECHAT_TEMPLATE_CAPACITY_ALERT": env.get("WECHAT_TEMPLATE_CAPACITY_ALERT") or None,
         # Subscribe-message template ids from the mini-program's console (unset: nothing is sent).
         "WECHAT_TEMPLATE_OBJECTION_RESULT": env.get("WECHAT_TEMPLATE_OBJECTION_RESULT") or None,
         "LOG_LEVEL": env.get("LOG_LEVEL") or "INFO",

@@ -16,6 +16,7 @@ from app.visits.schemas import (
     BookingOut,
     CheckinCodeOut,
     CheckinIn,
+    MembersIn,
     SlotArgs,
     SlotOut,
     WaitlistOut,
@@ -128,6 +129,15 @@ def get_booking(booking_id):
 def cancel_booking(booking_id):
     """取消预约（开始前的截止时间之前）"""
     return visits.cancel(current_user(), booking_id, visits.rules())
+
+
+@blp.put("/bookings/<int:booking_id>/members")
+@require_user
+@blp.arguments(MembersIn)
+@blp.response(200, BookingOut)
+def put_members(body, booking_id):
+    """团体名单（姓名、是否未成年；每 10 名未成年人至少 1 名成年人），参观开始前可提交或修改"""
+    return visits.set_members(current_user(), booking_id, body["members"])
 
 
 @blp.get("/bookings/<int:booking_id>/checkin-code")

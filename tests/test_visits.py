@@ -354,3 +354,42 @@ def test_concurrent_retries_with_one_key_book_once(app):
     with app.app_context():
         assert db.session.get(Slot, slot_id).booked == 2
         assert db.session.scalar(select(func.count(BookingVisitor.id))) == 2
+
+
+def test_school_groups_one_adult_per_ten_minors_and_a_name_list(client, auth, app):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, group_capacity=60)
+    headers = auth.wechat_headers("head-teacher")
+    group = {"organisation": "长春市示例中学", "leader_name": "王老师", "leader_phone": "13911113333", "headcount": 22}
+    too_few_adults = book(client, headers, {"slot_id": slot_id, "group": {**group, "minors": 21}}, "sg1")
+    error = assert_error(too_few_adults, 422, "validation_error")
+    assert "至少需 3 名成年人" in error["details"]["group"]["minors"][0]
+    assert_error(book(client, headers, {"slot_id": slot_id, "group": {**group, "minors": 23}}, "sg2"), 422,
+                 "validation_error")  # fmt: skip
+    members = [{"name": "王老师"}] + [{"name": "李小明", "minor": True}] * 10
+    wrong_length = book(client, headers, {"slot_id": slot_id, "group": {**group, "members": members}}, "sg3")
+    assert "members" in assert_error(wrong_length, 422, "validation_error")["details"]["group"]
+    ok = book(client, headers, {"slot_id": slot_id, "group": {**group, "minors": 20}}, "sg4")
+    assert ok.status_code == 201 and ok.json["minors"] == 20 and ok.json["members"] is None
+    booking_id = ok.json["id"]
+    # the name list comes later, and must keep the ratio
+    names = [{"name": "王老师"}, {"name": "张老师"}] + [{"name": "李小明", "minor": True}] * 20
+    put = client.put(f"/api/mp/v1/bookings/{booking_id}/members", json={"members": names}, headers=headers)
+    assert put.status_code == 200 and put.json["minors"] == 20 and put.json["members"][2]["name"] == "李小明"
+    one_adult = [{"name": "王老师"}] + [{"name": "李小明", "minor": True}] * 21
+    bad = client.put(f"/api/mp/v1/bookings/{booking_id}/members", json={"members": one_adult}, headers=headers)
+    assert "members" in assert_error(bad, 422, "validation_error")["details"]
+    assert_error(client.put(f"/api/mp/v1/bookings/{booking_id}/members", json={"members": names},
+                            headers=auth.wechat_headers("someone-else")), 404, "not_found")  # fmt: skip
+    individual = book(client, auth.wechat_headers("solo"), {"slot_id": slot_id, "visitors": visitors(1)}, "sg5").json
+    assert_error(client.put(f"/api/mp/v1/bookings/{individual['id']}/members", json={"members": names},
+                            headers=auth.wechat_headers("solo")), 422, "not_a_group")  # fmt: skip
+    # staff see the list masked; the door list names everyone
+    operator = auth.staff("base_operator", base_id=base_id)
+    staff_view = client.get(f"/api/admin/v1/slots/{slot_id}/bookings", headers=operator).get_data(as_text=True)
+    assert "李小明" not in staff_view and "李*" in staff_view
+    door = client.get(f"/api/admin/v1/bases/{base_id}/door-list.csv?date={ok.json['visit_date']}", headers=operator)
+    assert door.data.decode("utf-8-sig").count("李小明（未成年）") == 20
+    with app.app_context():
+        raw = db.session.execute(db.text("SELECT member_list FROM bookings WHERE id = :i"), {"i": booking_id}).scalar()
+    assert "李小明" not in raw

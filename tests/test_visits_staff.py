@@ -157,3 +157,69 @@ def test_attendance_needs_a_valid_month(client, auth, app):
         client.get(f"/api/admin/v1/bases/{base_id}/attendance?month=2026-13", headers=staff), 422, "validation_error"
     )
     assert client.get(f"/api/admin/v1/bases/{base_id}/attendance?month=2026-11", headers=staff).json == []
+
+
+def test_staff_are_told_at_50_80_and_100_percent(client, auth, app, make_app, fake_wechat):
+    from app.accounts import services as accounts
+    from app.accounts.models import User
+    from app.accounts.roles import Role
+
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, capacity=10, group_capacity=0)
+    make_slot(app, base_id, hour=15, capacity=10, group_capacity=0)  # same day: the day is 20 places
+    # the base's operator signs in through the mini-program, so can be sent subscribe messages
+    auth.wechat_login("door-keeper")
+    with app.app_context():
+        keeper = db.session.scalar(select(User).where(User.openid == "o_fake_door-keeper"))
+        accounts.grant_role(keeper, Role.BASE_OPERATOR, base_id=base_id)
+        db.session.commit()
+    tpl = make_app(WECHAT_TEMPLATE_CAPACITY_ALERT="tpl-capacity").test_client()
+    sizes = [4, 1, 3, 2]  # 40 %, 50 %, 80 %, 100 % of the slot
+    for i, size in enumerate(sizes):
+        response = book(tpl, auth.wechat_headers(f"fill{i}"),
+                        {"slot_id": slot_id, "visitors": visitors(size, start=sum(sizes[:i]))}, f"al{i}")  # fmt: skip
+        assert response.status_code == 201, response.json
+    operator = auth.staff("base_operator", base_id=base_id)
+    listed = client.get("/api/admin/v1/capacity-alerts", headers=operator).json
+    got = sorted((a["slot_id"] is None, a["threshold"]) for a in listed["items"])
+    assert got == [(False, 50), (False, 80), (False, 100), (True, 50)]  # the day is at 10/20
+    day_alert = next(a for a in listed["items"] if a["slot_id"] is None)
+    assert day_alert["booked"] == 10 and day_alert["capacity"] == 20 and "50%" in day_alert["message"]
+    sent = [m for m in fake_wechat.state()["sent_messages"] if m["template_id"] == "tpl-capacity"]
+    assert len(sent) == 4 and {m["touser"] for m in sent} == {"o_fake_door-keeper"}
+    # a cancellation and a re-booking do not repeat an alert
+    mine = client.get("/api/mp/v1/me/bookings", headers=auth.wechat_headers("fill3")).json["items"][0]
+    client.post(f"/api/mp/v1/bookings/{mine['id']}/cancel", headers=auth.wechat_headers("fill3"))
+    rebooked = book(
+        client, auth.wechat_headers("refill"), {"slot_id": slot_id, "visitors": visitors(2, start=8)}, "al9"
+    )
+    assert rebooked.status_code == 201, rebooked.json
+    assert client.get("/api/admin/v1/capacity-alerts", headers=operator).json["total"] == 4
+    # read, filters, and scoping: another base's operator sees none of them
+    read = client.post(f"/api/admin/v1/capacity-alerts/{day_alert['id']}/read", headers=operator)
+    assert read.status_code == 200 and read.json["read_at"]
+    assert client.get("/api/admin/v1/capacity-alerts?unread=true", headers=operator).json["total"] == 3
+    stranger = auth.staff("base_operator", base_id=make_base(app))
+    assert client.get("/api/admin/v1/capacity-alerts", headers=stranger).json["total"] == 0
+    assert_error(client.post(f"/api/admin/v1/capacity-alerts/{day_alert['id']}/read", headers=stranger), 404,
+                 "not_found")  # fmt: skip
+    assert client.get("/api/admin/v1/capacity-alerts", headers=auth.staff("institute_staff")).json["total"] == 4
+    assert_error(client.get("/api/admin/v1/capacity-alerts", headers=auth.wechat_headers("fill0")), 403, "forbidden")
+
+
+def test_capacity_alerts_are_raised_once_across_processes(app):
+    """The unique constraint holds when two checks race (as two gunicorn workers would)."""
+    from app.visits import alerts
+    from app.visits.models import CapacityAlert, Slot
+
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, capacity=4, group_capacity=0)
+    with app.app_context():
+        db.session.get(Slot, slot_id).booked = 4
+        db.session.commit()
+        first = alerts.check_capacity(slot_id)
+        db.session.query(CapacityAlert).filter(CapacityAlert.threshold == 100, CapacityAlert.slot_id.is_(None)).delete()
+        db.session.commit()
+        second = alerts.check_capacity(slot_id)  # only what is missing
+        assert len(first) == 6 and [(a.slot_id, a.threshold) for a in second] == [(None, 100)]
+        assert alerts.check_capacity(slot_id) == []

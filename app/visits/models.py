@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text, true
@@ -70,6 +71,9 @@ class Booking(db.Model):
     organisation: Mapped[str | None] = mapped_column(EncryptedString())
     leader_name: Mapped[str | None] = mapped_column(EncryptedString())
     leader_phone: Mapped[str | None] = mapped_column(EncryptedString())
+    # Groups: how many of the head count are minors, and the name list (JSON, encrypted: it names children).
+    minors: Mapped[int | None] = mapped_column(Integer)
+    member_list: Mapped[str | None] = mapped_column(EncryptedString())
     actual_headcount: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -81,6 +85,11 @@ class Booking(db.Model):
     waitlist_entry_id: Mapped[int | None] = mapped_column(Integer)
 
     slot: Mapped[Slot] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def members(self) -> list[dict] | None:
+        return json.loads(self.member_list) if self.member_list else None
+
     visitors: Mapped[list[BookingVisitor]] = relationship(
         back_populates="booking", cascade="all, delete-orphan", lazy="selectin", order_by="BookingVisitor.id"
     )
@@ -135,3 +144,24 @@ class BookingSuspension(db.Model):
     ends_on: Mapped[date] = mapped_column(Date)  # last day of the suspension
     reason: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CapacityAlert(db.Model):
+    """Staff are told when a slot or a base's day passes 50 %, 80 % and 100 % booked: once per
+    threshold (the unique constraint makes that hold across processes)."""
+
+    __tablename__ = "visit_capacity_alerts"
+    __table_args__ = (UniqueConstraint("base_id", "scope", "threshold", name="uq_capacity_alerts_scope_threshold"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    base_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"), index=True)
+    # "slot:<id>" or "day:<YYYY-MM-DD>"
+    scope: Mapped[str] = mapped_column(String(32))
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("visit_slots.id", ondelete="CASCADE"))
+    visit_date: Mapped[date] = mapped_column(Date)
+    threshold: Mapped[int] = mapped_column(Integer)  # percent
+    booked: Mapped[int] = mapped_column(Integer)  # people, when the alert was raised
+    capacity: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    read_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -4,6 +4,7 @@ import marshmallow as ma
 
 from app.privacy import mask_id_number, mask_name, mask_phone
 from app.validators import Trimmed, validate_id_number, validate_mobile, validate_person_name
+from app.visits.alerts import describe as describe_alert
 from app.web.api import PageArgs, Schema
 from app.web.fields import LocalDateTime
 from app.zones.schemas import ZoneCardOut
@@ -17,11 +18,26 @@ class VisitorIn(Schema):
     phone = Trimmed(required=True, validate=validate_mobile)
 
 
+class MemberIn(Schema):
+    name = Trimmed(required=True, validate=validate_person_name)
+    minor = ma.fields.Boolean(load_default=False, metadata={"description": "未满 18 周岁"})
+
+
 class GroupIn(Schema):
     organisation = Trimmed(required=True, validate=ma.validate.Length(min=2, max=100))
     leader_name = Trimmed(required=True, validate=validate_person_name)
     leader_phone = Trimmed(required=True, validate=validate_mobile)
     headcount = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=500))
+    minors = ma.fields.Integer(validate=ma.validate.Range(min=0, max=500),
+                               metadata={"description": "其中未成年人数（每 10 名须至少 1 名成年人）"})  # fmt: skip
+    members = ma.fields.List(
+        ma.fields.Nested(MemberIn), validate=ma.validate.Length(min=1, max=500),
+        metadata={"description": "团体名单（可预约后再交，参观开始前可修改）；人数须与 headcount 一致"},
+    )  # fmt: skip
+
+
+class MembersIn(Schema):
+    members = ma.fields.List(ma.fields.Nested(MemberIn), required=True, validate=ma.validate.Length(min=1, max=500))
 
 
 class BookingIn(Schema):
@@ -139,6 +155,8 @@ class BookingOut(Schema):
     organisation = ma.fields.String(allow_none=True)
     leader_name = ma.fields.String(allow_none=True)
     leader_phone = ma.fields.Function(lambda b: mask_phone(b.leader_phone))
+    minors = ma.fields.Integer(allow_none=True)
+    members = ma.fields.Raw(allow_none=True, metadata={"description": "团体名单 [{name, minor}]"})
     actual_headcount = ma.fields.Integer(allow_none=True)
     created_at = LocalDateTime()
     cancelled_at = LocalDateTime(allow_none=True)
@@ -155,6 +173,9 @@ class StaffBookingOut(BookingOut):
     user_id = ma.fields.Integer()
     visitors = ma.fields.List(ma.fields.Nested(StaffVisitorOut))
     leader_name = ma.fields.Function(lambda b: mask_name(b.leader_name))
+    members = ma.fields.Function(
+        lambda b: [{**m, "name": mask_name(m["name"])} for m in b.members] if b.members else None
+    )
 
 
 class SlotBookingsOut(Schema):
@@ -203,3 +224,22 @@ class AttendanceDayOut(Schema):
 
 class BasesArgs(PageArgs):
     pass
+
+
+class CapacityAlertArgs(PageArgs):
+    base_id = ma.fields.Integer()
+    unread = ma.fields.Boolean(metadata={"description": "true：只看未读"})
+    since = ma.fields.Date(metadata={"description": "参观日期不早于此日"})
+
+
+class CapacityAlertOut(Schema):
+    id = ma.fields.Integer()
+    base_id = ma.fields.Integer()
+    slot_id = ma.fields.Integer(allow_none=True, metadata={"description": "空：整日"})
+    visit_date = ma.fields.Date()
+    threshold = ma.fields.Integer(metadata={"description": "50、80 或 100（%）"})
+    booked = ma.fields.Integer()
+    capacity = ma.fields.Integer()
+    message = ma.fields.Function(lambda a: describe_alert(a))
+    created_at = LocalDateTime()
+    read_at = LocalDateTime(allow_none=True)

@@ -28,6 +28,7 @@ from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.visits import alerts
 from app.visits.models import BaseProfile, Booking, BookingSuspension, BookingVisitor, Slot, WaitlistEntry
 from app.wechat import services as wechat
 from app.zones.constants import Status
@@ -278,6 +279,7 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
     if "group" in data:
         group = data["group"]
         people = group["headcount"]
+        minors = group_makeup(people, group.get("minors"), group.get("members"))
         if people > slot.group_capacity:
             raise ValidationFailed(details={"group": {"headcount": [f"该时段团体最多 {slot.group_capacity} 人"]}})
         taken = db.session.execute(
@@ -317,6 +319,8 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
         booking.organisation = group["organisation"]
         booking.leader_name = group["leader_name"]
         booking.leader_phone = group["leader_phone"]
+        booking.minors = minors
+        booking.member_list = _member_json(group.get("members"))
     for visitor in visitors:
         booking.visitors.append(
             BookingVisitor(
@@ -332,6 +336,57 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
     except IntegrityError as exc:
         # Someone booked the same person at the same base that day a moment ago.
         raise PersonAlreadyBooked() from exc
+    return booking
+
+
+MINORS_PER_ADULT = 10
+
+
+def group_makeup(headcount: int, minors: int | None, members: list[dict] | None, where: str | None = "group") -> int:
+    """School groups: the name list, when given, is the whole group; at least one adult per 10
+    minors. Returns the number of minors. `where` places errors in the request body."""
+
+    def refuse(field: str, message: str) -> ValidationFailed:
+        errors = {field: [message]}
+        return ValidationFailed(details={where: errors} if where else errors)
+
+    if members is not None:
+        if len(members) != headcount:
+            raise refuse("members", f"名单人数（{len(members)}）须与团体人数（{headcount}）一致")
+        listed = sum(1 for m in members if m.get("minor"))
+        if minors is not None and minors != listed:
+            raise refuse("minors", f"未成年人数须与名单一致（名单中 {listed} 人）")
+        minors = listed
+    minors = minors or 0
+    if minors > headcount:
+        raise refuse("minors", "未成年人数不能超过团体人数")
+    if minors and (headcount - minors) * MINORS_PER_ADULT < minors:
+        need = -(-minors // MINORS_PER_ADULT)
+        field = "members" if members is not None else "minors"
+        raise refuse(
+            field,
+            f"每 {MINORS_PER_ADULT} 名未成年人须至少有 1 名成年人带队（{minors} 名未成年人至少需 {need} 名成年人）",
+        )
+    return minors
+
+
+def _member_json(members: list[dict] | None) -> str | None:
+    if not members:
+        return None
+    return json.dumps([{"name": m["name"], "minor": bool(m.get("minor"))} for m in members], ensure_ascii=False)
+
+
+def set_members(user: User, booking_id: int, members: list[dict], now: datetime | None = None) -> Booking:
+    """A group hands in or replaces its name list, until the visit starts."""
+    now = now or utcnow()
+    booking = own_booking(user, booking_id)
+    if booking.kind != "group":
+        raise AppError("只有团体预约需要提交名单", code="not_a_group", status=422)
+    if booking.status != "confirmed" or now >= booking.slot.starts_at:
+        raise Conflict("该预约已不能修改名单", code="not_editable", details={"status": booking.status})
+    booking.minors = group_makeup(booking.headcount, None, members, where=None)
+    booking.member_list = _member_json(members)
+    db.session.commit()
     return booking
 
 
@@ -355,7 +410,18 @@ def _slot_full(slot_id: int) -> SlotFull:
 
 
 def after_booking(booking: Booking) -> None:
+    """After a booking commits: fresh `remaining` for everyone, and staff told of a filling day."""
     cache.invalidate(slots_namespace(booking.base_id))
+    _check_capacity(booking.slot_id)
+
+
+def _check_capacity(slot_id: int) -> None:
+    # The booking has already committed: a failure here must not turn its 201 into an error.
+    try:
+        alerts.check_capacity(slot_id)
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        log.exception("capacity alert check failed for slot %s", slot_id)
 
 
 def own_booking(user: User, booking_id: int) -> Booking:
@@ -403,6 +469,8 @@ def cancel(user: User, booking_id: int, r: Rules, now: datetime | None = None) -
     cache.invalidate(slots_namespace(booking.base_id))
     for entry_booking in promoted:
         _notify_change(entry_booking, "候补成功，已为您预约", r)
+    if promoted:
+        _check_capacity(booking.slot_id)
     return booking
 
 

@@ -1,0 +1,136 @@
+"""Capacity alerts: staff are told when a slot, or a base's whole day, passes 50 %, 80 % and 100 %
+booked (DOMAIN.md, Education bases).
+
+Checked after a booking commits, not inside it, so the rush's hot transaction stays one
+conditional UPDATE. The rule is "at or above the threshold and not yet alerted" rather than
+"crossed by this booking": two bookings committing together in different slots may each miss a
+day's crossing, and the next booking (or the next check) still raises it. The unique constraint
+keeps it to one alert per threshold whatever the number of processes.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import RoleGrant, User
+from app.accounts.roles import Role
+from app.db_types import utcnow
+from app.errors import NotFound
+from app.extensions import db
+from app.visits.models import CapacityAlert, Slot
+from app.wechat import services as wechat
+from app.zones.models import Zone
+
+log = logging.getLogger(__name__)
+
+THRESHOLDS = (50, 80, 100)
+
+
+def _reached(booked: int, capacity: int) -> list[int]:
+    if capacity <= 0:
+        return []
+    return [t for t in THRESHOLDS if booked * 100 >= t * capacity]
+
+
+def check_capacity(slot_id: int) -> list[CapacityAlert]:
+    """Raise the alerts a slot and its day have reached and not yet had; commits them and tells
+    the base's operators. People booked count individuals and groups together."""
+    slot = db.session.get(Slot, slot_id)
+    if slot is None:
+        return []
+    db.session.refresh(slot)
+    day_booked, day_capacity = db.session.execute(
+        select(func.coalesce(func.sum(Slot.booked + Slot.group_booked), 0),
+               func.coalesce(func.sum(Slot.capacity + Slot.group_capacity), 0))
+        .where(Slot.base_id == slot.base_id, Slot.visit_date == slot.visit_date, Slot.status == "open")
+    ).one()  # fmt: skip
+    wanted = [
+        (f"slot:{slot.id}", slot.id, t, slot.booked + slot.group_booked, slot.capacity + slot.group_capacity)
+        for t in _reached(slot.booked + slot.group_booked, slot.capacity + slot.group_capacity)
+    ] + [
+        (f"day:{slot.visit_date.isoformat()}", None, t, day_booked, day_capacity)
+        for t in _reached(day_booked, day_capacity)
+    ]
+    if not wanted:
+        return []
+    have = set(
+        db.session.execute(
+            select(CapacityAlert.scope, CapacityAlert.threshold).where(
+                CapacityAlert.base_id == slot.base_id, CapacityAlert.scope.in_({w[0] for w in wanted})
+            )
+        ).all()
+    )
+    raised = []
+    for scope, alert_slot_id, threshold, booked, capacity in wanted:
+        if (scope, threshold) in have:
+            continue
+        alert = CapacityAlert(base_id=slot.base_id, scope=scope, slot_id=alert_slot_id, visit_date=slot.visit_date,
+                              threshold=threshold, booked=booked, capacity=capacity)  # fmt: skip
+        try:
+            with db.session.begin_nested():
+                db.session.add(alert)
+        except IntegrityError:
+            continue  # another process raised it a moment ago
+        raised.append(alert)
+    db.session.commit()
+    for alert in raised:
+        _tell_operators(alert)
+    return raised
+
+
+def describe(alert: CapacityAlert) -> str:
+    what = "该时段" if alert.slot_id else "当日"
+    return f"{alert.visit_date.isoformat()} {what}预约已达 {alert.threshold}%（{alert.booked}/{alert.capacity} 人）"
+
+
+def _tell_operators(alert: CapacityAlert) -> None:
+    """A subscribe message to the base's operators who use the mini-program, when a template is set."""
+    template = current_app.config["WECHAT_TEMPLATE_CAPACITY_ALERT"]
+    if not template:
+        return
+    base = db.session.get(Zone, alert.base_id)
+    openids = db.session.scalars(
+        select(User.openid).join(RoleGrant, RoleGrant.user_id == User.id).where(
+            RoleGrant.role == Role.BASE_OPERATOR.value, RoleGrant.base_id == alert.base_id, User.openid.is_not(None)
+        )
+    ).all()  # fmt: skip
+    for openid in openids:
+        try:
+            wechat.send_subscribe_message(
+                openid, template,
+                {"thing1": {"value": base.name[:20]}, "time2": {"value": alert.visit_date.isoformat()},
+                 "thing3": {"value": f"预约已达 {alert.threshold}%"[:20]}},
+                page="pages/operator/alerts",
+            )  # fmt: skip
+        except wechat.SubscribeMessageFailed as exc:
+            log.warning("capacity alert %s: subscribe message failed: %s", alert.id, exc)
+
+
+def alerts_query(user: User, base_id: int | None, unread: bool | None, since: date | None):
+    """Institute staff see every base's alerts; a base operator only those of its own bases."""
+    stmt = select(CapacityAlert).order_by(CapacityAlert.created_at.desc(), CapacityAlert.id.desc())
+    if not user.has_role(Role.INSTITUTE_STAFF):
+        own = [g.base_id for g in user.grants if g.role == Role.BASE_OPERATOR.value and g.base_id]
+        stmt = stmt.where(CapacityAlert.base_id.in_(own))
+    if base_id is not None:
+        stmt = stmt.where(CapacityAlert.base_id == base_id)
+    if unread is not None:
+        stmt = stmt.where(CapacityAlert.read_at.is_(None) if unread else CapacityAlert.read_at.is_not(None))
+    if since is not None:
+        stmt = stmt.where(CapacityAlert.visit_date >= since)
+    return stmt
+
+
+def mark_read(user: User, alert_id: int) -> CapacityAlert:
+    alert = db.session.scalar(alerts_query(user, None, None, None).where(CapacityAlert.id == alert_id))
+    if alert is None:
+        raise NotFound("提醒不存在")
+    if alert.read_at is None:
+        alert.read_at, alert.read_by_id = utcnow(), user.id
+        db.session.commit()
+    return alert
