@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -86,16 +86,12 @@ def run_once(user_id: int, scope: str, key: str, body: Any, work: Callable[[], t
     return Outcome(status, response, replayed=False)
 
 
-def seen(user_id: int, scope: str, key: str) -> bool:
-    """Whether this key was used before (finished or in progress): a cheap read that lets callers
-    answer obvious refusals without claiming the key, and without breaking replays."""
-    return (
-        db.session.scalar(
-            select(IdempotencyRecord.id).where(
-                IdempotencyRecord.user_id == user_id, IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-            )
-        )
-        is not None
+def seen(user_id: int, scope: str, key: str):
+    """An SQL condition: this key was used before (finished or in progress). Callers add it to a
+    read they make anyway, to answer obvious refusals without claiming the key and without
+    breaking replays."""
+    return exists().where(
+        IdempotencyRecord.user_id == user_id, IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
     )
 
 

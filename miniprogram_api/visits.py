@@ -90,8 +90,7 @@ def create_booking(body):
     key = _idempotency_key()
     r = visits.rules()
     created = []
-    if not idempotency.seen(user.id, "booking", key):
-        visits.refuse_if_full(body)  # a rush's many refusals cost one read each
+    visits.refuse_if_full(body, unless=idempotency.seen(user.id, "booking", key))  # one read per refusal
 
     def work():
         booking = visits.book(user, body, r)

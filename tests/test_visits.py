@@ -155,6 +155,19 @@ def test_same_key_books_once_and_other_body_is_422(client, auth, app):
         assert db.session.scalar(select(func.count(Booking.id))) == 1
 
 
+def test_a_retry_after_the_slot_filled_gets_its_booking_not_slot_full(client, auth, app):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, capacity=2)
+    headers = auth.wechat_headers("early-bird")
+    body = {"slot_id": slot_id, "visitors": visitors(2)}
+    first = book(client, headers, body, "lost-answer")
+    assert first.status_code == 201
+    assert_error(book(client, auth.wechat_headers("late"), {"slot_id": slot_id, "visitors": visitors(1, 3)}, "x"), 409,
+                 "slot_full")  # fmt: skip
+    retry = book(client, headers, body, "lost-answer")  # the phone never saw the first answer
+    assert retry.status_code == 201 and retry.json == first.json
+
+
 def test_suspended_user_is_refused_with_the_end_date(client, auth, app):
     from datetime import date
 

@@ -390,17 +390,23 @@ def set_members(user: User, booking_id: int, members: list[dict], now: datetime 
     return booking
 
 
-def refuse_if_full(data: dict[str, Any]) -> None:
-    """A read-only early answer for a full slot (the rush case): no write, no lock. The booking
-    itself still decides by the conditional update; this only spares the database the doomed ones."""
-    slot = db.session.get(Slot, data.get("slot_id"))
-    if slot is None or slot.status != "open":
+def refuse_if_full(data: dict[str, Any], unless) -> None:
+    """A read-only early answer for a full slot (the rush case): one read, no write, no lock, and
+    none when the SQL condition `unless` holds (a retry, which must get its first answer). The
+    booking itself still decides by the conditional update; this only spares the doomed ones."""
+    row = db.session.execute(
+        select(Slot.status, Slot.capacity, Slot.booked, Slot.group_capacity, Slot.group_booked, unless)
+        .where(Slot.id == data.get("slot_id"))
+    ).first()  # fmt: skip
+    if row is None or row.status != "open" or row[-1]:
         return
     people = data["group"]["headcount"] if "group" in data else len(data.get("visitors") or [])
-    free = slot.group_remaining if "group" in data else slot.remaining
-    total = slot.group_capacity if "group" in data else slot.capacity
+    if "group" in data:
+        free, total = row.group_capacity - row.group_booked, row.group_capacity
+    else:
+        free, total = row.capacity - row.booked, row.capacity
     if free < people <= total:  # a group bigger than the slot allows is a 422 from book()
-        raise _slot_full(slot.id)
+        raise _slot_full(data["slot_id"])
 
 
 def _slot_full(slot_id: int) -> SlotFull:
