@@ -132,6 +132,9 @@ def test_booking_rules(client, auth, app):
     assert book(client, headers, {"slot_id": morning, "visitors": visitors(2)}, "r4").status_code == 201
     assert_error(book(client, auth.wechat_headers("rules2"), {"slot_id": afternoon, "visitors": visitors(1, start=1)}, "r5"),
                  409, "person_already_booked")  # fmt: skip
+    # a slot of another base than the page the visitor books from
+    wrong = book(client, headers, {"slot_id": afternoon, "base_id": other_base, "visitors": visitors(1, 5)}, "r7")
+    assert "slot_id" in assert_error(wrong, 422, "validation_error")["details"]
     # ...but another base the same day is fine
     other_slot = make_slot(app, other_base, hour=9)
     assert book(client, headers, {"slot_id": other_slot, "visitors": visitors(1)}, "r6").status_code == 201

@@ -42,6 +42,7 @@ class MembersIn(Schema):
 
 class BookingIn(Schema):
     slot_id = ma.fields.Integer(required=True)
+    base_id = ma.fields.Integer(metadata={"description": "可选：预约页面所属基地，时段须属于该基地"})
     visitors = ma.fields.List(
         ma.fields.Nested(VisitorIn), validate=ma.validate.Length(min=1, max=5, error="每次预约 1–5 人")
     )

@@ -258,6 +258,8 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
     slot = db.session.get(Slot, data["slot_id"])
     if slot is None:
         raise ValidationFailed(details={"slot_id": ["时段不存在"]})
+    if data.get("base_id") is not None and data["base_id"] != slot.base_id:
+        raise ValidationFailed(details={"slot_id": ["该时段不属于所选基地"]})
     if slot.status != "open":
         raise Conflict("该时段已关闭预约", code="slot_closed", details={"reason": slot.closed_reason})
     if now >= slot.starts_at:
