@@ -214,6 +214,11 @@ def test_filters_and_categories(client, runner):
     assert [c["code"] for c in client.get("/api/mp/v1/categories").json] == ["basics", "policy", "technology", "guide"]
     guides = client.get("/api/mp/v1/articles?category=guide").json["items"]
     assert guides and all(a["category"]["code"] == "guide" for a in guides)
+    guide = next(c for c in client.get("/api/mp/v1/categories").json if c["code"] == "guide")
+    by_id = client.get(f"/api/mp/v1/articles?category={guide['id']}").json["items"]
+    by_name = client.get("/api/mp/v1/articles", query_string={"category": guide["name"]}).json["items"]
+    assert by_id == by_name == guides
+    assert client.get("/api/mp/v1/articles?category=nothing").json["total"] == 0
     tagged = client.get("/api/mp/v1/articles", query_string={"tag": "绿电"}).json["items"]
     assert {a["slug"] for a in tagged} == {"green-electricity-and-certificates", "rooftop-solar"}
     dates = [a["published_on"] for a in client.get("/api/mp/v1/articles?per_page=100").json["items"]]

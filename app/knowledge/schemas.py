@@ -8,13 +8,14 @@ from app.web.api import PageArgs, Schema
 
 
 class CategoryOut(Schema):
+    id = ma.fields.Integer()
     code = ma.fields.String()
     name = ma.fields.String()
     description = ma.fields.String(allow_none=True)
 
 
 class ArticleListArgs(PageArgs):
-    category = ma.fields.String(validate=ma.validate.Length(max=32))
+    category = ma.fields.String(validate=ma.validate.Length(max=32), metadata={"description": "分类的 code、id 或名称"})
     tag = ma.fields.String(validate=ma.validate.Length(max=32))
     zone = ma.fields.Integer(validate=ma.validate.Range(min=1))
     q = ma.fields.String(validate=ma.validate.Length(max=50), metadata={"description": "标题、摘要、正文中的文字"})

@@ -196,7 +196,12 @@ def articles_query(filters: ArticleFilters, *, public: bool = True):
     if public:
         stmt = stmt.where(Article.is_published.is_(True), Article.draft.is_(False))
     if filters.category:
-        stmt = stmt.join(Category).where(Category.code == filters.category)
+        # whatever GET /categories gave the client: the code, the id or the name
+        value = filters.category.strip()
+        match = (Category.code == value) | (Category.name == value)
+        if value.isdigit():
+            match |= Category.id == int(value)
+        stmt = stmt.join(Category).where(match)
     if filters.tag:
         stmt = stmt.where(Article.tag_rows.any(ArticleTag.tag == filters.tag))
     if filters.zone is not None:
