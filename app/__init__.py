@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import load_config, startup_notices
 from app.extensions import api, db, kv, limiter, migrate
 from app.privacy import PersonalDataCipher
+from app.web.api import BoundedIntConverter
 from app.web.logging import configure_logging
 
 log = logging.getLogger("app")
@@ -23,6 +24,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    # An id in a path beyond the database's INTEGER is a plain 404, not an overflow in the driver.
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.update(load_config(Path(app.instance_path)))
     if test_config:
         app.config.update(test_config)

@@ -90,3 +90,46 @@ def test_openapi_document_and_docs(client):
     assert asset.status_code == 200 and len(asset.data) > 100_000
     asset.close()
     assert client.get("/api/docs/assets/../../app/config.py").status_code == 404
+
+
+HUGE = "18315725989419818576116205691600896"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/mp/v1/articles?page={HUGE}",
+        f"/api/mp/v1/articles?zone={HUGE}",
+        "/api/mp/v1/zones?page=204279524635597381541298176",
+        f"/api/mp/v1/publicity?page={HUGE}",
+        "/api/mp/v1/zones?batch_year=-99999999999",
+    ],
+)
+def test_numbers_beyond_the_database_are_422_not_500(client, path):
+    error = assert_error(client.get(path), 422, "validation_error")
+    assert error["message"] and error["details"]
+
+
+def test_ids_beyond_the_database_are_404_in_paths_and_422_in_bodies(client, auth):
+    assert_error(client.get(f"/api/mp/v1/zones/{HUGE}"), 404, "not_found")
+    assert_error(client.get(f"/api/mp/v1/bases/{HUGE}/slots?from=2026-01-01&to=2026-01-02"), 404, "not_found")
+    headers = {**auth.wechat_headers("big"), "Idempotency-Key": "huge"}
+    body = {
+        "slot_id": int(HUGE),
+        "visitors": [{"name": "张三", "id_number": "11010519491231002X", "phone": "13800000000"}],
+    }
+    error = assert_error(client.post("/api/mp/v1/bookings", json=body, headers=headers), 422, "validation_error")
+    assert "slot_id" in error["details"]
+
+
+def test_what_the_database_refuses_is_still_a_client_error(make_app):
+    """The safety net behind the schemas: a DataError from the driver is a 422, not a 500."""
+    from sqlalchemy.exc import DataError
+
+    app = make_app()
+
+    @app.get("/too-long")
+    def too_long():
+        raise DataError("INSERT …", {}, Exception("value too long for type character varying(16)"))
+
+    assert_error(app.test_client().get("/too-long"), 422, "validation_error")

@@ -11,16 +11,25 @@ from flask import request
 from sqlalchemy import Select, func, select
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser
+from werkzeug.routing import IntegerConverter
 
 from app.errors import AppError
 
+# The database's INTEGER: anything outside is a 422 here, not an overflow in the driver.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
 
 class Schema(ma.Schema):
-    """Base for every request and response schema: unknown fields are an error, not ignored."""
+    """Base for every request and response schema: unknown fields are an error, not ignored;
+    integers stay within what the database can hold."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        if isinstance(field_obj, ma.fields.Integer):
+            field_obj.validators = [*field_obj.validators, ma.validate.Range(min=INT_MIN, max=INT_MAX)]
 
 
 class ErrorBodySchema(Schema):
@@ -107,3 +116,11 @@ def prepared_json(body: Any, status: int):
     response = jsonify(body)
     response.status_code = status
     return response
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` in routes: only ids the database's INTEGER can hold."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(map, *args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import g, jsonify
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError
@@ -64,6 +65,11 @@ def handle_error(error: Exception):
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         headers.update(data.get("headers") or {})
         return error_response(error.code, code, message, details, headers)
+
+    if isinstance(error, DataError | OverflowError):
+        # A value the schemas let through but the database cannot hold: still the client's input.
+        log.warning("input out of the database's range: %s", type(error).__name__)
+        return error_response(422, "validation_error", "输入的数值或文字超出允许范围", {})
 
     # Anything else is our bug: log it with the request id, answer without internals.
     original = getattr(error, "original_exception", None) or error
