@@ -156,6 +156,9 @@ def test_attendance_needs_a_valid_month(client, auth, app):
     assert_error(
         client.get(f"/api/admin/v1/bases/{base_id}/attendance?month=2026-13", headers=staff), 422, "validation_error"
     )
+    assert_error(
+        client.get(f"/api/admin/v1/bases/{base_id}/attendance?month=0000-01", headers=staff), 422, "validation_error"
+    )
     assert client.get(f"/api/admin/v1/bases/{base_id}/attendance?month=2026-11", headers=staff).json == []
 
 

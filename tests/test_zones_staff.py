@@ -206,6 +206,11 @@ def test_districts_are_data_staff_can_edit(client, auth):
         == 200
     )
     assert "长春国际汽车城" not in [d["name"] for d in client.get("/api/mp/v1/meta").json["districts"]]
+    # renaming onto an existing name is a 409, and the district is unchanged
+    renamed = client.patch(f"/api/admin/v1/districts/{district_id}", json={"name": "南关区"}, headers=institute)
+    assert_error(renamed, 409, "duplicate_district")
+    names = [d["name"] for d in client.get("/api/admin/v1/districts", headers=institute).json]
+    assert "长春国际汽车城" in names and names.count("南关区") == 1
 
 
 def test_staff_writes_land_in_the_audit_log(client, auth, app):

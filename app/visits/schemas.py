@@ -210,7 +210,7 @@ class DoorArgs(Schema):
 
 class AttendanceArgs(Schema):
     month = ma.fields.String(
-        required=True, validate=ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="格式 YYYY-MM")
+        required=True, validate=ma.validate.Regexp(r"^20\d{2}-(0[1-9]|1[0-2])$", error="格式 YYYY-MM（2000–2099 年）")
     )
 
 

@@ -29,7 +29,7 @@ def current_user() -> User:
     if token is None:
         raise Unauthorized("请先登录", code="unauthorized")
     user = accounts.user_for_token(token)
-    g.current_user = user
+    g.current_user, g.user_id = user, user.id  # the id for the access log, even if the session fails later
     return user
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError
+from app.extensions import db
 from app.web.messages import translate
 
 log = logging.getLogger("app.errors")
@@ -51,6 +52,8 @@ def _validation_details(messages: dict) -> dict:
 
 
 def handle_error(error: Exception):
+    # Nothing of a failed request is kept, and a broken transaction must not break what follows.
+    db.session.rollback()
     if isinstance(error, AppError):
         return error_response(error.status, error.code, error.message, error.details, error.headers)
 

@@ -54,14 +54,13 @@ def configure_logging(app: Flask) -> None:
         started = g.get("request_started")
         duration_ms = (time.perf_counter() - started) * 1000 if started else 0.0
         response.headers["X-Request-ID"] = g.get("request_id", "-")
-        user = g.get("current_user")
         access_log.info(
             "%s %s %s %.1fms user=%s ip=%s",
             request.method,
             request.full_path.rstrip("?"),
             response.status_code,
             duration_ms,
-            user.id if user is not None else "-",
+            g.get("user_id", "-"),
             request.remote_addr,
         )
         return response

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import cache
@@ -223,9 +224,10 @@ def _refresh_search_text(zone: Zone) -> None:
 
 
 def _unique_name(zone: Zone) -> None:
-    clash = db.session.scalar(
-        select(Zone.id).where(Zone.batch_year == zone.batch_year, Zone.name == zone.name, Zone.id != zone.id)
-    )
+    with db.session.no_autoflush:  # compare against what is stored, before our change is flushed
+        clash = db.session.scalar(
+            select(Zone.id).where(Zone.batch_year == zone.batch_year, Zone.name == zone.name, Zone.id != zone.id)
+        )
     if clash is not None:
         raise AppError("同一批次中已有同名示范区项目", code="duplicate_zone", status=409, details={"zone_id": clash})
 
@@ -439,9 +441,9 @@ def create_district(data: dict[str, Any], actor: User) -> District:
     district = District(**data)
     _unique_district(district)
     db.session.add(district)
-    db.session.flush()
+    _commit_district(flush_only=True)
     audit.record(actor, "district.create", "district", district.id, None, audit.snapshot(district, DISTRICT_FIELDS))
-    _commit()
+    _commit_district()
     return district
 
 
@@ -454,19 +456,37 @@ def update_district(district_id: int, changes: dict[str, Any], actor: User) -> D
         setattr(district, field, value)
     _unique_district(district)
     audit.record(actor, "district.update", "district", district.id, before, audit.snapshot(district, DISTRICT_FIELDS))
-    _commit()
+    _commit_district()
     return district
 
 
+class DuplicateDistrict(AppError):
+    status = 409
+    code = "duplicate_district"
+    message = "名称或区划代码已存在"
+
+
 def _unique_district(district: District) -> None:
-    clash = db.session.scalar(
-        select(District.id).where(
-            ((District.name == district.name) | ((District.code == district.code) & District.code.is_not(None))),
-            District.id != district.id if district.id else True,
+    with db.session.no_autoflush:  # compare against what is stored, before our change is flushed
+        clash = db.session.scalar(
+            select(District.id).where(
+                ((District.name == district.name) | ((District.code == district.code) & District.code.is_not(None))),
+                District.id != district.id if district.id else True,
+            )
         )
-    )
     if clash is not None:
-        raise AppError("名称或区划代码已存在", code="duplicate_district", status=409)
+        raise DuplicateDistrict()
+
+
+def _commit_district(flush_only: bool = False) -> None:
+    try:
+        if flush_only:
+            db.session.flush()
+        else:
+            _commit()
+    except IntegrityError as exc:  # the same name saved a moment ago by someone else
+        db.session.rollback()
+        raise DuplicateDistrict() from exc
 
 
 def _commit() -> None:
