@@ -133,3 +133,10 @@ def test_what_the_database_refuses_is_still_a_client_error(make_app):
         raise DataError("INSERT …", {}, Exception("value too long for type character varying(16)"))
 
     assert_error(app.test_client().get("/too-long"), 422, "validation_error")
+
+
+def test_nul_characters_are_refused_by_name(client, auth):
+    error = assert_error(client.get("/api/mp/v1/articles?q=a%00b"), 422, "validation_error")
+    assert "q" in error["details"]
+    patched = client.patch("/api/mp/v1/me", json={"display_name": "a\u0000b"}, headers=auth.wechat_headers("nul"))
+    assert "display_name" in assert_error(patched, 422, "validation_error")["details"]

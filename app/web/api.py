@@ -30,6 +30,14 @@ class Schema(ma.Schema):
     def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
         if isinstance(field_obj, ma.fields.Integer):
             field_obj.validators = [*field_obj.validators, ma.validate.Range(min=INT_MIN, max=INT_MAX)]
+        elif isinstance(field_obj, ma.fields.String):
+            field_obj.validators = [*field_obj.validators, _no_nul]
+
+
+def _no_nul(value: str) -> None:
+    # PostgreSQL text cannot hold NUL; say so instead of failing in the driver.
+    if "\x00" in value:
+        raise ma.ValidationError("不能包含空字符（\\0）")
 
 
 class ErrorBodySchema(Schema):
