@@ -1,44 +1,128 @@
 """The one wechatpy client of a process, pointed at WECHAT_API_BASE_URL, sharing its token.
 
-What wechatpy leaves to us (see shared/WECHAT.md):
+What wechatpy leaves to us (see docs/wechat.md):
 - its base URLs are spread over several classes, so a requests adapter rewrites every call to
   https://api.weixin.qq.com onto WECHAT_API_BASE_URL, the token fetch included;
-- its token storage has no lock, so the refresh runs under a Redis lock and re-reads the shared
-  token first: workers never replace each other's fresh token;
+- its token fetch has no timeout at all, so the same adapter gives every request (the token fetch
+  included) a bounded connect and read timeout;
+- its token storage has no lock, so the refresh runs under a Redis lock (waited for a bounded
+  time) and re-reads the shared token first: workers never replace each other's fresh token;
+- the token comes from `stable_token`, which hands every caller the same live token, so workers
+  that cannot share it (Redis down) do not invalidate each other;
 - its auto_retry never stops on a server that keeps saying 40001, so it is off and we retry once.
+
+A small circuit breaker (per process: an optimisation, not a rule) stops sending calls for a few
+seconds after several timeouts in a row, so a hanging WeChat cannot hold every worker thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import threading
 import time
 
 import redis as redis_lib
+import requests
 from flask import Flask
 from requests.adapters import HTTPAdapter
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
 from wechatpy.session.redisstorage import RedisStorage
 
 from app.config import WECHAT_PUBLIC_API
+from app.errors import WeChatUnavailable
+
+log = logging.getLogger(__name__)
 
 # invalid credential, invalid access token, access token expired
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
-TOKEN_LOCK_SECONDS = 15
+# A timed-out call, FAILURES_TO_OPEN times within FAILURE_WINDOW seconds, opens the breaker for
+# OPEN_SECONDS: calls then fail at once with 503 wechat_unavailable instead of waiting.
+FAILURES_TO_OPEN = 3
+FAILURE_WINDOW = 30.0
+OPEN_SECONDS = 15.0
 
 
-class RewriteBaseAdapter(HTTPAdapter):
-    """Sends requests meant for api.weixin.qq.com to another origin (a fake or a proxy)."""
+class BoundedAdapter(HTTPAdapter):
+    """Every request gets a timeout (wechatpy's token fetch passes none), and requests meant for
+    api.weixin.qq.com go to another origin when one is configured (a fake or a proxy)."""
 
-    def __init__(self, target_base: str) -> None:
-        super().__init__()
-        self.target_base = target_base.rstrip("/")
+    def __init__(self, timeout: float, target_base: str | None = None) -> None:
+        super().__init__(max_retries=0)
+        self.timeout = (min(3.0, timeout), timeout)
+        self.target_base = target_base.rstrip("/") if target_base else None
 
     def send(self, request, **kwargs):
-        if request.url.startswith(WECHAT_PUBLIC_API):
+        if self.target_base and request.url.startswith(WECHAT_PUBLIC_API):
             request.url = self.target_base + request.url[len(WECHAT_PUBLIC_API) :]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
         return super().send(request, **kwargs)
+
+
+class FallbackStorage(SessionStorage):
+    """wechatpy's RedisStorage, falling back to this process's memory while Redis is unreachable
+    (a warning each time): WeChat calls keep working with Redis down, and recover by themselves."""
+
+    def __init__(self, redis: redis_lib.Redis, prefix: str) -> None:
+        self.shared = RedisStorage(redis, prefix=prefix)
+        self.local: dict[str, tuple[object, float | None]] = {}
+        self.lock = threading.Lock()
+
+    def key_name(self, key):
+        return self.shared.key_name(key)
+
+    def get(self, key, default=None):
+        try:
+            return self.shared.get(key, default)
+        except redis_lib.RedisError:
+            log.warning("Redis unreachable: WeChat token read from this process's memory")
+            with self.lock:
+                value, expires = self.local.get(key, (default, None))
+            return default if expires is not None and expires < time.time() else value
+
+    def set(self, key, value, ttl=None):
+        with self.lock:
+            self.local[key] = (value, time.time() + ttl if ttl else None)
+        try:
+            self.shared.set(key, value, ttl)
+        except redis_lib.RedisError:
+            log.warning("Redis unreachable: WeChat token kept in this process's memory")
+
+    def delete(self, key):
+        with self.lock:
+            self.local.pop(key, None)
+        try:
+            self.shared.delete(key)
+        except redis_lib.RedisError:
+            log.warning("Redis unreachable: WeChat token dropped from this process's memory only")
+
+
+class CircuitBreaker:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.failures: list[float] = []
+        self.open_until = 0.0
+
+    def check(self) -> None:
+        if time.monotonic() < self.open_until:
+            raise WeChatUnavailable(details={"reason": "wechat_timeouts"})
+
+    def failed(self) -> None:
+        now = time.monotonic()
+        with self.lock:
+            self.failures = [t for t in self.failures if now - t < FAILURE_WINDOW] + [now]
+            if len(self.failures) >= FAILURES_TO_OPEN:
+                self.open_until = now + OPEN_SECONDS
+                self.failures = []
+                log.warning("WeChat timed out %d times: calls refused for %ds", FAILURES_TO_OPEN, OPEN_SECONDS)
+
+    def succeeded(self) -> None:
+        with self.lock:
+            self.failures = []
 
 
 class SharedTokenWeChatClient(WeChatClient):
@@ -55,16 +139,22 @@ class SharedTokenWeChatClient(WeChatClient):
         super().__init__(
             appid,
             secret,
-            session=RedisStorage(redis, prefix="wechat"),
+            session=FallbackStorage(redis, prefix="wechat"),
             timeout=timeout,
             auto_retry=False,
         )
         self._redis = redis
-        # Without a real Redis there is one process: a thread lock is enough (and fakeredis
-        # has no Lua for redis-py's Lock).
-        self._thread_lock = None if shared else threading.Lock()
-        if base_url.rstrip("/") != WECHAT_PUBLIC_API:
-            self._http.mount(WECHAT_PUBLIC_API, RewriteBaseAdapter(base_url))
+        self._shared = shared
+        # How long a request waits for another worker's token refresh: never longer than a call.
+        self.lock_wait = float(timeout)
+        # Without a real Redis (or while it is down) there is one process to serialise: a thread
+        # lock is enough (and fakeredis has no Lua for redis-py's Lock).
+        self._thread_lock = threading.Lock()
+        self.breaker = CircuitBreaker()
+        target = base_url if base_url.rstrip("/") != WECHAT_PUBLIC_API else None
+        adapter = BoundedAdapter(float(timeout), target)
+        self._http.mount("https://", adapter)
+        self._http.mount("http://", adapter)
 
     # -- token sharing -----------------------------------------------------------------------
 
@@ -72,24 +162,65 @@ class SharedTokenWeChatClient(WeChatClient):
     def expires_at_key(self) -> str:
         return f"{self.appid}_access_token_expires_at"
 
-    def _token_lock(self):
-        if self._thread_lock is not None:
+    def _acquire_token_lock(self):
+        """The lock to refresh under, acquired within `lock_wait` seconds, or WeChatUnavailable."""
+        if self._shared:
+            lock = self._redis.lock(
+                f"wechat:{self.appid}:token-lock", timeout=2 * self.lock_wait + 1, blocking_timeout=self.lock_wait
+            )
+            try:
+                if lock.acquire():
+                    return lock
+            except redis_lib.RedisError:
+                log.warning("Redis unreachable: WeChat token refreshed under this process's lock")
+            else:
+                raise WeChatUnavailable(details={"reason": "token_refresh_busy"})
+        if self._thread_lock.acquire(timeout=self.lock_wait):
             return self._thread_lock
-        return self._redis.lock(
-            f"wechat:{self.appid}:token-lock", timeout=TOKEN_LOCK_SECONDS, blocking_timeout=TOKEN_LOCK_SECONDS
-        )
+        raise WeChatUnavailable(details={"reason": "token_refresh_busy"})
 
-    def fetch_access_token(self):
-        with self._token_lock():
+    def fetch_access_token(self, force_refresh: bool = False):
+        lock = self._acquire_token_lock()
+        try:
             # Another worker may have refreshed while we waited for the lock: use its token.
             token = self.session.get(self.access_token_key)
             shared_expiry = self.session.get(self.expires_at_key)
-            if token and shared_expiry and shared_expiry - time.time() > 60:
+            if not force_refresh and token and shared_expiry and shared_expiry - time.time() > 60:
                 self.expires_at = int(shared_expiry)
                 return {"access_token": token, "expires_in": int(shared_expiry - time.time())}
-            result = super().fetch_access_token()
+            result = self._fetch_stable_token(force_refresh)
             self.session.set(self.expires_at_key, self.expires_at, result.get("expires_in", 7200))
             return result
+        finally:
+            # Expired or Redis gone: the lock frees itself.
+            with contextlib.suppress(redis_lib.RedisError, RuntimeError):
+                lock.release()
+
+    def _fetch_stable_token(self, force_refresh: bool) -> dict:
+        """POST /cgi-bin/stable_token: the same live token for every caller (unlike /cgi-bin/token,
+        which replaces it), stored like wechatpy stores its own."""
+        response = self._http.post(
+            f"{WECHAT_PUBLIC_API}/cgi-bin/stable_token",
+            data=json.dumps(
+                {
+                    "grant_type": "client_credential",
+                    "appid": self.appid,
+                    "secret": self.secret,
+                    "force_refresh": force_refresh,
+                }
+            ),
+        )
+        try:
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise WeChatClientException(errcode=None, errmsg=None, client=self, response=exc.response) from exc
+        result = response.json()
+        if result.get("errcode"):
+            raise WeChatClientException(result["errcode"], result.get("errmsg"), client=self, response=response)
+        expires_in = int(result.get("expires_in", 7200))
+        self.session.set(self.access_token_key, result["access_token"], expires_in)
+        self.expires_at = int(time.time()) + expires_in
+        return result
 
     def invalidate_token(self, rejected: str | None) -> None:
         """Drop the shared token only if it is still the one WeChat rejected (compare-and-delete),
@@ -98,24 +229,46 @@ class SharedTokenWeChatClient(WeChatClient):
         if not rejected:
             return
         key = self.session.key_name(self.access_token_key)
-        with self._redis.pipeline() as pipe:
-            try:
-                pipe.watch(key)
-                current = pipe.get(key)
-                if current is not None and json.loads(current) == rejected:
-                    pipe.multi()
-                    pipe.delete(key, self.session.key_name(self.expires_at_key))
-                    pipe.execute()
-            except redis_lib.WatchError:
-                pass  # it changed under us: someone already stored a new token
+        try:
+            with self._redis.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    current = pipe.get(key)
+                    if current is not None and json.loads(current) == rejected:
+                        pipe.multi()
+                        pipe.delete(key, self.session.key_name(self.expires_at_key))
+                        pipe.execute()
+                except redis_lib.WatchError:
+                    pass  # it changed under us: someone already stored a new token
+        except redis_lib.RedisError:
+            pass
+        with self.session.lock:
+            if self.session.local.get(self.access_token_key, (None,))[0] == rejected:
+                self.session.local.pop(self.access_token_key, None)
 
     def _request(self, method, url_or_endpoint, **kwargs):
+        self.breaker.check()
+        try:
+            result = self._request_with_token(method, url_or_endpoint, **kwargs)
+        except WeChatClientException as exc:
+            if isinstance(getattr(exc, "__cause__", None), requests.Timeout) or exc.errcode is None:
+                self.breaker.failed()
+            raise
+        except (requests.Timeout, requests.ConnectionError):
+            self.breaker.failed()
+            raise
+        self.breaker.succeeded()
+        return result
+
+    def _request_with_token(self, method, url_or_endpoint, **kwargs):
         params = kwargs.get("params")
         if params is None:
             params = kwargs["params"] = {}
         if not isinstance(params, dict) or "access_token" in params:
             return super()._request(method, url_or_endpoint, **kwargs)
         for attempt in (1, 2):
+            if attempt == 2:
+                self.fetch_access_token(force_refresh=True)
             params["access_token"] = self.access_token
             try:
                 return super()._request(method, url_or_endpoint, **dict(kwargs, params=dict(params)))

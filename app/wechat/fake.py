@@ -23,7 +23,7 @@ getwxacodeunlimit: a real PNG (a QR code of the scene).
 Control endpoints for tests (never part of WeChat): `GET /__fake__/state`, `POST /__fake__/reset`,
 `POST /__fake__/invalidate-tokens` (the next calls get 40001), `POST /__fake__/config`
 (`{"token_always_invalid": true}` makes every token check fail, `{"token_fetch_delay": 0.2}` slows
-token fetches to widen races).
+token fetches to widen races or, made long, hangs them; `{"call_delay": 2}` slows every other call).
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class FakeWeChatState:
         self.wxacodes: list[dict[str, Any]] = []
         self.token_always_invalid = False
         self.token_fetch_delay = 0.0
+        self.call_delay = 0.0
         self.token_expires_in = 7200
 
     def snapshot(self) -> dict[str, Any]:
@@ -103,11 +104,14 @@ def create_fake_wechat_app(state: FakeWeChatState | None = None) -> Flask:
             expires = state.valid_tokens.get(token)
             return expires is not None and expires > time.time()
 
+    @app.before_request
+    def slow_calls():
+        # A slow or hanging WeChat, for the fault tests (token paths have their own delay).
+        if state.call_delay and not request.path.startswith(("/__fake__", "/cgi-bin/token", "/cgi-bin/stable_token")):
+            time.sleep(state.call_delay)
+
     def issue_token(invalidate_previous: bool) -> Response:
-        if state.token_fetch_delay:
-            time.sleep(state.token_fetch_delay)
         with state.lock:
-            state.token_fetches += 1
             if invalidate_previous:
                 # Like WeChat's /cgi-bin/token: a new token replaces the old one.
                 state.valid_tokens.clear()
@@ -121,11 +125,18 @@ def create_fake_wechat_app(state: FakeWeChatState | None = None) -> Flask:
             return _error(41002, "appid missing")
         if request.args.get("secret") == "wrong-secret":
             return _error(40125, "invalid appsecret")
+        if state.token_fetch_delay:
+            time.sleep(state.token_fetch_delay)
+        with state.lock:
+            state.token_fetches += 1
         return issue_token(invalidate_previous=True)
 
     @app.post("/cgi-bin/stable_token")
     def stable_token():
+        if state.token_fetch_delay:
+            time.sleep(state.token_fetch_delay)
         with state.lock:
+            state.token_fetches += 1
             live = [t for t, exp in state.valid_tokens.items() if exp > time.time()]
         if live and not _body().get("force_refresh"):
             return jsonify({"access_token": live[-1], "expires_in": state.token_expires_in})
@@ -261,6 +272,8 @@ def create_fake_wechat_app(state: FakeWeChatState | None = None) -> Flask:
                 state.token_always_invalid = bool(body["token_always_invalid"])
             if "token_fetch_delay" in body:
                 state.token_fetch_delay = float(body["token_fetch_delay"])
+            if "call_delay" in body:
+                state.call_delay = float(body["call_delay"])
             if "token_expires_in" in body:
                 state.token_expires_in = int(body["token_expires_in"])
         return jsonify({"ok": True})

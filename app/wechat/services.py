@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import redis as redis_lib
 import requests
 from flask import current_app
 from wechatpy.exceptions import WeChatClientException
@@ -54,6 +55,9 @@ def _call(fn: Callable[[], T], *, code_error: type[AppError] | None = None) -> T
         raise WeChatUnavailable(details={"errcode": exc.errcode}) from exc
     except requests.RequestException as exc:
         log.warning("WeChat unreachable: %s", type(exc).__name__)
+        raise WeChatUnavailable() from exc
+    except redis_lib.RedisError as exc:  # the token's storage; FallbackStorage covers most of it
+        log.warning("WeChat token storage unreachable: %s", type(exc).__name__)
         raise WeChatUnavailable() from exc
 
 
