@@ -16,6 +16,7 @@ from app.config import load_config, startup_notices
 from app.extensions import api, db, kv, limiter, migrate
 from app.privacy import PersonalDataCipher
 from app.web.api import BoundedIntConverter
+from app.web.errors import JsonErrorsEverywhere
 from app.web.logging import configure_logging
 
 log = logging.getLogger("app")
@@ -39,9 +40,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    app.wsgi_app = JsonErrorsEverywhere(app.wsgi_app)  # type: ignore[method-assign]
 
     app.extensions["cipher"] = PersonalDataCipher.from_settings(
-        app.config["PERSONAL_DATA_KEYS"], app.config["SECRET_KEY"]
+        app.config["PERSONAL_DATA_KEYS"], app.config["SECRET_KEY"], app.config["PERSONAL_DATA_INDEX_KEY"]
     )
     db.init_app(app)
     _import_models()
@@ -94,9 +96,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             db.session.rollback()
             database = "down"
         redis_status = kv.status()
-        healthy = database == "ok" and redis_status != "down"
-        body = {"status": "ok" if healthy else "degraded", "database": database, "redis": redis_status}
-        return body, 200 if healthy else 503
+        # Without Redis the service still answers (rate limits open, cache and WeChat token in
+        # memory): a load balancer must keep the instance. Without the database it cannot.
+        status = "ok" if database == "ok" and redis_status != "down" else "degraded"
+        body = {"status": status, "database": database, "redis": redis_status}
+        return body, 200 if database == "ok" else 503
 
     from app.cli import register_commands
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -36,7 +38,8 @@ def purge_personal_data(days: int | None) -> None:
     from app.publicity import services as publicity
 
     days = days if days is not None else current_app.config["OBJECTION_RETENTION_DAYS"]
-    click.echo(f"{publicity.purge_personal_data(days)} objection(s) purged (settled more than {days} days ago)")
+    purged = publicity.purge_personal_data(days, Path(current_app.config["UPLOAD_ROOT"]))
+    click.echo(f"{purged} objection(s) purged (settled more than {days} days ago)")
 
 
 @seed_cli.command("demo")
@@ -129,6 +132,32 @@ def content_flush_views() -> None:
     click.echo(f"{knowledge.flush_views()} view(s) flushed")
 
 
+privacy_cli = AppGroup("privacy", help="Personal data at rest: key rotation, purging.")
+
+
+@privacy_cli.command("rotate")
+def privacy_rotate() -> None:
+    """Re-encrypt all personal data with the first of PERSONAL_DATA_KEYS and recompute blind indexes."""
+    from app.privacy_ops import rotate_keys
+
+    report = rotate_keys()
+    click.echo(f"{report.values} value(s) re-encrypted with the newest key, {report.indexes} blind index(es) recomputed")
+
+
+@privacy_cli.command("purge")
+@click.option("--days", type=int, default=None, help="Objection retention; default: OBJECTION_RETENTION_DAYS")
+def privacy_purge(days: int | None) -> None:
+    """Daily: delete expired idempotency records and purge objections past their retention."""
+    from flask import current_app
+
+    from app.privacy_ops import purge
+
+    days = days if days is not None else current_app.config["OBJECTION_RETENTION_DAYS"]
+    report = purge(days, Path(current_app.config["UPLOAD_ROOT"]))
+    click.echo(f"{report.idempotency_records} expired idempotency record(s) deleted, "
+               f"{report.objections} objection(s) purged (settled more than {days} days ago)")  # fmt: skip
+
+
 def register_commands(app: Flask) -> None:
-    for group in (seed_cli, users_cli, wechat_cli, publicity_cli, visits_cli, content_cli):
+    for group in (seed_cli, users_cli, wechat_cli, publicity_cli, visits_cli, content_cli, privacy_cli):
         app.cli.add_command(group)

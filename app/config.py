@@ -59,6 +59,10 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         if env.get("APP_ENV") == "production":
             raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
         secret_key = _dev_secret_key(instance_path)
+    if env.get("APP_ENV") == "production":
+        missing = [name for name in ("PERSONAL_DATA_KEYS", "PERSONAL_DATA_INDEX_KEY") if not env.get(name)]
+        if missing:
+            raise RuntimeError(f"{' and '.join(missing)} must be set when APP_ENV=production (see the README)")
 
     appid = env.get("WECHAT_APPID")
     wechat_secret = env.get("WECHAT_SECRET")
@@ -81,12 +85,20 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "WECHAT_TIMEOUT": _int(env, "WECHAT_TIMEOUT", 5),
         # Personal data at rest: comma-separated Fernet keys, newest first (rotation keeps old ones).
         "PERSONAL_DATA_KEYS": env.get("PERSONAL_DATA_KEYS") or "",
+        # Key of the blind indexes (one booking per ID number and day); never rotated with the above.
+        "PERSONAL_DATA_INDEX_KEY": env.get("PERSONAL_DATA_INDEX_KEY") or "",
+        # How long a retry with the same Idempotency-Key gets the first answer; then the record goes.
+        "IDEMPOTENCY_TTL_HOURS": _int(env, "IDEMPOTENCY_TTL_HOURS", 24),
         "TOKEN_TTL_MP": _int(env, "TOKEN_TTL_MP", 7 * 24 * 3600),
         "TOKEN_TTL_STAFF": _int(env, "TOKEN_TTL_STAFF", 12 * 3600),
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN") or "20 per minute",
         "RATELIMIT_WRITE": env.get("RATELIMIT_WRITE") or "120 per minute",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down is not an outage: limits fail open (one warning line per request) and
+        # recover by themselves; a hanging Redis costs at most a second.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         # JSON bodies are small; uploads (a later issue) get their own limit.
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),

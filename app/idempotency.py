@@ -4,22 +4,28 @@ stores nothing twice, even when the retries arrive at the same moment on differe
 The key is claimed with an INSERT (unique per user, scope and key) committed before the work; the
 work's writes and the stored answer then commit together. A second request with the key finds the
 claim: a stored answer is replayed, a claim still in progress is 409, a different body is 422.
+
+Answers hold personal data (visitors' names), so the stored answer is encrypted like every other
+personal field, the request is kept only as a keyed hash, and records expire after
+IDEMPOTENCY_TTL_HOURS (24 h by default, what payment APIs keep): a retry after that is a new
+request, and `flask --app app privacy purge` (daily) deletes the expired rows.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, exists, select
+from flask import current_app
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db_types import UTCDateTime, utcnow
+from app import uow
+from app.db_types import EncryptedString, UTCDateTime, utcnow
 from app.errors import AppError
 from app.extensions import db
 
@@ -37,7 +43,7 @@ class IdempotencyRecord(db.Model):
     key: Mapped[str] = mapped_column(String(128))
     request_hash: Mapped[str] = mapped_column(String(64))
     response_status: Mapped[int | None] = mapped_column(Integer)
-    response_body: Mapped[str | None] = mapped_column(Text)
+    response_body: Mapped[str | None] = mapped_column(EncryptedString())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
@@ -61,7 +67,19 @@ class Outcome:
 
 
 def request_hash(body: Any) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return current_app.extensions["cipher"].keyed_hash(canonical)
+
+
+def _ttl() -> timedelta:
+    return timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete records past their lifetime (the daily `privacy purge`)."""
+    result = db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < (now or utcnow()) - _ttl()))
+    db.session.commit()
+    return result.rowcount or 0
 
 
 def run_once(user_id: int, scope: str, key: str, body: Any, work: Callable[[], tuple[int, Any]]) -> Outcome:
@@ -75,6 +93,7 @@ def run_once(user_id: int, scope: str, key: str, body: Any, work: Callable[[], t
         status, response = work()
     except Exception:
         db.session.rollback()
+        uow.discard()
         # Free the key: a failed attempt stored nothing, so a corrected retry may run.
         db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record))
         db.session.commit()
@@ -82,7 +101,7 @@ def run_once(user_id: int, scope: str, key: str, body: Any, work: Callable[[], t
     stored = db.session.get(IdempotencyRecord, record)
     stored.response_status = status
     stored.response_body = json.dumps(response, ensure_ascii=False, default=str)
-    db.session.commit()  # the work's writes and the stored answer together
+    uow.commit()  # the work's writes and the stored answer together, then their after-commit steps
     return Outcome(status, response, replayed=False)
 
 
@@ -91,8 +110,9 @@ def seen(user_id: int, scope: str, key: str):
     read they make anyway, to answer obvious refusals without claiming the key and without
     breaking replays."""
     return exists().where(
-        IdempotencyRecord.user_id == user_id, IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-    )
+        IdempotencyRecord.user_id == user_id, IdempotencyRecord.scope == scope, IdempotencyRecord.key == key,
+        IdempotencyRecord.created_at >= utcnow() - _ttl(),
+    )  # fmt: skip
 
 
 def _claim(user_id: int, scope: str, key: str, digest: str) -> int | Outcome:
@@ -115,6 +135,10 @@ def _claim(user_id: int, scope: str, key: str, digest: str) -> int | Outcome:
         )
         if existing is None:
             continue  # the other attempt failed and freed the key: try again
+        if utcnow() - existing.created_at >= _ttl():
+            db.session.delete(existing)  # expired: the key starts afresh
+            db.session.commit()
+            continue
         if existing.request_hash != digest:
             raise IdempotencyKeyReused()
         if existing.response_status is not None:

@@ -7,16 +7,43 @@ this process, so the code path is the same and only the sharing across processes
 
 from __future__ import annotations
 
+import logging
+import time
+
 import fakeredis
 import redis as redis_lib
 from flask import current_app
+
+log = logging.getLogger(__name__)
+
+class GuardedRedis(redis_lib.Redis):
+    """redis-py with short timeouts that fails at once for DOWN_SECONDS after a connection error
+    or timeout. Callers treat every RedisError as "no Redis now" and carry on without it."""
+
+    # A Redis that stopped answering is not asked again for this long (per process), so a hanging
+    # Redis costs one short timeout every few seconds instead of one on every call.
+    down_seconds = 5.0
+    _down_until = 0.0
+
+    def execute_command(self, *args, **options):
+        if time.monotonic() < self._down_until:
+            raise redis_lib.ConnectionError("Redis is unreachable (recent failure); retried shortly")
+        try:
+            return super().execute_command(*args, **options)
+        except (redis_lib.ConnectionError, redis_lib.TimeoutError):
+            if not self._down_until or time.monotonic() >= self._down_until:
+                log.warning("Redis unreachable: carrying on without it for %.0fs", self.down_seconds)
+            self._down_until = time.monotonic() + self.down_seconds
+            raise
 
 
 class KeyValueStore:
     def init_app(self, app) -> None:
         url = app.config.get("REDIS_URL")
         if url:
-            client = redis_lib.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
+            client = GuardedRedis.from_url(
+                url, socket_connect_timeout=1, socket_timeout=1, health_check_interval=30, retry_on_timeout=False
+            )
         else:
             client = fakeredis.FakeRedis()
         app.extensions["kv"] = client

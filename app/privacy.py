@@ -54,24 +54,38 @@ def mask_text(text: str) -> str:
 
 
 class PersonalDataCipher:
-    """Fernet (AES-128-CBC + HMAC) with key rotation: encrypt with the first key, decrypt with any."""
+    """Fernet (AES-128-CBC + HMAC) with key rotation: encrypt with the first key, decrypt with any.
+
+    Blind indexes (keyed hashes for equality rules such as one booking per ID number and day) use a
+    key of their own, PERSONAL_DATA_INDEX_KEY, that does not change when the encryption keys rotate:
+    an index made before a rotation still matches the same ID number after it."""
 
     def __init__(self, keys: list[bytes], index_key: bytes) -> None:
         self._fernet = MultiFernet([Fernet(k) for k in keys])
         self._index_key = index_key
 
     @classmethod
-    def from_settings(cls, configured_keys: str, secret_key: str) -> PersonalDataCipher:
+    def from_settings(cls, configured_keys: str, secret_key: str, index_key: str = "") -> PersonalDataCipher:
         keys = [k.strip().encode() for k in configured_keys.split(",") if k.strip()]
         if not keys:
             # Development: derive a stable key from SECRET_KEY so local restarts can still decrypt.
             digest = hashlib.sha256(b"personal-data:" + secret_key.encode()).digest()
             keys = [base64.urlsafe_b64encode(digest)]
-        index_key = hashlib.sha256(b"blind-index:" + keys[0]).digest()
-        return cls(keys, index_key)
+        # Development default: derived from SECRET_KEY, never from the rotating encryption keys.
+        source = index_key.strip().encode() or b"secret-key:" + secret_key.encode()
+        return cls(keys, hashlib.sha256(b"blind-index:" + source).digest())
 
     def encrypt(self, value: str) -> str:
         return self._fernet.encrypt(value.encode()).decode()
+
+    def rotate(self, token: str) -> str:
+        """The same value encrypted with the newest key (for `flask privacy rotate`)."""
+        return self._fernet.rotate(token.encode()).decode()
+
+    def keyed_hash(self, data: bytes) -> str:
+        """A keyed hash of anything that may hold personal data (e.g. an idempotent request's body),
+        so it cannot be reversed by guessing ID numbers."""
+        return hmac.new(self._index_key, data, hashlib.sha256).hexdigest()
 
     def decrypt(self, token: str) -> str:
         try:

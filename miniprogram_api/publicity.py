@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from app import uow
 from app.extensions import db
 from app.idempotency import run_once
 from app.publicity import services as publicity
@@ -72,7 +73,7 @@ def post_objection(body, notice_id):
         status, answer = outcome.status, outcome.body
     else:
         status, answer = work()
-        publicity._commit()
+        uow.commit()
     return prepared_json(answer, status)
 
 

@@ -89,18 +89,14 @@ def create_booking(body):
     user = current_user()
     key = _idempotency_key()
     r = visits.rules()
-    created = []
     visits.refuse_if_full(body, unless=idempotency.seen(user.id, "booking", key))  # one read per refusal
 
     def work():
         booking = visits.book(user, body, r)
-        created.append(booking)
         db.session.flush()
         return 201, BookingOut().dump(booking)
 
     outcome = run_once(user.id, "booking", key, body, work)
-    if created:
-        visits.after_booking(created[0])
     return prepared_json(outcome.body, outcome.status)
 
 

@@ -264,6 +264,20 @@ class Auth:
         assert response.status_code == 200, response.json
         return {"Authorization": f"Bearer {response.json['token']}"}
 
+    def wechat_operator(self, base_id: int, name: str = "door-keeper") -> dict:
+        """A base operator as they work at the door: signed in through the mini-program, with the
+        base_operator role granted for `base_id`."""
+        from app.accounts import services as accounts
+        from app.accounts.models import User
+        from app.accounts.roles import Role
+
+        login = self.wechat_login(name)
+        with self.app.app_context():
+            user = db.session.get(User, login["user"]["id"])
+            accounts.grant_role(user, Role.BASE_OPERATOR, base_id=base_id)
+            db.session.commit()
+        return {"Authorization": f"Bearer {login['token']}"}
+
     def _next(self) -> int:
         self._codes += 1
         return self._codes
@@ -277,3 +291,70 @@ def auth(app, client) -> Auth:
 @pytest.fixture
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+# ---- a Redis server of the test's own (fault tests stop and freeze it) ---------------------
+
+
+class OwnRedis:
+    """A redis-server process on a free port, started and stopped by the test, never the machine's."""
+
+    def __init__(self, binary: str, workdir: Path) -> None:
+        self.binary = binary
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        import subprocess
+        import time
+
+        import redis
+
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError("own redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def freeze(self) -> None:
+        import signal
+
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        import signal
+
+        self.process.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    import shutil
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if IN_CI:
+            pytest.fail("redis-server is needed for the fault tests in CI")
+        pytest.skip("redis-server is not installed")
+    server = OwnRedis(binary, tmp_path)
+    server.start()
+    yield server
+    if server.process is not None:
+        server.thaw()
+    server.stop()

@@ -52,11 +52,35 @@ def test_staff_login_failures_look_the_same(client, app, body):
     assert error["message"] == "用户名或密码错误"
 
 
-def test_wechat_user_cannot_use_staff_api(client, auth):
+def test_wechat_token_does_not_open_the_staff_api(client, auth):
     headers = auth.wechat_headers("citizen1")
-    assert_error(client.get("/api/admin/v1/auth/me", headers=headers), 403, "forbidden")
-    assert_error(client.get("/api/admin/v1/users", headers=headers), 403, "forbidden")
+    assert_error(client.get("/api/admin/v1/auth/me", headers=headers), 401, "token_wrong_audience")
+
+
+def test_staff_api_without_token_is_401(client):
     assert_error(client.get("/api/admin/v1/users"), 401, "unauthorized")
+
+
+def test_staff_token_does_not_open_the_mini_program_api(client, auth):
+    staff = auth.staff("admin")
+    assert_error(client.get("/api/mp/v1/me", headers=staff), 401, "token_wrong_audience")
+
+
+def test_staff_token_cannot_book_on_the_mini_program_api(client, auth, app):
+    from tests.factories import id_number, make_base, make_slot
+
+    slot_id = make_slot(app, make_base(app))
+    visitor = {"name": "张三", "id_number": id_number(), "phone": "13812345678"}
+    response = client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": [visitor]},
+                           headers={**auth.staff("admin"), "Idempotency-Key": "k"})  # fmt: skip
+    assert_error(response, 401, "token_wrong_audience")
+
+
+def test_wechat_user_with_a_staff_role_cannot_use_its_token_on_the_staff_api(client, auth, app):
+    from tests.factories import make_base
+
+    operator = auth.wechat_operator(make_base(app))
+    assert_error(client.get("/api/admin/v1/capacity-alerts", headers=operator), 401, "token_wrong_audience")
 
 
 def test_require_role_401_vs_403_and_admin_passes_everything(make_app):
@@ -64,7 +88,7 @@ def test_require_role_401_vs_403_and_admin_passes_everything(make_app):
 
     app = make_app()
 
-    @app.get("/only-operators")
+    @app.get("/api/admin/v1/only-operators")
     @require_role(Role.BASE_OPERATOR)
     def only_operators():
         return {"ok": True}
@@ -73,12 +97,12 @@ def test_require_role_401_vs_403_and_admin_passes_everything(make_app):
 
     client = app.test_client()
     helper = Auth(app, client)
-    assert_error(client.get("/only-operators"), 401, "unauthorized")
-    error = assert_error(client.get("/only-operators", headers=helper.wechat_headers("z")), 403, "forbidden")
+    path = "/api/admin/v1/only-operators"
+    assert_error(client.get(path), 401, "unauthorized")
+    error = assert_error(client.get(path, headers=helper.staff("institute_staff")), 403, "forbidden")
     assert error["details"]["required_roles"] == ["base_operator"]
-    assert client.get("/only-operators", headers=helper.staff("admin")).status_code == 200
-    assert client.get("/only-operators", headers=helper.staff("base_operator", base_id=7)).status_code == 200
-    assert_error(client.get("/only-operators", headers=helper.staff("institute_staff")), 403, "forbidden")
+    assert client.get(path, headers=helper.staff("admin")).status_code == 200
+    assert client.get(path, headers=helper.staff("base_operator", base_id=7)).status_code == 200
 
 
 def test_scoped_roles_need_their_scope(app):

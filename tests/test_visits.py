@@ -242,8 +242,8 @@ def test_checkin_at_the_door(client, auth, app, fake_wechat):
     assert_error(client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=auth.wechat_headers("x")),
                  404, "not_found")  # fmt: skip
 
-    operator = auth.staff("base_operator", base_id=base_id)
-    wrong_operator = auth.staff("base_operator", base_id=other_base)
+    operator = auth.wechat_operator(base_id, "op-244")
+    wrong_operator = auth.wechat_operator(other_base, "op-245")
     assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=wrong_operator), 403, "not_this_base")
     assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=headers), 403, "not_this_base")
     forged = code[:-3] + ("AAA" if not code.endswith("AAA") else "BBB")
@@ -267,7 +267,7 @@ def test_checkin_wrong_day_and_expired(client, auth, app):
     headers = auth.wechat_headers("early-bird")
     booking = book(client, headers, {"slot_id": tomorrow, "visitors": visitors(1)}, "w1").json
     code = client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json["code"]
-    operator = auth.staff("base_operator", base_id=base_id)
+    operator = auth.wechat_operator(base_id, "op-269")
     assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=operator), 422, "wrong_day")
     # a booking of a day that is over: its code has expired
     with app.app_context():
@@ -290,7 +290,7 @@ def test_group_checkin_needs_actual_headcount(client, auth, app):
     booking = book(client, headers, {"slot_id": slot_id, "group": group}, "gc1").json
     move_booking_to_today(app, booking["id"])
     code = client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json["code"]
-    operator = auth.staff("base_operator", base_id=base_id)
+    operator = auth.wechat_operator(base_id, "op-292")
     assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=operator), 422, "validation_error")
     assert_error(
         client.post("/api/mp/v1/checkins", json={"code": code, "headcount": 21}, headers=operator),

@@ -111,7 +111,8 @@ def test_only_departments_grant_titles(client, auth, app):
 def test_citizens_and_anonymous_cannot_act(client, auth, app):
     zone_id = make_zone(app)
     assert_error(move(client, {}, zone_id, "expert_review"), 401, "unauthorized")
-    assert_error(move(client, auth.wechat_headers("c"), zone_id, "expert_review"), 403, "forbidden")
+    assert_error(move(client, auth.wechat_headers("c"), zone_id, "expert_review"), 401, "token_wrong_audience")
+    assert_error(move(client, auth.staff("institute_staff"), zone_id, "titled"), 409, "invalid_transition")
 
 
 def test_re_reviews_passed_and_failed(client, auth, app):

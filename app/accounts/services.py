@@ -50,13 +50,18 @@ def issue_token(user: User, audience: str, ttl_seconds: int) -> IssuedToken:
     return IssuedToken(token=token, expires_in=ttl_seconds, user=user)
 
 
-def user_for_token(token: str) -> User:
-    """The active user a bearer token belongs to, or Unauthorized saying why."""
+def user_for_token(token: str, audience: str) -> User:
+    """The active user a bearer token of `audience` belongs to, or Unauthorized saying why.
+    Mini-program tokens open only the mini-program API, staff tokens only the staff API."""
     if not token or len(token) > 200:
         raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
     record = db.session.get(AuthToken, _hash_token(token))
     if record is None:
         raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
+    if record.audience != audience:
+        raise Unauthorized(
+            "该登录凭证不能用于此接口（小程序与工作人员接口各用各的凭证）", code="token_wrong_audience"
+        )
     if record.revoked_at is not None:
         raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
     if record.expires_at <= utcnow():
@@ -99,13 +104,52 @@ def login_with_wechat(code: str, ttl_seconds: int) -> IssuedToken:
     return issued
 
 
+# Staff lock-out: after LOCKOUT_AFTER wrong passwords in a row the account refuses to sign in for
+# LOCKOUT_FIRST, doubling with each further failure up to LOCKOUT_MAX; a success starts afresh.
+LOCKOUT_AFTER = 5
+LOCKOUT_FIRST = timedelta(minutes=1)
+LOCKOUT_MAX = timedelta(hours=1)
+
+
+class AccountLocked(AppError):
+    status = 429
+    code = "account_locked"
+
+
+def _lockout_for(failures: int) -> timedelta | None:
+    if failures < LOCKOUT_AFTER:
+        return None
+    return min(LOCKOUT_FIRST * 2 ** (failures - LOCKOUT_AFTER), LOCKOUT_MAX)
+
+
+def _refuse_if_locked(user: User, now) -> None:
+    if user.locked_until is not None and user.locked_until > now:
+        seconds = int((user.locked_until - now).total_seconds()) + 1
+        raise AccountLocked(
+            f"密码错误次数过多，账号已临时锁定，请 {max(1, seconds // 60)} 分钟后再试",
+            details={"retry_after_seconds": seconds},
+            headers={"Retry-After": str(seconds)},
+        )
+
+
 def login_staff(username: str, password: str, ttl_seconds: int) -> IssuedToken:
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = db.session.scalar(select(User).where(User.username == username).with_for_update())
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password)
+        db.session.rollback()
         raise Unauthorized("用户名或密码错误", code="invalid_credentials")
+    now = utcnow()
+    _refuse_if_locked(user, now)
     if not check_password_hash(user.password_hash, password):
-        raise Unauthorized("用户名或密码错误", code="invalid_credentials")
+        # The failure is kept (its own commit) even though the answer is an error.
+        user.failed_logins = (user.failed_logins or 0) + 1
+        lock = _lockout_for(user.failed_logins)
+        if lock is not None:
+            user.locked_until = now + lock
+        db.session.commit()
+        raise Unauthorized("用户名或密码错误", code="invalid_credentials",
+                           details={"attempts_before_lockout": max(0, LOCKOUT_AFTER - user.failed_logins)})  # fmt: skip
+    user.failed_logins, user.locked_until = 0, None
     if not user.is_active:
         raise Unauthorized("账号已停用", code="account_disabled")
     if not user.is_staff:

@@ -10,7 +10,7 @@ from typing import Any
 import redis as redis_lib
 from sqlalchemy import case, func, select, update
 
-from app import cache
+from app import cache, uow
 from app.accounts.models import User
 from app.accounts.services import escape_like
 from app.audit import services as audit
@@ -293,5 +293,5 @@ def flush_views() -> int:
 
 
 def _commit() -> None:
-    db.session.commit()
-    cache.invalidate(CACHE_NAMESPACE)
+    uow.after_commit(cache.invalidate, CACHE_NAMESPACE)
+    uow.commit()

@@ -113,6 +113,18 @@ def own_uploads(user_id: int, urls: list[str], public_hosts: set[str]) -> tuple[
     return [URL_PREFIX + candidates[i] for i in sorted(candidates)], all(v == "pass" for v in found.values())
 
 
+def delete_uploads(urls: list[str]) -> list[str]:
+    """Delete the upload rows behind these service URLs (caller commits); returns their file paths,
+    to be removed from disk once the commit has succeeded."""
+    paths = [urlparse(url).path.removeprefix(URL_PREFIX) for url in urls if urlparse(url).path.startswith(URL_PREFIX)]
+    if not paths:
+        return []
+    uploads = db.session.scalars(select(Upload).where(Upload.path.in_(paths))).all()
+    for upload in uploads:
+        db.session.delete(upload)
+    return [u.path for u in uploads]
+
+
 def resolve(root: Path, relative: str) -> Path | None:
     """The file for a served path, never outside root (no traversal)."""
     try:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 
-from app import cache
+from app import cache, uow
 from app.accounts.models import User
 from app.accounts.roles import Role
 from app.accounts.services import zone_types_handled_by
@@ -379,13 +380,14 @@ def decide(objection_id: int, status: str, reply: str, actor: User, template_id:
     )
     if target in SETTLED and entry is not None and entry.notice.ends_at <= now:
         _settle_entry(entry.id, actor, now)
+    uow.after_commit(_notify, objection.id, event, template_id)
     _commit()
-    _notify(objection, event, template_id)
     return objection
 
 
-def _notify(objection: Objection, event: ObjectionEvent, template_id: str | None) -> None:
+def _notify(objection_id: int, event: ObjectionEvent, template_id: str | None) -> None:
     """After the decision is committed: a failed message is recorded, never undoes the decision."""
+    objection = db.session.get(Objection, objection_id)
     user = db.session.get(User, objection.user_id)
     if not template_id or user is None or not user.openid:
         event.notify_status = "skipped"
@@ -483,24 +485,43 @@ def close_due(now: datetime | None = None) -> list[CloseReport]:
     return [close_notice(notice_id, None, now) for notice_id in due]
 
 
-def purge_personal_data(retention_days: int, now: datetime | None = None) -> int:
-    """Empty the personal fields of objections settled more than `retention_days` ago; the rows (and
-    so the public counts) stay."""
-    cutoff = (now or utcnow()) - timedelta(days=retention_days)
-    result = db.session.execute(
-        update(Objection)
-        .where(Objection.settled_at <= cutoff, Objection.purged_at.is_(None))
-        .values(
-            name=None, phone=None, organisation=None, contact_person=None, id_number=None, purged_at=now or utcnow()
-        )  # fmt: skip
-    )
-    db.session.commit()
-    return result.rowcount or 0
+def purge_personal_data(retention_days: int, upload_root: Path, now: datetime | None = None) -> int:
+    """Objections settled more than `retention_days` ago lose everything that may identify the
+    objector: name, phone, organisation, contact person, ID number, the text of the reason and the
+    evidence images (their files too, so they are no longer served). The rows, and so the public
+    counts and the decisions, stay."""
+    from app.media.services import delete_uploads
+
+    now = now or utcnow()
+    cutoff = now - timedelta(days=retention_days)
+    due = db.session.scalars(
+        select(Objection).where(Objection.settled_at <= cutoff, Objection.purged_at.is_(None)).with_for_update()
+    ).all()
+    evidence: list[str] = []
+    for objection in due:
+        evidence += objection.evidence_urls or []
+        objection.name = objection.phone = objection.organisation = None
+        objection.contact_person = objection.id_number = objection.reason = None
+        objection.evidence_urls = []
+        objection.purged_at = now
+    files = delete_uploads(evidence)
+    uow.after_commit(_remove_files, upload_root, files)  # only once the rows no longer point at them
+    uow.commit()
+    return len(due)
+
+
+def _remove_files(root: Path, relative_paths: list[str]) -> None:
+    from app.media.services import resolve
+
+    for relative in relative_paths:
+        target = resolve(root, relative)
+        if target is not None:
+            target.unlink(missing_ok=True)
 
 
 def _commit() -> None:
-    db.session.commit()
-    cache.invalidate(CACHE_NAMESPACE, zones.CACHE_NAMESPACE)
+    uow.after_commit(cache.invalidate, CACHE_NAMESPACE, zones.CACHE_NAMESPACE)
+    uow.commit()
 
 
 # ---- views --------------------------------------------------------------------------------

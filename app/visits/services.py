@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import cache
+from app import cache, uow
 from app.accounts.models import User
 from app.accounts.roles import Role
 from app.audit import services as audit
@@ -230,9 +230,9 @@ def close_day(base_id: int, day: date, reason: str, actor: User, r: Rules) -> li
         )  # fmt: skip
     audit.record(actor, "base.close_day", "zone", base_id, None,
                  {"day": day, "reason": reason, "cancelled": len(cancelled)})  # fmt: skip
-    _commit(base_id)
     for booking in cancelled:
-        _notify_change(booking, f"闭馆取消：{reason}", r)
+        uow.after_commit(_notify_change, booking, f"闭馆取消：{reason}", r)
+    _commit(base_id)
     return cancelled
 
 
@@ -338,6 +338,7 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
     except IntegrityError as exc:
         # Someone booked the same person at the same base that day a moment ago.
         raise PersonAlreadyBooked() from exc
+    uow.after_commit(after_booking, slot.base_id, slot.id)
     return booking
 
 
@@ -417,10 +418,10 @@ def _slot_full(slot_id: int) -> SlotFull:
     )
 
 
-def after_booking(booking: Booking) -> None:
+def after_booking(base_id: int, slot_id: int) -> None:
     """After a booking commits: fresh `remaining` for everyone, and staff told of a filling day."""
-    cache.invalidate(slots_namespace(booking.base_id))
-    _check_capacity(booking.slot_id)
+    cache.invalidate(slots_namespace(base_id))
+    _check_capacity(slot_id)
 
 
 def _check_capacity(slot_id: int) -> None:
@@ -473,12 +474,9 @@ def cancel(user: User, booking_id: int, r: Rules, now: datetime | None = None) -
         )  # fmt: skip
     _cancel(booking, "用户取消", late=now >= booking.slot.starts_at - r.late_cancel)
     promoted = promote_waitlist(booking.slot_id, r, now)
-    db.session.commit()
-    cache.invalidate(slots_namespace(booking.base_id))
     for entry_booking in promoted:
-        _notify_change(entry_booking, "候补成功，已为您预约", r)
-    if promoted:
-        _check_capacity(booking.slot_id)
+        uow.after_commit(_notify_change, entry_booking, "候补成功，已为您预约", r)
+    _commit(booking.base_id)
     return booking
 
 
@@ -743,5 +741,5 @@ def attendance(base_id: int, year: int, month: int, user: User) -> list[dict[str
 
 
 def _commit(base_id: int) -> None:
-    db.session.commit()
-    cache.invalidate(slots_namespace(base_id))
+    uow.after_commit(cache.invalidate, slots_namespace(base_id))
+    uow.commit()

@@ -20,15 +20,23 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
+STAFF_API_PREFIX = "/api/admin/"
+
+
+def token_audience() -> str:
+    """Which tokens this request may carry: staff tokens on the staff API, mini-program ones elsewhere."""
+    return accounts.AUDIENCE_STAFF if request.path.startswith(STAFF_API_PREFIX) else accounts.AUDIENCE_MP
+
+
 def current_user() -> User:
-    """The signed-in user, or 401 (no token, or a malformed, expired or revoked one)."""
+    """The signed-in user, or 401 (no token, or a malformed, expired, revoked or wrong-audience one)."""
     user = g.get("current_user")
     if user is not None:
         return user
     token = bearer_token()
     if token is None:
         raise Unauthorized("请先登录", code="unauthorized")
-    user = accounts.user_for_token(token)
+    user = accounts.user_for_token(token, token_audience())
     g.current_user, g.user_id = user, user.id  # the id for the access log, even if the session fails later
     return user
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from flask import g, jsonify
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from app import uow
 from app.errors import AppError
 from app.extensions import db
 from app.web.messages import translate
@@ -31,6 +34,8 @@ HTTP_ERRORS: dict[int, tuple[str, str]] = {
     503: ("service_unavailable", "服务暂时不可用，请稍后再试"),
 }
 
+DATABASE_UNAVAILABLE = ("database_unavailable", "数据服务暂时不可用，本次操作未保存，请稍后重试")
+
 
 def error_response(status: int, code: str, message: str, details=None, headers=None):
     response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
@@ -51,9 +56,28 @@ def _validation_details(messages: dict) -> dict:
     return translate(details)
 
 
+def _rollback() -> None:
+    """Nothing of a failed request is kept, and a broken transaction must not break what follows.
+    On a dropped connection the rollback itself may fail: the pool replaces the connection."""
+    uow.discard()
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001
+        log.warning("rollback failed (connection lost); the session is discarded")
+        try:
+            db.session.remove()
+        except Exception:  # noqa: BLE001
+            log.warning("session could not be closed cleanly")
+
+
+def is_connection_lost(error: Exception) -> bool:
+    if isinstance(error, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
 def handle_error(error: Exception):
-    # Nothing of a failed request is kept, and a broken transaction must not break what follows.
-    db.session.rollback()
+    _rollback()
     if isinstance(error, AppError):
         return error_response(error.status, error.code, error.message, error.details, error.headers)
 
@@ -69,6 +93,16 @@ def handle_error(error: Exception):
         headers.update(data.get("headers") or {})
         return error_response(error.code, code, message, details, headers)
 
+    if is_connection_lost(error):
+        # Before the commit: nothing was stored, and the client may simply retry.
+        log.warning("database unavailable: %s", type(error).__name__)
+        code, message = DATABASE_UNAVAILABLE
+        return error_response(503, code, message, {"request_id": g.get("request_id")}, {"Retry-After": "5"})
+
+    if isinstance(error, UnicodeError):
+        # e.g. a lone surrogate ("\ud800") that JSON allows but no database text can hold
+        return error_response(422, "validation_error", "文字中含有无效字符", {})
+
     if isinstance(error, DataError | OverflowError):
         # A value the schemas let through but the database cannot hold: still the client's input.
         log.warning("input out of the database's range: %s", type(error).__name__)
@@ -79,3 +113,26 @@ def handle_error(error: Exception):
     log.error("unhandled error", exc_info=original)
     code, message = HTTP_ERRORS[500]
     return error_response(500, code, message, {"request_id": g.get("request_id")})
+
+
+class JsonErrorsEverywhere:
+    """The last line: whatever escapes Flask itself (a failing teardown, an error inside an error
+    handler) still answers in the contract's JSON shape, never a server's HTML page."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        try:
+            return self.wsgi_app(environ, start_response)
+        except Exception:  # noqa: BLE001
+            log.exception("error outside the request handler")
+            body = (
+                '{"error":{"code":"internal_error","message":"服务器内部错误，请稍后再试","details":{}}}'
+            ).encode()
+            start_response(
+                "500 INTERNAL SERVER ERROR",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+                sys.exc_info(),
+            )
+            return [body]

@@ -32,6 +32,20 @@ def _current_request_id() -> str:
         return "-"
 
 
+class OneLineStorageErrors(logging.Filter):
+    """Flask-Limiter logs a whole traceback for every request while Redis is down; one warning
+    line naming the error says the same."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()}: {type(record.exc_info[1]).__name__} (rate limits open)"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def configure_logging(app: Flask) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
@@ -42,6 +56,9 @@ def configure_logging(app: Flask) -> None:
     root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    limiter_log = logging.getLogger("flask-limiter")
+    if not any(isinstance(f, OneLineStorageErrors) for f in limiter_log.filters):
+        limiter_log.addFilter(OneLineStorageErrors())
 
     @app.before_request
     def _start_request() -> None:

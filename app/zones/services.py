@@ -14,7 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app import cache
+from app import cache, uow
 from app.accounts.models import User
 from app.accounts.roles import Department, Role
 from app.accounts.services import escape_like, zone_types_handled_by
@@ -490,8 +490,8 @@ def _commit_district(flush_only: bool = False) -> None:
 
 
 def _commit() -> None:
-    db.session.commit()
-    cache.invalidate(CACHE_NAMESPACE)
+    uow.after_commit(cache.invalidate, CACHE_NAMESPACE)
+    uow.commit()
 
 
 def department_of(zone: Zone) -> Department:

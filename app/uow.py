@@ -1,0 +1,54 @@
+"""One unit of work per use case, and work that must only follow a successful commit.
+
+The service that owns a use case commits once, with `commit()`. What has to happen after the data
+is safely stored (cache bumps, capacity alerts, subscribe messages) is registered with
+`after_commit()` while the use case runs and is run by `commit()` once the commit has succeeded,
+each step on its own: a step that fails is logged and never turns a committed write into an error.
+A rollback (any error answer) forgets the registered steps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import Callable
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+_HOOKS = "after_commit"
+
+
+def after_commit(step: Callable, *args, **kwargs) -> None:
+    """Run `step(*args, **kwargs)` after the current transaction commits (not at all if it rolls back)."""
+    db.session.info.setdefault(_HOOKS, []).append(functools.partial(step, *args, **kwargs))
+
+
+def commit() -> None:
+    db.session.commit()
+    run_after_commit()
+
+
+def run_after_commit() -> None:
+    steps = db.session.info.pop(_HOOKS, [])
+    for step in steps:
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - the write is committed; a follow-up must not undo the answer
+            log.exception("after-commit step %s failed; the write itself is committed", _name(step))
+            try:
+                db.session.rollback()
+            except Exception:  # noqa: BLE001
+                log.warning("rollback after a failed after-commit step failed too")
+
+
+def discard() -> None:
+    """Forget the steps of a unit of work that did not commit."""
+    with contextlib.suppress(RuntimeError):  # outside an app context there is nothing to forget
+        db.session.info.pop(_HOOKS, None)
+
+
+def _name(step: Callable) -> str:
+    inner = step.func if isinstance(step, functools.partial) else step
+    return getattr(inner, "__qualname__", repr(inner))

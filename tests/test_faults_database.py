@@ -1,0 +1,77 @@
+"""A dropped PostgreSQL connection: before the commit a clear 503 in the error shape with nothing
+stored, after the commit the write is still answered as committed, and the pool recovers."""
+
+import pytest
+from flask import request
+from sqlalchemy import create_engine, func, select, text
+
+from app import uow
+from app.extensions import db
+from app.visits.models import Booking
+from tests.factories import citizen_tokens, id_number, make_base, make_slot
+from tests.helpers import assert_error
+
+pytestmark = pytest.mark.postgres
+
+
+def _kill_own_connection(database_url):
+    pid = db.session.connection().connection.dbapi_connection.info.backend_pid
+    killer = create_engine(database_url)
+    with killer.begin() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    killer.dispose()
+
+
+@pytest.fixture
+def fragile_app(app, database_url):
+    """The app, with a test header that kills the request's own database connection before the
+    view runs (`before`) or right after its commit (`after`)."""
+
+    @app.before_request
+    def maybe_kill():
+        when = request.headers.get("X-Test-Drop-Connection")
+        if when == "before":
+            _kill_own_connection(database_url)
+        elif when == "after":
+            uow.after_commit(_kill_own_connection, database_url)
+
+    return app
+
+
+def _book(client, headers, slot_id, person, key, drop):
+    visitor = {"name": "张三", "id_number": id_number(f"2201021990030712{person}"), "phone": "13812345678"}
+    return client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": [visitor]},
+                       headers={**headers, "Idempotency-Key": key, "X-Test-Drop-Connection": drop})  # fmt: skip
+
+
+def _bookings(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Booking))
+
+
+def test_connection_dropped_before_commit_is_503_and_nothing_is_stored(fragile_app):
+    base_id = make_base(fragile_app)
+    slot_id = make_slot(fragile_app, base_id)
+    headers = citizen_tokens(fragile_app, 1)[0]
+    client = fragile_app.test_client()
+    error = assert_error(_book(client, headers, slot_id, 1, "k1", "before"), 503, "database_unavailable")
+    assert "request_id" in error["details"]
+    assert _bookings(fragile_app) == 0
+
+
+def test_pool_recovers_after_a_dropped_connection(fragile_app):
+    base_id = make_base(fragile_app)
+    slot_id = make_slot(fragile_app, base_id)
+    headers = citizen_tokens(fragile_app, 1)[0]
+    client = fragile_app.test_client()
+    _book(client, headers, slot_id, 1, "k1", "before")
+    assert _book(client, headers, slot_id, 1, "k2", "").status_code == 201
+
+
+def test_connection_dropped_after_commit_still_answers_201(fragile_app):
+    base_id = make_base(fragile_app)
+    slot_id = make_slot(fragile_app, base_id, capacity=2)  # the booking crosses 50 %: an alert check follows
+    headers = citizen_tokens(fragile_app, 1)[0]
+    response = _book(fragile_app.test_client(), headers, slot_id, 1, "k1", "after")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert _bookings(fragile_app) == 1

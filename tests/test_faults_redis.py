@@ -1,0 +1,113 @@
+"""Redis down, or hanging, is not an outage: writes keep working and answer as committed, reads
+answer from the database, /healthz stays 200 saying `redis: down`, and it all recovers by itself.
+
+Each test runs a Redis server of its own (never the machine's), stops or freezes it mid-run.
+"""
+
+import time
+
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from app.kv import GuardedRedis
+from app.extensions import db
+from app.publicity.models import Objection
+from app.visits.models import Booking
+from tests.factories import id_number, make_base, make_slot, make_zone, open_notice
+
+REASON = "该项目申报材料中的能耗数据与实际情况不符，请核实。"
+
+
+@pytest.fixture
+def redis_app(make_app, own_redis, monkeypatch):
+    monkeypatch.setattr(GuardedRedis, "down_seconds", 0.3)  # recover quickly in tests
+    return make_app(REDIS_URL=own_redis.url, RATELIMIT_STORAGE_URI=own_redis.url)
+
+
+class Visitor:
+    """One mini-program user doing the writes a crowd does."""
+
+    def __init__(self, app, name):
+        self.app, self.client, self.name, self.n = app, app.test_client(), name, 0
+
+    def login(self):
+        self.n += 1
+        response = self.client.post("/api/mp/v1/auth/login", json={"code": f"{self.name}:{self.n}"})
+        if response.status_code == 200:
+            self.headers = {"Authorization": f"Bearer {response.json['token']}"}
+        return response
+
+    def book(self, slot_id, person):
+        self.n += 1
+        visitor = {"name": "张三", "id_number": id_number(f"2201021990030712{person}"), "phone": "13812345678"}
+        return self.client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": [visitor]},
+                                headers={**self.headers, "Idempotency-Key": f"k{self.n}"})  # fmt: skip
+
+    def object(self, notice):
+        body = {"zone_id": notice["zone_ids"][0], "name": "张三", "phone": "13812345678", "reason": REASON}
+        return self.client.post(f"/api/mp/v1/publicity/{notice['id']}/objections", json=body, headers=self.headers)
+
+
+def _count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_writes_and_reads_go_on_with_redis_stopped(redis_app, own_redis, fake_wechat):
+    base_id = make_base(redis_app)
+    slot_id = make_slot(redis_app, base_id)
+    notice = open_notice(redis_app)
+    make_zone(redis_app, "publicity")
+    visitor = Visitor(redis_app, "redisdown")
+    assert visitor.login().status_code == 200
+    assert visitor.book(slot_id, 1).status_code == 201
+
+    own_redis.stop()
+    assert visitor.login().status_code == 200
+    assert visitor.book(slot_id, 2).status_code == 201
+    assert visitor.object(notice).status_code == 201
+    assert visitor.client.get("/api/mp/v1/zones").status_code == 200
+    assert _count(redis_app, Booking) == 2
+    assert _count(redis_app, Objection) == 1
+
+
+def test_healthz_says_redis_down_with_200_and_recovers(redis_app, own_redis):
+    client = redis_app.test_client()
+    assert client.get("/healthz").json["redis"] == "ok"
+    own_redis.stop()
+    down = client.get("/healthz")
+    assert down.status_code == 200
+    assert down.json == {"status": "degraded", "database": "ok", "redis": "down"}
+    own_redis.start()  # the same port
+    time.sleep(0.4)
+    assert client.get("/healthz").json["redis"] == "ok"
+
+
+def test_cache_and_rate_limits_use_redis_again_once_it_returns(redis_app, own_redis, fake_wechat):
+    visitor = Visitor(redis_app, "recover")
+    own_redis.stop()
+    assert visitor.login().status_code == 200
+    assert visitor.client.get("/api/mp/v1/meta").status_code == 200
+    own_redis.start()
+    time.sleep(0.4)
+    assert visitor.login().status_code == 200
+    assert visitor.client.get("/api/mp/v1/meta").status_code == 200
+    keys = [k.decode() for k in redis.Redis.from_url(own_redis.url).keys("*")]
+    assert any(k.startswith("cache:") for k in keys), keys
+    assert any("LIMITER" in k for k in keys), keys
+
+
+def test_a_hanging_redis_after_commit_still_answers_the_booking_as_committed(redis_app, own_redis, fake_wechat):
+    base_id = make_base(redis_app)
+    slot_id = make_slot(redis_app, base_id)
+    visitor = Visitor(redis_app, "hang")
+    assert visitor.login().status_code == 200
+    own_redis.freeze()  # connections stay open but nothing answers: timeouts, not refusals
+    started = time.monotonic()
+    response = visitor.book(slot_id, 3)
+    elapsed = time.monotonic() - started
+    own_redis.thaw()
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert elapsed < 5
+    assert _count(redis_app, Booking) == 1
