@@ -1,9 +1,11 @@
 """Staff accounts, roles with scopes, the one role check (401 vs 403), user administration."""
 
 import pytest
+from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.roles import Department, Role
+from app.extensions import db
 from tests.helpers import assert_error
 
 
@@ -229,3 +231,43 @@ def test_page_past_the_end_is_empty(client, auth):
     admin = auth.staff("admin")
     page = client.get("/api/admin/v1/users?page=50", headers=admin).json
     assert page["items"] == [] and page["total"] == 1 and page["page"] == 50
+
+
+def _staff_login(client, username, password):
+    return client.post("/api/admin/v1/auth/login", json={"username": username, "password": password})
+
+
+def test_repeated_wrong_passwords_lock_the_account(client, auth):
+    auth.staff("institute_staff", username="locked-officer")
+    for _ in range(5):
+        assert_error(_staff_login(client, "locked-officer", "wrong-password!"), 401, "invalid_credentials")
+    locked = _staff_login(client, "locked-officer", "correct-horse-battery")  # even the right one
+    error = assert_error(locked, 429, "account_locked")
+    assert 0 < error["details"]["retry_after_seconds"] <= 61
+    assert abs(int(locked.headers["Retry-After"]) - error["details"]["retry_after_seconds"]) <= 1
+
+
+def test_lockout_backs_off_and_a_success_starts_afresh(client, auth, app):
+    from datetime import timedelta
+
+    from app.accounts.models import User
+    from app.db_types import utcnow
+
+    auth.staff("institute_staff", username="backoff-officer")
+
+    def unlock_now():
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.username == "backoff-officer"))
+            user.locked_until = utcnow() - timedelta(seconds=1)
+            db.session.commit()
+
+    for _ in range(5):
+        _staff_login(client, "backoff-officer", "wrong-password!")
+    unlock_now()
+    _staff_login(client, "backoff-officer", "wrong-password!")  # the sixth failure: two minutes now
+    error = assert_error(_staff_login(client, "backoff-officer", "correct-horse-battery"), 429, "account_locked")
+    assert error["details"]["retry_after_seconds"] > 61
+    unlock_now()
+    assert _staff_login(client, "backoff-officer", "correct-horse-battery").status_code == 200
+    assert_error(_staff_login(client, "backoff-officer", "wrong-password!"), 401, "invalid_credentials")
+    assert _staff_login(client, "backoff-officer", "correct-horse-battery").status_code == 200

@@ -10,8 +10,8 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from app.kv import GuardedRedis
 from app.extensions import db
+from app.kv import GuardedRedis
 from app.publicity.models import Objection
 from app.visits.models import Booking
 from tests.factories import id_number, make_base, make_slot, make_zone, open_notice
