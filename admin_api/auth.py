@@ -8,13 +8,14 @@ from app.accounts.schemas import StaffLoginIn, TokenOut, UserOut
 from app.extensions import limiter
 from app.web.api import Blueprint
 from app.web.auth import bearer_token, current_user, require_role, require_user
-from app.web.ratelimit import ip_key, login_limit
+from app.web.ratelimit import ip_key, login_limit, login_username_limit, username_key
 
 PATH = "/auth"
 blp = Blueprint("admin_auth", __name__, description="工作人员登录")
 
 
 @blp.post("/login")
+@limiter.limit(login_username_limit, key_func=username_key)
 @limiter.limit(login_limit, key_func=ip_key)
 @blp.arguments(StaffLoginIn)
 @blp.response(200, TokenOut)

@@ -91,7 +91,13 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "IDEMPOTENCY_TTL_HOURS": _int(env, "IDEMPOTENCY_TTL_HOURS", 24),
         "TOKEN_TTL_MP": _int(env, "TOKEN_TTL_MP", 7 * 24 * 3600),
         "TOKEN_TTL_STAFF": _int(env, "TOKEN_TTL_STAFF", 12 * 3600),
-        "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN") or "20 per minute",
+        # Logins: a generous ceiling per address (a school or a carrier's NAT is one address), the
+        # real limits per code / username, and one for the whole service below WeChat's quota.
+        "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN") or "600 per minute",
+        "RATELIMIT_LOGIN_PER_CODE": env.get("RATELIMIT_LOGIN_PER_CODE") or "5 per minute",
+        "RATELIMIT_LOGIN_PER_USERNAME": env.get("RATELIMIT_LOGIN_PER_USERNAME") or "10 per minute",
+        "RATELIMIT_LOGIN_SERVICE": env.get("RATELIMIT_LOGIN_SERVICE") or "3000 per minute",
+        # Writes per verified user (per address only without a valid token).
         "RATELIMIT_WRITE": env.get("RATELIMIT_WRITE") or "120 per minute",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

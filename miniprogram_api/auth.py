@@ -7,14 +7,23 @@ from app.accounts.schemas import TokenOut, WeChatLoginIn
 from app.extensions import limiter
 from app.web.api import Blueprint
 from app.web.auth import bearer_token, require_user
-from app.web.ratelimit import ip_key, login_limit
+from app.web.ratelimit import (
+    ip_key,
+    login_code_key,
+    login_code_limit,
+    login_limit,
+    login_service_limit,
+    service_key,
+)
 
 PATH = "/auth"
 blp = Blueprint("mp_auth", __name__, description="小程序登录")
 
 
 @blp.post("/login")
+@limiter.limit(login_code_limit, key_func=login_code_key)
 @limiter.limit(login_limit, key_func=ip_key)
+@limiter.limit(login_service_limit, key_func=service_key)
 @blp.arguments(WeChatLoginIn)
 @blp.response(200, TokenOut)
 @blp.alt_response(401, description="wechat_code_invalid：登录凭证无效或已使用")

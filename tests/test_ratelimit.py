@@ -31,3 +31,46 @@ def test_writes_are_limited_and_reads_are_not(make_app):
     # Another user has their own budget.
     other = Auth(app, client).wechat_headers("other-writer")
     assert client.patch("/api/mp/v1/me", json={"display_name": "四"}, headers=other).status_code == 200
+
+
+def _login(client, code, address="10.1.2.3"):
+    return client.post("/api/mp/v1/auth/login", json={"code": code}, environ_base={"REMOTE_ADDR": address})
+
+
+def test_a_whole_class_logging_in_from_one_campus_address_is_not_refused(make_app):
+    client = make_app(RATELIMIT_LOGIN="600 per minute").test_client()  # the default
+    statuses = [_login(client, f"student{i}:1").status_code for i in range(40)]
+    assert statuses == [200] * 40
+
+
+def test_the_same_login_code_is_limited(make_app):
+    client = make_app(RATELIMIT_LOGIN_PER_CODE="5 per minute").test_client()
+    statuses = [_login(client, "replayed:1").status_code for _ in range(5)]
+    assert statuses == [200, 401, 401, 401, 401]
+    assert_error(_login(client, "replayed:1"), 429, "rate_limited")
+
+
+def test_the_whole_service_has_a_login_ceiling_for_wechats_quota(make_app):
+    client = make_app(RATELIMIT_LOGIN_SERVICE="3 per minute").test_client()
+    for i in range(3):
+        assert _login(client, f"far{i}:1", address=f"10.9.0.{i}").status_code == 200
+    assert_error(_login(client, "far9:1", address="10.9.0.9"), 429, "rate_limited")
+
+
+def test_made_up_bearer_values_do_not_escape_the_address_limit(make_app):
+    client = make_app(RATELIMIT_WRITE="2 per minute").test_client()
+    statuses = [
+        client.patch("/api/mp/v1/me", json={"display_name": "x"}, headers={"Authorization": f"Bearer made-up-{i}"}).status_code
+        for i in range(3)
+    ]
+    assert statuses == [401, 401, 429]
+
+
+def test_staff_login_is_limited_per_username_across_addresses(make_app):
+    client = make_app(RATELIMIT_LOGIN_PER_USERNAME="3 per minute").test_client()
+    for i in range(3):
+        client.post("/api/admin/v1/auth/login", json={"username": "target", "password": "guess"},
+                    environ_base={"REMOTE_ADDR": f"10.8.0.{i}"})  # fmt: skip
+    response = client.post("/api/admin/v1/auth/login", json={"username": "target", "password": "guess"},
+                           environ_base={"REMOTE_ADDR": "10.8.0.99"})  # fmt: skip
+    assert_error(response, 429, "rate_limited")

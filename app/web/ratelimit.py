@@ -1,24 +1,71 @@
-"""Flask-Limiter keys and limits: per signed-in token where there is one, else per client IP."""
+"""Flask-Limiter keys and limits: a caller is who they are, not the address they share.
+
+Schools, carriers (CGNAT) and a proxy without TRUSTED_PROXIES put thousands of people behind one
+address, so an address only ever gets a generous ceiling:
+- writes: per verified user (the token is checked, so a made-up Bearer value is not a new caller);
+  without a valid token, per address;
+- mini-program login: per WeChat code (each code is single-use; replays are pointless), a generous
+  per-address ceiling, and one ceiling for the whole service that keeps WeChat's own code2session
+  quota safe;
+- staff login: per username and per address, besides the per-account lock-out.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
+from app.errors import AppError
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+log = logging.getLogger(__name__)
 
 
 def rate_limit_key() -> str:
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return "tok:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
-    return "ip:" + (get_remote_address() or "unknown")
+    """The caller of a write: the verified user, else the address."""
+    from app.web.auth import bearer_token, current_user
+
+    if bearer_token() is not None:
+        try:
+            return f"user:{current_user().id}"
+        except AppError:
+            pass  # an invalid token: the view answers 401; count it against the address
+    return ip_key()
 
 
 def ip_key() -> str:
+    _warn_if_behind_an_untrusted_proxy()
     return "ip:" + (get_remote_address() or "unknown")
+
+
+def _body_field(name: str) -> str | None:
+    try:
+        body = request.get_json(silent=True)
+    except (ValueError, RecursionError):
+        return None
+    value = body.get(name) if isinstance(body, dict) else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def login_code_key() -> str:
+    code = _body_field("code")
+    if code is None:
+        return ip_key()
+    return "code:" + hashlib.sha256(code.encode()).hexdigest()[:32]
+
+
+def username_key() -> str:
+    username = _body_field("username")
+    if username is None:
+        return ip_key()
+    return "username:" + hashlib.sha256(username.lower().encode()).hexdigest()[:32]
+
+
+def service_key() -> str:
+    return "service"
 
 
 def write_limit() -> str:
@@ -29,5 +76,33 @@ def login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
 
 
+def login_code_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_PER_CODE"]
+
+
+def login_username_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_PER_USERNAME"]
+
+
+def login_service_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_SERVICE"]
+
+
 def is_read_request() -> bool:
     return request.method in SAFE_METHODS
+
+
+_warned = False
+
+
+def _warn_if_behind_an_untrusted_proxy() -> None:
+    """Behind a proxy with TRUSTED_PROXIES=0 every caller has the proxy's address: say so once."""
+    global _warned
+    if _warned or current_app.config["TRUSTED_PROXIES"] or "X-Forwarded-For" not in request.headers:
+        return
+    _warned = True
+    log.warning(
+        "requests carry X-Forwarded-For but TRUSTED_PROXIES=0: every caller shares the proxy's address "
+        "(set TRUSTED_PROXIES to the number of proxies in front of the service)"
+    )
+
