@@ -26,6 +26,7 @@ from app.visits.schemas import (
 )
 from app.web.api import Blueprint, page_of, paginate
 from app.web.auth import current_user, require_role
+from app.web.csvsafe import safe_row
 
 PATH = ""
 blp = Blueprint("admin_visits", __name__, description="宣传教育基地：日历、预约、到馆统计")
@@ -92,14 +93,14 @@ def door_list(args, base_id):
             if booking.status == "cancelled":
                 continue
             if booking.kind == "group":
-                writer.writerow([booking.id, when, "团体", f"{booking.organisation}（领队 {booking.leader_name}）", "",
-                                 mask_phone(booking.leader_phone), booking.headcount, booking.status])  # fmt: skip
+                writer.writerow(safe_row([booking.id, when, "团体", f"{booking.organisation}（领队 {booking.leader_name}）", "",
+                                 mask_phone(booking.leader_phone), booking.headcount, booking.status]))  # fmt: skip
                 for member in booking.members or []:
                     label = member["name"] + ("（未成年）" if member["minor"] else "")
-                    writer.writerow([booking.id, when, "团体成员", label, "", "", 1, booking.status])
+                    writer.writerow(safe_row([booking.id, when, "团体成员", label, "", "", 1, booking.status]))
             for visitor in booking.visitors:
-                writer.writerow([booking.id, when, "个人", visitor.name, mask_id_number(visitor.id_number),
-                                 mask_phone(visitor.phone), 1, booking.status])  # fmt: skip
+                writer.writerow(safe_row([booking.id, when, "个人", visitor.name, mask_id_number(visitor.id_number),
+                                 mask_phone(visitor.phone), 1, booking.status]))  # fmt: skip
     body = ("\ufeff" + buffer.getvalue()).encode("utf-8")
     filename = f"door-{base_id}-{args['date'].isoformat()}.csv"
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}"})

@@ -102,6 +102,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         body = {"status": status, "database": database, "redis": redis_status}
         return body, 200 if database == "ok" else 503
 
+    @app.after_request
+    def security_headers(response):
+        # Browsers must take the declared type (uploads are served as images, never sniffed as HTML).
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
     from app.cli import register_commands
 
     register_commands(app)

@@ -34,7 +34,7 @@ def list_articles(args):
         page = paginate(db.session, knowledge.articles_query(filters), args["page"], args["per_page"])
         return json_bytes(page_of(ArticleCardOut)().dump(page)), "application/json"
 
-    return cached_response(knowledge.CACHE_NAMESPACE, build)
+    return cached_response(knowledge.CACHE_NAMESPACE, build, args=args)
 
 
 @blp.get("/articles/<key>")

@@ -35,7 +35,7 @@ def list_notices(args):
         return json_bytes(page_of(NoticeCardOut)().dump(page)), "application/json"
 
     # Short-lived: open/closed depends on the clock, not only on writes.
-    return cached_response(publicity.CACHE_NAMESPACE, build, ttl=30)
+    return cached_response(publicity.CACHE_NAMESPACE, build, args=args, ttl=30)
 
 
 @blp.get("/publicity/<int:notice_id>")

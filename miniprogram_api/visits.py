@@ -65,7 +65,7 @@ def list_slots(args, base_id):
             slot.opens_at = visits.release_at(slot, profile, r)
         return json_bytes(SlotOut(many=True).dump(slots)), "application/json"
 
-    return cached_response(visits.slots_namespace(base_id), build, ttl=60)
+    return cached_response(visits.slots_namespace(base_id), build, args=args, ttl=60)
 
 
 def _idempotency_key() -> str:

@@ -28,7 +28,7 @@ def list_zones(args):
         page = paginate(db.session, zones.zones_query(filters, public=True), args["page"], args["per_page"])
         return json_bytes(page_of(ZoneCardOut)().dump(page)), JSON
 
-    return cached_response(zones.CACHE_NAMESPACE, build)
+    return cached_response(zones.CACHE_NAMESPACE, build, args=args)
 
 
 @blp.get("/zones/<int:zone_id>")

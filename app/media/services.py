@@ -4,7 +4,9 @@ under UPLOAD_ROOT with random names; served at /media/uploads/<path>."""
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
+import warnings
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -42,6 +44,30 @@ def sniff(content: bytes) -> tuple[str, str] | None:
     return None
 
 
+# A small file may still claim a huge canvas (a "decompression bomb"): refuse beyond this many pixels.
+MAX_PIXELS = 40_000_000
+PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
+
+
+def decodes_whole(content: bytes, mimetype: str) -> bool:
+    """The bytes are one image of the sniffed kind that decodes to the end (Pillow), not a valid
+    header glued to something else, and not a decompression bomb."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as image:
+                if image.format != PIL_FORMATS[mimetype] or image.width * image.height > MAX_PIXELS:
+                    return False
+                image.verify()  # structure and checksums
+            with Image.open(io.BytesIO(content)) as image:
+                image.load()  # every pixel decoded: a truncated file fails here
+    except (Exception, Image.DecompressionBombWarning):  # noqa: BLE001 - any failure means "not an image"
+        return False
+    return True
+
+
 def store_image(user_id: int, content: bytes, root: Path, max_bytes: int) -> Upload:
     if not content:
         raise ValidationFailed(details={"file": ["文件为空"]})
@@ -51,6 +77,8 @@ def store_image(user_id: int, content: bytes, root: Path, max_bytes: int) -> Upl
     if kind is None:
         raise NotAnImage()
     mimetype, ext = kind
+    if not decodes_whole(content, mimetype):
+        raise NotAnImage("图片已损坏或无法完整解码，请重新选择图片")
     try:
         check = wechat.check_image(content)
     except WeChatUnavailable:

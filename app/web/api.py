@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -31,13 +32,19 @@ class Schema(ma.Schema):
         if isinstance(field_obj, ma.fields.Integer):
             field_obj.validators = [*field_obj.validators, ma.validate.Range(min=INT_MIN, max=INT_MAX)]
         elif isinstance(field_obj, ma.fields.String):
-            field_obj.validators = [*field_obj.validators, _no_nul]
+            field_obj.validators = [*field_obj.validators, _storable_text]
 
 
-def _no_nul(value: str) -> None:
-    # PostgreSQL text cannot hold NUL; say so instead of failing in the driver.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _storable_text(value: str) -> None:
+    # PostgreSQL text cannot hold NUL, and no UTF-8 text can hold a lone surrogate ("\ud800",
+    # which JSON allows): say so instead of failing in the driver.
     if "\x00" in value:
         raise ma.ValidationError("不能包含空字符（\\0）")
+    if _SURROGATES.search(value):
+        raise ma.ValidationError("含有无效的 Unicode 字符")
 
 
 class ErrorBodySchema(Schema):
@@ -62,7 +69,11 @@ class AppParser(FlaskParser):
                 code="unsupported_media_type",
                 status=415,
             )
-        data = super().load_json(req, schema)
+        try:
+            data = super().load_json(req, schema)
+        except RecursionError:
+            # JSON nested hundreds deep: no request of ours looks like that.
+            raise AppError("请求体 JSON 嵌套过深", code="invalid_json", status=400) from None
         if data is not missing and not isinstance(data, dict):
             raise AppError("请求体须为 JSON 对象", code="body_not_object", status=400)
         return data

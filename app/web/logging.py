@@ -16,12 +16,23 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("app.access")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _escape_controls(text: str) -> str:
+    """A newline in a path (`%0a`) must not start a forged log line: control characters are
+    written as escapes."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
 class MaskingFormatter(logging.Formatter):
-    """Masks the fully formatted line, tracebacks included, so nothing personal slips through."""
+    """Masks the fully formatted line, tracebacks included, so nothing personal slips through;
+    the message itself (which may quote the request) cannot span lines."""
 
     def format(self, record: logging.LogRecord) -> str:
         if not hasattr(record, "request_id"):
             record.request_id = _current_request_id()
+        record.msg, record.args = _escape_controls(record.getMessage()), None
         return mask_text(super().format(record))
 
 

@@ -19,6 +19,7 @@ from app.accounts.models import User
 from app.audit import services as audit
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
+from app.web.csvsafe import safe_row
 from app.web.messages import translate
 from app.zones import services as zones
 from app.zones.constants import APPLICANT_KINDS, INDICATORS, ApplicantKind, ZoneType
@@ -215,7 +216,7 @@ def export_csv(stmt) -> bytes:
     for zone in db.session.scalars(stmt):
         headline = zones.indicator_view(zone)[0]
         writer.writerow(
-            [
+            safe_row([
                 zone.id, zone.name, zone.type, zone.level, zone.status, zone.district.name, zone.batch_year,
                 zone.applicant_name, zone.applicant_kind, zone.department, zone.address or "",
                 zone.latitude if zone.latitude is not None else "", zone.longitude if zone.longitude is not None else "",
@@ -223,6 +224,6 @@ def export_csv(stmt) -> bytes:
                 *(("" if headline[k] is None else headline[k])
                   for k in ("baseline_value", "baseline_year", "latest_value", "latest_year")),
                 zone.updated_at.isoformat(),
-            ]
+            ])
         )  # fmt: skip
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

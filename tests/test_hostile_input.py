@@ -1,0 +1,117 @@
+"""Hostile input is a 4xx, never a 500, and leaves no trace where it could do harm (logs, cache,
+served files, spreadsheets)."""
+
+import io
+import logging
+
+from app.extensions import db
+from app.web.logging import MaskingFormatter
+from app.wechat.fake import png_qr
+from tests.factories import make_zone, open_notice
+from tests.helpers import assert_error
+
+
+def test_json_nested_a_thousand_deep_is_400(client):
+    deep = "[" * 1000 + "]" * 1000
+    response = client.post("/api/mp/v1/auth/login", data='{"code": ' + deep + "}", content_type="application/json")
+    assert_error(response, 400, "invalid_json")
+
+
+def test_a_lone_surrogate_is_422_naming_the_field(client):
+    response = client.post("/api/mp/v1/auth/login", data='{"code": "\\ud800"}', content_type="application/json")
+    error = assert_error(response, 422, "validation_error")
+    assert "code" in error["details"]
+
+
+def test_a_lone_surrogate_in_an_objection_is_422(client, auth, app):
+    notice = open_notice(app)
+    zone_id = notice["zone_ids"][0]
+    body = '{"zone_id": ' + str(zone_id) + ', "name": "张三", "phone": "13812345678", "reason": "理由理由理由理由理由\\udfff"}'
+    response = client.post(f"/api/mp/v1/publicity/{notice['id']}/objections", data=body,
+                           content_type="application/json", headers=auth.wechat_headers("surrogate"))  # fmt: skip
+    error = assert_error(response, 422, "validation_error")
+    assert "reason" in error["details"]
+
+
+def test_a_newline_in_the_path_cannot_forge_a_log_line(client):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(MaskingFormatter("%(message)s"))
+    access = logging.getLogger("app.access")
+    access.addHandler(handler)
+    try:
+        client.get("/api/mp/v1/zones%0a2026-11-25 INFO app.access GET /forged 200")
+    finally:
+        access.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert [line for line in lines if line.startswith("2026-11-25")] == []
+
+
+def test_junk_query_parameters_do_not_make_cache_entries(app, client):
+    for i in range(20):
+        assert client.get(f"/api/mp/v1/zones?junk={i}").status_code == 200
+        assert client.get(f"/api/mp/v1/meta?x{i}=1").status_code == 200
+    with app.app_context():
+        from app.extensions import kv
+
+        keys = kv.redis.keys("cache:*:*:*")
+    assert len(keys) == 2
+
+
+def test_equivalent_queries_share_one_cache_entry(app, client):
+    assert client.get("/api/mp/v1/zones?page=1").status_code == 200
+    assert client.get("/api/mp/v1/zones?page=01&per_page=20").status_code == 200
+    with app.app_context():
+        from app.extensions import kv
+
+        assert len(kv.redis.keys("cache:zones:*:*")) == 1
+
+
+def _upload(client, headers, content):
+    return client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(content), "a.png")}, headers=headers)
+
+
+def test_a_truncated_image_is_refused(client, auth):
+    whole = png_qr("evidence")
+    assert_error(_upload(client, auth.wechat_headers("u1"), whole[: len(whole) // 2]), 422, "not_an_image")
+
+
+def test_an_image_header_glued_to_something_else_is_refused(client, auth):
+    fake = b"\x89PNG\r\n\x1a\n" + b"<html><script>alert(1)</script></html>" * 20
+    assert_error(_upload(client, auth.wechat_headers("u2"), fake), 422, "not_an_image")
+
+
+def test_served_uploads_say_nosniff(client, auth):
+    uploaded = _upload(client, auth.wechat_headers("u3"), png_qr("evidence"))
+    served = client.get(uploaded.json["url"])
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    served.close()
+
+
+def test_api_answers_say_nosniff(client):
+    assert client.get("/api/mp/v1/meta").headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_csv_exports_neutralise_formulas(app, client, auth):
+    make_zone(app, "publicity", name="=HYPERLINK(\"http://evil\",\"点我\")", applicant_name="@SUM(A1)")
+    staff_export = client.get("/api/admin/v1/zones/export.csv", headers=auth.staff("admin")).get_data(as_text=True)
+    assert "'=HYPERLINK" in staff_export
+    assert "'@SUM(A1)" in staff_export
+    public = client.get("/api/mp/v1/opendata/zones.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in public
+
+
+def test_csv_keeps_negative_numbers_as_numbers():
+    from app.web.csvsafe import safe_row
+
+    assert safe_row(["-0.5", "-12", "+3", "=1+2", "-cmd"]) == ["-0.5", "-12", "+3", "'=1+2", "'-cmd"]
+
+
+def test_nothing_was_half_written_by_the_hostile_requests(app, client):
+    client.post("/api/mp/v1/auth/login", data='{"code": "\\ud800"}', content_type="application/json")
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from app.accounts.models import User
+
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
