@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import load_config, startup_notices
 from app.extensions import api, db, kv, limiter, migrate
 from app.privacy import PersonalDataCipher
-from app.web.api import BoundedIntConverter
+from app.web.api import BoundedIntConverter, numeric_bounds
 from app.web.errors import JsonErrorsEverywhere
 from app.web.logging import configure_logging
 
@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.ma_plugin.converter.add_attribute_function(numeric_bounds)
 
     from admin_api import register as register_admin_api
     from miniprogram_api import register as register_mp_api

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import redis as redis_lib
 from flask import current_app
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +28,7 @@ from app.accounts.roles import Role
 from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
-from app.extensions import db
+from app.extensions import db, kv
 from app.visits import alerts
 from app.visits.models import BaseProfile, Booking, BookingSuspension, BookingVisitor, Slot, WaitlistEntry
 from app.wechat import services as wechat
@@ -53,8 +54,27 @@ class SlotFull(Conflict):
 
 
 class PersonAlreadyBooked(Conflict):
+    """One person at most once per base and day. Said without confirming whose booking it is: for
+    someone else's, only that the visitor at this position cannot be booked that day."""
+
     code = "person_already_booked"
-    message = "同一身份证号在同一基地同一天只能预约一次"
+    message = "该证件当天在本基地不可预约（每人每天限预约一次）"
+
+
+class BaseNotOpen(Conflict):
+    code = "base_not_open"
+    message = "该基地目前不接受参观预约"
+
+
+class TooManyRefusedVisitors(AppError):
+    status = 429
+    code = "too_many_refused_visitors"
+    message = "今天因证件重复被拒的预约次数过多，请明天再试或联系基地"
+
+
+# Each refusal for a person already booked tells a little about that person's plans: a user gets
+# this many a day (counted in Redis, fail-open), enough for honest mistakes, not for trawling.
+REFUSED_VISITORS_PER_DAY = 5
 
 
 class BookingSuspended(AppError):
@@ -260,6 +280,9 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
         raise ValidationFailed(details={"slot_id": ["时段不存在"]})
     if data.get("base_id") is not None and data["base_id"] != slot.base_id:
         raise ValidationFailed(details={"slot_id": ["该时段不属于所选基地"]})
+    base = db.session.get(Zone, slot.base_id)
+    if base is None or not base.is_education_base:
+        raise BaseNotOpen()
     if slot.status != "open":
         raise Conflict("该时段已关闭预约", code="slot_closed", details={"reason": slot.closed_reason})
     if now >= slot.starts_at:
@@ -294,14 +317,14 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
         visitors = data["visitors"]
         people = len(visitors)
         indexes = [_cipher().blind_index(v["id_number"]) for v in visitors]
-        clash = db.session.scalar(
-            select(func.count(BookingVisitor.id)).where(
+        clash = db.session.execute(
+            select(BookingVisitor.id_index, Booking.user_id, Booking.id).join(Booking).where(
                 BookingVisitor.base_id == slot.base_id, BookingVisitor.visit_date == slot.visit_date,
                 BookingVisitor.id_index.in_(indexes), BookingVisitor.active.is_(True),
             )
-        )  # fmt: skip
+        ).first()  # fmt: skip
         if clash:
-            raise PersonAlreadyBooked()
+            _refuse_person(user, indexes.index(clash.id_index), clash.user_id, clash.id, r.today(now))
         taken = db.session.execute(
             update(Slot)
             .where(Slot.id == slot.id, Slot.status == "open", Slot.booked + people <= Slot.capacity)
@@ -343,6 +366,21 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
 
 
 MINORS_PER_ADULT = 10
+
+
+def _refuse_person(user: User, position: int, holder_id: int, booking_id: int, today: date) -> None:
+    """The visitor at `position` is already booked at this base that day."""
+    if holder_id == user.id:
+        raise PersonAlreadyBooked("您已为该证件预约过本基地当天的参观", details={"visitor": position, "booking_id": booking_id})
+    key = f"visits:refused:{user.id}:{today.isoformat()}"
+    try:
+        refused = kv.redis.incr(key)
+        kv.redis.expire(key, 2 * 86400)
+    except redis_lib.RedisError:
+        refused = 0  # fail open: the rule itself is kept by the database
+    if refused > REFUSED_VISITORS_PER_DAY:
+        raise TooManyRefusedVisitors()
+    raise PersonAlreadyBooked(details={"visitor": position})
 
 
 def group_makeup(headcount: int, minors: int | None, members: list[dict] | None, where: str | None = "group") -> int:

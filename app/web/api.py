@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -45,6 +46,16 @@ def _storable_text(value: str) -> None:
         raise ma.ValidationError("不能包含空字符（\\0）")
     if _SURROGATES.search(value):
         raise ma.ValidationError("含有无效的 Unicode 字符")
+
+
+def numeric_bounds(self, field, ret, **kwargs) -> dict:
+    """apispec gives a Decimal field's Range as Decimals, which JSON writes as strings ("3.800000");
+    OpenAPI wants numbers."""
+    fixed = {}
+    for name in ("minimum", "maximum"):
+        if isinstance(ret.get(name), str | Decimal):
+            fixed[name] = float(ret[name])
+    return fixed
 
 
 class ErrorBodySchema(Schema):

@@ -20,6 +20,13 @@ class LocalDateTime(ma.fields.AwareDateTime):
             return None
         return value.astimezone(ZoneInfo(current_app.config["APP_TIMEZONE"])).isoformat(timespec="seconds")
 
+    # The programme's times are all in this century; far outside it a zone's rules turn odd (Asia/
+    # Shanghai before 1901 is local mean time, +08:05:43), so such a time is refused, not echoed.
+    EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
     def _deserialize(self, value, attr, data, **kwargs):
         self.default_timezone = ZoneInfo(current_app.config["APP_TIMEZONE"])
-        return super()._deserialize(value, attr, data, **kwargs)
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not self.EARLIEST_YEAR <= result.year <= self.LATEST_YEAR:
+            raise ma.ValidationError(f"时间须在 {self.EARLIEST_YEAR} 年至 {self.LATEST_YEAR} 年之间")
+        return result
