@@ -140,3 +140,19 @@ def test_nul_characters_are_refused_by_name(client, auth):
     assert "q" in error["details"]
     patched = client.patch("/api/mp/v1/me", json={"display_name": "a\u0000b"}, headers=auth.wechat_headers("nul"))
     assert "display_name" in assert_error(patched, 422, "validation_error")["details"]
+
+
+def test_an_error_outside_the_request_handler_is_still_json():
+    """What escapes Flask itself (a failing teardown, an error in an error handler) is caught by the
+    outermost WSGI layer and still answered in the error shape."""
+    from werkzeug.test import Client
+    from werkzeug.wrappers import Response
+
+    from app.web.errors import JsonErrorsEverywhere
+
+    def broken(environ, start_response):
+        raise RuntimeError("failed outside the handler")
+
+    response = Client(JsonErrorsEverywhere(broken), Response).get("/")
+    assert response.status_code == 500
+    assert response.json == {"error": {"code": "internal_error", "message": "服务器内部错误，请稍后再试", "details": {}}}

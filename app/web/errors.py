@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 from flask import g, jsonify
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -133,6 +132,5 @@ class JsonErrorsEverywhere:
             start_response(
                 "500 INTERNAL SERVER ERROR",
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-                sys.exc_info(),
             )
             return [body]
