@@ -106,6 +106,8 @@ def _base_config(url: str, wechat_url: str) -> dict:
         "REDIS_URL": TEST_REDIS_URL,
         "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
         "RATELIMIT_LOGIN": "1000 per minute",
+        "RATELIMIT_LOGIN_PER_USERNAME": "1000 per minute",
+        "RATELIMIT_LOGIN_SERVICE": "10000 per minute",
         "RATELIMIT_WRITE": "1000 per minute",
         "WECHAT_APPID": "wxtestappid0000001",
         "WECHAT_SECRET": "test-wechat-secret",
