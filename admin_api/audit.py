@@ -7,6 +7,7 @@ from app.audit import services as audit
 from app.extensions import db
 from app.web.api import Blueprint, PageArgs, Schema, page_of, paginate
 from app.web.auth import require_role
+from app.web.fields import LocalDateTime
 
 PATH = "/audit-log"
 blp = Blueprint("admin_audit", __name__, description="审计日志（系统管理员）")
@@ -21,7 +22,7 @@ class AuditArgs(PageArgs):
 
 class AuditEntryOut(Schema):
     id = ma.fields.Integer()
-    at = ma.fields.AwareDateTime()
+    at = LocalDateTime()
     actor_id = ma.fields.Integer(allow_none=True)
     action = ma.fields.String()
     entity_type = ma.fields.String()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from app.accounts.roles import Role
-from app.web.api import Blueprint
+from app.web.api import Blueprint, page_of, whole_list
 from app.web.auth import current_user, require_role
 from app.zones import services as zones
 from app.zones.schemas import DistrictIn, DistrictPatchIn, StaffDistrictOut
@@ -12,10 +12,10 @@ blp = Blueprint("admin_districts", __name__, description="县（市）区与开�
 
 @blp.get("")
 @require_role(Role.INSTITUTE_STAFF, Role.DEPARTMENT_OFFICER)
-@blp.response(200, StaffDistrictOut(many=True))
+@blp.response(200, page_of(StaffDistrictOut))
 def list_districts():
     """全部县（市）区与开发区（含停用）"""
-    return zones.active_districts()
+    return whole_list(zones.active_districts())
 
 
 @blp.post("")

@@ -15,7 +15,7 @@ from app.knowledge.schemas import (
     StaffArticleArgs,
     StaffArticleOut,
 )
-from app.web.api import Blueprint, page_of, paginate
+from app.web.api import Blueprint, page_of, paginate, whole_list
 from app.web.auth import current_user, require_role
 
 PATH = ""
@@ -72,7 +72,7 @@ def patch_article(body, article_id):
 
 @blp.get("/article-categories")
 @require_role(*EDITORS)
-@blp.response(200, CategoryOut(many=True))
+@blp.response(200, page_of(CategoryOut))
 def list_categories():
     """分类（由 content/categories.yml 维护）"""
-    return knowledge.categories()
+    return whole_list(knowledge.categories())

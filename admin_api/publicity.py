@@ -23,7 +23,7 @@ from app.publicity.schemas import (
     WorkingDaysArgs,
     WorkingDaysOut,
 )
-from app.web.api import Blueprint, page_of, paginate
+from app.web.api import Blueprint, page_of, paginate, whole_list
 from app.web.auth import current_user, require_role
 
 PATH = ""
@@ -98,10 +98,10 @@ def working_days(args):
 @blp.get("/calendar/days")
 @require_role(*HANDLERS)
 @blp.arguments(CalendarArgs, location="query")
-@blp.response(200, CalendarDayOut(many=True))
+@blp.response(200, page_of(CalendarDayOut))
 def calendar_days(args):
     """某年的法定节假日与调休上班日"""
-    return calendar.days_of_year(args["year"])
+    return whole_list(calendar.days_of_year(args["year"]))
 
 
 @blp.put("/calendar/days")

@@ -24,7 +24,7 @@ from app.visits.schemas import (
     SlotBulkIn,
     SlotsCreatedOut,
 )
-from app.web.api import Blueprint, page_of, paginate
+from app.web.api import Blueprint, page_of, paginate, whole_list
 from app.web.auth import current_user, require_role
 from app.web.csvsafe import safe_row
 
@@ -69,8 +69,7 @@ def close_day(body, base_id):
 @blp.response(200, SlotBookingsOut)
 def slot_bookings(slot_id):
     """某时段的预约（个人信息脱敏）"""
-    slot, bookings = visits.slot_bookings(slot_id, current_user())
-    slot.opens_at = visits.release_at(slot, visits.profile_of(slot.base_id), visits.rules())
+    slot, bookings = visits.slot_bookings(slot_id, current_user(), visits.rules())
     return {"slot": slot, "bookings": bookings}
 
 
@@ -87,7 +86,7 @@ def door_list(args, base_id):
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["预约号", "时段", "类型", "姓名/单位", "证件号", "电话", "人数", "状态"])
     for slot in visits.slots_between(base_id, args["date"], args["date"]):
-        _, bookings = visits.slot_bookings(slot.id, user)
+        _, bookings = visits.slot_bookings(slot.id, user, r)
         when = slot.starts_at.astimezone(r.timezone).strftime("%H:%M")
         for booking in bookings:
             if booking.status == "cancelled":
@@ -109,11 +108,11 @@ def door_list(args, base_id):
 @blp.get("/bases/<int:base_id>/attendance")
 @require_role(*OPERATORS)
 @blp.arguments(AttendanceArgs, location="query")
-@blp.response(200, AttendanceDayOut(many=True))
+@blp.response(200, page_of(AttendanceDayOut))
 def attendance(args, base_id):
     """按月到馆统计：预约、入馆、未到、取消人数"""
     year, month = (int(p) for p in args["month"].split("-"))
-    return visits.attendance(base_id, year, month, current_user())
+    return whole_list(visits.attendance(base_id, year, month, current_user()))
 
 
 @blp.get("/capacity-alerts")

@@ -5,6 +5,7 @@ import base64
 from flask import request
 
 from app import idempotency
+from app.db_types import utcnow
 from app.errors import AppError
 from app.extensions import db
 from app.idempotency import run_once
@@ -21,7 +22,7 @@ from app.visits.schemas import (
     SlotOut,
     WaitlistOut,
 )
-from app.web.api import Blueprint, PageArgs, page_of, paginate, prepared_json
+from app.web.api import Blueprint, PageArgs, page_of, paginate, prepared_json, whole_list
 from app.web.auth import current_user, require_user
 from app.web.caching import cached_response, json_bytes
 
@@ -53,19 +54,18 @@ def get_base(base_id):
 
 @blp.get("/bases/<int:base_id>/slots")
 @blp.arguments(SlotArgs, location="query")
-@blp.response(200, SlotOut(many=True))
+@blp.response(200, page_of(SlotOut))
 def list_slots(args, base_id):
     """某段日期的开放时段与余量（remaining）"""
 
     def build():
-        r = visits.rules()
-        profile = visits.profile_of(base_id)
-        slots = visits.slots_between(base_id, args["start"], args["end"])
-        for slot in slots:
-            slot.opens_at = visits.release_at(slot, profile, r)
-        return json_bytes(SlotOut(many=True).dump(slots)), "application/json"
+        slots = visits.slot_views(base_id, args["start"], args["end"], visits.rules())
+        return json_bytes(page_of(SlotOut)().dump(whole_list(slots))), "application/json"
 
-    return cached_response(visits.slots_namespace(base_id), build, args=args, ttl=60)
+    # States change with the clock (release hour, start, end), which fall on whole minutes: one
+    # cache entry per minute keeps them true, besides the invalidation by every booking.
+    minute = utcnow().strftime("%Y%m%d%H%M")
+    return cached_response(visits.slots_namespace(base_id), build, args={**args, "at": minute}, ttl=60)
 
 
 def _idempotency_key() -> str:

@@ -212,10 +212,10 @@ def test_search_chinese_english_title_first_and_literal(client, runner):
 
 def test_filters_and_categories(client, runner):
     runner.invoke(args=["content", "sync"])
-    assert [c["code"] for c in client.get("/api/mp/v1/categories").json] == ["basics", "policy", "technology", "guide"]
+    assert [c["code"] for c in client.get("/api/mp/v1/categories").json["items"]] == ["basics", "policy", "technology", "guide"]
     guides = client.get("/api/mp/v1/articles?category=guide").json["items"]
     assert guides and all(a["category"]["code"] == "guide" for a in guides)
-    guide = next(c for c in client.get("/api/mp/v1/categories").json if c["code"] == "guide")
+    guide = next(c for c in client.get("/api/mp/v1/categories").json["items"] if c["code"] == "guide")
     by_id = client.get(f"/api/mp/v1/articles?category={guide['id']}").json["items"]
     by_name = client.get("/api/mp/v1/articles", query_string={"category": guide["name"]}).json["items"]
     assert by_id == by_name == guides

@@ -55,7 +55,7 @@ def test_calendar_is_editable_data(client, auth):
     assert put.status_code == 200
     assert client.get("/api/admin/v1/calendar/working-days?from=2026-12-07&days=1", headers=institute
                       ).json["last_working_day"] == "2026-12-08"  # fmt: skip
-    days = client.get("/api/admin/v1/calendar/days?year=2026", headers=institute).json
+    days = client.get("/api/admin/v1/calendar/days?year=2026", headers=institute).json["items"]
     assert {"day": "2026-10-10", "kind": "workday", "note": "国庆节调休"} in days
 
 

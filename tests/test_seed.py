@@ -44,7 +44,7 @@ def test_seed_demo_bases(runner, app, client):
 
     today = utcnow().date()
     for base in bases["items"][:2]:
-        slots = client.get(f"/api/mp/v1/bases/{base['id']}/slots?from={today}&to={today + timedelta(days=15)}").json
+        slots = client.get(f"/api/mp/v1/bases/{base['id']}/slots?from={today}&to={today + timedelta(days=15)}").json["items"]
         days = {s["visit_date"] for s in slots}
         assert len(days) >= 10  # the next 14 days, closed on Mondays
     from app.visits.models import Booking

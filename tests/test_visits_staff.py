@@ -32,7 +32,7 @@ def test_bulk_calendar_is_idempotent_and_scoped(client, auth, app):
     assert created.json["created"] == weekdays * 2
     again = client.post(f"/api/admin/v1/bases/{base_id}/slots/bulk", json=spec, headers=operator)
     assert again.json["created"] == 0
-    slots = client.get(f"/api/mp/v1/bases/{base_id}/slots?from={start}&to={start + timedelta(days=13)}").json
+    slots = client.get(f"/api/mp/v1/bases/{base_id}/slots?from={start}&to={start + timedelta(days=13)}").json["items"]
     assert len(slots) == weekdays * 2 and slots[0]["starts_at"].endswith("T09:00:00+08:00")
     assert_error(
         client.post(f"/api/admin/v1/bases/{other}/slots/bulk", json=spec, headers=operator), 403, "not_this_base"
@@ -116,8 +116,9 @@ def test_no_shows_suspend_after_three_in_ninety_days(client, auth, app, runner):
     )
     assert error["details"]["suspended_until"] == suspension.ends_on.isoformat()
     stats = client.get(f"/api/admin/v1/bases/{base_id}/attendance?month={(local_today() + timedelta(days=1)):%Y-%m}",
-                       headers=auth.staff("institute_staff")).json  # fmt: skip
-    assert stats[0]["no_show_people"] == 3 and stats[0]["booked_people"] == 3
+                       headers=auth.staff("institute_staff")).json["items"]  # fmt: skip
+    assert stats[0]["no_show_people"] == 3
+    assert stats[0]["booked_people"] == 3
 
 
 def test_late_cancellations_count_only_if_configured(client, auth, app, make_app):
@@ -159,7 +160,7 @@ def test_attendance_needs_a_valid_month(client, auth, app):
     assert_error(
         client.get(f"/api/admin/v1/bases/{base_id}/attendance?month=0000-01", headers=staff), 422, "validation_error"
     )
-    assert client.get(f"/api/admin/v1/bases/{base_id}/attendance?month=2026-11", headers=staff).json == []
+    assert client.get(f"/api/admin/v1/bases/{base_id}/attendance?month=2026-11", headers=staff).json["items"] == []
 
 
 def test_staff_are_told_at_50_80_and_100_percent(client, auth, app, make_app, fake_wechat):

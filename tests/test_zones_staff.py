@@ -209,7 +209,7 @@ def test_districts_are_data_staff_can_edit(client, auth):
     # renaming onto an existing name is a 409, and the district is unchanged
     renamed = client.patch(f"/api/admin/v1/districts/{district_id}", json={"name": "南关区"}, headers=institute)
     assert_error(renamed, 409, "duplicate_district")
-    names = [d["name"] for d in client.get("/api/admin/v1/districts", headers=institute).json]
+    names = [d["name"] for d in client.get("/api/admin/v1/districts", headers=institute).json["items"]]
     assert "长春国际汽车城" in names and names.count("南关区") == 1
 
 

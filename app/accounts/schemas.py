@@ -7,6 +7,7 @@ import marshmallow as ma
 from app.accounts.roles import GRANTABLE_ROLES, Department, Role
 from app.privacy import mask_phone
 from app.web.api import PageArgs, Schema
+from app.web.fields import LocalDateTime
 
 
 def _not_blank(value: str) -> None:
@@ -54,7 +55,7 @@ class UserOut(Schema):
     phone_verified = ma.fields.Function(lambda u: u.phone_verified_at is not None)
     username = ma.fields.String(allow_none=True)
     grants = ma.fields.List(ma.fields.Nested(GrantOut))
-    created_at = ma.fields.AwareDateTime()
+    created_at = LocalDateTime()
 
 
 class TokenOut(Schema):
@@ -84,8 +85,8 @@ class StaffUserOut(Schema):
     grants = ma.fields.List(ma.fields.Nested(GrantOut))
     phone = ma.fields.Function(lambda u: mask_phone(u.phone), allow_none=True)
     is_active = ma.fields.Boolean()
-    created_at = ma.fields.AwareDateTime()
-    last_login_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = LocalDateTime()
+    last_login_at = LocalDateTime(allow_none=True)
 
 
 class UserListArgs(PageArgs):

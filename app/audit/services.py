@@ -11,12 +11,15 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.extensions import db
+from app.times import local_iso
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return local_iso(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}

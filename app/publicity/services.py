@@ -30,6 +30,7 @@ from app.publicity.constants import (
     ObjectionStatus,
 )
 from app.publicity.models import NoticeZone, Objection, ObjectionEvent, PublicityNotice
+from app.times import local_iso
 from app.wechat import services as wechat
 from app.zones import services as zones
 from app.zones.constants import Status
@@ -58,10 +59,6 @@ class InvalidDecision(Conflict):
 
 
 # ---- notices ------------------------------------------------------------------------------
-
-
-def _local(moment: datetime, timezone: str) -> str:
-    return moment.astimezone(ZoneInfo(timezone)).isoformat(timespec="seconds")
 
 
 def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
@@ -199,7 +196,7 @@ def raise_objection(
 
     notice = get_notice(notice_id, public=True)
     now = utcnow()
-    window = {"starts_at": _local(notice.starts_at, timezone), "ends_at": _local(notice.ends_at, timezone)}
+    window = {"starts_at": local_iso(notice.starts_at, timezone), "ends_at": local_iso(notice.ends_at, timezone)}
     if now < notice.starts_at:
         raise PublicityWindowError(
             f"公示尚未开始，异议受理时间为 {window['starts_at']} 至 {window['ends_at']}",
@@ -430,7 +427,7 @@ def close_notice(notice_id: int, actor: User | None, now: datetime | None = None
         raise AppError("公示尚未发布", code="not_published", status=409)
     if now < notice.ends_at:
         raise AppError("公示期尚未结束", code="publicity_not_ended", status=409,
-                       details={"ends_at": notice.ends_at.isoformat()})  # fmt: skip
+                       details={"ends_at": local_iso(notice.ends_at)})  # fmt: skip
     report = CloseReport(notice.id, [], [], [])
     for entry in notice.entries:
         if entry.outcome is not None:

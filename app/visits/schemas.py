@@ -71,7 +71,12 @@ class SlotOut(Schema):
     remaining = ma.fields.Integer()
     group_capacity = ma.fields.Integer()
     group_remaining = ma.fields.Integer()
-    status = ma.fields.String()
+    status = ma.fields.String(
+        attribute="state",
+        metadata={"description": "now: not_released（opens_at 开放）, open, full（可候补）, started, ended, closed（闭馆）"},
+    )
+    status_label = ma.fields.String(attribute="state_label")
+    bookable = ma.fields.Boolean(metadata={"description": "现在可以预约"})
     closed_reason = ma.fields.String(allow_none=True)
     opens_at = LocalDateTime(metadata={"description": "何时开放预约"})
 

@@ -29,6 +29,7 @@ from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, kv
+from app.times import local_iso
 from app.visits import alerts
 from app.visits.models import BaseProfile, Booking, BookingSuspension, BookingVisitor, Slot, WaitlistEntry
 from app.wechat import services as wechat
@@ -220,6 +221,68 @@ def slots_between(base_id: int, first: date, last: date) -> list[Slot]:
     )
 
 
+SLOT_STATE_LABELS = {
+    "not_released": "未开放预约", "open": "可预约", "full": "已约满", "started": "已开始", "ended": "已结束",
+    "closed": "已关闭",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """A slot as a visitor sees it now: `state` is the truth at this moment, not the stored flag."""
+
+    id: int
+    visit_date: date
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    remaining: int
+    group_capacity: int
+    group_remaining: int
+    state: str
+    closed_reason: str | None
+    opens_at: datetime
+
+    @property
+    def state_label(self) -> str:
+        return SLOT_STATE_LABELS[self.state]
+
+    @property
+    def bookable(self) -> bool:
+        return self.state == "open"
+
+
+def slot_state(slot: Slot, opens_at: datetime, now: datetime) -> str:
+    if slot.status == "closed":
+        return "closed"
+    if now >= slot.ends_at:
+        return "ended"
+    if now >= slot.starts_at:
+        return "started"
+    if now < opens_at:
+        return "not_released"
+    if slot.remaining == 0 and slot.group_remaining == 0:
+        return "full"
+    return "open"
+
+
+def slot_view(slot: Slot, profile: BaseProfile, r: Rules, now: datetime) -> SlotView:
+    opens = release_at(slot, profile, r)
+    return SlotView(
+        id=slot.id, visit_date=slot.visit_date, starts_at=slot.starts_at, ends_at=slot.ends_at,
+        capacity=slot.capacity, remaining=slot.remaining, group_capacity=slot.group_capacity,
+        group_remaining=slot.group_remaining, state=slot_state(slot, opens, now), closed_reason=slot.closed_reason,
+        opens_at=opens,
+    )  # fmt: skip
+
+
+def slot_views(base_id: int, first: date, last: date, r: Rules, now: datetime | None = None) -> list[SlotView]:
+    """The base's slots between two local dates, each with its state at `now`."""
+    now = now or utcnow()
+    profile = profile_of(base_id)
+    return [slot_view(slot, profile, r, now) for slot in slots_between(base_id, first, last)]
+
+
 def release_at(slot: Slot, profile: BaseProfile, r: Rules) -> datetime:
     """When a slot opens for booking: `booking_days_ahead` days before, at `release_hour`."""
     day = slot.visit_date - timedelta(days=profile.booking_days_ahead)
@@ -277,7 +340,7 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
     now = now or utcnow()
     slot = db.session.get(Slot, data["slot_id"])
     if slot is None:
-        raise ValidationFailed(details={"slot_id": ["时段不存在"]})
+        raise NotFound("时段不存在", details={"slot_id": data["slot_id"]})
     if data.get("base_id") is not None and data["base_id"] != slot.base_id:
         raise ValidationFailed(details={"slot_id": ["该时段不属于所选基地"]})
     base = db.session.get(Zone, slot.base_id)
@@ -291,8 +354,8 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
     opens = release_at(slot, profile, r)
     if now < opens:
         raise AppError(
-            f"该时段尚未开放预约，将于 {opens.isoformat(timespec='minutes')} 开放",
-            code="slot_not_released", status=422, details={"opens_at": opens.isoformat(timespec="minutes")},
+            f"该时段尚未开放预约，将于 {opens.astimezone(r.timezone):%Y-%m-%d %H:%M} 开放",
+            code="slot_not_released", status=422, details={"opens_at": local_iso(opens, r.timezone)},
         )  # fmt: skip
     suspension = _suspension(user, r.today(now))
     if suspension is not None:
@@ -508,7 +571,7 @@ def cancel(user: User, booking_id: int, r: Rules, now: datetime | None = None) -
     if now >= cutoff:
         raise AppError(
             f"距参观开始不足 {int(r.cancel_cutoff.total_seconds() // 60)} 分钟，已不能取消",
-            code="cancel_cutoff_passed", status=422, details={"cutoff": cutoff.astimezone(r.timezone).isoformat()},
+            code="cancel_cutoff_passed", status=422, details={"cutoff": local_iso(cutoff, r.timezone)},
         )  # fmt: skip
     _cancel(booking, "用户取消", late=now >= booking.slot.starts_at - r.late_cancel)
     promoted = promote_waitlist(booking.slot_id, r, now)
@@ -619,7 +682,7 @@ def checkin(operator: User, code: str, actual_headcount: int | None, r: Rules, n
     ensure_operates(operator, booking.base_id)
     if booking.status == "checked_in":
         raise Conflict("该预约已核验入馆", code="already_checked_in",
-                       details={"checked_in_at": booking.checked_in_at.astimezone(r.timezone).isoformat()})  # fmt: skip
+                       details={"checked_in_at": local_iso(booking.checked_in_at, r.timezone)})  # fmt: skip
     if booking.status != "confirmed":
         raise Conflict("该预约已取消或已失效", code="booking_not_active", details={"status": booking.status})
     today = r.today(now)
@@ -742,13 +805,13 @@ def _send(booking: Booking, template_id: str | None, text: str, r: Rules) -> boo
 # ---- staff views --------------------------------------------------------------------------
 
 
-def slot_bookings(slot_id: int, user: User) -> tuple[Slot, list[Booking]]:
+def slot_bookings(slot_id: int, user: User, r: Rules) -> tuple[SlotView, list[Booking]]:
     slot = db.session.get(Slot, slot_id)
     if slot is None:
         raise NotFound("时段不存在")
     ensure_operates(user, slot.base_id)
     bookings = db.session.scalars(select(Booking).where(Booking.slot_id == slot_id).order_by(Booking.id)).all()
-    return slot, list(bookings)
+    return slot_view(slot, profile_of(slot.base_id), r, utcnow()), list(bookings)
 
 
 def attendance(base_id: int, year: int, month: int, user: User) -> list[dict[str, Any]]:

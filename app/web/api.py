@@ -128,6 +128,12 @@ def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
     )
 
 
+def whole_list(items: list) -> dict[str, Any]:
+    """A list that is never paged, still in the envelope: one page holding everything."""
+    items = list(items)
+    return {"items": items, "page": 1, "per_page": len(items), "total": len(items)}
+
+
 def paginate(session, stmt: Select, page: int, per_page: int) -> dict[str, Any]:
     """Two statements whatever the page size: a count and one page of rows."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))

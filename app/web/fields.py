@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 from flask import current_app
 
+from app.times import local_iso
+
 
 class LocalDateTime(ma.fields.AwareDateTime):
     """Serialised in APP_TIMEZONE (China time, +08:00) so windows read as people expect; accepts any
@@ -18,7 +20,7 @@ class LocalDateTime(ma.fields.AwareDateTime):
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        return value.astimezone(ZoneInfo(current_app.config["APP_TIMEZONE"])).isoformat(timespec="seconds")
+        return local_iso(value)
 
     # The programme's times are all in this century; far outside it a zone's rules turn odd (Asia/
     # Shanghai before 1901 is local mean time, +08:05:43), so such a time is refused, not echoed.

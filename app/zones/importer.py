@@ -19,6 +19,7 @@ from app.accounts.models import User
 from app.audit import services as audit
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
+from app.times import local_iso
 from app.web.csvsafe import safe_row
 from app.web.messages import translate
 from app.zones import services as zones
@@ -223,7 +224,7 @@ def export_csv(stmt) -> bytes:
                 "1" if zone.is_education_base else "0",
                 *(("" if headline[k] is None else headline[k])
                   for k in ("baseline_value", "baseline_year", "latest_value", "latest_year")),
-                zone.updated_at.isoformat(),
+                local_iso(zone.updated_at),
             ])
         )  # fmt: skip
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -6,6 +6,7 @@ import marshmallow as ma
 
 from app.accounts.roles import DEPARTMENT_LABELS, Department
 from app.web.api import PageArgs, Schema
+from app.web.fields import LocalDateTime
 from app.zones.constants import (
     APPLICANT_KIND_LABELS,
     LEVEL_LABELS,
@@ -106,8 +107,8 @@ class ZoneCardOut(Schema):
     is_education_base = ma.fields.Boolean()
     indicators = ma.fields.Function(indicator_view)
     indicator = ma.fields.Function(lambda z: indicator_view(z)[0])
-    status_changed_at = ma.fields.AwareDateTime()
-    updated_at = ma.fields.AwareDateTime()
+    status_changed_at = LocalDateTime()
+    updated_at = LocalDateTime()
 
 
 class TimelineEntryOut(Schema):
@@ -115,7 +116,7 @@ class TimelineEntryOut(Schema):
     to_status = ma.fields.String()
     to_label = ma.fields.Function(lambda t: STATUS_LABELS[Status(t.to_status)])
     note = ma.fields.String(allow_none=True)
-    occurred_at = ma.fields.AwareDateTime()
+    occurred_at = LocalDateTime()
 
 
 class StaffTimelineEntryOut(TimelineEntryOut):
@@ -136,14 +137,14 @@ class ZoneDetailOut(ZoneCardOut):
     department = ma.fields.String()
     department_label = ma.fields.Function(lambda z: DEPARTMENT_LABELS[Department(z.department)])
     description = ma.fields.String(allow_none=True)
-    published_at = ma.fields.AwareDateTime(allow_none=True)
+    published_at = LocalDateTime(allow_none=True)
     timeline = ma.fields.List(ma.fields.Nested(TimelineEntryOut))
     re_reviews = ma.fields.List(ma.fields.Nested(ReReviewOut))
 
 
 class StaffZoneOut(ZoneDetailOut):
     timeline = ma.fields.List(ma.fields.Nested(StaffTimelineEntryOut))
-    created_at = ma.fields.AwareDateTime()
+    created_at = LocalDateTime()
 
 
 class StaffZoneCardOut(ZoneCardOut):

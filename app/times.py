@@ -1,0 +1,19 @@
+"""The one way a moment is written for people and clients: ISO 8601 in APP_TIMEZONE, to the second,
+with its offset (2026-11-26T09:00:00+08:00). Responses (LocalDateTime), error details and audit
+snapshots all use it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def app_timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["APP_TIMEZONE"])
+
+
+def local_iso(moment: datetime, timezone: str | ZoneInfo | None = None) -> str:
+    zone = ZoneInfo(timezone) if isinstance(timezone, str) else (timezone or app_timezone())
+    return moment.astimezone(zone).isoformat(timespec="seconds")
