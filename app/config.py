@@ -114,6 +114,8 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "UPLOAD_MAX_BYTES": _int(env, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
         # Hosts under which this service's own upload URLs may be given back in absolute form.
         "PUBLIC_HOSTS": [h.strip() for h in (env.get("PUBLIC_HOSTS") or "").split(",") if h.strip()],
+        # The service's public origin (https://host), for absolute media URLs in answers.
+        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "OBJECTIONS_PER_NOTICE": _int(env, "OBJECTIONS_PER_NOTICE", 5),
         "OBJECTION_RETENTION_DAYS": _int(env, "OBJECTION_RETENTION_DAYS", 365),
         # Visits (education bases): museum practice by default.

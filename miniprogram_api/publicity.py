@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from flask import current_app, request
 
 from app import uow
@@ -60,7 +62,7 @@ def post_objection(body, notice_id):
     user = current_user()
     config = current_app.config
     limits = publicity.ObjectionLimits(
-        per_notice=config["OBJECTIONS_PER_NOTICE"], public_hosts={request.host, *config["PUBLIC_HOSTS"]}
+        per_notice=config["OBJECTIONS_PER_NOTICE"], public_hosts={request.host, *config["PUBLIC_HOSTS"], urlparse(config["PUBLIC_BASE_URL"] or "").netloc} - {""}
     )
 
     def work():

@@ -9,6 +9,7 @@ from app.media import services as media
 from app.publicity.schemas import UploadOut
 from app.web.api import Blueprint
 from app.web.auth import current_user, require_user
+from app.web.fields import absolute_url
 
 PATH = ""
 blp = Blueprint("mp_uploads", __name__, description="图片上传（异议证明材料等）")
@@ -34,4 +35,5 @@ def upload_image():
         current_user().id, upload.read(config["UPLOAD_MAX_BYTES"] + 1), Path(config["UPLOAD_ROOT"]),
         config["UPLOAD_MAX_BYTES"],
     )  # fmt: skip
-    return {"id": stored.id, "url": media.url_of(stored), "mimetype": stored.mimetype, "size": stored.size}
+    return {"id": stored.id, "url": absolute_url(media.url_of(stored)), "mimetype": stored.mimetype,
+            "size": stored.size}  # fmt: skip

@@ -307,7 +307,7 @@ def test_evidence_images(client, auth, app):
         and "max-age" in served.headers["Cache-Control"]
     )
     served.close()
-    response = post(client, notice["id"], objection_body(notice["zone_ids"][0], evidence_urls=[url, f"http://localhost{url}"]),
+    response = post(client, notice["id"], objection_body(notice["zone_ids"][0], evidence_urls=[url, url.removeprefix("http://localhost")]),
                     headers)  # fmt: skip
     assert response.status_code == 201, response.json
     # somebody else's upload is not evidence for me

@@ -5,6 +5,7 @@ import marshmallow as ma
 from app.knowledge.content import SLUG_RE
 from app.validators import Trimmed
 from app.web.api import PageArgs, Schema
+from app.web.fields import AbsoluteMediaHtml, MediaUrl
 
 
 class CategoryOut(Schema):
@@ -28,7 +29,7 @@ class ArticleCardOut(Schema):
     summary = ma.fields.String()
     category = ma.fields.Nested(CategoryOut)
     tags = ma.fields.List(ma.fields.String())
-    cover_image_url = ma.fields.String(allow_none=True)
+    cover_image_url = MediaUrl(allow_none=True)
     author = ma.fields.String(allow_none=True)
     source = ma.fields.String(allow_none=True)
     published_on = ma.fields.Date()
@@ -42,12 +43,12 @@ class ZoneBriefOut(Schema):
     type = ma.fields.String()
     level = ma.fields.String()
     status = ma.fields.String()
-    cover_image_url = ma.fields.String(allow_none=True)
+    cover_image_url = MediaUrl(allow_none=True)
     summary = ma.fields.String(allow_none=True)
 
 
 class ArticleOut(ArticleCardOut):
-    body_html = ma.fields.String(metadata={"description": "已按小程序 rich-text 组件支持的标签与属性净化"})
+    body_html = AbsoluteMediaHtml(metadata={"description": "已按小程序 rich-text 组件支持的标签与属性净化；图片为完整地址"})
     views = ma.fields.Integer()
     related = ma.fields.List(ma.fields.Nested(ArticleCardOut))
     zone = ma.fields.Nested(ZoneBriefOut, allow_none=True)

@@ -5,8 +5,9 @@ import marshmallow as ma
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
 from app.validators import Trimmed, validate_id_number, validate_mobile, validate_person_name
 from app.web.api import PageArgs, Schema
-from app.web.fields import LocalDateTime
+from app.web.fields import LocalDateTime, MediaUrl
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
+from app.zones.schemas import DistrictOut
 
 
 class NoticeListArgs(PageArgs):
@@ -18,6 +19,7 @@ class StaffNoticeListArgs(PageArgs):
 
 
 class NoticeZoneOut(Schema):
+    id = ma.fields.Function(lambda e: e.zone_id, metadata={"description": "the zone's id (as in /zones)"})
     zone_id = ma.fields.Integer()
     name = ma.fields.Function(lambda e: e.zone.name)
     type = ma.fields.Function(lambda e: e.zone.type)
@@ -25,7 +27,7 @@ class NoticeZoneOut(Schema):
     level = ma.fields.Function(lambda e: e.zone.level)
     level_label = ma.fields.Function(lambda e: LEVEL_LABELS[Level(e.zone.level)])
     applicant_name = ma.fields.Function(lambda e: e.zone.applicant_name)
-    district = ma.fields.Function(lambda e: e.zone.district.name)
+    district = ma.fields.Function(lambda e: DistrictOut().dump(e.zone.district), metadata={"description": "as in /zones"})
     status = ma.fields.Function(lambda e: e.zone.status)
     status_label = ma.fields.Function(lambda e: STATUS_LABELS[Status(e.zone.status)])
     outcome = ma.fields.String(allow_none=True, metadata={"description": "confirmed / rejected; null while open"})
@@ -150,7 +152,7 @@ class MyObjectionOut(ObjectionReceiptOut):
     contact_person = ma.fields.String(allow_none=True)
     id_number = ma.fields.String(allow_none=True)
     reason = ma.fields.String(allow_none=True)
-    evidence_urls = ma.fields.List(ma.fields.String())
+    evidence_urls = ma.fields.List(MediaUrl())
     events = ma.fields.List(ma.fields.Nested(ObjectionEventOut))
 
 
@@ -180,7 +182,7 @@ class StaffObjectionOut(Schema):
     personal = ma.fields.Dict(metadata={"description": "masked unless ?reveal=1 by an entitled officer"})
     revealed = ma.fields.Boolean()
     reason = ma.fields.String(allow_none=True)
-    evidence_urls = ma.fields.List(ma.fields.String())
+    evidence_urls = ma.fields.List(MediaUrl())
     created_at = LocalDateTime()
     settled_at = LocalDateTime(allow_none=True)
     purged = ma.fields.Function(lambda o: o.purged_at is not None)

@@ -155,6 +155,20 @@ def notices_query(state: str | None, *, public: bool, now: datetime | None = Non
     return stmt
 
 
+def latest_notice_of(zone_id: int) -> dict[str, Any] | None:
+    """The published notice a zone is, or last was, listed in, with the zone's outcome there."""
+    row = db.session.execute(
+        select(PublicityNotice, NoticeZone.outcome).join(NoticeZone, NoticeZone.notice_id == PublicityNotice.id)
+        .where(NoticeZone.zone_id == zone_id, PublicityNotice.state == "published")
+        .order_by(PublicityNotice.starts_at.desc()).limit(1)
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    notice, outcome = row
+    return {"id": notice.id, "title": notice.title, "starts_at": notice.starts_at, "ends_at": notice.ends_at,
+            "outcome": outcome}  # fmt: skip
+
+
 def window_state(notice: PublicityNotice, now: datetime | None = None) -> str:
     now = now or utcnow()
     if notice.state == "draft":

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, current_app, request
 
 from app import cache
+from app.web.fields import public_base_url
 
 
 def json_bytes(data) -> bytes:
@@ -17,9 +18,10 @@ def json_bytes(data) -> bytes:
 def canonical_key(args: dict[str, Any] | None = None) -> str:
     """The path and the *parsed* query arguments, sorted: unknown parameters are not part of it and
     `?page=01` is `?page=1`, so junk in a query string can never make a new cache entry."""
+    # The origin too: answers hold absolute media URLs (fixed by PUBLIC_BASE_URL in production).
     if not args:
-        return request.path
-    return request.path + "?" + "&".join(f"{k}={args[k]}" for k in sorted(args) if args[k] is not None)
+        return public_base_url() + request.path
+    return public_base_url() + request.path + "?" + "&".join(f"{k}={args[k]}" for k in sorted(args) if args[k] is not None)
 
 
 def cached_response(

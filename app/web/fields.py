@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from app.times import local_iso
 
@@ -32,3 +33,37 @@ class LocalDateTime(ma.fields.AwareDateTime):
         if not self.EARLIEST_YEAR <= result.year <= self.LATEST_YEAR:
             raise ma.ValidationError(f"时间须在 {self.EARLIEST_YEAR} 年至 {self.LATEST_YEAR} 年之间")
         return result
+
+
+def public_base_url() -> str:
+    """Where this service is reached: PUBLIC_BASE_URL, else (development) the request's own origin."""
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    if configured:
+        return configured
+    return request.host_url.rstrip("/") if has_request_context() else ""
+
+
+def absolute_url(path: str | None) -> str | None:
+    """This service's own paths (`/media/…`) as full URLs: the mini-program's <image> and rich-text
+    need them. Full URLs elsewhere are left as they are."""
+    if not path or not path.startswith("/"):
+        return path
+    return public_base_url() + path
+
+
+_OWN_SRC = re.compile(r'(\ssrc=")(/media/)')
+
+
+class MediaUrl(ma.fields.String):
+    """A media URL in a response, always absolute."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return absolute_url(super()._serialize(value, attr, obj, **kwargs))
+
+
+class AbsoluteMediaHtml(ma.fields.String):
+    """Article HTML with this service's own image paths made absolute."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        html = super()._serialize(value, attr, obj, **kwargs)
+        return _OWN_SRC.sub(lambda m: m.group(1) + public_base_url() + m.group(2), html) if html else html

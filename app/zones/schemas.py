@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from app.accounts.roles import DEPARTMENT_LABELS, Department
 from app.web.api import PageArgs, Schema
-from app.web.fields import LocalDateTime
+from app.web.fields import LocalDateTime, MediaUrl
 from app.zones.constants import (
     APPLICANT_KIND_LABELS,
     LEVEL_LABELS,
@@ -102,7 +102,7 @@ class ZoneCardOut(Schema):
     batch_year = ma.fields.Integer()
     address = ma.fields.String(allow_none=True)
     location = ma.fields.Nested(LocationOut, allow_none=True, metadata={"description": "GCJ-02"})
-    cover_image_url = ma.fields.String(allow_none=True)
+    cover_image_url = MediaUrl(allow_none=True)
     summary = ma.fields.String(allow_none=True)
     is_education_base = ma.fields.Boolean()
     indicators = ma.fields.Function(indicator_view)
@@ -131,6 +131,21 @@ class ReReviewOut(Schema):
     note = ma.fields.String(allow_none=True)
 
 
+class NoticeRefOut(Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    starts_at = LocalDateTime()
+    ends_at = LocalDateTime()
+    outcome = ma.fields.String(allow_none=True, metadata={"description": "confirmed / rejected; null while open"})
+
+
+def _notice_of(zone) -> dict | None:
+    from app.publicity.services import latest_notice_of  # publicity builds on zones, not the reverse
+
+    found = latest_notice_of(zone.id)
+    return NoticeRefOut().dump(found) if found else None
+
+
 class ZoneDetailOut(ZoneCardOut):
     applicant_kind = ma.fields.String()
     applicant_kind_label = ma.fields.Function(lambda z: APPLICANT_KIND_LABELS[ApplicantKind(z.applicant_kind)])
@@ -140,6 +155,9 @@ class ZoneDetailOut(ZoneCardOut):
     published_at = LocalDateTime(allow_none=True)
     timeline = ma.fields.List(ma.fields.Nested(TimelineEntryOut))
     re_reviews = ma.fields.List(ma.fields.Nested(ReReviewOut))
+    notice = ma.fields.Function(
+        _notice_of, metadata={"description": "the publicity notice the zone is or was in (null: never publicised)"}
+    )
 
 
 class StaffZoneOut(ZoneDetailOut):
