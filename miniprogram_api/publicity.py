@@ -16,7 +16,7 @@ from app.publicity.schemas import (
     ObjectionIn,
     ObjectionReceiptOut,
 )
-from app.web.api import Blueprint, PageArgs, page_of, paginate, prepared_json
+from app.web.api import Blueprint, PageArgs, idempotency_key, page_of, paginate, prepared_json, takes_idempotency_key
 from app.web.auth import current_user, require_user
 from app.web.caching import cached_response, json_bytes
 
@@ -54,6 +54,7 @@ def get_notice(notice_id):
 
 @blp.post("/publicity/<int:notice_id>/objections")
 @require_user
+@takes_idempotency_key(required=False)
 @blp.arguments(ObjectionIn)
 @blp.response(201, ObjectionReceiptOut)
 @blp.alt_response(422, description="publicity_closed / publicity_not_started（details 含公示起止时间）、content_risky")
@@ -69,9 +70,9 @@ def post_objection(body, notice_id):
         objection = publicity.raise_objection(user, notice_id, body, limits, config["APP_TIMEZONE"])
         return 201, ObjectionReceiptOut().dump(objection)
 
-    key = request.headers.get("Idempotency-Key", "").strip()
+    key = idempotency_key(required=False)
     if key:
-        outcome = run_once(user.id, f"objection:{notice_id}", key[:128], body, work)
+        outcome = run_once(user.id, f"objection:{notice_id}", key, body, work)
         status, answer = outcome.status, outcome.body
     else:
         status, answer = work()

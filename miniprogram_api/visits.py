@@ -2,11 +2,8 @@ from __future__ import annotations
 
 import base64
 
-from flask import request
-
 from app import idempotency
 from app.db_types import utcnow
-from app.errors import AppError
 from app.extensions import db
 from app.idempotency import run_once
 from app.visits import services as visits
@@ -22,7 +19,16 @@ from app.visits.schemas import (
     SlotOut,
     WaitlistOut,
 )
-from app.web.api import Blueprint, PageArgs, page_of, paginate, prepared_json, whole_list
+from app.web.api import (
+    Blueprint,
+    PageArgs,
+    idempotency_key,
+    page_of,
+    paginate,
+    prepared_json,
+    takes_idempotency_key,
+    whole_list,
+)
 from app.web.auth import current_user, require_user
 from app.web.caching import cached_response, json_bytes
 
@@ -68,18 +74,9 @@ def list_slots(args, base_id):
     return cached_response(visits.slots_namespace(base_id), build, args={**args, "at": minute}, ttl=60)
 
 
-def _idempotency_key() -> str:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key:
-        raise AppError("预约请求须带 Idempotency-Key 请求头（每次新预约一个新值，重试时不变）",
-                       code="idempotency_key_required", status=400)  # fmt: skip
-    if len(key) > 128:
-        raise AppError("Idempotency-Key 过长（最多 128 个字符）", code="idempotency_key_invalid", status=400)
-    return key
-
-
 @blp.post("/bookings")
 @require_user
+@takes_idempotency_key(required=True)
 @blp.arguments(BookingIn)
 @blp.response(201, BookingOut)
 @blp.alt_response(409, description="slot_full（details.waitlist 给出候补接口）、person_already_booked")
@@ -87,7 +84,7 @@ def _idempotency_key() -> str:
 def create_booking(body):
     """预约参观（须带 Idempotency-Key；个人 1–5 人实名，或团体）"""
     user = current_user()
-    key = _idempotency_key()
+    key = idempotency_key(required=True)
     r = visits.rules()
     visits.refuse_if_full(body, unless=idempotency.seen(user.id, "booking", key))  # one read per refusal
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import flask_smorest
 import marshmallow as ma
+from apispec import BasePlugin
 from flask import request
 from sqlalchemy import Select, func, select
 from webargs.core import missing
@@ -97,8 +98,71 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = AppParser()
 
 
+IDEMPOTENCY_KEY_MAX = 128
+
+
+def idempotency_key_parameter(required: bool) -> dict:
+    return {
+        "in": "header",
+        "name": "Idempotency-Key",
+        "required": required,
+        "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
+        "description": "每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复，不会重复登记。"
+        "超过 128 个字符为 400 idempotency_key_invalid" + ("；缺少为 400 idempotency_key_required" if required else ""),
+    }
+
+
+def takes_idempotency_key(*, required: bool):
+    """Documents the Idempotency-Key header of a write (the view reads it with `idempotency_key()`)."""
+    return flask_smorest.Blueprint.doc(parameters=[idempotency_key_parameter(required)])
+
+
+def idempotency_key(*, required: bool) -> str | None:
+    """The request's Idempotency-Key, the same rule on every write that takes one."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        if required:
+            raise AppError("该请求须带 Idempotency-Key 请求头（每个新请求一个新值，重试时不变）",
+                           code="idempotency_key_required", status=400)  # fmt: skip
+        return None
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise AppError(f"Idempotency-Key 过长（最多 {IDEMPOTENCY_KEY_MAX} 个字符）", code="idempotency_key_invalid",
+                       status=400, details={"max_length": IDEMPOTENCY_KEY_MAX})  # fmt: skip
+    return key
+
+
+class ErrorResponses(BasePlugin):
+    """Documents, on each operation, the errors every such operation can answer, in the one error
+    shape: 401 where a token is needed, 403 where a role is, 404 where the path names a resource,
+    400 where a JSON body is read, 429 on writes (rate limits), 503 everywhere (database down)."""
+
+    def init_spec(self, spec):
+        self.spec = spec
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for method, operation in (operations or {}).items():
+            wanted = {503: "SERVICE_UNAVAILABLE"}
+            if operation.get("security"):
+                wanted[401] = "UNAUTHORIZED"
+                wanted[403] = "FORBIDDEN"
+            if "{" in (path or ""):
+                wanted[404] = "NOT_FOUND"
+            if method in ("post", "put", "patch", "delete"):
+                wanted[429] = "TOO_MANY_REQUESTS"
+                wanted[400] = "BAD_REQUEST"
+            responses = operation.setdefault("responses", {})
+            for status, name in wanted.items():
+                responses.setdefault(str(status), self.spec.components.get_ref("response", name))
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        plugin = ErrorResponses()
+        plugin.init_spec(self.spec)
+        self.spec.plugins.append(plugin)
 
     def _register_error_handlers(self):
         # One handler for everything, so every error has the CONTRACT.md shape (app.web.errors).
