@@ -39,9 +39,12 @@ def mask_name(name: str | None) -> str | None:
 
 
 def mask_id_number(id_number: str | None) -> str | None:
+    """18-digit numbers keep 4 + 4 characters; shorter documents (passports, permits) 1 + 2."""
     if not id_number:
         return id_number
-    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
+    if len(id_number) >= 15:
+        return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
+    return id_number[:1] + "*" * max(1, len(id_number) - 3) + id_number[-2:]
 
 
 def mask_text(text: str) -> str:

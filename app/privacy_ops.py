@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app import idempotency, uow
 from app.db_types import EncryptedString
 from app.extensions import db
+from app.validators import person_key
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def rotate_keys() -> RotationReport:
                 values += len(changes)
     indexes = 0
     for visitor in db.session.scalars(select(BookingVisitor).where(BookingVisitor.id_number.is_not(None))):
-        fresh = cipher.blind_index(visitor.id_number)
+        fresh = cipher.blind_index(person_key(visitor.id_type, visitor.id_number))
         if visitor.id_index != fresh:
             visitor.id_index = fresh
             indexes += 1

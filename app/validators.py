@@ -1,18 +1,83 @@
-"""Field rules shared by objections and bookings: names, mainland mobile numbers, ID numbers."""
+"""Who a person is, as the programme's forms take it: real names, phones and identity documents.
+Used by bookings and objections alike; every message is the Chinese a citizen reads."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
+from enum import StrEnum
 
 import marshmallow as ma
 
+# ---- names --------------------------------------------------------------------------------
+
+# Han characters: the basic block, extensions A–I (the rare characters of the Ministry of Public
+# Security's rare-character work, e.g. 䶮 in A, 𠮷 in B), compatibility ideographs, and 〇.
+_HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+# The middle dot between the parts of a minority name, as people type it.
+_DOTS = "·•・‧"
+CHINESE_NAME_RE = re.compile(f"^[{_HAN}]+(?:[{_DOTS}][{_HAN}]+)*$")
+MAX_HAN = 20
+# Latin letters with accents (Latin-1, Extended-A/B, Extended Additional), spaces, ' - .
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+LATIN_NAME_RE = re.compile(f"^[{_LATIN}]+(?:(?:[ '’-]|\\. ?)[{_LATIN}]+)*\\.?$")
+MAX_LATIN = 50
+
+
+def validate_person_name(value: str) -> None:
+    value = unicodedata.normalize("NFC", value.strip())
+    if CHINESE_NAME_RE.match(value):
+        han = sum(1 for c in value if c not in _DOTS)
+        if 2 <= han <= MAX_HAN:
+            return
+        raise ma.ValidationError(f"中文姓名须为 2–{MAX_HAN} 个汉字（少数民族姓名可用“·”分隔）")
+    if LATIN_NAME_RE.match(value):
+        if 2 <= len(value) <= MAX_LATIN:
+            return
+        raise ma.ValidationError(f"外文姓名须为 2–{MAX_LATIN} 个字母（可含空格、连字符、撇号）")
+    raise ma.ValidationError("请填写与证件一致的真实姓名（汉字，或外文字母）")
+
+
+# ---- phones -------------------------------------------------------------------------------
+
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-# Chinese names (with the middle dot of minority names) or Latin names with spaces.
-NAME_RE = re.compile(r"^[\u4e00-\u9fff·•]{2,20}$|^[A-Za-z][A-Za-z .'-]{1,49}$")
+E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def validate_phone(value: str) -> None:
+    """A mainland mobile (11 digits), or an international number in E.164 (+852…)."""
+    if MOBILE_RE.match(value) or E164_RE.match(value):
+        return
+    raise ma.ValidationError("请填写 11 位中国大陆手机号码，或以“+”和国家/地区代码开头的国际号码（如 +85291234567）")
+
+
+# ---- identity documents -------------------------------------------------------------------
+
+
+class IdType(StrEnum):
+    RESIDENT_ID = "resident_id"  # 居民身份证
+    HK_MACAO_PERMIT = "hk_macao_permit"  # 港澳居民来往内地通行证
+    TAIWAN_PERMIT = "taiwan_permit"  # 台湾居民来往大陆通行证
+    PASSPORT = "passport"  # 护照
+    FOREIGN_PERMANENT_RESIDENT = "foreign_permanent_resident"  # 外国人永久居留身份证
+
+
+ID_TYPE_LABELS = {
+    IdType.RESIDENT_ID: "居民身份证",
+    IdType.HK_MACAO_PERMIT: "港澳居民来往内地通行证",
+    IdType.TAIWAN_PERMIT: "台湾居民来往大陆通行证",
+    IdType.PASSPORT: "护照",
+    IdType.FOREIGN_PERMANENT_RESIDENT: "外国人永久居留身份证",
+}
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
+
+
+def _mod11_2_ok(value: str) -> bool:
+    total = sum(int(d) * w for d, w in zip(value[:17], _WEIGHTS, strict=True))
+    return _CHECK[total % 11] == value[17]
 
 
 def id_number_valid(value: str) -> bool:
@@ -26,23 +91,64 @@ def id_number_valid(value: str) -> bool:
         return False
     if born > date.today() or born.year < 1900:
         return False
-    total = sum(int(d) * w for d, w in zip(value[:17], _WEIGHTS, strict=True))
-    return _CHECK[total % 11] == value[17]
+    return _mod11_2_ok(value)
 
 
-def validate_mobile(value: str) -> None:
-    if not MOBILE_RE.match(value):
-        raise ma.ValidationError("请填写 11 位中国大陆手机号码")
+def _hk_macao_ok(value: str) -> bool:
+    # H (Hong Kong) or M (Macao), then 8 digits (cards since 2013; older ones had 10 digits).
+    return re.fullmatch(r"[HM]\d{8}(\d{2})?", value) is not None
+
+
+def _taiwan_ok(value: str) -> bool:
+    # 8 digits on the card since 2015; older booklets had 10 digits, sometimes with a letter.
+    return re.fullmatch(r"\d{8}|\d{10}[A-Z]?", value) is not None
+
+
+def _passport_ok(value: str) -> bool:
+    # ICAO 9303 allows up to 9 characters in the machine-readable zone; some states issue longer.
+    return re.fullmatch(r"[A-Z0-9]{6,17}", value) is not None and re.search(r"\d", value) is not None
+
+
+def _foreign_permanent_ok(value: str) -> bool:
+    # 2017 card: three letters (country) and 12 digits; 2023 card: 18 characters starting with 9,
+    # with the same MOD 11-2 check character as the resident ID.
+    if re.fullmatch(r"[A-Z]{3}\d{12}", value):
+        return True
+    return re.fullmatch(r"9\d{16}[\dX]", value) is not None and _mod11_2_ok(value)
+
+
+_DOCUMENT_CHECKS = {
+    IdType.RESIDENT_ID: (id_number_valid, "居民身份证号码无效（请核对 18 位号码及末位校验码）"),
+    IdType.HK_MACAO_PERMIT: (_hk_macao_ok, "港澳居民来往内地通行证号码应为 H 或 M 加 8 位数字"),
+    IdType.TAIWAN_PERMIT: (_taiwan_ok, "台湾居民来往大陆通行证号码应为 8 位数字"),
+    IdType.PASSPORT: (_passport_ok, "护照号码应为 6–17 位字母和数字"),
+    IdType.FOREIGN_PERMANENT_RESIDENT: (
+        _foreign_permanent_ok, "外国人永久居留身份证号码应为 3 位字母加 12 位数字，或以 9 开头的 18 位号码"
+    ),
+}  # fmt: skip
+
+
+def normalise_document_number(number: str) -> str:
+    return re.sub(r"[\s-]", "", number).upper()
+
+
+def document_problem(id_type: str, number: str) -> str | None:
+    """Why this number is not a valid number of that document type, in Chinese; None if it is."""
+    check, message = _DOCUMENT_CHECKS[IdType(id_type)]
+    return None if check(normalise_document_number(number)) else message
 
 
 def validate_id_number(value: str) -> None:
+    """A resident ID number (the default document)."""
     if not id_number_valid(value):
-        raise ma.ValidationError("身份证号码无效（请核对 18 位号码及校验位）")
+        raise ma.ValidationError(_DOCUMENT_CHECKS[IdType.RESIDENT_ID][1])
 
 
-def validate_person_name(value: str) -> None:
-    if not NAME_RE.match(value.strip()):
-        raise ma.ValidationError("请填写真实姓名（2–20 个汉字）")
+def person_key(id_type: str, number: str) -> str:
+    """What the one-per-document rule compares: the pair (type, number). The resident ID keeps its
+    bare number, so blind indexes made before other documents were accepted still match."""
+    number = normalise_document_number(number)
+    return number if id_type == IdType.RESIDENT_ID else f"{id_type}:{number}"
 
 
 class Trimmed(ma.fields.String):
@@ -51,3 +157,25 @@ class Trimmed(ma.fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         result = super()._deserialize(value, attr, data, **kwargs)
         return result.strip()
+
+
+ID_TYPE_FIELD_DOC = "证件类型：" + "，".join(f"{t.value}（{label}）" for t, label in ID_TYPE_LABELS.items())
+
+
+def id_type_field(**kwargs) -> ma.fields.String:
+    return ma.fields.String(
+        validate=ma.validate.OneOf([t.value for t in IdType], error="未知的证件类型，可选：" + "、".join(IdType)),
+        metadata={"description": ID_TYPE_FIELD_DOC + "；默认 resident_id"},
+        **kwargs,
+    )
+
+
+def check_document(data: dict, type_field: str = "id_type", number_field: str = "id_number") -> None:
+    """Schema-level: the number fits its document type (the error names the number's field)."""
+    number = data.get(number_field)
+    if not number:
+        return
+    problem = document_problem(data.get(type_field) or IdType.RESIDENT_ID, number)
+    if problem:
+        raise ma.ValidationError(problem, number_field)
+    data[number_field] = normalise_document_number(number)

@@ -73,6 +73,7 @@ class Objection(db.Model):
     phone: Mapped[str | None] = mapped_column(EncryptedString())
     organisation: Mapped[str | None] = mapped_column(EncryptedString())
     contact_person: Mapped[str | None] = mapped_column(EncryptedString())
+    id_type: Mapped[str | None] = mapped_column(String(32))  # app.validators.IdType
     id_number: Mapped[str | None] = mapped_column(EncryptedString())
     reason: Mapped[str | None] = mapped_column(Text)
     evidence_urls: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
-from app.validators import Trimmed, validate_id_number, validate_mobile, validate_person_name
+from app.validators import Trimmed, check_document, id_type_field, validate_person_name, validate_phone
 from app.web.api import PageArgs, Schema
 from app.web.fields import LocalDateTime, MediaUrl
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
@@ -113,15 +113,20 @@ class CalendarArgs(Schema):
 class ObjectionIn(Schema):
     zone_id = ma.fields.Integer(required=True)
     name = Trimmed(required=True, validate=validate_person_name)
-    phone = Trimmed(required=True, validate=validate_mobile)
+    phone = Trimmed(required=True, validate=validate_phone)
     organisation = Trimmed(allow_none=True, validate=ma.validate.Length(min=2, max=100))
     contact_person = Trimmed(allow_none=True, validate=validate_person_name)
-    id_number = Trimmed(allow_none=True, validate=validate_id_number)
+    id_type = id_type_field(allow_none=True)
+    id_number = Trimmed(allow_none=True, validate=ma.validate.Length(max=32))
     reason = Trimmed(required=True, validate=ma.validate.Length(min=10, max=2000))
     evidence_urls = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(max=300)),
         validate=ma.validate.Length(max=9, error="证明图片最多 9 张"),
     )
+
+    @ma.validates_schema
+    def _document(self, data, **kwargs):
+        check_document(data)
 
 
 class ObjectionEventOut(Schema):
@@ -150,6 +155,7 @@ class MyObjectionOut(ObjectionReceiptOut):
     phone = ma.fields.String(allow_none=True)
     organisation = ma.fields.String(allow_none=True)
     contact_person = ma.fields.String(allow_none=True)
+    id_type = ma.fields.String(allow_none=True)
     id_number = ma.fields.String(allow_none=True)
     reason = ma.fields.String(allow_none=True)
     evidence_urls = ma.fields.List(MediaUrl())

@@ -31,6 +31,7 @@ from app.publicity.constants import (
 )
 from app.publicity.models import NoticeZone, Objection, ObjectionEvent, PublicityNotice
 from app.times import local_iso
+from app.validators import IdType
 from app.wechat import services as wechat
 from app.zones import services as zones
 from app.zones.constants import Status
@@ -252,7 +253,8 @@ def raise_objection(
         phone=data["phone"],
         organisation=data.get("organisation"),
         contact_person=data.get("contact_person"),
-        id_number=data["id_number"].upper() if data.get("id_number") else None,
+        id_type=(data.get("id_type") or IdType.RESIDENT_ID.value) if data.get("id_number") else None,
+        id_number=data.get("id_number") or None,
         reason=data["reason"],
         evidence_urls=evidence,
         status=ObjectionStatus.RECEIVED.value,

@@ -110,8 +110,10 @@ class BookingVisitor(db.Model):
     base_id: Mapped[int] = mapped_column(Integer)
     visit_date: Mapped[date] = mapped_column(Date)
     name: Mapped[str | None] = mapped_column(EncryptedString())
+    id_type: Mapped[str] = mapped_column(String(32), default="resident_id", server_default="resident_id")
     id_number: Mapped[str | None] = mapped_column(EncryptedString())
-    # Keyed hash of the ID number: lets the database compare people without holding the number.
+    # Keyed hash of the document (type and number, app.validators.person_key): lets the database
+    # compare people without holding the number.
     id_index: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(EncryptedString())
     active: Mapped[bool] = mapped_column(default=True, server_default=true())

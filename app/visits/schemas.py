@@ -3,7 +3,16 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.privacy import mask_id_number, mask_name, mask_phone
-from app.validators import Trimmed, validate_id_number, validate_mobile, validate_person_name
+from app.validators import (
+    ID_TYPE_LABELS,
+    IdType,
+    Trimmed,
+    check_document,
+    id_type_field,
+    person_key,
+    validate_person_name,
+    validate_phone,
+)
 from app.visits.alerts import describe as describe_alert
 from app.web.api import PageArgs, Schema
 from app.web.fields import LocalDateTime
@@ -14,8 +23,13 @@ STATUS_LABELS = {"confirmed": "已预约", "cancelled": "已取消", "checked_in
 
 class VisitorIn(Schema):
     name = Trimmed(required=True, validate=validate_person_name)
-    id_number = Trimmed(required=True, validate=validate_id_number)
-    phone = Trimmed(required=True, validate=validate_mobile)
+    id_type = id_type_field(load_default=IdType.RESIDENT_ID.value)
+    id_number = Trimmed(required=True, validate=ma.validate.Length(min=1, max=32))
+    phone = Trimmed(required=True, validate=validate_phone)
+
+    @ma.validates_schema
+    def _document(self, data, **kwargs):
+        check_document(data)
 
 
 class MemberIn(Schema):
@@ -26,7 +40,7 @@ class MemberIn(Schema):
 class GroupIn(Schema):
     organisation = Trimmed(required=True, validate=ma.validate.Length(min=2, max=100))
     leader_name = Trimmed(required=True, validate=validate_person_name)
-    leader_phone = Trimmed(required=True, validate=validate_mobile)
+    leader_phone = Trimmed(required=True, validate=validate_phone)
     headcount = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=500))
     minors = ma.fields.Integer(validate=ma.validate.Range(min=0, max=500),
                                metadata={"description": "其中未成年人数（每 10 名须至少 1 名成年人）"})  # fmt: skip
@@ -52,9 +66,9 @@ class BookingIn(Schema):
     def _one_kind(self, data, **kwargs):
         if ("visitors" in data) == ("group" in data):
             raise ma.ValidationError("须填写 visitors（个人）或 group（团体）之一", "visitors")
-        ids = [v["id_number"].upper() for v in data.get("visitors", [])]
+        ids = [person_key(v["id_type"], v["id_number"]) for v in data.get("visitors", [])]
         if len(ids) != len(set(ids)):
-            raise ma.ValidationError("同一预约中身份证号不能重复", "visitors")
+            raise ma.ValidationError("同一预约中证件不能重复", "visitors")
 
 
 class SlotArgs(Schema):
@@ -138,6 +152,8 @@ class ClosureOut(Schema):
 
 class VisitorOut(Schema):
     name = ma.fields.String()
+    id_type = ma.fields.String()
+    id_type_label = ma.fields.Function(lambda v: ID_TYPE_LABELS[IdType(v.id_type)])
     id_number = ma.fields.Function(lambda v: mask_id_number(v.id_number))
     phone = ma.fields.Function(lambda v: mask_phone(v.phone))
 
@@ -171,6 +187,7 @@ class BookingOut(Schema):
 
 class StaffVisitorOut(Schema):
     name = ma.fields.Function(lambda v: mask_name(v.name))
+    id_type = ma.fields.String()
     id_number = ma.fields.Function(lambda v: mask_id_number(v.id_number))
     phone = ma.fields.Function(lambda v: mask_phone(v.phone))
 

@@ -30,6 +30,7 @@ from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, kv
 from app.times import local_iso
+from app.validators import IdType, person_key
 from app.visits import alerts
 from app.visits.models import BaseProfile, Booking, BookingSuspension, BookingVisitor, Slot, WaitlistEntry
 from app.wechat import services as wechat
@@ -326,6 +327,11 @@ def _cipher():
     return current_app.extensions["cipher"]
 
 
+def _person_index(visitor: dict[str, Any]) -> str:
+    """The blind index of a visitor's document: one booking per (type, number) per base and day."""
+    return _cipher().blind_index(person_key(visitor.get("id_type") or IdType.RESIDENT_ID.value, visitor["id_number"]))
+
+
 def _suspension(user: User, today: date) -> BookingSuspension | None:
     return db.session.scalar(
         select(BookingSuspension)
@@ -379,7 +385,7 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
     else:
         visitors = data["visitors"]
         people = len(visitors)
-        indexes = [_cipher().blind_index(v["id_number"]) for v in visitors]
+        indexes = [_person_index(v) for v in visitors]
         clash = db.session.execute(
             select(BookingVisitor.id_index, Booking.user_id, Booking.id).join(Booking).where(
                 BookingVisitor.base_id == slot.base_id, BookingVisitor.visit_date == slot.visit_date,
@@ -413,7 +419,8 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
         booking.visitors.append(
             BookingVisitor(
                 base_id=slot.base_id, visit_date=slot.visit_date, name=visitor["name"],
-                id_number=visitor["id_number"].upper(), id_index=_cipher().blind_index(visitor["id_number"]),
+                id_type=visitor.get("id_type") or IdType.RESIDENT_ID.value, id_number=visitor["id_number"],
+                id_index=_person_index(visitor),
                 phone=visitor["phone"],
             )
         )  # fmt: skip
