@@ -1,15 +1,10 @@
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response
 
 from app.accounts.roles import Role
 from app.extensions import db
-from app.privacy import mask_id_number, mask_phone
-from app.visits import alerts
-from app.visits import services as visits
+from app.visits import alerts, booking, calendar, reports
 from app.visits.schemas import (
     AttendanceArgs,
     AttendanceDayOut,
@@ -26,7 +21,6 @@ from app.visits.schemas import (
 )
 from app.web.api import Blueprint, page_of, paginate, whole_list
 from app.web.auth import current_user, require_role
-from app.web.csvsafe import safe_row
 
 PATH = ""
 blp = Blueprint("admin_visits", __name__, description="宣传教育基地：日历、预约、到馆统计")
@@ -40,7 +34,7 @@ OPERATORS = (Role.INSTITUTE_STAFF, Role.BASE_OPERATOR)
 @blp.response(200, BaseProfileOut)
 def put_profile(body, base_id):
     """参观须知、开放规则、提前开放天数与放号时间"""
-    return visits.update_profile(base_id, body, current_user())
+    return calendar.update_profile(base_id, body, current_user())
 
 
 @blp.post("/bases/<int:base_id>/slots/bulk")
@@ -50,7 +44,7 @@ def put_profile(body, base_id):
 def bulk_slots(body, base_id):
     """批量创建时段：日期范围 × 星期 × 时间段（已存在的跳过）"""
     spec = {**body, "from": body.pop("start"), "to": body.pop("end")}
-    created = visits.create_slots(base_id, spec, current_user(), visits.rules())
+    created = calendar.create_slots(base_id, spec, current_user())
     return {"created": len(created), "slot_ids": [s.id for s in created]}
 
 
@@ -60,7 +54,7 @@ def bulk_slots(body, base_id):
 @blp.response(200, ClosureOut)
 def close_day(body, base_id):
     """闭馆一天（节假日、天气）：取消当天全部预约并通知"""
-    cancelled = visits.close_day(base_id, body["date"], body["reason"], current_user(), visits.rules())
+    cancelled = booking.close_day(base_id, body["date"], body["reason"], current_user())
     return {"date": body["date"], "cancelled_bookings": len(cancelled)}
 
 
@@ -69,7 +63,7 @@ def close_day(body, base_id):
 @blp.response(200, SlotBookingsOut)
 def slot_bookings(slot_id):
     """某时段的预约（个人信息脱敏）"""
-    slot, bookings = visits.slot_bookings(slot_id, current_user(), visits.rules())
+    slot, bookings = reports.slot_bookings(slot_id, current_user())
     return {"slot": slot, "bookings": bookings}
 
 
@@ -79,28 +73,7 @@ def slot_bookings(slot_id):
 @blp.response(200, description="CSV")
 def door_list(args, base_id):
     """门口核验名单（某日，CSV；姓名全称以便核对证件，证件号与电话脱敏）"""
-    user = current_user()
-    visits.ensure_operates(user, base_id)
-    r = visits.rules()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["预约号", "时段", "类型", "姓名/单位", "证件号", "电话", "人数", "状态"])
-    for slot in visits.slots_between(base_id, args["date"], args["date"]):
-        _, bookings = visits.slot_bookings(slot.id, user, r)
-        when = slot.starts_at.astimezone(r.timezone).strftime("%H:%M")
-        for booking in bookings:
-            if booking.status == "cancelled":
-                continue
-            if booking.kind == "group":
-                writer.writerow(safe_row([booking.id, when, "团体", f"{booking.organisation}（领队 {booking.leader_name}）", "",
-                                 mask_phone(booking.leader_phone), booking.headcount, booking.status]))  # fmt: skip
-                for member in booking.members or []:
-                    label = member["name"] + ("（未成年）" if member["minor"] else "")
-                    writer.writerow(safe_row([booking.id, when, "团体成员", label, "", "", 1, booking.status]))
-            for visitor in booking.visitors:
-                writer.writerow(safe_row([booking.id, when, "个人", visitor.name, mask_id_number(visitor.id_number),
-                                 mask_phone(visitor.phone), 1, booking.status]))  # fmt: skip
-    body = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    body = reports.door_list_csv(base_id, args["date"], current_user())
     filename = f"door-{base_id}-{args['date'].isoformat()}.csv"
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}"})
 
@@ -112,7 +85,7 @@ def door_list(args, base_id):
 def attendance(args, base_id):
     """按月到馆统计：预约、入馆、未到、取消人数"""
     year, month = (int(p) for p in args["month"].split("-"))
-    return whole_list(visits.attendance(base_id, year, month, current_user()))
+    return whole_list(reports.attendance(base_id, year, month, current_user()))
 
 
 @blp.get("/capacity-alerts")

@@ -83,18 +83,18 @@ visits_cli = AppGroup("visits", help="Education-base visits.")
 @visits_cli.command("mark-no-shows")
 def mark_no_shows() -> None:
     """Mark bookings of ended slots without check-in as no-shows; suspend repeat no-shows."""
-    from app.visits import services as visits
+    from app.visits import noshows
 
-    marked, suspended = visits.mark_no_shows(visits.rules())
+    marked, suspended = noshows.mark_no_shows()
     click.echo(f"{marked} booking(s) marked as no-show, {suspended} user(s) suspended")
 
 
 @visits_cli.command("send-reminders")
 def send_reminders() -> None:
     """Remind tomorrow's visitors (safe to run twice: each booking is reminded once)."""
-    from app.visits import services as visits
+    from app.visits import noshows
 
-    click.echo(f"{visits.send_reminders(visits.rules())} reminder(s) sent")
+    click.echo(f"{noshows.send_reminders()} reminder(s) sent")
 
 
 content_cli = AppGroup("content", help="Knowledge articles in content/.")

@@ -78,7 +78,7 @@ def _ttl() -> timedelta:
 def purge_expired(now: datetime | None = None) -> int:
     """Delete records past their lifetime (the daily `privacy purge`)."""
     result = db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < (now or utcnow()) - _ttl()))
-    db.session.commit()
+    uow.commit()
     return result.rowcount or 0
 
 
@@ -96,7 +96,7 @@ def run_once(user_id: int, scope: str, key: str, body: Any, work: Callable[[], t
         uow.discard()
         # Free the key: a failed attempt stored nothing, so a corrected retry may run.
         db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record))
-        db.session.commit()
+        uow.commit()
         raise
     stored = db.session.get(IdempotencyRecord, record)
     stored.response_status = status
@@ -119,7 +119,7 @@ def _claim(user_id: int, scope: str, key: str, digest: str) -> int | Outcome:
     for _ in range(2):
         db.session.add(IdempotencyRecord(user_id=user_id, scope=scope, key=key, request_hash=digest))
         try:
-            db.session.commit()
+            uow.commit()
         except IntegrityError:
             db.session.rollback()
         else:
@@ -137,7 +137,7 @@ def _claim(user_id: int, scope: str, key: str, digest: str) -> int | Outcome:
             continue  # the other attempt failed and freed the key: try again
         if utcnow() - existing.created_at >= _ttl():
             db.session.delete(existing)  # expired: the key starts afresh
-            db.session.commit()
+            uow.commit()
             continue
         if existing.request_hash != digest:
             raise IdempotencyKeyReused()
@@ -146,5 +146,5 @@ def _claim(user_id: int, scope: str, key: str, digest: str) -> int | Outcome:
         if utcnow() - existing.created_at < STALE_AFTER:
             raise IdempotencyInProgress()
         db.session.delete(existing)  # abandoned by a crashed worker
-        db.session.commit()
+        uow.commit()
     raise IdempotencyInProgress()

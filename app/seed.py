@@ -52,6 +52,5 @@ def seed_demo() -> Iterator[str]:
     yield f"articles: {len(report.created)} created, {len(report.updated)} updated, {len(report.unchanged)} unchanged"
 
     from app.visits.demo import seed_demo_bases
-    from app.visits.services import rules
 
-    yield from seed_demo_bases(rules())
+    yield from seed_demo_bases()

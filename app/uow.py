@@ -21,8 +21,12 @@ _HOOKS = "after_commit"
 
 
 def after_commit(step: Callable, *args, **kwargs) -> None:
-    """Run `step(*args, **kwargs)` after the current transaction commits (not at all if it rolls back)."""
-    db.session.info.setdefault(_HOOKS, []).append(functools.partial(step, *args, **kwargs))
+    """Run `step(*args, **kwargs)` after the current transaction commits (not at all if it rolls
+    back). The same step with the same arguments is registered once (e.g. one cache bump)."""
+    steps = db.session.info.setdefault(_HOOKS, [])
+    new = functools.partial(step, *args, **kwargs)
+    if not any(s.func is new.func and s.args == new.args and s.keywords == new.keywords for s in steps):
+        steps.append(new)
 
 
 def commit() -> None:

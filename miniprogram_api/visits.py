@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-import base64
-
-from app import idempotency
 from app.db_types import utcnow
 from app.extensions import db
-from app.idempotency import run_once
-from app.visits import services as visits
+from app.visits import booking, calendar, checkin
+from app.visits.rules import slots_namespace
 from app.visits.schemas import (
     BaseOut,
     BasesArgs,
@@ -36,42 +33,35 @@ PATH = ""
 blp = Blueprint("mp_visits", __name__, description="宣传教育基地与参观预约")
 
 
-def _base_view(zone):
-    zone.profile = visits.profile_of(zone.id)
-    return zone
-
-
 @blp.get("/bases")
 @blp.arguments(BasesArgs, location="query")
 @blp.response(200, page_of(BaseOut))
 def list_bases(args):
     """宣传教育基地列表"""
-    page = paginate(db.session, visits.bases_query(), args["page"], args["per_page"])
-    page["items"] = [_base_view(z) for z in page["items"]]
-    return page
+    return paginate(db.session, calendar.bases_query(), args["page"], args["per_page"])
 
 
 @blp.get("/bases/<int:base_id>")
 @blp.response(200, BaseOut)
 def get_base(base_id):
     """基地详情：参观须知、开放规则"""
-    return _base_view(visits.get_base(base_id))
+    return calendar.get_base(base_id)
 
 
 @blp.get("/bases/<int:base_id>/slots")
 @blp.arguments(SlotArgs, location="query")
 @blp.response(200, page_of(SlotOut))
 def list_slots(args, base_id):
-    """某段日期的开放时段与余量（remaining）"""
+    """某段日期的开放时段与余量（remaining）、状态（status）与开放预约时间（opens_at）"""
 
     def build():
-        slots = visits.slot_views(base_id, args["start"], args["end"], visits.rules())
+        slots = calendar.slot_views(base_id, args["start"], args["end"])
         return json_bytes(page_of(SlotOut)().dump(whole_list(slots))), "application/json"
 
     # States change with the clock (release hour, start, end), which fall on whole minutes: one
     # cache entry per minute keeps them true, besides the invalidation by every booking.
     minute = utcnow().strftime("%Y%m%d%H%M")
-    return cached_response(visits.slots_namespace(base_id), build, args={**args, "at": minute}, ttl=60)
+    return cached_response(slots_namespace(base_id), build, args={**args, "at": minute}, ttl=60)
 
 
 @blp.post("/bookings")
@@ -79,21 +69,12 @@ def list_slots(args, base_id):
 @takes_idempotency_key(required=True)
 @blp.arguments(BookingIn)
 @blp.response(201, BookingOut)
-@blp.alt_response(409, description="slot_full（details.waitlist 给出候补接口）、person_already_booked")
+@blp.alt_response(409, description="slot_full（details.waitlist 给出候补接口）、person_already_booked、base_not_open")
 @blp.alt_response(403, description="booking_suspended（details.suspended_until）")
+@blp.alt_response(404, description="not_found：时段不存在")
 def create_booking(body):
     """预约参观（须带 Idempotency-Key；个人 1–5 人实名，或团体）"""
-    user = current_user()
-    key = idempotency_key(required=True)
-    r = visits.rules()
-    visits.refuse_if_full(body, unless=idempotency.seen(user.id, "booking", key))  # one read per refusal
-
-    def work():
-        booking = visits.book(user, body, r)
-        db.session.flush()
-        return 201, BookingOut().dump(booking)
-
-    outcome = run_once(user.id, "booking", key, body, work)
+    outcome = booking.request_booking(current_user(), body, idempotency_key(required=True), BookingOut().dump)
     return prepared_json(outcome.body, outcome.status)
 
 
@@ -103,7 +84,7 @@ def create_booking(body):
 @blp.response(200, page_of(BookingOut))
 def my_bookings(args):
     """我的预约"""
-    return paginate(db.session, visits.my_bookings_query(current_user()), args["page"], args["per_page"])
+    return paginate(db.session, booking.my_bookings_query(current_user()), args["page"], args["per_page"])
 
 
 @blp.get("/bookings/<int:booking_id>")
@@ -111,7 +92,7 @@ def my_bookings(args):
 @blp.response(200, BookingOut)
 def get_booking(booking_id):
     """预约详情（仅本人）"""
-    return visits.own_booking(current_user(), booking_id)
+    return booking.own_booking(current_user(), booking_id)
 
 
 @blp.post("/bookings/<int:booking_id>/cancel")
@@ -120,7 +101,7 @@ def get_booking(booking_id):
 @blp.alt_response(422, description="cancel_cutoff_passed")
 def cancel_booking(booking_id):
     """取消预约（开始前的截止时间之前）"""
-    return visits.cancel(current_user(), booking_id, visits.rules())
+    return booking.cancel(current_user(), booking_id)
 
 
 @blp.put("/bookings/<int:booking_id>/members")
@@ -129,7 +110,7 @@ def cancel_booking(booking_id):
 @blp.response(200, BookingOut)
 def put_members(body, booking_id):
     """团体名单（姓名、是否未成年；每 10 名未成年人至少 1 名成年人），参观开始前可提交或修改"""
-    return visits.set_members(current_user(), booking_id, body["members"])
+    return booking.set_members(current_user(), booking_id, body["members"])
 
 
 @blp.get("/bookings/<int:booking_id>/checkin-code")
@@ -137,11 +118,7 @@ def put_members(body, booking_id):
 @blp.response(200, CheckinCodeOut)
 def checkin_code(booking_id):
     """入馆核验码与二维码（小程序码，微信不可用时为普通二维码）"""
-    booking = visits.own_booking(current_user(), booking_id)
-    code = visits.checkin_code(booking)
-    png, source = visits.checkin_png(code)
-    return {"code": code, "qr_png_base64": base64.b64encode(png).decode(), "qr_source": source,
-            "visit_date": booking.visit_date}  # fmt: skip
+    return checkin.checkin_pass(current_user(), booking_id)
 
 
 @blp.post("/slots/<int:slot_id>/waitlist")
@@ -150,10 +127,7 @@ def checkin_code(booking_id):
 @blp.response(201, WaitlistOut)
 def join_waitlist(body, slot_id):
     """加入候补（有人取消时按先后顺序自动预约并通知）"""
-    body["slot_id"] = slot_id
-    entry = visits.join_waitlist(current_user(), body, visits.rules())
-    entry.position = visits.waitlist_position(entry)
-    return entry
+    return booking.join_waitlist(current_user(), {**body, "slot_id": slot_id})
 
 
 @blp.post("/checkins")
@@ -163,4 +137,4 @@ def join_waitlist(body, slot_id):
 @blp.alt_response(409, description="already_checked_in")
 def post_checkin(body):
     """基地管理员扫码核验入馆（团体须填实到人数）"""
-    return visits.checkin(current_user(), body["code"], body.get("headcount"), visits.rules())
+    return checkin.checkin(current_user(), body["code"], body.get("headcount"))

@@ -274,10 +274,10 @@ def test_checkin_wrong_day_and_expired(client, auth, app):
         record = db.session.get(Booking, booking["id"])
         record.visit_date = record.visit_date - timedelta(days=3)
         db.session.commit()
-    from app.visits import services as visits
+    from app.visits import checkin
 
     with app.app_context():
-        expired = visits.checkin_code(db.session.get(Booking, booking["id"]))
+        expired = checkin.checkin_code(db.session.get(Booking, booking["id"]))
     error = assert_error(client.post("/api/mp/v1/checkins", json={"code": expired}, headers=operator), 422, "wrong_day")
     assert "过期" in error["message"]
 

@@ -122,7 +122,8 @@ def test_no_shows_suspend_after_three_in_ninety_days(client, auth, app, runner):
 
 
 def test_late_cancellations_count_only_if_configured(client, auth, app, make_app):
-    from app.visits import services as visits
+    from app.visits import noshows
+    from app.visits.rules import rules
 
     base_id = make_base(app)
     headers = auth.wechat_headers("canceller")
@@ -131,11 +132,11 @@ def test_late_cancellations_count_only_if_configured(client, auth, app, make_app
         booking = book(client, headers, {"slot_id": slot_id, "visitors": visitors(1, start=i)}, f"lc{i}").json
         assert client.post(f"/api/mp/v1/bookings/{booking['id']}/cancel", headers=headers).json["status"] == "cancelled"
     with app.app_context():
-        assert visits.mark_no_shows(visits.rules()) == (0, 0)
+        assert noshows.mark_no_shows() == (0, 0)
     counting = make_app(BOOKING_LATE_CANCEL_COUNTS_AS_NO_SHOW=True)
     with counting.app_context():
         user_id = db.session.scalar(select(Booking.user_id))
-        assert visits._maybe_suspend(user_id, visits.rules(), utcnow()) is True
+        assert noshows._maybe_suspend(user_id, rules(), utcnow()) is True
 
 
 def test_reminders_once_even_when_run_twice(client, auth, app, make_app, fake_wechat):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import uow
 from app.accounts.models import AuthToken, RoleGrant, User
 from app.accounts.roles import DEPARTMENT_ZONE_TYPES, Department, Role
 from app.audit import services as audit
@@ -75,7 +76,7 @@ def revoke_token(token: str) -> None:
     record = db.session.get(AuthToken, _hash_token(token))
     if record is not None and record.revoked_at is None:
         record.revoked_at = utcnow()
-        db.session.commit()
+        uow.commit()
 
 
 def login_with_wechat(code: str, ttl_seconds: int) -> IssuedToken:
@@ -100,7 +101,7 @@ def login_with_wechat(code: str, ttl_seconds: int) -> IssuedToken:
         raise Unauthorized("账号已停用", code="account_disabled")
     user.last_login_at = utcnow()
     issued = issue_token(user, AUDIENCE_MP, ttl_seconds)
-    db.session.commit()
+    uow.commit()
     return issued
 
 
@@ -146,7 +147,7 @@ def login_staff(username: str, password: str, ttl_seconds: int) -> IssuedToken:
         lock = _lockout_for(user.failed_logins)
         if lock is not None:
             user.locked_until = now + lock
-        db.session.commit()
+        uow.commit()
         raise Unauthorized("用户名或密码错误", code="invalid_credentials",
                            details={"attempts_before_lockout": max(0, LOCKOUT_AFTER - user.failed_logins)})  # fmt: skip
     user.failed_logins, user.locked_until = 0, None
@@ -156,14 +157,14 @@ def login_staff(username: str, password: str, ttl_seconds: int) -> IssuedToken:
         raise AppError("该账号不是工作人员账号", code="forbidden", status=403)
     user.last_login_at = utcnow()
     issued = issue_token(user, AUDIENCE_STAFF, ttl_seconds)
-    db.session.commit()
+    uow.commit()
     return issued
 
 
 def verify_phone(user: User, code: str) -> User:
     user.phone = wechat.get_phone_number(code)
     user.phone_verified_at = utcnow()
-    db.session.commit()
+    uow.commit()
     return user
 
 
@@ -171,7 +172,7 @@ def update_profile(user: User, changes: dict) -> User:
     for field in ("display_name", "avatar_url"):
         if field in changes:
             setattr(user, field, changes[field])
-    db.session.commit()
+    uow.commit()
     return user
 
 
@@ -200,7 +201,7 @@ def create_staff_user(
     grant_role(user, role, department=department, base_id=base_id, school_id=school_id, granted_by=granted_by)
     audit.record(granted_by, "user.create", "user", user.id, None, _user_snapshot(user))
     try:
-        db.session.commit()
+        uow.commit()
     except IntegrityError:  # the same username created at the same moment elsewhere
         db.session.rollback()
         raise AppError("用户名已存在", code="username_taken", status=409) from None
@@ -295,7 +296,7 @@ def add_grant(user: User, changes: dict, granted_by: User) -> User:
         db.session.rollback()
         raise AppError("该用户已有此角色", code="role_already_granted", status=409) from None
     audit.record(granted_by, "user.grant", "user", user.id, before, _user_snapshot(user))
-    db.session.commit()
+    uow.commit()
     return user
 
 
@@ -308,7 +309,7 @@ def remove_grant(user: User, grant_id: int, acting: User) -> User:
     before = _user_snapshot(user)
     user.grants.remove(grant)
     audit.record(acting, "user.revoke", "user", user.id, before, _user_snapshot(user))
-    db.session.commit()
+    uow.commit()
     return user
 
 
@@ -320,7 +321,7 @@ def update_user(user: User, changes: dict, acting: User) -> User:
         if field in changes:
             setattr(user, field, changes[field])
     audit.record(acting, "user.update", "user", user.id, before, _user_snapshot(user))
-    db.session.commit()
+    uow.commit()
     return user
 
 

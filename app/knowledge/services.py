@@ -89,7 +89,8 @@ def sync(root: Path, force: bool = False) -> SyncReport:
             article.is_published = False
             article.updated_at = utcnow()
             report.unpublished.append(slug)
-    _commit()
+    _changed()
+    uow.commit()
     return report
 
 
@@ -176,7 +177,8 @@ def save_article(data: dict[str, Any], actor: User, article: Article | None, con
     db.session.flush()
     audit.record(actor, "article.save", "article", article.id, before,
                  {"title": article.title, "summary": article.summary, "slug": article.slug})  # fmt: skip
-    _commit()
+    _changed()
+    uow.commit()
     return article
 
 
@@ -282,7 +284,7 @@ def flush_views() -> int:
             article_id = int(key.decode().rsplit(":", 1)[1])
             db.session.execute(update(Article).where(Article.id == article_id).values(views=Article.views + count))
     try:
-        db.session.commit()
+        uow.commit()
     except Exception:
         db.session.rollback()
         for key, count in taken.items():  # put them back for the next run
@@ -292,6 +294,6 @@ def flush_views() -> int:
     return sum(taken.values())
 
 
-def _commit() -> None:
+def _changed() -> None:
+    """Article pages are rebuilt once this change commits."""
     uow.after_commit(cache.invalidate, CACHE_NAMESPACE)
-    uow.commit()

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 from sqlalchemy import select
 
+from app import uow
 from app.db_types import utcnow
 from app.errors import AppError, ValidationFailed, WeChatUnavailable
 from app.extensions import db
@@ -100,7 +101,7 @@ def store_image(user_id: int, content: bytes, root: Path, max_bytes: int) -> Upl
     )
     db.session.add(upload)
     try:
-        db.session.commit()
+        uow.commit()
     except Exception:
         target.unlink(missing_ok=True)  # no orphan file for a row that was never stored
         raise

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from app import uow
 from app.extensions import db
 from app.publicity.models import CalendarDay
 
@@ -74,5 +75,5 @@ def put_day(day: date, kind: str, note: str | None, actor) -> CalendarDay:
         db.session.add(row)
     row.kind, row.note = kind, note
     audit.record(actor, "calendar.put", "calendar_day", None, before, {"day": day, "kind": kind, "note": note})
-    db.session.commit()
+    uow.commit()
     return row

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from app import uow
 from app.accounts.models import User
 from app.db_types import utcnow
 from app.extensions import db
@@ -112,5 +113,5 @@ def seed_demo_publicity(timezone: str) -> list[str]:
         for zone, final in zip(listed, finals, strict=False):
             _objection(notice, zone, user, final, now - timedelta(days=1, hours=2))
         lines.append(f"open publicity notice with {len(listed)} zones, until {ends.isoformat()}")
-    db.session.commit()
+    uow.commit()
     return lines or ["demo publicity already there"]

@@ -108,7 +108,8 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
     audit.record(actor, "publicity.create", "publicity_notice", notice.id, None,
                  {"batch_year": batch_year, "zone_ids": sorted(candidates), "starts_at": notice.starts_at,
                   "ends_at": notice.ends_at})  # fmt: skip
-    _commit()
+    _changed()
+    uow.commit()
     return notice
 
 
@@ -120,11 +121,12 @@ def publish_notice(notice_id: int, actor: User) -> PublicityNotice:
     if notice.ends_at <= utcnow():
         raise ValidationFailed(details={"ends_at": ["公示结束时间已过，不能发布"]})
     for entry in notice.entries:
-        zones.transition(entry.zone_id, Status.PUBLICITY.value, f"进入公示：{notice.title}", actor, commit=False)
+        zones.apply_transition(entry.zone_id, Status.PUBLICITY.value, f"进入公示：{notice.title}", actor)
     notice.state = "published"
     notice.published_at = utcnow()
     audit.record(actor, "publicity.publish", "publicity_notice", notice.id, {"state": "draft"}, {"state": "published"})
-    _commit()
+    _changed()
+    uow.commit()
     return notice
 
 
@@ -354,7 +356,7 @@ def reveal(user: User, objections: list[Objection]) -> None:
             )
     for objection in objections:
         audit.record(user, "objection.reveal", "objection", objection.id, None, {"receipt_no": objection.receipt_no})
-    db.session.commit()
+    uow.commit()
 
 
 def get_objection(objection_id: int, user: User) -> Objection:
@@ -394,7 +396,8 @@ def decide(objection_id: int, status: str, reply: str, actor: User, template_id:
     if target in SETTLED and entry is not None and entry.notice.ends_at <= now:
         _settle_entry(entry.id, actor, now)
     uow.after_commit(_notify, objection.id, event, template_id)
-    _commit()
+    _changed()
+    uow.commit()
     return objection
 
 
@@ -420,7 +423,7 @@ def _notify(objection_id: int, event: ObjectionEvent, template_id: str | None) -
         except wechat.SubscribeMessageFailed as exc:
             log.warning("objection %s: subscribe message failed: %s", objection.receipt_no, exc)
             event.notify_status = "failed"
-    db.session.commit()
+    uow.commit()
 
 
 # ---- settling -----------------------------------------------------------------------------
@@ -457,7 +460,8 @@ def close_notice(notice_id: int, actor: User | None, now: datetime | None = None
         notice.closed_at = now
         audit.record(actor, "publicity.close", "publicity_notice", notice.id, None,
                      {"confirmed": report.confirmed, "rejected": report.rejected, "waiting": report.waiting})  # fmt: skip
-    _commit()
+    _changed()
+    uow.commit()
     return report
 
 
@@ -480,7 +484,7 @@ def _settle_entry(entry_id: int, actor: User | None, now: datetime) -> str | Non
         note = "公示期满无异议" if not statuses else "公示期满，异议经核实不成立"
     zone = db.session.get(Zone, entry.zone_id)
     if zone.status == Status.PUBLICITY.value:
-        zones.transition(zone.id, outcome, note, None, at=now, commit=False)
+        zones.apply_transition(zone.id, outcome, note, None, at=now)
     entry.outcome = outcome
     entry.settled_at = now
     return outcome
@@ -532,9 +536,9 @@ def _remove_files(root: Path, relative_paths: list[str]) -> None:
             target.unlink(missing_ok=True)
 
 
-def _commit() -> None:
+def _changed() -> None:
+    """Notices and zone pages are rebuilt once this change commits."""
     uow.after_commit(cache.invalidate, CACHE_NAMESPACE, zones.CACHE_NAMESPACE)
-    uow.commit()
 
 
 # ---- views --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import uow
 from app.accounts.models import RoleGrant, User
 from app.accounts.roles import Role
 from app.db_types import utcnow
@@ -77,7 +78,7 @@ def check_capacity(slot_id: int) -> list[CapacityAlert]:
         except IntegrityError:
             continue  # another process raised it a moment ago
         raised.append(alert)
-    db.session.commit()
+    uow.commit()
     for alert in raised:
         _tell_operators(alert)
     return raised
@@ -132,5 +133,5 @@ def mark_read(user: User, alert_id: int) -> CapacityAlert:
         raise NotFound("提醒不存在")
     if alert.read_at is None:
         alert.read_at, alert.read_by_id = utcnow(), user.id
-        db.session.commit()
+        uow.commit()
     return alert

@@ -7,12 +7,14 @@ from datetime import time, timedelta
 
 from sqlalchemy import select
 
+from app import uow
 from app.accounts import services as accounts
 from app.accounts.models import User
 from app.accounts.roles import Role
 from app.extensions import db
-from app.visits import services as visits
+from app.visits import booking, calendar
 from app.visits.models import BaseProfile, Booking, Slot
+from app.visits.rules import rules
 from app.zones.constants import Status
 from app.zones.models import Zone
 
@@ -26,7 +28,8 @@ RULES = "周二至周日开放，周一闭馆（法定节假日除外）。每�
 DEMO_VISITORS = [("王小明", "220102199003071235", "13900001111"), ("李华", "22010419851120002X", "13900002222")]
 
 
-def seed_demo_bases(r: visits.Rules) -> list[str]:
+def seed_demo_bases() -> list[str]:
+    r = rules()
     titled = list(db.session.scalars(
         select(Zone).where(Zone.status == Status.TITLED.value).order_by(Zone.is_education_base.desc(), Zone.id)
     ))[:2]  # fmt: skip
@@ -38,7 +41,7 @@ def seed_demo_bases(r: visits.Rules) -> list[str]:
         if db.session.get(BaseProfile, zone.id) is None:
             db.session.add(BaseProfile(zone_id=zone.id, visitor_notes=NOTES, opening_rules=RULES,
                                        contact_phone="0431-88880000", booking_days_ahead=7, release_hour=8))  # fmt: skip
-    db.session.commit()
+    uow.commit()
 
     operator = db.session.scalar(select(User).where(User.username == "operator"))
     if operator is None:
@@ -52,7 +55,7 @@ def seed_demo_bases(r: visits.Rules) -> list[str]:
             "capacity": 30, "group_capacity": 60}  # fmt: skip
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     for zone in titled:
-        created = visits.create_slots(zone.id, spec, admin, r)
+        created = calendar.create_slots(zone.id, spec, admin)
         lines.append(f"base {zone.name}: {len(created)} new slots")
 
     citizen = db.session.scalar(select(User).where(User.openid == "o_fake_demo"))
@@ -61,8 +64,8 @@ def seed_demo_bases(r: visits.Rules) -> list[str]:
             select(Slot).where(Slot.base_id == titled[0].id, Slot.visit_date >= start).order_by(Slot.starts_at).limit(2)
         ).all()
         for slot, person in zip(first_slots, DEMO_VISITORS, strict=False):
-            visits.book(citizen, {"slot_id": slot.id, "visitors": [dict(zip(("name", "id_number", "phone"), person,
+            booking.book(citizen, {"slot_id": slot.id, "visitors": [dict(zip(("name", "id_number", "phone"), person,
                                                                             strict=True))]}, r)  # fmt: skip
-        db.session.commit()
+        uow.commit()
         lines.append(f"{len(first_slots)} demo bookings")
     return lines

@@ -14,6 +14,8 @@ from app.validators import (
     validate_phone,
 )
 from app.visits.alerts import describe as describe_alert
+from app.visits.booking import waitlist_position
+from app.visits.calendar import profile_of
 from app.web.api import PageArgs, Schema
 from app.web.fields import LocalDateTime
 from app.zones.schemas import ZoneCardOut
@@ -104,7 +106,7 @@ class BaseProfileOut(Schema):
 
 
 class BaseOut(ZoneCardOut):
-    profile = ma.fields.Nested(BaseProfileOut)
+    profile = ma.fields.Function(lambda zone: BaseProfileOut().dump(profile_of(zone.id)))
 
 
 class BaseProfileIn(Schema):
@@ -223,7 +225,7 @@ class WaitlistOut(Schema):
     slot_id = ma.fields.Integer()
     headcount = ma.fields.Integer()
     status = ma.fields.String()
-    position = ma.fields.Integer()
+    position = ma.fields.Function(waitlist_position, metadata={"description": "排在第几位"})
 
 
 class DoorArgs(Schema):

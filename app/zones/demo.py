@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app import uow
 from app.extensions import db
 from app.zones import services as zones
 from app.zones.constants import INDICATORS, Status, ZoneType
@@ -129,7 +130,7 @@ def seed_demo_zones() -> list[str]:
                     "latest_year": batch_year,
                 }
             )
-        zone = zones.create_zone(
+        zone = zones.add_zone(
             {
                 "name": name,
                 "type": zone_type,
@@ -147,20 +148,19 @@ def seed_demo_zones() -> list[str]:
             },
             None,
             at=start,
-            commit=False,
         )
         db.session.flush()
         steps = PATH_TO[Status.TITLED] if final is Status.REVOKED else PATH_TO[final]
         at = start
         for step in steps:
             at += timedelta(days=21)
-            zones.transition(zone.id, step.value, NOTES[step], None, at=at, commit=False)
+            zones.apply_transition(zone.id, step.value, NOTES[step], None, at=at)
         if final in (Status.TITLED, Status.REVOKED):
             outcome = "failed" if final is Status.REVOKED else "passed"
             note = "年度复核发现能耗监测数据缺失，管理缺位" if outcome == "failed" else "年度复核通过"
-            zones.record_re_review(zone.id, date(2026, 6, 1) + timedelta(days=index), outcome, note, None, commit=False)
+            zones.add_re_review(zone.id, date(2026, 6, 1) + timedelta(days=index), outcome, note, None)
         if final is Status.TITLED and zone_type in ("scenic", "building", "park") and index % 2 == 0:
             zone.is_education_base = True
         created += 1
-    zones._commit()
+    uow.commit()
     return [f"demo zones: {created} created, {len(DEMO_ZONES) - created} already there"]

@@ -15,6 +15,7 @@ from typing import Any
 import marshmallow as ma
 from sqlalchemy import select
 
+from app import uow
 from app.accounts.models import User
 from app.audit import services as audit
 from app.errors import AppError, ValidationFailed
@@ -194,9 +195,9 @@ def import_batch(filename: str, content: bytes, batch_year: int, actor: User) ->
     if problems:
         raise ImportRejected(details={"rows": problems, "row_count": len(rows)})
     try:
-        created = [zones.create_zone(data, actor, commit=False) for data in prepared]
+        created = [zones.add_zone(data, actor) for data in prepared]
         audit.record(actor, "zone.import", "batch", batch_year, None, {"count": len(created), "file": filename})
-        zones._commit()
+        uow.commit()
     except (AppError, ValidationFailed):
         db.session.rollback()
         raise

@@ -232,8 +232,15 @@ def _unique_name(zone: Zone) -> None:
         raise AppError("同一批次中已有同名示范区项目", code="duplicate_zone", status=409, details={"zone_id": clash})
 
 
-def create_zone(data: dict[str, Any], actor: User | None, *, at: datetime | None = None, commit: bool = True) -> Zone:
-    """A new application (status `applied`), with its first timeline entry."""
+def create_zone(data: dict[str, Any], actor: User | None) -> Zone:
+    """Use case: a new application (status `applied`), with its first timeline entry."""
+    zone = add_zone(data, actor)
+    uow.commit()
+    return zone
+
+
+def add_zone(data: dict[str, Any], actor: User | None, *, at: datetime | None = None) -> Zone:
+    """Step (no commit), for create_zone and for batch use cases (import, demo data)."""
     if actor is not None:
         ensure_may_handle(actor, data["type"])
     _district(data["district_id"])
@@ -264,8 +271,7 @@ def create_zone(data: dict[str, Any], actor: User | None, *, at: datetime | None
     )
     db.session.flush()
     audit.record(actor, "zone.create", "zone", zone.id, None, audit.snapshot(zone, AUDITED_FIELDS))
-    if commit:
-        _commit()
+    _changed()
     return zone
 
 
@@ -308,7 +314,8 @@ def update_zone(zone: Zone, changes: dict[str, Any], actor: User) -> Zone:
     after = audit.snapshot(zone, AUDITED_FIELDS)
     after["indicators"] = indicator_view(zone)
     audit.record(actor, "zone.update", "zone", zone.id, before, after)
-    _commit()
+    _changed()
+    uow.commit()
     return zone
 
 
@@ -320,10 +327,16 @@ def _locked_zone(zone_id: int) -> Zone:
     return zone
 
 
-def transition(
-    zone_id: int, to: str, note: str | None, actor: User | None, *, at: datetime | None = None, commit: bool = True
-) -> Zone:
-    """Move a zone one step along the lifecycle of DOMAIN.md, recording who, when and why."""
+def transition(zone_id: int, to: str, note: str | None, actor: User | None) -> Zone:
+    """Use case: move a zone one step along its lifecycle."""
+    zone = apply_transition(zone_id, to, note, actor)
+    uow.commit()
+    return zone
+
+
+def apply_transition(zone_id: int, to: str, note: str | None, actor: User | None, *, at: datetime | None = None) -> Zone:
+    """Step (no commit): move a zone one step along the lifecycle (docs/domain.md), recording who,
+    when and why. Also used by publicity (publishing, settling) inside its own unit of work."""
     zone = _locked_zone(zone_id)
     if actor is not None:
         ensure_may_handle(actor, zone.type)
@@ -346,8 +359,6 @@ def transition(
     if target is Status.TITLED and actor is not None and not actor.has_role(Role.DEPARTMENT_OFFICER, Role.ADMIN):
         raise Forbidden("称号由主管部门授予", code="department_only")
     _move(zone, target, note, actor, at or utcnow())
-    if commit:
-        _commit()
     return zone
 
 
@@ -373,12 +384,18 @@ def _move(zone: Zone, target: Status, note: str | None, actor: User | None, at: 
         actor, "zone.transition", "zone", zone.id, before,
         {**audit.snapshot(zone, ("status", "is_education_base")), "note": entry.note},
     )  # fmt: skip
+    _changed()
 
 
-def record_re_review(
-    zone_id: int, reviewed_on: date, outcome: str, note: str | None, actor: User | None, *, commit: bool = True
-) -> ReReview:
-    """A dated re-review of a titled zone; a failed one revokes the title (timeline entry too)."""
+def record_re_review(zone_id: int, reviewed_on: date, outcome: str, note: str | None, actor: User | None) -> ReReview:
+    """Use case: a dated re-review of a titled zone."""
+    review = add_re_review(zone_id, reviewed_on, outcome, note, actor)
+    uow.commit()
+    return review
+
+
+def add_re_review(zone_id: int, reviewed_on: date, outcome: str, note: str | None, actor: User | None) -> ReReview:
+    """Step (no commit): a dated re-review; a failed one revokes the title (timeline entry too)."""
     zone = _locked_zone(zone_id)
     if actor is not None:
         ensure_may_handle(actor, zone.type)
@@ -411,8 +428,7 @@ def record_re_review(
     )
     if outcome == "failed":
         _move(zone, Status.REVOKED, f"复核未通过：{review.note}", actor, utcnow())
-    if commit:
-        _commit()
+    _changed()
     return review
 
 
@@ -427,7 +443,8 @@ def set_education_base(zone_id: int, designated: bool, actor: User) -> Zone:
     zone.is_education_base = designated
     zone.updated_at = utcnow()
     audit.record(actor, "zone.education_base", "zone", zone.id, before, {"is_education_base": designated})
-    _commit()
+    _changed()
+    uow.commit()
     return zone
 
 
@@ -441,9 +458,9 @@ def create_district(data: dict[str, Any], actor: User) -> District:
     district = District(**data)
     _unique_district(district)
     db.session.add(district)
-    _commit_district(flush_only=True)
+    _save_district(flush_only=True)
     audit.record(actor, "district.create", "district", district.id, None, audit.snapshot(district, DISTRICT_FIELDS))
-    _commit_district()
+    _save_district()
     return district
 
 
@@ -456,7 +473,7 @@ def update_district(district_id: int, changes: dict[str, Any], actor: User) -> D
         setattr(district, field, value)
     _unique_district(district)
     audit.record(actor, "district.update", "district", district.id, before, audit.snapshot(district, DISTRICT_FIELDS))
-    _commit_district()
+    _save_district()
     return district
 
 
@@ -478,20 +495,21 @@ def _unique_district(district: District) -> None:
         raise DuplicateDistrict()
 
 
-def _commit_district(flush_only: bool = False) -> None:
+def _save_district(flush_only: bool = False) -> None:
     try:
         if flush_only:
             db.session.flush()
         else:
-            _commit()
+            _changed()
+            uow.commit()
     except IntegrityError as exc:  # the same name saved a moment ago by someone else
         db.session.rollback()
         raise DuplicateDistrict() from exc
 
 
-def _commit() -> None:
+def _changed() -> None:
+    """Public zone pages (lists, details, /meta, open data) are rebuilt once this change commits."""
     uow.after_commit(cache.invalidate, CACHE_NAMESPACE)
-    uow.commit()
 
 
 def department_of(zone: Zone) -> Department:

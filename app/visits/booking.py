@@ -1,0 +1,449 @@
+"""Booking a slot (individuals and groups), cancelling, the waitlist, closing a day.
+
+Capacity is enforced by the database: a booking adds its people with one conditional UPDATE
+(`booked + n <= capacity`), and a CHECK constraint backs it up; one person per base per day is a
+partial unique index. No check-then-insert anywhere, so no race can overbook."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import redis as redis_lib
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app import cache, idempotency, uow
+from app.accounts.models import User
+from app.audit import services as audit
+from app.db_types import utcnow
+from app.errors import AppError, Conflict, NotFound, ValidationFailed
+from app.extensions import db, kv
+from app.times import local_iso
+from app.validators import IdType, person_key
+from app.visits import alerts
+from app.visits.calendar import ensure_operates, get_base, profile_of, release_at, slots_changed
+from app.visits.messages import notify_change
+from app.visits.models import Booking, BookingSuspension, BookingVisitor, Slot, WaitlistEntry
+from app.visits.rules import Rules, rules, slots_namespace
+from app.zones.models import Zone
+
+log = logging.getLogger(__name__)
+
+# ---- errors -------------------------------------------------------------------------------
+
+
+class SlotFull(Conflict):
+    code = "slot_full"
+    message = "该时段已约满，可加入候补"
+
+
+class PersonAlreadyBooked(Conflict):
+    """One person at most once per base and day. Said without confirming whose booking it is: for
+    someone else's, only that the visitor at this position cannot be booked that day."""
+
+    code = "person_already_booked"
+    message = "该证件当天在本基地不可预约（每人每天限预约一次）"
+
+
+class BaseNotOpen(Conflict):
+    code = "base_not_open"
+    message = "该基地目前不接受参观预约"
+
+
+class TooManyRefusedVisitors(AppError):
+    status = 429
+    code = "too_many_refused_visitors"
+    message = "今天因证件重复被拒的预约次数过多，请明天再试或联系基地"
+
+
+# Each refusal for a person already booked tells a little about that person's plans: a user gets
+# this many a day (counted in Redis, fail-open), enough for honest mistakes, not for trawling.
+REFUSED_VISITORS_PER_DAY = 5
+
+
+class BookingSuspended(AppError):
+    status = 403
+    code = "booking_suspended"
+
+
+
+# ---- booking ------------------------------------------------------------------------------
+
+
+def _cipher():
+    return current_app.extensions["cipher"]
+
+
+def _person_index(visitor: dict[str, Any]) -> str:
+    """The blind index of a visitor's document: one booking per (type, number) per base and day."""
+    return _cipher().blind_index(person_key(visitor.get("id_type") or IdType.RESIDENT_ID.value, visitor["id_number"]))
+
+
+def _suspension(user: User, today: date) -> BookingSuspension | None:
+    return db.session.scalar(
+        select(BookingSuspension)
+        .where(BookingSuspension.user_id == user.id, BookingSuspension.ends_on >= today)
+        .order_by(BookingSuspension.ends_on.desc())
+    )
+
+
+def request_booking(user: User, data: dict[str, Any], idempotency_key: str,
+                    present: Callable[[Booking], Any]) -> idempotency.Outcome:  # fmt: skip
+    """Use case: book a slot, at most once per Idempotency-Key (a retry gets the first answer,
+    `present(booking)`, stored with the booking in one commit). A slot already full is refused
+    after one read, without claiming the key."""
+    refuse_if_full(data, unless=idempotency.seen(user.id, "booking", idempotency_key))
+    r = rules()
+
+    def work():
+        booking = book(user, data, r)
+        db.session.flush()
+        return 201, present(booking)
+
+    return idempotency.run_once(user.id, "booking", idempotency_key, data, work)
+
+
+def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None, *,
+         waitlist_entry_id: int | None = None) -> Booking:  # fmt: skip
+    """Book a slot for named visitors or a group. Writes without committing."""
+    now = now or utcnow()
+    slot = db.session.get(Slot, data["slot_id"])
+    if slot is None:
+        raise NotFound("时段不存在", details={"slot_id": data["slot_id"]})
+    if data.get("base_id") is not None and data["base_id"] != slot.base_id:
+        raise ValidationFailed(details={"slot_id": ["该时段不属于所选基地"]})
+    base = db.session.get(Zone, slot.base_id)
+    if base is None or not base.is_education_base:
+        raise BaseNotOpen()
+    if slot.status != "open":
+        raise Conflict("该时段已关闭预约", code="slot_closed", details={"reason": slot.closed_reason})
+    if now >= slot.starts_at:
+        raise AppError("该时段已开始，不能再预约", code="slot_started", status=422)
+    profile = profile_of(slot.base_id)
+    opens = release_at(slot, profile, r)
+    if now < opens:
+        raise AppError(
+            f"该时段尚未开放预约，将于 {opens.astimezone(r.timezone):%Y-%m-%d %H:%M} 开放",
+            code="slot_not_released", status=422, details={"opens_at": local_iso(opens, r.timezone)},
+        )  # fmt: skip
+    suspension = _suspension(user, r.today(now))
+    if suspension is not None:
+        raise BookingSuspended(
+            f"因多次预约未到，预约功能暂停至 {suspension.ends_on.isoformat()}",
+            details={"suspended_until": suspension.ends_on.isoformat()},
+        )
+
+    if "group" in data:
+        group = data["group"]
+        people = group["headcount"]
+        minors = group_makeup(people, group.get("minors"), group.get("members"))
+        if people > slot.group_capacity:
+            raise ValidationFailed(details={"group": {"headcount": [f"该时段团体最多 {slot.group_capacity} 人"]}})
+        taken = db.session.execute(
+            update(Slot)
+            .where(Slot.id == slot.id, Slot.status == "open", Slot.group_booked + people <= Slot.group_capacity)
+            .values(group_booked=Slot.group_booked + people)
+        )  # fmt: skip
+        kind, visitors = "group", []
+    else:
+        visitors = data["visitors"]
+        people = len(visitors)
+        indexes = [_person_index(v) for v in visitors]
+        clash = db.session.execute(
+            select(BookingVisitor.id_index, Booking.user_id, Booking.id).join(Booking).where(
+                BookingVisitor.base_id == slot.base_id, BookingVisitor.visit_date == slot.visit_date,
+                BookingVisitor.id_index.in_(indexes), BookingVisitor.active.is_(True),
+            )
+        ).first()  # fmt: skip
+        if clash:
+            _refuse_person(user, indexes.index(clash.id_index), clash.user_id, clash.id, r.today(now))
+        taken = db.session.execute(
+            update(Slot)
+            .where(Slot.id == slot.id, Slot.status == "open", Slot.booked + people <= Slot.capacity)
+            .values(booked=Slot.booked + people)
+        )  # fmt: skip
+        kind = "individual"
+    if taken.rowcount != 1:
+        raise SlotFull(
+            details={"slot_id": slot.id, "waitlist": {"method": "POST", "path": f"/api/mp/v1/slots/{slot.id}/waitlist"}}
+        )
+
+    booking = Booking(
+        user_id=user.id, slot_id=slot.id, base_id=slot.base_id, visit_date=slot.visit_date, kind=kind,
+        headcount=people, status="confirmed", created_at=now, waitlist_entry_id=waitlist_entry_id,
+    )  # fmt: skip
+    if kind == "group":
+        booking.organisation = group["organisation"]
+        booking.leader_name = group["leader_name"]
+        booking.leader_phone = group["leader_phone"]
+        booking.minors = minors
+        booking.member_list = _member_json(group.get("members"))
+    for visitor in visitors:
+        booking.visitors.append(
+            BookingVisitor(
+                base_id=slot.base_id, visit_date=slot.visit_date, name=visitor["name"],
+                id_type=visitor.get("id_type") or IdType.RESIDENT_ID.value, id_number=visitor["id_number"],
+                id_index=_person_index(visitor),
+                phone=visitor["phone"],
+            )
+        )  # fmt: skip
+    db.session.add(booking)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        # Someone booked the same person at the same base that day a moment ago.
+        raise PersonAlreadyBooked() from exc
+    uow.after_commit(after_booking, slot.base_id, slot.id)
+    return booking
+
+
+MINORS_PER_ADULT = 10
+
+
+def _refuse_person(user: User, position: int, holder_id: int, booking_id: int, today: date) -> None:
+    """The visitor at `position` is already booked at this base that day."""
+    if holder_id == user.id:
+        raise PersonAlreadyBooked("您已为该证件预约过本基地当天的参观", details={"visitor": position, "booking_id": booking_id})
+    key = f"visits:refused:{user.id}:{today.isoformat()}"
+    try:
+        refused = kv.redis.incr(key)
+        kv.redis.expire(key, 2 * 86400)
+    except redis_lib.RedisError:
+        refused = 0  # fail open: the rule itself is kept by the database
+    if refused > REFUSED_VISITORS_PER_DAY:
+        raise TooManyRefusedVisitors()
+    raise PersonAlreadyBooked(details={"visitor": position})
+
+
+def group_makeup(headcount: int, minors: int | None, members: list[dict] | None, where: str | None = "group") -> int:
+    """School groups: the name list, when given, is the whole group; at least one adult per 10
+    minors. Returns the number of minors. `where` places errors in the request body."""
+
+    def refuse(field: str, message: str) -> ValidationFailed:
+        errors = {field: [message]}
+        return ValidationFailed(details={where: errors} if where else errors)
+
+    if members is not None:
+        if len(members) != headcount:
+            raise refuse("members", f"名单人数（{len(members)}）须与团体人数（{headcount}）一致")
+        listed = sum(1 for m in members if m.get("minor"))
+        if minors is not None and minors != listed:
+            raise refuse("minors", f"未成年人数须与名单一致（名单中 {listed} 人）")
+        minors = listed
+    minors = minors or 0
+    if minors > headcount:
+        raise refuse("minors", "未成年人数不能超过团体人数")
+    if minors and (headcount - minors) * MINORS_PER_ADULT < minors:
+        need = -(-minors // MINORS_PER_ADULT)
+        field = "members" if members is not None else "minors"
+        raise refuse(
+            field,
+            f"每 {MINORS_PER_ADULT} 名未成年人须至少有 1 名成年人带队（{minors} 名未成年人至少需 {need} 名成年人）",
+        )
+    return minors
+
+
+def _member_json(members: list[dict] | None) -> str | None:
+    if not members:
+        return None
+    return json.dumps([{"name": m["name"], "minor": bool(m.get("minor"))} for m in members], ensure_ascii=False)
+
+
+def set_members(user: User, booking_id: int, members: list[dict], now: datetime | None = None) -> Booking:
+    """A group hands in or replaces its name list, until the visit starts."""
+    now = now or utcnow()
+    booking = own_booking(user, booking_id)
+    if booking.kind != "group":
+        raise AppError("只有团体预约需要提交名单", code="not_a_group", status=422)
+    if booking.status != "confirmed" or now >= booking.slot.starts_at:
+        raise Conflict("该预约已不能修改名单", code="not_editable", details={"status": booking.status})
+    booking.minors = group_makeup(booking.headcount, None, members, where=None)
+    booking.member_list = _member_json(members)
+    uow.commit()
+    return booking
+
+
+def refuse_if_full(data: dict[str, Any], unless) -> None:
+    """A read-only early answer for a full slot (the rush case): one read, no write, no lock, and
+    none when the SQL condition `unless` holds (a retry, which must get its first answer). The
+    booking itself still decides by the conditional update; this only spares the doomed ones."""
+    row = db.session.execute(
+        select(Slot.status, Slot.capacity, Slot.booked, Slot.group_capacity, Slot.group_booked, unless)
+        .where(Slot.id == data.get("slot_id"))
+    ).first()  # fmt: skip
+    if row is None or row.status != "open" or row[-1]:
+        return
+    people = data["group"]["headcount"] if "group" in data else len(data.get("visitors") or [])
+    if "group" in data:
+        free, total = row.group_capacity - row.group_booked, row.group_capacity
+    else:
+        free, total = row.capacity - row.booked, row.capacity
+    if free < people <= total:  # a group bigger than the slot allows is a 422 from book()
+        raise _slot_full(data["slot_id"])
+
+
+def _slot_full(slot_id: int) -> SlotFull:
+    return SlotFull(
+        details={"slot_id": slot_id, "waitlist": {"method": "POST", "path": f"/api/mp/v1/slots/{slot_id}/waitlist"}}
+    )
+
+
+def after_booking(base_id: int, slot_id: int) -> None:
+    """After a booking commits: fresh `remaining` for everyone, and staff told of a filling day."""
+    cache.invalidate(slots_namespace(base_id))
+    _check_capacity(slot_id)
+
+
+def _check_capacity(slot_id: int) -> None:
+    # The booking has already committed: a failure here must not turn its 201 into an error.
+    try:
+        alerts.check_capacity(slot_id)
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        log.exception("capacity alert check failed for slot %s", slot_id)
+
+
+def own_booking(user: User, booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.user_id != user.id:
+        raise NotFound("预约不存在")
+    return booking
+
+
+def my_bookings_query(user: User):
+    return select(Booking).where(Booking.user_id == user.id).order_by(Booking.visit_date.desc(), Booking.id.desc())
+
+
+def _cancel(booking: Booking, reason: str, late: bool) -> None:
+    people = booking.headcount
+    column = Slot.group_booked if booking.kind == "group" else Slot.booked
+    db.session.execute(update(Slot).where(Slot.id == booking.slot_id).values({column: column - people}))
+    booking.status = "cancelled"
+    booking.cancelled_at = utcnow()
+    booking.cancel_reason = reason
+    booking.late_cancel = late
+    for visitor in booking.visitors:
+        visitor.active = False
+
+
+def cancel(user: User, booking_id: int, now: datetime | None = None) -> Booking:
+    """The visitor cancels, until the cut-off; freed places go to the waitlist in order."""
+    r = rules()
+    now = now or utcnow()
+    booking = db.session.scalar(
+        select(Booking).where(Booking.id == booking_id, Booking.user_id == user.id).with_for_update(of=Booking)
+    )
+    if booking is None:
+        raise NotFound("预约不存在")
+    if booking.status != "confirmed":
+        raise Conflict("该预约已不能取消", code="not_cancellable", details={"status": booking.status})
+    cutoff = booking.slot.starts_at - r.cancel_cutoff
+    if now >= cutoff:
+        raise AppError(
+            f"距参观开始不足 {int(r.cancel_cutoff.total_seconds() // 60)} 分钟，已不能取消",
+            code="cancel_cutoff_passed", status=422, details={"cutoff": local_iso(cutoff, r.timezone)},
+        )  # fmt: skip
+    _cancel(booking, "用户取消", late=now >= booking.slot.starts_at - r.late_cancel)
+    promoted = promote_waitlist(booking.slot_id, r, now)
+    for entry_booking in promoted:
+        uow.after_commit(notify_change, entry_booking, "候补成功，已为您预约", r)
+    slots_changed(booking.base_id)
+    uow.commit()
+    return booking
+
+
+# ---- waitlist -----------------------------------------------------------------------------
+
+
+def join_waitlist(user: User, data: dict[str, Any]) -> WaitlistEntry:
+    slot = db.session.get(Slot, data["slot_id"])
+    if slot is None:
+        raise NotFound("时段不存在")
+    if slot.status != "open" or utcnow() >= slot.starts_at:
+        raise Conflict("该时段已不接受候补", code="slot_closed")
+    people = data["group"]["headcount"] if "group" in data else len(data["visitors"])
+    free = slot.group_remaining if "group" in data else slot.remaining
+    if free >= people:
+        raise Conflict("该时段仍有余位，请直接预约", code="slot_has_places", details={"remaining": free})
+    existing = db.session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.slot_id == slot.id, WaitlistEntry.user_id == user.id, WaitlistEntry.status == "waiting"
+        )
+    )
+    if existing is not None:
+        raise Conflict("您已在该时段的候补名单中", code="already_waiting", details={"waitlist_id": existing.id})
+    entry = WaitlistEntry(slot_id=slot.id, user_id=user.id, request=json.dumps(data, ensure_ascii=False),
+                          headcount=people, status="waiting")  # fmt: skip
+    db.session.add(entry)
+    uow.commit()
+    return entry
+
+
+def waitlist_position(entry: WaitlistEntry) -> int:
+    return db.session.scalar(
+        select(func.count(WaitlistEntry.id)).where(
+            WaitlistEntry.slot_id == entry.slot_id, WaitlistEntry.status == "waiting", WaitlistEntry.id <= entry.id
+        )
+    )
+
+
+def promote_waitlist(slot_id: int, r: Rules, now: datetime) -> list[Booking]:
+    """Book waiting requests in the order they came, as far as the freed places go. A request too
+    big for what is free keeps its place; one that can no longer be booked is marked failed."""
+    promoted = []
+    entries = db.session.scalars(
+        select(WaitlistEntry).where(WaitlistEntry.slot_id == slot_id, WaitlistEntry.status == "waiting")
+        .order_by(WaitlistEntry.id).with_for_update()
+    ).all()  # fmt: skip
+    for entry in entries:
+        user = db.session.get(User, entry.user_id)
+        try:
+            with db.session.begin_nested():
+                booking = book(user, json.loads(entry.request), r, now, waitlist_entry_id=entry.id)
+        except SlotFull:
+            continue
+        except AppError:
+            entry.status = "failed"
+            continue
+        entry.status, entry.booking_id = "promoted", booking.id
+        promoted.append(booking)
+    return promoted
+
+
+
+def close_day(base_id: int, day: date, reason: str, actor: User) -> list[Booking]:
+    """Close a whole day (holiday, weather): its slots stop taking bookings and every booking and
+    waitlist entry on it is cancelled, with a message to each visitor."""
+    r = rules()
+    get_base(base_id)
+    ensure_operates(actor, base_id)
+    slots = list(
+        db.session.scalars(select(Slot).where(Slot.base_id == base_id, Slot.visit_date == day).with_for_update())
+    )
+    if not slots:
+        raise NotFound("当天没有开放时段")
+    cancelled = []
+    for slot in slots:
+        slot.status, slot.closed_reason = "closed", reason
+        for booking in db.session.scalars(
+            select(Booking).where(Booking.slot_id == slot.id, Booking.status == "confirmed")
+        ):
+            _cancel(booking, f"基地闭馆：{reason}", late=False)
+            cancelled.append(booking)
+        db.session.execute(
+            update(WaitlistEntry).where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == "waiting")
+            .values(status="cancelled")
+        )  # fmt: skip
+    audit.record(actor, "base.close_day", "zone", base_id, None,
+                 {"day": day, "reason": reason, "cancelled": len(cancelled)})  # fmt: skip
+    for booking in cancelled:
+        uow.after_commit(notify_change, booking, f"闭馆取消：{reason}", r)
+    slots_changed(base_id)
+    uow.commit()
+    return cancelled

@@ -1,0 +1,202 @@
+"""Education bases, their profiles and timed slots: what is open when, as visitors see it now."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from app import cache, uow
+from app.accounts.models import User
+from app.accounts.roles import Role
+from app.audit import services as audit
+from app.db_types import utcnow
+from app.errors import Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.visits.models import BaseProfile, Slot
+from app.visits.rules import MAX_SLOT_RANGE_DAYS, Rules, rules, slots_namespace
+from app.zones.constants import Status
+from app.zones.models import Zone
+
+log = logging.getLogger(__name__)
+
+# ---- bases --------------------------------------------------------------------------------
+
+
+def bases_query():
+    return (
+        select(Zone)
+        .where(Zone.is_education_base.is_(True), Zone.status == Status.TITLED.value)
+        .order_by(Zone.name, Zone.id)
+    )
+
+
+def get_base(base_id: int) -> Zone:
+    zone = db.session.scalar(bases_query().where(Zone.id == base_id))
+    if zone is None:
+        raise NotFound("宣传教育基地不存在")
+    return zone
+
+
+def profile_of(base_id: int) -> BaseProfile:
+    profile = db.session.get(BaseProfile, base_id)
+    return profile or BaseProfile(zone_id=base_id, booking_days_ahead=7, release_hour=8)
+
+
+def ensure_operates(user: User, base_id: int) -> None:
+    """Institute staff and admins manage every base; a base operator only its own."""
+    if user.has_role(Role.INSTITUTE_STAFF):
+        return
+    if any(g.role == Role.BASE_OPERATOR.value and g.base_id == base_id for g in user.grants):
+        return
+    raise Forbidden("您不是该基地的管理员", code="not_this_base", details={"base_id": base_id})
+
+
+PROFILE_FIELDS = ("visitor_notes", "opening_rules", "contact_phone", "booking_days_ahead", "release_hour")
+
+
+def update_profile(base_id: int, changes: dict[str, Any], actor: User) -> BaseProfile:
+    get_base(base_id)
+    ensure_operates(actor, base_id)
+    profile = db.session.get(BaseProfile, base_id)
+    before = audit.snapshot(profile, PROFILE_FIELDS) if profile else None
+    if profile is None:
+        profile = BaseProfile(zone_id=base_id, booking_days_ahead=7, release_hour=8)
+        db.session.add(profile)
+    for field, value in changes.items():
+        setattr(profile, field, value)
+    db.session.flush()
+    audit.record(actor, "base.profile", "zone", base_id, before, audit.snapshot(profile, PROFILE_FIELDS))
+    slots_changed(base_id)
+    uow.commit()
+    return profile
+
+
+# ---- slots --------------------------------------------------------------------------------
+
+
+def create_slots(base_id: int, spec: dict[str, Any], actor: User) -> list[Slot]:
+    """A calendar in bulk: every chosen weekday in [from, to] × every time range. Existing slots
+    (same start) are left as they are, so running it twice adds nothing."""
+    r = rules()
+    get_base(base_id)
+    ensure_operates(actor, base_id)
+    first, last = spec["from"], spec["to"]
+    if last < first:
+        raise ValidationFailed(details={"to": ["结束日期不能早于开始日期"]})
+    if (last - first).days > MAX_SLOT_RANGE_DAYS:
+        raise ValidationFailed(details={"to": [f"一次最多创建 {MAX_SLOT_RANGE_DAYS} 天"]})
+    if first < r.today():
+        raise ValidationFailed(details={"from": ["不能为过去的日期创建时段"]})
+    existing = set(db.session.scalars(select(Slot.starts_at).where(Slot.base_id == base_id)))
+    created = []
+    day = first
+    while day <= last:
+        if day.isoweekday() in spec["weekdays"]:
+            for period in spec["times"]:
+                starts = datetime.combine(day, period["start"], r.timezone)
+                ends = datetime.combine(day, period["end"], r.timezone)
+                if starts in existing:
+                    continue
+                slot = Slot(
+                    base_id=base_id, visit_date=day, starts_at=starts, ends_at=ends, capacity=spec["capacity"],
+                    group_capacity=spec.get("group_capacity", 0), booked=0, group_booked=0, status="open",
+                )  # fmt: skip
+                db.session.add(slot)
+                created.append(slot)
+        day += timedelta(days=1)
+    db.session.flush()
+    audit.record(actor, "slots.create", "zone", base_id, None,
+                 {"from": first, "to": last, "count": len(created)})  # fmt: skip
+    slots_changed(base_id)
+    uow.commit()
+    return created
+
+
+def slots_between(base_id: int, first: date, last: date) -> list[Slot]:
+    get_base(base_id)
+    if last < first or (last - first).days > MAX_SLOT_RANGE_DAYS:
+        raise ValidationFailed(details={"to": [f"日期范围须为 0–{MAX_SLOT_RANGE_DAYS} 天"]})
+    return list(
+        db.session.scalars(
+            select(Slot).where(Slot.base_id == base_id, Slot.visit_date.between(first, last)).order_by(Slot.starts_at)
+        )
+    )
+
+
+SLOT_STATE_LABELS = {
+    "not_released": "未开放预约", "open": "可预约", "full": "已约满", "started": "已开始", "ended": "已结束",
+    "closed": "已关闭",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """A slot as a visitor sees it now: `state` is the truth at this moment, not the stored flag."""
+
+    id: int
+    visit_date: date
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    remaining: int
+    group_capacity: int
+    group_remaining: int
+    state: str
+    closed_reason: str | None
+    opens_at: datetime
+
+    @property
+    def state_label(self) -> str:
+        return SLOT_STATE_LABELS[self.state]
+
+    @property
+    def bookable(self) -> bool:
+        return self.state == "open"
+
+
+def slot_state(slot: Slot, opens_at: datetime, now: datetime) -> str:
+    if slot.status == "closed":
+        return "closed"
+    if now >= slot.ends_at:
+        return "ended"
+    if now >= slot.starts_at:
+        return "started"
+    if now < opens_at:
+        return "not_released"
+    if slot.remaining == 0 and slot.group_remaining == 0:
+        return "full"
+    return "open"
+
+
+def slot_view(slot: Slot, profile: BaseProfile, r: Rules, now: datetime) -> SlotView:
+    opens = release_at(slot, profile, r)
+    return SlotView(
+        id=slot.id, visit_date=slot.visit_date, starts_at=slot.starts_at, ends_at=slot.ends_at,
+        capacity=slot.capacity, remaining=slot.remaining, group_capacity=slot.group_capacity,
+        group_remaining=slot.group_remaining, state=slot_state(slot, opens, now), closed_reason=slot.closed_reason,
+        opens_at=opens,
+    )  # fmt: skip
+
+
+def slot_views(base_id: int, first: date, last: date, now: datetime | None = None) -> list[SlotView]:
+    """The base's slots between two local dates, each with its state at `now`."""
+    r = rules()
+    now = now or utcnow()
+    profile = profile_of(base_id)
+    return [slot_view(slot, profile, r, now) for slot in slots_between(base_id, first, last)]
+
+
+def release_at(slot: Slot, profile: BaseProfile, r: Rules) -> datetime:
+    """When a slot opens for booking: `booking_days_ahead` days before, at `release_hour`."""
+    day = slot.visit_date - timedelta(days=profile.booking_days_ahead)
+    return datetime.combine(day, time(profile.release_hour), r.timezone)
+
+
+
+def slots_changed(base_id: int) -> None:
+    """The base's slot pages (`remaining`) are rebuilt once this change commits."""
+    uow.after_commit(cache.invalidate, slots_namespace(base_id))
