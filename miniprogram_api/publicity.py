@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-from urllib.parse import urlparse
+from flask import request
 
-from flask import current_app, request
-
-from app import uow
 from app.extensions import db
-from app.idempotency import run_once
 from app.publicity import services as publicity
 from app.publicity.schemas import (
     MyObjectionOut,
@@ -60,24 +56,9 @@ def get_notice(notice_id):
 @blp.alt_response(422, description="publicity_closed / publicity_not_started（details 含公示起止时间）、content_risky")
 def post_objection(body, notice_id):
     """提出异议（实名）；可带 Idempotency-Key 头，重试不会重复登记"""
-    user = current_user()
-    config = current_app.config
-    limits = publicity.ObjectionLimits(
-        per_notice=config["OBJECTIONS_PER_NOTICE"], public_hosts={request.host, *config["PUBLIC_HOSTS"], urlparse(config["PUBLIC_BASE_URL"] or "").netloc} - {""}
-    )
-
-    def work():
-        objection = publicity.raise_objection(user, notice_id, body, limits, config["APP_TIMEZONE"])
-        return 201, ObjectionReceiptOut().dump(objection)
-
-    key = idempotency_key(required=False)
-    if key:
-        outcome = run_once(user.id, f"objection:{notice_id}", key, body, work)
-        status, answer = outcome.status, outcome.body
-    else:
-        status, answer = work()
-        uow.commit()
-    return prepared_json(answer, status)
+    outcome = publicity.submit_objection(current_user(), notice_id, body, idempotency_key(required=False),
+                                         ObjectionReceiptOut().dump, request.host)  # fmt: skip
+    return prepared_json(outcome.body, outcome.status)
 
 
 @blp.get("/me/objections")

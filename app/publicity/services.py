@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import case, func, select
 
-from app import cache, uow
+from app import cache, idempotency, uow
 from app.accounts.models import User
 from app.accounts.roles import Role
 from app.accounts.services import zone_types_handled_by
@@ -202,18 +205,40 @@ def zone_counts(notice_id: int) -> dict[int, dict[str, int]]:
 class ObjectionLimits:
     per_notice: int
     public_hosts: set[str]
+    timezone: str
+
+    @classmethod
+    def from_config(cls, config, request_host: str | None) -> ObjectionLimits:
+        """Evidence URLs may be absolute on the request's host, PUBLIC_HOSTS or PUBLIC_BASE_URL's host."""
+        hosts = {request_host, *config["PUBLIC_HOSTS"], urlparse(config["PUBLIC_BASE_URL"] or "").netloc}
+        return cls(config["OBJECTIONS_PER_NOTICE"], {h for h in hosts if h}, config["APP_TIMEZONE"])
 
 
-def raise_objection(
-    user: User, notice_id: int, data: dict[str, Any], limits: ObjectionLimits, timezone: str
-) -> Objection:
-    """Checks the window, the zone, the limit and the content, then stores the objection with its
-    receipt number. Writes without committing (the caller commits, with the idempotency record)."""
+def submit_objection(user: User, notice_id: int, data: dict[str, Any], idempotency_key: str | None,
+                     present: Callable[[Objection], Any], request_host: str | None = None) -> idempotency.Outcome:  # fmt: skip
+    """Use case: raise an objection, once per Idempotency-Key when one is given (a retry gets the
+    first answer, `present(objection)`). One commit: the objection and its stored answer."""
+    limits = ObjectionLimits.from_config(current_app.config, request_host)
+
+    def work():
+        objection = raise_objection(user, notice_id, data, limits)
+        return 201, present(objection)
+
+    if idempotency_key:
+        return idempotency.run_once(user.id, f"objection:{notice_id}", idempotency_key, data, work)
+    status, answer = work()
+    uow.commit()
+    return idempotency.Outcome(status, answer, replayed=False)
+
+
+def raise_objection(user: User, notice_id: int, data: dict[str, Any], limits: ObjectionLimits) -> Objection:
+    """Step (no commit): checks the window, the zone, the limit and the content, then stores the
+    objection with its receipt number."""
     from app.media.services import own_uploads
 
     notice = get_notice(notice_id, public=True)
     now = utcnow()
-    window = {"starts_at": local_iso(notice.starts_at, timezone), "ends_at": local_iso(notice.ends_at, timezone)}
+    window = {"starts_at": local_iso(notice.starts_at, limits.timezone), "ends_at": local_iso(notice.ends_at, limits.timezone)}
     if now < notice.starts_at:
         raise PublicityWindowError(
             f"公示尚未开始，异议受理时间为 {window['starts_at']} 至 {window['ends_at']}",
@@ -268,7 +293,7 @@ def raise_objection(
     db.session.add(objection)
     db.session.flush()
     # Unique and human-readable: the year and the row id (no second counter to keep in step).
-    objection.receipt_no = f"YY{now.astimezone(ZoneInfo(timezone)).year}-{objection.id:06d}"
+    objection.receipt_no = f"YY{now.astimezone(ZoneInfo(limits.timezone)).year}-{objection.id:06d}"
     objection.events.append(
         ObjectionEvent(
             from_status=None, to_status=ObjectionStatus.RECEIVED.value, reply="异议已收到，将依法依规处理。", at=now
