@@ -5,10 +5,9 @@ from flask import current_app
 from app.accounts import services as accounts
 from app.accounts.roles import STAFF_ROLES
 from app.accounts.schemas import StaffLoginIn, TokenOut, UserOut
-from app.extensions import limiter
 from app.web.api import Blueprint
 from app.web.auth import bearer_token, current_user, require_role, require_user
-from app.web.ratelimit import ip_key, login_limit, login_username_limit, username_key
+from app.web.ratelimit import ip_key, limiter, login_limit, login_username_limit, username_key
 
 PATH = "/auth"
 blp = Blueprint("admin_auth", __name__, description="工作人员登录")

@@ -13,11 +13,12 @@ from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config, startup_notices
-from app.extensions import api, db, kv, limiter, migrate
+from app.extensions import api, db, kv, migrate
 from app.privacy import PersonalDataCipher
 from app.web.api import BoundedIntConverter, numeric_bounds
-from app.web.errors import JsonErrorsEverywhere
+from app.web.errors import JsonErrorsEverywhere, handle_error
 from app.web.logging import configure_logging
+from app.web.ratelimit import limiter
 
 log = logging.getLogger("app")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     kv.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
+    app.register_error_handler(Exception, handle_error)  # the one error shape, for every error
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.ma_plugin.converter.add_attribute_function(numeric_bounds)
 

@@ -1,6 +1,6 @@
-"""Extensions, created bare here and bound to the app with init_app in create_app."""
+"""Extensions, created bare here and bound to the app with init_app in create_app. (The rate
+limiter lives with its keys in app.web.ratelimit: its keys need the signed-in user.)"""
 
-from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -8,7 +8,6 @@ from sqlalchemy.orm import DeclarativeBase
 
 from app.kv import KeyValueStore
 from app.web.api import Api
-from app.web.ratelimit import is_read_request, rate_limit_key, write_limit
 
 
 class Base(DeclarativeBase):
@@ -27,10 +26,4 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = Api()
-# Every write is limited per caller; reads are not. Login routes carry their own, stricter limit.
-limiter = Limiter(
-    key_func=rate_limit_key,
-    default_limits=[write_limit],
-    default_limits_exempt_when=is_read_request,
-)
 kv = KeyValueStore()

@@ -4,11 +4,11 @@ from flask import current_app
 
 from app.accounts import services as accounts
 from app.accounts.schemas import TokenOut, WeChatLoginIn
-from app.extensions import limiter
 from app.web.api import Blueprint
 from app.web.auth import bearer_token, require_user
 from app.web.ratelimit import (
     ip_key,
+    limiter,
     login_code_key,
     login_code_limit,
     login_limit,

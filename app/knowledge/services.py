@@ -267,13 +267,6 @@ def count_view(article_id: int, reader: str) -> None:
         pass  # a lost view is not worth a failed page
 
 
-def pending_views(article_id: int) -> int:
-    try:
-        return int(kv.redis.get(f"views:pending:{article_id}") or 0)
-    except redis_lib.RedisError:
-        return 0
-
-
 def flush_views() -> int:
     """Add pending Redis counts to the database; GETDEL makes each count move exactly once."""
     taken: dict[bytes, int] = {}

@@ -165,10 +165,7 @@ class Api(flask_smorest.Api):
         self.spec.plugins.append(plugin)
 
     def _register_error_handlers(self):
-        # One handler for everything, so every error has the CONTRACT.md shape (app.web.errors).
-        from app.web.errors import handle_error
-
-        self._app.register_error_handler(Exception, handle_error)
+        """create_app registers app.web.errors.handle_error for every error instead."""
 
 
 class PageArgs(Schema):
@@ -203,10 +200,6 @@ def paginate(session, stmt: Select, page: int, per_page: int) -> dict[str, Any]:
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": items, "page": page, "per_page": per_page, "total": total or 0}
-
-
-def client_ip() -> str:
-    return request.remote_addr or "unknown"
 
 
 def prepared_json(body: Any, status: int):

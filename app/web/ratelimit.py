@@ -16,9 +16,11 @@ import hashlib
 import logging
 
 from flask import current_app, request
+from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from app.errors import AppError
+from app.web.auth import bearer_token, current_user
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 log = logging.getLogger(__name__)
@@ -26,8 +28,6 @@ log = logging.getLogger(__name__)
 
 def rate_limit_key() -> str:
     """The caller of a write: the verified user, else the address."""
-    from app.web.auth import bearer_token, current_user
-
     if bearer_token() is not None:
         try:
             return f"user:{current_user().id}"
@@ -106,3 +106,7 @@ def _warn_if_behind_an_untrusted_proxy() -> None:
         "(set TRUSTED_PROXIES to the number of proxies in front of the service)"
     )
 
+
+
+# Every write is limited per caller; reads are not. Login routes carry their own limits.
+limiter = Limiter(key_func=rate_limit_key, default_limits=[write_limit], default_limits_exempt_when=is_read_request)

@@ -161,7 +161,3 @@ INDICATORS: dict[ZoneType, tuple[IndicatorDefinition, ...]] = {
         TOTAL,
     ),
 }
-
-
-def indicator_definition(zone_type: str, key: str) -> IndicatorDefinition | None:
-    return next((d for d in INDICATORS[ZoneType(zone_type)] if d.key == key), None)

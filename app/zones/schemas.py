@@ -68,18 +68,6 @@ class StaffDistrictOut(DistrictOut):
     is_active = ma.fields.Boolean()
 
 
-class IndicatorOut(Schema):
-    key = ma.fields.String()
-    name = ma.fields.String()
-    unit = ma.fields.String()
-    baseline_value = ma.fields.Float(allow_none=True)
-    baseline_year = ma.fields.Integer(allow_none=True)
-    latest_value = ma.fields.Float(allow_none=True)
-    latest_year = ma.fields.Integer(allow_none=True)
-    change = ma.fields.Float(allow_none=True, metadata={"description": "latest − baseline (negative: down)"})
-    change_percent = ma.fields.Float(allow_none=True)
-
-
 class LocationOut(Schema):
     latitude = ma.fields.Float()
     longitude = ma.fields.Float()

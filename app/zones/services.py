@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app import cache, uow
 from app.accounts.models import User
-from app.accounts.roles import Department, Role
+from app.accounts.roles import Role
 from app.accounts.services import escape_like, zone_types_handled_by
 from app.audit import services as audit
 from app.db_types import utcnow
@@ -510,7 +510,3 @@ def _save_district(flush_only: bool = False) -> None:
 def _changed() -> None:
     """Public zone pages (lists, details, /meta, open data) are rebuilt once this change commits."""
     uow.after_commit(cache.invalidate, CACHE_NAMESPACE)
-
-
-def department_of(zone: Zone) -> Department:
-    return Department(zone.department)
