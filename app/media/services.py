@@ -18,6 +18,7 @@ from app.errors import AppError, ValidationFailed, WeChatUnavailable
 from app.extensions import db
 from app.media.models import Upload
 from app.wechat import services as wechat
+from app.wechat.services import ContentCheck
 
 URL_PREFIX = "/media/uploads/"
 
@@ -83,8 +84,8 @@ def store_image(user_id: int, content: bytes, root: Path, max_bytes: int) -> Upl
     try:
         check = wechat.check_image(content)
     except WeChatUnavailable:
-        check = "unchecked"  # keep it; the objection it supports is flagged for staff
-    if check == "risky":
+        check = ContentCheck.UNCHECKED  # keep it; the objection it supports is flagged for staff
+    if check == ContentCheck.RISKY:
         raise AppError("图片未通过微信内容安全检测", code="content_risky", status=422)
     now = utcnow()
     relative = f"{now:%Y/%m}/{secrets.token_urlsafe(18)}.{ext}"
@@ -139,7 +140,7 @@ def own_uploads(user_id: int, urls: list[str], public_hosts: set[str]) -> tuple[
         raise ValidationFailed(
             details={"evidence_urls": {str(i): ["须为本服务上传接口返回的本人图片地址"] for i in sorted(bad)}}
         )
-    return [URL_PREFIX + candidates[i] for i in sorted(candidates)], all(v == "pass" for v in found.values())
+    return [URL_PREFIX + candidates[i] for i in sorted(candidates)], all(v == ContentCheck.PASS for v in found.values())
 
 
 def delete_uploads(urls: list[str]) -> list[str]:

@@ -42,3 +42,8 @@ DEFAULT_POLICY = (
     "异议内容应当客观真实，可附不超过 9 张证明图片。提交后即获得受理回执编号，"
     "处理进展与书面答复将在“我的异议”中查看，并通过微信订阅消息通知。"
 )
+
+
+class NoticeState(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"

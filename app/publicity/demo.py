@@ -12,8 +12,9 @@ from app.accounts.models import User
 from app.db_types import utcnow
 from app.extensions import db
 from app.publicity import calendar
-from app.publicity.constants import DEFAULT_OFFICE, DEFAULT_POLICY, ObjectionStatus
+from app.publicity.constants import DEFAULT_OFFICE, DEFAULT_POLICY, NoticeState, ObjectionStatus
 from app.publicity.models import NoticeZone, Objection, ObjectionEvent, PublicityNotice
+from app.wechat.services import ContentCheck
 from app.zones.constants import Status
 from app.zones.models import Zone
 
@@ -50,7 +51,7 @@ def _objection(notice: PublicityNotice, zone: Zone, user: User, final: Objection
     objection = Objection(
         user_id=user.id, notice_id=notice.id, zone_id=zone.id, name="王小明", phone="13900001111",
         reason=f"对“{zone.name}”申报的碳排放基准数据有疑问，请核实（演示数据）。", evidence_urls=[],
-        status=final.value, content_check="pass", needs_review=False, created_at=at, updated_at=at,
+        status=final.value, content_check=ContentCheck.PASS, needs_review=False, created_at=at, updated_at=at,
     )  # fmt: skip
     db.session.add(objection)
     db.session.flush()
@@ -78,7 +79,7 @@ def seed_demo_publicity(timezone: str) -> list[str]:
         starts = datetime(2025, 6, 2, tzinfo=UTC) - timedelta(hours=8)
         notice = PublicityNotice(
             title=CLOSED_TITLE, batch_year=2025, starts_at=starts, ends_at=starts + timedelta(days=5),
-            office_name=DEFAULT_OFFICE, office_phone="0431-88888888", policy=DEFAULT_POLICY, state="published",
+            office_name=DEFAULT_OFFICE, office_phone="0431-88888888", policy=DEFAULT_POLICY, state=NoticeState.PUBLISHED,
             published_at=starts, closed_at=starts + timedelta(days=5),
         )  # fmt: skip
         notice.entries = [
@@ -103,7 +104,7 @@ def seed_demo_publicity(timezone: str) -> list[str]:
         notice = PublicityNotice(
             title=OPEN_TITLE, batch_year=2025, starts_at=starts, ends_at=ends, office_name=DEFAULT_OFFICE,
             office_phone="0431-88888888", office_address="长春市南关区人民大街（演示地址）", policy=DEFAULT_POLICY,
-            state="published", published_at=starts,
+            state=NoticeState.PUBLISHED, published_at=starts,
         )  # fmt: skip
         notice.entries = [NoticeZone(zone_id=z.id) for z in listed]
         db.session.add(notice)

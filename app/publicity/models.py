@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import EncryptedString, UTCDateTime, utcnow
 from app.extensions import db
+from app.publicity.constants import NoticeState
 from app.zones.models import Zone
 
 
@@ -32,7 +33,7 @@ class PublicityNotice(db.Model):
     office_phone: Mapped[str | None] = mapped_column(String(40))
     office_address: Mapped[str | None] = mapped_column(String(200))
     policy: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="draft")  # draft, published
+    state: Mapped[str] = mapped_column(String(16), default=NoticeState.DRAFT)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

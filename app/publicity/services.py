@@ -30,12 +30,14 @@ from app.publicity.constants import (
     OBJECTION_LABELS,
     OPEN,
     SETTLED,
+    NoticeState,
     ObjectionStatus,
 )
 from app.publicity.models import NoticeZone, Objection, ObjectionEvent, PublicityNotice
 from app.times import local_iso
 from app.validators import IdType
 from app.wechat import services as wechat
+from app.wechat.services import ContentCheck
 from app.zones import services as zones
 from app.zones.constants import Status
 from app.zones.models import Zone
@@ -102,7 +104,7 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
         office_phone=data.get("office_phone"),
         office_address=data.get("office_address"),
         policy=data.get("policy") or DEFAULT_POLICY,
-        state="draft",
+        state=NoticeState.DRAFT,
         created_by_id=actor.id,
     )
     notice.entries = [NoticeZone(zone_id=zone_id) for zone_id in sorted(candidates)]
@@ -119,15 +121,15 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
 def publish_notice(notice_id: int, actor: User) -> PublicityNotice:
     """Publishing moves every listed zone to `publicity`, in one transaction."""
     notice = _locked_notice(notice_id)
-    if notice.state != "draft":
+    if notice.state != NoticeState.DRAFT:
         raise AppError("公示已发布", code="already_published", status=409)
     if notice.ends_at <= utcnow():
         raise ValidationFailed(details={"ends_at": ["公示结束时间已过，不能发布"]})
     for entry in notice.entries:
         zones.apply_transition(entry.zone_id, Status.PUBLICITY.value, f"进入公示：{notice.title}", actor)
-    notice.state = "published"
+    notice.state = NoticeState.PUBLISHED
     notice.published_at = utcnow()
-    audit.record(actor, "publicity.publish", "publicity_notice", notice.id, {"state": "draft"}, {"state": "published"})
+    audit.record(actor, "publicity.publish", "publicity_notice", notice.id, {"state": NoticeState.DRAFT}, {"state": NoticeState.PUBLISHED})
     _changed()
     uow.commit()
     return notice
@@ -142,7 +144,7 @@ def _locked_notice(notice_id: int) -> PublicityNotice:
 
 def get_notice(notice_id: int, *, public: bool) -> PublicityNotice:
     notice = db.session.get(PublicityNotice, notice_id)
-    if notice is None or (public and notice.state != "published"):
+    if notice is None or (public and notice.state != NoticeState.PUBLISHED):
         raise NotFound("公示不存在")
     return notice
 
@@ -151,13 +153,13 @@ def notices_query(state: str | None, *, public: bool, now: datetime | None = Non
     now = now or utcnow()
     stmt = select(PublicityNotice).order_by(PublicityNotice.starts_at.desc(), PublicityNotice.id.desc())
     if public:
-        stmt = stmt.where(PublicityNotice.state == "published")
+        stmt = stmt.where(PublicityNotice.state == NoticeState.PUBLISHED)
     if state == "open":
-        stmt = stmt.where(PublicityNotice.state == "published", PublicityNotice.ends_at > now)
+        stmt = stmt.where(PublicityNotice.state == NoticeState.PUBLISHED, PublicityNotice.ends_at > now)
     elif state == "closed":
-        stmt = stmt.where(PublicityNotice.state == "published", PublicityNotice.ends_at <= now)
+        stmt = stmt.where(PublicityNotice.state == NoticeState.PUBLISHED, PublicityNotice.ends_at <= now)
     elif state == "draft":
-        stmt = stmt.where(PublicityNotice.state == "draft")
+        stmt = stmt.where(PublicityNotice.state == NoticeState.DRAFT)
     return stmt
 
 
@@ -165,7 +167,7 @@ def latest_notice_of(zone_id: int) -> dict[str, Any] | None:
     """The published notice a zone is, or last was, listed in, with the zone's outcome there."""
     row = db.session.execute(
         select(PublicityNotice, NoticeZone.outcome).join(NoticeZone, NoticeZone.notice_id == PublicityNotice.id)
-        .where(NoticeZone.zone_id == zone_id, PublicityNotice.state == "published")
+        .where(NoticeZone.zone_id == zone_id, PublicityNotice.state == NoticeState.PUBLISHED)
         .order_by(PublicityNotice.starts_at.desc()).limit(1)
     ).first()  # fmt: skip
     if row is None:
@@ -177,7 +179,7 @@ def latest_notice_of(zone_id: int) -> dict[str, Any] | None:
 
 def window_state(notice: PublicityNotice, now: datetime | None = None) -> str:
     now = now or utcnow()
-    if notice.state == "draft":
+    if notice.state == NoticeState.DRAFT:
         return "draft"
     if now < notice.starts_at:
         return "upcoming"
@@ -265,11 +267,11 @@ def raise_objection(user: User, notice_id: int, data: dict[str, Any], limits: Ob
 
     text = "\n".join(filter(None, [data["reason"], data.get("organisation"), data.get("contact_person")]))
     try:
-        suggest = wechat.check_text(text, user.openid or "", scene=2) if user.openid else "unchecked"
+        suggest = wechat.check_text(text, user.openid or "", scene=2) if user.openid else ContentCheck.UNCHECKED
     except WeChatUnavailable:
         # Never lose an objection because WeChat is down: keep it, and flag it for staff.
-        suggest = "unchecked"
-    if suggest == "risky":
+        suggest = ContentCheck.UNCHECKED
+    if suggest == ContentCheck.RISKY:
         raise ContentRisky()
 
     objection = Objection(
@@ -286,7 +288,7 @@ def raise_objection(user: User, notice_id: int, data: dict[str, Any], limits: Ob
         evidence_urls=evidence,
         status=ObjectionStatus.RECEIVED.value,
         content_check=suggest,
-        needs_review=suggest != "pass" or not images_checked,
+        needs_review=suggest != ContentCheck.PASS or not images_checked,
         created_at=now,
         updated_at=now,
     )
@@ -467,7 +469,7 @@ def close_notice(notice_id: int, actor: User | None, now: datetime | None = None
     once: the notice row is locked, and each zone is settled at most once."""
     now = now or utcnow()
     notice = _locked_notice(notice_id)
-    if notice.state != "published":
+    if notice.state != NoticeState.PUBLISHED:
         raise AppError("公示尚未发布", code="not_published", status=409)
     if now < notice.ends_at:
         raise AppError("公示期尚未结束", code="publicity_not_ended", status=409,
@@ -520,7 +522,7 @@ def close_due(now: datetime | None = None) -> list[CloseReport]:
     now = now or utcnow()
     due = db.session.scalars(
         select(PublicityNotice.id)
-        .where(PublicityNotice.state == "published", PublicityNotice.ends_at <= now)
+        .where(PublicityNotice.state == NoticeState.PUBLISHED, PublicityNotice.ends_at <= now)
         .where(PublicityNotice.entries.any(NoticeZone.outcome.is_(None)) | PublicityNotice.closed_at.is_(None))
         .order_by(PublicityNotice.id)
     ).all()

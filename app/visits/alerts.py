@@ -23,7 +23,7 @@ from app.accounts.roles import Role
 from app.db_types import utcnow
 from app.errors import NotFound
 from app.extensions import db
-from app.visits.models import CapacityAlert, Slot
+from app.visits.models import CapacityAlert, Slot, SlotStatus
 from app.wechat import services as wechat
 from app.zones.models import Zone
 
@@ -48,7 +48,7 @@ def check_capacity(slot_id: int) -> list[CapacityAlert]:
     day_booked, day_capacity = db.session.execute(
         select(func.coalesce(func.sum(Slot.booked + Slot.group_booked), 0),
                func.coalesce(func.sum(Slot.capacity + Slot.group_capacity), 0))
-        .where(Slot.base_id == slot.base_id, Slot.visit_date == slot.visit_date, Slot.status == "open")
+        .where(Slot.base_id == slot.base_id, Slot.visit_date == slot.visit_date, Slot.status == SlotStatus.OPEN)
     ).one()  # fmt: skip
     wanted = [
         (f"slot:{slot.id}", slot.id, t, slot.booked + slot.group_booked, slot.capacity + slot.group_capacity)

@@ -28,7 +28,17 @@ from app.validators import IdType, person_key
 from app.visits import alerts
 from app.visits.calendar import ensure_operates, get_base, profile_of, release_at, slots_changed
 from app.visits.messages import notify_change
-from app.visits.models import Booking, BookingSuspension, BookingVisitor, Slot, WaitlistEntry
+from app.visits.models import (
+    Booking,
+    BookingKind,
+    BookingStatus,
+    BookingSuspension,
+    BookingVisitor,
+    Slot,
+    SlotStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from app.visits.rules import Rules, rules, slots_namespace
 from app.zones.models import Zone
 
@@ -120,7 +130,7 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
     base = db.session.get(Zone, slot.base_id)
     if base is None or not base.is_education_base:
         raise BaseNotOpen()
-    if slot.status != "open":
+    if slot.status != SlotStatus.OPEN:
         raise Conflict("该时段已关闭预约", code="slot_closed", details={"reason": slot.closed_reason})
     if now >= slot.starts_at:
         raise AppError("该时段已开始，不能再预约", code="slot_started", status=422)
@@ -146,10 +156,10 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
             raise ValidationFailed(details={"group": {"headcount": [f"该时段团体最多 {slot.group_capacity} 人"]}})
         taken = db.session.execute(
             update(Slot)
-            .where(Slot.id == slot.id, Slot.status == "open", Slot.group_booked + people <= Slot.group_capacity)
+            .where(Slot.id == slot.id, Slot.status == SlotStatus.OPEN, Slot.group_booked + people <= Slot.group_capacity)
             .values(group_booked=Slot.group_booked + people)
         )  # fmt: skip
-        kind, visitors = "group", []
+        kind, visitors = BookingKind.GROUP, []
     else:
         visitors = data["visitors"]
         people = len(visitors)
@@ -164,10 +174,10 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
             _refuse_person(user, indexes.index(clash.id_index), clash.user_id, clash.id, r.today(now))
         taken = db.session.execute(
             update(Slot)
-            .where(Slot.id == slot.id, Slot.status == "open", Slot.booked + people <= Slot.capacity)
+            .where(Slot.id == slot.id, Slot.status == SlotStatus.OPEN, Slot.booked + people <= Slot.capacity)
             .values(booked=Slot.booked + people)
         )  # fmt: skip
-        kind = "individual"
+        kind = BookingKind.INDIVIDUAL
     if taken.rowcount != 1:
         raise SlotFull(
             details={"slot_id": slot.id, "waitlist": {"method": "POST", "path": f"/api/mp/v1/slots/{slot.id}/waitlist"}}
@@ -175,9 +185,9 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
 
     booking = Booking(
         user_id=user.id, slot_id=slot.id, base_id=slot.base_id, visit_date=slot.visit_date, kind=kind,
-        headcount=people, status="confirmed", created_at=now, waitlist_entry_id=waitlist_entry_id,
+        headcount=people, status=BookingStatus.CONFIRMED, created_at=now, waitlist_entry_id=waitlist_entry_id,
     )  # fmt: skip
-    if kind == "group":
+    if kind == BookingKind.GROUP:
         booking.organisation = group["organisation"]
         booking.leader_name = group["leader_name"]
         booking.leader_phone = group["leader_phone"]
@@ -259,9 +269,9 @@ def set_members(user: User, booking_id: int, members: list[dict], now: datetime 
     """A group hands in or replaces its name list, until the visit starts."""
     now = now or utcnow()
     booking = own_booking(user, booking_id)
-    if booking.kind != "group":
+    if booking.kind != BookingKind.GROUP:
         raise AppError("只有团体预约需要提交名单", code="not_a_group", status=422)
-    if booking.status != "confirmed" or now >= booking.slot.starts_at:
+    if booking.status != BookingStatus.CONFIRMED or now >= booking.slot.starts_at:
         raise Conflict("该预约已不能修改名单", code="not_editable", details={"status": booking.status})
     booking.minors = group_makeup(booking.headcount, None, members, where=None)
     booking.member_list = _member_json(members)
@@ -277,7 +287,7 @@ def refuse_if_full(data: dict[str, Any], unless) -> None:
         select(Slot.status, Slot.capacity, Slot.booked, Slot.group_capacity, Slot.group_booked, unless)
         .where(Slot.id == data.get("slot_id"))
     ).first()  # fmt: skip
-    if row is None or row.status != "open" or row[-1]:
+    if row is None or row.status != SlotStatus.OPEN or row[-1]:
         return
     people = data["group"]["headcount"] if "group" in data else len(data.get("visitors") or [])
     if "group" in data:
@@ -322,9 +332,9 @@ def my_bookings_query(user: User):
 
 def _cancel(booking: Booking, reason: str, late: bool) -> None:
     people = booking.headcount
-    column = Slot.group_booked if booking.kind == "group" else Slot.booked
+    column = Slot.group_booked if booking.kind == BookingKind.GROUP else Slot.booked
     db.session.execute(update(Slot).where(Slot.id == booking.slot_id).values({column: column - people}))
-    booking.status = "cancelled"
+    booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = utcnow()
     booking.cancel_reason = reason
     booking.late_cancel = late
@@ -341,7 +351,7 @@ def cancel(user: User, booking_id: int, now: datetime | None = None) -> Booking:
     )
     if booking is None:
         raise NotFound("预约不存在")
-    if booking.status != "confirmed":
+    if booking.status != BookingStatus.CONFIRMED:
         raise Conflict("该预约已不能取消", code="not_cancellable", details={"status": booking.status})
     cutoff = booking.slot.starts_at - r.cancel_cutoff
     if now >= cutoff:
@@ -365,7 +375,7 @@ def join_waitlist(user: User, data: dict[str, Any]) -> WaitlistEntry:
     slot = db.session.get(Slot, data["slot_id"])
     if slot is None:
         raise NotFound("时段不存在")
-    if slot.status != "open" or utcnow() >= slot.starts_at:
+    if slot.status != SlotStatus.OPEN or utcnow() >= slot.starts_at:
         raise Conflict("该时段已不接受候补", code="slot_closed")
     people = data["group"]["headcount"] if "group" in data else len(data["visitors"])
     free = slot.group_remaining if "group" in data else slot.remaining
@@ -373,13 +383,13 @@ def join_waitlist(user: User, data: dict[str, Any]) -> WaitlistEntry:
         raise Conflict("该时段仍有余位，请直接预约", code="slot_has_places", details={"remaining": free})
     existing = db.session.scalar(
         select(WaitlistEntry).where(
-            WaitlistEntry.slot_id == slot.id, WaitlistEntry.user_id == user.id, WaitlistEntry.status == "waiting"
+            WaitlistEntry.slot_id == slot.id, WaitlistEntry.user_id == user.id, WaitlistEntry.status == WaitlistStatus.WAITING
         )
     )
     if existing is not None:
         raise Conflict("您已在该时段的候补名单中", code="already_waiting", details={"waitlist_id": existing.id})
     entry = WaitlistEntry(slot_id=slot.id, user_id=user.id, request=json.dumps(data, ensure_ascii=False),
-                          headcount=people, status="waiting")  # fmt: skip
+                          headcount=people, status=WaitlistStatus.WAITING)  # fmt: skip
     db.session.add(entry)
     uow.commit()
     return entry
@@ -388,7 +398,7 @@ def join_waitlist(user: User, data: dict[str, Any]) -> WaitlistEntry:
 def waitlist_position(entry: WaitlistEntry) -> int:
     return db.session.scalar(
         select(func.count(WaitlistEntry.id)).where(
-            WaitlistEntry.slot_id == entry.slot_id, WaitlistEntry.status == "waiting", WaitlistEntry.id <= entry.id
+            WaitlistEntry.slot_id == entry.slot_id, WaitlistEntry.status == WaitlistStatus.WAITING, WaitlistEntry.id <= entry.id
         )
     )
 
@@ -398,7 +408,7 @@ def promote_waitlist(slot_id: int, r: Rules, now: datetime) -> list[Booking]:
     big for what is free keeps its place; one that can no longer be booked is marked failed."""
     promoted = []
     entries = db.session.scalars(
-        select(WaitlistEntry).where(WaitlistEntry.slot_id == slot_id, WaitlistEntry.status == "waiting")
+        select(WaitlistEntry).where(WaitlistEntry.slot_id == slot_id, WaitlistEntry.status == WaitlistStatus.WAITING)
         .order_by(WaitlistEntry.id).with_for_update()
     ).all()  # fmt: skip
     for entry in entries:
@@ -409,9 +419,9 @@ def promote_waitlist(slot_id: int, r: Rules, now: datetime) -> list[Booking]:
         except SlotFull:
             continue
         except AppError:
-            entry.status = "failed"
+            entry.status = WaitlistStatus.FAILED
             continue
-        entry.status, entry.booking_id = "promoted", booking.id
+        entry.status, entry.booking_id = WaitlistStatus.PROMOTED, booking.id
         promoted.append(booking)
     return promoted
 
@@ -430,15 +440,15 @@ def close_day(base_id: int, day: date, reason: str, actor: User) -> list[Booking
         raise NotFound("当天没有开放时段")
     cancelled = []
     for slot in slots:
-        slot.status, slot.closed_reason = "closed", reason
+        slot.status, slot.closed_reason = SlotStatus.CLOSED, reason
         for booking in db.session.scalars(
-            select(Booking).where(Booking.slot_id == slot.id, Booking.status == "confirmed")
+            select(Booking).where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED)
         ):
             _cancel(booking, f"基地闭馆：{reason}", late=False)
             cancelled.append(booking)
         db.session.execute(
-            update(WaitlistEntry).where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == "waiting")
-            .values(status="cancelled")
+            update(WaitlistEntry).where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == WaitlistStatus.WAITING)
+            .values(status=WaitlistStatus.CANCELLED)
         )  # fmt: skip
     audit.record(actor, "base.close_day", "zone", base_id, None,
                  {"day": day, "reason": reason, "cancelled": len(cancelled)})  # fmt: skip

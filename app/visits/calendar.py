@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.visits.models import BaseProfile, Slot
+from app.visits.models import BaseProfile, Slot, SlotStatus
 from app.visits.rules import MAX_SLOT_RANGE_DAYS, Rules, rules, slots_namespace
 from app.zones.constants import Status
 from app.zones.models import Zone
@@ -103,7 +104,7 @@ def create_slots(base_id: int, spec: dict[str, Any], actor: User) -> list[Slot]:
                     continue
                 slot = Slot(
                     base_id=base_id, visit_date=day, starts_at=starts, ends_at=ends, capacity=spec["capacity"],
-                    group_capacity=spec.get("group_capacity", 0), booked=0, group_booked=0, status="open",
+                    group_capacity=spec.get("group_capacity", 0), booked=0, group_booked=0, status=SlotStatus.OPEN,
                 )  # fmt: skip
                 db.session.add(slot)
                 created.append(slot)
@@ -127,9 +128,20 @@ def slots_between(base_id: int, first: date, last: date) -> list[Slot]:
     )
 
 
+class SlotState(StrEnum):
+    """A slot as a visitor sees it at a moment."""
+
+    NOT_RELEASED = "not_released"
+    OPEN = "open"
+    FULL = "full"
+    STARTED = "started"
+    ENDED = "ended"
+    CLOSED = "closed"
+
+
 SLOT_STATE_LABELS = {
-    "not_released": "未开放预约", "open": "可预约", "full": "已约满", "started": "已开始", "ended": "已结束",
-    "closed": "已关闭",
+    SlotState.NOT_RELEASED: "未开放预约", SlotState.OPEN: "可预约", SlotState.FULL: "已约满",
+    SlotState.STARTED: "已开始", SlotState.ENDED: "已结束", SlotState.CLOSED: "已关闭",
 }  # fmt: skip
 
 
@@ -145,7 +157,7 @@ class SlotView:
     remaining: int
     group_capacity: int
     group_remaining: int
-    state: str
+    state: SlotState
     closed_reason: str | None
     opens_at: datetime
 
@@ -155,21 +167,21 @@ class SlotView:
 
     @property
     def bookable(self) -> bool:
-        return self.state == "open"
+        return self.state == SlotState.OPEN
 
 
-def slot_state(slot: Slot, opens_at: datetime, now: datetime) -> str:
-    if slot.status == "closed":
-        return "closed"
+def slot_state(slot: Slot, opens_at: datetime, now: datetime) -> SlotState:
+    if slot.status == SlotStatus.CLOSED:
+        return SlotState.CLOSED
     if now >= slot.ends_at:
-        return "ended"
+        return SlotState.ENDED
     if now >= slot.starts_at:
-        return "started"
+        return SlotState.STARTED
     if now < opens_at:
-        return "not_released"
+        return SlotState.NOT_RELEASED
     if slot.remaining == 0 and slot.group_remaining == 0:
-        return "full"
-    return "open"
+        return SlotState.FULL
+    return SlotState.OPEN
 
 
 def slot_view(slot: Slot, profile: BaseProfile, r: Rules, now: datetime) -> SlotView:

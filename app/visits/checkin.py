@@ -19,7 +19,7 @@ from app.errors import AppError, Conflict, ValidationFailed
 from app.extensions import db
 from app.times import local_iso
 from app.visits.calendar import ensure_operates
-from app.visits.models import Booking
+from app.visits.models import Booking, BookingKind, BookingStatus
 from app.visits.rules import rules
 from app.wechat import services as wechat
 
@@ -36,7 +36,7 @@ def _signature(booking: Booking) -> str:
 
 def checkin_code(booking: Booking) -> str:
     """Short enough for a mini-program code's scene (32 characters), unguessable without SECRET_KEY."""
-    if booking.status not in ("confirmed", "checked_in"):
+    if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN):
         raise Conflict("该预约已不能入馆", code="booking_not_active", details={"status": booking.status})
     return f"{booking.id}.{_signature(booking)}"
 
@@ -78,10 +78,10 @@ def checkin(operator: User, code: str, actual_headcount: int | None, now: dateti
     if booking is None or not hmac.compare_digest(_signature(booking), signature):
         raise InvalidCheckinCode()
     ensure_operates(operator, booking.base_id)
-    if booking.status == "checked_in":
+    if booking.status == BookingStatus.CHECKED_IN:
         raise Conflict("该预约已核验入馆", code="already_checked_in",
                        details={"checked_in_at": local_iso(booking.checked_in_at, r.timezone)})  # fmt: skip
-    if booking.status != "confirmed":
+    if booking.status != BookingStatus.CONFIRMED:
         raise Conflict("该预约已取消或已失效", code="booking_not_active", details={"status": booking.status})
     today = r.today(now)
     if booking.visit_date != today:
@@ -89,7 +89,7 @@ def checkin(operator: User, code: str, actual_headcount: int | None, now: dateti
             "不是预约当天" if booking.visit_date > today else "核验码已过期",
             code="wrong_day", status=422, details={"visit_date": booking.visit_date.isoformat()},
         )  # fmt: skip
-    if booking.kind == "group":
+    if booking.kind == BookingKind.GROUP:
         if actual_headcount is None:
             raise ValidationFailed(details={"headcount": ["团体预约须填写实到人数"]})
         if not 1 <= actual_headcount <= booking.headcount:
@@ -97,7 +97,7 @@ def checkin(operator: User, code: str, actual_headcount: int | None, now: dateti
         booking.actual_headcount = actual_headcount
     else:
         booking.actual_headcount = booking.headcount
-    booking.status = "checked_in"
+    booking.status = BookingStatus.CHECKED_IN
     booking.checked_in_at = now
     booking.checked_in_by_id = operator.id
     uow.commit()

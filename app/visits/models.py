@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,31 @@ from app.db_types import EncryptedString, UTCDateTime, utcnow
 from app.extensions import db
 from app.zones.models import Zone
 
+
+class SlotStatus(StrEnum):
+    """What staff set; what a visitor sees now is calendar.slot_state (released, full, started…)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class BookingStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    CHECKED_IN = "checked_in"
+    NO_SHOW = "no_show"
+
+
+class BookingKind(StrEnum):
+    INDIVIDUAL = "individual"
+    GROUP = "group"
+
+
+class WaitlistStatus(StrEnum):
+    WAITING = "waiting"
+    PROMOTED = "promoted"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
 
 class BaseProfile(db.Model):
     """What a titled zone opened as an education base tells visitors, and its booking rules."""
@@ -45,16 +71,16 @@ class Slot(db.Model):
     booked: Mapped[int] = mapped_column(Integer, default=0)
     group_capacity: Mapped[int] = mapped_column(Integer, default=0)  # people in group bookings
     group_booked: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open, closed
+    status: Mapped[str] = mapped_column(String(16), default=SlotStatus.OPEN)
     closed_reason: Mapped[str | None] = mapped_column(String(200))
 
     @property
     def remaining(self) -> int:
-        return max(0, self.capacity - self.booked) if self.status == "open" else 0
+        return max(0, self.capacity - self.booked) if self.status == SlotStatus.OPEN else 0
 
     @property
     def group_remaining(self) -> int:
-        return max(0, self.group_capacity - self.group_booked) if self.status == "open" else 0
+        return max(0, self.group_capacity - self.group_booked) if self.status == SlotStatus.OPEN else 0
 
 
 class Booking(db.Model):
@@ -132,7 +158,7 @@ class WaitlistEntry(db.Model):
     # The booking request, kept (encrypted: it names people) to book it when places free up.
     request: Mapped[str] = mapped_column(EncryptedString())
     headcount: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting, promoted, failed, cancelled
+    status: Mapped[str] = mapped_column(String(16), default=WaitlistStatus.WAITING)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -11,7 +11,7 @@ from app import uow
 from app.db_types import utcnow
 from app.extensions import db
 from app.visits.messages import send_booking_message
-from app.visits.models import Booking, BookingSuspension, Slot
+from app.visits.models import Booking, BookingStatus, BookingSuspension, Slot
 from app.visits.rules import Rules, rules
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def mark_no_shows(now: datetime | None = None) -> tuple[int, int]:
     now = now or utcnow()
     ended = select(Slot.id).where(Slot.ends_at <= now).scalar_subquery()
     marked = db.session.execute(
-        update(Booking).where(Booking.status == "confirmed", Booking.slot_id.in_(ended)).values(status="no_show")
+        update(Booking).where(Booking.status == BookingStatus.CONFIRMED, Booking.slot_id.in_(ended)).values(status=BookingStatus.NO_SHOW)
         .returning(Booking.user_id)
     ).scalars().all()  # fmt: skip
     suspended = 0
@@ -40,9 +40,9 @@ def mark_no_shows(now: datetime | None = None) -> tuple[int, int]:
 def _maybe_suspend(user_id: int, r: Rules, now: datetime) -> bool:
     today = r.today(now)
     window_start = today - r.no_show_window
-    counted = Booking.status == "no_show"
+    counted = Booking.status == BookingStatus.NO_SHOW
     if r.late_cancel_counts:
-        counted = counted | and_(Booking.status == "cancelled", Booking.late_cancel.is_(True))
+        counted = counted | and_(Booking.status == BookingStatus.CANCELLED, Booking.late_cancel.is_(True))
     misses = db.session.scalar(
         select(func.count(Booking.id)).where(Booking.user_id == user_id, counted, Booking.visit_date > window_start)
     )
@@ -70,7 +70,7 @@ def send_reminders(now: datetime | None = None) -> int:
     tomorrow = r.today(now) + timedelta(days=1)
     candidates = db.session.scalars(
         select(Booking.id).where(
-            Booking.visit_date == tomorrow, Booking.status == "confirmed", Booking.reminder_sent_at.is_(None)
+            Booking.visit_date == tomorrow, Booking.status == BookingStatus.CONFIRMED, Booking.reminder_sent_at.is_(None)
         )  # fmt: skip
     ).all()
     sent = 0

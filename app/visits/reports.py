@@ -16,7 +16,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.privacy import mask_id_number, mask_phone
 from app.visits.calendar import SlotView, ensure_operates, get_base, profile_of, slot_view, slots_between
-from app.visits.models import Booking, Slot
+from app.visits.models import Booking, BookingKind, BookingStatus, Slot
 from app.visits.rules import rules
 from app.web.csvsafe import safe_row
 
@@ -52,13 +52,13 @@ def attendance(base_id: int, year: int, month: int, user: User) -> list[dict[str
         item = days.setdefault(day, {"date": day, "bookings": 0, "booked_people": 0, "checked_in_people": 0,
                                      "no_show_people": 0, "cancelled_people": 0})  # fmt: skip
         item["bookings"] += count
-        if status != "cancelled":
+        if status != BookingStatus.CANCELLED:
             item["booked_people"] += headcount or 0
         key = {"checked_in": "checked_in_people", "no_show": "no_show_people", "cancelled": "cancelled_people"}.get(
             status
         )
         if key:
-            item[key] += (actual if status == "checked_in" else headcount) or 0
+            item[key] += (actual if status == BookingStatus.CHECKED_IN else headcount) or 0
     return [days[d] for d in sorted(days)]
 
 
@@ -77,10 +77,10 @@ def door_list_csv(base_id: int, day: date, user: User) -> bytes:
     for slot in slots_between(base_id, day, day):
         when = slot.starts_at.astimezone(r.timezone).strftime("%H:%M")
         live = db.session.scalars(
-            select(Booking).where(Booking.slot_id == slot.id, Booking.status != "cancelled").order_by(Booking.id)
+            select(Booking).where(Booking.slot_id == slot.id, Booking.status != BookingStatus.CANCELLED).order_by(Booking.id)
         )
         for booking in live:
-            if booking.kind == "group":
+            if booking.kind == BookingKind.GROUP:
                 writer.writerow(safe_row([booking.id, when, "团体", f"{booking.organisation}（领队 {booking.leader_name}）", "",
                                           mask_phone(booking.leader_phone), booking.headcount, booking.status]))  # fmt: skip
                 for member in booking.members or []:

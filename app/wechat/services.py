@@ -10,6 +10,7 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, TypeVar
 
 import redis as redis_lib
@@ -22,6 +23,15 @@ from app.wechat.client import get_client
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+class ContentCheck(StrEnum):
+    """WeChat's verdict on text or an image (its `suggest`), or that it could not be asked."""
+
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
+    REVIEW = "review"
+    RISKY = "risky"
+    UNCHECKED = "unchecked"
+
 
 CODE_ERRCODES = frozenset({40029, 40163})  # invalid code, code been used
 HIGH_RISK_USER = 40226
@@ -95,7 +105,7 @@ def check_text(content: str, openid: str, scene: int = 2) -> str:
             api_base_url=client.wxa.API_BASE_URL,
         )
     )
-    return (answer.get("result") or {}).get("suggest", "review")
+    return ContentCheck((answer.get("result") or {}).get("suggest", ContentCheck.REVIEW))
 
 
 RISKY_CONTENT = 87014
@@ -108,9 +118,9 @@ def check_image(content: bytes) -> str:
         _call(lambda: client.wxa.check_image_security(("image", io.BytesIO(content))))
     except WeChatUnavailable as exc:
         if exc.details.get("errcode") == RISKY_CONTENT:
-            return "risky"
+            return ContentCheck.RISKY
         raise
-    return "pass"
+    return ContentCheck.PASS
 
 
 def send_subscribe_message(openid: str, template_id: str, data: dict, page: str | None = None) -> None:
