@@ -5,7 +5,8 @@ import marshmallow as ma
 from app.accounts.roles import Role
 from app.audit import services as audit
 from app.extensions import db
-from app.web.api import Blueprint, PageArgs, Schema, page_of, paginate
+from app.validation import Schema
+from app.web.api import Blueprint, PageArgs, page_of, paginate
 from app.web.auth import require_role
 from app.web.fields import LocalDateTime
 

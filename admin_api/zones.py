@@ -6,7 +6,8 @@ from flask import Response, request
 from app.accounts.roles import Role
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.web.api import Blueprint, Schema, page_of, paginate
+from app.validation import Schema
+from app.web.api import Blueprint, page_of, paginate
 from app.web.auth import current_user, require_role
 from app.zones import importer
 from app.zones import services as zones

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.web.api import Blueprint, Schema
+from app.validation import Schema
+from app.web.api import Blueprint
 from app.web.caching import cached_response, json_bytes
 from app.zones import meta
 from app.zones.services import CACHE_NAMESPACE

@@ -6,7 +6,8 @@ import marshmallow as ma
 
 from app.accounts.roles import GRANTABLE_ROLES, Department, Role
 from app.privacy import mask_phone
-from app.web.api import PageArgs, Schema
+from app.validation import Schema
+from app.web.api import PageArgs
 from app.web.fields import LocalDateTime
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.knowledge.content import SLUG_RE
+from app.validation import Schema
 from app.validators import Trimmed
-from app.web.api import PageArgs, Schema
+from app.web.api import PageArgs
 from app.web.fields import AbsoluteMediaHtml, MediaUrl
 
 

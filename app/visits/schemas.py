@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.privacy import mask_id_number, mask_name, mask_phone
+from app.validation import Schema
 from app.validators import (
     ID_TYPE_LABELS,
     IdType,
@@ -16,7 +17,7 @@ from app.validators import (
 from app.visits.alerts import describe as describe_alert
 from app.visits.booking import waitlist_position
 from app.visits.calendar import profile_of
-from app.web.api import PageArgs, Schema
+from app.web.api import PageArgs
 from app.web.fields import LocalDateTime
 from app.zones.schemas import ZoneCardOut
 

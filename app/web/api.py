@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -17,36 +16,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
 from app.errors import AppError
-
-# The database's INTEGER: anything outside is a 422 here, not an overflow in the driver.
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
-
-
-class Schema(ma.Schema):
-    """Base for every request and response schema: unknown fields are an error, not ignored;
-    integers stay within what the database can hold."""
-
-    class Meta:
-        unknown = ma.RAISE
-        ordered = True
-
-    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
-        if isinstance(field_obj, ma.fields.Integer):
-            field_obj.validators = [*field_obj.validators, ma.validate.Range(min=INT_MIN, max=INT_MAX)]
-        elif isinstance(field_obj, ma.fields.String):
-            field_obj.validators = [*field_obj.validators, _storable_text]
-
-
-_SURROGATES = re.compile("[\ud800-\udfff]")
-
-
-def _storable_text(value: str) -> None:
-    # PostgreSQL text cannot hold NUL, and no UTF-8 text can hold a lone surrogate ("\ud800",
-    # which JSON allows): say so instead of failing in the driver.
-    if "\x00" in value:
-        raise ma.ValidationError("不能包含空字符（\\0）")
-    if _SURROGATES.search(value):
-        raise ma.ValidationError("含有无效的 Unicode 字符")
+from app.validation import INT_MAX, Schema
 
 
 def numeric_bounds(self, field, ret, **kwargs) -> dict:

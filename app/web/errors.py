@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from app import uow
 from app.errors import AppError
 from app.extensions import db
-from app.web.messages import translate
+from app.validation import translate
 
 log = logging.getLogger("app.errors")
 

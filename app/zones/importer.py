@@ -21,12 +21,12 @@ from app.audit import services as audit
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.times import local_iso
+from app.validation import translate
 from app.web.csvsafe import safe_row
-from app.web.messages import translate
 from app.zones import services as zones
 from app.zones.constants import APPLICANT_KINDS, INDICATORS, ApplicantKind, ZoneType
 from app.zones.models import District, Zone
-from app.zones.schemas import IndicatorIn, ZoneIn
+from app.zones.validation import IndicatorFields, ZoneFields
 
 # column key -> Chinese header (both accepted)
 COLUMNS = {
@@ -132,7 +132,7 @@ def _districts() -> dict[str, int]:
 
 
 def _to_zone_input(row: dict[str, Any], batch_year: int, districts: dict[str, int]) -> dict[str, Any]:
-    """Row -> ZoneIn data, raising ma.ValidationError with per-field messages."""
+    """Row -> zone data (ZoneFields), raising ma.ValidationError with per-field messages."""
     cells = {k: (str(v).strip() if v is not None else "") for k, v in row.items()}
     errors: dict[str, list[str]] = {}
     district_id = districts.get(cells.get("district", ""))
@@ -148,7 +148,7 @@ def _to_zone_input(row: dict[str, Any], batch_year: int, districts: dict[str, in
         k: cells[k] for k in ("baseline_value", "baseline_year", "latest_value", "latest_year") if cells.get(k)
     }
     try:
-        loaded = ZoneIn().load(data)
+        loaded = ZoneFields().load(data)
     except ma.ValidationError as exc:
         errors.update(translate(exc.messages))
         raise ma.ValidationError(errors) from None
@@ -160,7 +160,7 @@ def _to_zone_input(row: dict[str, Any], batch_year: int, districts: dict[str, in
     if indicator:
         key = INDICATORS[ZoneType(loaded["type"])][0].key
         try:
-            loaded["indicators"] = [IndicatorIn().load({"key": key, **indicator})]
+            loaded["indicators"] = [IndicatorFields().load({"key": key, **indicator})]
         except ma.ValidationError as exc:
             raise ma.ValidationError(translate(exc.messages)) from None
     return loaded

@@ -5,7 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.accounts.roles import DEPARTMENT_LABELS, Department
-from app.web.api import PageArgs, Schema
+from app.validation import Schema, not_blank, one_of
+from app.web.api import PageArgs
 from app.web.fields import LocalDateTime, MediaUrl
 from app.zones.constants import (
     APPLICANT_KIND_LABELS,
@@ -18,25 +19,15 @@ from app.zones.constants import (
     ZoneType,
 )
 from app.zones.services import SORTS, indicator_view
-
-
-def _one_of(enum, label: str):
-    values = [e.value for e in enum]
-    return ma.validate.OneOf(values, error=f"未知的{label}，可选：{', '.join(values)}")
-
-
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ma.ValidationError("不能为空")
-
+from app.zones.validation import ZoneFields
 
 # ---- filters ------------------------------------------------------------------------------
 
 
 class ZoneListArgs(PageArgs):
-    type = ma.fields.String(validate=_one_of(ZoneType, "类型"))
-    level = ma.fields.String(validate=_one_of(Level, "级别"))
-    status = ma.fields.String(validate=_one_of(Status, "状态"))
+    type = ma.fields.String(validate=one_of(ZoneType, "类型"))
+    level = ma.fields.String(validate=one_of(Level, "级别"))
+    status = ma.fields.String(validate=one_of(Status, "状态"))
     district = ma.fields.String(
         validate=ma.validate.Length(min=1, max=64),
         metadata={"description": "district id from GET /meta, or its division code (220102) or name (南关区)"},
@@ -160,43 +151,8 @@ class StaffZoneCardOut(ZoneCardOut):
 # ---- input --------------------------------------------------------------------------------
 
 
-class IndicatorIn(Schema):
-    key = ma.fields.String(required=True)
-    baseline_value = ma.fields.Decimal(allow_none=True, places=3, validate=ma.validate.Range(min=0))
-    baseline_year = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1990, max=2100))
-    latest_value = ma.fields.Decimal(allow_none=True, places=3, validate=ma.validate.Range(min=0))
-    latest_year = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1990, max=2100))
-
-    @ma.validates_schema
-    def _years(self, data, **kwargs):
-        if data.get("baseline_year") and data.get("latest_year") and data["latest_year"] < data["baseline_year"]:
-            raise ma.ValidationError("最新年份不能早于基准年份", "latest_year")
-
-
-class ZoneIn(Schema):
-    name = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=120), _not_blank])
-    type = ma.fields.String(required=True, validate=_one_of(ZoneType, "类型"))
-    level = ma.fields.String(required=True, validate=_one_of(Level, "级别"))
-    district_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
-    applicant_name = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=120), _not_blank])
-    applicant_kind = ma.fields.String(required=True, validate=_one_of(ApplicantKind, "申报主体类型"))
-    batch_year = ma.fields.Integer(required=True, validate=ma.validate.Range(min=2023, max=2100))
-    department = ma.fields.String(validate=_one_of(Department, "主管部门"))
-    address = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
-    latitude = ma.fields.Decimal(allow_none=True, places=6, validate=ma.validate.Range(min=3.8, max=53.6))
-    longitude = ma.fields.Decimal(allow_none=True, places=6, validate=ma.validate.Range(min=73.5, max=135.1))
-    cover_image_url = ma.fields.Url(allow_none=True, schemes={"https", "http"}, validate=ma.validate.Length(max=512))
-    summary = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=300))
-    description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20000))
-    indicators = ma.fields.List(ma.fields.Nested(IndicatorIn), validate=ma.validate.Length(max=4))
-
-    @ma.validates_schema
-    def _position_pairs(self, data, **kwargs):
-        # A map position is both coordinates or neither.
-        if ("latitude" in data) != ("longitude" in data) or (
-            (data.get("latitude") is None) != (data.get("longitude") is None)
-        ):
-            raise ma.ValidationError("经纬度须同时填写", "latitude")
+class ZoneIn(ZoneFields):
+    """A zone as staff send it (create; PATCH takes the same fields, each optional)."""
 
 
 class ZonePatchIn(ZoneIn):
@@ -204,7 +160,7 @@ class ZonePatchIn(ZoneIn):
 
 
 class TransitionIn(Schema):
-    to = ma.fields.String(required=True, validate=_one_of(Status, "状态"))
+    to = ma.fields.String(required=True, validate=one_of(Status, "状态"))
     note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
 
 
@@ -219,7 +175,7 @@ class EducationBaseIn(Schema):
 
 
 class DistrictIn(Schema):
-    name = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=64), _not_blank])
+    name = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=64), not_blank])
     code = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^\d{6}$", error="区划代码为 6 位数字"))
     kind = ma.fields.String(
         required=True, validate=ma.validate.OneOf(["district", "county", "city", "development_zone"])
@@ -229,7 +185,7 @@ class DistrictIn(Schema):
 
 
 class DistrictPatchIn(Schema):
-    name = ma.fields.String(validate=[ma.validate.Length(min=2, max=64), _not_blank])
+    name = ma.fields.String(validate=[ma.validate.Length(min=2, max=64), not_blank])
     code = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^\d{6}$", error="区划代码为 6 位数字"))
     kind = ma.fields.String(validate=ma.validate.OneOf(["district", "county", "city", "development_zone"]))
     sort_order = ma.fields.Integer()

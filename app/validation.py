@@ -1,8 +1,12 @@
-"""Chinese wording for marshmallow's English validation messages (what citizens and staff read)."""
+"""Validation shared by every layer: the base schema (what the database can hold), and the Chinese
+wording of marshmallow's messages (what citizens and staff read). Domain rules (zones' fields,
+names, phones, documents) build on it; so do the HTTP schemas."""
 
 from __future__ import annotations
 
 import re
+
+import marshmallow as ma
 
 _EXACT = {
     "Missing data for required field.": "缺少必填字段",
@@ -62,3 +66,44 @@ def translate(messages):
     if isinstance(messages, dict):
         return {key: translate(value) for key, value in messages.items()}
     return messages
+
+
+# The database's INTEGER: anything outside is a 422 here, not an overflow in the driver.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+class Schema(ma.Schema):
+    """Base for every request and response schema: unknown fields are an error, not ignored;
+    integers stay within what the database can hold."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        if isinstance(field_obj, ma.fields.Integer):
+            field_obj.validators = [*field_obj.validators, ma.validate.Range(min=INT_MIN, max=INT_MAX)]
+        elif isinstance(field_obj, ma.fields.String):
+            field_obj.validators = [*field_obj.validators, _storable_text]
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _storable_text(value: str) -> None:
+    # PostgreSQL text cannot hold NUL, and no UTF-8 text can hold a lone surrogate ("\ud800",
+    # which JSON allows): say so instead of failing in the driver.
+    if "\x00" in value:
+        raise ma.ValidationError("不能包含空字符（\\0）")
+    if _SURROGATES.search(value):
+        raise ma.ValidationError("含有无效的 Unicode 字符")
+
+
+def one_of(enum, label: str):
+    values = [e.value for e in enum]
+    return ma.validate.OneOf(values, error=f"未知的{label}，可选：{', '.join(values)}")
+
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("不能为空")

@@ -1,0 +1,48 @@
+"""The rules of a zone's fields, for every way a zone comes in (the staff API, a batch import)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from app.accounts.roles import Department
+from app.validation import Schema, not_blank, one_of
+from app.zones.constants import ApplicantKind, Level, ZoneType
+
+
+class IndicatorFields(Schema):
+    key = ma.fields.String(required=True)
+    baseline_value = ma.fields.Decimal(allow_none=True, places=3, validate=ma.validate.Range(min=0))
+    baseline_year = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1990, max=2100))
+    latest_value = ma.fields.Decimal(allow_none=True, places=3, validate=ma.validate.Range(min=0))
+    latest_year = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1990, max=2100))
+
+    @ma.validates_schema
+    def _years(self, data, **kwargs):
+        if data.get("baseline_year") and data.get("latest_year") and data["latest_year"] < data["baseline_year"]:
+            raise ma.ValidationError("最新年份不能早于基准年份", "latest_year")
+
+
+class ZoneFields(Schema):
+    name = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=120), not_blank])
+    type = ma.fields.String(required=True, validate=one_of(ZoneType, "类型"))
+    level = ma.fields.String(required=True, validate=one_of(Level, "级别"))
+    district_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    applicant_name = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=120), not_blank])
+    applicant_kind = ma.fields.String(required=True, validate=one_of(ApplicantKind, "申报主体类型"))
+    batch_year = ma.fields.Integer(required=True, validate=ma.validate.Range(min=2023, max=2100))
+    department = ma.fields.String(validate=one_of(Department, "主管部门"))
+    address = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    latitude = ma.fields.Decimal(allow_none=True, places=6, validate=ma.validate.Range(min=3.8, max=53.6))
+    longitude = ma.fields.Decimal(allow_none=True, places=6, validate=ma.validate.Range(min=73.5, max=135.1))
+    cover_image_url = ma.fields.Url(allow_none=True, schemes={"https", "http"}, validate=ma.validate.Length(max=512))
+    summary = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=300))
+    description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20000))
+    indicators = ma.fields.List(ma.fields.Nested(IndicatorFields), validate=ma.validate.Length(max=4))
+
+    @ma.validates_schema
+    def _position_pairs(self, data, **kwargs):
+        # A map position is both coordinates or neither.
+        if ("latitude" in data) != ("longitude" in data) or (
+            (data.get("latitude") is None) != (data.get("longitude") is None)
+        ):
+            raise ma.ValidationError("经纬度须同时填写", "latitude")
