@@ -18,7 +18,8 @@ def test_create_admin_command_and_staff_login(runner, client):
     assert response.json["user"]["roles"] == ["admin"]
     assert response.json["expires_in"] == 12 * 3600
     me = client.get("/api/admin/v1/auth/me", headers={"Authorization": f"Bearer {response.json['token']}"})
-    assert me.status_code == 200 and me.json["username"] == "root1"
+    assert me.status_code == 200
+    assert me.json['username'] == 'root1'
 
 
 def test_create_admin_refuses_duplicates_and_short_passwords(runner):
@@ -26,7 +27,8 @@ def test_create_admin_refuses_duplicates_and_short_passwords(runner):
         runner.invoke(args=["users", "create-admin", "--username", "a1", "--password", "long-enough-pw"]).exit_code == 0
     )
     again = runner.invoke(args=["users", "create-admin", "--username", "a1", "--password", "long-enough-pw"])
-    assert again.exit_code != 0 and "用户名已存在" in again.output
+    assert again.exit_code != 0
+    assert '用户名已存在' in again.output
     short = runner.invoke(args=["users", "create-admin", "--username", "a2", "--password", "short"])
     assert short.exit_code != 0
 
@@ -37,7 +39,8 @@ def test_password_is_hashed(app, runner):
         from app.extensions import db
 
         stored = db.session.execute(db.text("SELECT password_hash FROM users WHERE username='hashme'")).scalar()
-    assert "long-enough-pw" not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
+    assert 'long-enough-pw' not in stored
+    assert stored.startswith(('scrypt:', 'pbkdf2:'))
 
 
 @pytest.mark.parametrize(
@@ -161,7 +164,8 @@ def test_admin_manages_users_and_roles(client, auth):
     assert_error(dup, 409, "username_taken")
     # Grant a second role, then the same again
     grant = client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "institute_staff"}, headers=admin)
-    assert grant.status_code == 201 and set(grant.json["roles"]) == {"department_officer", "institute_staff"}
+    assert grant.status_code == 201
+    assert set(grant.json['roles']) == {'department_officer', 'institute_staff'}
     again = client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "institute_staff"}, headers=admin)
     assert_error(again, 409, "role_already_granted")
     # A base operator grant without its base
@@ -178,11 +182,13 @@ def test_admin_manages_users_and_roles(client, auth):
     # Remove it again
     grant_id = next(g["id"] for g in grant.json["grants"] if g["role"] == "institute_staff")
     removed = client.delete(f"/api/admin/v1/users/{officer_id}/grants/{grant_id}", headers=admin)
-    assert removed.status_code == 200 and removed.json["roles"] == ["department_officer"]
+    assert removed.status_code == 200
+    assert removed.json['roles'] == ['department_officer']
     # list with filters and the envelope
     page = client.get("/api/admin/v1/users?role=department_officer&per_page=5", headers=admin).json
     assert set(page) == {"items", "page", "per_page", "total"}
-    assert page["total"] == 1 and page["items"][0]["username"] == "edu.officer"
+    assert page['total'] == 1
+    assert page['items'][0]['username'] == 'edu.officer'
     assert client.get("/api/admin/v1/users?role=citizen", headers=admin).json["total"] == 1
     assert client.get("/api/admin/v1/users?q=edu.", headers=admin).json["total"] == 1
     assert client.get("/api/admin/v1/users?q=%25", headers=admin).json["total"] == 0  # literal %
@@ -230,7 +236,9 @@ def test_bad_list_arguments(client, auth, query):
 def test_page_past_the_end_is_empty(client, auth):
     admin = auth.staff("admin")
     page = client.get("/api/admin/v1/users?page=50", headers=admin).json
-    assert page["items"] == [] and page["total"] == 1 and page["page"] == 50
+    assert page['items'] == []
+    assert page['total'] == 1
+    assert page['page'] == 50
 
 
 def _staff_login(client, username, password):

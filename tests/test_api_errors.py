@@ -59,7 +59,8 @@ def test_unexpected_exception_is_500_without_internals(make_app, caplog):
     response = app.test_client().get("/boom")
     error = assert_error(response, 500, "internal_error")
     text = response.get_data(as_text=True)
-    assert "secret internals" not in text and "Traceback" not in text
+    assert 'secret internals' not in text
+    assert 'Traceback' not in text
     assert error["details"]["request_id"] == response.headers["X-Request-ID"]
     # Logged for us, with the phone masked.
     logged = "\n".join(caplog.messages)
@@ -84,10 +85,12 @@ def test_openapi_document_and_docs(client):
     assert "bearerAuth" in spec["components"]["securitySchemes"]
     assert "Error" in spec["components"]["schemas"]
     docs = client.get("/api/docs")
-    assert docs.status_code == 200 and b"/api/docs/assets/swagger-ui-bundle.js" in docs.data
+    assert docs.status_code == 200
+    assert b'/api/docs/assets/swagger-ui-bundle.js' in docs.data
     # The UI's files are served by the service itself (no CDN needed).
     asset = client.get("/api/docs/assets/swagger-ui-bundle.js")
-    assert asset.status_code == 200 and len(asset.data) > 100_000
+    assert asset.status_code == 200
+    assert len(asset.data) > 100000
     asset.close()
     assert client.get("/api/docs/assets/../../app/config.py").status_code == 404
 
@@ -107,7 +110,8 @@ HUGE = "18315725989419818576116205691600896"
 )
 def test_numbers_beyond_the_database_are_422_not_500(client, path):
     error = assert_error(client.get(path), 422, "validation_error")
-    assert error["message"] and error["details"]
+    assert error['message']
+    assert error['details']
 
 
 def test_ids_beyond_the_database_are_404_in_paths_and_422_in_bodies(client, auth):

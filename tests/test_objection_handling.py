@@ -43,11 +43,14 @@ def test_staff_list_is_masked_and_reveal_is_for_the_right_officer(client, auth, 
 
     listed = client.get("/api/admin/v1/objections", headers=institute).json
     personal = listed["items"][0]["personal"]
-    assert personal["name"] == "张*" and personal["phone"] == "138****5678" and listed["items"][0]["revealed"] is False
+    assert personal['name'] == '张*'
+    assert personal['phone'] == '138****5678'
+    assert listed['items'][0]['revealed'] is False
     assert "13812345678" not in str(listed)
 
     revealed = client.get("/api/admin/v1/objections?reveal=1", headers=housing).json
-    assert revealed["items"][0]["personal"]["phone"] == "13812345678" and revealed["items"][0]["revealed"] is True
+    assert revealed['items'][0]['personal']['phone'] == '13812345678'
+    assert revealed['items'][0]['revealed'] is True
     # an officer of another department sees none of these, and may not reveal them
     assert client.get("/api/admin/v1/objections", headers=education).json["total"] == 0
     oid = objection_id(app, receipt)
@@ -58,7 +61,8 @@ def test_staff_list_is_masked_and_reveal_is_for_the_right_officer(client, auth, 
     assert_error(client.get("/api/admin/v1/objections?reveal=1", headers=institute), 403, "reveal_forbidden")
     # reveals are audited
     log = client.get("/api/admin/v1/audit-log?action=objection.reveal", headers=admin).json
-    assert log["total"] == 1 and log["items"][0]["entity_id"] == oid
+    assert log['total'] == 1
+    assert log['items'][0]['entity_id'] == oid
     assert "13812345678" not in str(log)
     assert_error(client.get("/api/admin/v1/objections", headers=auth.wechat_headers("nosy")), 401,
                  "token_wrong_audience")  # fmt: skip
@@ -87,7 +91,8 @@ def test_decisions_follow_the_order_with_replies_and_messages(client, auth, app,
     assert [e["to_status"] for e in mine["events"]] == ["received", "accepted", "investigating", "not_upheld"]
     assert mine["events"][-1]["reply"] == "经核实，能耗数据真实，异议不成立。"
     sent = fake_wechat.state()["sent_messages"]
-    assert len(sent) == 3 and {m["touser"] for m in sent} == {"o_fake_objector"}
+    assert len(sent) == 3
+    assert {m['touser'] for m in sent} == {'o_fake_objector'}
     assert sent[-1]["template_id"] == "tpl-objection-result"
     assert sent[-1]["data"]["character_string1"]["value"] == receipt
 
@@ -98,13 +103,15 @@ def test_a_failed_message_never_loses_the_decision(client, auth, app):
     oid = objection_id(app, receipt)
     housing = auth.staff("department_officer", department="housing_construction")
     response = decide(client, housing, oid, "not_accepted", "不属于公示异议范围。")
-    assert response.status_code == 200 and response.json["status"] == "not_accepted"
+    assert response.status_code == 200
+    assert response.json['status'] == 'not_accepted'
     from app.publicity.models import ObjectionEvent
 
     with app.app_context():
         event = db.session.scalars(select(ObjectionEvent).where(ObjectionEvent.objection_id == oid)
                                    .order_by(ObjectionEvent.id.desc())).first()  # fmt: skip
-        assert event.to_status == "not_accepted" and event.notify_status == "failed"
+        assert event.to_status == 'not_accepted'
+        assert event.notify_status == 'failed'
 
 
 def _settle(client, auth, app, notice, decisions):
@@ -154,9 +161,12 @@ def test_closing_settles_each_zone(client, auth, app):
     assert counts == {zone_a: (1, 1, "rejected"), zone_b: (1, 0, "confirmed"), zone_c: (0, 0, "confirmed")}
     assert public.json["window_state"] == "closed"
     text = public.get_data(as_text=True)
-    assert "13812345678" not in text and "张三" not in text and "138****" not in text
+    assert '13812345678' not in text
+    assert '张三' not in text
+    assert '138****' not in text
     timeline = client.get(f"/api/mp/v1/zones/{zone_a}").json["timeline"]
-    assert timeline[-1]["to_status"] == "rejected" and "异议" in timeline[-1]["note"]
+    assert timeline[-1]['to_status'] == 'rejected'
+    assert '异议' in timeline[-1]['note']
 
 
 def test_close_due_command_is_idempotent(runner, app, client):
@@ -164,11 +174,13 @@ def test_close_due_command_is_idempotent(runner, app, client):
     still_open = open_notice(app, ("scenic",))
     set_window(app, notice["id"], starts_in=-86400, ends_in=-1)
     first = runner.invoke(args=["publicity", "close-due"])
-    assert first.exit_code == 0 and "1 notice(s) settled" in first.output
+    assert first.exit_code == 0
+    assert '1 notice(s) settled' in first.output
     assert client.get(f"/api/mp/v1/zones/{notice['zone_ids'][0]}").json["status"] == "confirmed"
     assert client.get(f"/api/mp/v1/zones/{still_open['zone_ids'][0]}").json["status"] == "publicity"
     second = runner.invoke(args=["publicity", "close-due"])
-    assert second.exit_code == 0 and "0 notice(s) settled" in second.output
+    assert second.exit_code == 0
+    assert '0 notice(s) settled' in second.output
     timeline = client.get(f"/api/mp/v1/zones/{notice['zone_ids'][0]}").json["timeline"]
     assert [t["to_status"] for t in timeline].count("confirmed") == 1
 
@@ -218,8 +230,11 @@ def test_retention_purge_keeps_counts(client, auth, app, runner):
 
     with app.app_context():
         purged = db.session.get(Objection, oid)
-        assert purged.name is None and purged.phone is None and purged.purged_at is not None
+        assert purged.name is None
+        assert purged.phone is None
+        assert purged.purged_at is not None
     counts = client.get(f"/api/mp/v1/publicity/{notice['id']}").json["zones"][0]
     assert counts["objections"] == 1
     listed = client.get("/api/admin/v1/objections", headers=housing).json["items"][0]
-    assert listed["purged"] is True and listed["personal"]["name"] is None
+    assert listed['purged'] is True
+    assert listed['personal']['name'] is None

@@ -72,7 +72,8 @@ def test_create_and_publish_a_notice(client, auth, app):
         "office_phone": "0431-12345678"})  # fmt: skip
     assert created.status_code == 201, created.json
     notice = created.json
-    assert notice["state"] == "draft" and sorted(z["zone_id"] for z in notice["zones"]) == sorted(ready)
+    assert notice['state'] == 'draft'
+    assert sorted(z['zone_id'] for z in notice['zones']) == sorted(ready)
     assert notice["ends_at"] == "2026-12-05T00:00:00+08:00"  # five working days, Mon–Fri
     assert "实名" in notice["policy"] or "真实姓名" in notice["policy"]
     assert_error(client.get(f"/api/mp/v1/publicity/{notice['id']}"), 404, "not_found")  # drafts are not public
@@ -81,11 +82,13 @@ def test_create_and_publish_a_notice(client, auth, app):
         "batch_year": 2026, "starts_at": "2026-11-30T00:00:00+08:00", "working_days": 5}), 409,
         "zone_in_other_notice")  # fmt: skip
     published = client.post(f"/api/admin/v1/publicity/{notice['id']}/publish", headers=institute)
-    assert published.status_code == 200 and published.json["state"] == "published"
+    assert published.status_code == 200
+    assert published.json['state'] == 'published'
     for zone_id in ready:
         assert client.get(f"/api/mp/v1/zones/{zone_id}").json["status"] == "publicity"
     public = client.get(f"/api/mp/v1/publicity/{notice['id']}").json
-    assert public["window_state"] == "upcoming" and public["office_phone"] == "0431-12345678"
+    assert public['window_state'] == 'upcoming'
+    assert public['office_phone'] == '0431-12345678'
     assert public["how_to_object"]["real_name_required"] is True
     assert all(z["objections"] is None for z in public["zones"])
     assert_error(
@@ -98,7 +101,8 @@ def test_public_lists_open_and_closed(client, app):
     closed_id = open_notice(app, ("park",), starts_in=-7200, ends_in=-10)["id"]
     open_ids = [n["id"] for n in client.get("/api/mp/v1/publicity?state=open").json["items"]]
     closed_ids = [n["id"] for n in client.get("/api/mp/v1/publicity?state=closed").json["items"]]
-    assert open_ids == [open_id] and closed_ids == [closed_id]
+    assert open_ids == [open_id]
+    assert closed_ids == [closed_id]
     assert_error(client.get("/api/mp/v1/publicity?state=OPEN"), 422, "validation_error")
     assert_error(client.get("/api/mp/v1/publicity/99999"), 404, "not_found")
 
@@ -117,13 +121,18 @@ def test_objection_gets_a_receipt_and_the_objector_sees_it(client, auth, app, fa
     )
     assert response.status_code == 201, response.json
     receipt = response.json["receipt_no"]
-    assert re.fullmatch(r"YY20\d\d-\d{6}", receipt) and response.json["status"] == "received"
+    assert re.fullmatch('YY20\\d\\d-\\d{6}', receipt)
+    assert response.json['status'] == 'received'
     check = fake_wechat.state()["content_checks"][0]
-    assert check["openid"] == "o_fake_objector" and check["version"] == 2 and REASON in check["content"]
+    assert check['openid'] == 'o_fake_objector'
+    assert check['version'] == 2
+    assert REASON in check['content']
     mine = client.get("/api/mp/v1/me/objections", headers=headers).json
-    assert mine["total"] == 1 and mine["items"][0]["phone"] == "13812345678"  # the objector's own data
+    assert mine['total'] == 1  # the objector's own data
+    assert mine['items'][0]['phone'] == '13812345678'
     detail = client.get(f"/api/mp/v1/me/objections/{receipt}", headers=headers).json
-    assert detail["id_number"] == id_number() and detail["events"][0]["to_status"] == "received"
+    assert detail['id_number'] == id_number()
+    assert detail['events'][0]['to_status'] == 'received'
     other = auth.wechat_headers("someone-else")
     assert_error(client.get(f"/api/mp/v1/me/objections/{receipt}", headers=other), 404, "not_found")
     assert client.get("/api/mp/v1/me/objections", headers=other).json["total"] == 0
@@ -131,7 +140,9 @@ def test_objection_gets_a_receipt_and_the_objector_sees_it(client, auth, app, fa
     # encrypted at rest
     with app.app_context():
         raw = db.session.execute(db.text("SELECT name, phone, id_number FROM objections")).one()
-    assert "13812345678" not in str(raw) and "张三" not in str(raw) and id_number() not in str(raw)
+    assert '13812345678' not in str(raw)
+    assert '张三' not in str(raw)
+    assert id_number() not in str(raw)
 
 
 @pytest.mark.parametrize(
@@ -182,7 +193,8 @@ def test_window_closed_by_a_second_or_not_started(client, auth, app):
     error = assert_error(
         post(client, notice["id"], objection_body(notice["zone_ids"][0]), headers), 422, "publicity_closed"
     )
-    assert error["details"]["ends_at"].endswith("+08:00") and error["details"]["starts_at"]
+    assert error['details']['ends_at'].endswith('+08:00')
+    assert error['details']['starts_at']
     assert "公示期已结束" in error["message"]
     set_window(app, notice["id"], starts_in=1, ends_in=86400)
     error = assert_error(
@@ -200,7 +212,8 @@ def test_content_check_risky_refused_review_flagged(client, auth, app):
     flagged = post(
         client, notice["id"], objection_body(zone_id, reason=f"这是{REVIEW_MARKER}的内容，共十个字以上"), headers
     )
-    assert flagged.status_code == 201 and flagged.json["needs_review"] is True
+    assert flagged.status_code == 201
+    assert flagged.json['needs_review'] is True
     clean = post(client, notice["id"], objection_body(zone_id), headers)
     assert clean.json["needs_review"] is False
 
@@ -212,7 +225,8 @@ def test_wechat_down_keeps_the_objection_for_review(client, auth, app, make_app)
     headers = Auth(app, client).wechat_headers("while-down")
     down = make_app(WECHAT_API_BASE_URL=f"http://127.0.0.1:{free_port()}").test_client()
     response = post(down, notice["id"], objection_body(notice["zone_ids"][0]), headers)
-    assert response.status_code == 201 and response.json["needs_review"] is True
+    assert response.status_code == 201
+    assert response.json['needs_review'] is True
 
 
 def test_limit_per_user_per_notice(client, auth, app, make_app):
@@ -275,7 +289,8 @@ def test_concurrent_retries_store_one_objection(app, auth, client):
     for t in threads:
         t.join()
     statuses = sorted(r.status_code for r in results)
-    assert set(statuses) <= {201, 409} and 201 in statuses
+    assert set(statuses) <= {201, 409}
+    assert 201 in statuses
     receipts = {r.json["receipt_no"] for r in results if r.status_code == 201}
     assert len(receipts) == 1
     with app.app_context():
@@ -298,14 +313,13 @@ def test_evidence_images(client, auth, app):
     notice = open_notice(app)
     headers = auth.wechat_headers("photographer")
     uploaded = upload(client, headers, png_qr("evidence"))
-    assert uploaded.status_code == 201 and uploaded.json["mimetype"] == "image/png"
+    assert uploaded.status_code == 201
+    assert uploaded.json['mimetype'] == 'image/png'
     url = uploaded.json["url"]
     served = client.get(url)
-    assert (
-        served.status_code == 200
-        and served.data.startswith(b"\x89PNG")
-        and "max-age" in served.headers["Cache-Control"]
-    )
+    assert served.status_code == 200
+    assert served.data.startswith(b'\x89PNG')
+    assert 'max-age' in served.headers['Cache-Control']
     served.close()
     response = post(client, notice["id"], objection_body(notice["zone_ids"][0], evidence_urls=[url, url.removeprefix("http://localhost")]),
                     headers)  # fmt: skip
@@ -359,4 +373,5 @@ def test_evidence_images_pass_wechats_image_check(client, auth, app, make_app, f
     assert unchecked.status_code == 201
     response = post(client, notice["id"], objection_body(notice["zone_ids"][0], evidence_urls=[unchecked.json["url"]]),
                     headers)  # fmt: skip
-    assert response.status_code == 201 and response.json["needs_review"] is True
+    assert response.status_code == 201
+    assert response.json['needs_review'] is True

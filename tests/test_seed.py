@@ -22,11 +22,13 @@ def test_seed_demo_publicity(runner, app, client):
     assert runner.invoke(args=["seed", "demo"]).exit_code == 0
     open_notices = client.get("/api/mp/v1/publicity?state=open").json["items"]
     closed_notices = client.get("/api/mp/v1/publicity?state=closed").json["items"]
-    assert len(open_notices) == 1 and open_notices[0]["zone_count"] >= 3
+    assert len(open_notices) == 1
+    assert open_notices[0]['zone_count'] >= 3
     assert len(closed_notices) == 1
     closed = client.get(f"/api/mp/v1/publicity/{closed_notices[0]['id']}").json
     assert {z["outcome"] for z in closed["zones"]} == {"confirmed", "rejected"}
-    assert any(z["upheld"] for z in closed["zones"]) and any(z["objections"] == 0 for z in closed["zones"])
+    assert any(z['upheld'] for z in closed['zones'])
+    assert any(z['objections'] == 0 for z in closed['zones'])
     from app.publicity.models import Objection
 
     with app.app_context():

@@ -28,14 +28,17 @@ def test_bases_and_slots_views(client, app):
     base_id = make_base(app, visitor_notes="请提前 10 分钟到达", release_hour=9)
     slot_id = make_slot(app, base_id, capacity=20)
     bases = client.get("/api/mp/v1/bases").json
-    assert bases["total"] == 1 and bases["items"][0]["profile"]["visitor_notes"] == "请提前 10 分钟到达"
+    assert bases['total'] == 1
+    assert bases['items'][0]['profile']['visitor_notes'] == '请提前 10 分钟到达'
     assert client.get(f"/api/mp/v1/bases/{base_id}").json["profile"]["release_hour"] == 9
     from app.db_types import utcnow
 
     today = utcnow().date()
     slots = client.get(f"/api/mp/v1/bases/{base_id}/slots?from={today}&to={today + timedelta(days=3)}").json["items"]
     slot = next(s for s in slots if s["id"] == slot_id)
-    assert slot["capacity"] == 20 and slot["remaining"] == 20 and slot["starts_at"].endswith("+08:00")
+    assert slot['capacity'] == 20
+    assert slot['remaining'] == 20
+    assert slot['starts_at'].endswith('+08:00')
     assert_error(client.get(f"/api/mp/v1/bases/{base_id}/slots?from={today}"), 422, "validation_error")
     assert_error(client.get(f"/api/mp/v1/bases/{base_id}/slots?from={today}&to={today + timedelta(days=400)}"), 422,
                  "validation_error")  # fmt: skip
@@ -49,8 +52,11 @@ def test_booking_individuals_and_remaining(client, auth, app):
     response = book(client, headers, {"slot_id": slot_id, "visitors": visitors(3)}, "k1")
     assert response.status_code == 201, response.json
     booking = response.json
-    assert booking["status"] == "confirmed" and booking["headcount"] == 3 and booking["kind"] == "individual"
-    assert booking["visitors"][0]["id_number"].startswith("2201") and "*" in booking["visitors"][0]["id_number"]
+    assert booking['status'] == 'confirmed'
+    assert booking['headcount'] == 3
+    assert booking['kind'] == 'individual'
+    assert booking['visitors'][0]['id_number'].startswith('2201')
+    assert '*' in booking['visitors'][0]['id_number']
     from app.db_types import utcnow
 
     today = utcnow().date()
@@ -63,7 +69,8 @@ def test_booking_individuals_and_remaining(client, auth, app):
                  "not_found")  # fmt: skip
     with app.app_context():
         raw = db.session.execute(db.text("SELECT name, id_number, phone FROM booking_visitors")).first()
-    assert "张三" not in str(raw) and IDS[0] not in str(raw)
+    assert '张三' not in str(raw)
+    assert IDS[0] not in str(raw)
 
 
 def test_group_booking(client, auth, app):
@@ -72,7 +79,9 @@ def test_group_booking(client, auth, app):
     headers = auth.wechat_headers("teacher")
     group = {"organisation": "长春市示例小学", "leader_name": "刘老师", "leader_phone": "13911112222", "headcount": 35}
     response = book(client, headers, {"slot_id": slot_id, "group": group}, "g1")
-    assert response.status_code == 201 and response.json["kind"] == "group" and response.json["headcount"] == 35
+    assert response.status_code == 201
+    assert response.json['kind'] == 'group'
+    assert response.json['headcount'] == 35
     over = book(client, headers, {"slot_id": slot_id, "group": {**group, "headcount": 41}}, "g2")
     assert_error(over, 422, "validation_error")
     full = book(client, auth.wechat_headers("teacher2"), {"slot_id": slot_id, "group": {**group, "headcount": 6}}, "g3")
@@ -149,7 +158,8 @@ def test_same_key_books_once_and_other_body_is_422(client, auth, app):
     headers = auth.wechat_headers("retry")
     body = {"slot_id": slot_id, "visitors": visitors(2)}
     first, second = book(client, headers, body, "same"), book(client, headers, body, "same")
-    assert first.status_code == second.status_code == 201 and first.json == second.json
+    assert first.status_code == second.status_code == 201
+    assert first.json == second.json
     assert_error(
         book(client, headers, {"slot_id": slot_id, "visitors": visitors(1, 4)}, "same"), 422, "idempotency_key_reused"
     )
@@ -168,7 +178,8 @@ def test_a_retry_after_the_slot_filled_gets_its_booking_not_slot_full(client, au
     assert_error(book(client, auth.wechat_headers("late"), {"slot_id": slot_id, "visitors": visitors(1, 3)}, "x"), 409,
                  "slot_full")  # fmt: skip
     retry = book(client, headers, body, "lost-answer")  # the phone never saw the first answer
-    assert retry.status_code == 201 and retry.json == first.json
+    assert retry.status_code == 201
+    assert retry.json == first.json
 
 
 def test_suspended_user_is_refused_with_the_end_date(client, auth, app):
@@ -187,7 +198,8 @@ def test_suspended_user_is_refused_with_the_end_date(client, auth, app):
     error = assert_error(
         book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "s1"), 403, "booking_suspended"
     )
-    assert error["details"]["suspended_until"] == "2099-12-31" and "2099-12-31" in error["message"]
+    assert error['details']['suspended_until'] == '2099-12-31'
+    assert '2099-12-31' in error['message']
 
 
 def test_cancel_until_cutoff_and_waitlist_promotion(client, auth, app, fake_wechat, make_app):
@@ -201,15 +213,20 @@ def test_cancel_until_cutoff_and_waitlist_promotion(client, auth, app, fake_wech
     assert full["details"]["waitlist"]["path"] == f"/api/mp/v1/slots/{slot_id}/waitlist"
     joined = client.post(full["details"]["waitlist"]["path"], json={"slot_id": slot_id, "visitors": visitors(2, 3)},
                          headers=waiting)  # fmt: skip
-    assert joined.status_code == 201 and joined.json["position"] == 1
+    assert joined.status_code == 201
+    assert joined.json['position'] == 1
     assert_error(client.post(f"/api/mp/v1/bookings/{booking['id']}/cancel", headers=waiting), 404, "not_found")
     tpl = make_app(WECHAT_TEMPLATE_BOOKING_CHANGE="tpl-change").test_client()
     cancelled = tpl.post(f"/api/mp/v1/bookings/{booking['id']}/cancel", headers=first)
-    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    assert cancelled.status_code == 200
+    assert cancelled.json['status'] == 'cancelled'
     promoted = client.get("/api/mp/v1/me/bookings", headers=waiting).json["items"]
-    assert len(promoted) == 1 and promoted[0]["status"] == "confirmed" and promoted[0]["headcount"] == 2
+    assert len(promoted) == 1
+    assert promoted[0]['status'] == 'confirmed'
+    assert promoted[0]['headcount'] == 2
     sent = fake_wechat.state()["sent_messages"]
-    assert [m["touser"] for m in sent] == ["o_fake_waiting"] and sent[0]["template_id"] == "tpl-change"
+    assert [m['touser'] for m in sent] == ['o_fake_waiting']
+    assert sent[0]['template_id'] == 'tpl-change'
     with app.app_context():
         assert db.session.get(Slot, slot_id).booked == 2
     # cancelling twice
@@ -236,7 +253,8 @@ def test_checkin_at_the_door(client, auth, app, fake_wechat):
     move_booking_to_today(app, booking["id"])
     code_answer = client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json
     code = code_answer["code"]
-    assert len(code) <= 32 and code_answer["qr_source"] == "wechat"
+    assert len(code) <= 32
+    assert code_answer['qr_source'] == 'wechat'
     assert base64.b64decode(code_answer["qr_png_base64"]).startswith(b"\x89PNG")
     assert fake_wechat.state()["wxacodes"][0]["scene"] == code
     assert_error(client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=auth.wechat_headers("x")),
@@ -257,7 +275,9 @@ def test_checkin_at_the_door(client, auth, app, fake_wechat):
     assert_error(client.post("/api/mp/v1/checkins", json={"code": f"{other_id}.{code.split('.')[1]}"}, headers=operator),
                  400, "invalid_checkin_code")  # fmt: skip
     first = client.post("/api/mp/v1/checkins", json={"code": code}, headers=operator)
-    assert first.status_code == 200 and first.json["status"] == "checked_in" and first.json["actual_headcount"] == 2
+    assert first.status_code == 200
+    assert first.json['status'] == 'checked_in'
+    assert first.json['actual_headcount'] == 2
     assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=operator), 409, "already_checked_in")
 
 
@@ -298,7 +318,8 @@ def test_group_checkin_needs_actual_headcount(client, auth, app):
         "validation_error",
     )
     done = client.post("/api/mp/v1/checkins", json={"code": code, "headcount": 18}, headers=operator)
-    assert done.status_code == 200 and done.json["actual_headcount"] == 18
+    assert done.status_code == 200
+    assert done.json['actual_headcount'] == 18
 
 
 def test_qr_falls_back_to_a_local_code_when_wechat_is_down(client, auth, app, make_app):
@@ -310,7 +331,8 @@ def test_qr_falls_back_to_a_local_code_when_wechat_is_down(client, auth, app, ma
     booking = book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "q1").json
     down = make_app(WECHAT_API_BASE_URL=f"http://127.0.0.1:{free_port()}").test_client()
     answer = down.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json
-    assert answer["qr_source"] == "local" and base64.b64decode(answer["qr_png_base64"]).startswith(b"\x89PNG")
+    assert answer['qr_source'] == 'local'
+    assert base64.b64decode(answer['qr_png_base64']).startswith(b'\x89PNG')
 
 
 @pytest.mark.postgres
@@ -339,7 +361,8 @@ def test_rush_of_200_never_overbooks(app):
     for t in threads:
         t.join()
     assert len(results) == 200
-    assert results.count(201) == 20 and results.count(409) == 180, sorted(set(results))
+    assert results.count(201) == 20, sorted(set(results))
+    assert results.count(409) == 180, sorted(set(results))
     with app.app_context():
         slot = db.session.get(Slot, slot_id)
         assert slot.booked == 20
@@ -386,12 +409,16 @@ def test_school_groups_one_adult_per_ten_minors_and_a_name_list(client, auth, ap
     wrong_length = book(client, headers, {"slot_id": slot_id, "group": {**group, "members": members}}, "sg3")
     assert "members" in assert_error(wrong_length, 422, "validation_error")["details"]["group"]
     ok = book(client, headers, {"slot_id": slot_id, "group": {**group, "minors": 20}}, "sg4")
-    assert ok.status_code == 201 and ok.json["minors"] == 20 and ok.json["members"] is None
+    assert ok.status_code == 201
+    assert ok.json['minors'] == 20
+    assert ok.json['members'] is None
     booking_id = ok.json["id"]
     # the name list comes later, and must keep the ratio
     names = [{"name": "王老师"}, {"name": "张老师"}] + [{"name": "李小明", "minor": True}] * 20
     put = client.put(f"/api/mp/v1/bookings/{booking_id}/members", json={"members": names}, headers=headers)
-    assert put.status_code == 200 and put.json["minors"] == 20 and put.json["members"][2]["name"] == "李小明"
+    assert put.status_code == 200
+    assert put.json['minors'] == 20
+    assert put.json['members'][2]['name'] == '李小明'
     one_adult = [{"name": "王老师"}] + [{"name": "李小明", "minor": True}] * 21
     bad = client.put(f"/api/mp/v1/bookings/{booking_id}/members", json={"members": one_adult}, headers=headers)
     assert "members" in assert_error(bad, 422, "validation_error")["details"]
@@ -403,7 +430,8 @@ def test_school_groups_one_adult_per_ten_minors_and_a_name_list(client, auth, ap
     # staff see the list masked; the door list names everyone
     operator = auth.staff("base_operator", base_id=base_id)
     staff_view = client.get(f"/api/admin/v1/slots/{slot_id}/bookings", headers=operator).get_data(as_text=True)
-    assert "李小明" not in staff_view and "李*" in staff_view
+    assert '李小明' not in staff_view
+    assert '李*' in staff_view
     door = client.get(f"/api/admin/v1/bases/{base_id}/door-list.csv?date={ok.json['visit_date']}", headers=operator)
     assert door.data.decode("utf-8-sig").count("李小明（未成年）") == 20
     with app.app_context():

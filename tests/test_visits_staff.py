@@ -33,7 +33,8 @@ def test_bulk_calendar_is_idempotent_and_scoped(client, auth, app):
     again = client.post(f"/api/admin/v1/bases/{base_id}/slots/bulk", json=spec, headers=operator)
     assert again.json["created"] == 0
     slots = client.get(f"/api/mp/v1/bases/{base_id}/slots?from={start}&to={start + timedelta(days=13)}").json["items"]
-    assert len(slots) == weekdays * 2 and slots[0]["starts_at"].endswith("T09:00:00+08:00")
+    assert len(slots) == weekdays * 2
+    assert slots[0]['starts_at'].endswith('T09:00:00+08:00')
     assert_error(
         client.post(f"/api/admin/v1/bases/{other}/slots/bulk", json=spec, headers=operator), 403, "not_this_base"
     )
@@ -50,7 +51,8 @@ def test_bulk_calendar_is_idempotent_and_scoped(client, auth, app):
         json={"visitor_notes": "禁止携带宠物", "release_hour": 9},
         headers=operator,
     )
-    assert profile.status_code == 200 and profile.json["release_hour"] == 9
+    assert profile.status_code == 200
+    assert profile.json['release_hour'] == 9
 
 
 def test_closing_a_day_cancels_and_tells_everyone(client, auth, app, make_app, fake_wechat):
@@ -64,7 +66,8 @@ def test_closing_a_day_cancels_and_tells_everyone(client, auth, app, make_app, f
     closed = tpl.post(
         f"/api/admin/v1/bases/{base_id}/closures", json={"date": day, "reason": "暴雪天气"}, headers=operator
     )
-    assert closed.status_code == 200 and closed.json["cancelled_bookings"] == 1
+    assert closed.status_code == 200
+    assert closed.json['cancelled_bookings'] == 1
     assert client.get(f"/api/mp/v1/bookings/{booking['id']}", headers=headers).json["status"] == "cancelled"
     assert fake_wechat.state()["sent_messages"][0]["touser"] == "o_fake_unlucky"
     assert_error(book(client, headers, {"slot_id": slot_id, "visitors": visitors(1, 5)}, "cl2"), 409, "slot_closed")
@@ -79,11 +82,16 @@ def test_staff_views_are_masked(client, auth, app):
     listed = client.get(f"/api/admin/v1/slots/{slot_id}/bookings", headers=operator)
     assert listed.status_code == 200
     text = listed.get_data(as_text=True)
-    assert "13800000000" not in text and "张三" not in text and "张*" in text
+    assert '13800000000' not in text
+    assert '张三' not in text
+    assert '张*' in text
     door = client.get(f"/api/admin/v1/bases/{base_id}/door-list.csv?date={visit_date}", headers=operator)
-    assert door.status_code == 200 and door.mimetype == "text/csv"
+    assert door.status_code == 200
+    assert door.mimetype == 'text/csv'
     rows = door.data.decode("utf-8-sig").splitlines()
-    assert len(rows) == 3 and "张三" in rows[1] and "13800000000" not in door.data.decode()
+    assert len(rows) == 3
+    assert '张三' in rows[1]
+    assert '13800000000' not in door.data.decode()
     assert_error(client.get(f"/api/admin/v1/slots/{slot_id}/bookings", headers=auth.staff("base_operator", base_id=999)),
                  403, "not_this_base")  # fmt: skip
 
@@ -149,7 +157,8 @@ def test_reminders_once_even_when_run_twice(client, auth, app, make_app, fake_we
     assert "1 reminder(s) sent" in runner.invoke(args=["visits", "send-reminders"]).output
     assert "0 reminder(s) sent" in runner.invoke(args=["visits", "send-reminders"]).output
     sent = fake_wechat.state()["sent_messages"]
-    assert [m["touser"] for m in sent] == ["o_fake_remember-me"] and sent[0]["template_id"] == "tpl-reminder"
+    assert [m['touser'] for m in sent] == ['o_fake_remember-me']
+    assert sent[0]['template_id'] == 'tpl-reminder'
 
 
 def test_attendance_needs_a_valid_month(client, auth, app):
@@ -189,9 +198,12 @@ def test_staff_are_told_at_50_80_and_100_percent(client, auth, app, make_app, fa
     got = sorted((a["slot_id"] is None, a["threshold"]) for a in listed["items"])
     assert got == [(False, 50), (False, 80), (False, 100), (True, 50)]  # the day is at 10/20
     day_alert = next(a for a in listed["items"] if a["slot_id"] is None)
-    assert day_alert["booked"] == 10 and day_alert["capacity"] == 20 and "50%" in day_alert["message"]
+    assert day_alert['booked'] == 10
+    assert day_alert['capacity'] == 20
+    assert '50%' in day_alert['message']
     sent = [m for m in fake_wechat.state()["sent_messages"] if m["template_id"] == "tpl-capacity"]
-    assert len(sent) == 4 and {m["touser"] for m in sent} == {"o_fake_door-keeper"}
+    assert len(sent) == 4
+    assert {m['touser'] for m in sent} == {'o_fake_door-keeper'}
     # a cancellation and a re-booking do not repeat an alert
     mine = client.get("/api/mp/v1/me/bookings", headers=auth.wechat_headers("fill3")).json["items"][0]
     client.post(f"/api/mp/v1/bookings/{mine['id']}/cancel", headers=auth.wechat_headers("fill3"))
@@ -202,7 +214,8 @@ def test_staff_are_told_at_50_80_and_100_percent(client, auth, app, make_app, fa
     assert client.get("/api/admin/v1/capacity-alerts", headers=operator).json["total"] == 4
     # read, filters, and scoping: another base's operator sees none of them
     read = client.post(f"/api/admin/v1/capacity-alerts/{day_alert['id']}/read", headers=operator)
-    assert read.status_code == 200 and read.json["read_at"]
+    assert read.status_code == 200
+    assert read.json['read_at']
     assert client.get("/api/admin/v1/capacity-alerts?unread=true", headers=operator).json["total"] == 3
     stranger = auth.staff("base_operator", base_id=make_base(app))
     assert client.get("/api/admin/v1/capacity-alerts", headers=stranger).json["total"] == 0
@@ -227,5 +240,6 @@ def test_capacity_alerts_are_raised_once_across_processes(app):
         db.session.query(CapacityAlert).filter(CapacityAlert.threshold == 100, CapacityAlert.slot_id.is_(None)).delete()
         db.session.commit()
         second = alerts.check_capacity(slot_id)  # only what is missing
-        assert len(first) == 6 and [(a.slot_id, a.threshold) for a in second] == [(None, 100)]
+        assert len(first) == 6
+        assert [(a.slot_id, a.threshold) for a in second] == [(None, 100)]
         assert alerts.check_capacity(slot_id) == []

@@ -15,9 +15,11 @@ def test_etag_and_304(client, app):
     make_zone(app, "titled")
     first = client.get("/api/mp/v1/zones")
     etag = first.headers["ETag"]
-    assert first.status_code == 200 and etag
+    assert first.status_code == 200
+    assert etag
     again = client.get("/api/mp/v1/zones", headers={"If-None-Match": etag})
-    assert again.status_code == 304 and again.data == b""
+    assert again.status_code == 304
+    assert again.data == b''
     other_query = client.get("/api/mp/v1/zones?type=park", headers={"If-None-Match": etag})
     assert other_query.status_code == 200
 
@@ -30,16 +32,19 @@ def test_cache_invalidated_on_every_change(client, app, auth):
     meta_before = client.get("/api/mp/v1/meta")
     client.patch(f"/api/admin/v1/zones/{zone_id}", json={"name": "新名称"}, headers=admin)
     list_after = client.get("/api/mp/v1/zones", headers={"If-None-Match": list_before.headers["ETag"]})
-    assert list_after.status_code == 200 and list_after.json["items"][0]["name"] == "新名称"
+    assert list_after.status_code == 200
+    assert list_after.json['items'][0]['name'] == '新名称'
     detail_after = client.get(f"/api/mp/v1/zones/{zone_id}", headers={"If-None-Match": detail_before.headers["ETag"]})
-    assert detail_after.status_code == 200 and detail_after.json["name"] == "新名称"
+    assert detail_after.status_code == 200
+    assert detail_after.json['name'] == '新名称'
     # a transition
     client.post(f"/api/admin/v1/zones/{zone_id}/transitions", json={"to": "confirmed"}, headers=admin)
     assert client.get(f"/api/mp/v1/zones/{zone_id}").json["status"] == "confirmed"
     # a district change shows in /meta
     client.post("/api/admin/v1/districts", json={"name": "测试开发区", "kind": "development_zone"}, headers=admin)
     meta_after = client.get("/api/mp/v1/meta", headers={"If-None-Match": meta_before.headers["ETag"]})
-    assert meta_after.status_code == 200 and "测试开发区" in [d["name"] for d in meta_after.json["districts"]]
+    assert meta_after.status_code == 200
+    assert '测试开发区' in [d['name'] for d in meta_after.json['districts']]
 
 
 def test_cached_answer_is_served_without_the_database(client, app):
@@ -59,7 +64,8 @@ def test_invalidation_reaches_other_processes(app, make_app, auth, client):
     admin = auth.staff("admin")
     client.patch(f"/api/admin/v1/zones/{zone_id}", json={"name": "共享缓存已改"}, headers=admin)
     after = other.get("/api/mp/v1/zones", headers={"If-None-Match": before})
-    assert after.status_code == 200 and after.json["items"][0]["name"] == "共享缓存已改"
+    assert after.status_code == 200
+    assert after.json['items'][0]['name'] == '共享缓存已改'
 
 
 class count_statements:
@@ -89,7 +95,8 @@ def test_list_page_costs_constant_statements(client, app, auth):
     for per_page in (5, 100):
         with count_statements(app) as statements:
             response = client.get(f"/api/mp/v1/zones?per_page={per_page}")
-        assert response.status_code == 200 and len(response.json["items"]) == per_page
+        assert response.status_code == 200
+        assert len(response.json['items']) == per_page
         costs[per_page] = len(statements)
         with count_statements(app) as staff_statements:
             client.get(f"/api/admin/v1/zones?per_page={per_page}", headers=admin)
@@ -104,21 +111,30 @@ def test_open_data_csv_and_geojson(client, app):
     no_position = make_zone(app, "publicity", name="无坐标项目", latitude=None, longitude=None)
 
     response = client.get("/api/mp/v1/opendata/zones.csv")
-    assert response.status_code == 200 and response.mimetype == "text/csv" and response.headers["ETag"]
+    assert response.status_code == 200
+    assert response.mimetype == 'text/csv'
+    assert response.headers['ETag']
     text = response.data.decode("utf-8-sig")
     licence, generated, *body = text.splitlines()
-    assert licence.startswith("# ") and "CC BY 4.0" in licence
-    assert "生成时间" in generated and "+08:00" in generated
+    assert licence.startswith('# ')
+    assert 'CC BY 4.0' in licence
+    assert '生成时间' in generated
+    assert '+08:00' in generated
     rows = list(csv.DictReader(io.StringIO("\n".join(body))))
     assert sorted(r["name"] for r in rows) == ["开放园区", "无坐标项目"]
     park = next(r for r in rows if r["name"] == "开放园区")
-    assert park["type_label"] == "园区" and park["status"] == "titled" and park["district"] == "朝阳区"
-    assert park["indicator_name"] == "园区碳排放总量" and park["coordinate_system"] == "GCJ-02"
+    assert park['type_label'] == '园区'
+    assert park['status'] == 'titled'
+    assert park['district'] == '朝阳区'
+    assert park['indicator_name'] == '园区碳排放总量'
+    assert park['coordinate_system'] == 'GCJ-02'
 
     geo = client.get("/api/mp/v1/opendata/zones.geojson")
-    assert geo.status_code == 200 and geo.mimetype == "application/geo+json"
+    assert geo.status_code == 200
+    assert geo.mimetype == 'application/geo+json'
     document = json.loads(geo.data)
-    assert document["type"] == "FeatureCollection" and "CC BY 4.0" in document["license"]
+    assert document['type'] == 'FeatureCollection'
+    assert 'CC BY 4.0' in document['license']
     assert document["generated_at"]
     features = {f["id"]: f for f in document["features"]}
     assert set(features) == {titled}  # the one without a position has no point
@@ -168,6 +184,7 @@ def test_seed_demo_zones(runner, app, client):
         assert {s.value for s in PUBLIC_STATUSES} <= {z.status for z in zones if z.is_public}
         assert len({z.district_id for z in zones}) >= 5
         per_zone = db.session.execute(select(ZoneTransition.zone_id, func.count()).group_by(ZoneTransition.zone_id))
-        assert all(n >= 1 for _, n in per_zone) and db.session.scalar(select(func.count(ZoneTransition.id))) > 100
+        assert all((n >= 1 for _, n in per_zone))
+        assert db.session.scalar(select(func.count(ZoneTransition.id))) > 100
     public = client.get("/api/mp/v1/zones?per_page=100").json
     assert public["total"] >= 25

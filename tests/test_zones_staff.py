@@ -50,7 +50,8 @@ def test_edit_and_locked_fields_after_publicity(client, auth, app):
         headers=admin,
     )  # fmt: skip
     assert response.status_code == 200, response.json
-    assert response.json["type"] == "community" and response.json["department"] == "housing_construction"
+    assert response.json['type'] == 'community'
+    assert response.json['department'] == 'housing_construction'
     assert response.json["indicators"][1]["change_percent"] == -10.0
     public_id = make_zone(app, "publicity")
     assert_error(
@@ -80,7 +81,8 @@ def test_import_csv_batch(client, auth):
     assert response.status_code == 201, response.json
     assert response.json["imported"] == 3
     page = client.get("/api/admin/v1/zones?batch_year=2026", headers=institute).json
-    assert page["total"] == 3 and {z["status"] for z in page["items"]} == {"applied"}
+    assert page['total'] == 3
+    assert {z['status'] for z in page['items']} == {'applied'}
     park = next(z for z in page["items"] if z["name"] == "一号园区")
     assert park["indicators"][0]["change_percent"] == -10.0
     # Chinese headers work too, and GBK-encoded files (Excel's CSV)
@@ -173,9 +175,11 @@ def test_export_csv(client, auth, app):
     make_zone(app, "titled", name="导出园区", type="park")
     make_zone(app, "applied", name="未公示工厂", type="factory")
     response = client.get("/api/admin/v1/zones/export.csv?type=park", headers=admin)
-    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.status_code == 200
+    assert response.mimetype == 'text/csv'
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert [r["name"] for r in rows] == ["导出园区"] and rows[0]["status"] == "titled"
+    assert [r['name'] for r in rows] == ['导出园区']
+    assert rows[0]['status'] == 'titled'
     everything = client.get("/api/admin/v1/zones/export.csv", headers=admin).data.decode("utf-8-sig")
     assert "未公示工厂" in everything  # staff see all statuses
     assert_error(client.get("/api/admin/v1/zones/export.csv"), 401, "unauthorized")
@@ -210,7 +214,8 @@ def test_districts_are_data_staff_can_edit(client, auth):
     renamed = client.patch(f"/api/admin/v1/districts/{district_id}", json={"name": "南关区"}, headers=institute)
     assert_error(renamed, 409, "duplicate_district")
     names = [d["name"] for d in client.get("/api/admin/v1/districts", headers=institute).json["items"]]
-    assert "长春国际汽车城" in names and names.count("南关区") == 1
+    assert '长春国际汽车城' in names
+    assert names.count('南关区') == 1
 
 
 def test_staff_writes_land_in_the_audit_log(client, auth, app):
@@ -231,8 +236,10 @@ def test_staff_writes_land_in_the_audit_log(client, auth, app):
     institute_id = client.get("/api/admin/v1/auth/me", headers=institute).json["id"]
     assert {e["actor_id"] for e in log["items"]} == {institute_id}
     update = log["items"][1]
-    assert update["before"]["summary"] is None and update["after"]["summary"] == "改过的简介"
-    assert log["items"][0]["before"]["status"] == "applied" and log["items"][0]["after"]["status"] == "expert_review"
+    assert update['before']['summary'] is None
+    assert update['after']['summary'] == '改过的简介'
+    assert log['items'][0]['before']['status'] == 'applied'
+    assert log['items'][0]['after']['status'] == 'expert_review'
     assert all(e["request_id"] for e in log["items"])
     # Only admins read it
     assert_error(client.get("/api/admin/v1/audit-log", headers=institute), 403, "forbidden")
@@ -244,5 +251,7 @@ def test_staff_writes_land_in_the_audit_log(client, auth, app):
     )
     users_log = client.get("/api/admin/v1/audit-log?action=user.create", headers=admin).json
     created = [e for e in users_log["items"] if e["after"]["username"] == "audited.user"]
-    assert len(created) == 1 and created[0]["actor_id"] == client.get("/api/admin/v1/auth/me", headers=admin).json["id"]
-    assert "long-enough-pw" not in str(created[0]) and "password" not in str(created[0])
+    assert len(created) == 1
+    assert created[0]['actor_id'] == client.get('/api/admin/v1/auth/me', headers=admin).json['id']
+    assert 'long-enough-pw' not in str(created[0])
+    assert 'password' not in str(created[0])
