@@ -96,7 +96,7 @@ def run_once(user_id: int, scope: str, key: str, body: Any, work: Callable[[], t
         uow.discard()
         # Free the key: a failed attempt stored nothing, so a corrected retry may run.
         db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record))
-        uow.commit()
+        db.session.commit()  # the key's own bookkeeping, not the use case's commit
         raise
     stored = db.session.get(IdempotencyRecord, record)
     stored.response_status = status
@@ -119,7 +119,7 @@ def _claim(user_id: int, scope: str, key: str, digest: str) -> int | Outcome:
     for _ in range(2):
         db.session.add(IdempotencyRecord(user_id=user_id, scope=scope, key=key, request_hash=digest))
         try:
-            uow.commit()
+            db.session.commit()  # the key's own bookkeeping, not the use case's commit
         except IntegrityError:
             db.session.rollback()
         else:
@@ -137,7 +137,7 @@ def _claim(user_id: int, scope: str, key: str, digest: str) -> int | Outcome:
             continue  # the other attempt failed and freed the key: try again
         if utcnow() - existing.created_at >= _ttl():
             db.session.delete(existing)  # expired: the key starts afresh
-            uow.commit()
+            db.session.commit()  # the key's own bookkeeping, not the use case's commit
             continue
         if existing.request_hash != digest:
             raise IdempotencyKeyReused()
@@ -146,5 +146,5 @@ def _claim(user_id: int, scope: str, key: str, digest: str) -> int | Outcome:
         if utcnow() - existing.created_at < STALE_AFTER:
             raise IdempotencyInProgress()
         db.session.delete(existing)  # abandoned by a crashed worker
-        uow.commit()
+        db.session.commit()  # the key's own bookkeeping, not the use case's commit
     raise IdempotencyInProgress()
