@@ -25,7 +25,7 @@ def after_commit(step: Callable, *args, **kwargs) -> None:
     back). The same step with the same arguments is registered once (e.g. one cache bump)."""
     steps = db.session.info.setdefault(_HOOKS, [])
     new = functools.partial(step, *args, **kwargs)
-    if not any(s.func is new.func and s.args == new.args and s.keywords == new.keywords for s in steps):
+    if not any(s.func == new.func and s.args == new.args and s.keywords == new.keywords for s in steps):
         steps.append(new)
 
 

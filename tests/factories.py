@@ -1,4 +1,6 @@
-"""Factories for test data, built through the services so the rules apply."""
+"""Factories for test data, built through the services so the rules apply. Where a test needs
+what no service would make (a slot that already started or ended), the factory says so and writes
+the rows itself."""
 
 from __future__ import annotations
 
@@ -119,30 +121,49 @@ def set_window(app, notice_id: int, *, starts_in: float, ends_in: float) -> None
         cache.invalidate("publicity")
 
 
+def factory_admin():
+    """The staff admin the factories act as (created on first use)."""
+    from app.accounts import services as accounts
+    from app.accounts.models import User
+    from app.accounts.roles import Role
+
+    admin = db.session.scalar(select(User).where(User.username == "factory-admin"))
+    return admin or accounts.create_staff_user("factory-admin", "factory-admin-pw", Role.ADMIN)
+
+
 def make_base(app, **profile) -> int:
-    """A titled zone designated as an education base."""
-    from app.visits.models import BaseProfile
-    from app.zones.models import Zone
+    """A titled zone designated as an education base (with a profile, if given), through the services."""
+    from app.visits import calendar
 
     zone_id = make_zone(app, "titled", type="scenic")
     with app.app_context():
-        db.session.get(Zone, zone_id).is_education_base = True
+        admin = factory_admin()
+        zones.set_education_base(zone_id, True, admin)
         if profile:
-            db.session.add(BaseProfile(zone_id=zone_id, **profile))
-        db.session.commit()
+            calendar.update_profile(zone_id, profile, admin)
     return zone_id
 
 
 def make_slot(app, base_id: int, *, days_ahead: int = 1, hour: int = 10, capacity: int = 20, group_capacity: int = 30,
               starts_in: float | None = None) -> int:  # fmt: skip
-    """A slot `days_ahead` local days from today at `hour`, or starting `starts_in` seconds from now."""
+    """A slot `days_ahead` local days from today at `hour` (made by the calendar service), or one
+    starting `starts_in` seconds from now: possibly in the past or about to start, which no service
+    creates, so those rows are written directly."""
     from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo
 
     from app.db_types import utcnow
+    from app.visits import calendar
     from app.visits.models import Slot
 
     tz = ZoneInfo("Asia/Shanghai")
+    if starts_in is None and days_ahead >= 1:
+        day = utcnow().astimezone(tz).date() + timedelta(days=days_ahead)
+        spec = {"from": day, "to": day, "weekdays": [day.isoweekday()], "times": [{"start": time(hour), "end": time(hour + 1)}],
+                "capacity": capacity, "group_capacity": group_capacity}  # fmt: skip
+        with app.app_context():
+            (slot,) = calendar.create_slots(base_id, spec, factory_admin())
+            return slot.id
     if starts_in is not None:
         starts = utcnow() + timedelta(seconds=starts_in)
     else:
