@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from flask import current_app
-
 from app.accounts import services as accounts
 from app.accounts.roles import STAFF_ROLES
 from app.accounts.schemas import StaffLoginIn, TokenOut, UserOut
@@ -21,7 +19,7 @@ blp = Blueprint("admin_auth", __name__, description="工作人员登录")
 @blp.alt_response(401, description="invalid_credentials：用户名或密码错误")
 def login(body):
     """工作人员以用户名和密码登录"""
-    return accounts.login_staff(body["username"].strip(), body["password"], current_app.config["TOKEN_TTL_STAFF"])
+    return accounts.login_staff(body["username"].strip(), body["password"])
 
 
 @blp.post("/logout")

@@ -1,9 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import current_app
-
 from app.accounts.roles import Role
 from app.extensions import db
 from app.knowledge import services as knowledge
@@ -24,15 +20,6 @@ blp = Blueprint("admin_knowledge", __name__, description="低碳知识：文章�
 EDITORS = (Role.INSTITUTE_STAFF,)
 
 
-def _content_root() -> Path:
-    return Path(current_app.config["CONTENT_ROOT"])
-
-
-def _detail(article):
-    article.related = knowledge.related(article)
-    return article
-
-
 @blp.get("/articles")
 @require_role(*EDITORS)
 @blp.arguments(StaffArticleArgs, location="query")
@@ -49,7 +36,7 @@ def list_articles(args):
 @blp.response(201, StaffArticleOut)
 def create_article(body):
     """在后台新建文章（Markdown）"""
-    return _detail(knowledge.save_article(body, current_user(), None, _content_root()))
+    return knowledge.save_article(body, current_user(), None)
 
 
 @blp.get("/articles/<int:article_id>")
@@ -57,7 +44,7 @@ def create_article(body):
 @blp.response(200, StaffArticleOut)
 def get_article(article_id):
     """文章详情（含 Markdown 原文）"""
-    return _detail(knowledge.get_article(str(article_id), public=False))
+    return knowledge.get_article(str(article_id), public=False)
 
 
 @blp.patch("/articles/<int:article_id>")
@@ -67,7 +54,7 @@ def get_article(article_id):
 def patch_article(body, article_id):
     """修改文章；来自 content/ 的文章被修改后，之后的 content sync 不再覆盖（除非 --force）"""
     article = knowledge.get_article(str(article_id), public=False)
-    return _detail(knowledge.save_article(body, current_user(), article, _content_root()))
+    return knowledge.save_article(body, current_user(), article)
 
 
 @blp.get("/article-categories")

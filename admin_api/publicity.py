@@ -1,9 +1,5 @@
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import current_app
-
 from app.accounts.roles import Role
 from app.extensions import db
 from app.publicity import calendar
@@ -50,10 +46,6 @@ def list_notices(args):
 @blp.response(201, StaffNoticeOut)
 def create_notice(body):
     """新建公示（草稿）：某批次已通过现场核查的项目；给出 ends_at，或 working_days 自动计算"""
-    if "working_days" in body:
-        timezone = current_app.config["APP_TIMEZONE"]
-        start_day = body["starts_at"].astimezone(ZoneInfo(timezone)).date()
-        _, body["ends_at"] = calendar.window(start_day, body.pop("working_days"), timezone)
     return publicity.notice_view(publicity.create_notice(body, current_user()))
 
 
@@ -88,8 +80,7 @@ def close_notice(notice_id):
 @blp.response(200, WorkingDaysOut)
 def working_days(args):
     """计算“自某日起 N 个工作日”（跳过周末、法定节假日，计入调休上班日）"""
-    tz = current_app.config["APP_TIMEZONE"]
-    starts_at, ends_at = calendar.window(args["start"], args["days"], tz)
+    starts_at, ends_at = calendar.window(args["start"], args["days"])
     return {"start": args["start"], "days": args["days"],
             "last_working_day": calendar.nth_working_day(args["start"], args["days"]),
             "starts_at": starts_at, "ends_at": ends_at}  # fmt: skip
@@ -151,10 +142,7 @@ def get_objection(args, objection_id):
 @blp.alt_response(409, description="invalid_decision：须按 受理/不予受理 → 调查核实 → 成立/不成立 的顺序")
 def decide(body, objection_id):
     """处理异议并书面答复（异议人将收到订阅消息）"""
-    objection = publicity.decide(
-        objection_id, body["status"], body["reply"], current_user(),
-        current_app.config["WECHAT_TEMPLATE_OBJECTION_RESULT"],
-    )  # fmt: skip
+    objection = publicity.decide(objection_id, body["status"], body["reply"], current_user())
     return _staff_view(objection, False)
 
 

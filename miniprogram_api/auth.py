@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from flask import current_app
-
 from app.accounts import services as accounts
 from app.accounts.schemas import TokenOut, WeChatLoginIn
 from app.web.api import Blueprint
@@ -30,7 +28,7 @@ blp = Blueprint("mp_auth", __name__, description="小程序登录")
 @blp.alt_response(503, description="wechat_unavailable：微信服务不可用")
 def login(body):
     """微信登录：以 wx.login() 的 code 换取访问令牌"""
-    return accounts.login_with_wechat(body["code"].strip(), current_app.config["TOKEN_TTL_MP"])
+    return accounts.login_with_wechat(body["code"].strip())
 
 
 @blp.post("/logout")

@@ -46,8 +46,6 @@ def get_article(key):
     knowledge.count_view(article.id, f"u{user.id}" if user else f"ip{request.remote_addr}")
 
     def build():
-        item = knowledge.get_article(key)
-        item.related = knowledge.related(item)
-        return json_bytes(ArticleOut().dump(item)), "application/json"
+        return json_bytes(ArticleOut().dump(knowledge.get_article(key))), "application/json"
 
     return cached_response(knowledge.CACHE_NAMESPACE, build)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app, request
 
 from app.errors import ValidationFailed
@@ -30,10 +28,6 @@ def upload_image():
     upload = request.files.get("file")
     if upload is None:
         raise ValidationFailed(details={"file": ["请上传图片文件（字段名 file）"]})
-    config = current_app.config
-    stored = media.store_image(
-        current_user().id, upload.read(config["UPLOAD_MAX_BYTES"] + 1), Path(config["UPLOAD_ROOT"]),
-        config["UPLOAD_MAX_BYTES"],
-    )  # fmt: skip
+    stored = media.store_image(current_user().id, upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1))
     return {"id": stored.id, "url": absolute_url(media.url_of(stored)), "mimetype": stored.mimetype,
             "size": stored.size}  # fmt: skip

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from flask import current_app
-
 from app.extensions import db
 from app.web.api import Blueprint, page_of, paginate
 from app.web.caching import cached_response, json_bytes
@@ -49,7 +47,7 @@ def zones_csv():
     """开放数据：公示及以后的示范区（CSV）"""
 
     def build():
-        return opendata.zones_csv(current_app.config["APP_TIMEZONE"]), "text/csv"
+        return opendata.zones_csv(), "text/csv"
 
     return cached_response(
         zones.CACHE_NAMESPACE, build, headers={"Content-Disposition": "attachment; filename=changchun-zones.csv"}
@@ -62,6 +60,6 @@ def zones_geojson():
     """开放数据：公示及以后的示范区（GeoJSON）"""
 
     def build():
-        return opendata.zones_geojson(current_app.config["APP_TIMEZONE"]), "application/geo+json"
+        return opendata.zones_geojson(), "application/geo+json"
 
     return cached_response(zones.CACHE_NAMESPACE, build)

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -79,7 +80,7 @@ def revoke_token(token: str) -> None:
         uow.commit()
 
 
-def login_with_wechat(code: str, ttl_seconds: int) -> IssuedToken:
+def login_with_wechat(code: str) -> IssuedToken:
     """code2session through WeChat, then find or create the user by openid."""
     session = wechat.code_to_session(code)
     user = db.session.scalar(select(User).where(User.openid == session.openid))
@@ -100,7 +101,7 @@ def login_with_wechat(code: str, ttl_seconds: int) -> IssuedToken:
         db.session.rollback()
         raise Unauthorized("账号已停用", code="account_disabled")
     user.last_login_at = utcnow()
-    issued = issue_token(user, AUDIENCE_MP, ttl_seconds)
+    issued = issue_token(user, AUDIENCE_MP, current_app.config["TOKEN_TTL_MP"])
     uow.commit()
     return issued
 
@@ -133,7 +134,7 @@ def _refuse_if_locked(user: User, now) -> None:
         )
 
 
-def login_staff(username: str, password: str, ttl_seconds: int) -> IssuedToken:
+def login_staff(username: str, password: str) -> IssuedToken:
     user = db.session.scalar(select(User).where(User.username == username).with_for_update())
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password)
@@ -156,7 +157,7 @@ def login_staff(username: str, password: str, ttl_seconds: int) -> IssuedToken:
     if not user.is_staff:
         raise AppError("该账号不是工作人员账号", code="forbidden", status=403)
     user.last_login_at = utcnow()
-    issued = issue_token(user, AUDIENCE_STAFF, ttl_seconds)
+    issued = issue_token(user, AUDIENCE_STAFF, current_app.config["TOKEN_TTL_STAFF"])  # short: staff sessions
     uow.commit()
     return issued
 

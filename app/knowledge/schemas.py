@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.knowledge.content import SLUG_RE
+from app.knowledge.services import related
 from app.validation import Schema
 from app.validators import Trimmed
 from app.web.api import PageArgs
@@ -51,7 +52,7 @@ class ZoneBriefOut(Schema):
 class ArticleOut(ArticleCardOut):
     body_html = AbsoluteMediaHtml(metadata={"description": "已按小程序 rich-text 组件支持的标签与属性净化；图片为完整地址"})
     views = ma.fields.Integer()
-    related = ma.fields.List(ma.fields.Nested(ArticleCardOut))
+    related = ma.fields.Function(lambda article: ArticleCardOut(many=True).dump(related(article)))
     zone = ma.fields.Nested(ZoneBriefOut, allow_none=True)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import redis as redis_lib
+from flask import current_app
 from sqlalchemy import case, func, select, update
 
 from app import cache, uow
@@ -131,9 +132,10 @@ def _set_tags(article: Article, tags: list[str]) -> None:
 EDITABLE = ("title", "summary", "cover_image_url", "author", "source", "published_on", "draft", "zone_id")
 
 
-def save_article(data: dict[str, Any], actor: User, article: Article | None, content_root: Path) -> Article:
+def save_article(data: dict[str, Any], actor: User, article: Article | None) -> Article:
     """Create (origin staff) or edit an article from the console; an edited file article is marked
     so the next sync does not overwrite it."""
+    content_root = Path(current_app.config["CONTENT_ROOT"])
     category = (
         db.session.scalar(select(Category).where(Category.code == data.get("category"))) if "category" in data else None
     )

@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 from urllib.parse import urlparse
 
+from flask import current_app
 from sqlalchemy import select
 
 from app import uow
@@ -70,7 +71,10 @@ def decodes_whole(content: bytes, mimetype: str) -> bool:
     return True
 
 
-def store_image(user_id: int, content: bytes, root: Path, max_bytes: int) -> Upload:
+def store_image(user_id: int, content: bytes) -> Upload:
+    """Use case: keep an uploaded image (UPLOAD_ROOT, at most UPLOAD_MAX_BYTES) once it is known
+    to be a whole image that WeChat did not find risky."""
+    root, max_bytes = Path(current_app.config["UPLOAD_ROOT"]), current_app.config["UPLOAD_MAX_BYTES"]
     if not content:
         raise ValidationFailed(details={"file": ["文件为空"]})
     if len(content) > max_bytes:

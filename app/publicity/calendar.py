@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app import uow
 from app.extensions import db
 from app.publicity.models import CalendarDay
+from app.times import app_timezone
 
 
 def _overrides(start: date, end: date) -> dict[date, str]:
@@ -44,9 +45,10 @@ def nth_working_day(start: date, n: int) -> date:
         day += timedelta(days=1)
 
 
-def window(start: date, working_days: int, timezone: str) -> tuple[datetime, datetime]:
-    """A publicity window: from 00:00 of `start` to the end of its n-th working day, local time."""
-    tz = ZoneInfo(timezone)
+def window(start: date, working_days: int, timezone: str | None = None) -> tuple[datetime, datetime]:
+    """A publicity window: from 00:00 of `start` to the end of its n-th working day, local time
+    (APP_TIMEZONE unless given)."""
+    tz = ZoneInfo(timezone) if timezone else app_timezone()
     last = nth_working_day(start, working_days)
     return (
         datetime.combine(start, time(0, 0), tz),

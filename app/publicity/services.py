@@ -23,6 +23,7 @@ from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed, WeChatUnavailable
 from app.extensions import db
 from app.privacy import mask_id_number, mask_name, mask_phone
+from app.publicity import calendar
 from app.publicity.constants import (
     DECISIONS,
     DEFAULT_OFFICE,
@@ -68,7 +69,13 @@ class InvalidDecision(Conflict):
 
 
 def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
-    """A draft notice for zones of one batch that have passed site check."""
+    """A draft notice for zones of one batch that have passed site check; the window ends at
+    `ends_at`, or after `working_days` China working days from the start day."""
+    if "working_days" in data:
+        timezone = current_app.config["APP_TIMEZONE"]
+        start_day = data["starts_at"].astimezone(ZoneInfo(timezone)).date()
+        data = dict(data)
+        _, data["ends_at"] = calendar.window(start_day, data.pop("working_days"), timezone)
     batch_year = data["batch_year"]
     if data["ends_at"] <= data["starts_at"]:
         raise ValidationFailed(details={"ends_at": ["结束时间须晚于开始时间"]})
@@ -394,7 +401,7 @@ def get_objection(objection_id: int, user: User) -> Objection:
     return objection
 
 
-def decide(objection_id: int, status: str, reply: str, actor: User, template_id: str | None) -> Objection:
+def decide(objection_id: int, status: str, reply: str, actor: User) -> Objection:
     """Record a decision with its written reply; tell the objector; settle the zone if its window has
     ended and this was its last open objection."""
     objection = db.session.scalar(select(Objection).where(Objection.id == objection_id).with_for_update())
@@ -422,7 +429,7 @@ def decide(objection_id: int, status: str, reply: str, actor: User, template_id:
     )
     if target in SETTLED and entry is not None and entry.notice.ends_at <= now:
         _settle_entry(entry.id, actor, now)
-    uow.after_commit(_notify, objection.id, event, template_id)
+    uow.after_commit(_notify, objection.id, event, current_app.config["WECHAT_TEMPLATE_OBJECTION_RESULT"])
     _changed()
     uow.commit()
     return objection

@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
@@ -66,7 +67,8 @@ def _generated_at(timezone: str) -> str:
     return datetime.now(ZoneInfo(timezone)).isoformat(timespec="seconds")
 
 
-def zones_csv(timezone: str) -> bytes:
+def zones_csv() -> bytes:
+    timezone = current_app.config["APP_TIMEZONE"]
     buffer = io.StringIO()
     # Licence and time first, as comment lines; the header row follows.
     buffer.write(f"# {LICENCE}\n# 生成时间: {_generated_at(timezone)}；发布单位: {PUBLISHER}\n")
@@ -87,7 +89,8 @@ def _csv_cell(value) -> str:
     return safe_cell(str(value))
 
 
-def zones_geojson(timezone: str) -> bytes:
+def zones_geojson() -> bytes:
+    timezone = current_app.config["APP_TIMEZONE"]
     features = []
     for zone in _public_zones():
         row = _row(zone)
