@@ -121,6 +121,7 @@ def _import_models() -> None:
     """Every model module, so metadata (and Alembic autogenerate) sees all tables."""
     import app.accounts.models  # noqa: F401
     import app.audit.models  # noqa: F401
+    import app.campaigns.models  # noqa: F401
     import app.idempotency  # noqa: F401
     import app.knowledge.models  # noqa: F401
     import app.media.models  # noqa: F401

@@ -123,6 +123,29 @@ def content_sync(force: bool) -> None:
     for slug in report.skipped_staff_edited:
         click.echo(f"  kept (edited by staff; --force to overwrite): {slug}")
 
+    from app import uow
+    from app.campaigns import catalogue
+
+    try:
+        count = catalogue.sync_catalogue(Path(current_app.config["CONTENT_ROOT"]))
+    except catalogue.CatalogueInvalid as exc:
+        for problem in exc.details["problems"]:
+            click.echo(problem, err=True)
+        raise click.ClickException("green-action catalogue has problems; not published") from exc
+    uow.commit()
+    click.echo(f"green actions: {count} factor record(s)")
+
+
+campaigns_cli = AppGroup("campaigns", help="School campaigns.")
+
+
+@campaigns_cli.command("rebuild-boards")
+def rebuild_boards() -> None:
+    """Recompute every leaderboard from the database (the source of truth)."""
+    from app.campaigns import boards
+
+    click.echo(f"{boards.rebuild_all()} campaign board(s) rebuilt from the database")
+
 
 @content_cli.command("flush-views")
 def content_flush_views() -> None:
@@ -159,5 +182,5 @@ def privacy_purge(days: int | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (seed_cli, users_cli, wechat_cli, publicity_cli, visits_cli, content_cli, privacy_cli):
+    for group in (seed_cli, users_cli, wechat_cli, publicity_cli, visits_cli, content_cli, privacy_cli, campaigns_cli):
         app.cli.add_command(group)

@@ -54,3 +54,7 @@ def seed_demo() -> Iterator[str]:
     from app.visits.demo import seed_demo_bases
 
     yield from seed_demo_bases()
+
+    from app.campaigns.demo import seed_demo_campaigns
+
+    yield from seed_demo_campaigns()

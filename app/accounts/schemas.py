@@ -57,6 +57,20 @@ class UserOut(Schema):
     username = ma.fields.String(allow_none=True)
     grants = ma.fields.List(ma.fields.Nested(GrantOut))
     created_at = LocalDateTime()
+    student = ma.fields.Function(lambda u: student_view(u.id), metadata={"description": "学生信息（未填学校为 null）"})
+
+
+def student_view(user_id: int) -> dict | None:
+    from app.campaigns.models import StudentProfile  # campaigns build on accounts, not the reverse
+    from app.extensions import db
+
+    profile = db.session.get(StudentProfile, user_id)
+    if profile is None:
+        return None
+    return {"school_id": profile.school_id, "class_name": profile.class_name, "age_band": profile.age_band,
+            "nickname": profile.nickname, "public_board": profile.public_board,
+            "confirmed": profile.confirmed_at is not None, "guardian_consent": profile.guardian_consent_at is not None,
+            "on_public_boards": profile.may_appear}  # fmt: skip
 
 
 class TokenOut(Schema):
@@ -69,6 +83,13 @@ class TokenOut(Schema):
 class ProfileIn(Schema):
     display_name = ma.fields.String(validate=[ma.validate.Length(min=1, max=32), _not_blank])
     avatar_url = ma.fields.Url(schemes={"https", "http"}, validate=ma.validate.Length(max=512))
+    school_id = ma.fields.Integer(metadata={"description": "学生：所在学校（学校类示范区的 id）；改校或改班后须由学校重新确认"})
+    class_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=40))
+    age_band = ma.fields.String(validate=ma.validate.OneOf(["under_14", "14_17", "18_plus"]),
+                                metadata={"description": "under_14（未满 14 周岁：监护人同意前不在任何公开榜单出现）、14_17、18_plus"})  # fmt: skip
+    nickname = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=20),
+                                metadata={"description": "榜单上显示的昵称（不填则显示“同学+编号”，从不显示真实姓名）"})  # fmt: skip
+    public_board = ma.fields.Boolean(metadata={"description": "false：不出现在公开榜单（本人仍可看到自己的名次）"})
 
 
 class PhoneOut(Schema):

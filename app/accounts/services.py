@@ -169,11 +169,11 @@ def verify_phone(user: User, code: str) -> User:
     return user
 
 
-def update_profile(user: User, changes: dict) -> User:
+def apply_profile(user: User, changes: dict) -> User:
+    """Step (no commit): the account's own profile fields; `PATCH /me` is campaigns.update_me."""
     for field in ("display_name", "avatar_url"):
         if field in changes:
             setattr(user, field, changes[field])
-    uow.commit()
     return user
 
 

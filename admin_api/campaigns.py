@@ -1,0 +1,71 @@
+"""School admins: classes and join codes, confirming students, guardian consent, campaigns."""
+
+from __future__ import annotations
+
+from app.accounts.roles import Role
+from app.campaigns import services as campaigns
+from app.campaigns.schemas import (
+    CampaignIn,
+    CampaignOut,
+    ClassIn,
+    ClassOut,
+    ConfirmedOut,
+    ConfirmIn,
+    ConsentIn,
+    StudentListArgs,
+    StudentOut,
+)
+from app.extensions import db
+from app.web.api import Blueprint, page_of, paginate
+from app.web.auth import current_user, require_role
+
+PATH = ""
+blp = Blueprint("admin_campaigns", __name__, description="低碳学校：班级、学生确认、监护人同意、活动")
+
+SCHOOL_STAFF = (Role.SCHOOL_ADMIN, Role.INSTITUTE_STAFF)
+
+
+@blp.post("/schools/<int:school_id>/classes")
+@require_role(*SCHOOL_STAFF)
+@blp.arguments(ClassIn)
+@blp.response(201, ClassOut)
+def create_class(body, school_id):
+    """新建班级，生成班级码（学生输入班级码即加入并确认）"""
+    return campaigns.create_class(school_id, body["name"], current_user())
+
+
+@blp.get("/schools/<int:school_id>/students")
+@require_role(*SCHOOL_STAFF)
+@blp.arguments(StudentListArgs, location="query")
+@blp.response(200, page_of(StudentOut))
+def list_students(args, school_id):
+    """本校学生（不含真实姓名）"""
+    stmt = campaigns.students_query(school_id, current_user(), args.get("confirmed"))
+    return paginate(db.session, stmt, args["page"], args["per_page"])
+
+
+@blp.post("/schools/<int:school_id>/students/confirm")
+@require_role(*SCHOOL_STAFF)
+@blp.arguments(ConfirmIn)
+@blp.response(200, ConfirmedOut)
+def confirm_students(body, school_id):
+    """按名单确认学生（只有已确认的学生计入班级与学校榜单）"""
+    return {"confirmed": campaigns.confirm_students(school_id, body["user_ids"], current_user())}
+
+
+@blp.post("/schools/<int:school_id>/students/<int:user_id>/guardian-consent")
+@require_role(*SCHOOL_STAFF)
+@blp.arguments(ConsentIn)
+@blp.response(200, StudentOut)
+def guardian_consent(body, school_id, user_id):
+    """记录未满 14 周岁学生的监护人同意（签字同意书等）"""
+    return campaigns.record_guardian_consent(school_id, user_id, body["method"], current_user())
+
+
+@blp.post("/schools/<int:school_id>/campaigns")
+@require_role(*SCHOOL_STAFF)
+@blp.arguments(CampaignIn)
+@blp.response(201, CampaignOut)
+def create_campaign(body, school_id):
+    """新建活动：标题、说明、起止日期（中国时间）、参加范围、从目录中选的绿色行动"""
+    return campaigns.create_campaign(school_id, body, current_user())

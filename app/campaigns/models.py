@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint, false, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class AgeBand(StrEnum):
+    UNDER_14 = "under_14"  # a guardian's consent before anything about them is shown (PIPL art. 31)
+    FROM_14_TO_17 = "14_17"
+    ADULT = "18_plus"
+
+
+class Audience(StrEnum):
+    SCHOOL = "school"  # the school's confirmed students
+    ANYONE = "anyone"
+
+
+class Evidence(StrEnum):
+    SELF = "self"
+    PHOTO = "photo"
+    TEACHER = "teacher"
+
+
+class StudentProfile(db.Model):
+    """A mini-program user who declared a school: what campaigns need, nothing more (no real name)."""
+
+    __tablename__ = "student_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
+    class_name: Mapped[str | None] = mapped_column(String(40))
+    age_band: Mapped[str] = mapped_column(String(8), default=AgeBand.UNDER_14)
+    nickname: Mapped[str | None] = mapped_column(String(20))
+    public_board: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    guardian_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    guardian_consent_method: Mapped[str | None] = mapped_column(String(32))
+    guardian_consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def may_appear(self) -> bool:
+        """Whether anything about the student may be shown to others than their school admin."""
+        return self.public_board and (self.age_band != AgeBand.UNDER_14 or self.guardian_consent_at is not None)
+
+
+class SchoolClass(db.Model):
+    """A class of a school, with the join code its teacher hands out (confirms the students who use it)."""
+
+    __tablename__ = "school_classes"
+    __table_args__ = (UniqueConstraint("school_id", "name", name="uq_school_classes_school_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    join_code: Mapped[str] = mapped_column(String(12), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SchoolFollow(db.Model):
+    __tablename__ = "school_follows"
+    __table_args__ = (UniqueConstraint("user_id", "school_id", name="uq_school_follows_user_school"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ActionFactor(db.Model):
+    """One version of a green action's factor (content/green-actions.yml): a new value is a new row
+    valid from its date, so past check-ins keep the factor they were made with."""
+
+    __tablename__ = "action_factors"
+    __table_args__ = (UniqueConstraint("code", "valid_from", name="uq_action_factors_code_valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    unit: Mapped[str] = mapped_column(String(16))
+    unit_label: Mapped[str] = mapped_column(String(16))
+    unit_kind: Mapped[str] = mapped_column(String(8))  # count, amount
+    kg_co2e_per_unit: Mapped[Decimal] = mapped_column(Numeric(10, 5))
+    baseline: Mapped[str] = mapped_column(String(200))
+    source: Mapped[dict] = mapped_column(JSON)
+    valid_from: Mapped[date] = mapped_column(Date)
+    daily_cap: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    commuting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    points_per_unit: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    cover_image_url: Mapped[str | None] = mapped_column(String(512))
+    starts_on: Mapped[date] = mapped_column(Date)  # China time
+    ends_on: Mapped[date] = mapped_column(Date)
+    audience: Mapped[str] = mapped_column(String(8), default=Audience.SCHOOL)
+    actions: Mapped[list[str]] = mapped_column(JSON)  # action codes from the catalogue
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    school = relationship("Zone", lazy="joined")
+
+
+class Participation(db.Model):
+    __tablename__ = "campaign_participations"
+    __table_args__ = (UniqueConstraint("campaign_id", "user_id", name="uq_campaign_participations_campaign_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ActionCheckin(db.Model):
+    """A green action done on a day (China time): at most one per student, campaign, action and day."""
+
+    __tablename__ = "campaign_checkins"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "user_id", "action", "day", name="uq_campaign_checkins_once_a_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    factor_id: Mapped[int] = mapped_column(ForeignKey("action_factors.id"))
+    co2_kg: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    points: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    evidence: Mapped[str] = mapped_column(String(8), default=Evidence.SELF)
+    note: Mapped[str | None] = mapped_column(String(500))
+    photo_url: Mapped[str | None] = mapped_column(String(300))
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    factor: Mapped[ActionFactor] = relationship(lazy="joined")

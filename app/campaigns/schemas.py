@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import marshmallow as ma
+
+from app.campaigns import services as campaigns
+from app.campaigns.catalogue import ESTIMATE_NOTE
+from app.campaigns.models import Audience
+from app.validation import Schema, not_blank
+from app.web.api import PageArgs
+from app.web.fields import LocalDateTime, MediaUrl
+from app.zones.schemas import DistrictOut
+
+
+class SchoolOut(Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    district = ma.fields.Nested(DistrictOut)
+    followers = ma.fields.Integer()
+    following = ma.fields.Boolean(metadata={"description": "调用者是否已关注（未登录为 false）"})
+    campaigns_running = ma.fields.Integer()
+
+
+class FactorOut(Schema):
+    """A green action with the factor in force: every number says where it comes from."""
+
+    code = ma.fields.String()
+    name = ma.fields.String()
+    unit = ma.fields.String()
+    unit_label = ma.fields.String()
+    unit_kind = ma.fields.String(metadata={"description": "count（整数）或 amount（可带小数）"})
+    kg_co2e_per_unit = ma.fields.Float()
+    baseline = ma.fields.String(metadata={"description": "减排量相对于什么计算"})
+    source = ma.fields.Dict(metadata={"description": "publisher, document, data_year"})
+    valid_from = ma.fields.Date()
+    daily_cap = ma.fields.Float()
+    points_per_unit = ma.fields.Float()
+    commuting = ma.fields.Boolean(metadata={"description": "上学出行类：只在上学日计入"})
+
+
+class CampaignCardOut(Schema):
+    id = ma.fields.Integer()
+    school_id = ma.fields.Integer()
+    school_name = ma.fields.Function(lambda c: c.school.name)
+    title = ma.fields.String()
+    cover_image_url = MediaUrl(allow_none=True)
+    starts_on = ma.fields.Date()
+    ends_on = ma.fields.Date()
+    audience = ma.fields.String(metadata={"description": "school（本校已确认学生）或 anyone"})
+    state = ma.fields.Function(lambda c: campaigns.campaign_state(c), metadata={"description": "upcoming, running, ended"})
+
+
+class CampaignOut(CampaignCardOut):
+    description = ma.fields.String(allow_none=True)
+    actions = ma.fields.Function(lambda c: FactorOut(many=True).dump(campaigns.campaign_actions(c)))
+    estimate_note = ma.fields.Constant(ESTIMATE_NOTE)
+
+
+class CampaignListArgs(PageArgs):
+    school_id = ma.fields.Integer()
+
+
+class ActionCheckinIn(Schema):
+    action = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    quantity = ma.fields.Decimal(required=True, places=2, validate=ma.validate.Range(min=-1_000_000, max=1_000_000))
+    day = ma.fields.Date(metadata={"description": "补记：最近 7 天内的某天（默认今天，中国时间）"})
+    note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+    photo_url = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=300))
+
+
+class ActionCheckinOut(Schema):
+    id = ma.fields.Integer()
+    action = ma.fields.String()
+    day = ma.fields.Date()
+    quantity = ma.fields.Float()
+    co2_kg = ma.fields.Float(metadata={"description": "教育性估算的减排量（千克 CO2e）"})
+    points = ma.fields.Float()
+    evidence = ma.fields.String(metadata={"description": "self（自报）、photo（有照片）、teacher（老师确认）"})
+    factor = ma.fields.Nested(FactorOut)
+    needs_review = ma.fields.Boolean()
+    estimate_note = ma.fields.Constant(ESTIMATE_NOTE)
+    created_at = LocalDateTime()
+
+
+class ProgressOut(Schema):
+    campaign_id = ma.fields.Integer()
+    checkins = ma.fields.Integer()
+    points = ma.fields.Float()
+    co2_kg = ma.fields.Float()
+    current_streak = ma.fields.Integer()
+    longest_streak = ma.fields.Integer()
+    days = ma.fields.List(ma.fields.Date())
+    estimate_note = ma.fields.Constant(ESTIMATE_NOTE)
+
+
+class LeaderboardArgs(Schema):
+    by = ma.fields.String(load_default="student", validate=ma.validate.OneOf(["student", "class", "school"]))
+    metric = ma.fields.String(load_default="per_student", validate=ma.validate.OneOf(["per_student", "participation", "total"]),
+                              metadata={"description": "班级、学校榜：人均积分（默认）、参与率或总分"})  # fmt: skip
+    top = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
+
+class JoinClassIn(Schema):
+    join_code = ma.fields.String(required=True, validate=[ma.validate.Length(min=4, max=12), not_blank])
+
+
+class CampaignIn(Schema):
+    title = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=100), not_blank])
+    description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=5000))
+    cover_image_url = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=512))
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(required=True)
+    audience = ma.fields.String(load_default=Audience.SCHOOL.value, validate=ma.validate.OneOf([a.value for a in Audience]))
+    actions = ma.fields.List(ma.fields.String(), required=True, validate=ma.validate.Length(min=1, max=20))
+
+
+class ClassIn(Schema):
+    name = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=40), not_blank])
+
+
+class ClassOut(Schema):
+    id = ma.fields.Integer()
+    school_id = ma.fields.Integer()
+    name = ma.fields.String()
+    join_code = ma.fields.String()
+
+
+class ConfirmIn(Schema):
+    user_ids = ma.fields.List(ma.fields.Integer(), required=True, validate=ma.validate.Length(min=1, max=500))
+
+
+class ConfirmedOut(Schema):
+    confirmed = ma.fields.Integer()
+
+
+class ConsentIn(Schema):
+    method = ma.fields.String(load_default="signed_statement", validate=ma.validate.OneOf(["signed_statement", "wechat"]))
+
+
+class StudentOut(Schema):
+    user_id = ma.fields.Integer()
+    school_id = ma.fields.Integer()
+    class_name = ma.fields.String(allow_none=True)
+    age_band = ma.fields.String()
+    nickname = ma.fields.String(allow_none=True)
+    confirmed = ma.fields.Function(lambda p: p.confirmed_at is not None)
+    guardian_consent = ma.fields.Function(lambda p: p.guardian_consent_at is not None)
+    on_public_boards = ma.fields.Boolean(attribute="may_appear")
+
+
+class StudentListArgs(PageArgs):
+    confirmed = ma.fields.Boolean()

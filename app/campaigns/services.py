@@ -1,0 +1,438 @@
+"""School campaigns: students and their schools, follows, campaigns, joining and checking in green
+actions, the student's own page, and the feed. Boards are in app.campaigns.boards."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app import cache, uow
+from app.accounts.models import User
+from app.accounts.roles import Role
+from app.campaigns import catalogue
+from app.campaigns.models import (
+    ActionCheckin,
+    AgeBand,
+    Audience,
+    Campaign,
+    Evidence,
+    Participation,
+    SchoolClass,
+    SchoolFollow,
+    StudentProfile,
+)
+from app.db_types import utcnow
+from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed, WeChatUnavailable
+from app.extensions import db
+from app.publicity.calendar import _overrides, is_working_day
+from app.times import app_timezone
+from app.wechat import services as wechat
+from app.wechat.services import ContentCheck
+from app.zones.constants import ZoneType
+from app.zones.models import Zone
+
+# A self-reported unit scores 1×; a photo or a teacher's confirmation is stronger evidence.
+EVIDENCE_WEIGHT = {Evidence.SELF: Decimal("1"), Evidence.PHOTO: Decimal("1.5"), Evidence.TEACHER: Decimal("2")}
+BACKFILL_DAYS = 7  # a student may fill in the last 7 days, not older
+CACHE_NAMESPACE = "campaigns"
+
+
+def today() -> date:
+    return utcnow().astimezone(app_timezone()).date()
+
+
+def _changed(campaign_id: int | None = None) -> None:
+    uow.after_commit(cache.invalidate, CACHE_NAMESPACE, *([board_namespace(campaign_id)] if campaign_id else []))
+
+
+def board_namespace(campaign_id: int) -> str:
+    return f"board:{campaign_id}"
+
+
+# ---- schools and follows ------------------------------------------------------------------------
+
+
+def get_school(school_id: int) -> Zone:
+    """A public zone of type school, or 422 naming the field (following a park is a client error)."""
+    zone = db.session.get(Zone, school_id)
+    if zone is None or not zone.is_public:
+        raise NotFound("学校不存在")
+    if zone.type != ZoneType.SCHOOL.value:
+        raise ValidationFailed("该示范区不是学校", details={"school_id": ["须为学校类示范区"]})
+    return zone
+
+
+def schools_query():
+    return select(Zone).where(Zone.type == ZoneType.SCHOOL.value, Zone.published_at.is_not(None)).order_by(Zone.name)
+
+
+def follower_counts(school_ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        select(SchoolFollow.school_id, func.count()).where(SchoolFollow.school_id.in_(school_ids))
+        .group_by(SchoolFollow.school_id)
+    )  # fmt: skip
+    return dict(rows.all())
+
+
+def followed_by(user: User | None, school_ids: list[int]) -> set[int]:
+    if user is None:
+        return set()
+    return set(db.session.scalars(
+        select(SchoolFollow.school_id).where(SchoolFollow.user_id == user.id, SchoolFollow.school_id.in_(school_ids))
+    ))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SchoolCard:
+    id: int
+    name: str
+    district: Any
+    followers: int
+    following: bool
+    campaigns_running: int
+
+
+def school_cards(schools: list[Zone], user: User | None) -> list[SchoolCard]:
+    ids = [s.id for s in schools]
+    counts, mine = follower_counts(ids), followed_by(user, ids)
+    day = today()
+    running = dict(db.session.execute(
+        select(Campaign.school_id, func.count()).where(Campaign.school_id.in_(ids), Campaign.starts_on <= day,
+                                                       Campaign.ends_on >= day).group_by(Campaign.school_id)
+    ).all())  # fmt: skip
+    return [SchoolCard(s.id, s.name, s.district, counts.get(s.id, 0), s.id in mine, running.get(s.id, 0)) for s in schools]
+
+
+def follow(user: User, school_id: int) -> None:
+    get_school(school_id)
+    if db.session.scalar(select(SchoolFollow.id).where(SchoolFollow.user_id == user.id,
+                                                       SchoolFollow.school_id == school_id)) is None:  # fmt: skip
+        db.session.add(SchoolFollow(user_id=user.id, school_id=school_id))
+        try:
+            uow.commit()
+        except IntegrityError:  # the same tap twice at once: already following
+            db.session.rollback()
+
+
+def unfollow(user: User, school_id: int) -> None:
+    get_school(school_id)
+    follow_row = db.session.scalar(
+        select(SchoolFollow).where(SchoolFollow.user_id == user.id, SchoolFollow.school_id == school_id)
+    )
+    if follow_row is not None:
+        db.session.delete(follow_row)
+        uow.commit()
+
+
+# ---- students -----------------------------------------------------------------------------------
+
+
+STUDENT_FIELDS = ("school_id", "class_name", "age_band", "nickname", "public_board")
+
+
+def update_me(user: User, changes: dict[str, Any]) -> User:
+    """Use case (`PATCH /me`): the profile, and for students their school and class."""
+    from app.accounts import services as accounts
+
+    accounts.apply_profile(user, changes)
+    set_student(user, changes)
+    uow.commit()
+    return user
+
+
+def student_of(user: User) -> StudentProfile | None:
+    return db.session.get(StudentProfile, user.id)
+
+
+def set_student(user: User, changes: dict[str, Any]) -> StudentProfile | None:
+    """Step (PATCH /me commits): declare or change a school and class. A new school or class must
+    be confirmed again by the school (a class join code or the school admin's list)."""
+    wanted = {k: v for k, v in changes.items() if k in STUDENT_FIELDS}
+    if not wanted:
+        return student_of(user)
+    profile = student_of(user)
+    if profile is None:
+        if "school_id" not in wanted:
+            raise ValidationFailed(details={"school_id": ["请先选择学校"]})
+        profile = StudentProfile(user_id=user.id, school_id=wanted["school_id"], age_band=AgeBand.UNDER_14)
+        db.session.add(profile)
+    if "school_id" in wanted:
+        get_school(wanted["school_id"])
+        if wanted["school_id"] != profile.school_id:
+            profile.confirmed_at = profile.confirmed_by_id = None
+    if "class_name" in wanted and wanted["class_name"] != profile.class_name:
+        profile.confirmed_at = profile.confirmed_by_id = None
+    for field, value in wanted.items():
+        setattr(profile, field, value)
+    profile.updated_at = utcnow()
+    _changed()
+    return profile
+
+
+def join_class(user: User, join_code: str) -> StudentProfile:
+    """Use case: a student enters the join code the class teacher gave: school and class set and confirmed."""
+    school_class = db.session.scalar(select(SchoolClass).where(SchoolClass.join_code == join_code.strip().upper()))
+    if school_class is None:
+        raise ValidationFailed(details={"join_code": ["班级码无效"]})
+    profile = student_of(user) or StudentProfile(user_id=user.id, age_band=AgeBand.UNDER_14)
+    profile.school_id, profile.class_name = school_class.school_id, school_class.name
+    profile.confirmed_at, profile.confirmed_by_id, profile.updated_at = utcnow(), None, utcnow()
+    db.session.add(profile)
+    _changed()
+    uow.commit()
+    return profile
+
+
+def ensure_school_admin(user: User, school_id: int) -> None:
+    if user.has_role(Role.INSTITUTE_STAFF):
+        return
+    if not any(g.role == Role.SCHOOL_ADMIN.value and g.school_id == school_id for g in user.grants):
+        raise Forbidden("只有本校管理员可以操作", code="not_this_school")
+
+
+def create_class(school_id: int, name: str, actor: User) -> SchoolClass:
+    get_school(school_id)
+    ensure_school_admin(actor, school_id)
+    school_class = SchoolClass(school_id=school_id, name=name.strip(), join_code=_join_code())
+    db.session.add(school_class)
+    try:
+        uow.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("该班级已存在", code="class_exists") from None
+    return school_class
+
+
+def _join_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a classroom
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def students_query(school_id: int, actor: User, confirmed: bool | None = None):
+    ensure_school_admin(actor, school_id)
+    stmt = select(StudentProfile).where(StudentProfile.school_id == school_id).order_by(StudentProfile.class_name,
+                                                                                      StudentProfile.user_id)  # fmt: skip
+    if confirmed is not None:
+        stmt = stmt.where(StudentProfile.confirmed_at.is_not(None) if confirmed else StudentProfile.confirmed_at.is_(None))
+    return stmt
+
+
+def confirm_students(school_id: int, user_ids: list[int], actor: User) -> int:
+    """Use case: the school admin confirms students from the list (only confirmed students count on boards)."""
+    ensure_school_admin(actor, school_id)
+    now = utcnow()
+    confirmed = 0
+    for profile in db.session.scalars(select(StudentProfile).where(StudentProfile.school_id == school_id,
+                                                                   StudentProfile.user_id.in_(user_ids))):  # fmt: skip
+        if profile.confirmed_at is None:
+            profile.confirmed_at, profile.confirmed_by_id = now, actor.id
+            confirmed += 1
+    _changed()
+    uow.commit()
+    return confirmed
+
+
+def record_guardian_consent(school_id: int, user_id: int, method: str, actor: User) -> StudentProfile:
+    """Use case: the school admin records a guardian's signed consent for a student under 14."""
+    ensure_school_admin(actor, school_id)
+    profile = db.session.get(StudentProfile, user_id)
+    if profile is None or profile.school_id != school_id:
+        raise NotFound("该学生不在本校")
+    profile.guardian_consent_at, profile.guardian_consent_method = utcnow(), method
+    profile.guardian_consent_recorded_by_id = actor.id
+    _changed()
+    uow.commit()
+    return profile
+
+
+# ---- campaigns ----------------------------------------------------------------------------------
+
+
+def create_campaign(school_id: int, data: dict[str, Any], actor: User) -> Campaign:
+    get_school(school_id)
+    ensure_school_admin(actor, school_id)
+    if data["ends_on"] < data["starts_on"]:
+        raise ValidationFailed(details={"ends_on": ["结束日期不能早于开始日期"]})
+    unknown = sorted(set(data["actions"]) - catalogue.known_codes())
+    if unknown:
+        raise ValidationFailed(details={"actions": [f"目录中没有这些行动：{', '.join(unknown)}"]})
+    campaign = Campaign(school_id=school_id, created_by_id=actor.id, **data)
+    db.session.add(campaign)
+    db.session.flush()
+    _changed()
+    uow.commit()
+    return campaign
+
+
+def campaigns_query(school_id: int | None = None, schools: list[int] | None = None):
+    stmt = select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc())
+    if school_id is not None:
+        stmt = stmt.where(Campaign.school_id == school_id)
+    if schools is not None:
+        stmt = stmt.where(Campaign.school_id.in_(schools))
+    return stmt
+
+
+def get_campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("活动不存在")
+    return campaign
+
+
+def campaign_state(campaign: Campaign, day: date | None = None) -> str:
+    day = day or today()
+    return "upcoming" if day < campaign.starts_on else "ended" if day > campaign.ends_on else "running"
+
+
+def campaign_actions(campaign: Campaign, day: date | None = None) -> list:
+    """The campaign's actions with the factor in force (value, unit, baseline, source)."""
+    day = min(max(day or today(), campaign.starts_on), campaign.ends_on)
+    return [f for f in (catalogue.factor_on(code, day) for code in campaign.actions) if f is not None]
+
+
+def join(user: User, campaign_id: int) -> Participation:
+    campaign = get_campaign(campaign_id)
+    if campaign_state(campaign) == "ended":
+        raise AppError("活动已结束", code="campaign_ended", status=422)
+    if campaign.audience == Audience.SCHOOL:
+        profile = student_of(user)
+        if profile is None or profile.school_id != campaign.school_id:
+            raise Forbidden("本活动只面向本校学生", code="not_this_school")
+    existing = db.session.scalar(select(Participation).where(Participation.campaign_id == campaign_id,
+                                                             Participation.user_id == user.id))  # fmt: skip
+    if existing is not None:
+        return existing
+    participation = Participation(campaign_id=campaign_id, user_id=user.id)
+    db.session.add(participation)
+    _changed(campaign_id)
+    try:
+        uow.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return db.session.scalar(select(Participation).where(Participation.campaign_id == campaign_id,
+                                                             Participation.user_id == user.id))  # fmt: skip
+    return participation
+
+
+def check_in(user: User, campaign_id: int, data: dict[str, Any]) -> ActionCheckin:
+    """Use case: a green action done on a day (today, or one of the last 7 days within the campaign),
+    once per action and day, within the action's daily cap; CO2 and points from the factor in force
+    that day. Notes and photos pass WeChat's checks before they are kept."""
+    from app.media.services import own_uploads
+
+    campaign = get_campaign(campaign_id)
+    day = data.get("day") or today()
+    now_day = today()
+    if day > now_day:
+        raise ValidationFailed(details={"day": ["不能为将来的日期打卡"]})
+    if (now_day - day).days > BACKFILL_DAYS:
+        raise ValidationFailed(details={"day": [f"只能补记最近 {BACKFILL_DAYS} 天"]})
+    if day < campaign.starts_on:
+        raise AppError(f"活动 {campaign.starts_on.isoformat()} 开始", code="campaign_not_started", status=422,
+                       details={"starts_on": campaign.starts_on.isoformat()})  # fmt: skip
+    if day > campaign.ends_on:
+        raise AppError(f"活动已于 {campaign.ends_on.isoformat()} 结束", code="campaign_ended", status=422,
+                       details={"ends_on": campaign.ends_on.isoformat()})  # fmt: skip
+    if db.session.scalar(select(Participation.id).where(Participation.campaign_id == campaign_id,
+                                                        Participation.user_id == user.id)) is None:  # fmt: skip
+        raise Conflict("请先参加活动", code="not_joined")
+    if data["action"] not in campaign.actions:
+        raise ValidationFailed(details={"action": ["本活动不含这项行动"]})
+    factor = catalogue.factor_on(data["action"], day)
+    quantity: Decimal = data["quantity"]
+    if quantity <= 0:
+        raise ValidationFailed(details={"quantity": ["数量须大于 0"]})
+    if factor.unit_kind == "count" and quantity != quantity.to_integral_value():
+        raise ValidationFailed(details={"quantity": [f"“{factor.unit_label}”须为整数"]})
+    if quantity > factor.daily_cap:
+        raise ValidationFailed(details={"quantity": [f"每天最多 {factor.daily_cap.normalize()} {factor.unit_label}"]})
+    if factor.commuting and not is_working_day(day, _overrides(day, day)):
+        raise ValidationFailed(details={"day": ["上学出行只在上学日计入"]})
+
+    evidence, needs_review = Evidence.SELF, False
+    photo = None
+    if data.get("photo_url"):
+        (photo,), checked = own_uploads(user.id, [data["photo_url"]], _public_hosts())
+        evidence, needs_review = Evidence.PHOTO, not checked
+    if data.get("note"):
+        try:
+            verdict = wechat.check_text(data["note"], user.openid or "", scene=4) if user.openid else ContentCheck.UNCHECKED
+        except WeChatUnavailable:
+            verdict = ContentCheck.UNCHECKED
+        if verdict == ContentCheck.RISKY:
+            raise AppError("内容未通过微信内容安全检测，请修改后再提交", code="content_risky", status=422)
+        needs_review = needs_review or verdict != ContentCheck.PASS
+
+    co2 = (quantity * factor.kg_co2e_per_unit).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    points = (quantity * factor.points_per_unit * EVIDENCE_WEIGHT[evidence]).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    checkin = ActionCheckin(campaign_id=campaign_id, user_id=user.id, action=data["action"], day=day, quantity=quantity,
+                            factor_id=factor.id, co2_kg=co2, points=points, evidence=evidence, note=data.get("note"),
+                            photo_url=photo, needs_review=needs_review)  # fmt: skip
+    db.session.add(checkin)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("这项行动今天已经打过卡了", code="already_checked_in",
+                       details={"action": data["action"], "day": day.isoformat()}) from None
+    _changed(campaign_id)
+    uow.commit()
+    return checkin
+
+
+def _public_hosts() -> set[str]:
+    from urllib.parse import urlparse
+
+    config = current_app.config
+    return {h for h in {*config["PUBLIC_HOSTS"], urlparse(config["PUBLIC_BASE_URL"] or "").netloc} if h}
+
+
+@dataclass(frozen=True)
+class MyProgress:
+    campaign_id: int
+    checkins: int
+    points: Decimal
+    co2_kg: Decimal
+    current_streak: int
+    longest_streak: int
+    days: list[date]
+
+
+def my_progress(user: User, campaign_id: int) -> MyProgress:
+    """A student's own page: totals, CO2 avoided, current and longest streak of days with a check-in."""
+    get_campaign(campaign_id)
+    rows = db.session.execute(
+        select(ActionCheckin.day, ActionCheckin.points, ActionCheckin.co2_kg)
+        .where(ActionCheckin.campaign_id == campaign_id, ActionCheckin.user_id == user.id)
+    ).all()  # fmt: skip
+    days = sorted({r.day for r in rows})
+    longest = current = run = 0
+    previous = None
+    for day in days:
+        run = run + 1 if previous is not None and (day - previous).days == 1 else 1
+        longest, previous = max(longest, run), day
+    if days and (today() - days[-1]).days <= 1:
+        current = run
+    return MyProgress(campaign_id, len(rows), sum((r.points for r in rows), Decimal(0)),
+                      sum((r.co2_kg for r in rows), Decimal(0)), current, longest, days)  # fmt: skip
+
+
+def feed_query(user: User):
+    """Campaigns of the schools the user follows (and of their own school), newest first."""
+    schools = set(db.session.scalars(select(SchoolFollow.school_id).where(SchoolFollow.user_id == user.id)))
+    profile = student_of(user)
+    if profile is not None:
+        schools.add(profile.school_id)
+    return campaigns_query(schools=sorted(schools))
+
+
+def recent_days(n: int) -> list[date]:
+    return [today() - timedelta(days=i) for i in range(n)]

@@ -1,0 +1,120 @@
+"""Schools, campaigns, check-ins, boards and the feed (/api/mp/v1)."""
+
+from __future__ import annotations
+
+from app.campaigns import boards
+from app.campaigns import services as campaigns
+from app.campaigns.schemas import (
+    ActionCheckinIn,
+    ActionCheckinOut,
+    CampaignCardOut,
+    CampaignListArgs,
+    CampaignOut,
+    JoinClassIn,
+    LeaderboardArgs,
+    ProgressOut,
+    SchoolOut,
+)
+from app.extensions import db
+from app.web.api import Blueprint, PageArgs, page_of, paginate
+from app.web.auth import current_user, optional_user, require_user
+
+PATH = ""
+blp = Blueprint("mp_campaigns", __name__, description="低碳学校：关注学校、参加活动、绿色行动打卡、榜单")
+
+
+@blp.get("/schools")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(SchoolOut))
+def list_schools(args):
+    """学校（学校类示范区）：关注人数、调用者是否关注、进行中的活动数"""
+    page = paginate(db.session, campaigns.schools_query(), args["page"], args["per_page"])
+    page["items"] = campaigns.school_cards(page["items"], optional_user())
+    return page
+
+
+@blp.post("/schools/<int:school_id>/follow")
+@require_user
+@blp.response(204)
+def follow_school(school_id):
+    """关注学校（不是学校的示范区为 422）"""
+    campaigns.follow(current_user(), school_id)
+
+
+@blp.delete("/schools/<int:school_id>/follow")
+@require_user
+@blp.response(204)
+def unfollow_school(school_id):
+    """取消关注"""
+    campaigns.unfollow(current_user(), school_id)
+
+
+@blp.post("/me/class")
+@require_user
+@blp.arguments(JoinClassIn)
+@blp.response(200, description="学生信息")
+def join_class(body):
+    """用老师给的班级码加入班级（学校与班级一并确认）"""
+    from app.accounts.schemas import student_view
+
+    profile = campaigns.join_class(current_user(), body["join_code"])
+    return student_view(profile.user_id)
+
+
+@blp.get("/campaigns")
+@blp.arguments(CampaignListArgs, location="query")
+@blp.response(200, page_of(CampaignCardOut))
+def list_campaigns(args):
+    """低碳活动（可按学校筛选）"""
+    return paginate(db.session, campaigns.campaigns_query(args.get("school_id")), args["page"], args["per_page"])
+
+
+@blp.get("/campaigns/<int:campaign_id>")
+@blp.response(200, CampaignOut)
+def get_campaign(campaign_id):
+    """活动详情：绿色行动及其减排系数、基准与来源（均为教育性估算）"""
+    return campaigns.get_campaign(campaign_id)
+
+
+@blp.post("/campaigns/<int:campaign_id>/join")
+@require_user
+@blp.response(204)
+def join_campaign(campaign_id):
+    """参加活动（仅限本校的活动须先在“我的”中选择本校）"""
+    campaigns.join(current_user(), campaign_id)
+
+
+@blp.post("/campaigns/<int:campaign_id>/checkins")
+@require_user
+@blp.arguments(ActionCheckinIn)
+@blp.response(201, ActionCheckinOut)
+@blp.alt_response(409, description="already_checked_in（每项行动每天一次）、not_joined")
+@blp.alt_response(422, description="campaign_not_started / campaign_ended、content_risky、数量或日期不符")
+def check_in(body, campaign_id):
+    """绿色行动打卡 → 减排量 co2_kg（教育性估算）与积分 points"""
+    return campaigns.check_in(current_user(), campaign_id, body)
+
+
+@blp.get("/campaigns/<int:campaign_id>/me")
+@require_user
+@blp.response(200, ProgressOut)
+def my_progress(campaign_id):
+    """我的进度：打卡次数、积分、减排量、当前与最长连续天数"""
+    return campaigns.my_progress(current_user(), campaign_id)
+
+
+@blp.get("/campaigns/<int:campaign_id>/leaderboard")
+@blp.arguments(LeaderboardArgs, location="query")
+@blp.response(200, description="榜单（并列同名次）；带登录凭证时 me 为调用者自己的名次")
+def leaderboard(args, campaign_id):
+    """榜单：学生、班级（人均/参与率）、学校"""
+    return boards.board(campaign_id, args["by"], optional_user(), metric=args["metric"], top=args["top"])
+
+
+@blp.get("/me/feed")
+@require_user
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(CampaignCardOut))
+def my_feed(args):
+    """关注的学校（及本校）的活动"""
+    return paginate(db.session, campaigns.feed_query(current_user()), args["page"], args["per_page"])

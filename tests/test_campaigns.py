@@ -1,0 +1,305 @@
+"""School campaigns: students and schools, campaigns, check-ins with factors, boards, minors."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.campaigns import catalogue
+from app.campaigns import services as campaigns
+from app.extensions import db
+from app.wechat.fake import RISKY_MARKER
+from tests.factories import make_zone
+from tests.helpers import assert_error
+
+
+@pytest.fixture
+def school(app):
+    """A public school zone with the catalogue published, and its admin's staff headers."""
+    return make_zone(app, "publicity", type="school")
+
+
+@pytest.fixture
+def catalogue_synced(app):
+    from pathlib import Path
+
+    from app import uow
+
+    with app.app_context():
+        catalogue.sync_catalogue(Path(app.config["CONTENT_ROOT"]))
+        uow.commit()
+
+
+def _school_admin(auth, school_id):
+    return auth.staff("school_admin", school_id=school_id)
+
+
+def _campaign(client, auth, school_id, **overrides):
+    today = _today()
+    body = {"title": "绿色出行周", "starts_on": (today - timedelta(days=3)).isoformat(),
+            "ends_on": (today + timedelta(days=3)).isoformat(),
+            "actions": ["walk", "clean_plate", "lights_off", "double_sided"], **overrides}  # fmt: skip
+    response = client.post(f"/api/admin/v1/schools/{school_id}/campaigns", json=body, headers=_school_admin(auth, school_id))
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+def _today():
+    from zoneinfo import ZoneInfo
+
+    from app.db_types import utcnow
+
+    return utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+
+
+def _student(client, auth, school_id, name, age_band="14_17", **extra):
+    headers = auth.wechat_headers(name)
+    response = client.patch("/api/mp/v1/me", json={"school_id": school_id, "class_name": "一班", "age_band": age_band,
+                                                     "nickname": name[:20], **extra}, headers=headers)  # fmt: skip
+    assert response.status_code == 200, response.json
+    return headers
+
+
+def _checkin(client, headers, campaign_id, **body):
+    return client.post(f"/api/mp/v1/campaigns/{campaign_id}/checkins", json={"action": "clean_plate", "quantity": 1, **body},
+                       headers=headers)  # fmt: skip
+
+
+@pytest.fixture
+def running(app, client, auth, school, catalogue_synced):
+    campaign_id = _campaign(client, auth, school)
+    headers = _student(client, auth, school, "stu")
+    assert client.post(f"/api/mp/v1/campaigns/{campaign_id}/join", headers=headers).status_code == 204
+    return {"school": school, "campaign": campaign_id, "headers": headers}
+
+
+# ---- schools and students ---------------------------------------------------------------------
+
+
+def test_schools_list_followers_and_whether_i_follow(app, client, auth, school):
+    headers = auth.wechat_headers("follower")
+    assert client.post(f"/api/mp/v1/schools/{school}/follow", headers=headers).status_code == 204
+    listed = client.get("/api/mp/v1/schools", headers=headers).json["items"]
+    mine = next(s for s in listed if s["id"] == school)
+    assert (mine["followers"], mine["following"]) == (1, True)
+
+
+def test_unfollow(app, client, auth, school):
+    headers = auth.wechat_headers("unfollower")
+    client.post(f"/api/mp/v1/schools/{school}/follow", headers=headers)
+    assert client.delete(f"/api/mp/v1/schools/{school}/follow", headers=headers).status_code == 204
+    assert client.get("/api/mp/v1/schools", headers=headers).json["items"][0]["following"] is False
+
+
+def test_following_a_zone_that_is_not_a_school_is_422(app, client, auth):
+    park = make_zone(app, "publicity", type="park")
+    assert_error(client.post(f"/api/mp/v1/schools/{park}/follow", headers=auth.wechat_headers("f")), 422, "validation_error")
+
+
+def test_patch_me_sets_the_school_and_class(app, client, auth, school):
+    headers = _student(client, auth, school, "me1")
+    student = client.get("/api/mp/v1/me", headers=headers).json["student"]
+    assert (student["school_id"], student["class_name"], student["confirmed"]) == (school, "一班", False)
+
+
+def test_patch_me_refuses_a_zone_that_is_not_a_school(app, client, auth):
+    park = make_zone(app, "publicity", type="park")
+    response = client.patch("/api/mp/v1/me", json={"school_id": park}, headers=auth.wechat_headers("me2"))
+    assert_error(response, 422, "validation_error")
+
+
+def test_a_class_join_code_confirms_the_student(app, client, auth, school):
+    made = client.post(f"/api/admin/v1/schools/{school}/classes", json={"name": "二班"}, headers=_school_admin(auth, school))
+    headers = auth.wechat_headers("joiner")
+    joined = client.post("/api/mp/v1/me/class", json={"join_code": made.json["join_code"]}, headers=headers)
+    assert (joined.json["class_name"], joined.json["confirmed"]) == ("二班", True)
+
+
+def test_an_admin_of_another_school_cannot_act(app, client, auth, school, catalogue_synced):
+    other = make_zone(app, "publicity", type="school")
+    response = client.post(f"/api/admin/v1/schools/{school}/campaigns", headers=_school_admin(auth, other), json={
+        "title": "活动", "starts_on": "2026-12-01", "ends_on": "2026-12-05", "actions": ["walk"]})  # fmt: skip
+    assert_error(response, 403, "not_this_school")
+
+
+# ---- campaigns and check-ins --------------------------------------------------------------------
+
+
+def test_a_campaign_shows_each_action_with_its_factor_and_source(app, client, running):
+    detail = client.get(f"/api/mp/v1/campaigns/{running['campaign']}").json
+    walk = next(a for a in detail["actions"] if a["code"] == "walk")
+    assert (walk["kg_co2e_per_unit"], walk["source"]["data_year"], "碳信用" in detail["estimate_note"]) == (0.129, 2021, True)
+
+
+def test_a_check_in_answers_co2_and_points(app, client, running):
+    done = _checkin(client, running["headers"], running["campaign"], action="clean_plate", quantity=2)
+    assert (done.status_code, done.json["co2_kg"], done.json["points"]) == (201, 0.288, 10.0)
+
+
+def test_twice_a_day_is_409(app, client, running):
+    _checkin(client, running["headers"], running["campaign"])
+    assert_error(_checkin(client, running["headers"], running["campaign"]), 409, "already_checked_in")
+
+
+@pytest.mark.parametrize("quantity,why", [(0, "zero"), (-1, "negative"), (1.5, "fractional count"), (4, "above the cap of 3")])
+def test_bad_quantities_are_422(app, client, running, quantity, why):
+    error = assert_error(_checkin(client, running["headers"], running["campaign"], quantity=quantity), 422, "validation_error")
+    assert "quantity" in error["details"], why
+
+
+def test_an_action_not_in_the_campaign_is_422(app, client, running):
+    error = assert_error(_checkin(client, running["headers"], running["campaign"], action="metro", quantity=3), 422,
+                         "validation_error")  # fmt: skip
+    assert "action" in error["details"]
+
+
+def test_before_the_campaign_starts_is_422(app, client, auth, school, catalogue_synced):
+    later = _campaign(client, auth, school, starts_on=(_today() + timedelta(days=2)).isoformat(),
+                      ends_on=(_today() + timedelta(days=9)).isoformat())  # fmt: skip
+    headers = _student(client, auth, school, "early")
+    client.post(f"/api/mp/v1/campaigns/{later}/join", headers=headers)
+    assert_error(_checkin(client, headers, later), 422, "campaign_not_started")
+
+
+def test_after_the_campaign_ends_is_422(app, client, auth, school, catalogue_synced):
+    ended = _campaign(client, auth, school, starts_on=(_today() - timedelta(days=20)).isoformat(),
+                      ends_on=(_today() - timedelta(days=10)).isoformat(), audience="anyone")  # fmt: skip
+    headers = auth.wechat_headers("late")
+    assert_error(client.post(f"/api/mp/v1/campaigns/{ended}/join", headers=headers), 422, "campaign_ended")
+
+
+def test_backfill_beyond_seven_days_is_422(app, client, running):
+    old = (_today() - timedelta(days=8)).isoformat()
+    error = assert_error(_checkin(client, running["headers"], running["campaign"], day=old), 422, "validation_error")
+    assert "day" in error["details"]
+
+
+def test_a_day_is_a_china_day_not_a_utc_day(app, client, running, monkeypatch):
+    """00:30 in Changchun is still the previous day in UTC: the check-in belongs to the China day."""
+    from datetime import UTC, datetime
+
+    from app.campaigns import services
+
+    local_half_past_midnight = datetime.combine(_today(), datetime.min.time()).replace(tzinfo=UTC) - timedelta(hours=7, minutes=30)
+    monkeypatch.setattr(services, "utcnow", lambda: local_half_past_midnight)
+    first = _checkin(client, running["headers"], running["campaign"])
+    assert first.json["day"] == _today().isoformat()
+
+
+def test_joining_a_school_only_campaign_from_another_school_is_403(app, client, auth, running):
+    other = make_zone(app, "publicity", type="school")
+    headers = _student(client, auth, other, "outsider")
+    assert_error(client.post(f"/api/mp/v1/campaigns/{running['campaign']}/join", headers=headers), 403, "not_this_school")
+
+
+def test_risky_note_text_is_refused(app, client, running):
+    response = _checkin(client, running["headers"], running["campaign"], note=f"今天{RISKY_MARKER}了")
+    assert_error(response, 422, "content_risky")
+
+
+def test_a_new_factor_applies_from_its_date_and_never_rewrites_the_past(app, catalogue_synced):
+    with app.app_context():
+        before = catalogue.factor_on("lights_off", date(2025, 12, 31))
+        after = catalogue.factor_on("lights_off", date(2026, 1, 1))
+        assert (float(before.kg_co2e_per_unit), float(after.kg_co2e_per_unit)) == (0.5366, 0.5122)
+
+
+def test_my_progress_has_totals_and_streaks(app, client, running):
+    for days_ago in (2, 1, 0):
+        _checkin(client, running["headers"], running["campaign"], day=(_today() - timedelta(days=days_ago)).isoformat())
+    progress = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/me", headers=running["headers"]).json
+    assert (progress["checkins"], progress["current_streak"], progress["longest_streak"]) == (3, 3, 3)
+
+
+def test_the_feed_shows_campaigns_of_followed_schools(app, client, auth, running):
+    headers = auth.wechat_headers("fan")
+    client.post(f"/api/mp/v1/schools/{running['school']}/follow", headers=headers)
+    feed = client.get("/api/mp/v1/me/feed", headers=headers).json
+    assert [c["id"] for c in feed["items"]] == [running["campaign"]]
+
+
+# ---- boards and minors --------------------------------------------------------------------------
+
+
+def test_equal_scores_share_a_place(app, client, auth, running):
+    other = _student(client, auth, running["school"], "twin")
+    client.post(f"/api/mp/v1/campaigns/{running['campaign']}/join", headers=other)
+    _checkin(client, running["headers"], running["campaign"])
+    _checkin(client, other, running["campaign"])
+    board = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/leaderboard?by=student").json
+    assert [e["rank"] for e in board["items"]] == [1, 1]
+
+
+def test_an_under_14_without_consent_is_not_on_a_public_board(app, client, auth, running):
+    child = _student(client, auth, running["school"], "child", age_band="under_14")
+    client.post(f"/api/mp/v1/campaigns/{running['campaign']}/join", headers=child)
+    _checkin(client, child, running["campaign"], quantity=3)
+    board = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/leaderboard?by=student").json
+    assert board["items"] == []
+
+
+def test_the_child_still_sees_their_own_rank(app, client, auth, running):
+    child = _student(client, auth, running["school"], "child2", age_band="under_14")
+    client.post(f"/api/mp/v1/campaigns/{running['campaign']}/join", headers=child)
+    _checkin(client, child, running["campaign"])
+    board = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/leaderboard?by=student", headers=child).json
+    assert (board["me"]["rank"], board["me"]["name"]) == (1, "child2")
+
+
+def test_a_guardian_consent_puts_the_child_on_the_board(app, client, auth, running):
+    child = _student(client, auth, running["school"], "child3", age_band="under_14")
+    user_id = client.get("/api/mp/v1/me", headers=child).json["id"]
+    client.post(f"/api/mp/v1/campaigns/{running['campaign']}/join", headers=child)
+    _checkin(client, child, running["campaign"])
+    consent = client.post(f"/api/admin/v1/schools/{running['school']}/students/{user_id}/guardian-consent",
+                          json={"method": "signed_statement"}, headers=_school_admin(auth, running["school"]))  # fmt: skip
+    assert consent.status_code == 200, consent.json
+    board = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/leaderboard?by=student").json
+    assert [e["name"] for e in board["items"]] == ["child3"]
+
+
+def test_students_who_opt_out_are_not_on_public_boards(app, client, auth, running):
+    client.patch("/api/mp/v1/me", json={"public_board": False}, headers=running["headers"])
+    _checkin(client, running["headers"], running["campaign"])
+    assert client.get(f"/api/mp/v1/campaigns/{running['campaign']}/leaderboard").json["items"] == []
+
+
+def test_only_confirmed_students_count_for_their_class(app, client, auth, running):
+    _checkin(client, running["headers"], running["campaign"])
+    board = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/leaderboard?by=class").json
+    assert board["items"] == []
+
+
+def test_class_boards_compare_per_enrolled_student(app, client, auth, running):
+    admin = _school_admin(auth, running["school"])
+    with app.app_context():
+        from app.campaigns.models import StudentProfile
+
+        ids = list(db.session.scalars(select(StudentProfile.user_id)))
+    client.post(f"/api/admin/v1/schools/{running['school']}/students/confirm", json={"user_ids": ids}, headers=admin)
+    _checkin(client, running["headers"], running["campaign"], quantity=2)
+    entry = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/leaderboard?by=class").json["items"][0]
+    assert (entry["enrolled"], entry["per_student"], entry["participation"]) == (1, 10.0, 1.0)
+
+
+def test_a_rebuild_from_the_database_equals_the_live_board(app, client, auth, running, runner):
+    _checkin(client, running["headers"], running["campaign"], quantity=3)
+    live = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/leaderboard").json
+    assert "rebuilt" in runner.invoke(args=["campaigns", "rebuild-boards"]).output
+    assert client.get(f"/api/mp/v1/campaigns/{running['campaign']}/leaderboard").json == live
+
+
+def test_the_board_is_fresh_after_a_check_in(app, client, running):
+    path = f"/api/mp/v1/campaigns/{running['campaign']}/leaderboard"
+    assert client.get(path).json["items"] == []
+    _checkin(client, running["headers"], running["campaign"])
+    assert len(client.get(path).json["items"]) == 1
+
+
+def test_demo_data_has_a_running_campaign(app, runner):
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    with app.app_context():
+        from app.campaigns.models import Campaign
+
+        states = [campaigns.campaign_state(c) for c in db.session.scalars(select(Campaign))]
+    assert sorted(states) == ["ended", "running"]
