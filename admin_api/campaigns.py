@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from flask import Response
+
 from app.accounts.roles import Role
 from app.campaigns import services as campaigns
+from app.campaigns import stats
 from app.campaigns.schemas import (
     CampaignIn,
     CampaignOut,
@@ -69,3 +72,21 @@ def guardian_consent(body, school_id, user_id):
 def create_campaign(body, school_id):
     """新建活动：标题、说明、起止日期（中国时间）、参加范围、从目录中选的绿色行动"""
     return campaigns.create_campaign(school_id, body, current_user())
+
+
+@blp.get("/campaigns/<int:campaign_id>/stats")
+@require_role(*SCHOOL_STAFF, Role.DEPARTMENT_OFFICER)
+@blp.response(200, description="参与人数、每日打卡、各行动与各班减排量")
+def campaign_stats(campaign_id):
+    """活动统计（学校管理员只看本校）"""
+    return stats.campaign_stats(campaign_id, current_user())
+
+
+@blp.get("/campaigns/<int:campaign_id>/checkins.csv")
+@require_role(*SCHOOL_STAFF, Role.DEPARTMENT_OFFICER)
+@blp.response(200, description="CSV")
+def checkins_csv(campaign_id):
+    """打卡明细导出（CSV，不含真实姓名）"""
+    body = stats.checkins_csv(campaign_id, current_user())
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=campaign-{campaign_id}-checkins.csv"})  # fmt: skip

@@ -303,3 +303,45 @@ def test_demo_data_has_a_running_campaign(app, runner):
 
         states = [campaigns.campaign_state(c) for c in db.session.scalars(select(Campaign))]
     assert sorted(states) == ["ended", "running"]
+
+
+# ---- staff ----------------------------------------------------------------------------------------
+
+
+def test_school_admins_read_their_campaigns_statistics(app, client, auth, running):
+    _checkin(client, running["headers"], running["campaign"], quantity=2)
+    stats = client.get(f"/api/admin/v1/campaigns/{running['campaign']}/stats",
+                       headers=_school_admin(auth, running["school"])).json  # fmt: skip
+    assert (stats["participants"], stats["per_action"][0]["co2_kg"]) == (1, 0.288)
+
+
+def test_the_education_department_reads_statistics_too(app, client, auth, running):
+    officer = auth.staff("department_officer", department="education")
+    assert client.get(f"/api/admin/v1/campaigns/{running['campaign']}/stats", headers=officer).status_code == 200
+
+
+def test_another_schools_admin_reads_no_statistics(app, client, auth, running):
+    other = make_zone(app, "publicity", type="school")
+    response = client.get(f"/api/admin/v1/campaigns/{running['campaign']}/stats", headers=_school_admin(auth, other))
+    assert_error(response, 403, "not_this_school")
+
+
+def test_the_checkins_export_has_no_names(app, client, auth, running):
+    _checkin(client, running["headers"], running["campaign"])
+    body = client.get(f"/api/admin/v1/campaigns/{running['campaign']}/checkins.csv",
+                      headers=_school_admin(auth, running["school"])).get_data(as_text=True)  # fmt: skip
+    assert body.splitlines()[1].split(",")[3] == "stu"  # the nickname, never a real name
+
+
+def test_commuting_counts_on_school_days_only(app, client, auth, school, catalogue_synced):
+    from app.publicity.calendar import _overrides, is_working_day
+
+    week = [_today() - timedelta(days=n) for n in range(7)]
+    with app.app_context():
+        days_off = [d for d in week if not is_working_day(d, _overrides(d, d))]
+    campaign_id = _campaign(client, auth, school, starts_on=week[-1].isoformat())
+    headers = _student(client, auth, school, "commuter")
+    client.post(f"/api/mp/v1/campaigns/{campaign_id}/join", headers=headers)
+    response = _checkin(client, headers, campaign_id, action="walk", quantity=2, day=days_off[0].isoformat())
+    error = assert_error(response, 422, "validation_error")
+    assert "day" in error["details"]

@@ -31,6 +31,8 @@ class CatalogueInvalid(AppError):
 def read_catalogue(content_root: Path) -> list[dict[str, Any]]:
     """Every record, checked; raises CatalogueInvalid listing each problem."""
     path = content_root / CATALOGUE_FILE
+    if not path.exists():  # a content folder of articles only
+        return []
     records = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     problems = []
     seen = set()

@@ -197,6 +197,16 @@ def ensure_school_admin(user: User, school_id: int) -> None:
         raise Forbidden("只有本校管理员可以操作", code="not_this_school")
 
 
+def ensure_may_read_school(user: User, school_id: int) -> None:
+    """Statistics: the school's admins, the education department (officers of school zones), the institute."""
+    from app.accounts.services import zone_types_handled_by
+
+    handled = zone_types_handled_by(user)
+    if handled is None or ZoneType.SCHOOL.value in handled:
+        return
+    ensure_school_admin(user, school_id)
+
+
 def create_class(school_id: int, name: str, actor: User) -> SchoolClass:
     get_school(school_id)
     ensure_school_admin(actor, school_id)
