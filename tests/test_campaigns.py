@@ -345,3 +345,38 @@ def test_commuting_counts_on_school_days_only(app, client, auth, school, catalog
     response = _checkin(client, headers, campaign_id, action="walk", quantity=2, day=days_off[0].isoformat())
     error = assert_error(response, 422, "validation_error")
     assert "day" in error["details"]
+
+
+# ---- announcements ----------------------------------------------------------------------------------
+
+
+def test_followers_are_told_of_a_new_campaign_once(app, make_app, auth, school, catalogue_synced, fake_wechat, runner):
+    announcing = make_app(WECHAT_TEMPLATE_CAMPAIGN_NEW="tpl-campaign")
+    client = announcing.test_client()
+    from tests.conftest import Auth
+
+    helper = Auth(announcing, client)
+    client.post(f"/api/mp/v1/schools/{school}/follow", headers=helper.wechat_headers("fan1"))
+    client.post(f"/api/mp/v1/schools/{school}/follow", headers=helper.wechat_headers("fan2"))
+    _campaign(client, helper, school)
+    assert "0 announcement(s) sent" in announcing.test_cli_runner().invoke(args=["campaigns", "send-announcements"]).output
+    sent = [m for m in fake_wechat.state()["sent_messages"] if m["template_id"] == "tpl-campaign"]
+    assert sorted(m["touser"] for m in sent) == ["o_fake_fan1", "o_fake_fan2"]
+
+
+def test_a_failed_announcement_is_retried_by_the_command(app, make_app, school, catalogue_synced, fake_wechat):
+    announcing = make_app(WECHAT_TEMPLATE_CAMPAIGN_NEW="tpl-campaign")
+    client = announcing.test_client()
+    from tests.conftest import Auth
+
+    helper = Auth(announcing, client)
+    client.post(f"/api/mp/v1/schools/{school}/follow", headers=helper.wechat_headers("refuse_fan"))
+    _campaign(client, helper, school)  # 43101: the fake's "refuse" users refuse messages
+    with announcing.app_context():
+        from app.campaigns.models import CampaignAnnouncement
+
+        row = db.session.scalar(select(CampaignAnnouncement))
+        assert (row.status, row.attempts) == ("failed", 1)
+    announcing.test_cli_runner().invoke(args=["campaigns", "send-announcements"])
+    with announcing.app_context():
+        assert db.session.scalar(select(CampaignAnnouncement.attempts)) == 2

@@ -277,6 +277,9 @@ def create_campaign(school_id: int, data: dict[str, Any], actor: User) -> Campai
     db.session.add(campaign)
     db.session.flush()
     _changed()
+    from app.campaigns.announcements import announce
+
+    uow.after_commit(announce, campaign.id)  # followers are told; a failure is retried by the command
     uow.commit()
     return campaign
 
