@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Response
 
 from app.accounts.roles import Role
+from app.campaigns import moderation, stats
 from app.campaigns import services as campaigns
-from app.campaigns import stats
 from app.campaigns.schemas import (
     CampaignIn,
     CampaignOut,
@@ -15,11 +15,13 @@ from app.campaigns.schemas import (
     ConfirmedOut,
     ConfirmIn,
     ConsentIn,
+    HideIn,
+    PostOut,
     StudentListArgs,
     StudentOut,
 )
 from app.extensions import db
-from app.web.api import Blueprint, page_of, paginate
+from app.web.api import Blueprint, PageArgs, page_of, paginate
 from app.web.auth import current_user, require_role
 
 PATH = ""
@@ -90,3 +92,29 @@ def checkins_csv(campaign_id):
     body = stats.checkins_csv(campaign_id, current_user())
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=campaign-{campaign_id}-checkins.csv"})  # fmt: skip
+
+
+@blp.get("/schools/<int:school_id>/moderation")
+@require_role(*SCHOOL_STAFF)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(PostOut))
+def moderation_queue(args, school_id):
+    """被隐藏、待审核的学生内容"""
+    return paginate(db.session, moderation.queue_query(school_id, current_user()), args["page"], args["per_page"])
+
+
+@blp.post("/posts/<int:checkin_id>/hide")
+@require_role(*SCHOOL_STAFF)
+@blp.arguments(HideIn)
+@blp.response(200, PostOut)
+def hide_post(body, checkin_id):
+    """立即隐藏（作者会看到原因；不删除）"""
+    return moderation.hide(checkin_id, body["reason"], current_user())
+
+
+@blp.post("/posts/<int:checkin_id>/unhide")
+@require_role(*SCHOOL_STAFF)
+@blp.response(200, PostOut)
+def unhide_post(checkin_id):
+    """审核后恢复显示（举报次数保留）"""
+    return moderation.unhide(checkin_id, current_user())

@@ -117,6 +117,8 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         # The service's public origin (https://host), for absolute media URLs in answers.
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "OBJECTIONS_PER_NOTICE": _int(env, "OBJECTIONS_PER_NOTICE", 5),
+        # Reports that hide a student's post until the school reviews it (Decidim hides at 3).
+        "MODERATION_HIDE_AFTER": _int(env, "MODERATION_HIDE_AFTER", 3),
         "OBJECTION_RETENTION_DAYS": _int(env, "OBJECTION_RETENTION_DAYS", 365),
         # Visits (education bases): museum practice by default.
         "BOOKING_CANCEL_CUTOFF_MINUTES": _int(env, "BOOKING_CANCEL_CUTOFF_MINUTES", 120),

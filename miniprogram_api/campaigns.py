@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.campaigns import boards
+from app.campaigns import boards, moderation
 from app.campaigns import services as campaigns
 from app.campaigns.schemas import (
     ActionCheckinIn,
@@ -12,7 +12,9 @@ from app.campaigns.schemas import (
     CampaignOut,
     JoinClassIn,
     LeaderboardArgs,
+    PostOut,
     ProgressOut,
+    ReportIn,
     SchoolOut,
 )
 from app.extensions import db
@@ -118,3 +120,23 @@ def leaderboard(args, campaign_id):
 def my_feed(args):
     """关注的学校（及本校）的活动"""
     return paginate(db.session, campaigns.feed_query(current_user()), args["page"], args["per_page"])
+
+
+@blp.get("/campaigns/<int:campaign_id>/posts")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(PostOut))
+def list_posts(args, campaign_id):
+    """同学们打卡时写的话和照片（被隐藏的只有作者本人看得到，并说明原因）"""
+    stmt = moderation.posts_query(campaign_id, optional_user())
+    return paginate(db.session, stmt, args["page"], args["per_page"])
+
+
+@blp.post("/posts/<int:checkin_id>/reports")
+@require_user
+@blp.arguments(ReportIn)
+@blp.response(201, PostOut)
+@blp.alt_response(409, description="already_reported：每人对一条内容只能举报一次")
+@blp.alt_response(422, description="own_post：不能举报自己的内容")
+def report_post(body, checkin_id):
+    """举报不当内容（举报达到一定人数后隐藏，等待学校审核）"""
+    return moderation.report(current_user(), checkin_id, body["reason"])

@@ -380,3 +380,58 @@ def test_a_failed_announcement_is_retried_by_the_command(app, make_app, school, 
     announcing.test_cli_runner().invoke(args=["campaigns", "send-announcements"])
     with announcing.app_context():
         assert db.session.scalar(select(CampaignAnnouncement.attempts)) == 2
+
+
+# ---- moderation -------------------------------------------------------------------------------------
+
+
+def _post(client, running, note="今天走路上学，空气真好"):
+    done = _checkin(client, running["headers"], running["campaign"], note=note)
+    assert done.status_code == 201, done.json
+    return done.json["id"]
+
+
+def test_posts_are_listed_with_a_nickname(app, client, running):
+    _post(client, running)
+    posts = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts").json["items"]
+    assert [(p["author"], p["note"]) for p in posts] == [("stu", "今天走路上学，空气真好")]
+
+
+def test_reporting_ones_own_post_is_422(app, client, running):
+    post = _post(client, running)
+    response = client.post(f"/api/mp/v1/posts/{post}/reports", json={"reason": "测试"}, headers=running["headers"])
+    assert_error(response, 422, "own_post")
+
+
+def test_a_second_report_by_the_same_user_is_409(app, client, auth, running):
+    post = _post(client, running)
+    reporter = auth.wechat_headers("reporter")
+    client.post(f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=reporter)
+    assert_error(client.post(f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=reporter), 409,
+                 "already_reported")  # fmt: skip
+
+
+def test_three_reports_hide_a_post_but_its_author_still_sees_why(app, client, auth, running):
+    post = _post(client, running)
+    for n in range(3):
+        client.post(f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=auth.wechat_headers(f"r{n}"))
+    public = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts").json["items"]
+    own = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts", headers=running["headers"]).json["items"]
+    assert (public, own[0]["hidden"], bool(own[0]["hidden_reason"])) == ([], True, True)
+
+
+def test_a_school_admin_hides_at_once_and_unhiding_keeps_the_count(app, client, auth, running):
+    post = _post(client, running)
+    client.post(f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=auth.wechat_headers("r"))
+    admin = _school_admin(auth, running["school"])
+    hidden = client.post(f"/api/admin/v1/posts/{post}/hide", json={"reason": "含有同学的照片"}, headers=admin)
+    queue = client.get(f"/api/admin/v1/schools/{running['school']}/moderation", headers=admin).json
+    shown = client.post(f"/api/admin/v1/posts/{post}/unhide", headers=admin)
+    assert (hidden.json["hidden"], queue["total"], shown.json["hidden"], shown.json["report_count"]) == (True, 1, False, 1)
+
+
+def test_posts_of_an_under_14_without_consent_are_not_public(app, client, auth, running):
+    child = _student(client, auth, running["school"], "kid", age_band="under_14")
+    client.post(f"/api/mp/v1/campaigns/{running['campaign']}/join", headers=child)
+    _checkin(client, child, running["campaign"], note="我今天光盘了")
+    assert client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts").json["items"] == []

@@ -154,9 +154,18 @@ class ActionCheckin(db.Model):
     note: Mapped[str | None] = mapped_column(String(500))
     photo_url: Mapped[str | None] = mapped_column(String(300))
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Moderation of what others can see (the note and the photo): hidden, never deleted.
+    report_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     factor: Mapped[ActionFactor] = relationship(lazy="joined")
+
+    @property
+    def is_post(self) -> bool:
+        """Whether others can see something of it beyond numbers."""
+        return bool(self.note or self.photo_url)
 
 
 class CampaignAnnouncement(db.Model):
@@ -171,4 +180,17 @@ class CampaignAnnouncement(db.Model):
     status: Mapped[str] = mapped_column(String(8), default=AnnouncementStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PostReport(db.Model):
+    """A report of a check-in's note or photo: one per user and post."""
+
+    __tablename__ = "post_reports"
+    __table_args__ = (UniqueConstraint("checkin_id", "user_id", name="uq_post_reports_checkin_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("campaign_checkins.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -5,6 +5,7 @@ import marshmallow as ma
 from app.campaigns import services as campaigns
 from app.campaigns.catalogue import ESTIMATE_NOTE
 from app.campaigns.models import Audience
+from app.campaigns.moderation import author_name
 from app.validation import Schema, not_blank
 from app.web.api import PageArgs
 from app.web.fields import LocalDateTime, MediaUrl
@@ -149,3 +150,26 @@ class StudentOut(Schema):
 
 class StudentListArgs(PageArgs):
     confirmed = ma.fields.Boolean()
+
+
+class PostOut(Schema):
+    """A check-in's note or photo as others see it: a nickname, never a name."""
+
+    id = ma.fields.Integer()
+    author = ma.fields.Function(lambda p: author_name(p))
+    action = ma.fields.String()
+    day = ma.fields.Date()
+    note = ma.fields.String(allow_none=True)
+    photo_url = MediaUrl(allow_none=True)
+    report_count = ma.fields.Integer()
+    hidden = ma.fields.Function(lambda p: p.hidden_at is not None, metadata={"description": "只有作者与学校能看到被隐藏的内容"})
+    hidden_reason = ma.fields.String(allow_none=True)
+    created_at = LocalDateTime()
+
+
+class ReportIn(Schema):
+    reason = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=200), not_blank])
+
+
+class HideIn(Schema):
+    reason = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=200), not_blank])

@@ -48,7 +48,7 @@ def today() -> date:
     return utcnow().astimezone(app_timezone()).date()
 
 
-def _changed(campaign_id: int | None = None) -> None:
+def campaign_changed(campaign_id: int | None = None) -> None:
     uow.after_commit(cache.invalidate, CACHE_NAMESPACE, *([board_namespace(campaign_id)] if campaign_id else []))
 
 
@@ -172,7 +172,7 @@ def set_student(user: User, changes: dict[str, Any]) -> StudentProfile | None:
     for field, value in wanted.items():
         setattr(profile, field, value)
     profile.updated_at = utcnow()
-    _changed()
+    campaign_changed()
     return profile
 
 
@@ -185,7 +185,7 @@ def join_class(user: User, join_code: str) -> StudentProfile:
     profile.school_id, profile.class_name = school_class.school_id, school_class.name
     profile.confirmed_at, profile.confirmed_by_id, profile.updated_at = utcnow(), None, utcnow()
     db.session.add(profile)
-    _changed()
+    campaign_changed()
     uow.commit()
     return profile
 
@@ -244,7 +244,7 @@ def confirm_students(school_id: int, user_ids: list[int], actor: User) -> int:
         if profile.confirmed_at is None:
             profile.confirmed_at, profile.confirmed_by_id = now, actor.id
             confirmed += 1
-    _changed()
+    campaign_changed()
     uow.commit()
     return confirmed
 
@@ -257,7 +257,7 @@ def record_guardian_consent(school_id: int, user_id: int, method: str, actor: Us
         raise NotFound("该学生不在本校")
     profile.guardian_consent_at, profile.guardian_consent_method = utcnow(), method
     profile.guardian_consent_recorded_by_id = actor.id
-    _changed()
+    campaign_changed()
     uow.commit()
     return profile
 
@@ -276,7 +276,7 @@ def create_campaign(school_id: int, data: dict[str, Any], actor: User) -> Campai
     campaign = Campaign(school_id=school_id, created_by_id=actor.id, **data)
     db.session.add(campaign)
     db.session.flush()
-    _changed()
+    campaign_changed()
     from app.campaigns.announcements import announce
 
     uow.after_commit(announce, campaign.id)  # followers are told; a failure is retried by the command
@@ -325,7 +325,7 @@ def join(user: User, campaign_id: int) -> Participation:
         return existing
     participation = Participation(campaign_id=campaign_id, user_id=user.id)
     db.session.add(participation)
-    _changed(campaign_id)
+    campaign_changed(campaign_id)
     try:
         uow.commit()
     except IntegrityError:
@@ -396,7 +396,7 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any]) -> ActionChecki
         db.session.rollback()
         raise Conflict("这项行动今天已经打过卡了", code="already_checked_in",
                        details={"action": data["action"], "day": day.isoformat()}) from None
-    _changed(campaign_id)
+    campaign_changed(campaign_id)
     uow.commit()
     return checkin
 

@@ -125,6 +125,9 @@ def upgrade():
     sa.Column('note', sa.String(length=500), nullable=True),
     sa.Column('photo_url', sa.String(length=300), nullable=True),
     sa.Column('needs_review', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('report_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('hidden_at', app.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('hidden_reason', sa.String(length=200), nullable=True),
     sa.Column('created_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_checkins_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['factor_id'], ['action_factors.id'], name=op.f('fk_campaign_checkins_factor_id_action_factors')),
@@ -167,10 +170,27 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_campaign_announcements_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_campaign_announcements_status'), ['status'], unique=False)
 
+    op.create_table('post_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('checkin_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('created_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['checkin_id'], ['campaign_checkins.id'], name=op.f('fk_post_reports_checkin_id_campaign_checkins'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_post_reports_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_post_reports')),
+    sa.UniqueConstraint('checkin_id', 'user_id', name='uq_post_reports_checkin_user')
+    )
+    with op.batch_alter_table('post_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_post_reports_checkin_id'), ['checkin_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
+    with op.batch_alter_table('post_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_post_reports_checkin_id'))
+    op.drop_table('post_reports')
     with op.batch_alter_table('campaign_announcements', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_announcements_status'))
         batch_op.drop_index(batch_op.f('ix_campaign_announcements_campaign_id'))
