@@ -16,8 +16,9 @@ from flask import current_app
 
 log = logging.getLogger(__name__)
 
+
 class GuardedRedis(redis_lib.Redis):
-    """redis-py with short timeouts that fails at once for DOWN_SECONDS after a connection error
+    """redis-py with short timeouts that fails at once for `down_seconds` after a connection error
     or timeout. Callers treat every RedisError as "no Redis now" and carry on without it."""
 
     # A Redis that stopped answering is not asked again for this long (per process), so a hanging

@@ -98,4 +98,4 @@ class PersonalDataCipher:
 
     def blind_index(self, value: str) -> str:
         """A keyed hash for equality lookups (e.g. one booking per ID number) without plaintext."""
-        return hmac.new(self._index_key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
+        return self.keyed_hash(value.strip().upper().encode())

@@ -138,12 +138,6 @@ def document_problem(id_type: str, number: str) -> str | None:
     return None if check(normalise_document_number(number)) else message
 
 
-def validate_id_number(value: str) -> None:
-    """A resident ID number (the default document)."""
-    if not id_number_valid(value):
-        raise ma.ValidationError(_DOCUMENT_CHECKS[IdType.RESIDENT_ID][1])
-
-
 def person_key(id_type: str, number: str) -> str:
     """What the one-per-document rule compares: the pair (type, number). The resident ID keeps its
     bare number, so blind indexes made before other documents were accepted still match."""

@@ -334,11 +334,11 @@ def test_the_checkins_export_has_no_names(app, client, auth, running):
 
 
 def test_commuting_counts_on_school_days_only(app, client, auth, school, catalogue_synced):
-    from app.publicity.calendar import _overrides, is_working_day
+    from app.publicity.calendar import is_working
 
     week = [_today() - timedelta(days=n) for n in range(7)]
     with app.app_context():
-        days_off = [d for d in week if not is_working_day(d, _overrides(d, d))]
+        days_off = [d for d in week if not is_working(d)]
     campaign_id = _campaign(client, auth, school, starts_on=week[-1].isoformat())
     headers = _student(client, auth, school, "commuter")
     client.post(f"/api/mp/v1/campaigns/{campaign_id}/join", headers=headers)

@@ -34,7 +34,7 @@ def _dense(entries: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     return ranked
 
 
-def _display_name(user_id: int, profile: StudentProfile | None) -> str:
+def display_name(user_id: int, profile: StudentProfile | None) -> str:
     if profile is not None and profile.nickname:
         return profile.nickname
     return f"同学{user_id % 10000:04d}"  # never a real name
@@ -53,7 +53,7 @@ def compute(campaign_id: int, by: str, metric: str = "per_student") -> list[dict
         entries = []
         for user_id, points, co2 in totals:
             profile = profiles.get(user_id)
-            entries.append({"id": user_id, "name": _display_name(user_id, profile), "points": float(points),
+            entries.append({"id": user_id, "name": display_name(user_id, profile), "points": float(points),
                             "co2_kg": float(co2), "visible": profile is None or profile.may_appear})  # fmt: skip
         return _dense(entries, "points")
     campaign = get_campaign(campaign_id)

@@ -4,7 +4,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint, false, true
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint, and_, false, or_, true
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
@@ -54,10 +55,15 @@ class StudentProfile(db.Model):
     guardian_consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    @property
+    @hybrid_property
     def may_appear(self) -> bool:
         """Whether anything about the student may be shown to others than their school admin."""
         return self.public_board and (self.age_band != AgeBand.UNDER_14 or self.guardian_consent_at is not None)
+
+    @may_appear.inplace.expression
+    @classmethod
+    def _may_appear_expression(cls):
+        return and_(cls.public_board, or_(cls.age_band != AgeBand.UNDER_14, cls.guardian_consent_at.is_not(None)))
 
 
 class SchoolClass(db.Model):

@@ -73,7 +73,7 @@ def posts_query(campaign_id: int, viewer: User | None):
 
     get_campaign(campaign_id)
     visible = (ActionCheckin.hidden_at.is_(None)) & (
-        ~ActionCheckin.user_id.in_(select(StudentProfile.user_id).where(~_may_appear()))
+        ~ActionCheckin.user_id.in_(select(StudentProfile.user_id).where(~StudentProfile.may_appear))
     )
     if viewer is not None:
         visible = visible | (ActionCheckin.user_id == viewer.id)
@@ -83,14 +83,6 @@ def posts_query(campaign_id: int, viewer: User | None):
         .where(visible)
         .order_by(ActionCheckin.created_at.desc(), ActionCheckin.id.desc())
     )  # fmt: skip
-
-
-def _may_appear():
-    from app.campaigns.models import AgeBand, StudentProfile
-
-    return StudentProfile.public_board & (
-        (StudentProfile.age_band != AgeBand.UNDER_14) | StudentProfile.guardian_consent_at.is_not(None)
-    )
 
 
 def queue_query(school_id: int, actor: User):
@@ -104,8 +96,8 @@ def queue_query(school_id: int, actor: User):
 
 
 def author_name(post: ActionCheckin) -> str:
-    from app.campaigns.boards import _display_name
+    from app.campaigns.boards import display_name
     from app.campaigns.models import StudentProfile
 
-    return _display_name(post.user_id, db.session.get(StudentProfile, post.user_id))
+    return display_name(post.user_id, db.session.get(StudentProfile, post.user_id))
 

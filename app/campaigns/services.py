@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -31,7 +30,7 @@ from app.campaigns.models import (
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed, WeChatUnavailable
 from app.extensions import db
-from app.publicity.calendar import _overrides, is_working_day
+from app.publicity.calendar import is_working
 from app.times import app_timezone
 from app.wechat import services as wechat
 from app.wechat.services import ContentCheck
@@ -339,7 +338,7 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any]) -> ActionChecki
     """Use case: a green action done on a day (today, or one of the last 7 days within the campaign),
     once per action and day, within the action's daily cap; CO2 and points from the factor in force
     that day. Notes and photos pass WeChat's checks before they are kept."""
-    from app.media.services import own_uploads
+    from app.media.services import own_uploads, public_hosts
 
     campaign = get_campaign(campaign_id)
     day = data.get("day") or today()
@@ -367,13 +366,13 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any]) -> ActionChecki
         raise ValidationFailed(details={"quantity": [f"“{factor.unit_label}”须为整数"]})
     if quantity > factor.daily_cap:
         raise ValidationFailed(details={"quantity": [f"每天最多 {factor.daily_cap.normalize()} {factor.unit_label}"]})
-    if factor.commuting and not is_working_day(day, _overrides(day, day)):
+    if factor.commuting and not is_working(day):
         raise ValidationFailed(details={"day": ["上学出行只在上学日计入"]})
 
     evidence, needs_review = Evidence.SELF, False
     photo = None
     if data.get("photo_url"):
-        (photo,), checked = own_uploads(user.id, [data["photo_url"]], _public_hosts())
+        (photo,), checked = own_uploads(user.id, [data["photo_url"]], public_hosts())
         evidence, needs_review = Evidence.PHOTO, not checked
     if data.get("note"):
         try:
@@ -399,13 +398,6 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any]) -> ActionChecki
     campaign_changed(campaign_id)
     uow.commit()
     return checkin
-
-
-def _public_hosts() -> set[str]:
-    from urllib.parse import urlparse
-
-    config = current_app.config
-    return {h for h in {*config["PUBLIC_HOSTS"], urlparse(config["PUBLIC_BASE_URL"] or "").netloc} if h}
 
 
 @dataclass(frozen=True)
@@ -446,6 +438,3 @@ def feed_query(user: User):
         schools.add(profile.school_id)
     return campaigns_query(schools=sorted(schools))
 
-
-def recent_days(n: int) -> list[date]:
-    return [today() - timedelta(days=i) for i in range(n)]

@@ -117,6 +117,14 @@ def url_of(upload: Upload) -> str:
     return URL_PREFIX + upload.path
 
 
+def public_hosts(request_host: str | None = None) -> set[str]:
+    """Hosts under which this service's own upload URLs may come back absolute: the request's own
+    host, PUBLIC_HOSTS and PUBLIC_BASE_URL's host."""
+    config = current_app.config
+    hosts = {request_host, *config["PUBLIC_HOSTS"], urlparse(config["PUBLIC_BASE_URL"] or "").netloc}
+    return {h for h in hosts if h}
+
+
 def own_uploads(user_id: int, urls: list[str], public_hosts: set[str]) -> tuple[list[str], bool]:
     """Check evidence URLs: each must be one of this user's uploads on this service (relative, or
     absolute on one of `public_hosts`). Returns them as relative URLs, and whether all of them

@@ -31,6 +31,11 @@ def is_working_day(day: date, overrides: dict[date, str]) -> bool:
     return day.weekday() < 5
 
 
+def is_working(day: date) -> bool:
+    """Whether `day` is a China working day (the calendar's holidays and make-up days applied)."""
+    return is_working_day(day, _overrides(day, day))
+
+
 def nth_working_day(start: date, n: int) -> date:
     """The n-th working day counting from `start` (start itself counts when it is a working day)."""
     if n < 1:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -35,7 +34,7 @@ from app.publicity.constants import (
     ObjectionStatus,
 )
 from app.publicity.models import NoticeZone, Objection, ObjectionEvent, PublicityNotice
-from app.times import local_iso
+from app.times import app_timezone, local_iso
 from app.validators import IdType
 from app.wechat import services as wechat
 from app.wechat.services import ContentCheck
@@ -72,10 +71,9 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
     """A draft notice for zones of one batch that have passed site check; the window ends at
     `ends_at`, or after `working_days` China working days from the start day."""
     if "working_days" in data:
-        timezone = current_app.config["APP_TIMEZONE"]
-        start_day = data["starts_at"].astimezone(ZoneInfo(timezone)).date()
         data = dict(data)
-        _, data["ends_at"] = calendar.window(start_day, data.pop("working_days"), timezone)
+        start_day = data["starts_at"].astimezone(app_timezone()).date()
+        _, data["ends_at"] = calendar.window(start_day, data.pop("working_days"))
     batch_year = data["batch_year"]
     if data["ends_at"] <= data["starts_at"]:
         raise ValidationFailed(details={"ends_at": ["结束时间须晚于开始时间"]})
@@ -218,9 +216,9 @@ class ObjectionLimits:
 
     @classmethod
     def from_config(cls, config, request_host: str | None) -> ObjectionLimits:
-        """Evidence URLs may be absolute on the request's host, PUBLIC_HOSTS or PUBLIC_BASE_URL's host."""
-        hosts = {request_host, *config["PUBLIC_HOSTS"], urlparse(config["PUBLIC_BASE_URL"] or "").netloc}
-        return cls(config["OBJECTIONS_PER_NOTICE"], {h for h in hosts if h}, config["APP_TIMEZONE"])
+        from app.media.services import public_hosts
+
+        return cls(config["OBJECTIONS_PER_NOTICE"], public_hosts(request_host), config["APP_TIMEZONE"])
 
 
 def submit_objection(user: User, notice_id: int, data: dict[str, Any], idempotency_key: str | None,

@@ -13,7 +13,6 @@ from app.db_types import utcnow
 
 log = logging.getLogger(__name__)
 
-MAX_VISITORS = 5
 MAX_SLOT_RANGE_DAYS = 92
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from flask import current_app, has_request_context, request
 
-from app.times import local_iso
+from app.times import app_timezone, local_iso
 
 
 class LocalDateTime(ma.fields.AwareDateTime):
@@ -28,7 +27,7 @@ class LocalDateTime(ma.fields.AwareDateTime):
     EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
     def _deserialize(self, value, attr, data, **kwargs):
-        self.default_timezone = ZoneInfo(current_app.config["APP_TIMEZONE"])
+        self.default_timezone = app_timezone()
         result = super()._deserialize(value, attr, data, **kwargs)
         if not self.EARLIEST_YEAR <= result.year <= self.LATEST_YEAR:
             raise ma.ValidationError(f"时间须在 {self.EARLIEST_YEAR} 年至 {self.LATEST_YEAR} 年之间")

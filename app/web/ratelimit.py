@@ -107,6 +107,5 @@ def _warn_if_behind_an_untrusted_proxy() -> None:
     )
 
 
-
 # Every write is limited per caller; reads are not. Login routes carry their own limits.
 limiter = Limiter(key_func=rate_limit_key, default_limits=[write_limit], default_limits_exempt_when=is_read_request)
