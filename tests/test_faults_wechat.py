@@ -113,3 +113,23 @@ def test_upload_with_hanging_wechat_is_kept_unchecked(slow_app, fake_wechat):
     assert response.status_code == 201
     with slow_app.app_context():
         assert db.session.scalars(select(Upload.content_check)).all() == ["unchecked"]
+
+
+def test_reads_keep_answering_while_writes_wait_for_wechat(slow_app, fake_wechat):
+    import threading
+
+    from tests.factories import citizen_tokens
+
+    notice = open_notice(slow_app)
+    headers = citizen_tokens(slow_app, 1)[0]
+    fake_wechat.configure(token_fetch_delay=HANG)
+    writers = [threading.Thread(target=_objection, args=(slow_app.test_client(), notice, headers, n)) for n in range(3)]
+    for writer in writers:
+        writer.start()
+    started = time.monotonic()
+    read = slow_app.test_client().get("/api/mp/v1/zones")
+    elapsed = time.monotonic() - started
+    for writer in writers:
+        writer.join()
+    assert read.status_code == 200
+    assert elapsed < 0.9  # well under the 1 s WeChat timeout the writers are waiting out
