@@ -10,6 +10,8 @@ from app.campaigns import services as campaigns
 from app.campaigns.schemas import (
     CampaignIn,
     CampaignOut,
+    ClassActionIn,
+    ClassActionOut,
     ClassIn,
     ClassOut,
     ConfirmedOut,
@@ -17,6 +19,8 @@ from app.campaigns.schemas import (
     ConsentIn,
     HideIn,
     PostOut,
+    StaffCheckinArgs,
+    StaffCheckinOut,
     StudentListArgs,
     StudentOut,
 )
@@ -118,3 +122,42 @@ def hide_post(body, checkin_id):
 def unhide_post(checkin_id):
     """审核后恢复显示（举报次数保留）"""
     return moderation.unhide(checkin_id, current_user())
+
+
+@blp.get("/campaigns/<int:campaign_id>/checkins")
+@require_role(*SCHOOL_STAFF)
+@blp.arguments(StaffCheckinArgs, location="query")
+@blp.response(200, page_of(StaffCheckinOut))
+def list_checkins(args, campaign_id):
+    """本活动的打卡（老师据此确认；可按班级、日期、凭证筛选）"""
+    stmt = campaigns.checkins_query(campaign_id, current_user(), class_name=args.get("class_name"), day=args.get("day"),
+                                    evidence=args.get("evidence"))  # fmt: skip
+    return paginate(db.session, stmt, args["page"], args["per_page"])
+
+
+@blp.post("/checkins/<int:checkin_id>/confirm")
+@require_role(*SCHOOL_STAFF)
+@blp.response(200, StaffCheckinOut)
+def confirm_checkin(checkin_id):
+    """老师确认学生的打卡（积分按老师确认计，是自报的 2 倍）"""
+    return campaigns.confirm_checkin(checkin_id, current_user())
+
+
+@blp.post("/campaigns/<int:campaign_id>/class-actions")
+@require_role(*SCHOOL_STAFF)
+@blp.arguments(ClassActionIn)
+@blp.response(201, ClassActionOut)
+def record_class_action(body, campaign_id):
+    """老师确认的班级行动（如全班关灯一小时：千瓦 × 小时 × 电网排放因子），计入班级"""
+    return campaigns.record_class_action(campaign_id, body, current_user())
+
+
+@blp.get("/campaigns/<int:campaign_id>/class-actions")
+@require_role(*SCHOOL_STAFF, Role.DEPARTMENT_OFFICER)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(ClassActionOut))
+def list_class_actions(args, campaign_id):
+    """本活动已记录的班级行动"""
+    campaign = campaigns.get_campaign(campaign_id)
+    campaigns.ensure_may_read_school(current_user(), campaign.school_id)
+    return paginate(db.session, campaigns.class_actions_query(campaign_id), args["page"], args["per_page"])

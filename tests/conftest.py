@@ -25,6 +25,8 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db
 
+pytest_plugins = ["tests.campaign_helpers"]
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
 UPLOAD_ROOT = Path(tempfile.mkdtemp(prefix="lowcarbon-uploads-"))
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None

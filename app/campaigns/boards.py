@@ -1,28 +1,205 @@
-"""Leaderboards, computed from the check-ins in the database (the source of truth) and kept in the
-shared cache until the next check-in of the campaign. Dense ranks: equal scores share a place.
-Class and school boards count only confirmed students and compare per enrolled student (or by
-participation rate), so a big class does not win by size. Minors under 14 without a guardian's
-consent, and students who opted out, never appear on a public board; the caller still sees their own
-rank and score."""
+"""Leaderboards. The database is the source of truth; each campaign's live board is a set of Redis
+sorted sets, updated after every check-in commits and rebuilt from the database by `campaigns
+rebuild-boards`, when Redis lost them, and after changes that move students between groups.
+Without Redis (or while it is down) a board is computed from the database: slower, never wrong.
+
+Dense ranks: equal scores share a place. Class and school boards count only confirmed students and
+compare per enrolled student (or by participation rate), so a big class does not win by size; a
+teacher's class action adds to its class. Minors under 14 without a guardian's consent, and students
+who opted out, never appear on a public board; the caller still sees their own rank and score.
+
+Points and CO2 are kept in Redis as whole hundredths of a point and ten-thousandths of a kilogram,
+so sums are exact and equal the database's to the last digit."""
 
 from __future__ import annotations
 
-import json
+import logging
+import secrets
 from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import redis as redis_lib
 from sqlalchemy import func, select
 
-from app import cache
 from app.accounts.models import User
 from app.campaigns.catalogue import ESTIMATE_NOTE
-from app.campaigns.models import ActionCheckin, StudentProfile
-from app.campaigns.services import board_namespace, get_campaign
-from app.extensions import db
+from app.campaigns.models import ActionCheckin, Campaign, ClassAction, Participation, StudentProfile
+from app.campaigns.services import get_campaign
+from app.db_types import utcnow
+from app.extensions import db, kv
+
+log = logging.getLogger(__name__)
 
 BOARDS = ("student", "class", "school")
+GROUP_BOARDS = ("class", "school")
 METRICS = ("per_student", "participation", "total")
+POINTS_SCALE, CO2_SCALE = 100, 10_000
+# A check-in that committed while a rebuild was reading is caught up afterwards; transactions are
+# far shorter than this.
+CATCH_UP = timedelta(minutes=2)
+LOCK_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Keys:
+    campaign_id: int
+
+    def key(self, name: str) -> str:
+        return f"lb:{self.campaign_id}:{name}"
+
+    @property
+    def built(self) -> str:
+        return self.key("built")
+
+    @property
+    def lock(self) -> str:
+        return self.key("lock")
+
+    @property
+    def dirty(self) -> str:
+        return self.key("dirty")
+
+    @property
+    def boards(self) -> list[str]:
+        """Every sorted set, in the order the update script takes them."""
+        names = ["all", "pub", "co2"] + [f"{by}:{part}" for by in GROUP_BOARDS for part in ("points", "active", "co2")]
+        return [self.key(n) for n in names]
+
+
+# KEYS: built, all, pub, co2, class:points, class:active, class:co2, school:points, school:active, school:co2
+# ARGV: user, points, co2, visible (1/0), class group or "", school group or ""
+# Totals are absolute and only grow, so a late or repeated update changes nothing; groups get the
+# difference from what the board held. A board that is not built is left alone (the next read
+# rebuilds it from the database).
+_UPDATE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local old = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[1]) or '-1')
+local new = tonumber(ARGV[2])
+local current = old
+if old < new then
+  local old_co2 = tonumber(redis.call('ZSCORE', KEYS[4], ARGV[1]) or '0')
+  local new_co2 = tonumber(ARGV[3])
+  redis.call('ZADD', KEYS[2], new, ARGV[1])
+  redis.call('ZADD', KEYS[4], new_co2, ARGV[1])
+  local groups = {{ARGV[5], 5}, {ARGV[6], 8}}
+  for _, g in ipairs(groups) do
+    if g[1] ~= '' then
+      redis.call('ZINCRBY', KEYS[g[2]], new - math.max(old, 0), g[1])
+      redis.call('ZINCRBY', KEYS[g[2] + 2], new_co2 - old_co2, g[1])
+      if old < 0 then redis.call('ZINCRBY', KEYS[g[2] + 1], 1, g[1]) end
+    end
+  end
+  current = new
+end
+if ARGV[4] == '1' then redis.call('ZADD', KEYS[3], current, ARGV[1]) else redis.call('ZREM', KEYS[3], ARGV[1]) end
+return 1
+"""
+
+# How many distinct scores are above ARGV[1]: a dense rank is that plus one. Runs inside Redis.
+_DISTINCT_ABOVE = """
+local items = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES')
+local seen, n = {}, 0
+for i = 2, #items, 2 do
+  if not seen[items[i]] then seen[items[i]] = true; n = n + 1 end
+end
+return n
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+# ---- the database: the source of truth ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudentScore:
+    user_id: int
+    points: int  # hundredths
+    co2: int  # ten-thousandths of a kg
+    visible: bool
+    class_group: str | None
+    school_group: str | None
+
+
+@dataclass
+class Snapshot:
+    students: list[StudentScore]
+    # group -> [points, co2] added by teachers' class actions
+    class_actions: dict[str, dict[str, list[int]]] = field(default_factory=lambda: {b: {} for b in GROUP_BOARDS})
+
+
+def _points(value: Decimal | None) -> int:
+    return int((value or 0) * POINTS_SCALE)
+
+
+def _co2(value: Decimal | None) -> int:
+    return int((value or 0) * CO2_SCALE)
+
+
+def _groups(campaign: Campaign, profile: StudentProfile | None) -> tuple[str | None, str | None]:
+    """The class (of the campaign's school) and the school a student counts for: confirmed only."""
+    if profile is None or profile.confirmed_at is None:
+        return None, None
+    class_group = f"{profile.school_id}:{profile.class_name or ''}" if profile.school_id == campaign.school_id else None
+    return class_group, str(profile.school_id)
+
+
+def student_scores(campaign: Campaign, user_ids: list[int] | None = None) -> list[StudentScore]:
+    stmt = (select(ActionCheckin.user_id, func.sum(ActionCheckin.points), func.sum(ActionCheckin.co2_kg))
+            .where(ActionCheckin.campaign_id == campaign.id).group_by(ActionCheckin.user_id))  # fmt: skip
+    if user_ids is not None:
+        stmt = stmt.where(ActionCheckin.user_id.in_(user_ids))
+    totals = db.session.execute(stmt).all()
+    ids = [t[0] for t in totals]
+    profiles = {p.user_id: p for p in db.session.scalars(select(StudentProfile).where(StudentProfile.user_id.in_(ids)))} if ids else {}
+    scores = []
+    for user_id, points, co2 in totals:
+        profile = profiles.get(user_id)
+        class_group, school_group = _groups(campaign, profile)
+        visible = profile is None or bool(profile.may_appear)
+        scores.append(StudentScore(user_id, _points(points), _co2(co2), visible, class_group, school_group))
+    return scores
+
+
+def snapshot(campaign: Campaign) -> Snapshot:
+    snap = Snapshot(student_scores(campaign))
+    for row in db.session.scalars(select(ClassAction).where(ClassAction.campaign_id == campaign.id)):
+        for by, group in (("class", f"{row.school_id}:{row.class_name}"), ("school", str(row.school_id))):
+            totals = snap.class_actions[by].setdefault(group, [0, 0])
+            totals[0] += _points(row.points)
+            totals[1] += _co2(row.co2_kg)
+    return snap
+
+
+@dataclass
+class GroupTotals:
+    points: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    active: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    co2: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def group_totals(snap: Snapshot, by: str) -> GroupTotals:
+    totals = GroupTotals()
+    for s in snap.students:
+        group = s.class_group if by == "class" else s.school_group
+        if group is None:
+            continue
+        totals.points[group] += s.points
+        totals.co2[group] += s.co2
+        totals.active[group] += 1
+    for group, (points, co2) in snap.class_actions[by].items():
+        totals.points[group] += points
+        totals.co2[group] += co2
+    return totals
+
+
+# ---- ranking (one way, whatever the store) ------------------------------------------------------
 
 
 def _dense(entries: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
@@ -40,105 +217,239 @@ def display_name(user_id: int, profile: StudentProfile | None) -> str:
     return f"同学{user_id % 10000:04d}"  # never a real name
 
 
-def compute(campaign_id: int, by: str, metric: str = "per_student") -> list[dict[str, Any]]:
-    """The whole board, ranked, straight from the database."""
-    totals = db.session.execute(
-        select(ActionCheckin.user_id, func.sum(ActionCheckin.points), func.sum(ActionCheckin.co2_kg))
-        .where(ActionCheckin.campaign_id == campaign_id).group_by(ActionCheckin.user_id)
-    ).all()  # fmt: skip
-    profiles = {p.user_id: p for p in db.session.scalars(
-        select(StudentProfile).where(StudentProfile.user_id.in_([t[0] for t in totals] or [0]))
-    )}  # fmt: skip
-    if by == "student":
-        entries = []
-        for user_id, points, co2 in totals:
-            profile = profiles.get(user_id)
-            entries.append({"id": user_id, "name": display_name(user_id, profile), "points": float(points),
-                            "co2_kg": float(co2), "visible": profile is None or profile.may_appear})  # fmt: skip
-        return _dense(entries, "points")
-    campaign = get_campaign(campaign_id)
-    group_of = (lambda p: f"{p.school_id}:{p.class_name or ''}") if by == "class" else (lambda p: str(p.school_id))
-    enrolled_query = select(StudentProfile).where(StudentProfile.confirmed_at.is_not(None))
-    if by == "class":
-        enrolled_query = enrolled_query.where(StudentProfile.school_id == campaign.school_id)
-    enrolled: dict[str, int] = defaultdict(int)
-    names: dict[str, str] = {}
-    for profile in db.session.scalars(enrolled_query):
-        group = group_of(profile)
-        enrolled[group] += 1
-        names[group] = (profile.class_name or "未分班") if by == "class" else str(profile.school_id)
-    points: dict[str, Decimal] = defaultdict(Decimal)
-    co2: dict[str, Decimal] = defaultdict(Decimal)
-    active: dict[str, int] = defaultdict(int)
-    for user_id, user_points, user_co2 in totals:
-        profile = profiles.get(user_id)
-        if profile is None or profile.confirmed_at is None:
-            continue  # only confirmed students count on class and school boards
-        group = group_of(profile)
-        if group not in enrolled:
-            continue
-        points[group] += user_points
-        co2[group] += user_co2
-        active[group] += 1
-    if by == "school":
-        from app.zones.models import Zone
+def _student_entry(user_id: int, points: int, co2: int, profile: StudentProfile | None) -> dict[str, Any]:
+    return {"id": user_id, "name": display_name(user_id, profile), "points": points / POINTS_SCALE,
+            "co2_kg": co2 / CO2_SCALE}  # fmt: skip
 
-        school_names = dict(db.session.execute(select(Zone.id, Zone.name).where(
-            Zone.id.in_([int(g) for g in enrolled] or [0]))).all())  # fmt: skip
-        names = {g: school_names.get(int(g), g) for g in enrolled}
+
+def _enrolled(campaign: Campaign, by: str, groups: list[str]) -> tuple[dict[str, int], dict[str, str]]:
+    """Confirmed students per class (of the campaign's school) or per school, and the groups' names."""
+    confirmed = StudentProfile.confirmed_at.is_not(None)
+    if by == "class":
+        rows = db.session.execute(
+            select(StudentProfile.class_name, func.count()).where(confirmed, StudentProfile.school_id == campaign.school_id)
+            .group_by(StudentProfile.class_name)
+        ).all()  # fmt: skip
+        enrolled = {f"{campaign.school_id}:{name or ''}": n for name, n in rows}
+        return enrolled, {f"{campaign.school_id}:{name or ''}": name or "未分班" for name, _ in rows}
+    from app.zones.models import Zone
+
+    school_ids = [int(g) for g in groups] or [0]
+    rows = db.session.execute(
+        select(StudentProfile.school_id, func.count()).where(confirmed, StudentProfile.school_id.in_(school_ids))
+        .group_by(StudentProfile.school_id)
+    ).all()  # fmt: skip
+    names = dict(db.session.execute(select(Zone.id, Zone.name).where(Zone.id.in_(school_ids))).all())
+    return {str(s): n for s, n in rows}, {str(s): names.get(s, str(s)) for s, _ in rows}
+
+
+def _group_entries(campaign: Campaign, by: str, totals: GroupTotals) -> list[dict[str, Any]]:
+    enrolled, names = _enrolled(campaign, by, list(totals.points))
     entries = []
-    for group, size in enrolled.items():
-        if group not in points:
+    for group, points in totals.points.items():
+        size = enrolled.get(group)
+        if not size:
             continue
         entries.append({
-            "id": group, "name": names[group], "enrolled": size, "participants": active[group],
-            "points": float(points[group]), "co2_kg": float(co2[group]),
-            "per_student": round(float(points[group]) / size, 2), "participation": round(active[group] / size, 4),
-            "total": float(points[group]), "visible": True,
+            "id": group, "name": names[group], "enrolled": size, "participants": totals.active.get(group, 0),
+            "points": points / POINTS_SCALE, "co2_kg": totals.co2.get(group, 0) / CO2_SCALE,
+            "per_student": round(points / POINTS_SCALE / size, 2),
+            "participation": round(totals.active.get(group, 0) / size, 4), "total": points / POINTS_SCALE,
         })  # fmt: skip
-    return _dense(entries, metric)
+    return entries
+
+
+def _result(by: str, metric: str, top: int, public: list[dict], total: int, me: dict | None) -> dict[str, Any]:
+    return {"items": public[:top], "page": 1, "per_page": top, "total": total, "by": by, "metric": metric,
+            "me": me, "note": ESTIMATE_NOTE}  # fmt: skip
+
+
+def _viewer_key(viewer: User | None, by: str, campaign: Campaign) -> str | None:
+    if viewer is None:
+        return None
+    if by == "student":
+        return str(viewer.id)
+    class_group, school_group = _groups(campaign, db.session.get(StudentProfile, viewer.id))
+    return class_group if by == "class" else school_group
+
+
+def from_database(campaign: Campaign, by: str, viewer: User | None, metric: str, top: int) -> dict[str, Any]:
+    """The board computed from the database alone: the fallback, and what a rebuild must equal."""
+    snap = snapshot(campaign)
+    mine = _viewer_key(viewer, by, campaign)
+    if by == "student":
+        profiles = {p.user_id: p for p in db.session.scalars(
+            select(StudentProfile).where(StudentProfile.user_id.in_([s.user_id for s in snap.students] or [0])))}  # fmt: skip
+        public = _dense([_student_entry(s.user_id, s.points, s.co2, profiles.get(s.user_id))
+                         for s in snap.students if s.visible], "points")  # fmt: skip
+        own = next((s for s in snap.students if str(s.user_id) == mine), None)
+        me = None
+        if own is not None:
+            me = _student_entry(own.user_id, own.points, own.co2, profiles.get(own.user_id))
+            me["rank"] = 1 + len({e["points"] for e in public if e["points"] > me["points"]})
+        return _result(by, metric, top, public, len(public), me)
+    public = _dense(_group_entries(campaign, by, group_totals(snap, by)), metric)
+    me = next((e for e in public if e["id"] == mine), None)
+    return _result(by, metric, top, public, len(public), me)
+
+
+# ---- Redis: the live board ----------------------------------------------------------------------
+
+
+class _NotReady(Exception):
+    """The board is being rebuilt by another process: answer from the database this once."""
+
+
+def _script(name: str, source: str):
+    return kv.redis.register_script(source)
+
+
+def rebuild(campaign_id: int) -> bool:
+    """Rebuild one campaign's board from the database, atomically (readers see the old board or the
+    new one, never half of it), then catch up with check-ins that committed meanwhile. Only one
+    process rebuilds a board at a time; a request to rebuild while one runs makes it run again.
+    Returns False when another process holds the rebuild."""
+    r = kv.redis
+    keys = Keys(campaign_id)
+    r.set(keys.dirty, 1, ex=LOCK_SECONDS)
+    for _ in range(3):
+        token = secrets.token_hex(8)
+        if not r.set(keys.lock, token, nx=True, ex=LOCK_SECONDS):
+            return False  # the holder sees the dirty mark and goes again
+        try:
+            r.delete(keys.dirty)
+            started = utcnow()
+            campaign = db.session.get(Campaign, campaign_id)
+            if campaign is None:
+                r.delete(keys.built, *keys.boards)
+                return True
+            _write(keys, snapshot(campaign))
+            _catch_up(campaign, started - CATCH_UP)
+        finally:
+            _script("release", _RELEASE)(keys=[keys.lock], args=[token])
+        if not r.exists(keys.dirty):
+            break
+    return True
+
+
+def _write(keys: Keys, snap: Snapshot) -> None:
+    all_, pub, co2, *group_keys = keys.boards
+    pipe = kv.redis.pipeline(transaction=True)
+    pipe.delete(*keys.boards)
+    if snap.students:
+        pipe.zadd(all_, {str(s.user_id): s.points for s in snap.students})
+        pipe.zadd(co2, {str(s.user_id): s.co2 for s in snap.students})
+    visible = {str(s.user_id): s.points for s in snap.students if s.visible}
+    if visible:
+        pipe.zadd(pub, visible)
+    for index, by in enumerate(GROUP_BOARDS):
+        totals = group_totals(snap, by)
+        points_key, active_key, co2_key = group_keys[3 * index: 3 * index + 3]
+        for key, values in ((points_key, totals.points), (active_key, totals.active), (co2_key, totals.co2)):
+            if values:
+                pipe.zadd(key, dict(values))
+    pipe.set(keys.built, utcnow().isoformat())
+    pipe.execute()
+
+
+def _catch_up(campaign: Campaign, since) -> None:
+    changed = list(db.session.scalars(
+        select(ActionCheckin.user_id).where(ActionCheckin.campaign_id == campaign.id, ActionCheckin.scored_at >= since)
+        .distinct()
+    ))  # fmt: skip
+    if changed:
+        _update(campaign, changed)
+
+
+def _update(campaign: Campaign, user_ids: list[int]) -> None:
+    keys = Keys(campaign.id)
+    script = _script("update", _UPDATE)
+    pipe = kv.redis.pipeline(transaction=False)
+    for s in student_scores(campaign, user_ids):
+        script(keys=[keys.built, *keys.boards], client=pipe,
+               args=[str(s.user_id), s.points, s.co2, int(s.visible), s.class_group or "", s.school_group or ""])
+    pipe.execute()
+
+
+def refresh_students(campaign_id: int, user_ids: list[int]) -> None:
+    """After a commit that changed these students' points or visibility: their entries on the live
+    board (a board that is not built is left for the next read to rebuild)."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is not None:
+        _update(campaign, user_ids)
+
+
+def regroup_students(user_ids: list[int]) -> None:
+    """After a commit that moved students between classes or schools, or confirmed them: the boards
+    of every campaign they take part in are rebuilt (group totals cannot be patched per student)."""
+    campaign_ids = set(db.session.scalars(select(Participation.campaign_id).where(Participation.user_id.in_(user_ids))))
+    for campaign_id in sorted(campaign_ids):
+        rebuild(campaign_id)
+
+
+def restyle_students(user_ids: list[int]) -> None:
+    """After a commit that changed whether students may appear (age band, consent, opting out)."""
+    for campaign_id in sorted(set(db.session.scalars(
+        select(Participation.campaign_id).where(Participation.user_id.in_(user_ids))
+    ))):  # fmt: skip
+        refresh_students(campaign_id, user_ids)
+
+
+def _ensure_built(keys: Keys) -> None:
+    if not kv.redis.exists(keys.built) and not rebuild(keys.campaign_id):
+        raise _NotReady
+
+
+def from_redis(campaign: Campaign, by: str, viewer: User | None, metric: str, top: int) -> dict[str, Any]:
+    keys = Keys(campaign.id)
+    _ensure_built(keys)
+    all_, pub, co2, *group_keys = keys.boards
+    mine = _viewer_key(viewer, by, campaign)
+    r = kv.redis
+    if by == "student":
+        pipe = r.pipeline(transaction=True)
+        pipe.zrevrange(pub, 0, top - 1, withscores=True)
+        pipe.zcard(pub)
+        pipe.zscore(all_, mine or "-")
+        pipe.zscore(co2, mine or "-")
+        leaders, total, my_points, my_co2 = pipe.execute()
+        ids = [int(member) for member, _ in leaders]
+        co2s = r.zmscore(co2, [str(i) for i in ids]) if ids else []
+        wanted = ids + ([int(mine)] if my_points is not None else [])
+        profiles = {p.user_id: p for p in db.session.scalars(
+            select(StudentProfile).where(StudentProfile.user_id.in_(wanted)))} if wanted else {}  # fmt: skip
+        public = _dense([_student_entry(i, int(score), int(c or 0), profiles.get(i))
+                         for (i, (_, score), c) in zip(ids, leaders, co2s, strict=True)], "points")  # fmt: skip
+        me = None
+        if my_points is not None:
+            me = _student_entry(int(mine), int(my_points), int(my_co2 or 0), profiles.get(int(mine)))
+            me["rank"] = 1 + int(_script("distinct_above", _DISTINCT_ABOVE)(keys=[pub], args=[int(my_points)]))
+        return _result(by, metric, top, public, total, me)
+    offset = 3 * GROUP_BOARDS.index(by)
+    pipe = r.pipeline(transaction=True)
+    for key in group_keys[offset: offset + 3]:
+        pipe.zrange(key, 0, -1, withscores=True)
+    points, active, co2s = ({m.decode(): int(s) for m, s in rows} for rows in pipe.execute())
+    totals = GroupTotals(points, active, co2s)
+    public = _dense(_group_entries(campaign, by, totals), metric)
+    return _result(by, metric, top, public, len(public), next((e for e in public if e["id"] == mine), None))
 
 
 def board(campaign_id: int, by: str, viewer: User | None, *, metric: str = "per_student", top: int = 20) -> dict:
     """Top N of the public board, and the viewer's own entry (their rank even if hidden or beyond N)."""
-    get_campaign(campaign_id)
-
-    def build():
-        return json.dumps(compute(campaign_id, by, metric)).encode(), "application/json"
-
-    entries = json.loads(cache.cached(board_namespace(campaign_id), f"{by}:{metric}", build).body)
-    key = "points" if by == "student" else metric
-    # Ranks among those who may appear: a hidden student leaves no gap that would betray them.
-    public = _dense([e for e in entries if e["visible"]], key)
-    mine_id = _viewer_key(viewer, by)
-    me = next((e for e in entries if str(e["id"]) == str(mine_id)), None) if mine_id is not None else None
-    if me is not None:
-        me = {**me, "rank": 1 + len({e[key] for e in public if e[key] > me[key]})}
-    items = [_without_flags(e) for e in public[:top]]
-    return {"items": items, "page": 1, "per_page": top, "total": len(public), "by": by, "metric": metric,
-            "me": _without_flags(me) if me else None, "note": ESTIMATE_NOTE}  # fmt: skip
-
-
-def _without_flags(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in entry.items() if k != "visible"}
-
-
-def _viewer_key(viewer: User | None, by: str):
-    if viewer is None:
-        return None
-    if by == "student":
-        return viewer.id
-    profile = db.session.get(StudentProfile, viewer.id)
-    if profile is None:
-        return None
-    return f"{profile.school_id}:{profile.class_name or ''}" if by == "class" else str(profile.school_id)
+    campaign = get_campaign(campaign_id)
+    try:
+        return from_redis(campaign, by, viewer, metric, top)
+    except (redis_lib.RedisError, _NotReady) as exc:
+        # Redis being down is logged once per outage by app.kv, not on every read.
+        log.debug("leaderboard of campaign %s from the database: %r", campaign_id, exc)
+        return from_database(campaign, by, viewer, metric, top)
 
 
 def rebuild_all() -> int:
-    """Drop every cached board; the next read recomputes it from the database (the source of truth)."""
-    from app.campaigns.models import Campaign
-
-    ids = list(db.session.scalars(select(Campaign.id)))
+    """Every campaign's board from the database (the command; also heals a board that missed updates
+    while Redis was unreachable)."""
+    ids = list(db.session.scalars(select(Campaign.id).order_by(Campaign.id)))
     for campaign_id in ids:
-        cache.invalidate(board_namespace(campaign_id))
+        rebuild(campaign_id)
     return len(ids)

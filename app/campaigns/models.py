@@ -164,7 +164,11 @@ class ActionCheckin(db.Model):
     report_count: Mapped[int] = mapped_column(default=0, server_default="0")
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     hidden_reason: Mapped[str | None] = mapped_column(String(200))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When its points last changed (made, or confirmed by a teacher): a board rebuild catches up
+    # with what changed while it read the database.
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     factor: Mapped[ActionFactor] = relationship(lazy="joined")
 
@@ -172,6 +176,34 @@ class ActionCheckin(db.Model):
     def is_post(self) -> bool:
         """Whether others can see something of it beyond numbers."""
         return bool(self.note or self.photo_url)
+
+
+class ClassAction(db.Model):
+    """A green action a whole class did, confirmed by its teacher (the school admin), credited to the
+    class ("lights off for an hour": kW × hours × the electricity factor). Once per action and day."""
+
+    __tablename__ = "campaign_class_actions"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "school_id", "class_name", "action", "day", name="uq_campaign_class_actions_once_a_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("zones.id"))
+    class_name: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)
+    kw: Mapped[Decimal] = mapped_column(Numeric(8, 3))
+    hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(10, 3))  # kWh = kW × hours
+    factor_id: Mapped[int] = mapped_column(ForeignKey("action_factors.id"))
+    co2_kg: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    points: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    note: Mapped[str | None] = mapped_column(String(500))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    factor: Mapped[ActionFactor] = relationship(lazy="joined")
 
 
 class CampaignAnnouncement(db.Model):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from app import uow
 from app.accounts.models import User
 from app.campaigns.models import ActionCheckin, Campaign, PostReport
-from app.campaigns.services import campaign_changed, ensure_school_admin, get_campaign
+from app.campaigns.services import ensure_school_admin, get_campaign
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, NotFound
 from app.extensions import db
@@ -41,7 +41,6 @@ def report(user: User, checkin_id: int, reason: str) -> ActionCheckin:
     post.report_count += 1
     if post.hidden_at is None and post.report_count >= current_app.config["MODERATION_HIDE_AFTER"]:
         post.hidden_at, post.hidden_reason = utcnow(), HIDDEN_BY_REPORTS
-    campaign_changed(post.campaign_id)
     uow.commit()
     return post
 
@@ -51,7 +50,6 @@ def hide(checkin_id: int, reason: str, actor: User) -> ActionCheckin:
     post = _post(checkin_id)
     ensure_school_admin(actor, get_campaign(post.campaign_id).school_id)
     post.hidden_at, post.hidden_reason = utcnow(), reason
-    campaign_changed(post.campaign_id)
     uow.commit()
     return post
 
@@ -61,7 +59,6 @@ def unhide(checkin_id: int, actor: User) -> ActionCheckin:
     post = _post(checkin_id)
     ensure_school_admin(actor, get_campaign(post.campaign_id).school_id)
     post.hidden_at = post.hidden_reason = None
-    campaign_changed(post.campaign_id)
     uow.commit()
     return post
 

@@ -173,3 +173,47 @@ class ReportIn(Schema):
 
 class HideIn(Schema):
     reason = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=200), not_blank])
+
+
+class StaffCheckinOut(ActionCheckinOut):
+    """A check-in as its school's teachers see it (to confirm): the student's number and class, no name."""
+
+    user_id = ma.fields.Integer()
+    class_name = ma.fields.Function(lambda c: (campaigns.student_of_id(c.user_id) or _NoProfile).class_name)
+    nickname = ma.fields.Function(lambda c: (campaigns.student_of_id(c.user_id) or _NoProfile).nickname)
+
+
+class _NoProfile:
+    class_name = nickname = None
+
+
+class StaffCheckinArgs(PageArgs):
+    class_name = ma.fields.String(validate=ma.validate.Length(max=40))
+    day = ma.fields.Date()
+    evidence = ma.fields.String(validate=ma.validate.OneOf(["self", "photo", "teacher"]))
+
+
+class ClassActionIn(Schema):
+    class_name = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=40), not_blank])
+    action = ma.fields.String(load_default="lights_off", validate=ma.validate.Length(min=1, max=32))
+    kw = ma.fields.Decimal(required=True, places=3, metadata={"description": "关掉的用电功率（千瓦）"})
+    hours = ma.fields.Decimal(required=True, places=2, metadata={"description": "时长（小时）"})
+    day = ma.fields.Date(metadata={"description": "默认今天（中国时间）；可补记最近 7 天"})
+    note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class ClassActionOut(Schema):
+    id = ma.fields.Integer()
+    campaign_id = ma.fields.Integer()
+    class_name = ma.fields.String()
+    action = ma.fields.String()
+    day = ma.fields.Date()
+    kw = ma.fields.Float()
+    hours = ma.fields.Float()
+    quantity = ma.fields.Float(metadata={"description": "千瓦时 = 千瓦 × 小时"})
+    co2_kg = ma.fields.Float(metadata={"description": "教育性估算的减排量（千克 CO2e）"})
+    points = ma.fields.Float()
+    factor = ma.fields.Nested(FactorOut)
+    note = ma.fields.String(allow_none=True)
+    estimate_note = ma.fields.Constant(ESTIMATE_NOTE)
+    created_at = LocalDateTime()

@@ -12,15 +12,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app import cache, uow
+from app import uow
 from app.accounts.models import User
 from app.accounts.roles import Role
+from app.audit import services as audit
 from app.campaigns import catalogue
 from app.campaigns.models import (
     ActionCheckin,
+    ActionFactor,
     AgeBand,
     Audience,
     Campaign,
+    ClassAction,
     Evidence,
     Participation,
     SchoolClass,
@@ -40,19 +43,16 @@ from app.zones.models import Zone
 # A self-reported unit scores 1×; a photo or a teacher's confirmation is stronger evidence.
 EVIDENCE_WEIGHT = {Evidence.SELF: Decimal("1"), Evidence.PHOTO: Decimal("1.5"), Evidence.TEACHER: Decimal("2")}
 BACKFILL_DAYS = 7  # a student may fill in the last 7 days, not older
-CACHE_NAMESPACE = "campaigns"
 
 
 def today() -> date:
     return utcnow().astimezone(app_timezone()).date()
 
 
-def campaign_changed(campaign_id: int | None = None) -> None:
-    uow.after_commit(cache.invalidate, CACHE_NAMESPACE, *([board_namespace(campaign_id)] if campaign_id else []))
+def _boards():
+    from app.campaigns import boards  # boards read campaigns through this module
 
-
-def board_namespace(campaign_id: int) -> str:
-    return f"board:{campaign_id}"
+    return boards
 
 
 # ---- schools and follows ------------------------------------------------------------------------
@@ -147,7 +147,11 @@ def update_me(user: User, changes: dict[str, Any]) -> User:
 
 
 def student_of(user: User) -> StudentProfile | None:
-    return db.session.get(StudentProfile, user.id)
+    return student_of_id(user.id)
+
+
+def student_of_id(user_id: int) -> StudentProfile | None:
+    return db.session.get(StudentProfile, user_id)
 
 
 def set_student(user: User, changes: dict[str, Any]) -> StudentProfile | None:
@@ -171,7 +175,12 @@ def set_student(user: User, changes: dict[str, Any]) -> StudentProfile | None:
     for field, value in wanted.items():
         setattr(profile, field, value)
     profile.updated_at = utcnow()
-    campaign_changed()
+    # A student leaving a class or school leaves its totals: those boards are rebuilt; a change of
+    # who may see them only moves the student on or off the public board.
+    if "school_id" in wanted or "class_name" in wanted:
+        uow.after_commit(_boards().regroup_students, (user.id,))
+    if {"age_band", "public_board"} & set(wanted):
+        uow.after_commit(_boards().restyle_students, (user.id,))
     return profile
 
 
@@ -184,7 +193,7 @@ def join_class(user: User, join_code: str) -> StudentProfile:
     profile.school_id, profile.class_name = school_class.school_id, school_class.name
     profile.confirmed_at, profile.confirmed_by_id, profile.updated_at = utcnow(), None, utcnow()
     db.session.add(profile)
-    campaign_changed()
+    uow.after_commit(_boards().regroup_students, (user.id,))
     uow.commit()
     return profile
 
@@ -237,15 +246,16 @@ def confirm_students(school_id: int, user_ids: list[int], actor: User) -> int:
     """Use case: the school admin confirms students from the list (only confirmed students count on boards)."""
     ensure_school_admin(actor, school_id)
     now = utcnow()
-    confirmed = 0
+    newly = []
     for profile in db.session.scalars(select(StudentProfile).where(StudentProfile.school_id == school_id,
                                                                    StudentProfile.user_id.in_(user_ids))):  # fmt: skip
         if profile.confirmed_at is None:
             profile.confirmed_at, profile.confirmed_by_id = now, actor.id
-            confirmed += 1
-    campaign_changed()
+            newly.append(profile.user_id)
+    if newly:
+        uow.after_commit(_boards().regroup_students, tuple(newly))
     uow.commit()
-    return confirmed
+    return len(newly)
 
 
 def record_guardian_consent(school_id: int, user_id: int, method: str, actor: User) -> StudentProfile:
@@ -256,7 +266,7 @@ def record_guardian_consent(school_id: int, user_id: int, method: str, actor: Us
         raise NotFound("该学生不在本校")
     profile.guardian_consent_at, profile.guardian_consent_method = utcnow(), method
     profile.guardian_consent_recorded_by_id = actor.id
-    campaign_changed()
+    uow.after_commit(_boards().restyle_students, (user_id,))
     uow.commit()
     return profile
 
@@ -275,7 +285,6 @@ def create_campaign(school_id: int, data: dict[str, Any], actor: User) -> Campai
     campaign = Campaign(school_id=school_id, created_by_id=actor.id, **data)
     db.session.add(campaign)
     db.session.flush()
-    campaign_changed()
     from app.campaigns.announcements import announce
 
     uow.after_commit(announce, campaign.id)  # followers are told; a failure is retried by the command
@@ -324,7 +333,6 @@ def join(user: User, campaign_id: int) -> Participation:
         return existing
     participation = Participation(campaign_id=campaign_id, user_id=user.id)
     db.session.add(participation)
-    campaign_changed(campaign_id)
     try:
         uow.commit()
     except IntegrityError:
@@ -334,14 +342,9 @@ def join(user: User, campaign_id: int) -> Participation:
     return participation
 
 
-def check_in(user: User, campaign_id: int, data: dict[str, Any]) -> ActionCheckin:
-    """Use case: a green action done on a day (today, or one of the last 7 days within the campaign),
-    once per action and day, within the action's daily cap; CO2 and points from the factor in force
-    that day. Notes and photos pass WeChat's checks before they are kept."""
-    from app.media.services import own_uploads, public_hosts
-
-    campaign = get_campaign(campaign_id)
-    day = data.get("day") or today()
+def _action_day(campaign: Campaign, day: date | None) -> date:
+    """The day an action is recorded for: today, or one of the last 7 days, within the campaign."""
+    day = day or today()
     now_day = today()
     if day > now_day:
         raise ValidationFailed(details={"day": ["不能为将来的日期打卡"]})
@@ -353,6 +356,24 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any]) -> ActionChecki
     if day > campaign.ends_on:
         raise AppError(f"活动已于 {campaign.ends_on.isoformat()} 结束", code="campaign_ended", status=422,
                        details={"ends_on": campaign.ends_on.isoformat()})  # fmt: skip
+    return day
+
+
+def _score(quantity: Decimal, factor: ActionFactor, evidence: Evidence) -> tuple[Decimal, Decimal]:
+    """CO2 avoided (kg) and points: the factor in force that day; stronger evidence scores more."""
+    co2 = (quantity * factor.kg_co2e_per_unit).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    points = (quantity * factor.points_per_unit * EVIDENCE_WEIGHT[evidence]).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return co2, points
+
+
+def check_in(user: User, campaign_id: int, data: dict[str, Any]) -> ActionCheckin:
+    """Use case: a green action done on a day (today, or one of the last 7 days within the campaign),
+    once per action and day, within the action's daily cap; CO2 and points from the factor in force
+    that day. Notes and photos pass WeChat's checks before they are kept."""
+    from app.media.services import own_uploads, public_hosts
+
+    campaign = get_campaign(campaign_id)
+    day = _action_day(campaign, data.get("day"))
     if db.session.scalar(select(Participation.id).where(Participation.campaign_id == campaign_id,
                                                         Participation.user_id == user.id)) is None:  # fmt: skip
         raise Conflict("请先参加活动", code="not_joined")
@@ -383,8 +404,7 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any]) -> ActionChecki
             raise AppError("内容未通过微信内容安全检测，请修改后再提交", code="content_risky", status=422)
         needs_review = needs_review or verdict != ContentCheck.PASS
 
-    co2 = (quantity * factor.kg_co2e_per_unit).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-    points = (quantity * factor.points_per_unit * EVIDENCE_WEIGHT[evidence]).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    co2, points = _score(quantity, factor, evidence)
     checkin = ActionCheckin(campaign_id=campaign_id, user_id=user.id, action=data["action"], day=day, quantity=quantity,
                             factor_id=factor.id, co2_kg=co2, points=points, evidence=evidence, note=data.get("note"),
                             photo_url=photo, needs_review=needs_review)  # fmt: skip
@@ -395,9 +415,92 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any]) -> ActionChecki
         db.session.rollback()
         raise Conflict("这项行动今天已经打过卡了", code="already_checked_in",
                        details={"action": data["action"], "day": day.isoformat()}) from None
-    campaign_changed(campaign_id)
+    uow.after_commit(_boards().refresh_students, campaign_id, (user.id,))
     uow.commit()
     return checkin
+
+
+def confirm_checkin(checkin_id: int, actor: User) -> ActionCheckin:
+    """Use case: a teacher (the school's admin) confirms a student's check-in: the strongest evidence,
+    it scores twice a self-reported one. Confirming again changes nothing."""
+    checkin = db.session.get(ActionCheckin, checkin_id)
+    if checkin is None:
+        raise NotFound("打卡记录不存在")
+    ensure_school_admin(actor, get_campaign(checkin.campaign_id).school_id)
+    if checkin.evidence != Evidence.TEACHER:
+        before = {"evidence": checkin.evidence, "points": str(checkin.points)}
+        checkin.co2_kg, checkin.points = _score(checkin.quantity, checkin.factor, Evidence.TEACHER)
+        checkin.evidence, checkin.confirmed_by_id, checkin.scored_at = Evidence.TEACHER, actor.id, utcnow()
+        audit.record(actor, "checkin.confirm", "campaign_checkin", checkin.id, before,
+                     {"evidence": checkin.evidence, "points": str(checkin.points)})  # fmt: skip
+        uow.after_commit(_boards().refresh_students, checkin.campaign_id, (checkin.user_id,))
+    uow.commit()
+    return checkin
+
+
+MAX_CLASS_KW, MAX_CLASS_HOURS = Decimal("100"), Decimal("24")
+
+
+def record_class_action(campaign_id: int, data: dict[str, Any], actor: User) -> ClassAction:
+    """Use case: a teacher confirms an action the whole class did, credited to the class ("lights off
+    for an hour": kW × hours × the electricity factor in force that day), once per action and day."""
+    campaign = get_campaign(campaign_id)
+    ensure_school_admin(actor, campaign.school_id)
+    day = _action_day(campaign, data.get("day"))
+    if data["action"] not in campaign.actions:
+        raise ValidationFailed(details={"action": ["本活动不含这项行动"]})
+    factor = catalogue.factor_on(data["action"], day)
+    if factor.unit != "kWh":
+        raise ValidationFailed(details={"action": ["班级行动按“千瓦 × 小时”计算，只适用于以千瓦时计的行动（如随手关灯）"]})
+    class_name = data["class_name"].strip()
+    enrolled = db.session.scalar(select(func.count()).select_from(StudentProfile).where(
+        StudentProfile.school_id == campaign.school_id, StudentProfile.class_name == class_name,
+        StudentProfile.confirmed_at.is_not(None)))  # fmt: skip
+    if not enrolled:
+        raise ValidationFailed(details={"class_name": ["本校这个班级还没有已确认的学生"]})
+    kw, hours = data["kw"], data["hours"]
+    if not Decimal(0) < kw <= MAX_CLASS_KW:
+        raise ValidationFailed(details={"kw": [f"功率须大于 0、不超过 {MAX_CLASS_KW} 千瓦"]})
+    if not Decimal(0) < hours <= MAX_CLASS_HOURS:
+        raise ValidationFailed(details={"hours": [f"时长须大于 0、不超过 {MAX_CLASS_HOURS} 小时"]})
+    quantity = (kw * hours).quantize(Decimal("0.001"), ROUND_HALF_UP)
+    co2, points = _score(quantity, factor, Evidence.TEACHER)
+    action = ClassAction(campaign_id=campaign_id, school_id=campaign.school_id, class_name=class_name,
+                         action=data["action"], day=day, kw=kw, hours=hours, quantity=quantity, factor_id=factor.id,
+                         co2_kg=co2, points=points, note=data.get("note"), confirmed_by_id=actor.id)  # fmt: skip
+    db.session.add(action)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("这个班级这一天已经记录过这项行动", code="already_checked_in",
+                       details={"action": data["action"], "day": day.isoformat(), "class_name": class_name}) from None
+    audit.record(actor, "class_action.create", "campaign_class_action", action.id, None,
+                 {"class_name": class_name, "action": action.action, "day": day.isoformat(), "kwh": str(quantity),
+                  "co2_kg": str(co2), "points": str(points)})  # fmt: skip
+    uow.after_commit(_boards().rebuild, campaign_id)  # a class total, not a student's: the board is rebuilt
+    uow.commit()
+    return action
+
+
+def checkins_query(campaign_id: int, actor: User, *, class_name: str | None = None, day: date | None = None,
+                   evidence: str | None = None):
+    """A campaign's check-ins for its teachers (to confirm), newest first."""
+    ensure_school_admin(actor, get_campaign(campaign_id).school_id)
+    stmt = select(ActionCheckin).where(ActionCheckin.campaign_id == campaign_id)
+    if class_name is not None:
+        stmt = stmt.join(StudentProfile, StudentProfile.user_id == ActionCheckin.user_id).where(
+            StudentProfile.class_name == class_name)
+    if day is not None:
+        stmt = stmt.where(ActionCheckin.day == day)
+    if evidence is not None:
+        stmt = stmt.where(ActionCheckin.evidence == evidence)
+    return stmt.order_by(ActionCheckin.day.desc(), ActionCheckin.id.desc())
+
+
+def class_actions_query(campaign_id: int):
+    return select(ClassAction).where(ClassAction.campaign_id == campaign_id).order_by(ClassAction.day.desc(),
+                                                                                      ClassAction.id.desc())  # fmt: skip
 
 
 @dataclass(frozen=True)

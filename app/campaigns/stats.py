@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.campaigns.models import ActionCheckin, Participation, StudentProfile
+from app.campaigns.models import ActionCheckin, ClassAction, Participation, StudentProfile
 from app.campaigns.services import ensure_may_read_school, get_campaign
 from app.extensions import db
 from app.web.csvsafe import safe_row
@@ -30,14 +30,22 @@ def campaign_stats(campaign_id: int, actor: User) -> dict[str, Any]:
         select(ActionCheckin.action, func.count(), func.sum(ActionCheckin.quantity), func.sum(ActionCheckin.co2_kg))
         .where(ActionCheckin.campaign_id == campaign_id).group_by(ActionCheckin.action).order_by(ActionCheckin.action)
     ).all()  # fmt: skip
-    per_class: dict[str, dict[str, float]] = defaultdict(lambda: {"checkins": 0, "co2_kg": 0.0})
+    per_class: dict[str, dict[str, float]] = defaultdict(lambda: {"checkins": 0, "co2_kg": 0.0, "class_actions": 0})
     rows = db.session.execute(
         select(StudentProfile.class_name, func.count(), func.sum(ActionCheckin.co2_kg))
         .join(StudentProfile, StudentProfile.user_id == ActionCheckin.user_id, isouter=True)
         .where(ActionCheckin.campaign_id == campaign_id).group_by(StudentProfile.class_name)
     ).all()  # fmt: skip
     for class_name, count, co2 in rows:
-        per_class[class_name or "未分班"] = {"checkins": count, "co2_kg": float(co2 or 0)}
+        per_class[class_name or "未分班"] = {"checkins": count, "co2_kg": float(co2 or 0), "class_actions": 0}
+    class_rows = db.session.execute(
+        select(ClassAction.class_name, func.count(), func.sum(ClassAction.co2_kg))
+        .where(ClassAction.campaign_id == campaign_id).group_by(ClassAction.class_name)
+    ).all()  # fmt: skip
+    for class_name, count, co2 in class_rows:  # a teacher's class action adds to its class
+        entry = per_class[class_name]
+        entry["class_actions"] = count
+        entry["co2_kg"] = round(entry["co2_kg"] + float(co2 or 0), 4)
     return {
         "campaign_id": campaign_id,
         "participants": participants,

@@ -1,0 +1,68 @@
+"""School-campaign fixtures and helpers shared by the campaign tests (a pytest plugin of conftest)."""
+
+from datetime import timedelta
+
+import pytest
+
+from app.campaigns import catalogue
+from tests.factories import make_zone
+
+
+@pytest.fixture
+def school(app):
+    """A public school zone with the catalogue published, and its admin's staff headers."""
+    return make_zone(app, "publicity", type="school")
+
+
+@pytest.fixture
+def catalogue_synced(app):
+    from pathlib import Path
+
+    from app import uow
+
+    with app.app_context():
+        catalogue.sync_catalogue(Path(app.config["CONTENT_ROOT"]))
+        uow.commit()
+
+
+def _school_admin(auth, school_id):
+    return auth.staff("school_admin", school_id=school_id)
+
+
+def _campaign(client, auth, school_id, **overrides):
+    today = _today()
+    body = {"title": "绿色出行周", "starts_on": (today - timedelta(days=3)).isoformat(),
+            "ends_on": (today + timedelta(days=3)).isoformat(),
+            "actions": ["walk", "clean_plate", "lights_off", "double_sided"], **overrides}  # fmt: skip
+    response = client.post(f"/api/admin/v1/schools/{school_id}/campaigns", json=body, headers=_school_admin(auth, school_id))
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+def _today():
+    from zoneinfo import ZoneInfo
+
+    from app.db_types import utcnow
+
+    return utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+
+
+def _student(client, auth, school_id, name, age_band="14_17", **extra):
+    headers = auth.wechat_headers(name)
+    response = client.patch("/api/mp/v1/me", json={"school_id": school_id, "class_name": "一班", "age_band": age_band,
+                                                     "nickname": name[:20], **extra}, headers=headers)  # fmt: skip
+    assert response.status_code == 200, response.json
+    return headers
+
+
+def _checkin(client, headers, campaign_id, **body):
+    return client.post(f"/api/mp/v1/campaigns/{campaign_id}/checkins", json={"action": "clean_plate", "quantity": 1, **body},
+                       headers=headers)  # fmt: skip
+
+
+@pytest.fixture
+def running(app, client, auth, school, catalogue_synced):
+    campaign_id = _campaign(client, auth, school)
+    headers = _student(client, auth, school, "stu")
+    assert client.post(f"/api/mp/v1/campaigns/{campaign_id}/join", headers=headers).status_code == 204
+    return {"school": school, "campaign": campaign_id, "headers": headers}
