@@ -62,6 +62,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_mp_api(api)
     register_admin_api(api)
 
+    from console import register as register_console
+
+    register_console(app)
+
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_ui_assets(filename: str):
         return send_from_directory(swagger_ui_path, filename, max_age=86400)

@@ -377,8 +377,8 @@ def personal_view(objection: Objection, reveal: bool) -> dict[str, Any]:
     }
 
 
-def reveal(user: User, objections: list[Objection]) -> None:
-    """Check the right to see personal data and audit that it was seen."""
+def reveal(user: User, objections: list[Objection], reason: str | None = None) -> None:
+    """Check the right to see personal data and audit that it was seen (and why, when given)."""
     for objection in objections:
         if not may_reveal(user, objection.zone.type):
             raise Forbidden(
@@ -387,7 +387,8 @@ def reveal(user: User, objections: list[Objection]) -> None:
                 details={"objection_id": objection.id},
             )
     for objection in objections:
-        audit.record(user, "objection.reveal", "objection", objection.id, None, {"receipt_no": objection.receipt_no})
+        audit.record(user, "objection.reveal", "objection", objection.id, None,
+                     {"receipt_no": objection.receipt_no, **({"reason": reason} if reason else {})})  # fmt: skip
     uow.commit()
 
 

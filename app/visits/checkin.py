@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app import uow
 from app.accounts.models import User
+from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, ValidationFailed
 from app.extensions import db
@@ -100,5 +101,7 @@ def checkin(operator: User, code: str, actual_headcount: int | None, now: dateti
     booking.status = BookingStatus.CHECKED_IN
     booking.checked_in_at = now
     booking.checked_in_by_id = operator.id
+    audit.record(operator, "booking.checkin", "booking", booking.id, {"status": BookingStatus.CONFIRMED.value},
+                 {"status": BookingStatus.CHECKED_IN.value, "actual_headcount": booking.actual_headcount})  # fmt: skip
     uow.commit()
     return booking

@@ -1,0 +1,33 @@
+"""The staff web console at /console/: server-rendered pages over the same services as the staff API.
+
+Sign-in keeps a staff token (the staff API's own, revocable in every process at once) in a signed,
+HttpOnly session cookie; every form carries a CSRF token (Flask-WTF); an idle session expires and a
+form posted after that is kept as a draft and offered again after signing in. Errors are pages with
+a clear message in Chinese, never a stack trace.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static",
+               static_url_path="/static")  # fmt: skip
+
+
+def register(app: Flask) -> None:
+    # CSRF is checked by the console's own before_request, not for the JSON APIs (bearer tokens).
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session's own expiry bounds it
+    # The session cookie is the console's alone: not readable by scripts, not sent cross-site, only
+    # over HTTPS in production, only to /console.
+    app.config.update(SESSION_COOKIE_NAME="lc_console", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=app.config.get("APP_ENV") == "production", SESSION_COOKIE_PATH="/console",
+                      PERMANENT_SESSION_LIFETIME=app.config.get("TOKEN_TTL_STAFF", 12 * 3600))  # fmt: skip
+    csrf.init_app(app)
+
+    from console import charts, filters, pages, session, views_bases, views_objections, views_other, views_zones  # noqa: F401  (views register on bp)  # noqa: F401
+
+    app.register_blueprint(bp)

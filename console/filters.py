@@ -1,0 +1,59 @@
+"""Template filters: local times, and Chinese labels for the stored codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import request
+
+from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
+from app.times import app_timezone
+from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
+from console import bp
+
+SLOT_STATES = {"not_released": "未放号", "open": "可预约", "full": "已约满", "started": "已开始", "ended": "已结束",
+               "closed": "闭馆"}  # fmt: skip
+BOOKING_STATES = {"confirmed": "已预约", "checked_in": "已入馆", "cancelled": "已取消", "no_show": "爽约"}
+WINDOW_STATES = {"draft": "草稿", "upcoming": "未开始", "open": "公示中", "ended": "已结束", "closed": "已办结"}
+
+
+def _label(table, enum):
+    def label(value):
+        try:
+            return table.get(enum(value), value) if enum else table.get(str(value), value)
+        except ValueError:
+            return value
+
+    return label
+
+
+for name, table, enum in (("zone_type", TYPE_LABELS, ZoneType), ("zone_level", LEVEL_LABELS, Level),
+                          ("zone_status", STATUS_LABELS, Status), ("objection_status", OBJECTION_LABELS, ObjectionStatus),
+                          ("slot_state", SLOT_STATES, None), ("booking_status", BOOKING_STATES, None),
+                          ("window_state", WINDOW_STATES, None)):  # fmt: skip
+    bp.add_app_template_filter(_label(table, enum), name)
+
+
+@bp.app_template_filter("local")
+def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if moment is None or not isinstance(moment, datetime):
+        return "—" if moment is None else str(moment)
+    return moment.astimezone(app_timezone()).strftime(fmt)
+
+
+@bp.app_template_global()
+def query_with(**changes) -> str:
+    """The current query string with some parameters changed (pagination keeps the filters)."""
+    args = {k: v for k, v in request.args.items()}
+    args.update({k: str(v) for k, v in changes.items()})
+    return urlencode(args)
+
+
+@bp.app_template_global()
+def notice_end(objection) -> datetime | None:
+    from app.extensions import db
+    from app.publicity.models import PublicityNotice
+
+    notice = db.session.get(PublicityNotice, objection.notice_id)
+    return notice.ends_at if notice else None

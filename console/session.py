@@ -1,0 +1,157 @@
+"""Who is signed in to the console, CSRF on every form, idle expiry with drafts, and error pages."""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
+
+from app.accounts import services as accounts
+from app.accounts.models import User
+from app.accounts.roles import ROLE_LABELS, STAFF_ROLES, Role
+from app.errors import AppError, Unauthorized
+from console import bp, csrf
+
+log = logging.getLogger(__name__)
+
+TOKEN, SEEN, DRAFT = "console_token", "console_seen", "console_draft"
+
+
+def idle_limit() -> int:
+    return int(current_app.config.get("CONSOLE_IDLE_MINUTES", 30)) * 60
+
+
+def signed_in_user() -> User | None:
+    """The staff member of this session, or None (no session, idle too long, token revoked or expired)."""
+    if "console_user" in g:
+        return g.console_user
+    user = None
+    token = session.get(TOKEN)
+    if token:
+        if time.time() - session.get(SEEN, 0) > idle_limit():
+            accounts.revoke_token(token)
+            session.pop(TOKEN, None)
+            g.session_expired = True
+        else:
+            try:
+                user = accounts.user_for_token(token, accounts.AUDIENCE_STAFF)
+            except Unauthorized:
+                session.pop(TOKEN, None)
+                g.session_expired = True
+    if user is not None:
+        session[SEEN] = int(time.time())
+        g.current_user, g.user_id = user, user.id  # the services and the audit log see the same caller
+    g.console_user = user
+    return user
+
+
+def current() -> User:
+    user = signed_in_user()
+    assert user is not None  # views are behind require()
+    return user
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path of this console: never an open redirect."""
+    if not target:
+        return url_for("console.dashboard")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/console/"):
+        return url_for("console.dashboard")
+    return target
+
+
+def require(*roles: Role):
+    """Signed in (else the sign-in page, keeping what a form posted), with one of `roles` (else 403)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = signed_in_user()
+            if user is None:
+                if request.method == "POST":
+                    page = _form_page()
+                    session[DRAFT] = {"path": page, "form": _typed(request.form)}
+                    flash("登录已过期，请重新登录；刚才填写的内容已保留。", "warning")
+                    return redirect(url_for("console.login", next=page))
+                if g.get("session_expired"):
+                    flash("登录已过期，请重新登录。", "warning")
+                return redirect(url_for("console.login", next=request.full_path))
+            if roles and not user.has_role(*roles):
+                return error_page(403, "您的角色不能打开这个页面", "没有权限")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _form_page() -> str:
+    """The page whose form was posted (where the draft is offered again)."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.path.startswith("/console/") and referrer.netloc in ("", request.host):
+        return referrer.path
+    return request.path
+
+
+def _typed(form) -> dict[str, str]:
+    return {k: v for k, v in form.items() if k != "csrf_token"}
+
+
+def draft_for(path: str) -> dict[str, Any]:
+    """What was typed into this page's form before the session expired (once)."""
+    draft = session.get(DRAFT)
+    if draft and draft.get("path") == path:
+        session.pop(DRAFT, None)
+        return draft.get("form", {})
+    return {}
+
+
+@bp.before_request
+def _protect_forms():
+    if request.method == "POST":
+        csrf.protect()
+
+
+@bp.app_context_processor
+def _globals():
+    if not request.path.startswith("/console"):
+        return {}
+    user = g.get("console_user")
+    return {"me": user, "role_labels": ROLE_LABELS, "Role": Role,
+            "my_roles": [ROLE_LABELS.get(Role(r), r) for r in (user.roles if user else []) if r in STAFF_ROLES]}  # fmt: skip
+
+
+def error_page(status: int, message: str, title: str = "出错了", details: dict | None = None):
+    return render_template("console/error.html", status=status, message=message, title=title,
+                           details=details or {}), status  # fmt: skip
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError):
+    return error_page(400, "表单已失效或来源不明（缺少安全校验码），请返回刷新页面后重新提交。", "无法提交")
+
+
+@bp.errorhandler(AppError)
+def _app_error(exc: AppError):
+    return error_page(exc.status, exc.message, details=exc.details)
+
+
+@bp.errorhandler(404)
+def _not_found(exc):
+    return error_page(404, "页面不存在", "找不到")
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(exc, HTTPException):
+        return error_page(exc.code or 500, exc.description or "请求有误")
+    log.exception("console error")
+    return error_page(500, "系统出错了，请稍后再试；问题已记录。")
