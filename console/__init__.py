@@ -28,6 +28,16 @@ def register(app: Flask) -> None:
                       PERMANENT_SESSION_LIFETIME=app.config.get("TOKEN_TTL_STAFF", 12 * 3600))  # fmt: skip
     csrf.init_app(app)
 
-    from console import charts, filters, pages, session, views_bases, views_objections, views_other, views_zones  # noqa: F401  (views register on bp)  # noqa: F401
+    from console import (  # noqa: F401  (each module registers its views on bp)
+        charts,
+        filters,
+        pages,
+        session,
+        views_bases,
+        views_campaigns,
+        views_objections,
+        views_other,
+        views_zones,
+    )
 
     app.register_blueprint(bp)

@@ -12,8 +12,6 @@ from sqlalchemy import select
 from app.accounts import services as accounts
 from app.accounts.roles import DEPARTMENT_LABELS, GRANTABLE_ROLES, ROLE_LABELS, Department, Role
 from app.audit import services as audit
-from app.campaigns import stats as campaign_stats
-from app.campaigns.models import Campaign
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.knowledge import services as knowledge
@@ -24,7 +22,7 @@ from app.publicity.models import PublicityNotice
 from app.times import app_timezone
 from app.zones.constants import Status
 from app.zones.models import Zone
-from console import bp, charts
+from console import bp
 from console.session import current, draft_for, require
 from console.views_zones import _page, page_of
 
@@ -130,30 +128,6 @@ def article(article_id):
             flash("已保存并发布到小程序", "info")
             return redirect(url_for("console.article", article_id=article_id))
     return render_template("console/article.html", a=item, form=form, preview=preview)
-
-
-# ---- campaigns ----------------------------------------------------------------------------------
-
-
-@bp.get("/campaigns")
-@require(Role.SCHOOL_ADMIN, Role.DEPARTMENT_OFFICER, Role.INSTITUTE_STAFF)
-def campaigns():
-    user = current()
-    stmt = select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc())
-    handled = accounts.zone_types_handled_by(user)
-    if handled is not None and "school" not in handled:
-        stmt = stmt.where(Campaign.school_id.in_([g.school_id for g in user.grants if g.role == Role.SCHOOL_ADMIN.value] or [0]))
-    return render_template("console/campaigns.html", result=page_of(stmt, _page()))
-
-
-@bp.get("/campaigns/<int:campaign_id>")
-@require(Role.SCHOOL_ADMIN, Role.DEPARTMENT_OFFICER, Role.INSTITUTE_STAFF)
-def campaign(campaign_id):
-    figures = campaign_stats.campaign_stats(campaign_id, current())
-    item = db.session.get(Campaign, campaign_id)
-    chart = charts.bar_chart("各行动减排量（kg，教育性估算）", [(a["action"], a["co2_kg"]) for a in figures["per_action"]], " kg")
-    per_class = charts.bar_chart("各班减排量（kg）", [(c["class_name"], c["co2_kg"]) for c in figures["per_class"]], " kg")
-    return render_template("console/campaign.html", c=item, s=figures, chart=chart, per_class=per_class)
 
 
 # ---- users and the audit log --------------------------------------------------------------------

@@ -45,9 +45,13 @@ def visible_zone(zone_id: int) -> Zone:
 @bp.get("/zones")
 @require(*ZONE_STAFF)
 def zones_list():
-    args = {k: v for k, v in request.args.items() if v and k in ("type", "level", "status", "q", "district")}
+    args = {k: v for k, v in request.args.items() if v and k in ("type", "level", "status", "q", "district", "batch_year",
+                                                                  "is_education_base")}  # fmt: skip
+    typed = dict(args)
+    typed["batch_year"] = int(args["batch_year"]) if args.get("batch_year", "").isdigit() else None
+    typed["is_education_base"] = {"1": True, "0": False}.get(args.get("is_education_base", ""))
     try:
-        filters = zones.resolve_filters(zones.ZoneFilters(**args))
+        filters = zones.resolve_filters(zones.ZoneFilters(**typed))
     except AppError as exc:
         flash(exc.message, "error")
         filters = zones.ZoneFilters()

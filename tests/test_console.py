@@ -343,3 +343,34 @@ def test_a_check_in_at_the_door_is_audited(app, client, auth, fake_wechat):
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "booking.checkin"))
     assert entry.entity_id == booking["id"]
+
+
+# ---- low-carbon schools ------------------------------------------------------------------------
+
+
+def test_a_teacher_confirms_students_and_records_a_class_action(app, client, auth, running):
+    from tests.campaign_helpers import _student
+
+    school_id, campaign_id = running["school"], running["campaign"]
+    console = signed_in(app, "school_admin", "teacher-1", school_id=school_id)
+    user_id = client.get("/api/mp/v1/me", headers=running["headers"]).json["id"]
+    console.get(f"/console/schools/{school_id}")
+    console.post(f"/console/schools/{school_id}/students/confirm", {"user_ids": str(user_id)})
+    _student(client, auth, school_id, "stu")  # stays in 一班
+    console.get(f"/console/campaigns/{campaign_id}")
+    console.post(f"/console/campaigns/{campaign_id}/class-actions", {"class_name": "一班", "kw": "2", "hours": "1"})
+    board = client.get(f"/api/mp/v1/campaigns/{campaign_id}/leaderboard?by=class&metric=total").json
+    assert board["items"][0]["points"] == 20.0  # 2 kWh × 5 points × 2 (a teacher's confirmation)
+
+
+def test_a_teacher_of_another_school_cannot_open_the_school_page(app, running):
+    other = make_zone(app, "publicity", type="school")
+    console = signed_in(app, "school_admin", "teacher-2", school_id=other)
+    assert console.get(f"/console/schools/{running['school']}").status_code == 403
+
+
+def test_the_zone_list_filters_by_batch_year(app):
+    make_zone(app, "applied", type="park", name="二〇二五园区", batch_year=2025)
+    make_zone(app, "applied", type="park", name="二〇二六园区", batch_year=2026)
+    page = text(signed_in(app, "institute_staff", "officer-n").get("/console/zones?batch_year=2026"))
+    assert ("二〇二六园区" in page, "二〇二五园区" in page) == (True, False)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import uow
 from app.accounts.models import User
+from app.audit import services as audit
 from app.campaigns.models import ActionCheckin, Campaign, PostReport
 from app.campaigns.services import ensure_school_admin, get_campaign
 from app.db_types import utcnow
@@ -50,6 +51,7 @@ def hide(checkin_id: int, reason: str, actor: User) -> ActionCheckin:
     post = _post(checkin_id)
     ensure_school_admin(actor, get_campaign(post.campaign_id).school_id)
     post.hidden_at, post.hidden_reason = utcnow(), reason
+    audit.record(actor, "post.hide", "campaign_checkin", post.id, None, {"reason": reason})
     uow.commit()
     return post
 
@@ -58,7 +60,9 @@ def unhide(checkin_id: int, actor: User) -> ActionCheckin:
     """Use case: after review the post is shown again; its report count stays."""
     post = _post(checkin_id)
     ensure_school_admin(actor, get_campaign(post.campaign_id).school_id)
+    before = {"hidden_reason": post.hidden_reason}
     post.hidden_at = post.hidden_reason = None
+    audit.record(actor, "post.unhide", "campaign_checkin", post.id, before, {"report_count": post.report_count})
     uow.commit()
     return post
 

@@ -221,6 +221,9 @@ def create_class(school_id: int, name: str, actor: User) -> SchoolClass:
     school_class = SchoolClass(school_id=school_id, name=name.strip(), join_code=_join_code())
     db.session.add(school_class)
     try:
+        db.session.flush()
+        audit.record(actor, "school_class.create", "school_class", school_class.id, None,
+                     {"school_id": school_id, "name": school_class.name})  # fmt: skip
         uow.commit()
     except IntegrityError:
         db.session.rollback()
@@ -253,6 +256,7 @@ def confirm_students(school_id: int, user_ids: list[int], actor: User) -> int:
             profile.confirmed_at, profile.confirmed_by_id = now, actor.id
             newly.append(profile.user_id)
     if newly:
+        audit.record(actor, "students.confirm", "school", school_id, None, {"user_ids": newly})
         uow.after_commit(_boards().regroup_students, tuple(newly))
     uow.commit()
     return len(newly)
@@ -266,6 +270,7 @@ def record_guardian_consent(school_id: int, user_id: int, method: str, actor: Us
         raise NotFound("该学生不在本校")
     profile.guardian_consent_at, profile.guardian_consent_method = utcnow(), method
     profile.guardian_consent_recorded_by_id = actor.id
+    audit.record(actor, "student.guardian_consent", "student", user_id, None, {"method": method})
     uow.after_commit(_boards().restyle_students, (user_id,))
     uow.commit()
     return profile
@@ -285,6 +290,9 @@ def create_campaign(school_id: int, data: dict[str, Any], actor: User) -> Campai
     campaign = Campaign(school_id=school_id, created_by_id=actor.id, **data)
     db.session.add(campaign)
     db.session.flush()
+    audit.record(actor, "campaign.create", "campaign", campaign.id, None,
+                 {"title": campaign.title, "starts_on": campaign.starts_on, "ends_on": campaign.ends_on,
+                  "actions": campaign.actions, "audience": campaign.audience})  # fmt: skip
     from app.campaigns.announcements import announce
 
     uow.after_commit(announce, campaign.id)  # followers are told; a failure is retried by the command

@@ -1,0 +1,152 @@
+"""Low-carbon schools: campaigns and their statistics; for a school's admins (its teachers) also
+classes and join codes, confirming students, guardians' consent, confirming check-ins, class
+actions, and reviewing hidden posts."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from app.accounts import services as accounts
+from app.accounts.roles import Role
+from app.campaigns import moderation
+from app.campaigns import services as campaigns
+from app.campaigns import stats as campaign_stats
+from app.campaigns.models import AgeBand, Campaign, SchoolClass
+from app.errors import ValidationFailed
+from app.extensions import db
+from console import bp, charts
+from console.session import current, draft_for, require
+from console.views_zones import _page, page_of
+
+READERS = (Role.SCHOOL_ADMIN, Role.DEPARTMENT_OFFICER, Role.INSTITUTE_STAFF)
+TEACHERS = (Role.SCHOOL_ADMIN, Role.INSTITUTE_STAFF)
+
+
+def _my_schools() -> list[int] | None:
+    """The schools a signed-in user administers; None: every school (institute, education dept.)."""
+    user = current()
+    handled = accounts.zone_types_handled_by(user)
+    if handled is None or "school" in handled:
+        return None
+    return [g.school_id for g in user.grants if g.role == Role.SCHOOL_ADMIN.value]
+
+
+@bp.get("/campaigns")
+@require(*READERS)
+def campaigns_list():
+    stmt = select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc())
+    schools = _my_schools()
+    if schools is not None:
+        stmt = stmt.where(Campaign.school_id.in_(schools or [0]))
+    return render_template("console/campaigns.html", result=page_of(stmt, _page()), schools=schools)
+
+
+bp.add_url_rule("/campaigns", endpoint="campaigns", view_func=campaigns_list)
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@require(*READERS)
+def campaign(campaign_id):
+    figures = campaign_stats.campaign_stats(campaign_id, current())
+    item = campaigns.get_campaign(campaign_id)
+    is_teacher = _teaches(item.school_id)
+    recent = list(db.session.scalars(campaigns.checkins_query(campaign_id, current()).limit(30))) if is_teacher else []
+    chart = charts.bar_chart("各行动减排量（kg，教育性估算）", [(a["action"], a["co2_kg"]) for a in figures["per_action"]], " kg")
+    per_class = charts.bar_chart("各班减排量（kg）", [(c["class_name"], c["co2_kg"]) for c in figures["per_class"]], " kg")
+    classes = list(db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == item.school_id).order_by(SchoolClass.name)))
+    return render_template("console/campaign.html", c=item, s=figures, chart=chart, per_class=per_class, recent=recent,
+                           is_teacher=is_teacher, classes=classes, draft=draft_for(request.path),
+                           author=moderation.author_name)  # fmt: skip
+
+
+def _teaches(school_id: int) -> bool:
+    try:
+        campaigns.ensure_school_admin(current(), school_id)
+    except Exception:  # noqa: BLE001 - Forbidden: reading only
+        return False
+    return True
+
+
+@bp.post("/checkins/<int:checkin_id>/confirm")
+@require(*TEACHERS)
+def checkin_confirm(checkin_id):
+    confirmed = campaigns.confirm_checkin(checkin_id, current())
+    flash("已确认，积分按老师确认计算", "info")
+    return redirect(url_for("console.campaign", campaign_id=confirmed.campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/class-actions")
+@require(*TEACHERS)
+def class_action(campaign_id):
+    form = request.form
+    try:
+        data = {"class_name": form.get("class_name", ""), "action": form.get("action") or "lights_off",
+                "kw": Decimal(form.get("kw", "")), "hours": Decimal(form.get("hours", "")), "note": form.get("note") or None}  # fmt: skip
+    except InvalidOperation:
+        raise ValidationFailed("请填写功率（千瓦）和时长（小时）", details={"kw": ["须为数字"], "hours": ["须为数字"]}) from None
+    made = campaigns.record_class_action(campaign_id, data, current())
+    flash(f"已记录班级行动：{made.class_name} {made.quantity.normalize()} 千瓦时，约减排 {made.co2_kg.normalize()} kg", "info")
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))
+
+
+@bp.get("/schools/<int:school_id>")
+@require(*TEACHERS)
+def school(school_id):
+    zone = campaigns.get_school(school_id)
+    stmt = campaigns.students_query(school_id, current(), request.args.get("confirmed") == "1" if request.args.get("confirmed") else None)
+    classes = list(db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id).order_by(SchoolClass.name)))
+    hidden = list(db.session.scalars(moderation.queue_query(school_id, current()).limit(50)))
+    return render_template("console/school.html", zone=zone, result=page_of(stmt, _page()), classes=classes, hidden=hidden,
+                           under_14=AgeBand.UNDER_14.value, author=moderation.author_name)  # fmt: skip
+
+
+@bp.post("/schools/<int:school_id>/classes")
+@require(*TEACHERS)
+def school_class_create(school_id):
+    name = (request.form.get("name") or "").strip()
+    if not name:
+        raise ValidationFailed("班级名称不能为空", details={"name": ["不能为空"]})
+    made = campaigns.create_class(school_id, name, current())
+    flash(f"已新建班级 {made.name}，班级码 {made.join_code}", "info")
+    return redirect(url_for("console.school", school_id=school_id))
+
+
+@bp.post("/schools/<int:school_id>/students/confirm")
+@require(*TEACHERS)
+def students_confirm(school_id):
+    ids = [int(i) for i in request.form.getlist("user_ids") if i.isdigit()]
+    if not ids:
+        raise ValidationFailed("请勾选要确认的学生", details={"user_ids": ["至少选择一名学生"]})
+    flash(f"已确认 {campaigns.confirm_students(school_id, ids, current())} 名学生", "info")
+    return redirect(url_for("console.school", school_id=school_id))
+
+
+@bp.post("/schools/<int:school_id>/students/<int:user_id>/consent")
+@require(*TEACHERS)
+def student_consent(school_id, user_id):
+    campaigns.record_guardian_consent(school_id, user_id, "signed_statement", current())
+    flash("已记录监护人签字同意", "info")
+    return redirect(url_for("console.school", school_id=school_id))
+
+
+@bp.post("/posts/<int:checkin_id>/unhide")
+@require(*TEACHERS)
+def post_unhide(checkin_id):
+    post = moderation.unhide(checkin_id, current())
+    flash("已恢复显示", "info")
+    return redirect(url_for("console.school", school_id=campaigns.get_campaign(post.campaign_id).school_id))
+
+
+@bp.post("/posts/<int:checkin_id>/hide")
+@require(*TEACHERS)
+def post_hide(checkin_id):
+    reason = (request.form.get("reason") or "").strip()
+    if len(reason) < 2:
+        raise ValidationFailed("请填写隐藏原因（作者会看到）", details={"reason": ["不能为空"]})
+    post = moderation.hide(checkin_id, reason, current())
+    return redirect(url_for("console.campaign", campaign_id=post.campaign_id))
+
+
