@@ -1,0 +1,249 @@
+"""Public reads against the stack's own ceiling. Starts the service (PostgreSQL + Redis, the project's
+gunicorn.conf.py) and a bare Flask app answering the same bytes under the same gunicorn settings
+(bench/bare_app.py), drives both with the same load (wrk from Debian's packages, installed when
+missing and possible; else a Python load generator in another process), and prints per path
+requests/s, p50, p99 and the ratio to the bare app, then the peak RSS of every worker.
+
+    .venv/bin/python bench/api_throughput.py                     # wrk -t2 -c32 -d10s per path
+    .venv/bin/python bench/api_throughput.py --duration 1 --connections 2 --load python \\
+        --database-url sqlite:////tmp/tp.sqlite3 --redis-url ''   # a tiny run, no servers
+
+Defaults use the machine's PostgreSQL (database `lowcarbon_bench`, recreated) and Redis (database
+14, flushed). Targets on 2 cores: every cached read >= 0.6 of the bare app, p99 < 50 ms at 32
+connections, a 304 cheaper still, worker memory < 150 MB after 10,000 requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from multiprocessing import Process, Queue
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.leaderboard import recreate_database  # noqa: E402
+
+TARGET_RATIO, TARGET_P99_MS, TARGET_RSS_MB = 0.6, 50.0, 150.0
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(env: dict[str, str], app: str | None, port: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"] + ([app] if app else [])
+    server = subprocess.Popen(command, cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz" if app is None else f"http://127.0.0.1:{port}/", timeout=2)
+            return server
+        except requests.RequestException:
+            if server.poll() is not None:
+                break
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def workers_of(master: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def ensure_wrk() -> str | None:
+    found = shutil.which("wrk")
+    if found or not shutil.which("apt-get") or os.geteuid() != 0:
+        return found
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # fmt: skip
+    return shutil.which("wrk")
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(wrk: str, url: str, headers: dict[str, str], threads: int, connections: int, duration: int) -> dict:
+    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": _ms(latency["50"]),
+            "p99": _ms(latency["99"]), "errors": int(non_2xx.group(1)) if non_2xx else 0}  # fmt: skip
+
+
+def _python_load(url: str, headers: dict[str, str], connections: int, duration: float, out: Queue) -> None:
+    target = requests.utils.urlparse(url)
+    timings: list[float] = []
+    errors = [0]
+    stop = time.monotonic() + duration
+
+    def worker():
+        conn = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
+        path = target.path + (f"?{target.query}" if target.query else "")
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            timings.append((time.perf_counter() - started) * 1000)
+            if response.status >= 400:
+                errors[0] += 1
+
+    pool = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    timings.sort()
+    out.put({"rps": len(timings) / duration, "p50": timings[len(timings) // 2],
+             "p99": timings[min(len(timings) - 1, int(len(timings) * 0.99))], "errors": errors[0]})  # fmt: skip
+
+
+def run_python(url: str, headers: dict[str, str], connections: int, duration: int) -> dict:
+    out: Queue = Queue()
+    process = Process(target=_python_load, args=(url, headers, connections, duration, out))
+    process.start()
+    result = out.get()
+    process.join()
+    return result
+
+
+def paths_to_measure(base: str) -> list[tuple[str, str, dict[str, str]]]:
+    """(name, path, headers): the reads the mini-program does most."""
+    zones = requests.get(f"{base}/api/mp/v1/zones", timeout=10).json()["items"]
+    bases = requests.get(f"{base}/api/mp/v1/bases", timeout=10).json()["items"]
+    first = zones[0]
+    today = date.today()
+    listing = requests.get(f"{base}/api/mp/v1/zones", timeout=10)
+    paths = [
+        ("zone list, page 1", "/api/mp/v1/zones", {}),
+        ("zone list, filtered", f"/api/mp/v1/zones?type={first['type']}&level={first['level']}", {}),
+        ("zone detail", f"/api/mp/v1/zones/{first['id']}", {}),
+        ("article list", "/api/mp/v1/articles", {}),
+        ("/meta", "/api/mp/v1/meta", {}),
+        ("zone list, 304", "/api/mp/v1/zones", {"If-None-Match": listing.headers["ETag"]}),
+    ]
+    if bases:
+        paths.insert(4, ("base slots, 7 days", f"/api/mp/v1/bases/{bases[0]['id']}/slots?from={today}&to={today + timedelta(days=6)}", {}))
+    return paths
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--load", choices=("wrk", "python"), default="wrk")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)")
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_bench"))  # fmt: skip
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    args = parser.parse_args()
+
+    wrk = ensure_wrk() if args.load == "wrk" else None
+    if args.load == "wrk" and wrk is None:
+        print("wrk is not installed and cannot be installed here: using the Python load generator")
+    recreate_database(args.database_url)
+    env = dict(os.environ, DATABASE_URL=args.database_url, SECRET_KEY="bench-secret", LOG_LEVEL="WARNING",
+               WECHAT_APPID="wxbench", WECHAT_SECRET="bench", WECHAT_API_BASE_URL="http://127.0.0.1:9")  # fmt: skip
+    env.pop("REDIS_URL", None)
+    if args.redis_url:
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
+        env["REDIS_URL"] = args.redis_url
+    if args.workers:
+        env["WEB_CONCURRENCY"] = str(args.workers)
+    for command in (["db", "upgrade"], ["seed", "demo"]):
+        subprocess.run([sys.executable, "-m", "flask", "--app", "app", *command], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+    service_port, bare_port = free_port(), free_port()
+    service = start(env, None, service_port)
+    service_base = f"http://127.0.0.1:{service_port}"
+    bodies_file = Path(tempfile.mkstemp(suffix=".json")[1])
+    bare = None
+    try:
+        paths = paths_to_measure(service_base)
+        bodies = {}
+        for _, path, _ in paths:
+            answer = requests.get(service_base + path, timeout=10)
+            bodies[path] = {"body": base64.b64encode(answer.content).decode(), "mimetype": answer.headers["Content-Type"],
+                            "etag": answer.headers["ETag"].strip('"')}  # fmt: skip
+        bodies_file.write_text(json.dumps(bodies))
+        bare = start({**env, "BARE_BODIES": str(bodies_file)}, "bench.bare_app:create_app()", bare_port)
+        rows = []
+        for name, path, headers in paths:
+            figures = []
+            for base in (f"http://127.0.0.1:{bare_port}", service_base):
+                if wrk:
+                    figures.append(run_wrk(wrk, base + path, headers, args.threads, args.connections, args.duration))
+                else:
+                    figures.append(run_python(base + path, headers, args.connections, args.duration))
+            rows.append((name, *figures))
+        print(f"{args.connections} connections, {args.duration} s per path, load: {'wrk' if wrk else 'python'}; "
+              f"gunicorn.conf.py ({env.get('WEB_CONCURRENCY') or 'default'} workers); "
+              f"{args.database_url.split(':')[0]}, {'Redis' if args.redis_url else 'no Redis'}")  # fmt: skip
+        print(f"{'path':<22}{'bare r/s':>10}{'service r/s':>13}{'ratio':>7}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}")
+        worst_ratio, worst_p99 = 9.9, 0.0
+        for name, bare_figures, mine in rows:
+            ratio = mine["rps"] / bare_figures["rps"] if bare_figures["rps"] else 0.0
+            worst_ratio, worst_p99 = min(worst_ratio, ratio), max(worst_p99, mine["p99"])
+            print(f"{name:<22}{bare_figures['rps']:>10,.0f}{mine['rps']:>13,.0f}{ratio:>7.2f}{mine['p50']:>8.1f}"
+                  f"{mine['p99']:>8.1f}{mine['errors']:>8}")  # fmt: skip
+        service_rss = [peak_rss_mb(pid) for pid in workers_of(service.pid)]
+        bare_rss = [peak_rss_mb(pid) for pid in workers_of(bare.pid)]
+        print("peak RSS per worker (MB): service " + ", ".join(f"{m:.0f}" for m in sorted(service_rss))
+              + "; bare " + ", ".join(f"{m:.0f}" for m in sorted(bare_rss)))  # fmt: skip
+        print(f"targets: ratio >= {TARGET_RATIO}: {'met' if worst_ratio >= TARGET_RATIO else 'NOT met'} "
+              f"(worst {worst_ratio:.2f}); p99 < {TARGET_P99_MS:.0f} ms: {'met' if worst_p99 < TARGET_P99_MS else 'NOT met'} "
+              f"(worst {worst_p99:.1f}); RSS < {TARGET_RSS_MB:.0f} MB: "
+              f"{'met' if max(service_rss, default=0) < TARGET_RSS_MB else 'NOT met'}")  # fmt: skip
+        return 0 if all(mine["errors"] == 0 for _, _, mine in rows) else 1
+    finally:
+        for server in (service, bare):
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
+        bodies_file.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
