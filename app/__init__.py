@@ -17,6 +17,7 @@ from app.extensions import api, db, kv, migrate
 from app.privacy import PersonalDataCipher
 from app.web.api import BoundedIntConverter, numeric_bounds
 from app.web.errors import JsonErrorsEverywhere, handle_error
+from app.web.fastreads import FastReads
 from app.web.logging import configure_logging
 from app.web.ratelimit import limiter
 
@@ -38,6 +39,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for notice in startup_notices(app.config):
         log.warning(notice)
 
+    # Cached public reads are answered before Flask runs (inside ProxyFix: the same origin as the view).
+    app.wsgi_app = FastReads(app.wsgi_app, app)  # type: ignore[method-assign]
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]

@@ -1,8 +1,15 @@
-"""Shared response cache in Redis (fakeredis without REDIS_URL), invalidated by generation.
+"""Shared response cache in Redis (fakeredis without REDIS_URL), invalidated by generation, with a
+process-local copy in front of it.
 
 Each namespace ("zones", …) has a generation counter; keys embed it, so bumping the counter after
 a change makes every cached page of that namespace unreachable at once, in every process, without
 scanning keys. Entries expire on their own.
+
+The process-local layer: every process keeps the generations it has seen and recent bodies. A bump
+is published on a Redis channel; a listener thread in each process applies it at once. While the
+listener is not connected (starting, Redis away) nothing local is trusted: the generation is read
+from Redis on every request, as it would be without the local layer. So a cached read costs no
+Redis round trip when nothing changed, and a change is seen everywhere as soon as it is published.
 """
 
 from __future__ import annotations
@@ -11,15 +18,23 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
+import os
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis as redis_lib
+from flask import current_app
 
 from app.extensions import kv
 
 log = logging.getLogger(__name__)
 DEFAULT_TTL = 600
+CHANNEL = "cache:gen"
+LOCAL_MAX_BYTES = 16 * 1024 * 1024  # per process
 
 
 @dataclass(frozen=True)
@@ -27,36 +42,236 @@ class CachedBody:
     body: bytes
     etag: str
     mimetype: str
+    namespace: str = ""
+    generation: int = 0
+    expires: float = 0.0  # wall-clock seconds
+
+    def to_json(self) -> str:
+        return json.dumps({"b": self.body.decode("utf-8"), "e": self.etag, "m": self.mimetype, "n": self.namespace,
+                           "g": self.generation, "x": self.expires})  # fmt: skip
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> CachedBody:
+        stored = json.loads(raw)
+        return cls(stored["b"].encode("utf-8"), stored["e"], stored["m"], stored.get("n", ""), stored.get("g", 0),
+                   stored.get("x", 0.0))  # fmt: skip
 
 
-def _generation(namespace: str) -> int:
-    return int(kv.redis.get(f"cache:gen:{namespace}") or 0)
+class LocalLayer:
+    """Per process: the generations seen (trusted only while the listener is connected) and an LRU
+    of bodies, bounded in bytes."""
+
+    def __init__(self) -> None:
+        self.generations: dict[str, int] = {}
+        self.bodies: OrderedDict[str, CachedBody] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+        self.listening = False
+        self.pid = 0
+        self.started = False
+        self.stopped = threading.Event()
+        self.pubsub = None
+
+    def reset(self) -> None:
+        with self.lock:
+            self.generations.clear()
+            self.bodies.clear()
+            self.size = 0
+
+    def put(self, key: str, entry: CachedBody) -> None:
+        with self.lock:
+            old = self.bodies.pop(key, None)
+            if old is not None:
+                self.size -= len(old.body)
+            self.bodies[key] = entry
+            self.size += len(entry.body)
+            while self.size > LOCAL_MAX_BYTES and self.bodies:
+                _, dropped = self.bodies.popitem(last=False)
+                self.size -= len(dropped.body)
+
+    def get(self, key: str) -> CachedBody | None:
+        with self.lock:
+            entry = self.bodies.get(key)
+            if entry is not None:
+                self.bodies.move_to_end(key)
+            return entry
+
+    def bump(self, namespace: str, generation: int) -> None:
+        with self.lock:
+            known = self.generations.get(namespace, -1)
+            if generation > known:
+                self.generations[namespace] = generation
+            elif generation < known:
+                # Out of order, or Redis lost its counters: forget, and ask Redis next time.
+                del self.generations[namespace]
+
+
+def _layer() -> LocalLayer:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    layer = app.extensions.get("cache_local")
+    if layer is None or layer.pid != os.getpid():  # a fork (gunicorn worker): start afresh
+        layer = LocalLayer()
+        layer.pid = os.getpid()
+        app.extensions["cache_local"] = layer
+    if kv.is_shared and not layer.started:
+        layer.started = True
+        threading.Thread(target=_listen, args=(app, layer), name="cache-invalidation", daemon=True).start()
+    return layer
+
+
+def _listen(app, layer: LocalLayer) -> None:
+    """Apply published bumps; on every (re)connection forget what is local, since bumps may have
+    been missed meanwhile."""
+    while not layer.stopped.is_set():
+        pubsub = None
+        try:
+            client = redis_lib.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=1,
+                                              health_check_interval=10)  # fmt: skip
+            pubsub = layer.pubsub = client.pubsub(ignore_subscribe_messages=False)
+            pubsub.subscribe(CHANNEL)
+            for message in pubsub.listen():
+                if message["type"] == "subscribe":
+                    layer.reset()
+                    layer.listening = True
+                elif message["type"] == "message":
+                    namespace, _, generation = message["data"].decode().rpartition(" ")
+                    layer.bump(namespace, int(generation))
+        except Exception:  # noqa: BLE001 - Redis away: trust nothing local until reconnected
+            layer.listening = False
+            with contextlib.suppress(Exception):
+                if pubsub is not None:
+                    pubsub.close()
+            layer.stopped.wait(1)
+
+
+def shutdown(app) -> None:
+    """Stop this process's listener (tests close many apps in one process)."""
+    layer = app.extensions.get("cache_local")
+    if layer is not None:
+        layer.stopped.set()
+        with contextlib.suppress(Exception):
+            if layer.pubsub is not None:
+                layer.pubsub.close()
+
+
+def generation(namespace: str) -> int:
+    """The namespace's generation: the local copy while it is kept fresh, else Redis."""
+    layer = _layer()
+    if not kv.is_shared or layer.listening:
+        known = layer.generations.get(namespace)
+        if known is not None:
+            return known
+    value = int(kv.redis.get(f"cache:gen:{namespace}") or 0)
+    layer.bump(namespace, value)
+    return value
 
 
 def invalidate(*namespaces: str) -> None:
     """Call after the change is committed."""
     for namespace in namespaces:
         try:
-            kv.redis.incr(f"cache:gen:{namespace}")
+            value = kv.redis.incr(f"cache:gen:{namespace}")
+            _layer().bump(namespace, value)
+            kv.redis.publish(CHANNEL, f"{namespace} {value}")
         except redis_lib.RedisError:
             # Entries expire within DEFAULT_TTL anyway; never fail a committed write for the cache.
             log.warning("could not invalidate cache namespace %s", namespace)
 
 
-def cached(namespace: str, key: str, build: Callable[[], tuple[bytes, str]], ttl: int = DEFAULT_TTL) -> CachedBody:
-    """The cached body for `key`, building (and storing) it when missing. Redis trouble means
-    building every time, not an error."""
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def cached(namespace: str, key: str, build: Callable[[], tuple], ttl: int = DEFAULT_TTL) -> CachedBody:
+    """The cached body for `key`, building (and storing) it when missing: `build` returns (body,
+    mimetype) or (body, mimetype, seconds it stays true). Redis trouble means building every time,
+    not an error."""
     try:
-        full_key = f"cache:{namespace}:{_generation(namespace)}:{hashlib.sha256(key.encode()).hexdigest()}"
-        hit = kv.redis.get(full_key)
+        current = generation(namespace)
+        full_key = f"cache:{namespace}:{current}:{_digest(key)}"
     except redis_lib.RedisError:
-        full_key, hit = None, None
-    if hit is not None:
-        stored = json.loads(hit)
-        return CachedBody(stored["b"].encode("utf-8"), stored["e"], stored["m"])
-    body, mimetype = build()
-    etag = hashlib.sha256(body).hexdigest()[:32]
+        current, full_key = 0, None
+    if full_key is not None:
+        found = _stored(full_key)
+        if found is not None:
+            return found
+        # One build per process for a key: when an entry expires under load (slots every minute),
+        # the other threads wait for it instead of all querying the database at once.
+        with _building(full_key):
+            found = _stored(full_key)
+            if found is not None:
+                return found
+            return _build_and_store(namespace, current, full_key, build, ttl)
+    return _build_and_store(namespace, current, None, build, ttl)
+
+
+def _stored(full_key: str) -> CachedBody | None:
+    local = _layer().get(full_key)
+    if local is not None and local.expires > time.time():
+        return local
+    with contextlib.suppress(redis_lib.RedisError):
+        hit = kv.redis.get(full_key)
+        if hit is not None:
+            entry = CachedBody.from_json(hit)
+            if entry.expires > time.time():
+                _layer().put(full_key, entry)
+                return entry
+    return None
+
+
+_BUILD_LOCKS: dict[str, threading.Lock] = {}
+_BUILD_LOCKS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def _building(full_key: str):
+    with _BUILD_LOCKS_GUARD:
+        lock = _BUILD_LOCKS.setdefault(full_key, threading.Lock())
+    with lock:
+        yield
+    with _BUILD_LOCKS_GUARD:
+        if not lock.locked():
+            _BUILD_LOCKS.pop(full_key, None)
+
+
+def _build_and_store(namespace: str, current: int, full_key: str | None, build, ttl: int) -> CachedBody:
+    built = build()
+    body, mimetype = built[0], built[1]
+    if len(built) > 2:  # the answer says how long it stays true (slots: until the next state change)
+        ttl = built[2]
+    entry = CachedBody(body, hashlib.sha256(body).hexdigest()[:32], mimetype, namespace, current, time.time() + ttl)
     if full_key is not None:
         with contextlib.suppress(redis_lib.RedisError):
-            kv.redis.set(full_key, json.dumps({"b": body.decode("utf-8"), "e": etag, "m": mimetype}), ex=ttl)
-    return CachedBody(body, etag, mimetype)
+            kv.redis.set(full_key, entry.to_json(), ex=ttl)
+            _layer().put(full_key, entry)
+    return entry
+
+
+# ---- the fast path: a request's own URL -> the entry, before Flask routes it -----------------------
+
+
+def remember_url(url_key: str, entry: CachedBody) -> None:
+    """Let the fast path find `entry` by the request's URL (only for URLs that are canonical), for
+    as long as the entry itself lives."""
+    seconds = entry.expires - time.time()
+    if seconds <= 0:
+        return
+    with contextlib.suppress(redis_lib.RedisError):
+        kv.redis.set(f"fast:{_digest(url_key)}", entry.to_json(), ex=max(1, math.ceil(seconds)))
+        _layer().put(f"fast:{url_key}", entry)
+
+
+def lookup_url(url_key: str) -> CachedBody | None:
+    """The entry for a URL if it is still current (its generation is the namespace's), else None."""
+    layer = _layer()
+    now = time.time()
+    entry = layer.get(f"fast:{url_key}")
+    if entry is None:
+        raw = kv.redis.get(f"fast:{_digest(url_key)}")
+        if raw is None:
+            return None
+        entry = CachedBody.from_json(raw)
+        layer.put(f"fast:{url_key}", entry)
+    if entry.expires <= now or entry.generation != generation(entry.namespace):
+        return None
+    return entry

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 from app.db_types import utcnow
 from app.extensions import db
 from app.visits import booking, calendar, checkin
@@ -30,6 +32,7 @@ from app.web.auth import current_user, require_user
 from app.web.caching import cached_response, json_bytes
 
 PATH = ""
+SLOTS_TTL = 600
 blp = Blueprint("mp_visits", __name__, description="宣传教育基地与参观预约")
 
 
@@ -55,13 +58,16 @@ def list_slots(args, base_id):
     """某段日期的开放时段与余量（remaining）、状态（status）与开放预约时间（opens_at）"""
 
     def build():
-        slots = calendar.slot_views(base_id, args["start"], args["end"])
-        return json_bytes(page_of(SlotOut)().dump(whole_list(slots))), "application/json"
+        now = utcnow()
+        slots = calendar.slot_views(base_id, args["start"], args["end"], now)
+        # Kept until the next release, start or end among them (states flip by the clock then), or
+        # until a booking invalidates the base's slots.
+        change = calendar.next_change(slots, now)
+        ttl = SLOTS_TTL if change is None else max(1, min(SLOTS_TTL, math.ceil((change - now).total_seconds())))
+        return json_bytes(page_of(SlotOut)().dump(whole_list(slots))), "application/json", ttl
 
-    # States change with the clock (release hour, start, end), which fall on whole minutes: one
-    # cache entry per minute keeps them true, besides the invalidation by every booking.
-    minute = utcnow().strftime("%Y%m%d%H%M")
-    return cached_response(slots_namespace(base_id), build, args={**args, "at": minute}, ttl=60)
+    return cached_response(slots_namespace(base_id), build, args={"from": args["start"], "to": args["end"]},
+                           ttl=SLOTS_TTL)  # fmt: skip
 
 
 @blp.post("/bookings")

@@ -198,6 +198,9 @@ def close_app(application, clean: bool = True) -> None:
             clean_database(application)
             if TEST_REDIS_URL:
                 application.extensions["kv"].flushdb()
+        from app import cache
+
+        cache.shutdown(application)
         application.extensions["kv"].close()
         db.engine.dispose()
 

@@ -202,6 +202,13 @@ def slot_views(base_id: int, first: date, last: date, now: datetime | None = Non
     return [slot_view(slot, profile, r, now) for slot in slots_between(base_id, first, last)]
 
 
+def next_change(views: list[SlotView], now: datetime) -> datetime | None:
+    """The next moment a state in `views` changes by the clock alone (a release, a start, an end):
+    until then an answer listing them stays true, bookings aside (they invalidate it)."""
+    moments = [m for v in views if v.state != SlotState.CLOSED for m in (v.opens_at, v.starts_at, v.ends_at) if m > now]
+    return min(moments, default=None)
+
+
 def release_at(slot: Slot, profile: BaseProfile, r: Rules) -> datetime:
     """When a slot opens for booking: `booking_days_ahead` days before, at `release_hour`."""
     day = slot.visit_date - timedelta(days=profile.booking_days_ahead)

@@ -12,7 +12,7 @@ from flask import Flask, g, request
 
 from app.privacy import mask_text
 
-_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("app.access")
 
 
@@ -74,7 +74,7 @@ def configure_logging(app: Flask) -> None:
     @app.before_request
     def _start_request() -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
 
     @app.after_request

@@ -1,0 +1,136 @@
+"""Cached public reads answered before Flask runs: the same answer, invalidated by writes in every
+process, never an entry for a junk query string."""
+
+import time
+from datetime import timedelta
+
+import pytest
+
+from app import cache
+from app.web.fastreads import url_key
+from tests.factories import make_base, make_slot, make_zone
+
+
+def _fast_entry(app, path):
+    with app.app_context():
+        return cache.lookup_url(url_key({"wsgi.url_scheme": "http", "HTTP_HOST": "localhost", "PATH_INFO": path.split("?")[0],
+                                         "QUERY_STRING": path.partition("?")[2]}, app.config.get("PUBLIC_BASE_URL")))  # fmt: skip
+
+
+def _stop_building(monkeypatch):
+    """After this, a read that reached a view would fail: whatever answers comes from the fast path."""
+    from app.zones import services as zones
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the view ran")
+
+    monkeypatch.setattr(zones, "zones_query", refuse)
+    monkeypatch.setattr(zones, "get_zone", refuse)
+
+
+def test_a_second_read_does_not_reach_the_view(app, client, monkeypatch):
+    make_zone(app, "publicity", type="park")
+    client.get("/api/mp/v1/zones")
+    _stop_building(monkeypatch)
+    assert client.get("/api/mp/v1/zones").status_code == 200
+
+
+@pytest.mark.parametrize("header", ["Content-Type", "ETag", "Cache-Control", "X-Content-Type-Options"])
+def test_the_fast_answer_has_the_views_headers(app, client, header):
+    make_zone(app, "publicity", type="park")
+    slow = client.get("/api/mp/v1/zones?type=park")
+    fast = client.get("/api/mp/v1/zones?type=park")
+    assert fast.headers[header] == slow.headers[header]
+
+
+def test_the_fast_answer_has_the_views_bytes(app, client):
+    zone_id = make_zone(app, "publicity", type="park")
+    slow = client.get(f"/api/mp/v1/zones/{zone_id}")
+    assert client.get(f"/api/mp/v1/zones/{zone_id}").data == slow.data
+
+
+def test_the_parameter_order_does_not_matter(app, client, monkeypatch):
+    make_zone(app, "publicity", type="park")
+    client.get("/api/mp/v1/zones?type=park&page=1")
+    _stop_building(monkeypatch)
+    assert client.get("/api/mp/v1/zones?page=1&type=park").status_code == 200
+
+
+def test_a_write_is_seen_at_once(app, client, auth):
+    zone_id = make_zone(app, "publicity", type="park")
+    client.get(f"/api/mp/v1/zones/{zone_id}")
+    client.patch(f"/api/admin/v1/zones/{zone_id}", json={"summary": "新的简介"}, headers=auth.staff("institute_staff"))
+    assert client.get(f"/api/mp/v1/zones/{zone_id}").json["summary"] == "新的简介"
+
+
+def test_a_revalidation_is_a_304_without_a_body(app, client):
+    make_zone(app, "publicity", type="park")
+    etag = client.get("/api/mp/v1/zones").headers["ETag"]
+    again = client.get("/api/mp/v1/zones", headers={"If-None-Match": etag})
+    assert (again.status_code, again.data) == (304, b"")
+
+
+@pytest.mark.parametrize("query", ["page=01", "junk=1", "page=1&page=2", "type=park&type=park", "per_page=20.0"])
+def test_a_non_canonical_query_makes_no_entry(app, client, query):
+    make_zone(app, "publicity", type="park")
+    client.get(f"/api/mp/v1/zones?{query}")
+    assert _fast_entry(app, f"/api/mp/v1/zones?{query}") is None
+
+
+def test_a_canonical_query_makes_an_entry(app, client):
+    make_zone(app, "publicity", type="park")
+    client.get("/api/mp/v1/zones?type=park&per_page=5")
+    assert _fast_entry(app, "/api/mp/v1/zones?per_page=5&type=park") is not None
+
+
+def test_an_article_read_is_never_answered_before_the_view(app, client):
+    from pathlib import Path
+
+    from app.knowledge import services as knowledge
+
+    with app.app_context():
+        knowledge.sync(Path(app.config["CONTENT_ROOT"]))
+    slug = client.get("/api/mp/v1/articles").json["items"][0]["slug"]
+    client.get(f"/api/mp/v1/articles/{slug}")
+    assert _fast_entry(app, f"/api/mp/v1/articles/{slug}") is None  # every read is counted
+
+
+def test_slots_are_kept_only_until_a_state_changes_by_the_clock(app, client):
+    base_id = make_base(app)
+    make_slot(app, base_id, starts_in=2)
+    from zoneinfo import ZoneInfo
+
+    from app.db_types import utcnow
+
+    today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    path = f"/api/mp/v1/bases/{base_id}/slots?from={today}&to={today + timedelta(days=1)}"
+    before = client.get(path).json["items"][0]["status"]
+    time.sleep(2.5)
+    after = client.get(path).json["items"][0]["status"]
+    assert (before, after) == ("open", "started")
+
+
+@pytest.mark.redis
+def test_a_write_in_another_process_is_seen_here_at_once(app, client, make_app):
+    """Two apps sharing Redis stand for two processes: the other one's write reaches this one's
+    process-local copy through the published generation."""
+    zone_id = make_zone(app, "publicity", type="park")
+    client.get(f"/api/mp/v1/zones/{zone_id}")
+    with app.app_context():
+        layer = cache._layer()
+    deadline = time.monotonic() + 5
+    while not layer.listening and time.monotonic() < deadline:
+        time.sleep(0.05)
+    client.get(f"/api/mp/v1/zones/{zone_id}")  # now held in this process
+    other = make_app()
+    with other.app_context():
+        from app.extensions import db
+        from app.zones.models import Zone
+
+        db.session.get(Zone, zone_id).summary = "另一进程写的简介"
+        db.session.commit()
+        cache.invalidate("zones")
+    deadline = time.monotonic() + 2
+    while client.get(f"/api/mp/v1/zones/{zone_id}").json["summary"] != "另一进程写的简介" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert client.get(f"/api/mp/v1/zones/{zone_id}").json["summary"] == "另一进程写的简介"
