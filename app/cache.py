@@ -34,6 +34,9 @@ from app.extensions import kv
 log = logging.getLogger(__name__)
 DEFAULT_TTL = 600
 CHANNEL = "cache:gen"
+AUTH_CHANNEL = "auth:changed"  # "token <hash>" revoked, "user <id>" changed: dropped from every process
+TOKEN_SECONDS = 60  # the longest a process keeps a token without asking the database
+TOKENS_MAX = 20_000
 LOCAL_MAX_BYTES = 16 * 1024 * 1024  # per process
 
 
@@ -71,12 +74,29 @@ class LocalLayer:
         self.started = False
         self.stopped = threading.Event()
         self.pubsub = None
+        self.shared = False
+
+        self.tokens: OrderedDict[str, dict] = OrderedDict()
 
     def reset(self) -> None:
         with self.lock:
             self.generations.clear()
             self.bodies.clear()
+            self.tokens.clear()
             self.size = 0
+
+    def trusted(self) -> bool:
+        """Whether what is local may be used: one process, or the listener is connected."""
+        return not self.shared or self.listening
+
+    def forget_auth(self, what: str) -> None:
+        kind, _, value = what.partition(" ")
+        with self.lock:
+            if kind == "token":
+                self.tokens.pop(value, None)
+            else:
+                for key in [k for k, entry in self.tokens.items() if str(entry["user_id"]) == value]:
+                    del self.tokens[key]
 
     def put(self, key: str, entry: CachedBody) -> None:
         with self.lock:
@@ -112,6 +132,7 @@ def _layer() -> LocalLayer:
     if layer is None or layer.pid != os.getpid():  # a fork (gunicorn worker): start afresh
         layer = LocalLayer()
         layer.pid = os.getpid()
+        layer.shared = kv.is_shared
         app.extensions["cache_local"] = layer
     if kv.is_shared and not layer.started:
         layer.started = True
@@ -128,11 +149,16 @@ def _listen(app, layer: LocalLayer) -> None:
             client = redis_lib.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=1,
                                               health_check_interval=10)  # fmt: skip
             pubsub = layer.pubsub = client.pubsub(ignore_subscribe_messages=False)
-            pubsub.subscribe(CHANNEL)
+            pubsub.subscribe(CHANNEL, AUTH_CHANNEL)
+            subscribed = 0
             for message in pubsub.listen():
                 if message["type"] == "subscribe":
-                    layer.reset()
-                    layer.listening = True
+                    subscribed += 1
+                    if subscribed == 2:
+                        layer.reset()
+                        layer.listening = True
+                elif message["type"] == "message" and message["channel"] == AUTH_CHANNEL.encode():
+                    layer.forget_auth(message["data"].decode())
                 elif message["type"] == "message":
                     namespace, _, generation = message["data"].decode().rpartition(" ")
                     layer.bump(namespace, int(generation))
@@ -157,7 +183,7 @@ def shutdown(app) -> None:
 def generation(namespace: str) -> int:
     """The namespace's generation: the local copy while it is kept fresh, else Redis."""
     layer = _layer()
-    if not kv.is_shared or layer.listening:
+    if layer.trusted():
         known = layer.generations.get(namespace)
         if known is not None:
             return known
@@ -275,3 +301,42 @@ def lookup_url(url_key: str) -> CachedBody | None:
     if entry.expires <= now or entry.generation != generation(entry.namespace):
         return None
     return entry
+
+
+# ---- bearer tokens: who a token belongs to, without the database on every request ---------------
+
+
+def cached_token(token_hash: str) -> dict | None:
+    """What the database said of a token a moment ago (user id, audience, expiry, the user's
+    columns), while nothing says it changed; None when unknown, stale or not trustworthy."""
+    layer = _layer()
+    if not (layer.shared and layer.listening):  # without a shared Redis no process could be told
+        return None
+    with layer.lock:
+        entry = layer.tokens.get(token_hash)
+    if entry is None or entry["cached_at"] + TOKEN_SECONDS < time.monotonic():
+        return None
+    return entry
+
+
+def keep_token(token_hash: str, entry: dict) -> None:
+    layer = _layer()
+    if not (layer.shared and layer.listening):
+        return
+    with layer.lock:
+        layer.tokens[token_hash] = {**entry, "cached_at": time.monotonic()}
+        layer.tokens.move_to_end(token_hash)
+        while len(layer.tokens) > TOKENS_MAX:
+            layer.tokens.popitem(last=False)
+
+
+def auth_changed(what: str) -> None:
+    """After a commit that revoked a token ("token <hash>") or changed a user ("user <id>"): every
+    process forgets it at once (here directly, elsewhere through the channel)."""
+    _layer().forget_auth(what)
+    try:
+        kv.redis.publish(AUTH_CHANNEL, what)
+    except redis_lib.RedisError:
+        # The other processes cannot be told: they stop trusting their copies when their listener
+        # notices Redis is gone, and keep any for at most TOKEN_SECONDS.
+        log.warning("could not publish an authentication change")

@@ -112,9 +112,10 @@ def start_server(env: dict[str, str], app: str | None, port: int) -> subprocess.
         if time.monotonic() > deadline or server.poll() is not None:
             raise SystemExit("gunicorn did not start")
         time.sleep(0.2)
-    # Warm every worker's connections so the rush measures bookings, not start-up.
-    for _ in range(50):
-        requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+    # Warm every worker thread's database and Redis connections (as a running service has them),
+    # so the rush measures bookings, not start-up: concurrent requests reach every thread.
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        list(pool.map(lambda _: requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10), range(400)))
     return server
 
 
@@ -124,6 +125,8 @@ def rush(port: int, slot_id: int, tokens: list[str], attempts: int, concurrency:
     latencies: list[float] = []
     statuses: list[int] = []
     lock = threading.Lock()
+    timeline: list[tuple[float, float, int]] = []
+    wall_start = time.perf_counter()
 
     def attempt(i: int) -> None:
         # http.client with keep-alive: a light client, so the machine's two cores go to the service.
@@ -149,6 +152,7 @@ def rush(port: int, slot_id: int, tokens: list[str], attempts: int, concurrency:
         with lock:
             latencies.append(elapsed)
             statuses.append(status)
+            timeline.append((started - wall_start, elapsed, status))
 
     wall_start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -156,7 +160,8 @@ def rush(port: int, slot_id: int, tokens: list[str], attempts: int, concurrency:
     wall = time.perf_counter() - wall_start
     ordered = sorted(latencies)
     return {"rate": attempts / wall, "wall": wall, "p50": statistics.median(ordered),
-            "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], "statuses": statuses}  # fmt: skip
+            "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], "statuses": statuses,
+            "timeline": timeline}  # fmt: skip
 
 
 def slot_counts(database_url: str, slot_id: int) -> tuple[int, int]:
@@ -240,6 +245,12 @@ def main() -> int:
     print(f"other 4xx           {sum(1 for s in statuses if 400 <= s < 500 and s != 409)}")
     print(f"5xx / transport     {server_errors}")
     print(f"overbooked          {overbooked}")
+    slow = sorted(mine["timeline"], key=lambda t: -t[1])[:10]
+    print("slowest             " + ", ".join(f"{e * 1000:.0f} ms ({status}, sent at {at:.2f} s)" for at, e, status in slow[:5]))
+    for code in (201, 409):
+        times = sorted(e for _, e, status in mine["timeline"] if status == code)
+        if times:
+            print(f"  {code}: p50 {times[len(times) // 2] * 1000:.0f} ms, p99 {times[min(len(times) - 1, int(len(times) * 0.99))] * 1000:.0f} ms")
     if bare is not None:
         print(f"bare UPDATE … RETURNING app: {bare['rate']:.0f} attempts/s, p50 {bare['p50'] * 1000:.0f} ms, "
               f"p99 {bare['p99'] * 1000:.0f} ms, {bare['statuses'].count(201)} confirmed; "

@@ -134,3 +134,77 @@ def test_a_write_in_another_process_is_seen_here_at_once(app, client, make_app):
     while client.get(f"/api/mp/v1/zones/{zone_id}").json["summary"] != "另一进程写的简介" and time.monotonic() < deadline:
         time.sleep(0.02)
     assert client.get(f"/api/mp/v1/zones/{zone_id}").json["summary"] == "另一进程写的简介"
+
+
+# ---- bearer tokens kept by each process --------------------------------------------------------
+
+
+@pytest.mark.redis
+def test_a_known_token_costs_no_database_query(app, client, auth):
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    headers = auth.wechat_headers("token-cache")
+    with app.app_context():
+        layer = cache._layer()
+    deadline = time.monotonic() + 5
+    while not layer.listening and time.monotonic() < deadline:
+        time.sleep(0.05)
+    client.get("/api/mp/v1/me", headers=headers)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        client.post("/api/mp/v1/schools/999999/follow", headers=headers)  # a write that fails after auth
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert not any("auth_tokens" in sql for sql in statements)
+
+
+def test_a_logout_is_seen_at_once(app, client, auth):
+    headers = auth.staff("institute_staff")
+    client.get("/api/admin/v1/auth/me", headers=headers)
+    client.post("/api/admin/v1/auth/logout", headers=headers)
+    assert client.get("/api/admin/v1/auth/me", headers=headers).status_code == 401
+
+
+@pytest.mark.redis
+def test_a_logout_in_another_process_is_seen_here_at_once(app, client, auth, make_app):
+    headers = auth.staff("institute_staff")
+    with app.app_context():
+        layer = cache._layer()
+    deadline = time.monotonic() + 5
+    while not layer.listening and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.get("/api/admin/v1/auth/me", headers=headers).status_code == 200  # now kept by this process
+    other = make_app().test_client()
+    assert other.post("/api/admin/v1/auth/logout", headers=headers).status_code == 204
+    deadline = time.monotonic() + 2
+    while client.get("/api/admin/v1/auth/me", headers=headers).status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert client.get("/api/admin/v1/auth/me", headers=headers).status_code == 401
+
+
+@pytest.mark.redis
+def test_a_user_disabled_in_another_process_is_refused_here_at_once(app, client, auth, make_app):
+    from app.accounts.models import User
+    from app.extensions import db
+
+    headers = auth.staff("institute_staff", username="to-disable")
+    with app.app_context():
+        layer = cache._layer()
+    deadline = time.monotonic() + 5
+    while not layer.listening and time.monotonic() < deadline:
+        time.sleep(0.05)
+    client.get("/api/admin/v1/auth/me", headers=headers)
+    other = make_app()
+    with other.app_context():
+        db.session.scalar(db.select(User).where(User.username == "to-disable")).is_active = False
+        db.session.commit()
+    deadline = time.monotonic() + 2
+    while client.get("/api/admin/v1/auth/me", headers=headers).status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert client.get("/api/admin/v1/auth/me", headers=headers).status_code == 401

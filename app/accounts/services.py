@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app import uow
+from app import cache, uow
 from app.accounts.models import AuthToken, RoleGrant, User
 from app.accounts.roles import DEPARTMENT_ZONE_TYPES, Department, Role
 from app.audit import services as audit
@@ -20,6 +23,8 @@ from app.db_types import utcnow
 from app.errors import AppError, NotFound, Unauthorized, ValidationFailed
 from app.extensions import db
 from app.wechat import services as wechat
+
+log = logging.getLogger(__name__)
 
 AUDIENCE_MP = "mp"
 AUDIENCE_STAFF = "staff"
@@ -54,29 +59,82 @@ def issue_token(user: User, audience: str, ttl_seconds: int) -> IssuedToken:
 
 def user_for_token(token: str, audience: str) -> User:
     """The active user a bearer token of `audience` belongs to, or Unauthorized saying why.
-    Mini-program tokens open only the mini-program API, staff tokens only the staff API."""
+    Mini-program tokens open only the mini-program API, staff tokens only the staff API.
+
+    A process keeps what the database said of a token for up to a minute (app.cache): a revocation
+    or a change to the user is published and forgotten by every process at once, and nothing local
+    is trusted while that channel is not listened to."""
     if not token or len(token) > 200:
         raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
-    record = db.session.get(AuthToken, _hash_token(token))
+    token_hash = _hash_token(token)
+    known = cache.cached_token(token_hash)
+    if known is not None:
+        _check_token(known["audience"], None, known["expires_at"], known["user"]["is_active"], audience)
+        return _attach(known["user"])
+    record = db.session.get(AuthToken, token_hash)
     if record is None:
         raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
-    if record.audience != audience:
-        raise Unauthorized(
-            "该登录凭证不能用于此接口（小程序与工作人员接口各用各的凭证）", code="token_wrong_audience"
-        )
-    if record.revoked_at is not None:
-        raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
-    if record.expires_at <= utcnow():
-        raise Unauthorized("登录已过期，请重新登录", code="token_expired")
-    if not record.user.is_active:
-        raise Unauthorized("账号已停用", code="account_disabled")
+    _check_token(record.audience, record.revoked_at, record.expires_at, record.user.is_active, audience)
+    cache.keep_token(token_hash, {"audience": record.audience, "expires_at": record.expires_at, "user_id": record.user_id,
+                                  "user": {c: getattr(record.user, c) for c in CACHED_USER_COLUMNS}})  # fmt: skip
     return record.user
 
 
+# What a process keeps of a token's user: no password hash, no phone (loaded when used).
+CACHED_USER_COLUMNS = ("id", "openid", "unionid", "username", "display_name", "avatar_url", "is_active", "created_at",
+                       "last_login_at")  # fmt: skip
+
+
+def _check_token(token_audience: str, revoked_at, expires_at, user_active: bool, audience: str) -> None:
+    if token_audience != audience:
+        raise Unauthorized(
+            "该登录凭证不能用于此接口（小程序与工作人员接口各用各的凭证）", code="token_wrong_audience"
+        )
+    if revoked_at is not None:
+        raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
+    if expires_at <= utcnow():
+        raise Unauthorized("登录已过期，请重新登录", code="token_expired")
+    if not user_active:
+        raise Unauthorized("账号已停用", code="account_disabled")
+
+
+def _attach(columns: dict) -> User:
+    """The user into this request's session without a query (the other columns load when used)."""
+    user = User()
+    for name, value in columns.items():
+        set_committed_value(user, name, value)
+    make_transient_to_detached(user)
+    return db.session.merge(user, load=False)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changed_users(session, flush_context) -> None:
+    """Users written in this transaction: every process forgets their tokens once it commits."""
+    changed = [o.id for o in (*session.dirty, *session.deleted) if isinstance(o, User) and o.id is not None]
+    if changed:
+        session.info.setdefault("users_changed", set()).update(changed)
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_changed_users(session) -> None:
+    for user_id in session.info.pop("users_changed", ()):
+        try:
+            cache.auth_changed(f"user {user_id}")
+        except Exception:  # noqa: BLE001 - the write is committed; a cache message must not undo the answer
+            log.exception("could not announce a change to user %s", user_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changed_users(session) -> None:
+    session.info.pop("users_changed", None)
+
+
 def revoke_token(token: str) -> None:
-    record = db.session.get(AuthToken, _hash_token(token))
+    token_hash = _hash_token(token)
+    record = db.session.get(AuthToken, token_hash)
     if record is not None and record.revoked_at is None:
         record.revoked_at = utcnow()
+        uow.after_commit(cache.auth_changed, f"token {token_hash}")
         uow.commit()
 
 

@@ -41,10 +41,9 @@ def _reached(booked: int, capacity: int) -> list[int]:
 def check_capacity(slot_id: int) -> list[CapacityAlert]:
     """Raise the alerts a slot and its day have reached and not yet had; commits them and tells
     the base's operators. People booked count individuals and groups together."""
-    slot = db.session.get(Slot, slot_id)
+    slot = db.session.get(Slot, slot_id, populate_existing=True)  # the committed counts, one query
     if slot is None:
         return []
-    db.session.refresh(slot)
     day_booked, day_capacity = db.session.execute(
         select(func.coalesce(func.sum(Slot.booked + Slot.group_booked), 0),
                func.coalesce(func.sum(Slot.capacity + Slot.group_capacity), 0))

@@ -127,8 +127,7 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
         raise NotFound("时段不存在", details={"slot_id": data["slot_id"]})
     if data.get("base_id") is not None and data["base_id"] != slot.base_id:
         raise ValidationFailed(details={"slot_id": ["该时段不属于所选基地"]})
-    base = db.session.get(Zone, slot.base_id)
-    if base is None or not base.is_education_base:
+    if not db.session.scalar(select(Zone.is_education_base).where(Zone.id == slot.base_id)):
         raise BaseNotOpen()
     if slot.status != SlotStatus.OPEN:
         raise Conflict("该时段已关闭预约", code="slot_closed", details={"reason": slot.closed_reason})
@@ -154,12 +153,8 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
         minors = group_makeup(people, group.get("minors"), group.get("members"))
         if people > slot.group_capacity:
             raise ValidationFailed(details={"group": {"headcount": [f"该时段团体最多 {slot.group_capacity} 人"]}})
-        taken = db.session.execute(
-            update(Slot)
-            .where(Slot.id == slot.id, Slot.status == SlotStatus.OPEN, Slot.group_booked + people <= Slot.group_capacity)
-            .values(group_booked=Slot.group_booked + people)
-        )  # fmt: skip
         kind, visitors = BookingKind.GROUP, []
+        room, take = Slot.group_booked + people <= Slot.group_capacity, {"group_booked": Slot.group_booked + people}
     else:
         visitors = data["visitors"]
         people = len(visitors)
@@ -172,16 +167,8 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
         ).first()  # fmt: skip
         if clash:
             _refuse_person(user, indexes.index(clash.id_index), clash.user_id, clash.id, r.today(now))
-        taken = db.session.execute(
-            update(Slot)
-            .where(Slot.id == slot.id, Slot.status == SlotStatus.OPEN, Slot.booked + people <= Slot.capacity)
-            .values(booked=Slot.booked + people)
-        )  # fmt: skip
         kind = BookingKind.INDIVIDUAL
-    if taken.rowcount != 1:
-        raise SlotFull(
-            details={"slot_id": slot.id, "waitlist": {"method": "POST", "path": f"/api/mp/v1/slots/{slot.id}/waitlist"}}
-        )
+        room, take = Slot.booked + people <= Slot.capacity, {"booked": Slot.booked + people}
 
     booking = Booking(
         user_id=user.id, slot_id=slot.id, base_id=slot.base_id, visit_date=slot.visit_date, kind=kind,
@@ -203,9 +190,16 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
             )
         )  # fmt: skip
     db.session.add(booking)
+    # The place is taken last: the conditional UPDATE locks the slot's row until the commit, so the
+    # booking's rows are encrypted and written before it, not while a rush queues on that lock. A
+    # full slot undoes them with the savepoint.
     try:
         with db.session.begin_nested():
             db.session.flush()
+            taken = db.session.execute(update(Slot).where(Slot.id == slot.id, Slot.status == SlotStatus.OPEN, room)
+                                       .values(**take))  # fmt: skip
+            if taken.rowcount != 1:
+                raise _slot_full(slot.id)
     except IntegrityError as exc:
         # Someone booked the same person at the same base that day a moment ago.
         raise PersonAlreadyBooked() from exc
