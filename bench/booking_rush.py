@@ -92,7 +92,9 @@ def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, lis
         db.session.add_all(users)
         db.session.flush()
         tokens = [accounts.issue_token(u, "mp", 3600).token for u in users]
-        db.session.commit()
+        from app import uow
+
+        uow.commit()  # as a login commits: each token is known to every process from its first use
         slot_id = slot.id
         db.engine.dispose()
     return slot_id, tokens

@@ -70,6 +70,9 @@ def list_slots(args, base_id):
                            ttl=SLOTS_TTL)  # fmt: skip
 
 
+BOOKING_OUT = BookingOut()  # built once: the rush's refusals should not pay for a schema each
+
+
 @blp.post("/bookings")
 @require_user
 @takes_idempotency_key(required=True)
@@ -80,7 +83,7 @@ def list_slots(args, base_id):
 @blp.alt_response(404, description="not_found：时段不存在")
 def create_booking(body):
     """预约参观（须带 Idempotency-Key；个人 1–5 人实名，或团体）"""
-    outcome = booking.request_booking(current_user(), body, idempotency_key(required=True), BookingOut().dump)
+    outcome = booking.request_booking(current_user(), body, idempotency_key(required=True), BOOKING_OUT.dump)
     return prepared_json(outcome.body, outcome.status)
 
 

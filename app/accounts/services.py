@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app import cache, uow
+from app import uow
+from app.accounts import tokenstore
 from app.accounts.models import AuthToken, RoleGrant, User
 from app.accounts.roles import DEPARTMENT_ZONE_TYPES, Department, Role
 from app.audit import services as audit
@@ -46,28 +47,28 @@ def _hash_token(token: str) -> str:
 
 def issue_token(user: User, audience: str, ttl_seconds: int) -> IssuedToken:
     token = secrets.token_urlsafe(32)
-    db.session.add(
-        AuthToken(
-            token_hash=_hash_token(token),
-            user_id=user.id,
-            audience=audience,
-            expires_at=utcnow() + timedelta(seconds=ttl_seconds),
-        )
-    )
+    record = AuthToken(token_hash=_hash_token(token), user_id=user.id, audience=audience,
+                       expires_at=utcnow() + timedelta(seconds=ttl_seconds))  # fmt: skip
+    db.session.add(record)
+    # Known to every process from its first use (a login's first request costs no database lookup).
+    uow.after_commit(_remember_issued, record.token_hash, audience, record.expires_at, user)
     return IssuedToken(token=token, expires_in=ttl_seconds, user=user)
+
+
+def _remember_issued(token_hash: str, audience: str, expires_at, user: User) -> None:
+    tokenstore.remember(token_hash, audience, expires_at, user.id, _user_columns(user))
 
 
 def user_for_token(token: str, audience: str) -> User:
     """The active user a bearer token of `audience` belongs to, or Unauthorized saying why.
     Mini-program tokens open only the mini-program API, staff tokens only the staff API.
 
-    A process keeps what the database said of a token for up to a minute (app.cache): a revocation
-    or a change to the user is published and forgotten by every process at once, and nothing local
-    is trusted while that channel is not listened to."""
+    With a shared Redis the answer comes from a copy there or in this process (app.accounts.tokenstore),
+    dropped everywhere at once when the token is revoked or its user changes."""
     if not token or len(token) > 200:
         raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
     token_hash = _hash_token(token)
-    known = cache.cached_token(token_hash)
+    known = tokenstore.recall(token_hash)
     if known is not None:
         _check_token(known["audience"], None, known["expires_at"], known["user"]["is_active"], audience)
         return _attach(known["user"])
@@ -75,9 +76,12 @@ def user_for_token(token: str, audience: str) -> User:
     if record is None:
         raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
     _check_token(record.audience, record.revoked_at, record.expires_at, record.user.is_active, audience)
-    cache.keep_token(token_hash, {"audience": record.audience, "expires_at": record.expires_at, "user_id": record.user_id,
-                                  "user": {c: getattr(record.user, c) for c in CACHED_USER_COLUMNS}})  # fmt: skip
+    tokenstore.remember(token_hash, record.audience, record.expires_at, record.user_id, _user_columns(record.user))
     return record.user
+
+
+def _user_columns(user: User) -> dict:
+    return {c: getattr(user, c) for c in CACHED_USER_COLUMNS}
 
 
 # What a process keeps of a token's user: no password hash, no phone (loaded when used).
@@ -110,16 +114,25 @@ def _attach(columns: dict) -> User:
 @event.listens_for(Session, "after_flush")
 def _note_changed_users(session, flush_context) -> None:
     """Users written in this transaction: every process forgets their tokens once it commits."""
-    changed = [o.id for o in (*session.dirty, *session.deleted) if isinstance(o, User) and o.id is not None]
-    if changed:
-        session.info.setdefault("users_changed", set()).update(changed)
+    changed = session.info.setdefault("users_changed", {})
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, User) and obj.id is not None:
+            access = obj in session.deleted or inspect(obj).attrs.is_active.history.has_changes()
+            changed[obj.id] = changed.get(obj.id, False) or access
+        elif isinstance(obj, AuthToken):  # revoked, expired or removed by any path
+            session.info.setdefault("tokens_changed", set()).add(obj.token_hash)
 
 
 @event.listens_for(Session, "after_commit")
 def _publish_changed_users(session) -> None:
-    for user_id in session.info.pop("users_changed", ()):
+    for token_hash in session.info.pop("tokens_changed", ()):
         try:
-            cache.auth_changed(f"user {user_id}")
+            tokenstore.forget_token(token_hash)
+        except Exception:  # noqa: BLE001 - the write is committed; a cache message must not undo the answer
+            log.exception("could not announce a change to a token")
+    for user_id, access_changed in session.info.pop("users_changed", {}).items():
+        try:
+            tokenstore.forget_user(user_id, access_changed=access_changed)
         except Exception:  # noqa: BLE001 - the write is committed; a cache message must not undo the answer
             log.exception("could not announce a change to user %s", user_id)
 
@@ -127,14 +140,14 @@ def _publish_changed_users(session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_changed_users(session) -> None:
     session.info.pop("users_changed", None)
+    session.info.pop("tokens_changed", None)
 
 
 def revoke_token(token: str) -> None:
     token_hash = _hash_token(token)
     record = db.session.get(AuthToken, token_hash)
     if record is not None and record.revoked_at is None:
-        record.revoked_at = utcnow()
-        uow.after_commit(cache.auth_changed, f"token {token_hash}")
+        record.revoked_at = utcnow()  # every copy is dropped as the commit lands (_note_changed_users)
         uow.commit()
 
 
