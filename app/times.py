@@ -4,7 +4,7 @@ snapshots all use it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -12,6 +12,13 @@ from flask import current_app
 
 def app_timezone() -> ZoneInfo:
     return ZoneInfo(current_app.config["APP_TIMEZONE"])
+
+
+def local_today() -> date:
+    """Today in APP_TIMEZONE (China time): the day of check-ins, visits and the console's calendars."""
+    from app.db_types import utcnow
+
+    return utcnow().astimezone(app_timezone()).date()
 
 
 def local_iso(moment: datetime, timezone: str | ZoneInfo | None = None) -> str:

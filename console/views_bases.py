@@ -12,7 +12,7 @@ from app.accounts.roles import Role
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.privacy import mask_name
-from app.times import app_timezone
+from app.times import local_today as today
 from app.visits import booking as bookings
 from app.visits import calendar, checkin, reports
 from app.visits.models import Booking
@@ -20,12 +20,6 @@ from console import bp
 from console.session import current, draft_for, require
 
 BASE_STAFF = (Role.BASE_OPERATOR, Role.INSTITUTE_STAFF)
-
-
-def _today() -> date:
-    from app.db_types import utcnow
-
-    return utcnow().astimezone(app_timezone()).date()
 
 
 def _day(value: str | None, default: date) -> date:
@@ -54,7 +48,7 @@ def bases():
 def base(base_id):
     zone = calendar.get_base(base_id)
     calendar.ensure_operates(current(), base_id)
-    first = _day(request.args.get("day"), _today())
+    first = _day(request.args.get("day"), today())
     views = calendar.slot_views(base_id, first, first + timedelta(days=6))
     slot_ids = [v.id for v in views]
     per_slot: dict[int, list[Booking]] = {}
@@ -69,7 +63,7 @@ def base(base_id):
 @bp.post("/bases/<int:base_id>/close-day")
 @require(*BASE_STAFF)
 def base_close_day(base_id):
-    day = _day(request.form.get("day"), _today())
+    day = _day(request.form.get("day"), today())
     reason = (request.form.get("reason") or "").strip()
     if len(reason) < 2:
         raise ValidationFailed("请填写闭馆原因（会告知已预约的参观者）", details={"reason": ["不能为空"]})
@@ -82,7 +76,7 @@ def base_close_day(base_id):
 @require(*BASE_STAFF)
 def base_attendance(base_id):
     zone = calendar.get_base(base_id)
-    month = request.args.get("month") or _today().strftime("%Y-%m")
+    month = request.args.get("month") or today().strftime("%Y-%m")
     try:
         year, number = (int(p) for p in month.split("-"))
         rows = reports.attendance(base_id, year, number, current())

@@ -17,6 +17,15 @@ def _fast_entry(app, path):
                                          "QUERY_STRING": path.partition("?")[2]}, app.config.get("PUBLIC_BASE_URL")))  # fmt: skip
 
 
+def _wait_until_listening(app):
+    """Until this app's process listens for published changes (only then does it keep copies)."""
+    with app.app_context():
+        layer = cache._layer()
+    deadline = time.monotonic() + 5
+    while not layer.listening and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def _stop_building(monkeypatch):
     """After this, a read that reached a view would fail: whatever answers comes from the fast path."""
     from app.zones import services as zones
@@ -116,11 +125,7 @@ def test_a_write_in_another_process_is_seen_here_at_once(app, client, make_app):
     process-local copy through the published generation."""
     zone_id = make_zone(app, "publicity", type="park")
     client.get(f"/api/mp/v1/zones/{zone_id}")
-    with app.app_context():
-        layer = cache._layer()
-    deadline = time.monotonic() + 5
-    while not layer.listening and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until_listening(app)
     client.get(f"/api/mp/v1/zones/{zone_id}")  # now held in this process
     other = make_app()
     with other.app_context():
@@ -146,11 +151,7 @@ def test_a_known_token_costs_no_database_query(app, client, auth):
     from app.extensions import db
 
     headers = auth.wechat_headers("token-cache")
-    with app.app_context():
-        layer = cache._layer()
-    deadline = time.monotonic() + 5
-    while not layer.listening and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until_listening(app)
     client.get("/api/mp/v1/me", headers=headers)
     statements = []
     with app.app_context():
@@ -174,11 +175,7 @@ def test_a_logout_is_seen_at_once(app, client, auth):
 @pytest.mark.redis
 def test_a_logout_in_another_process_is_seen_here_at_once(app, client, auth, make_app):
     headers = auth.staff("institute_staff")
-    with app.app_context():
-        layer = cache._layer()
-    deadline = time.monotonic() + 5
-    while not layer.listening and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until_listening(app)
     assert client.get("/api/admin/v1/auth/me", headers=headers).status_code == 200  # now kept by this process
     other = make_app().test_client()
     assert other.post("/api/admin/v1/auth/logout", headers=headers).status_code == 204
@@ -194,11 +191,7 @@ def test_a_user_disabled_in_another_process_is_refused_here_at_once(app, client,
     from app.extensions import db
 
     headers = auth.staff("institute_staff", username="to-disable")
-    with app.app_context():
-        layer = cache._layer()
-    deadline = time.monotonic() + 5
-    while not layer.listening and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until_listening(app)
     client.get("/api/admin/v1/auth/me", headers=headers)
     other = make_app()
     with other.app_context():

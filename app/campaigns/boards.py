@@ -379,19 +379,20 @@ def refresh_students(campaign_id: int, user_ids: list[int]) -> None:
         _update(campaign, user_ids)
 
 
+def _campaigns_of(user_ids) -> list[int]:
+    return sorted(set(db.session.scalars(select(Participation.campaign_id).where(Participation.user_id.in_(user_ids)))))
+
+
 def regroup_students(user_ids: list[int]) -> None:
     """After a commit that moved students between classes or schools, or confirmed them: the boards
     of every campaign they take part in are rebuilt (group totals cannot be patched per student)."""
-    campaign_ids = set(db.session.scalars(select(Participation.campaign_id).where(Participation.user_id.in_(user_ids))))
-    for campaign_id in sorted(campaign_ids):
+    for campaign_id in _campaigns_of(user_ids):
         rebuild(campaign_id)
 
 
 def restyle_students(user_ids: list[int]) -> None:
     """After a commit that changed whether students may appear (age band, consent, opting out)."""
-    for campaign_id in sorted(set(db.session.scalars(
-        select(Participation.campaign_id).where(Participation.user_id.in_(user_ids))
-    ))):  # fmt: skip
+    for campaign_id in _campaigns_of(user_ids):
         refresh_students(campaign_id, user_ids)
 
 

@@ -34,7 +34,7 @@ from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed, WeChatUnavailable
 from app.extensions import db
 from app.publicity.calendar import is_working
-from app.times import app_timezone
+from app.times import local_today
 from app.wechat import services as wechat
 from app.wechat.services import ContentCheck
 from app.zones.constants import ZoneType
@@ -45,9 +45,7 @@ EVIDENCE_WEIGHT = {Evidence.SELF: Decimal("1"), Evidence.PHOTO: Decimal("1.5"), 
 BACKFILL_DAYS = 7  # a student may fill in the last 7 days, not older
 
 
-def today() -> date:
-    return utcnow().astimezone(app_timezone()).date()
-
+today = local_today
 
 def _boards():
     from app.campaigns import boards  # boards read campaigns through this module
