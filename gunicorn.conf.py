@@ -16,6 +16,9 @@ threads = int(os.environ.get("GUNICORN_THREADS") or 4)
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
+# The longest request line gunicorn allows (its default, 4094, answers longer ones with an HTML 414
+# that no client of a JSON API can read); nginx in front has the same 8 KB (deploy/nginx.conf).
+limit_request_line = 8190
 # The app writes its own access line (request id, masked); gunicorn's would leak query strings.
 accesslog = None
 errorlog = "-"

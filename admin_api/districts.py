@@ -29,7 +29,7 @@ def create_district(body):
 
 @blp.patch("/<int:district_id>")
 @require_role(Role.INSTITUTE_STAFF)
-@blp.arguments(DistrictPatchIn)
+@blp.arguments(DistrictPatchIn, required=False)
 @blp.response(200, StaffDistrictOut)
 def patch_district(body, district_id):
     """修改或停用"""

@@ -49,7 +49,7 @@ def get_article(article_id):
 
 @blp.patch("/articles/<int:article_id>")
 @require_role(*EDITORS)
-@blp.arguments(ArticlePatchIn(partial=True))
+@blp.arguments(ArticlePatchIn(partial=True), required=False)
 @blp.response(200, StaffArticleOut)
 def patch_article(body, article_id):
     """修改文章；来自 content/ 的文章被修改后，之后的 content sync 不再覆盖（除非 --force）"""

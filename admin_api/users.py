@@ -49,7 +49,7 @@ def get_user(user_id):
 
 @blp.patch("/<int:user_id>")
 @require_role(Role.ADMIN)
-@blp.arguments(UserPatchIn)
+@blp.arguments(UserPatchIn, required=False)
 @blp.response(200, StaffUserOut)
 def patch_user(body, user_id):
     """停用/启用账号、修改名称"""

@@ -76,7 +76,7 @@ def get_zone(zone_id):
 
 @blp.patch("/<int:zone_id>")
 @require_role(*ZONE_STAFF)
-@blp.arguments(ZonePatchIn(partial=True))
+@blp.arguments(ZonePatchIn(partial=True), required=False)
 @blp.response(200, StaffZoneOut)
 def patch_zone(body, zone_id):
     """修改项目信息与指标"""

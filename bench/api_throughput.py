@@ -48,10 +48,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(env: dict[str, str], app: str | None, port: int) -> subprocess.Popen:
+def start(env: dict[str, str], app: str | None, port: int, log=None) -> subprocess.Popen:
+    """gunicorn with the project's settings on 127.0.0.1:port; returns once it answers (log: a file for its output)."""
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"] + ([app] if app else [])
     server = subprocess.Popen(command, cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                              stdout=log or subprocess.DEVNULL, stderr=log or subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -20,7 +20,7 @@ def get_me():
 
 @blp.patch("")
 @require_user
-@blp.arguments(ProfileIn)
+@blp.arguments(ProfileIn, required=False)
 @blp.response(200, UserOut)
 def patch_me(body):
     """修改资料"""

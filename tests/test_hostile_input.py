@@ -115,3 +115,46 @@ def test_nothing_was_half_written_by_the_hostile_requests(app, client):
         from app.accounts.models import User
 
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+# ---- found by fuzzing from the OpenAPI document (scripts/fuzz.py) ----------------------------
+
+
+def test_zero_is_no_boolean_in_a_json_body(client, auth):
+    institute = auth.staff("institute_staff")
+    response = client.post("/api/admin/v1/districts", json={"name": "零区", "kind": "district", "is_active": 0},
+                           headers=institute)  # fmt: skip
+    error = assert_error(response, 422, "validation_error")
+    assert error["details"] == {"is_active": ["须为 true 或 false"]}
+
+
+def test_a_fraction_is_no_id_in_a_json_list(client, auth):
+    admin = auth.staff("admin")
+    response = client.post("/api/admin/v1/schools/1/students/confirm", json={"user_ids": [2.5e-42]}, headers=admin)
+    error = assert_error(response, 422, "validation_error")
+    assert error["details"] == {"user_ids": {"0": ["须为整数"]}}
+
+
+def test_a_number_in_a_string_is_no_integer_in_a_json_body(client, auth):
+    admin = auth.staff("admin")
+    response = client.post("/api/admin/v1/schools/1/students/confirm", json={"user_ids": ["3"]}, headers=admin)
+    assert_error(response, 422, "validation_error")
+
+
+def test_a_query_string_integer_is_still_read_from_text(client):
+    assert client.get("/api/mp/v1/zones?page=1&per_page=5").status_code == 200
+
+
+def test_a_date_before_1901_is_422_not_a_local_mean_time_offset(client, auth):
+    institute = auth.staff("institute_staff")
+    response = client.get("/api/admin/v1/calendar/working-days?from=0192-03-16&days=2", headers=institute)
+    error = assert_error(response, 422, "validation_error")
+    assert "from" in error["details"]
+
+
+def test_an_empty_patch_changes_nothing_and_is_200(client, auth):
+    headers = auth.wechat_headers("empty-patch")
+    before = client.get("/api/mp/v1/me", headers=headers).json
+    response = client.patch("/api/mp/v1/me", headers=headers)
+    assert response.status_code == 200
+    assert response.json == before

@@ -16,7 +16,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
 from app.errors import AppError
-from app.validation import INT_MAX, Schema
+from app.validation import INT_MAX, Schema, json_type_errors
 
 
 def numeric_bounds(self, field, ret, **kwargs) -> dict:
@@ -59,6 +59,11 @@ class AppParser(FlaskParser):
         if data is not missing and not isinstance(data, dict):
             raise AppError("请求体须为 JSON 对象", code="body_not_object", status=400)
         return data
+
+    def pre_load(self, location_data, *, schema, req, location):
+        if location == "json" and (errors := json_type_errors(schema, location_data)):
+            raise ma.ValidationError(errors)
+        return location_data
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         raise AppError("请求体不是有效的 JSON", code="invalid_json", status=400)

@@ -1,0 +1,133 @@
+"""Fuzz both APIs from the service's own OpenAPI document with schemathesis.
+
+    .venv/bin/python scripts/fuzz.py                      # PostgreSQL + Redis on the standard ports
+    .venv/bin/python scripts/fuzz.py --database-url sqlite:////tmp/fuzz.sqlite3 --redis-url ''
+    .venv/bin/python scripts/fuzz.py --max-examples 100 --api admin
+
+Starts the fake WeChat server and the service under gunicorn (the production configuration), loads
+the demo data, signs in a citizen (mini-program token) and an administrator (staff token), then runs
+`schemathesis run http://…/api/openapi.json` once per API with that API's token. Every check but one is on:
+no 5xx, status codes, content types, headers and bodies as documented (errors in the error shape),
+invalid input refused, authentication not ignored. Left out: "schema-valid data is accepted" — the
+domain refuses well-formed requests the schema cannot describe (a slot that is full, a zone that is
+no school, a name that is no real name) with a documented 422/409 in the error shape. A time bound per API keeps CI short; the exit code is schemathesis's.
+Reports (JUnit, and the server's log) go to test-artifacts/fuzz/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.api_throughput import free_port, start  # noqa: E402
+from bench.leaderboard import recreate_database  # noqa: E402
+
+ARTIFACTS = ROOT / "test-artifacts" / "fuzz"
+# Signing out would take the fuzzer's own token away halfway through: logout is tested elsewhere.
+EXCLUDED = r"/auth/logout$"
+APIS = {"mp": r"^/api/mp/v1/", "admin": r"^/api/admin/v1/"}
+
+
+def start_fake_wechat(port: int) -> None:
+    from werkzeug.serving import make_server
+
+    from app.wechat.fake import create_fake_wechat_app
+
+    server = make_server("127.0.0.1", port, create_fake_wechat_app(), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+
+def tokens(base: str, admin_password: str) -> dict[str, str]:
+    citizen = requests.post(f"{base}/api/mp/v1/auth/login", json={"code": "fuzzer:1"}, timeout=30)
+    citizen.raise_for_status()
+    staff = requests.post(f"{base}/api/admin/v1/auth/login", json={"username": "fuzz-admin", "password": admin_password},
+                          timeout=30)  # fmt: skip
+    staff.raise_for_status()
+    return {"mp": citizen.json()["token"], "admin": staff.json()["token"]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get(
+        "FUZZ_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_fuzz"))  # fmt: skip
+    parser.add_argument("--redis-url", default=os.environ.get("FUZZ_REDIS_URL", "redis://127.0.0.1:6379/13"))
+    parser.add_argument("--max-examples", type=int, default=int(os.environ.get("FUZZ_MAX_EXAMPLES", "50")),
+                        help="test cases per operation and phase")  # fmt: skip
+    parser.add_argument("--time-limit", type=int, default=int(os.environ.get("FUZZ_TIME_LIMIT", "480")),
+                        help="seconds per API before the run is stopped and failed")  # fmt: skip
+    parser.add_argument("--api", choices=(*APIS, "both"), default="both")
+    parser.add_argument("--seed", type=int, default=None, help="reproduce an earlier run")
+    parser.add_argument("--log-level", default="WARNING", help="the service's; INFO writes every request to server.log")
+    args = parser.parse_args()
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if args.database_url.startswith("sqlite:///"):
+        Path(args.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    recreate_database(args.database_url)
+    wechat_port, port = free_port(), free_port()
+    start_fake_wechat(wechat_port)
+    admin_password = "Fuzz-admin-2026!"
+    env = dict(os.environ, DATABASE_URL=args.database_url, SECRET_KEY="fuzz-secret", LOG_LEVEL=args.log_level,
+               WECHAT_API_BASE_URL=f"http://127.0.0.1:{wechat_port}", WEB_CONCURRENCY="2",
+               # One caller sends thousands of writes here; the limits themselves are tested in tests/.
+               RATELIMIT_WRITE="100000 per minute", RATELIMIT_LOGIN_PER_CODE="100000 per minute",
+               RATELIMIT_LOGIN_PER_USERNAME="100000 per minute")  # fmt: skip
+    env.pop("REDIS_URL", None)
+    if args.redis_url:
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
+        env["REDIS_URL"] = args.redis_url
+    else:
+        env["WEB_CONCURRENCY"] = "1"
+    for command in (["db", "upgrade"], ["seed", "demo"],
+                    ["users", "create-admin", "--username", "fuzz-admin", "--password", admin_password]):  # fmt: skip
+        subprocess.run([sys.executable, "-m", "flask", "--app", "app", *command], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+
+    server_log = ARTIFACTS / "server.log"
+    with server_log.open("w") as log:
+        service = start(env, None, port, log=log)
+        base = f"http://127.0.0.1:{port}"
+        failed = False
+        try:
+            keys = tokens(base, admin_password)
+            for api in APIS if args.api == "both" else (args.api,):
+                command = [
+                    sys.executable, "-m", "schemathesis.cli", "run", f"{base}/api/openapi.json",
+                    "--include-path-regex", APIS[api], "--exclude-path-regex", EXCLUDED,
+                    "--header", f"Authorization: Bearer {keys[api]}",
+                    "--checks", "all", "--exclude-checks", "positive_data_acceptance",
+                    "--max-examples", str(args.max_examples), "--workers", "1", "--request-timeout", "30", "--no-shrink",
+                    "--report", "junit", "--report-junit-path", str(ARTIFACTS / f"{api}.xml"),
+                ]  # fmt: skip
+                if args.seed is not None:
+                    command += ["--seed", str(args.seed)]
+                print(f"== fuzzing the {'mini-program' if api == 'mp' else 'staff'} API ({args.max_examples} examples "
+                      f"per operation and phase, at most {args.time_limit} s)", flush=True)  # fmt: skip
+                try:
+                    code = subprocess.run(command, cwd=ROOT, env=env, timeout=args.time_limit, check=False).returncode
+                except subprocess.TimeoutExpired:
+                    print(f"fuzzing the {api} API took longer than {args.time_limit} s", file=sys.stderr)
+                    code = 1
+                failed = failed or code != 0
+        finally:
+            service.terminate()
+            service.wait(timeout=30)
+    errors = [line for line in server_log.read_text().splitlines() if "Traceback" in line]
+    if errors:
+        print(f"the server logged {len(errors)} traceback(s): see {server_log}", file=sys.stderr)
+        failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
