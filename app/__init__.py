@@ -130,8 +130,10 @@ def _import_models() -> None:
     import app.audit.models  # noqa: F401
     import app.campaigns.models  # noqa: F401
     import app.idempotency  # noqa: F401
+    import app.jobs.models  # noqa: F401
     import app.knowledge.models  # noqa: F401
     import app.media.models  # noqa: F401
+    import app.outbox.models  # noqa: F401
     import app.publicity.models  # noqa: F401
     import app.visits.models  # noqa: F401
     import app.zones.models  # noqa: F401

@@ -189,6 +189,78 @@ def privacy_purge(days: int | None) -> None:
                f"{report.objections} objection(s) purged (settled more than {days} days ago)")  # fmt: skip
 
 
+jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis): worker, scheduler, one-off runs.")
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def jobs_worker(burst: bool) -> None:
+    """Run queued jobs (and their retries) until stopped. Run one or more per machine."""
+    from flask import current_app
+
+    from app.jobs import queue
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("the job worker needs REDIS_URL (the queue is in Redis)")
+    queue.work(burst=burst)
+
+
+@jobs_cli.command("scheduler")
+@click.option("--interval", default=15, show_default=True, type=int, help="Seconds between ticks.")
+def jobs_scheduler(interval: int) -> None:
+    """Enqueue periodic jobs as they fall due, forever. Safe on every machine at once: each
+    period's run is claimed in Redis, so it is enqueued once."""
+    import time
+
+    from flask import current_app
+
+    from app.jobs import schedule
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("the scheduler needs REDIS_URL (the queue is in Redis)")
+    while True:
+        try:
+            for name in schedule.tick():
+                click.echo(f"enqueued {name}")
+        except Exception as exc:  # noqa: BLE001 - Redis away for a moment: try again next tick
+            click.echo(f"tick failed: {type(exc).__name__}: {exc}", err=True)
+        time.sleep(interval)
+
+
+@jobs_cli.command("tick")
+def jobs_tick() -> None:
+    """Enqueue what is due now, once (for a cron line instead of `jobs scheduler`)."""
+    from app.jobs import schedule
+
+    names = schedule.tick()
+    click.echo(f"enqueued {len(names)} job(s): {', '.join(names) or '-'}")
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+def jobs_run(name: str) -> None:
+    """Run one job now in this process, without the queue (e.g. outbox.deliver)."""
+    from app.jobs.schedule import PERIODIC
+
+    if name not in PERIODIC:
+        raise click.ClickException(f"unknown job {name}; known: {', '.join(PERIODIC)}")
+    click.echo(PERIODIC[name].run())
+
+
+@jobs_cli.command("list")
+def jobs_list() -> None:
+    """The periodic jobs, how often they run, and their last run."""
+    from app.jobs import queue
+    from app.jobs.schedule import PERIODIC
+
+    runs = queue.last_runs()
+    for job in PERIODIC.values():
+        when = f"every {int(job.every.total_seconds() // 60)} min" if job.every else f"daily at {job.daily_at:%H:%M}"
+        last = runs.get(job.name)
+        click.echo(f"{job.name:<30} {when:<16} " + (f"{last['outcome']} {last['finished_at']}: {last['summary']}" if last else "not run yet"))
+
+
 def register_commands(app: Flask) -> None:
-    for group in (seed_cli, users_cli, wechat_cli, publicity_cli, visits_cli, content_cli, privacy_cli, campaigns_cli):
+    for group in (seed_cli, users_cli, wechat_cli, publicity_cli, visits_cli, content_cli, privacy_cli, campaigns_cli,
+                  jobs_cli):  # fmt: skip
         app.cli.add_command(group)

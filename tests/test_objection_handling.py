@@ -97,7 +97,7 @@ def test_decisions_follow_the_order_with_replies_and_messages(client, auth, app,
     assert sent[-1]["data"]["character_string1"]["value"] == receipt
 
 
-def test_a_failed_message_never_loses_the_decision(client, auth, app):
+def test_a_refused_message_never_loses_the_decision(client, auth, app):
     notice = open_notice(app)
     _, (receipt,) = raise_objections(client, auth, notice, who="refuse_messages")
     oid = objection_id(app, receipt)
@@ -111,7 +111,7 @@ def test_a_failed_message_never_loses_the_decision(client, auth, app):
         event = db.session.scalars(select(ObjectionEvent).where(ObjectionEvent.objection_id == oid)
                                    .order_by(ObjectionEvent.id.desc())).first()  # fmt: skip
         assert event.to_status == 'not_accepted'
-        assert event.notify_status == 'failed'
+        assert event.notify_status == 'refused'  # the objector never subscribed: not retried
 
 
 def _settle(client, auth, app, notice, decisions):

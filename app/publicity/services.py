@@ -21,6 +21,7 @@ from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed, WeChatUnavailable
 from app.extensions import db
+from app.outbox import services as outbox
 from app.privacy import mask_id_number, mask_name, mask_phone
 from app.publicity import calendar
 from app.publicity.constants import (
@@ -428,35 +429,25 @@ def decide(objection_id: int, status: str, reply: str, actor: User) -> Objection
     )
     if target in SETTLED and entry is not None and entry.notice.ends_at <= now:
         _settle_entry(entry.id, actor, now)
-    uow.after_commit(_notify, objection.id, event, current_app.config["WECHAT_TEMPLATE_OBJECTION_RESULT"])
+    _notify(objection, event, current_app.config["WECHAT_TEMPLATE_OBJECTION_RESULT"])
     _changed()
     uow.commit()
     return objection
 
 
-def _notify(objection_id: int, event: ObjectionEvent, template_id: str | None) -> None:
-    """After the decision is committed: a failed message is recorded, never undoes the decision."""
-    objection = db.session.get(Objection, objection_id)
-    user = db.session.get(User, objection.user_id)
-    if not template_id or user is None or not user.openid:
-        event.notify_status = "skipped"
-    else:
-        try:
-            wechat.send_subscribe_message(
-                user.openid,
-                template_id,
-                {
-                    "character_string1": {"value": objection.receipt_no},
-                    "phrase2": {"value": OBJECTION_LABELS[ObjectionStatus(objection.status)]},
-                    "thing3": {"value": (event.reply or "")[:20]},
-                },
-                page=f"pages/objections/detail?receipt_no={objection.receipt_no}",
-            )
-            event.notify_status = "sent"
-        except wechat.SubscribeMessageFailed as exc:
-            log.warning("objection %s: subscribe message failed: %s", objection.receipt_no, exc)
-            event.notify_status = "failed"
-    uow.commit()
+def _notify(objection: Objection, event: ObjectionEvent, template_id: str | None) -> None:
+    """The decision's message, queued in the decision's transaction (app.outbox): a WeChat that is
+    down delays it, never loses it, never undoes the decision. Its delivery shows on the event."""
+    message = outbox.queue(
+        "objection.result", objection.user_id, template_id,
+        {
+            "character_string1": {"value": objection.receipt_no},
+            "phrase2": {"value": OBJECTION_LABELS[ObjectionStatus(objection.status)]},
+            "thing3": {"value": (event.reply or "")[:20]},
+        },
+        page=f"pages/objections/detail?receipt_no={objection.receipt_no}", ref=("objection_event", event.id),
+    )  # fmt: skip
+    event.notify_status = "queued" if message is not None else "skipped"
 
 
 # ---- settling -----------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from app.accounts.roles import Role
 from app.db_types import utcnow
 from app.errors import NotFound
 from app.extensions import db
+from app.outbox import services as outbox
 from app.visits.models import CapacityAlert, Slot, SlotStatus
-from app.wechat import services as wechat
 from app.zones.models import Zone
 
 log = logging.getLogger(__name__)
@@ -77,9 +77,8 @@ def check_capacity(slot_id: int) -> list[CapacityAlert]:
         except IntegrityError:
             continue  # another process raised it a moment ago
         raised.append(alert)
-    uow.commit()
-    for alert in raised:
         _tell_operators(alert)
+    uow.commit()
     return raised
 
 
@@ -89,26 +88,24 @@ def describe(alert: CapacityAlert) -> str:
 
 
 def _tell_operators(alert: CapacityAlert) -> None:
-    """A subscribe message to the base's operators who use the mini-program, when a template is set."""
+    """A subscribe message to each of the base's operators who use the mini-program (outbox, same
+    transaction as the alert), when a template is set."""
     template = current_app.config["WECHAT_TEMPLATE_CAPACITY_ALERT"]
     if not template:
         return
     base = db.session.get(Zone, alert.base_id)
-    openids = db.session.scalars(
-        select(User.openid).join(RoleGrant, RoleGrant.user_id == User.id).where(
+    operators = db.session.scalars(
+        select(User.id).join(RoleGrant, RoleGrant.user_id == User.id).where(
             RoleGrant.role == Role.BASE_OPERATOR.value, RoleGrant.base_id == alert.base_id, User.openid.is_not(None)
         )
     ).all()  # fmt: skip
-    for openid in openids:
-        try:
-            wechat.send_subscribe_message(
-                openid, template,
-                {"thing1": {"value": base.name[:20]}, "time2": {"value": alert.visit_date.isoformat()},
-                 "thing3": {"value": f"预约已达 {alert.threshold}%"[:20]}},
-                page="pages/operator/alerts",
-            )  # fmt: skip
-        except wechat.SubscribeMessageFailed as exc:
-            log.warning("capacity alert %s: subscribe message failed: %s", alert.id, exc)
+    for user_id in operators:
+        outbox.queue(
+            "capacity.alert", user_id, template,
+            {"thing1": {"value": base.name[:20]}, "time2": {"value": alert.visit_date.isoformat()},
+             "thing3": {"value": f"预约已达 {alert.threshold}%"[:20]}},
+            page="pages/operator/alerts",
+        )  # fmt: skip
 
 
 def alerts_query(user: User, base_id: int | None, unread: bool | None, since: date | None):

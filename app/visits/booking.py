@@ -356,7 +356,7 @@ def cancel(user: User, booking_id: int, now: datetime | None = None) -> Booking:
     _cancel(booking, "用户取消", late=now >= booking.slot.starts_at - r.late_cancel)
     promoted = promote_waitlist(booking.slot_id, r, now)
     for entry_booking in promoted:
-        uow.after_commit(notify_change, entry_booking, "候补成功，已为您预约", r)
+        notify_change(entry_booking, "候补成功，已为您预约", r)
     slots_changed(booking.base_id)
     uow.commit()
     return booking
@@ -447,7 +447,7 @@ def close_day(base_id: int, day: date, reason: str, actor: User) -> list[Booking
     audit.record(actor, "base.close_day", "zone", base_id, None,
                  {"day": day, "reason": reason, "cancelled": len(cancelled)})  # fmt: skip
     for booking in cancelled:
-        uow.after_commit(notify_change, booking, f"闭馆取消：{reason}", r)
+        notify_change(booking, f"闭馆取消：{reason}", r)
     slots_changed(base_id)
     uow.commit()
     return cancelled

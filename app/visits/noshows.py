@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, select, update
 from app import uow
 from app.db_types import utcnow
 from app.extensions import db
-from app.visits.messages import send_booking_message
+from app.visits.messages import queue_booking_message
 from app.visits.models import Booking, BookingStatus, BookingSuspension, Slot
 from app.visits.rules import Rules, rules
 
@@ -63,8 +63,8 @@ def _maybe_suspend(user_id: int, r: Rules, now: datetime) -> bool:
 
 
 def send_reminders(now: datetime | None = None) -> int:
-    """Tomorrow's visitors get a reminder. Each booking is claimed with a conditional update first,
-    so two runs at once (or one run twice) send one message per booking."""
+    """Tomorrow's visitors get a reminder. Each booking is claimed with a conditional update in the
+    same transaction that queues its message, so two runs at once (or one run twice) queue one."""
     r = rules()
     now = now or utcnow()
     tomorrow = r.today(now) + timedelta(days=1)
@@ -73,16 +73,16 @@ def send_reminders(now: datetime | None = None) -> int:
             Booking.visit_date == tomorrow, Booking.status == BookingStatus.CONFIRMED, Booking.reminder_sent_at.is_(None)
         )  # fmt: skip
     ).all()
-    sent = 0
+    queued = 0
     for booking_id in candidates:
         claimed = db.session.execute(
             update(Booking)
             .where(Booking.id == booking_id, Booking.reminder_sent_at.is_(None))
             .values(reminder_sent_at=now)
         ).rowcount
-        uow.commit()
         if claimed:
-            booking = db.session.get(Booking, booking_id)
-            if send_booking_message(booking, r.template_reminder, "明日参观提醒", r):
-                sent += 1
-    return sent
+            queue_booking_message(db.session.get(Booking, booking_id), "booking.reminder", r.template_reminder,
+                                  "明日参观提醒", r)  # fmt: skip
+            queued += 1
+        uow.commit()
+    return queued

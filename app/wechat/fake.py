@@ -23,7 +23,8 @@ getwxacodeunlimit: a real PNG (a QR code of the scene).
 Control endpoints for tests (never part of WeChat): `GET /__fake__/state`, `POST /__fake__/reset`,
 `POST /__fake__/invalidate-tokens` (the next calls get 40001), `POST /__fake__/config`
 (`{"token_always_invalid": true}` makes every token check fail, `{"token_fetch_delay": 0.2}` slows
-token fetches to widen races or, made long, hangs them; `{"call_delay": 2}` slows every other call).
+token fetches to widen races or, made long, hangs them; `{"call_delay": 2}` slows every other call;
+`{"messages_down": true}` makes subscribe sends fail with -1, WeChat's "system busy", until reset).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class FakeWeChatState:
         self.token_always_invalid = False
         self.token_fetch_delay = 0.0
         self.call_delay = 0.0
+        self.messages_down = False  # subscribe sends answer -1 (WeChat's "system busy"): a transient failure
         self.token_expires_in = 7200
 
     def snapshot(self) -> dict[str, Any]:
@@ -225,6 +227,8 @@ def create_fake_wechat_app(state: FakeWeChatState | None = None) -> Flask:
         if not token_ok():
             return _error(40001, "invalid credential, access_token is invalid or not latest")
         body = _body()
+        if state.messages_down:
+            return _error(-1, "system error")
         if "refuse" in str(body.get("touser", "")):
             return _error(43101, "user refuse to accept the msg")
         if not body.get("touser") or not body.get("template_id"):
@@ -276,6 +280,8 @@ def create_fake_wechat_app(state: FakeWeChatState | None = None) -> Flask:
                 state.call_delay = float(body["call_delay"])
             if "token_expires_in" in body:
                 state.token_expires_in = int(body["token_expires_in"])
+            if "messages_down" in body:
+                state.messages_down = bool(body["messages_down"])
         return jsonify({"ok": True})
 
     return app

@@ -50,7 +50,15 @@ class PhoneCodeInvalid(AppError):
 
 
 class SubscribeMessageFailed(Exception):
-    """A subscribe message could not be sent; callers record it and carry on."""
+    """A subscribe message could not be sent; callers record it and carry on. `permanent`: WeChat
+    said no for good (the user refused or never subscribed, a bad template): retrying cannot help."""
+
+    PERMANENT_ERRCODES = frozenset({43101, 40003, 40037, 47003})
+
+    def __init__(self, message: str, errcode: int | None = None) -> None:
+        super().__init__(message)
+        self.errcode = errcode
+        self.permanent = errcode in self.PERMANENT_ERRCODES
 
 
 def _call(fn: Callable[[], T], *, code_error: type[AppError] | None = None) -> T:
@@ -128,7 +136,7 @@ def send_subscribe_message(openid: str, template_id: str, data: dict, page: str 
     try:
         _call(lambda: client.wxa.send_subscribe_message(openid, template_id, data, page=page))
     except (AppError, WeChatUnavailable) as exc:
-        raise SubscribeMessageFailed(str(exc.details or exc.message)) from exc
+        raise SubscribeMessageFailed(str(exc.details or exc.message), (exc.details or {}).get("errcode")) from exc
 
 
 def get_wxa_code(scene: str, page: str | None = None, width: int = 430) -> bytes:

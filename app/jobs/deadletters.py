@@ -1,0 +1,78 @@
+"""Dead letters: record what gave up, list it for staff, retry or dismiss it (audited)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app import uow
+from app.accounts.models import User
+from app.audit import services as audit
+from app.db_types import utcnow
+from app.errors import AppError, NotFound
+from app.extensions import db
+from app.jobs.models import DeadLetter
+
+
+def record(kind: str, name: str, error: str, attempts: int, ref_id: int | None = None) -> DeadLetter:
+    """In the caller's transaction (the message's last failure, or the job's own session)."""
+    letter = DeadLetter(kind=kind, name=name, error=error[:2000], attempts=attempts, ref_id=ref_id)
+    db.session.add(letter)
+    return letter
+
+
+def query(kind: str | None = None, unresolved: bool | None = None):
+    stmt = select(DeadLetter).order_by(DeadLetter.created_at.desc(), DeadLetter.id.desc())
+    if kind:
+        stmt = stmt.where(DeadLetter.kind == kind)
+    if unresolved is not None:
+        stmt = stmt.where(DeadLetter.resolved_at.is_(None) if unresolved else DeadLetter.resolved_at.is_not(None))
+    return stmt
+
+
+def get(letter_id: int) -> DeadLetter:
+    letter = db.session.get(DeadLetter, letter_id)
+    if letter is None:
+        raise NotFound("该失败任务不存在")
+    return letter
+
+
+def retry(letter_id: int, actor: User) -> DeadLetter:
+    """A job is enqueued again; a message gets a fresh set of attempts, the first one now."""
+    letter = _unresolved(letter_id)
+    if letter.kind == "message":
+        from app.outbox import services as outbox
+        from app.outbox.models import OutboxMessage
+
+        message = db.session.get(OutboxMessage, letter.ref_id)
+        if message is None:
+            raise AppError("该消息已不存在（用户可能已注销）", code="dead_letter_gone", status=409)
+        outbox.retry(message)
+    else:
+        from app.jobs import queue
+
+        uow.after_commit(queue.enqueue_job, letter.name, "retry")
+    _resolve(letter, "retried", actor)
+    uow.commit()
+    return letter
+
+
+def dismiss(letter_id: int, actor: User) -> DeadLetter:
+    letter = _unresolved(letter_id)
+    _resolve(letter, "dismissed", actor)
+    uow.commit()
+    return letter
+
+
+def _unresolved(letter_id: int) -> DeadLetter:
+    letter = db.session.execute(select(DeadLetter).where(DeadLetter.id == letter_id).with_for_update()).scalar()
+    if letter is None:
+        raise NotFound("该失败任务不存在")
+    if letter.resolved_at is not None:
+        raise AppError("该失败任务已处理过", code="dead_letter_resolved", status=409)
+    return letter
+
+
+def _resolve(letter: DeadLetter, resolution: str, actor: User) -> None:
+    letter.resolved_at, letter.resolution, letter.resolved_by_id = utcnow(), resolution, actor.id
+    audit.record(actor, f"dead_letter.{resolution}", "dead_letter", letter.id, None,
+                 {"kind": letter.kind, "name": letter.name})  # fmt: skip

@@ -1,0 +1,112 @@
+"""The RQ side: one queue in Redis, the job entry point, the worker.
+
+Jobs carry only a name (and the period they run for): the worker looks the work up in
+app.jobs.schedule.PERIODIC, so nothing pickled outlives a deploy. A run that raises is retried
+(RETRY); when the last retry fails too it is recorded as a dead letter in the database."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+import redis as redis_lib
+from flask import current_app
+from rq import Queue, Retry, SimpleWorker, get_current_job
+
+from app import uow
+from app.db_types import utcnow
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "lowcarbon"
+RETRY_INTERVALS = [30, 120, 600]  # seconds before the 2nd, 3rd and 4th try
+
+
+def connection(*, blocking: bool = False) -> redis_lib.Redis:
+    """The job queue's Redis (REDIS_URL). Without it, the in-process stand-in: enough for tests and a
+    single process, not for a worker of its own."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return current_app.extensions["kv"]
+    key = "jobs_redis_blocking" if blocking else "jobs_redis"
+    client = current_app.extensions.get(key)
+    if client is None:
+        # The worker waits on the queue with a blocking pop: no socket timeout for it. Enqueuers
+        # (the scheduler, a staff retry) must not hang on a dead Redis.
+        client = redis_lib.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=None if blocking else 5)
+        current_app.extensions[key] = client
+    return client
+
+
+def queue(*, blocking: bool = False) -> Queue:
+    return Queue(QUEUE_NAME, connection=connection(blocking=blocking))
+
+
+def enqueue_job(name: str, period: str) -> str:
+    from app.jobs.schedule import PERIODIC
+
+    job = queue().enqueue(run_job, name, period, job_timeout=PERIODIC[name].timeout, result_ttl=86400,
+                          failure_ttl=7 * 86400, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                          description=f"{name} ({period})")  # fmt: skip
+    return job.id
+
+
+def run_job(name: str, period: str) -> str:
+    """The entry point RQ calls (in the worker, inside the app context)."""
+    from app.jobs import deadletters
+    from app.jobs.schedule import PERIODIC
+
+    rq_job = get_current_job()
+    started = utcnow()
+    try:
+        summary = PERIODIC[name].run()
+    except Exception as exc:
+        db.session.rollback()
+        uow.discard()
+        last_try = rq_job is None or not rq_job.retries_left
+        _remember(name, period, started, "failed", f"{type(exc).__name__}: {exc}")
+        if last_try:
+            try:
+                deadletters.record("job", name, f"{type(exc).__name__}: {exc}", len(RETRY_INTERVALS) + 1)
+                uow.commit()
+            except Exception:  # noqa: BLE001 - the database may be what failed; RQ keeps the failure too
+                log.exception("job %s: could not record its dead letter", name)
+                db.session.rollback()
+        raise
+    finally:
+        db.session.remove()
+    _remember(name, period, started, "ok", summary)
+    log.info("job %s (%s): %s", name, period, summary)
+    return summary
+
+
+def last_runs() -> dict[str, dict]:
+    """Each job's last run as the workers recorded it (for the staff view)."""
+    from app.jobs.schedule import PERIODIC
+
+    try:
+        raw = connection().hgetall("jobs:last")
+    except redis_lib.RedisError:
+        return {}
+    runs = {(k.decode() if isinstance(k, bytes) else k): json.loads(v) for k, v in raw.items()}
+    for run in runs.values():
+        run["started_at"] = datetime.fromisoformat(run["started_at"])
+        run["finished_at"] = datetime.fromisoformat(run["finished_at"])
+    return {name: runs.get(name) for name in PERIODIC}
+
+
+def _remember(name: str, period: str, started, outcome: str, summary: str) -> None:
+    try:
+        connection().hset("jobs:last", name, json.dumps(
+            {"period": period, "started_at": started.isoformat(), "finished_at": utcnow().isoformat(),
+             "outcome": outcome, "summary": summary[:300]}))  # fmt: skip
+    except redis_lib.RedisError:
+        log.warning("job %s: could not record its last run (Redis)", name)
+
+
+def work(*, burst: bool = False) -> bool:
+    """Run jobs until stopped (burst: until the queue is empty). SimpleWorker runs each job in this
+    process, inside the app context the CLI pushed: one database pool, no fork."""
+    worker = SimpleWorker([queue(blocking=True)], connection=connection(blocking=True))
+    return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")

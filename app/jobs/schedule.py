@@ -1,0 +1,122 @@
+"""The periodic jobs and the tick that enqueues each period's run once across every scheduler.
+
+A job runs every `every`, or once a day at `daily_at` (APP_TIMEZONE). A period is claimed in Redis
+with SET NX before its run is enqueued, so schedulers on several machines (or a scheduler plus a
+cron line) enqueue it once. A daily job whose time passed while no scheduler ran is enqueued at the
+next tick (the claim is per day), so a restart delays work but never skips it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from flask import current_app
+
+from app.db_types import utcnow
+from app.times import app_timezone
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    run: Callable[[], str]  # does the work, returns a one-line summary
+    every: timedelta | None = None
+    daily_at: time | None = None
+    timeout: int = 600  # seconds before the worker stops a run (then retried, then a dead letter)
+
+    def describe(self) -> str:
+        if self.every is not None:
+            return f"每 {int(self.every.total_seconds() // 60)} 分钟"
+        return f"每天 {self.daily_at:%H:%M}"
+
+    def period(self, now: datetime) -> tuple[str, int]:
+        """(the period `now` falls in, seconds to keep its claim)."""
+        if self.every is not None:
+            seconds = int(self.every.total_seconds())
+            return str(int(now.timestamp()) // seconds), seconds * 2 + 60
+        local = now.astimezone(app_timezone())
+        day = local.date() if local.time() >= self.daily_at else local.date() - timedelta(days=1)
+        return day.isoformat(), 3 * 86400
+
+
+def _close_due() -> str:
+    from app.publicity import services as publicity
+
+    return f"{len(publicity.close_due())} notice(s) settled"
+
+
+def _mark_no_shows() -> str:
+    from app.visits import noshows
+
+    marked, suspended = noshows.mark_no_shows()
+    return f"{marked} no-show(s) marked, {suspended} user(s) suspended"
+
+
+def _send_reminders() -> str:
+    from app.visits import noshows
+
+    return f"{noshows.send_reminders()} reminder(s) sent"
+
+
+def _deliver_messages() -> str:
+    from app.outbox import services as outbox
+
+    outcome = outbox.deliver_due()
+    return ", ".join(f"{count} {status}" for status, count in sorted(outcome.items())) or "nothing due"
+
+
+def _send_announcements() -> str:
+    from app.campaigns import announcements
+
+    return f"{announcements.send_due()} announcement(s) sent"
+
+
+def _rebuild_boards() -> str:
+    from app.campaigns import boards
+
+    return f"{boards.rebuild_all()} board(s) rebuilt"
+
+
+def _flush_views() -> str:
+    from app.knowledge import services as knowledge
+
+    return f"{knowledge.flush_views()} view(s) flushed"
+
+
+def _purge() -> str:
+    from app.privacy_ops import purge
+
+    report = purge(current_app.config["OBJECTION_RETENTION_DAYS"], Path(current_app.config["UPLOAD_ROOT"]))
+    return f"{report.idempotency_records} idempotency record(s) deleted, {report.objections} objection(s) purged"
+
+
+PERIODIC: dict[str, Periodic] = {
+    job.name: job
+    for job in (
+        Periodic("outbox.deliver", _deliver_messages, every=timedelta(minutes=1)),
+        Periodic("publicity.close_due", _close_due, every=timedelta(minutes=5)),
+        Periodic("visits.mark_no_shows", _mark_no_shows, every=timedelta(minutes=15)),
+        Periodic("visits.send_reminders", _send_reminders, every=timedelta(minutes=30)),
+        Periodic("campaigns.send_announcements", _send_announcements, every=timedelta(minutes=10)),
+        Periodic("content.flush_views", _flush_views, every=timedelta(minutes=5)),
+        Periodic("campaigns.rebuild_boards", _rebuild_boards, daily_at=time(3, 0), timeout=1800),
+        Periodic("privacy.purge", _purge, daily_at=time(3, 30)),
+    )
+}
+
+
+def tick(now: datetime | None = None) -> list[str]:
+    """Enqueue every job whose current period nobody has claimed yet; returns their names."""
+    from app.jobs import queue
+
+    now = now or utcnow()
+    redis = queue.connection()
+    enqueued = []
+    for job in PERIODIC.values():
+        period, keep = job.period(now)
+        if redis.set(f"jobs:claim:{job.name}:{period}", now.isoformat(), nx=True, ex=keep):
+            queue.enqueue_job(job.name, period)
+            enqueued.append(job.name)
+    return enqueued
