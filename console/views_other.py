@@ -207,3 +207,31 @@ def audit_log():
 
 
 bp.add_url_rule("/audit", endpoint="audit", view_func=audit_log)
+
+
+# ---- background jobs and dead letters -----------------------------------------------------------
+
+JOB_STAFF = (Role.ADMIN, Role.INSTITUTE_STAFF)
+
+
+@bp.get("/jobs")
+@require(*JOB_STAFF)
+def jobs():
+    from app.jobs import deadletters
+    from app.jobs import queue as jobs_queue
+    from app.jobs.schedule import PERIODIC
+
+    show = request.args.get("show", "open")
+    stmt = deadletters.query(unresolved=True if show == "open" else None)
+    return render_template("console/jobs.html", periodic=list(PERIODIC.values()), runs=jobs_queue.last_runs(),
+                           result=page_of(stmt, _page()), show=show)  # fmt: skip
+
+
+@bp.post("/jobs/dead-letters/<int:letter_id>/<any(retry, dismiss):action>")
+@require(*JOB_STAFF)
+def dead_letter_action(letter_id, action):
+    from app.jobs import deadletters
+
+    (deadletters.retry if action == "retry" else deadletters.dismiss)(letter_id, current())
+    flash("已重新执行" if action == "retry" else "已忽略", "info")
+    return redirect(url_for("console.jobs"))

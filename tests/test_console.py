@@ -374,3 +374,19 @@ def test_the_zone_list_filters_by_batch_year(app):
     make_zone(app, "applied", type="park", name="二〇二六园区", batch_year=2026)
     page = text(signed_in(app, "institute_staff", "officer-n").get("/console/zones?batch_year=2026"))
     assert ("二〇二六园区" in page, "二〇二五园区" in page) == (True, False)
+
+
+def test_a_dead_letter_can_be_dismissed_from_the_console(app):
+    from app.jobs import deadletters
+    from app.jobs.models import DeadLetter
+
+    with app.app_context():
+        letter = deadletters.record("job", "publicity.close_due", "OperationalError: server closed the connection", 4)
+        db.session.commit()
+        letter_id = letter.id
+    console = signed_in(app, "institute_staff", "jobs-officer")
+    page = console.get("/console/jobs")
+    console.post(f"/console/jobs/dead-letters/{letter_id}/dismiss", {})
+    with app.app_context():
+        resolution = db.session.get(DeadLetter, letter_id).resolution
+    assert ("publicity.close_due" in text(page), resolution) == (True, "dismissed")
