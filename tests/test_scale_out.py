@@ -1,0 +1,174 @@
+"""Two service instances (gunicorn, two workers each, on their own ports) sharing one PostgreSQL and
+one Redis, as two machines behind nginx would: sign-ins, logouts, a booking rush, the WeChat access
+token and the settling of a publicity window are one system, not two."""
+
+import os
+import threading
+import time
+from collections import Counter
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from app.extensions import db
+from bench.api_throughput import free_port, start
+from tests.conftest import TEST_REDIS_URL, UPLOAD_ROOT
+from tests.factories import make_base, make_slot, open_notice, set_window
+from tests.test_visits import visitors
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+class Instance:
+    def __init__(self, port: int, process) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = process
+
+    def get(self, path, token=None, **kwargs):
+        return requests.get(self.url + path, headers=_bearer(token), timeout=30, **kwargs)
+
+    def post(self, path, token=None, headers=None, **kwargs):
+        return requests.post(self.url + path, headers={**_bearer(token), **(headers or {})}, timeout=30, **kwargs)
+
+
+def _bearer(token):
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+@pytest.fixture
+def instances(app, app_config, fake_wechat, tmp_path):
+    """Two instances on the test database and Redis, talking to the one fake WeChat server."""
+    env = dict(
+        os.environ, DATABASE_URL=app_config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=TEST_REDIS_URL,
+        SECRET_KEY=app_config["SECRET_KEY"], WECHAT_APPID=app_config["WECHAT_APPID"],
+        WECHAT_SECRET=app_config["WECHAT_SECRET"], WECHAT_API_BASE_URL=fake_wechat.url, WECHAT_TIMEOUT="3",
+        UPLOAD_ROOT=str(UPLOAD_ROOT), LOG_LEVEL="WARNING", WEB_CONCURRENCY="2",
+        RATELIMIT_WRITE="10000 per minute", RATELIMIT_LOGIN_PER_CODE="10000 per minute",
+    )  # fmt: skip
+    started, logs = [], []
+    try:
+        for _ in range(2):
+            port = free_port()
+            logs.append((tmp_path / f"instance-{port}.log").open("w"))
+            started.append(Instance(port, start(env, None, port, log=logs[-1])))
+        yield started
+    finally:
+        for instance in started:
+            instance.process.terminate()
+        for instance in started:
+            instance.process.wait(timeout=30)
+        for log in logs:
+            log.close()
+
+
+def _login(instance, name):
+    response = instance.post("/api/mp/v1/auth/login", json={"code": f"{name}:{time.monotonic_ns()}"})
+    assert response.status_code == 200, response.text
+    return response.json()["token"]
+
+
+def test_a_token_from_one_instance_works_on_the_other(instances):
+    a, b = instances
+    token = _login(a, "traveller")
+    assert b.get("/api/mp/v1/me", token).status_code == 200
+
+
+def test_a_logout_on_one_instance_is_seen_on_the_other(instances):
+    a, b = instances
+    token = _login(a, "leaver")
+    assert b.get("/api/mp/v1/me", token).status_code == 200  # b now holds a copy of the token
+    assert a.post("/api/mp/v1/auth/logout", token).status_code == 204
+    deadline = time.monotonic() + 1.0  # the change travels by Redis pub/sub: well under a second
+    while b.get("/api/mp/v1/me", token).status_code != 401 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert b.get("/api/mp/v1/me", token).status_code == 401
+
+
+def test_a_booking_rush_split_across_both_never_overbooks(app, instances):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, capacity=7)
+    tokens = [_login(instances[i % 2], f"rusher{i}") for i in range(24)]
+    statuses = []
+    barrier = threading.Barrier(len(tokens))
+
+    def rush(i):
+        barrier.wait()
+        response = instances[i % 2].post("/api/mp/v1/bookings", tokens[i], headers={"Idempotency-Key": f"rush-{i}"},
+                                          json={"slot_id": slot_id, "visitors": visitors(1, i % 10)})  # fmt: skip
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=rush, args=(i,)) for i in range(len(tokens))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    from app.visits.models import Booking, Slot
+
+    with app.app_context():
+        booked = db.session.scalar(select(func.count(Booking.id)).where(Booking.slot_id == slot_id,
+                                                                      Booking.status == "confirmed"))  # fmt: skip
+        held = db.session.get(Slot, slot_id).booked
+    assert (Counter(statuses)[201], booked, held) == (7, 7, 7)
+
+
+def test_the_rush_answers_every_loser_with_a_4xx(app, instances):
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, capacity=3)
+    tokens = [_login(instances[i % 2], f"loser{i}") for i in range(12)]
+    statuses = []
+
+    def rush(i):
+        response = instances[i % 2].post("/api/mp/v1/bookings", tokens[i], headers={"Idempotency-Key": f"lose-{i}"},
+                                          json={"slot_id": slot_id, "visitors": visitors(1, i % 10)})  # fmt: skip
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=rush, args=(i,)) for i in range(len(tokens))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(set(statuses)) == [201, 409]
+
+
+def _phone_checks(instances, fake_wechat):
+    """Six phone-number checks (they need the access token), spread over both instances."""
+    statuses = []
+    for i in range(6):
+        instance = instances[i % 2]
+        token = _login(instance, f"token-sharer{i}")
+        statuses.append(instance.post("/api/mp/v1/me/phone", token, json={"code": f"phone:1381234567{i}"}).status_code)
+    return statuses
+
+
+def test_calls_needing_the_access_token_succeed_on_both_instances(instances, fake_wechat):
+    assert _phone_checks(instances, fake_wechat) == [200] * 6
+
+
+def test_one_wechat_access_token_serves_both_instances(instances, fake_wechat):
+    _phone_checks(instances, fake_wechat)
+    assert fake_wechat.state()["token_fetches"] == 1
+
+
+def test_settling_a_window_from_both_at_once_settles_it_once(app, auth, instances):
+    notice = open_notice(app)
+    set_window(app, notice["id"], starts_in=-7200, ends_in=-60)
+    officer = auth.staff("institute_staff")["Authorization"].removeprefix("Bearer ")
+    barrier = threading.Barrier(8)
+    statuses = []
+
+    def close(i):
+        barrier.wait()
+        statuses.append(instances[i % 2].post(f"/api/admin/v1/publicity/{notice['id']}/close", officer).status_code)
+
+    threads = [threading.Thread(target=close, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    from app.zones.models import ZoneTransition
+
+    with app.app_context():
+        settled = db.session.scalar(select(func.count(ZoneTransition.id)).where(
+            ZoneTransition.zone_id.in_(notice["zone_ids"]), ZoneTransition.to_status == "confirmed"))  # fmt: skip
+    assert (settled, set(statuses) <= {200, 409}) == (len(notice["zone_ids"]), True)
