@@ -75,3 +75,17 @@ def test_connection_dropped_after_commit_still_answers_201(fragile_app):
     response = _book(fragile_app.test_client(), headers, slot_id, 1, "k1", "after")
     assert response.status_code == 201, response.get_data(as_text=True)
     assert _bookings(fragile_app) == 1
+
+
+def test_every_pooled_connection_killed_at_once_is_survived(app, client, database_url):
+    """A database restart or failover drops every connection of the pool: the next requests get
+    fresh ones (pre-ping) instead of errors."""
+    for _ in range(3):
+        assert client.get("/api/mp/v1/zones?page=1&per_page=5").status_code == 200
+    killer = create_engine(database_url)
+    with killer.begin() as conn:
+        killed = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()  # fmt: skip
+    killer.dispose()
+    assert killed >= 1
+    assert [client.get(f"/api/mp/v1/zones?page={p}").status_code for p in (1, 2, 3)] == [200, 200, 200]

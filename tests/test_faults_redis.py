@@ -111,3 +111,49 @@ def test_a_hanging_redis_after_commit_still_answers_the_booking_as_committed(red
     assert response.status_code == 201, response.get_data(as_text=True)
     assert elapsed < 5
     assert _count(redis_app, Booking) == 1
+
+
+def test_redis_stopped_and_restarted_in_the_middle_of_a_load_loses_nothing(redis_app, own_redis, fake_wechat):
+    """Four visitors keep booking and reading while Redis goes away and comes back under them."""
+    import threading
+
+    base_id = make_base(redis_app)
+    slot_id = make_slot(redis_app, base_id, capacity=200, group_capacity=200)
+    visitors = [Visitor(redis_app, f"load{i}") for i in range(4)]
+    for visitor in visitors:
+        assert visitor.login().status_code == 200
+    statuses, stop = [], threading.Event()
+
+    def load(visitor, person):
+        while not stop.is_set():
+            statuses.append(visitor.book(slot_id, person).status_code)
+            statuses.append(visitor.client.get("/api/mp/v1/zones").status_code)
+
+    threads = [threading.Thread(target=load, args=(v, i)) for i, v in enumerate(visitors)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    own_redis.stop()
+    time.sleep(0.6)
+    own_redis.start()
+    time.sleep(0.6)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    booked = statuses.count(201)
+    assert [s for s in statuses if s >= 500] == []
+    assert _count(redis_app, Booking) == booked
+
+
+def test_rate_limits_fail_open_with_one_warning_while_redis_is_down(make_app, own_redis, fake_wechat, caplog):
+    limited = make_app(REDIS_URL=own_redis.url, RATELIMIT_STORAGE_URI=own_redis.url, RATELIMIT_LOGIN_PER_CODE="1 per minute")
+    client = limited.test_client()
+    own_redis.stop()
+    from app.web.ratelimit import _fail_open_notice
+
+    _fail_open_notice._last = float("-inf")
+    with caplog.at_level("WARNING", logger="flask-limiter"):
+        statuses = [client.post("/api/mp/v1/auth/login", json={"code": "same-code:1"}).status_code for _ in range(3)]
+    notices = [r for r in caplog.records if r.name == "flask-limiter"]
+    assert statuses.count(429) == 0
+    assert [(r.levelname, r.exc_info) for r in notices] == [("WARNING", None)]

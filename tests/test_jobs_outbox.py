@@ -216,3 +216,43 @@ def test_the_job_list_shows_each_schedule(client, auth, app):
 def test_each_job_runs_on_an_empty_database(app, name):
     with app.app_context():
         assert isinstance(schedule.PERIODIC[name].run(), str)
+
+
+def test_a_reminder_queued_while_wechat_is_down_is_sent_when_it_returns(make_app, fake_wechat):
+    from tests.factories import make_base, make_slot
+    from tests.test_faults_redis import Visitor
+
+    reminding = make_app(WECHAT_TEMPLATE_BOOKING_REMINDER="tpl-reminder")
+    slot_id = make_slot(reminding, make_base(reminding), days_ahead=1)
+    visitor = Visitor(reminding, "remind-me")
+    visitor.login()
+    assert visitor.book(slot_id, 1).status_code == 201
+    fake_wechat.configure(messages_down=True)
+    with reminding.app_context():
+        schedule.PERIODIC["visits.send_reminders"].run()
+    fake_wechat.configure(messages_down=False)
+    _make_due(reminding)
+    with reminding.app_context():
+        schedule.PERIODIC["outbox.deliver"].run()
+    assert [m["template_id"] for m in fake_wechat.state()["sent_messages"]] == ["tpl-reminder"]
+
+
+@pytest.mark.redis
+def test_two_schedulers_on_two_machines_enqueue_a_period_once(app, make_app):
+    other = make_app()
+    with app.app_context():
+        here = schedule.tick(NOON)
+    with other.app_context():
+        there = schedule.tick(NOON)
+    assert (len(here), there) == (len(schedule.PERIODIC), [])
+
+
+@pytest.mark.redis
+def test_queued_jobs_survive_a_restart_of_the_app(app, make_app):
+    with app.app_context():
+        schedule.tick(NOON)
+    restarted = make_app()  # a new process: nothing of the first one's memory
+    _work(restarted)
+    with restarted.app_context():
+        runs = jobs_queue.last_runs()
+    assert all(run and run["outcome"] == "ok" for run in runs.values())

@@ -109,3 +109,34 @@ def _warn_if_behind_an_untrusted_proxy() -> None:
 
 # Every write is limited per caller; reads are not. Login routes carry their own limits.
 limiter = Limiter(key_func=rate_limit_key, default_limits=[write_limit], default_limits_exempt_when=is_read_request)
+
+
+class FailOpenNotice(logging.Filter):
+    """flask-limiter, told to swallow storage errors (RATELIMIT_SWALLOW_ERRORS), logs a traceback on
+    every request while Redis is away. Say it as one warning every `every` seconds per process
+    instead: the limits are off (failing open), the requests themselves go on."""
+
+    every = 30.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last = float("-inf")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "Swallowing error" not in record.getMessage():
+            return True
+        import time
+
+        if time.monotonic() - self._last < self.every:
+            return False
+        self._last = time.monotonic()
+        error = record.exc_info[1] if record.exc_info else None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.msg = "rate limits are not applied (failing open): their storage is unreachable: %s"
+        record.args = (type(error).__name__ if error else "unknown error",)
+        record.exc_info = record.exc_text = None
+        return True
+
+
+_fail_open_notice = FailOpenNotice()
+logging.getLogger("flask-limiter").addFilter(_fail_open_notice)
