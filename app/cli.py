@@ -200,7 +200,7 @@ def jobs_worker(burst: bool) -> None:
 
     from app.jobs import queue
 
-    if not current_app.config.get("REDIS_URL"):
+    if not current_app.config.get("JOBS_REDIS_URL"):
         raise click.ClickException("the job worker needs REDIS_URL (the queue is in Redis)")
     queue.work(burst=burst)
 
@@ -216,7 +216,7 @@ def jobs_scheduler(interval: int) -> None:
 
     from app.jobs import schedule
 
-    if not current_app.config.get("REDIS_URL"):
+    if not current_app.config.get("JOBS_REDIS_URL"):
         raise click.ClickException("the scheduler needs REDIS_URL (the queue is in Redis)")
     while True:
         try:

@@ -43,8 +43,10 @@ if [ "${CI:-}" = "true" ]; then
 elif ! python scripts/services.py "$PG_URL" "$REDIS_URL_FOR_TESTS" 2>/dev/null; then
     echo "== pass 2 not run: PostgreSQL or Redis not reachable ($PG_URL, $REDIS_URL_FOR_TESTS)."
     echo "   Set TEST_DATABASE_URL and TEST_REDIS_URL to run it."
-    echo "== fuzzing both APIs from the OpenAPI document (SQLite, one process)"
-    python scripts/fuzz.py --database-url "sqlite:///$PWD/instance/fuzz.sqlite3" --redis-url ''
+    if [ "$#" -eq 0 ]; then
+        echo "== fuzzing both APIs from the OpenAPI document (SQLite, one process)"
+        python scripts/fuzz.py --database-url "sqlite:///$PWD/instance/fuzz.sqlite3" --redis-url ''
+    fi
     exit 0
 fi
 

@@ -145,7 +145,7 @@ def test_a_query_string_integer_is_still_read_from_text(client):
     assert client.get("/api/mp/v1/zones?page=1&per_page=5").status_code == 200
 
 
-def test_a_date_before_1901_is_422_not_a_local_mean_time_offset(client, auth):
+def test_a_date_before_2000_is_422_not_a_local_mean_time_offset(client, auth):
     institute = auth.staff("institute_staff")
     response = client.get("/api/admin/v1/calendar/working-days?from=0192-03-16&days=2", headers=institute)
     error = assert_error(response, 422, "validation_error")

@@ -22,16 +22,11 @@ class LocalDateTime(ma.fields.AwareDateTime):
             return None
         return local_iso(value)
 
-    # The programme's times are all in this century; far outside it a zone's rules turn odd (Asia/
-    # Shanghai before 1901 is local mean time, +08:05:43), so such a time is refused, not echoed.
-    EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
-
     def _deserialize(self, value, attr, data, **kwargs):
+        # Naive times are China time. Years outside the programme's are refused by the base schema
+        # (app.validation), like every date.
         self.default_timezone = app_timezone()
-        result = super()._deserialize(value, attr, data, **kwargs)
-        if not self.EARLIEST_YEAR <= result.year <= self.LATEST_YEAR:
-            raise ma.ValidationError(f"时间须在 {self.EARLIEST_YEAR} 年至 {self.LATEST_YEAR} 年之间")
-        return result
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def public_base_url() -> str:
