@@ -139,14 +139,6 @@ def content_sync(force: bool) -> None:
 campaigns_cli = AppGroup("campaigns", help="School campaigns.")
 
 
-@campaigns_cli.command("send-announcements")
-def send_announcements() -> None:
-    """Send (or retry) new-campaign messages to followers; each is sent at most once (cron, e.g. every 10 minutes)."""
-    from app.campaigns import announcements
-
-    click.echo(f"{announcements.send_due()} announcement(s) sent")
-
-
 @campaigns_cli.command("rebuild-boards")
 def rebuild_boards() -> None:
     """Recompute every leaderboard from the database (the source of truth)."""

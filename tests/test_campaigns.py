@@ -290,6 +290,13 @@ def test_commuting_counts_on_school_days_only(app, client, auth, school, catalog
 # ---- announcements ----------------------------------------------------------------------------------
 
 
+def _deliver(app):
+    from app.outbox import services as outbox
+
+    with app.app_context():
+        return outbox.deliver_due()
+
+
 def test_followers_are_told_of_a_new_campaign_once(app, make_app, auth, school, catalogue_synced, fake_wechat, runner):
     announcing = make_app(WECHAT_TEMPLATE_CAMPAIGN_NEW="tpl-campaign")
     client = announcing.test_client()
@@ -299,12 +306,24 @@ def test_followers_are_told_of_a_new_campaign_once(app, make_app, auth, school, 
     client.post(f"/api/mp/v1/schools/{school}/follow", headers=helper.wechat_headers("fan1"))
     client.post(f"/api/mp/v1/schools/{school}/follow", headers=helper.wechat_headers("fan2"))
     _campaign(client, helper, school)
-    assert "0 announcement(s) sent" in announcing.test_cli_runner().invoke(args=["campaigns", "send-announcements"]).output
+    _deliver(announcing)
+    _deliver(announcing)  # the next scheduled run finds nothing more to send
     sent = [m for m in fake_wechat.state()["sent_messages"] if m["template_id"] == "tpl-campaign"]
     assert sorted(m["touser"] for m in sent) == ["o_fake_fan1", "o_fake_fan2"]
 
 
-def test_a_failed_announcement_is_retried_by_the_command(app, make_app, school, catalogue_synced, fake_wechat):
+def test_announcements_wait_for_the_scheduled_delivery_not_the_request(app, make_app, school, catalogue_synced, fake_wechat):
+    announcing = make_app(WECHAT_TEMPLATE_CAMPAIGN_NEW="tpl-campaign")
+    client = announcing.test_client()
+    from tests.conftest import Auth
+
+    helper = Auth(announcing, client)
+    client.post(f"/api/mp/v1/schools/{school}/follow", headers=helper.wechat_headers("patient_fan"))
+    _campaign(client, helper, school)
+    assert [m for m in fake_wechat.state()["sent_messages"] if m["template_id"] == "tpl-campaign"] == []
+
+
+def test_a_follower_who_refused_messages_is_not_asked_again(app, make_app, school, catalogue_synced, fake_wechat):
     announcing = make_app(WECHAT_TEMPLATE_CAMPAIGN_NEW="tpl-campaign")
     client = announcing.test_client()
     from tests.conftest import Auth
@@ -312,14 +331,8 @@ def test_a_failed_announcement_is_retried_by_the_command(app, make_app, school, 
     helper = Auth(announcing, client)
     client.post(f"/api/mp/v1/schools/{school}/follow", headers=helper.wechat_headers("refuse_fan"))
     _campaign(client, helper, school)  # 43101: the fake's "refuse" users refuse messages
-    with announcing.app_context():
-        from app.campaigns.models import CampaignAnnouncement
-
-        row = db.session.scalar(select(CampaignAnnouncement))
-        assert (row.status, row.attempts) == ("failed", 1)
-    announcing.test_cli_runner().invoke(args=["campaigns", "send-announcements"])
-    with announcing.app_context():
-        assert db.session.scalar(select(CampaignAnnouncement.attempts)) == 2
+    first, second = _deliver(announcing), _deliver(announcing)
+    assert (first, second) == ({"refused": 1}, {})
 
 
 # ---- moderation -------------------------------------------------------------------------------------

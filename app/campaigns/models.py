@@ -29,14 +29,6 @@ class Evidence(StrEnum):
     TEACHER = "teacher"
 
 
-class AnnouncementStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    SKIPPED = "skipped"  # no template configured, or the follower has no WeChat account
-
-
 class StudentProfile(db.Model):
     """A mini-program user who declared a school: what campaigns need, nothing more (no real name)."""
 
@@ -204,21 +196,6 @@ class ClassAction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     factor: Mapped[ActionFactor] = relationship(lazy="joined")
-
-
-class CampaignAnnouncement(db.Model):
-    """A new campaign's subscribe message to one follower of its school: sent at most once."""
-
-    __tablename__ = "campaign_announcements"
-    __table_args__ = (UniqueConstraint("campaign_id", "user_id", name="uq_campaign_announcements_campaign_user"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(8), default=AnnouncementStatus.PENDING, index=True)
-    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PostReport(db.Model):

@@ -291,9 +291,9 @@ def create_campaign(school_id: int, data: dict[str, Any], actor: User) -> Campai
     audit.record(actor, "campaign.create", "campaign", campaign.id, None,
                  {"title": campaign.title, "starts_on": campaign.starts_on, "ends_on": campaign.ends_on,
                   "actions": campaign.actions, "audience": campaign.audience})  # fmt: skip
-    from app.campaigns.announcements import announce
+    from app.campaigns.announcements import queue_announcements
 
-    uow.after_commit(announce, campaign.id)  # followers are told; a failure is retried by the command
+    queue_announcements(campaign)  # followers are told by the outbox, each once
     uow.commit()
     return campaign
 

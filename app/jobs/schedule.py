@@ -67,12 +67,6 @@ def _deliver_messages() -> str:
     return ", ".join(f"{count} {status}" for status, count in sorted(outcome.items())) or "nothing due"
 
 
-def _send_announcements() -> str:
-    from app.campaigns import announcements
-
-    return f"{announcements.send_due()} announcement(s) sent"
-
-
 def _rebuild_boards() -> str:
     from app.campaigns import boards
 
@@ -99,7 +93,6 @@ PERIODIC: dict[str, Periodic] = {
         Periodic("publicity.close_due", _close_due, every=timedelta(minutes=5)),
         Periodic("visits.mark_no_shows", _mark_no_shows, every=timedelta(minutes=15)),
         Periodic("visits.send_reminders", _send_reminders, every=timedelta(minutes=30)),
-        Periodic("campaigns.send_announcements", _send_announcements, every=timedelta(minutes=10)),
         Periodic("content.flush_views", _flush_views, every=timedelta(minutes=5)),
         Periodic("campaigns.rebuild_boards", _rebuild_boards, daily_at=time(3, 0), timeout=1800),
         Periodic("privacy.purge", _purge, daily_at=time(3, 30)),

@@ -27,16 +27,18 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), ti
 
 
 def queue(kind: str, user_id: int | None, template_id: str | None, data: dict, page: str | None = None,
-          ref: tuple[str, int] | None = None) -> OutboxMessage | None:  # fmt: skip
-    """Add a message to the current transaction and send it once that commits. None when there is
-    no template configured (the message is switched off)."""
+          ref: tuple[str, int] | None = None, send_now: bool = True) -> OutboxMessage | None:  # fmt: skip
+    """Add a message to the current transaction and send it once that commits (send_now=False: leave
+    it to the scheduled delivery, for messages to many people at once). None when there is no
+    template configured (the message is switched off)."""
     if not template_id:
         return None
     message = OutboxMessage(kind=kind, user_id=user_id, template_id=template_id, data=data, page=page,
                             ref_type=ref[0] if ref else None, ref_id=ref[1] if ref else None)  # fmt: skip
     db.session.add(message)
-    db.session.flush()
-    uow.after_commit(deliver, message.id)
+    if send_now:
+        db.session.flush()
+        uow.after_commit(deliver, message.id)
     return message
 
 

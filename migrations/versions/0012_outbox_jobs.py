@@ -1,4 +1,5 @@
-"""outbox and dead letters: subscribe messages kept until WeChat takes them; background work that gave up
+"""outbox and dead letters: subscribe messages kept until WeChat takes them; background work that gave up.
+Campaign announcements move into the outbox (their own table goes; unsent ones are carried over).
 
 Revision ID: 0012_outbox_jobs
 Revises: 0011_boards
@@ -58,9 +59,56 @@ def upgrade():
         batch_op.create_index('ix_outbox_messages_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_messages_user_id'), ['user_id'], unique=False)
 
+    _carry_over_unsent_announcements()
+    with op.batch_alter_table('campaign_announcements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_announcements_status'))
+        batch_op.drop_index(batch_op.f('ix_campaign_announcements_campaign_id'))
+    op.drop_table('campaign_announcements')
+
+
+def _carry_over_unsent_announcements():
+    from datetime import datetime, timezone
+
+    from flask import current_app
+
+    template = current_app.config.get('WECHAT_TEMPLATE_CAMPAIGN_NEW')
+    if not template:
+        return  # messages switched off: nothing would be sent
+    rows = op.get_bind().execute(sa.text(
+        "SELECT a.user_id, c.id, c.title, c.starts_on, z.name FROM campaign_announcements a "
+        "JOIN campaigns c ON c.id = a.campaign_id JOIN zones z ON z.id = c.school_id "
+        "WHERE a.status IN ('pending', 'sending', 'failed') AND a.attempts < 5")).fetchall()
+    now = datetime.now(timezone.utc)
+    outbox = sa.table('outbox_messages', sa.column('kind'), sa.column('user_id'), sa.column('template_id'),
+                      sa.column('data', sa.JSON()), sa.column('page'), sa.column('ref_type'), sa.column('ref_id'),
+                      sa.column('status'), sa.column('attempts'), sa.column('next_attempt_at', app.db_types.UTCDateTime()),
+                      sa.column('created_at', app.db_types.UTCDateTime()))
+    op.bulk_insert(outbox, [
+        {'kind': 'campaign.new', 'user_id': user_id, 'template_id': template,
+         'data': {'thing1': {'value': title[:20]}, 'thing2': {'value': school[:20]}, 'date3': {'value': str(starts_on)[:10]}},
+         'page': f'pages/campaigns/detail?id={campaign_id}', 'ref_type': 'campaign', 'ref_id': campaign_id,
+         'status': 'pending', 'attempts': 0, 'next_attempt_at': now, 'created_at': now}
+        for user_id, campaign_id, title, starts_on, school in rows])
+
 
 
 def downgrade():
+    op.create_table('campaign_announcements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('claimed_at', app.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_announcements_campaign_id_campaigns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_campaign_announcements_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_announcements')),
+    sa.UniqueConstraint('campaign_id', 'user_id', name='uq_campaign_announcements_campaign_user')
+    )
+    with op.batch_alter_table('campaign_announcements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_announcements_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_campaign_announcements_status'), ['status'], unique=False)
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_user_id'))
         batch_op.drop_index('ix_outbox_messages_due')
