@@ -20,8 +20,17 @@ fi
 flask db upgrade
 flask seed demo
 
-# Without Redis the rate limits, cache and WeChat token live in one process: run exactly one.
-if [ -z "${REDIS_URL:-}" ]; then export WEB_CONCURRENCY=1; fi
+# Without Redis the rate limits, cache and WeChat token live in one process: run exactly one, and
+# no job worker (periodic work: `flask --app app jobs run NAME`). With Redis, a worker and the
+# scheduler run beside the web server, as in production.
+if [ -z "${REDIS_URL:-}" ]; then
+    export WEB_CONCURRENCY=1
+else
+    flask jobs worker >instance-jobs-worker.log 2>&1 &
+    pids+=($!)
+    flask jobs scheduler >instance-jobs-scheduler.log 2>&1 &
+    pids+=($!)
+fi
 
 cat <<INFO
 
@@ -31,6 +40,7 @@ cat <<INFO
   API docs         http://127.0.0.1:$PORT/api/docs  (OpenAPI: /api/openapi.json)
   Health           http://127.0.0.1:$PORT/healthz
   Fake WeChat      ${WECHAT_API_BASE_URL:-(real WeChat)}
+  Background jobs  ${REDIS_URL:+worker and scheduler running (instance-jobs-*.log)}${REDIS_URL:-none without REDIS_URL (flask --app app jobs run NAME)}
   Try:  curl -s -X POST http://127.0.0.1:$PORT/api/mp/v1/auth/login -H 'Content-Type: application/json' -d '{"code":"alice:1"}'
 
 INFO
