@@ -94,7 +94,7 @@ def send_reminders() -> None:
     """Remind tomorrow's visitors (safe to run twice: each booking is reminded once)."""
     from app.visits import noshows
 
-    click.echo(f"{noshows.send_reminders()} reminder(s) sent")
+    click.echo(f"{noshows.send_reminders()} reminder(s) queued")
 
 
 content_cli = AppGroup("content", help="Knowledge articles in content/.")

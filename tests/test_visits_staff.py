@@ -154,8 +154,8 @@ def test_reminders_once_even_when_run_twice(client, auth, app, make_app, fake_we
     far = make_slot(app, base_id, days_ahead=3)
     book(client, auth.wechat_headers("not-yet"), {"slot_id": far, "visitors": visitors(1, 1)}, "rm2")
     runner = make_app(WECHAT_TEMPLATE_BOOKING_REMINDER="tpl-reminder").test_cli_runner()
-    assert "1 reminder(s) sent" in runner.invoke(args=["visits", "send-reminders"]).output
-    assert "0 reminder(s) sent" in runner.invoke(args=["visits", "send-reminders"]).output
+    assert "1 reminder(s) queued" in runner.invoke(args=["visits", "send-reminders"]).output
+    assert "0 reminder(s) queued" in runner.invoke(args=["visits", "send-reminders"]).output
     sent = fake_wechat.state()["sent_messages"]
     assert [m['touser'] for m in sent] == ['o_fake_remember-me']
     assert sent[0]['template_id'] == 'tpl-reminder'

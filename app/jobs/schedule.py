@@ -57,7 +57,7 @@ def _mark_no_shows() -> str:
 def _send_reminders() -> str:
     from app.visits import noshows
 
-    return f"{noshows.send_reminders()} reminder(s) sent"
+    return f"{noshows.send_reminders()} reminder(s) queued"
 
 
 def _deliver_messages() -> str:

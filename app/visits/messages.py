@@ -14,9 +14,10 @@ def notify_change(booking: Booking, text: str, r: Rules) -> None:
     queue_booking_message(booking, "booking.change", r.template_change, text, r)
 
 
-def queue_booking_message(booking: Booking, kind: str, template_id: str | None, text: str, r: Rules) -> None:
+def queue_booking_message(booking: Booking, kind: str, template_id: str | None, text: str, r: Rules) -> bool:
+    """True when a message was queued (False: no template configured)."""
     base = db.session.get(Zone, booking.base_id)
-    outbox.queue(
+    return outbox.queue(
         kind, booking.user_id, template_id,
         {
             "thing1": {"value": base.name[:20]},
@@ -24,4 +25,4 @@ def queue_booking_message(booking: Booking, kind: str, template_id: str | None, 
             "thing3": {"value": text[:20]},
         },
         page=f"pages/bookings/detail?id={booking.id}", ref=("booking", booking.id),
-    )  # fmt: skip
+    ) is not None  # fmt: skip

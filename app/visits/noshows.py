@@ -81,8 +81,7 @@ def send_reminders(now: datetime | None = None) -> int:
             .values(reminder_sent_at=now)
         ).rowcount
         if claimed:
-            queue_booking_message(db.session.get(Booking, booking_id), "booking.reminder", r.template_reminder,
-                                  "明日参观提醒", r)  # fmt: skip
-            queued += 1
+            queued += queue_booking_message(db.session.get(Booking, booking_id), "booking.reminder",
+                                            r.template_reminder, "明日参观提醒", r)  # fmt: skip
         uow.commit()
     return queued
