@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.campaigns import boards, moderation
 from app.campaigns import services as campaigns
 from app.campaigns.schemas import (
+    CHECKIN_EXAMPLE,
     ActionCheckinIn,
     ActionCheckinOut,
     CampaignCardOut,
@@ -88,7 +89,7 @@ def join_campaign(campaign_id):
 
 @blp.post("/campaigns/<int:campaign_id>/checkins")
 @require_user
-@blp.arguments(ActionCheckinIn)
+@blp.arguments(ActionCheckinIn, example=CHECKIN_EXAMPLE)
 @blp.response(201, ActionCheckinOut)
 @blp.alt_response(409, description="already_checked_in（每项行动每天一次）、not_joined")
 @blp.alt_response(422, description="campaign_not_started / campaign_ended、content_risky、数量或日期不符")

@@ -5,6 +5,7 @@ from flask import request
 from app.extensions import db
 from app.publicity import services as publicity
 from app.publicity.schemas import (
+    OBJECTION_EXAMPLE,
     MyObjectionOut,
     NoticeCardOut,
     NoticeListArgs,
@@ -51,7 +52,7 @@ def get_notice(notice_id):
 @blp.post("/publicity/<int:notice_id>/objections")
 @require_user
 @takes_idempotency_key(required=False)
-@blp.arguments(ObjectionIn)
+@blp.arguments(ObjectionIn, example=OBJECTION_EXAMPLE)
 @blp.response(201, ObjectionReceiptOut)
 @blp.alt_response(422, description="publicity_closed / publicity_not_started（details 含公示起止时间）、content_risky")
 def post_objection(body, notice_id):

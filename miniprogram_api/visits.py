@@ -7,6 +7,9 @@ from app.extensions import db
 from app.visits import booking, calendar, checkin
 from app.visits.rules import slots_namespace
 from app.visits.schemas import (
+    BOOKING_EXAMPLE,
+    GROUP_BOOKING_EXAMPLE,
+    MEMBERS_EXAMPLE,
     BaseOut,
     BasesArgs,
     BookingIn,
@@ -76,7 +79,7 @@ BOOKING_OUT = BookingOut()  # built once: the rush's refusals should not pay for
 @blp.post("/bookings")
 @require_user
 @takes_idempotency_key(required=True)
-@blp.arguments(BookingIn)
+@blp.arguments(BookingIn, examples={"个人": {"value": BOOKING_EXAMPLE}, "团体": {"value": GROUP_BOOKING_EXAMPLE}})
 @blp.response(201, BookingOut)
 @blp.alt_response(409, description="slot_full（details.waitlist 给出候补接口）、person_already_booked、base_not_open")
 @blp.alt_response(403, description="booking_suspended（details.suspended_until）")
@@ -115,7 +118,7 @@ def cancel_booking(booking_id):
 
 @blp.put("/bookings/<int:booking_id>/members")
 @require_user
-@blp.arguments(MembersIn)
+@blp.arguments(MembersIn, example=MEMBERS_EXAMPLE)
 @blp.response(200, BookingOut)
 def put_members(body, booking_id):
     """团体名单（姓名、是否未成年；每 10 名未成年人至少 1 名成年人），参观开始前可提交或修改"""
@@ -132,7 +135,7 @@ def checkin_code(booking_id):
 
 @blp.post("/slots/<int:slot_id>/waitlist")
 @require_user
-@blp.arguments(BookingIn)
+@blp.arguments(BookingIn, examples={"个人": {"value": BOOKING_EXAMPLE}, "团体": {"value": GROUP_BOOKING_EXAMPLE}})
 @blp.response(201, WaitlistOut)
 def join_waitlist(body, slot_id):
     """加入候补（有人取消时按先后顺序自动预约并通知）"""

@@ -171,3 +171,21 @@ def test_idempotency_key_is_a_documented_parameter(client):
 def test_error_responses_are_documented_per_operation(client):
     operation = client.get("/api/openapi.json").json["paths"]["/api/mp/v1/bookings"]["post"]
     assert {"400", "401", "409", "422", "429", "503"} <= set(operation["responses"])
+
+
+def test_the_documented_request_examples_are_valid_requests(app):
+    """The examples in the OpenAPI document (what the mini-program team copies) pass validation."""
+    from app.campaigns.schemas import CHECKIN_EXAMPLE, ActionCheckinIn
+    from app.publicity.schemas import OBJECTION_EXAMPLE, ObjectionIn
+    from app.visits.schemas import BOOKING_EXAMPLE, GROUP_BOOKING_EXAMPLE, MEMBERS_EXAMPLE, BookingIn, MembersIn
+
+    pairs = [(BookingIn, BOOKING_EXAMPLE), (BookingIn, GROUP_BOOKING_EXAMPLE), (MembersIn, MEMBERS_EXAMPLE),
+             (ObjectionIn, OBJECTION_EXAMPLE), (ActionCheckinIn, CHECKIN_EXAMPLE)]  # fmt: skip
+    with app.app_context():
+        problems = [schema().validate(example) for schema, example in pairs]
+    assert problems == [{}] * len(pairs)
+
+
+def test_the_openapi_document_carries_the_booking_examples(client):
+    body = client.get("/api/openapi.json").json["paths"]["/api/mp/v1/bookings"]["post"]["requestBody"]
+    assert sorted(body["content"]["application/json"]["examples"]) == ["个人", "团体"]

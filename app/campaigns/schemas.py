@@ -68,6 +68,9 @@ class ActionCheckinIn(Schema):
     photo_url = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=300))
 
 
+CHECKIN_EXAMPLE = {"action": "walk", "quantity": 2.5, "note": "今天走路上学"}
+
+
 class ActionCheckinOut(Schema):
     id = ma.fields.Integer()
     action = ma.fields.String()

@@ -130,6 +130,10 @@ class ObjectionIn(Schema):
         check_document(data)
 
 
+OBJECTION_EXAMPLE = {"zone_id": 1, "name": "张三", "phone": "13812345678",
+                     "reason": "该项目公示的年度能耗数据与实际运行情况不符，请核实。", "evidence_urls": []}
+
+
 class ObjectionEventOut(Schema):
     from_status = ma.fields.String(allow_none=True)
     to_status = ma.fields.String()

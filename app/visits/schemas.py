@@ -74,6 +74,14 @@ class BookingIn(Schema):
             raise ma.ValidationError("同一预约中证件不能重复", "visitors")
 
 
+# Documented in the OpenAPI document (and used by its fuzzing as a valid starting point).
+BOOKING_EXAMPLE = {"slot_id": 1, "visitors": [{"name": "张三", "id_type": "resident_id", "id_number": "11010519491231002X",
+                                               "phone": "13812345678"}]}
+GROUP_BOOKING_EXAMPLE = {"slot_id": 1, "group": {"organisation": "长春市第一实验小学", "leader_name": "李老师",
+                                                 "leader_phone": "13912345678", "headcount": 12, "minors": 10}}
+MEMBERS_EXAMPLE = {"members": [{"name": "王小明", "minor": True}, {"name": "李老师", "minor": False}]}
+
+
 class SlotArgs(Schema):
     start = ma.fields.Date(required=True, data_key="from")
     end = ma.fields.Date(required=True, data_key="to")
