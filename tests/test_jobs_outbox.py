@@ -256,3 +256,35 @@ def test_queued_jobs_survive_a_restart_of_the_app(app, make_app):
     with restarted.app_context():
         runs = jobs_queue.last_runs()
     assert all(run and run["outcome"] == "ok" for run in runs.values())
+
+
+def _dead_job(app) -> int:
+    from app.jobs import deadletters
+
+    with app.app_context():
+        letter = deadletters.record("job", "publicity.close_due", "OperationalError: gone", 4)
+        db.session.commit()
+        return letter.id
+
+
+def test_retrying_a_dead_job_enqueues_it(client, auth, app):
+    letter_id = _dead_job(app)
+    response = client.post(f"/api/admin/v1/jobs/dead-letters/{letter_id}/retry", headers=auth.staff("admin"))
+    with app.app_context():
+        queued = jobs_queue.queue().count
+    assert (response.json["resolution"], queued) == ("retried", 1)
+
+
+def test_retrying_a_dead_job_while_the_queue_is_down_changes_nothing(client, auth, app, monkeypatch):
+    import redis
+
+    letter_id = _dead_job(app)
+    admin = auth.staff("admin")
+
+    def down(*args, **kwargs):
+        raise redis.ConnectionError("refused")
+
+    monkeypatch.setattr(jobs_queue, "enqueue_job", down)
+    assert_error(client.post(f"/api/admin/v1/jobs/dead-letters/{letter_id}/retry", headers=admin), 503, "queue_unavailable")
+    with app.app_context():
+        assert db.session.get(DeadLetter, letter_id).resolved_at is None

@@ -48,9 +48,17 @@ def retry(letter_id: int, actor: User) -> DeadLetter:
             raise AppError("该消息已不存在（用户可能已注销）", code="dead_letter_gone", status=409)
         outbox.retry(message)
     else:
+        import redis
+
         from app.jobs import queue
 
-        uow.after_commit(queue.enqueue_job, letter.name, "retry")
+        # Enqueued before the commit: a queue that is down refuses the retry (nothing changes)
+        # instead of marking it retried while nothing runs. A run enqueued for a commit that then
+        # fails does no harm: every job is idempotent.
+        try:
+            queue.enqueue_job(letter.name, "retry")
+        except redis.RedisError as exc:
+            raise AppError("后台任务队列暂不可用，请稍后重试", code="queue_unavailable", status=503) from exc
     _resolve(letter, "retried", actor)
     uow.commit()
     return letter
