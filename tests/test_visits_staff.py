@@ -69,6 +69,11 @@ def test_closing_a_day_cancels_and_tells_everyone(client, auth, app, make_app, f
     assert closed.status_code == 200
     assert closed.json['cancelled_bookings'] == 1
     assert client.get(f"/api/mp/v1/bookings/{booking['id']}", headers=headers).json["status"] == "cancelled"
+    assert fake_wechat.state()["sent_messages"] == []  # a whole day's visitors: told by the outbox job, not the request
+    from app.jobs.schedule import PERIODIC
+
+    with app.app_context():
+        PERIODIC["outbox.deliver"].run()
     assert fake_wechat.state()["sent_messages"][0]["touser"] == "o_fake_unlucky"
     assert_error(book(client, headers, {"slot_id": slot_id, "visitors": visitors(1, 5)}, "cl2"), 409, "slot_closed")
 

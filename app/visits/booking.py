@@ -447,7 +447,7 @@ def close_day(base_id: int, day: date, reason: str, actor: User) -> list[Booking
     audit.record(actor, "base.close_day", "zone", base_id, None,
                  {"day": day, "reason": reason, "cancelled": len(cancelled)})  # fmt: skip
     for booking in cancelled:
-        notify_change(booking, f"闭馆取消：{reason}", r)
+        notify_change(booking, f"闭馆取消：{reason}", r, send_now=False)  # a whole day's visitors: by the outbox job
     slots_changed(base_id)
     uow.commit()
     return cancelled

@@ -10,12 +10,14 @@ from app.visits.rules import Rules
 from app.zones.models import Zone
 
 
-def notify_change(booking: Booking, text: str, r: Rules) -> None:
-    queue_booking_message(booking, "booking.change", r.template_change, text, r)
+def notify_change(booking: Booking, text: str, r: Rules, *, send_now: bool = True) -> None:
+    queue_booking_message(booking, "booking.change", r.template_change, text, r, send_now=send_now)
 
 
-def queue_booking_message(booking: Booking, kind: str, template_id: str | None, text: str, r: Rules) -> bool:
-    """True when a message was queued (False: no template configured)."""
+def queue_booking_message(booking: Booking, kind: str, template_id: str | None, text: str, r: Rules, *,
+                          send_now: bool = True) -> bool:  # fmt: skip
+    """True when a message was queued (False: no template configured). send_now=False leaves it to
+    the outbox job (within a minute): for writes that tell many visitors at once."""
     base = db.session.get(Zone, booking.base_id)
     return outbox.queue(
         kind, booking.user_id, template_id,
@@ -24,5 +26,5 @@ def queue_booking_message(booking: Booking, kind: str, template_id: str | None, 
             "time2": {"value": booking.slot.starts_at.astimezone(r.timezone).strftime("%Y-%m-%d %H:%M")},
             "thing3": {"value": text[:20]},
         },
-        page=f"pages/bookings/detail?id={booking.id}", ref=("booking", booking.id),
+        page=f"pages/bookings/detail?id={booking.id}", ref=("booking", booking.id), send_now=send_now,
     ) is not None  # fmt: skip
