@@ -6,7 +6,7 @@ from app.accounts.roles import Role
 from app.extensions import db
 from app.jobs import deadletters
 from app.jobs import queue as jobs_queue
-from app.jobs.schedule import PERIODIC
+from app.jobs.schedule import PERIODIC, label_of
 from app.validation import Schema
 from app.web.api import Blueprint, PageArgs, page_of, paginate, whole_list
 from app.web.auth import current_user, require_role
@@ -26,6 +26,7 @@ class DeadLetterOut(Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String(metadata={"description": "job：定时任务多次重试仍失败；message：订阅消息多次发送失败"})
     name = ma.fields.String(metadata={"description": "任务名或消息类别"})
+    label = ma.fields.Function(lambda d: label_of(d.kind, d.name), metadata={"description": "中文名称"})
     ref_id = ma.fields.Integer(allow_none=True, metadata={"description": "消息的 outbox 编号"})
     error = ma.fields.String()
     attempts = ma.fields.Integer()
@@ -45,6 +46,7 @@ class LastRunOut(Schema):
 
 class JobOut(Schema):
     name = ma.fields.String()
+    label = ma.fields.String()
     schedule = ma.fields.String()
     last_run = ma.fields.Nested(LastRunOut, allow_none=True)
 
@@ -55,7 +57,7 @@ class JobOut(Schema):
 def list_jobs():
     """定时任务及其最近一次运行"""
     runs = jobs_queue.last_runs()
-    return whole_list([{"name": job.name, "schedule": job.describe(), "last_run": runs.get(job.name)}
+    return whole_list([{"name": job.name, "label": job.label, "schedule": job.describe(), "last_run": runs.get(job.name)}
                        for job in PERIODIC.values()])  # fmt: skip
 
 

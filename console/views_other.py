@@ -219,12 +219,12 @@ JOB_STAFF = (Role.ADMIN, Role.INSTITUTE_STAFF)
 def jobs():
     from app.jobs import deadletters
     from app.jobs import queue as jobs_queue
-    from app.jobs.schedule import PERIODIC
+    from app.jobs.schedule import PERIODIC, label_of
 
     show = request.args.get("show", "open")
     stmt = deadletters.query(unresolved=True if show == "open" else None)
     return render_template("console/jobs.html", periodic=list(PERIODIC.values()), runs=jobs_queue.last_runs(),
-                           result=page_of(stmt, _page()), show=show)  # fmt: skip
+                           result=page_of(stmt, _page()), show=show, label_of=label_of)  # fmt: skip
 
 
 @bp.post("/jobs/dead-letters/<int:letter_id>/<any(retry, dismiss):action>")

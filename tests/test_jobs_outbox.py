@@ -195,7 +195,7 @@ def test_a_job_failing_on_its_last_try_is_a_dead_letter(app, monkeypatch):
         raise RuntimeError("the board is on fire")
 
     monkeypatch.setattr(schedule, "PERIODIC", {**schedule.PERIODIC, "content.flush_views": schedule.Periodic(
-        "content.flush_views", broken, every=timedelta(minutes=5))})  # fmt: skip
+        "content.flush_views", "写入文章阅读数", broken, every=timedelta(minutes=5))})  # fmt: skip
     monkeypatch.setattr(jobs_queue, "RETRY_INTERVALS", [0])  # one retry, at once
     with app.app_context():
         jobs_queue.enqueue_job("content.flush_views", "1")
@@ -288,3 +288,13 @@ def test_retrying_a_dead_job_while_the_queue_is_down_changes_nothing(client, aut
     assert_error(client.post(f"/api/admin/v1/jobs/dead-letters/{letter_id}/retry", headers=admin), 503, "queue_unavailable")
     with app.app_context():
         assert db.session.get(DeadLetter, letter_id).resolved_at is None
+
+
+def test_staff_read_each_job_by_its_chinese_name(client, auth):
+    jobs = client.get("/api/admin/v1/jobs", headers=auth.staff("admin")).json["items"]
+    assert {j["name"]: j["label"] for j in jobs}["publicity.close_due"] == "结算到期公示"
+
+
+def test_a_job_run_reports_in_chinese(app):
+    with app.app_context():
+        assert schedule.PERIODIC["publicity.close_due"].run() == "结算公示 0 期"

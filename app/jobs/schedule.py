@@ -21,7 +21,8 @@ from app.times import app_timezone
 @dataclass(frozen=True)
 class Periodic:
     name: str
-    run: Callable[[], str]  # does the work, returns a one-line summary
+    label: str  # what staff read (console, staff API)
+    run: Callable[[], str]  # does the work, returns a one-line summary for staff (Chinese)
     every: timedelta | None = None
     daily_at: time | None = None
     timeout: int = 600  # seconds before the worker stops a run (then retried, then a dead letter)
@@ -44,58 +45,71 @@ class Periodic:
 def _close_due() -> str:
     from app.publicity import services as publicity
 
-    return f"{len(publicity.close_due())} notice(s) settled"
+    return f"结算公示 {len(publicity.close_due())} 期"
 
 
 def _mark_no_shows() -> str:
     from app.visits import noshows
 
     marked, suspended = noshows.mark_no_shows()
-    return f"{marked} no-show(s) marked, {suspended} user(s) suspended"
+    return f"标记爽约 {marked} 个，暂停预约 {suspended} 人"
 
 
 def _send_reminders() -> str:
     from app.visits import noshows
 
-    return f"{noshows.send_reminders()} reminder(s) queued"
+    return f"排入参观提醒 {noshows.send_reminders()} 条"
 
 
 def _deliver_messages() -> str:
     from app.outbox import services as outbox
 
     outcome = outbox.deliver_due()
-    return ", ".join(f"{count} {status}" for status, count in sorted(outcome.items())) or "nothing due"
+    labels = {"sent": "已发送", "pending": "待重试", "refused": "用户拒收", "skipped": "无需发送", "dead": "放弃"}
+    return "，".join(f"{labels.get(status, status)} {count} 条" for status, count in sorted(outcome.items())) or "没有待发消息"
 
 
 def _rebuild_boards() -> str:
     from app.campaigns import boards
 
-    return f"{boards.rebuild_all()} board(s) rebuilt"
+    return f"重建排行榜 {boards.rebuild_all()} 个"
 
 
 def _flush_views() -> str:
     from app.knowledge import services as knowledge
 
-    return f"{knowledge.flush_views()} view(s) flushed"
+    return f"写入阅读数 {knowledge.flush_views()} 次"
 
 
 def _purge() -> str:
     from app.privacy_ops import purge
 
     report = purge(current_app.config["OBJECTION_RETENTION_DAYS"], Path(current_app.config["UPLOAD_ROOT"]))
-    return f"{report.idempotency_records} idempotency record(s) deleted, {report.objections} objection(s) purged"
+    return f"删除过期幂等记录 {report.idempotency_records} 条，清除异议个人信息 {report.objections} 件"
+
+
+# What each kind of subscribe message is, for staff reading dead letters.
+MESSAGE_LABELS = {"booking.change": "预约变更通知", "booking.reminder": "参观提醒", "objection.result": "异议处理结果",
+                  "capacity.alert": "预约容量提醒", "campaign.new": "新活动通知"}  # fmt: skip
+
+
+def label_of(kind: str, name: str) -> str:
+    """A dead letter's name as staff read it."""
+    if kind == "message":
+        return MESSAGE_LABELS.get(name, name)
+    return PERIODIC[name].label if name in PERIODIC else name
 
 
 PERIODIC: dict[str, Periodic] = {
     job.name: job
     for job in (
-        Periodic("outbox.deliver", _deliver_messages, every=timedelta(minutes=1)),
-        Periodic("publicity.close_due", _close_due, every=timedelta(minutes=5)),
-        Periodic("visits.mark_no_shows", _mark_no_shows, every=timedelta(minutes=15)),
-        Periodic("visits.send_reminders", _send_reminders, every=timedelta(minutes=30)),
-        Periodic("content.flush_views", _flush_views, every=timedelta(minutes=5)),
-        Periodic("campaigns.rebuild_boards", _rebuild_boards, daily_at=time(3, 0), timeout=1800),
-        Periodic("privacy.purge", _purge, daily_at=time(3, 30)),
+        Periodic("outbox.deliver", "发送与重试订阅消息", _deliver_messages, every=timedelta(minutes=1)),
+        Periodic("publicity.close_due", "结算到期公示", _close_due, every=timedelta(minutes=5)),
+        Periodic("visits.mark_no_shows", "标记爽约", _mark_no_shows, every=timedelta(minutes=15)),
+        Periodic("visits.send_reminders", "明日参观提醒", _send_reminders, every=timedelta(minutes=30)),
+        Periodic("content.flush_views", "写入文章阅读数", _flush_views, every=timedelta(minutes=5)),
+        Periodic("campaigns.rebuild_boards", "重建活动排行榜", _rebuild_boards, daily_at=time(3, 0), timeout=1800),
+        Periodic("privacy.purge", "清除过期个人信息", _purge, daily_at=time(3, 30)),
     )
 }
 
