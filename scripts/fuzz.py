@@ -55,10 +55,11 @@ KNOWN_IDS = {
     "notice_id": "SELECT id FROM publicity_notices",
     "campaign_id": "SELECT id FROM campaigns",
     "slot_id": "SELECT id FROM visit_slots",
-    "booking_id": "SELECT id FROM bookings",
+    # The fuzzer's citizen sees only its own bookings and objections (others' are 404 by design).
+    "booking_id": "SELECT id FROM bookings WHERE user_id = (SELECT id FROM users WHERE openid = 'o_fake_fuzzer')",
     "checkin_id": "SELECT id FROM campaign_checkins",
     "objection_id": "SELECT id FROM objections",
-    "receipt_no": "SELECT receipt_no FROM objections",
+    "receipt_no": "SELECT receipt_no FROM objections WHERE user_id = (SELECT id FROM users WHERE openid = 'o_fake_fuzzer')",
     "user_id": "SELECT id FROM users",
     "district_id": "SELECT id FROM districts",
     "article_id": "SELECT id FROM articles",
@@ -83,6 +84,41 @@ def write_config(database_url: str, path: Path) -> int:
     engine.dispose()
     path.write_text("\n".join([*lines, "[parameters]", *bound, ""]), encoding="utf-8")
     return len(bound)
+
+
+def own_records(base: str, token: str) -> list[str]:
+    """A booking and an objection of the fuzzer's own citizen, so the operations on "my" records
+    reach their logic. Uses the documented examples with real slots and notices of the demo data."""
+    from datetime import date, timedelta
+
+    from app.publicity.schemas import OBJECTION_EXAMPLE
+    from app.visits.schemas import BOOKING_EXAMPLE
+
+    made, headers = [], {"Authorization": f"Bearer {token}"}
+    for place in requests.get(f"{base}/api/mp/v1/bases", timeout=30).json()["items"]:
+        today = date.today()
+        slots = requests.get(f"{base}/api/mp/v1/bases/{place['id']}/slots",
+                             params={"from": today.isoformat(), "to": (today + timedelta(days=13)).isoformat()},
+                             timeout=30).json()["items"]  # fmt: skip
+        for slot in slots:
+            booked = requests.post(f"{base}/api/mp/v1/bookings", json={**BOOKING_EXAMPLE, "slot_id": slot["id"]},
+                                   headers={**headers, "Idempotency-Key": f"fuzz-own-{slot['id']}"}, timeout=30)  # fmt: skip
+            if booked.status_code == 201:
+                made.append(f"booking {booked.json()['id']}")
+                break
+        if made:
+            break
+    for notice in requests.get(f"{base}/api/mp/v1/publicity", timeout=30).json()["items"]:
+        detail = requests.get(f"{base}/api/mp/v1/publicity/{notice['id']}", timeout=30).json()
+        for zone in detail.get("zones", []):
+            raised = requests.post(f"{base}/api/mp/v1/publicity/{notice['id']}/objections", headers=headers,
+                                   json={**OBJECTION_EXAMPLE, "zone_id": zone["id"]}, timeout=30)  # fmt: skip
+            if raised.status_code == 201:
+                made.append(f"objection {raised.json()['receipt_no']}")
+                break
+        if len(made) == 2:
+            break
+    return made
 
 
 def tokens(base: str, admin_password: str) -> dict[str, str]:
@@ -140,6 +176,7 @@ def main() -> int:
         failed = False
         try:
             keys = tokens(base, admin_password)
+            print(f"the fuzzer's own records: {', '.join(own_records(base, keys['mp'])) or 'none'}", flush=True)
             config = ARTIFACTS / "schemathesis.toml"
             print(f"real identifiers for {write_config(args.database_url, config)} kinds of path parameter", flush=True)
             for api in APIS if args.api == "both" else (args.api,):
