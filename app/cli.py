@@ -184,16 +184,20 @@ def privacy_purge(days: int | None) -> None:
 jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis): worker, scheduler, one-off runs.")
 
 
+def _needs_queue(who: str) -> None:
+    from app.jobs import queue
+
+    if not queue.redis_url():
+        raise click.ClickException(f"{who} needs REDIS_URL (the queue is in Redis)")
+
+
 @jobs_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def jobs_worker(burst: bool) -> None:
     """Run queued jobs (and their retries) until stopped. Run one or more per machine."""
-    from flask import current_app
-
     from app.jobs import queue
 
-    if not current_app.config.get("JOBS_REDIS_URL"):
-        raise click.ClickException("the job worker needs REDIS_URL (the queue is in Redis)")
+    _needs_queue("the job worker")
     queue.work(burst=burst)
 
 
@@ -204,12 +208,9 @@ def jobs_scheduler(interval: int) -> None:
     period's run is claimed in Redis, so it is enqueued once."""
     import time
 
-    from flask import current_app
-
     from app.jobs import schedule
 
-    if not current_app.config.get("JOBS_REDIS_URL"):
-        raise click.ClickException("the scheduler needs REDIS_URL (the queue is in Redis)")
+    _needs_queue("the scheduler")
     while True:
         try:
             for name in schedule.tick():
@@ -247,9 +248,8 @@ def jobs_list() -> None:
 
     runs = queue.last_runs()
     for job in PERIODIC.values():
-        when = f"every {int(job.every.total_seconds() // 60)} min" if job.every else f"daily at {job.daily_at:%H:%M}"
         last = runs.get(job.name)
-        click.echo(f"{job.name:<30} {when:<16} " + (f"{last['outcome']} {last['finished_at']}: {last['summary']}" if last else "not run yet"))
+        click.echo(f"{job.name:<30} {job.describe():<12} " + (f"{last['outcome']} {last['finished_at']}: {last['summary']}" if last else "not run yet"))
 
 
 def register_commands(app: Flask) -> None:

@@ -79,7 +79,7 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         # The job queue may live in a Redis of its own, kept on disk, while REDIS_URL's may evict.
-        "JOBS_REDIS_URL": env.get("JOBS_REDIS_URL") or redis_url,
+        "JOBS_REDIS_URL": env.get("JOBS_REDIS_URL") or None,  # unset: REDIS_URL (app.jobs.queue.redis_url)
         "APP_TIMEZONE": env.get("APP_TIMEZONE") or "Asia/Shanghai",
         "WECHAT_APPID": appid,
         "WECHAT_SECRET": wechat_secret,

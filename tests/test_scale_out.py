@@ -85,24 +85,29 @@ def test_a_logout_on_one_instance_is_seen_on_the_other(instances):
     assert b.get("/api/mp/v1/me", token).status_code == 401
 
 
-def test_a_booking_rush_split_across_both_never_overbooks(app, instances):
-    base_id = make_base(app)
-    slot_id = make_slot(app, base_id, capacity=7)
-    tokens = [_login(instances[i % 2], f"rusher{i}") for i in range(24)]
+def _rush(app, instances, name, citizens, capacity):
+    """`citizens` across both instances book one `capacity`-place slot at once: (slot id, statuses)."""
+    slot_id = make_slot(app, make_base(app), capacity=capacity)
+    tokens = [_login(instances[i % 2], f"{name}{i}") for i in range(citizens)]
     statuses = []
-    barrier = threading.Barrier(len(tokens))
+    barrier = threading.Barrier(citizens)
 
     def rush(i):
         barrier.wait()
-        response = instances[i % 2].post("/api/mp/v1/bookings", tokens[i], headers={"Idempotency-Key": f"rush-{i}"},
+        response = instances[i % 2].post("/api/mp/v1/bookings", tokens[i], headers={"Idempotency-Key": f"{name}-{i}"},
                                           json={"slot_id": slot_id, "visitors": visitors(1, i % 10)})  # fmt: skip
         statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=rush, args=(i,)) for i in range(len(tokens))]
+    threads = [threading.Thread(target=rush, args=(i,)) for i in range(citizens)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return slot_id, statuses
+
+
+def test_a_booking_rush_split_across_both_never_overbooks(app, instances):
+    slot_id, statuses = _rush(app, instances, "rusher", 24, 7)
     from app.visits.models import Booking, Slot
 
     with app.app_context():
@@ -113,21 +118,7 @@ def test_a_booking_rush_split_across_both_never_overbooks(app, instances):
 
 
 def test_the_rush_answers_every_loser_with_a_4xx(app, instances):
-    base_id = make_base(app)
-    slot_id = make_slot(app, base_id, capacity=3)
-    tokens = [_login(instances[i % 2], f"loser{i}") for i in range(12)]
-    statuses = []
-
-    def rush(i):
-        response = instances[i % 2].post("/api/mp/v1/bookings", tokens[i], headers={"Idempotency-Key": f"lose-{i}"},
-                                          json={"slot_id": slot_id, "visitors": visitors(1, i % 10)})  # fmt: skip
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=rush, args=(i,)) for i in range(len(tokens))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, statuses = _rush(app, instances, "loser", 12, 3)
     assert sorted(set(statuses)) == [201, 409]
 
 

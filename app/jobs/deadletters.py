@@ -29,13 +29,6 @@ def query(kind: str | None = None, unresolved: bool | None = None):
     return stmt
 
 
-def get(letter_id: int) -> DeadLetter:
-    letter = db.session.get(DeadLetter, letter_id)
-    if letter is None:
-        raise NotFound("该失败任务不存在")
-    return letter
-
-
 def retry(letter_id: int, actor: User) -> DeadLetter:
     """A job is enqueued again; a message gets a fresh set of attempts, the first one now."""
     letter = _unresolved(letter_id)

@@ -23,10 +23,15 @@ QUEUE_NAME = "lowcarbon"
 RETRY_INTERVALS = [30, 120, 600]  # seconds before the 2nd, 3rd and 4th try
 
 
+def redis_url() -> str | None:
+    """The job queue's Redis: JOBS_REDIS_URL, by default REDIS_URL."""
+    return current_app.config.get("JOBS_REDIS_URL") or current_app.config.get("REDIS_URL")
+
+
 def connection(*, blocking: bool = False) -> redis_lib.Redis:
-    """The job queue's Redis (JOBS_REDIS_URL, by default REDIS_URL). Without one, the in-process
-    stand-in: enough for tests and a single process, not for a worker of its own."""
-    url = current_app.config.get("JOBS_REDIS_URL") or current_app.config.get("REDIS_URL")
+    """The job queue's Redis (redis_url()). Without one, the in-process stand-in: enough for tests
+    and a single process, not for a worker of its own."""
+    url = redis_url()
     if not url:
         return current_app.extensions["kv"]
     key = "jobs_redis_blocking" if blocking else "jobs_redis"

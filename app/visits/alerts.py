@@ -10,7 +10,6 @@ keeps it to one alert per threshold whatever the number of processes.
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from flask import current_app
@@ -26,8 +25,6 @@ from app.extensions import db
 from app.outbox import services as outbox
 from app.visits.models import CapacityAlert, Slot, SlotStatus
 from app.zones.models import Zone
-
-log = logging.getLogger(__name__)
 
 THRESHOLDS = (50, 80, 100)
 

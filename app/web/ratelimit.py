@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 
 from flask import current_app, request
 from flask_limiter import Limiter
@@ -125,8 +126,6 @@ class FailOpenNotice(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if "Swallowing error" not in record.getMessage():
             return True
-        import time
-
         if time.monotonic() - self._last < self.every:
             return False
         self._last = time.monotonic()
