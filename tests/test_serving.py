@@ -61,6 +61,10 @@ def test_gunicorn_serves_login_across_workers(database_url, fake_wechat, app, pr
         health = requests.get(f"{base}/healthz", timeout=5).json()
         assert health["database"] == "ok"
         assert health["redis"] == ("ok" if app.config["REDIS_URL"] else "absent")
+        # A query string far longer than 8 KB (the fuzzer sends such) reaches the app: a JSON 422.
+        long_url = f"{base}/api/mp/v1/zones?" + "&".join(f"page=%7B%7D{i}" for i in range(2000))
+        too_long = requests.get(long_url, timeout=10)
+        assert (too_long.status_code, too_long.headers["Content-Type"]) == (422, "application/json")
     finally:
         proc.terminate()
         try:
