@@ -5,16 +5,39 @@
 #   ports), when they answer. With CI=true pass 2 is required: stopped services are started if
 #   installed, and unreachable ones fail the run.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k login).
+# Every step runs even when an earlier one failed; the last line sums them all: `N passed, M failed`.
 source "$(dirname "$0")/_venv.sh" "[test]"
+
+REPORTS=test-artifacts
+rm -f "$REPORTS"/pytest-*.xml "$REPORTS"/fuzz/*.xml
+mkdir -p "$REPORTS"
+FAILED_STEPS=()
+# step NAME[@REPORT,...] COMMAND...: run it, remember it failed (with the reports that tell how).
+step() {
+    local name="$1"
+    shift
+    if ! "$@"; then
+        FAILED_STEPS+=(--failed-step "$name")
+    fi
+}
+finish() {
+    echo "== summary"
+    shopt -s nullglob
+    python scripts/summary.py "$REPORTS"/pytest-sqlite.xml "$REPORTS"/pytest-postgres.xml "$REPORTS"/fuzz/*.xml "${FAILED_STEPS[@]}"
+    if [ "${#FAILED_STEPS[@]}" -eq 0 ]; then exit 0; fi
+    exit 1
+}
+PYTEST=(python -m pytest --durations=15 --durations-min=1)
 
 PG_URL="${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_test}"
 REDIS_URL_FOR_TESTS="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 
 echo "== lint (ruff)"
-ruff check .
+step "ruff check" ruff check .
 
 echo "== pass 1: SQLite and in-process fallbacks"
-env -u DATABASE_URL -u REDIS_URL -u TEST_DATABASE_URL -u TEST_REDIS_URL python -m pytest "$@"
+step "pass 1 (SQLite)@$REPORTS/pytest-sqlite.xml" env -u DATABASE_URL -u REDIS_URL -u TEST_DATABASE_URL -u TEST_REDIS_URL \
+    "${PYTEST[@]}" --junitxml="$REPORTS/pytest-sqlite.xml" "$@"
 
 start_local_services() {
     # The same commands the machine uses at boot; harmless when already running.
@@ -38,25 +61,30 @@ if [ "${CI:-}" = "true" ]; then
     start_local_services
     if ! python scripts/services.py "$PG_URL" "$REDIS_URL_FOR_TESTS"; then
         echo "CI needs PostgreSQL and Redis for pass 2, and they are unreachable: failing." >&2
-        exit 1
+        FAILED_STEPS+=(--failed-step "PostgreSQL and Redis unreachable in CI")
+        finish
     fi
 elif ! python scripts/services.py "$PG_URL" "$REDIS_URL_FOR_TESTS" 2>/dev/null; then
     echo "== pass 2 not run: PostgreSQL or Redis not reachable ($PG_URL, $REDIS_URL_FOR_TESTS)."
     echo "   Set TEST_DATABASE_URL and TEST_REDIS_URL to run it."
     if [ "$#" -eq 0 ]; then
         echo "== fuzzing both APIs from the OpenAPI document (SQLite, one process)"
-        python scripts/fuzz.py --database-url "sqlite:///$PWD/instance/fuzz.sqlite3" --redis-url ''
+        step "fuzzing (SQLite)@$REPORTS/fuzz/mp.xml,$REPORTS/fuzz/admin.xml" \
+            python scripts/fuzz.py --database-url "sqlite:///$PWD/instance/fuzz.sqlite3" --redis-url ''
     fi
-    exit 0
+    finish
 fi
 
 echo "== pass 2: PostgreSQL and Redis"
-env -u DATABASE_URL -u REDIS_URL TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_FOR_TESTS" \
-    python -m pytest "$@"
+step "pass 2 (PostgreSQL + Redis)@$REPORTS/pytest-postgres.xml" \
+    env -u DATABASE_URL -u REDIS_URL TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_FOR_TESTS" \
+    "${PYTEST[@]}" --junitxml="$REPORTS/pytest-postgres.xml" "$@"
 
 # The running service (gunicorn, PostgreSQL, Redis) against its own OpenAPI document: no 5xx, every
 # answer as documented. Skipped when pytest was asked for a subset (extra arguments).
 if [ "$#" -eq 0 ]; then
     echo "== fuzzing both APIs from the OpenAPI document (PostgreSQL + Redis)"
-    python scripts/fuzz.py --database-url "${PG_URL%/*}/lowcarbon_fuzz" --redis-url "${REDIS_URL_FOR_TESTS%/*}/13"
+    step "fuzzing (PostgreSQL + Redis)@$REPORTS/fuzz/mp.xml,$REPORTS/fuzz/admin.xml" \
+        python scripts/fuzz.py --database-url "${PG_URL%/*}/lowcarbon_fuzz" --redis-url "${REDIS_URL_FOR_TESTS%/*}/13"
 fi
+finish
