@@ -4,7 +4,7 @@ snapshots all use it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -24,3 +24,16 @@ def local_today() -> date:
 def local_iso(moment: datetime, timezone: str | ZoneInfo | None = None) -> str:
     zone = ZoneInfo(timezone) if isinstance(timezone, str) else (timezone or app_timezone())
     return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def window_words(starts_at: datetime, ends_at: datetime) -> str:
+    """A window as people read it: "12 月 1 日至 12 月 5 日", the end day being the last day included
+    (a window ending at midnight of the 6th ends with the 5th)."""
+    zone = app_timezone()
+    first = starts_at.astimezone(zone)
+    last = (ends_at - timedelta(seconds=1)).astimezone(zone)
+    return f"{first.month} 月 {first.day} 日至{_year_if_other(last, first)}{last.month} 月 {last.day} 日"
+
+
+def _year_if_other(moment: datetime, other: datetime) -> str:
+    return f" {moment.year} 年 " if moment.year != other.year else " "

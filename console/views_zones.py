@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.accounts import services as accounts
 from app.accounts.roles import Role
+from app.db_types import utcnow
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.zones import importer
@@ -71,7 +72,9 @@ bp.add_url_rule("/zones", endpoint="zones", view_func=zones_list)
 def zone(zone_id):
     item = visible_zone(zone_id)
     allowed = TRANSITIONS.get(Status(item.status), ())
-    return render_template("console/zone.html", zone=item, allowed=allowed, labels=STATUS_LABELS, types=TYPE_LABELS,
+    # Under publicity the window's closing decides: no buttons while it holds the zone.
+    hold = zones.publicity_hold(item.id, utcnow()) if item.status == Status.PUBLICITY else None
+    return render_template("console/zone.html", zone=item, allowed=allowed, hold=hold, labels=STATUS_LABELS, types=TYPE_LABELS,
                            levels=LEVEL_LABELS, draft=draft_for(request.path), today=date.today())  # fmt: skip
 
 

@@ -506,11 +506,13 @@ def _settle_entry(entry_id: int, actor: User | None, now: datetime) -> str | Non
     else:
         outcome = "confirmed"
         note = "公示期满无异议" if not statuses else "公示期满，异议经核实不成立"
+    # Settled first: the zone's publicity hold (zones.publicity_hold) is this entry being open.
+    entry.outcome = outcome
+    entry.settled_at = now
+    db.session.flush()
     zone = db.session.get(Zone, entry.zone_id)
     if zone.status == Status.PUBLICITY.value:
         zones.apply_transition(zone.id, outcome, note, None, at=now)
-    entry.outcome = outcome
-    entry.settled_at = now
     return outcome
 
 

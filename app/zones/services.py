@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +22,7 @@ from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.times import local_iso, window_words
 from app.zones.constants import (
     APPLICANT_KINDS,
     DEFAULT_DEPARTMENT,
@@ -58,6 +59,12 @@ DEFAULT_SORT = "-updated_at"
 class InvalidTransition(Conflict):
     code = "invalid_transition"
     message = "不允许的状态变更"
+
+
+class PublicityNotSettled(Conflict):
+    """A zone under publicity leaves it only when its notice is closed (DOMAIN.md: Publicity)."""
+
+    code = "publicity_window_open"
 
 
 # ---- reading ------------------------------------------------------------------------------
@@ -355,11 +362,56 @@ def apply_transition(zone_id: int, to: str, note: str | None, actor: User | None
         )
     if target in NOTE_REQUIRED and not (note and note.strip()):
         raise ValidationFailed(details={"note": ["变更为此状态须填写理由"]})
+    if current is Status.PUBLICITY and (hold := publicity_hold(zone.id, at or utcnow())) is not None:
+        raise hold
     # The plan: the responsible departments grant the title.
     if target is Status.TITLED and actor is not None and not actor.has_role(Role.DEPARTMENT_OFFICER, Role.ADMIN):
         raise Forbidden("称号由主管部门授予", code="department_only")
     _move(zone, target, note, actor, at or utcnow())
     return zone
+
+
+def publicity_hold(zone_id: int, now: datetime) -> PublicityNotSettled | None:
+    """Why a zone in publicity may not leave it yet, or None. Settling is the job of closing the
+    window (app.publicity.services.close_notice), which marks the entry settled before it moves the
+    zone: so while a published notice lists the zone unsettled, or its objections are still open,
+    no one moves it by hand."""
+    from app.publicity.constants import OPEN, NoticeState
+    from app.publicity.models import NoticeZone, Objection, PublicityNotice
+
+    notice = db.session.scalar(
+        select(PublicityNotice)
+        .join(NoticeZone, NoticeZone.notice_id == PublicityNotice.id)
+        .where(NoticeZone.zone_id == zone_id, NoticeZone.outcome.is_(None))
+        .where(PublicityNotice.state == NoticeState.PUBLISHED)
+        .order_by(PublicityNotice.ends_at.desc())
+        .limit(1)
+    )
+    window = None
+    if notice is not None:
+        window = {"notice_id": notice.id, "starts_at": local_iso(notice.starts_at), "ends_at": local_iso(notice.ends_at)}
+        if now < notice.ends_at:
+            return PublicityNotSettled(
+                f"公示期尚未结束（公示期为{window_words(notice.starts_at, notice.ends_at)}），"
+                "公示期满后由系统根据异议处理结果确定",
+                details=window,
+            )
+    pending = db.session.scalar(
+        select(func.count(Objection.id)).where(Objection.zone_id == zone_id, Objection.status.in_([s.value for s in OPEN]))
+    )
+    if pending:
+        return PublicityNotSettled(
+            f"该项目尚有 {pending} 条异议未办结，办结后由系统确定公示结果",
+            code="objections_pending",
+            details={"pending_objections": pending, **(window or {})},
+        )
+    if notice is not None:
+        return PublicityNotSettled(
+            "公示期已满，待办结公示时统一确定结果（公示页面“办结公示”）",
+            code="publicity_not_settled",
+            details=window,
+        )
+    return None
 
 
 def _move(zone: Zone, target: Status, note: str | None, actor: User | None, at: datetime) -> None:
