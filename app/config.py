@@ -122,6 +122,9 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         # Reports that hide a student's post until the school reviews it (Decidim hides at 3).
         "MODERATION_HIDE_AFTER": _int(env, "MODERATION_HIDE_AFTER", 3),
         "CONSOLE_IDLE_MINUTES": _int(env, "CONSOLE_IDLE_MINUTES", 30),
+        # Staff passwords: werkzeug's scrypt. Not an environment setting (nobody should weaken it in
+        # production); only the test suite swaps in a cheap method so signing in costs no CPU there.
+        "PASSWORD_HASH_METHOD": "scrypt",
         "OBJECTION_RETENTION_DAYS": _int(env, "OBJECTION_RETENTION_DAYS", 365),
         # Visits (education bases): museum practice by default.
         "BOOKING_CANCEL_CUTOFF_MINUTES": _int(env, "BOOKING_CANCEL_CUTOFF_MINUTES", 120),

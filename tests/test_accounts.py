@@ -279,3 +279,9 @@ def test_lockout_backs_off_and_a_success_starts_afresh(client, auth, app):
     assert _staff_login(client, "backoff-officer", "correct-horse-battery").status_code == 200
     assert_error(_staff_login(client, "backoff-officer", "wrong-password!"), 401, "invalid_credentials")
     assert _staff_login(client, "backoff-officer", "correct-horse-battery").status_code == 200
+
+
+def test_production_hashes_passwords_with_scrypt(tmp_path):
+    from app.config import load_config
+
+    assert load_config(tmp_path, {})["PASSWORD_HASH_METHOD"] == "scrypt"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -30,8 +31,16 @@ log = logging.getLogger(__name__)
 AUDIENCE_MP = "mp"
 AUDIENCE_STAFF = "staff"
 
-# Checked against when a username is unknown, so timing does not tell which usernames exist.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when a username is unknown, so timing does not tell which usernames exist."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 @dataclass(frozen=True)
@@ -208,7 +217,7 @@ def _refuse_if_locked(user: User, now) -> None:
 def login_staff(username: str, password: str) -> IssuedToken:
     user = db.session.scalar(select(User).where(User.username == username).with_for_update())
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         db.session.rollback()
         raise Unauthorized("用户名或密码错误", code="invalid_credentials")
     now = utcnow()
@@ -267,7 +276,7 @@ def create_staff_user(
         raise ValidationFailed(details={"password": [f"密码长度不能少于 {MIN_PASSWORD_LENGTH}"]})
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AppError("用户名已存在", code="username_taken", status=409)
-    user = User(username=username, password_hash=generate_password_hash(password), display_name=display_name)
+    user = User(username=username, password_hash=hash_password(password), display_name=display_name)
     db.session.add(user)
     db.session.flush()
     grant_role(user, role, department=department, base_id=base_id, school_id=school_id, granted_by=granted_by)

@@ -128,6 +128,11 @@ class ErrorResponses(BasePlugin):
             responses = operation.setdefault("responses", {})
             for status, name in wanted.items():
                 responses.setdefault(str(status), self.spec.components.get_ref("response", name))
+            # An operation's own errors (alt_response with a description of its codes) have the one
+            # error shape too, so a client generated from the document can read them.
+            for status, response in responses.items():
+                if isinstance(response, dict) and str(status)[0] in "45" and not ({"$ref", "content"} & set(response)):
+                    response["content"] = {"application/json": {"schema": self.spec.components.get_ref("schema", "Error")}}
 
 
 class Api(flask_smorest.Api):
