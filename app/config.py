@@ -53,13 +53,14 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
 
     redis_url = env.get("REDIS_URL") or None
 
+    production = env.get("APP_ENV") == "production"
     secret_key = env.get("SECRET_KEY")
     secret_key_generated = not secret_key
     if not secret_key:
-        if env.get("APP_ENV") == "production":
+        if production:
             raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
         secret_key = _dev_secret_key(instance_path)
-    if env.get("APP_ENV") == "production":
+    if production:
         missing = [name for name in ("PERSONAL_DATA_KEYS", "PERSONAL_DATA_INDEX_KEY") if not env.get(name)]
         if missing:
             raise RuntimeError(f"{' and '.join(missing)} must be set when APP_ENV=production (see the README)")
@@ -73,8 +74,14 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         wechat_base = env.get("WECHAT_API_BASE_URL") or FAKE_WECHAT_DEFAULT_URL
 
     return {
+        "APP_ENV": env.get("APP_ENV") or "development",
         "SECRET_KEY": secret_key,
         "SECRET_KEY_GENERATED": secret_key_generated,
+        # The console's session cookie (Flask's own settings): never read by scripts, never sent on
+        # cross-site posts, and in production only over HTTPS.
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,

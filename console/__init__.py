@@ -1,9 +1,10 @@
 """The staff web console at /console/: server-rendered pages over the same services as the staff API.
 
-Sign-in keeps a staff token (the staff API's own, revocable in every process at once) in a signed,
-HttpOnly session cookie; every form carries a CSRF token (Flask-WTF); an idle session expires and a
-form posted after that is kept as a draft and offered again after signing in. Errors are pages with
-a clear message in Chinese, never a stack trace.
+Sign-in keeps a console token (an audience of its own: the staff API refuses it, and the console
+refuses staff API tokens; revocable in every process at once) in a signed, HttpOnly session cookie;
+every form carries a CSRF token (Flask-WTF); pages may not be framed; an idle session expires and a
+form posted after that is kept as a draft for the same staff member (never its password fields) and
+offered again after they sign in. Errors are pages with a clear message in Chinese, never a stack trace.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ def register(app: Flask) -> None:
     # CSRF is checked by the console's own before_request, not for the JSON APIs (bearer tokens).
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session's own expiry bounds it
-    # The session cookie is the console's alone: not readable by scripts, not sent cross-site, only
-    # over HTTPS in production, only to /console.
-    app.config.update(SESSION_COOKIE_NAME="lc_console", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_SECURE=app.config.get("APP_ENV") == "production", SESSION_COOKIE_PATH="/console",
+    # The session cookie is the console's alone, sent only to /console (Secure, HttpOnly and SameSite
+    # come from load_config).
+    app.config.update(SESSION_COOKIE_NAME="lc_console", SESSION_COOKIE_PATH="/console",
                       PERMANENT_SESSION_LIFETIME=app.config.get("TOKEN_TTL_STAFF", 12 * 3600))  # fmt: skip
     csrf.init_app(app)
 

@@ -21,7 +21,7 @@ from app.visits.models import Booking, BookingStatus
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from app.zones.models import Zone
 from console import bp, charts
-from console.session import SEEN, TOKEN, current, require, safe_next, signed_in_user
+from console.session import DRAFT, OWNER, SEEN, TOKEN, current, draft_of, require, safe_next, signed_in_user
 
 OPEN_OBJECTIONS = (ObjectionStatus.RECEIVED.value, ObjectionStatus.ACCEPTED.value, ObjectionStatus.INVESTIGATING.value)
 
@@ -42,7 +42,7 @@ def login_post():
     target = safe_next(request.form.get("next"))
     try:
         with limiter.limit("10 per minute", key_func=lambda: f"console-login:{username}"):
-            issued = accounts.login_staff(username, password)
+            issued = accounts.login_staff(username, password, accounts.AUDIENCE_CONSOLE)
     except AppError as exc:
         db.session.rollback()
         return render_template("console/login.html", next=target, username=username, error=exc.message), exc.status
@@ -53,12 +53,12 @@ def login_post():
             raise
         return render_template("console/login.html", next=target, username=username,
                                error="尝试过于频繁，请稍后再试"), 429  # fmt: skip
-    draft = session.get("console_draft")
+    draft = draft_of(issued.user.id)  # another staff member's draft never reaches this one
     session.clear()  # a new session id for a new sign-in (no fixation)
     if draft:
-        session["console_draft"] = draft
+        session[DRAFT] = draft
     session.permanent = True
-    session[TOKEN], session[SEEN] = issued.token, int(time.time())
+    session[TOKEN], session[SEEN], session[OWNER] = issued.token, int(time.time()), issued.user.id
     return redirect(target)
 
 
@@ -67,7 +67,7 @@ def logout():
     token = session.get(TOKEN)
     if token:
         accounts.revoke_token(token)
-    session.clear()
+    session.clear()  # the token is revoked above; any draft goes with the session
     flash("已退出登录", "info")
     return redirect(url_for("console.login"))
 

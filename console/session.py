@@ -1,8 +1,9 @@
-"""Who is signed in to the console, CSRF on every form, idle expiry with drafts, and error pages."""
+"""Who is signed in to the console, CSRF on every form, idle expiry with drafts, no framing, and error pages."""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from functools import wraps
 from typing import Any
@@ -20,6 +21,10 @@ from console import bp, csrf
 log = logging.getLogger(__name__)
 
 TOKEN, SEEN, DRAFT = "console_token", "console_seen", "console_draft"
+# Who signed in to this session: outlives an idle expiry, so a draft belongs to the one who typed it.
+OWNER = "console_user_id"
+# Fields a draft never keeps (the session is a cookie, signed but readable): passwords, secrets, tokens.
+SECRET_FIELD = re.compile(r"pass|pwd|secret|token", re.IGNORECASE)
 
 
 def idle_limit() -> int:
@@ -39,7 +44,7 @@ def signed_in_user() -> User | None:
             g.session_expired = True
         else:
             try:
-                user = accounts.user_for_token(token, accounts.AUDIENCE_STAFF)
+                user = accounts.user_for_token(token, accounts.AUDIENCE_CONSOLE)
             except Unauthorized:
                 session.pop(TOKEN, None)
                 g.session_expired = True
@@ -76,8 +81,11 @@ def require(*roles: Role):
             if user is None:
                 if request.method == "POST":
                     page = _form_page()
-                    session[DRAFT] = {"path": page, "form": _typed(request.form)}
-                    flash("登录已过期，请重新登录；刚才填写的内容已保留。", "warning")
+                    if session.get(OWNER) is not None:  # kept for the one who typed it, no one else
+                        session[DRAFT] = {"path": page, "user_id": session[OWNER], "form": _typed(request.form)}
+                        flash("登录已过期，请重新登录；刚才填写的内容已保留（密码除外）。", "warning")
+                    else:
+                        flash("登录已过期，请重新登录。", "warning")
                     return redirect(url_for("console.login", next=page))
                 if g.get("session_expired"):
                     flash("登录已过期，请重新登录。", "warning")
@@ -100,13 +108,19 @@ def _form_page() -> str:
 
 
 def _typed(form) -> dict[str, str]:
-    return {k: v for k, v in form.items() if k != "csrf_token"}
+    return {k: v for k, v in form.items() if not SECRET_FIELD.search(k)}
+
+
+def draft_of(user_id: int) -> dict[str, Any] | None:
+    """The session's draft if this staff member typed it (at sign-in: anyone else's is dropped)."""
+    draft = session.get(DRAFT)
+    return draft if draft and draft.get("user_id") == user_id else None
 
 
 def draft_for(path: str) -> dict[str, Any]:
-    """What was typed into this page's form before the session expired (once)."""
+    """What the signed-in staff member typed into this page's form before their session expired (once)."""
     draft = session.get(DRAFT)
-    if draft and draft.get("path") == path:
+    if draft and draft.get("path") == path and draft.get("user_id") == current().id:
         session.pop(DRAFT, None)
         return draft.get("form", {})
     return {}
@@ -116,6 +130,15 @@ def draft_for(path: str) -> dict[str, Any]:
 def _protect_forms():
     if request.method == "POST":
         csrf.protect()
+
+
+@bp.after_app_request
+def _no_framing(response):
+    # Every console response, error pages and static files too: no other site may frame a signed-in page.
+    if request.path.startswith(bp.url_prefix or "/console"):
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    return response
 
 
 @bp.app_context_processor

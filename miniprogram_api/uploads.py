@@ -24,7 +24,10 @@ def _allow_image_sized_bodies():
 @blp.response(201, UploadOut)
 @blp.alt_response(422, description="not_an_image：仅支持 JPEG、PNG、GIF、WebP")
 def upload_image():
-    """上传一张图片（multipart/form-data，字段 file），返回可用于 evidence_urls 的地址"""
+    """上传一张图片（multipart/form-data，字段 file），返回可用于 evidence_urls 的地址
+
+    图片按 EXIF 方向转正后重新编码保存，不保留 EXIF（含 GPS 位置、相机型号、软件）、XMP、IPTC 等元数据；
+    size 为保存后文件的字节数。"""
     upload = request.files.get("file")
     if upload is None:
         raise ValidationFailed(details={"file": ["请上传图片文件（字段名 file）"]})

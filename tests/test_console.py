@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from tests.factories import make_base, make_slot, make_zone, move_booking_to_today, open_notice
+from tests.helpers import assert_error
 from tests.test_objection_handling import objection_id, raise_objections
 from tests.test_visits import book, visitors
 
@@ -108,6 +109,68 @@ def test_the_session_cookie_is_http_only_and_same_site(app):
     staff_account(app, "institute_staff", "officer-d")
     cookie = Console(app).login("officer-d").headers["Set-Cookie"]
     assert ("HttpOnly" in cookie, "SameSite=Lax" in cookie) == (True, True)
+
+
+def test_a_development_cookie_may_travel_over_plain_http(app):
+    """http://127.0.0.1 in development: a Secure cookie would never come back."""
+    staff_account(app, "institute_staff", "officer-d2")
+    assert "Secure" not in Console(app).login("officer-d2").headers["Set-Cookie"]
+
+
+@pytest.fixture
+def production_app(make_app, monkeypatch):
+    """An app configured as production is: from the environment, through load_config."""
+    from cryptography.fernet import Fernet
+
+    for name, value in {"APP_ENV": "production", "SECRET_KEY": "p" * 48, "PERSONAL_DATA_KEYS": Fernet.generate_key().decode(),
+                        "PERSONAL_DATA_INDEX_KEY": "index-key-of-the-cookie-test"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    return make_app()
+
+
+@pytest.mark.parametrize("attribute", ["Secure", "HttpOnly", "SameSite=Lax", "Path=/console"])
+def test_a_production_session_cookie_is_locked_down(production_app, attribute):
+    staff_account(production_app, "institute_staff", "officer-prod")
+    cookie = Console(production_app).login("officer-prod").headers["Set-Cookie"]
+    assert attribute in [part.strip() for part in cookie.split(";")]
+
+
+def session_of(app, console) -> dict:
+    """What the console's signed (not encrypted) session cookie holds: anyone with the cookie can read it."""
+    cookie = console.client.get_cookie("lc_console", path="/console")
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value) if cookie else {}
+
+
+def with_cookie(app, value: str) -> Console:
+    """Another browser presenting this session cookie."""
+    console = Console(app)
+    console.client.set_cookie("lc_console", value, path="/console")
+    return console
+
+
+def test_the_console_token_is_refused_by_the_staff_api(app, client):
+    console = signed_in(app, "admin", "cookie-thief-1")
+    token = session_of(app, console)["console_token"]
+    response = client.get("/api/admin/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert_error(response, 401, "token_wrong_audience")
+
+
+def test_a_staff_api_token_does_not_open_the_console(app, auth):
+    import time
+
+    token = auth.staff("admin", "api-user-1")["Authorization"].removeprefix("Bearer ")
+    session = {"console_token": token, "console_seen": int(time.time())}
+    console = with_cookie(app, app.session_interface.get_signing_serializer(app).dumps(session))
+    assert console.get("/console/").headers["Location"].startswith("/console/login")
+
+
+def test_signing_out_revokes_the_cookies_token(app):
+    """A copy of the cookie taken before signing out opens nothing afterwards."""
+    console = signed_in(app, "institute_staff", "officer-e2")
+    console.get("/console/")
+    copy = with_cookie(app, console.client.get_cookie("lc_console", path="/console").value)
+    console.post("/console/logout")
+    assert copy.get("/console/").headers["Location"].startswith("/console/login")
 
 
 def test_signing_out_ends_the_session(app):
@@ -253,6 +316,91 @@ def test_an_expired_session_keeps_what_was_typed(app, an_objection):
     back = console.login("housing-5", page=expired.headers["Location"])
     assert back.headers["Location"] == page
     assert reply in text(console.get(page))
+
+
+NEW_PASSWORD = "Sup3r-secret-initial-pw"
+
+
+def expire_while_creating_a_user(app, console):
+    """The admin fills in the new-account form (with its initial password); the session has expired."""
+    console.get("/console/users")
+    app.config["CONSOLE_IDLE_MINUTES"] = -1
+    response = console.post("/console/users", {"username": "draft-newcomer", "display_name": "草稿新人",
+                                                "password": NEW_PASSWORD, "role": "institute_staff"},
+                            headers={"Referer": "http://localhost/console/users"})  # fmt: skip
+    app.config["CONSOLE_IDLE_MINUTES"] = 30
+    assert response.headers["Location"].startswith("/console/login")
+    return response
+
+
+def test_an_expired_session_draft_never_holds_a_password(app):
+    console = signed_in(app, "admin", "draft-admin-1")
+    expire_while_creating_a_user(app, console)
+    assert NEW_PASSWORD not in str(session_of(app, console))
+
+
+def test_an_expired_session_draft_keeps_the_other_fields(app):
+    console = signed_in(app, "admin", "draft-admin-2")
+    expired = expire_while_creating_a_user(app, console)
+    console.login("draft-admin-2", page=expired.headers["Location"])
+    assert 'value="draft-newcomer"' in text(console.get("/console/users"))
+
+
+def test_an_expired_session_draft_is_not_shown_to_another_staff_member(app):
+    staff_account(app, "admin", "draft-admin-4")
+    console = signed_in(app, "admin", "draft-admin-3")
+    expired = expire_while_creating_a_user(app, console)
+    console.login("draft-admin-4", page=expired.headers["Location"])  # someone else at the same browser
+    assert "draft-newcomer" not in text(console.get("/console/users"))
+
+
+def test_another_staff_members_sign_in_drops_the_draft(app):
+    staff_account(app, "admin", "draft-admin-6")
+    console = signed_in(app, "admin", "draft-admin-5")
+    expired = expire_while_creating_a_user(app, console)
+    console.login("draft-admin-6", page=expired.headers["Location"])
+    assert "console_draft" not in session_of(app, console)
+
+
+def test_signing_out_drops_the_draft(app):
+    console = signed_in(app, "admin", "draft-admin-7")
+    expire_while_creating_a_user(app, console)
+    console.get("/console/login")
+    console.post("/console/logout")
+    assert "console_draft" not in session_of(app, console)
+
+
+def test_every_password_field_of_the_console_is_left_out_of_drafts():
+    """A new password input must be named so that drafts drop it (console.session.SECRET_FIELD)."""
+    from pathlib import Path
+
+    from console.session import SECRET_FIELD
+
+    templates = Path(__file__).resolve().parent.parent / "console" / "templates" / "console"
+    inputs = [tag for page in templates.glob("*.html") for tag in re.findall(r"<input[^>]*>", page.read_text())
+              if re.search(r'type="password"', tag)]  # fmt: skip
+    names = [re.search(r'name="([^"]*)"', tag).group(1) for tag in inputs]
+    assert (len(names) > 0, [n for n in names if not SECRET_FIELD.search(n)]) == (True, [])
+
+
+# ---- framing ------------------------------------------------------------------------------------
+
+
+CONSOLE_PATHS = ["/console/login", "/console/", "/console/static/console.css", "/console/no-such-page"]
+FRAME_HEADERS = [("X-Frame-Options", "DENY"), ("Content-Security-Policy", "frame-ancestors 'none'")]
+
+
+@pytest.mark.parametrize("path", CONSOLE_PATHS)
+@pytest.mark.parametrize(("header", "value"), FRAME_HEADERS)
+def test_console_responses_may_not_be_framed(app, path, header, value):
+    response = Console(app).get(path)
+    response.close()  # the stylesheet is a file
+    assert response.headers.get(header) == value
+
+
+def test_a_signed_in_page_may_not_be_framed(app):
+    console = signed_in(app, "institute_staff", "framed-1")
+    assert console.get("/console/").headers.get("X-Frame-Options") == "DENY"
 
 
 # ---- bases and the door ------------------------------------------------------------------------

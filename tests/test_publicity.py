@@ -358,12 +358,11 @@ def test_media_paths_cannot_escape_the_upload_root(client):
 
 
 def test_evidence_images_pass_wechats_image_check(client, auth, app, make_app, fake_wechat):
-    from app.wechat.fake import RISKY_IMAGE_MARKER
+    from app.wechat.fake import risky_png
 
     notice = open_notice(app)
     headers = auth.wechat_headers("imager")
-    risky = png_qr("bad") + RISKY_IMAGE_MARKER
-    assert_error(upload(client, headers, risky), 422, "content_risky")
+    assert_error(upload(client, headers, risky_png()), 422, "content_risky")
     assert any("image_bytes" in c for c in fake_wechat.state()["content_checks"])
     # WeChat down: the image is kept, and the objection using it is flagged for staff
     from tests.conftest import free_port

@@ -88,7 +88,7 @@ class AuthToken(db.Model):
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    audience: Mapped[str] = mapped_column(String(8))  # "mp" (mini-program) or "staff"
+    audience: Mapped[str] = mapped_column(String(8))  # "mp" (mini-program), "staff" (staff API) or "console"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 AUDIENCE_MP = "mp"
 AUDIENCE_STAFF = "staff"
+# The web console's session: its cookie is not a bearer token for the staff API, nor the reverse.
+AUDIENCE_CONSOLE = "console"
 
 
 
@@ -70,7 +72,8 @@ def _remember_issued(token_hash: str, audience: str, expires_at, user: User) -> 
 
 def user_for_token(token: str, audience: str) -> User:
     """The active user a bearer token of `audience` belongs to, or Unauthorized saying why.
-    Mini-program tokens open only the mini-program API, staff tokens only the staff API.
+    Mini-program tokens open only the mini-program API, staff tokens only the staff API, console
+    tokens only the console.
 
     With a shared Redis the answer comes from a copy there or in this process (app.accounts.tokenstore),
     dropped everywhere at once when the token is revoked or its user changes."""
@@ -101,7 +104,7 @@ CACHED_USER_COLUMNS = ("id", "openid", "unionid", "username", "display_name", "a
 def _check_token(token_audience: str, revoked_at, expires_at, user_active: bool, audience: str) -> None:
     if token_audience != audience:
         raise Unauthorized(
-            "该登录凭证不能用于此接口（小程序与工作人员接口各用各的凭证）", code="token_wrong_audience"
+            "该登录凭证不能用于此接口（小程序、工作人员接口与管理台各用各的凭证）", code="token_wrong_audience"
         )
     if revoked_at is not None:
         raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
@@ -214,7 +217,8 @@ def _refuse_if_locked(user: User, now) -> None:
         )
 
 
-def login_staff(username: str, password: str) -> IssuedToken:
+def login_staff(username: str, password: str, audience: str = AUDIENCE_STAFF) -> IssuedToken:
+    """A staff member's password sign-in: a token for the staff API, or (AUDIENCE_CONSOLE) for the console."""
     user = db.session.scalar(select(User).where(User.username == username).with_for_update())
     if user is None or not user.password_hash:
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
@@ -237,7 +241,7 @@ def login_staff(username: str, password: str) -> IssuedToken:
     if not user.is_staff:
         raise AppError("该账号不是工作人员账号", code="forbidden", status=403)
     user.last_login_at = utcnow()
-    issued = issue_token(user, AUDIENCE_STAFF, current_app.config["TOKEN_TTL_STAFF"])  # short: staff sessions
+    issued = issue_token(user, audience, current_app.config["TOKEN_TTL_STAFF"])  # short: staff sessions
     uow.commit()
     return issued
 

@@ -1,5 +1,5 @@
-"""Images only (recognised by their bytes, not their name), size-limited, stored on local disk
-under UPLOAD_ROOT with random names; served at /media/uploads/<path>."""
+"""Images only (recognised by their bytes, not their name), size-limited, re-encoded without their
+metadata, stored on local disk under UPLOAD_ROOT with random names; served at /media/uploads/<path>."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def sniff(content: bytes) -> tuple[str, str] | None:
     return None
 
 
-# A small file may still claim a huge canvas (a "decompression bomb"): refuse beyond this many pixels.
+# A small file may still claim a huge canvas or thousands of frames (a "decompression bomb"): refuse beyond
+# this many pixels in all.
 MAX_PIXELS = 40_000_000
 PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
 
@@ -61,7 +62,9 @@ def decodes_whole(content: bytes, mimetype: str) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(content)) as image:
-                if image.format != PIL_FORMATS[mimetype] or image.width * image.height > MAX_PIXELS:
+                # Every frame of an animation is decoded when it is re-encoded: the bound counts them all.
+                pixels = image.width * image.height * getattr(image, "n_frames", 1)
+                if image.format != PIL_FORMATS[mimetype] or pixels > MAX_PIXELS:
                     return False
                 image.verify()  # structure and checksums
             with Image.open(io.BytesIO(content)) as image:
@@ -71,20 +74,59 @@ def decodes_whole(content: bytes, mimetype: str) -> bool:
     return True
 
 
+# What a re-encoded image keeps of the original's info: how it renders, never who took it, where or with what.
+RENDERING_INFO = ("icc_profile", "transparency", "background", "duration", "loop", "disposal", "blend")
+# Photos are re-encoded close to a phone's own quality; WebP's default (80) visibly blurs text in evidence.
+SAVE_OPTIONS = {"JPEG": {"quality": 90}, "WEBP": {"quality": 90}, "PNG": {"optimize": True}}
+
+
+def without_metadata(content: bytes, mimetype: str) -> bytes:
+    """The image re-encoded from its pixels, turned upright per its EXIF orientation first: no EXIF
+    (GPS, camera, software, dates), XMP, IPTC, comments or text chunks survive; the ICC profile does
+    (it says how colours look, nothing about a person). Every frame of an animation is kept.
+    `content` has already passed decodes_whole."""
+    from PIL import Image, ImageOps, ImageSequence
+
+    fmt = PIL_FORMATS[mimetype]
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            frames = []
+            for frame in ImageSequence.Iterator(image):
+                upright = ImageOps.exif_transpose(frame)  # always a new image, whatever the orientation
+                upright.info = {k: v for k, v in frame.info.items() if k in RENDERING_INFO}
+                frames.append(upright)
+        first, *rest = frames
+        options = {**SAVE_OPTIONS.get(fmt, {}), "icc_profile": first.info.get("icc_profile")}
+        if rest:
+            options.update(save_all=True, append_images=rest, duration=[f.info.get("duration", 100) for f in frames])
+        out = io.BytesIO()
+        first.save(out, fmt, **{k: v for k, v in options.items() if v is not None})
+    except Exception as exc:  # noqa: BLE001 - e.g. malformed EXIF: what cannot be cleaned is not kept
+        raise NotAnImage("图片无法处理，请重新选择图片") from exc
+    return out.getvalue()
+
+
+def _refuse_if_too_large(content: bytes, max_bytes: int) -> None:
+    if len(content) > max_bytes:
+        raise AppError(f"图片不能超过 {max_bytes // (1024 * 1024)} MB", code="file_too_large", status=413)
+
+
 def store_image(user_id: int, content: bytes) -> Upload:
     """Use case: keep an uploaded image (UPLOAD_ROOT, at most UPLOAD_MAX_BYTES) once it is known
-    to be a whole image that WeChat did not find risky."""
+    to be a whole image, stripped of its metadata, that WeChat did not find risky."""
     root, max_bytes = Path(current_app.config["UPLOAD_ROOT"]), current_app.config["UPLOAD_MAX_BYTES"]
     if not content:
         raise ValidationFailed(details={"file": ["文件为空"]})
-    if len(content) > max_bytes:
-        raise AppError(f"图片不能超过 {max_bytes // (1024 * 1024)} MB", code="file_too_large", status=413)
+    _refuse_if_too_large(content, max_bytes)
     kind = sniff(content)
     if kind is None:
         raise NotAnImage()
     mimetype, ext = kind
     if not decodes_whole(content, mimetype):
         raise NotAnImage("图片已损坏或无法完整解码，请重新选择图片")
+    # Before anything else sees it (WeChat's check, the public file): GPS, camera and names go here.
+    content = without_metadata(content, mimetype)
+    _refuse_if_too_large(content, max_bytes)  # what is kept obeys the limit too
     try:
         check = wechat.check_image(content)
     except WeChatUnavailable:

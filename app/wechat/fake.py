@@ -16,7 +16,7 @@ getuserphonenumber (`/wxa/business/getuserphonenumber`), by `code`:
 msg_sec_check (`/wxa/msg_sec_check`), by content:
   - contains `违禁` (RISKY_MARKER) → suggest `risky` (v2) or errcode 87014 (v1)
   - contains `待审` (REVIEW_MARKER) → suggest `review`
-img_sec_check (`/wxa/img_sec_check`): an image whose bytes contain `FAKE-RISKY-IMAGE` → 87014.
+img_sec_check (`/wxa/img_sec_check`): an image whose top-left pixel is pure magenta (`risky_png()`) → 87014.
 subscribe-message send: recorded; a `touser` containing `refuse` gets 43101 (user refused).
 getwxacodeunlimit: a real PNG (a QR code of the scene).
 
@@ -42,7 +42,8 @@ from flask import Flask, Response, jsonify, request
 
 RISKY_MARKER = "违禁"
 REVIEW_MARKER = "待审"
-RISKY_IMAGE_MARKER = b"FAKE-RISKY-IMAGE"
+# In the pixels, not the bytes: uploads are re-encoded without their metadata before WeChat sees them.
+RISKY_IMAGE_PIXEL = (255, 0, 255)
 
 
 class FakeWeChatState:
@@ -91,6 +92,27 @@ def png_qr(text: str) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue()
+
+
+def risky_png() -> bytes:
+    """An image the fake's img_sec_check calls risky."""
+    from PIL import Image
+
+    image = Image.new("RGB", (32, 32), "white")
+    image.putpixel((0, 0), RISKY_IMAGE_PIXEL)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _image_is_risky(content: bytes) -> bool:
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            return image.convert("RGB").getpixel((0, 0)) == RISKY_IMAGE_PIXEL
+    except Exception:  # noqa: BLE001 - not an image: WeChat has nothing to call risky
+        return False
 
 
 def create_fake_wechat_app(state: FakeWeChatState | None = None) -> Flask:
@@ -218,7 +240,7 @@ def create_fake_wechat_app(state: FakeWeChatState | None = None) -> Flask:
         content = media.read()
         with state.lock:
             state.content_checks.append({"image_bytes": len(content)})
-        if RISKY_IMAGE_MARKER in content:
+        if _image_is_risky(content):
             return _error(87014, "risky content")
         return _error(0, "ok")
 
