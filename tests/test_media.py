@@ -166,6 +166,25 @@ def test_a_jpeg_without_orientation_keeps_its_shape(stored):
         assert image.size == (40, 20)
 
 
+def _phone_mpo() -> bytes:
+    """A JPEG as many phones write it: a second picture appended as multi-picture data (MPO)."""
+    out = io.BytesIO()
+    two_colours().save(out, "MPO", save_all=True, append_images=[two_colours((10, 10))], exif=exif(orientation=1))
+    return out.getvalue()
+
+
+def test_a_phones_multi_picture_jpeg_is_accepted(stored):
+    _, data = stored(_phone_mpo())
+    with Image.open(io.BytesIO(data)) as image:
+        assert (image.format, image.size) == ("JPEG", (40, 20))
+
+
+def test_a_phones_multi_picture_jpeg_keeps_no_exif(stored):
+    _, data = stored(_phone_mpo())
+    with Image.open(io.BytesIO(data)) as image:
+        assert dict(image.getexif()) == {}
+
+
 def test_a_jpeg_with_a_garbled_exif_block_is_not_a_500(client, auth):
     out = io.BytesIO()
     two_colours().save(out, "JPEG")

@@ -51,6 +51,9 @@ def sniff(content: bytes) -> tuple[str, str] | None:
 # this many pixels in all.
 MAX_PIXELS = 40_000_000
 PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
+# Many phones write JPEGs with a second, multi-picture image appended (MPO): a JPEG to people; only its
+# first picture is kept.
+ALSO_READ_AS = {"image/jpeg": {"MPO"}}
 
 
 def decodes_whole(content: bytes, mimetype: str) -> bool:
@@ -64,7 +67,7 @@ def decodes_whole(content: bytes, mimetype: str) -> bool:
             with Image.open(io.BytesIO(content)) as image:
                 # Every frame of an animation is decoded when it is re-encoded: the bound counts them all.
                 pixels = image.width * image.height * getattr(image, "n_frames", 1)
-                if image.format != PIL_FORMATS[mimetype] or pixels > MAX_PIXELS:
+                if image.format not in {PIL_FORMATS[mimetype], *ALSO_READ_AS.get(mimetype, ())} or pixels > MAX_PIXELS:
                     return False
                 image.verify()  # structure and checksums
             with Image.open(io.BytesIO(content)) as image:
@@ -92,6 +95,8 @@ def without_metadata(content: bytes, mimetype: str) -> bytes:
         with Image.open(io.BytesIO(content)) as image:
             frames = []
             for frame in ImageSequence.Iterator(image):
+                if frames and image.format == "MPO":
+                    break
                 upright = ImageOps.exif_transpose(frame)  # always a new image, whatever the orientation
                 upright.info = {k: v for k, v in frame.info.items() if k in RENDERING_INFO}
                 frames.append(upright)
