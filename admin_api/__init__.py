@@ -1,4 +1,4 @@
-"""The staff API, /api/admin/v1 (CONTRACT.md). Thin: parse, call a service, dump."""
+"""The staff API, /api/admin/v1 (docs/api.md). Thin: parse, call a service, dump."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`flask --app app …` commands (CONTRACT.md), registered by the factory."""
+"""`flask --app app …` commands (docs/api.md: Names operators rely on), registered by the factory."""
 
 from __future__ import annotations
 

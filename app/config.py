@@ -1,4 +1,4 @@
-"""Settings, read once from the environment (names are fixed by CONTRACT.md)."""
+"""Settings, read once from the environment (docs/api.md: Names operators rely on)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The error tree. Services raise these; app.web.errors turns them (and everything else) into
-the one JSON error shape of CONTRACT.md."""
+the one JSON error shape of docs/api.md (Conventions)."""
 
 from __future__ import annotations
 

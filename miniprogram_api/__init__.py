@@ -1,4 +1,4 @@
-"""The mini-program API, /api/mp/v1 (CONTRACT.md). Thin: parse, call a service, dump."""
+"""The mini-program API, /api/mp/v1 (docs/api.md). Thin: parse, call a service, dump."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every error has the CONTRACT.md shape: {"error": {"code", "message", "details"}}."""
+"""Every error has the docs/api.md shape: {"error": {"code", "message", "details"}}."""
 
 import pytest
 

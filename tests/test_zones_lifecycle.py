@@ -1,4 +1,4 @@
-"""The lifecycle state machine through the staff API: only DOMAIN.md's transitions, each recorded."""
+"""The lifecycle state machine through the staff API: only docs/domain.md's transitions, each recorded."""
 
 import pytest
 

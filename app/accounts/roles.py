@@ -1,4 +1,4 @@
-"""Roles of DOMAIN.md ("Who uses the system") and the scope each one is bound to."""
+"""Roles of docs/domain.md ("People") and the scope each one is bound to."""
 
 from __future__ import annotations
 

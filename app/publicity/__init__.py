@@ -1,1 +1,1 @@
-"""Publicity notices and the public's objections (DOMAIN.md: Publicity and objections)."""
+"""Publicity notices and the public's objections (docs/domain.md: Publicity and objections)."""

@@ -1,4 +1,4 @@
-"""Publicity notices, objections and settling (DOMAIN.md: Publicity and objections)."""
+"""Publicity notices, objections and settling (docs/domain.md: Publicity and objections)."""
 
 from __future__ import annotations
 

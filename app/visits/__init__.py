@@ -1,1 +1,1 @@
-"""Education bases and visit bookings (DOMAIN.md: Education bases and visits)."""
+"""Education bases and visit bookings (docs/domain.md: Education bases)."""

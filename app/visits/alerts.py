@@ -1,5 +1,5 @@
 """Capacity alerts: staff are told when a slot, or a base's whole day, passes 50 %, 80 % and 100 %
-booked (DOMAIN.md, Education bases).
+booked (docs/domain.md: Education bases).
 
 Checked after a booking commits, not inside it, so the rush's hot transaction stays one
 conditional UPDATE. The rule is "at or above the threshold and not yet alerted" rather than

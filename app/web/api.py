@@ -36,7 +36,7 @@ class ErrorBodySchema(Schema):
 
 
 class ErrorSchema(Schema):
-    """Documents the one error shape of CONTRACT.md; app.web.errors builds it."""
+    """Documents the one error shape of docs/api.md (Conventions); app.web.errors builds it."""
 
     error = ma.fields.Nested(ErrorBodySchema, required=True)
 
@@ -155,7 +155,7 @@ class PageArgs(Schema):
 
 @cache
 def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
-    """The list envelope of CONTRACT.md around `item_schema` (cached: one OpenAPI component each)."""
+    """The list envelope of docs/api.md (Conventions) around `item_schema` (cached: one OpenAPI component each)."""
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
     return type(
         name,

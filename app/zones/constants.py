@@ -1,4 +1,4 @@
-"""Types, levels, statuses and indicators of DOMAIN.md, with their Chinese labels."""
+"""Types, levels, statuses and indicators of docs/domain.md (Zones), with their Chinese labels."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The zone registry and its lifecycle (DOMAIN.md: Zones, Lifecycle). Plain functions; callers
+"""The zone registry and its lifecycle (docs/domain.md: Zones). Plain functions; callers
 are the staff API, the public API, the importer and the seed."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class InvalidTransition(Conflict):
 
 
 class PublicityNotSettled(Conflict):
-    """A zone under publicity leaves it only when its notice is closed (DOMAIN.md: Publicity)."""
+    """A zone under publicity leaves it only when its notice is closed (docs/domain.md: Publicity and objections)."""
 
     code = "publicity_window_open"
 

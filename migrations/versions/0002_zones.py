@@ -18,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 
-# The city's counties, county-level cities, districts and development zones (DOMAIN.md), as
+# The city's counties, county-level cities, districts and development zones (docs/domain.md: Zones), as
 # data staff can edit later: (name, administrative division code, kind).
 DISTRICTS = [
     ("南关区", "220102", "district"),
