@@ -3,6 +3,7 @@ as self-reported, a photo earns its weight once per campaign, and a school voids
 audited, counted nowhere, the boards follow)."""
 
 import io
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -104,6 +105,38 @@ def test_a_voided_commute_still_uses_the_days_budget(app, client, auth, commute)
     client.post(f"/api/admin/v1/checkins/{walked['id']}/void", json={"reason": "虚报里程"},
                 headers=_school_admin(auth, commute["school"]))  # fmt: skip
     assert_error(_commute(client, commute, "cycle", 1), 422, "commute_budget_exceeded")
+
+
+def _at_once(app, calls):
+    """Run each call from its own thread and test client, all released together; their responses."""
+    barrier = threading.Barrier(len(calls))
+    responses = [None] * len(calls)
+
+    def run(index, call):
+        own = app.test_client()
+        barrier.wait()
+        responses[index] = call(own)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return responses
+
+
+@pytest.mark.postgres
+def test_a_burst_of_every_commuting_mode_at_once_counts_one_round_trip(app, client, commute):
+    """The same student's check-ins queue on their participation: all four modes at their caps sent
+    at the same moment still make one round trip."""
+    day = commute["days"][0].isoformat()
+    calls = [
+        lambda own, mode=mode: _checkin(
+            own, commute["headers"], commute["campaign"], action=mode, quantity=commute["caps"][mode], day=day
+        )
+        for mode in COMMUTING
+    ]
+    assert sorted(r.status_code for r in _at_once(app, calls)) == [201, 422, 422, 422]
 
 
 # ---- back-filled days and photos ------------------------------------------------------------------
@@ -221,6 +254,21 @@ def test_a_photo_counted_a_moment_ago_by_another_check_in_scores_self_reported(a
     monkeypatch.setattr(campaigns, "_photo_counted", stale_first)
     raced = _checkin(client, other, running["campaign"], photo_url=_upload(client, other, "race"))
     assert (raced.status_code, raced.json["evidence"]) == (201, "self")
+
+
+@pytest.mark.postgres
+def test_the_same_picture_from_several_students_at_once_earns_its_weight_once(app, client, auth, running):
+    students = [running["headers"]]
+    for n in range(3):
+        headers = _student(client, auth, running["school"], f"snap{n}")
+        _join(client, headers, running["campaign"])
+        students.append(headers)
+    photos = [_upload(client, headers, "one picture") for headers in students]
+    calls = [
+        lambda own, headers=headers, photo=photo: _checkin(own, headers, running["campaign"], photo_url=photo)
+        for headers, photo in zip(students, photos, strict=True)
+    ]
+    assert sorted(r.json["evidence"] for r in _at_once(app, calls)) == ["photo", "self", "self", "self"]
 
 
 def test_the_same_day_twice_with_a_fresh_photo_is_still_409(app, client, running):
