@@ -23,6 +23,8 @@ from app.campaigns.schemas import (
     StaffCheckinOut,
     StudentListArgs,
     StudentOut,
+    VoidedOut,
+    VoidIn,
 )
 from app.extensions import db
 from app.web.api import Blueprint, PageArgs, page_of, paginate
@@ -129,18 +131,40 @@ def unhide_post(checkin_id):
 @blp.arguments(StaffCheckinArgs, location="query")
 @blp.response(200, page_of(StaffCheckinOut))
 def list_checkins(args, campaign_id):
-    """本活动的打卡（老师据此确认；可按班级、日期、凭证筛选）"""
+    """本活动的打卡（老师据此确认或作废；可按班级、日期、凭证、是否作废筛选）"""
     stmt = campaigns.checkins_query(campaign_id, current_user(), class_name=args.get("class_name"), day=args.get("day"),
-                                    evidence=args.get("evidence"))  # fmt: skip
+                                    evidence=args.get("evidence"), voided=args.get("voided"))  # fmt: skip
     return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
 @blp.post("/checkins/<int:checkin_id>/confirm")
 @require_role(*SCHOOL_STAFF)
 @blp.response(200, StaffCheckinOut)
+@blp.alt_response(409, description="checkin_voided：已作废的打卡不能确认")
 def confirm_checkin(checkin_id):
     """老师确认学生的打卡（积分按老师确认计，是自报的 2 倍）"""
     return campaigns.confirm_checkin(checkin_id, current_user())
+
+
+@blp.post("/checkins/<int:checkin_id>/void")
+@require_role(*SCHOOL_STAFF)
+@blp.arguments(VoidIn)
+@blp.response(200, StaffCheckinOut)
+@blp.alt_response(403, description="not_this_school：只有本校管理员可以作废")
+def void_checkin(body, checkin_id):
+    """作废一条打卡（保留记录与原因、写入审计日志；不再计入榜单、进度、统计与导出）。重复作废不改变任何东西"""
+    return campaigns.void_checkin(checkin_id, body["reason"], current_user())
+
+
+@blp.post("/campaigns/<int:campaign_id>/students/<int:user_id>/void")
+@require_role(*SCHOOL_STAFF)
+@blp.arguments(VoidIn)
+@blp.response(200, VoidedOut)
+@blp.alt_response(403, description="not_this_school：只有本校管理员可以作废")
+@blp.alt_response(404, description="活动不存在，或该学生没有参加本活动")
+def void_student_checkins(body, campaign_id, user_id):
+    """作废某学生在本活动的全部打卡（如集中补记刷分）；榜单随即重算。重复作废不改变任何东西"""
+    return {"voided": campaigns.void_student_checkins(campaign_id, user_id, body["reason"], current_user())}
 
 
 @blp.post("/campaigns/<int:campaign_id>/class-actions")

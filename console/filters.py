@@ -42,6 +42,14 @@ def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return moment.astimezone(app_timezone()).strftime(fmt)
 
 
+@bp.app_template_filter("plain")
+def plain(number) -> str:
+    """A decimal as people write it (10, not 1E+1)."""
+    from app.campaigns.services import plain as plain_number
+
+    return plain_number(number)
+
+
 @bp.app_template_global()
 def query_with(**changes) -> str:
     """The current query string with some parameters changed (pagination keeps the filters)."""

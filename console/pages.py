@@ -124,7 +124,8 @@ def dashboard():
 
     co2_rows = db.session.execute(
         select(Campaign.title, func.coalesce(func.sum(ActionCheckin.co2_kg), 0))
-        .join(ActionCheckin, ActionCheckin.campaign_id == Campaign.id).group_by(Campaign.id, Campaign.title)
+        .join(ActionCheckin, (ActionCheckin.campaign_id == Campaign.id) & ActionCheckin.counts)
+        .group_by(Campaign.id, Campaign.title)
     ).all()  # fmt: skip
     class_co2 = dict(db.session.execute(
         select(Campaign.title, func.coalesce(func.sum(ClassAction.co2_kg), 0))

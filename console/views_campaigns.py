@@ -1,6 +1,6 @@
 """Low-carbon schools: campaigns and their statistics; for a school's admins (its teachers) also
-classes and join codes, confirming students, guardians' consent, confirming check-ins, class
-actions, and reviewing hidden posts."""
+classes and join codes, confirming students, guardians' consent, confirming and voiding check-ins,
+class actions, and reviewing hidden posts."""
 
 from __future__ import annotations
 
@@ -78,6 +78,29 @@ def checkin_confirm(checkin_id):
     return redirect(url_for("console.campaign", campaign_id=confirmed.campaign_id))
 
 
+def _void_reason() -> str:
+    reason = (request.form.get("reason") or "").strip()
+    if len(reason) < 2:
+        raise ValidationFailed("请填写作废原因（留档备查）", details={"reason": ["不能为空"]})
+    return reason
+
+
+@bp.post("/checkins/<int:checkin_id>/void")
+@require(*TEACHERS)
+def checkin_void(checkin_id):
+    voided = campaigns.void_checkin(checkin_id, _void_reason(), current())
+    flash("已作废这条打卡，不再计入榜单和统计", "info")
+    return redirect(url_for("console.campaign", campaign_id=voided.campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/students/<int:user_id>/void")
+@require(*TEACHERS)
+def student_checkins_void(campaign_id, user_id):
+    count = campaigns.void_student_checkins(campaign_id, user_id, _void_reason(), current())
+    flash(f"已作废该学生在本活动的 {count} 条打卡，榜单已重算", "info")
+    return redirect(url_for("console.campaign", campaign_id=campaign_id))
+
+
 @bp.post("/campaigns/<int:campaign_id>/class-actions")
 @require(*TEACHERS)
 def class_action(campaign_id):
@@ -88,7 +111,8 @@ def class_action(campaign_id):
     except InvalidOperation:
         raise ValidationFailed("请填写功率（千瓦）和时长（小时）", details={"kw": ["须为数字"], "hours": ["须为数字"]}) from None
     made = campaigns.record_class_action(campaign_id, data, current())
-    flash(f"已记录班级行动：{made.class_name} {made.quantity.normalize()} 千瓦时，约减排 {made.co2_kg.normalize()} kg", "info")
+    flash(f"已记录班级行动：{made.class_name} {campaigns.plain(made.quantity)} 千瓦时，约减排 {campaigns.plain(made.co2_kg)} kg",
+          "info")  # fmt: skip
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
 
 

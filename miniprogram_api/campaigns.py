@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import request
+
 from app.campaigns import boards, moderation
 from app.campaigns import services as campaigns
 from app.campaigns.schemas import (
@@ -92,10 +94,12 @@ def join_campaign(campaign_id):
 @blp.arguments(ActionCheckinIn, example=CHECKIN_EXAMPLE)
 @blp.response(201, ActionCheckinOut)
 @blp.alt_response(409, description="already_checked_in（每项行动每天一次）、not_joined")
-@blp.alt_response(422, description="campaign_not_started / campaign_ended、content_risky、数量或日期不符")
+@blp.alt_response(422, description="campaign_not_started / campaign_ended、content_risky、commute_budget_exceeded（上学出行"
+                                    "每天合计最多按一次往返计，details.remaining 为这项行动还能记的数量）、数量或日期不符")
 def check_in(body, campaign_id):
-    """绿色行动打卡 → 减排量 co2_kg（教育性估算）与积分 points"""
-    return campaigns.check_in(current_user(), campaign_id, body)
+    """绿色行动打卡 → 减排量 co2_kg（教育性估算）与积分 points。照片只在当天打卡时加分，且同一张照片在本活动只加一次；
+    补记的日子按自报计分（evidence_note 说明原因）"""
+    return campaigns.check_in(current_user(), campaign_id, body, request.host)
 
 
 @blp.get("/campaigns/<int:campaign_id>/me")

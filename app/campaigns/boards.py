@@ -152,7 +152,8 @@ def _groups(campaign: Campaign, profile: StudentProfile | None) -> tuple[str | N
 
 def student_scores(campaign: Campaign, user_ids: list[int] | None = None) -> list[StudentScore]:
     stmt = (select(ActionCheckin.user_id, func.sum(ActionCheckin.points), func.sum(ActionCheckin.co2_kg))
-            .where(ActionCheckin.campaign_id == campaign.id).group_by(ActionCheckin.user_id))  # fmt: skip
+            .where(ActionCheckin.campaign_id == campaign.id, ActionCheckin.counts)
+            .group_by(ActionCheckin.user_id))  # fmt: skip
     if user_ids is not None:
         stmt = stmt.where(ActionCheckin.user_id.in_(user_ids))
     totals = db.session.execute(stmt).all()

@@ -132,11 +132,14 @@ class Participation(db.Model):
 
 
 class ActionCheckin(db.Model):
-    """A green action done on a day (China time): at most one per student, campaign, action and day."""
+    """A green action done on a day (China time): at most one per student, campaign, action and day.
+    A photo earns its weight once per campaign (by its content hash); a voided check-in keeps its row
+    but counts nowhere."""
 
     __tablename__ = "campaign_checkins"
     __table_args__ = (
         UniqueConstraint("campaign_id", "user_id", "action", "day", name="uq_campaign_checkins_once_a_day"),
+        UniqueConstraint("campaign_id", "photo_sha256", name="uq_campaign_checkins_photo_once"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,6 +154,9 @@ class ActionCheckin(db.Model):
     evidence: Mapped[str] = mapped_column(String(8), default=Evidence.SELF)
     note: Mapped[str | None] = mapped_column(String(500))
     photo_url: Mapped[str | None] = mapped_column(String(300))
+    # The photo's content hash (of the stored upload), set only on the check-in its weight counted
+    # for: unique per campaign, so the same picture never earns the photo weight twice.
+    photo_sha256: Mapped[str | None] = mapped_column(String(64))
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Moderation of what others can see (the note and the photo): hidden, never deleted.
     report_count: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -161,8 +167,22 @@ class ActionCheckin(db.Model):
     # When its points last changed (made, or confirmed by a teacher): a board rebuild catches up
     # with what changed while it read the database.
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # Voided by the school (a false or inflated claim): the row stays, audited, and counts nowhere.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    voided_reason: Mapped[str | None] = mapped_column(String(200))
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     factor: Mapped[ActionFactor] = relationship(lazy="joined")
+
+    @hybrid_property
+    def counts(self) -> bool:
+        """Whether it counts for boards, progress, statistics and exports (not voided)."""
+        return self.voided_at is None
+
+    @counts.inplace.expression
+    @classmethod
+    def _counts_expression(cls):
+        return cls.voided_at.is_(None)
 
     @property
     def is_post(self) -> bool:

@@ -79,6 +79,9 @@ class ActionCheckinOut(Schema):
     co2_kg = ma.fields.Float(metadata={"description": "教育性估算的减排量（千克 CO2e）"})
     points = ma.fields.Float()
     evidence = ma.fields.String(metadata={"description": "self（自报）、photo（有照片）、teacher（老师确认）"})
+    evidence_note = ma.fields.Function(
+        lambda c: campaigns.evidence_note(c), allow_none=True,
+        metadata={"description": "带照片却按自报计分时说明原因（补记的日子、照片已在本活动加过分）"})  # fmt: skip
     factor = ma.fields.Nested(FactorOut)
     needs_review = ma.fields.Boolean()
     estimate_note = ma.fields.Constant(ESTIMATE_NOTE)
@@ -184,6 +187,9 @@ class StaffCheckinOut(ActionCheckinOut):
     user_id = ma.fields.Integer()
     class_name = ma.fields.Function(lambda c: (campaigns.student_of_id(c.user_id) or _NoProfile).class_name)
     nickname = ma.fields.Function(lambda c: (campaigns.student_of_id(c.user_id) or _NoProfile).nickname)
+    voided = ma.fields.Function(lambda c: not c.counts, metadata={"description": "已作废：保留记录，不计入任何榜单和统计"})
+    voided_reason = ma.fields.String(allow_none=True)
+    voided_at = LocalDateTime(allow_none=True)
 
 
 class _NoProfile:
@@ -194,6 +200,16 @@ class StaffCheckinArgs(PageArgs):
     class_name = ma.fields.String(validate=ma.validate.Length(max=40))
     day = ma.fields.Date()
     evidence = ma.fields.String(validate=ma.validate.OneOf(["self", "photo", "teacher"]))
+    voided = ma.fields.Boolean(metadata={"description": "true 只看已作废的，false 只看计分的"})
+
+
+class VoidIn(Schema):
+    reason = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=200), not_blank],
+                              metadata={"description": "作废原因（留档、写入审计日志）"})  # fmt: skip
+
+
+class VoidedOut(Schema):
+    voided = ma.fields.Integer(metadata={"description": "这次作废的打卡条数（已作废的不重复计）"})
 
 
 class ClassActionIn(Schema):

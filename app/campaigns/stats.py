@@ -1,5 +1,6 @@
 """What school admins and the education department read about a campaign: participants, check-ins
-per day, CO2 avoided per action and per class, and a CSV export. A school admin sees only their school."""
+per day, CO2 avoided per action and per class, and a CSV export. A school admin sees only their school.
+Voided check-ins count nowhere here (only their number is given)."""
 
 from __future__ import annotations
 
@@ -24,17 +25,21 @@ def campaign_stats(campaign_id: int, actor: User) -> dict[str, Any]:
                                      .where(Participation.campaign_id == campaign_id))  # fmt: skip
     per_day = db.session.execute(
         select(ActionCheckin.day, func.count(), func.sum(ActionCheckin.co2_kg))
-        .where(ActionCheckin.campaign_id == campaign_id).group_by(ActionCheckin.day).order_by(ActionCheckin.day)
+        .where(ActionCheckin.campaign_id == campaign_id, ActionCheckin.counts)
+        .group_by(ActionCheckin.day).order_by(ActionCheckin.day)
     ).all()  # fmt: skip
     per_action = db.session.execute(
         select(ActionCheckin.action, func.count(), func.sum(ActionCheckin.quantity), func.sum(ActionCheckin.co2_kg))
-        .where(ActionCheckin.campaign_id == campaign_id).group_by(ActionCheckin.action).order_by(ActionCheckin.action)
+        .where(ActionCheckin.campaign_id == campaign_id, ActionCheckin.counts)
+        .group_by(ActionCheckin.action).order_by(ActionCheckin.action)
     ).all()  # fmt: skip
+    voided = db.session.scalar(select(func.count()).select_from(ActionCheckin)
+                               .where(ActionCheckin.campaign_id == campaign_id, ~ActionCheckin.counts))  # fmt: skip
     per_class: dict[str, dict[str, float]] = defaultdict(lambda: {"checkins": 0, "co2_kg": 0.0, "class_actions": 0})
     rows = db.session.execute(
         select(StudentProfile.class_name, func.count(), func.sum(ActionCheckin.co2_kg))
         .join(StudentProfile, StudentProfile.user_id == ActionCheckin.user_id, isouter=True)
-        .where(ActionCheckin.campaign_id == campaign_id).group_by(StudentProfile.class_name)
+        .where(ActionCheckin.campaign_id == campaign_id, ActionCheckin.counts).group_by(StudentProfile.class_name)
     ).all()  # fmt: skip
     for class_name, count, co2 in rows:
         per_class[class_name or "未分班"] = {"checkins": count, "co2_kg": float(co2 or 0), "class_actions": 0}
@@ -49,6 +54,7 @@ def campaign_stats(campaign_id: int, actor: User) -> dict[str, Any]:
     return {
         "campaign_id": campaign_id,
         "participants": participants,
+        "voided_checkins": voided,  # kept for the record, counted nowhere below
         "checkins_per_day": [{"day": d, "checkins": n, "co2_kg": float(c or 0)} for d, n, c in per_day],
         "per_action": [{"action": a, "checkins": n, "quantity": float(q or 0), "co2_kg": float(c or 0)}
                        for a, n, q, c in per_action],  # fmt: skip
@@ -66,7 +72,8 @@ def checkins_csv(campaign_id: int, actor: User) -> bytes:
     rows = db.session.execute(
         select(ActionCheckin, StudentProfile.class_name, StudentProfile.nickname)
         .join(StudentProfile, StudentProfile.user_id == ActionCheckin.user_id, isouter=True)
-        .where(ActionCheckin.campaign_id == campaign_id).order_by(ActionCheckin.day, ActionCheckin.id)
+        .where(ActionCheckin.campaign_id == campaign_id, ActionCheckin.counts)
+        .order_by(ActionCheckin.day, ActionCheckin.id)
     ).all()  # fmt: skip
     for checkin, class_name, nickname in rows:
         writer.writerow(safe_row([checkin.day.isoformat(), checkin.user_id, class_name or "", nickname or "",

@@ -202,6 +202,13 @@ def own_uploads(user_id: int, urls: list[str], public_hosts: set[str]) -> tuple[
     return [URL_PREFIX + candidates[i] for i in sorted(candidates)], all(v == ContentCheck.PASS for v in found.values())
 
 
+def sha256_of(url: str) -> str | None:
+    """The content hash of the stored file behind one of this service's upload URLs (as own_uploads
+    returns them): the same picture uploaded twice has the same hash."""
+    path = urlparse(url).path.removeprefix(URL_PREFIX)
+    return db.session.scalar(select(Upload.sha256).where(Upload.path == path))
+
+
 def delete_uploads(urls: list[str]) -> list[str]:
     """Delete the upload rows behind these service URLs (caller commits); returns their file paths,
     to be removed from disk once the commit has succeeded."""
