@@ -388,3 +388,16 @@ def test_posts_of_an_under_14_without_consent_are_not_public(app, client, auth, 
     client.post(f"/api/mp/v1/campaigns/{running['campaign']}/join", headers=child)
     _checkin(client, child, running["campaign"], note="我今天光盘了")
     assert client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts").json["items"] == []
+
+
+def test_a_day_before_the_factors_first_version_is_a_clear_422(app, client, running):
+    from sqlalchemy import update
+
+    from app.campaigns.models import ActionFactor
+
+    with app.app_context():
+        db.session.execute(update(ActionFactor).where(ActionFactor.code == "clean_plate")
+                           .values(valid_from=_today() + timedelta(days=1)))  # fmt: skip
+        db.session.commit()
+    error = assert_error(_checkin(client, running["headers"], running["campaign"]), 422, "validation_error")
+    assert "day" in error["details"]

@@ -331,6 +331,15 @@ def campaign_actions(campaign: Campaign, day: date | None = None) -> list:
     return [f for f in (catalogue.factor_on(code, day) for code in campaign.actions) if f is not None]
 
 
+def _factor_in_force(code: str, day: date):
+    """The factor a check-in on `day` is scored with; a day before the catalogue's first version of
+    the action has none (422, never a 500)."""
+    factor = catalogue.factor_on(code, day)
+    if factor is None:
+        raise ValidationFailed(details={"day": ["这一天这项行动尚无可用的排放因子，请选择其他日期"]})
+    return factor
+
+
 def join(user: User, campaign_id: int) -> Participation:
     campaign = get_campaign(campaign_id)
     if campaign_state(campaign) == "ended":
@@ -418,7 +427,7 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
         raise Conflict("请先参加活动", code="not_joined")
     if data["action"] not in campaign.actions:
         raise ValidationFailed(details={"action": ["本活动不含这项行动"]})
-    factor = catalogue.factor_on(data["action"], day)
+    factor = _factor_in_force(data["action"], day)
     quantity: Decimal = data["quantity"]
     if quantity <= 0:
         raise ValidationFailed(details={"quantity": ["数量须大于 0"]})
@@ -573,7 +582,7 @@ def record_class_action(campaign_id: int, data: dict[str, Any], actor: User) -> 
     day = _action_day(campaign, data.get("day"))
     if data["action"] not in campaign.actions:
         raise ValidationFailed(details={"action": ["本活动不含这项行动"]})
-    factor = catalogue.factor_on(data["action"], day)
+    factor = _factor_in_force(data["action"], day)
     if factor.unit != "kWh":
         raise ValidationFailed(details={"action": ["班级行动按“千瓦 × 小时”计算，只适用于以千瓦时计的行动（如随手关灯）"]})
     class_name = data["class_name"].strip()
