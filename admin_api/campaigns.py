@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.accounts.roles import Role
+from app.accounts.roles import SCHOOL_READERS, SCHOOL_STAFF
 from app.campaigns import moderation, stats
 from app.campaigns import services as campaigns
 from app.campaigns.schemas import (
+    CampaignCardOut,
     CampaignIn,
     CampaignOut,
     ClassActionIn,
@@ -19,6 +20,7 @@ from app.campaigns.schemas import (
     ConsentIn,
     HideIn,
     PostOut,
+    SchoolOut,
     StaffCheckinArgs,
     StaffCheckinOut,
     StudentListArgs,
@@ -33,7 +35,25 @@ from app.web.auth import current_user, require_role
 PATH = ""
 blp = Blueprint("admin_campaigns", __name__, description="低碳学校：班级、学生确认、监护人同意、活动")
 
-SCHOOL_STAFF = (Role.SCHOOL_ADMIN, Role.INSTITUTE_STAFF)
+
+@blp.get("/schools")
+@require_role(*SCHOOL_READERS)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(SchoolOut))
+def list_schools(args):
+    """本人范围内的学校（学校管理员只见本校；教育局与研究院见全部）"""
+    page = paginate(db.session, campaigns.staff_schools_query(current_user()), args["page"], args["per_page"])
+    page["items"] = campaigns.school_cards(page["items"], current_user())
+    return page
+
+
+@blp.get("/campaigns")
+@require_role(*SCHOOL_READERS)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(CampaignCardOut))
+def list_campaigns(args):
+    """本人范围内学校的活动（学校管理员只见本校）"""
+    return paginate(db.session, campaigns.staff_campaigns_query(current_user()), args["page"], args["per_page"])
 
 
 @blp.post("/schools/<int:school_id>/classes")
@@ -83,7 +103,7 @@ def create_campaign(body, school_id):
 
 
 @blp.get("/campaigns/<int:campaign_id>/stats")
-@require_role(*SCHOOL_STAFF, Role.DEPARTMENT_OFFICER)
+@require_role(*SCHOOL_READERS)
 @blp.response(200, description="参与人数、每日打卡、各行动与各班减排量")
 def campaign_stats(campaign_id):
     """活动统计（学校管理员只看本校）"""
@@ -91,7 +111,7 @@ def campaign_stats(campaign_id):
 
 
 @blp.get("/campaigns/<int:campaign_id>/checkins.csv")
-@require_role(*SCHOOL_STAFF, Role.DEPARTMENT_OFFICER)
+@require_role(*SCHOOL_READERS)
 @blp.response(200, description="CSV")
 def checkins_csv(campaign_id):
     """打卡明细导出（CSV，不含真实姓名）"""
@@ -177,7 +197,7 @@ def record_class_action(body, campaign_id):
 
 
 @blp.get("/campaigns/<int:campaign_id>/class-actions")
-@require_role(*SCHOOL_STAFF, Role.DEPARTMENT_OFFICER)
+@require_role(*SCHOOL_READERS)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_of(ClassActionOut))
 def list_class_actions(args, campaign_id):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.accounts.roles import Role
+from app.accounts.roles import ZONE_STAFF, Role
 from app.extensions import db
 from app.publicity import calendar
 from app.publicity import services as publicity
@@ -25,11 +25,9 @@ from app.web.auth import current_user, require_role
 PATH = ""
 blp = Blueprint("admin_publicity", __name__, description="公示、异议处理与工作日历")
 
-HANDLERS = (Role.INSTITUTE_STAFF, Role.DEPARTMENT_OFFICER)
-
 
 @blp.get("/publicity")
-@require_role(*HANDLERS)
+@require_role(*ZONE_STAFF)
 @blp.arguments(StaffNoticeListArgs, location="query")
 @blp.response(200, page_of(StaffNoticeOut))
 def list_notices(args):
@@ -50,7 +48,7 @@ def create_notice(body):
 
 
 @blp.get("/publicity/<int:notice_id>")
-@require_role(*HANDLERS)
+@require_role(*ZONE_STAFF)
 @blp.response(200, StaffNoticeOut)
 def get_notice(notice_id):
     """公示详情"""
@@ -75,7 +73,7 @@ def close_notice(notice_id):
 
 
 @blp.get("/calendar/working-days")
-@require_role(*HANDLERS)
+@require_role(*ZONE_STAFF)
 @blp.arguments(WorkingDaysArgs, location="query")
 @blp.response(200, WorkingDaysOut)
 def working_days(args):
@@ -87,7 +85,7 @@ def working_days(args):
 
 
 @blp.get("/calendar/days")
-@require_role(*HANDLERS)
+@require_role(*ZONE_STAFF)
 @blp.arguments(CalendarArgs, location="query")
 @blp.response(200, page_of(CalendarDayOut))
 def calendar_days(args):
@@ -105,7 +103,7 @@ def put_calendar_day(body):
 
 
 @blp.get("/objections")
-@require_role(*HANDLERS)
+@require_role(*ZONE_STAFF)
 @blp.arguments(StaffObjectionArgs, location="query")
 @blp.response(200, page_of(StaffObjectionOut))
 def list_objections(args):
@@ -123,7 +121,7 @@ def list_objections(args):
 
 
 @blp.get("/objections/<int:objection_id>")
-@require_role(*HANDLERS)
+@require_role(*ZONE_STAFF)
 @blp.arguments(RevealArgs, location="query")
 @blp.response(200, StaffObjectionOut)
 def get_objection(args, objection_id):
@@ -136,7 +134,7 @@ def get_objection(args, objection_id):
 
 
 @blp.post("/objections/<int:objection_id>/decision")
-@require_role(*HANDLERS)
+@require_role(*ZONE_STAFF)
 @blp.arguments(DecisionIn)
 @blp.response(200, StaffObjectionOut)
 @blp.alt_response(409, description="invalid_decision：须按 受理/不予受理 → 调查核实 → 成立/不成立 的顺序")

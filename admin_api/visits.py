@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.accounts.roles import Role
+from app.accounts.roles import BASE_STAFF
 from app.extensions import db
 from app.visits import alerts, booking, calendar, reports
 from app.visits.schemas import (
     AttendanceArgs,
     AttendanceDayOut,
+    BaseOut,
     BaseProfileIn,
     BaseProfileOut,
+    BasesArgs,
     CapacityAlertArgs,
     CapacityAlertOut,
     ClosureIn,
@@ -25,11 +27,18 @@ from app.web.auth import current_user, require_role
 PATH = ""
 blp = Blueprint("admin_visits", __name__, description="宣传教育基地：日历、预约、到馆统计")
 
-OPERATORS = (Role.INSTITUTE_STAFF, Role.BASE_OPERATOR)
+
+@blp.get("/bases")
+@require_role(*BASE_STAFF)
+@blp.arguments(BasesArgs, location="query")
+@blp.response(200, page_of(BaseOut))
+def list_bases(args):
+    """本人管理的宣传教育基地（基地管理员只见本基地）"""
+    return paginate(db.session, calendar.staff_bases_query(current_user()), args["page"], args["per_page"])
 
 
 @blp.put("/bases/<int:base_id>/profile")
-@require_role(*OPERATORS)
+@require_role(*BASE_STAFF)
 @blp.arguments(BaseProfileIn)
 @blp.response(200, BaseProfileOut)
 def put_profile(body, base_id):
@@ -38,7 +47,7 @@ def put_profile(body, base_id):
 
 
 @blp.post("/bases/<int:base_id>/slots/bulk")
-@require_role(*OPERATORS)
+@require_role(*BASE_STAFF)
 @blp.arguments(SlotBulkIn)
 @blp.response(201, SlotsCreatedOut)
 def bulk_slots(body, base_id):
@@ -49,7 +58,7 @@ def bulk_slots(body, base_id):
 
 
 @blp.post("/bases/<int:base_id>/closures")
-@require_role(*OPERATORS)
+@require_role(*BASE_STAFF)
 @blp.arguments(ClosureIn)
 @blp.response(200, ClosureOut)
 def close_day(body, base_id):
@@ -59,7 +68,7 @@ def close_day(body, base_id):
 
 
 @blp.get("/slots/<int:slot_id>/bookings")
-@require_role(*OPERATORS)
+@require_role(*BASE_STAFF)
 @blp.response(200, SlotBookingsOut)
 def slot_bookings(slot_id):
     """某时段的预约（个人信息脱敏）"""
@@ -68,7 +77,7 @@ def slot_bookings(slot_id):
 
 
 @blp.get("/bases/<int:base_id>/door-list.csv")
-@require_role(*OPERATORS)
+@require_role(*BASE_STAFF)
 @blp.arguments(DoorArgs, location="query")
 @blp.response(200, description="CSV")
 def door_list(args, base_id):
@@ -79,7 +88,7 @@ def door_list(args, base_id):
 
 
 @blp.get("/bases/<int:base_id>/attendance")
-@require_role(*OPERATORS)
+@require_role(*BASE_STAFF)
 @blp.arguments(AttendanceArgs, location="query")
 @blp.response(200, page_of(AttendanceDayOut))
 def attendance(args, base_id):
@@ -89,7 +98,7 @@ def attendance(args, base_id):
 
 
 @blp.get("/capacity-alerts")
-@require_role(*OPERATORS)
+@require_role(*BASE_STAFF)
 @blp.arguments(CapacityAlertArgs, location="query")
 @blp.response(200, page_of(CapacityAlertOut))
 def capacity_alerts(args):
@@ -99,7 +108,7 @@ def capacity_alerts(args):
 
 
 @blp.post("/capacity-alerts/<int:alert_id>/read")
-@require_role(*OPERATORS)
+@require_role(*BASE_STAFF)
 @blp.response(200, CapacityAlertOut)
 def read_capacity_alert(alert_id):
     """标记提醒为已读"""

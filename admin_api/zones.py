@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import Response, request
 
-from app.accounts.roles import Role
+from app.accounts.roles import ZONE_STAFF, Role
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.validation import Schema
@@ -26,8 +26,6 @@ from app.zones.schemas import (
 PATH = "/zones"
 blp = Blueprint("admin_zones", __name__, description="示范区项目管理")
 
-ZONE_STAFF = (Role.INSTITUTE_STAFF, Role.DEPARTMENT_OFFICER)
-
 
 @blp.before_request
 def _allow_larger_import_files():
@@ -44,7 +42,7 @@ def _filters(args) -> zones.ZoneFilters:
 
 
 def _detail(zone_id: int):
-    return zones.get_zone(zone_id, public=False, with_history=True)
+    return zones.staff_zone(current_user(), zone_id, with_history=True)
 
 
 @blp.get("")
@@ -52,8 +50,8 @@ def _detail(zone_id: int):
 @blp.arguments(StaffZoneListArgs, location="query")
 @blp.response(200, page_of(StaffZoneCardOut))
 def list_zones(args):
-    """全部示范区项目（含未公示）"""
-    return paginate(db.session, zones.zones_query(_filters(args), public=False), args["page"], args["per_page"])
+    """本人范围内的示范区项目（含未公示；主管部门只见本部门负责的类型）"""
+    return paginate(db.session, zones.staff_zones_query(current_user(), _filters(args)), args["page"], args["per_page"])
 
 
 @blp.post("")
@@ -70,7 +68,7 @@ def create_zone(body):
 @require_role(*ZONE_STAFF)
 @blp.response(200, StaffZoneOut)
 def get_zone(zone_id):
-    """项目详情（含操作人）"""
+    """项目详情（含操作人）；不在本人范围内的项目与不存在的一样为 404"""
     return _detail(zone_id)
 
 
@@ -148,6 +146,6 @@ def import_zones(form):
 @blp.arguments(StaffZoneListArgs, location="query")
 @blp.response(200, description="CSV")
 def export_zones(args):
-    """按筛选条件导出项目列表（CSV）"""
-    body = importer.export_csv(zones.zones_query(_filters(args), public=False))
+    """按筛选条件导出本人范围内的项目列表（CSV）"""
+    body = importer.export_csv(zones.staff_zones_query(current_user(), _filters(args)))
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=zones-export.csv"})

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, session, url_for
-from sqlalchemy import func, select
 
+from app import dashboard as dashboards
 from app.accounts import services as accounts
-from app.accounts.roles import STAFF_ROLES, Role
-from app.campaigns.models import ActionCheckin, Campaign, ClassAction
-from app.db_types import utcnow
+from app.accounts.roles import STAFF_ROLES
 from app.errors import AppError
 from app.extensions import db
-from app.publicity.constants import ObjectionStatus
-from app.publicity.models import Objection, PublicityNotice
-from app.times import app_timezone
-from app.visits.models import Booking, BookingStatus
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
-from app.zones.models import Zone
 from console import bp, charts
 from console.session import DRAFT, OWNER, SEEN, TOKEN, current, draft_of, require, safe_next, signed_in_user
-
-OPEN_OBJECTIONS = (ObjectionStatus.RECEIVED.value, ObjectionStatus.ACCEPTED.value, ObjectionStatus.INVESTIGATING.value)
 
 
 @bp.get("/login")
@@ -75,73 +65,32 @@ def logout():
 @bp.get("/")
 @require(*STAFF_ROLES)
 def dashboard():
-    user = current()
-    types = accounts.zone_types_handled_by(user)
-    now = utcnow()
-    tz = app_timezone()
-    today = now.astimezone(tz).date()
-
-    zone_stmt = select(Zone.type, Zone.level, Zone.status, func.count()).group_by(Zone.type, Zone.level, Zone.status)
-    if types is not None:
-        zone_stmt = zone_stmt.where(Zone.type.in_(types))
+    board = dashboards.dashboard(current())
     cells: dict[tuple[str, str], int] = {}
     by_status: dict[str, int] = {}
-    for zone_type, level, status, n in db.session.execute(zone_stmt):
-        key = (TYPE_LABELS.get(ZoneType(zone_type), zone_type), LEVEL_LABELS.get(Level(level), level))
-        cells[key] = cells.get(key, 0) + n
-        label = STATUS_LABELS.get(Status(status), status)
-        by_status[label] = by_status.get(label, 0) + n
-
-    waiting_stmt = (select(Objection).join(Zone, Zone.id == Objection.zone_id).where(Objection.status.in_(OPEN_OBJECTIONS))
-                    .order_by(Objection.created_at).limit(20))  # fmt: skip
-    if types is not None:
-        waiting_stmt = waiting_stmt.where(Zone.type.in_(types))
-    waiting = list(db.session.scalars(waiting_stmt))
-    per_notice_stmt = (select(PublicityNotice.title, func.count(Objection.id))
-                       .join(Objection, Objection.notice_id == PublicityNotice.id)
-                       .group_by(PublicityNotice.id, PublicityNotice.title).order_by(func.count(Objection.id).desc()).limit(8))  # fmt: skip
-    closing = list(db.session.scalars(
-        select(PublicityNotice).where(PublicityNotice.published_at.is_not(None), PublicityNotice.closed_at.is_(None),
-                                      PublicityNotice.ends_at >= now, PublicityNotice.ends_at <= now + timedelta(days=3))
-        .order_by(PublicityNotice.ends_at)
-    ))  # fmt: skip
-
-    base_ids = None
-    if not user.has_role(Role.INSTITUTE_STAFF):
-        base_ids = [g.base_id for g in user.grants if g.role == Role.BASE_OPERATOR.value]
-    visits_stmt = (select(Zone.name, func.count(Booking.id), func.coalesce(func.sum(Booking.headcount), 0))
-                   .join(Zone, Zone.id == Booking.base_id)
-                   .where(Booking.visit_date == today, Booking.status.in_([BookingStatus.CONFIRMED.value,
-                                                                          BookingStatus.CHECKED_IN.value]))
-                   .group_by(Zone.name).order_by(Zone.name))  # fmt: skip
-    month_start = today.replace(day=1)
-    month_stmt = (select(Zone.name, func.coalesce(func.sum(Booking.actual_headcount), 0)).join(Zone, Zone.id == Booking.base_id)
-                  .where(Booking.visit_date >= month_start, Booking.status == BookingStatus.CHECKED_IN.value)
-                  .group_by(Zone.name).order_by(Zone.name))  # fmt: skip
-    if base_ids is not None:
-        visits_stmt = visits_stmt.where(Booking.base_id.in_(base_ids or [0]))
-        month_stmt = month_stmt.where(Booking.base_id.in_(base_ids or [0]))
-
-    co2_rows = db.session.execute(
-        select(Campaign.title, func.coalesce(func.sum(ActionCheckin.co2_kg), 0))
-        .join(ActionCheckin, (ActionCheckin.campaign_id == Campaign.id) & ActionCheckin.counts)
-        .group_by(Campaign.id, Campaign.title)
-    ).all()  # fmt: skip
-    class_co2 = dict(db.session.execute(
-        select(Campaign.title, func.coalesce(func.sum(ClassAction.co2_kg), 0))
-        .join(ClassAction, ClassAction.campaign_id == Campaign.id).group_by(Campaign.id, Campaign.title)
-    ).all())  # fmt: skip
-    co2 = sorted(((t, float(v) + float(class_co2.get(t, 0))) for t, v in co2_rows), key=lambda x: -x[1])[:8]
-
+    for c in board.zones:
+        key = (TYPE_LABELS.get(ZoneType(c.type), c.type), LEVEL_LABELS.get(Level(c.level), c.level))
+        cells[key] = cells.get(key, 0) + c.count
+        label = STATUS_LABELS.get(Status(c.status), c.status)
+        by_status[label] = by_status.get(label, 0) + c.count
     figures = {
         "types_levels": charts.matrix("示范区：类型 × 等级", sorted({r for r, _ in cells}),
                                       list(LEVEL_LABELS.values()), cells),  # fmt: skip
         "by_status": charts.bar_chart("示范区：按状态", sorted(by_status.items(), key=lambda x: -x[1]), " 个"),
-        "per_notice": charts.bar_chart("各公示的异议数", [(t, n) for t, n in db.session.execute(per_notice_stmt)], " 件"),
-        "visits_month": charts.bar_chart(f"本月（{month_start:%Y-%m}）各基地实到人数",
-                                         [(n, int(v)) for n, v in db.session.execute(month_stmt)], " 人"),  # fmt: skip
-        "co2": charts.bar_chart("各活动减排量（教育性估算）", co2, " kg"),
+        "per_notice": charts.bar_chart("各公示的异议数", [(n.title, n.count) for n in board.objections_per_notice], " 件"),
+        "visits_month": charts.bar_chart(f"本月（{board.month_start:%Y-%m}）各基地实到人数",
+                                         [(v.base_name, v.people) for v in board.visits_month], " 人"),  # fmt: skip
+        "co2": charts.bar_chart("各活动减排量（教育性估算）", [(c.title, c.co2_kg) for c in board.campaigns_co2], " kg"),
     }
-    return render_template("console/dashboard.html", waiting=waiting, closing=closing,
-                           visits_today=db.session.execute(visits_stmt).all(), figures=figures, today=today,
-                           tz=tz)  # fmt: skip
+    # The figures' own numbers, keyed by id, for scripts and tests (the same as GET /api/admin/v1/dashboard).
+    data = {
+        "zones": [[c.type, c.level, c.status, c.count] for c in board.zones],
+        "objections_waiting_total": board.objections_waiting_total,
+        "objections_waiting": [o.id for o in board.objections_waiting],
+        "objections_per_notice": {n.notice_id: n.count for n in board.objections_per_notice},
+        "notices_closing": [n.id for n in board.notices_closing],
+        "visits_today": {v.base_id: [v.bookings, v.people] for v in board.visits_today},
+        "visits_month": {v.base_id: [v.bookings, v.people] for v in board.visits_month},
+        "campaigns_co2": {c.campaign_id: c.co2_kg for c in board.campaigns_co2},
+    }
+    return render_template("console/dashboard.html", board=board, figures=figures, data=data)

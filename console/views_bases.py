@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.accounts.roles import Role
+from app.accounts.roles import BASE_STAFF
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.privacy import mask_name
@@ -19,8 +19,6 @@ from app.visits.models import Booking
 from console import bp
 from console.session import current, draft_for, require
 
-BASE_STAFF = (Role.BASE_OPERATOR, Role.INSTITUTE_STAFF)
-
 
 def _day(value: str | None, default: date) -> date:
     try:
@@ -29,18 +27,10 @@ def _day(value: str | None, default: date) -> date:
         raise ValidationFailed("日期格式应为 YYYY-MM-DD", details={"day": ["日期无效"]}) from None
 
 
-def my_bases():
-    user = current()
-    stmt = calendar.bases_query()
-    if not user.has_role(Role.INSTITUTE_STAFF):
-        stmt = stmt.where(calendar.Zone.id.in_([g.base_id for g in user.grants if g.role == Role.BASE_OPERATOR.value] or [0]))
-    return list(db.session.scalars(stmt))
-
-
 @bp.get("/bases")
 @require(*BASE_STAFF)
 def bases():
-    return render_template("console/bases.html", bases=my_bases())
+    return render_template("console/bases.html", bases=list(db.session.scalars(calendar.staff_bases_query(current()))))
 
 
 @bp.get("/bases/<int:base_id>")

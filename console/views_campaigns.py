@@ -10,45 +10,39 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from app.accounts import services as accounts
-from app.accounts.roles import Role
+from app.accounts.roles import SCHOOL_READERS, SCHOOL_STAFF
 from app.campaigns import moderation
 from app.campaigns import services as campaigns
 from app.campaigns import stats as campaign_stats
-from app.campaigns.models import AgeBand, Campaign, SchoolClass
+from app.campaigns.models import AgeBand, SchoolClass
 from app.errors import ValidationFailed
 from app.extensions import db
 from console import bp, charts
 from console.session import current, draft_for, require
 from console.views_zones import _page, page_of
 
-READERS = (Role.SCHOOL_ADMIN, Role.DEPARTMENT_OFFICER, Role.INSTITUTE_STAFF)
-TEACHERS = (Role.SCHOOL_ADMIN, Role.INSTITUTE_STAFF)
-
-
-def _my_schools() -> list[int] | None:
-    """The schools a signed-in user administers; None: every school (institute, education dept.)."""
-    user = current()
-    handled = accounts.zone_types_handled_by(user)
-    if handled is None or "school" in handled:
-        return None
-    return [g.school_id for g in user.grants if g.role == Role.SCHOOL_ADMIN.value]
-
 
 @bp.get("/campaigns")
-@require(*READERS)
+@require(*SCHOOL_READERS)
 def campaigns_list():
-    stmt = select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc())
-    schools = _my_schools()
-    if schools is not None:
-        stmt = stmt.where(Campaign.school_id.in_(schools or [0]))
-    return render_template("console/campaigns.html", result=page_of(stmt, _page()), schools=schools)
+    stmt = campaigns.staff_campaigns_query(current())
+    return render_template("console/campaigns.html", result=page_of(stmt, _page()))
 
 
 bp.add_url_rule("/campaigns", endpoint="campaigns", view_func=campaigns_list)
 
 
+@bp.get("/schools")
+@require(*SCHOOL_READERS)
+def schools():
+    """The schools the signed-in user reads; those they run link to their page (classes, students)."""
+    result = page_of(campaigns.staff_schools_query(current()), _page())
+    result["items"] = campaigns.school_cards(result["items"], current())
+    return render_template("console/schools.html", result=result, runs=accounts.schools_run_by(current()))
+
+
 @bp.get("/campaigns/<int:campaign_id>")
-@require(*READERS)
+@require(*SCHOOL_READERS)
 def campaign(campaign_id):
     figures = campaign_stats.campaign_stats(campaign_id, current())
     item = campaigns.get_campaign(campaign_id)
@@ -71,7 +65,7 @@ def _teaches(school_id: int) -> bool:
 
 
 @bp.post("/checkins/<int:checkin_id>/confirm")
-@require(*TEACHERS)
+@require(*SCHOOL_STAFF)
 def checkin_confirm(checkin_id):
     confirmed = campaigns.confirm_checkin(checkin_id, current())
     flash("已确认，积分按老师确认计算", "info")
@@ -86,7 +80,7 @@ def _void_reason() -> str:
 
 
 @bp.post("/checkins/<int:checkin_id>/void")
-@require(*TEACHERS)
+@require(*SCHOOL_STAFF)
 def checkin_void(checkin_id):
     voided = campaigns.void_checkin(checkin_id, _void_reason(), current())
     flash("已作废这条打卡，不再计入榜单和统计", "info")
@@ -94,7 +88,7 @@ def checkin_void(checkin_id):
 
 
 @bp.post("/campaigns/<int:campaign_id>/students/<int:user_id>/void")
-@require(*TEACHERS)
+@require(*SCHOOL_STAFF)
 def student_checkins_void(campaign_id, user_id):
     count = campaigns.void_student_checkins(campaign_id, user_id, _void_reason(), current())
     flash(f"已作废该学生在本活动的 {count} 条打卡，榜单已重算", "info")
@@ -102,7 +96,7 @@ def student_checkins_void(campaign_id, user_id):
 
 
 @bp.post("/campaigns/<int:campaign_id>/class-actions")
-@require(*TEACHERS)
+@require(*SCHOOL_STAFF)
 def class_action(campaign_id):
     form = request.form
     try:
@@ -117,7 +111,7 @@ def class_action(campaign_id):
 
 
 @bp.get("/schools/<int:school_id>")
-@require(*TEACHERS)
+@require(*SCHOOL_STAFF)
 def school(school_id):
     zone = campaigns.get_school(school_id)
     stmt = campaigns.students_query(school_id, current(), request.args.get("confirmed") == "1" if request.args.get("confirmed") else None)
@@ -128,7 +122,7 @@ def school(school_id):
 
 
 @bp.post("/schools/<int:school_id>/classes")
-@require(*TEACHERS)
+@require(*SCHOOL_STAFF)
 def school_class_create(school_id):
     name = (request.form.get("name") or "").strip()
     if not name:
@@ -139,7 +133,7 @@ def school_class_create(school_id):
 
 
 @bp.post("/schools/<int:school_id>/students/confirm")
-@require(*TEACHERS)
+@require(*SCHOOL_STAFF)
 def students_confirm(school_id):
     ids = [int(i) for i in request.form.getlist("user_ids") if i.isdigit()]
     if not ids:
@@ -149,7 +143,7 @@ def students_confirm(school_id):
 
 
 @bp.post("/schools/<int:school_id>/students/<int:user_id>/consent")
-@require(*TEACHERS)
+@require(*SCHOOL_STAFF)
 def student_consent(school_id, user_id):
     campaigns.record_guardian_consent(school_id, user_id, "signed_statement", current())
     flash("已记录监护人签字同意", "info")
@@ -157,7 +151,7 @@ def student_consent(school_id, user_id):
 
 
 @bp.post("/posts/<int:checkin_id>/unhide")
-@require(*TEACHERS)
+@require(*SCHOOL_STAFF)
 def post_unhide(checkin_id):
     post = moderation.unhide(checkin_id, current())
     flash("已恢复显示", "info")
@@ -165,7 +159,7 @@ def post_unhide(checkin_id):
 
 
 @bp.post("/posts/<int:checkin_id>/hide")
-@require(*TEACHERS)
+@require(*SCHOOL_STAFF)
 def post_hide(checkin_id):
     reason = (request.form.get("reason") or "").strip()
     if len(reason) < 2:

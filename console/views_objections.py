@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from app.accounts.roles import Role
+from app.accounts.roles import ZONE_STAFF
 from app.errors import AppError, ValidationFailed
 from app.publicity import services as publicity
 from app.publicity.constants import DECISIONS, OBJECTION_LABELS, ObjectionStatus
@@ -13,11 +13,9 @@ from console import bp
 from console.session import current, draft_for, require
 from console.views_zones import _page, page_of
 
-OBJECTION_STAFF = (Role.DEPARTMENT_OFFICER, Role.INSTITUTE_STAFF)
-
 
 @bp.get("/objections")
-@require(*OBJECTION_STAFF)
+@require(*ZONE_STAFF)
 def objections():
     status = request.args.get("status") or None
     if status is not None and status not in {s.value for s in ObjectionStatus}:
@@ -36,13 +34,13 @@ def _detail(objection, revealed: bool, reason: str = ""):
 
 
 @bp.get("/objections/<int:objection_id>")
-@require(*OBJECTION_STAFF)
+@require(*ZONE_STAFF)
 def objection(objection_id):
     return _detail(publicity.get_objection(objection_id, current()), revealed=False)
 
 
 @bp.post("/objections/<int:objection_id>/reveal")
-@require(*OBJECTION_STAFF)
+@require(*ZONE_STAFF)
 def objection_reveal(objection_id):
     item = publicity.get_objection(objection_id, current())
     reason = (request.form.get("reason") or "").strip()
@@ -53,7 +51,7 @@ def objection_reveal(objection_id):
 
 
 @bp.post("/objections/<int:objection_id>/decision")
-@require(*OBJECTION_STAFF)
+@require(*ZONE_STAFF)
 def objection_decide(objection_id):
     item = publicity.get_objection(objection_id, current())
     expected = request.form.get("from", "")

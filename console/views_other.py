@@ -10,7 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.accounts import services as accounts
-from app.accounts.roles import DEPARTMENT_LABELS, GRANTABLE_ROLES, ROLE_LABELS, Department, Role
+from app.accounts.roles import DEPARTMENT_LABELS, GRANTABLE_ROLES, ROLE_LABELS, ZONE_STAFF, Department, Role
 from app.audit import services as audit
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -26,21 +26,18 @@ from console import bp
 from console.session import current, draft_for, require
 from console.views_zones import _page, page_of
 
-NOTICE_STAFF = (Role.DEPARTMENT_OFFICER, Role.INSTITUTE_STAFF)
-
-
 # ---- publicity ----------------------------------------------------------------------------------
 
 
 @bp.get("/notices")
-@require(*NOTICE_STAFF)
+@require(*ZONE_STAFF)
 def notices():
     stmt = select(PublicityNotice).order_by(PublicityNotice.id.desc())
     return render_template("console/notices.html", result=page_of(stmt, _page()), state=publicity.window_state)
 
 
 @bp.get("/notices/<int:notice_id>")
-@require(*NOTICE_STAFF)
+@require(*ZONE_STAFF)
 def notice(notice_id):
     item = publicity.get_notice(notice_id, public=False)
     return render_template("console/notice.html", n=item, state=publicity.window_state(item),

@@ -54,9 +54,11 @@ def test_staff_list_is_masked_and_reveal_is_for_the_right_officer(client, auth, 
     # an officer of another department sees none of these, and may not reveal them
     assert client.get("/api/admin/v1/objections", headers=education).json["total"] == 0
     oid = objection_id(app, receipt)
-    assert_error(client.get(f"/api/admin/v1/objections/{oid}?reveal=1", headers=education), 403, "department_scope")
-    assert_error(client.get(f"/api/admin/v1/objections?reveal=1&zone_id={notice['zone_ids'][0]}", headers=education),
-                 403, "department_scope")  # fmt: skip
+    # outside their scope the objection and its zone are not found, as if they did not exist
+    assert_error(client.get(f"/api/admin/v1/objections/{oid}?reveal=1", headers=education), 404, "not_found")
+    error = assert_error(client.get(f"/api/admin/v1/objections?reveal=1&zone_id={notice['zone_ids'][0]}",
+                                    headers=education), 422, "validation_error")  # fmt: skip
+    assert error["details"] == {"zone_id": ["项目不存在"]}
     # institute staff triage with masked data only
     assert_error(client.get("/api/admin/v1/objections?reveal=1", headers=institute), 403, "reveal_forbidden")
     # reveals are audited

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import uow
 from app.accounts.models import User
-from app.accounts.roles import Role
+from app.accounts.services import schools_read_by, schools_run_by
 from app.audit import services as audit
 from app.campaigns import catalogue
 from app.campaigns.models import (
@@ -203,20 +203,28 @@ def join_class(user: User, join_code: str) -> StudentProfile:
 
 
 def ensure_school_admin(user: User, school_id: int) -> None:
-    if user.has_role(Role.INSTITUTE_STAFF):
-        return
-    if not any(g.role == Role.SCHOOL_ADMIN.value and g.school_id == school_id for g in user.grants):
+    schools = schools_run_by(user)
+    if schools is not None and school_id not in schools:
         raise Forbidden("只有本校管理员可以操作", code="not_this_school")
 
 
 def ensure_may_read_school(user: User, school_id: int) -> None:
     """Statistics: the school's admins, the education department (officers of school zones), the institute."""
-    from app.accounts.services import zone_types_handled_by
+    schools = schools_read_by(user)
+    if schools is not None and school_id not in schools:
+        raise Forbidden("只有本校管理员可以操作", code="not_this_school")
 
-    handled = zone_types_handled_by(user)
-    if handled is None or ZoneType.SCHOOL.value in handled:
-        return
-    ensure_school_admin(user, school_id)
+
+def staff_schools_query(user: User):
+    """The staff list of schools: the public schools whose campaigns the caller reads."""
+    schools = schools_read_by(user)
+    return schools_query() if schools is None else schools_query().where(Zone.id.in_(sorted(schools)))
+
+
+def staff_campaigns_query(user: User):
+    """The staff list of campaigns: those of the schools the caller reads."""
+    schools = schools_read_by(user)
+    return campaigns_query(schools=None if schools is None else sorted(schools))
 
 
 def create_class(school_id: int, name: str, actor: User) -> SchoolClass:

@@ -341,17 +341,15 @@ def may_reveal(user: User, zone_type: str) -> bool:
 
 
 def staff_objections_query(user: User, notice_id=None, zone_id=None, status=None, needs_review=None):
-    stmt = select(Objection).order_by(Objection.id.desc())
-    types = zone_types_handled_by(user)
-    if types is not None:  # a department officer sees its types only
-        stmt = stmt.join(Zone, Zone.id == Objection.zone_id).where(Zone.type.in_(types))
+    """Objections on the zones the caller may see (zones.staff_scope), newest first. A `zone_id` outside
+    that scope is refused as one that does not exist."""
+    stmt = select(Objection).join(Zone, Zone.id == Objection.zone_id).where(zones.staff_scope(user))
+    stmt = stmt.order_by(Objection.id.desc())
     if notice_id is not None:
         stmt = stmt.where(Objection.notice_id == notice_id)
     if zone_id is not None:
-        zone = db.session.get(Zone, zone_id)
-        if zone is None:
+        if db.session.scalar(select(Zone.id).where(Zone.id == zone_id, zones.staff_scope(user))) is None:
             raise ValidationFailed(details={"zone_id": ["项目不存在"]})
-        ensure_may_handle(user, zone.type)
         stmt = stmt.where(Objection.zone_id == zone_id)
     if status:
         stmt = stmt.where(Objection.status == status)
@@ -394,10 +392,14 @@ def reveal(user: User, objections: list[Objection], reason: str | None = None) -
 
 
 def get_objection(objection_id: int, user: User) -> Objection:
-    objection = db.session.get(Objection, objection_id)
+    """An objection's staff page; on a zone outside the caller's scope it is not found, as if it did
+    not exist."""
+    objection = db.session.scalar(
+        select(Objection).join(Zone, Zone.id == Objection.zone_id)
+        .where(Objection.id == objection_id, zones.staff_scope(user))
+    )  # fmt: skip
     if objection is None:
         raise NotFound("异议不存在")
-    ensure_may_handle(user, objection.zone.type)
     return objection
 
 

@@ -23,6 +23,7 @@ from app.db_types import utcnow
 from app.errors import NotFound
 from app.extensions import db
 from app.outbox import services as outbox
+from app.visits import calendar
 from app.visits.models import CapacityAlert, Slot, SlotStatus
 from app.zones.models import Zone
 
@@ -107,10 +108,8 @@ def _tell_operators(alert: CapacityAlert) -> None:
 
 def alerts_query(user: User, base_id: int | None, unread: bool | None, since: date | None):
     """Institute staff see every base's alerts; a base operator only those of its own bases."""
-    stmt = select(CapacityAlert).order_by(CapacityAlert.created_at.desc(), CapacityAlert.id.desc())
-    if not user.has_role(Role.INSTITUTE_STAFF):
-        own = [g.base_id for g in user.grants if g.role == Role.BASE_OPERATOR.value and g.base_id]
-        stmt = stmt.where(CapacityAlert.base_id.in_(own))
+    stmt = select(CapacityAlert).where(calendar.staff_bases_scope(user, CapacityAlert.base_id))
+    stmt = stmt.order_by(CapacityAlert.created_at.desc(), CapacityAlert.id.desc())
     if base_id is not None:
         stmt = stmt.where(CapacityAlert.base_id == base_id)
     if unread is not None:

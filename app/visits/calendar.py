@@ -8,11 +8,11 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 
 from app import cache, uow
 from app.accounts.models import User
-from app.accounts.roles import Role
+from app.accounts.services import bases_operated_by
 from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import Forbidden, NotFound, ValidationFailed
@@ -47,13 +47,24 @@ def profile_of(base_id: int) -> BaseProfile:
     return profile or BaseProfile(zone_id=base_id, booking_days_ahead=7, release_hour=8)
 
 
+def staff_bases_scope(user: User, base_id: ColumnElement[int] = Zone.id) -> ColumnElement[bool]:
+    """The bases a staff member runs, as a condition on a base id column (a zone's, a booking's, an
+    alert's): institute staff and admins every base, a base operator its own, anyone else none."""
+    ids = bases_operated_by(user)
+    return true() if ids is None else base_id.in_(sorted(ids))
+
+
+def staff_bases_query(user: User):
+    """The staff list of bases: the ones the caller runs."""
+    return bases_query().where(staff_bases_scope(user))
+
+
 def ensure_operates(user: User, base_id: int) -> None:
-    """Institute staff and admins manage every base; a base operator only its own."""
-    if user.has_role(Role.INSTITUTE_STAFF):
-        return
-    if any(g.role == Role.BASE_OPERATOR.value and g.base_id == base_id for g in user.grants):
-        return
-    raise Forbidden("您不是该基地的管理员", code="not_this_base", details={"base_id": base_id})
+    """Institute staff and admins manage every base; a base operator only its own. (Bases are public,
+    so another base is refused by name, not hidden.)"""
+    ids = bases_operated_by(user)
+    if ids is not None and base_id not in ids:
+        raise Forbidden("您不是该基地的管理员", code="not_this_base", details={"base_id": base_id})
 
 
 PROFILE_FIELDS = ("visitor_notes", "opening_rules", "contact_phone", "booking_days_ahead", "release_hour")

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -127,13 +127,16 @@ def search_text_of(*parts: str | None) -> str:
     return "\n".join(p.strip().lower() for p in parts if p)
 
 
+ZONE_NOT_FOUND = "示范区项目不存在或尚未公示"
+
+
 def get_zone(zone_id: int, *, public: bool, with_history: bool = False) -> Zone:
     stmt = select(Zone).where(Zone.id == zone_id)
     if with_history:
         stmt = stmt.options(selectinload(Zone.timeline), selectinload(Zone.re_reviews))
     zone = db.session.scalar(stmt)
     if zone is None or (public and not zone.is_public):
-        raise NotFound("示范区项目不存在或尚未公示")
+        raise NotFound(ZONE_NOT_FOUND)
     return zone
 
 
@@ -175,6 +178,31 @@ def _num(value: Decimal | None) -> float | None:
 
 
 # ---- scope --------------------------------------------------------------------------------
+
+
+def staff_scope(user: User) -> ColumnElement[bool]:
+    """The zones a staff member may see, as a condition on Zone: a department officer its
+    department's types (unpublished ones too), institute staff and admins every zone, anyone else none.
+    Every staff list, page, export and count of zones, and of what hangs off a zone, goes through it."""
+    types = zone_types_handled_by(user)
+    return true() if types is None else Zone.type.in_(sorted(types))
+
+
+def staff_zones_query(user: User, filters: ZoneFilters) -> Select:
+    """The staff list and export: published or not, within the caller's scope."""
+    return zones_query(filters, public=False).where(staff_scope(user))
+
+
+def staff_zone(user: User, zone_id: int, *, with_history: bool = False) -> Zone:
+    """A zone's staff page. Outside the caller's scope it is not found, the same answer as a zone
+    that does not exist (an unpublished application of another department is not even confirmed)."""
+    stmt = select(Zone).where(Zone.id == zone_id, staff_scope(user))
+    if with_history:
+        stmt = stmt.options(selectinload(Zone.timeline), selectinload(Zone.re_reviews))
+    zone = db.session.scalar(stmt)
+    if zone is None:
+        raise NotFound(ZONE_NOT_FOUND)
+    return zone
 
 
 def ensure_may_handle(user: User, zone_type: str) -> None:

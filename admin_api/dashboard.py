@@ -1,0 +1,86 @@
+"""The staff dashboard's figures, as the console's dashboard shows them (app.dashboard)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from app import dashboard
+from app.accounts.roles import GRANTABLE_ROLES
+from app.campaigns.catalogue import ESTIMATE_NOTE
+from app.validation import Schema
+from app.web.api import Blueprint
+from app.web.auth import current_user, require_role
+from app.web.fields import LocalDateTime
+
+PATH = "/dashboard"
+blp = Blueprint("admin_dashboard", __name__, description="工作台：待办与统计（按本人范围）")
+
+
+class ZoneCountOut(Schema):
+    type = ma.fields.String()
+    level = ma.fields.String()
+    status = ma.fields.String()
+    count = ma.fields.Integer()
+
+
+class WaitingObjectionOut(Schema):
+    id = ma.fields.Integer()
+    receipt_no = ma.fields.String()
+    zone_id = ma.fields.Integer()
+    zone_name = ma.fields.Function(lambda o: o.zone.name)
+    notice_id = ma.fields.Integer()
+    status = ma.fields.String()
+    created_at = LocalDateTime()
+
+
+class NoticeObjectionsOut(Schema):
+    notice_id = ma.fields.Integer()
+    title = ma.fields.String()
+    count = ma.fields.Integer()
+
+
+class ClosingNoticeOut(Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    ends_at = LocalDateTime()
+
+
+class BaseVisitsOut(Schema):
+    base_id = ma.fields.Integer()
+    base_name = ma.fields.String()
+    bookings = ma.fields.Integer()
+    people = ma.fields.Integer()
+
+
+class CampaignCo2Out(Schema):
+    campaign_id = ma.fields.Integer()
+    title = ma.fields.String()
+    co2_kg = ma.fields.Float()
+
+
+class DashboardOut(Schema):
+    today = ma.fields.Date()
+    month_start = ma.fields.Date()
+    zones = ma.fields.List(ma.fields.Nested(ZoneCountOut), metadata={"description": "示范区数：类型 × 等级 × 状态"})
+    objections_waiting_total = ma.fields.Integer(
+        metadata={"description": "待处理（已收到、已受理、调查核实中）的异议数"}
+    )
+    objections_waiting = ma.fields.List(ma.fields.Nested(WaitingObjectionOut),
+                                        metadata={"description": "最早收到的 20 件待处理异议"})  # fmt: skip
+    objections_per_notice = ma.fields.List(ma.fields.Nested(NoticeObjectionsOut),
+                                           metadata={"description": "异议最多的 8 个公示"})  # fmt: skip
+    notices_closing = ma.fields.List(ma.fields.Nested(ClosingNoticeOut), metadata={"description": "三天内结束的公示"})
+    visits_today = ma.fields.List(ma.fields.Nested(BaseVisitsOut), metadata={"description": "今日各基地预约与人数"})
+    visits_month = ma.fields.List(
+        ma.fields.Nested(BaseVisitsOut), metadata={"description": "本月各基地入馆预约与实到人数"}
+    )
+    campaigns_co2 = ma.fields.List(ma.fields.Nested(CampaignCo2Out), metadata={"description": "减排量最多的 8 个活动"})
+    co2_note = ma.fields.Constant(ESTIMATE_NOTE)
+
+
+@blp.get("")
+@require_role(*GRANTABLE_ROLES)
+@blp.response(200, DashboardOut)
+def get_dashboard():
+    """工作台：待处理的异议、即将结束的公示、今日参观与各项统计，均只含本人范围内的数据（与管理台工作台相同）"""
+    return dashboard.dashboard(current_user())
