@@ -55,10 +55,11 @@ def sealed(app, client, auth, running):
                              headers=_school_admin(auth, school_id))  # fmt: skip
         assert hidden.status_code == 200, hidden.json
 
+    # Each confirmed by the school; the declarer by another school, whose students may join open campaigns.
     students = {"kid": _student(client, auth, school_id, "kid", age_band="under_14"),
                 "optout": _student(client, auth, school_id, "optout", public_board=False),
                 "raiser": _student(client, auth, school_id, "raiser", age_band="under_14"),
-                "declarer": _student(client, auth, other, "declarer")}  # confirmed by another school  # fmt: skip
+                "declarer": _student(client, auth, other, "declarer")}  # fmt: skip
     for name, headers in students.items():
         campaigns = [opened] if name == "declarer" else [closed, opened]
         for campaign_id in campaigns:

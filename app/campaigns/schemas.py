@@ -214,7 +214,7 @@ class ReportIn(Schema):
 class ReportedOut(Schema):
     """A report's answer says nothing about the post."""
 
-    reported = ma.fields.Constant(True)
+    reported = ma.fields.Boolean(required=True, metadata={"description": "总是 true：举报已记录（不透露内容本身）"})
 
 
 class HideIn(Schema):
