@@ -70,8 +70,8 @@ def create_class(body, school_id):
 @blp.arguments(StudentListArgs, location="query")
 @blp.response(200, page_of(StudentOut))
 def list_students(args, school_id):
-    """本校学生（不含真实姓名）"""
-    stmt = campaigns.students_query(school_id, current_user(), args.get("confirmed"))
+    """本校学生（不含真实姓名）；pending_age_band 为学生申报、待学校确认的年龄段"""
+    stmt = campaigns.students_query(school_id, current_user(), args.get("confirmed"), args.get("awaiting"))
     return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
@@ -80,7 +80,7 @@ def list_students(args, school_id):
 @blp.arguments(ConfirmIn)
 @blp.response(200, ConfirmedOut)
 def confirm_students(body, school_id):
-    """按名单确认学生（只有已确认的学生计入班级与学校榜单）"""
+    """按名单确认学生：学校、班级与申报的年龄段（只有已确认的学生出现在公开榜单、计入班级与学校榜单、参加仅限本校的活动）"""
     return {"confirmed": campaigns.confirm_students(school_id, body["user_ids"], current_user())}
 
 
@@ -114,7 +114,7 @@ def campaign_stats(campaign_id):
 @require_role(*SCHOOL_READERS)
 @blp.response(200, description="CSV")
 def checkins_csv(campaign_id):
-    """打卡明细导出（CSV，不含真实姓名）"""
+    """打卡明细导出（CSV，不含真实姓名；本校管理员以外的读者看不到未经监护人同意的未满 14 周岁学生的昵称）"""
     body = stats.checkins_csv(campaign_id, current_user())
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=campaign-{campaign_id}-checkins.csv"})  # fmt: skip

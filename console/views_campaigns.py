@@ -57,11 +57,7 @@ def campaign(campaign_id):
 
 
 def _teaches(school_id: int) -> bool:
-    try:
-        campaigns.ensure_school_admin(current(), school_id)
-    except Exception:  # noqa: BLE001 - Forbidden: reading only
-        return False
-    return True
+    return campaigns.is_school_admin(current(), school_id)
 
 
 @bp.post("/checkins/<int:checkin_id>/confirm")
@@ -114,7 +110,9 @@ def class_action(campaign_id):
 @require(*SCHOOL_STAFF)
 def school(school_id):
     zone = campaigns.get_school(school_id)
-    stmt = campaigns.students_query(school_id, current(), request.args.get("confirmed") == "1" if request.args.get("confirmed") else None)
+    # "待确认": whatever waits for the school — an unconfirmed school or class, or a declared age band.
+    awaiting = {"0": True, "1": False}.get(request.args.get("confirmed", ""))
+    stmt = campaigns.students_query(school_id, current(), awaiting=awaiting)
     classes = list(db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id).order_by(SchoolClass.name)))
     hidden = list(db.session.scalars(moderation.queue_query(school_id, current()).limit(50)))
     return render_template("console/school.html", zone=zone, result=page_of(stmt, _page()), classes=classes, hidden=hidden,

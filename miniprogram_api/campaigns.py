@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
+from app.accounts.schemas import StudentSelfOut
 from app.campaigns import boards, moderation
 from app.campaigns import services as campaigns
 from app.campaigns.schemas import (
@@ -15,8 +16,10 @@ from app.campaigns.schemas import (
     CampaignOut,
     JoinClassIn,
     LeaderboardArgs,
+    LeaderboardOut,
     PostOut,
     ProgressOut,
+    ReportedOut,
     ReportIn,
     SchoolOut,
 )
@@ -57,13 +60,10 @@ def unfollow_school(school_id):
 @blp.post("/me/class")
 @require_user
 @blp.arguments(JoinClassIn)
-@blp.response(200, description="学生信息")
+@blp.response(200, StudentSelfOut)
 def join_class(body):
-    """用老师给的班级码加入班级（学校与班级一并确认）"""
-    from app.accounts.schemas import student_view
-
-    profile = campaigns.join_class(current_user(), body["join_code"])
-    return student_view(profile.user_id)
+    """用老师给的班级码加入班级（学校、班级与申报的年龄段一并由学校确认）"""
+    return campaigns.join_class(current_user(), body["join_code"])
 
 
 @blp.get("/campaigns")
@@ -84,8 +84,9 @@ def get_campaign(campaign_id):
 @blp.post("/campaigns/<int:campaign_id>/join")
 @require_user
 @blp.response(204)
+@blp.alt_response(403, description="not_this_school：仅限本校学生的活动；not_confirmed：学校尚未确认你是本校学生")
 def join_campaign(campaign_id):
-    """参加活动（仅限本校的活动须先在“我的”中选择本校）"""
+    """参加活动（仅限本校的活动：须是学校已确认的本校学生——班级码或学校名单确认）"""
     campaigns.join(current_user(), campaign_id)
 
 
@@ -93,6 +94,7 @@ def join_campaign(campaign_id):
 @require_user
 @blp.arguments(ActionCheckinIn, example=CHECKIN_EXAMPLE)
 @blp.response(201, ActionCheckinOut)
+@blp.alt_response(403, description="not_this_school / not_confirmed：仅限本校的活动，而你已不是学校确认的本校学生")
 @blp.alt_response(409, description="already_checked_in（每项行动每天一次）、not_joined")
 @blp.alt_response(422, description="campaign_not_started / campaign_ended、content_risky、commute_budget_exceeded（上学出行"
                                     "每天合计最多按一次往返计，details.remaining 为这项行动还能记的数量）、数量或日期不符")
@@ -112,9 +114,10 @@ def my_progress(campaign_id):
 
 @blp.get("/campaigns/<int:campaign_id>/leaderboard")
 @blp.arguments(LeaderboardArgs, location="query")
-@blp.response(200, description="榜单（并列同名次）；带登录凭证时 me 为调用者自己的名次")
+@blp.response(200, LeaderboardOut, description="榜单（并列同名次）；带登录凭证时 me 为调用者自己的名次")
 def leaderboard(args, campaign_id):
-    """榜单：学生、班级（人均/参与率）、学校"""
+    """榜单：学生、班级（人均/参与率）、学校。学生榜只列别人能看到的学生：学校已确认、未退出公开榜单、
+    未满 14 周岁须有监护人同意；仅限本校的活动只列本校学生"""
     return boards.board(campaign_id, args["by"], optional_user(), metric=args["metric"], top=args["top"])
 
 
@@ -131,7 +134,7 @@ def my_feed(args):
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_of(PostOut))
 def list_posts(args, campaign_id):
-    """同学们打卡时写的话和照片（被隐藏的只有作者本人看得到，并说明原因）"""
+    """同学们打卡时写的话和照片：只有别人能看到的学生的（同榜单规则），被隐藏的只有作者本人看得到，并说明原因"""
     stmt = moderation.posts_query(campaign_id, optional_user())
     return paginate(db.session, stmt, args["page"], args["per_page"])
 
@@ -139,9 +142,11 @@ def list_posts(args, campaign_id):
 @blp.post("/posts/<int:checkin_id>/reports")
 @require_user
 @blp.arguments(ReportIn)
-@blp.response(201, PostOut)
+@blp.response(201, ReportedOut)
+@blp.alt_response(404, description="not_found：内容不存在，或调用者看不到（与活动的分享列表同一规则）")
 @blp.alt_response(409, description="already_reported：每人对一条内容只能举报一次")
 @blp.alt_response(422, description="own_post：不能举报自己的内容")
 def report_post(body, checkin_id):
-    """举报不当内容（举报达到一定人数后隐藏，等待学校审核）"""
-    return moderation.report(current_user(), checkin_id, body["reason"])
+    """举报不当内容（举报达到一定人数后隐藏，等待学校审核）；答复只有 {"reported": true}"""
+    moderation.report(current_user(), checkin_id, body["reason"])
+    return {"reported": True}

@@ -26,7 +26,11 @@ def catalogue_synced(app):
 
 
 def _school_admin(auth, school_id):
-    return auth.staff("school_admin", school_id=school_id)
+    """The school's admin: one account per school and test (signing staff in hashes a password: slow)."""
+    admins = vars(auth).setdefault("school_admins", {})
+    if school_id not in admins:
+        admins[school_id] = auth.staff("school_admin", school_id=school_id)
+    return admins[school_id]
 
 
 def _campaign(client, auth, school_id, **overrides):
@@ -47,12 +51,23 @@ def _today():
     return utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
-def _student(client, auth, school_id, name, age_band="14_17", **extra):
+def _student(client, auth, school_id, name, age_band="14_17", confirm=True, **extra):
+    """A student who declared school, class and age band; confirmed by the school's list unless
+    `confirm` is false (until then the declared band waits and they take part in no school-only campaign)."""
     headers = auth.wechat_headers(name)
     response = client.patch("/api/mp/v1/me", json={"school_id": school_id, "class_name": "一班", "age_band": age_band,
                                                      "nickname": name[:20], **extra}, headers=headers)  # fmt: skip
     assert response.status_code == 200, response.json
+    if confirm:
+        _confirm(client, auth, school_id, response.json["id"])
     return headers
+
+
+def _confirm(client, auth, school_id, *user_ids):
+    response = client.post(f"/api/admin/v1/schools/{school_id}/students/confirm", json={"user_ids": list(user_ids)},
+                           headers=_school_admin(auth, school_id))  # fmt: skip
+    assert response.status_code == 200, response.json
+    return response.json["confirmed"]
 
 
 def _checkin(client, headers, campaign_id, **body):

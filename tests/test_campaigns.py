@@ -37,7 +37,7 @@ def test_following_a_zone_that_is_not_a_school_is_422(app, client, auth):
 
 
 def test_patch_me_sets_the_school_and_class(app, client, auth, school):
-    headers = _student(client, auth, school, "me1")
+    headers = _student(client, auth, school, "me1", confirm=False)
     student = client.get("/api/mp/v1/me", headers=headers).json["student"]
     assert (student["school_id"], student["class_name"], student["confirmed"]) == (school, "一班", False)
 
@@ -204,9 +204,12 @@ def test_students_who_opt_out_are_not_on_public_boards(app, client, auth, runnin
     assert client.get(f"/api/mp/v1/campaigns/{running['campaign']}/leaderboard").json["items"] == []
 
 
-def test_only_confirmed_students_count_for_their_class(app, client, auth, running):
-    _checkin(client, running["headers"], running["campaign"])
-    board = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/leaderboard?by=class").json
+def test_only_confirmed_students_count_for_their_class(app, client, auth, school, catalogue_synced):
+    campaign_id = _campaign(client, auth, school, audience="anyone")
+    headers = _student(client, auth, school, "unsure", confirm=False)
+    client.post(f"/api/mp/v1/campaigns/{campaign_id}/join", headers=headers)
+    assert _checkin(client, headers, campaign_id).status_code == 201
+    board = client.get(f"/api/mp/v1/campaigns/{campaign_id}/leaderboard?by=class").json
     assert board["items"] == []
 
 

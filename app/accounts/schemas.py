@@ -8,7 +8,7 @@ from app.accounts.roles import GRANTABLE_ROLES, Department, Role
 from app.privacy import mask_phone
 from app.validation import Schema
 from app.web.api import PageArgs
-from app.web.fields import LocalDateTime
+from app.web.fields import NAMES_STUDENT, LocalDateTime
 
 
 def _not_blank(value: str) -> None:
@@ -45,6 +45,34 @@ class GrantOut(Schema):
     school_id = ma.fields.Integer(allow_none=True)
 
 
+class StudentSelfOut(Schema):
+    """A student's own record, with what waits for the school's confirmation."""
+
+    school_id = ma.fields.Integer()
+    class_name = ma.fields.String(allow_none=True)
+    age_band = ma.fields.String(metadata={"description": "生效的年龄段：under_14、14_17、18_plus"})
+    pending_age_band = ma.fields.String(allow_none=True, metadata={
+        "description": "申报的更高年龄段，学校确认（名单确认或班级码）后生效；此前仍按 age_band 对待"})  # fmt: skip
+    nickname = ma.fields.String(allow_none=True, metadata=NAMES_STUDENT)
+    public_board = ma.fields.Boolean(metadata={"description": "本人是否愿意出现在公开榜单"})
+    confirmed = ma.fields.Function(lambda p: p.confirmed_at is not None, metadata={
+        "description": "学校已确认（班级码或名单）；确认前不出现在任何公开榜单，也不能参加仅限本校的活动"})  # fmt: skip
+    guardian_consent = ma.fields.Function(lambda p: p.guardian_consent_at is not None)
+    on_public_boards = ma.fields.Boolean(
+        attribute="may_appear", metadata={"description": "别人现在能否看到本人（榜单、打卡分享）"}
+    )
+
+
+class _StudentRecord(ma.fields.Nested):
+    """The user's student record, looked up by the user's id (campaigns build on accounts, not the reverse)."""
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        from app.campaigns.models import StudentProfile
+        from app.extensions import db
+
+        return self._serialize(db.session.get(StudentProfile, obj.id), attr, obj, **kwargs)
+
+
 class UserOut(Schema):
     """What a user sees of themselves (their own phone in full: it is theirs)."""
 
@@ -57,20 +85,7 @@ class UserOut(Schema):
     username = ma.fields.String(allow_none=True)
     grants = ma.fields.List(ma.fields.Nested(GrantOut))
     created_at = LocalDateTime()
-    student = ma.fields.Function(lambda u: student_view(u.id), metadata={"description": "学生信息（未填学校为 null）"})
-
-
-def student_view(user_id: int) -> dict | None:
-    from app.campaigns.models import StudentProfile  # campaigns build on accounts, not the reverse
-    from app.extensions import db
-
-    profile = db.session.get(StudentProfile, user_id)
-    if profile is None:
-        return None
-    return {"school_id": profile.school_id, "class_name": profile.class_name, "age_band": profile.age_band,
-            "nickname": profile.nickname, "public_board": profile.public_board,
-            "confirmed": profile.confirmed_at is not None, "guardian_consent": profile.guardian_consent_at is not None,
-            "on_public_boards": profile.may_appear}  # fmt: skip
+    student = _StudentRecord(StudentSelfOut, allow_none=True, metadata={"description": "学生信息（未填学校为 null）"})
 
 
 class TokenOut(Schema):
@@ -83,10 +98,12 @@ class TokenOut(Schema):
 class ProfileIn(Schema):
     display_name = ma.fields.String(validate=[ma.validate.Length(min=1, max=32), _not_blank])
     avatar_url = ma.fields.Url(schemes={"https", "http"}, validate=ma.validate.Length(max=512))
-    school_id = ma.fields.Integer(metadata={"description": "学生：所在学校（学校类示范区的 id）；改校或改班后须由学校重新确认"})
+    school_id = ma.fields.Integer(metadata={"description": "学生：所在学校（学校类示范区的 id）；改校或改班后须由学校重新确认（班级码或名单），"
+                                                           "确认前不出现在任何公开榜单，也不能参加仅限本校的活动"})  # fmt: skip
     class_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=40))
     age_band = ma.fields.String(validate=ma.validate.OneOf(["under_14", "14_17", "18_plus"]),
-                                metadata={"description": "under_14（未满 14 周岁：监护人同意前不在任何公开榜单出现）、14_17、18_plus"})  # fmt: skip
+                                metadata={"description": "under_14（未满 14 周岁：监护人同意前不在任何公开榜单出现）、14_17、18_plus；"
+                                                        "从 under_14 调高须学校确认后生效（见 student.pending_age_band），调低立即生效"})  # fmt: skip
     nickname = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=20),
                                 metadata={"description": "榜单上显示的昵称（不填则显示“同学+编号”，从不显示真实姓名）"})  # fmt: skip
     public_board = ma.fields.Boolean(metadata={"description": "false：不出现在公开榜单（本人仍可看到自己的名次）"})

@@ -5,8 +5,11 @@ Without Redis (or while it is down) a board is computed from the database: slowe
 
 Dense ranks: equal scores share a place. Class and school boards count only confirmed students and
 compare per enrolled student (or by participation rate), so a big class does not win by size; a
-teacher's class action adds to its class. Minors under 14 without a guardian's consent, and students
-who opted out, never appear on a public board; the caller still sees their own rank and score.
+teacher's class action adds to its class. Who appears on a public board is the one rule of
+services.others_may_see (confirmed by the school; not under 14 without a guardian's consent; not
+opted out; in a school-only campaign a student of that school); the caller still sees their own rank
+and score. A live board that still shows someone the rule hides (a profile change whose refresh was
+lost) is rebuilt on its next read.
 
 Points and CO2 are kept in Redis as whole hundredths of a point and ten-thousandths of a kilogram,
 so sums are exact and equal the database's to the last digit."""
@@ -27,7 +30,7 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.campaigns.catalogue import ESTIMATE_NOTE
 from app.campaigns.models import ActionCheckin, Campaign, ClassAction, Participation, StudentProfile
-from app.campaigns.services import get_campaign
+from app.campaigns.services import display_name, get_campaign, shown_in_campaign
 from app.db_types import utcnow
 from app.extensions import db, kv
 
@@ -159,12 +162,11 @@ def student_scores(campaign: Campaign, user_ids: list[int] | None = None) -> lis
     totals = db.session.execute(stmt).all()
     ids = [t[0] for t in totals]
     profiles = {p.user_id: p for p in db.session.scalars(select(StudentProfile).where(StudentProfile.user_id.in_(ids)))} if ids else {}
+    shown = shown_in_campaign(campaign.id, ids)
     scores = []
     for user_id, points, co2 in totals:
-        profile = profiles.get(user_id)
-        class_group, school_group = _groups(campaign, profile)
-        visible = profile is None or bool(profile.may_appear)
-        scores.append(StudentScore(user_id, _points(points), _co2(co2), visible, class_group, school_group))
+        class_group, school_group = _groups(campaign, profiles.get(user_id))
+        scores.append(StudentScore(user_id, _points(points), _co2(co2), user_id in shown, class_group, school_group))
     return scores
 
 
@@ -210,12 +212,6 @@ def _dense(entries: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
             rank, previous = rank + 1, entry[key]
         ranked.append({**entry, "rank": rank})
     return ranked
-
-
-def display_name(user_id: int, profile: StudentProfile | None) -> str:
-    if profile is not None and profile.nickname:
-        return profile.nickname
-    return f"同学{user_id % 10000:04d}"  # never a real name
 
 
 def _student_entry(user_id: int, points: int, co2: int, profile: StudentProfile | None) -> dict[str, Any]:
@@ -416,6 +412,9 @@ def from_redis(campaign: Campaign, by: str, viewer: User | None, metric: str, to
         pipe.zscore(co2, mine or "-")
         leaders, total, my_points, my_co2 = pipe.execute()
         ids = [int(member) for member, _ in leaders]
+        if not shown_in_campaign(campaign.id, ids) >= set(ids):
+            rebuild(campaign.id)  # a change of who may appear whose refresh was lost: this read uses the database
+            raise _NotReady
         co2s = r.zmscore(co2, [str(i) for i in ids]) if ids else []
         wanted = ids + ([int(mine)] if my_points is not None else [])
         profiles = {p.user_id: p for p in db.session.scalars(

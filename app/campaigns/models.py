@@ -38,6 +38,9 @@ class StudentProfile(db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
     class_name: Mapped[str | None] = mapped_column(String(40))
     age_band: Mapped[str] = mapped_column(String(8), default=AgeBand.UNDER_14)
+    # A band above under_14 the student declared: it applies only when the school confirms them (its
+    # list or a class code), so a child cannot put themselves on public boards by saying they are older.
+    pending_age_band: Mapped[str | None] = mapped_column(String(8))
     nickname: Mapped[str | None] = mapped_column(String(20))
     public_board: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -49,13 +52,22 @@ class StudentProfile(db.Model):
 
     @hybrid_property
     def may_appear(self) -> bool:
-        """Whether anything about the student may be shown to others than their school admin."""
-        return self.public_board and (self.age_band != AgeBand.UNDER_14 or self.guardian_consent_at is not None)
+        """Whether anything about the student may be shown to others than their school admin: the
+        school confirmed them (until then their school and age are only what they said), they did
+        not opt out, and under 14 a guardian consented."""
+        return (self.confirmed_at is not None and self.public_board
+                and (self.age_band != AgeBand.UNDER_14 or self.guardian_consent_at is not None))  # fmt: skip
 
     @may_appear.inplace.expression
     @classmethod
     def _may_appear_expression(cls):
-        return and_(cls.public_board, or_(cls.age_band != AgeBand.UNDER_14, cls.guardian_consent_at.is_not(None)))
+        return and_(cls.confirmed_at.is_not(None), cls.public_board,
+                    or_(cls.age_band != AgeBand.UNDER_14, cls.guardian_consent_at.is_not(None)))  # fmt: skip
+
+    @property
+    def minor_without_consent(self) -> bool:
+        """Under 14 (as the school confirmed) and no guardian's consent: PIPL art. 31."""
+        return self.age_band == AgeBand.UNDER_14 and self.guardian_consent_at is None
 
 
 class SchoolClass(db.Model):

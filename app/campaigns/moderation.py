@@ -1,7 +1,10 @@
 """Moderation of what students share (a check-in's note and photo), as schools need it: anyone may
 report a post once, with a reason; after MODERATION_HIDE_AFTER reports (Decidim hides at 3) it is
 hidden until a school admin or staff reviews it; a school admin hides at once. Hidden, never
-deleted; the author sees why; unhiding keeps the count."""
+deleted; the author sees why; unhiding keeps the count.
+
+Who sees a post is one rule (`shown_to`): the list of a campaign's posts and every endpoint that
+names a post apply it, so a post one cannot see is the same 404 as one that does not exist."""
 
 from __future__ import annotations
 
@@ -12,25 +15,52 @@ from sqlalchemy.exc import IntegrityError
 from app import uow
 from app.accounts.models import User
 from app.audit import services as audit
-from app.campaigns.models import ActionCheckin, Campaign, PostReport
-from app.campaigns.services import ensure_school_admin, get_campaign
+from app.campaigns.models import ActionCheckin, Campaign, PostReport, StudentProfile
+from app.campaigns.services import display_name, ensure_school_admin, get_campaign, others_may_see
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, NotFound
 from app.extensions import db
 
 HIDDEN_BY_REPORTS = "多名用户举报，待学校审核"
+NO_POST = "内容不存在"
+
+IS_POST = ActionCheckin.note.is_not(None) | ActionCheckin.photo_url.is_not(None)
+
+
+def shown_to(viewer: User | None):
+    """SQL (Campaign joined): the posts the viewer may see: not hidden, by someone others may see in
+    that campaign (services.others_may_see); and the viewer's own, hidden ones included (with why)."""
+    visible = ActionCheckin.hidden_at.is_(None) & others_may_see(ActionCheckin.user_id)
+    if viewer is not None:
+        visible = visible | (ActionCheckin.user_id == viewer.id)
+    return IS_POST & visible
+
+
+def _posts():
+    return select(ActionCheckin).join(Campaign, Campaign.id == ActionCheckin.campaign_id)
 
 
 def _post(checkin_id: int) -> ActionCheckin:
+    """A post for its school's staff (who see hidden ones)."""
     post = db.session.scalar(select(ActionCheckin).where(ActionCheckin.id == checkin_id).with_for_update(of=ActionCheckin))
     if post is None or not post.is_post:
-        raise NotFound("内容不存在")
+        raise NotFound(NO_POST)
     return post
 
 
-def report(user: User, checkin_id: int, reason: str) -> ActionCheckin:
-    """Use case: a user reports a post (once); enough reports hide it."""
-    post = _post(checkin_id)
+def visible_post(checkin_id: int, viewer: User | None, *, lock: bool = False) -> ActionCheckin:
+    """A post as the viewer may see it, else 404 — the same 404 as a post that does not exist."""
+    stmt = _posts().where(ActionCheckin.id == checkin_id, shown_to(viewer))
+    post = db.session.scalar(stmt.with_for_update(of=ActionCheckin) if lock else stmt)
+    if post is None:
+        raise NotFound(NO_POST)
+    return post
+
+
+def report(user: User, checkin_id: int, reason: str) -> None:
+    """Use case: a user reports a post they can see (once); enough reports hide it. The answer says
+    nothing about the post: reporting is not a way to read it."""
+    post = visible_post(checkin_id, user, lock=True)
     if post.user_id == user.id:
         raise AppError("不能举报自己的内容", code="own_post", status=422)
     db.session.add(PostReport(checkin_id=post.id, user_id=user.id, reason=reason))
@@ -43,7 +73,6 @@ def report(user: User, checkin_id: int, reason: str) -> ActionCheckin:
     if post.hidden_at is None and post.report_count >= current_app.config["MODERATION_HIDE_AFTER"]:
         post.hidden_at, post.hidden_reason = utcnow(), HIDDEN_BY_REPORTS
     uow.commit()
-    return post
 
 
 def hide(checkin_id: int, reason: str, actor: User) -> ActionCheckin:
@@ -68,22 +97,10 @@ def unhide(checkin_id: int, actor: User) -> ActionCheckin:
 
 
 def posts_query(campaign_id: int, viewer: User | None):
-    """A campaign's posts others may see: not hidden, by students who may appear publicly; the
-    viewer's own posts too, hidden ones included (with the reason)."""
-    from app.campaigns.models import StudentProfile
-
+    """A campaign's posts the viewer may see (shown_to), newest first."""
     get_campaign(campaign_id)
-    visible = (ActionCheckin.hidden_at.is_(None)) & (
-        ~ActionCheckin.user_id.in_(select(StudentProfile.user_id).where(~StudentProfile.may_appear))
-    )
-    if viewer is not None:
-        visible = visible | (ActionCheckin.user_id == viewer.id)
-    return (
-        select(ActionCheckin)
-        .where(ActionCheckin.campaign_id == campaign_id, (ActionCheckin.note.is_not(None)) | (ActionCheckin.photo_url.is_not(None)))
-        .where(visible)
-        .order_by(ActionCheckin.created_at.desc(), ActionCheckin.id.desc())
-    )  # fmt: skip
+    return (_posts().where(ActionCheckin.campaign_id == campaign_id, shown_to(viewer))
+            .order_by(ActionCheckin.created_at.desc(), ActionCheckin.id.desc()))  # fmt: skip
 
 
 def queue_query(school_id: int, actor: User):
@@ -97,8 +114,5 @@ def queue_query(school_id: int, actor: User):
 
 
 def author_name(post: ActionCheckin) -> str:
-    from app.campaigns.boards import display_name
-    from app.campaigns.models import StudentProfile
-
     return display_name(post.user_id, db.session.get(StudentProfile, post.user_id))
 

@@ -8,7 +8,7 @@ from app.campaigns.models import Audience
 from app.campaigns.moderation import author_name
 from app.validation import Schema, not_blank
 from app.web.api import PageArgs
-from app.web.fields import LocalDateTime, MediaUrl
+from app.web.fields import NAMES_STUDENT, LocalDateTime, MediaUrl
 from app.zones.schemas import DistrictOut
 
 
@@ -99,6 +99,38 @@ class ProgressOut(Schema):
     estimate_note = ma.fields.Constant(ESTIMATE_NOTE)
 
 
+class BoardEntryOut(Schema):
+    """A student, class or school on a board (a student only if others may see them)."""
+
+    id = ma.fields.Raw(
+        metadata={"description": "学生榜：用户编号；班级榜：“学校编号:班级”；学校榜：学校编号（字符串）"}
+    )
+    name = ma.fields.String(metadata={**NAMES_STUDENT, "description": "学生的昵称（或“同学+编号”）、班级名或学校名"})
+    rank = ma.fields.Integer(metadata={"description": "名次（并列同名次）"})
+    points = ma.fields.Float()
+    co2_kg = ma.fields.Float(metadata={"description": "教育性估算的减排量（千克 CO2e）"})
+    enrolled = ma.fields.Integer(metadata={"description": "班级、学校榜：已确认的学生数"})
+    participants = ma.fields.Integer(metadata={"description": "班级、学校榜：有打卡的学生数"})
+    per_student = ma.fields.Float()
+    participation = ma.fields.Float()
+    total = ma.fields.Float()
+
+
+class LeaderboardOut(Schema):
+    items = ma.fields.List(ma.fields.Nested(BoardEntryOut))
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    total = ma.fields.Integer()
+    by = ma.fields.String()
+    metric = ma.fields.String()
+    me = ma.fields.Nested(
+        BoardEntryOut,
+        allow_none=True,
+        metadata={"description": "带登录凭证时：调用者自己（或其班级、学校）的名次，即使不公开显示"},
+    )
+    note = ma.fields.String(metadata={"description": "减排量为教育性估算"})
+
+
 class LeaderboardArgs(Schema):
     by = ma.fields.String(load_default="student", validate=ma.validate.OneOf(["student", "class", "school"]))
     metric = ma.fields.String(load_default="per_student", validate=ma.validate.OneOf(["per_student", "participation", "total"]),
@@ -148,7 +180,9 @@ class StudentOut(Schema):
     school_id = ma.fields.Integer()
     class_name = ma.fields.String(allow_none=True)
     age_band = ma.fields.String()
-    nickname = ma.fields.String(allow_none=True)
+    pending_age_band = ma.fields.String(allow_none=True, metadata={
+        "description": "学生申报的更高年龄段，待学校确认（确认名单或班级码）后生效"})  # fmt: skip
+    nickname = ma.fields.String(allow_none=True, metadata=NAMES_STUDENT)
     confirmed = ma.fields.Function(lambda p: p.confirmed_at is not None)
     guardian_consent = ma.fields.Function(lambda p: p.guardian_consent_at is not None)
     on_public_boards = ma.fields.Boolean(attribute="may_appear")
@@ -156,13 +190,16 @@ class StudentOut(Schema):
 
 class StudentListArgs(PageArgs):
     confirmed = ma.fields.Boolean()
+    awaiting = ma.fields.Boolean(
+        metadata={"description": "true：待学校确认的学生（学校或班级未确认，或申报的年龄段待确认）"}
+    )
 
 
 class PostOut(Schema):
     """A check-in's note or photo as others see it: a nickname, never a name."""
 
     id = ma.fields.Integer()
-    author = ma.fields.Function(lambda p: author_name(p))
+    author = ma.fields.Function(lambda p: author_name(p), metadata=NAMES_STUDENT)
     action = ma.fields.String()
     day = ma.fields.Date()
     note = ma.fields.String(allow_none=True)
@@ -177,6 +214,12 @@ class ReportIn(Schema):
     reason = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=200), not_blank])
 
 
+class ReportedOut(Schema):
+    """A report's answer says nothing about the post."""
+
+    reported = ma.fields.Boolean(required=True, metadata={"description": "总是 true：举报已记录（不透露内容本身）"})
+
+
 class HideIn(Schema):
     reason = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=200), not_blank])
 
@@ -186,7 +229,9 @@ class StaffCheckinOut(ActionCheckinOut):
 
     user_id = ma.fields.Integer()
     class_name = ma.fields.Function(lambda c: (campaigns.student_of_id(c.user_id) or _NoProfile).class_name)
-    nickname = ma.fields.Function(lambda c: (campaigns.student_of_id(c.user_id) or _NoProfile).nickname)
+    nickname = ma.fields.Function(
+        lambda c: (campaigns.student_of_id(c.user_id) or _NoProfile).nickname, metadata=NAMES_STUDENT
+    )
     voided = ma.fields.Function(lambda c: not c.counts, metadata={"description": "已作废：保留记录，不计入任何榜单和统计"})
     voided_reason = ma.fields.String(allow_none=True)
     voided_at = LocalDateTime(allow_none=True)

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app import uow
@@ -159,8 +159,11 @@ def student_of_id(user_id: int) -> StudentProfile | None:
 
 
 def set_student(user: User, changes: dict[str, Any]) -> StudentProfile | None:
-    """Step (PATCH /me commits): declare or change a school and class. A new school or class must
-    be confirmed again by the school (a class join code or the school admin's list)."""
+    """Step (PATCH /me commits): declare or change a school and class, age band, nickname, whether to
+    be on public boards. Who a student is, the school says: a new school or class, and an age band
+    raised from under 14, apply only when the school confirms (a class join code or the school
+    admin's list); until then the student is on no public board and in no school-only campaign.
+    Lowering one's age band or leaving public boards applies at once."""
     wanted = {k: v for k, v in changes.items() if k in STUDENT_FIELDS}
     if not wanted:
         return student_of(user)
@@ -176,6 +179,8 @@ def set_student(user: User, changes: dict[str, Any]) -> StudentProfile | None:
             profile.confirmed_at = profile.confirmed_by_id = None
     if "class_name" in wanted and wanted["class_name"] != profile.class_name:
         profile.confirmed_at = profile.confirmed_by_id = None
+    if "age_band" in wanted:
+        _declare_age_band(profile, wanted.pop("age_band"))
     for field, value in wanted.items():
         setattr(profile, field, value)
     profile.updated_at = utcnow()
@@ -183,28 +188,51 @@ def set_student(user: User, changes: dict[str, Any]) -> StudentProfile | None:
     # who may see them only moves the student on or off the public board.
     if "school_id" in wanted or "class_name" in wanted:
         uow.after_commit(_boards().regroup_students, (user.id,))
-    if {"age_band", "public_board"} & set(wanted):
+    if {"age_band", "public_board"} & set(changes):
         uow.after_commit(_boards().restyle_students, (user.id,))
     return profile
 
 
+def _declare_age_band(profile: StudentProfile, band: str) -> None:
+    """A band raised from under 14 waits for the school (it would put a child on public boards); any
+    other declaration (lower, or between 14_17 and 18_plus) applies at once and drops a pending one."""
+    if profile.age_band == AgeBand.UNDER_14 and band != AgeBand.UNDER_14:
+        profile.pending_age_band = band
+    else:
+        profile.age_band, profile.pending_age_band = band, None
+
+
+def _confirm(profile: StudentProfile, by: User | None) -> None:
+    """The school confirms the student: their school and class, and the age band they declared."""
+    profile.confirmed_at, profile.confirmed_by_id = utcnow(), by.id if by is not None else None
+    if profile.pending_age_band is not None:
+        profile.age_band, profile.pending_age_band = profile.pending_age_band, None
+
+
 def join_class(user: User, join_code: str) -> StudentProfile:
-    """Use case: a student enters the join code the class teacher gave: school and class set and confirmed."""
+    """Use case: a student enters the join code the class teacher gave: school and class set and
+    confirmed, with the age band they declared (the teacher hands the code to their own class)."""
     school_class = db.session.scalar(select(SchoolClass).where(SchoolClass.join_code == join_code.strip().upper()))
     if school_class is None:
         raise ValidationFailed(details={"join_code": ["班级码无效"]})
     profile = student_of(user) or StudentProfile(user_id=user.id, age_band=AgeBand.UNDER_14)
     profile.school_id, profile.class_name = school_class.school_id, school_class.name
-    profile.confirmed_at, profile.confirmed_by_id, profile.updated_at = utcnow(), None, utcnow()
+    _confirm(profile, None)
+    profile.updated_at = utcnow()
     db.session.add(profile)
     uow.after_commit(_boards().regroup_students, (user.id,))
     uow.commit()
     return profile
 
 
-def ensure_school_admin(user: User, school_id: int) -> None:
+def is_school_admin(user: User, school_id: int) -> bool:
+    """The school's own admins (its teachers), and those who run every school's work (institute, admin)."""
     schools = schools_run_by(user)
-    if schools is not None and school_id not in schools:
+    return schools is None or school_id in schools
+
+
+def ensure_school_admin(user: User, school_id: int) -> None:
+    if not is_school_admin(user, school_id):
         raise Forbidden("只有本校管理员可以操作", code="not_this_school")
 
 
@@ -248,24 +276,30 @@ def _join_code() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
-def students_query(school_id: int, actor: User, confirmed: bool | None = None):
+AWAITING_SCHOOL = or_(StudentProfile.confirmed_at.is_(None), StudentProfile.pending_age_band.is_not(None))
+
+
+def students_query(school_id: int, actor: User, confirmed: bool | None = None, awaiting: bool | None = None):
+    """The school's students; `awaiting`: those whose school or declared age band waits for the school."""
     ensure_school_admin(actor, school_id)
     stmt = select(StudentProfile).where(StudentProfile.school_id == school_id).order_by(StudentProfile.class_name,
                                                                                       StudentProfile.user_id)  # fmt: skip
     if confirmed is not None:
         stmt = stmt.where(StudentProfile.confirmed_at.is_not(None) if confirmed else StudentProfile.confirmed_at.is_(None))
+    if awaiting is not None:
+        stmt = stmt.where(AWAITING_SCHOOL if awaiting else ~AWAITING_SCHOOL)
     return stmt
 
 
 def confirm_students(school_id: int, user_ids: list[int], actor: User) -> int:
-    """Use case: the school admin confirms students from the list (only confirmed students count on boards)."""
+    """Use case: the school admin confirms students from the list: their school and class, and an age
+    band they declared (only confirmed students appear publicly and take part in school-only campaigns)."""
     ensure_school_admin(actor, school_id)
-    now = utcnow()
     newly = []
     for profile in db.session.scalars(select(StudentProfile).where(StudentProfile.school_id == school_id,
                                                                    StudentProfile.user_id.in_(user_ids))):  # fmt: skip
-        if profile.confirmed_at is None:
-            profile.confirmed_at, profile.confirmed_by_id = now, actor.id
+        if profile.confirmed_at is None or profile.pending_age_band is not None:
+            _confirm(profile, actor)
             newly.append(profile.user_id)
     if newly:
         audit.record(actor, "students.confirm", "school", school_id, None, {"user_ids": newly})
@@ -352,10 +386,7 @@ def join(user: User, campaign_id: int) -> Participation:
     campaign = get_campaign(campaign_id)
     if campaign_state(campaign) == "ended":
         raise AppError("活动已结束", code="campaign_ended", status=422)
-    if campaign.audience == Audience.SCHOOL:
-        profile = student_of(user)
-        if profile is None or profile.school_id != campaign.school_id:
-            raise Forbidden("本活动只面向本校学生", code="not_this_school")
+    ensure_may_take_part(user, campaign)
     existing = db.session.scalar(select(Participation).where(Participation.campaign_id == campaign_id,
                                                              Participation.user_id == user.id))  # fmt: skip
     if existing is not None:
@@ -369,6 +400,61 @@ def join(user: User, campaign_id: int) -> Participation:
         return db.session.scalar(select(Participation).where(Participation.campaign_id == campaign_id,
                                                              Participation.user_id == user.id))  # fmt: skip
     return participation
+
+
+def ensure_may_take_part(user: User, campaign: Campaign) -> None:
+    """School-only campaigns are for the school's students it confirmed (a declared school is only
+    what the student said until the school confirms it)."""
+    if campaign.audience != Audience.SCHOOL:
+        return
+    profile = student_of(user)
+    if profile is None or profile.school_id != campaign.school_id:
+        raise Forbidden("本活动只面向本校学生", code="not_this_school")
+    if profile.confirmed_at is None:
+        raise Forbidden(
+            "学校确认你是本校学生后才能参加（输入老师给的班级码，或等待学校在名单中确认）", code="not_confirmed"
+        )
+
+
+# ---- who others may see -------------------------------------------------------------------------
+
+
+def others_may_see(user_id):
+    """SQL, in a statement with the campaign (Campaign) among its tables: whether others than the
+    school may see this user in the campaign — their nickname, their place on a public board, their
+    posts. A declared student only if they may appear (confirmed by the school, not opted out, under
+    14 only with a guardian's consent), and in a school-only campaign only as a student of that
+    school; in a campaign open to anyone also someone who never declared a school. The one rule of
+    the boards, the posts and every endpoint that names a post."""
+    profile = select(StudentProfile.user_id).where(StudentProfile.user_id == user_id)
+    appears = profile.where(StudentProfile.may_appear,
+                            or_(Campaign.audience != Audience.SCHOOL, StudentProfile.school_id == Campaign.school_id))  # fmt: skip
+    return or_(exists(appears), and_(Campaign.audience != Audience.SCHOOL, ~exists(profile)))
+
+
+def shown_in_campaign(campaign_id: int, user_ids) -> set[int]:
+    """Which of these users others may see in the campaign (others_may_see)."""
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        select(User.id).join(Campaign, Campaign.id == campaign_id).where(User.id.in_(ids), others_may_see(User.id))
+    ))  # fmt: skip
+
+
+def display_name(user_id: int, profile: StudentProfile | None) -> str:
+    """The name boards and posts show: the student's nickname, else 同学 + a number (never a real name)."""
+    if profile is not None and profile.nickname:
+        return profile.nickname
+    return f"同学{user_id % 10000:04d}"
+
+
+def staff_display_name(user_id: int, profile: StudentProfile | None, *, school_admin: bool) -> str:
+    """A student's name for staff: the school's own admins see every nickname; others (the education
+    department) not that of an under-14 without a guardian's consent (PIPL art. 31): the anonymous name."""
+    if profile is not None and profile.minor_without_consent and not school_admin:
+        return display_name(user_id, None)
+    return display_name(user_id, profile)
 
 
 def _action_day(campaign: Campaign, day: date | None) -> date:
@@ -433,6 +519,7 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
     if db.session.scalar(select(Participation.id).where(Participation.campaign_id == campaign_id,
                                                         Participation.user_id == user.id)) is None:  # fmt: skip
         raise Conflict("请先参加活动", code="not_joined")
+    ensure_may_take_part(user, campaign)  # e.g. a student who has since moved school
     if data["action"] not in campaign.actions:
         raise ValidationFailed(details={"action": ["本活动不含这项行动"]})
     factor = _factor_in_force(data["action"], day)

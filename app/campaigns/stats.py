@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.campaigns.models import ActionCheckin, ClassAction, Participation, StudentProfile
-from app.campaigns.services import ensure_may_read_school, get_campaign
+from app.campaigns.services import ensure_may_read_school, get_campaign, is_school_admin, staff_display_name
 from app.extensions import db
 from app.web.csvsafe import safe_row
 
@@ -63,20 +63,24 @@ def campaign_stats(campaign_id: int, actor: User) -> dict[str, Any]:
 
 
 def checkins_csv(campaign_id: int, actor: User) -> bytes:
-    """Every check-in of the campaign (no names: the student's number, class, nickname)."""
+    """Every check-in of the campaign (no names: the student's number, class, nickname; readers other
+    than the school's own admins get no nickname of an under-14 without a guardian's consent)."""
     campaign = get_campaign(campaign_id)
     ensure_may_read_school(actor, campaign.school_id)
+    school_admin = is_school_admin(actor, campaign.school_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["日期", "学生编号", "班级", "昵称", "行动", "数量", "减排量(kg CO2e，教育性估算)", "积分", "凭证"])
     rows = db.session.execute(
-        select(ActionCheckin, StudentProfile.class_name, StudentProfile.nickname)
+        select(ActionCheckin, StudentProfile)
         .join(StudentProfile, StudentProfile.user_id == ActionCheckin.user_id, isouter=True)
         .where(ActionCheckin.campaign_id == campaign_id, ActionCheckin.counts)
         .order_by(ActionCheckin.day, ActionCheckin.id)
     ).all()  # fmt: skip
-    for checkin, class_name, nickname in rows:
-        writer.writerow(safe_row([checkin.day.isoformat(), checkin.user_id, class_name or "", nickname or "",
+    for checkin, profile in rows:
+        name = staff_display_name(checkin.user_id, profile, school_admin=school_admin)
+        class_name = profile.class_name if profile is not None else None
+        writer.writerow(safe_row([checkin.day.isoformat(), checkin.user_id, class_name or "", name,
                                   checkin.action, float(checkin.quantity), float(checkin.co2_kg),
                                   float(checkin.points), checkin.evidence]))  # fmt: skip
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -9,6 +9,10 @@ from flask import current_app, has_request_context, request
 
 from app.times import app_timezone, local_iso
 
+# Marks, in the OpenAPI document, a field that names a student (a nickname): the tests find every
+# operation that returns one there and call it as an outsider (tests/test_campaign_visibility.py).
+NAMES_STUDENT = {"x-names-student": True}
+
 
 class LocalDateTime(ma.fields.AwareDateTime):
     """Serialised in APP_TIMEZONE (China time, +08:00) so windows read as people expect; accepts any
