@@ -531,3 +531,17 @@ def test_the_console_shows_a_voided_check_in_with_its_reason(app, client, crowd)
     _void_student(client, crowd, crowd["ids"][0], reason="集中补记刷分")
     console = signed_in(app, "school_admin", "teacher-void-view", school_id=crowd["school"])
     assert "已作废：集中补记刷分" in text(console.get(f"/console/campaigns/{crowd['campaign']}"))
+
+
+def test_a_voided_check_ins_post_leaves_the_wall_for_others(app, client, auth, crowd):
+    note = _checkin(client, crowd["students"][1], crowd["campaign"], action="lights_off", quantity=1, note="随手关灯")
+    _void_student(client, crowd, crowd["ids"][1])
+    wall = client.get(f"/api/mp/v1/campaigns/{crowd['campaign']}/posts", headers=auth.wechat_headers("onlooker")).json
+    assert note.json["id"] not in [p["id"] for p in wall["items"]]
+
+
+def test_a_voided_check_ins_post_stays_visible_to_its_author(app, client, crowd):
+    note = _checkin(client, crowd["students"][1], crowd["campaign"], action="lights_off", quantity=1, note="随手关灯")
+    _void_student(client, crowd, crowd["ids"][1])
+    wall = client.get(f"/api/mp/v1/campaigns/{crowd['campaign']}/posts", headers=crowd["students"][1]).json
+    assert note.json["id"] in [p["id"] for p in wall["items"]]

@@ -28,9 +28,10 @@ IS_POST = ActionCheckin.note.is_not(None) | ActionCheckin.photo_url.is_not(None)
 
 
 def shown_to(viewer: User | None):
-    """SQL (Campaign joined): the posts the viewer may see: not hidden, by someone others may see in
-    that campaign (services.others_may_see); and the viewer's own, hidden ones included (with why)."""
-    visible = ActionCheckin.hidden_at.is_(None) & others_may_see(ActionCheckin.user_id)
+    """SQL (Campaign joined): the posts the viewer may see: not hidden, not voided by the school, by
+    someone others may see in that campaign (services.others_may_see); and the viewer's own, hidden
+    or voided ones included (with why)."""
+    visible = ActionCheckin.hidden_at.is_(None) & ActionCheckin.counts & others_may_see(ActionCheckin.user_id)
     if viewer is not None:
         visible = visible | (ActionCheckin.user_id == viewer.id)
     return IS_POST & visible
