@@ -25,7 +25,7 @@ from app.campaigns.schemas import (
     StudentOut,
 )
 from app.extensions import db
-from app.web.api import Blueprint, PageArgs, page_of, paginate
+from app.web.api import Blueprint, PageArgs, page_of, paginate, replayable
 from app.web.auth import current_user, require_role
 
 PATH = ""
@@ -37,6 +37,7 @@ SCHOOL_STAFF = (Role.SCHOOL_ADMIN, Role.INSTITUTE_STAFF)
 @blp.post("/schools/<int:school_id>/classes")
 @require_role(*SCHOOL_STAFF)
 @blp.arguments(ClassIn)
+@replayable
 @blp.response(201, ClassOut)
 def create_class(body, school_id):
     """新建班级，生成班级码（学生输入班级码即加入并确认）"""
@@ -56,6 +57,7 @@ def list_students(args, school_id):
 @blp.post("/schools/<int:school_id>/students/confirm")
 @require_role(*SCHOOL_STAFF)
 @blp.arguments(ConfirmIn)
+@replayable
 @blp.response(200, ConfirmedOut)
 def confirm_students(body, school_id):
     """按名单确认学生（只有已确认的学生计入班级与学校榜单）"""
@@ -74,6 +76,7 @@ def guardian_consent(body, school_id, user_id):
 @blp.post("/schools/<int:school_id>/campaigns")
 @require_role(*SCHOOL_STAFF)
 @blp.arguments(CampaignIn)
+@replayable
 @blp.response(201, CampaignOut)
 def create_campaign(body, school_id):
     """新建活动：标题、说明、起止日期（中国时间）、参加范围、从目录中选的绿色行动"""
@@ -146,6 +149,7 @@ def confirm_checkin(checkin_id):
 @blp.post("/campaigns/<int:campaign_id>/class-actions")
 @require_role(*SCHOOL_STAFF)
 @blp.arguments(ClassActionIn)
+@replayable
 @blp.response(201, ClassActionOut)
 def record_class_action(body, campaign_id):
     """老师确认的班级行动（如全班关灯一小时：千瓦 × 小时 × 电网排放因子），计入班级"""

@@ -19,7 +19,7 @@ from app.campaigns.schemas import (
     SchoolOut,
 )
 from app.extensions import db
-from app.web.api import Blueprint, PageArgs, page_of, paginate
+from app.web.api import Blueprint, PageArgs, page_of, paginate, replayable
 from app.web.auth import current_user, optional_user, require_user
 
 PATH = ""
@@ -90,6 +90,7 @@ def join_campaign(campaign_id):
 @blp.post("/campaigns/<int:campaign_id>/checkins")
 @require_user
 @blp.arguments(ActionCheckinIn, example=CHECKIN_EXAMPLE)
+@replayable
 @blp.response(201, ActionCheckinOut)
 @blp.alt_response(409, description="already_checked_in（每项行动每天一次）、not_joined")
 @blp.alt_response(422, description="campaign_not_started / campaign_ended、content_risky、数量或日期不符")
@@ -135,6 +136,7 @@ def list_posts(args, campaign_id):
 @blp.post("/posts/<int:checkin_id>/reports")
 @require_user
 @blp.arguments(ReportIn)
+@replayable
 @blp.response(201, PostOut)
 @blp.alt_response(409, description="already_reported：每人对一条内容只能举报一次")
 @blp.alt_response(422, description="own_post：不能举报自己的内容")

@@ -232,11 +232,7 @@ def submit_objection(user: User, notice_id: int, data: dict[str, Any], idempoten
         objection = raise_objection(user, notice_id, data, limits)
         return 201, present(objection)
 
-    if idempotency_key:
-        return idempotency.run_once(user.id, f"objection:{notice_id}", idempotency_key, data, work)
-    status, answer = work()
-    uow.commit()
-    return idempotency.Outcome(status, answer, replayed=False)
+    return idempotency.once(user.id, f"objection:{notice_id}", idempotency_key, data, work)
 
 
 def raise_objection(user: User, notice_id: int, data: dict[str, Any], limits: ObjectionLimits) -> Objection:

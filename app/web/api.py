@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 import flask_smorest
 import marshmallow as ma
 from apispec import BasePlugin
-from flask import request
+from flask import Response, request
 from sqlalchemy import Select, func, select
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser
@@ -104,6 +106,41 @@ def idempotency_key(*, required: bool) -> str | None:
         raise AppError(f"Idempotency-Key 过长（最多 {IDEMPOTENCY_KEY_MAX} 个字符）", code="idempotency_key_invalid",
                        status=400, details={"max_length": IDEMPOTENCY_KEY_MAX})  # fmt: skip
     return key
+
+
+def replayable(view):
+    """A write a client may retry: with an Idempotency-Key (optional), a retry gets the first answer,
+    status and body, instead of the work done twice or refused as done (409); the same key on another
+    request (other path ids, body or file) is 422 idempotency_key_reused. Put it right above
+    `@blp.response`, below `@blp.arguments`: what it stores is the answer as the schema wrote it."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = idempotency_key(required=False)
+        if key is None:
+            return view(*args, **kwargs)
+        from app import idempotency  # imports the models, which need app.extensions (which needs this module)
+        from app.web.auth import current_user
+
+        def work():
+            response = view(*args, **kwargs)
+            return response.status_code, None if response.status_code == 204 else response.get_json()
+
+        seen = {"path": kwargs, "body": args, "files": _file_digests()}
+        outcome = idempotency.run_once(current_user().id, request.endpoint, key, seen, work)
+        if outcome.status == 204:
+            return Response(status=204)
+        return prepared_json(outcome.body, outcome.status)
+
+    return takes_idempotency_key(required=False)(wrapper)
+
+
+def _file_digests() -> dict[str, list[str]]:
+    digests: dict[str, list[str]] = {}
+    for name, upload in request.files.items(multi=True):
+        digests.setdefault(name, []).append(hashlib.sha256(upload.stream.read()).hexdigest())
+        upload.stream.seek(0)  # the view reads it again
+    return digests
 
 
 class ErrorResponses(BasePlugin):
