@@ -3,6 +3,7 @@ door: checking a visitor in by typing or scanning the booking's code (a phone-si
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -97,7 +98,7 @@ def door():
     if request.method == "POST":
         code = (request.form.get("code") or "").strip()
         headcount = request.form.get("headcount") or None
-        people = int(headcount) if headcount and headcount.isdigit() else None
+        people = int(headcount) if headcount and re.fullmatch(r"[0-9]{1,6}", headcount) else None
         # One key per rendered form: the same form sent again (a double tap, a reload, a lost
         # answer) shows the first result instead of "already checked in".
         key = (request.form.get("idempotency_key") or "").strip()[:IDEMPOTENCY_KEY_MAX] or None

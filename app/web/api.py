@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -17,7 +18,7 @@ from webargs.core import missing
 from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
-from app.errors import AppError
+from app.errors import AppError, ValidationFailed
 from app.validation import INT_MAX, Schema, json_type_errors
 
 
@@ -58,6 +59,11 @@ class AppParser(FlaskParser):
         except RecursionError:
             # JSON nested hundreds deep: no request of ours looks like that.
             raise AppError("请求体 JSON 嵌套过深", code="invalid_json", status=400) from None
+        except ValueError:
+            # Valid JSON, but an integer longer than Python converts (sys.get_int_max_str_digits(),
+            # 4,300 digits): no field of ours takes one. (Invalid JSON is handled by webargs.)
+            limit = sys.get_int_max_str_digits()
+            raise ValidationFailed(details={"_schema": [f"数字过长（整数最多 {limit} 位）"]}) from None
         if data is not missing and not isinstance(data, dict):
             raise AppError("请求体须为 JSON 对象", code="body_not_object", status=400)
         return data
