@@ -19,7 +19,9 @@ blp = Blueprint("admin_auth", __name__, description="工作人员登录")
 @blp.arguments(StaffLoginIn)
 @blp.response(200, TokenOut)
 @blp.alt_response(401, description="invalid_credentials：用户名或密码错误（details.attempts_before_lockout）")
-@blp.alt_response(429, description="account_locked：同一用户名从同一地址连续输错 5 次即锁定（1 分钟起，逐次加倍，最长 1 小时）")
+@blp.alt_response(
+    429, description="account_locked：同一用户名从同一地址连续输错 5 次即锁定（1 分钟起，逐次加倍，最长 1 小时）"
+)
 def login(body):
     """工作人员以用户名和密码登录"""
     return accounts.login_staff(body["username"].strip(), body["password"], client=request.remote_addr)
