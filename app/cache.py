@@ -201,7 +201,9 @@ def _listen(app, layer: LocalLayer) -> None:
 def _pay_owed(layer: LocalLayer) -> None:
     """Make the bumps that failed while Redis was away (publishing them too). One more bump than
     needed (the first did reach Redis) only costs a rebuild."""
-    for namespace in sorted(layer.owed):
+    with layer.lock:
+        owed = sorted(layer.owed)
+    for namespace in owed:
         try:
             value = kv.redis.incr(f"cache:gen:{namespace}")
             kv.redis.publish(CHANNEL, f"{namespace} {value}")

@@ -90,8 +90,10 @@ def idempotency_key_parameter(required: bool) -> dict:
         "name": "Idempotency-Key",
         "required": required,
         "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
-        "description": "每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复，不会重复登记。"
-        "超过 128 个字符为 400 idempotency_key_invalid" + ("；缺少为 400 idempotency_key_required" if required else ""),
+        "description": "每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），"
+        "不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 "
+        "idempotency_in_progress；超过 128 个字符为 400 idempotency_key_invalid"
+        + ("；缺少为 400 idempotency_key_required" if required else ""),
     }
 
 
