@@ -80,6 +80,18 @@ def test_a_refused_cancel_frees_its_key(client, booked):
     assert client.post(path, headers={**booked["headers"], **_key("cancel-1")}).status_code == 200
 
 
+def test_a_blank_cancel_key_is_refused(client, booked):
+    path = f"/api/mp/v1/bookings/{booked['booking_id']}/cancel"
+    assert_error(client.post(path, headers={**booked["headers"], **_key("  ")}), 400, "idempotency_key_invalid")
+
+
+def test_a_blank_key_leaves_the_booking_as_it_was(client, booked):
+    path = f"/api/mp/v1/bookings/{booked['booking_id']}/cancel"
+    client.post(path, headers={**booked["headers"], **_key("")})
+    assert client.get(f"/api/mp/v1/bookings/{booked['booking_id']}", headers=booked["headers"]).json["status"] == (
+        "confirmed")  # fmt: skip
+
+
 def test_an_overlong_cancel_key_is_refused(client, booked):
     path = f"/api/mp/v1/bookings/{booked['booking_id']}/cancel"
     assert_error(client.post(path, headers={**booked["headers"], **_key("k" * 129)}), 400, "idempotency_key_invalid")

@@ -92,7 +92,7 @@ def idempotency_key_parameter(required: bool) -> dict:
         "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
         "description": "每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），"
         "不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 "
-        "idempotency_in_progress；超过 128 个字符为 400 idempotency_key_invalid"
+        "idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid"
         + ("；缺少为 400 idempotency_key_required" if required else ""),
     }
 
@@ -104,11 +104,14 @@ def takes_idempotency_key(*, required: bool):
 
 def idempotency_key(*, required: bool) -> str | None:
     """The request's Idempotency-Key, the same rule on every write that takes one."""
-    key = request.headers.get("Idempotency-Key", "").strip()
+    sent = request.headers.get("Idempotency-Key")
+    key = (sent or "").strip()
     if not key:
         if required:
             raise AppError("该请求须带 Idempotency-Key 请求头（每个新请求一个新值，重试时不变）",
                            code="idempotency_key_required", status=400)  # fmt: skip
+        if sent is not None:  # sent, but blank: a client bug, not "no key"
+            raise AppError("Idempotency-Key 不能为空", code="idempotency_key_invalid", status=400)
         return None
     if len(key) > IDEMPOTENCY_KEY_MAX:
         raise AppError(f"Idempotency-Key 过长（最多 {IDEMPOTENCY_KEY_MAX} 个字符）", code="idempotency_key_invalid",
