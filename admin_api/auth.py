@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from flask import request
+
 from app.accounts import services as accounts
 from app.accounts.roles import STAFF_ROLES
 from app.accounts.schemas import StaffLoginIn, TokenOut, UserOut
@@ -16,10 +18,13 @@ blp = Blueprint("admin_auth", __name__, description="工作人员登录")
 @limiter.limit(login_limit, key_func=ip_key)
 @blp.arguments(StaffLoginIn)
 @blp.response(200, TokenOut)
-@blp.alt_response(401, description="invalid_credentials：用户名或密码错误")
+@blp.alt_response(401, description="invalid_credentials：用户名或密码错误（details.attempts_before_lockout）")
+@blp.alt_response(
+    429, description="account_locked：同一用户名从同一地址连续输错 5 次即锁定（1 分钟起，逐次加倍，最长 1 小时）"
+)
 def login(body):
     """工作人员以用户名和密码登录"""
-    return accounts.login_staff(body["username"].strip(), body["password"])
+    return accounts.login_staff(body["username"].strip(), body["password"], client=request.remote_addr)
 
 
 @blp.post("/logout")

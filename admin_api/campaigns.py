@@ -29,7 +29,7 @@ from app.campaigns.schemas import (
     VoidIn,
 )
 from app.extensions import db
-from app.web.api import Blueprint, PageArgs, page_of, paginate
+from app.web.api import Blueprint, PageArgs, page_of, paginate, replayable
 from app.web.auth import current_user, require_role
 
 PATH = ""
@@ -59,6 +59,7 @@ def list_campaigns(args):
 @blp.post("/schools/<int:school_id>/classes")
 @require_role(*SCHOOL_STAFF)
 @blp.arguments(ClassIn)
+@replayable
 @blp.response(201, ClassOut)
 def create_class(body, school_id):
     """新建班级，生成班级码（学生输入班级码即加入并确认）"""
@@ -78,6 +79,7 @@ def list_students(args, school_id):
 @blp.post("/schools/<int:school_id>/students/confirm")
 @require_role(*SCHOOL_STAFF)
 @blp.arguments(ConfirmIn)
+@replayable
 @blp.response(200, ConfirmedOut)
 def confirm_students(body, school_id):
     """按名单确认学生：学校、班级与申报的年龄段（只有已确认的学生出现在公开榜单、计入班级与学校榜单、参加仅限本校的活动）"""
@@ -96,6 +98,7 @@ def guardian_consent(body, school_id, user_id):
 @blp.post("/schools/<int:school_id>/campaigns")
 @require_role(*SCHOOL_STAFF)
 @blp.arguments(CampaignIn)
+@replayable
 @blp.response(201, CampaignOut)
 def create_campaign(body, school_id):
     """新建活动：标题、说明、起止日期（中国时间）、参加范围、从目录中选的绿色行动"""
@@ -190,6 +193,7 @@ def void_student_checkins(body, campaign_id, user_id):
 @blp.post("/campaigns/<int:campaign_id>/class-actions")
 @require_role(*SCHOOL_STAFF)
 @blp.arguments(ClassActionIn)
+@replayable
 @blp.response(201, ClassActionOut)
 def record_class_action(body, campaign_id):
     """老师确认的班级行动（如全班关灯一小时：千瓦 × 小时 × 电网排放因子），计入班级"""

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from app.accounts.roles import Role
-from app.web.api import Blueprint, page_of, whole_list
+from app.web.api import Blueprint, page_of, replayable, whole_list
 from app.web.auth import current_user, require_role
 from app.zones import services as zones
 from app.zones.schemas import DistrictIn, DistrictPatchIn, StaffDistrictOut
@@ -21,6 +21,7 @@ def list_districts():
 @blp.post("")
 @require_role(Role.INSTITUTE_STAFF)
 @blp.arguments(DistrictIn)
+@replayable
 @blp.response(201, StaffDistrictOut)
 def create_district(body):
     """新增"""

@@ -8,7 +8,7 @@ from app.jobs import deadletters
 from app.jobs import queue as jobs_queue
 from app.jobs.schedule import PERIODIC, label_of
 from app.validation import Schema
-from app.web.api import Blueprint, PageArgs, page_of, paginate, whole_list
+from app.web.api import Blueprint, PageArgs, page_of, paginate, replayable, whole_list
 from app.web.auth import current_user, require_role
 from app.web.fields import LocalDateTime
 
@@ -73,6 +73,7 @@ def list_dead_letters(args):
 
 @blp.post("/dead-letters/<int:letter_id>/retry")
 @require_role(*OPERATORS)
+@replayable
 @blp.response(200, DeadLetterOut)
 @blp.alt_response(409, description="dead_letter_resolved：已处理过")
 def retry_dead_letter(letter_id):
@@ -82,6 +83,7 @@ def retry_dead_letter(letter_id):
 
 @blp.post("/dead-letters/<int:letter_id>/dismiss")
 @require_role(*OPERATORS)
+@replayable
 @blp.response(200, DeadLetterOut)
 @blp.alt_response(409, description="dead_letter_resolved：已处理过")
 def dismiss_dead_letter(letter_id):

@@ -11,7 +11,7 @@ from app.knowledge.schemas import (
     StaffArticleArgs,
     StaffArticleOut,
 )
-from app.web.api import Blueprint, page_of, paginate, whole_list
+from app.web.api import Blueprint, page_of, paginate, replayable, whole_list
 from app.web.auth import current_user, require_role
 
 PATH = ""
@@ -33,6 +33,7 @@ def list_articles(args):
 @blp.post("/articles")
 @require_role(*EDITORS)
 @blp.arguments(ArticleIn)
+@replayable
 @blp.response(201, StaffArticleOut)
 def create_article(body):
     """在后台新建文章（Markdown）"""

@@ -19,7 +19,7 @@ from app.publicity.schemas import (
     WorkingDaysArgs,
     WorkingDaysOut,
 )
-from app.web.api import Blueprint, page_of, paginate, whole_list
+from app.web.api import Blueprint, page_of, paginate, replayable, whole_list
 from app.web.auth import current_user, require_role
 
 PATH = ""
@@ -41,6 +41,7 @@ def list_notices(args):
 @blp.post("/publicity")
 @require_role(Role.INSTITUTE_STAFF)
 @blp.arguments(NoticeIn)
+@replayable
 @blp.response(201, StaffNoticeOut)
 def create_notice(body):
     """新建公示（草稿）：某批次已通过现场核查的项目；给出 ends_at，或 working_days 自动计算"""
@@ -57,6 +58,7 @@ def get_notice(notice_id):
 
 @blp.post("/publicity/<int:notice_id>/publish")
 @require_role(Role.INSTITUTE_STAFF)
+@replayable
 @blp.response(200, StaffNoticeOut)
 def publish_notice(notice_id):
     """发布公示：所列项目进入“公示中”"""
@@ -65,6 +67,7 @@ def publish_notice(notice_id):
 
 @blp.post("/publicity/<int:notice_id>/close")
 @require_role(Role.INSTITUTE_STAFF)
+@replayable
 @blp.response(200, CloseReportOut)
 @blp.alt_response(409, description="publicity_not_ended：公示期尚未结束")
 def close_notice(notice_id):
@@ -136,6 +139,7 @@ def get_objection(args, objection_id):
 @blp.post("/objections/<int:objection_id>/decision")
 @require_role(*ZONE_STAFF)
 @blp.arguments(DecisionIn)
+@replayable
 @blp.response(200, StaffObjectionOut)
 @blp.alt_response(409, description="invalid_decision：须按 受理/不予受理 → 调查核实 → 成立/不成立 的顺序")
 def decide(body, objection_id):

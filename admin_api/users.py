@@ -4,7 +4,7 @@ from app.accounts import services as accounts
 from app.accounts.roles import Department, Role
 from app.accounts.schemas import GrantIn, StaffUserIn, StaffUserOut, UserListArgs, UserPatchIn
 from app.extensions import db
-from app.web.api import Blueprint, page_of, paginate
+from app.web.api import Blueprint, page_of, paginate, replayable
 from app.web.auth import current_user, require_role
 
 PATH = "/users"
@@ -24,6 +24,7 @@ def list_users(args):
 @blp.post("")
 @require_role(Role.ADMIN)
 @blp.arguments(StaffUserIn)
+@replayable
 @blp.response(201, StaffUserOut)
 def create_user(body):
     """创建工作人员账号（含一个角色）"""
@@ -59,6 +60,7 @@ def patch_user(body, user_id):
 @blp.post("/<int:user_id>/grants")
 @require_role(Role.ADMIN)
 @blp.arguments(GrantIn)
+@replayable
 @blp.response(201, StaffUserOut)
 def add_grant(body, user_id):
     """授予角色（基地管理员须指定 base_id，学校管理员 school_id，主管部门 department）"""
@@ -67,6 +69,7 @@ def add_grant(body, user_id):
 
 @blp.delete("/<int:user_id>/grants/<int:grant_id>")
 @require_role(Role.ADMIN)
+@replayable
 @blp.response(200, StaffUserOut)
 def remove_grant(user_id, grant_id):
     """撤销角色"""

@@ -21,7 +21,7 @@ from app.visits.schemas import (
     SlotBulkIn,
     SlotsCreatedOut,
 )
-from app.web.api import Blueprint, page_of, paginate, whole_list
+from app.web.api import Blueprint, page_of, paginate, replayable, whole_list
 from app.web.auth import current_user, require_role
 
 PATH = ""
@@ -49,6 +49,7 @@ def put_profile(body, base_id):
 @blp.post("/bases/<int:base_id>/slots/bulk")
 @require_role(*BASE_STAFF)
 @blp.arguments(SlotBulkIn)
+@replayable
 @blp.response(201, SlotsCreatedOut)
 def bulk_slots(body, base_id):
     """批量创建时段：日期范围 × 星期 × 时间段（已存在的跳过）"""
@@ -60,6 +61,7 @@ def bulk_slots(body, base_id):
 @blp.post("/bases/<int:base_id>/closures")
 @require_role(*BASE_STAFF)
 @blp.arguments(ClosureIn)
+@replayable
 @blp.response(200, ClosureOut)
 def close_day(body, base_id):
     """闭馆一天（节假日、天气）：取消当天全部预约并通知"""

@@ -7,7 +7,7 @@ from app.accounts.roles import ZONE_STAFF, Role
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.validation import Schema
-from app.web.api import Blueprint, page_of, paginate
+from app.web.api import Blueprint, page_of, paginate, replayable
 from app.web.auth import current_user, require_role
 from app.zones import importer
 from app.zones import services as zones
@@ -57,6 +57,7 @@ def list_zones(args):
 @blp.post("")
 @require_role(*ZONE_STAFF)
 @blp.arguments(ZoneIn)
+@replayable
 @blp.response(201, StaffZoneOut)
 def create_zone(body):
     """登记申报（状态：已申报）"""
@@ -85,6 +86,7 @@ def patch_zone(body, zone_id):
 @blp.post("/<int:zone_id>/transitions")
 @require_role(*ZONE_STAFF)
 @blp.arguments(TransitionIn)
+@replayable
 @blp.response(200, StaffZoneOut)
 @blp.alt_response(
     409,
@@ -100,6 +102,7 @@ def post_transition(body, zone_id):
 @blp.post("/<int:zone_id>/re-reviews")
 @require_role(*ZONE_STAFF)
 @blp.arguments(ReReviewIn)
+@replayable
 @blp.response(201, ReReviewOut)
 def post_re_review(body, zone_id):
     """登记复核结果；不通过则撤销称号"""
@@ -128,6 +131,7 @@ class ImportOut(Schema):
 @blp.post("/import")
 @require_role(Role.INSTITUTE_STAFF)
 @blp.arguments(ImportForm, location="form")
+@replayable
 @blp.response(201, ImportOut)
 @blp.alt_response(422, description="import_invalid：details.rows 逐行列出问题；import_columns：表头不正确")
 def import_zones(form):

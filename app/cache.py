@@ -7,9 +7,15 @@ scanning keys. Entries expire on their own.
 
 The process-local layer: every process keeps the generations it has seen and recent bodies. A bump
 is published on a Redis channel; a listener thread in each process applies it at once. While the
-listener is not connected (starting, Redis away) nothing local is trusted: the generation is read
-from Redis on every request, as it would be without the local layer. So a cached read costs no
-Redis round trip when nothing changed, and a change is seen everywhere as soon as it is published.
+listener is not connected (starting, Redis away or frozen: it pings, and a Redis silent for
+SILENT_LIMIT seconds counts as away) nothing local is trusted: the generation is read from Redis on
+every request, as it would be without the local layer, and when it cannot be read the namespace's
+local copy is dropped and the page built afresh. So a cached read costs no Redis round trip when
+nothing changed, and a change is seen everywhere as soon as it is published.
+
+A bump that fails (Redis away when a change commits) is kept as owed: until it is made, this process
+builds that namespace's pages afresh, and it is made as soon as Redis answers again (by the next
+read, or the listener within a second), so no page older than the change is served once Redis is back.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ AUTH_CHANNEL = "auth:changed"  # "token <hash>" revoked, "user <id>" changed: dr
 TOKEN_SECONDS = 60  # the longest a process keeps a token without asking the database
 TOKENS_MAX = 20_000
 LOCAL_MAX_BYTES = 16 * 1024 * 1024  # per process
+PING_EVERY = 1.0  # seconds between the listener's pings
+SILENT_LIMIT = 3.0  # a Redis that says nothing (no message, no pong) for this long is taken as away
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,7 @@ class LocalLayer:
         self.stopped = threading.Event()
         self.pubsub = None
         self.shared = False
+        self.owed: set[str] = set()  # namespaces whose bump failed: made once Redis answers
 
         self.tokens: OrderedDict[str, dict] = OrderedDict()
 
@@ -84,6 +93,13 @@ class LocalLayer:
             self.bodies.clear()
             self.tokens.clear()
             self.size = 0
+
+    def forget(self, namespace: str) -> None:
+        """Drop what this process keeps of a namespace (its generation and bodies)."""
+        with self.lock:
+            self.generations.pop(namespace, None)
+            for key in [k for k, entry in self.bodies.items() if entry.namespace == namespace]:
+                self.size -= len(self.bodies.pop(key).body)
 
     def trusted(self) -> bool:
         """Whether what is local may be used: one process, or the listener is connected."""
@@ -142,16 +158,25 @@ def _layer() -> LocalLayer:
 
 def _listen(app, layer: LocalLayer) -> None:
     """Apply published bumps; on every (re)connection forget what is local, since bumps may have
-    been missed meanwhile."""
+    been missed meanwhile. A Redis that stops answering (frozen, a dead link) keeps the connection
+    open: the listener pings, and takes SILENT_LIMIT seconds without a word as a disconnection."""
     while not layer.stopped.is_set():
         pubsub = None
         try:
             client = redis_lib.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=1,
-                                              health_check_interval=10)  # fmt: skip
+                                              socket_timeout=SILENT_LIMIT)  # fmt: skip
             pubsub = layer.pubsub = client.pubsub(ignore_subscribe_messages=False)
             pubsub.subscribe(CHANNEL, AUTH_CHANNEL)
-            subscribed = 0
-            for message in pubsub.listen():
+            subscribed, heard, pinged = 0, time.monotonic(), 0.0
+            while not layer.stopped.is_set():
+                if time.monotonic() - pinged >= PING_EVERY:
+                    pubsub.ping()
+                    pinged = time.monotonic()
+                message = pubsub.get_message(timeout=PING_EVERY / 2) or {"type": None}
+                if message["type"] is not None:
+                    heard = time.monotonic()  # a pong will do
+                elif time.monotonic() - heard > SILENT_LIMIT:
+                    raise redis_lib.TimeoutError("Redis stopped answering the cache listener")
                 if message["type"] == "subscribe":
                     subscribed += 1
                     if subscribed == 2:
@@ -162,12 +187,31 @@ def _listen(app, layer: LocalLayer) -> None:
                 elif message["type"] == "message":
                     namespace, _, generation = message["data"].decode().rpartition(" ")
                     layer.bump(namespace, int(generation))
+                if layer.owed:
+                    with app.app_context():
+                        _pay_owed(layer)
         except Exception:  # noqa: BLE001 - Redis away: trust nothing local until reconnected
             layer.listening = False
             with contextlib.suppress(Exception):
                 if pubsub is not None:
                     pubsub.close()
             layer.stopped.wait(1)
+
+
+def _pay_owed(layer: LocalLayer) -> None:
+    """Make the bumps that failed while Redis was away (publishing them too). One more bump than
+    needed (the first did reach Redis) only costs a rebuild."""
+    with layer.lock:
+        owed = sorted(layer.owed)
+    for namespace in owed:
+        try:
+            value = kv.redis.incr(f"cache:gen:{namespace}")
+            kv.redis.publish(CHANNEL, f"{namespace} {value}")
+        except redis_lib.RedisError:
+            return
+        with layer.lock:
+            layer.owed.discard(namespace)
+        layer.bump(namespace, value)
 
 
 def shutdown(app) -> None:
@@ -181,13 +225,25 @@ def shutdown(app) -> None:
 
 
 def generation(namespace: str) -> int:
-    """The namespace's generation: the local copy while it is kept fresh, else Redis."""
+    """The namespace's generation: the local copy while it is kept fresh, else Redis. Raises
+    RedisError when it cannot be known (Redis away, or a bump of this namespace still owed): the
+    caller builds afresh."""
     layer = _layer()
+    if layer.owed:
+        _pay_owed(layer)
+        if namespace in layer.owed:
+            raise redis_lib.ConnectionError(f"the bump of cache namespace {namespace} is still owed")
     if layer.trusted():
         known = layer.generations.get(namespace)
         if known is not None:
             return known
-    value = int(kv.redis.get(f"cache:gen:{namespace}") or 0)
+    try:
+        value = int(kv.redis.get(f"cache:gen:{namespace}") or 0)
+    except redis_lib.RedisError:
+        # What is local cannot be checked now; kept, it could be served for minutes once Redis is
+        # back (the listener may not have noticed it go): drop it.
+        layer.forget(namespace)
+        raise
     layer.bump(namespace, value)
     return value
 
@@ -200,8 +256,13 @@ def invalidate(*namespaces: str) -> None:
             _layer().bump(namespace, value)
             kv.redis.publish(CHANNEL, f"{namespace} {value}")
         except redis_lib.RedisError:
-            # Entries expire within DEFAULT_TTL anyway; never fail a committed write for the cache.
-            log.warning("could not invalidate cache namespace %s", namespace)
+            # Never fail a committed write for the cache: the bump is owed, made once Redis answers;
+            # meanwhile this process builds the namespace's pages afresh.
+            layer = _layer()
+            with layer.lock:
+                layer.owed.add(namespace)
+            layer.forget(namespace)
+            log.warning("could not invalidate cache namespace %s; done once Redis answers", namespace)
 
 
 def _digest(key: str) -> str:

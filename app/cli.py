@@ -64,6 +64,14 @@ def create_admin(username: str, password: str, display_name: str | None) -> None
     click.echo(f"created admin {user.username} (id {user.id})")
 
 
+@users_cli.command("unlock")
+@click.option("--username", required=True)
+def unlock(username: str) -> None:
+    """Lift a staff username's lock-out after wrong passwords, from every address (e.g. the only admin's)."""
+    removed = accounts.unlock(username)
+    click.echo(f"{username}: {removed} lock-out record(s) cleared")
+
+
 @wechat_cli.command("fake")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
@@ -170,7 +178,7 @@ def privacy_rotate() -> None:
 @privacy_cli.command("purge")
 @click.option("--days", type=int, default=None, help="Objection retention; default: OBJECTION_RETENTION_DAYS")
 def privacy_purge(days: int | None) -> None:
-    """Daily: delete expired idempotency records and purge objections past their retention."""
+    """Daily: delete expired idempotency records and old login failures, purge objections past their retention."""
     from flask import current_app
 
     from app.privacy_ops import purge
@@ -178,6 +186,7 @@ def privacy_purge(days: int | None) -> None:
     days = days if days is not None else current_app.config["OBJECTION_RETENTION_DAYS"]
     report = purge(days, Path(current_app.config["UPLOAD_ROOT"]))
     click.echo(f"{report.idempotency_records} expired idempotency record(s) deleted, "
+               f"{report.login_lockouts} old login failure record(s) deleted, "
                f"{report.objections} objection(s) purged (settled more than {days} days ago)")  # fmt: skip
 
 

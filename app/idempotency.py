@@ -14,6 +14,7 @@ request, and `flask --app app privacy purge` (daily) deletes the expired rows.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,8 @@ from app import uow
 from app.db_types import EncryptedString, UTCDateTime, utcnow
 from app.errors import AppError
 from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 # A claim older than this whose work never finished (a crashed worker) may be taken over.
 STALE_AFTER = timedelta(seconds=60)
@@ -83,26 +86,46 @@ def purge_expired(now: datetime | None = None) -> int:
 
 
 def run_once(user_id: int, scope: str, key: str, body: Any, work: Callable[[], tuple[int, Any]]) -> Outcome:
-    """Run `work` (which writes without committing and returns (status, JSON-able body)) at most
-    once for (user, scope, key)."""
+    """Run `work` (which returns (status, JSON-able body)) at most once for (user, scope, key). The
+    use case's own `uow.commit()` inside `work` only flushes: its writes and the stored answer
+    commit together, here."""
     digest = request_hash(body)
     record = _claim(user_id, scope, key, digest)
     if isinstance(record, Outcome):
         return record
     try:
-        status, response = work()
+        with uow.deferred():
+            status, response = work()
+        stored = db.session.get(IdempotencyRecord, record)
+        stored.response_status = status
+        stored.response_body = json.dumps(response, ensure_ascii=False, default=str)
+        uow.commit()  # the work's writes and the stored answer together, then their after-commit steps
     except Exception:
-        db.session.rollback()
-        uow.discard()
-        # Free the key: a failed attempt stored nothing, so a corrected retry may run.
-        db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record))
-        db.session.commit()  # the key's own bookkeeping, not the use case's commit
+        uow.rollback()  # survives a dead connection (the pool hands out a new one)
+        _release(record)
         raise
-    stored = db.session.get(IdempotencyRecord, record)
-    stored.response_status = status
-    stored.response_body = json.dumps(response, ensure_ascii=False, default=str)
-    uow.commit()  # the work's writes and the stored answer together, then their after-commit steps
     return Outcome(status, response, replayed=False)
+
+
+def once(user_id: int, scope: str, key: str | None, body: Any, work: Callable[[], tuple[int, Any]]) -> Outcome:
+    """`run_once` when the request has an Idempotency-Key; without one, the work runs and commits."""
+    if key:
+        return run_once(user_id, scope, key, body, work)
+    status, response = work()
+    uow.commit()
+    return Outcome(status, response, replayed=False)
+
+
+def _release(record_id: int) -> None:
+    """Free the key of a failed attempt: it stored nothing, so a retry (or a corrected request) may
+    run. A record that holds an answer stays: its commit landed although the connection broke."""
+    try:
+        unanswered = IdempotencyRecord.response_status.is_(None)
+        db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id, unanswered))
+        db.session.commit()  # the key's own bookkeeping, not the use case's commit
+    except Exception:  # noqa: BLE001 - the failure being answered matters more; the claim goes stale
+        uow.rollback()
+        log.warning("could not free an idempotency key; a retry is refused for up to %ss", STALE_AFTER.seconds)
 
 
 def seen(user_id: int, scope: str, key: str):

@@ -60,13 +60,17 @@ def rotate_keys() -> RotationReport:
 class PurgeReport:
     idempotency_records: int
     objections: int
+    login_lockouts: int
 
 
 def purge(retention_days: int, upload_root: Path) -> PurgeReport:
-    """The daily purge: expired idempotency records, and objections past their retention."""
+    """The daily purge: expired idempotency records, login failures long past (keyed hashes of what was
+    typed and of addresses), and objections past their retention."""
+    from app.accounts import services as accounts
     from app.publicity import services as publicity
 
     return PurgeReport(
         idempotency_records=idempotency.purge_expired(),
         objections=publicity.purge_personal_data(retention_days, upload_root),
+        login_lockouts=accounts.purge_lockouts(),
     )

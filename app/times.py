@@ -1,6 +1,6 @@
-"""The one way a moment is written for people and clients: ISO 8601 in APP_TIMEZONE, to the second,
-with its offset (2026-11-26T09:00:00+08:00). Responses (LocalDateTime), error details and audit
-snapshots all use it."""
+"""The one way a moment is written for clients: ISO 8601 in APP_TIMEZONE, to the second, with its
+offset (2026-11-26T09:00:00+08:00). Responses (LocalDateTime), error details and audit snapshots all
+use it. Messages people read say a period in words instead ("6 月 2 日至 6 月 6 日")."""
 
 from __future__ import annotations
 
@@ -26,14 +26,24 @@ def local_iso(moment: datetime, timezone: str | ZoneInfo | None = None) -> str:
     return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
-def window_words(starts_at: datetime, ends_at: datetime) -> str:
-    """A window as people read it: "12 月 1 日至 12 月 5 日", the end day being the last day included
-    (a window ending at midnight of the 6th ends with the 5th)."""
-    zone = app_timezone()
-    first = starts_at.astimezone(zone)
-    last = (ends_at - timedelta(seconds=1)).astimezone(zone)
-    return f"{first.month} 月 {first.day} 日至{_year_if_other(last, first)}{last.month} 月 {last.day} 日"
+def period_words(starts_at: datetime, ends_at: datetime, timezone: str | ZoneInfo | None = None,
+                 now: datetime | None = None) -> str:  # fmt: skip
+    """A period for a message: "6 月 2 日至 6 月 6 日". Times of day only where a bound is not
+    midnight; an end at midnight closes the day before it (windows end at 00:00 of the next day);
+    the year only when the period is not wholly in this year."""
+    zone = ZoneInfo(timezone) if isinstance(timezone, str) else (timezone or app_timezone())
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    end_day = end.date() - timedelta(days=1) if end.time() == datetime.min.time() and end > start else end.date()
+    from app.db_types import utcnow
 
+    this_year = (now or utcnow()).astimezone(zone).year
+    with_year = not start.year == end_day.year == this_year
 
-def _year_if_other(moment: datetime, other: datetime) -> str:
-    return f" {moment.year} 年 " if moment.year != other.year else " "
+    def words(day: date, moment: datetime | None) -> str:
+        text = f"{day.year} 年 " if with_year else ""
+        text += f"{day.month} 月 {day.day} 日"
+        return text + (f" {moment:%H:%M}" if moment is not None else "")
+
+    first = words(start.date(), None if start.time() == datetime.min.time() else start)
+    last = words(end_day, None if end.time() == datetime.min.time() else end)
+    return f"{first}{' ' if first[-1].isdigit() else ''}至 {last}"

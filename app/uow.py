@@ -5,6 +5,9 @@ is safely stored (cache bumps, capacity alerts, subscribe messages) is registere
 `after_commit()` while the use case runs and is run by `commit()` once the commit has succeeded,
 each step on its own: a step that fails is logged and never turns a committed write into an error.
 A rollback (any error answer) forgets the registered steps.
+
+Inside `deferred()` (a write answered once per Idempotency-Key) `commit()` only flushes: the
+caller commits once, the use case's writes together with the answer it stores for retries.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from app.extensions import db
 
 log = logging.getLogger(__name__)
 _HOOKS = "after_commit"
+_DEFERRED = "commit_deferred"
 
 
 def after_commit(step: Callable, *args, **kwargs) -> None:
@@ -30,8 +34,39 @@ def after_commit(step: Callable, *args, **kwargs) -> None:
 
 
 def commit() -> None:
+    if db.session.info.get(_DEFERRED):
+        db.session.flush()  # the owner of `deferred()` commits; its steps wait for that commit
+        return
     db.session.commit()
     run_after_commit()
+
+
+@contextlib.contextmanager
+def deferred():
+    """Within: a use case's `commit()` flushes; the caller commits everything at once afterwards."""
+    info = db.session.info
+    info[_DEFERRED] = info.get(_DEFERRED, 0) + 1
+    try:
+        yield
+    finally:
+        info[_DEFERRED] -= 1
+        if not info[_DEFERRED]:
+            del info[_DEFERRED]
+
+
+def rollback() -> None:
+    """Nothing of a failed unit of work is kept, and a broken transaction must not break what
+    follows. On a dropped connection the rollback itself may fail: the session is then discarded,
+    and the pool replaces the connection."""
+    discard()
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001
+        log.warning("rollback failed (connection lost); the session is discarded")
+        try:
+            db.session.remove()
+        except Exception:  # noqa: BLE001
+            log.warning("session could not be closed cleanly")
 
 
 def run_after_commit() -> None:

@@ -87,6 +87,8 @@ class Schema(ma.Schema):
             field_obj.validators = [*field_obj.validators, ma.validate.Range(min=INT_MIN, max=INT_MAX)]
         elif isinstance(field_obj, ma.fields.String):
             field_obj.validators = [*field_obj.validators, _storable_text]
+            if isinstance(field_obj, ma.fields.Url):
+                field_obj.validators = [*field_obj.validators, safe_link]
         elif isinstance(field_obj, ma.fields.DateTime | ma.fields.Date):
             field_obj.validators = [*field_obj.validators, _in_programme_years]
 
@@ -144,6 +146,33 @@ def _storable_text(value: str) -> None:
         raise ma.ValidationError("不能包含空字符（\\0）")
     if _SURROGATES.search(value):
         raise ma.ValidationError("含有无效的 Unicode 字符")
+
+
+# How a browser (WHATWG URL) or a mini-program reads an address before its scheme: leading C0 controls
+# and spaces are dropped, tabs and newlines anywhere; the scheme is case-insensitive.
+_URL_LEADING = "".join(map(chr, range(0x21)))
+_URL_IGNORED = re.compile("[\t\n\r]")
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+LINK_SCHEMES = frozenset({"http", "https"})
+
+
+def safe_link(value: str | None) -> None:
+    """An address a client opens or shows (covers, photos, avatars, evidence): http(s), or a path on
+    this service. Never `javascript:` (nor data:, vbscript:, …), however it is written."""
+    if value is None:
+        return
+    scheme = _URL_SCHEME.match(_URL_IGNORED.sub("", value.lstrip(_URL_LEADING)))
+    if scheme and scheme.group(1).lower() not in LINK_SCHEMES:
+        raise ma.ValidationError("网址须以 http:// 或 https:// 开头，或为本服务的图片路径")
+
+
+class Link(ma.fields.String):
+    """A link or image address in a request (see `safe_link`); `ma.fields.Url` fields get the same
+    check from the base schema."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.validators = [*self.validators, safe_link]
 
 
 def one_of(enum, label: str):

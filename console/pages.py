@@ -32,7 +32,8 @@ def login_post():
     target = safe_next(request.form.get("next"))
     try:
         with limiter.limit("10 per minute", key_func=lambda: f"console-login:{username}"):
-            issued = accounts.login_staff(username, password, accounts.AUDIENCE_CONSOLE)
+            issued = accounts.login_staff(username, password, client=request.remote_addr,
+                                          audience=accounts.AUDIENCE_CONSOLE)
     except AppError as exc:
         db.session.rollback()
         return render_template("console/login.html", next=target, username=username, error=exc.message), exc.status

@@ -3,11 +3,14 @@ door: checking a visitor in by typing or scanning the booking's code (a phone-si
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from app import idempotency
 from app.accounts.roles import BASE_STAFF
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
@@ -16,6 +19,7 @@ from app.times import local_today as today
 from app.visits import booking as bookings
 from app.visits import calendar, checkin, reports
 from app.visits.models import Booking
+from app.web.api import IDEMPOTENCY_KEY_MAX
 from console import bp
 from console.session import current, draft_for, require
 
@@ -84,10 +88,19 @@ def door():
     if request.method == "POST":
         code = (request.form.get("code") or "").strip()
         headcount = request.form.get("headcount") or None
+        people = int(headcount) if headcount and re.fullmatch(r"[0-9]{1,6}", headcount) else None
+        # One key per rendered form: the same form sent again (a double tap, a reload, a lost
+        # answer) shows the first result instead of "already checked in".
+        key = (request.form.get("idempotency_key") or "").strip()[:IDEMPOTENCY_KEY_MAX] or None
+
+        def work():
+            done = checkin.checkin(current(), code, people)
+            return 200, {"id": done.id, "actual_headcount": done.actual_headcount, "visit_date": done.visit_date}
+
         try:
-            done = checkin.checkin(current(), code, int(headcount) if headcount and headcount.isdigit() else None)
-            result = {"ok": True, "booking": done}
+            outcome = idempotency.once(current().id, "console.door", key, {"code": code, "headcount": people}, work)
+            result = {"ok": True, "booking": outcome.body}
         except AppError as exc:
             db.session.rollback()
             result = {"ok": False, "message": exc.message, "details": exc.details}
-    return render_template("console/door.html", result=result, code=code)
+    return render_template("console/door.html", result=result, code=code, form_key=uuid.uuid4().hex)

@@ -24,7 +24,7 @@ from app.campaigns.schemas import (
     SchoolOut,
 )
 from app.extensions import db
-from app.web.api import Blueprint, PageArgs, page_of, paginate
+from app.web.api import Blueprint, PageArgs, page_of, paginate, replayable
 from app.web.auth import current_user, optional_user, require_user
 
 PATH = ""
@@ -93,6 +93,7 @@ def join_campaign(campaign_id):
 @blp.post("/campaigns/<int:campaign_id>/checkins")
 @require_user
 @blp.arguments(ActionCheckinIn, example=CHECKIN_EXAMPLE)
+@replayable
 @blp.response(201, ActionCheckinOut)
 @blp.alt_response(403, description="not_this_school / not_confirmed：仅限本校的活动，而你已不是学校确认的本校学生")
 @blp.alt_response(409, description="already_checked_in（每项行动每天一次）、not_joined")
@@ -142,6 +143,7 @@ def list_posts(args, campaign_id):
 @blp.post("/posts/<int:checkin_id>/reports")
 @require_user
 @blp.arguments(ReportIn)
+@replayable
 @blp.response(201, ReportedOut)
 @blp.alt_response(404, description="not_found：内容不存在，或调用者看不到（与活动的分享列表同一规则）")
 @blp.alt_response(409, description="already_reported：每人对一条内容只能举报一次")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from app.accounts import services as accounts
 from app.accounts.schemas import PhoneIn, PhoneOut, ProfileIn, UserOut
 from app.campaigns import services as campaigns
-from app.web.api import Blueprint
+from app.web.api import Blueprint, replayable
 from app.web.auth import current_user, require_user
 
 PATH = "/me"
@@ -30,6 +30,7 @@ def patch_me(body):
 @blp.post("/phone")
 @require_user
 @blp.arguments(PhoneIn)
+@replayable
 @blp.response(200, PhoneOut)
 @blp.alt_response(422, description="phone_code_invalid：手机号授权凭证无效")
 @blp.alt_response(503, description="wechat_unavailable：微信服务不可用")

@@ -5,7 +5,7 @@ from flask import current_app, request
 from app.errors import ValidationFailed
 from app.media import services as media
 from app.publicity.schemas import UploadOut
-from app.web.api import Blueprint
+from app.web.api import Blueprint, replayable
 from app.web.auth import current_user, require_user
 from app.web.fields import absolute_url
 
@@ -21,6 +21,7 @@ def _allow_image_sized_bodies():
 
 @blp.post("/uploads")
 @require_user
+@replayable
 @blp.response(201, UploadOut)
 @blp.alt_response(422, description="not_an_image：仅支持 JPEG、PNG、GIF、WebP")
 def upload_image():

@@ -28,6 +28,7 @@ from app.web.api import (
     page_of,
     paginate,
     prepared_json,
+    replayable,
     takes_idempotency_key,
     whole_list,
 )
@@ -109,6 +110,7 @@ def get_booking(booking_id):
 
 @blp.post("/bookings/<int:booking_id>/cancel")
 @require_user
+@replayable
 @blp.response(200, BookingOut)
 @blp.alt_response(422, description="cancel_cutoff_passed")
 def cancel_booking(booking_id):
@@ -136,6 +138,7 @@ def checkin_code(booking_id):
 @blp.post("/slots/<int:slot_id>/waitlist")
 @require_user
 @blp.arguments(BookingIn, examples={"个人": {"value": BOOKING_EXAMPLE}, "团体": {"value": GROUP_BOOKING_EXAMPLE}})
+@replayable
 @blp.response(201, WaitlistOut)
 def join_waitlist(body, slot_id):
     """加入候补（有人取消时按先后顺序自动预约并通知）"""
@@ -145,6 +148,7 @@ def join_waitlist(body, slot_id):
 @blp.post("/checkins")
 @require_user
 @blp.arguments(CheckinIn)
+@replayable
 @blp.response(200, BookingOut)
 @blp.alt_response(409, description="already_checked_in")
 def post_checkin(body):

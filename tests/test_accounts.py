@@ -1,7 +1,7 @@
 """Staff accounts, roles with scopes, the one role check (401 vs 403), user administration."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts import services as accounts
 from app.accounts.roles import Department, Role
@@ -258,15 +258,15 @@ def test_repeated_wrong_passwords_lock_the_account(client, auth):
 def test_lockout_backs_off_and_a_success_starts_afresh(client, auth, app):
     from datetime import timedelta
 
-    from app.accounts.models import User
+    from app.accounts.models import LoginLockout
     from app.db_types import utcnow
 
     auth.staff("institute_staff", username="backoff-officer")
 
     def unlock_now():
         with app.app_context():
-            user = db.session.scalar(select(User).where(User.username == "backoff-officer"))
-            user.locked_until = utcnow() - timedelta(seconds=1)
+            for lockout in db.session.scalars(select(LoginLockout)):
+                lockout.locked_until = utcnow() - timedelta(seconds=1)
             db.session.commit()
 
     for _ in range(5):
@@ -285,3 +285,156 @@ def test_production_hashes_passwords_with_scrypt(tmp_path):
     from app.config import load_config
 
     assert load_config(tmp_path, {})["PASSWORD_HASH_METHOD"] == "scrypt"
+
+
+# ---- the lock-out: the same for unknown usernames, per client address, and undone by a command ----
+
+
+def _fail(client, username, times, address="198.51.100.1"):
+    for _ in range(times):
+        client.post("/api/admin/v1/auth/login", json={"username": username, "password": "wrong-password!"},
+                    environ_base={"REMOTE_ADDR": address})  # fmt: skip
+
+
+RIGHT_PASSWORD = "correct-horse-battery"  # noqa: S105 - the test accounts' password
+
+
+def _login_from(client, username, password=RIGHT_PASSWORD, address="198.51.100.1"):
+    return client.post("/api/admin/v1/auth/login", json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})  # fmt: skip
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Login answers computed at one fixed moment, so two of them can be compared to the second."""
+    from app.accounts import services
+    from app.db_types import utcnow
+
+    moment = utcnow()
+    monkeypatch.setattr(services, "utcnow", lambda: moment)
+    return moment
+
+
+def _answer(response):
+    return response.status_code, response.json, response.headers.get("Retry-After")
+
+
+def test_an_unknown_username_gets_the_same_wrong_password_answers(client, auth, frozen_clock):
+    auth.staff("institute_staff", username="known-officer")
+    known, unknown = [], []
+    for _ in range(4):
+        known.append(_login_from(client, "known-officer", "wrong-password!"))
+        unknown.append(_login_from(client, "nobody-here", "wrong-password!"))
+    assert [(r.status_code, r.json) for r in unknown] == [(r.status_code, r.json) for r in known]
+
+
+def test_an_unknown_username_is_locked_out_like_a_known_one(client, auth, frozen_clock):
+    auth.staff("institute_staff", username="known-officer")
+    _fail(client, "known-officer", 5)
+    _fail(client, "nobody-here", 5)
+    assert _answer(_login_from(client, "nobody-here")) == _answer(_login_from(client, "known-officer"))
+
+
+def test_an_unknown_username_locked_out_is_429(client, frozen_clock):
+    _fail(client, "nobody-here", 5)
+    error = assert_error(_login_from(client, "nobody-here"), 429, "account_locked")
+    assert error["details"]["retry_after_seconds"] > 0
+
+
+def test_a_locked_out_unknown_username_says_retry_after(client, frozen_clock):
+    _fail(client, "nobody-here", 5)
+    assert int(_login_from(client, "nobody-here").headers["Retry-After"]) > 0
+
+
+def test_guessing_from_another_address_does_not_lock_the_only_admin_out(client, auth):
+    auth.staff("admin", username="only-admin")
+    _fail(client, "only-admin", 20, address="203.0.113.66")
+    assert _login_from(client, "only-admin", address="198.51.100.1").status_code == 200
+
+
+def test_the_guessing_address_itself_is_locked_out(client, auth):
+    auth.staff("admin", username="only-admin")
+    _fail(client, "only-admin", 5, address="203.0.113.66")
+    assert_error(_login_from(client, "only-admin", address="203.0.113.66"), 429, "account_locked")
+
+
+def test_the_unlock_command_lets_a_locked_out_admin_back_in(app, client, auth):
+    auth.staff("admin", username="only-admin")
+    _fail(client, "only-admin", 8)
+    result = app.test_cli_runner().invoke(args=["users", "unlock", "--username", "only-admin"])
+    assert result.exit_code == 0, result.output
+    assert _login_from(client, "only-admin").status_code == 200
+
+
+def test_the_unlock_command_lifts_the_locks_of_every_address(app, client, auth):
+    auth.staff("admin", username="only-admin")
+    for address in ("198.51.100.1", "198.51.100.2"):
+        _fail(client, "only-admin", 5, address=address)
+    app.test_cli_runner().invoke(args=["users", "unlock", "--username", "only-admin"])
+    assert [_login_from(client, "only-admin", address=a).status_code for a in ("198.51.100.1", "198.51.100.2")] == [
+        200, 200]  # fmt: skip
+
+
+def test_a_lock_ends_by_itself(app, client, auth, monkeypatch):
+    from datetime import timedelta
+
+    from app.accounts import services
+    from app.db_types import utcnow
+
+    auth.staff("admin", username="only-admin")
+    _fail(client, "only-admin", 5)
+    later = utcnow() + services.LOCKOUT_FIRST + timedelta(seconds=2)
+    monkeypatch.setattr(services, "utcnow", lambda: later)
+    assert _login_from(client, "only-admin").status_code == 200
+
+
+def test_no_lock_lasts_longer_than_the_maximum(app, client, auth):
+    from app.accounts import services
+    from app.accounts.models import LoginLockout
+
+    _fail(client, "nobody-here", 40)
+    with app.app_context():
+        lockout = db.session.scalar(select(LoginLockout))
+        assert lockout.locked_until - lockout.last_failure_at <= services.LOCKOUT_MAX
+
+
+def test_lockouts_keep_neither_the_username_nor_the_address(app, client):
+    from sqlalchemy import text
+
+    _fail(client, "typed-a-password-here", 1, address="203.0.113.99")
+    with app.app_context():
+        row = db.session.execute(text("SELECT username_key, client_key FROM login_lockouts")).one()
+    assert not {"typed-a-password-here", "203.0.113.99"} & {row.username_key, row.client_key}
+
+
+def test_old_login_failures_are_purged(app, client, runner):
+    from datetime import timedelta
+
+    from app.accounts.models import LoginLockout
+    from app.db_types import utcnow
+
+    _fail(client, "nobody-here", 2)
+    with app.app_context():
+        lockout = db.session.scalar(select(LoginLockout))
+        lockout.last_failure_at = utcnow() - timedelta(days=2)
+        db.session.commit()
+    runner.invoke(args=["privacy", "purge"])
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginLockout)) == 0
+
+
+def test_recent_login_failures_are_kept_by_the_purge(app, client, runner):
+    from app.accounts.models import LoginLockout
+
+    _fail(client, "nobody-here", 2)
+    runner.invoke(args=["privacy", "purge"])
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginLockout)) == 1
+
+
+def test_a_success_forgets_the_failures_of_its_address(client, auth):
+    auth.staff("institute_staff", username="known-officer")
+    _fail(client, "known-officer", 4)
+    _login_from(client, "known-officer")
+    error = assert_error(_login_from(client, "known-officer", "wrong-password!"), 401, "invalid_credentials")
+    assert error["details"]["attempts_before_lockout"] == 4

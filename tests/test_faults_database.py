@@ -89,3 +89,100 @@ def test_every_pooled_connection_killed_at_once_is_survived(app, client, databas
     killer.dispose()
     assert killed >= 1
     assert [client.get(f"/api/mp/v1/zones?page={p}").status_code for p in (1, 2, 3)] == [200, 200, 200]
+
+
+# ---- a connection lost inside an idempotent write: a JSON answer, and the key is free again ----------
+
+
+@pytest.fixture
+def booking_scene(app):
+    base_id = make_base(app)
+    return {"slot_id": make_slot(app, base_id), "headers": citizen_tokens(app, 1)[0], "client": app.test_client()}
+
+
+def _dying_once(monkeypatch, database_url, module, name, *, after=False, then_raise=None):
+    """Replace module.name with a version that kills the request's connection once: before the real
+    call, or `after` it; `then_raise` an application error instead of calling it."""
+    real, calls = getattr(module, name), []
+
+    def dying(*args, **kwargs):
+        if calls:
+            return real(*args, **kwargs)
+        calls.append(1)
+        if after:
+            result = real(*args, **kwargs)
+            _kill_own_connection(database_url)
+            return result
+        db.session.execute(text("SELECT 1"))  # the transaction has a connection: the one killed
+        _kill_own_connection(database_url)
+        if then_raise is not None:
+            raise then_raise
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, dying)
+
+
+def _lose_connection(where, monkeypatch, database_url):
+    """`work`: before the booking's first write; `commit`: after the whole answer is written, as the
+    stored answer and the booking are about to commit."""
+    from app.visits import booking
+    from miniprogram_api import visits
+
+    if where == "work":
+        _dying_once(monkeypatch, database_url, booking, "book")
+    else:
+        _dying_once(monkeypatch, database_url, visits.BOOKING_OUT, "dump", after=True)
+
+
+@pytest.mark.parametrize("where", ["work", "commit"])
+def test_a_connection_lost_in_an_idempotent_write_is_the_json_503(app, database_url, monkeypatch, booking_scene, where):
+    _lose_connection(where, monkeypatch, database_url)
+    s = booking_scene
+    response = _book(s["client"], s["headers"], s["slot_id"], 1, "lost-1", "")
+    assert (response.status_code, response.json["error"]["code"]) == (503, "database_unavailable")
+
+
+@pytest.mark.parametrize("where", ["work", "commit"])
+def test_a_retry_after_a_lost_connection_is_done(app, database_url, monkeypatch, booking_scene, where):
+    _lose_connection(where, monkeypatch, database_url)
+    s = booking_scene
+    _book(s["client"], s["headers"], s["slot_id"], 1, "lost-1", "")
+    assert _book(s["client"], s["headers"], s["slot_id"], 1, "lost-1", "").status_code == 201
+
+
+def test_a_retry_after_a_lost_connection_books_once(app, database_url, monkeypatch, booking_scene):
+    _lose_connection("commit", monkeypatch, database_url)
+    s = booking_scene
+    for _ in range(3):
+        _book(s["client"], s["headers"], s["slot_id"], 1, "lost-1", "")
+    assert _bookings(app) == 1
+
+
+def test_a_refusal_whose_rollback_meets_a_dead_connection_is_still_answered_in_json(app, database_url, monkeypatch,
+                                                                                    booking_scene):  # fmt: skip
+    from app.visits import booking
+
+    _dying_once(monkeypatch, database_url, booking, "book", then_raise=booking._slot_full(booking_scene["slot_id"]))
+    s = booking_scene
+    assert_error(_book(s["client"], s["headers"], s["slot_id"], 1, "lost-1", ""), 409, "slot_full")
+
+
+def test_a_retry_after_a_rollback_on_a_dead_connection_is_done(app, database_url, monkeypatch, booking_scene):
+    from app.visits import booking
+
+    _dying_once(monkeypatch, database_url, booking, "book", then_raise=booking._slot_full(booking_scene["slot_id"]))
+    s = booking_scene
+    _book(s["client"], s["headers"], s["slot_id"], 1, "lost-1", "")
+    assert _book(s["client"], s["headers"], s["slot_id"], 1, "lost-1", "").status_code == 201
+
+
+def test_a_cancel_retried_after_a_lost_connection_is_done(app, database_url, monkeypatch, booking_scene):
+    """The same through @replayable: the connection dies after the cancel's writes, before its commit."""
+    from app.visits import booking
+
+    s = booking_scene
+    booked = _book(s["client"], s["headers"], s["slot_id"], 1, "book-1", "").json
+    _dying_once(monkeypatch, database_url, booking, "promote_waitlist", after=True)
+    path, headers = f"/api/mp/v1/bookings/{booked['id']}/cancel", {**s["headers"], "Idempotency-Key": "cancel-1"}
+    assert_error(s["client"].post(path, headers=headers), 503, "database_unavailable")
+    assert s["client"].post(path, headers=headers).json["status"] == "cancelled"

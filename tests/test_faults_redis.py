@@ -186,3 +186,61 @@ def test_rate_limits_fail_open_with_one_warning_while_redis_is_down(make_app, ow
     notices = [r for r in caplog.records if r.name == "flask-limiter"]
     assert statuses.count(429) == 0
     assert [(r.levelname, r.exc_info) for r in notices] == [("WARNING", None)]
+
+
+# ---- a frozen Redis: once it is back, no page older than a change made meanwhile ----------------
+
+
+def _zone_name(client, zone_id):
+    return client.get(f"/api/mp/v1/zones/{zone_id}").json["name"]
+
+
+def _eventually(check, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.fixture
+def frozen_rename(make_app, own_redis, monkeypatch):
+    """Two workers on one Redis: the reader has served a zone page; Redis freezes; the writer renames
+    the zone (its cache bump fails). Returns the reader's client, the zone and a thaw()."""
+    from tests.conftest import Auth
+
+    monkeypatch.setattr(GuardedRedis, "down_seconds", 0.3)
+    writer = make_app(REDIS_URL=own_redis.url, RATELIMIT_STORAGE_URI=own_redis.url)
+    reader = make_app(REDIS_URL=own_redis.url, RATELIMIT_STORAGE_URI=own_redis.url)
+    zone_id = make_zone(writer, "publicity", name="冻结之前的名称")
+    admin = Auth(writer, writer.test_client()).staff("admin")
+    reader_client, writer_client = reader.test_client(), writer.test_client()
+    for client in (reader_client, writer_client):
+        for _ in range(2):  # the second from the cache
+            assert _zone_name(client, zone_id) == "冻结之前的名称"
+    own_redis.freeze()
+    renamed = writer_client.patch(f"/api/admin/v1/zones/{zone_id}", json={"name": "冻结期间改的名称"}, headers=admin)
+    assert renamed.status_code == 200
+    return {"reader": reader_client, "writer": writer_client, "zone_id": zone_id, "thaw": own_redis.thaw}
+
+
+def test_after_a_freeze_another_worker_serves_the_change_within_seconds(frozen_rename):
+    frozen_rename["thaw"]()
+    assert _eventually(lambda: _zone_name(frozen_rename["reader"], frozen_rename["zone_id"]) == "冻结期间改的名称")
+
+
+def test_after_a_freeze_the_writing_worker_serves_the_change(frozen_rename):
+    frozen_rename["thaw"]()
+    assert _zone_name(frozen_rename["writer"], frozen_rename["zone_id"]) == "冻结期间改的名称"
+
+
+def test_during_a_freeze_the_writing_worker_serves_the_change(frozen_rename):
+    assert _zone_name(frozen_rename["writer"], frozen_rename["zone_id"]) == "冻结期间改的名称"
+
+
+def test_during_a_long_freeze_another_worker_stops_serving_its_copy(frozen_rename):
+    from app.cache import SILENT_LIMIT
+
+    time.sleep(SILENT_LIMIT + 1.5)  # its listener has heard nothing for longer than it accepts
+    assert _zone_name(frozen_rename["reader"], frozen_rename["zone_id"]) == "冻结期间改的名称"

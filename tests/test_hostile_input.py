@@ -158,3 +158,52 @@ def test_an_empty_patch_changes_nothing_and_is_200(client, auth):
     response = client.patch("/api/mp/v1/me", headers=headers)
     assert response.status_code == 200
     assert response.json == before
+
+
+# ---- an integer longer than Python converts (4,300 digits) --------------------------------------
+
+HUGE = "9" * 5000
+
+
+def test_a_5000_digit_integer_in_a_mini_program_body_is_422(client, auth):
+    body = '{"slot_id": ' + HUGE + ', "visitors": []}'
+    response = client.post("/api/mp/v1/bookings", data=body, content_type="application/json",
+                           headers={**auth.wechat_headers("huge"), "Idempotency-Key": "huge-1"})  # fmt: skip
+    assert_error(response, 422, "validation_error")
+
+
+def test_a_5000_digit_integer_in_the_mini_program_login_is_422(client):
+    response = client.post("/api/mp/v1/auth/login", data='{"code": ' + HUGE + "}", content_type="application/json")
+    assert_error(response, 422, "validation_error")
+
+
+def test_a_5000_digit_integer_in_a_staff_body_is_422(client, auth):
+    response = client.post("/api/admin/v1/zones", data='{"batch_year": -' + HUGE + "}", content_type="application/json",
+                           headers=auth.staff("admin"))  # fmt: skip
+    assert_error(response, 422, "validation_error")
+
+
+def test_a_5000_digit_integer_in_the_staff_login_is_422(client):
+    body = '{"username": "admin", "password": ' + HUGE + "}"
+    assert_error(client.post("/api/admin/v1/auth/login", data=body, content_type="application/json"), 422,
+                 "validation_error")  # fmt: skip
+
+
+def test_a_5000_digit_integer_says_what_is_wrong(client):
+    response = client.post("/api/mp/v1/auth/login", data='{"code": ' + HUGE + "}", content_type="application/json")
+    assert "4300" in assert_error(response, 422, "validation_error")["details"]["_schema"][0]
+
+
+def test_a_4300_digit_integer_is_still_read_and_judged_by_its_field(client):
+    response = client.post("/api/mp/v1/auth/login", data='{"code": ' + "9" * 4300 + "}", content_type="application/json")
+    assert "code" in assert_error(response, 422, "validation_error")["details"]
+
+
+def test_a_5000_digit_headcount_at_the_console_door_is_no_server_error(app):
+    from tests.factories import make_base
+    from tests.test_console import signed_in, text
+
+    console = signed_in(app, "base_operator", "door-huge", base_id=make_base(app))
+    console.get("/console/door")
+    response = console.post("/console/door", {"code": "1.abc", "headcount": HUGE})
+    assert 'class="result bad"' in text(response)

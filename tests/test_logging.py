@@ -67,3 +67,80 @@ def test_mask_helpers():
     assert mask_text("+86 13812345678") == "+86 138****5678" or "13812345678" not in mask_text("+86 13812345678")
     # Request ids (hex) are left alone.
     assert mask_text("id=a13812345678b") == "id=a13812345678b"
+
+
+# ---- X-Request-ID: a client's id is kept only when it is a plain token --------------------------
+
+
+def _request_id(client, value, path="/healthz"):
+    return client.get(path, environ_base={"HTTP_X_REQUEST_ID": value}).headers["X-Request-ID"]
+
+
+def test_a_plain_request_id_is_kept(client):
+    assert _request_id(client, "mp-7f3a.42_b") == "mp-7f3a.42_b"
+
+
+def test_a_request_id_of_64_characters_is_kept(client):
+    assert _request_id(client, "a" * 64) == "a" * 64
+
+
+def test_a_request_id_with_spaces_is_replaced(client):
+    assert re.fullmatch("[0-9a-f]{32}", _request_id(client, "abc def"))
+
+
+def test_a_request_id_with_a_trailing_newline_is_replaced(client):
+    assert re.fullmatch("[0-9a-f]{32}", _request_id(client, "abc-123\n"))
+
+
+def test_a_request_id_with_a_newline_inside_is_replaced(client):
+    assert re.fullmatch("[0-9a-f]{32}", _request_id(client, "abc\n2026-11-25 INFO forged"))
+
+
+def test_an_overlong_request_id_is_replaced(client):
+    assert re.fullmatch("[0-9a-f]{32}", _request_id(client, "a" * 65))
+
+
+def test_a_request_id_with_a_line_separator_is_replaced(client):
+    assert re.fullmatch("[0-9a-f]{32}", _request_id(client, "abc\u2028def"))
+
+
+def test_an_unsafe_request_id_is_replaced_on_a_cached_read_too(client):
+    client.get("/api/mp/v1/meta")  # cached: the next one is answered before Flask runs
+    assert re.fullmatch("[0-9a-f]{32}", _request_id(client, "abc-123\n", path="/api/mp/v1/meta"))
+
+
+# ---- line separators in a field are escaped, never a new line -----------------------------------
+
+
+def _logged(message, *args):
+    record = logging.LogRecord("app.access", logging.INFO, __file__, 1, message, args, None)
+    return MaskingFormatter("%(message)s").format(record)
+
+
+def test_a_line_separator_in_a_field_is_escaped():
+    assert "\u2028" not in _logged("GET %s 200", "/zones\u20282026-11-25 INFO forged")
+
+
+def test_a_next_line_character_in_a_field_is_escaped():
+    assert "\x85" not in _logged("GET %s 200", "/zones\x852026-11-25 INFO forged")
+
+
+def test_a_paragraph_separator_in_a_field_is_escaped():
+    assert "\u2029" not in _logged("GET %s 200", "/zones\u20292026-11-25 INFO forged")
+
+
+def test_escaped_separators_stay_readable():
+    assert _logged("GET %s 200", "/a\u2028b\x85c") == "GET /a\\u2028b\\x85c 200"
+
+
+def test_a_logged_request_path_with_separators_is_one_line(client):
+    import io
+
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_lowcarbon", False))
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    try:
+        client.get("/api/mp/v1/zones%E2%80%A82026-11-25 INFO app.access GET /forged 200%C2%85x")
+    finally:
+        handler.setStream(previous)
+    assert len(buffer.getvalue().splitlines()) == 1

@@ -374,3 +374,83 @@ def test_evidence_images_pass_wechats_image_check(client, auth, app, make_app, f
                     headers)  # fmt: skip
     assert response.status_code == 201
     assert response.json['needs_review'] is True
+
+
+# ---- the window in words: what people read ----------------------------------------------------
+
+
+def _window_error(app, client, auth, *, starts_in, ends_in, code):
+    notice = open_notice(app)
+    set_window(app, notice["id"], starts_in=starts_in, ends_in=ends_in)
+    response = post(client, notice["id"], objection_body(notice["zone_ids"][0]), auth.wechat_headers("window"))
+    return assert_error(response, 422, code)
+
+
+def _last_day_words(iso_end: str) -> str:
+    from datetime import datetime, timedelta
+
+    last = datetime.fromisoformat(iso_end) - timedelta(microseconds=1)
+    return f"{last.month} 月 {last.day} 日"
+
+
+def test_publicity_closed_says_its_window_in_words(client, auth, app):
+    error = _window_error(app, client, auth, starts_in=-5 * 86400, ends_in=-3600, code="publicity_closed")
+    assert _last_day_words(error["details"]["ends_at"]) in error["message"]
+
+
+def test_publicity_closed_has_no_iso_stamp_in_its_message(client, auth, app):
+    error = _window_error(app, client, auth, starts_in=-5 * 86400, ends_in=-3600, code="publicity_closed")
+    assert "+08:00" not in error["message"]
+
+
+def test_publicity_closed_keeps_the_iso_window_in_details(client, auth, app):
+    error = _window_error(app, client, auth, starts_in=-5 * 86400, ends_in=-3600, code="publicity_closed")
+    assert error["details"]["starts_at"].endswith("+08:00")
+
+
+def test_publicity_not_started_says_its_window_in_words(client, auth, app):
+    error = _window_error(app, client, auth, starts_in=86400, ends_in=6 * 86400, code="publicity_not_started")
+    assert _last_day_words(error["details"]["ends_at"]) in error["message"]
+
+
+def test_publicity_not_started_has_no_iso_stamp_in_its_message(client, auth, app):
+    error = _window_error(app, client, auth, starts_in=86400, ends_in=6 * 86400, code="publicity_not_started")
+    assert "+08:00" not in error["message"]
+
+
+def _utc(text):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text)
+
+
+def test_a_window_of_whole_days_reads_from_first_to_last_day():
+    from app.times import period_words
+
+    words = period_words(_utc("2026-06-02T00:00:00+08:00"), _utc("2026-06-07T00:00:00+08:00"), "Asia/Shanghai",
+                         now=_utc("2026-05-20T12:00:00+08:00"))  # fmt: skip
+    assert words == "6 月 2 日至 6 月 6 日"
+
+
+def test_a_window_of_another_year_says_the_year():
+    from app.times import period_words
+
+    words = period_words(_utc("2025-06-02T00:00:00+08:00"), _utc("2025-06-07T00:00:00+08:00"), "Asia/Shanghai",
+                         now=_utc("2026-05-20T12:00:00+08:00"))  # fmt: skip
+    assert words == "2025 年 6 月 2 日至 2025 年 6 月 6 日"
+
+
+def test_a_window_bound_within_a_day_says_the_time():
+    from app.times import period_words
+
+    words = period_words(_utc("2026-06-02T09:30:00+08:00"), _utc("2026-06-06T17:00:00+08:00"), "Asia/Shanghai",
+                         now=_utc("2026-05-20T12:00:00+08:00"))  # fmt: skip
+    assert words == "6 月 2 日 09:30 至 6 月 6 日 17:00"
+
+
+def test_a_window_is_read_in_china_time():
+    from app.times import period_words
+
+    words = period_words(_utc("2026-06-01T16:00:00+00:00"), _utc("2026-06-06T16:00:00+00:00"), "Asia/Shanghai",
+                         now=_utc("2026-05-20T12:00:00+08:00"))  # fmt: skip
+    assert words == "6 月 2 日至 6 月 6 日"

@@ -189,3 +189,72 @@ def test_seed_demo_zones(runner, app, client):
         assert db.session.scalar(select(func.count(ZoneTransition.id))) > 100
     public = client.get("/api/mp/v1/zones?per_page=100").json
     assert public["total"] >= 25
+
+
+# ---- Redis unreadable: the process-local copy is dropped, a failed bump is owed -----------------
+
+
+def _failing(*args, **kwargs):
+    import redis
+
+    raise redis.ConnectionError("Redis is away (test)")
+
+
+def _local_zone_pages(app):
+    from app import cache
+
+    with app.app_context():
+        return [entry for entry in cache._layer().bodies.values() if entry.namespace == "zones"]
+
+
+def test_a_generation_that_cannot_be_read_drops_the_local_copy(app, client, monkeypatch):
+    from app import cache
+    from app.extensions import kv
+
+    make_zone(app, "titled")
+    client.get("/api/mp/v1/zones")
+    assert _local_zone_pages(app)  # cached in this process
+    with app.app_context():
+        cache._layer().generations.clear()  # as after the listener reconnects: Redis must be asked
+        monkeypatch.setattr(kv.redis, "get", _failing)
+        with pytest.raises(Exception, match="away"):
+            cache.generation("zones")
+    assert _local_zone_pages(app) == []
+
+
+def test_a_page_is_built_afresh_while_its_generation_cannot_be_read(app, client, auth, monkeypatch):
+    from app import cache
+    from app.extensions import kv
+
+    zone_id = make_zone(app, "publicity", name="改名之前")
+    client.get(f"/api/mp/v1/zones/{zone_id}")
+    with app.app_context():
+        monkeypatch.setattr(kv.redis, "incr", _failing)
+        cache._layer().generations.clear()
+        monkeypatch.setattr(kv.redis, "get", _failing)
+    client.patch(f"/api/admin/v1/zones/{zone_id}", json={"name": "改名之后"}, headers=auth.staff("admin"))
+    assert client.get(f"/api/mp/v1/zones/{zone_id}").json["name"] == "改名之后"
+
+
+def test_a_failed_bump_is_made_once_redis_answers(app, monkeypatch):
+    from app import cache
+    from app.extensions import kv
+
+    with app.app_context():
+        before = cache.generation("zones")
+        with monkeypatch.context() as away:
+            away.setattr(kv.redis, "incr", _failing)
+            cache.invalidate("zones")
+        assert cache.generation("zones") > before
+
+
+def test_a_bump_still_owed_means_no_cached_generation(app, monkeypatch):
+    from app import cache
+    from app.extensions import kv
+
+    with app.app_context():
+        cache.generation("zones")
+        monkeypatch.setattr(kv.redis, "incr", _failing)
+        cache.invalidate("zones")
+        with pytest.raises(Exception, match="owed"):
+            cache.generation("zones")

@@ -28,9 +28,6 @@ class User(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Staff password lock-out: failures in a row, and until when the account refuses to sign in.
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="select", foreign_keys="RoleGrant.user_id"
@@ -94,3 +91,20 @@ class AuthToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginLockout(db.Model):
+    """Wrong staff passwords in a row for one username from one client address, and until when that
+    pair is refused. Kept whether or not the username exists (the answers must not tell), and per
+    address, so nobody elsewhere can lock an account's owner out. Both as keyed hashes: what was
+    typed as a username (sometimes a password) and the address are nobody's business here."""
+
+    __tablename__ = "login_lockouts"
+    __table_args__ = (UniqueConstraint("username_key", "client_key", name="uq_login_lockouts_username_client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username_key: Mapped[str] = mapped_column(String(64), index=True)
+    client_key: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import event, inspect, select
+from sqlalchemy import delete, event, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import uow
 from app.accounts import tokenstore
-from app.accounts.models import AuthToken, RoleGrant, User
+from app.accounts.models import AuthToken, LoginLockout, RoleGrant, User
 from app.accounts.roles import DEPARTMENT_ZONE_TYPES, Department, Role
 from app.audit import services as audit
 from app.db_types import utcnow
@@ -189,11 +189,17 @@ def login_with_wechat(code: str) -> IssuedToken:
     return issued
 
 
-# Staff lock-out: after LOCKOUT_AFTER wrong passwords in a row the account refuses to sign in for
-# LOCKOUT_FIRST, doubling with each further failure up to LOCKOUT_MAX; a success starts afresh.
+# Staff lock-out: after LOCKOUT_AFTER wrong passwords in a row for a username from one client address,
+# that username is refused from that address for LOCKOUT_FIRST, doubling with each further failure
+# up to LOCKOUT_MAX; a success starts afresh. Counted per address so that guessing from elsewhere
+# never locks the account's owner out (the per-username rate limit still bounds guessing from many
+# addresses), and for unknown usernames exactly as for known ones, so the answers tell nothing.
+# `flask users unlock USERNAME` clears every lock of a username at once.
 LOCKOUT_AFTER = 5
 LOCKOUT_FIRST = timedelta(minutes=1)
 LOCKOUT_MAX = timedelta(hours=1)
+# A record with no failure for this long is deleted by the daily purge: the count starts afresh.
+LOCKOUT_FORGET_AFTER = timedelta(days=1)
 
 
 class AccountLocked(AppError):
@@ -207,9 +213,23 @@ def _lockout_for(failures: int) -> timedelta | None:
     return min(LOCKOUT_FIRST * 2 ** (failures - LOCKOUT_AFTER), LOCKOUT_MAX)
 
 
-def _refuse_if_locked(user: User, now) -> None:
-    if user.locked_until is not None and user.locked_until > now:
-        seconds = int((user.locked_until - now).total_seconds()) + 1
+def _username_key(username: str) -> str:
+    return current_app.extensions["cipher"].keyed_hash(b"login-username:" + username.strip().lower().encode())
+
+
+def _lockout_keys(username: str, client: str | None) -> tuple[str, str]:
+    client_key = current_app.extensions["cipher"].keyed_hash(b"login-client:" + (client or "").encode())
+    return _username_key(username), client_key
+
+
+def _lockout_where(keys: tuple[str, str]):
+    return (LoginLockout.username_key == keys[0]) & (LoginLockout.client_key == keys[1])
+
+
+def _refuse_if_locked(keys: tuple[str, str], now) -> None:
+    locked_until = db.session.scalar(select(LoginLockout.locked_until).where(_lockout_where(keys)))
+    if locked_until is not None and locked_until > now:
+        seconds = int((locked_until - now).total_seconds()) + 1
         raise AccountLocked(
             f"密码错误次数过多，账号已临时锁定，请 {max(1, seconds // 60)} 分钟后再试",
             details={"retry_after_seconds": seconds},
@@ -217,33 +237,75 @@ def _refuse_if_locked(user: User, now) -> None:
         )
 
 
-def login_staff(username: str, password: str, audience: str = AUDIENCE_STAFF) -> IssuedToken:
-    """A staff member's password sign-in: a token for the staff API, or (AUDIENCE_CONSOLE) for the console."""
-    user = db.session.scalar(select(User).where(User.username == username).with_for_update())
-    if user is None or not user.password_hash:
-        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
-        db.session.rollback()
-        raise Unauthorized("用户名或密码错误", code="invalid_credentials")
-    now = utcnow()
-    _refuse_if_locked(user, now)
-    if not check_password_hash(user.password_hash, password):
-        # The failure is kept (its own commit) even though the answer is an error.
-        user.failed_logins = (user.failed_logins or 0) + 1
-        lock = _lockout_for(user.failed_logins)
+def _count_failure(keys: tuple[str, str], now) -> int:
+    """One more wrong password for (username, address): the failures in a row so far. One
+    conditional UPDATE, or the first INSERT (a concurrent first failure makes it an UPDATE)."""
+    for _ in range(2):
+        bumped = db.session.execute(
+            update(LoginLockout).where(_lockout_where(keys))
+            .values(failures=LoginLockout.failures + 1, last_failure_at=now)
+        )  # fmt: skip
+        if bumped.rowcount == 0:
+            try:
+                first = LoginLockout(username_key=keys[0], client_key=keys[1], failures=1, last_failure_at=now)
+                with db.session.begin_nested():
+                    db.session.add(first)
+            except IntegrityError:
+                continue  # the same pair's first failure, a moment ago: count on it
+        failures = db.session.scalar(select(LoginLockout.failures).where(_lockout_where(keys)))
+        lock = _lockout_for(failures)
         if lock is not None:
-            user.locked_until = now + lock
-        uow.commit()
+            db.session.execute(update(LoginLockout).where(_lockout_where(keys)).values(locked_until=now + lock))
+        return failures
+    raise AppError("请稍后重试", code="conflict", status=409)  # two racing inserts in a row: not expected
+
+
+def login_staff(username: str, password: str, client: str | None = None, audience: str = AUDIENCE_STAFF) -> IssuedToken:
+    """Use case: a staff member signs in; `client` is the caller's address (the lock-out's scope); the
+    token is for the staff API, or (AUDIENCE_CONSOLE) for the console."""
+    now = utcnow()
+    keys = _lockout_keys(username, client)
+    _refuse_if_locked(keys, now)
+    user = db.session.scalar(select(User).where(User.username == username))
+    known = user is not None and bool(user.password_hash)
+    # The same work either way (one password hash, one lock-out write): timing tells nothing either.
+    matches = check_password_hash(user.password_hash if known else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+    if not (known and matches):
+        failures = _count_failure(keys, now)
+        uow.commit()  # the failure is kept (its own commit) even though the answer is an error
         raise Unauthorized("用户名或密码错误", code="invalid_credentials",
-                           details={"attempts_before_lockout": max(0, LOCKOUT_AFTER - user.failed_logins)})  # fmt: skip
-    user.failed_logins, user.locked_until = 0, None
+                           details={"attempts_before_lockout": max(0, LOCKOUT_AFTER - failures)})  # fmt: skip
+    db.session.execute(delete(LoginLockout).where(_lockout_where(keys)))
     if not user.is_active:
+        uow.commit()
         raise Unauthorized("账号已停用", code="account_disabled")
     if not user.is_staff:
+        uow.commit()
         raise AppError("该账号不是工作人员账号", code="forbidden", status=403)
     user.last_login_at = utcnow()
     issued = issue_token(user, audience, current_app.config["TOKEN_TTL_STAFF"])  # short: staff sessions
     uow.commit()
     return issued
+
+
+def unlock(username: str) -> int:
+    """Use case (`flask users unlock`): lift every lock-out of a username, from every address."""
+    removed = db.session.execute(delete(LoginLockout).where(LoginLockout.username_key == _username_key(username)))
+    uow.commit()
+    return removed.rowcount or 0
+
+
+def purge_lockouts(now=None) -> int:
+    """Daily: forget failures long past (no lock is running on them)."""
+    cutoff = (now or utcnow()) - LOCKOUT_FORGET_AFTER
+    removed = db.session.execute(
+        delete(LoginLockout).where(
+            LoginLockout.last_failure_at < cutoff,
+            (LoginLockout.locked_until.is_(None)) | (LoginLockout.locked_until < (now or utcnow())),
+        )
+    )
+    uow.commit()
+    return removed.rowcount or 0
 
 
 def verify_phone(user: User, code: str) -> User:

@@ -6,7 +6,7 @@ from app.campaigns import services as campaigns
 from app.campaigns.catalogue import ESTIMATE_NOTE
 from app.campaigns.models import Audience
 from app.campaigns.moderation import author_name
-from app.validation import Schema, not_blank
+from app.validation import Link, Schema, not_blank
 from app.web.api import PageArgs
 from app.web.fields import NAMES_STUDENT, LocalDateTime, MediaUrl
 from app.zones.schemas import DistrictOut
@@ -65,7 +65,7 @@ class ActionCheckinIn(Schema):
     quantity = ma.fields.Decimal(required=True, places=2, validate=ma.validate.Range(min=-1_000_000, max=1_000_000))
     day = ma.fields.Date(metadata={"description": "补记：最近 7 天内的某天（默认今天，中国时间）"})
     note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
-    photo_url = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=300))
+    photo_url = Link(allow_none=True, validate=ma.validate.Length(max=300))
 
 
 CHECKIN_EXAMPLE = {"action": "walk", "quantity": 2.5, "note": "今天走路上学"}
@@ -145,7 +145,7 @@ class JoinClassIn(Schema):
 class CampaignIn(Schema):
     title = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=100), not_blank])
     description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=5000))
-    cover_image_url = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=512))
+    cover_image_url = Link(allow_none=True, validate=ma.validate.Length(max=512))
     starts_on = ma.fields.Date(required=True)
     ends_on = ma.fields.Date(required=True)
     audience = ma.fields.String(load_default=Audience.SCHOOL.value, validate=ma.validate.OneOf([a.value for a in Audience]))

@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from app.knowledge.content import SLUG_RE
 from app.knowledge.services import related
-from app.validation import Schema
+from app.validation import Link, Schema
 from app.validators import Trimmed
 from app.web.api import PageArgs
 from app.web.fields import AbsoluteMediaHtml, MediaUrl
@@ -70,7 +70,7 @@ class ArticleIn(Schema):
     summary = Trimmed(required=True, validate=ma.validate.Length(min=2, max=300))
     category = ma.fields.String(required=True)
     tags = ma.fields.List(Trimmed(validate=ma.validate.Length(min=1, max=32)), validate=ma.validate.Length(max=10))
-    cover_image_url = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=300))
+    cover_image_url = Link(allow_none=True, validate=ma.validate.Length(max=300))
     author = Trimmed(allow_none=True, validate=ma.validate.Length(max=80))
     source = Trimmed(allow_none=True, validate=ma.validate.Length(max=200))
     published_on = ma.fields.Date()

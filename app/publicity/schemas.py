@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
-from app.validation import Schema
+from app.validation import Link, Schema
 from app.validators import Trimmed, check_document, id_type_field, validate_person_name, validate_phone
 from app.web.api import PageArgs
 from app.web.fields import LocalDateTime, MediaUrl
@@ -121,7 +121,7 @@ class ObjectionIn(Schema):
     id_number = Trimmed(allow_none=True, validate=ma.validate.Length(max=32))
     reason = Trimmed(required=True, validate=ma.validate.Length(min=10, max=2000))
     evidence_urls = ma.fields.List(
-        ma.fields.String(validate=ma.validate.Length(max=300)),
+        Link(validate=ma.validate.Length(max=300)),
         validate=ma.validate.Length(max=9, error="证明图片最多 9 张"),
     )
 

@@ -35,7 +35,7 @@ from app.publicity.constants import (
     ObjectionStatus,
 )
 from app.publicity.models import NoticeZone, Objection, ObjectionEvent, PublicityNotice
-from app.times import app_timezone, local_iso
+from app.times import app_timezone, local_iso, period_words
 from app.validators import IdType
 from app.wechat import services as wechat
 from app.wechat.services import ContentCheck
@@ -232,11 +232,7 @@ def submit_objection(user: User, notice_id: int, data: dict[str, Any], idempoten
         objection = raise_objection(user, notice_id, data, limits)
         return 201, present(objection)
 
-    if idempotency_key:
-        return idempotency.run_once(user.id, f"objection:{notice_id}", idempotency_key, data, work)
-    status, answer = work()
-    uow.commit()
-    return idempotency.Outcome(status, answer, replayed=False)
+    return idempotency.once(user.id, f"objection:{notice_id}", idempotency_key, data, work)
 
 
 def raise_objection(user: User, notice_id: int, data: dict[str, Any], limits: ObjectionLimits) -> Objection:
@@ -247,14 +243,16 @@ def raise_objection(user: User, notice_id: int, data: dict[str, Any], limits: Ob
     notice = get_notice(notice_id, public=True)
     now = utcnow()
     window = {"starts_at": local_iso(notice.starts_at, limits.timezone), "ends_at": local_iso(notice.ends_at, limits.timezone)}
+    # People read the window in words; clients get its ISO stamps in details.
+    period = period_words(notice.starts_at, notice.ends_at, limits.timezone)
     if now < notice.starts_at:
         raise PublicityWindowError(
-            f"公示尚未开始，异议受理时间为 {window['starts_at']} 至 {window['ends_at']}",
+            f"公示尚未开始，公示期为 {period}，请在公示期内提出异议",
             code="publicity_not_started", details=window,
         )  # fmt: skip
     if now >= notice.ends_at:
         raise PublicityWindowError(
-            f"公示期已结束（{window['starts_at']} 至 {window['ends_at']}），不再受理异议",
+            f"公示期已结束（公示期为 {period}），不再受理异议",
             code="publicity_closed", details=window,
         )  # fmt: skip
     if data["zone_id"] not in {e.zone_id for e in notice.entries}:

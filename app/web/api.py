@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import sys
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -9,13 +12,13 @@ from typing import Any
 import flask_smorest
 import marshmallow as ma
 from apispec import BasePlugin
-from flask import request
+from flask import Response, request
 from sqlalchemy import Select, func, select
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
-from app.errors import AppError
+from app.errors import AppError, ValidationFailed
 from app.validation import INT_MAX, Schema, json_type_errors
 
 
@@ -56,6 +59,11 @@ class AppParser(FlaskParser):
         except RecursionError:
             # JSON nested hundreds deep: no request of ours looks like that.
             raise AppError("请求体 JSON 嵌套过深", code="invalid_json", status=400) from None
+        except ValueError:
+            # Valid JSON, but an integer longer than Python converts (sys.get_int_max_str_digits(),
+            # 4,300 digits): no field of ours takes one. (Invalid JSON is handled by webargs.)
+            limit = sys.get_int_max_str_digits()
+            raise ValidationFailed(details={"_schema": [f"数字过长（整数最多 {limit} 位）"]}) from None
         if data is not missing and not isinstance(data, dict):
             raise AppError("请求体须为 JSON 对象", code="body_not_object", status=400)
         return data
@@ -82,8 +90,10 @@ def idempotency_key_parameter(required: bool) -> dict:
         "name": "Idempotency-Key",
         "required": required,
         "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
-        "description": "每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复，不会重复登记。"
-        "超过 128 个字符为 400 idempotency_key_invalid" + ("；缺少为 400 idempotency_key_required" if required else ""),
+        "description": "每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），"
+        "不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 "
+        "idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid"
+        + ("；缺少为 400 idempotency_key_required" if required else ""),
     }
 
 
@@ -94,16 +104,54 @@ def takes_idempotency_key(*, required: bool):
 
 def idempotency_key(*, required: bool) -> str | None:
     """The request's Idempotency-Key, the same rule on every write that takes one."""
-    key = request.headers.get("Idempotency-Key", "").strip()
+    sent = request.headers.get("Idempotency-Key")
+    key = (sent or "").strip()
     if not key:
         if required:
             raise AppError("该请求须带 Idempotency-Key 请求头（每个新请求一个新值，重试时不变）",
                            code="idempotency_key_required", status=400)  # fmt: skip
+        if sent is not None:  # sent, but blank: a client bug, not "no key"
+            raise AppError("Idempotency-Key 不能为空", code="idempotency_key_invalid", status=400)
         return None
     if len(key) > IDEMPOTENCY_KEY_MAX:
         raise AppError(f"Idempotency-Key 过长（最多 {IDEMPOTENCY_KEY_MAX} 个字符）", code="idempotency_key_invalid",
                        status=400, details={"max_length": IDEMPOTENCY_KEY_MAX})  # fmt: skip
     return key
+
+
+def replayable(view):
+    """A write a client may retry: with an Idempotency-Key (optional), a retry gets the first answer,
+    status and body, instead of the work done twice or refused as done (409); the same key on another
+    request (other path ids, body or file) is 422 idempotency_key_reused. Put it right above
+    `@blp.response`, below `@blp.arguments`: what it stores is the answer as the schema wrote it."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = idempotency_key(required=False)
+        if key is None:
+            return view(*args, **kwargs)
+        from app import idempotency  # imports the models, which need app.extensions (which needs this module)
+        from app.web.auth import current_user
+
+        def work():
+            response = view(*args, **kwargs)
+            return response.status_code, None if response.status_code == 204 else response.get_json()
+
+        seen = {"path": kwargs, "body": args, "files": _file_digests()}
+        outcome = idempotency.run_once(current_user().id, request.endpoint, key, seen, work)
+        if outcome.status == 204:
+            return Response(status=204)
+        return prepared_json(outcome.body, outcome.status)
+
+    return takes_idempotency_key(required=False)(wrapper)
+
+
+def _file_digests() -> dict[str, list[str]]:
+    digests: dict[str, list[str]] = {}
+    for name, upload in request.files.items(multi=True):
+        digests.setdefault(name, []).append(hashlib.sha256(upload.stream.read()).hexdigest())
+        upload.stream.seek(0)  # the view reads it again
+    return digests
 
 
 class ErrorResponses(BasePlugin):

@@ -11,7 +11,6 @@ from werkzeug.exceptions import HTTPException
 
 from app import uow
 from app.errors import AppError
-from app.extensions import db
 from app.validation import translate
 
 log = logging.getLogger("app.errors")
@@ -55,20 +54,6 @@ def _validation_details(messages: dict) -> dict:
     return translate(details)
 
 
-def _rollback() -> None:
-    """Nothing of a failed request is kept, and a broken transaction must not break what follows.
-    On a dropped connection the rollback itself may fail: the pool replaces the connection."""
-    uow.discard()
-    try:
-        db.session.rollback()
-    except Exception:  # noqa: BLE001
-        log.warning("rollback failed (connection lost); the session is discarded")
-        try:
-            db.session.remove()
-        except Exception:  # noqa: BLE001
-            log.warning("session could not be closed cleanly")
-
-
 def is_connection_lost(error: Exception) -> bool:
     if isinstance(error, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
         return True
@@ -76,7 +61,7 @@ def is_connection_lost(error: Exception) -> bool:
 
 
 def handle_error(error: Exception):
-    _rollback()
+    uow.rollback()  # nothing of a failed request is kept
     if isinstance(error, AppError):
         return error_response(error.status, error.code, error.message, error.details, error.headers)
 

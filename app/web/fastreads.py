@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from urllib.parse import parse_qsl, urlencode
 
 import redis as redis_lib
@@ -17,7 +16,7 @@ from werkzeug.http import parse_etags
 from werkzeug.utils import get_content_type
 
 from app import cache
-from app.web.logging import REQUEST_ID_RE
+from app.web.logging import request_id_from
 
 access_log = logging.getLogger("app.access")
 PREFIX = "/api/mp/v1/"
@@ -61,8 +60,7 @@ class FastReads:
                 entry = None
         if entry is None:
             return self.wsgi_app(environ, start_response)
-        incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"))
         not_modified = parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(entry.etag)
         start_response("304 NOT MODIFIED" if not_modified else "200 OK",
                        response_headers(entry, request_id, with_body=not not_modified))  # fmt: skip

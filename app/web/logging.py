@@ -12,16 +12,24 @@ from flask import Flask, g, request
 
 from app.privacy import mask_text
 
-REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 access_log = logging.getLogger("app.access")
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+def request_id_from(incoming: str | None) -> str:
+    """The request's id: the client's X-Request-ID when it is a plain token (matched whole: a `$`
+    lets a trailing newline through), else one of our own. It goes into every log line as it is."""
+    return incoming if incoming and REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
+
+
+# C0 and C1 controls (U+0085 NEXT LINE among them) and the Unicode line and paragraph separators:
+# what some log viewers and Python's own splitlines() take for the end of a line.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _escape_controls(text: str) -> str:
-    """A newline in a path (`%0a`) must not start a forged log line: control characters are
-    written as escapes."""
+    """A newline in a path (`%0a`, or U+2028 / U+0085) must not start a forged log line: control
+    characters and line separators are written as escapes."""
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
@@ -73,8 +81,7 @@ def configure_logging(app: Flask) -> None:
 
     @app.before_request
     def _start_request() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        g.request_id = request_id_from(request.headers.get("X-Request-ID"))
         g.request_started = time.perf_counter()
 
     @app.after_request

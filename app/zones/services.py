@@ -22,7 +22,7 @@ from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.times import local_iso, window_words
+from app.times import local_iso, period_words
 from app.zones.constants import (
     APPLICANT_KINDS,
     DEFAULT_DEPARTMENT,
@@ -420,7 +420,7 @@ def publicity_hold(zone_id: int, now: datetime) -> PublicityNotSettled | None:
         window = {"notice_id": notice.id, "starts_at": local_iso(notice.starts_at), "ends_at": local_iso(notice.ends_at)}
         if now < notice.ends_at:
             return PublicityNotSettled(
-                f"公示期尚未结束（公示期为{window_words(notice.starts_at, notice.ends_at)}），"
+                f"公示期尚未结束（公示期为 {period_words(notice.starts_at, notice.ends_at)}），"
                 "公示期满后由系统根据异议处理结果确定",
                 details=window,
             )
