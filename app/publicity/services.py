@@ -232,7 +232,11 @@ def submit_objection(user: User, notice_id: int, data: dict[str, Any], idempoten
         objection = raise_objection(user, notice_id, data, limits)
         return 201, present(objection)
 
-    return idempotency.once(user.id, f"objection:{notice_id}", idempotency_key, data, work)
+    if idempotency_key:
+        return idempotency.run_once(user.id, f"objection:{notice_id}", idempotency_key, data, work)
+    status, answer = work()
+    uow.commit()
+    return idempotency.Outcome(status, answer, replayed=False)
 
 
 def raise_objection(user: User, notice_id: int, data: dict[str, Any], limits: ObjectionLimits) -> Objection:
