@@ -110,23 +110,16 @@ def zone_edit(zone_id):
 @bp.route("/zones/import", methods=["GET", "POST"])
 @require(Role.INSTITUTE_STAFF)
 def zones_import():
-    report = None
+    report, status = None, 200
     if request.method == "POST":
         upload = request.files.get("file")
         try:
-            form = forms.load(ImportForm)
-        except forms.FormInvalid as exc:
-            form, report = None, {"error": "批次年度：" + "；".join(exc.details["batch_year"]), "details": exc.details}
-        if report:
-            pass
-        elif upload is None or not upload.filename:
-            report = {"error": "请选择 CSV 或 XLSX 文件"}
-        else:
-            try:
-                created = importer.import_batch(upload.filename, upload.read(importer.MAX_BYTES + 1), form["batch_year"],
-                                                current())  # fmt: skip
-                report = {"created": created}
-            except AppError as exc:
-                db.session.rollback()
-                report = {"error": exc.message, "rows": exc.details.get("rows") or [], "details": exc.details}
-    return render_template("console/zones_import.html", report=report)
+            year = forms.load(ImportForm)["batch_year"]  # the staff API's import form
+            if upload is None or not upload.filename:
+                raise AppError("请选择 CSV 或 XLSX 文件", code="validation_error", status=422)
+            report = {"created": importer.import_batch(upload.filename, upload.read(importer.MAX_BYTES + 1), year, current())}
+        except AppError as exc:
+            db.session.rollback()
+            report = {"error": exc.message, "rows": exc.details.get("rows") or [], "details": exc.details}
+            status = exc.status
+    return render_template("console/zones_import.html", report=report), status

@@ -109,6 +109,13 @@ def test_a_user_with_a_short_password_is_refused_beside_the_field(app):
     assert (response.status_code, field_error(text(response), "password")) == (422, True)
 
 
+def test_an_import_with_a_batch_year_out_of_range_is_refused_beside_the_field(app):
+    console = signed_in(app, "institute_staff", "form-import-1")
+    console.get("/console/zones/import")
+    response = console.post("/console/zones/import", {"batch_year": "1999"})
+    assert (response.status_code, field_error(text(response), "batch_year")) == (422, True)
+
+
 def test_a_class_action_with_words_for_numbers_is_a_422(app, running):
     school_id, campaign_id = running["school"], running["campaign"]
     console = signed_in(app, "school_admin", "form-teacher-1", school_id=school_id)
