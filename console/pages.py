@@ -9,10 +9,11 @@ from flask import flash, redirect, render_template, request, session, url_for
 from app import dashboard as dashboards
 from app.accounts import services as accounts
 from app.accounts.roles import STAFF_ROLES
+from app.accounts.schemas import StaffLoginIn
 from app.errors import AppError
 from app.extensions import db
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
-from console import bp, charts
+from console import bp, charts, forms
 from console.session import DRAFT, OWNER, SEEN, TOKEN, current, draft_of, require, safe_next, signed_in_user
 
 
@@ -27,9 +28,13 @@ def login():
 def login_post():
     from app.web.ratelimit import limiter
 
-    username = request.form.get("username", "").strip()
-    password = request.form.get("password", "")
     target = safe_next(request.form.get("next"))
+    try:
+        body = forms.load(StaffLoginIn)  # the staff API's sign-in rules (lengths, no NUL)
+    except forms.FormInvalid as exc:
+        return render_template("console/login.html", next=target, username="", error=exc.message,
+                               errors=exc.details), exc.status  # fmt: skip
+    username, password = body["username"].strip(), body["password"]
     try:
         with limiter.limit("10 per minute", key_func=lambda: f"console-login:{username}"):
             issued = accounts.login_staff(username, password, client=request.remote_addr,

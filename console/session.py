@@ -25,6 +25,7 @@ TOKEN, SEEN, DRAFT = "console_token", "console_seen", "console_draft"
 OWNER = "console_user_id"
 # Fields a draft never keeps (the session is a cookie, signed but readable): passwords, secrets, tokens.
 SECRET_FIELD = re.compile(r"pass|pwd|secret|token", re.IGNORECASE)
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def idle_limit() -> int:
@@ -62,8 +63,9 @@ def current() -> User:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path of this console: never an open redirect."""
-    if not target:
+    """Only a path of this console: never an open redirect, nor a header split by CR/LF (or any control
+    character) in the Location it becomes."""
+    if not target or CONTROL.search(target):
         return url_for("console.dashboard")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/console/"):

@@ -3,32 +3,28 @@ door: checking a visitor in by typing or scanning the booking's code (a phone-si
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from app import idempotency
 from app.accounts.roles import BASE_STAFF
-from app.errors import AppError, ValidationFailed
+from app.errors import AppError
 from app.extensions import db
 from app.privacy import mask_name
 from app.times import local_today as today
 from app.visits import booking as bookings
 from app.visits import calendar, checkin, reports
 from app.visits.models import Booking
+from app.visits.schemas import AttendanceArgs, CheckinIn, ClosureIn, DoorArgs
 from app.web.api import IDEMPOTENCY_KEY_MAX
-from console import bp
+from console import bp, forms
 from console.session import current, draft_for, require
 
-
-def _day(value: str | None, default: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        raise ValidationFailed("日期格式应为 YYYY-MM-DD", details={"day": ["日期无效"]}) from None
+# The console's form names for the staff API's keys.
+DAY = {"date": "day"}
 
 
 @bp.get("/bases")
@@ -42,7 +38,8 @@ def bases():
 def base(base_id):
     zone = calendar.get_base(base_id)
     calendar.ensure_operates(current(), base_id)
-    first = _day(request.args.get("day"), today())
+    # A day of the programme's years (DoorArgs' date), so a week on either side is still a date.
+    first = forms.query(DoorArgs, names=DAY)["date"] if request.args.get("day") else today()
     views = calendar.slot_views(base_id, first, first + timedelta(days=6))
     slot_ids = [v.id for v in views]
     per_slot: dict[int, list[Booking]] = {}
@@ -57,11 +54,9 @@ def base(base_id):
 @bp.post("/bases/<int:base_id>/close-day")
 @require(*BASE_STAFF)
 def base_close_day(base_id):
-    day = _day(request.form.get("day"), today())
-    reason = (request.form.get("reason") or "").strip()
-    if len(reason) < 2:
-        raise ValidationFailed("请填写闭馆原因（会告知已预约的参观者）", details={"reason": ["不能为空"]})
-    cancelled = bookings.close_day(base_id, day, reason, current())
+    body = forms.load(ClosureIn, names=DAY)
+    day = body["date"]
+    cancelled = bookings.close_day(base_id, day, body["reason"], current())
     flash(f"{day.isoformat()} 已闭馆，取消了 {len(cancelled)} 个预约并通知参观者", "info")
     return redirect(url_for("console.base", base_id=base_id, day=day.isoformat()))
 
@@ -70,12 +65,9 @@ def base_close_day(base_id):
 @require(*BASE_STAFF)
 def base_attendance(base_id):
     zone = calendar.get_base(base_id)
-    month = request.args.get("month") or today().strftime("%Y-%m")
-    try:
-        year, number = (int(p) for p in month.split("-"))
-        rows = reports.attendance(base_id, year, number, current())
-    except ValueError:
-        raise ValidationFailed("月份格式应为 YYYY-MM", details={"month": ["月份无效"]}) from None
+    month = forms.query(AttendanceArgs)["month"] if request.args.get("month") else today().strftime("%Y-%m")
+    year, number = (int(p) for p in month.split("-"))
+    rows = reports.attendance(base_id, year, number, current())
     return render_template("console/attendance.html", zone=zone, rows=rows, month=month)
 
 
@@ -83,24 +75,24 @@ def base_attendance(base_id):
 @require(*BASE_STAFF)
 def door():
     """Check-in at the door: type the code, or scan it (a scanner that types, or the camera)."""
-    result = None
+    result, status = None, 200
     code = ""
     if request.method == "POST":
         code = (request.form.get("code") or "").strip()
-        headcount = request.form.get("headcount") or None
-        people = int(headcount) if headcount and re.fullmatch(r"[0-9]{1,6}", headcount) else None
         # One key per rendered form: the same form sent again (a double tap, a reload, a lost
         # answer) shows the first result instead of "already checked in".
         key = (request.form.get("idempotency_key") or "").strip()[:IDEMPOTENCY_KEY_MAX] or None
-
-        def work():
-            done = checkin.checkin(current(), code, people)
-            return 200, {"id": done.id, "actual_headcount": done.actual_headcount, "visit_date": done.visit_date}
-
         try:
-            outcome = idempotency.once(current().id, "console.door", key, {"code": code, "headcount": people}, work)
+            body = forms.load(CheckinIn)
+
+            def work():
+                done = checkin.checkin(current(), body["code"], body.get("headcount"))
+                return 200, {"id": done.id, "actual_headcount": done.actual_headcount, "visit_date": done.visit_date}
+
+            seen = {"code": body["code"], "headcount": body.get("headcount")}
+            outcome = idempotency.once(current().id, "console.door", key, seen, work)
             result = {"ok": True, "booking": outcome.body}
-        except AppError as exc:
+        except AppError as exc:  # the reason in words door staff read, on the same page, ready for the next code
             db.session.rollback()
-            result = {"ok": False, "message": exc.message, "details": exc.details}
-    return render_template("console/door.html", result=result, code=code, form_key=uuid.uuid4().hex)
+            result, status = {"ok": False, "message": exc.message, "details": exc.details}, exc.status
+    return render_template("console/door.html", result=result, code=code, form_key=uuid.uuid4().hex), status

@@ -4,8 +4,6 @@ class actions, and reviewing hidden posts."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -15,18 +13,18 @@ from app.campaigns import moderation
 from app.campaigns import services as campaigns
 from app.campaigns import stats as campaign_stats
 from app.campaigns.models import AgeBand, SchoolClass
-from app.errors import ValidationFailed
+from app.campaigns.schemas import ClassActionIn, ClassIn, ConfirmIn, HideIn, StudentListArgs, VoidIn
 from app.extensions import db
-from console import bp, charts
+from app.web.api import PageArgs
+from console import bp, charts, forms
 from console.session import current, draft_for, require
-from console.views_zones import _page, page_of
 
 
 @bp.get("/campaigns")
 @require(*SCHOOL_READERS)
 def campaigns_list():
     stmt = campaigns.staff_campaigns_query(current())
-    return render_template("console/campaigns.html", result=page_of(stmt, _page()))
+    return render_template("console/campaigns.html", result=forms.page(stmt, forms.query(PageArgs)))
 
 
 bp.add_url_rule("/campaigns", endpoint="campaigns", view_func=campaigns_list)
@@ -36,7 +34,7 @@ bp.add_url_rule("/campaigns", endpoint="campaigns", view_func=campaigns_list)
 @require(*SCHOOL_READERS)
 def schools():
     """The schools the signed-in user reads; those they run link to their page (classes, students)."""
-    result = page_of(campaigns.staff_schools_query(current()), _page())
+    result = forms.page(campaigns.staff_schools_query(current()), forms.query(PageArgs))
     result["items"] = campaigns.school_cards(result["items"], current())
     return render_template("console/schools.html", result=result, runs=accounts.schools_run_by(current()))
 
@@ -69,10 +67,7 @@ def checkin_confirm(checkin_id):
 
 
 def _void_reason() -> str:
-    reason = (request.form.get("reason") or "").strip()
-    if len(reason) < 2:
-        raise ValidationFailed("请填写作废原因（留档备查）", details={"reason": ["不能为空"]})
-    return reason
+    return forms.load(VoidIn)["reason"]
 
 
 @bp.post("/checkins/<int:checkin_id>/void")
@@ -94,13 +89,7 @@ def student_checkins_void(campaign_id, user_id):
 @bp.post("/campaigns/<int:campaign_id>/class-actions")
 @require(*SCHOOL_STAFF)
 def class_action(campaign_id):
-    form = request.form
-    try:
-        data = {"class_name": form.get("class_name", ""), "action": form.get("action") or "lights_off",
-                "kw": Decimal(form.get("kw", "")), "hours": Decimal(form.get("hours", "")), "note": form.get("note") or None}  # fmt: skip
-    except InvalidOperation:
-        raise ValidationFailed("请填写功率（千瓦）和时长（小时）", details={"kw": ["须为数字"], "hours": ["须为数字"]}) from None
-    made = campaigns.record_class_action(campaign_id, data, current())
+    made = campaigns.record_class_action(campaign_id, forms.load(ClassActionIn), current())
     flash(f"已记录班级行动：{made.class_name} {campaigns.plain(made.quantity)} 千瓦时，约减排 {campaigns.plain(made.co2_kg)} kg",
           "info")  # fmt: skip
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
@@ -110,22 +99,19 @@ def class_action(campaign_id):
 @require(*SCHOOL_STAFF)
 def school(school_id):
     zone = campaigns.get_school(school_id)
-    # "待确认": whatever waits for the school — an unconfirmed school or class, or a declared age band.
-    awaiting = {"0": True, "1": False}.get(request.args.get("confirmed", ""))
-    stmt = campaigns.students_query(school_id, current(), awaiting=awaiting)
+    # "待确认" (awaiting=1): whatever waits for the school — an unconfirmed school or class, or a declared age band.
+    args = forms.query(StudentListArgs)
+    stmt = campaigns.students_query(school_id, current(), args.get("confirmed"), args.get("awaiting"))
     classes = list(db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id).order_by(SchoolClass.name)))
     hidden = list(db.session.scalars(moderation.queue_query(school_id, current()).limit(50)))
-    return render_template("console/school.html", zone=zone, result=page_of(stmt, _page()), classes=classes, hidden=hidden,
+    return render_template("console/school.html", zone=zone, result=forms.page(stmt, args), classes=classes, hidden=hidden,
                            under_14=AgeBand.UNDER_14.value, author=moderation.author_name)  # fmt: skip
 
 
 @bp.post("/schools/<int:school_id>/classes")
 @require(*SCHOOL_STAFF)
 def school_class_create(school_id):
-    name = (request.form.get("name") or "").strip()
-    if not name:
-        raise ValidationFailed("班级名称不能为空", details={"name": ["不能为空"]})
-    made = campaigns.create_class(school_id, name, current())
+    made = campaigns.create_class(school_id, forms.load(ClassIn)["name"], current())
     flash(f"已新建班级 {made.name}，班级码 {made.join_code}", "info")
     return redirect(url_for("console.school", school_id=school_id))
 
@@ -133,9 +119,7 @@ def school_class_create(school_id):
 @bp.post("/schools/<int:school_id>/students/confirm")
 @require(*SCHOOL_STAFF)
 def students_confirm(school_id):
-    ids = [int(i) for i in request.form.getlist("user_ids") if i.isdigit()]
-    if not ids:
-        raise ValidationFailed("请勾选要确认的学生", details={"user_ids": ["至少选择一名学生"]})
+    ids = forms.load(ConfirmIn)["user_ids"]
     flash(f"已确认 {campaigns.confirm_students(school_id, ids, current())} 名学生", "info")
     return redirect(url_for("console.school", school_id=school_id))
 
@@ -159,10 +143,7 @@ def post_unhide(checkin_id):
 @bp.post("/posts/<int:checkin_id>/hide")
 @require(*SCHOOL_STAFF)
 def post_hide(checkin_id):
-    reason = (request.form.get("reason") or "").strip()
-    if len(reason) < 2:
-        raise ValidationFailed("请填写隐藏原因（作者会看到）", details={"reason": ["不能为空"]})
-    post = moderation.hide(checkin_id, reason, current())
+    post = moderation.hide(checkin_id, forms.load(HideIn)["reason"], current())
     return redirect(url_for("console.campaign", campaign_id=post.campaign_id))
 
 

@@ -9,28 +9,28 @@ from app.accounts.roles import ZONE_STAFF
 from app.errors import AppError, ValidationFailed
 from app.publicity import services as publicity
 from app.publicity.constants import DECISIONS, OBJECTION_LABELS, ObjectionStatus
-from console import bp
+from app.publicity.schemas import DecisionIn, StaffObjectionArgs
+from console import bp, forms
 from console.session import current, draft_for, require
-from console.views_zones import _page, page_of
 
 
 @bp.get("/objections")
 @require(*ZONE_STAFF)
 def objections():
-    status = request.args.get("status") or None
-    if status is not None and status not in {s.value for s in ObjectionStatus}:
-        status = None
-    stmt = publicity.staff_objections_query(current(), status=status)
-    return render_template("console/objections.html", result=page_of(stmt, _page()), status=status,
+    args = forms.query(StaffObjectionArgs)  # masked here: revealing is one objection at a time, with a reason
+    stmt = publicity.staff_objections_query(current(), notice_id=args.get("notice_id"), zone_id=args.get("zone_id"),
+                                            status=args.get("status"), needs_review=args.get("needs_review"))  # fmt: skip
+    return render_template("console/objections.html", result=forms.page(stmt, args), status=args.get("status"),
                            labels=OBJECTION_LABELS, mask=publicity.personal_view)  # fmt: skip
 
 
-def _detail(objection, revealed: bool, reason: str = ""):
+def _detail(objection, revealed: bool, reason: str = "", form=None, errors: dict | None = None):
     allowed = DECISIONS[ObjectionStatus(objection.status)]
     return render_template("console/objection.html", o=objection, person=publicity.personal_view(objection, revealed),
                            revealed=revealed, allowed=allowed, labels=OBJECTION_LABELS,
                            may_reveal=publicity.may_reveal(current(), objection.zone.type), reason=reason,
-                           draft=draft_for(url_for("console.objection", objection_id=objection.id)))  # fmt: skip
+                           draft=form if form is not None else draft_for(url_for("console.objection", objection_id=objection.id)),
+                           errors=errors or {})  # fmt: skip
 
 
 @bp.get("/objections/<int:objection_id>")
@@ -58,9 +58,10 @@ def objection_decide(objection_id):
     if expected != item.status:
         raise AppError(f"这条异议已被处理（当前：{OBJECTION_LABELS[ObjectionStatus(item.status)]}），没有重复提交",
                        code="already_decided", status=409)  # fmt: skip
-    reply = (request.form.get("reply") or "").strip()
-    if len(reply) < 2:
-        raise ValidationFailed("请填写书面答复", details={"reply": ["答复不能为空"]})
-    publicity.decide(objection_id, request.form.get("status", ""), reply, current())
+    try:
+        body = forms.load(DecisionIn)
+    except forms.FormInvalid as exc:  # the page again, the reply kept, each problem beside its field
+        return _detail(item, revealed=False, form=request.form, errors=exc.details), exc.status
+    publicity.decide(objection_id, body["status"], body["reply"], current())
     flash("已记录处理结果，并通知异议人", "info")
     return redirect(url_for("console.objection", objection_id=objection_id))

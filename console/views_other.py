@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 
+from admin_api.audit import AuditArgs
+from admin_api.jobs import DeadLetterArgs
+from app.accounts import schemas as account_schemas
 from app.accounts import services as accounts
 from app.accounts.roles import DEPARTMENT_LABELS, GRANTABLE_ROLES, ROLE_LABELS, ZONE_STAFF, Department, Role
 from app.audit import services as audit
@@ -16,15 +18,14 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.knowledge import services as knowledge
 from app.knowledge.content import render as render_markdown
+from app.knowledge.schemas import ArticlePatchIn, StaffArticleArgs
 from app.publicity import calendar as publicity_calendar
 from app.publicity import services as publicity
-from app.publicity.models import PublicityNotice
-from app.times import app_timezone
+from app.publicity.schemas import NoticeIn, StaffNoticeListArgs, WorkingDaysArgs
 from app.zones.constants import Status
 from app.zones.models import Zone
-from console import bp
+from console import bp, forms
 from console.session import current, draft_for, require
-from console.views_zones import _page, page_of
 
 # ---- publicity ----------------------------------------------------------------------------------
 
@@ -32,8 +33,9 @@ from console.views_zones import _page, page_of
 @bp.get("/notices")
 @require(*ZONE_STAFF)
 def notices():
-    stmt = select(PublicityNotice).order_by(PublicityNotice.id.desc())
-    return render_template("console/notices.html", result=page_of(stmt, _page()), state=publicity.window_state)
+    args = forms.query(StaffNoticeListArgs)
+    stmt = publicity.notices_query(args.get("state"), public=False)
+    return render_template("console/notices.html", result=forms.page(stmt, args), state=publicity.window_state)
 
 
 @bp.get("/notices/<int:notice_id>")
@@ -44,38 +46,36 @@ def notice(notice_id):
                            counts=publicity.zone_counts(notice_id))  # fmt: skip
 
 
+# The form's names for NoticeIn's keys (a day, not a time: the window opens at 00:00 China time).
+NOTICE_FORM = {"starts_at": "starts_on"}
+
+
 @bp.route("/notices/new", methods=["GET", "POST"])
 @require(Role.INSTITUTE_STAFF)
 def notice_new():
-    form = request.form if request.method == "POST" else draft_for(request.path)
     if request.method == "POST":
         try:
-            starts_on = datetime.fromisoformat(form.get("starts_on", "")).date()
-            year = int(form.get("batch_year", ""))
-        except ValueError:
-            raise ValidationFailed("请填写批次年度和开始日期", details={"starts_on": ["日期无效"]}) from None
-        starts_at = datetime.combine(starts_on, time(0), app_timezone())
-        data = {"batch_year": year, "starts_at": starts_at, "title": form.get("title") or None,
-                "office_phone": form.get("office_phone") or None, "office_address": form.get("office_address") or None}  # fmt: skip
-        if form.get("working_days", "").isdigit():
-            data["working_days"] = int(form["working_days"])
-        else:
-            raise ValidationFailed("请填写公示期（工作日数）", details={"working_days": ["须为整数"]})
-        ids = [int(i) for i in request.form.getlist("zone_ids") if i.isdigit()]
-        if ids:
-            data["zone_ids"] = ids
-        created = publicity.create_notice(data, current())
+            created = publicity.create_notice(forms.load(NoticeIn, names=NOTICE_FORM), current())
+        except ValidationFailed as exc:  # the schema's or the service's: beside the fields, the form kept
+            db.session.rollback()
+            return _notice_form(request.form, forms.by_form_name(exc.details, NOTICE_FORM)), exc.status
         flash("公示草稿已创建", "info")
         return redirect(url_for("console.notice", notice_id=created.id))
+    return _notice_form(draft_for(request.path) or request.args)
+
+
+def _notice_form(form, errors: dict | None = None):
     candidates = list(db.session.scalars(select(Zone).where(Zone.status == Status.SITE_CHECK.value).order_by(Zone.batch_year, Zone.name)))
     preview = None
-    if request.args.get("starts_on") and request.args.get("working_days", "").isdigit():
+    if request.args.get("starts_on"):  # the working-days calculator: the staff API's own arguments
         try:
-            start = datetime.fromisoformat(request.args["starts_on"]).date()
-            preview = publicity_calendar.window(start, int(request.args["working_days"]))
-        except ValueError:
+            days = forms.query(WorkingDaysArgs, names={"from": "starts_on", "days": "working_days"})
+            preview = publicity_calendar.window(days["start"], days["days"])
+        except forms.FormInvalid:
             preview = None
-    return render_template("console/notice_new.html", form=form or request.args, candidates=candidates, preview=preview)
+    chosen = {int(i) for i in form.getlist("zone_ids") if i.isdigit()} if hasattr(form, "getlist") else set()
+    return render_template("console/notice_new.html", form=form, candidates=candidates, preview=preview, errors=errors or {},
+                           chosen=chosen)  # fmt: skip
 
 
 @bp.post("/notices/<int:notice_id>/publish")
@@ -100,8 +100,9 @@ def notice_close(notice_id):
 @bp.get("/articles")
 @require(Role.INSTITUTE_STAFF)
 def articles():
-    stmt = knowledge.articles_query(knowledge.ArticleFilters(q=request.args.get("q") or None), public=False)
-    return render_template("console/articles.html", result=page_of(stmt, _page()), q=request.args.get("q", ""))
+    args = forms.query(StaffArticleArgs)
+    stmt = knowledge.articles_query(knowledge.ArticleFilters(**forms.filters_of(args)), public=False)
+    return render_template("console/articles.html", result=forms.page(stmt, args), q=request.args.get("q", ""))
 
 
 @bp.route("/articles/<int:article_id>", methods=["GET", "POST"])
@@ -112,19 +113,20 @@ def article(article_id):
     form = draft_for(request.path)
     if request.method == "POST":
         form = request.form
-        data = {"title": form.get("title", "").strip(), "summary": form.get("summary", "").strip(),
-                "body_markdown": form.get("body_markdown", "")}  # fmt: skip
-        if not data["title"]:
-            raise ValidationFailed("标题不能为空", details={"title": ["不能为空"]})
+        try:
+            data = forms.load(ArticlePatchIn(only=("title", "summary", "body_markdown")))
+        except forms.FormInvalid as exc:
+            return render_template("console/article.html", a=item, form=form, preview=None, errors=exc.details), exc.status
         if form.get("action") == "preview":
             root = Path(current_app.config["CONTENT_ROOT"])
-            html_body, _, broken = render_markdown(data["body_markdown"], root / "articles" / "staff.md", root / "images")
+            html_body, _, broken = render_markdown(data.get("body_markdown", ""), root / "articles" / "staff.md",
+                                                   root / "images")  # fmt: skip
             preview = {"html": Markup(html_body), "broken": broken}  # noqa: S704 (sanitised by nh3 in render())
         else:
             knowledge.save_article(data, current(), item)
             flash("已保存并发布到小程序", "info")
             return redirect(url_for("console.article", article_id=article_id))
-    return render_template("console/article.html", a=item, form=form, preview=preview)
+    return render_template("console/article.html", a=item, form=form, preview=preview, errors={})
 
 
 # ---- users and the audit log --------------------------------------------------------------------
@@ -133,48 +135,37 @@ def article(article_id):
 @bp.get("/users")
 @require(Role.ADMIN)
 def users():
-    stmt = accounts.users_query(role=request.args.get("role") or None, q=request.args.get("q") or None)
-    return render_template("console/users.html", result=page_of(stmt, _page()), labels=ROLE_LABELS,
+    return _users_page(draft_for(request.path))
+
+
+def _users_page(draft, errors: dict | None = None):
+    args = forms.query(account_schemas.UserListArgs)
+    stmt = accounts.users_query(role=args.get("role"), q=args.get("q"))
+    return render_template("console/users.html", result=forms.page(stmt, args), labels=ROLE_LABELS,
                            q=request.args.get("q", ""), grantable=GRANTABLE_ROLES, departments=DEPARTMENT_LABELS,
-                           draft=draft_for(request.path))  # fmt: skip
-
-
-def _scope(form) -> dict:
-    scope = {}
-    if form.get("department"):
-        scope["department"] = Department(form["department"]) if form["department"] in {d.value for d in Department} else None
-    for key in ("base_id", "school_id"):
-        if (form.get(key) or "").isdigit():
-            scope[key] = int(form[key])
-    return scope
+                           draft=draft, errors=errors or {})  # fmt: skip
 
 
 @bp.post("/users")
 @require(Role.ADMIN)
 def user_create():
-    form = request.form
-    role = form.get("role", "")
-    if role not in {r.value for r in GRANTABLE_ROLES}:
-        raise ValidationFailed("请选择角色", details={"role": ["未知角色"]})
-    username = (form.get("username") or "").strip()
-    if not username:
-        raise ValidationFailed("用户名不能为空", details={"username": ["不能为空"]})
-    accounts.create_staff_user(username, form.get("password", ""), Role(role), display_name=form.get("display_name") or None,
-                               granted_by=current(), **_scope(form))  # fmt: skip
-    flash(f"已创建账号 {username}", "info")
+    try:
+        body = forms.load(account_schemas.StaffUserIn)
+        accounts.create_staff_user(body["username"], body["password"], Role(body["role"]),
+                                   display_name=body.get("display_name"),
+                                   department=Department(body["department"]) if body.get("department") else None,
+                                   base_id=body.get("base_id"), school_id=body.get("school_id"), granted_by=current())  # fmt: skip
+    except ValidationFailed as exc:  # the form again, filled in (never the password), each problem beside its field
+        db.session.rollback()
+        return _users_page({k: v for k, v in request.form.items() if k != "password"}, exc.details), exc.status
+    flash(f"已创建账号 {body['username']}", "info")
     return redirect(url_for("console.users"))
 
 
 @bp.post("/users/<int:user_id>/grants")
 @require(Role.ADMIN)
 def user_grant(user_id):
-    form = request.form
-    if form.get("role", "") not in {r.value for r in GRANTABLE_ROLES}:
-        raise ValidationFailed("请选择角色", details={"role": ["未知角色"]})
-    scope = _scope(form)
-    changes = {"role": form["role"], "department": scope["department"].value if scope.get("department") else None,
-               "base_id": scope.get("base_id"), "school_id": scope.get("school_id")}  # fmt: skip
-    accounts.add_grant(accounts.get_user(user_id), changes, current())
+    accounts.add_grant(accounts.get_user(user_id), forms.load(account_schemas.GrantIn), current())
     flash("已授予角色", "info")
     return redirect(url_for("console.users"))
 
@@ -190,17 +181,18 @@ def user_revoke(user_id, grant_id):
 @bp.post("/users/<int:user_id>/active")
 @require(Role.ADMIN)
 def user_active(user_id):
-    active = request.form.get("is_active") == "1"
-    accounts.update_user(accounts.get_user(user_id), {"is_active": active}, current())
-    flash("已启用账号" if active else "已停用账号", "info")
+    body = forms.load(account_schemas.UserPatchIn(only=("is_active",)))
+    accounts.update_user(accounts.get_user(user_id), body, current())
+    flash("已启用账号" if body.get("is_active") else "已停用账号", "info")
     return redirect(url_for("console.users"))
 
 
 @bp.get("/audit")
 @require(Role.ADMIN)
 def audit_log():
-    stmt = audit.entries_query(action=request.args.get("action") or None, entity_type=request.args.get("entity_type") or None)
-    return render_template("console/audit.html", result=page_of(stmt, _page()), args=request.args)
+    args = forms.query(AuditArgs)
+    stmt = audit.entries_query(**forms.filters_of(args))
+    return render_template("console/audit.html", result=forms.page(stmt, args), args=request.args)
 
 
 bp.add_url_rule("/audit", endpoint="audit", view_func=audit_log)
@@ -219,9 +211,10 @@ def jobs():
     from app.jobs.schedule import PERIODIC, label_of
 
     show = request.args.get("show", "open")
-    stmt = deadletters.query(unresolved=True if show == "open" else None)
+    args = forms.query(DeadLetterArgs)
+    stmt = deadletters.query(kind=args.get("kind"), unresolved=True if show == "open" else args.get("unresolved"))
     return render_template("console/jobs.html", periodic=list(PERIODIC.values()), runs=jobs_queue.last_runs(),
-                           result=page_of(stmt, _page()), show=show, label_of=label_of)  # fmt: skip
+                           result=forms.page(stmt, args), show=show, label_of=label_of)  # fmt: skip
 
 
 @bp.post("/jobs/dead-letters/<int:letter_id>/<any(retry, dismiss):action>")

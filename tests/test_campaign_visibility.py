@@ -382,7 +382,7 @@ def test_the_console_shows_the_school_admin_a_declared_age_band(app, client, sea
     from tests.test_console import signed_in, text
 
     console = signed_in(app, "school_admin", "teacher-bands", school_id=sealed["school"])
-    page = text(console.get(f"/console/schools/{sealed['school']}?confirmed=0"))
+    page = text(console.get(f"/console/schools/{sealed['school']}?awaiting=1"))  # the staff API's filter
     assert "学生申报 18 岁以上，确认后生效" in page
 
 

@@ -133,7 +133,8 @@ class ConsoleFace:
         return self.console.get("/console" + path)
 
     def ids(self, path):
-        response = self.get(path)
+        # The console pages like the staff API (PageArgs): ask both for the same page size.
+        response = self.get(path + ("&" if "?" in path else "?") + "per_page=100")
         if response.status_code != 200:
             return response.status_code
         return sorted(int(i) for i in re.findall(r'<tr data-id="(\d+)"', text(response)))

@@ -16,7 +16,7 @@ from app import uow
 from app.accounts.models import User
 from app.audit import services as audit
 from app.db_types import utcnow
-from app.errors import AppError, Conflict, ValidationFailed
+from app.errors import AppError, Conflict, Forbidden, ValidationFailed
 from app.extensions import db
 from app.times import local_iso
 from app.visits.calendar import ensure_operates
@@ -78,7 +78,11 @@ def checkin(operator: User, code: str, actual_headcount: int | None, now: dateti
     booking = db.session.scalar(select(Booking).where(Booking.id == int(booking_id)).with_for_update(of=Booking))
     if booking is None or not hmac.compare_digest(_signature(booking), signature):
         raise InvalidCheckinCode()
-    ensure_operates(operator, booking.base_id)
+    try:
+        ensure_operates(operator, booking.base_id)
+    except Forbidden as exc:
+        # At the door the question is the booking's, not the operator's rights: say it in those words.
+        raise Forbidden("不是本基地的预约", code=exc.code, details=exc.details) from None
     if booking.status == BookingStatus.CHECKED_IN:
         raise Conflict("该预约已核验入馆", code="already_checked_in",
                        details={"checked_in_at": local_iso(booking.checked_in_at, r.timezone)})  # fmt: skip

@@ -1,0 +1,84 @@
+"""Reading the console's forms and query strings through the staff API's own schemas (the `…In` and
+`…Args` classes), so a rule the API checks is the console's rule too; and one page envelope for lists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import marshmallow as ma
+from flask import request
+from werkzeug.datastructures import MultiDict
+
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.validation import translate
+from app.web.api import PageArgs, paginate
+
+
+class FormInvalid(ValidationFailed):
+    """A form (or a list's filters) the schema refused; details are the schema's messages per field,
+    keyed by the form's own field names (the page shows each beside its field)."""
+
+    message = "填写有误，请按提示修改"
+
+
+def form_data(schema: ma.Schema, source: Mapping, names: Mapping[str, str]) -> dict[str, Any]:
+    """The schema's input from a form: lists for list fields, and an empty field is a missing one (a
+    browser sends every input, filled in or not), or None where the schema allows it (and, when editing,
+    an emptied field is sent as it is, for the schema to refuse). Fields the schema does not know (the CSRF token,
+    buttons) are not its business."""
+    multi = source if isinstance(source, MultiDict) else MultiDict(source)
+    data: dict[str, Any] = {}
+    for name, field in schema.load_fields.items():
+        key = field.data_key or name
+        typed = names.get(key, key)
+        if isinstance(field, ma.fields.List):
+            values = [v for v in multi.getlist(typed) if v != ""]
+            if values:
+                data[key] = values
+        elif typed in multi:
+            value = multi.get(typed)
+            if value != "":
+                data[key] = value
+            elif field.allow_none:  # a cleared optional field (editing) is cleared, not left as it was
+                data[key] = None
+            elif schema.partial:  # editing: a field emptied is not "unchanged", the schema judges it
+                data[key] = value
+    return data
+
+
+def load(schema: type[ma.Schema] | ma.Schema, source: Mapping | None = None, *,
+         names: Mapping[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+    """`source` (the posted form by default) loaded by `schema`; FormInvalid (422) when it refuses.
+    `names` maps a schema key to the form's name for it where they differ (e.g. {"date": "day"})."""
+    schema = schema() if isinstance(schema, type) else schema
+    names = names or {}
+    try:
+        return schema.load(form_data(schema, request.form if source is None else source, names))
+    except ma.ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise FormInvalid(details=translate(by_form_name(messages, names))) from None
+
+
+def by_form_name(details: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """Errors keyed by the schema's (or a service's) names, keyed by the form's instead."""
+    return {names.get(k, k): v for k, v in details.items()}
+
+
+def query(schema: type[ma.Schema] | ma.Schema, **kwargs) -> dict[str, Any]:
+    """A list's filters and page from the query string (a bad one is the schema's 422, like the API's)."""
+    return load(schema, request.args, **kwargs)
+
+
+def page(stmt, args: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One page of `stmt` in the API's envelope (PageArgs' bounds), plus the page count for the pager."""
+    args = args if args is not None else query(PageArgs)
+    result = paginate(db.session, stmt, args["page"], args["per_page"])
+    result["pages"] = max(1, -(-result["total"] // result["per_page"]))
+    return result
+
+
+def filters_of(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The loaded filters without the page's own keys (what a service's query takes)."""
+    return {k: v for k, v in args.items() if k not in ("page", "per_page")}
