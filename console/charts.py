@@ -10,13 +10,14 @@ PALETTE = ("#1b7f5a", "#2f6fb3", "#c77c02", "#8e44ad", "#c0392b", "#16a085", "#7
 
 def bar_chart(title: str, items: list[tuple[str, float]], unit: str = "", *, width: int = 420) -> Markup:
     """Horizontal bars, one per item, longest first as given."""
+    caption = f'<figcaption class="chart-title">{escape(title)}</figcaption>'  # seen, not only read aloud
     if not items:
-        return Markup(f'<p class="empty">{escape(title)}：暂无数据</p>')  # noqa: S704 (escaped)
+        return Markup(f'<figure class="chart-box">{caption}<p class="empty">暂无数据</p></figure>')  # noqa: S704 (escaped)
     row, label_w, pad = 26, 120, 8
     height = row * len(items) + pad * 2
     biggest = max(value for _, value in items) or 1
     bars_w = width - label_w - 70
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">',
+    parts = [f'<figure class="chart-box">{caption}<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">',
              f"<title>{escape(title)}</title>"]  # fmt: skip
     for index, (label, value) in enumerate(items):
         y = pad + index * row
@@ -26,7 +27,7 @@ def bar_chart(title: str, items: list[tuple[str, float]], unit: str = "", *, wid
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row - 8}" rx="3" '
                      f'fill="{PALETTE[index % len(PALETTE)]}"><title>{escape(label)}：{shown}{escape(unit)}</title></rect>')  # fmt: skip
         parts.append(f'<text x="{label_w + w + 6}" y="{y + 17}" class="value">{shown}{escape(unit)}</text>')
-    parts.append("</svg>")
+    parts.append("</svg></figure>")
     return Markup("".join(parts))  # noqa: S704 (every text escaped above)
 
 

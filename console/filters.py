@@ -45,9 +45,21 @@ def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 @bp.app_template_filter("plain")
 def plain(number) -> str:
     """A decimal as people write it (10, not 1E+1)."""
+    from decimal import Decimal
+
     from app.campaigns.services import plain as plain_number
 
-    return plain_number(number)
+    if number is None:
+        return "—"
+    return plain_number(number if isinstance(number, Decimal) else Decimal(str(number)))
+
+
+@bp.app_template_global()
+def action_names() -> dict[str, str]:
+    """Action codes' Chinese names (the catalogue's), read once per page: `names.get(code, code)`."""
+    from app.campaigns.catalogue import action_names as names
+
+    return names()
 
 
 @bp.app_template_global()

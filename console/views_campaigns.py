@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.roles import SCHOOL_READERS, SCHOOL_STAFF
-from app.campaigns import moderation
+from app.campaigns import catalogue, moderation
 from app.campaigns import services as campaigns
 from app.campaigns import stats as campaign_stats
 from app.campaigns.models import AgeBand, SchoolClass
@@ -48,7 +48,9 @@ def campaign(campaign_id):
     item = campaigns.get_campaign(campaign_id)
     is_teacher = _teaches(item.school_id)
     recent = list(db.session.scalars(campaigns.checkins_query(campaign_id, current()).limit(30))) if is_teacher else []
-    chart = charts.bar_chart("各行动减排量（kg，教育性估算）", [(a["action"], a["co2_kg"]) for a in figures["per_action"]], " kg")
+    names = catalogue.action_names()
+    chart = charts.bar_chart("各行动减排量（kg，教育性估算）",
+                             [(catalogue.action_name(a["action"], names), a["co2_kg"]) for a in figures["per_action"]], " kg")  # fmt: skip
     per_class = charts.bar_chart("各班减排量（kg）", [(c["class_name"], c["co2_kg"]) for c in figures["per_class"]], " kg")
     classes = list(db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == item.school_id).order_by(SchoolClass.name)))
     return render_template("console/campaign.html", c=item, s=figures, chart=chart, per_class=per_class, recent=recent,
