@@ -2,7 +2,6 @@
 a confirmed day closing, each role's own dashboard, clear wording, and creating zones and campaigns."""
 
 import pytest
-from sqlalchemy import func, select
 
 from app.extensions import db
 from tests.factories import open_notice
