@@ -57,6 +57,11 @@ def base_close_day(base_id):
     reason = (request.form.get("reason") or "").strip()
     if len(reason) < 2:
         raise ValidationFailed("请填写闭馆原因（会告知已预约的参观者）", details={"reason": ["不能为空"]})
+    if request.form.get("confirmed") != "1":  # one click cancels a whole day: ask first, with the numbers
+        zone = calendar.get_base(base_id)
+        booked, visitors = bookings.close_day_impact(base_id, day, current())
+        return render_template("console/close_day.html", zone=zone, day=day, reason=reason, booked=booked,
+                               visitors=visitors)  # fmt: skip
     cancelled = bookings.close_day(base_id, day, reason, current())
     flash(f"{day.isoformat()} 已闭馆，取消了 {len(cancelled)} 个预约并通知参观者", "info")
     return redirect(url_for("console.base", base_id=base_id, day=day.isoformat()))

@@ -2,11 +2,13 @@
 a confirmed day closing, each role's own dashboard, clear wording, and creating zones and campaigns."""
 
 import pytest
+from sqlalchemy import func, select
 
 from app.extensions import db
-from tests.factories import open_notice
+from tests.factories import make_base, make_slot, open_notice
 from tests.test_console import signed_in, text
 from tests.test_objection_handling import objection_id, raise_objections
+from tests.test_visits import book, visitors
 
 # ---- objections --------------------------------------------------------------------------------
 
@@ -84,3 +86,58 @@ def test_the_check_in_export_names_the_action_in_chinese(app, client, auth, conf
                       headers=_school_admin(auth, confirmed_checkin["school"])).get_data(as_text=True)  # fmt: skip
     row = body.splitlines()[1].split(",")
     assert (row[4], "E+" in body) == ("光盘行动", False)
+
+
+# ---- closing a day -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def booked_day(app, client, auth, fake_wechat):
+    """Tomorrow at a base, booked by two visitors, and its operator's console on the base's page."""
+    from datetime import timedelta
+
+    from app.times import local_today
+
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, days_ahead=1)
+    for n in (1, 2):
+        response = book(
+            client,
+            auth.wechat_headers(f"closing-{n}"),
+            {"slot_id": slot_id, "visitors": visitors(1, start=n)},
+            f"cl-{n}",
+        )
+        assert response.status_code == 201, response.json
+    console = signed_in(app, "base_operator", "closer", base_id=base_id)
+    console.get(f"/console/bases/{base_id}")
+    with app.app_context():
+        day = (local_today() + timedelta(days=1)).isoformat()
+    return {"base": base_id, "console": console, "day": day}
+
+
+def _confirmed_bookings(app, base_id):
+    from app.visits.models import Booking
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Booking).where(
+            Booking.base_id == base_id, Booking.status == "confirmed"))  # fmt: skip
+
+
+def test_closing_a_day_asks_first_saying_how_many_are_told(app, booked_day):
+    page = booked_day["console"].post(f"/console/bases/{booked_day['base']}/close-day",
+                                      {"day": booked_day["day"], "reason": "设备检修"})  # fmt: skip
+    assert "将取消 2 个预约，通知 2 位访客，确定吗？" in text(page)
+
+
+def test_closing_a_day_without_confirming_cancels_nothing(app, booked_day):
+    booked_day["console"].post(f"/console/bases/{booked_day['base']}/close-day",
+                               {"day": booked_day["day"], "reason": "设备检修"})  # fmt: skip
+    assert _confirmed_bookings(app, booked_day["base"]) == 2
+
+
+def test_closing_a_day_once_confirmed_cancels_its_bookings(app, booked_day):
+    console = booked_day["console"]
+    console.post(f"/console/bases/{booked_day['base']}/close-day", {"day": booked_day["day"], "reason": "设备检修"})
+    done = console.post(f"/console/bases/{booked_day['base']}/close-day",
+                        {"day": booked_day["day"], "reason": "设备检修", "confirmed": "1"})  # fmt: skip
+    assert (done.status_code, _confirmed_bookings(app, booked_day["base"])) == (302, 0)
