@@ -35,5 +35,12 @@ def window_words(starts_at: datetime, ends_at: datetime) -> str:
     return f"{first.month} 月 {first.day} 日至{_year_if_other(last, first)}{last.month} 月 {last.day} 日"
 
 
+def last_day_words(ends_at: datetime) -> str:
+    """A deadline as people read it: "截至 12 月 1 日" for an end at midnight of the 2nd (the last day
+    included, never a day that is not)."""
+    last = (ends_at - timedelta(seconds=1)).astimezone(app_timezone())
+    return f"截至 {last.month} 月 {last.day} 日"
+
+
 def _year_if_other(moment: datetime, other: datetime) -> str:
     return f" {moment.year} 年 " if moment.year != other.year else " "

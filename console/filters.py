@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import request
 
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
-from app.times import app_timezone
+from app.times import app_timezone, last_day_words, window_words
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from console import bp
 
@@ -70,10 +70,23 @@ def query_with(**changes) -> str:
     return urlencode(args)
 
 
+@bp.app_template_filter("last_day")
+def last_day(moment: datetime | None) -> str:
+    """A deadline by its last included day ("截至 12 月 1 日", not "12-02 00:00")."""
+    return last_day_words(moment) if isinstance(moment, datetime) else "—"
+
+
+@bp.app_template_filter("window")
+def window(item) -> str:
+    """A notice's window by its first and last included days ("12 月 1 日至 12 月 5 日")."""
+    return window_words(item.starts_at, item.ends_at)
+
+
 @bp.app_template_global()
-def notice_end(objection) -> datetime | None:
+def notice_until(objection) -> str:
+    """The last day of the objection's notice window."""
     from app.extensions import db
     from app.publicity.models import PublicityNotice
 
     notice = db.session.get(PublicityNotice, objection.notice_id)
-    return notice.ends_at if notice else None
+    return last_day_words(notice.ends_at) if notice else "—"

@@ -5,13 +5,16 @@ from __future__ import annotations
 import time
 
 from flask import flash, redirect, render_template, request, session, url_for
+from sqlalchemy import select
 
 from app import dashboard as dashboards
 from app.accounts import services as accounts
 from app.accounts.roles import STAFF_ROLES
 from app.errors import AppError
 from app.extensions import db
+from app.visits import alerts
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
+from app.zones.models import Zone
 from console import bp, charts
 from console.session import DRAFT, OWNER, SEEN, TOKEN, current, draft_of, require, safe_next, signed_in_user
 
@@ -93,4 +96,7 @@ def dashboard():
         "visits_month": {v.base_id: [v.bookings, v.people] for v in board.visits_month},
         "campaigns_co2": {c.campaign_id: c.co2_kg for c in board.campaigns_co2},
     }
-    return render_template("console/dashboard.html", board=board, figures=figures, data=data)
+    base_names = dict(db.session.execute(select(Zone.id, Zone.name).where(
+        Zone.id.in_({a.base_id for a in board.alerts_unread}))).all())  # fmt: skip
+    return render_template("console/dashboard.html", board=board, figures=figures, data=data, base_names=base_names,
+                           describe_alert=alerts.describe)  # fmt: skip

@@ -141,3 +141,76 @@ def test_closing_a_day_once_confirmed_cancels_its_bookings(app, booked_day):
     done = console.post(f"/console/bases/{booked_day['base']}/close-day",
                         {"day": booked_day["day"], "reason": "设备检修", "confirmed": "1"})  # fmt: skip
     assert (done.status_code, _confirmed_bookings(app, booked_day["base"])) == (302, 0)
+
+
+# ---- each role's dashboard ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def operator_home(app, booked_day):
+    """The operator's dashboard with tomorrow booked and one unread capacity alert for tomorrow."""
+    from datetime import date
+
+    from app.visits.models import CapacityAlert
+
+    with app.app_context():
+        db.session.add(CapacityAlert(base_id=booked_day["base"], scope=f"day:{booked_day['day']}", slot_id=None,
+                                     visit_date=date.fromisoformat(booked_day["day"]), threshold=80, booked=16,
+                                     capacity=20))  # fmt: skip
+        db.session.commit()
+    return text(booked_day["console"].get("/console/"))
+
+
+def test_an_operators_dashboard_shows_this_weeks_visitors(app, booked_day, operator_home):
+    from datetime import date
+
+    week = operator_home.split('id="visits-week"', 1)[1].split("</section>", 1)[0]
+    tomorrow = date.fromisoformat(booked_day["day"])
+    in_this_week = tomorrow.weekday() != 0  # tomorrow is Monday: next week, not this one
+    expected = f'<tr data-base="{booked_day["base"]}">' if in_this_week else "本周没有预约"
+    assert expected in week
+
+
+def test_an_operators_dashboard_links_the_door(app, operator_home):
+    assert 'id="door-link"' in operator_home
+
+
+def test_an_operators_dashboard_lists_unread_capacity_alerts(app, operator_home):
+    alerts = operator_home.split('id="capacity-alerts"', 1)[1].split("</section>", 1)[0]
+    assert ("未读的容量提醒（1）" in alerts, "当日预约已达 80%" in alerts) == (True, True)
+
+
+def test_an_operators_dashboard_leaves_out_zones_and_objections(app, operator_home):
+    shown = ('class="matrix"' in operator_home, "待处理的异议" in operator_home, "各公示的异议数" in operator_home,
+             "低碳学校活动减排" in operator_home)  # fmt: skip
+    assert shown == (False, False, False, False)
+
+
+@pytest.fixture
+def school_home(app, running):
+    from app.zones.models import Zone
+
+    with app.app_context():
+        name = db.session.get(Zone, running["school"]).name
+    console = signed_in(app, "school_admin", "teacher-home", school_id=running["school"])
+    return {**running, "name": name, "page": text(console.get("/console/"))}
+
+
+def test_a_school_admins_dashboard_names_their_school(app, school_home):
+    mine = school_home["page"].split('id="my-schools"', 1)[1].split("</section>", 1)[0]
+    assert (school_home["name"] in mine, f"学校 {school_home['school']}" in school_home["page"]) == (True, False)
+
+
+def test_a_school_admins_dashboard_lists_their_campaigns(app, school_home):
+    assert f'/console/campaigns/{school_home["campaign"]}"' in school_home["page"]
+
+
+def test_a_school_admins_dashboard_leaves_out_zones_and_bases(app, school_home):
+    page = school_home["page"]
+    assert ('class="matrix"' in page, "待处理的异议" in page, 'id="base-work"' in page) == (False, False, False)
+
+
+def test_the_staff_api_dashboard_gives_an_operator_their_sections_only(app, client, auth, booked_day):
+    headers = auth.staff("base_operator", base_id=booked_day["base"])
+    body = client.get("/api/admin/v1/dashboard", headers=headers).json
+    assert (body["sections"], body["zones"], body["notices_closing"]) == (["bases"], [], [])
