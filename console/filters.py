@@ -70,6 +70,18 @@ def query_with(**changes) -> str:
     return urlencode(args)
 
 
+@bp.app_template_filter("status_tag")
+def status_tag(status: str):
+    """A zone status as a tag in its own colour (the charts' colour for it)."""
+    from markupsafe import Markup, escape
+
+    from console.charts import STATUS_COLOURS
+
+    colour = STATUS_COLOURS.get(str(status), "#5b6b63")
+    label = _label(STATUS_LABELS, Status)(status)
+    return Markup(f'<span class="tag status" data-status="{escape(status)}" style="--c: {colour}">{escape(label)}</span>')  # noqa: S704
+
+
 @bp.app_template_filter("last_day")
 def last_day(moment: datetime | None) -> str:
     """A deadline by its last included day ("截至 12 月 1 日", not "12-02 00:00")."""

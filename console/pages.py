@@ -74,12 +74,13 @@ def dashboard():
     for c in board.zones:
         key = (TYPE_LABELS.get(ZoneType(c.type), c.type), LEVEL_LABELS.get(Level(c.level), c.level))
         cells[key] = cells.get(key, 0) + c.count
-        label = STATUS_LABELS.get(Status(c.status), c.status)
-        by_status[label] = by_status.get(label, 0) + c.count
+        by_status[c.status] = by_status.get(c.status, 0) + c.count
+    statuses = sorted(by_status.items(), key=lambda x: -x[1])
     figures = {
         "types_levels": charts.matrix("示范区：类型 × 等级", sorted({r for r, _ in cells}),
                                       list(LEVEL_LABELS.values()), cells),  # fmt: skip
-        "by_status": charts.bar_chart("示范区：按状态", sorted(by_status.items(), key=lambda x: -x[1]), " 个"),
+        "by_status": charts.bar_chart("示范区：按状态", [(STATUS_LABELS[Status(k)], n) for k, n in statuses], " 个",
+                                      colours=[charts.STATUS_COLOURS[k] for k, _ in statuses]),  # fmt: skip
         "per_notice": charts.bar_chart("各公示的异议数", [(n.title, n.count) for n in board.objections_per_notice], " 件"),
         "visits_month": charts.bar_chart(f"本月（{board.month_start:%Y-%m}）各基地实到人数",
                                          [(v.base_name, v.people) for v in board.visits_month], " 人"),  # fmt: skip

@@ -214,3 +214,42 @@ def test_the_staff_api_dashboard_gives_an_operator_their_sections_only(app, clie
     headers = auth.staff("base_operator", base_id=booked_day["base"])
     body = client.get("/api/admin/v1/dashboard", headers=headers).json
     assert (body["sections"], body["zones"], body["notices_closing"]) == (["bases"], [], [])
+
+
+# ---- wording and colours -----------------------------------------------------------------------
+
+
+def test_a_deadline_at_midnight_is_shown_as_its_last_included_day(app):
+    from datetime import datetime, time, timedelta
+
+    from app.publicity.models import PublicityNotice
+    from app.times import app_timezone, local_today
+
+    notice = open_notice(app, zone_types=("building",))
+    with app.app_context():
+        last = local_today() + timedelta(days=1)
+        midnight = datetime.combine(last + timedelta(days=1), time(0), tzinfo=app_timezone())
+        db.session.get(PublicityNotice, notice["id"]).ends_at = midnight
+        db.session.commit()
+    page = text(signed_in(app, "institute_staff", "officer-dl").get("/console/"))
+    closing = page.split("三天内结束的公示", 1)[1].split("</section>", 1)[0]
+    assert (f"截至 {last.month} 月 {last.day} 日" in closing, f"{midnight:%m-%d} 00:00" in closing) == (True, False)
+
+
+def test_rejected_and_titled_zones_have_different_colours(app):
+    from tests.factories import make_zone
+
+    rejected, titled = make_zone(app, "rejected", type="building"), make_zone(app, "titled", type="building")
+    console = signed_in(app, "institute_staff", "officer-col")
+    colours = []
+    for zone_id in (rejected, titled):
+        page = text(console.get(f"/console/zones/{zone_id}"))
+        colours.append(__import__("re").search(r'class="tag status"[^>]*style="--c: ([^"]+)"', page).group(1))
+    assert colours[0] != colours[1]
+
+
+def test_the_pending_objections_card_spans_the_row(app, client, auth, fake_wechat):
+    notice = open_notice(app, zone_types=("building",))
+    raise_objections(client, auth, notice)
+    page = text(signed_in(app, "institute_staff", "officer-wide").get("/console/"))
+    assert '<section class="card wide" id="objections-waiting">' in page
