@@ -221,7 +221,8 @@ def jobs():
     show = request.args.get("show", "open")
     stmt = deadletters.query(unresolved=True if show == "open" else None)
     return render_template("console/jobs.html", periodic=list(PERIODIC.values()), runs=jobs_queue.last_runs(),
-                           result=page_of(stmt, _page()), show=show, label_of=label_of)  # fmt: skip
+                           result=page_of(stmt, _page()), show=show, label_of=label_of,
+                           workers=jobs_queue.workers_state())  # fmt: skip
 
 
 @bp.post("/jobs/dead-letters/<int:letter_id>/<any(retry, dismiss):action>")

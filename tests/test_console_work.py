@@ -253,3 +253,23 @@ def test_the_pending_objections_card_spans_the_row(app, client, auth, fake_wecha
     raise_objections(client, auth, notice)
     page = text(signed_in(app, "institute_staff", "officer-wide").get("/console/"))
     assert '<section class="card wide" id="objections-waiting">' in page
+
+
+# ---- jobs --------------------------------------------------------------------------------------
+
+
+def test_the_jobs_page_says_no_worker_runs_without_redis(app, monkeypatch):
+    from app.jobs import queue
+
+    monkeypatch.setattr(queue, "redis_url", lambda: None)
+    page = text(signed_in(app, "admin", "admin-jobs").get("/console/jobs"))
+    state = page.split('id="workers-state">', 1)[1].split("</p>", 1)[0]
+    assert ("未配置 Redis" in state, "没有 Redis 就没有 worker 运行" in state) == (True, True)
+
+
+def test_the_jobs_page_says_a_job_never_ran_for_want_of_a_worker(app, monkeypatch):
+    from app.jobs import queue
+
+    monkeypatch.setattr(queue, "redis_url", lambda: None)
+    page = text(signed_in(app, "admin", "admin-jobs2").get("/console/jobs"))
+    assert "尚未运行（没有 worker）" in page
