@@ -273,3 +273,62 @@ def test_the_jobs_page_says_a_job_never_ran_for_want_of_a_worker(app, monkeypatc
     monkeypatch.setattr(queue, "redis_url", lambda: None)
     page = text(signed_in(app, "admin", "admin-jobs2").get("/console/jobs"))
     assert "尚未运行（没有 worker）" in page
+
+
+# ---- the staff API: a school's classes ---------------------------------------------------------
+
+
+@pytest.fixture
+def school_with_classes(app, client, auth, school):
+    from tests.campaign_helpers import _school_admin
+
+    headers = _school_admin(auth, school)
+    made = [client.post(f"/api/admin/v1/schools/{school}/classes", json={"name": name}, headers=headers).json
+            for name in ("二班", "一班")]  # fmt: skip
+    return {"school": school, "headers": headers, "made": made}
+
+
+def test_a_school_admin_lists_their_classes_with_join_codes(app, client, school_with_classes):
+    listed = client.get(f"/api/admin/v1/schools/{school_with_classes['school']}/classes",
+                        headers=school_with_classes["headers"]).json  # fmt: skip
+    expected = sorted((c["name"], c["join_code"]) for c in school_with_classes["made"])
+    assert [(c["name"], c["join_code"]) for c in listed["items"]] == expected
+
+
+def test_the_class_list_is_a_page_envelope(app, client, school_with_classes):
+    listed = client.get(f"/api/admin/v1/schools/{school_with_classes['school']}/classes",
+                        headers=school_with_classes["headers"]).json  # fmt: skip
+    assert (listed["total"], listed["page"]) == (2, 1)
+
+
+def test_institute_staff_list_a_schools_classes(app, client, auth, school_with_classes):
+    listed = client.get(f"/api/admin/v1/schools/{school_with_classes['school']}/classes",
+                        headers=auth.staff("institute_staff"))  # fmt: skip
+    assert listed.status_code == 200
+
+
+def test_another_schools_admin_cannot_list_the_classes(app, client, auth, school_with_classes):
+    from tests.factories import make_zone
+    from tests.helpers import assert_error
+
+    other = make_zone(app, "publicity", type="school")
+    response = client.get(f"/api/admin/v1/schools/{school_with_classes['school']}/classes",
+                          headers=auth.staff("school_admin", school_id=other))  # fmt: skip
+    assert_error(response, 403, "not_this_school")
+
+
+@pytest.mark.parametrize("role", ["base_operator", "department_officer"])
+def test_other_roles_cannot_list_a_schools_classes(app, client, auth, school_with_classes, role):
+    from tests.factories import make_base
+
+    scope = {"base_id": make_base(app)} if role == "base_operator" else {"department": "education"}
+    response = client.get(f"/api/admin/v1/schools/{school_with_classes['school']}/classes",
+                          headers=auth.staff(role, **scope))  # fmt: skip
+    assert response.status_code == 403
+
+
+def test_the_classes_of_a_missing_school_are_not_found(app, client, auth):
+    from tests.helpers import assert_error
+
+    response = client.get("/api/admin/v1/schools/999999/classes", headers=auth.staff("institute_staff"))
+    assert_error(response, 404, "not_found")
