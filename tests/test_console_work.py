@@ -332,3 +332,58 @@ def test_the_classes_of_a_missing_school_are_not_found(app, client, auth):
 
     response = client.get("/api/admin/v1/schools/999999/classes", headers=auth.staff("institute_staff"))
     assert_error(response, 404, "not_found")
+
+
+# ---- creating a zone and a campaign in the console ---------------------------------------------
+
+
+def _zone_form(app, **overrides):
+    from tests.factories import zone_data
+
+    with app.app_context():
+        data = zone_data(**overrides)
+    return {k: str(v) for k, v in data.items() if k in ("name", "type", "level", "district_id", "applicant_name",
+                                                        "applicant_kind", "batch_year", "address")}  # fmt: skip
+
+
+def test_staff_register_a_zone_in_the_console(app):
+    from app.zones.models import Zone
+
+    console = signed_in(app, "institute_staff", "officer-new")
+    console.get("/console/zones/new")
+    form = _zone_form(app)
+    response = console.post("/console/zones/new", form)
+    with app.app_context():
+        made = db.session.scalar(select(Zone).where(Zone.name == form["name"]))
+    assert (response.status_code, response.headers["Location"], made.status) == (302, f"/console/zones/{made.id}",
+                                                                                  "applied")  # fmt: skip
+
+
+def _errors_beside_fields(page: str) -> dict[str, str]:
+    import re
+
+    return dict(re.findall(r'<span class="field-error" id="error-([a-z_]+)" role="alert">([^<]*)</span>', page))
+
+
+def test_a_bad_zone_form_shows_the_apis_messages_beside_the_fields(app, client, auth):
+    console = signed_in(app, "institute_staff", "officer-bad")
+    console.get("/console/zones/new")
+    form = {**_zone_form(app), "batch_year": "1999"}
+    del form["name"]
+    page = console.post("/console/zones/new", form)
+    api = client.post("/api/admin/v1/zones", json={**form, "batch_year": 1999, "district_id": int(form["district_id"])},
+                      headers=auth.staff("institute_staff"))  # fmt: skip
+    expected = {field: "；".join(messages) for field, messages in api.json["error"]["details"].items()}
+    assert (page.status_code, sorted(expected), _errors_beside_fields(text(page))) == (422, ["batch_year", "name"],
+                                                                                         expected)  # fmt: skip
+
+
+def test_a_bad_zone_form_creates_nothing(app):
+    from app.zones.models import Zone
+
+    console = signed_in(app, "institute_staff", "officer-bad2")
+    console.get("/console/zones/new")
+    form = {**_zone_form(app), "level": "platinum"}
+    console.post("/console/zones/new", form)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Zone).where(Zone.name == form["name"])) == 0
