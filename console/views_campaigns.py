@@ -15,9 +15,11 @@ from app.campaigns import catalogue, moderation
 from app.campaigns import services as campaigns
 from app.campaigns import stats as campaign_stats
 from app.campaigns.models import AgeBand, SchoolClass
+from app.campaigns.schemas import CampaignIn
 from app.errors import ValidationFailed
 from app.extensions import db
 from console import bp, charts
+from console.schema_forms import load_form, typed_form
 from console.session import current, draft_for, require
 from console.views_zones import _page, page_of
 
@@ -115,10 +117,36 @@ def school(school_id):
     # "待确认": whatever waits for the school — an unconfirmed school or class, or a declared age band.
     awaiting = {"0": True, "1": False}.get(request.args.get("confirmed", ""))
     stmt = campaigns.students_query(school_id, current(), awaiting=awaiting)
-    classes = list(db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id).order_by(SchoolClass.name)))
+    classes = list(db.session.scalars(campaigns.classes_query(school_id, current())))
     hidden = list(db.session.scalars(moderation.queue_query(school_id, current()).limit(50)))
     return render_template("console/school.html", zone=zone, result=page_of(stmt, _page()), classes=classes, hidden=hidden,
                            under_14=AgeBand.UNDER_14.value, author=moderation.author_name)  # fmt: skip
+
+
+CAMPAIGN_FORM = ("title", "description", "starts_on", "ends_on", "audience")
+
+
+@bp.route("/schools/<int:school_id>/campaigns/new", methods=["GET", "POST"])
+@require(*SCHOOL_STAFF)
+def campaign_new(school_id):
+    """A new campaign through the staff API's CampaignIn schema and campaigns.create_campaign."""
+    zone = campaigns.get_school(school_id)
+    campaigns.ensure_school_admin(current(), school_id)
+    typed, errors = {}, {}
+    if request.method == "POST":
+        typed = typed_form(CAMPAIGN_FORM, lists=("actions",))
+        data, errors = load_form(CampaignIn(), typed)
+        if data is not None:
+            try:
+                made = campaigns.create_campaign(school_id, data, current())
+            except ValidationFailed as exc:  # the service's own rules (dates in order, known actions)
+                db.session.rollback()
+                errors = {k: v if isinstance(v, list) else [str(v)] for k, v in (exc.details or {}).items()}
+            else:
+                flash(f"已新建活动：{made.title}", "info")
+                return redirect(url_for("console.campaign", campaign_id=made.id))
+    return render_template("console/campaign_new.html", zone=zone, typed=typed, errors=errors,
+                           actions=catalogue.action_names()), 422 if errors else 200  # fmt: skip
 
 
 @bp.post("/schools/<int:school_id>/classes")

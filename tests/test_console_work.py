@@ -387,3 +387,55 @@ def test_a_bad_zone_form_creates_nothing(app):
     console.post("/console/zones/new", form)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Zone).where(Zone.name == form["name"])) == 0
+
+
+def _campaign_form(**overrides):
+    from tests.campaign_helpers import _today
+
+    today = _today()
+    return {"title": "节能周", "starts_on": today.isoformat(), "ends_on": today.isoformat(), "audience": "school",
+            "actions": ["clean_plate", "lights_off"], **overrides}  # fmt: skip
+
+
+def test_a_school_admin_creates_a_campaign_in_the_console(app, school, catalogue_synced):
+    from app.campaigns.models import Campaign
+
+    console = signed_in(app, "school_admin", "teacher-new", school_id=school)
+    console.get(f"/console/schools/{school}/campaigns/new")
+    response = console.post(f"/console/schools/{school}/campaigns/new", _campaign_form())
+    with app.app_context():
+        made = db.session.scalar(select(Campaign).where(Campaign.school_id == school))
+    assert (response.status_code, made.title, sorted(made.actions)) == (302, "节能周", ["clean_plate", "lights_off"])
+
+
+def test_a_bad_campaign_form_shows_the_apis_messages_beside_the_fields(app, client, auth, school, catalogue_synced):
+    from tests.campaign_helpers import _school_admin
+
+    console = signed_in(app, "school_admin", "teacher-bad", school_id=school)
+    console.get(f"/console/schools/{school}/campaigns/new")
+    form = _campaign_form(title="节", starts_on="2026-13-40")
+    del form["actions"]
+    page = console.post(f"/console/schools/{school}/campaigns/new", form)
+    api = client.post(f"/api/admin/v1/schools/{school}/campaigns", json=form, headers=_school_admin(auth, school))
+    expected = {field: "；".join(messages) for field, messages in api.json["error"]["details"].items()}
+    assert (page.status_code, sorted(expected), _errors_beside_fields(text(page))) == (
+        422, ["actions", "starts_on", "title"], expected)  # fmt: skip
+
+
+def test_a_campaign_ending_before_it_starts_is_refused_beside_the_end_date(app, school, catalogue_synced):
+    from app.campaigns.models import Campaign
+
+    console = signed_in(app, "school_admin", "teacher-bad2", school_id=school)
+    console.get(f"/console/schools/{school}/campaigns/new")
+    page = console.post(f"/console/schools/{school}/campaigns/new", _campaign_form(ends_on="2020-01-01"))
+    with app.app_context():
+        made = db.session.scalar(select(func.count()).select_from(Campaign).where(Campaign.school_id == school))
+    assert ("ends_on" in _errors_beside_fields(text(page)), made) == (True, 0)
+
+
+def test_another_schools_admin_cannot_create_a_campaign_there(app, school, catalogue_synced):
+    from tests.factories import make_zone
+
+    other = make_zone(app, "publicity", type="school")
+    console = signed_in(app, "school_admin", "teacher-other", school_id=other)
+    assert console.get(f"/console/schools/{school}/campaigns/new").status_code == 403
