@@ -439,3 +439,17 @@ def test_another_schools_admin_cannot_create_a_campaign_there(app, school, catal
     other = make_zone(app, "publicity", type="school")
     console = signed_in(app, "school_admin", "teacher-other", school_id=other)
     assert console.get(f"/console/schools/{school}/campaigns/new").status_code == 403
+
+
+def test_the_new_notice_helper_names_the_last_included_day(app):
+    from datetime import date
+
+    from app.publicity.calendar import nth_working_day
+
+    start = date(2026, 12, 7)
+    with app.app_context():
+        last = nth_working_day(start, 5)
+    page = text(
+        signed_in(app, "institute_staff", "officer-win").get(f"/console/notices/new?starts_on={start}&working_days=5")
+    )
+    assert f"公示期截至 {last.month} 月 {last.day} 日" in page
