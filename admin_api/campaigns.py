@@ -56,6 +56,17 @@ def list_campaigns(args):
     return paginate(db.session, campaigns.staff_campaigns_query(current_user()), args["page"], args["per_page"])
 
 
+@blp.get("/schools/<int:school_id>/classes")
+@require_role(*SCHOOL_STAFF)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(ClassOut))
+@blp.alt_response(403, description="not_this_school：只有本校管理员可以查看")
+@blp.alt_response(404, description="学校不存在")
+def list_classes(args, school_id):
+    """本校班级及其班级码（本校管理员与研究院）"""
+    return paginate(db.session, campaigns.classes_query(school_id, current_user()), args["page"], args["per_page"])
+
+
 @blp.post("/schools/<int:school_id>/classes")
 @require_role(*SCHOOL_STAFF)
 @blp.arguments(ClassIn)

@@ -8,6 +8,7 @@ from app import dashboard
 from app.accounts.roles import GRANTABLE_ROLES
 from app.campaigns.catalogue import ESTIMATE_NOTE
 from app.validation import Schema
+from app.visits.schemas import CapacityAlertOut
 from app.web.api import Blueprint
 from app.web.auth import current_user, require_role
 from app.web.fields import LocalDateTime
@@ -58,9 +59,27 @@ class CampaignCo2Out(Schema):
     co2_kg = ma.fields.Float()
 
 
+class SchoolRefOut(Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class CampaignRefOut(Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    school_id = ma.fields.Integer()
+    starts_on = ma.fields.Date()
+    ends_on = ma.fields.Date()
+
+
 class DashboardOut(Schema):
     today = ma.fields.Date()
     month_start = ma.fields.Date()
+    week_start = ma.fields.Date(metadata={"description": "本周一"})
+    week_end = ma.fields.Date(metadata={"description": "本周日（含）"})
+    sections = ma.fields.List(ma.fields.String(), metadata={
+        "description": "本人角色涉及的工作：zones（示范区、公示、异议）、bases（教育基地）、schools（低碳学校）；"
+                       "其他部分为空"})  # fmt: skip
     zones = ma.fields.List(ma.fields.Nested(ZoneCountOut), metadata={"description": "示范区数：类型 × 等级 × 状态"})
     objections_waiting_total = ma.fields.Integer(
         metadata={"description": "待处理（已收到、已受理、调查核实中）的异议数"}
@@ -76,6 +95,15 @@ class DashboardOut(Schema):
     )
     campaigns_co2 = ma.fields.List(ma.fields.Nested(CampaignCo2Out), metadata={"description": "减排量最多的 8 个活动"})
     co2_note = ma.fields.Constant(ESTIMATE_NOTE)
+    visits_week = ma.fields.List(ma.fields.Nested(BaseVisitsOut), metadata={"description": "本周各基地预约与人数"})
+    alerts_unread_total = ma.fields.Integer(metadata={"description": "未读的容量提醒数（今天及以后的参观日）"})
+    alerts_unread = ma.fields.List(
+        ma.fields.Nested(CapacityAlertOut), metadata={"description": "最新的 20 条未读容量提醒"}
+    )
+    schools = ma.fields.List(ma.fields.Nested(SchoolRefOut), metadata={"description": "学校管理员所管理的学校"})
+    campaigns = ma.fields.List(
+        ma.fields.Nested(CampaignRefOut), metadata={"description": "本人可见学校的活动（最新 20 个）"}
+    )
 
 
 @blp.get("")

@@ -1,6 +1,10 @@
 """A staff member's dashboard: what needs action today and the counts behind the charts, each within
 what the caller may see (the same scoped queries as the lists). The console's dashboard and the staff
-API's `GET /dashboard` both read `dashboard(user)`."""
+API's `GET /dashboard` both read `dashboard(user)`.
+
+Each role sees its own work only (`sections`): zone staff the zones, publicity and objections; base
+operators today's and this week's visitors and unread capacity alerts; school admins their schools
+by name and their campaigns. Sections of other roles' work are left empty, not shown as empty tables."""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, true
 
+from app.accounts import services as accounts
 from app.accounts.models import User
+from app.accounts.roles import BASE_STAFF, SCHOOL_READERS, ZONE_STAFF
 from app.campaigns import services as campaigns
 from app.campaigns.models import ActionCheckin, Campaign, ClassAction
 from app.db_types import utcnow
@@ -18,14 +24,18 @@ from app.publicity import services as publicity
 from app.publicity.constants import OPEN
 from app.publicity.models import Objection, PublicityNotice
 from app.times import app_timezone
-from app.visits import calendar
-from app.visits.models import Booking, BookingStatus
+from app.visits import alerts, calendar
+from app.visits.models import Booking, BookingStatus, CapacityAlert
 from app.zones import services as zones
 from app.zones.models import Zone
 
 WAITING_SHOWN = 20  # the oldest open objections listed; the total counts them all
 TOP = 8  # notices by objections, campaigns by CO2
 CLOSING_WITHIN = timedelta(days=3)
+CHECKED_IN = BookingStatus.CHECKED_IN
+ALERTS_SHOWN = 20  # the newest unread capacity alerts listed; the total counts them all
+CAMPAIGNS_SHOWN = 20
+ZONES, BASES, SCHOOLS = "zones", "bases", "schools"  # the sections of work a role may have
 
 
 @dataclass(frozen=True)
@@ -59,9 +69,27 @@ class CampaignCo2:
 
 
 @dataclass(frozen=True)
+class SchoolRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class CampaignRef:
+    id: int
+    title: str
+    school_id: int
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
 class Dashboard:
     today: date
     month_start: date
+    week_start: date  # Monday
+    week_end: date  # Sunday, included
+    sections: list[str]
     zones: list[ZoneCount]
     objections_waiting_total: int
     objections_waiting: list[Objection]
@@ -70,29 +98,80 @@ class Dashboard:
     visits_today: list[BaseVisits]
     visits_month: list[BaseVisits]
     campaigns_co2: list[CampaignCo2]
+    visits_week: list[BaseVisits]
+    alerts_unread_total: int
+    alerts_unread: list[CapacityAlert]
+    schools: list[SchoolRef]
+    campaigns: list[CampaignRef]
+
+
+def sections_of(user: User) -> list[str]:
+    """The kinds of work the caller's roles give them (an admin has them all)."""
+    schools = accounts.schools_read_by(user)  # an officer of another department reads no school
+    found = [(ZONES, user.has_role(*ZONE_STAFF)), (BASES, user.has_role(*BASE_STAFF)),
+             (SCHOOLS, user.has_role(*SCHOOL_READERS) and (schools is None or bool(schools)))]  # fmt: skip
+    return [name for name, has in found if has]
 
 
 def dashboard(user: User, now: datetime | None = None) -> Dashboard:
     now = now or utcnow()
     today = now.astimezone(app_timezone()).date()
     month_start = today.replace(day=1)
+    week_start = today - timedelta(days=today.weekday())
+    sections = sections_of(user)
+    zone_work, base_work, school_work = ZONES in sections, BASES in sections, SCHOOLS in sections
+    booked = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
     waiting = publicity.staff_objections_query(user).where(Objection.status.in_([s.value for s in OPEN])).order_by(None)
+    unread = alerts.alerts_query(user, None, True, today).order_by(None)
+    newest_alerts = unread.order_by(CapacityAlert.created_at.desc(), CapacityAlert.id.desc()).limit(ALERTS_SHOWN)
     return Dashboard(
         today=today,
         month_start=month_start,
-        zones=_zone_counts(user),
-        objections_waiting_total=db.session.scalar(select(func.count()).select_from(waiting.subquery())),
-        objections_waiting=list(
-            db.session.scalars(waiting.order_by(Objection.created_at, Objection.id).limit(WAITING_SHOWN))
-        ),
-        objections_per_notice=_objections_per_notice(user),
-        notices_closing=_notices_closing(now),
-        visits_today=_visits(
-            user, today, today, (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN), Booking.headcount
-        ),
-        visits_month=_visits(user, month_start, today, (BookingStatus.CHECKED_IN,), Booking.actual_headcount),
-        campaigns_co2=_campaigns_co2(user),
+        week_start=week_start,
+        week_end=week_start + timedelta(days=6),
+        sections=sections,
+        zones=_zone_counts(user) if zone_work else [],
+        objections_waiting_total=_count(waiting) if zone_work else 0,
+        objections_waiting=_rows(waiting.order_by(Objection.created_at, Objection.id).limit(WAITING_SHOWN), zone_work),
+        objections_per_notice=_objections_per_notice(user) if zone_work else [],
+        notices_closing=_notices_closing(now) if zone_work else [],
+        visits_today=_visits(user, today, today, booked, Booking.headcount) if base_work else [],
+        visits_month=_visits(user, month_start, today, (CHECKED_IN,), Booking.actual_headcount) if base_work else [],
+        campaigns_co2=_campaigns_co2(user) if school_work else [],
+        visits_week=_visits(user, week_start, week_start + timedelta(days=6), booked, Booking.headcount)
+        if base_work
+        else [],
+        alerts_unread_total=_count(unread) if base_work else 0,
+        alerts_unread=_rows(newest_alerts, base_work),
+        schools=_schools_run(user) if school_work else [],
+        campaigns=_campaigns(user) if school_work else [],
     )
+
+
+def _rows(stmt, wanted: bool) -> list:
+    return list(db.session.scalars(stmt)) if wanted else []
+
+
+def _count(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
+def _schools_run(user: User) -> list[SchoolRef]:
+    """The schools a school admin runs, by name (everyone's for those who run them all: not listed)."""
+    schools = accounts.schools_run_by(user)
+    if not schools:
+        return []
+    rows = db.session.execute(
+        select(Zone.id, Zone.name).where(Zone.id.in_(sorted(schools))).order_by(Zone.name, Zone.id)
+    )
+    return [SchoolRef(*row) for row in rows]
+
+
+def _campaigns(user: User) -> list[CampaignRef]:
+    """The campaigns of the schools the caller runs or reads, newest first."""
+    stmt = campaigns.staff_campaigns_query(user).order_by(None)
+    rows = db.session.scalars(stmt.order_by(Campaign.starts_on.desc(), Campaign.id.desc()).limit(CAMPAIGNS_SHOWN))
+    return [CampaignRef(c.id, c.title, c.school_id, c.starts_on, c.ends_on) for c in rows]
 
 
 def _zone_counts(user: User) -> list[ZoneCount]:
@@ -115,7 +194,7 @@ def _objections_per_notice(user: User) -> list[NoticeObjections]:
 
 
 def _notices_closing(now: datetime) -> list[PublicityNotice]:
-    """Published notices ending within three days (public facts: the same for every staff member)."""
+    """Published notices ending within three days (public facts: the same for all zone staff)."""
     return list(db.session.scalars(
         select(PublicityNotice).where(PublicityNotice.published_at.is_not(None), PublicityNotice.closed_at.is_(None),
                                       PublicityNotice.ends_at >= now, PublicityNotice.ends_at <= now + CLOSING_WITHIN)

@@ -47,3 +47,10 @@ def period_words(starts_at: datetime, ends_at: datetime, timezone: str | ZoneInf
     first = words(start.date(), None if start.time() == datetime.min.time() else start)
     last = words(end_day, None if end.time() == datetime.min.time() else end)
     return f"{first}{' ' if first[-1].isdigit() else ''}至 {last}"
+
+
+def last_day_words(ends_at: datetime) -> str:
+    """A deadline as people read it: "截至 12 月 1 日" for an end at midnight of the 2nd (the last day
+    included, never a day that is not)."""
+    last = (ends_at - timedelta(seconds=1)).astimezone(app_timezone())
+    return f"截至 {last.month} 月 {last.day} 日"

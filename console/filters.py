@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import request
 
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
-from app.times import app_timezone
+from app.times import app_timezone, last_day_words, period_words
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from console import bp
 
@@ -45,9 +45,21 @@ def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 @bp.app_template_filter("plain")
 def plain(number) -> str:
     """A decimal as people write it (10, not 1E+1)."""
+    from decimal import Decimal
+
     from app.campaigns.services import plain as plain_number
 
-    return plain_number(number)
+    if number is None:
+        return "—"
+    return plain_number(number if isinstance(number, Decimal) else Decimal(str(number)))
+
+
+@bp.app_template_global()
+def action_names() -> dict[str, str]:
+    """Action codes' Chinese names (the catalogue's), read once per page: `names.get(code, code)`."""
+    from app.campaigns.catalogue import action_names as names
+
+    return names()
 
 
 @bp.app_template_global()
@@ -58,10 +70,36 @@ def query_with(**changes) -> str:
     return urlencode(args)
 
 
+@bp.app_template_filter("status_tag")
+def status_tag(status: str):
+    """A zone status as a tag in its own colour (the charts' colour for it)."""
+    from markupsafe import Markup, escape
+
+    from console.charts import STATUS_COLOURS
+
+    colour = STATUS_COLOURS.get(str(status), "#5b6b63")
+    label = _label(STATUS_LABELS, Status)(status)
+    html = f'<span class="tag status" data-status="{escape(status)}" style="--c: {colour}">{escape(label)}</span>'
+    return Markup(html)  # noqa: S704 (every text escaped above)
+
+
+@bp.app_template_filter("last_day")
+def last_day(moment: datetime | None) -> str:
+    """A deadline by its last included day ("截至 12 月 1 日", not "12-02 00:00")."""
+    return last_day_words(moment) if isinstance(moment, datetime) else "—"
+
+
+@bp.app_template_filter("window")
+def window(item) -> str:
+    """A notice's window by its first and last included days ("12 月 1 日至 12 月 5 日")."""
+    return period_words(item.starts_at, item.ends_at)
+
+
 @bp.app_template_global()
-def notice_end(objection) -> datetime | None:
+def notice_until(objection) -> str:
+    """The last day of the objection's notice window."""
     from app.extensions import db
     from app.publicity.models import PublicityNotice
 
     notice = db.session.get(PublicityNotice, objection.notice_id)
-    return notice.ends_at if notice else None
+    return last_day_words(notice.ends_at) if notice else "—"

@@ -82,3 +82,23 @@ def page(stmt, args: Mapping[str, Any] | None = None) -> dict[str, Any]:
 def filters_of(args: Mapping[str, Any]) -> dict[str, Any]:
     """The loaded filters without the page's own keys (what a service's query takes)."""
     return {k: v for k, v in args.items() if k not in ("page", "per_page")}
+
+
+def typed(fields: tuple[str, ...], lists: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What was typed into a new-record form, to fill it in again beside the errors (blank fields left out)."""
+    values: dict[str, Any] = {}
+    for name in fields:
+        value = (request.form.get(name) or "").strip()
+        if value:
+            values[name] = value
+    for name in lists:
+        chosen = [v for v in request.form.getlist(name) if v.strip()]
+        if chosen:
+            values[name] = chosen
+    return values
+
+
+def field_errors(exc: ValidationFailed, fallback: str) -> dict[str, list[str]]:
+    """A refusal's messages per field, for the page (a service's refusal without details goes beside `fallback`)."""
+    errors = {k: v if isinstance(v, list) else [str(v)] for k, v in (exc.details or {}).items()}
+    return errors or {fallback: [exc.message]}

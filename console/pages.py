@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import flash, redirect, render_template, request, session, url_for
+from sqlalchemy import select
 
 from app import dashboard as dashboards
 from app.accounts import services as accounts
@@ -12,7 +13,9 @@ from app.accounts.roles import STAFF_ROLES
 from app.accounts.schemas import StaffLoginIn
 from app.errors import AppError
 from app.extensions import db
+from app.visits import alerts
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
+from app.zones.models import Zone
 from console import bp, charts, forms
 from console.session import DRAFT, OWNER, SEEN, TOKEN, current, draft_of, require, safe_next, signed_in_user
 
@@ -77,12 +80,13 @@ def dashboard():
     for c in board.zones:
         key = (TYPE_LABELS.get(ZoneType(c.type), c.type), LEVEL_LABELS.get(Level(c.level), c.level))
         cells[key] = cells.get(key, 0) + c.count
-        label = STATUS_LABELS.get(Status(c.status), c.status)
-        by_status[label] = by_status.get(label, 0) + c.count
+        by_status[c.status] = by_status.get(c.status, 0) + c.count
+    statuses = sorted(by_status.items(), key=lambda x: -x[1])
     figures = {
         "types_levels": charts.matrix("示范区：类型 × 等级", sorted({r for r, _ in cells}),
                                       list(LEVEL_LABELS.values()), cells),  # fmt: skip
-        "by_status": charts.bar_chart("示范区：按状态", sorted(by_status.items(), key=lambda x: -x[1]), " 个"),
+        "by_status": charts.bar_chart("示范区：按状态", [(STATUS_LABELS[Status(k)], n) for k, n in statuses], " 个",
+                                      colours=[charts.STATUS_COLOURS[k] for k, _ in statuses]),  # fmt: skip
         "per_notice": charts.bar_chart("各公示的异议数", [(n.title, n.count) for n in board.objections_per_notice], " 件"),
         "visits_month": charts.bar_chart(f"本月（{board.month_start:%Y-%m}）各基地实到人数",
                                          [(v.base_name, v.people) for v in board.visits_month], " 人"),  # fmt: skip
@@ -99,4 +103,7 @@ def dashboard():
         "visits_month": {v.base_id: [v.bookings, v.people] for v in board.visits_month},
         "campaigns_co2": {c.campaign_id: c.co2_kg for c in board.campaigns_co2},
     }
-    return render_template("console/dashboard.html", board=board, figures=figures, data=data)
+    base_names = dict(db.session.execute(select(Zone.id, Zone.name).where(
+        Zone.id.in_({a.base_id for a in board.alerts_unread}))).all())  # fmt: skip
+    return render_template("console/dashboard.html", board=board, figures=figures, data=data, base_names=base_names,
+                           describe_alert=alerts.describe)  # fmt: skip

@@ -55,8 +55,13 @@ def base(base_id):
 @require(*BASE_STAFF)
 def base_close_day(base_id):
     body = forms.load(ClosureIn, names=DAY)
-    day = body["date"]
-    cancelled = bookings.close_day(base_id, day, body["reason"], current())
+    day, reason = body["date"], body["reason"]
+    if request.form.get("confirmed") != "1":  # one click cancels a whole day: ask first, with the numbers
+        zone = calendar.get_base(base_id)
+        booked, visitors = bookings.close_day_impact(base_id, day, current())
+        return render_template("console/close_day.html", zone=zone, day=day, reason=reason, booked=booked,
+                               visitors=visitors)  # fmt: skip
+    cancelled = bookings.close_day(base_id, day, reason, current())
     flash(f"{day.isoformat()} 已闭馆，取消了 {len(cancelled)} 个预约并通知参观者", "info")
     return redirect(url_for("console.base", base_id=base_id, day=day.isoformat()))
 

@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.roles import SCHOOL_READERS, SCHOOL_STAFF
-from app.campaigns import moderation
+from app.campaigns import catalogue, moderation
 from app.campaigns import services as campaigns
 from app.campaigns import stats as campaign_stats
 from app.campaigns.models import AgeBand, SchoolClass
-from app.campaigns.schemas import ClassActionIn, ClassIn, ConfirmIn, HideIn, StudentListArgs, VoidIn
+from app.campaigns.schemas import CampaignIn, ClassActionIn, ClassIn, ConfirmIn, HideIn, StudentListArgs, VoidIn
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.web.api import PageArgs
 from console import bp, charts, forms
@@ -46,7 +47,9 @@ def campaign(campaign_id):
     item = campaigns.get_campaign(campaign_id)
     is_teacher = _teaches(item.school_id)
     recent = list(db.session.scalars(campaigns.checkins_query(campaign_id, current()).limit(30))) if is_teacher else []
-    chart = charts.bar_chart("各行动减排量（kg，教育性估算）", [(a["action"], a["co2_kg"]) for a in figures["per_action"]], " kg")
+    names = catalogue.action_names()
+    chart = charts.bar_chart("各行动减排量（kg，教育性估算）",
+                             [(catalogue.action_name(a["action"], names), a["co2_kg"]) for a in figures["per_action"]], " kg")  # fmt: skip
     per_class = charts.bar_chart("各班减排量（kg）", [(c["class_name"], c["co2_kg"]) for c in figures["per_class"]], " kg")
     classes = list(db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == item.school_id).order_by(SchoolClass.name)))
     return render_template("console/campaign.html", c=item, s=figures, chart=chart, per_class=per_class, recent=recent,
@@ -102,10 +105,34 @@ def school(school_id):
     # "待确认" (awaiting=1): whatever waits for the school — an unconfirmed school or class, or a declared age band.
     args = forms.query(StudentListArgs)
     stmt = campaigns.students_query(school_id, current(), args.get("confirmed"), args.get("awaiting"))
-    classes = list(db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id).order_by(SchoolClass.name)))
+    classes = list(db.session.scalars(campaigns.classes_query(school_id, current())))
     hidden = list(db.session.scalars(moderation.queue_query(school_id, current()).limit(50)))
     return render_template("console/school.html", zone=zone, result=forms.page(stmt, args), classes=classes, hidden=hidden,
                            under_14=AgeBand.UNDER_14.value, author=moderation.author_name)  # fmt: skip
+
+
+CAMPAIGN_FORM = ("title", "description", "starts_on", "ends_on", "audience")
+
+
+@bp.route("/schools/<int:school_id>/campaigns/new", methods=["GET", "POST"])
+@require(*SCHOOL_STAFF)
+def campaign_new(school_id):
+    """A new campaign through the staff API's CampaignIn schema and campaigns.create_campaign."""
+    zone = campaigns.get_school(school_id)
+    campaigns.ensure_school_admin(current(), school_id)
+    typed, errors = {}, {}
+    if request.method == "POST":
+        typed = forms.typed(CAMPAIGN_FORM, lists=("actions",))
+        try:
+            made = campaigns.create_campaign(school_id, forms.load(CampaignIn), current())
+        except ValidationFailed as exc:  # the schema's rules, then the service's (dates in order, known actions)
+            db.session.rollback()
+            errors = forms.field_errors(exc, "title")
+        else:
+            flash(f"已新建活动：{made.title}", "info")
+            return redirect(url_for("console.campaign", campaign_id=made.id))
+    return render_template("console/campaign_new.html", zone=zone, typed=typed, errors=errors,
+                           actions=catalogue.action_names()), 422 if errors else 200  # fmt: skip
 
 
 @bp.post("/schools/<int:school_id>/classes")

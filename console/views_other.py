@@ -214,7 +214,8 @@ def jobs():
     args = forms.query(DeadLetterArgs)
     stmt = deadletters.query(kind=args.get("kind"), unresolved=True if show == "open" else args.get("unresolved"))
     return render_template("console/jobs.html", periodic=list(PERIODIC.values()), runs=jobs_queue.last_runs(),
-                           result=forms.page(stmt, args), show=show, label_of=label_of)  # fmt: skip
+                           result=forms.page(stmt, args), show=show, label_of=label_of,
+                           workers=jobs_queue.workers_state())  # fmt: skip
 
 
 @bp.post("/jobs/dead-letters/<int:letter_id>/<any(retry, dismiss):action>")

@@ -8,15 +8,15 @@ from datetime import date
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from admin_api.zones import ImportForm
-from app.accounts.roles import ZONE_STAFF, Role
+from app.accounts.roles import DEPARTMENT_LABELS, ZONE_STAFF, Role
 from app.db_types import utcnow
-from app.errors import AppError
+from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.zones import importer
 from app.zones import services as zones
-from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TRANSITIONS, TYPE_LABELS, Status
+from app.zones.constants import APPLICANT_KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, TRANSITIONS, TYPE_LABELS, Status
 from app.zones.models import Zone
-from app.zones.schemas import ReReviewIn, StaffZoneListArgs, TransitionIn, ZonePatchIn
+from app.zones.schemas import ReReviewIn, StaffZoneListArgs, TransitionIn, ZoneIn, ZonePatchIn
 from console import bp, forms
 from console.session import current, draft_for, require
 
@@ -105,6 +105,31 @@ def zone_edit(zone_id):
     zones.update_zone(item, changes, current())
     flash("已保存", "info")
     return redirect(url_for("console.zone", zone_id=zone_id))
+
+
+ZONE_FORM = ("name", "type", "level", "district_id", "applicant_name", "applicant_kind", "batch_year", "department",
+             "address", "latitude", "longitude", "summary")  # fmt: skip
+
+
+@bp.route("/zones/new", methods=["GET", "POST"])
+@require(*ZONE_STAFF)
+def zone_new():
+    """Register an application (status 已申报) through the staff API's schema and the zones service."""
+    typed, errors = {}, {}
+    if request.method == "POST":
+        typed = forms.typed(ZONE_FORM)
+        try:
+            made = zones.create_zone(forms.load(ZoneIn), current())
+        except ValidationFailed as exc:  # the schema's rules, then the service's (the department's types, the district)
+            db.session.rollback()
+            errors = forms.field_errors(exc, "name")
+        else:
+            flash(f"已登记申报：{made.name}", "info")
+            return redirect(url_for("console.zone", zone_id=made.id))
+    status = 422 if errors else 200
+    return render_template("console/zone_new.html", typed=typed or draft_for(request.path), errors=errors,
+                           types=TYPE_LABELS, levels=LEVEL_LABELS, kinds=APPLICANT_KIND_LABELS,
+                           departments=DEPARTMENT_LABELS, districts=zones.active_districts()), status  # fmt: skip
 
 
 @bp.route("/zones/import", methods=["GET", "POST"])

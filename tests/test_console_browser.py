@@ -103,3 +103,21 @@ def test_a_screenshot_of_the_dashboard(app, browser, live):
     target = ARTIFACTS / "console-dashboard.png"
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 10_000
+
+
+def test_the_pending_objections_card_keeps_names_on_a_line(app, client, auth, fake_wechat, browser, live):
+    """Staff saw zone names wrapped one character per line in a narrow card."""
+    from app.extensions import db
+    from app.zones.models import Zone
+
+    notice = open_notice(app, zone_types=("building",))
+    raise_objections(client, auth, notice)
+    with app.app_context():
+        db.session.get(Zone, notice["zone_ids"][0]).name = "长春新区北湖科技园综合服务中心近零碳建筑"
+        db.session.commit()
+    staff_account(app, "institute_staff", "browser-waiting")
+    page = sign_in(browser, live, "browser-waiting", viewport={"width": 1024, "height": 800})
+    page.goto(f"{live}/console/")
+    cell = page.locator("#objections-waiting td.name").first
+    line = float(cell.evaluate("td => parseFloat(getComputedStyle(td).lineHeight)"))
+    assert cell.bounding_box()["height"] < 2.5 * line

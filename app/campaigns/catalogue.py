@@ -91,3 +91,14 @@ def factor_on(code: str, day: date) -> ActionFactor | None:
 
 def known_codes() -> set[str]:
     return set(db.session.scalars(select(ActionFactor.code)))
+
+
+def action_names() -> dict[str, str]:
+    """Each action code's Chinese name as people read it (the newest version's): lists, charts and CSV."""
+    rows = db.session.execute(select(ActionFactor.code, ActionFactor.name).order_by(ActionFactor.valid_from))
+    return dict(rows.all())  # later versions overwrite earlier ones
+
+
+def action_name(code: str, names: dict[str, str] | None = None) -> str:
+    """The Chinese name of `code`, or the code itself for one the catalogue no longer has."""
+    return (names if names is not None else action_names()).get(code, code)

@@ -271,6 +271,13 @@ def create_class(school_id: int, name: str, actor: User) -> SchoolClass:
     return school_class
 
 
+def classes_query(school_id: int, actor: User):
+    """A school's classes with their join codes, by name: for the school's admins (and the institute) only."""
+    get_school(school_id)
+    ensure_school_admin(actor, school_id)
+    return select(SchoolClass).where(SchoolClass.school_id == school_id).order_by(SchoolClass.name, SchoolClass.id)
+
+
 def _join_code() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a classroom
     return "".join(secrets.choice(alphabet) for _ in range(8))

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.campaigns.catalogue import action_name, action_names
 from app.campaigns.models import ActionCheckin, ClassAction, Participation, StudentProfile
-from app.campaigns.services import ensure_may_read_school, get_campaign, is_school_admin, staff_display_name
+from app.campaigns.services import ensure_may_read_school, get_campaign, is_school_admin, plain, staff_display_name
 from app.extensions import db
 from app.web.csvsafe import safe_row
 
@@ -71,6 +72,7 @@ def checkins_csv(campaign_id: int, actor: User) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["日期", "学生编号", "班级", "昵称", "行动", "数量", "减排量(kg CO2e，教育性估算)", "积分", "凭证"])
+    names = action_names()
     rows = db.session.execute(
         select(ActionCheckin, StudentProfile)
         .join(StudentProfile, StudentProfile.user_id == ActionCheckin.user_id, isouter=True)
@@ -81,6 +83,6 @@ def checkins_csv(campaign_id: int, actor: User) -> bytes:
         name = staff_display_name(checkin.user_id, profile, school_admin=school_admin)
         class_name = profile.class_name if profile is not None else None
         writer.writerow(safe_row([checkin.day.isoformat(), checkin.user_id, class_name or "", name,
-                                  checkin.action, float(checkin.quantity), float(checkin.co2_kg),
-                                  float(checkin.points), checkin.evidence]))  # fmt: skip
+                                  action_name(checkin.action, names), plain(checkin.quantity),
+                                  plain(checkin.co2_kg), plain(checkin.points), checkin.evidence]))  # fmt: skip
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

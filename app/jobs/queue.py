@@ -44,6 +44,19 @@ def connection(*, blocking: bool = False) -> redis_lib.Redis:
     return client
 
 
+def workers_state() -> str:
+    """Whether anything runs the jobs: "no_redis" (no queue Redis configured: no worker can run),
+    "unreachable", "no_worker" (Redis, but no worker registered) or "running"."""
+    from rq import Worker
+
+    if not redis_url():
+        return "no_redis"
+    try:
+        return "running" if Worker.count(connection=connection()) else "no_worker"
+    except redis_lib.RedisError:
+        return "unreachable"
+
+
 def queue(*, blocking: bool = False) -> Queue:
     return Queue(QUEUE_NAME, connection=connection(blocking=blocking))
 

@@ -421,6 +421,17 @@ def promote_waitlist(slot_id: int, r: Rules, now: datetime) -> list[Booking]:
 
 
 
+def close_day_impact(base_id: int, day: date, actor: User) -> tuple[int, int]:
+    """What closing `day` would do, asked before doing it: (bookings cancelled, visitors told)."""
+    get_base(base_id)
+    ensure_operates(actor, base_id)
+    bookings_n, visitors_n = db.session.execute(
+        select(func.count(Booking.id), func.count(func.distinct(Booking.user_id)))
+        .where(Booking.base_id == base_id, Booking.visit_date == day, Booking.status == BookingStatus.CONFIRMED)
+    ).one()  # fmt: skip
+    return int(bookings_n), int(visitors_n)
+
+
 def close_day(base_id: int, day: date, reason: str, actor: User) -> list[Booking]:
     """Close a whole day (holiday, weather): its slots stop taking bookings and every booking and
     waitlist entry on it is cancelled, with a message to each visitor."""
