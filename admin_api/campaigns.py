@@ -183,6 +183,7 @@ def confirm_checkin(checkin_id):
 @blp.post("/checkins/<int:checkin_id>/void")
 @require_role(*SCHOOL_STAFF)
 @blp.arguments(VoidIn)
+@replayable
 @blp.response(200, StaffCheckinOut)
 @blp.alt_response(403, description="not_this_school：只有本校管理员可以作废")
 def void_checkin(body, checkin_id):
@@ -193,6 +194,7 @@ def void_checkin(body, checkin_id):
 @blp.post("/campaigns/<int:campaign_id>/students/<int:user_id>/void")
 @require_role(*SCHOOL_STAFF)
 @blp.arguments(VoidIn)
+@replayable
 @blp.response(200, VoidedOut)
 @blp.alt_response(403, description="not_this_school：只有本校管理员可以作废")
 @blp.alt_response(404, description="活动不存在，或该学生没有参加本活动")
