@@ -29,7 +29,8 @@ from app.campaigns.schemas import (
     VoidIn,
 )
 from app.extensions import db
-from app.web.api import Blueprint, PageArgs, page_of, paginate
+from app.validation import PageArgs
+from app.web.api import Blueprint, page_of, paginate
 from app.web.auth import current_user, require_role
 
 PATH = ""

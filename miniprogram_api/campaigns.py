@@ -24,7 +24,8 @@ from app.campaigns.schemas import (
     SchoolOut,
 )
 from app.extensions import db
-from app.web.api import Blueprint, PageArgs, page_of, paginate
+from app.validation import PageArgs
+from app.web.api import Blueprint, page_of, paginate
 from app.web.auth import current_user, optional_user, require_user
 
 PATH = ""

@@ -13,7 +13,8 @@ from app.publicity.schemas import (
     ObjectionIn,
     ObjectionReceiptOut,
 )
-from app.web.api import Blueprint, PageArgs, idempotency_key, page_of, paginate, prepared_json, takes_idempotency_key
+from app.validation import PageArgs
+from app.web.api import Blueprint, idempotency_key, page_of, paginate, prepared_json, takes_idempotency_key
 from app.web.auth import current_user, require_user
 from app.web.caching import cached_response, json_bytes
 

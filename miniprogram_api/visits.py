@@ -4,6 +4,7 @@ import math
 
 from app.db_types import utcnow
 from app.extensions import db
+from app.validation import PageArgs
 from app.visits import booking, calendar, checkin
 from app.visits.rules import slots_namespace
 from app.visits.schemas import (
@@ -21,16 +22,7 @@ from app.visits.schemas import (
     SlotOut,
     WaitlistOut,
 )
-from app.web.api import (
-    Blueprint,
-    PageArgs,
-    idempotency_key,
-    page_of,
-    paginate,
-    prepared_json,
-    takes_idempotency_key,
-    whole_list,
-)
+from app.web.api import Blueprint, idempotency_key, page_of, paginate, prepared_json, takes_idempotency_key, whole_list
 from app.web.auth import current_user, require_user
 from app.web.caching import cached_response, json_bytes
 

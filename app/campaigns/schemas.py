@@ -6,9 +6,8 @@ from app.campaigns import services as campaigns
 from app.campaigns.catalogue import ESTIMATE_NOTE
 from app.campaigns.models import Audience
 from app.campaigns.moderation import author_name
-from app.validation import Schema, not_blank
-from app.web.api import PageArgs
-from app.web.fields import NAMES_STUDENT, LocalDateTime, MediaUrl
+from app.fields import NAMES_STUDENT, LocalDateTime, MediaUrl
+from app.validation import PageArgs, Schema, not_blank
 from app.zones.schemas import DistrictOut
 
 

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from app import uow
 from app.accounts.models import User
 from app.audit import services as audit
+from app.csvsafe import safe_row
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.times import local_iso
 from app.validation import translate
-from app.web.csvsafe import safe_row
 from app.zones import services as zones
 from app.zones.constants import APPLICANT_KINDS, INDICATORS, ApplicantKind, ZoneType
 from app.zones.models import District, Zone

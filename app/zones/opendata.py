@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from app.csvsafe import safe_cell
 from app.extensions import db
-from app.web.csvsafe import safe_cell
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from app.zones.models import Zone
 from app.zones.services import indicator_view

@@ -5,9 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.accounts.roles import DEPARTMENT_LABELS, Department
-from app.validation import Schema, not_blank, one_of
-from app.web.api import PageArgs
-from app.web.fields import LocalDateTime, MediaUrl
+from app.fields import LocalDateTime, MediaUrl
+from app.validation import PageArgs, Schema, not_blank, one_of
 from app.zones.constants import (
     APPLICANT_KIND_LABELS,
     LEVEL_LABELS,
