@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import current_app
 
 from app.db_types import utcnow
+from app.jobs import queue
 from app.times import app_timezone
 
 
@@ -40,6 +41,11 @@ class Periodic:
         local = now.astimezone(app_timezone())
         day = local.date() if local.time() >= self.daily_at else local.date() - timedelta(days=1)
         return day.isoformat(), 3 * 86400
+
+
+# The schedule is a registry of every area's periodic work: each entry imports its area when it runs,
+# so loading the schedule (the worker, the clock, the staff view) does not load every area, and no
+# area depends on the jobs package.
 
 
 def _close_due() -> str:
@@ -116,8 +122,6 @@ PERIODIC: dict[str, Periodic] = {
 
 def tick(now: datetime | None = None) -> list[str]:
     """Enqueue every job whose current period nobody has claimed yet; returns their names."""
-    from app.jobs import queue
-
     now = now or utcnow()
     redis = queue.connection()
     enqueued = []
