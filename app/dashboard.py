@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, true
 
 from app.accounts.models import User
-from app.campaigns import services as campaigns
+from app.campaigns import schools
 from app.campaigns.models import ActionCheckin, Campaign, ClassAction
 from app.db_types import utcnow
 from app.extensions import db
@@ -137,7 +137,7 @@ def _visits(user: User, first: date, last: date, statuses, people) -> list[BaseV
 
 def _campaigns_co2(user: User) -> list[CampaignCo2]:
     """CO2 avoided per campaign the caller reads: students' check-ins plus teachers' class actions."""
-    mine = campaigns.staff_campaigns_query(user).order_by(None).with_only_columns(Campaign.id).subquery()
+    mine = schools.staff_campaigns_query(user).order_by(None).with_only_columns(Campaign.id).subquery()
     totals: dict[int, float] = {}
     for model, counted in ((ActionCheckin, ActionCheckin.counts), (ClassAction, true())):  # voided ones count nowhere
         rows = db.session.execute(

@@ -66,8 +66,7 @@ def prepare(app, students: int, checkins: int, measured: int):
     from app.accounts import services as accounts
     from app.accounts.models import User
     from app.accounts.roles import Role
-    from app.campaigns import catalogue
-    from app.campaigns import services as campaigns
+    from app.campaigns import campaigns, catalogue, lookups
     from app.campaigns.models import ActionCheckin, AgeBand, Participation, StudentProfile
     from app.db_types import utcnow
     from app.extensions import db
@@ -87,7 +86,7 @@ def prepare(app, students: int, checkins: int, measured: int):
                 zones.transition(zone.id, step, None, None)
             schools.append(zone.id)
         admin = accounts.create_staff_user("bench-school", "bench-school-2026", Role.SCHOOL_ADMIN, school_id=schools[0])
-        today = campaigns.today()
+        today = lookups.today()
         campaign = campaigns.create_campaign(schools[0], {
             "title": "压测活动", "description": None, "cover_image_url": None, "audience": "anyone",
             "starts_on": today - timedelta(days=60), "ends_on": today + timedelta(days=30), "actions": list(ACTIONS)},

@@ -45,7 +45,7 @@ def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 @bp.app_template_filter("plain")
 def plain(number) -> str:
     """A decimal as people write it (10, not 1E+1)."""
-    from app.campaigns.services import plain as plain_number
+    from app.campaigns.checkins import plain as plain_number
 
     return plain_number(number)
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.roles import SCHOOL_READERS, SCHOOL_STAFF
-from app.campaigns import moderation
-from app.campaigns import services as campaigns
+from app.campaigns import checkins, lookups, moderation, students
+from app.campaigns import schools as campaign_schools
 from app.campaigns import stats as campaign_stats
 from app.campaigns.models import AgeBand, SchoolClass
 from app.errors import ValidationFailed
@@ -25,7 +25,7 @@ from console.views_zones import _page, page_of
 @bp.get("/campaigns")
 @require(*SCHOOL_READERS)
 def campaigns_list():
-    stmt = campaigns.staff_campaigns_query(current())
+    stmt = campaign_schools.staff_campaigns_query(current())
     return render_template("console/campaigns.html", result=page_of(stmt, _page()))
 
 
@@ -36,8 +36,8 @@ bp.add_url_rule("/campaigns", endpoint="campaigns", view_func=campaigns_list)
 @require(*SCHOOL_READERS)
 def schools():
     """The schools the signed-in user reads; those they run link to their page (classes, students)."""
-    result = page_of(campaigns.staff_schools_query(current()), _page())
-    result["items"] = campaigns.school_cards(result["items"], current())
+    result = page_of(campaign_schools.staff_schools_query(current()), _page())
+    result["items"] = campaign_schools.school_cards(result["items"], current())
     return render_template("console/schools.html", result=result, runs=accounts.schools_run_by(current()))
 
 
@@ -45,9 +45,9 @@ def schools():
 @require(*SCHOOL_READERS)
 def campaign(campaign_id):
     figures = campaign_stats.campaign_stats(campaign_id, current())
-    item = campaigns.get_campaign(campaign_id)
+    item = lookups.get_campaign(campaign_id)
     is_teacher = _teaches(item.school_id)
-    recent = list(db.session.scalars(campaigns.checkins_query(campaign_id, current()).limit(30))) if is_teacher else []
+    recent = list(db.session.scalars(checkins.checkins_query(campaign_id, current()).limit(30))) if is_teacher else []
     chart = charts.bar_chart("各行动减排量（kg，教育性估算）", [(a["action"], a["co2_kg"]) for a in figures["per_action"]], " kg")
     per_class = charts.bar_chart("各班减排量（kg）", [(c["class_name"], c["co2_kg"]) for c in figures["per_class"]], " kg")
     classes = list(db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == item.school_id).order_by(SchoolClass.name)))
@@ -57,13 +57,13 @@ def campaign(campaign_id):
 
 
 def _teaches(school_id: int) -> bool:
-    return campaigns.is_school_admin(current(), school_id)
+    return lookups.is_school_admin(current(), school_id)
 
 
 @bp.post("/checkins/<int:checkin_id>/confirm")
 @require(*SCHOOL_STAFF)
 def checkin_confirm(checkin_id):
-    confirmed = campaigns.confirm_checkin(checkin_id, current())
+    confirmed = checkins.confirm_checkin(checkin_id, current())
     flash("已确认，积分按老师确认计算", "info")
     return redirect(url_for("console.campaign", campaign_id=confirmed.campaign_id))
 
@@ -78,7 +78,7 @@ def _void_reason() -> str:
 @bp.post("/checkins/<int:checkin_id>/void")
 @require(*SCHOOL_STAFF)
 def checkin_void(checkin_id):
-    voided = campaigns.void_checkin(checkin_id, _void_reason(), current())
+    voided = checkins.void_checkin(checkin_id, _void_reason(), current())
     flash("已作废这条打卡，不再计入榜单和统计", "info")
     return redirect(url_for("console.campaign", campaign_id=voided.campaign_id))
 
@@ -86,7 +86,7 @@ def checkin_void(checkin_id):
 @bp.post("/campaigns/<int:campaign_id>/students/<int:user_id>/void")
 @require(*SCHOOL_STAFF)
 def student_checkins_void(campaign_id, user_id):
-    count = campaigns.void_student_checkins(campaign_id, user_id, _void_reason(), current())
+    count = checkins.void_student_checkins(campaign_id, user_id, _void_reason(), current())
     flash(f"已作废该学生在本活动的 {count} 条打卡，榜单已重算", "info")
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
 
@@ -100,8 +100,8 @@ def class_action(campaign_id):
                 "kw": Decimal(form.get("kw", "")), "hours": Decimal(form.get("hours", "")), "note": form.get("note") or None}  # fmt: skip
     except InvalidOperation:
         raise ValidationFailed("请填写功率（千瓦）和时长（小时）", details={"kw": ["须为数字"], "hours": ["须为数字"]}) from None
-    made = campaigns.record_class_action(campaign_id, data, current())
-    flash(f"已记录班级行动：{made.class_name} {campaigns.plain(made.quantity)} 千瓦时，约减排 {campaigns.plain(made.co2_kg)} kg",
+    made = checkins.record_class_action(campaign_id, data, current())
+    flash(f"已记录班级行动：{made.class_name} {checkins.plain(made.quantity)} 千瓦时，约减排 {checkins.plain(made.co2_kg)} kg",
           "info")  # fmt: skip
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
 
@@ -109,10 +109,10 @@ def class_action(campaign_id):
 @bp.get("/schools/<int:school_id>")
 @require(*SCHOOL_STAFF)
 def school(school_id):
-    zone = campaigns.get_school(school_id)
+    zone = lookups.get_school(school_id)
     # "待确认": whatever waits for the school — an unconfirmed school or class, or a declared age band.
     awaiting = {"0": True, "1": False}.get(request.args.get("confirmed", ""))
-    stmt = campaigns.students_query(school_id, current(), awaiting=awaiting)
+    stmt = students.students_query(school_id, current(), awaiting=awaiting)
     classes = list(db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id).order_by(SchoolClass.name)))
     hidden = list(db.session.scalars(moderation.queue_query(school_id, current()).limit(50)))
     return render_template("console/school.html", zone=zone, result=page_of(stmt, _page()), classes=classes, hidden=hidden,
@@ -125,7 +125,7 @@ def school_class_create(school_id):
     name = (request.form.get("name") or "").strip()
     if not name:
         raise ValidationFailed("班级名称不能为空", details={"name": ["不能为空"]})
-    made = campaigns.create_class(school_id, name, current())
+    made = students.create_class(school_id, name, current())
     flash(f"已新建班级 {made.name}，班级码 {made.join_code}", "info")
     return redirect(url_for("console.school", school_id=school_id))
 
@@ -136,14 +136,14 @@ def students_confirm(school_id):
     ids = [int(i) for i in request.form.getlist("user_ids") if i.isdigit()]
     if not ids:
         raise ValidationFailed("请勾选要确认的学生", details={"user_ids": ["至少选择一名学生"]})
-    flash(f"已确认 {campaigns.confirm_students(school_id, ids, current())} 名学生", "info")
+    flash(f"已确认 {students.confirm_students(school_id, ids, current())} 名学生", "info")
     return redirect(url_for("console.school", school_id=school_id))
 
 
 @bp.post("/schools/<int:school_id>/students/<int:user_id>/consent")
 @require(*SCHOOL_STAFF)
 def student_consent(school_id, user_id):
-    campaigns.record_guardian_consent(school_id, user_id, "signed_statement", current())
+    students.record_guardian_consent(school_id, user_id, "signed_statement", current())
     flash("已记录监护人签字同意", "info")
     return redirect(url_for("console.school", school_id=school_id))
 
@@ -153,7 +153,7 @@ def student_consent(school_id, user_id):
 def post_unhide(checkin_id):
     post = moderation.unhide(checkin_id, current())
     flash("已恢复显示", "info")
-    return redirect(url_for("console.school", school_id=campaigns.get_campaign(post.campaign_id).school_id))
+    return redirect(url_for("console.school", school_id=lookups.get_campaign(post.campaign_id).school_id))
 
 
 @bp.post("/posts/<int:checkin_id>/hide")

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.campaigns.lookups import ensure_may_read_school, get_campaign, is_school_admin, staff_display_name
 from app.campaigns.models import ActionCheckin, ClassAction, Participation, StudentProfile
-from app.campaigns.services import ensure_may_read_school, get_campaign, is_school_admin, staff_display_name
 from app.csvsafe import safe_row
 from app.extensions import db
 
