@@ -14,13 +14,13 @@ from app.campaigns import schools
 from app.campaigns.models import ActionCheckin, Campaign, ClassAction
 from app.db_types import utcnow
 from app.extensions import db
-from app.publicity import services as publicity
+from app.publicity import objections
 from app.publicity.constants import OPEN
 from app.publicity.models import Objection, PublicityNotice
 from app.times import app_timezone
 from app.visits import calendar
 from app.visits.models import Booking, BookingStatus
-from app.zones import services as zones
+from app.zones import scope
 from app.zones.models import Zone
 
 WAITING_SHOWN = 20  # the oldest open objections listed; the total counts them all
@@ -76,7 +76,7 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
     now = now or utcnow()
     today = now.astimezone(app_timezone()).date()
     month_start = today.replace(day=1)
-    waiting = publicity.staff_objections_query(user).where(Objection.status.in_([s.value for s in OPEN])).order_by(None)
+    waiting = objections.staff_objections_query(user).where(Objection.status.in_([s.value for s in OPEN])).order_by(None)
     return Dashboard(
         today=today,
         month_start=month_start,
@@ -97,14 +97,14 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
 
 def _zone_counts(user: User) -> list[ZoneCount]:
     rows = db.session.execute(
-        select(Zone.type, Zone.level, Zone.status, func.count()).where(zones.staff_scope(user))
+        select(Zone.type, Zone.level, Zone.status, func.count()).where(scope.staff_scope(user))
         .group_by(Zone.type, Zone.level, Zone.status).order_by(Zone.type, Zone.level, Zone.status)
     )  # fmt: skip
     return [ZoneCount(*row) for row in rows]
 
 
 def _objections_per_notice(user: User) -> list[NoticeObjections]:
-    mine = publicity.staff_objections_query(user).order_by(None).with_only_columns(Objection.id).subquery()
+    mine = objections.staff_objections_query(user).order_by(None).with_only_columns(Objection.id).subquery()
     n = func.count(Objection.id)
     rows = db.session.execute(
         select(PublicityNotice.id, PublicityNotice.title, n).join(Objection, Objection.notice_id == PublicityNotice.id)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app import idempotency, uow
 from app.db_types import EncryptedString
 from app.extensions import db
-from app.publicity import services as publicity
+from app.publicity import settling
 from app.validators import person_key
 from app.visits.models import BookingVisitor
 
@@ -66,5 +66,5 @@ def purge(retention_days: int, upload_root: Path) -> PurgeReport:
     """The daily purge: expired idempotency records, and objections past their retention."""
     return PurgeReport(
         idempotency_records=idempotency.purge_expired(),
-        objections=publicity.purge_personal_data(retention_days, upload_root),
+        objections=settling.purge_personal_data(retention_days, upload_root),
     )

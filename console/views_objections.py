@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from app.accounts.roles import ZONE_STAFF
 from app.errors import AppError, ValidationFailed
-from app.publicity import services as publicity
+from app.publicity import objections as publicity_objections
 from app.publicity.constants import DECISIONS, OBJECTION_LABELS, ObjectionStatus
 from console import bp
 from console.session import current, draft_for, require
@@ -20,40 +20,40 @@ def objections():
     status = request.args.get("status") or None
     if status is not None and status not in {s.value for s in ObjectionStatus}:
         status = None
-    stmt = publicity.staff_objections_query(current(), status=status)
+    stmt = publicity_objections.staff_objections_query(current(), status=status)
     return render_template("console/objections.html", result=page_of(stmt, _page()), status=status,
-                           labels=OBJECTION_LABELS, mask=publicity.personal_view)  # fmt: skip
+                           labels=OBJECTION_LABELS, mask=publicity_objections.personal_view)  # fmt: skip
 
 
 def _detail(objection, revealed: bool, reason: str = ""):
     allowed = DECISIONS[ObjectionStatus(objection.status)]
-    return render_template("console/objection.html", o=objection, person=publicity.personal_view(objection, revealed),
+    return render_template("console/objection.html", o=objection, person=publicity_objections.personal_view(objection, revealed),
                            revealed=revealed, allowed=allowed, labels=OBJECTION_LABELS,
-                           may_reveal=publicity.may_reveal(current(), objection.zone.type), reason=reason,
+                           may_reveal=publicity_objections.may_reveal(current(), objection.zone.type), reason=reason,
                            draft=draft_for(url_for("console.objection", objection_id=objection.id)))  # fmt: skip
 
 
 @bp.get("/objections/<int:objection_id>")
 @require(*ZONE_STAFF)
 def objection(objection_id):
-    return _detail(publicity.get_objection(objection_id, current()), revealed=False)
+    return _detail(publicity_objections.get_objection(objection_id, current()), revealed=False)
 
 
 @bp.post("/objections/<int:objection_id>/reveal")
 @require(*ZONE_STAFF)
 def objection_reveal(objection_id):
-    item = publicity.get_objection(objection_id, current())
+    item = publicity_objections.get_objection(objection_id, current())
     reason = (request.form.get("reason") or "").strip()
     if len(reason) < 2:
         raise ValidationFailed("查看个人信息须填写理由", details={"reason": ["请填写查看理由（将记入审计日志）"]})
-    publicity.reveal(current(), [item], reason=reason)
+    publicity_objections.reveal(current(), [item], reason=reason)
     return _detail(item, revealed=True, reason=reason)
 
 
 @bp.post("/objections/<int:objection_id>/decision")
 @require(*ZONE_STAFF)
 def objection_decide(objection_id):
-    item = publicity.get_objection(objection_id, current())
+    item = publicity_objections.get_objection(objection_id, current())
     expected = request.form.get("from", "")
     if expected != item.status:
         raise AppError(f"这条异议已被处理（当前：{OBJECTION_LABELS[ObjectionStatus(item.status)]}），没有重复提交",
@@ -61,6 +61,6 @@ def objection_decide(objection_id):
     reply = (request.form.get("reply") or "").strip()
     if len(reply) < 2:
         raise ValidationFailed("请填写书面答复", details={"reply": ["答复不能为空"]})
-    publicity.decide(objection_id, request.form.get("status", ""), reply, current())
+    publicity_objections.decide(objection_id, request.form.get("status", ""), reply, current())
     flash("已记录处理结果，并通知异议人", "info")
     return redirect(url_for("console.objection", objection_id=objection_id))

@@ -17,7 +17,8 @@ from app.extensions import db
 from app.knowledge import services as knowledge
 from app.knowledge.content import render as render_markdown
 from app.publicity import calendar as publicity_calendar
-from app.publicity import services as publicity
+from app.publicity import notices as publicity_notices
+from app.publicity import settling
 from app.publicity.models import PublicityNotice
 from app.times import app_timezone
 from app.zones.constants import Status
@@ -33,15 +34,15 @@ from console.views_zones import _page, page_of
 @require(*ZONE_STAFF)
 def notices():
     stmt = select(PublicityNotice).order_by(PublicityNotice.id.desc())
-    return render_template("console/notices.html", result=page_of(stmt, _page()), state=publicity.window_state)
+    return render_template("console/notices.html", result=page_of(stmt, _page()), state=publicity_notices.window_state)
 
 
 @bp.get("/notices/<int:notice_id>")
 @require(*ZONE_STAFF)
 def notice(notice_id):
-    item = publicity.get_notice(notice_id, public=False)
-    return render_template("console/notice.html", n=item, state=publicity.window_state(item),
-                           counts=publicity.zone_counts(notice_id))  # fmt: skip
+    item = publicity_notices.get_notice(notice_id, public=False)
+    return render_template("console/notice.html", n=item, state=publicity_notices.window_state(item),
+                           counts=publicity_notices.zone_counts(notice_id))  # fmt: skip
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])
@@ -64,7 +65,7 @@ def notice_new():
         ids = [int(i) for i in request.form.getlist("zone_ids") if i.isdigit()]
         if ids:
             data["zone_ids"] = ids
-        created = publicity.create_notice(data, current())
+        created = publicity_notices.create_notice(data, current())
         flash("公示草稿已创建", "info")
         return redirect(url_for("console.notice", notice_id=created.id))
     candidates = list(db.session.scalars(select(Zone).where(Zone.status == Status.SITE_CHECK.value).order_by(Zone.batch_year, Zone.name)))
@@ -81,7 +82,7 @@ def notice_new():
 @bp.post("/notices/<int:notice_id>/publish")
 @require(Role.INSTITUTE_STAFF)
 def notice_publish(notice_id):
-    publicity.publish_notice(notice_id, current())
+    publicity_notices.publish_notice(notice_id, current())
     flash("公示已发布，项目进入公示", "info")
     return redirect(url_for("console.notice", notice_id=notice_id))
 
@@ -89,7 +90,7 @@ def notice_publish(notice_id):
 @bp.post("/notices/<int:notice_id>/close")
 @require(Role.INSTITUTE_STAFF)
 def notice_close(notice_id):
-    report = publicity.close_notice(notice_id, current())
+    report = settling.close_notice(notice_id, current())
     flash(f"已办结：确定 {len(report.confirmed)} 个，未通过 {len(report.rejected)} 个，待异议办结 {len(report.waiting)} 个", "info")
     return redirect(url_for("console.notice", notice_id=notice_id))
 

@@ -12,8 +12,7 @@ from app.accounts.roles import ZONE_STAFF, Role
 from app.db_types import utcnow
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
-from app.zones import importer
-from app.zones import services as zones
+from app.zones import editing, importer, lifecycle, registry, scope
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TRANSITIONS, TYPE_LABELS, Status
 from app.zones.models import Zone
 from console import bp
@@ -35,20 +34,20 @@ def _page() -> int:
 
 
 def visible_zone(zone_id: int) -> Zone:
-    """A zone the signed-in officer may open; outside their scope it is not found (zones.staff_zone)."""
-    return zones.staff_zone(current(), zone_id, with_history=True)
+    """A zone the signed-in officer may open; outside their scope it is not found (scope.staff_zone)."""
+    return scope.staff_zone(current(), zone_id, with_history=True)
 
 
 FILTERS = ("type", "level", "status", "q", "district", "batch_year", "is_education_base")
 
 
-def _zone_filters() -> tuple[dict[str, str], zones.ZoneFilters]:
+def _zone_filters() -> tuple[dict[str, str], registry.ZoneFilters]:
     """The list's filters as typed in the query string, and as the zones service takes them."""
     args = {k: v for k, v in request.args.items() if v and k in FILTERS}
     typed = dict(args)
     typed["batch_year"] = int(args["batch_year"]) if args.get("batch_year", "").isdigit() else None
     typed["is_education_base"] = {"1": True, "0": False}.get(args.get("is_education_base", ""))
-    return args, zones.resolve_filters(zones.ZoneFilters(**typed))
+    return args, registry.resolve_filters(registry.ZoneFilters(**typed))
 
 
 @bp.get("/zones")
@@ -58,10 +57,10 @@ def zones_list():
         args, filters = _zone_filters()
     except AppError as exc:
         flash(exc.message, "error")
-        args, filters = {k: v for k, v in request.args.items() if v and k in FILTERS}, zones.ZoneFilters()
-    stmt = zones.staff_zones_query(current(), filters)
+        args, filters = {k: v for k, v in request.args.items() if v and k in FILTERS}, registry.ZoneFilters()
+    stmt = scope.staff_zones_query(current(), filters)
     return render_template("console/zones.html", result=page_of(stmt, _page()), args=args, types=TYPE_LABELS,
-                           levels=LEVEL_LABELS, statuses=STATUS_LABELS, districts=zones.active_districts())  # fmt: skip
+                           levels=LEVEL_LABELS, statuses=STATUS_LABELS, districts=registry.active_districts())  # fmt: skip
 
 
 @bp.get("/zones/export.csv")
@@ -69,7 +68,7 @@ def zones_list():
 def zones_export():
     """The list as CSV, with the list's filters (the staff API's export, the same scope)."""
     _, filters = _zone_filters()
-    body = importer.export_csv(zones.staff_zones_query(current(), filters))
+    body = importer.export_csv(scope.staff_zones_query(current(), filters))
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=zones-export.csv"})
 
 
@@ -82,7 +81,7 @@ def zone(zone_id):
     item = visible_zone(zone_id)
     allowed = TRANSITIONS.get(Status(item.status), ())
     # Under publicity the window's closing decides: no buttons while it holds the zone.
-    hold = zones.publicity_hold(item.id, utcnow()) if item.status == Status.PUBLICITY else None
+    hold = lifecycle.publicity_hold(item.id, utcnow()) if item.status == Status.PUBLICITY else None
     return render_template("console/zone.html", zone=item, allowed=allowed, hold=hold, labels=STATUS_LABELS, types=TYPE_LABELS,
                            levels=LEVEL_LABELS, draft=draft_for(request.path), today=date.today())  # fmt: skip
 
@@ -94,7 +93,7 @@ def zone_transition(zone_id):
     target, expected = request.form.get("to", ""), request.form.get("from", "")
     if expected and expected != item.status:  # a second click on an old page: say what happened
         raise AppError(f"该示范区已是「{STATUS_LABELS[Status(item.status)]}」，未重复变更", code="already_changed", status=409)
-    zones.transition(zone_id, target, request.form.get("note") or None, current())
+    lifecycle.transition(zone_id, target, request.form.get("note") or None, current())
     flash(f"已变更为「{STATUS_LABELS[Status(target)]}」", "info")
     return redirect(url_for("console.zone", zone_id=zone_id))
 
@@ -107,7 +106,7 @@ def zone_re_review(zone_id):
         reviewed_on = date.fromisoformat(request.form.get("reviewed_on", ""))
     except ValueError:
         raise ValidationFailed(details={"reviewed_on": ["请填写复核日期"]}) from None
-    zones.record_re_review(zone_id, reviewed_on, request.form.get("outcome", ""), request.form.get("note") or None,
+    lifecycle.record_re_review(zone_id, reviewed_on, request.form.get("outcome", ""), request.form.get("note") or None,
                            current())  # fmt: skip
     flash("已记录复核结果", "info")
     return redirect(url_for("console.zone", zone_id=zone_id))
@@ -120,7 +119,7 @@ def zone_edit(zone_id):
     changes = {k: (request.form.get(k) or "").strip() or None for k in EDITABLE if k in request.form}
     if not changes.get("name"):
         raise ValidationFailed(details={"name": ["名称不能为空"]})
-    zones.update_zone(item, changes, current())
+    editing.update_zone(item, changes, current())
     flash("已保存", "info")
     return redirect(url_for("console.zone", zone_id=zone_id))
 

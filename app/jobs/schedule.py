@@ -49,9 +49,9 @@ class Periodic:
 
 
 def _close_due() -> str:
-    from app.publicity import services as publicity
+    from app.publicity import settling
 
-    return f"结算公示 {len(publicity.close_due())} 期"
+    return f"结算公示 {len(settling.close_due())} 期"
 
 
 def _mark_no_shows() -> str:

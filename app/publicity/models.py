@@ -115,7 +115,7 @@ class ObjectionEvent(db.Model):
 
 @reports_delivery("objection_event")
 def _decision_message_delivered(message: OutboxMessage) -> None:
-    """The objector's message about a decision (queued by app.publicity.services): its delivery is
+    """The objector's message about a decision (queued by app.publicity.objections): its delivery is
     the event's notify_status, which staff read on the objection."""
     event = db.session.get(ObjectionEvent, message.ref_id)
     if event is None:

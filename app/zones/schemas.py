@@ -17,7 +17,7 @@ from app.zones.constants import (
     Status,
     ZoneType,
 )
-from app.zones.services import SORTS, indicator_view
+from app.zones.registry import SORTS, indicator_view
 from app.zones.validation import ZoneFields
 
 # ---- filters ------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ class NoticeRefOut(Schema):
 
 
 def _notice_of(zone) -> dict | None:
-    from app.publicity.services import latest_notice_of  # publicity builds on zones, not the reverse
+    from app.publicity.notices import latest_notice_of  # publicity builds on zones, not the reverse
 
     found = latest_notice_of(zone.id)
     return NoticeRefOut().dump(found) if found else None
