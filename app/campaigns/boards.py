@@ -33,6 +33,7 @@ from app.campaigns.lookups import display_name, get_campaign, shown_in_campaign
 from app.campaigns.models import ActionCheckin, Campaign, ClassAction, Participation, StudentProfile
 from app.db_types import utcnow
 from app.extensions import db, kv
+from app.zones.models import Zone
 
 log = logging.getLogger(__name__)
 
@@ -229,8 +230,6 @@ def _enrolled(campaign: Campaign, by: str, groups: list[str]) -> tuple[dict[str,
         ).all()  # fmt: skip
         enrolled = {f"{campaign.school_id}:{name or ''}": n for name, n in rows}
         return enrolled, {f"{campaign.school_id}:{name or ''}": name or "未分班" for name, _ in rows}
-    from app.zones.models import Zone
-
     school_ids = [int(g) for g in groups] or [0]
     rows = db.session.execute(
         select(StudentProfile.school_id, func.count()).where(confirmed, StudentProfile.school_id.in_(school_ids))
