@@ -5,10 +5,10 @@ import marshmallow as ma
 from app.accounts.roles import Role
 from app.audit import services as audit
 from app.extensions import db
-from app.validation import Schema
-from app.web.api import Blueprint, PageArgs, page_of, paginate
+from app.fields import LocalDateTime
+from app.validation import PageArgs, Schema
+from app.web.api import Blueprint, page_of, paginate
 from app.web.auth import require_role
-from app.web.fields import LocalDateTime
 
 PATH = "/audit-log"
 blp = Blueprint("admin_audit", __name__, description="审计日志（系统管理员）")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Response
 
 from app.accounts.roles import SCHOOL_READERS, SCHOOL_STAFF
-from app.campaigns import moderation, stats
-from app.campaigns import services as campaigns
+from app.campaigns import campaigns, checkins, lookups, moderation, schools, stats, students
 from app.campaigns.schemas import (
     CampaignCardOut,
     CampaignIn,
@@ -29,7 +28,8 @@ from app.campaigns.schemas import (
     VoidIn,
 )
 from app.extensions import db
-from app.web.api import Blueprint, PageArgs, page_of, paginate, replayable
+from app.validation import PageArgs
+from app.web.api import Blueprint, page_of, paginate, replayable
 from app.web.auth import current_user, require_role
 
 PATH = ""
@@ -42,8 +42,8 @@ blp = Blueprint("admin_campaigns", __name__, description="低碳学校：班级�
 @blp.response(200, page_of(SchoolOut))
 def list_schools(args):
     """本人范围内的学校（学校管理员只见本校；教育局与研究院见全部）"""
-    page = paginate(db.session, campaigns.staff_schools_query(current_user()), args["page"], args["per_page"])
-    page["items"] = campaigns.school_cards(page["items"], current_user())
+    page = paginate(db.session, schools.staff_schools_query(current_user()), args["page"], args["per_page"])
+    page["items"] = schools.school_cards(page["items"], current_user())
     return page
 
 
@@ -53,7 +53,7 @@ def list_schools(args):
 @blp.response(200, page_of(CampaignCardOut))
 def list_campaigns(args):
     """本人范围内学校的活动（学校管理员只见本校）"""
-    return paginate(db.session, campaigns.staff_campaigns_query(current_user()), args["page"], args["per_page"])
+    return paginate(db.session, schools.staff_campaigns_query(current_user()), args["page"], args["per_page"])
 
 
 @blp.get("/schools/<int:school_id>/classes")
@@ -64,7 +64,7 @@ def list_campaigns(args):
 @blp.alt_response(404, description="学校不存在")
 def list_classes(args, school_id):
     """本校班级及其班级码（本校管理员与研究院）"""
-    return paginate(db.session, campaigns.classes_query(school_id, current_user()), args["page"], args["per_page"])
+    return paginate(db.session, students.classes_query(school_id, current_user()), args["page"], args["per_page"])
 
 
 @blp.post("/schools/<int:school_id>/classes")
@@ -74,7 +74,7 @@ def list_classes(args, school_id):
 @blp.response(201, ClassOut)
 def create_class(body, school_id):
     """新建班级，生成班级码（学生输入班级码即加入并确认）"""
-    return campaigns.create_class(school_id, body["name"], current_user())
+    return students.create_class(school_id, body["name"], current_user())
 
 
 @blp.get("/schools/<int:school_id>/students")
@@ -83,7 +83,7 @@ def create_class(body, school_id):
 @blp.response(200, page_of(StudentOut))
 def list_students(args, school_id):
     """本校学生（不含真实姓名）；pending_age_band 为学生申报、待学校确认的年龄段"""
-    stmt = campaigns.students_query(school_id, current_user(), args.get("confirmed"), args.get("awaiting"))
+    stmt = students.students_query(school_id, current_user(), args.get("confirmed"), args.get("awaiting"))
     return paginate(db.session, stmt, args["page"], args["per_page"])
 
 
@@ -94,7 +94,7 @@ def list_students(args, school_id):
 @blp.response(200, ConfirmedOut)
 def confirm_students(body, school_id):
     """按名单确认学生：学校、班级与申报的年龄段（只有已确认的学生出现在公开榜单、计入班级与学校榜单、参加仅限本校的活动）"""
-    return {"confirmed": campaigns.confirm_students(school_id, body["user_ids"], current_user())}
+    return {"confirmed": students.confirm_students(school_id, body["user_ids"], current_user())}
 
 
 @blp.post("/schools/<int:school_id>/students/<int:user_id>/guardian-consent")
@@ -103,7 +103,7 @@ def confirm_students(body, school_id):
 @blp.response(200, StudentOut)
 def guardian_consent(body, school_id, user_id):
     """记录未满 14 周岁学生的监护人同意（签字同意书等）"""
-    return campaigns.record_guardian_consent(school_id, user_id, body["method"], current_user())
+    return students.record_guardian_consent(school_id, user_id, body["method"], current_user())
 
 
 @blp.post("/schools/<int:school_id>/campaigns")
@@ -166,7 +166,7 @@ def unhide_post(checkin_id):
 @blp.response(200, page_of(StaffCheckinOut))
 def list_checkins(args, campaign_id):
     """本活动的打卡（老师据此确认或作废；可按班级、日期、凭证、是否作废筛选）"""
-    stmt = campaigns.checkins_query(campaign_id, current_user(), class_name=args.get("class_name"), day=args.get("day"),
+    stmt = checkins.checkins_query(campaign_id, current_user(), class_name=args.get("class_name"), day=args.get("day"),
                                     evidence=args.get("evidence"), voided=args.get("voided"))  # fmt: skip
     return paginate(db.session, stmt, args["page"], args["per_page"])
 
@@ -177,7 +177,7 @@ def list_checkins(args, campaign_id):
 @blp.alt_response(409, description="checkin_voided：已作废的打卡不能确认")
 def confirm_checkin(checkin_id):
     """老师确认学生的打卡（积分按老师确认计，是自报的 2 倍）"""
-    return campaigns.confirm_checkin(checkin_id, current_user())
+    return checkins.confirm_checkin(checkin_id, current_user())
 
 
 @blp.post("/checkins/<int:checkin_id>/void")
@@ -188,7 +188,7 @@ def confirm_checkin(checkin_id):
 @blp.alt_response(403, description="not_this_school：只有本校管理员可以作废")
 def void_checkin(body, checkin_id):
     """作废一条打卡（保留记录与原因、写入审计日志；不再计入榜单、进度、统计与导出）。重复作废不改变任何东西"""
-    return campaigns.void_checkin(checkin_id, body["reason"], current_user())
+    return checkins.void_checkin(checkin_id, body["reason"], current_user())
 
 
 @blp.post("/campaigns/<int:campaign_id>/students/<int:user_id>/void")
@@ -200,7 +200,7 @@ def void_checkin(body, checkin_id):
 @blp.alt_response(404, description="活动不存在，或该学生没有参加本活动")
 def void_student_checkins(body, campaign_id, user_id):
     """作废某学生在本活动的全部打卡（如集中补记刷分）；榜单随即重算。重复作废不改变任何东西"""
-    return {"voided": campaigns.void_student_checkins(campaign_id, user_id, body["reason"], current_user())}
+    return {"voided": checkins.void_student_checkins(campaign_id, user_id, body["reason"], current_user())}
 
 
 @blp.post("/campaigns/<int:campaign_id>/class-actions")
@@ -210,7 +210,7 @@ def void_student_checkins(body, campaign_id, user_id):
 @blp.response(201, ClassActionOut)
 def record_class_action(body, campaign_id):
     """老师确认的班级行动（如全班关灯一小时：千瓦 × 小时 × 电网排放因子），计入班级"""
-    return campaigns.record_class_action(campaign_id, body, current_user())
+    return checkins.record_class_action(campaign_id, body, current_user())
 
 
 @blp.get("/campaigns/<int:campaign_id>/class-actions")
@@ -219,6 +219,6 @@ def record_class_action(body, campaign_id):
 @blp.response(200, page_of(ClassActionOut))
 def list_class_actions(args, campaign_id):
     """本活动已记录的班级行动"""
-    campaign = campaigns.get_campaign(campaign_id)
-    campaigns.ensure_may_read_school(current_user(), campaign.school_id)
-    return paginate(db.session, campaigns.class_actions_query(campaign_id), args["page"], args["per_page"])
+    campaign = lookups.get_campaign(campaign_id)
+    lookups.ensure_may_read_school(current_user(), campaign.school_id)
+    return paginate(db.session, checkins.class_actions_query(campaign_id), args["page"], args["per_page"])

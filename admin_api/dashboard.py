@@ -7,11 +7,11 @@ import marshmallow as ma
 from app import dashboard
 from app.accounts.roles import GRANTABLE_ROLES
 from app.campaigns.catalogue import ESTIMATE_NOTE
+from app.fields import LocalDateTime
 from app.validation import Schema
 from app.visits.schemas import CapacityAlertOut
 from app.web.api import Blueprint
 from app.web.auth import current_user, require_role
-from app.web.fields import LocalDateTime
 
 PATH = "/dashboard"
 blp = Blueprint("admin_dashboard", __name__, description="工作台：待办与统计（按本人范围）")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from app.accounts.roles import Role
 from app.web.api import Blueprint, page_of, replayable, whole_list
 from app.web.auth import current_user, require_role
-from app.zones import services as zones
+from app.zones import districts, registry
 from app.zones.schemas import DistrictIn, DistrictPatchIn, StaffDistrictOut
 
 PATH = "/districts"
@@ -15,7 +15,7 @@ blp = Blueprint("admin_districts", __name__, description="县（市）区与开�
 @blp.response(200, page_of(StaffDistrictOut))
 def list_districts():
     """全部县（市）区与开发区（含停用）"""
-    return whole_list(zones.active_districts())
+    return whole_list(registry.active_districts())
 
 
 @blp.post("")
@@ -25,7 +25,7 @@ def list_districts():
 @blp.response(201, StaffDistrictOut)
 def create_district(body):
     """新增"""
-    return zones.create_district(body, current_user())
+    return districts.create_district(body, current_user())
 
 
 @blp.patch("/<int:district_id>")
@@ -34,4 +34,4 @@ def create_district(body):
 @blp.response(200, StaffDistrictOut)
 def patch_district(body, district_id):
     """修改或停用"""
-    return zones.update_district(district_id, body, current_user())
+    return districts.update_district(district_id, body, current_user())

@@ -4,13 +4,13 @@ import marshmallow as ma
 
 from app.accounts.roles import Role
 from app.extensions import db
+from app.fields import LocalDateTime
 from app.jobs import deadletters
 from app.jobs import queue as jobs_queue
 from app.jobs.schedule import PERIODIC, label_of
-from app.validation import Schema
-from app.web.api import Blueprint, PageArgs, page_of, paginate, replayable, whole_list
+from app.validation import PageArgs, Schema
+from app.web.api import Blueprint, page_of, paginate, replayable, whole_list
 from app.web.auth import current_user, require_role
-from app.web.fields import LocalDateTime
 
 PATH = "/jobs"
 blp = Blueprint("admin_jobs", __name__, description="后台任务与失败任务（系统管理员、研究院工作人员）")

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from app.accounts.roles import ZONE_STAFF, Role
 from app.extensions import db
-from app.publicity import calendar
-from app.publicity import services as publicity
+from app.publicity import calendar, notices, objections, settling
 from app.publicity.schemas import (
     CalendarArgs,
     CalendarDayIn,
@@ -32,9 +31,9 @@ blp = Blueprint("admin_publicity", __name__, description="公示、异议处理�
 @blp.response(200, page_of(StaffNoticeOut))
 def list_notices(args):
     """全部公示（含草稿）"""
-    page = paginate(db.session, publicity.notices_query(args.get("state"), public=False), args["page"],
+    page = paginate(db.session, notices.notices_query(args.get("state"), public=False), args["page"],
                     args["per_page"])  # fmt: skip
-    page["items"] = [publicity.notice_view(n) for n in page["items"]]
+    page["items"] = [notices.notice_view(n) for n in page["items"]]
     return page
 
 
@@ -45,7 +44,7 @@ def list_notices(args):
 @blp.response(201, StaffNoticeOut)
 def create_notice(body):
     """新建公示（草稿）：某批次已通过现场核查的项目；给出 ends_at，或 working_days 自动计算"""
-    return publicity.notice_view(publicity.create_notice(body, current_user()))
+    return notices.notice_view(notices.create_notice(body, current_user()))
 
 
 @blp.get("/publicity/<int:notice_id>")
@@ -53,7 +52,7 @@ def create_notice(body):
 @blp.response(200, StaffNoticeOut)
 def get_notice(notice_id):
     """公示详情"""
-    return publicity.notice_view(publicity.get_notice(notice_id, public=False))
+    return notices.notice_view(notices.get_notice(notice_id, public=False))
 
 
 @blp.post("/publicity/<int:notice_id>/publish")
@@ -62,7 +61,7 @@ def get_notice(notice_id):
 @blp.response(200, StaffNoticeOut)
 def publish_notice(notice_id):
     """发布公示：所列项目进入“公示中”"""
-    return publicity.notice_view(publicity.publish_notice(notice_id, current_user()))
+    return notices.notice_view(notices.publish_notice(notice_id, current_user()))
 
 
 @blp.post("/publicity/<int:notice_id>/close")
@@ -72,7 +71,7 @@ def publish_notice(notice_id):
 @blp.alt_response(409, description="publicity_not_ended：公示期尚未结束")
 def close_notice(notice_id):
     """公示期满后结束公示：无异议或异议均不成立→确定；有异议成立→未通过；仍有未办结异议→待办结后处理"""
-    return publicity.close_notice(notice_id, current_user())
+    return settling.close_notice(notice_id, current_user())
 
 
 @blp.get("/calendar/working-days")
@@ -112,13 +111,13 @@ def put_calendar_day(body):
 def list_objections(args):
     """异议列表（个人信息脱敏；主管部门可 reveal=1 查看本部门类型项目的原文，留痕）"""
     user = current_user()
-    stmt = publicity.staff_objections_query(
+    stmt = objections.staff_objections_query(
         user, notice_id=args.get("notice_id"), zone_id=args.get("zone_id"), status=args.get("status"),
         needs_review=args.get("needs_review"),
     )  # fmt: skip
     page = paginate(db.session, stmt, args["page"], args["per_page"])
     if args["reveal"]:
-        publicity.reveal(user, page["items"])
+        objections.reveal(user, page["items"])
     page["items"] = [_staff_view(o, args["reveal"]) for o in page["items"]]
     return page
 
@@ -130,9 +129,9 @@ def list_objections(args):
 def get_objection(args, objection_id):
     """异议详情"""
     user = current_user()
-    objection = publicity.get_objection(objection_id, user)
+    objection = objections.get_objection(objection_id, user)
     if args["reveal"]:
-        publicity.reveal(user, [objection])
+        objections.reveal(user, [objection])
     return _staff_view(objection, args["reveal"])
 
 
@@ -144,12 +143,12 @@ def get_objection(args, objection_id):
 @blp.alt_response(409, description="invalid_decision：须按 受理/不予受理 → 调查核实 → 成立/不成立 的顺序")
 def decide(body, objection_id):
     """处理异议并书面答复（异议人将收到订阅消息）"""
-    objection = publicity.decide(objection_id, body["status"], body["reply"], current_user())
+    objection = objections.decide(objection_id, body["status"], body["reply"], current_user())
     return _staff_view(objection, False)
 
 
 def _staff_view(objection, revealed: bool) -> StaffObjectionView:
-    return StaffObjectionView(objection, publicity.personal_view(objection, revealed), revealed)
+    return StaffObjectionView(objection, objections.personal_view(objection, revealed), revealed)
 
 
 class StaffObjectionView:

@@ -9,8 +9,7 @@ from app.extensions import db
 from app.validation import Schema
 from app.web.api import Blueprint, page_of, paginate, replayable
 from app.web.auth import current_user, require_role
-from app.zones import importer
-from app.zones import services as zones
+from app.zones import editing, importer, lifecycle, registry, scope
 from app.zones.schemas import (
     EducationBaseIn,
     ReReviewIn,
@@ -34,15 +33,15 @@ def _allow_larger_import_files():
         request.max_content_length = importer.MAX_BYTES + 64 * 1024
 
 
-def _filters(args) -> zones.ZoneFilters:
-    filters = zones.resolve_filters(
-        zones.ZoneFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
+def _filters(args) -> registry.ZoneFilters:
+    filters = registry.resolve_filters(
+        registry.ZoneFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
     )
     return filters
 
 
 def _detail(zone_id: int):
-    return zones.staff_zone(current_user(), zone_id, with_history=True)
+    return scope.staff_zone(current_user(), zone_id, with_history=True)
 
 
 @blp.get("")
@@ -51,7 +50,7 @@ def _detail(zone_id: int):
 @blp.response(200, page_of(StaffZoneCardOut))
 def list_zones(args):
     """本人范围内的示范区项目（含未公示；主管部门只见本部门负责的类型）"""
-    return paginate(db.session, zones.staff_zones_query(current_user(), _filters(args)), args["page"], args["per_page"])
+    return paginate(db.session, scope.staff_zones_query(current_user(), _filters(args)), args["page"], args["per_page"])
 
 
 @blp.post("")
@@ -61,7 +60,7 @@ def list_zones(args):
 @blp.response(201, StaffZoneOut)
 def create_zone(body):
     """登记申报（状态：已申报）"""
-    zone = zones.create_zone(body, current_user())
+    zone = editing.create_zone(body, current_user())
     return _detail(zone.id)
 
 
@@ -79,7 +78,7 @@ def get_zone(zone_id):
 @blp.response(200, StaffZoneOut)
 def patch_zone(body, zone_id):
     """修改项目信息与指标"""
-    zones.update_zone(zones.get_zone(zone_id, public=False), body, current_user())
+    editing.update_zone(registry.get_zone(zone_id, public=False), body, current_user())
     return _detail(zone_id)
 
 
@@ -95,7 +94,7 @@ def patch_zone(body, zone_id):
 )
 def post_transition(body, zone_id):
     """状态变更（按实施方案第五部分的流程）"""
-    zones.transition(zone_id, body["to"], body.get("note"), current_user())
+    lifecycle.transition(zone_id, body["to"], body.get("note"), current_user())
     return _detail(zone_id)
 
 
@@ -106,7 +105,7 @@ def post_transition(body, zone_id):
 @blp.response(201, ReReviewOut)
 def post_re_review(body, zone_id):
     """登记复核结果；不通过则撤销称号"""
-    return zones.record_re_review(zone_id, body["reviewed_on"], body["outcome"], body.get("note"), current_user())
+    return lifecycle.record_re_review(zone_id, body["reviewed_on"], body["outcome"], body.get("note"), current_user())
 
 
 @blp.put("/<int:zone_id>/education-base")
@@ -115,7 +114,7 @@ def post_re_review(body, zone_id):
 @blp.response(200, StaffZoneOut)
 def put_education_base(body, zone_id):
     """设为（或取消）宣传教育基地"""
-    zones.set_education_base(zone_id, body["is_education_base"], current_user())
+    lifecycle.set_education_base(zone_id, body["is_education_base"], current_user())
     return _detail(zone_id)
 
 
@@ -151,5 +150,5 @@ def import_zones(form):
 @blp.response(200, description="CSV")
 def export_zones(args):
     """按筛选条件导出本人范围内的项目列表（CSV）"""
-    body = importer.export_csv(zones.staff_zones_query(current_user(), _filters(args)))
+    body = importer.export_csv(scope.staff_zones_query(current_user(), _filters(args)))
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=zones-export.csv"})

@@ -13,9 +13,9 @@ from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_config, startup_notices
-from app.extensions import api, db, kv, migrate
+from app.extensions import db, kv, migrate
 from app.privacy import PersonalDataCipher
-from app.web.api import BoundedIntConverter, numeric_bounds
+from app.web.api import BoundedIntConverter, api, numeric_bounds
 from app.web.errors import JsonErrorsEverywhere, handle_error
 from app.web.fastreads import FastReads
 from app.web.logging import configure_logging

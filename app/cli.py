@@ -21,9 +21,9 @@ publicity_cli = AppGroup("publicity", help="Publicity notices and objections.")
 @publicity_cli.command("close-due")
 def close_due() -> None:
     """Settle every publicity window that has ended (idempotent; safe to run from cron on several hosts)."""
-    from app.publicity import services as publicity
+    from app.publicity import settling
 
-    reports = publicity.close_due()
+    reports = settling.close_due()
     for r in reports:
         click.echo(f"notice {r.notice_id}: confirmed {r.confirmed}, rejected {r.rejected}, waiting {r.waiting}")
     click.echo(f"{len(reports)} notice(s) settled")
@@ -35,10 +35,10 @@ def purge_personal_data(days: int | None) -> None:
     """Empty objectors' personal data N days after their objection was settled (counts stay)."""
     from flask import current_app
 
-    from app.publicity import services as publicity
+    from app.publicity import settling
 
     days = days if days is not None else current_app.config["OBJECTION_RETENTION_DAYS"]
-    purged = publicity.purge_personal_data(days, Path(current_app.config["UPLOAD_ROOT"]))
+    purged = settling.purge_personal_data(days, Path(current_app.config["UPLOAD_ROOT"]))
     click.echo(f"{purged} objection(s) purged (settled more than {days} days ago)")
 
 

@@ -16,17 +16,17 @@ from sqlalchemy import func, select, true
 from app.accounts import services as accounts
 from app.accounts.models import User
 from app.accounts.roles import BASE_STAFF, SCHOOL_READERS, ZONE_STAFF
-from app.campaigns import services as campaigns
+from app.campaigns import schools as campaign_schools
 from app.campaigns.models import ActionCheckin, Campaign, ClassAction
 from app.db_types import utcnow
 from app.extensions import db
-from app.publicity import services as publicity
+from app.publicity import objections
 from app.publicity.constants import OPEN
 from app.publicity.models import Objection, PublicityNotice
 from app.times import app_timezone
 from app.visits import alerts, calendar
 from app.visits.models import Booking, BookingStatus, CapacityAlert
-from app.zones import services as zones
+from app.zones import scope
 from app.zones.models import Zone
 
 WAITING_SHOWN = 20  # the oldest open objections listed; the total counts them all
@@ -121,7 +121,7 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
     sections = sections_of(user)
     zone_work, base_work, school_work = ZONES in sections, BASES in sections, SCHOOLS in sections
     booked = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
-    waiting = publicity.staff_objections_query(user).where(Objection.status.in_([s.value for s in OPEN])).order_by(None)
+    waiting = objections.staff_objections_query(user).where(Objection.status.in_([s.value for s in OPEN])).order_by(None)
     unread = alerts.alerts_query(user, None, True, today).order_by(None)
     newest_alerts = unread.order_by(CapacityAlert.created_at.desc(), CapacityAlert.id.desc()).limit(ALERTS_SHOWN)
     return Dashboard(
@@ -169,21 +169,21 @@ def _schools_run(user: User) -> list[SchoolRef]:
 
 def _campaigns(user: User) -> list[CampaignRef]:
     """The campaigns of the schools the caller runs or reads, newest first."""
-    stmt = campaigns.staff_campaigns_query(user).order_by(None)
+    stmt = campaign_schools.staff_campaigns_query(user).order_by(None)
     rows = db.session.scalars(stmt.order_by(Campaign.starts_on.desc(), Campaign.id.desc()).limit(CAMPAIGNS_SHOWN))
     return [CampaignRef(c.id, c.title, c.school_id, c.starts_on, c.ends_on) for c in rows]
 
 
 def _zone_counts(user: User) -> list[ZoneCount]:
     rows = db.session.execute(
-        select(Zone.type, Zone.level, Zone.status, func.count()).where(zones.staff_scope(user))
+        select(Zone.type, Zone.level, Zone.status, func.count()).where(scope.staff_scope(user))
         .group_by(Zone.type, Zone.level, Zone.status).order_by(Zone.type, Zone.level, Zone.status)
     )  # fmt: skip
     return [ZoneCount(*row) for row in rows]
 
 
 def _objections_per_notice(user: User) -> list[NoticeObjections]:
-    mine = publicity.staff_objections_query(user).order_by(None).with_only_columns(Objection.id).subquery()
+    mine = objections.staff_objections_query(user).order_by(None).with_only_columns(Objection.id).subquery()
     n = func.count(Objection.id)
     rows = db.session.execute(
         select(PublicityNotice.id, PublicityNotice.title, n).join(Objection, Objection.notice_id == PublicityNotice.id)
@@ -216,7 +216,7 @@ def _visits(user: User, first: date, last: date, statuses, people) -> list[BaseV
 
 def _campaigns_co2(user: User) -> list[CampaignCo2]:
     """CO2 avoided per campaign the caller reads: students' check-ins plus teachers' class actions."""
-    mine = campaigns.staff_campaigns_query(user).order_by(None).with_only_columns(Campaign.id).subquery()
+    mine = campaign_schools.staff_campaigns_query(user).order_by(None).with_only_columns(Campaign.id).subquery()
     totals: dict[int, float] = {}
     for model, counted in ((ActionCheckin, ActionCheckin.counts), (ClassAction, true())):  # voided ones count nowhere
         rows = db.session.execute(

@@ -1,5 +1,6 @@
 """Extensions, created bare here and bound to the app with init_app in create_app. (The rate
-limiter lives with its keys in app.web.ratelimit: its keys need the signed-in user.)"""
+limiter lives with its keys in app.web.ratelimit: its keys need the signed-in user; the flask-smorest
+Api lives in app.web.api: nothing below the web layer needs it.)"""
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -7,7 +8,6 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from app.kv import KeyValueStore
-from app.web.api import Api
 
 
 class Base(DeclarativeBase):
@@ -25,5 +25,4 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
 kv = KeyValueStore()

@@ -9,9 +9,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from app import idempotency, uow
+from app.accounts import services as accounts
 from app.db_types import EncryptedString
 from app.extensions import db
+from app.publicity import settling
 from app.validators import person_key
+from app.visits.models import BookingVisitor
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,6 @@ def rotate_keys() -> RotationReport:
     """Re-encrypt every personal value with the newest of PERSONAL_DATA_KEYS (so older keys can then
     be removed) and recompute the blind indexes with PERSONAL_DATA_INDEX_KEY (needed only if that
     key itself had to change). One transaction: all or nothing."""
-    from app.visits.models import BookingVisitor
-
     cipher = current_app.extensions["cipher"]
     values = 0
     for table, columns in encrypted_columns().items():
@@ -66,11 +67,8 @@ class PurgeReport:
 def purge(retention_days: int, upload_root: Path) -> PurgeReport:
     """The daily purge: expired idempotency records, login failures long past (keyed hashes of what was
     typed and of addresses), and objections past their retention."""
-    from app.accounts import services as accounts
-    from app.publicity import services as publicity
-
     return PurgeReport(
         idempotency_records=idempotency.purge_expired(),
-        objections=publicity.purge_personal_data(retention_days, upload_root),
+        objections=settling.purge_personal_data(retention_days, upload_root),
         login_lockouts=accounts.purge_lockouts(),
     )

@@ -183,3 +183,10 @@ def one_of(enum, label: str):
 def not_blank(value: str) -> None:
     if not value.strip():
         raise ma.ValidationError("不能为空")
+
+
+class PageArgs(Schema):
+    """?page=&per_page= of every list (docs/api.md, Conventions)."""
+
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))

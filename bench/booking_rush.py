@@ -69,18 +69,18 @@ def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, lis
     from app.db_types import utcnow
     from app.extensions import db
     from app.visits.models import Slot
-    from app.zones import services as zones
+    from app.zones import editing, lifecycle
     from app.zones.models import District
 
     app = create_app()
     with app.app_context():
         district = db.session.scalar(db.select(District.id).limit(1))
-        zone = zones.create_zone(
+        zone = editing.create_zone(
             {"name": "压测基地", "type": "scenic", "level": "low_carbon", "district_id": district,
              "applicant_name": "压测单位", "applicant_kind": "scenic_operator", "batch_year": 2026}, None,
         )  # fmt: skip
         for step in ("expert_review", "site_check", "publicity", "confirmed", "acceptance_review", "titled"):
-            zones.transition(zone.id, step, None, None)
+            lifecycle.transition(zone.id, step, None, None)
         zone = db.session.get(type(zone), zone.id)
         zone.is_education_base = True
         tz = ZoneInfo("Asia/Shanghai")

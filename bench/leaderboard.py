@@ -66,12 +66,11 @@ def prepare(app, students: int, checkins: int, measured: int):
     from app.accounts import services as accounts
     from app.accounts.models import User
     from app.accounts.roles import Role
-    from app.campaigns import catalogue
-    from app.campaigns import services as campaigns
+    from app.campaigns import campaigns, catalogue, lookups
     from app.campaigns.models import ActionCheckin, AgeBand, Participation, StudentProfile
     from app.db_types import utcnow
     from app.extensions import db
-    from app.zones import services as zones
+    from app.zones import editing, lifecycle
     from app.zones.models import District
 
     with app.app_context():
@@ -80,14 +79,14 @@ def prepare(app, students: int, checkins: int, measured: int):
         district = db.session.scalar(select(District.id).limit(1))
         schools = []
         for n in range(SCHOOLS):
-            zone = zones.create_zone({"name": f"压测学校{n + 1}", "type": "school", "level": "low_carbon",
+            zone = editing.create_zone({"name": f"压测学校{n + 1}", "type": "school", "level": "low_carbon",
                                       "district_id": district, "applicant_name": "压测学校", "applicant_kind": "school",
                                       "batch_year": 2026}, None)  # fmt: skip
             for step in ("expert_review", "site_check", "publicity", "confirmed", "acceptance_review", "titled"):
-                zones.transition(zone.id, step, None, None)
+                lifecycle.transition(zone.id, step, None, None)
             schools.append(zone.id)
         admin = accounts.create_staff_user("bench-school", "bench-school-2026", Role.SCHOOL_ADMIN, school_id=schools[0])
-        today = campaigns.today()
+        today = lookups.today()
         campaign = campaigns.create_campaign(schools[0], {
             "title": "压测活动", "description": None, "cover_image_url": None, "audience": "anyone",
             "starts_on": today - timedelta(days=60), "ends_on": today + timedelta(days=30), "actions": list(ACTIONS)},

@@ -47,7 +47,7 @@ def plain(number) -> str:
     """A decimal as people write it (10, not 1E+1)."""
     from decimal import Decimal
 
-    from app.campaigns.services import plain as plain_number
+    from app.campaigns.checkins import plain as plain_number
 
     if number is None:
         return "—"

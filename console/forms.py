@@ -12,8 +12,8 @@ from werkzeug.datastructures import MultiDict
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.validation import translate
-from app.web.api import PageArgs, paginate
+from app.validation import PageArgs, translate
+from app.web.api import paginate
 
 
 class FormInvalid(ValidationFailed):

@@ -9,14 +9,14 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts
 from app.accounts.roles import SCHOOL_READERS, SCHOOL_STAFF
-from app.campaigns import catalogue, moderation
-from app.campaigns import services as campaigns
+from app.campaigns import campaigns, catalogue, checkins, lookups, moderation, students
+from app.campaigns import schools as campaign_schools
 from app.campaigns import stats as campaign_stats
 from app.campaigns.models import AgeBand, SchoolClass
 from app.campaigns.schemas import CampaignIn, ClassActionIn, ClassIn, ConfirmIn, HideIn, StudentListArgs, VoidIn
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.web.api import PageArgs
+from app.validation import PageArgs
 from console import bp, charts, forms
 from console.session import current, draft_for, require
 
@@ -24,7 +24,7 @@ from console.session import current, draft_for, require
 @bp.get("/campaigns")
 @require(*SCHOOL_READERS)
 def campaigns_list():
-    stmt = campaigns.staff_campaigns_query(current())
+    stmt = campaign_schools.staff_campaigns_query(current())
     return render_template("console/campaigns.html", result=forms.page(stmt, forms.query(PageArgs)))
 
 
@@ -35,8 +35,8 @@ bp.add_url_rule("/campaigns", endpoint="campaigns", view_func=campaigns_list)
 @require(*SCHOOL_READERS)
 def schools():
     """The schools the signed-in user reads; those they run link to their page (classes, students)."""
-    result = forms.page(campaigns.staff_schools_query(current()), forms.query(PageArgs))
-    result["items"] = campaigns.school_cards(result["items"], current())
+    result = forms.page(campaign_schools.staff_schools_query(current()), forms.query(PageArgs))
+    result["items"] = campaign_schools.school_cards(result["items"], current())
     return render_template("console/schools.html", result=result, runs=accounts.schools_run_by(current()))
 
 
@@ -44,9 +44,9 @@ def schools():
 @require(*SCHOOL_READERS)
 def campaign(campaign_id):
     figures = campaign_stats.campaign_stats(campaign_id, current())
-    item = campaigns.get_campaign(campaign_id)
+    item = lookups.get_campaign(campaign_id)
     is_teacher = _teaches(item.school_id)
-    recent = list(db.session.scalars(campaigns.checkins_query(campaign_id, current()).limit(30))) if is_teacher else []
+    recent = list(db.session.scalars(checkins.checkins_query(campaign_id, current()).limit(30))) if is_teacher else []
     names = catalogue.action_names()
     chart = charts.bar_chart("各行动减排量（kg，教育性估算）",
                              [(catalogue.action_name(a["action"], names), a["co2_kg"]) for a in figures["per_action"]], " kg")  # fmt: skip
@@ -58,13 +58,13 @@ def campaign(campaign_id):
 
 
 def _teaches(school_id: int) -> bool:
-    return campaigns.is_school_admin(current(), school_id)
+    return lookups.is_school_admin(current(), school_id)
 
 
 @bp.post("/checkins/<int:checkin_id>/confirm")
 @require(*SCHOOL_STAFF)
 def checkin_confirm(checkin_id):
-    confirmed = campaigns.confirm_checkin(checkin_id, current())
+    confirmed = checkins.confirm_checkin(checkin_id, current())
     flash("已确认，积分按老师确认计算", "info")
     return redirect(url_for("console.campaign", campaign_id=confirmed.campaign_id))
 
@@ -76,7 +76,7 @@ def _void_reason() -> str:
 @bp.post("/checkins/<int:checkin_id>/void")
 @require(*SCHOOL_STAFF)
 def checkin_void(checkin_id):
-    voided = campaigns.void_checkin(checkin_id, _void_reason(), current())
+    voided = checkins.void_checkin(checkin_id, _void_reason(), current())
     flash("已作废这条打卡，不再计入榜单和统计", "info")
     return redirect(url_for("console.campaign", campaign_id=voided.campaign_id))
 
@@ -84,7 +84,7 @@ def checkin_void(checkin_id):
 @bp.post("/campaigns/<int:campaign_id>/students/<int:user_id>/void")
 @require(*SCHOOL_STAFF)
 def student_checkins_void(campaign_id, user_id):
-    count = campaigns.void_student_checkins(campaign_id, user_id, _void_reason(), current())
+    count = checkins.void_student_checkins(campaign_id, user_id, _void_reason(), current())
     flash(f"已作废该学生在本活动的 {count} 条打卡，榜单已重算", "info")
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
 
@@ -92,8 +92,8 @@ def student_checkins_void(campaign_id, user_id):
 @bp.post("/campaigns/<int:campaign_id>/class-actions")
 @require(*SCHOOL_STAFF)
 def class_action(campaign_id):
-    made = campaigns.record_class_action(campaign_id, forms.load(ClassActionIn), current())
-    flash(f"已记录班级行动：{made.class_name} {campaigns.plain(made.quantity)} 千瓦时，约减排 {campaigns.plain(made.co2_kg)} kg",
+    made = checkins.record_class_action(campaign_id, forms.load(ClassActionIn), current())
+    flash(f"已记录班级行动：{made.class_name} {checkins.plain(made.quantity)} 千瓦时，约减排 {checkins.plain(made.co2_kg)} kg",
           "info")  # fmt: skip
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
 
@@ -101,11 +101,11 @@ def class_action(campaign_id):
 @bp.get("/schools/<int:school_id>")
 @require(*SCHOOL_STAFF)
 def school(school_id):
-    zone = campaigns.get_school(school_id)
+    zone = lookups.get_school(school_id)
     # "待确认" (awaiting=1): whatever waits for the school — an unconfirmed school or class, or a declared age band.
     args = forms.query(StudentListArgs)
-    stmt = campaigns.students_query(school_id, current(), args.get("confirmed"), args.get("awaiting"))
-    classes = list(db.session.scalars(campaigns.classes_query(school_id, current())))
+    stmt = students.students_query(school_id, current(), args.get("confirmed"), args.get("awaiting"))
+    classes = list(db.session.scalars(students.classes_query(school_id, current())))
     hidden = list(db.session.scalars(moderation.queue_query(school_id, current()).limit(50)))
     return render_template("console/school.html", zone=zone, result=forms.page(stmt, args), classes=classes, hidden=hidden,
                            under_14=AgeBand.UNDER_14.value, author=moderation.author_name)  # fmt: skip
@@ -118,8 +118,8 @@ CAMPAIGN_FORM = ("title", "description", "starts_on", "ends_on", "audience")
 @require(*SCHOOL_STAFF)
 def campaign_new(school_id):
     """A new campaign through the staff API's CampaignIn schema and campaigns.create_campaign."""
-    zone = campaigns.get_school(school_id)
-    campaigns.ensure_school_admin(current(), school_id)
+    zone = lookups.get_school(school_id)
+    lookups.ensure_school_admin(current(), school_id)
     typed, errors = {}, {}
     if request.method == "POST":
         typed = forms.typed(CAMPAIGN_FORM, lists=("actions",))
@@ -138,7 +138,7 @@ def campaign_new(school_id):
 @bp.post("/schools/<int:school_id>/classes")
 @require(*SCHOOL_STAFF)
 def school_class_create(school_id):
-    made = campaigns.create_class(school_id, forms.load(ClassIn)["name"], current())
+    made = students.create_class(school_id, forms.load(ClassIn)["name"], current())
     flash(f"已新建班级 {made.name}，班级码 {made.join_code}", "info")
     return redirect(url_for("console.school", school_id=school_id))
 
@@ -147,14 +147,14 @@ def school_class_create(school_id):
 @require(*SCHOOL_STAFF)
 def students_confirm(school_id):
     ids = forms.load(ConfirmIn)["user_ids"]
-    flash(f"已确认 {campaigns.confirm_students(school_id, ids, current())} 名学生", "info")
+    flash(f"已确认 {students.confirm_students(school_id, ids, current())} 名学生", "info")
     return redirect(url_for("console.school", school_id=school_id))
 
 
 @bp.post("/schools/<int:school_id>/students/<int:user_id>/consent")
 @require(*SCHOOL_STAFF)
 def student_consent(school_id, user_id):
-    campaigns.record_guardian_consent(school_id, user_id, "signed_statement", current())
+    students.record_guardian_consent(school_id, user_id, "signed_statement", current())
     flash("已记录监护人签字同意", "info")
     return redirect(url_for("console.school", school_id=school_id))
 
@@ -164,7 +164,7 @@ def student_consent(school_id, user_id):
 def post_unhide(checkin_id):
     post = moderation.unhide(checkin_id, current())
     flash("已恢复显示", "info")
-    return redirect(url_for("console.school", school_id=campaigns.get_campaign(post.campaign_id).school_id))
+    return redirect(url_for("console.school", school_id=lookups.get_campaign(post.campaign_id).school_id))
 
 
 @bp.post("/posts/<int:checkin_id>/hide")

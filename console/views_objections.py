@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from app.accounts.roles import ZONE_STAFF
 from app.errors import AppError, ValidationFailed
-from app.publicity import services as publicity
+from app.publicity import objections as publicity_objections
 from app.publicity.constants import DECISIONS, OBJECTION_LABELS, ObjectionStatus
 from app.publicity.schemas import DecisionIn, StaffObjectionArgs
 from console import bp, forms
@@ -18,17 +18,17 @@ from console.session import current, draft_for, require
 @require(*ZONE_STAFF)
 def objections():
     args = forms.query(StaffObjectionArgs)  # masked here: revealing is one objection at a time, with a reason
-    stmt = publicity.staff_objections_query(current(), notice_id=args.get("notice_id"), zone_id=args.get("zone_id"),
+    stmt = publicity_objections.staff_objections_query(current(), notice_id=args.get("notice_id"), zone_id=args.get("zone_id"),
                                             status=args.get("status"), needs_review=args.get("needs_review"))  # fmt: skip
     return render_template("console/objections.html", result=forms.page(stmt, args), status=args.get("status"),
-                           labels=OBJECTION_LABELS, mask=publicity.personal_view)  # fmt: skip
+                           labels=OBJECTION_LABELS, mask=publicity_objections.personal_view)  # fmt: skip
 
 
 def _detail(objection, revealed: bool, reason: str = "", form=None, errors: dict | None = None):
     allowed = DECISIONS[ObjectionStatus(objection.status)]
-    return render_template("console/objection.html", o=objection, person=publicity.personal_view(objection, revealed),
+    return render_template("console/objection.html", o=objection, person=publicity_objections.personal_view(objection, revealed),
                            revealed=revealed, allowed=allowed, labels=OBJECTION_LABELS,
-                           may_reveal=publicity.may_reveal(current(), objection.zone.type), reason=reason,
+                           may_reveal=publicity_objections.may_reveal(current(), objection.zone.type), reason=reason,
                            draft=form if form is not None else draft_for(url_for("console.objection", objection_id=objection.id)),
                            errors=errors or {})  # fmt: skip
 
@@ -36,24 +36,24 @@ def _detail(objection, revealed: bool, reason: str = "", form=None, errors: dict
 @bp.get("/objections/<int:objection_id>")
 @require(*ZONE_STAFF)
 def objection(objection_id):
-    return _detail(publicity.get_objection(objection_id, current()), revealed=False)
+    return _detail(publicity_objections.get_objection(objection_id, current()), revealed=False)
 
 
 @bp.post("/objections/<int:objection_id>/reveal")
 @require(*ZONE_STAFF)
 def objection_reveal(objection_id):
-    item = publicity.get_objection(objection_id, current())
+    item = publicity_objections.get_objection(objection_id, current())
     reason = (request.form.get("reason") or "").strip()
     if len(reason) < 2:
         raise ValidationFailed("查看个人信息须填写理由", details={"reason": ["请填写查看理由（将记入审计日志）"]})
-    publicity.reveal(current(), [item], reason=reason)
+    publicity_objections.reveal(current(), [item], reason=reason)
     return _detail(item, revealed=True, reason=reason)
 
 
 @bp.post("/objections/<int:objection_id>/decision")
 @require(*ZONE_STAFF)
 def objection_decide(objection_id):
-    item = publicity.get_objection(objection_id, current())
+    item = publicity_objections.get_objection(objection_id, current())
     expected = request.form.get("from", "")
     if expected != item.status:
         raise AppError(f"这条异议已被处理（当前：{OBJECTION_LABELS[ObjectionStatus(item.status)]}），没有重复提交",
@@ -62,6 +62,6 @@ def objection_decide(objection_id):
         body = forms.load(DecisionIn)
     except forms.FormInvalid as exc:  # the page again, the reply kept, each problem beside its field
         return _detail(item, revealed=False, form=request.form, errors=exc.details), exc.status
-    publicity.decide(objection_id, body["status"], body["reply"], current())
+    publicity_objections.decide(objection_id, body["status"], body["reply"], current())
     flash("已记录处理结果，并通知异议人", "info")
     return redirect(url_for("console.objection", objection_id=objection_id))

@@ -20,7 +20,8 @@ from app.knowledge import services as knowledge
 from app.knowledge.content import render as render_markdown
 from app.knowledge.schemas import ArticlePatchIn, StaffArticleArgs
 from app.publicity import calendar as publicity_calendar
-from app.publicity import services as publicity
+from app.publicity import notices as publicity_notices
+from app.publicity import settling
 from app.publicity.schemas import NoticeIn, StaffNoticeListArgs, WorkingDaysArgs
 from app.zones.constants import Status
 from app.zones.models import Zone
@@ -34,16 +35,16 @@ from console.session import current, draft_for, require
 @require(*ZONE_STAFF)
 def notices():
     args = forms.query(StaffNoticeListArgs)
-    stmt = publicity.notices_query(args.get("state"), public=False)
-    return render_template("console/notices.html", result=forms.page(stmt, args), state=publicity.window_state)
+    stmt = publicity_notices.notices_query(args.get("state"), public=False)
+    return render_template("console/notices.html", result=forms.page(stmt, args), state=publicity_notices.window_state)
 
 
 @bp.get("/notices/<int:notice_id>")
 @require(*ZONE_STAFF)
 def notice(notice_id):
-    item = publicity.get_notice(notice_id, public=False)
-    return render_template("console/notice.html", n=item, state=publicity.window_state(item),
-                           counts=publicity.zone_counts(notice_id))  # fmt: skip
+    item = publicity_notices.get_notice(notice_id, public=False)
+    return render_template("console/notice.html", n=item, state=publicity_notices.window_state(item),
+                           counts=publicity_notices.zone_counts(notice_id))  # fmt: skip
 
 
 # The form's names for NoticeIn's keys (a day, not a time: the window opens at 00:00 China time).
@@ -55,7 +56,7 @@ NOTICE_FORM = {"starts_at": "starts_on"}
 def notice_new():
     if request.method == "POST":
         try:
-            created = publicity.create_notice(forms.load(NoticeIn, names=NOTICE_FORM), current())
+            created = publicity_notices.create_notice(forms.load(NoticeIn, names=NOTICE_FORM), current())
         except ValidationFailed as exc:  # the schema's or the service's: beside the fields, the form kept
             db.session.rollback()
             return _notice_form(request.form, forms.by_form_name(exc.details, NOTICE_FORM)), exc.status
@@ -81,7 +82,7 @@ def _notice_form(form, errors: dict | None = None):
 @bp.post("/notices/<int:notice_id>/publish")
 @require(Role.INSTITUTE_STAFF)
 def notice_publish(notice_id):
-    publicity.publish_notice(notice_id, current())
+    publicity_notices.publish_notice(notice_id, current())
     flash("公示已发布，项目进入公示", "info")
     return redirect(url_for("console.notice", notice_id=notice_id))
 
@@ -89,7 +90,7 @@ def notice_publish(notice_id):
 @bp.post("/notices/<int:notice_id>/close")
 @require(Role.INSTITUTE_STAFF)
 def notice_close(notice_id):
-    report = publicity.close_notice(notice_id, current())
+    report = settling.close_notice(notice_id, current())
     flash(f"已办结：确定 {len(report.confirmed)} 个，未通过 {len(report.rejected)} 个，待异议办结 {len(report.waiting)} 个", "info")
     return redirect(url_for("console.notice", notice_id=notice_id))
 

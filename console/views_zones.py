@@ -12,8 +12,7 @@ from app.accounts.roles import DEPARTMENT_LABELS, ZONE_STAFF, Role
 from app.db_types import utcnow
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
-from app.zones import importer
-from app.zones import services as zones
+from app.zones import editing, importer, lifecycle, registry, scope
 from app.zones.constants import APPLICANT_KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, TRANSITIONS, TYPE_LABELS, Status
 from app.zones.models import Zone
 from app.zones.schemas import ReReviewIn, StaffZoneListArgs, TransitionIn, ZoneIn, ZonePatchIn
@@ -24,16 +23,16 @@ EDITABLE = ("name", "address", "summary", "description")
 
 
 def visible_zone(zone_id: int) -> Zone:
-    """A zone the signed-in officer may open; outside their scope it is not found (zones.staff_zone)."""
-    return zones.staff_zone(current(), zone_id, with_history=True)
+    """A zone the signed-in officer may open; outside their scope it is not found (scope.staff_zone)."""
+    return scope.staff_zone(current(), zone_id, with_history=True)
 
 
 FILTERS = ("type", "level", "status", "q", "district", "batch_year", "is_education_base")
 
 
-def _zone_filters(args) -> zones.ZoneFilters:
+def _zone_filters(args) -> registry.ZoneFilters:
     """The list's filters (loaded by the staff API's StaffZoneListArgs) as the zones service takes them."""
-    return zones.resolve_filters(zones.ZoneFilters(**forms.filters_of(args)))
+    return registry.resolve_filters(registry.ZoneFilters(**forms.filters_of(args)))
 
 
 @bp.get("/zones")
@@ -45,10 +44,10 @@ def zones_list():
         filters = _zone_filters(loaded)
     except AppError as exc:  # e.g. a district no longer listed: say so, and show the whole list
         flash(exc.message, "error")
-        filters = zones.ZoneFilters()
-    stmt = zones.staff_zones_query(current(), filters)
+        filters = registry.ZoneFilters()
+    stmt = scope.staff_zones_query(current(), filters)
     return render_template("console/zones.html", result=forms.page(stmt, loaded), args=typed, types=TYPE_LABELS,
-                           levels=LEVEL_LABELS, statuses=STATUS_LABELS, districts=zones.active_districts())  # fmt: skip
+                           levels=LEVEL_LABELS, statuses=STATUS_LABELS, districts=registry.active_districts())  # fmt: skip
 
 
 @bp.get("/zones/export.csv")
@@ -56,7 +55,7 @@ def zones_list():
 def zones_export():
     """The list as CSV, with the list's filters (the staff API's export, the same scope)."""
     filters = _zone_filters(forms.query(StaffZoneListArgs))
-    body = importer.export_csv(zones.staff_zones_query(current(), filters))
+    body = importer.export_csv(scope.staff_zones_query(current(), filters))
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=zones-export.csv"})
 
 
@@ -69,7 +68,7 @@ def zone(zone_id):
     item = visible_zone(zone_id)
     allowed = TRANSITIONS.get(Status(item.status), ())
     # Under publicity the window's closing decides: no buttons while it holds the zone.
-    hold = zones.publicity_hold(item.id, utcnow()) if item.status == Status.PUBLICITY else None
+    hold = lifecycle.publicity_hold(item.id, utcnow()) if item.status == Status.PUBLICITY else None
     return render_template("console/zone.html", zone=item, allowed=allowed, hold=hold, labels=STATUS_LABELS, types=TYPE_LABELS,
                            levels=LEVEL_LABELS, draft=draft_for(request.path), today=date.today())  # fmt: skip
 
@@ -82,7 +81,7 @@ def zone_transition(zone_id):
     if expected and expected != item.status:  # a second click on an old page: say what happened
         raise AppError(f"该示范区已是「{STATUS_LABELS[Status(item.status)]}」，未重复变更", code="already_changed", status=409)
     body = forms.load(TransitionIn)
-    zones.transition(zone_id, body["to"], body.get("note"), current())
+    lifecycle.transition(zone_id, body["to"], body.get("note"), current())
     flash(f"已变更为「{STATUS_LABELS[Status(body['to'])]}」", "info")
     return redirect(url_for("console.zone", zone_id=zone_id))
 
@@ -92,7 +91,7 @@ def zone_transition(zone_id):
 def zone_re_review(zone_id):
     visible_zone(zone_id)
     body = forms.load(ReReviewIn)
-    zones.record_re_review(zone_id, body["reviewed_on"], body["outcome"], body.get("note"), current())
+    lifecycle.record_re_review(zone_id, body["reviewed_on"], body["outcome"], body.get("note"), current())
     flash("已记录复核结果", "info")
     return redirect(url_for("console.zone", zone_id=zone_id))
 
@@ -102,7 +101,7 @@ def zone_re_review(zone_id):
 def zone_edit(zone_id):
     item = visible_zone(zone_id)
     changes = forms.load(ZonePatchIn(partial=True, only=EDITABLE))
-    zones.update_zone(item, changes, current())
+    editing.update_zone(item, changes, current())
     flash("已保存", "info")
     return redirect(url_for("console.zone", zone_id=zone_id))
 
@@ -119,7 +118,7 @@ def zone_new():
     if request.method == "POST":
         typed = forms.typed(ZONE_FORM)
         try:
-            made = zones.create_zone(forms.load(ZoneIn), current())
+            made = editing.create_zone(forms.load(ZoneIn), current())
         except ValidationFailed as exc:  # the schema's rules, then the service's (the department's types, the district)
             db.session.rollback()
             errors = forms.field_errors(exc, "name")
@@ -129,7 +128,7 @@ def zone_new():
     status = 422 if errors else 200
     return render_template("console/zone_new.html", typed=typed or draft_for(request.path), errors=errors,
                            types=TYPE_LABELS, levels=LEVEL_LABELS, kinds=APPLICANT_KIND_LABELS,
-                           departments=DEPARTMENT_LABELS, districts=zones.active_districts()), status  # fmt: skip
+                           departments=DEPARTMENT_LABELS, districts=registry.active_districts()), status  # fmt: skip
 
 
 @bp.route("/zones/import", methods=["GET", "POST"])

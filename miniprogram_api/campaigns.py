@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from app.accounts.schemas import StudentSelfOut
-from app.campaigns import boards, moderation
-from app.campaigns import services as campaigns
+from app.campaigns import boards, campaigns, checkins, lookups, moderation, schools, students
 from app.campaigns.schemas import (
     CHECKIN_EXAMPLE,
     ActionCheckinIn,
@@ -24,7 +23,8 @@ from app.campaigns.schemas import (
     SchoolOut,
 )
 from app.extensions import db
-from app.web.api import Blueprint, PageArgs, page_of, paginate, replayable
+from app.validation import PageArgs
+from app.web.api import Blueprint, page_of, paginate, replayable
 from app.web.auth import current_user, optional_user, require_user
 
 PATH = ""
@@ -36,8 +36,8 @@ blp = Blueprint("mp_campaigns", __name__, description="低碳学校：关注学�
 @blp.response(200, page_of(SchoolOut))
 def list_schools(args):
     """学校（学校类示范区）：关注人数、调用者是否关注、进行中的活动数"""
-    page = paginate(db.session, campaigns.schools_query(), args["page"], args["per_page"])
-    page["items"] = campaigns.school_cards(page["items"], optional_user())
+    page = paginate(db.session, lookups.schools_query(), args["page"], args["per_page"])
+    page["items"] = schools.school_cards(page["items"], optional_user())
     return page
 
 
@@ -46,7 +46,7 @@ def list_schools(args):
 @blp.response(204)
 def follow_school(school_id):
     """关注学校（不是学校的示范区为 422）"""
-    campaigns.follow(current_user(), school_id)
+    schools.follow(current_user(), school_id)
 
 
 @blp.delete("/schools/<int:school_id>/follow")
@@ -54,7 +54,7 @@ def follow_school(school_id):
 @blp.response(204)
 def unfollow_school(school_id):
     """取消关注"""
-    campaigns.unfollow(current_user(), school_id)
+    schools.unfollow(current_user(), school_id)
 
 
 @blp.post("/me/class")
@@ -63,7 +63,7 @@ def unfollow_school(school_id):
 @blp.response(200, StudentSelfOut)
 def join_class(body):
     """用老师给的班级码加入班级（学校、班级与申报的年龄段一并由学校确认）"""
-    return campaigns.join_class(current_user(), body["join_code"])
+    return students.join_class(current_user(), body["join_code"])
 
 
 @blp.get("/campaigns")
@@ -71,14 +71,14 @@ def join_class(body):
 @blp.response(200, page_of(CampaignCardOut))
 def list_campaigns(args):
     """低碳活动（可按学校筛选）"""
-    return paginate(db.session, campaigns.campaigns_query(args.get("school_id")), args["page"], args["per_page"])
+    return paginate(db.session, lookups.campaigns_query(args.get("school_id")), args["page"], args["per_page"])
 
 
 @blp.get("/campaigns/<int:campaign_id>")
 @blp.response(200, CampaignOut)
 def get_campaign(campaign_id):
     """活动详情：绿色行动及其减排系数、基准与来源（均为教育性估算）"""
-    return campaigns.get_campaign(campaign_id)
+    return lookups.get_campaign(campaign_id)
 
 
 @blp.post("/campaigns/<int:campaign_id>/join")
@@ -102,7 +102,7 @@ def join_campaign(campaign_id):
 def check_in(body, campaign_id):
     """绿色行动打卡 → 减排量 co2_kg（教育性估算）与积分 points。照片只在当天打卡时加分，且同一张照片在本活动只加一次；
     补记的日子按自报计分（evidence_note 说明原因）"""
-    return campaigns.check_in(current_user(), campaign_id, body, request.host)
+    return checkins.check_in(current_user(), campaign_id, body, request.host)
 
 
 @blp.get("/campaigns/<int:campaign_id>/me")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from app.accounts import services as accounts
 from app.accounts.schemas import PhoneIn, PhoneOut, ProfileIn, UserOut
-from app.campaigns import services as campaigns
+from app.campaigns import students
 from app.web.api import Blueprint, replayable
 from app.web.auth import current_user, require_user
 
@@ -24,7 +24,7 @@ def get_me():
 @blp.response(200, UserOut)
 def patch_me(body):
     """修改资料"""
-    return campaigns.update_me(current_user(), body)
+    return students.update_me(current_user(), body)
 
 
 @blp.post("/phone")

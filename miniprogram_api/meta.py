@@ -6,7 +6,7 @@ from app.validation import Schema
 from app.web.api import Blueprint
 from app.web.caching import cached_response, json_bytes
 from app.zones import meta
-from app.zones.services import CACHE_NAMESPACE
+from app.zones.registry import CACHE_NAMESPACE
 
 PATH = ""
 blp = Blueprint("mp_meta", __name__, description="字典：类型、级别、状态、县（市）区")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import request
 
 from app.extensions import db
-from app.publicity import services as publicity
+from app.publicity import notices, objections
 from app.publicity.schemas import (
     OBJECTION_EXAMPLE,
     MyObjectionOut,
@@ -13,7 +13,8 @@ from app.publicity.schemas import (
     ObjectionIn,
     ObjectionReceiptOut,
 )
-from app.web.api import Blueprint, PageArgs, idempotency_key, page_of, paginate, prepared_json, takes_idempotency_key
+from app.validation import PageArgs
+from app.web.api import Blueprint, idempotency_key, page_of, paginate, prepared_json, takes_idempotency_key
 from app.web.auth import current_user, require_user
 from app.web.caching import cached_response, json_bytes
 
@@ -28,13 +29,13 @@ def list_notices(args):
     """公示列表（state=open 进行中 / closed 已结束）"""
 
     def build():
-        page = paginate(db.session, publicity.notices_query(args.get("state"), public=True), args["page"],
+        page = paginate(db.session, notices.notices_query(args.get("state"), public=True), args["page"],
                         args["per_page"])  # fmt: skip
-        page["items"] = [publicity.notice_view(n) for n in page["items"]]
+        page["items"] = [notices.notice_view(n) for n in page["items"]]
         return json_bytes(page_of(NoticeCardOut)().dump(page)), "application/json"
 
     # Short-lived: open/closed depends on the clock, not only on writes.
-    return cached_response(publicity.CACHE_NAMESPACE, build, args=args, ttl=30)
+    return cached_response(notices.CACHE_NAMESPACE, build, args=args, ttl=30)
 
 
 @blp.get("/publicity/<int:notice_id>")
@@ -43,10 +44,10 @@ def get_notice(notice_id):
     """公示详情：项目、公示期、异议须知与受理单位；结束后各项目的异议数与成立数"""
 
     def build():
-        notice = publicity.get_notice(notice_id, public=True)
-        return json_bytes(NoticeOut().dump(publicity.notice_view(notice))), "application/json"
+        notice = notices.get_notice(notice_id, public=True)
+        return json_bytes(NoticeOut().dump(notices.notice_view(notice))), "application/json"
 
-    return cached_response(publicity.CACHE_NAMESPACE, build, ttl=30)
+    return cached_response(notices.CACHE_NAMESPACE, build, ttl=30)
 
 
 @blp.post("/publicity/<int:notice_id>/objections")
@@ -57,7 +58,7 @@ def get_notice(notice_id):
 @blp.alt_response(422, description="publicity_closed / publicity_not_started（details 含公示起止时间）、content_risky")
 def post_objection(body, notice_id):
     """提出异议（实名）；可带 Idempotency-Key 头，重试不会重复登记"""
-    outcome = publicity.submit_objection(current_user(), notice_id, body, idempotency_key(required=False),
+    outcome = objections.submit_objection(current_user(), notice_id, body, idempotency_key(required=False),
                                          ObjectionReceiptOut().dump, request.host)  # fmt: skip
     return prepared_json(outcome.body, outcome.status)
 
@@ -68,7 +69,7 @@ def post_objection(body, notice_id):
 @blp.response(200, page_of(MyObjectionOut))
 def my_objections(args):
     """我的异议"""
-    return paginate(db.session, publicity.my_objections_query(current_user()), args["page"], args["per_page"])
+    return paginate(db.session, objections.my_objections_query(current_user()), args["page"], args["per_page"])
 
 
 @blp.get("/me/objections/<receipt_no>")
@@ -76,4 +77,4 @@ def my_objections(args):
 @blp.response(200, MyObjectionOut)
 def my_objection(receipt_no):
     """我的异议详情：处理进展与书面答复"""
-    return publicity.my_objection(current_user(), receipt_no)
+    return objections.my_objection(current_user(), receipt_no)

@@ -3,11 +3,11 @@ from __future__ import annotations
 from flask import current_app, request
 
 from app.errors import ValidationFailed
+from app.fields import absolute_url
 from app.media import services as media
 from app.publicity.schemas import UploadOut
 from app.web.api import Blueprint, replayable
 from app.web.auth import current_user, require_user
-from app.web.fields import absolute_url
 
 PATH = ""
 blp = Blueprint("mp_uploads", __name__, description="图片上传（异议证明材料等）")

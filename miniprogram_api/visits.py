@@ -4,6 +4,7 @@ import math
 
 from app.db_types import utcnow
 from app.extensions import db
+from app.validation import PageArgs
 from app.visits import booking, calendar, checkin
 from app.visits.rules import slots_namespace
 from app.visits.schemas import (
@@ -23,7 +24,6 @@ from app.visits.schemas import (
 )
 from app.web.api import (
     Blueprint,
-    PageArgs,
     idempotency_key,
     page_of,
     paginate,

@@ -3,8 +3,7 @@ from __future__ import annotations
 from app.extensions import db
 from app.web.api import Blueprint, page_of, paginate
 from app.web.caching import cached_response, json_bytes
-from app.zones import opendata
-from app.zones import services as zones
+from app.zones import opendata, registry
 from app.zones.schemas import ZoneCardOut, ZoneDetailOut, ZoneListArgs
 
 PATH = ""
@@ -18,15 +17,15 @@ JSON = "application/json"
 @blp.response(200, page_of(ZoneCardOut))
 def list_zones(args):
     """示范区列表（仅公示及以后的项目）"""
-    filters = zones.resolve_filters(
-        zones.ZoneFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
+    filters = registry.resolve_filters(
+        registry.ZoneFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
     )
 
     def build():
-        page = paginate(db.session, zones.zones_query(filters, public=True), args["page"], args["per_page"])
+        page = paginate(db.session, registry.zones_query(filters, public=True), args["page"], args["per_page"])
         return json_bytes(page_of(ZoneCardOut)().dump(page)), JSON
 
-    return cached_response(zones.CACHE_NAMESPACE, build, args=args)
+    return cached_response(registry.CACHE_NAMESPACE, build, args=args)
 
 
 @blp.get("/zones/<int:zone_id>")
@@ -35,10 +34,10 @@ def get_zone(zone_id):
     """示范区详情：指标变化、时间线、复核记录、是否宣传教育基地"""
 
     def build():
-        zone = zones.get_zone(zone_id, public=True, with_history=True)
+        zone = registry.get_zone(zone_id, public=True, with_history=True)
         return json_bytes(ZoneDetailOut().dump(zone)), JSON
 
-    return cached_response(zones.CACHE_NAMESPACE, build)
+    return cached_response(registry.CACHE_NAMESPACE, build)
 
 
 @blp.get("/opendata/zones.csv")
@@ -50,7 +49,7 @@ def zones_csv():
         return opendata.zones_csv(), "text/csv"
 
     return cached_response(
-        zones.CACHE_NAMESPACE, build, headers={"Content-Disposition": "attachment; filename=changchun-zones.csv"}
+        registry.CACHE_NAMESPACE, build, headers={"Content-Disposition": "attachment; filename=changchun-zones.csv"}
     )
 
 
@@ -62,4 +61,4 @@ def zones_geojson():
     def build():
         return opendata.zones_geojson(), "application/geo+json"
 
-    return cached_response(zones.CACHE_NAMESPACE, build)
+    return cached_response(registry.CACHE_NAMESPACE, build)

@@ -9,7 +9,7 @@ from itertools import count
 from sqlalchemy import select
 
 from app.extensions import db
-from app.zones import services as zones
+from app.zones import editing, lifecycle
 from app.zones.constants import Status
 from app.zones.models import District
 
@@ -53,19 +53,19 @@ def zone_data(**overrides) -> dict:
 def make_zone(app, status: str = "applied", **overrides) -> int:
     """A zone moved along the lifecycle to `status` (rejected/revoked through the real paths)."""
     with app.app_context():
-        zone = zones.create_zone(zone_data(**overrides), None)
+        zone = editing.create_zone(zone_data(**overrides), None)
         target = Status(status)
         if target is Status.REJECTED:
-            zones.transition(zone.id, "rejected", "测试驳回", None)
+            lifecycle.transition(zone.id, "rejected", "测试驳回", None)
         elif target is Status.REVOKED:
             for step in PATH:
-                zones.transition(zone.id, step.value, None, None)
+                lifecycle.transition(zone.id, step.value, None, None)
             from datetime import date
 
-            zones.record_re_review(zone.id, date(2026, 1, 5), "failed", "测试复核不通过", None)
+            lifecycle.record_re_review(zone.id, date(2026, 1, 5), "failed", "测试复核不通过", None)
         elif target is not Status.APPLIED:
             for step in PATH[: PATH.index(target) + 1]:
-                zones.transition(zone.id, step.value, None, None)
+                lifecycle.transition(zone.id, step.value, None, None)
         return zone.id
 
 
@@ -84,7 +84,7 @@ def open_notice(app, zone_types=("building", "school"), *, starts_in=-3600, ends
     from app.accounts.models import User
     from app.accounts.roles import Role
     from app.db_types import utcnow
-    from app.publicity import services as publicity
+    from app.publicity import notices
 
     zone_ids = [make_zone(app, "site_check", type=t, batch_year=batch_year) for t in zone_types]
     with app.app_context():
@@ -92,12 +92,12 @@ def open_notice(app, zone_types=("building", "school"), *, starts_in=-3600, ends
         if actor is None:
             actor = accounts.create_staff_user("notice-maker", "long-enough-pw", Role.INSTITUTE_STAFF)
         now = utcnow()
-        notice = publicity.create_notice(
+        notice = notices.create_notice(
             {"batch_year": batch_year, "zone_ids": zone_ids, "starts_at": now - timedelta(days=1),
              "ends_at": now + timedelta(days=2)},
             actor,
         )  # fmt: skip
-        publicity.publish_notice(notice.id, actor)
+        notices.publish_notice(notice.id, actor)
         notice = db.session.get(type(notice), notice.id)
         notice.starts_at = now + timedelta(seconds=starts_in)
         notice.ends_at = now + timedelta(seconds=ends_in)
@@ -138,7 +138,7 @@ def make_base(app, **profile) -> int:
     zone_id = make_zone(app, "titled", type="scenic")
     with app.app_context():
         admin = factory_admin()
-        zones.set_education_base(zone_id, True, admin)
+        lifecycle.set_education_base(zone_id, True, admin)
         if profile:
             calendar.update_profile(zone_id, profile, admin)
     return zone_id

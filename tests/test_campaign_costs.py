@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from app.campaigns import services as campaigns
+from app.campaigns import checkins
 from app.extensions import db
 from app.wechat.fake import png_qr
 from tests.campaign_helpers import _campaign, _checkin, _school_admin, _student, _today
@@ -244,14 +244,14 @@ def test_a_photo_counted_a_moment_ago_by_another_check_in_scores_self_reported(a
     other = _student(client, auth, running["school"], "racer")
     _join(client, other, running["campaign"])
     _checkin(client, running["headers"], running["campaign"], photo_url=_upload(client, running["headers"], "race"))
-    real = campaigns._photo_counted
+    real = checkins._photo_counted
     calls = []
 
     def stale_first(campaign_id, sha256):  # the first look happened before the other check-in committed
         calls.append(sha256)
         return False if len(calls) == 1 else real(campaign_id, sha256)
 
-    monkeypatch.setattr(campaigns, "_photo_counted", stale_first)
+    monkeypatch.setattr(checkins, "_photo_counted", stale_first)
     raced = _checkin(client, other, running["campaign"], photo_url=_upload(client, other, "race"))
     assert (raced.status_code, raced.json["evidence"]) == (201, "self")
 

@@ -5,8 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.campaigns import catalogue
-from app.campaigns import services as campaigns
+from app.campaigns import catalogue, lookups
 from app.extensions import db
 from app.wechat.fake import RISKY_MARKER
 from tests.campaign_helpers import _campaign, _checkin, _school_admin, _student, _today  # noqa: E402
@@ -118,10 +117,10 @@ def test_a_day_is_a_china_day_not_a_utc_day(app, client, running, monkeypatch):
     """00:30 in Changchun is still the previous day in UTC: the check-in belongs to the China day."""
     from datetime import UTC, datetime
 
-    from app.campaigns import services
+    from app.campaigns import checkins
 
     local_half_past_midnight = datetime.combine(_today(), datetime.min.time()).replace(tzinfo=UTC) - timedelta(hours=7, minutes=30)
-    monkeypatch.setattr(services, "utcnow", lambda: local_half_past_midnight)
+    monkeypatch.setattr(checkins, "utcnow", lambda: local_half_past_midnight)
     first = _checkin(client, running["headers"], running["campaign"])
     assert first.json["day"] == _today().isoformat()
 
@@ -244,7 +243,7 @@ def test_demo_data_has_a_running_campaign(app, runner):
     with app.app_context():
         from app.campaigns.models import Campaign
 
-        states = [campaigns.campaign_state(c) for c in db.session.scalars(select(Campaign))]
+        states = [lookups.campaign_state(c) for c in db.session.scalars(select(Campaign))]
     assert sorted(states) == ["ended", "running"]
 
 

@@ -525,11 +525,10 @@ def test_the_zone_list_filters_by_batch_year(app):
 
 
 def test_a_dead_letter_can_be_dismissed_from_the_console(app):
-    from app.jobs import deadletters
-    from app.jobs.models import DeadLetter
+    from app.jobs.models import DeadLetter, record_dead_letter
 
     with app.app_context():
-        letter = deadletters.record("job", "publicity.close_due", "OperationalError: server closed the connection", 4)
+        letter = record_dead_letter("job", "publicity.close_due", "OperationalError: server closed the connection", 4)
         db.session.commit()
         letter_id = letter.id
     console = signed_in(app, "institute_staff", "jobs-officer")

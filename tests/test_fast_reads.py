@@ -28,13 +28,13 @@ def _wait_until_listening(app):
 
 def _stop_building(monkeypatch):
     """After this, a read that reached a view would fail: whatever answers comes from the fast path."""
-    from app.zones import services as zones
+    from app.zones import registry
 
     def refuse(*args, **kwargs):
         raise AssertionError("the view ran")
 
-    monkeypatch.setattr(zones, "zones_query", refuse)
-    monkeypatch.setattr(zones, "get_zone", refuse)
+    monkeypatch.setattr(registry, "zones_query", refuse)
+    monkeypatch.setattr(registry, "get_zone", refuse)
 
 
 def test_a_second_read_does_not_reach_the_view(app, client, monkeypatch):

@@ -102,7 +102,7 @@ def test_csv_exports_neutralise_formulas(app, client, auth):
 
 
 def test_csv_keeps_negative_numbers_as_numbers():
-    from app.web.csvsafe import safe_row
+    from app.csvsafe import safe_row
 
     assert safe_row(["-0.5", "-12", "+3", "=1+2", "-cmd"]) == ["-0.5", "-12", "+3", "'=1+2", "'-cmd"]
 

@@ -258,10 +258,10 @@ def test_queued_jobs_survive_a_restart_of_the_app(app, make_app):
 
 
 def _dead_job(app) -> int:
-    from app.jobs import deadletters
+    from app.jobs.models import record_dead_letter
 
     with app.app_context():
-        letter = deadletters.record("job", "publicity.close_due", "OperationalError: gone", 4)
+        letter = record_dead_letter("job", "publicity.close_due", "OperationalError: gone", 4)
         db.session.commit()
         return letter.id
 

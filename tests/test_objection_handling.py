@@ -190,7 +190,7 @@ def test_close_due_command_is_idempotent(runner, app, client):
 @pytest.mark.postgres
 def test_concurrent_closing_settles_each_zone_once(app, client):
     """Several processes' cron jobs at the same moment: every zone moves exactly once."""
-    from app.publicity import services as publicity
+    from app.publicity import settling
 
     notices = [open_notice(app, ("park", "scenic", "building")) for _ in range(3)]
     for notice in notices:
@@ -202,7 +202,7 @@ def test_concurrent_closing_settles_each_zone_once(app, client):
         with app.app_context():
             barrier.wait()
             try:
-                publicity.close_due()
+                settling.close_due()
             except Exception as exc:  # pragma: no cover - reported by the assertion
                 errors.append(exc)
 

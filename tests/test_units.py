@@ -187,7 +187,7 @@ def test_booking_at_a_zone_that_is_no_longer_a_base_is_refused(app):
 
 
 def test_latest_notice_of_a_zone(app):
-    from app.publicity.services import latest_notice_of
+    from app.publicity.notices import latest_notice_of
     from tests.factories import open_notice
 
     notice = open_notice(app)

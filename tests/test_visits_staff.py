@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.db_types import utcnow
 from app.extensions import db
+from app.outbox import services as outbox
 from app.visits.models import Booking, BookingSuspension
 from tests.factories import make_base, make_slot
 from tests.helpers import assert_error
@@ -206,6 +207,10 @@ def test_staff_are_told_at_50_80_and_100_percent(client, auth, app, make_app, fa
     assert day_alert['booked'] == 10
     assert day_alert['capacity'] == 20
     assert '50%' in day_alert['message']
+    # queued with the alerts, sent by the outbox job (not by the booking requests)
+    assert [m for m in fake_wechat.state()["sent_messages"] if m["template_id"] == "tpl-capacity"] == []
+    with app.app_context():
+        outbox.deliver_due()
     sent = [m for m in fake_wechat.state()["sent_messages"] if m["template_id"] == "tpl-capacity"]
     assert len(sent) == 4
     assert {m['touser'] for m in sent} == {'o_fake_door-keeper'}

@@ -154,12 +154,13 @@ def test_search_uses_the_trigram_index_on_postgres(app):
     """The search predicate zones_query builds is served by the trigram index (no full scan).
     With a handful of rows the planner would rightly scan, so scans are switched off to ask
     whether the index can answer at all."""
-    from app.zones import services as zones
+    from app.zones import registry
+    from app.zones.models import Zone
 
     for i in range(30):
         make_zone(app, "titled", name=f"净月示范项目{i}", type="scenic")
     with app.app_context():
-        stmt = zones.zones_query(zones.ZoneFilters(q="净月示范"), public=False).with_only_columns(zones.Zone.id)
+        stmt = registry.zones_query(registry.ZoneFilters(q="净月示范"), public=False).with_only_columns(Zone.id)
         compiled = stmt.compile(db.engine)
         with db.engine.connect() as conn:
             conn.exec_driver_sql("SET enable_seqscan = off")

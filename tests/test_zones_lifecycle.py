@@ -192,7 +192,7 @@ def test_two_officers_moving_one_zone_at_once(app, auth, client):
     """The row lock makes the second of two simultaneous transitions see the new state: one wins."""
     import threading
 
-    from app.zones import services as zones
+    from app.zones import lifecycle
 
     zone_id = make_zone(app, "applied")
     barrier = threading.Barrier(8)
@@ -202,9 +202,9 @@ def test_two_officers_moving_one_zone_at_once(app, auth, client):
         with app.app_context():
             barrier.wait()
             try:
-                zones.transition(zone_id, "expert_review", None, None)
+                lifecycle.transition(zone_id, "expert_review", None, None)
                 outcomes.append("ok")
-            except zones.InvalidTransition:
+            except lifecycle.InvalidTransition:
                 outcomes.append("conflict")
 
     threads = [threading.Thread(target=act) for _ in range(8)]

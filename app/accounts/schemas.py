@@ -5,10 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.accounts.roles import GRANTABLE_ROLES, Department, Role
+from app.fields import NAMES_STUDENT, LocalDateTime
 from app.privacy import mask_phone
-from app.validation import Schema
-from app.web.api import PageArgs
-from app.web.fields import NAMES_STUDENT, LocalDateTime
+from app.validation import PageArgs, Schema
 
 
 def _not_blank(value: str) -> None:

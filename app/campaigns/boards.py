@@ -6,7 +6,7 @@ Without Redis (or while it is down) a board is computed from the database: slowe
 Dense ranks: equal scores share a place. Class and school boards count only confirmed students and
 compare per enrolled student (or by participation rate), so a big class does not win by size; a
 teacher's class action adds to its class. Who appears on a public board is the one rule of
-services.others_may_see (confirmed by the school; not under 14 without a guardian's consent; not
+lookups.others_may_see (confirmed by the school; not under 14 without a guardian's consent; not
 opted out; in a school-only campaign a student of that school); the caller still sees their own rank
 and score. A live board that still shows someone the rule hides (a profile change whose refresh was
 lost) is rebuilt on its next read.
@@ -29,10 +29,11 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.campaigns.catalogue import ESTIMATE_NOTE
+from app.campaigns.lookups import display_name, get_campaign, shown_in_campaign
 from app.campaigns.models import ActionCheckin, Campaign, ClassAction, Participation, StudentProfile
-from app.campaigns.services import display_name, get_campaign, shown_in_campaign
 from app.db_types import utcnow
 from app.extensions import db, kv
+from app.zones.models import Zone
 
 log = logging.getLogger(__name__)
 
@@ -229,8 +230,6 @@ def _enrolled(campaign: Campaign, by: str, groups: list[str]) -> tuple[dict[str,
         ).all()  # fmt: skip
         enrolled = {f"{campaign.school_id}:{name or ''}": n for name, n in rows}
         return enrolled, {f"{campaign.school_id}:{name or ''}": name or "未分班" for name, _ in rows}
-    from app.zones.models import Zone
-
     school_ids = [int(g) for g in groups] or [0]
     rows = db.session.execute(
         select(StudentProfile.school_id, func.count()).where(confirmed, StudentProfile.school_id.in_(school_ids))

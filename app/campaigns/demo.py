@@ -14,8 +14,7 @@ from app import uow
 from app.accounts import services as accounts
 from app.accounts.models import User
 from app.accounts.roles import Role
-from app.campaigns import catalogue
-from app.campaigns import services as campaigns
+from app.campaigns import campaigns, catalogue, checkins, lookups, students
 from app.campaigns.models import AgeBand, Audience, Campaign, StudentProfile
 from app.db_types import utcnow
 from app.extensions import db
@@ -44,8 +43,8 @@ def seed_demo_campaigns() -> list[str]:
                                            display_name="学校管理员（演示）", school_id=school.id)  # fmt: skip
         lines.append(f"staff account school / school-demo-2026 (school_admin of {school.name})")
     for name in ("三年级一班", "三年级二班"):
-        campaigns.create_class(school.id, name, admin)
-    today = campaigns.today()
+        students.create_class(school.id, name, admin)
+    today = lookups.today()
     running = campaigns.create_campaign(school.id, {
         "title": "绿色出行周", "description": "步行、骑车、乘公交地铁上学，随手关灯、光盘行动（演示数据）。",
         "starts_on": today - timedelta(days=5), "ends_on": today + timedelta(days=9), "audience": Audience.SCHOOL.value,
@@ -68,7 +67,7 @@ def seed_demo_campaigns() -> list[str]:
             day = today - timedelta(days=days_ago)
             action = "clean_plate" if day.weekday() >= 5 else ("walk", "cycle", "bus")[index % 3]
             quantity = Decimal(1) if action == "clean_plate" else Decimal(2 + index % 3)
-            campaigns.check_in(user, running.id, {"action": action, "quantity": quantity, "day": day})
+            checkins.check_in(user, running.id, {"action": action, "quantity": quantity, "day": day})
     lines.append(f"demo campaigns at {school.name}: running {running.id}, finished {finished.id}, "
                  f"{len(STUDENTS)} students with check-ins")  # fmt: skip
     return lines

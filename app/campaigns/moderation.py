@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from app import uow
 from app.accounts.models import User
 from app.audit import services as audit
+from app.campaigns.lookups import display_name, ensure_school_admin, get_campaign, others_may_see
 from app.campaigns.models import ActionCheckin, Campaign, PostReport, StudentProfile
-from app.campaigns.services import display_name, ensure_school_admin, get_campaign, others_may_see
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, NotFound
 from app.extensions import db

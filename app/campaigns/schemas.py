@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.campaigns import services as campaigns
+from app.campaigns import campaigns, lookups
+from app.campaigns import checkins as campaign_checkins
 from app.campaigns.catalogue import ESTIMATE_NOTE
 from app.campaigns.models import Audience
 from app.campaigns.moderation import author_name
-from app.validation import Link, Schema, not_blank
-from app.web.api import PageArgs
-from app.web.fields import NAMES_STUDENT, LocalDateTime, MediaUrl
+from app.fields import NAMES_STUDENT, LocalDateTime, MediaUrl
+from app.validation import Link, PageArgs, Schema, not_blank
 from app.zones.schemas import DistrictOut
 
 
@@ -47,7 +47,7 @@ class CampaignCardOut(Schema):
     starts_on = ma.fields.Date()
     ends_on = ma.fields.Date()
     audience = ma.fields.String(metadata={"description": "school（本校已确认学生）或 anyone"})
-    state = ma.fields.Function(lambda c: campaigns.campaign_state(c), metadata={"description": "upcoming, running, ended"})
+    state = ma.fields.Function(lambda c: lookups.campaign_state(c), metadata={"description": "upcoming, running, ended"})
 
 
 class CampaignOut(CampaignCardOut):
@@ -80,7 +80,7 @@ class ActionCheckinOut(Schema):
     points = ma.fields.Float()
     evidence = ma.fields.String(metadata={"description": "self（自报）、photo（有照片）、teacher（老师确认）"})
     evidence_note = ma.fields.Function(
-        lambda c: campaigns.evidence_note(c), allow_none=True,
+        lambda c: campaign_checkins.evidence_note(c), allow_none=True,
         metadata={"description": "带照片却按自报计分时说明原因（补记的日子、照片已在本活动加过分）"})  # fmt: skip
     factor = ma.fields.Nested(FactorOut)
     needs_review = ma.fields.Boolean()
@@ -228,9 +228,9 @@ class StaffCheckinOut(ActionCheckinOut):
     """A check-in as its school's teachers see it (to confirm): the student's number and class, no name."""
 
     user_id = ma.fields.Integer()
-    class_name = ma.fields.Function(lambda c: (campaigns.student_of_id(c.user_id) or _NoProfile).class_name)
+    class_name = ma.fields.Function(lambda c: (lookups.student_of_id(c.user_id) or _NoProfile).class_name)
     nickname = ma.fields.Function(
-        lambda c: (campaigns.student_of_id(c.user_id) or _NoProfile).nickname, metadata=NAMES_STUDENT
+        lambda c: (lookups.student_of_id(c.user_id) or _NoProfile).nickname, metadata=NAMES_STUDENT
     )
     voided = ma.fields.Function(lambda c: not c.counts, metadata={"description": "已作废：保留记录，不计入任何榜单和统计"})
     voided_reason = ma.fields.String(allow_none=True)

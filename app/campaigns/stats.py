@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.campaigns.catalogue import action_name, action_names
+from app.campaigns.checkins import plain
+from app.campaigns.lookups import ensure_may_read_school, get_campaign, is_school_admin, staff_display_name
 from app.campaigns.models import ActionCheckin, ClassAction, Participation, StudentProfile
-from app.campaigns.services import ensure_may_read_school, get_campaign, is_school_admin, plain, staff_display_name
+from app.csvsafe import safe_row
 from app.extensions import db
-from app.web.csvsafe import safe_row
 
 
 def campaign_stats(campaign_id: int, actor: User) -> dict[str, Any]:

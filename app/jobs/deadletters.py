@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis
 from sqlalchemy import select
 
 from app import uow
@@ -10,14 +11,10 @@ from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, NotFound
 from app.extensions import db
+from app.jobs import queue
 from app.jobs.models import DeadLetter
-
-
-def record(kind: str, name: str, error: str, attempts: int, ref_id: int | None = None) -> DeadLetter:
-    """In the caller's transaction (the message's last failure, or the job's own session)."""
-    letter = DeadLetter(kind=kind, name=name, error=error[:2000], attempts=attempts, ref_id=ref_id)
-    db.session.add(letter)
-    return letter
+from app.outbox import services as outbox
+from app.outbox.models import OutboxMessage
 
 
 def query(kind: str | None = None, unresolved: bool | None = None):
@@ -33,18 +30,11 @@ def retry(letter_id: int, actor: User) -> DeadLetter:
     """A job is enqueued again; a message gets a fresh set of attempts, the first one now."""
     letter = _unresolved(letter_id)
     if letter.kind == "message":
-        from app.outbox import services as outbox
-        from app.outbox.models import OutboxMessage
-
         message = db.session.get(OutboxMessage, letter.ref_id)
         if message is None:
             raise AppError("该消息已不存在（用户可能已注销）", code="dead_letter_gone", status=409)
         outbox.retry(message)
     else:
-        import redis
-
-        from app.jobs import queue
-
         # Enqueued before the commit: a queue that is down refuses the retry (nothing changes)
         # instead of marking it retried while nothing runs. A run enqueued for a commit that then
         # fails does no harm: every job is idempotent.

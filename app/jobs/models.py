@@ -26,3 +26,12 @@ class DeadLetter(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution: Mapped[str | None] = mapped_column(String(16))  # "retried" | "dismissed"
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+def record_dead_letter(kind: str, name: str, error: str, attempts: int, ref_id: int | None = None) -> DeadLetter:
+    """In the caller's transaction (the message's last failure, or the job's own session). Here, next
+    to the table, so the senders (app.outbox, app.jobs.queue) need not import the staff side
+    (app.jobs.deadletters), which imports them to retry."""
+    letter = DeadLetter(kind=kind, name=name, error=error[:2000], attempts=attempts, ref_id=ref_id)
+    db.session.add(letter)
+    return letter

@@ -17,6 +17,7 @@ from rq import Queue, Retry, SimpleWorker, get_current_job
 from app import uow
 from app.db_types import utcnow
 from app.extensions import db
+from app.jobs.models import record_dead_letter
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "lowcarbon"
@@ -62,6 +63,7 @@ def queue(*, blocking: bool = False) -> Queue:
 
 
 def enqueue_job(name: str, period: str) -> str:
+    # The schedule imports this module to enqueue; the queue looks jobs up in it only when it runs.
     from app.jobs.schedule import PERIODIC
 
     job = queue().enqueue(run_job, name, period, job_timeout=PERIODIC[name].timeout, result_ttl=86400,
@@ -72,7 +74,6 @@ def enqueue_job(name: str, period: str) -> str:
 
 def run_job(name: str, period: str) -> str:
     """The entry point RQ calls (in the worker, inside the app context)."""
-    from app.jobs import deadletters
     from app.jobs.schedule import PERIODIC
 
     rq_job = get_current_job()
@@ -86,7 +87,7 @@ def run_job(name: str, period: str) -> str:
         _remember(name, period, started, "failed", f"{type(exc).__name__}: {exc}")
         if last_try:
             try:
-                deadletters.record("job", name, f"{type(exc).__name__}: {exc}", len(RETRY_INTERVALS) + 1)
+                record_dead_letter("job", name, f"{type(exc).__name__}: {exc}", len(RETRY_INTERVALS) + 1)
                 uow.commit()
             except Exception:  # noqa: BLE001 - the database may be what failed; RQ keeps the failure too
                 log.exception("job %s: could not record its dead letter", name)

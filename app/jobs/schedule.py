@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import current_app
 
 from app.db_types import utcnow
+from app.jobs import queue
 from app.times import app_timezone
 
 
@@ -42,10 +43,15 @@ class Periodic:
         return day.isoformat(), 3 * 86400
 
 
-def _close_due() -> str:
-    from app.publicity import services as publicity
+# The schedule is a registry of every area's periodic work: each entry imports its area when it runs,
+# so loading the schedule (the worker, the clock, the staff view) does not load every area, and no
+# area depends on the jobs package.
 
-    return f"结算公示 {len(publicity.close_due())} 期"
+
+def _close_due() -> str:
+    from app.publicity import settling
+
+    return f"结算公示 {len(settling.close_due())} 期"
 
 
 def _mark_no_shows() -> str:
@@ -117,8 +123,6 @@ PERIODIC: dict[str, Periodic] = {
 
 def tick(now: datetime | None = None) -> list[str]:
     """Enqueue every job whose current period nobody has claimed yet; returns their names."""
-    from app.jobs import queue
-
     now = now or utcnow()
     redis = queue.connection()
     enqueued = []

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from app.fields import AbsoluteMediaHtml, MediaUrl
 from app.knowledge.content import SLUG_RE
 from app.knowledge.services import related
-from app.validation import Link, Schema
+from app.validation import Link, PageArgs, Schema
 from app.validators import Trimmed
-from app.web.api import PageArgs
-from app.web.fields import AbsoluteMediaHtml, MediaUrl
 
 
 class CategoryOut(Schema):

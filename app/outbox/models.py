@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 
@@ -42,3 +43,19 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# Where a message's subject records its delivery, by ref_type (e.g. an objection decision's
+# notify_status). The area that queues such messages registers its handler next to its models, which
+# create_app always imports, so the outbox imports no area and every sender (request or job) reports.
+DELIVERY_REPORTS: dict[str, Callable[[OutboxMessage], None]] = {}
+
+
+def reports_delivery(ref_type: str):
+    """Registers `handler(message)`, called after each attempt at a message about a `ref_type`."""
+
+    def register(handler: Callable[[OutboxMessage], None]) -> Callable[[OutboxMessage], None]:
+        DELIVERY_REPORTS[ref_type] = handler
+        return handler
+
+    return register

@@ -16,7 +16,8 @@ from app import uow
 from app.accounts.models import User
 from app.db_types import utcnow
 from app.extensions import db
-from app.outbox.models import MessageStatus, OutboxMessage
+from app.jobs.models import record_dead_letter
+from app.outbox.models import DELIVERY_REPORTS, MessageStatus, OutboxMessage
 from app.wechat import services as wechat
 
 log = logging.getLogger(__name__)
@@ -97,14 +98,12 @@ def _due(now: datetime):
 
 
 def _failed(message: OutboxMessage, exc: wechat.SubscribeMessageFailed, now: datetime) -> None:
-    from app.jobs import deadletters
-
     message.last_error = str(exc)[:500]
     if exc.permanent:
         message.status = MessageStatus.REFUSED
     elif message.attempts >= MAX_ATTEMPTS:
         message.status = MessageStatus.DEAD
-        deadletters.record("message", message.kind, message.last_error, message.attempts, ref_id=message.id)
+        record_dead_letter("message", message.kind, message.last_error, message.attempts, ref_id=message.id)
     else:
         message.status = MessageStatus.PENDING
         message.next_attempt_at = now + BACKOFF[min(message.attempts, len(BACKOFF)) - 1]
@@ -113,13 +112,7 @@ def _failed(message: OutboxMessage, exc: wechat.SubscribeMessageFailed, now: dat
 
 
 def _reflect(message: OutboxMessage) -> None:
-    """Where the message's subject records its delivery (an objection decision's notify_status)."""
-    if message.ref_type == "objection_event" and message.ref_id:
-        from app.publicity.models import ObjectionEvent
-
-        event = db.session.get(ObjectionEvent, message.ref_id)
-        if event is not None:
-            if message.status == MessageStatus.PENDING:
-                event.notify_status = "failed" if message.attempts else "queued"  # failed: will be retried
-            else:
-                event.notify_status = str(message.status)
+    """Where the message's subject records its delivery (handlers registered per ref_type)."""
+    handler = DELIVERY_REPORTS.get(message.ref_type or "")
+    if handler is not None and message.ref_id:
+        handler(message)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import EncryptedString, UTCDateTime, utcnow
 from app.extensions import db
+from app.outbox.models import MessageStatus, OutboxMessage, reports_delivery
 from app.publicity.constants import NoticeState
 from app.zones.models import Zone
 
@@ -110,3 +111,16 @@ class ObjectionEvent(db.Model):
     notify_status: Mapped[str | None] = mapped_column(String(16))
 
     objection: Mapped[Objection] = relationship(back_populates="events")
+
+
+@reports_delivery("objection_event")
+def _decision_message_delivered(message: OutboxMessage) -> None:
+    """The objector's message about a decision (queued by app.publicity.objections): its delivery is
+    the event's notify_status, which staff read on the objection."""
+    event = db.session.get(ObjectionEvent, message.ref_id)
+    if event is None:
+        return
+    if message.status == MessageStatus.PENDING:
+        event.notify_status = "failed" if message.attempts else "queued"  # failed: will be retried
+    else:
+        event.notify_status = str(message.status)

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from app.fields import LocalDateTime, MediaUrl
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
-from app.validation import Link, Schema
+from app.validation import Link, PageArgs, Schema
 from app.validators import Trimmed, check_document, id_type_field, validate_person_name, validate_phone
-from app.web.api import PageArgs
-from app.web.fields import LocalDateTime, MediaUrl
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from app.zones.schemas import DistrictOut
 

@@ -2,7 +2,9 @@
 booked (docs/domain.md: Education bases).
 
 Checked after a booking commits, not inside it, so the rush's hot transaction stays one
-conditional UPDATE. The rule is "at or above the threshold and not yet alerted" rather than
+conditional UPDATE (and a failed check never undoes a booking). The operators' subscribe messages
+are only queued here: the outbox job (`outbox.deliver`, every minute) sends them, so the citizen's
+booking request never waits on WeChat for staff. The rule is "at or above the threshold and not yet alerted" rather than
 "crossed by this booking": two bookings committing together in different slots may each miss a
 day's crossing, and the next booking (or the next check) still raises it. The unique constraint
 keeps it to one alert per threshold whatever the number of processes.
@@ -86,8 +88,9 @@ def describe(alert: CapacityAlert) -> str:
 
 
 def _tell_operators(alert: CapacityAlert) -> None:
-    """A subscribe message to each of the base's operators who use the mini-program (outbox, same
-    transaction as the alert), when a template is set."""
+    """A subscribe message to each of the base's operators who use the mini-program, when a template
+    is set: queued in the alert's transaction (so it is told once, with the alert) and sent by the
+    outbox job, not in the booking request that raised it."""
     template = current_app.config["WECHAT_TEMPLATE_CAPACITY_ALERT"]
     if not template:
         return
@@ -102,7 +105,7 @@ def _tell_operators(alert: CapacityAlert) -> None:
             "capacity.alert", user_id, template,
             {"thing1": {"value": base.name[:20]}, "time2": {"value": alert.visit_date.isoformat()},
              "thing3": {"value": f"预约已达 {alert.threshold}%"[:20]}},
-            page="pages/operator/alerts",
+            page="pages/operator/alerts", send_now=False,
         )  # fmt: skip
 
 

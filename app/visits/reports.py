@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.csvsafe import safe_row
 from app.db_types import utcnow
 from app.errors import NotFound
 from app.extensions import db
@@ -18,7 +19,6 @@ from app.privacy import mask_id_number, mask_phone
 from app.visits.calendar import SlotView, ensure_operates, get_base, profile_of, slot_view, slots_between
 from app.visits.models import Booking, BookingKind, BookingStatus, Slot
 from app.visits.rules import rules
-from app.web.csvsafe import safe_row
 
 log = logging.getLogger(__name__)
 

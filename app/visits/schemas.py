@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from app.fields import LocalDateTime
 from app.privacy import mask_id_number, mask_name, mask_phone
-from app.validation import Schema
+from app.validation import PageArgs, Schema
 from app.validators import (
     ID_TYPE_LABELS,
     IdType,
@@ -17,8 +18,6 @@ from app.validators import (
 from app.visits.alerts import describe as describe_alert
 from app.visits.booking import waitlist_position
 from app.visits.calendar import profile_of
-from app.web.api import PageArgs
-from app.web.fields import LocalDateTime
 from app.zones.schemas import ZoneCardOut
 
 STATUS_LABELS = {"confirmed": "已预约", "cancelled": "已取消", "checked_in": "已入馆", "no_show": "未到"}

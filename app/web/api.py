@@ -196,9 +196,9 @@ class Api(flask_smorest.Api):
         """create_app registers app.web.errors.handle_error for every error instead."""
 
 
-class PageArgs(Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+# The one Api, bound in create_app; the HTTP packages register their blueprints on it. It lives here,
+# not in app.extensions, so the extensions (imported by every area for db) never import the web layer.
+api = Api()
 
 
 @cache

@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl
 from flask import Response, current_app, request
 
 from app import cache
+from app.fields import public_base_url
 from app.web.fastreads import CACHE_CONTROL, url_key
-from app.web.fields import public_base_url
 
 
 def json_bytes(data) -> bytes:

@@ -59,7 +59,7 @@ STATUS_LABELS = {
 }
 
 # The plan's section 五 as a state machine. titled -> revoked happens only through a failed
-# re-review (app.zones.services.record_re_review), never as a plain transition.
+# re-review (app.zones.lifecycle.record_re_review), never as a plain transition.
 TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     Status.APPLIED: (Status.EXPERT_REVIEW, Status.REJECTED),
     Status.EXPERT_REVIEW: (Status.SITE_CHECK, Status.REJECTED),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app import uow
 from app.extensions import db
-from app.zones import services as zones
+from app.zones import editing, lifecycle
 from app.zones.constants import INDICATORS, Status, ZoneType
 from app.zones.models import District, Zone
 
@@ -130,7 +130,7 @@ def seed_demo_zones() -> list[str]:
                     "latest_year": batch_year,
                 }
             )
-        zone = zones.add_zone(
+        zone = editing.add_zone(
             {
                 "name": name,
                 "type": zone_type,
@@ -154,11 +154,11 @@ def seed_demo_zones() -> list[str]:
         at = start
         for step in steps:
             at += timedelta(days=21)
-            zones.apply_transition(zone.id, step.value, NOTES[step], None, at=at)
+            lifecycle.apply_transition(zone.id, step.value, NOTES[step], None, at=at)
         if final in (Status.TITLED, Status.REVOKED):
             outcome = "failed" if final is Status.REVOKED else "passed"
             note = "年度复核发现能耗监测数据缺失，管理缺位" if outcome == "failed" else "年度复核通过"
-            zones.add_re_review(zone.id, date(2026, 6, 1) + timedelta(days=index), outcome, note, None)
+            lifecycle.add_re_review(zone.id, date(2026, 6, 1) + timedelta(days=index), outcome, note, None)
         if final is Status.TITLED and zone_type in ("scenic", "building", "park") and index % 2 == 0:
             zone.is_education_base = True
         created += 1

@@ -18,12 +18,12 @@ from sqlalchemy import select
 from app import uow
 from app.accounts.models import User
 from app.audit import services as audit
+from app.csvsafe import safe_row
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.times import local_iso
 from app.validation import translate
-from app.web.csvsafe import safe_row
-from app.zones import services as zones
+from app.zones import editing, registry
 from app.zones.constants import APPLICANT_KINDS, INDICATORS, ApplicantKind, ZoneType
 from app.zones.models import District, Zone
 from app.zones.validation import IndicatorFields, ZoneFields
@@ -195,7 +195,7 @@ def import_batch(filename: str, content: bytes, batch_year: int, actor: User) ->
     if problems:
         raise ImportRejected(details={"rows": problems, "row_count": len(rows)})
     try:
-        created = [zones.add_zone(data, actor) for data in prepared]
+        created = [editing.add_zone(data, actor) for data in prepared]
         audit.record(actor, "zone.import", "batch", batch_year, None, {"count": len(created), "file": filename})
         uow.commit()
     except (AppError, ValidationFailed):
@@ -216,7 +216,7 @@ def export_csv(stmt) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     for zone in db.session.scalars(stmt):
-        headline = zones.indicator_view(zone)[0]
+        headline = registry.indicator_view(zone)[0]
         writer.writerow(
             safe_row([
                 zone.id, zone.name, zone.type, zone.level, zone.status, zone.district.name, zone.batch_year,

@@ -14,7 +14,7 @@ from app.zones.constants import (
     TRANSITIONS,
     TYPE_LABELS,
 )
-from app.zones.services import active_districts
+from app.zones.registry import active_districts
 
 DISTRICT_KIND_LABELS = {"district": "市辖区", "county": "县", "city": "县级市", "development_zone": "开发区"}
 

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from app.csvsafe import safe_cell
 from app.extensions import db
-from app.web.csvsafe import safe_cell
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from app.zones.models import Zone
-from app.zones.services import indicator_view
+from app.zones.registry import indicator_view
 
 LICENCE = "本数据由长春市碳中和研究院发布，依据知识共享署名 4.0 协议（CC BY 4.0）开放，使用时请注明来源。"
 PUBLISHER = "长春市碳中和研究院"

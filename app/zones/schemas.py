@@ -5,9 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.accounts.roles import DEPARTMENT_LABELS, Department
-from app.validation import Schema, not_blank, one_of
-from app.web.api import PageArgs
-from app.web.fields import LocalDateTime, MediaUrl
+from app.fields import LocalDateTime, MediaUrl
+from app.validation import PageArgs, Schema, not_blank, one_of
 from app.zones.constants import (
     APPLICANT_KIND_LABELS,
     LEVEL_LABELS,
@@ -18,7 +17,7 @@ from app.zones.constants import (
     Status,
     ZoneType,
 )
-from app.zones.services import SORTS, indicator_view
+from app.zones.registry import SORTS, indicator_view
 from app.zones.validation import ZoneFields
 
 # ---- filters ------------------------------------------------------------------------------
@@ -119,7 +118,7 @@ class NoticeRefOut(Schema):
 
 
 def _notice_of(zone) -> dict | None:
-    from app.publicity.services import latest_notice_of  # publicity builds on zones, not the reverse
+    from app.publicity.notices import latest_notice_of  # publicity builds on zones, not the reverse
 
     found = latest_notice_of(zone.id)
     return NoticeRefOut().dump(found) if found else None

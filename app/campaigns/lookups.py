@@ -1,0 +1,123 @@
+"""Lookups every campaigns module shares: a school, a campaign and its state, a student and the
+school's admins, and who others may see (names on boards and posts). Boards, moderation and
+statistics read campaigns through this module only, so none of them imports the use cases."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import and_, exists, or_, select
+
+from app.accounts.models import User
+from app.accounts.services import schools_read_by, schools_run_by
+from app.campaigns.models import (
+    Audience,
+    Campaign,
+    StudentProfile,
+)
+from app.errors import Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.times import local_today
+from app.zones.constants import ZoneType
+from app.zones.models import Zone
+
+today = local_today
+
+
+def get_school(school_id: int) -> Zone:
+    """A public zone of type school, or 422 naming the field (following a park is a client error)."""
+    zone = db.session.get(Zone, school_id)
+    if zone is None or not zone.is_public:
+        raise NotFound("学校不存在")
+    if zone.type != ZoneType.SCHOOL.value:
+        raise ValidationFailed("该示范区不是学校", details={"school_id": ["须为学校类示范区"]})
+    return zone
+
+
+def schools_query():
+    return select(Zone).where(Zone.type == ZoneType.SCHOOL.value, Zone.published_at.is_not(None)).order_by(Zone.name)
+
+
+def student_of(user: User) -> StudentProfile | None:
+    return student_of_id(user.id)
+
+
+def student_of_id(user_id: int) -> StudentProfile | None:
+    return db.session.get(StudentProfile, user_id)
+
+
+def is_school_admin(user: User, school_id: int) -> bool:
+    """The school's own admins (its teachers), and those who run every school's work (institute, admin)."""
+    schools = schools_run_by(user)
+    return schools is None or school_id in schools
+
+
+def ensure_school_admin(user: User, school_id: int) -> None:
+    if not is_school_admin(user, school_id):
+        raise Forbidden("只有本校管理员可以操作", code="not_this_school")
+
+
+def ensure_may_read_school(user: User, school_id: int) -> None:
+    """Statistics: the school's admins, the education department (officers of school zones), the institute."""
+    schools = schools_read_by(user)
+    if schools is not None and school_id not in schools:
+        raise Forbidden("只有本校管理员可以操作", code="not_this_school")
+
+
+def campaigns_query(school_id: int | None = None, schools: list[int] | None = None):
+    stmt = select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc())
+    if school_id is not None:
+        stmt = stmt.where(Campaign.school_id == school_id)
+    if schools is not None:
+        stmt = stmt.where(Campaign.school_id.in_(schools))
+    return stmt
+
+
+def get_campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("活动不存在")
+    return campaign
+
+
+def campaign_state(campaign: Campaign, day: date | None = None) -> str:
+    day = day or today()
+    return "upcoming" if day < campaign.starts_on else "ended" if day > campaign.ends_on else "running"
+
+
+def others_may_see(user_id):
+    """SQL, in a statement with the campaign (Campaign) among its tables: whether others than the
+    school may see this user in the campaign — their nickname, their place on a public board, their
+    posts. A declared student only if they may appear (confirmed by the school, not opted out, under
+    14 only with a guardian's consent), and in a school-only campaign only as a student of that
+    school; in a campaign open to anyone also someone who never declared a school. The one rule of
+    the boards, the posts and every endpoint that names a post."""
+    profile = select(StudentProfile.user_id).where(StudentProfile.user_id == user_id)
+    appears = profile.where(StudentProfile.may_appear,
+                            or_(Campaign.audience != Audience.SCHOOL, StudentProfile.school_id == Campaign.school_id))  # fmt: skip
+    return or_(exists(appears), and_(Campaign.audience != Audience.SCHOOL, ~exists(profile)))
+
+
+def shown_in_campaign(campaign_id: int, user_ids) -> set[int]:
+    """Which of these users others may see in the campaign (others_may_see)."""
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        select(User.id).join(Campaign, Campaign.id == campaign_id).where(User.id.in_(ids), others_may_see(User.id))
+    ))  # fmt: skip
+
+
+def display_name(user_id: int, profile: StudentProfile | None) -> str:
+    """The name boards and posts show: the student's nickname, else 同学 + a number (never a real name)."""
+    if profile is not None and profile.nickname:
+        return profile.nickname
+    return f"同学{user_id % 10000:04d}"
+
+
+def staff_display_name(user_id: int, profile: StudentProfile | None, *, school_admin: bool) -> str:
+    """A student's name for staff: the school's own admins see every nickname; others (the education
+    department) not that of an under-14 without a guardian's consent (PIPL art. 31): the anonymous name."""
+    if profile is not None and profile.minor_without_consent and not school_admin:
+        return display_name(user_id, None)
+    return display_name(user_id, profile)

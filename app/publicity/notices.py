@@ -1,0 +1,227 @@
+"""Publicity notices: drafting, publishing, reading them (public and staff), and how a notice and
+its zones are shown (docs/domain.md: Publicity and objections)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from app import cache, uow
+from app.accounts.models import User
+from app.audit import services as audit
+from app.db_types import utcnow
+from app.errors import AppError, NotFound, ValidationFailed
+from app.extensions import db
+from app.publicity import calendar
+from app.publicity.constants import (
+    DEFAULT_OFFICE,
+    DEFAULT_POLICY,
+    NoticeState,
+    ObjectionStatus,
+)
+from app.publicity.models import NoticeZone, Objection, PublicityNotice
+from app.times import app_timezone
+from app.zones import lifecycle, registry
+from app.zones.constants import Status
+from app.zones.models import Zone
+
+log = logging.getLogger(__name__)
+
+
+CACHE_NAMESPACE = "publicity"
+
+
+def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
+    """A draft notice for zones of one batch that have passed site check; the window ends at
+    `ends_at`, or after `working_days` China working days from the start day."""
+    if "working_days" in data:
+        data = dict(data)
+        start_day = data["starts_at"].astimezone(app_timezone()).date()
+        _, data["ends_at"] = calendar.window(start_day, data.pop("working_days"))
+    batch_year = data["batch_year"]
+    if data["ends_at"] <= data["starts_at"]:
+        raise ValidationFailed(details={"ends_at": ["结束时间须晚于开始时间"]})
+    stmt = select(Zone).where(Zone.batch_year == batch_year, Zone.status == Status.SITE_CHECK.value)
+    if data.get("zone_ids"):
+        stmt = stmt.where(Zone.id.in_(data["zone_ids"]))
+    candidates = {z.id: z for z in db.session.scalars(stmt)}
+    if data.get("zone_ids"):
+        wrong = [i for i in data["zone_ids"] if i not in candidates]
+        if wrong:
+            raise ValidationFailed(
+                details={"zone_ids": [f"以下项目不属于 {batch_year} 年批次或尚未通过现场核查：{wrong}"]}
+            )
+    if not candidates:
+        raise ValidationFailed(details={"zone_ids": [f"{batch_year} 年批次没有已通过现场核查的项目"]})
+    busy = set(
+        db.session.scalars(
+            select(NoticeZone.zone_id)
+            .join(PublicityNotice)
+            .where(NoticeZone.zone_id.in_(candidates), NoticeZone.outcome.is_(None))
+        )
+    )
+    if busy:
+        raise AppError(
+            "部分项目已在其他公示中", code="zone_in_other_notice", status=409, details={"zone_ids": sorted(busy)}
+        )
+    notice = PublicityNotice(
+        title=data.get("title") or f"{batch_year} 年度长春市低碳排放示范区项目公示",
+        batch_year=batch_year,
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        office_name=data.get("office_name") or DEFAULT_OFFICE,
+        office_phone=data.get("office_phone"),
+        office_address=data.get("office_address"),
+        policy=data.get("policy") or DEFAULT_POLICY,
+        state=NoticeState.DRAFT,
+        created_by_id=actor.id,
+    )
+    notice.entries = [NoticeZone(zone_id=zone_id) for zone_id in sorted(candidates)]
+    db.session.add(notice)
+    db.session.flush()
+    audit.record(actor, "publicity.create", "publicity_notice", notice.id, None,
+                 {"batch_year": batch_year, "zone_ids": sorted(candidates), "starts_at": notice.starts_at,
+                  "ends_at": notice.ends_at})  # fmt: skip
+    invalidate_cache()
+    uow.commit()
+    return notice
+
+
+def publish_notice(notice_id: int, actor: User) -> PublicityNotice:
+    """Publishing moves every listed zone to `publicity`, in one transaction."""
+    notice = locked_notice(notice_id)
+    if notice.state != NoticeState.DRAFT:
+        raise AppError("公示已发布", code="already_published", status=409)
+    if notice.ends_at <= utcnow():
+        raise ValidationFailed(details={"ends_at": ["公示结束时间已过，不能发布"]})
+    for entry in notice.entries:
+        lifecycle.apply_transition(entry.zone_id, Status.PUBLICITY.value, f"进入公示：{notice.title}", actor)
+    notice.state = NoticeState.PUBLISHED
+    notice.published_at = utcnow()
+    audit.record(actor, "publicity.publish", "publicity_notice", notice.id, {"state": NoticeState.DRAFT}, {"state": NoticeState.PUBLISHED})
+    invalidate_cache()
+    uow.commit()
+    return notice
+
+
+def locked_notice(notice_id: int) -> PublicityNotice:
+    notice = db.session.scalar(select(PublicityNotice).where(PublicityNotice.id == notice_id).with_for_update())
+    if notice is None:
+        raise NotFound("公示不存在")
+    return notice
+
+
+def get_notice(notice_id: int, *, public: bool) -> PublicityNotice:
+    notice = db.session.get(PublicityNotice, notice_id)
+    if notice is None or (public and notice.state != NoticeState.PUBLISHED):
+        raise NotFound("公示不存在")
+    return notice
+
+
+def notices_query(state: str | None, *, public: bool, now: datetime | None = None):
+    now = now or utcnow()
+    stmt = select(PublicityNotice).order_by(PublicityNotice.starts_at.desc(), PublicityNotice.id.desc())
+    if public:
+        stmt = stmt.where(PublicityNotice.state == NoticeState.PUBLISHED)
+    if state == "open":
+        stmt = stmt.where(PublicityNotice.state == NoticeState.PUBLISHED, PublicityNotice.ends_at > now)
+    elif state == "closed":
+        stmt = stmt.where(PublicityNotice.state == NoticeState.PUBLISHED, PublicityNotice.ends_at <= now)
+    elif state == "draft":
+        stmt = stmt.where(PublicityNotice.state == NoticeState.DRAFT)
+    return stmt
+
+
+def latest_notice_of(zone_id: int) -> dict[str, Any] | None:
+    """The published notice a zone is, or last was, listed in, with the zone's outcome there."""
+    row = db.session.execute(
+        select(PublicityNotice, NoticeZone.outcome).join(NoticeZone, NoticeZone.notice_id == PublicityNotice.id)
+        .where(NoticeZone.zone_id == zone_id, PublicityNotice.state == NoticeState.PUBLISHED)
+        .order_by(PublicityNotice.starts_at.desc()).limit(1)
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    notice, outcome = row
+    return {"id": notice.id, "title": notice.title, "starts_at": notice.starts_at, "ends_at": notice.ends_at,
+            "outcome": outcome}  # fmt: skip
+
+
+def window_state(notice: PublicityNotice, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    if notice.state == NoticeState.DRAFT:
+        return "draft"
+    if now < notice.starts_at:
+        return "upcoming"
+    return "open" if now < notice.ends_at else "closed"
+
+
+def zone_counts(notice_id: int) -> dict[int, dict[str, int]]:
+    """Per zone: objections received and upheld (no personal data)."""
+    rows = db.session.execute(
+        select(
+            Objection.zone_id,
+            func.count(Objection.id),
+            func.sum(case((Objection.status == ObjectionStatus.UPHELD.value, 1), else_=0)),
+        )
+        .where(Objection.notice_id == notice_id)
+        .group_by(Objection.zone_id)
+    )
+    return {zone_id: {"objections": total, "upheld": int(upheld or 0)} for zone_id, total, upheld in rows}
+
+
+def invalidate_cache() -> None:
+    """Notices and zone pages are rebuilt once this change commits."""
+    uow.after_commit(cache.invalidate, CACHE_NAMESPACE, registry.CACHE_NAMESPACE)
+
+
+def notice_view(notice: PublicityNotice, now: datetime | None = None) -> dict[str, Any]:
+    """A notice as the public reads it: after closing, per-zone counts (never personal data)."""
+    state = window_state(notice, now)
+    counts = zone_counts(notice.id) if state == "closed" else {}
+    zone_views = []
+    for entry in notice.entries:
+        tally = counts.get(entry.zone_id, {"objections": 0, "upheld": 0}) if state == "closed" else {}
+        zone_views.append(
+            _EntryView(entry.zone, entry.zone_id, entry.outcome, tally.get("objections"), tally.get("upheld"))
+        )
+    return {
+        "id": notice.id,
+        "title": notice.title,
+        "batch_year": notice.batch_year,
+        "starts_at": notice.starts_at,
+        "ends_at": notice.ends_at,
+        "window_state": state,
+        "zone_count": len(zone_views),
+        "office_name": notice.office_name,
+        "office_phone": notice.office_phone,
+        "office_address": notice.office_address,
+        "policy": notice.policy,
+        "how_to_object": HOW_TO_OBJECT,
+        "closed_at": notice.closed_at,
+        "zones": zone_views,
+        "state": notice.state,
+        "published_at": notice.published_at,
+    }
+
+
+HOW_TO_OBJECT = {
+    "channel": "微信小程序“我要提异议”",
+    "real_name_required": True,
+    "required_fields": ["zone_id", "name", "phone", "reason"],
+    "organisation_requires_contact_person": True,
+    "max_evidence_images": 9,
+    "replies_at": "小程序“我的异议”（凭受理回执编号查询），并以订阅消息通知",
+}
+
+
+@dataclass(frozen=True)
+class _EntryView:
+    zone: Zone
+    zone_id: int
+    outcome: str | None
+    objections: int | None
+    upheld: int | None

@@ -1,0 +1,134 @@
+"""Settling publicity windows (each zone's outcome once the window has closed and every objection is
+decided), the scheduled close, and purging objectors' personal data after its retention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app import uow
+from app.accounts.models import User
+from app.audit import services as audit
+from app.db_types import utcnow
+from app.errors import AppError
+from app.extensions import db
+from app.media.services import delete_uploads, resolve
+from app.publicity.constants import (
+    OPEN,
+    NoticeState,
+    ObjectionStatus,
+)
+from app.publicity.models import NoticeZone, Objection, PublicityNotice
+from app.publicity.notices import invalidate_cache, locked_notice
+from app.times import local_iso
+from app.zones import lifecycle
+from app.zones.constants import Status
+from app.zones.models import Zone
+
+
+@dataclass
+class CloseReport:
+    notice_id: int
+    confirmed: list[int]
+    rejected: list[int]
+    waiting: list[int]
+
+
+def close_notice(notice_id: int, actor: User | None, now: datetime | None = None) -> CloseReport:
+    """Settle a notice whose window has ended. Idempotent, and safe when several processes run it at
+    once: the notice row is locked, and each zone is settled at most once."""
+    now = now or utcnow()
+    notice = locked_notice(notice_id)
+    if notice.state != NoticeState.PUBLISHED:
+        raise AppError("公示尚未发布", code="not_published", status=409)
+    if now < notice.ends_at:
+        raise AppError("公示期尚未结束", code="publicity_not_ended", status=409,
+                       details={"ends_at": local_iso(notice.ends_at)})  # fmt: skip
+    report = CloseReport(notice.id, [], [], [])
+    for entry in notice.entries:
+        if entry.outcome is not None:
+            (report.confirmed if entry.outcome == "confirmed" else report.rejected).append(entry.zone_id)
+            continue
+        outcome = settle_entry(entry.id, actor, now)
+        {"confirmed": report.confirmed, "rejected": report.rejected, None: report.waiting}[outcome].append(
+            entry.zone_id
+        )
+    if notice.closed_at is None:
+        notice.closed_at = now
+        audit.record(actor, "publicity.close", "publicity_notice", notice.id, None,
+                     {"confirmed": report.confirmed, "rejected": report.rejected, "waiting": report.waiting})  # fmt: skip
+    invalidate_cache()
+    uow.commit()
+    return report
+
+
+def settle_entry(entry_id: int, actor: User | None, now: datetime) -> str | None:
+    """confirmed / rejected when the zone's objections allow it, else None (it waits)."""
+    entry = db.session.scalar(select(NoticeZone).where(NoticeZone.id == entry_id).with_for_update())
+    if entry.outcome is not None:
+        return entry.outcome
+    statuses = set(
+        db.session.scalars(
+            select(Objection.status).where(Objection.notice_id == entry.notice_id, Objection.zone_id == entry.zone_id)
+        )
+    )
+    if ObjectionStatus.UPHELD.value in statuses:
+        outcome, note = "rejected", "公示期间异议经核实成立"
+    elif statuses & {s.value for s in OPEN}:
+        return None
+    else:
+        outcome = "confirmed"
+        note = "公示期满无异议" if not statuses else "公示期满，异议经核实不成立"
+    # Settled first: the zone's publicity hold (lifecycle.publicity_hold) is this entry being open.
+    entry.outcome = outcome
+    entry.settled_at = now
+    db.session.flush()
+    zone = db.session.get(Zone, entry.zone_id)
+    if zone.status == Status.PUBLICITY.value:
+        lifecycle.apply_transition(zone.id, outcome, note, None, at=now)
+    return outcome
+
+
+def close_due(now: datetime | None = None) -> list[CloseReport]:
+    """Every published notice whose window has ended and that still has unsettled zones."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(PublicityNotice.id)
+        .where(PublicityNotice.state == NoticeState.PUBLISHED, PublicityNotice.ends_at <= now)
+        .where(PublicityNotice.entries.any(NoticeZone.outcome.is_(None)) | PublicityNotice.closed_at.is_(None))
+        .order_by(PublicityNotice.id)
+    ).all()
+    return [close_notice(notice_id, None, now) for notice_id in due]
+
+
+def purge_personal_data(retention_days: int, upload_root: Path, now: datetime | None = None) -> int:
+    """Objections settled more than `retention_days` ago lose everything that may identify the
+    objector: name, phone, organisation, contact person, ID number, the text of the reason and the
+    evidence images (their files too, so they are no longer served). The rows, and so the public
+    counts and the decisions, stay."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=retention_days)
+    due = db.session.scalars(
+        select(Objection).where(Objection.settled_at <= cutoff, Objection.purged_at.is_(None)).with_for_update()
+    ).all()
+    evidence: list[str] = []
+    for objection in due:
+        evidence += objection.evidence_urls or []
+        objection.name = objection.phone = objection.organisation = None
+        objection.contact_person = objection.id_number = objection.reason = None
+        objection.evidence_urls = []
+        objection.purged_at = now
+    files = delete_uploads(evidence)
+    uow.after_commit(_remove_files, upload_root, files)  # only once the rows no longer point at them
+    uow.commit()
+    return len(due)
+
+
+def _remove_files(root: Path, relative_paths: list[str]) -> None:
+    for relative in relative_paths:
+        target = resolve(root, relative)
+        if target is not None:
+            target.unlink(missing_ok=True)

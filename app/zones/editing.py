@@ -1,0 +1,167 @@
+"""Recording and editing zones: applicant kind, indicators, unique names, the audited fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from app import uow
+from app.accounts.models import User
+from app.audit import services as audit
+from app.db_types import utcnow
+from app.errors import AppError, ValidationFailed
+from app.extensions import db
+from app.zones.constants import (
+    APPLICANT_KINDS,
+    DEFAULT_DEPARTMENT,
+    INDICATORS,
+    ApplicantKind,
+    Status,
+    ZoneType,
+)
+from app.zones.models import District, Zone, ZoneIndicator, ZoneTransition
+from app.zones.registry import indicator_view, invalidate_cache, search_text_of
+from app.zones.scope import ensure_may_handle
+
+# What the audit log keeps of a zone, before and after each change.
+AUDITED_FIELDS = (
+    "name", "type", "level", "status", "district_id", "applicant_name", "applicant_kind", "batch_year",
+    "department", "address", "latitude", "longitude", "cover_image_url", "summary", "description",
+    "is_education_base",
+)  # fmt: skip
+
+
+def district_of(district_id: int) -> District:
+    district = db.session.get(District, district_id)
+    if district is None or not district.is_active:
+        raise ValidationFailed(details={"district_id": ["未知的县（市）区或开发区"]})
+    return district
+
+
+def _check_applicant_kind(zone_type: str, kind: str) -> None:
+    allowed = APPLICANT_KINDS[ZoneType(zone_type)]
+    if ApplicantKind(kind) not in allowed:
+        raise ValidationFailed(
+            details={"applicant_kind": [f"该类型的申报主体须为：{', '.join(k.value for k in allowed)}"]}
+        )
+
+
+def _apply_indicators(zone: Zone, indicators: list[dict[str, Any]]) -> None:
+    allowed = {d.key: position for position, d in enumerate(INDICATORS[ZoneType(zone.type)])}
+    errors = {}
+    for index, item in enumerate(indicators):
+        if item["key"] not in allowed:
+            errors[str(index)] = [f"该类型的指标须为：{', '.join(allowed)}"]
+    if errors:
+        raise ValidationFailed(details={"indicators": errors})
+    existing = {i.key: i for i in zone.indicators}
+    for item in indicators:
+        row = existing.get(item["key"])
+        if row is None:
+            row = ZoneIndicator(key=item["key"], position=allowed[item["key"]])
+            zone.indicators.append(row)
+        for field in ("baseline_value", "baseline_year", "latest_value", "latest_year"):
+            if field in item:
+                setattr(row, field, item[field])
+
+
+def refresh_search_text(zone: Zone) -> None:
+    zone.search_text = search_text_of(zone.name, zone.applicant_name, zone.address)
+
+
+def _unique_name(zone: Zone) -> None:
+    with db.session.no_autoflush:  # compare against what is stored, before our change is flushed
+        clash = db.session.scalar(
+            select(Zone.id).where(Zone.batch_year == zone.batch_year, Zone.name == zone.name, Zone.id != zone.id)
+        )
+    if clash is not None:
+        raise AppError("同一批次中已有同名示范区项目", code="duplicate_zone", status=409, details={"zone_id": clash})
+
+
+def create_zone(data: dict[str, Any], actor: User | None) -> Zone:
+    """Use case: a new application (status `applied`), with its first timeline entry."""
+    zone = add_zone(data, actor)
+    uow.commit()
+    return zone
+
+
+def add_zone(data: dict[str, Any], actor: User | None, *, at: datetime | None = None) -> Zone:
+    """Step (no commit), for create_zone and for batch use cases (import, demo data)."""
+    if actor is not None:
+        ensure_may_handle(actor, data["type"])
+    district_of(data["district_id"])
+    _check_applicant_kind(data["type"], data["applicant_kind"])
+    fields = {k: v for k, v in data.items() if k != "indicators"}
+    fields.setdefault("department", DEFAULT_DEPARTMENT[ZoneType(data["type"])].value)
+    at = at or utcnow()
+    zone = Zone(
+        **fields,
+        status=Status.APPLIED.value,
+        status_changed_at=at,
+        created_at=at,
+        updated_at=at,
+        created_by_id=actor.id if actor else None,
+    )
+    refresh_search_text(zone)
+    _unique_name(zone)
+    _apply_indicators(zone, data.get("indicators") or [])
+    db.session.add(zone)
+    zone.timeline.append(
+        ZoneTransition(
+            from_status=None,
+            to_status=Status.APPLIED.value,
+            note="提交申报材料",
+            actor_id=actor.id if actor else None,
+            occurred_at=at,
+        )
+    )
+    db.session.flush()
+    audit.record(actor, "zone.create", "zone", zone.id, None, audit.snapshot(zone, AUDITED_FIELDS))
+    invalidate_cache()
+    return zone
+
+
+# Fields that are part of the public record once the zone is public.
+LOCKED_WHEN_PUBLIC = ("type", "batch_year")
+
+
+def update_zone(zone: Zone, changes: dict[str, Any], actor: User) -> Zone:
+    ensure_may_handle(actor, zone.type)
+    if "type" in changes:
+        ensure_may_handle(actor, changes["type"])
+    if zone.is_public:
+        locked = [f for f in LOCKED_WHEN_PUBLIC if f in changes and changes[f] != getattr(zone, f)]
+        if locked:
+            raise AppError(
+                "项目公示后不能修改类型或批次",
+                code="field_locked",
+                status=409,
+                details={field: ["公示后不可修改"] for field in locked},
+            )
+    before = audit.snapshot(zone, AUDITED_FIELDS)
+    before["indicators"] = indicator_view(zone)
+    if "district_id" in changes:
+        district_of(changes["district_id"])
+    new_type = changes.get("type", zone.type)
+    if "type" in changes or "applicant_kind" in changes:
+        _check_applicant_kind(new_type, changes.get("applicant_kind", zone.applicant_kind))
+    if "type" in changes and changes["type"] != zone.type:
+        zone.indicators.clear()  # another type measures other things
+        if "department" not in changes:
+            changes["department"] = DEFAULT_DEPARTMENT[ZoneType(new_type)].value
+    for field, value in changes.items():
+        if field != "indicators":
+            setattr(zone, field, value)
+    refresh_search_text(zone)
+    _unique_name(zone)
+    if "indicators" in changes:
+        _apply_indicators(zone, changes["indicators"])
+    zone.updated_at = utcnow()
+    after = audit.snapshot(zone, AUDITED_FIELDS)
+    after["indicators"] = indicator_view(zone)
+    audit.record(actor, "zone.update", "zone", zone.id, before, after)
+    invalidate_cache()
+    uow.commit()
+    return zone
