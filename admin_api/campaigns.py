@@ -130,8 +130,11 @@ def campaign_stats(campaign_id):
 def checkins_csv(campaign_id):
     """打卡明细导出（CSV，不含真实姓名；本校管理员以外的读者看不到未经监护人同意的未满 14 周岁学生的昵称）"""
     body = stats.checkins_csv(campaign_id, current_user())
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=campaign-{campaign_id}-checkins.csv"})  # fmt: skip
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=campaign-{campaign_id}-checkins.csv"},
+    )
 
 
 @blp.get("/schools/<int:school_id>/moderation")
@@ -166,8 +169,14 @@ def unhide_post(checkin_id):
 @blp.response(200, page_of(StaffCheckinOut))
 def list_checkins(args, campaign_id):
     """本活动的打卡（老师据此确认或作废；可按班级、日期、凭证、是否作废筛选）"""
-    stmt = checkins.checkins_query(campaign_id, current_user(), class_name=args.get("class_name"), day=args.get("day"),
-                                    evidence=args.get("evidence"), voided=args.get("voided"))  # fmt: skip
+    stmt = checkins.checkins_query(
+        campaign_id,
+        current_user(),
+        class_name=args.get("class_name"),
+        day=args.get("day"),
+        evidence=args.get("evidence"),
+        voided=args.get("voided"),
+    )
     return paginate(db.session, stmt, args["page"], args["per_page"])
 
 

@@ -77,17 +77,23 @@ class DashboardOut(Schema):
     month_start = ma.fields.Date()
     week_start = ma.fields.Date(metadata={"description": "本周一"})
     week_end = ma.fields.Date(metadata={"description": "本周日（含）"})
-    sections = ma.fields.List(ma.fields.String(), metadata={
-        "description": "本人角色涉及的工作：zones（示范区、公示、异议）、bases（教育基地）、schools（低碳学校）；"
-                       "其他部分为空"})  # fmt: skip
+    sections = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": "本人角色涉及的工作：zones（示范区、公示、异议）、bases（教育基地）、schools（低碳学校）；"
+            "其他部分为空"
+        },
+    )
     zones = ma.fields.List(ma.fields.Nested(ZoneCountOut), metadata={"description": "示范区数：类型 × 等级 × 状态"})
     objections_waiting_total = ma.fields.Integer(
         metadata={"description": "待处理（已收到、已受理、调查核实中）的异议数"}
     )
-    objections_waiting = ma.fields.List(ma.fields.Nested(WaitingObjectionOut),
-                                        metadata={"description": "最早收到的 20 件待处理异议"})  # fmt: skip
-    objections_per_notice = ma.fields.List(ma.fields.Nested(NoticeObjectionsOut),
-                                           metadata={"description": "异议最多的 8 个公示"})  # fmt: skip
+    objections_waiting = ma.fields.List(
+        ma.fields.Nested(WaitingObjectionOut), metadata={"description": "最早收到的 20 件待处理异议"}
+    )
+    objections_per_notice = ma.fields.List(
+        ma.fields.Nested(NoticeObjectionsOut), metadata={"description": "异议最多的 8 个公示"}
+    )
     notices_closing = ma.fields.List(ma.fields.Nested(ClosingNoticeOut), metadata={"description": "三天内结束的公示"})
     visits_today = ma.fields.List(ma.fields.Nested(BaseVisitsOut), metadata={"description": "今日各基地预约与人数"})
     visits_month = ma.fields.List(

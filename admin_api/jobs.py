@@ -57,8 +57,12 @@ class JobOut(Schema):
 def list_jobs():
     """定时任务及其最近一次运行"""
     runs = jobs_queue.last_runs()
-    return whole_list([{"name": job.name, "label": job.label, "schedule": job.describe(), "last_run": runs.get(job.name)}
-                       for job in PERIODIC.values()])  # fmt: skip
+    return whole_list(
+        [
+            {"name": job.name, "label": job.label, "schedule": job.describe(), "last_run": runs.get(job.name)}
+            for job in PERIODIC.values()
+        ]
+    )
 
 
 @blp.get("/dead-letters")

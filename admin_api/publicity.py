@@ -31,8 +31,7 @@ blp = Blueprint("admin_publicity", __name__, description="公示、异议处理�
 @blp.response(200, page_of(StaffNoticeOut))
 def list_notices(args):
     """全部公示（含草稿）"""
-    page = paginate(db.session, notices.notices_query(args.get("state"), public=False), args["page"],
-                    args["per_page"])  # fmt: skip
+    page = paginate(db.session, notices.notices_query(args.get("state"), public=False), args["page"], args["per_page"])
     page["items"] = [notices.notice_view(n) for n in page["items"]]
     return page
 
@@ -81,9 +80,13 @@ def close_notice(notice_id):
 def working_days(args):
     """计算“自某日起 N 个工作日”（跳过周末、法定节假日，计入调休上班日）"""
     starts_at, ends_at = calendar.window(args["start"], args["days"])
-    return {"start": args["start"], "days": args["days"],
-            "last_working_day": calendar.nth_working_day(args["start"], args["days"]),
-            "starts_at": starts_at, "ends_at": ends_at}  # fmt: skip
+    return {
+        "start": args["start"],
+        "days": args["days"],
+        "last_working_day": calendar.nth_working_day(args["start"], args["days"]),
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+    }
 
 
 @blp.get("/calendar/days")
@@ -112,9 +115,12 @@ def list_objections(args):
     """异议列表（个人信息脱敏；主管部门可 reveal=1 查看本部门类型项目的原文，留痕）"""
     user = current_user()
     stmt = objections.staff_objections_query(
-        user, notice_id=args.get("notice_id"), zone_id=args.get("zone_id"), status=args.get("status"),
+        user,
+        notice_id=args.get("notice_id"),
+        zone_id=args.get("zone_id"),
+        status=args.get("status"),
         needs_review=args.get("needs_review"),
-    )  # fmt: skip
+    )
     page = paginate(db.session, stmt, args["page"], args["per_page"])
     if args["reveal"]:
         objections.reveal(user, page["items"])

@@ -58,14 +58,28 @@ class CachedBody:
     expires: float = 0.0  # wall-clock seconds
 
     def to_json(self) -> str:
-        return json.dumps({"b": self.body.decode("utf-8"), "e": self.etag, "m": self.mimetype, "n": self.namespace,
-                           "g": self.generation, "x": self.expires})  # fmt: skip
+        return json.dumps(
+            {
+                "b": self.body.decode("utf-8"),
+                "e": self.etag,
+                "m": self.mimetype,
+                "n": self.namespace,
+                "g": self.generation,
+                "x": self.expires,
+            }
+        )
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> CachedBody:
         stored = json.loads(raw)
-        return cls(stored["b"].encode("utf-8"), stored["e"], stored["m"], stored.get("n", ""), stored.get("g", 0),
-                   stored.get("x", 0.0))  # fmt: skip
+        return cls(
+            stored["b"].encode("utf-8"),
+            stored["e"],
+            stored["m"],
+            stored.get("n", ""),
+            stored.get("g", 0),
+            stored.get("x", 0.0),
+        )
 
 
 class LocalLayer:
@@ -163,8 +177,9 @@ def _listen(app, layer: LocalLayer) -> None:
     while not layer.stopped.is_set():
         pubsub = None
         try:
-            client = redis_lib.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=1,
-                                              socket_timeout=SILENT_LIMIT)  # fmt: skip
+            client = redis_lib.Redis.from_url(
+                app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=SILENT_LIMIT
+            )
             pubsub = layer.pubsub = client.pubsub(ignore_subscribe_messages=False)
             pubsub.subscribe(CHANNEL, AUTH_CHANNEL)
             subscribed, heard, pinged = 0, time.monotonic(), 0.0

@@ -172,7 +172,9 @@ def privacy_rotate() -> None:
     from app.privacy_ops import rotate_keys
 
     report = rotate_keys()
-    click.echo(f"{report.values} value(s) re-encrypted with the newest key, {report.indexes} blind index(es) recomputed")
+    click.echo(
+        f"{report.values} value(s) re-encrypted with the newest key, {report.indexes} blind index(es) recomputed"
+    )
 
 
 @privacy_cli.command("purge")
@@ -185,9 +187,11 @@ def privacy_purge(days: int | None) -> None:
 
     days = days if days is not None else current_app.config["OBJECTION_RETENTION_DAYS"]
     report = purge(days, Path(current_app.config["UPLOAD_ROOT"]))
-    click.echo(f"{report.idempotency_records} expired idempotency record(s) deleted, "
-               f"{report.login_lockouts} old login failure record(s) deleted, "
-               f"{report.objections} objection(s) purged (settled more than {days} days ago)")  # fmt: skip
+    click.echo(
+        f"{report.idempotency_records} expired idempotency record(s) deleted, "
+        f"{report.login_lockouts} old login failure record(s) deleted, "
+        f"{report.objections} objection(s) purged (settled more than {days} days ago)"
+    )
 
 
 jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis): worker, scheduler, one-off runs.")
@@ -258,10 +262,22 @@ def jobs_list() -> None:
     runs = queue.last_runs()
     for job in PERIODIC.values():
         last = runs.get(job.name)
-        click.echo(f"{job.name:<30} {job.describe():<12} " + (f"{last['outcome']} {last['finished_at']}: {last['summary']}" if last else "not run yet"))
+        click.echo(
+            f"{job.name:<30} {job.describe():<12} "
+            + (f"{last['outcome']} {last['finished_at']}: {last['summary']}" if last else "not run yet")
+        )
 
 
 def register_commands(app: Flask) -> None:
-    for group in (seed_cli, users_cli, wechat_cli, publicity_cli, visits_cli, content_cli, privacy_cli, campaigns_cli,
-                  jobs_cli):  # fmt: skip
+    for group in (
+        seed_cli,
+        users_cli,
+        wechat_cli,
+        publicity_cli,
+        visits_cli,
+        content_cli,
+        privacy_cli,
+        campaigns_cli,
+        jobs_cli,
+    ):
         app.cli.add_command(group)

@@ -108,8 +108,11 @@ class Dashboard:
 def sections_of(user: User) -> list[str]:
     """The kinds of work the caller's roles give them (an admin has them all)."""
     schools = accounts.schools_read_by(user)  # an officer of another department reads no school
-    found = [(ZONES, user.has_role(*ZONE_STAFF)), (BASES, user.has_role(*BASE_STAFF)),
-             (SCHOOLS, user.has_role(*SCHOOL_READERS) and (schools is None or bool(schools)))]  # fmt: skip
+    found = [
+        (ZONES, user.has_role(*ZONE_STAFF)),
+        (BASES, user.has_role(*BASE_STAFF)),
+        (SCHOOLS, user.has_role(*SCHOOL_READERS) and (schools is None or bool(schools))),
+    ]
     return [name for name, has in found if has]
 
 
@@ -121,7 +124,9 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
     sections = sections_of(user)
     zone_work, base_work, school_work = ZONES in sections, BASES in sections, SCHOOLS in sections
     booked = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
-    waiting = objections.staff_objections_query(user).where(Objection.status.in_([s.value for s in OPEN])).order_by(None)
+    waiting = (
+        objections.staff_objections_query(user).where(Objection.status.in_([s.value for s in OPEN])).order_by(None)
+    )
     unread = alerts.alerts_query(user, None, True, today).order_by(None)
     newest_alerts = unread.order_by(CapacityAlert.created_at.desc(), CapacityAlert.id.desc()).limit(ALERTS_SHOWN)
     return Dashboard(
@@ -176,9 +181,11 @@ def _campaigns(user: User) -> list[CampaignRef]:
 
 def _zone_counts(user: User) -> list[ZoneCount]:
     rows = db.session.execute(
-        select(Zone.type, Zone.level, Zone.status, func.count()).where(scope.staff_scope(user))
-        .group_by(Zone.type, Zone.level, Zone.status).order_by(Zone.type, Zone.level, Zone.status)
-    )  # fmt: skip
+        select(Zone.type, Zone.level, Zone.status, func.count())
+        .where(scope.staff_scope(user))
+        .group_by(Zone.type, Zone.level, Zone.status)
+        .order_by(Zone.type, Zone.level, Zone.status)
+    )
     return [ZoneCount(*row) for row in rows]
 
 
@@ -186,20 +193,30 @@ def _objections_per_notice(user: User) -> list[NoticeObjections]:
     mine = objections.staff_objections_query(user).order_by(None).with_only_columns(Objection.id).subquery()
     n = func.count(Objection.id)
     rows = db.session.execute(
-        select(PublicityNotice.id, PublicityNotice.title, n).join(Objection, Objection.notice_id == PublicityNotice.id)
-        .where(Objection.id.in_(select(mine.c.id))).group_by(PublicityNotice.id, PublicityNotice.title)
-        .order_by(n.desc(), PublicityNotice.id).limit(TOP)
-    )  # fmt: skip
+        select(PublicityNotice.id, PublicityNotice.title, n)
+        .join(Objection, Objection.notice_id == PublicityNotice.id)
+        .where(Objection.id.in_(select(mine.c.id)))
+        .group_by(PublicityNotice.id, PublicityNotice.title)
+        .order_by(n.desc(), PublicityNotice.id)
+        .limit(TOP)
+    )
     return [NoticeObjections(*row) for row in rows]
 
 
 def _notices_closing(now: datetime) -> list[PublicityNotice]:
     """Published notices ending within three days (public facts: the same for all zone staff)."""
-    return list(db.session.scalars(
-        select(PublicityNotice).where(PublicityNotice.published_at.is_not(None), PublicityNotice.closed_at.is_(None),
-                                      PublicityNotice.ends_at >= now, PublicityNotice.ends_at <= now + CLOSING_WITHIN)
-        .order_by(PublicityNotice.ends_at, PublicityNotice.id)
-    ))  # fmt: skip
+    return list(
+        db.session.scalars(
+            select(PublicityNotice)
+            .where(
+                PublicityNotice.published_at.is_not(None),
+                PublicityNotice.closed_at.is_(None),
+                PublicityNotice.ends_at >= now,
+                PublicityNotice.ends_at <= now + CLOSING_WITHIN,
+            )
+            .order_by(PublicityNotice.ends_at, PublicityNotice.id)
+        )
+    )
 
 
 def _visits(user: User, first: date, last: date, statuses, people) -> list[BaseVisits]:
@@ -207,10 +224,15 @@ def _visits(user: User, first: date, last: date, statuses, people) -> list[BaseV
     rows = db.session.execute(
         select(Zone.id, Zone.name, func.count(Booking.id), func.coalesce(func.sum(people), 0))
         .join(Zone, Zone.id == Booking.base_id)
-        .where(calendar.staff_bases_scope(user, Booking.base_id), Booking.visit_date >= first,
-               Booking.visit_date <= last, Booking.status.in_([s.value for s in statuses]))
-        .group_by(Zone.id, Zone.name).order_by(Zone.name, Zone.id)
-    )  # fmt: skip
+        .where(
+            calendar.staff_bases_scope(user, Booking.base_id),
+            Booking.visit_date >= first,
+            Booking.visit_date <= last,
+            Booking.status.in_([s.value for s in statuses]),
+        )
+        .group_by(Zone.id, Zone.name)
+        .order_by(Zone.name, Zone.id)
+    )
     return [BaseVisits(base_id, name, bookings, int(total)) for base_id, name, bookings, total in rows]
 
 
@@ -221,8 +243,9 @@ def _campaigns_co2(user: User) -> list[CampaignCo2]:
     for model, counted in ((ActionCheckin, ActionCheckin.counts), (ClassAction, true())):  # voided ones count nowhere
         rows = db.session.execute(
             select(model.campaign_id, func.coalesce(func.sum(model.co2_kg), 0))
-            .where(model.campaign_id.in_(select(mine.c.id)), counted).group_by(model.campaign_id)
-        )  # fmt: skip
+            .where(model.campaign_id.in_(select(mine.c.id)), counted)
+            .group_by(model.campaign_id)
+        )
         for campaign_id, kg in rows:
             totals[campaign_id] = totals.get(campaign_id, 0.0) + float(kg)
     titles = dict(db.session.execute(select(Campaign.id, Campaign.title).where(Campaign.id.in_(list(totals)))).all())

@@ -80,7 +80,9 @@ def _ttl() -> timedelta:
 
 def purge_expired(now: datetime | None = None) -> int:
     """Delete records past their lifetime (the daily `privacy purge`)."""
-    result = db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < (now or utcnow()) - _ttl()))
+    result = db.session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < (now or utcnow()) - _ttl())
+    )
     uow.commit()
     return result.rowcount or 0
 
@@ -133,9 +135,11 @@ def seen(user_id: int, scope: str, key: str):
     read they make anyway, to answer obvious refusals without claiming the key and without
     breaking replays."""
     return exists().where(
-        IdempotencyRecord.user_id == user_id, IdempotencyRecord.scope == scope, IdempotencyRecord.key == key,
+        IdempotencyRecord.user_id == user_id,
+        IdempotencyRecord.scope == scope,
+        IdempotencyRecord.key == key,
         IdempotencyRecord.created_at >= utcnow() - _ttl(),
-    )  # fmt: skip
+    )
 
 
 def _claim(user_id: int, scope: str, key: str, digest: str) -> int | Outcome:

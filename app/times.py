@@ -26,8 +26,9 @@ def local_iso(moment: datetime, timezone: str | ZoneInfo | None = None) -> str:
     return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
-def period_words(starts_at: datetime, ends_at: datetime, timezone: str | ZoneInfo | None = None,
-                 now: datetime | None = None) -> str:  # fmt: skip
+def period_words(
+    starts_at: datetime, ends_at: datetime, timezone: str | ZoneInfo | None = None, now: datetime | None = None
+) -> str:
     """A period for a message: "6 月 2 日至 6 月 6 日". Times of day only where a bound is not
     midnight; an end at midnight closes the day before it (windows end at 00:00 of the next day);
     the year only when the period is not wholly in this year."""

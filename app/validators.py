@@ -123,9 +123,10 @@ _DOCUMENT_CHECKS = {
     IdType.TAIWAN_PERMIT: (_taiwan_ok, "台湾居民来往大陆通行证号码应为 8 位数字"),
     IdType.PASSPORT: (_passport_ok, "护照号码应为 6–17 位字母和数字"),
     IdType.FOREIGN_PERMANENT_RESIDENT: (
-        _foreign_permanent_ok, "外国人永久居留身份证号码应为 3 位字母加 12 位数字，或以 9 开头的 18 位号码"
+        _foreign_permanent_ok,
+        "外国人永久居留身份证号码应为 3 位字母加 12 位数字，或以 9 开头的 18 位号码",
     ),
-}  # fmt: skip
+}
 
 
 def normalise_document_number(number: str) -> str:

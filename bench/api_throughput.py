@@ -51,8 +51,13 @@ def free_port() -> int:
 def start(env: dict[str, str], app: str | None, port: int, log=None) -> subprocess.Popen:
     """gunicorn with the project's settings on 127.0.0.1:port; returns once it answers (log: a file for its output)."""
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"] + ([app] if app else [])
-    server = subprocess.Popen(command, cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-                              stdout=log or subprocess.DEVNULL, stderr=log or subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        stdout=log or subprocess.DEVNULL,
+        stderr=log or subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -88,8 +93,13 @@ def ensure_wrk() -> str | None:
     found = shutil.which("wrk")
     if found or not shutil.which("apt-get") or os.geteuid() != 0:
         return found
-    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # fmt: skip
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", "wrk"],
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
     return shutil.which("wrk")
 
 
@@ -105,8 +115,12 @@ def run_wrk(wrk: str, url: str, headers: dict[str, str], threads: int, connectio
     out = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": _ms(latency["50"]),
-            "p99": _ms(latency["99"]), "errors": int(non_2xx.group(1)) if non_2xx else 0}  # fmt: skip
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": _ms(latency["50"]),
+        "p99": _ms(latency["99"]),
+        "errors": int(non_2xx.group(1)) if non_2xx else 0,
+    }
 
 
 def _python_load(url: str, headers: dict[str, str], connections: int, duration: float, out: Queue) -> None:
@@ -133,8 +147,14 @@ def _python_load(url: str, headers: dict[str, str], connections: int, duration: 
     for thread in pool:
         thread.join()
     timings.sort()
-    out.put({"rps": len(timings) / duration, "p50": timings[len(timings) // 2],
-             "p99": timings[min(len(timings) - 1, int(len(timings) * 0.99))], "errors": errors[0]})  # fmt: skip
+    out.put(
+        {
+            "rps": len(timings) / duration,
+            "p50": timings[len(timings) // 2],
+            "p99": timings[min(len(timings) - 1, int(len(timings) * 0.99))],
+            "errors": errors[0],
+        }
+    )
 
 
 def run_python(url: str, headers: dict[str, str], connections: int, duration: int) -> dict:
@@ -162,7 +182,14 @@ def paths_to_measure(base: str) -> list[tuple[str, str, dict[str, str]]]:
         ("zone list, 304", "/api/mp/v1/zones", {"If-None-Match": listing.headers["ETag"]}),
     ]
     if bases:
-        paths.insert(4, ("base slots, 7 days", f"/api/mp/v1/bases/{bases[0]['id']}/slots?from={today}&to={today + timedelta(days=6)}", {}))
+        paths.insert(
+            4,
+            (
+                "base slots, 7 days",
+                f"/api/mp/v1/bases/{bases[0]['id']}/slots?from={today}&to={today + timedelta(days=6)}",
+                {},
+            ),
+        )
     return paths
 
 
@@ -173,8 +200,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--load", choices=("wrk", "python"), default="wrk")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)")
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_bench"))  # fmt: skip
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_bench"),
+    )
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     args = parser.parse_args()
 
@@ -182,8 +211,15 @@ def main() -> int:
     if args.load == "wrk" and wrk is None:
         print("wrk is not installed and cannot be installed here: using the Python load generator")
     recreate_database(args.database_url)
-    env = dict(os.environ, DATABASE_URL=args.database_url, SECRET_KEY="bench-secret", LOG_LEVEL="WARNING",
-               WECHAT_APPID="wxbench", WECHAT_SECRET="bench", WECHAT_API_BASE_URL="http://127.0.0.1:9")  # fmt: skip
+    env = dict(
+        os.environ,
+        DATABASE_URL=args.database_url,
+        SECRET_KEY="bench-secret",
+        LOG_LEVEL="WARNING",
+        WECHAT_APPID="wxbench",
+        WECHAT_SECRET="bench",
+        WECHAT_API_BASE_URL="http://127.0.0.1:9",
+    )
     env.pop("REDIS_URL", None)
     if args.redis_url:
         import redis
@@ -193,8 +229,14 @@ def main() -> int:
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     for command in (["db", "upgrade"], ["seed", "demo"]):
-        subprocess.run([sys.executable, "-m", "flask", "--app", "app", *command], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     service_port, bare_port = free_port(), free_port()
     service = start(env, None, service_port)
@@ -206,8 +248,11 @@ def main() -> int:
         bodies = {}
         for _, path, _ in paths:
             answer = requests.get(service_base + path, timeout=10)
-            bodies[path] = {"body": base64.b64encode(answer.content).decode(), "mimetype": answer.headers["Content-Type"],
-                            "etag": answer.headers["ETag"].strip('"')}  # fmt: skip
+            bodies[path] = {
+                "body": base64.b64encode(answer.content).decode(),
+                "mimetype": answer.headers["Content-Type"],
+                "etag": answer.headers["ETag"].strip('"'),
+            }
         bodies_file.write_text(json.dumps(bodies))
         bare = start({**env, "BARE_BODIES": str(bodies_file)}, "bench.bare_app:create_app()", bare_port)
         rows = []
@@ -219,25 +264,37 @@ def main() -> int:
                 else:
                     figures.append(run_python(base + path, headers, args.connections, args.duration))
             rows.append((name, *figures))
-        print(f"{args.connections} connections, {args.duration} s per path, load: {'wrk' if wrk else 'python'}; "
-              f"gunicorn.conf.py ({env.get('WEB_CONCURRENCY') or 'default'} workers); "
-              f"{args.database_url.split(':')[0]}, {'Redis' if args.redis_url else 'no Redis'}")  # fmt: skip
-        print(f"{'path':<22}{'bare r/s':>10}{'bare p99':>10}{'service r/s':>13}{'ratio':>7}{'p50 ms':>8}{'p99 ms':>8}"
-              f"{'errors':>8}")  # fmt: skip
+        print(
+            f"{args.connections} connections, {args.duration} s per path, load: {'wrk' if wrk else 'python'}; "
+            f"gunicorn.conf.py ({env.get('WEB_CONCURRENCY') or 'default'} workers); "
+            f"{args.database_url.split(':')[0]}, {'Redis' if args.redis_url else 'no Redis'}"
+        )
+        print(
+            f"{'path':<22}{'bare r/s':>10}{'bare p99':>10}{'service r/s':>13}{'ratio':>7}{'p50 ms':>8}{'p99 ms':>8}"
+            f"{'errors':>8}"
+        )
         worst_ratio, worst_p99 = 9.9, 0.0
         for name, bare_figures, mine in rows:
             ratio = mine["rps"] / bare_figures["rps"] if bare_figures["rps"] else 0.0
             worst_ratio, worst_p99 = min(worst_ratio, ratio), max(worst_p99, mine["p99"])
-            print(f"{name:<22}{bare_figures['rps']:>10,.0f}{bare_figures['p99']:>10.1f}{mine['rps']:>13,.0f}{ratio:>7.2f}{mine['p50']:>8.1f}"
-                  f"{mine['p99']:>8.1f}{mine['errors']:>8}")  # fmt: skip
+            print(
+                f"{name:<22}{bare_figures['rps']:>10,.0f}{bare_figures['p99']:>10.1f}{mine['rps']:>13,.0f}{ratio:>7.2f}{mine['p50']:>8.1f}"
+                f"{mine['p99']:>8.1f}{mine['errors']:>8}"
+            )
         service_rss = [peak_rss_mb(pid) for pid in workers_of(service.pid)]
         bare_rss = [peak_rss_mb(pid) for pid in workers_of(bare.pid)]
-        print("peak RSS per worker (MB): service " + ", ".join(f"{m:.0f}" for m in sorted(service_rss))
-              + "; bare " + ", ".join(f"{m:.0f}" for m in sorted(bare_rss)))  # fmt: skip
-        print(f"targets: ratio >= {TARGET_RATIO}: {'met' if worst_ratio >= TARGET_RATIO else 'NOT met'} "
-              f"(worst {worst_ratio:.2f}); p99 < {TARGET_P99_MS:.0f} ms: {'met' if worst_p99 < TARGET_P99_MS else 'NOT met'} "
-              f"(worst {worst_p99:.1f}); RSS < {TARGET_RSS_MB:.0f} MB: "
-              f"{'met' if max(service_rss, default=0) < TARGET_RSS_MB else 'NOT met'}")  # fmt: skip
+        print(
+            "peak RSS per worker (MB): service "
+            + ", ".join(f"{m:.0f}" for m in sorted(service_rss))
+            + "; bare "
+            + ", ".join(f"{m:.0f}" for m in sorted(bare_rss))
+        )
+        print(
+            f"targets: ratio >= {TARGET_RATIO}: {'met' if worst_ratio >= TARGET_RATIO else 'NOT met'} "
+            f"(worst {worst_ratio:.2f}); p99 < {TARGET_P99_MS:.0f} ms: {'met' if worst_p99 < TARGET_P99_MS else 'NOT met'} "
+            f"(worst {worst_p99:.1f}); RSS < {TARGET_RSS_MB:.0f} MB: "
+            f"{'met' if max(service_rss, default=0) < TARGET_RSS_MB else 'NOT met'}"
+        )
         return 0 if all(mine["errors"] == 0 for _, _, mine in rows) else 1
     finally:
         for server in (service, bare):

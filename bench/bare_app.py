@@ -12,7 +12,10 @@ from flask import Flask, Response, request
 
 app = Flask(__name__)
 with open(os.environ["BARE_BODIES"], encoding="utf-8") as handle:
-    BODIES = {path: (base64.b64decode(item["body"]), item["mimetype"], item["etag"]) for path, item in json.load(handle).items()}
+    BODIES = {
+        path: (base64.b64decode(item["body"]), item["mimetype"], item["etag"])
+        for path, item in json.load(handle).items()
+    }
 
 
 @app.get("/<path:anything>")

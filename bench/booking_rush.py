@@ -49,16 +49,28 @@ def recreate_database(url: str) -> None:
     from sqlalchemy.engine import make_url
 
     target = make_url(url)
-    with psycopg.connect(host=target.host, port=target.port or 5432, user=target.username, password=target.password,
-                         dbname="postgres", autocommit=True) as conn:  # fmt: skip
+    with psycopg.connect(
+        host=target.host,
+        port=target.port or 5432,
+        user=target.username,
+        password=target.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{target.database}"')
 
 
 def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, list[str]]:
     """Schema, one education base with one slot, and `attempts` signed-in users."""
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.environ.update(env)
     from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo
@@ -76,17 +88,34 @@ def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, lis
     with app.app_context():
         district = db.session.scalar(db.select(District.id).limit(1))
         zone = editing.create_zone(
-            {"name": "压测基地", "type": "scenic", "level": "low_carbon", "district_id": district,
-             "applicant_name": "压测单位", "applicant_kind": "scenic_operator", "batch_year": 2026}, None,
-        )  # fmt: skip
+            {
+                "name": "压测基地",
+                "type": "scenic",
+                "level": "low_carbon",
+                "district_id": district,
+                "applicant_name": "压测单位",
+                "applicant_kind": "scenic_operator",
+                "batch_year": 2026,
+            },
+            None,
+        )
         for step in ("expert_review", "site_check", "publicity", "confirmed", "acceptance_review", "titled"):
             lifecycle.transition(zone.id, step, None, None)
         zone = db.session.get(type(zone), zone.id)
         zone.is_education_base = True
         tz = ZoneInfo("Asia/Shanghai")
         starts = datetime.combine(utcnow().astimezone(tz).date() + timedelta(days=1), time(10), tz)
-        slot = Slot(base_id=zone.id, visit_date=starts.date(), starts_at=starts, ends_at=starts + timedelta(hours=1),
-                    capacity=capacity, group_capacity=0, booked=0, group_booked=0, status="open")  # fmt: skip
+        slot = Slot(
+            base_id=zone.id,
+            visit_date=starts.date(),
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            capacity=capacity,
+            group_capacity=0,
+            booked=0,
+            group_booked=0,
+            status="open",
+        )
         db.session.add(slot)
         users = [User(openid=f"o_bench_{i}") for i in range(attempts)]
         db.session.add_all(users)
@@ -102,8 +131,13 @@ def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, lis
 
 def start_server(env: dict[str, str], app: str | None, port: int) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"] + ([app] if app else [])
-    server = subprocess.Popen(command, cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -138,8 +172,11 @@ def rush(port: int, slot_id: int, tokens: list[str], attempts: int, concurrency:
         body = json.dumps(
             {"slot_id": slot_id, "visitors": [{"name": "张三", "id_number": id_number(i), "phone": "13800000000"}]}
         )
-        headers = {"Authorization": f"Bearer {tokens[i]}", "Idempotency-Key": f"rush-{i}",
-                   "Content-Type": "application/json"}  # fmt: skip
+        headers = {
+            "Authorization": f"Bearer {tokens[i]}",
+            "Idempotency-Key": f"rush-{i}",
+            "Content-Type": "application/json",
+        }
         started = time.perf_counter()
         try:
             conn.request("POST", "/api/mp/v1/bookings", body=body.encode(), headers=headers)
@@ -161,9 +198,14 @@ def rush(port: int, slot_id: int, tokens: list[str], attempts: int, concurrency:
         list(pool.map(attempt, range(attempts)))
     wall = time.perf_counter() - wall_start
     ordered = sorted(latencies)
-    return {"rate": attempts / wall, "wall": wall, "p50": statistics.median(ordered),
-            "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], "statuses": statuses,
-            "timeline": timeline}  # fmt: skip
+    return {
+        "rate": attempts / wall,
+        "wall": wall,
+        "p50": statistics.median(ordered),
+        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+        "statuses": statuses,
+        "timeline": timeline,
+    }
 
 
 def slot_counts(database_url: str, slot_id: int) -> tuple[int, int]:
@@ -172,8 +214,10 @@ def slot_counts(database_url: str, slot_id: int) -> tuple[int, int]:
     engine = create_engine(database_url)
     with engine.connect() as conn:
         booked = conn.execute(text("SELECT booked FROM visit_slots WHERE id = :id"), {"id": slot_id}).scalar()
-        people = conn.execute(text("SELECT coalesce(sum(headcount), 0) FROM bookings WHERE slot_id = :id "
-                                   "AND status = 'confirmed'"), {"id": slot_id}).scalar()  # fmt: skip
+        people = conn.execute(
+            text("SELECT coalesce(sum(headcount), 0) FROM bookings WHERE slot_id = :id AND status = 'confirmed'"),
+            {"id": slot_id},
+        ).scalar()
     engine.dispose()
     return booked, people
 
@@ -194,8 +238,10 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: 2 × CPUs + 1)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare UPDATE … RETURNING app")
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_bench"))  # fmt: skip
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_bench"),
+    )
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     args = parser.parse_args()
 
@@ -204,10 +250,16 @@ def main() -> int:
     recreate_database(args.database_url)
     redis.Redis.from_url(args.redis_url).flushdb()
     env = dict(
-        os.environ, DATABASE_URL=args.database_url, REDIS_URL=args.redis_url, SECRET_KEY="bench-secret",
-        WECHAT_APPID="wxbench", WECHAT_SECRET="bench", WECHAT_API_BASE_URL="http://127.0.0.1:9",
-        LOG_LEVEL="WARNING", RATELIMIT_WRITE="1000 per minute",
-    )  # fmt: skip
+        os.environ,
+        DATABASE_URL=args.database_url,
+        REDIS_URL=args.redis_url,
+        SECRET_KEY="bench-secret",
+        WECHAT_APPID="wxbench",
+        WECHAT_SECRET="bench",
+        WECHAT_API_BASE_URL="http://127.0.0.1:9",
+        LOG_LEVEL="WARNING",
+        RATELIMIT_WRITE="1000 per minute",
+    )
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     slot_id, tokens = prepare(env, args.attempts, args.capacity)
@@ -225,7 +277,9 @@ def main() -> int:
     if not args.no_bare:
         reset_slot(args.database_url, slot_id)
         port = free_port()
-        server = start_server({**env, "BARE_DATABASE_URL": args.database_url}, "bench.bare_booking_app:create_app()", port)
+        server = start_server(
+            {**env, "BARE_DATABASE_URL": args.database_url}, "bench.bare_booking_app:create_app()", port
+        )
         try:
             bare = rush(port, slot_id, tokens, args.attempts, args.concurrency)
         finally:
@@ -238,25 +292,36 @@ def main() -> int:
     overbooked = max(0, people - args.capacity, confirmed - args.capacity)
     print(f"attempts            {args.attempts} ({args.concurrency} concurrent clients, one place each)")
     print(f"wall time           {mine['wall']:.2f} s")
-    print(f"attempts/s          {mine['rate']:.0f}   (target {TARGET_RATE:.0f}: ratio {mine['rate'] / TARGET_RATE:.2f})")
+    print(
+        f"attempts/s          {mine['rate']:.0f}   (target {TARGET_RATE:.0f}: ratio {mine['rate'] / TARGET_RATE:.2f})"
+    )
     print(f"latency p50         {mine['p50'] * 1000:.0f} ms")
-    print(f"latency p99         {mine['p99'] * 1000:.0f} ms   (target {TARGET_P99 * 1000:.0f} ms: ratio "
-          f"{mine['p99'] / TARGET_P99:.2f})")  # fmt: skip
+    print(
+        f"latency p99         {mine['p99'] * 1000:.0f} ms   (target {TARGET_P99 * 1000:.0f} ms: ratio "
+        f"{mine['p99'] / TARGET_P99:.2f})"
+    )
     print(f"confirmed (201)     {confirmed}   (capacity {args.capacity}; slot.booked {booked}, people booked {people})")
     print(f"slot_full (409)     {statuses.count(409)}")
     print(f"other 4xx           {sum(1 for s in statuses if 400 <= s < 500 and s != 409)}")
     print(f"5xx / transport     {server_errors}")
     print(f"overbooked          {overbooked}")
     slow = sorted(mine["timeline"], key=lambda t: -t[1])[:10]
-    print("slowest             " + ", ".join(f"{e * 1000:.0f} ms ({status}, sent at {at:.2f} s)" for at, e, status in slow[:5]))
+    print(
+        "slowest             "
+        + ", ".join(f"{e * 1000:.0f} ms ({status}, sent at {at:.2f} s)" for at, e, status in slow[:5])
+    )
     for code in (201, 409):
         times = sorted(e for _, e, status in mine["timeline"] if status == code)
         if times:
-            print(f"  {code}: p50 {times[len(times) // 2] * 1000:.0f} ms, p99 {times[min(len(times) - 1, int(len(times) * 0.99))] * 1000:.0f} ms")
+            print(
+                f"  {code}: p50 {times[len(times) // 2] * 1000:.0f} ms, p99 {times[min(len(times) - 1, int(len(times) * 0.99))] * 1000:.0f} ms"
+            )
     if bare is not None:
-        print(f"bare UPDATE … RETURNING app: {bare['rate']:.0f} attempts/s, p50 {bare['p50'] * 1000:.0f} ms, "
-              f"p99 {bare['p99'] * 1000:.0f} ms, {bare['statuses'].count(201)} confirmed; "
-              f"service / bare = {mine['rate'] / bare['rate']:.2f}")  # fmt: skip
+        print(
+            f"bare UPDATE … RETURNING app: {bare['rate']:.0f} attempts/s, p50 {bare['p50'] * 1000:.0f} ms, "
+            f"p99 {bare['p99'] * 1000:.0f} ms, {bare['statuses'].count(201)} confirmed; "
+            f"service / bare = {mine['rate'] / bare['rate']:.2f}"
+        )
     ok = overbooked == 0 and server_errors == 0 and mine["rate"] >= TARGET_RATE and mine["p99"] < TARGET_P99
     print("result              " + ("meets the targets" if ok else "MISSES a target"))
     return 0 if overbooked == 0 and server_errors == 0 else 1

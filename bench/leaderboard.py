@@ -46,8 +46,14 @@ def recreate_database(url: str) -> None:
         return
     import psycopg
 
-    with psycopg.connect(host=target.host, port=target.port or 5432, user=target.username, password=target.password,
-                         dbname="postgres", autocommit=True) as conn:  # fmt: skip
+    with psycopg.connect(
+        host=target.host,
+        port=target.port or 5432,
+        user=target.username,
+        password=target.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{target.database}"')
 
@@ -79,31 +85,65 @@ def prepare(app, students: int, checkins: int, measured: int):
         district = db.session.scalar(select(District.id).limit(1))
         schools = []
         for n in range(SCHOOLS):
-            zone = editing.create_zone({"name": f"压测学校{n + 1}", "type": "school", "level": "low_carbon",
-                                      "district_id": district, "applicant_name": "压测学校", "applicant_kind": "school",
-                                      "batch_year": 2026}, None)  # fmt: skip
+            zone = editing.create_zone(
+                {
+                    "name": f"压测学校{n + 1}",
+                    "type": "school",
+                    "level": "low_carbon",
+                    "district_id": district,
+                    "applicant_name": "压测学校",
+                    "applicant_kind": "school",
+                    "batch_year": 2026,
+                },
+                None,
+            )
             for step in ("expert_review", "site_check", "publicity", "confirmed", "acceptance_review", "titled"):
                 lifecycle.transition(zone.id, step, None, None)
             schools.append(zone.id)
         admin = accounts.create_staff_user("bench-school", "bench-school-2026", Role.SCHOOL_ADMIN, school_id=schools[0])
         today = lookups.today()
-        campaign = campaigns.create_campaign(schools[0], {
-            "title": "压测活动", "description": None, "cover_image_url": None, "audience": "anyone",
-            "starts_on": today - timedelta(days=60), "ends_on": today + timedelta(days=30), "actions": list(ACTIONS)},
-            admin)  # fmt: skip
+        campaign = campaigns.create_campaign(
+            schools[0],
+            {
+                "title": "压测活动",
+                "description": None,
+                "cover_image_url": None,
+                "audience": "anyone",
+                "starts_on": today - timedelta(days=60),
+                "ends_on": today + timedelta(days=30),
+                "actions": list(ACTIONS),
+            },
+            admin,
+        )
         campaign_id = campaign.id
         factors = {code: catalogue.factor_on(code, today) for code in ACTIONS}
         now = utcnow()
-        user_ids = list(db.session.execute(insert(User).returning(User.id),
-                                           [{"openid": f"o_lb_{i}", "created_at": now} for i in range(students)]).scalars())  # fmt: skip
+        user_ids = list(
+            db.session.execute(
+                insert(User).returning(User.id), [{"openid": f"o_lb_{i}", "created_at": now} for i in range(students)]
+            ).scalars()
+        )
         bands = (AgeBand.FROM_14_TO_17, AgeBand.UNDER_14, AgeBand.ADULT)
-        db.session.execute(insert(StudentProfile), [{
-            "user_id": uid, "school_id": schools[i % SCHOOLS], "class_name": f"{i // SCHOOLS % CLASSES_PER_SCHOOL + 1}班",
-            "age_band": bands[i % 3], "nickname": f"同学{i}", "public_board": i % 17 != 0, "confirmed_at": now,
-            "guardian_consent_at": now if i % 6 == 1 else None, "updated_at": now}
-            for i, uid in enumerate(user_ids)])  # fmt: skip
-        db.session.execute(insert(Participation), [{"campaign_id": campaign_id, "user_id": uid, "joined_at": now}
-                                                   for uid in user_ids])  # fmt: skip
+        db.session.execute(
+            insert(StudentProfile),
+            [
+                {
+                    "user_id": uid,
+                    "school_id": schools[i % SCHOOLS],
+                    "class_name": f"{i // SCHOOLS % CLASSES_PER_SCHOOL + 1}班",
+                    "age_band": bands[i % 3],
+                    "nickname": f"同学{i}",
+                    "public_board": i % 17 != 0,
+                    "confirmed_at": now,
+                    "guardian_consent_at": now if i % 6 == 1 else None,
+                    "updated_at": now,
+                }
+                for i, uid in enumerate(user_ids)
+            ],
+        )
+        db.session.execute(
+            insert(Participation), [{"campaign_id": campaign_id, "user_id": uid, "joined_at": now} for uid in user_ids]
+        )
         # Every (student, action, day) at most once: spread each student's check-ins over days and actions.
         plan = []
         per_student = max(1, checkins // students)
@@ -119,12 +159,25 @@ def prepare(app, students: int, checkins: int, measured: int):
         for uid, action, day in bulk:
             factor = factors[action]
             quantity = Decimal(1)
-            rows.append({"campaign_id": campaign_id, "user_id": uid, "action": action, "day": day, "quantity": quantity,
-                         "factor_id": factor.id, "co2_kg": quantity * factor.kg_co2e_per_unit,
-                         "points": quantity * factor.points_per_unit, "evidence": "self", "needs_review": False,
-                         "report_count": 0, "created_at": now, "scored_at": now})  # fmt: skip
+            rows.append(
+                {
+                    "campaign_id": campaign_id,
+                    "user_id": uid,
+                    "action": action,
+                    "day": day,
+                    "quantity": quantity,
+                    "factor_id": factor.id,
+                    "co2_kg": quantity * factor.kg_co2e_per_unit,
+                    "points": quantity * factor.points_per_unit,
+                    "evidence": "self",
+                    "needs_review": False,
+                    "report_count": 0,
+                    "created_at": now,
+                    "scored_at": now,
+                }
+            )
         for start in range(0, len(rows), 5000):
-            db.session.execute(insert(ActionCheckin), rows[start:start + 5000])
+            db.session.execute(insert(ActionCheckin), rows[start : start + 5000])
         db.session.commit()
         tokens = {}
         for uid in random.Random(3).sample(user_ids, min(200, len(user_ids))) + [u for u, _, _ in live]:
@@ -147,9 +200,11 @@ def measure_writes(app, campaign_id: int, tokens: dict[int, str], live: list, th
                 if not work:
                     return
                 uid, action, day = work.pop()
-            response = client.post(f"/api/mp/v1/campaigns/{campaign_id}/checkins",
-                                   json={"action": action, "quantity": 1, "day": day.isoformat()},
-                                   headers={"Authorization": f"Bearer {tokens[uid]}"})  # fmt: skip
+            response = client.post(
+                f"/api/mp/v1/campaigns/{campaign_id}/checkins",
+                json={"action": action, "quantity": 1, "day": day.isoformat()},
+                headers={"Authorization": f"Bearer {tokens[uid]}"},
+            )
             if response.status_code != 201:
                 failures.append(response.status_code)
 
@@ -205,10 +260,15 @@ def main() -> int:
     parser.add_argument("--measured-writes", type=int, default=2_000, help="check-ins made through the use case")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--reads", type=int, default=500, help="reads per board")
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_bench"))  # fmt: skip
-    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
-                        help="'' for the in-process stand-in")  # fmt: skip
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_bench"),
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        help="'' for the in-process stand-in",
+    )
     args = parser.parse_args()
     measured = min(args.measured_writes, args.checkins // 2)
 
@@ -217,14 +277,27 @@ def main() -> int:
         import redis
 
         redis.Redis.from_url(args.redis_url).flushdb()
-    env = dict(os.environ, DATABASE_URL=args.database_url, SECRET_KEY="bench-secret", LOG_LEVEL="WARNING",
-               WECHAT_APPID="wxbench", WECHAT_SECRET="bench", WECHAT_API_BASE_URL="http://127.0.0.1:9",
-               RATELIMIT_WRITE="100000 per minute")  # fmt: skip
+    env = dict(
+        os.environ,
+        DATABASE_URL=args.database_url,
+        SECRET_KEY="bench-secret",
+        LOG_LEVEL="WARNING",
+        WECHAT_APPID="wxbench",
+        WECHAT_SECRET="bench",
+        WECHAT_API_BASE_URL="http://127.0.0.1:9",
+        RATELIMIT_WRITE="100000 per minute",
+    )
     env.pop("REDIS_URL", None)
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.environ.clear()
     os.environ.update(env)
     from app import create_app
@@ -232,9 +305,11 @@ def main() -> int:
     app = create_app({"RATELIMIT_ENABLED": False})
     started = time.perf_counter()
     campaign_id, tokens, live = prepare(app, args.students, args.checkins, measured)
-    print(f"loaded {args.checkins - len(live):,} check-ins of {args.students:,} students in {SCHOOLS} schools "
-          f"in {time.perf_counter() - started:.1f} s ({args.database_url.split(':')[0]}, "
-          f"{'Redis ' + args.redis_url if args.redis_url else 'in-process Redis stand-in'})")  # fmt: skip
+    print(
+        f"loaded {args.checkins - len(live):,} check-ins of {args.students:,} students in {SCHOOLS} schools "
+        f"in {time.perf_counter() - started:.1f} s ({args.database_url.split(':')[0]}, "
+        f"{'Redis ' + args.redis_url if args.redis_url else 'in-process Redis stand-in'})"
+    )
 
     from app.campaigns import boards
 
@@ -246,8 +321,9 @@ def main() -> int:
     print(f"check-in writes: {len(live):,} through the use case, {args.threads} threads: {rate:.0f}/s, {failed} failed")
 
     with_redis = measure_reads(app, campaign_id, tokens, args.reads)
-    no_redis_app = create_app({"RATELIMIT_ENABLED": False, "REDIS_URL": "redis://127.0.0.1:1/0",
-                               "RATELIMIT_STORAGE_URI": "memory://"})  # fmt: skip
+    no_redis_app = create_app(
+        {"RATELIMIT_ENABLED": False, "REDIS_URL": "redis://127.0.0.1:1/0", "RATELIMIT_STORAGE_URI": "memory://"}
+    )
     without = measure_reads(no_redis_app, campaign_id, tokens, max(20, args.reads // 10))
     print(f"{'board':<22}{'p50 Redis':>12}{'p99 Redis':>12}{'p50 database':>15}{'p99 database':>15}")
     worst = 0.0
@@ -260,10 +336,14 @@ def main() -> int:
     with app.app_context():
         boards.rebuild(campaign_id)
     equal_after_rebuild = boards_equal(app, campaign_id)
-    print(f"live board equals the database: {'yes' if equal else 'NO'}; "
-          f"after a rebuild: {'yes' if equal_after_rebuild else 'NO'}")  # fmt: skip
-    print(f"target: read p99 < {TARGET_P99_MS:.0f} ms with Redis: {'met' if worst < TARGET_P99_MS else 'NOT met'} "
-          f"(worst {worst:.2f} ms)")  # fmt: skip
+    print(
+        f"live board equals the database: {'yes' if equal else 'NO'}; "
+        f"after a rebuild: {'yes' if equal_after_rebuild else 'NO'}"
+    )
+    print(
+        f"target: read p99 < {TARGET_P99_MS:.0f} ms with Redis: {'met' if worst < TARGET_P99_MS else 'NOT met'} "
+        f"(worst {worst:.2f} ms)"
+    )
     return 0 if equal and equal_after_rebuild and failed == 0 else 1
 
 

@@ -14,8 +14,14 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static",
-               static_url_path="/static")  # fmt: skip
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 
 def register(app: Flask) -> None:
@@ -24,8 +30,11 @@ def register(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session's own expiry bounds it
     # The session cookie is the console's alone, sent only to /console (Secure, HttpOnly and SameSite
     # come from load_config).
-    app.config.update(SESSION_COOKIE_NAME="lc_console", SESSION_COOKIE_PATH="/console",
-                      PERMANENT_SESSION_LIFETIME=app.config.get("TOKEN_TTL_STAFF", 12 * 3600))  # fmt: skip
+    app.config.update(
+        SESSION_COOKIE_NAME="lc_console",
+        SESSION_COOKIE_PATH="/console",
+        PERMANENT_SESSION_LIFETIME=app.config.get("TOKEN_TTL_STAFF", 12 * 3600),
+    )
     csrf.init_app(app)
 
     from console import (  # noqa: F401  (each module registers its views on bp)

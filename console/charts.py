@@ -8,13 +8,22 @@ from markupsafe import Markup, escape
 PALETTE = ("#1b7f5a", "#2f6fb3", "#c77c02", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d")
 # A zone status keeps its colour wherever it is drawn (bars, tags): good ends green, bad ends red,
 # revoked grey, the steps on the way blue and amber; never by position (each dark enough for white text).
-STATUS_COLOURS = {"applied": "#2f6fb3", "expert_review": "#2f6fb3", "site_check": "#2f6fb3", "publicity": "#a15c00",
-                  "confirmed": "#0e7c66", "acceptance_review": "#7d3c98", "titled": "#1b7f5a",
-                  "rejected": "#b03a2e", "revoked": "#5f6b6d"}  # fmt: skip
+STATUS_COLOURS = {
+    "applied": "#2f6fb3",
+    "expert_review": "#2f6fb3",
+    "site_check": "#2f6fb3",
+    "publicity": "#a15c00",
+    "confirmed": "#0e7c66",
+    "acceptance_review": "#7d3c98",
+    "titled": "#1b7f5a",
+    "rejected": "#b03a2e",
+    "revoked": "#5f6b6d",
+}
 
 
-def bar_chart(title: str, items: list[tuple[str, float]], unit: str = "", *, width: int = 420,
-              colours: list[str] | None = None) -> Markup:  # fmt: skip
+def bar_chart(
+    title: str, items: list[tuple[str, float]], unit: str = "", *, width: int = 420, colours: list[str] | None = None
+) -> Markup:
     """Horizontal bars, one per item, longest first as given; `colours` per item, else the palette in turn."""
     caption = f'<figcaption class="chart-title">{escape(title)}</figcaption>'  # seen, not only read aloud
     if not items:
@@ -23,15 +32,19 @@ def bar_chart(title: str, items: list[tuple[str, float]], unit: str = "", *, wid
     height = row * len(items) + pad * 2
     biggest = max(value for _, value in items) or 1
     bars_w = width - label_w - 70
-    parts = [f'<figure class="chart-box">{caption}<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">',
-             f"<title>{escape(title)}</title>"]  # fmt: skip
+    parts = [
+        f'<figure class="chart-box">{caption}<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+    ]
     for index, (label, value) in enumerate(items):
         y = pad + index * row
         w = max(2, int(bars_w * value / biggest)) if value else 0
         shown = f"{value:,.1f}" if isinstance(value, float) and not value.is_integer() else f"{int(value):,}"
         parts.append(f'<text x="{label_w - 6}" y="{y + 17}" text-anchor="end" class="label">{escape(label)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row - 8}" rx="3" '
-                     f'fill="{colours[index] if colours else PALETTE[index % len(PALETTE)]}"><title>{escape(label)}：{shown}{escape(unit)}</title></rect>')  # fmt: skip
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row - 8}" rx="3" '
+            f'fill="{colours[index] if colours else PALETTE[index % len(PALETTE)]}"><title>{escape(label)}：{shown}{escape(unit)}</title></rect>'
+        )
         parts.append(f'<text x="{label_w + w + 6}" y="{y + 17}" class="value">{shown}{escape(unit)}</text>')
     parts.append("</svg></figure>")
     return Markup("".join(parts))  # noqa: S704 (every text escaped above)
@@ -47,7 +60,9 @@ def matrix(title: str, rows: list[str], columns: list[str], cells: dict[tuple[st
         for c in columns:
             n = cells.get((r, c), 0)
             alpha = 0.08 + 0.8 * n / biggest if n else 0
-            tds.append(f'<td style="background: rgba(27,127,90,{alpha:.2f}); color: {"#fff" if alpha > 0.5 else "#1d2a24"}">{n}</td>')
+            tds.append(
+                f'<td style="background: rgba(27,127,90,{alpha:.2f}); color: {"#fff" if alpha > 0.5 else "#1d2a24"}">{n}</td>'
+            )
         body.append(f'<tr><th scope="row">{escape(r)}</th>{"".join(tds)}</tr>')
     html = f'<table class="matrix"><caption>{escape(title)}</caption><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
     return Markup(html)  # noqa: S704 (every text escaped above)

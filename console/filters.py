@@ -12,8 +12,14 @@ from app.times import app_timezone, last_day_words, period_words
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from console import bp
 
-SLOT_STATES = {"not_released": "未放号", "open": "可预约", "full": "已约满", "started": "已开始", "ended": "已结束",
-               "closed": "闭馆"}  # fmt: skip
+SLOT_STATES = {
+    "not_released": "未放号",
+    "open": "可预约",
+    "full": "已约满",
+    "started": "已开始",
+    "ended": "已结束",
+    "closed": "闭馆",
+}
 BOOKING_STATES = {"confirmed": "已预约", "checked_in": "已入馆", "cancelled": "已取消", "no_show": "爽约"}
 WINDOW_STATES = {"draft": "草稿", "upcoming": "未开始", "open": "公示中", "ended": "已结束", "closed": "已办结"}
 
@@ -28,10 +34,15 @@ def _label(table, enum):
     return label
 
 
-for name, table, enum in (("zone_type", TYPE_LABELS, ZoneType), ("zone_level", LEVEL_LABELS, Level),
-                          ("zone_status", STATUS_LABELS, Status), ("objection_status", OBJECTION_LABELS, ObjectionStatus),
-                          ("slot_state", SLOT_STATES, None), ("booking_status", BOOKING_STATES, None),
-                          ("window_state", WINDOW_STATES, None)):  # fmt: skip
+for name, table, enum in (
+    ("zone_type", TYPE_LABELS, ZoneType),
+    ("zone_level", LEVEL_LABELS, Level),
+    ("zone_status", STATUS_LABELS, Status),
+    ("objection_status", OBJECTION_LABELS, ObjectionStatus),
+    ("slot_state", SLOT_STATES, None),
+    ("booking_status", BOOKING_STATES, None),
+    ("window_state", WINDOW_STATES, None),
+):
     bp.add_app_template_filter(_label(table, enum), name)
 
 

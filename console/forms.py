@@ -48,8 +48,9 @@ def form_data(schema: ma.Schema, source: Mapping, names: Mapping[str, str]) -> d
     return data
 
 
-def load(schema: type[ma.Schema] | ma.Schema, source: Mapping | None = None, *,
-         names: Mapping[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+def load(
+    schema: type[ma.Schema] | ma.Schema, source: Mapping | None = None, *, names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """`source` (the posted form by default) loaded by `schema`; FormInvalid (422) when it refuses.
     `names` maps a schema key to the form's name for it where they differ (e.g. {"date": "day"})."""
     schema = schema() if isinstance(schema, type) else schema

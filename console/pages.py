@@ -35,13 +35,15 @@ def login_post():
     try:
         body = forms.load(StaffLoginIn)  # the staff API's sign-in rules (lengths, no NUL)
     except forms.FormInvalid as exc:
-        return render_template("console/login.html", next=target, username="", error=exc.message,
-                               errors=exc.details), exc.status  # fmt: skip
+        return render_template(
+            "console/login.html", next=target, username="", error=exc.message, errors=exc.details
+        ), exc.status
     username, password = body["username"].strip(), body["password"]
     try:
         with limiter.limit("10 per minute", key_func=lambda: f"console-login:{username}"):
-            issued = accounts.login_staff(username, password, client=request.remote_addr,
-                                          audience=accounts.AUDIENCE_CONSOLE)
+            issued = accounts.login_staff(
+                username, password, client=request.remote_addr, audience=accounts.AUDIENCE_CONSOLE
+            )
     except AppError as exc:
         db.session.rollback()
         return render_template("console/login.html", next=target, username=username, error=exc.message), exc.status
@@ -50,8 +52,9 @@ def login_post():
 
         if not isinstance(exc, RateLimitExceeded):
             raise
-        return render_template("console/login.html", next=target, username=username,
-                               error="尝试过于频繁，请稍后再试"), 429  # fmt: skip
+        return render_template(
+            "console/login.html", next=target, username=username, error="尝试过于频繁，请稍后再试"
+        ), 429
     draft = draft_of(issued.user.id)  # another staff member's draft never reaches this one
     session.clear()  # a new session id for a new sign-in (no fixation)
     if draft:
@@ -83,14 +86,26 @@ def dashboard():
         by_status[c.status] = by_status.get(c.status, 0) + c.count
     statuses = sorted(by_status.items(), key=lambda x: -x[1])
     figures = {
-        "types_levels": charts.matrix("示范区：类型 × 等级", sorted({r for r, _ in cells}),
-                                      list(LEVEL_LABELS.values()), cells),  # fmt: skip
-        "by_status": charts.bar_chart("示范区：按状态", [(STATUS_LABELS[Status(k)], n) for k, n in statuses], " 个",
-                                      colours=[charts.STATUS_COLOURS[k] for k, _ in statuses]),  # fmt: skip
-        "per_notice": charts.bar_chart("各公示的异议数", [(n.title, n.count) for n in board.objections_per_notice], " 件"),
-        "visits_month": charts.bar_chart(f"本月（{board.month_start:%Y-%m}）各基地实到人数",
-                                         [(v.base_name, v.people) for v in board.visits_month], " 人"),  # fmt: skip
-        "co2": charts.bar_chart("各活动减排量（教育性估算）", [(c.title, c.co2_kg) for c in board.campaigns_co2], " kg"),
+        "types_levels": charts.matrix(
+            "示范区：类型 × 等级", sorted({r for r, _ in cells}), list(LEVEL_LABELS.values()), cells
+        ),
+        "by_status": charts.bar_chart(
+            "示范区：按状态",
+            [(STATUS_LABELS[Status(k)], n) for k, n in statuses],
+            " 个",
+            colours=[charts.STATUS_COLOURS[k] for k, _ in statuses],
+        ),
+        "per_notice": charts.bar_chart(
+            "各公示的异议数", [(n.title, n.count) for n in board.objections_per_notice], " 件"
+        ),
+        "visits_month": charts.bar_chart(
+            f"本月（{board.month_start:%Y-%m}）各基地实到人数",
+            [(v.base_name, v.people) for v in board.visits_month],
+            " 人",
+        ),
+        "co2": charts.bar_chart(
+            "各活动减排量（教育性估算）", [(c.title, c.co2_kg) for c in board.campaigns_co2], " kg"
+        ),
     }
     # The figures' own numbers, keyed by id, for scripts and tests (the same as GET /api/admin/v1/dashboard).
     data = {
@@ -103,7 +118,16 @@ def dashboard():
         "visits_month": {v.base_id: [v.bookings, v.people] for v in board.visits_month},
         "campaigns_co2": {c.campaign_id: c.co2_kg for c in board.campaigns_co2},
     }
-    base_names = dict(db.session.execute(select(Zone.id, Zone.name).where(
-        Zone.id.in_({a.base_id for a in board.alerts_unread}))).all())  # fmt: skip
-    return render_template("console/dashboard.html", board=board, figures=figures, data=data, base_names=base_names,
-                           describe_alert=alerts.describe)  # fmt: skip
+    base_names = dict(
+        db.session.execute(
+            select(Zone.id, Zone.name).where(Zone.id.in_({a.base_id for a in board.alerts_unread}))
+        ).all()
+    )
+    return render_template(
+        "console/dashboard.html",
+        board=board,
+        figures=figures,
+        data=data,
+        base_names=base_names,
+        describe_alert=alerts.describe,
+    )

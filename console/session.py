@@ -148,13 +148,18 @@ def _globals():
     if not request.path.startswith("/console"):
         return {}
     user = g.get("console_user")
-    return {"me": user, "role_labels": ROLE_LABELS, "Role": Role,
-            "my_roles": [ROLE_LABELS.get(Role(r), r) for r in (user.roles if user else []) if r in STAFF_ROLES]}  # fmt: skip
+    return {
+        "me": user,
+        "role_labels": ROLE_LABELS,
+        "Role": Role,
+        "my_roles": [ROLE_LABELS.get(Role(r), r) for r in (user.roles if user else []) if r in STAFF_ROLES],
+    }
 
 
 def error_page(status: int, message: str, title: str = "出错了", details: dict | None = None):
-    return render_template("console/error.html", status=status, message=message, title=title,
-                           details=details or {}), status  # fmt: skip
+    return render_template(
+        "console/error.html", status=status, message=message, title=title, details=details or {}
+    ), status
 
 
 @bp.errorhandler(CSRFError)

@@ -46,9 +46,18 @@ def base(base_id):
     for b in db.session.scalars(select(Booking).where(Booking.slot_id.in_(slot_ids or [0])).order_by(Booking.id)):
         per_slot.setdefault(b.slot_id, []).append(b)
     days = sorted({v.visit_date for v in views})
-    return render_template("console/base_detail.html", zone=zone, views=views, per_slot=per_slot, days=days, first=first,
-                           prev=first - timedelta(days=7), next=first + timedelta(days=7), mask_name=mask_name,
-                           draft=draft_for(request.path))  # fmt: skip
+    return render_template(
+        "console/base_detail.html",
+        zone=zone,
+        views=views,
+        per_slot=per_slot,
+        days=days,
+        first=first,
+        prev=first - timedelta(days=7),
+        next=first + timedelta(days=7),
+        mask_name=mask_name,
+        draft=draft_for(request.path),
+    )
 
 
 @bp.post("/bases/<int:base_id>/close-day")
@@ -59,8 +68,9 @@ def base_close_day(base_id):
     if request.form.get("confirmed") != "1":  # one click cancels a whole day: ask first, with the numbers
         zone = calendar.get_base(base_id)
         booked, visitors = bookings.close_day_impact(base_id, day, current())
-        return render_template("console/close_day.html", zone=zone, day=day, reason=reason, booked=booked,
-                               visitors=visitors)  # fmt: skip
+        return render_template(
+            "console/close_day.html", zone=zone, day=day, reason=reason, booked=booked, visitors=visitors
+        )
     cancelled = bookings.close_day(base_id, day, reason, current())
     flash(f"{day.isoformat()} 已闭馆，取消了 {len(cancelled)} 个预约并通知参观者", "info")
     return redirect(url_for("console.base", base_id=base_id, day=day.isoformat()))

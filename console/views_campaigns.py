@@ -48,13 +48,31 @@ def campaign(campaign_id):
     is_teacher = _teaches(item.school_id)
     recent = list(db.session.scalars(checkins.checkins_query(campaign_id, current()).limit(30))) if is_teacher else []
     names = catalogue.action_names()
-    chart = charts.bar_chart("各行动减排量（kg，教育性估算）",
-                             [(catalogue.action_name(a["action"], names), a["co2_kg"]) for a in figures["per_action"]], " kg")  # fmt: skip
-    per_class = charts.bar_chart("各班减排量（kg）", [(c["class_name"], c["co2_kg"]) for c in figures["per_class"]], " kg")
-    classes = list(db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == item.school_id).order_by(SchoolClass.name)))
-    return render_template("console/campaign.html", c=item, s=figures, chart=chart, per_class=per_class, recent=recent,
-                           is_teacher=is_teacher, classes=classes, draft=draft_for(request.path),
-                           author=moderation.author_name)  # fmt: skip
+    chart = charts.bar_chart(
+        "各行动减排量（kg，教育性估算）",
+        [(catalogue.action_name(a["action"], names), a["co2_kg"]) for a in figures["per_action"]],
+        " kg",
+    )
+    per_class = charts.bar_chart(
+        "各班减排量（kg）", [(c["class_name"], c["co2_kg"]) for c in figures["per_class"]], " kg"
+    )
+    classes = list(
+        db.session.scalars(
+            select(SchoolClass).where(SchoolClass.school_id == item.school_id).order_by(SchoolClass.name)
+        )
+    )
+    return render_template(
+        "console/campaign.html",
+        c=item,
+        s=figures,
+        chart=chart,
+        per_class=per_class,
+        recent=recent,
+        is_teacher=is_teacher,
+        classes=classes,
+        draft=draft_for(request.path),
+        author=moderation.author_name,
+    )
 
 
 def _teaches(school_id: int) -> bool:
@@ -93,8 +111,10 @@ def student_checkins_void(campaign_id, user_id):
 @require(*SCHOOL_STAFF)
 def class_action(campaign_id):
     made = checkins.record_class_action(campaign_id, forms.load(ClassActionIn), current())
-    flash(f"已记录班级行动：{made.class_name} {checkins.plain(made.quantity)} 千瓦时，约减排 {checkins.plain(made.co2_kg)} kg",
-          "info")  # fmt: skip
+    flash(
+        f"已记录班级行动：{made.class_name} {checkins.plain(made.quantity)} 千瓦时，约减排 {checkins.plain(made.co2_kg)} kg",
+        "info",
+    )
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
 
 
@@ -107,8 +127,15 @@ def school(school_id):
     stmt = students.students_query(school_id, current(), args.get("confirmed"), args.get("awaiting"))
     classes = list(db.session.scalars(students.classes_query(school_id, current())))
     hidden = list(db.session.scalars(moderation.queue_query(school_id, current()).limit(50)))
-    return render_template("console/school.html", zone=zone, result=forms.page(stmt, args), classes=classes, hidden=hidden,
-                           under_14=AgeBand.UNDER_14.value, author=moderation.author_name)  # fmt: skip
+    return render_template(
+        "console/school.html",
+        zone=zone,
+        result=forms.page(stmt, args),
+        classes=classes,
+        hidden=hidden,
+        under_14=AgeBand.UNDER_14.value,
+        author=moderation.author_name,
+    )
 
 
 CAMPAIGN_FORM = ("title", "description", "starts_on", "ends_on", "audience")
@@ -131,8 +158,9 @@ def campaign_new(school_id):
         else:
             flash(f"已新建活动：{made.title}", "info")
             return redirect(url_for("console.campaign", campaign_id=made.id))
-    return render_template("console/campaign_new.html", zone=zone, typed=typed, errors=errors,
-                           actions=catalogue.action_names()), 422 if errors else 200  # fmt: skip
+    return render_template(
+        "console/campaign_new.html", zone=zone, typed=typed, errors=errors, actions=catalogue.action_names()
+    ), 422 if errors else 200
 
 
 @bp.post("/schools/<int:school_id>/classes")
@@ -172,5 +200,3 @@ def post_unhide(checkin_id):
 def post_hide(checkin_id):
     post = moderation.hide(checkin_id, forms.load(HideIn)["reason"], current())
     return redirect(url_for("console.campaign", campaign_id=post.campaign_id))
-
-

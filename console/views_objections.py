@@ -18,19 +18,36 @@ from console.session import current, draft_for, require
 @require(*ZONE_STAFF)
 def objections():
     args = forms.query(StaffObjectionArgs)  # masked here: revealing is one objection at a time, with a reason
-    stmt = publicity_objections.staff_objections_query(current(), notice_id=args.get("notice_id"), zone_id=args.get("zone_id"),
-                                            status=args.get("status"), needs_review=args.get("needs_review"))  # fmt: skip
-    return render_template("console/objections.html", result=forms.page(stmt, args), status=args.get("status"),
-                           labels=OBJECTION_LABELS, mask=publicity_objections.personal_view)  # fmt: skip
+    stmt = publicity_objections.staff_objections_query(
+        current(),
+        notice_id=args.get("notice_id"),
+        zone_id=args.get("zone_id"),
+        status=args.get("status"),
+        needs_review=args.get("needs_review"),
+    )
+    return render_template(
+        "console/objections.html",
+        result=forms.page(stmt, args),
+        status=args.get("status"),
+        labels=OBJECTION_LABELS,
+        mask=publicity_objections.personal_view,
+    )
 
 
 def _detail(objection, revealed: bool, reason: str = "", form=None, errors: dict | None = None):
     allowed = DECISIONS[ObjectionStatus(objection.status)]
-    return render_template("console/objection.html", o=objection, person=publicity_objections.personal_view(objection, revealed),
-                           revealed=revealed, allowed=allowed, labels=OBJECTION_LABELS,
-                           may_reveal=publicity_objections.may_reveal(current(), objection.zone.type), reason=reason,
-                           draft=form if form is not None else draft_for(url_for("console.objection", objection_id=objection.id)),
-                           errors=errors or {})  # fmt: skip
+    return render_template(
+        "console/objection.html",
+        o=objection,
+        person=publicity_objections.personal_view(objection, revealed),
+        revealed=revealed,
+        allowed=allowed,
+        labels=OBJECTION_LABELS,
+        may_reveal=publicity_objections.may_reveal(current(), objection.zone.type),
+        reason=reason,
+        draft=form if form is not None else draft_for(url_for("console.objection", objection_id=objection.id)),
+        errors=errors or {},
+    )
 
 
 @bp.get("/objections/<int:objection_id>")
@@ -56,8 +73,11 @@ def objection_decide(objection_id):
     item = publicity_objections.get_objection(objection_id, current())
     expected = request.form.get("from", "")
     if expected != item.status:
-        raise AppError(f"这条异议已被处理（当前：{OBJECTION_LABELS[ObjectionStatus(item.status)]}），没有重复提交",
-                       code="already_decided", status=409)  # fmt: skip
+        raise AppError(
+            f"这条异议已被处理（当前：{OBJECTION_LABELS[ObjectionStatus(item.status)]}），没有重复提交",
+            code="already_decided",
+            status=409,
+        )
     try:
         body = forms.load(DecisionIn)
     except forms.FormInvalid as exc:  # the page again, the reply kept, each problem beside its field

@@ -43,8 +43,12 @@ def notices():
 @require(*ZONE_STAFF)
 def notice(notice_id):
     item = publicity_notices.get_notice(notice_id, public=False)
-    return render_template("console/notice.html", n=item, state=publicity_notices.window_state(item),
-                           counts=publicity_notices.zone_counts(notice_id))  # fmt: skip
+    return render_template(
+        "console/notice.html",
+        n=item,
+        state=publicity_notices.window_state(item),
+        counts=publicity_notices.zone_counts(notice_id),
+    )
 
 
 # The form's names for NoticeIn's keys (a day, not a time: the window opens at 00:00 China time).
@@ -66,7 +70,11 @@ def notice_new():
 
 
 def _notice_form(form, errors: dict | None = None):
-    candidates = list(db.session.scalars(select(Zone).where(Zone.status == Status.SITE_CHECK.value).order_by(Zone.batch_year, Zone.name)))
+    candidates = list(
+        db.session.scalars(
+            select(Zone).where(Zone.status == Status.SITE_CHECK.value).order_by(Zone.batch_year, Zone.name)
+        )
+    )
     preview = None
     if request.args.get("starts_on"):  # the working-days calculator: the staff API's own arguments
         try:
@@ -75,8 +83,9 @@ def _notice_form(form, errors: dict | None = None):
         except forms.FormInvalid:
             preview = None
     chosen = {int(i) for i in form.getlist("zone_ids") if i.isdigit()} if hasattr(form, "getlist") else set()
-    return render_template("console/notice_new.html", form=form, candidates=candidates, preview=preview, errors=errors or {},
-                           chosen=chosen)  # fmt: skip
+    return render_template(
+        "console/notice_new.html", form=form, candidates=candidates, preview=preview, errors=errors or {}, chosen=chosen
+    )
 
 
 @bp.post("/notices/<int:notice_id>/publish")
@@ -91,7 +100,10 @@ def notice_publish(notice_id):
 @require(Role.INSTITUTE_STAFF)
 def notice_close(notice_id):
     report = settling.close_notice(notice_id, current())
-    flash(f"已办结：确定 {len(report.confirmed)} 个，未通过 {len(report.rejected)} 个，待异议办结 {len(report.waiting)} 个", "info")
+    flash(
+        f"已办结：确定 {len(report.confirmed)} 个，未通过 {len(report.rejected)} 个，待异议办结 {len(report.waiting)} 个",
+        "info",
+    )
     return redirect(url_for("console.notice", notice_id=notice_id))
 
 
@@ -117,11 +129,14 @@ def article(article_id):
         try:
             data = forms.load(ArticlePatchIn(only=("title", "summary", "body_markdown")))
         except forms.FormInvalid as exc:
-            return render_template("console/article.html", a=item, form=form, preview=None, errors=exc.details), exc.status
+            return render_template(
+                "console/article.html", a=item, form=form, preview=None, errors=exc.details
+            ), exc.status
         if form.get("action") == "preview":
             root = Path(current_app.config["CONTENT_ROOT"])
-            html_body, _, broken = render_markdown(data.get("body_markdown", ""), root / "articles" / "staff.md",
-                                                   root / "images")  # fmt: skip
+            html_body, _, broken = render_markdown(
+                data.get("body_markdown", ""), root / "articles" / "staff.md", root / "images"
+            )
             preview = {"html": Markup(html_body), "broken": broken}  # noqa: S704 (sanitised by nh3 in render())
         else:
             knowledge.save_article(data, current(), item)
@@ -142,9 +157,16 @@ def users():
 def _users_page(draft, errors: dict | None = None):
     args = forms.query(account_schemas.UserListArgs)
     stmt = accounts.users_query(role=args.get("role"), q=args.get("q"))
-    return render_template("console/users.html", result=forms.page(stmt, args), labels=ROLE_LABELS,
-                           q=request.args.get("q", ""), grantable=GRANTABLE_ROLES, departments=DEPARTMENT_LABELS,
-                           draft=draft, errors=errors or {})  # fmt: skip
+    return render_template(
+        "console/users.html",
+        result=forms.page(stmt, args),
+        labels=ROLE_LABELS,
+        q=request.args.get("q", ""),
+        grantable=GRANTABLE_ROLES,
+        departments=DEPARTMENT_LABELS,
+        draft=draft,
+        errors=errors or {},
+    )
 
 
 @bp.post("/users")
@@ -152,10 +174,16 @@ def _users_page(draft, errors: dict | None = None):
 def user_create():
     try:
         body = forms.load(account_schemas.StaffUserIn)
-        accounts.create_staff_user(body["username"], body["password"], Role(body["role"]),
-                                   display_name=body.get("display_name"),
-                                   department=Department(body["department"]) if body.get("department") else None,
-                                   base_id=body.get("base_id"), school_id=body.get("school_id"), granted_by=current())  # fmt: skip
+        accounts.create_staff_user(
+            body["username"],
+            body["password"],
+            Role(body["role"]),
+            display_name=body.get("display_name"),
+            department=Department(body["department"]) if body.get("department") else None,
+            base_id=body.get("base_id"),
+            school_id=body.get("school_id"),
+            granted_by=current(),
+        )
     except ValidationFailed as exc:  # the form again, filled in (never the password), each problem beside its field
         db.session.rollback()
         return _users_page({k: v for k, v in request.form.items() if k != "password"}, exc.details), exc.status
@@ -214,9 +242,15 @@ def jobs():
     show = request.args.get("show", "open")
     args = forms.query(DeadLetterArgs)
     stmt = deadletters.query(kind=args.get("kind"), unresolved=True if show == "open" else args.get("unresolved"))
-    return render_template("console/jobs.html", periodic=list(PERIODIC.values()), runs=jobs_queue.last_runs(),
-                           result=forms.page(stmt, args), show=show, label_of=label_of,
-                           workers=jobs_queue.workers_state())  # fmt: skip
+    return render_template(
+        "console/jobs.html",
+        periodic=list(PERIODIC.values()),
+        runs=jobs_queue.last_runs(),
+        result=forms.page(stmt, args),
+        show=show,
+        label_of=label_of,
+        workers=jobs_queue.workers_state(),
+    )
 
 
 @bp.post("/jobs/dead-letters/<int:letter_id>/<any(retry, dismiss):action>")

@@ -46,8 +46,15 @@ def zones_list():
         flash(exc.message, "error")
         filters = registry.ZoneFilters()
     stmt = scope.staff_zones_query(current(), filters)
-    return render_template("console/zones.html", result=forms.page(stmt, loaded), args=typed, types=TYPE_LABELS,
-                           levels=LEVEL_LABELS, statuses=STATUS_LABELS, districts=registry.active_districts())  # fmt: skip
+    return render_template(
+        "console/zones.html",
+        result=forms.page(stmt, loaded),
+        args=typed,
+        types=TYPE_LABELS,
+        levels=LEVEL_LABELS,
+        statuses=STATUS_LABELS,
+        districts=registry.active_districts(),
+    )
 
 
 @bp.get("/zones/export.csv")
@@ -69,8 +76,17 @@ def zone(zone_id):
     allowed = TRANSITIONS.get(Status(item.status), ())
     # Under publicity the window's closing decides: no buttons while it holds the zone.
     hold = lifecycle.publicity_hold(item.id, utcnow()) if item.status == Status.PUBLICITY else None
-    return render_template("console/zone.html", zone=item, allowed=allowed, hold=hold, labels=STATUS_LABELS, types=TYPE_LABELS,
-                           levels=LEVEL_LABELS, draft=draft_for(request.path), today=date.today())  # fmt: skip
+    return render_template(
+        "console/zone.html",
+        zone=item,
+        allowed=allowed,
+        hold=hold,
+        labels=STATUS_LABELS,
+        types=TYPE_LABELS,
+        levels=LEVEL_LABELS,
+        draft=draft_for(request.path),
+        today=date.today(),
+    )
 
 
 @bp.post("/zones/<int:zone_id>/transitions")
@@ -79,7 +95,9 @@ def zone_transition(zone_id):
     item = visible_zone(zone_id)
     expected = request.form.get("from", "")
     if expected and expected != item.status:  # a second click on an old page: say what happened
-        raise AppError(f"该示范区已是「{STATUS_LABELS[Status(item.status)]}」，未重复变更", code="already_changed", status=409)
+        raise AppError(
+            f"该示范区已是「{STATUS_LABELS[Status(item.status)]}」，未重复变更", code="already_changed", status=409
+        )
     body = forms.load(TransitionIn)
     lifecycle.transition(zone_id, body["to"], body.get("note"), current())
     flash(f"已变更为「{STATUS_LABELS[Status(body['to'])]}」", "info")
@@ -106,8 +124,20 @@ def zone_edit(zone_id):
     return redirect(url_for("console.zone", zone_id=zone_id))
 
 
-ZONE_FORM = ("name", "type", "level", "district_id", "applicant_name", "applicant_kind", "batch_year", "department",
-             "address", "latitude", "longitude", "summary")  # fmt: skip
+ZONE_FORM = (
+    "name",
+    "type",
+    "level",
+    "district_id",
+    "applicant_name",
+    "applicant_kind",
+    "batch_year",
+    "department",
+    "address",
+    "latitude",
+    "longitude",
+    "summary",
+)
 
 
 @bp.route("/zones/new", methods=["GET", "POST"])
@@ -126,9 +156,16 @@ def zone_new():
             flash(f"已登记申报：{made.name}", "info")
             return redirect(url_for("console.zone", zone_id=made.id))
     status = 422 if errors else 200
-    return render_template("console/zone_new.html", typed=typed or draft_for(request.path), errors=errors,
-                           types=TYPE_LABELS, levels=LEVEL_LABELS, kinds=APPLICANT_KIND_LABELS,
-                           departments=DEPARTMENT_LABELS, districts=registry.active_districts()), status  # fmt: skip
+    return render_template(
+        "console/zone_new.html",
+        typed=typed or draft_for(request.path),
+        errors=errors,
+        types=TYPE_LABELS,
+        levels=LEVEL_LABELS,
+        kinds=APPLICANT_KIND_LABELS,
+        departments=DEPARTMENT_LABELS,
+        districts=registry.active_districts(),
+    ), status
 
 
 @bp.route("/zones/import", methods=["GET", "POST"])
@@ -141,7 +178,9 @@ def zones_import():
             year = forms.load(ImportForm)["batch_year"]  # the staff API's import form
             if upload is None or not upload.filename:
                 raise AppError("请选择 CSV 或 XLSX 文件", code="validation_error", status=422)
-            report = {"created": importer.import_batch(upload.filename, upload.read(importer.MAX_BYTES + 1), year, current())}
+            report = {
+                "created": importer.import_batch(upload.filename, upload.read(importer.MAX_BYTES + 1), year, current())
+            }
         except AppError as exc:
             db.session.rollback()
             report = {"error": exc.message, "rows": exc.details.get("rows") or [], "details": exc.details}

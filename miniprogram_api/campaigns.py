@@ -97,8 +97,11 @@ def join_campaign(campaign_id):
 @blp.response(201, ActionCheckinOut)
 @blp.alt_response(403, description="not_this_school / not_confirmed：仅限本校的活动，而你已不是学校确认的本校学生")
 @blp.alt_response(409, description="already_checked_in（每项行动每天一次）、not_joined")
-@blp.alt_response(422, description="campaign_not_started / campaign_ended、content_risky、commute_budget_exceeded（上学出行"
-                                    "每天合计最多按一次往返计，details.remaining 为这项行动还能记的数量）、数量或日期不符")
+@blp.alt_response(
+    422,
+    description="campaign_not_started / campaign_ended、content_risky、commute_budget_exceeded（上学出行"
+    "每天合计最多按一次往返计，details.remaining 为这项行动还能记的数量）、数量或日期不符",
+)
 def check_in(body, campaign_id):
     """绿色行动打卡 → 减排量 co2_kg（教育性估算）与积分 points。照片只在当天打卡时加分，且同一张照片在本活动只加一次；
     补记的日子按自报计分（evidence_note 说明原因）"""

@@ -29,8 +29,9 @@ def list_notices(args):
     """公示列表（state=open 进行中 / closed 已结束）"""
 
     def build():
-        page = paginate(db.session, notices.notices_query(args.get("state"), public=True), args["page"],
-                        args["per_page"])  # fmt: skip
+        page = paginate(
+            db.session, notices.notices_query(args.get("state"), public=True), args["page"], args["per_page"]
+        )
         page["items"] = [notices.notice_view(n) for n in page["items"]]
         return json_bytes(page_of(NoticeCardOut)().dump(page)), "application/json"
 
@@ -58,8 +59,9 @@ def get_notice(notice_id):
 @blp.alt_response(422, description="publicity_closed / publicity_not_started（details 含公示起止时间）、content_risky")
 def post_objection(body, notice_id):
     """提出异议（实名）；可带 Idempotency-Key 头，重试不会重复登记"""
-    outcome = objections.submit_objection(current_user(), notice_id, body, idempotency_key(required=False),
-                                         ObjectionReceiptOut().dump, request.host)  # fmt: skip
+    outcome = objections.submit_objection(
+        current_user(), notice_id, body, idempotency_key(required=False), ObjectionReceiptOut().dump, request.host
+    )
     return prepared_json(outcome.body, outcome.status)
 
 

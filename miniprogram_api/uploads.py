@@ -33,5 +33,9 @@ def upload_image():
     if upload is None:
         raise ValidationFailed(details={"file": ["请上传图片文件（字段名 file）"]})
     stored = media.store_image(current_user().id, upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1))
-    return {"id": stored.id, "url": absolute_url(media.url_of(stored)), "mimetype": stored.mimetype,
-            "size": stored.size}  # fmt: skip
+    return {
+        "id": stored.id,
+        "url": absolute_url(media.url_of(stored)),
+        "mimetype": stored.mimetype,
+        "size": stored.size,
+    }

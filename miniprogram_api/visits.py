@@ -70,8 +70,9 @@ def list_slots(args, base_id):
         ttl = SLOTS_TTL if change is None else max(1, min(SLOTS_TTL, math.ceil((change - now).total_seconds())))
         return json_bytes(page_of(SlotOut)().dump(whole_list(slots))), "application/json", ttl
 
-    return cached_response(slots_namespace(base_id), build, args={"from": args["start"], "to": args["end"]},
-                           ttl=SLOTS_TTL)  # fmt: skip
+    return cached_response(
+        slots_namespace(base_id), build, args={"from": args["start"], "to": args["end"]}, ttl=SLOTS_TTL
+    )
 
 
 BOOKING_OUT = BookingOut()  # built once: the rush's refusals should not pay for a schema each

@@ -97,12 +97,18 @@ def own_records(base: str, token: str) -> list[str]:
     made, headers = [], {"Authorization": f"Bearer {token}"}
     for place in requests.get(f"{base}/api/mp/v1/bases", timeout=30).json()["items"]:
         today = date.today()
-        slots = requests.get(f"{base}/api/mp/v1/bases/{place['id']}/slots",
-                             params={"from": today.isoformat(), "to": (today + timedelta(days=13)).isoformat()},
-                             timeout=30).json()["items"]  # fmt: skip
+        slots = requests.get(
+            f"{base}/api/mp/v1/bases/{place['id']}/slots",
+            params={"from": today.isoformat(), "to": (today + timedelta(days=13)).isoformat()},
+            timeout=30,
+        ).json()["items"]
         for slot in slots:
-            booked = requests.post(f"{base}/api/mp/v1/bookings", json={**BOOKING_EXAMPLE, "slot_id": slot["id"]},
-                                   headers={**headers, "Idempotency-Key": f"fuzz-own-{slot['id']}"}, timeout=30)  # fmt: skip
+            booked = requests.post(
+                f"{base}/api/mp/v1/bookings",
+                json={**BOOKING_EXAMPLE, "slot_id": slot["id"]},
+                headers={**headers, "Idempotency-Key": f"fuzz-own-{slot['id']}"},
+                timeout=30,
+            )
             if booked.status_code == 201:
                 made.append(f"booking {booked.json()['id']}")
                 break
@@ -111,8 +117,12 @@ def own_records(base: str, token: str) -> list[str]:
     for notice in requests.get(f"{base}/api/mp/v1/publicity", timeout=30).json()["items"]:
         detail = requests.get(f"{base}/api/mp/v1/publicity/{notice['id']}", timeout=30).json()
         for zone in detail.get("zones", []):
-            raised = requests.post(f"{base}/api/mp/v1/publicity/{notice['id']}/objections", headers=headers,
-                                   json={**OBJECTION_EXAMPLE, "zone_id": zone["id"]}, timeout=30)  # fmt: skip
+            raised = requests.post(
+                f"{base}/api/mp/v1/publicity/{notice['id']}/objections",
+                headers=headers,
+                json={**OBJECTION_EXAMPLE, "zone_id": zone["id"]},
+                timeout=30,
+            )
             if raised.status_code == 201:
                 made.append(f"objection {raised.json()['receipt_no']}")
                 break
@@ -124,21 +134,32 @@ def own_records(base: str, token: str) -> list[str]:
 def tokens(base: str, admin_password: str) -> dict[str, str]:
     citizen = requests.post(f"{base}/api/mp/v1/auth/login", json={"code": "fuzzer:1"}, timeout=30)
     citizen.raise_for_status()
-    staff = requests.post(f"{base}/api/admin/v1/auth/login", json={"username": "fuzz-admin", "password": admin_password},
-                          timeout=30)  # fmt: skip
+    staff = requests.post(
+        f"{base}/api/admin/v1/auth/login", json={"username": "fuzz-admin", "password": admin_password}, timeout=30
+    )
     staff.raise_for_status()
     return {"mp": citizen.json()["token"], "admin": staff.json()["token"]}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get(
-        "FUZZ_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_fuzz"))  # fmt: skip
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("FUZZ_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_fuzz"),
+    )
     parser.add_argument("--redis-url", default=os.environ.get("FUZZ_REDIS_URL", "redis://127.0.0.1:6379/13"))
-    parser.add_argument("--max-examples", type=int, default=int(os.environ.get("FUZZ_MAX_EXAMPLES", "50")),
-                        help="test cases per operation and phase")  # fmt: skip
-    parser.add_argument("--time-limit", type=int, default=int(os.environ.get("FUZZ_TIME_LIMIT", "480")),
-                        help="seconds per API before the run is stopped and failed")  # fmt: skip
+    parser.add_argument(
+        "--max-examples",
+        type=int,
+        default=int(os.environ.get("FUZZ_MAX_EXAMPLES", "50")),
+        help="test cases per operation and phase",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=int,
+        default=int(os.environ.get("FUZZ_TIME_LIMIT", "480")),
+        help="seconds per API before the run is stopped and failed",
+    )
     parser.add_argument("--api", choices=(*APIS, "both"), default="both")
     parser.add_argument("--seed", type=int, default=None, help="reproduce an earlier run")
     parser.add_argument("--log-level", default="WARNING", help="the service's; INFO writes every request to server.log")
@@ -151,11 +172,18 @@ def main() -> int:
     wechat_port, port = free_port(), free_port()
     start_fake_wechat(wechat_port)
     admin_password = "Fuzz-admin-2026!"
-    env = dict(os.environ, DATABASE_URL=args.database_url, SECRET_KEY="fuzz-secret", LOG_LEVEL=args.log_level,
-               WECHAT_API_BASE_URL=f"http://127.0.0.1:{wechat_port}", WEB_CONCURRENCY="2",
-               # One caller sends thousands of writes here; the limits themselves are tested in tests/.
-               RATELIMIT_WRITE="100000 per minute", RATELIMIT_LOGIN_PER_CODE="100000 per minute",
-               RATELIMIT_LOGIN_PER_USERNAME="100000 per minute")  # fmt: skip
+    env = dict(
+        os.environ,
+        DATABASE_URL=args.database_url,
+        SECRET_KEY="fuzz-secret",
+        LOG_LEVEL=args.log_level,
+        WECHAT_API_BASE_URL=f"http://127.0.0.1:{wechat_port}",
+        WEB_CONCURRENCY="2",
+        # One caller sends thousands of writes here; the limits themselves are tested in tests/.
+        RATELIMIT_WRITE="100000 per minute",
+        RATELIMIT_LOGIN_PER_CODE="100000 per minute",
+        RATELIMIT_LOGIN_PER_USERNAME="100000 per minute",
+    )
     env.pop("REDIS_URL", None)
     if args.redis_url:
         import redis
@@ -164,10 +192,18 @@ def main() -> int:
         env["REDIS_URL"] = args.redis_url
     else:
         env["WEB_CONCURRENCY"] = "1"
-    for command in (["db", "upgrade"], ["seed", "demo"],
-                    ["users", "create-admin", "--username", "fuzz-admin", "--password", admin_password]):  # fmt: skip
-        subprocess.run([sys.executable, "-m", "flask", "--app", "app", *command], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+    for command in (
+        ["db", "upgrade"],
+        ["seed", "demo"],
+        ["users", "create-admin", "--username", "fuzz-admin", "--password", admin_password],
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     server_log = ARTIFACTS / "server.log"
     with server_log.open("w") as log:
@@ -181,18 +217,42 @@ def main() -> int:
             print(f"real identifiers for {write_config(args.database_url, config)} kinds of path parameter", flush=True)
             for api in APIS if args.api == "both" else (args.api,):
                 command = [
-                    sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
+                    sys.executable,
+                    "-m",
+                    "schemathesis.cli",
+                    "--config-file",
+                    str(config),
+                    "run",
                     f"{base}/api/openapi.json",
-                    "--include-path-regex", APIS[api], "--exclude-path-regex", EXCLUDED,
-                    "--header", f"Authorization: Bearer {keys[api]}",
-                    "--checks", "all", "--exclude-checks", "positive_data_acceptance",
-                    "--max-examples", str(args.max_examples), "--workers", "1", "--request-timeout", "30", "--no-shrink",
-                    "--report", "junit", "--report-junit-path", str(ARTIFACTS / f"{api}.xml"),
-                ]  # fmt: skip
+                    "--include-path-regex",
+                    APIS[api],
+                    "--exclude-path-regex",
+                    EXCLUDED,
+                    "--header",
+                    f"Authorization: Bearer {keys[api]}",
+                    "--checks",
+                    "all",
+                    "--exclude-checks",
+                    "positive_data_acceptance",
+                    "--max-examples",
+                    str(args.max_examples),
+                    "--workers",
+                    "1",
+                    "--request-timeout",
+                    "30",
+                    "--no-shrink",
+                    "--report",
+                    "junit",
+                    "--report-junit-path",
+                    str(ARTIFACTS / f"{api}.xml"),
+                ]
                 if args.seed is not None:
                     command += ["--seed", str(args.seed)]
-                print(f"== fuzzing the {'mini-program' if api == 'mp' else 'staff'} API ({args.max_examples} examples "
-                      f"per operation and phase, at most {args.time_limit} s)", flush=True)  # fmt: skip
+                print(
+                    f"== fuzzing the {'mini-program' if api == 'mp' else 'staff'} API ({args.max_examples} examples "
+                    f"per operation and phase, at most {args.time_limit} s)",
+                    flush=True,
+                )
                 try:
                     code = subprocess.run(command, cwd=ROOT, env=env, timeout=args.time_limit, check=False).returncode
                 except subprocess.TimeoutExpired:

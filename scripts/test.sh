@@ -32,8 +32,9 @@ PYTEST=(python -m pytest --durations=15 --durations-min=1)
 PG_URL="${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_test}"
 REDIS_URL_FOR_TESTS="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 
-echo "== lint (ruff)"
+echo "== lint and layout (ruff)"
 step "ruff check" ruff check .
+step "ruff format --check (the formatter owns the layout)" ruff format --check .
 
 echo "== pass 1: SQLite and in-process fallbacks"
 step "pass 1 (SQLite)@$REPORTS/pytest-sqlite.xml" env -u DATABASE_URL -u REDIS_URL -u TEST_DATABASE_URL -u TEST_REDIS_URL \

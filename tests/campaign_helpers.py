@@ -35,10 +35,16 @@ def _school_admin(auth, school_id):
 
 def _campaign(client, auth, school_id, **overrides):
     today = _today()
-    body = {"title": "绿色出行周", "starts_on": (today - timedelta(days=3)).isoformat(),
-            "ends_on": (today + timedelta(days=3)).isoformat(),
-            "actions": ["walk", "clean_plate", "lights_off", "double_sided"], **overrides}  # fmt: skip
-    response = client.post(f"/api/admin/v1/schools/{school_id}/campaigns", json=body, headers=_school_admin(auth, school_id))
+    body = {
+        "title": "绿色出行周",
+        "starts_on": (today - timedelta(days=3)).isoformat(),
+        "ends_on": (today + timedelta(days=3)).isoformat(),
+        "actions": ["walk", "clean_plate", "lights_off", "double_sided"],
+        **overrides,
+    }
+    response = client.post(
+        f"/api/admin/v1/schools/{school_id}/campaigns", json=body, headers=_school_admin(auth, school_id)
+    )
     assert response.status_code == 201, response.json
     return response.json["id"]
 
@@ -55,8 +61,11 @@ def _student(client, auth, school_id, name, age_band="14_17", confirm=True, **ex
     """A student who declared school, class and age band; confirmed by the school's list unless
     `confirm` is false (until then the declared band waits and they take part in no school-only campaign)."""
     headers = auth.wechat_headers(name)
-    response = client.patch("/api/mp/v1/me", json={"school_id": school_id, "class_name": "一班", "age_band": age_band,
-                                                     "nickname": name[:20], **extra}, headers=headers)  # fmt: skip
+    response = client.patch(
+        "/api/mp/v1/me",
+        json={"school_id": school_id, "class_name": "一班", "age_band": age_band, "nickname": name[:20], **extra},
+        headers=headers,
+    )
     assert response.status_code == 200, response.json
     if confirm:
         _confirm(client, auth, school_id, response.json["id"])
@@ -64,15 +73,21 @@ def _student(client, auth, school_id, name, age_band="14_17", confirm=True, **ex
 
 
 def _confirm(client, auth, school_id, *user_ids):
-    response = client.post(f"/api/admin/v1/schools/{school_id}/students/confirm", json={"user_ids": list(user_ids)},
-                           headers=_school_admin(auth, school_id))  # fmt: skip
+    response = client.post(
+        f"/api/admin/v1/schools/{school_id}/students/confirm",
+        json={"user_ids": list(user_ids)},
+        headers=_school_admin(auth, school_id),
+    )
     assert response.status_code == 200, response.json
     return response.json["confirmed"]
 
 
 def _checkin(client, headers, campaign_id, **body):
-    return client.post(f"/api/mp/v1/campaigns/{campaign_id}/checkins", json={"action": "clean_plate", "quantity": 1, **body},
-                       headers=headers)  # fmt: skip
+    return client.post(
+        f"/api/mp/v1/campaigns/{campaign_id}/checkins",
+        json={"action": "clean_plate", "quantity": 1, **body},
+        headers=headers,
+    )
 
 
 @pytest.fixture

@@ -135,8 +135,9 @@ def clean_database(app) -> None:
             probe = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {t.name})" for t in tables)
             dirty = set(conn.scalars(text(probe))) | set(REFERENCE_ROWS)
             if postgres:
-                used = conn.scalars(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' "
-                                         "AND last_value IS NOT NULL")).all()  # fmt: skip
+                used = conn.scalars(
+                    text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL")
+                ).all()
                 dirty |= {name.removesuffix("_id_seq") for name in used}
             for table in reversed(tables):
                 if table.name in dirty:
@@ -333,10 +334,22 @@ class OwnRedis:
         import redis
 
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
         for _ in range(100):
             try:

@@ -15,8 +15,14 @@ from app.zones.models import District
 
 _names = count(1)
 
-PATH = [Status.EXPERT_REVIEW, Status.SITE_CHECK, Status.PUBLICITY, Status.CONFIRMED, Status.ACCEPTANCE_REVIEW,
-        Status.TITLED]  # fmt: skip
+PATH = [
+    Status.EXPERT_REVIEW,
+    Status.SITE_CHECK,
+    Status.PUBLICITY,
+    Status.CONFIRMED,
+    Status.ACCEPTANCE_REVIEW,
+    Status.TITLED,
+]
 
 APPLICANT_KIND = {
     "park": "park_committee",
@@ -93,10 +99,14 @@ def open_notice(app, zone_types=("building", "school"), *, starts_in=-3600, ends
             actor = accounts.create_staff_user("notice-maker", "long-enough-pw", Role.INSTITUTE_STAFF)
         now = utcnow()
         notice = notices.create_notice(
-            {"batch_year": batch_year, "zone_ids": zone_ids, "starts_at": now - timedelta(days=1),
-             "ends_at": now + timedelta(days=2)},
+            {
+                "batch_year": batch_year,
+                "zone_ids": zone_ids,
+                "starts_at": now - timedelta(days=1),
+                "ends_at": now + timedelta(days=2),
+            },
             actor,
-        )  # fmt: skip
+        )
         notices.publish_notice(notice.id, actor)
         notice = db.session.get(type(notice), notice.id)
         notice.starts_at = now + timedelta(seconds=starts_in)
@@ -144,8 +154,16 @@ def make_base(app, **profile) -> int:
     return zone_id
 
 
-def make_slot(app, base_id: int, *, days_ahead: int = 1, hour: int = 10, capacity: int = 20, group_capacity: int = 30,
-              starts_in: float | None = None) -> int:  # fmt: skip
+def make_slot(
+    app,
+    base_id: int,
+    *,
+    days_ahead: int = 1,
+    hour: int = 10,
+    capacity: int = 20,
+    group_capacity: int = 30,
+    starts_in: float | None = None,
+) -> int:
     """A slot `days_ahead` local days from today at `hour` (made by the calendar service), or one
     starting `starts_in` seconds from now: possibly in the past or about to start, which no service
     creates, so those rows are written directly."""
@@ -159,8 +177,14 @@ def make_slot(app, base_id: int, *, days_ahead: int = 1, hour: int = 10, capacit
     tz = ZoneInfo("Asia/Shanghai")
     if starts_in is None and days_ahead >= 1:
         day = utcnow().astimezone(tz).date() + timedelta(days=days_ahead)
-        spec = {"from": day, "to": day, "weekdays": [day.isoweekday()], "times": [{"start": time(hour), "end": time(hour + 1)}],
-                "capacity": capacity, "group_capacity": group_capacity}  # fmt: skip
+        spec = {
+            "from": day,
+            "to": day,
+            "weekdays": [day.isoweekday()],
+            "times": [{"start": time(hour), "end": time(hour + 1)}],
+            "capacity": capacity,
+            "group_capacity": group_capacity,
+        }
         with app.app_context():
             (slot,) = calendar.create_slots(base_id, spec, factory_admin())
             return slot.id
@@ -170,9 +194,17 @@ def make_slot(app, base_id: int, *, days_ahead: int = 1, hour: int = 10, capacit
         day = utcnow().astimezone(tz).date() + timedelta(days=days_ahead)
         starts = datetime.combine(day, time(hour), tz)
     with app.app_context():
-        slot = Slot(base_id=base_id, visit_date=starts.astimezone(tz).date(), starts_at=starts,
-                    ends_at=starts + timedelta(hours=1), capacity=capacity, group_capacity=group_capacity,
-                    booked=0, group_booked=0, status="open")  # fmt: skip
+        slot = Slot(
+            base_id=base_id,
+            visit_date=starts.astimezone(tz).date(),
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            capacity=capacity,
+            group_capacity=group_capacity,
+            booked=0,
+            group_booked=0,
+            status="open",
+        )
         db.session.add(slot)
         db.session.commit()
         return slot.id

@@ -7,7 +7,7 @@ def assert_error(response, status, code):
     body = response.json
     assert set(body) == {"error"}
     assert body["error"]["code"] == code
-    assert isinstance(body['error']['message'], str)
-    assert body['error']['message']
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"]
     assert isinstance(body["error"]["details"], dict)
     return body["error"]

@@ -19,7 +19,7 @@ def test_create_admin_command_and_staff_login(runner, client):
     assert response.json["expires_in"] == 12 * 3600
     me = client.get("/api/admin/v1/auth/me", headers={"Authorization": f"Bearer {response.json['token']}"})
     assert me.status_code == 200
-    assert me.json['username'] == 'root1'
+    assert me.json["username"] == "root1"
 
 
 def test_create_admin_refuses_duplicates_and_short_passwords(runner):
@@ -28,7 +28,7 @@ def test_create_admin_refuses_duplicates_and_short_passwords(runner):
     )
     again = runner.invoke(args=["users", "create-admin", "--username", "a1", "--password", "long-enough-pw"])
     assert again.exit_code != 0
-    assert '用户名已存在' in again.output
+    assert "用户名已存在" in again.output
     short = runner.invoke(args=["users", "create-admin", "--username", "a2", "--password", "short"])
     assert short.exit_code != 0
 
@@ -39,8 +39,8 @@ def test_password_is_hashed(app, runner):
         from app.extensions import db
 
         stored = db.session.execute(db.text("SELECT password_hash FROM users WHERE username='hashme'")).scalar()
-    assert 'long-enough-pw' not in stored
-    assert stored.startswith(('scrypt:', 'pbkdf2:'))
+    assert "long-enough-pw" not in stored
+    assert stored.startswith(("scrypt:", "pbkdf2:"))
 
 
 @pytest.mark.parametrize(
@@ -76,8 +76,11 @@ def test_staff_token_cannot_book_on_the_mini_program_api(client, auth, app):
 
     slot_id = make_slot(app, make_base(app))
     visitor = {"name": "张三", "id_number": id_number(), "phone": "13812345678"}
-    response = client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": [visitor]},
-                           headers={**auth.staff("admin"), "Idempotency-Key": "k"})  # fmt: skip
+    response = client.post(
+        "/api/mp/v1/bookings",
+        json={"slot_id": slot_id, "visitors": [visitor]},
+        headers={**auth.staff("admin"), "Idempotency-Key": "k"},
+    )
     assert_error(response, 401, "token_wrong_audience")
 
 
@@ -165,7 +168,7 @@ def test_admin_manages_users_and_roles(client, auth):
     # Grant a second role, then the same again
     grant = client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "institute_staff"}, headers=admin)
     assert grant.status_code == 201
-    assert set(grant.json['roles']) == {'department_officer', 'institute_staff'}
+    assert set(grant.json["roles"]) == {"department_officer", "institute_staff"}
     again = client.post(f"/api/admin/v1/users/{officer_id}/grants", json={"role": "institute_staff"}, headers=admin)
     assert_error(again, 409, "role_already_granted")
     # A base operator grant without its base
@@ -183,12 +186,12 @@ def test_admin_manages_users_and_roles(client, auth):
     grant_id = next(g["id"] for g in grant.json["grants"] if g["role"] == "institute_staff")
     removed = client.delete(f"/api/admin/v1/users/{officer_id}/grants/{grant_id}", headers=admin)
     assert removed.status_code == 200
-    assert removed.json['roles'] == ['department_officer']
+    assert removed.json["roles"] == ["department_officer"]
     # list with filters and the envelope
     page = client.get("/api/admin/v1/users?role=department_officer&per_page=5", headers=admin).json
     assert set(page) == {"items", "page", "per_page", "total"}
-    assert page['total'] == 1
-    assert page['items'][0]['username'] == 'edu.officer'
+    assert page["total"] == 1
+    assert page["items"][0]["username"] == "edu.officer"
     assert client.get("/api/admin/v1/users?role=citizen", headers=admin).json["total"] == 1
     assert client.get("/api/admin/v1/users?q=edu.", headers=admin).json["total"] == 1
     assert client.get("/api/admin/v1/users?q=%25", headers=admin).json["total"] == 0  # literal %
@@ -236,9 +239,9 @@ def test_bad_list_arguments(client, auth, query):
 def test_page_past_the_end_is_empty(client, auth):
     admin = auth.staff("admin")
     page = client.get("/api/admin/v1/users?page=50", headers=admin).json
-    assert page['items'] == []
-    assert page['total'] == 1
-    assert page['page'] == 50
+    assert page["items"] == []
+    assert page["total"] == 1
+    assert page["page"] == 50
 
 
 def _staff_login(client, username, password):
@@ -292,16 +295,22 @@ def test_production_hashes_passwords_with_scrypt(tmp_path):
 
 def _fail(client, username, times, address="198.51.100.1"):
     for _ in range(times):
-        client.post("/api/admin/v1/auth/login", json={"username": username, "password": "wrong-password!"},
-                    environ_base={"REMOTE_ADDR": address})  # fmt: skip
+        client.post(
+            "/api/admin/v1/auth/login",
+            json={"username": username, "password": "wrong-password!"},
+            environ_base={"REMOTE_ADDR": address},
+        )
 
 
 RIGHT_PASSWORD = "correct-horse-battery"  # noqa: S105 - the test accounts' password
 
 
 def _login_from(client, username, password=RIGHT_PASSWORD, address="198.51.100.1"):
-    return client.post("/api/admin/v1/auth/login", json={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": address})  # fmt: skip
+    return client.post(
+        "/api/admin/v1/auth/login",
+        json={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 @pytest.fixture
@@ -372,7 +381,9 @@ def test_the_unlock_command_lifts_the_locks_of_every_address(app, client, auth):
         _fail(client, "only-admin", 5, address=address)
     app.test_cli_runner().invoke(args=["users", "unlock", "--username", "only-admin"])
     assert [_login_from(client, "only-admin", address=a).status_code for a in ("198.51.100.1", "198.51.100.2")] == [
-        200, 200]  # fmt: skip
+        200,
+        200,
+    ]
 
 
 def test_a_lock_ends_by_itself(app, client, auth, monkeypatch):

@@ -59,8 +59,8 @@ def test_unexpected_exception_is_500_without_internals(make_app, caplog):
     response = app.test_client().get("/boom")
     error = assert_error(response, 500, "internal_error")
     text = response.get_data(as_text=True)
-    assert 'secret internals' not in text
-    assert 'Traceback' not in text
+    assert "secret internals" not in text
+    assert "Traceback" not in text
     assert error["details"]["request_id"] == response.headers["X-Request-ID"]
     # Logged for us, with the phone masked.
     logged = "\n".join(caplog.messages)
@@ -86,7 +86,7 @@ def test_openapi_document_and_docs(client):
     assert "Error" in spec["components"]["schemas"]
     docs = client.get("/api/docs")
     assert docs.status_code == 200
-    assert b'/api/docs/assets/swagger-ui-bundle.js' in docs.data
+    assert b"/api/docs/assets/swagger-ui-bundle.js" in docs.data
     # The UI's files are served by the service itself (no CDN needed).
     asset = client.get("/api/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200
@@ -110,8 +110,8 @@ HUGE = "18315725989419818576116205691600896"
 )
 def test_numbers_beyond_the_database_are_422_not_500(client, path):
     error = assert_error(client.get(path), 422, "validation_error")
-    assert error['message']
-    assert error['details']
+    assert error["message"]
+    assert error["details"]
 
 
 def test_ids_beyond_the_database_are_404_in_paths_and_422_in_bodies(client, auth):
@@ -159,4 +159,6 @@ def test_an_error_outside_the_request_handler_is_still_json():
 
     response = Client(JsonErrorsEverywhere(broken), Response).get("/")
     assert response.status_code == 500
-    assert response.json == {"error": {"code": "internal_error", "message": "服务器内部错误，请稍后再试", "details": {}}}
+    assert response.json == {
+        "error": {"code": "internal_error", "message": "服务器内部错误，请稍后再试", "details": {}}
+    }

@@ -11,20 +11,52 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_the_leaderboard_benchmark_runs_and_finds_the_boards_equal(tmp_path):
     result = subprocess.run(
-        [sys.executable, "bench/leaderboard.py", "--checkins", "300", "--students", "30", "--reads", "5",
-         "--database-url", f"sqlite:///{tmp_path / 'bench.sqlite3'}", "--redis-url", ""],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "bench/leaderboard.py",
+            "--checkins",
+            "300",
+            "--students",
+            "30",
+            "--reads",
+            "5",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'bench.sqlite3'}",
+            "--redis-url",
+            "",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "live board equals the database: yes; after a rebuild: yes" in result.stdout
 
 
 def test_the_read_throughput_benchmark_runs(tmp_path):
     result = subprocess.run(
-        [sys.executable, "bench/api_throughput.py", "--duration", "1", "--connections", "2", "--load", "python",
-         "--workers", "2", "--database-url", f"sqlite:///{tmp_path / 'reads.sqlite3'}", "--redis-url", ""],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "bench/api_throughput.py",
+            "--duration",
+            "1",
+            "--connections",
+            "2",
+            "--load",
+            "python",
+            "--workers",
+            "2",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'reads.sqlite3'}",
+            "--redis-url",
+            "",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "zone list, 304" in result.stdout
 
@@ -40,9 +72,26 @@ def test_the_booking_rush_benchmark_runs():
     database = make_url(os.environ["TEST_DATABASE_URL"]).set(database="lowcarbon_bench_smoke")
     redis_url = os.environ["TEST_REDIS_URL"].rsplit("/", 1)[0] + "/13"
     result = subprocess.run(
-        [sys.executable, "bench/booking_rush.py", "--attempts", "40", "--capacity", "5", "--concurrency", "4",
-         "--workers", "2", "--database-url", database.render_as_string(hide_password=False), "--redis-url", redis_url],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "bench/booking_rush.py",
+            "--attempts",
+            "40",
+            "--capacity",
+            "5",
+            "--concurrency",
+            "4",
+            "--workers",
+            "2",
+            "--database-url",
+            database.render_as_string(hide_password=False),
+            "--redis-url",
+            redis_url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "overbooked          0" in result.stdout

@@ -11,15 +11,19 @@ PERSON = id_number("22010219851111123")
 
 def _book(client, headers, slot_id, key, ids=(PERSON,)):
     visitors = [{"name": "张三", "id_number": i, "phone": "13812345678"} for i in ids]
-    return client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": visitors},
-                       headers={**headers, "Idempotency-Key": key})  # fmt: skip
+    return client.post(
+        "/api/mp/v1/bookings",
+        json={"slot_id": slot_id, "visitors": visitors},
+        headers={**headers, "Idempotency-Key": key},
+    )
 
 
 def test_a_zone_no_longer_an_education_base_takes_no_bookings(app, client, auth):
     base_id = make_base(app)
     slot_id = make_slot(app, base_id)
-    undesignated = client.put(f"/api/admin/v1/zones/{base_id}/education-base", json={"is_education_base": False},
-                              headers=auth.staff("admin"))  # fmt: skip
+    undesignated = client.put(
+        f"/api/admin/v1/zones/{base_id}/education-base", json={"is_education_base": False}, headers=auth.staff("admin")
+    )
     assert undesignated.status_code == 200
     headers = citizen_tokens(app, 1)[0]
     assert_error(_book(client, headers, slot_id, "k1"), 409, "base_not_open")
@@ -53,8 +57,11 @@ def test_trawling_other_peoples_id_numbers_is_cut_off(app, client):
 
 def test_times_outside_the_programmes_years_are_refused(app, client, auth):
     make_zone(app, "site_check", batch_year=2026)
-    response = client.post("/api/admin/v1/publicity", headers=auth.staff("institute_staff"),
-                           json={"batch_year": 2026, "starts_at": "1899-12-30T00:00:00", "working_days": 5})  # fmt: skip
+    response = client.post(
+        "/api/admin/v1/publicity",
+        headers=auth.staff("institute_staff"),
+        json={"batch_year": 2026, "starts_at": "1899-12-30T00:00:00", "working_days": 5},
+    )
     error = assert_error(response, 422, "validation_error")
     assert "starts_at" in error["details"]
 

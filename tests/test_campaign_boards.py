@@ -13,8 +13,13 @@ from app.extensions import db, kv
 from tests.campaign_helpers import _checkin, _school_admin, _student
 from tests.helpers import assert_error
 
-BYS = [("student", "per_student"), ("class", "per_student"), ("class", "participation"), ("class", "total"),
-       ("school", "per_student")]  # fmt: skip
+BYS = [
+    ("student", "per_student"),
+    ("class", "per_student"),
+    ("class", "participation"),
+    ("class", "total"),
+    ("school", "per_student"),
+]
 
 
 def _user_id(client, headers):
@@ -24,8 +29,11 @@ def _user_id(client, headers):
 def _confirm_all(app, client, auth, school_id):
     with app.app_context():
         ids = list(db.session.scalars(select(StudentProfile.user_id).where(StudentProfile.school_id == school_id)))
-    client.post(f"/api/admin/v1/schools/{school_id}/students/confirm", json={"user_ids": ids},
-                headers=_school_admin(auth, school_id))  # fmt: skip
+    client.post(
+        f"/api/admin/v1/schools/{school_id}/students/confirm",
+        json={"user_ids": ids},
+        headers=_school_admin(auth, school_id),
+    )
 
 
 @pytest.fixture
@@ -33,8 +41,12 @@ def crowd(app, client, auth, running):
     """Five students in two classes (one an under-14 without consent), confirmed, with check-ins."""
     school_id, campaign_id = running["school"], running["campaign"]
     students = [running["headers"]]
-    for name, class_name, band in (("amy", "一班", "14_17"), ("bo", "二班", "14_17"), ("cy", "二班", "under_14"),
-                                   ("di", "二班", "18_plus")):  # fmt: skip
+    for name, class_name, band in (
+        ("amy", "一班", "14_17"),
+        ("bo", "二班", "14_17"),
+        ("cy", "二班", "under_14"),
+        ("di", "二班", "18_plus"),
+    ):
         headers = _student(client, auth, school_id, name, age_band=band, class_name=class_name)
         client.post(f"/api/mp/v1/campaigns/{campaign_id}/join", headers=headers)
         students.append(headers)
@@ -51,8 +63,10 @@ def _live_and_database(app, campaign_id, by, metric, viewer_id=None):
         from app.accounts.models import User
 
         viewer = db.session.get(User, viewer_id) if viewer_id else None
-        return (boards.from_redis(campaign, by, viewer, metric, 100),
-                boards.from_database(campaign, by, viewer, metric, 100))  # fmt: skip
+        return (
+            boards.from_redis(campaign, by, viewer, metric, 100),
+            boards.from_database(campaign, by, viewer, metric, 100),
+        )
 
 
 @pytest.mark.parametrize(("by", "metric"), BYS)
@@ -131,10 +145,12 @@ def test_opting_out_takes_the_student_off_the_live_board(app, client, crowd):
 
 
 def test_the_callers_own_rank_is_dense_among_those_shown(app, client, crowd):
-    board = client.get(f"/api/mp/v1/campaigns/{crowd['campaign']}/leaderboard?top=1",
-                       headers=crowd["students"][3]).json  # fmt: skip
-    above = {e["points"] for e in client.get(f"/api/mp/v1/campaigns/{crowd['campaign']}/leaderboard?top=100").json["items"]
-             if e["points"] > board["me"]["points"]}  # fmt: skip
+    board = client.get(f"/api/mp/v1/campaigns/{crowd['campaign']}/leaderboard?top=1", headers=crowd["students"][3]).json
+    above = {
+        e["points"]
+        for e in client.get(f"/api/mp/v1/campaigns/{crowd['campaign']}/leaderboard?top=100").json["items"]
+        if e["points"] > board["me"]["points"]
+    }
     assert board["me"]["rank"] == len(above) + 1
 
 
@@ -182,14 +198,18 @@ def test_concurrent_check_ins_and_rebuilds_end_equal_to_the_database(app, client
 
 
 def _first_checkin(client, auth, crowd):
-    listed = client.get(f"/api/admin/v1/campaigns/{crowd['campaign']}/checkins?evidence=self",
-                        headers=_school_admin(auth, crowd["school"])).json  # fmt: skip
+    listed = client.get(
+        f"/api/admin/v1/campaigns/{crowd['campaign']}/checkins?evidence=self",
+        headers=_school_admin(auth, crowd["school"]),
+    ).json
     return listed["items"][0]
 
 
 def test_a_teacher_confirmed_check_in_scores_twice_a_self_reported_one(app, client, auth, crowd):
     checkin = _first_checkin(client, auth, crowd)
-    confirmed = client.post(f"/api/admin/v1/checkins/{checkin['id']}/confirm", headers=_school_admin(auth, crowd["school"]))
+    confirmed = client.post(
+        f"/api/admin/v1/checkins/{checkin['id']}/confirm", headers=_school_admin(auth, crowd["school"])
+    )
     assert (confirmed.json["evidence"], confirmed.json["points"]) == ("teacher", checkin["points"] * 2)
 
 
@@ -204,7 +224,9 @@ def test_confirming_twice_changes_nothing(app, client, auth, crowd):
     checkin = _first_checkin(client, auth, crowd)
     admin = _school_admin(auth, crowd["school"])
     first = client.post(f"/api/admin/v1/checkins/{checkin['id']}/confirm", headers=admin).json
-    assert client.post(f"/api/admin/v1/checkins/{checkin['id']}/confirm", headers=admin).json["points"] == first["points"]
+    assert (
+        client.post(f"/api/admin/v1/checkins/{checkin['id']}/confirm", headers=admin).json["points"] == first["points"]
+    )
 
 
 def test_another_schools_admin_cannot_confirm(app, client, auth, crowd):
@@ -212,19 +234,29 @@ def test_another_schools_admin_cannot_confirm(app, client, auth, crowd):
 
     other = make_zone(app, "publicity", type="school")
     checkin = _first_checkin(client, auth, crowd)
-    assert_error(client.post(f"/api/admin/v1/checkins/{checkin['id']}/confirm", headers=_school_admin(auth, other)),
-                 403, "not_this_school")  # fmt: skip
+    assert_error(
+        client.post(f"/api/admin/v1/checkins/{checkin['id']}/confirm", headers=_school_admin(auth, other)),
+        403,
+        "not_this_school",
+    )
 
 
 def _class_action(client, auth, crowd, **overrides):
     body = {"class_name": "二班", "action": "lights_off", "kw": "2.5", "hours": "1", **overrides}
-    return client.post(f"/api/admin/v1/campaigns/{crowd['campaign']}/class-actions", json=body,
-                       headers=_school_admin(auth, crowd["school"]))  # fmt: skip
+    return client.post(
+        f"/api/admin/v1/campaigns/{crowd['campaign']}/class-actions",
+        json=body,
+        headers=_school_admin(auth, crowd["school"]),
+    )
 
 
 def test_a_class_action_is_kw_times_hours_times_the_factor(app, client, auth, crowd):
     made = _class_action(client, auth, crowd)
-    assert (made.status_code, made.json["quantity"], made.json["co2_kg"]) == (201, 2.5, float(Decimal("2.5") * Decimal("0.5122")))
+    assert (made.status_code, made.json["quantity"], made.json["co2_kg"]) == (
+        201,
+        2.5,
+        float(Decimal("2.5") * Decimal("0.5122")),
+    )
 
 
 def test_a_class_action_is_credited_to_the_class(app, client, auth, crowd):
@@ -243,7 +275,9 @@ def test_a_class_action_keeps_the_live_board_equal_to_the_database(app, client, 
 
 def test_a_class_action_counts_in_the_class_statistics(app, client, auth, crowd):
     made = _class_action(client, auth, crowd).json
-    stats = client.get(f"/api/admin/v1/campaigns/{crowd['campaign']}/stats", headers=_school_admin(auth, crowd["school"])).json
+    stats = client.get(
+        f"/api/admin/v1/campaigns/{crowd['campaign']}/stats", headers=_school_admin(auth, crowd["school"])
+    ).json
     assert next(c for c in stats["per_class"] if c["class_name"] == "二班")["class_actions"] == 1 and made["id"]
 
 
@@ -252,13 +286,17 @@ def test_the_same_class_action_twice_a_day_is_409(app, client, auth, crowd):
     assert_error(_class_action(client, auth, crowd), 409, "already_checked_in")
 
 
-@pytest.mark.parametrize("overrides", [{"kw": "0"}, {"hours": "25"}, {"class_name": "九班"}, {"action": "walk"},
-                                       {"action": "tree_care"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "overrides", [{"kw": "0"}, {"hours": "25"}, {"class_name": "九班"}, {"action": "walk"}, {"action": "tree_care"}]
+)
 def test_bad_class_actions_are_422(app, client, auth, crowd, overrides):
     assert_error(_class_action(client, auth, crowd, **overrides), 422, "validation_error")
 
 
 def test_a_student_cannot_record_a_class_action(app, client, auth, crowd):
-    response = client.post(f"/api/admin/v1/campaigns/{crowd['campaign']}/class-actions",
-                           json={"class_name": "二班", "kw": "1", "hours": "1"}, headers=crowd["headers"])  # fmt: skip
+    response = client.post(
+        f"/api/admin/v1/campaigns/{crowd['campaign']}/class-actions",
+        json={"class_name": "二班", "kw": "1", "hours": "1"},
+        headers=crowd["headers"],
+    )
     assert_error(response, 401, "token_wrong_audience")

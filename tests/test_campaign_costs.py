@@ -45,13 +45,24 @@ def commute(app, client, auth, school, catalogue_synced):
     campaign_id = _campaign(client, auth, school, starts_on=week[-1].isoformat(), actions=COMMUTING + ["clean_plate"])
     headers = _student(client, auth, school, "commuter")
     _join(client, headers, campaign_id)
-    return {"school": school, "campaign": campaign_id, "headers": headers, "days": school_days,
-            "caps": {code: a["daily_cap"] for code, a in _actions(client, campaign_id).items()}}  # fmt: skip
+    return {
+        "school": school,
+        "campaign": campaign_id,
+        "headers": headers,
+        "days": school_days,
+        "caps": {code: a["daily_cap"] for code, a in _actions(client, campaign_id).items()},
+    }
 
 
 def _commute(client, commute, action, quantity, day=None):
-    return _checkin(client, commute["headers"], commute["campaign"], action=action, quantity=quantity,
-                    day=(day or commute["days"][0]).isoformat())  # fmt: skip
+    return _checkin(
+        client,
+        commute["headers"],
+        commute["campaign"],
+        action=action,
+        quantity=quantity,
+        day=(day or commute["days"][0]).isoformat(),
+    )
 
 
 def test_every_commuting_mode_at_its_cap_on_one_day_counts_one_round_trip(app, client, commute):
@@ -102,8 +113,11 @@ def test_the_trip_budget_leaves_other_actions_alone(app, client, commute):
 
 def test_a_voided_commute_still_uses_the_days_budget(app, client, auth, commute):
     walked = _commute(client, commute, "walk", commute["caps"]["walk"]).json
-    client.post(f"/api/admin/v1/checkins/{walked['id']}/void", json={"reason": "虚报里程"},
-                headers=_school_admin(auth, commute["school"]))  # fmt: skip
+    client.post(
+        f"/api/admin/v1/checkins/{walked['id']}/void",
+        json={"reason": "虚报里程"},
+        headers=_school_admin(auth, commute["school"]),
+    )
     assert_error(_commute(client, commute, "cycle", 1), 422, "commute_budget_exceeded")
 
 
@@ -143,8 +157,12 @@ def test_a_burst_of_every_commuting_mode_at_once_counts_one_round_trip(app, clie
 
 
 def _upload(client, headers, text="evidence"):
-    uploaded = client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(png_qr(text)), "a.png")}, headers=headers,
-                           content_type="multipart/form-data")  # fmt: skip
+    uploaded = client.post(
+        "/api/mp/v1/uploads",
+        data={"file": (io.BytesIO(png_qr(text)), "a.png")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
     assert uploaded.status_code == 201, uploaded.json
     return uploaded.json["url"]
 
@@ -160,9 +178,19 @@ def burst(app, client, auth, school, catalogue_synced):
     _join(client, headers, campaign_id)
     photo = _upload(client, headers)
     caps = {code: a["daily_cap"] for code, a in _actions(client, campaign_id).items()}
-    made = [_checkin(client, headers, campaign_id, action=action, quantity=caps[action], photo_url=photo,
-                     day=(_today() - timedelta(days=days_ago)).isoformat())
-            for days_ago in range(1, 7) for action in BURST]  # fmt: skip
+    made = [
+        _checkin(
+            client,
+            headers,
+            campaign_id,
+            action=action,
+            quantity=caps[action],
+            photo_url=photo,
+            day=(_today() - timedelta(days=days_ago)).isoformat(),
+        )
+        for days_ago in range(1, 7)
+        for action in BURST
+    ]
     return {"campaign": campaign_id, "headers": headers, "made": made, "photo": photo}
 
 
@@ -233,8 +261,14 @@ def test_the_same_picture_uploaded_again_by_another_student_is_self_reported(app
 
 def test_a_different_picture_earns_its_weight_too(app, client, running):
     _checkin(client, running["headers"], running["campaign"], photo_url=_upload(client, running["headers"], "one"))
-    second = _checkin(client, running["headers"], running["campaign"], action="lights_off", quantity=1,
-                      photo_url=_upload(client, running["headers"], "two"))  # fmt: skip
+    second = _checkin(
+        client,
+        running["headers"],
+        running["campaign"],
+        action="lights_off",
+        quantity=1,
+        photo_url=_upload(client, running["headers"], "two"),
+    )
     assert second.json["evidence"] == "photo"
 
 
@@ -308,15 +342,24 @@ def crowd(app, client, auth, running):
                 day=(_today() - timedelta(days=days_ago)).isoformat(),
             )
     for days_ago in range(3):
-        _checkin(client, students[0], campaign_id, action="lights_off", quantity=5,
-                 day=(_today() - timedelta(days=days_ago)).isoformat())  # fmt: skip
+        _checkin(
+            client,
+            students[0],
+            campaign_id,
+            action="lights_off",
+            quantity=5,
+            day=(_today() - timedelta(days=days_ago)).isoformat(),
+        )
     ids = [_user_id(client, h) for h in students]
     return {**running, "students": students, "ids": ids, "admin": _school_admin(auth, school_id)}
 
 
 def _void_student(client, crowd, user_id, headers=None, reason="集中补记刷分"):
-    return client.post(f"/api/admin/v1/campaigns/{crowd['campaign']}/students/{user_id}/void", json={"reason": reason},
-                       headers=headers or crowd["admin"])  # fmt: skip
+    return client.post(
+        f"/api/admin/v1/campaigns/{crowd['campaign']}/students/{user_id}/void",
+        json={"reason": reason},
+        headers=headers or crowd["admin"],
+    )
 
 
 def _board(client, crowd, by="student", metric="per_student"):
@@ -455,8 +498,9 @@ def test_an_admin_of_another_school_cannot_void_a_student(app, client, auth, cro
 def test_an_admin_of_another_school_cannot_void_a_check_in(app, client, auth, crowd):
     other = make_zone(app, "publicity", type="school")
     one = _checkins(client, crowd)["items"][0]
-    response = client.post(f"/api/admin/v1/checkins/{one['id']}/void", json={"reason": "越权"},
-                           headers=_school_admin(auth, other))  # fmt: skip
+    response = client.post(
+        f"/api/admin/v1/checkins/{one['id']}/void", json={"reason": "越权"}, headers=_school_admin(auth, other)
+    )
     assert_error(response, 403, "not_this_school")
 
 
@@ -479,8 +523,11 @@ def test_voiding_an_unknown_check_in_is_404(app, client, crowd):
 
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 201}])
 def test_voiding_without_a_reason_is_422(app, client, crowd, body):
-    response = client.post(f"/api/admin/v1/campaigns/{crowd['campaign']}/students/{crowd['ids'][0]}/void", json=body,
-                           headers=crowd["admin"])  # fmt: skip
+    response = client.post(
+        f"/api/admin/v1/campaigns/{crowd['campaign']}/students/{crowd['ids'][0]}/void",
+        json=body,
+        headers=crowd["admin"],
+    )
     assert_error(response, 422, "validation_error")
 
 

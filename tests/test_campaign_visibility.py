@@ -48,18 +48,25 @@ def sealed(app, client, auth, running):
     stu = running["headers"]
     _join(client, stu, opened)
     posts = {"shown": [_post(client, stu, closed, "shown-note"), _post(client, stu, opened, "shown-note")]}
-    posts["school_hidden"] = [_post(client, stu, closed, "school-hidden-note", action="walk"),
-                              _post(client, stu, opened, "school-hidden-note", action="walk")]  # fmt: skip
+    posts["school_hidden"] = [
+        _post(client, stu, closed, "school-hidden-note", action="walk"),
+        _post(client, stu, opened, "school-hidden-note", action="walk"),
+    ]
     for post in posts["school_hidden"]:
-        hidden = client.post(f"/api/admin/v1/posts/{post}/hide", json={"reason": "含有同学的照片"},
-                             headers=_school_admin(auth, school_id))  # fmt: skip
+        hidden = client.post(
+            f"/api/admin/v1/posts/{post}/hide",
+            json={"reason": "含有同学的照片"},
+            headers=_school_admin(auth, school_id),
+        )
         assert hidden.status_code == 200, hidden.json
 
     # Each confirmed by the school; the declarer by another school, whose students may join open campaigns.
-    students = {"kid": _student(client, auth, school_id, "kid", age_band="under_14"),
-                "optout": _student(client, auth, school_id, "optout", public_board=False),
-                "raiser": _student(client, auth, school_id, "raiser", age_band="under_14"),
-                "declarer": _student(client, auth, other, "declarer")}  # fmt: skip
+    students = {
+        "kid": _student(client, auth, school_id, "kid", age_band="under_14"),
+        "optout": _student(client, auth, school_id, "optout", public_board=False),
+        "raiser": _student(client, auth, school_id, "raiser", age_band="under_14"),
+        "declarer": _student(client, auth, other, "declarer"),
+    }
     for name, headers in students.items():
         campaigns = [opened] if name == "declarer" else [closed, opened]
         for campaign_id in campaigns:
@@ -68,10 +75,17 @@ def sealed(app, client, auth, running):
     # The school has not confirmed these yet: an age band raised from under 14, a school declared.
     assert client.patch(f"{MP}/me", json={"age_band": "18_plus"}, headers=students["raiser"]).status_code == 200
     assert client.patch(f"{MP}/me", json={"school_id": school_id}, headers=students["declarer"]).status_code == 200
-    other_class = client.post(f"/api/admin/v1/schools/{other}/classes", json={"name": "外校一班"},
-                              headers=_school_admin(auth, other)).json  # fmt: skip
-    return {**running, "open": opened, "other": other, "posts": posts, "students": students,
-            "other_join_code": other_class["join_code"]}  # fmt: skip
+    other_class = client.post(
+        f"/api/admin/v1/schools/{other}/classes", json={"name": "外校一班"}, headers=_school_admin(auth, other)
+    ).json
+    return {
+        **running,
+        "open": opened,
+        "other": other,
+        "posts": posts,
+        "students": students,
+        "other_join_code": other_class["join_code"],
+    }
 
 
 # ---- every operation that returns a post, a nickname or a board entry, as an outsider ------------
@@ -117,8 +131,11 @@ def _schemas(operation):
 
 def _naming_operations(spec) -> set[tuple[str, str]]:
     """Operations that answer a post, a nickname or a board entry, or name a post in their path."""
-    return {(method, path) for method, path, operation in _mp_operations(spec)
-            if "/posts/" in path or any(_names_a_student(spec, s) for s in _schemas(operation))}  # fmt: skip
+    return {
+        (method, path)
+        for method, path, operation in _mp_operations(spec)
+        if "/posts/" in path or any(_names_a_student(spec, s) for s in _schemas(operation))
+    }
 
 
 # Answers without a JSON schema, so the sweep cannot read them: files, none names a student.
@@ -128,8 +145,11 @@ UNDESCRIBED = {("GET", "/opendata/zones.csv"), ("GET", "/opendata/zones.geojson"
 def test_every_mini_program_answer_is_described_so_the_sweep_sees_it(client):
     """A new operation answering JSON without a schema would escape the outsider sweep below."""
     spec = client.get("/api/openapi.json").json
-    undescribed = {(method, path) for method, path, operation in _mp_operations(spec)
-                   if not _schemas(operation) and set(_success(operation)) != {"204"}}  # fmt: skip
+    undescribed = {
+        (method, path)
+        for method, path, operation in _mp_operations(spec)
+        if not _schemas(operation) and set(_success(operation)) != {"204"}
+    }
     assert undescribed == UNDESCRIBED
 
 
@@ -141,8 +161,11 @@ def _calls(client, auth, sealed):
     hidden_posts = [p for kind in (*HIDDEN, "school_hidden") for p in sealed["posts"][kind]]
 
     def boards_(who):
-        return [client.get(f"{MP}/campaigns/{c}/leaderboard?by={by}&top=100", headers=who)
-                for c in campaigns for by in ("student", "class", "school")]  # fmt: skip
+        return [
+            client.get(f"{MP}/campaigns/{c}/leaderboard?by={by}&top=100", headers=who)
+            for c in campaigns
+            for by in ("student", "class", "school")
+        ]
 
     return {
         ("POST", "/auth/login"): lambda: [client.post(f"{MP}/auth/login", json={"code": "outsider:login"})],
@@ -282,12 +305,18 @@ def test_the_schools_confirmation_applies_the_raised_age_band(client, auth, seal
     _confirm(client, auth, sealed["school"], _me(client, raiser)["id"])
     student = _me(client, raiser)["student"]
     assert (student["age_band"], student["pending_age_band"], "raiser" in _board_names(client, sealed["open"])) == (
-        "18_plus", None, True)  # fmt: skip
+        "18_plus",
+        None,
+        True,
+    )
 
 
 def test_a_class_code_applies_the_raised_age_band(client, auth, sealed):
-    code = client.post(f"/api/admin/v1/schools/{sealed['school']}/classes", json={"name": "二班"},
-                       headers=_school_admin(auth, sealed["school"])).json["join_code"]  # fmt: skip
+    code = client.post(
+        f"/api/admin/v1/schools/{sealed['school']}/classes",
+        json={"name": "二班"},
+        headers=_school_admin(auth, sealed["school"]),
+    ).json["join_code"]
     joined = client.post(f"{MP}/me/class", json={"join_code": code}, headers=sealed["students"]["raiser"]).json
     assert (joined["age_band"], joined["pending_age_band"], joined["confirmed"]) == ("18_plus", None, True)
 
@@ -338,10 +367,14 @@ def test_a_student_the_school_has_not_confirmed_cannot_check_in_a_school_only_ca
 
 
 def test_the_school_admin_sees_what_waits_for_confirmation(client, auth, sealed):
-    listed = client.get(f"/api/admin/v1/schools/{sealed['school']}/students?awaiting=true",
-                        headers=_school_admin(auth, sealed["school"])).json["items"]  # fmt: skip
+    listed = client.get(
+        f"/api/admin/v1/schools/{sealed['school']}/students?awaiting=true",
+        headers=_school_admin(auth, sealed["school"]),
+    ).json["items"]
     assert sorted((s["nickname"], s["confirmed"], s["pending_age_band"]) for s in listed) == [
-        ("declarer", False, None), ("raiser", True, "18_plus")]  # fmt: skip
+        ("declarer", False, None),
+        ("raiser", True, "18_plus"),
+    ]
 
 
 def test_confirming_again_from_the_list_applies_only_the_pending_band(client, auth, sealed):
@@ -349,9 +382,14 @@ def test_confirming_again_from_the_list_applies_only_the_pending_band(client, au
     assert _confirm(client, auth, sealed["school"], *ids) == 1
 
 
-@pytest.mark.parametrize(("body", "status", "code"), [({"age_band": "adult"}, 422, "validation_error"),
-                                                     ({"age_band": 18}, 422, "validation_error"),
-                                                     ({"school_id": 2_000_000_000}, 404, "not_found")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"age_band": "adult"}, 422, "validation_error"),
+        ({"age_band": 18}, 422, "validation_error"),
+        ({"school_id": 2_000_000_000}, 404, "not_found"),
+    ],
+)
 def test_bad_profile_changes_are_refused(client, sealed, body, status, code):
     assert_error(client.patch(f"{MP}/me", json=body, headers=sealed["headers"]), status, code)
 
@@ -409,8 +447,15 @@ def test_the_migration_makes_unconfirmed_students_declared_bands_pending(tmp_pat
             _insert(conn, "zones", id=3, name="长春市第一实验小学", type="school", district_id=district)
             for user_id, confirmed in ((7, None), (8, "2026-11-01")):
                 _insert(conn, "users", id=user_id, openid=f"o_{user_id}")
-                _insert(conn, "student_profiles", user_id=user_id, school_id=3, age_band="18_plus", public_board=True,
-                        confirmed_at=confirmed)  # fmt: skip
+                _insert(
+                    conn,
+                    "student_profiles",
+                    user_id=user_id,
+                    school_id=3,
+                    age_band="18_plus",
+                    public_board=True,
+                    confirmed_at=confirmed,
+                )
         upgrade(revision="0014_student_confirmation")
         with db.engine.connect() as conn:
             rows = conn.execute(

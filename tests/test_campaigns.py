@@ -32,7 +32,9 @@ def test_unfollow(app, client, auth, school):
 
 def test_following_a_zone_that_is_not_a_school_is_422(app, client, auth):
     park = make_zone(app, "publicity", type="park")
-    assert_error(client.post(f"/api/mp/v1/schools/{park}/follow", headers=auth.wechat_headers("f")), 422, "validation_error")
+    assert_error(
+        client.post(f"/api/mp/v1/schools/{park}/follow", headers=auth.wechat_headers("f")), 422, "validation_error"
+    )
 
 
 def test_patch_me_sets_the_school_and_class(app, client, auth, school):
@@ -48,7 +50,9 @@ def test_patch_me_refuses_a_zone_that_is_not_a_school(app, client, auth):
 
 
 def test_a_class_join_code_confirms_the_student(app, client, auth, school):
-    made = client.post(f"/api/admin/v1/schools/{school}/classes", json={"name": "二班"}, headers=_school_admin(auth, school))
+    made = client.post(
+        f"/api/admin/v1/schools/{school}/classes", json={"name": "二班"}, headers=_school_admin(auth, school)
+    )
     headers = auth.wechat_headers("joiner")
     joined = client.post("/api/mp/v1/me/class", json={"join_code": made.json["join_code"]}, headers=headers)
     assert (joined.json["class_name"], joined.json["confirmed"]) == ("二班", True)
@@ -56,8 +60,11 @@ def test_a_class_join_code_confirms_the_student(app, client, auth, school):
 
 def test_an_admin_of_another_school_cannot_act(app, client, auth, school, catalogue_synced):
     other = make_zone(app, "publicity", type="school")
-    response = client.post(f"/api/admin/v1/schools/{school}/campaigns", headers=_school_admin(auth, other), json={
-        "title": "活动", "starts_on": "2026-12-01", "ends_on": "2026-12-05", "actions": ["walk"]})  # fmt: skip
+    response = client.post(
+        f"/api/admin/v1/schools/{school}/campaigns",
+        headers=_school_admin(auth, other),
+        json={"title": "活动", "starts_on": "2026-12-01", "ends_on": "2026-12-05", "actions": ["walk"]},
+    )
     assert_error(response, 403, "not_this_school")
 
 
@@ -67,7 +74,11 @@ def test_an_admin_of_another_school_cannot_act(app, client, auth, school, catalo
 def test_a_campaign_shows_each_action_with_its_factor_and_source(app, client, running):
     detail = client.get(f"/api/mp/v1/campaigns/{running['campaign']}").json
     walk = next(a for a in detail["actions"] if a["code"] == "walk")
-    assert (walk["kg_co2e_per_unit"], walk["source"]["data_year"], "碳信用" in detail["estimate_note"]) == (0.129, 2021, True)
+    assert (walk["kg_co2e_per_unit"], walk["source"]["data_year"], "碳信用" in detail["estimate_note"]) == (
+        0.129,
+        2021,
+        True,
+    )
 
 
 def test_a_check_in_answers_co2_and_points(app, client, running):
@@ -80,29 +91,45 @@ def test_twice_a_day_is_409(app, client, running):
     assert_error(_checkin(client, running["headers"], running["campaign"]), 409, "already_checked_in")
 
 
-@pytest.mark.parametrize("quantity,why", [(0, "zero"), (-1, "negative"), (1.5, "fractional count"), (4, "above the cap of 3")])
+@pytest.mark.parametrize(
+    "quantity,why", [(0, "zero"), (-1, "negative"), (1.5, "fractional count"), (4, "above the cap of 3")]
+)
 def test_bad_quantities_are_422(app, client, running, quantity, why):
-    error = assert_error(_checkin(client, running["headers"], running["campaign"], quantity=quantity), 422, "validation_error")
+    error = assert_error(
+        _checkin(client, running["headers"], running["campaign"], quantity=quantity), 422, "validation_error"
+    )
     assert "quantity" in error["details"], why
 
 
 def test_an_action_not_in_the_campaign_is_422(app, client, running):
-    error = assert_error(_checkin(client, running["headers"], running["campaign"], action="metro", quantity=3), 422,
-                         "validation_error")  # fmt: skip
+    error = assert_error(
+        _checkin(client, running["headers"], running["campaign"], action="metro", quantity=3), 422, "validation_error"
+    )
     assert "action" in error["details"]
 
 
 def test_before_the_campaign_starts_is_422(app, client, auth, school, catalogue_synced):
-    later = _campaign(client, auth, school, starts_on=(_today() + timedelta(days=2)).isoformat(),
-                      ends_on=(_today() + timedelta(days=9)).isoformat())  # fmt: skip
+    later = _campaign(
+        client,
+        auth,
+        school,
+        starts_on=(_today() + timedelta(days=2)).isoformat(),
+        ends_on=(_today() + timedelta(days=9)).isoformat(),
+    )
     headers = _student(client, auth, school, "early")
     client.post(f"/api/mp/v1/campaigns/{later}/join", headers=headers)
     assert_error(_checkin(client, headers, later), 422, "campaign_not_started")
 
 
 def test_after_the_campaign_ends_is_422(app, client, auth, school, catalogue_synced):
-    ended = _campaign(client, auth, school, starts_on=(_today() - timedelta(days=20)).isoformat(),
-                      ends_on=(_today() - timedelta(days=10)).isoformat(), audience="anyone")  # fmt: skip
+    ended = _campaign(
+        client,
+        auth,
+        school,
+        starts_on=(_today() - timedelta(days=20)).isoformat(),
+        ends_on=(_today() - timedelta(days=10)).isoformat(),
+        audience="anyone",
+    )
     headers = auth.wechat_headers("late")
     assert_error(client.post(f"/api/mp/v1/campaigns/{ended}/join", headers=headers), 422, "campaign_ended")
 
@@ -119,7 +146,9 @@ def test_a_day_is_a_china_day_not_a_utc_day(app, client, running, monkeypatch):
 
     from app.campaigns import checkins
 
-    local_half_past_midnight = datetime.combine(_today(), datetime.min.time()).replace(tzinfo=UTC) - timedelta(hours=7, minutes=30)
+    local_half_past_midnight = datetime.combine(_today(), datetime.min.time()).replace(tzinfo=UTC) - timedelta(
+        hours=7, minutes=30
+    )
     monkeypatch.setattr(checkins, "utcnow", lambda: local_half_past_midnight)
     first = _checkin(client, running["headers"], running["campaign"])
     assert first.json["day"] == _today().isoformat()
@@ -128,7 +157,9 @@ def test_a_day_is_a_china_day_not_a_utc_day(app, client, running, monkeypatch):
 def test_joining_a_school_only_campaign_from_another_school_is_403(app, client, auth, running):
     other = make_zone(app, "publicity", type="school")
     headers = _student(client, auth, other, "outsider")
-    assert_error(client.post(f"/api/mp/v1/campaigns/{running['campaign']}/join", headers=headers), 403, "not_this_school")
+    assert_error(
+        client.post(f"/api/mp/v1/campaigns/{running['campaign']}/join", headers=headers), 403, "not_this_school"
+    )
 
 
 def test_risky_note_text_is_refused(app, client, running):
@@ -190,8 +221,11 @@ def test_a_guardian_consent_puts_the_child_on_the_board(app, client, auth, runni
     user_id = client.get("/api/mp/v1/me", headers=child).json["id"]
     client.post(f"/api/mp/v1/campaigns/{running['campaign']}/join", headers=child)
     _checkin(client, child, running["campaign"])
-    consent = client.post(f"/api/admin/v1/schools/{running['school']}/students/{user_id}/guardian-consent",
-                          json={"method": "signed_statement"}, headers=_school_admin(auth, running["school"]))  # fmt: skip
+    consent = client.post(
+        f"/api/admin/v1/schools/{running['school']}/students/{user_id}/guardian-consent",
+        json={"method": "signed_statement"},
+        headers=_school_admin(auth, running["school"]),
+    )
     assert consent.status_code == 200, consent.json
     board = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/leaderboard?by=student").json
     assert [e["name"] for e in board["items"]] == ["child3"]
@@ -252,8 +286,9 @@ def test_demo_data_has_a_running_campaign(app, runner):
 
 def test_school_admins_read_their_campaigns_statistics(app, client, auth, running):
     _checkin(client, running["headers"], running["campaign"], quantity=2)
-    stats = client.get(f"/api/admin/v1/campaigns/{running['campaign']}/stats",
-                       headers=_school_admin(auth, running["school"])).json  # fmt: skip
+    stats = client.get(
+        f"/api/admin/v1/campaigns/{running['campaign']}/stats", headers=_school_admin(auth, running["school"])
+    ).json
     assert (stats["participants"], stats["per_action"][0]["co2_kg"]) == (1, 0.288)
 
 
@@ -270,8 +305,9 @@ def test_another_schools_admin_reads_no_statistics(app, client, auth, running):
 
 def test_the_checkins_export_has_no_names(app, client, auth, running):
     _checkin(client, running["headers"], running["campaign"])
-    body = client.get(f"/api/admin/v1/campaigns/{running['campaign']}/checkins.csv",
-                      headers=_school_admin(auth, running["school"])).get_data(as_text=True)  # fmt: skip
+    body = client.get(
+        f"/api/admin/v1/campaigns/{running['campaign']}/checkins.csv", headers=_school_admin(auth, running["school"])
+    ).get_data(as_text=True)
     assert body.splitlines()[1].split(",")[3] == "stu"  # the nickname, never a real name
 
 
@@ -314,7 +350,9 @@ def test_followers_are_told_of_a_new_campaign_once(app, make_app, auth, school, 
     assert sorted(m["touser"] for m in sent) == ["o_fake_fan1", "o_fake_fan2"]
 
 
-def test_announcements_wait_for_the_scheduled_delivery_not_the_request(app, make_app, school, catalogue_synced, fake_wechat):
+def test_announcements_wait_for_the_scheduled_delivery_not_the_request(
+    app, make_app, school, catalogue_synced, fake_wechat
+):
     announcing = make_app(WECHAT_TEMPLATE_CAMPAIGN_NEW="tpl-campaign")
     client = announcing.test_client()
     from tests.conftest import Auth
@@ -362,14 +400,19 @@ def test_a_second_report_by_the_same_user_is_409(app, client, auth, running):
     post = _post(client, running)
     reporter = auth.wechat_headers("reporter")
     client.post(f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=reporter)
-    assert_error(client.post(f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=reporter), 409,
-                 "already_reported")  # fmt: skip
+    assert_error(
+        client.post(f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=reporter),
+        409,
+        "already_reported",
+    )
 
 
 def test_three_reports_hide_a_post_but_its_author_still_sees_why(app, client, auth, running):
     post = _post(client, running)
     for n in range(3):
-        client.post(f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=auth.wechat_headers(f"r{n}"))
+        client.post(
+            f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=auth.wechat_headers(f"r{n}")
+        )
     public = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts").json["items"]
     own = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts", headers=running["headers"]).json["items"]
     assert (public, own[0]["hidden"], bool(own[0]["hidden_reason"])) == ([], True, True)
@@ -382,7 +425,12 @@ def test_a_school_admin_hides_at_once_and_unhiding_keeps_the_count(app, client, 
     hidden = client.post(f"/api/admin/v1/posts/{post}/hide", json={"reason": "含有同学的照片"}, headers=admin)
     queue = client.get(f"/api/admin/v1/schools/{running['school']}/moderation", headers=admin).json
     shown = client.post(f"/api/admin/v1/posts/{post}/unhide", headers=admin)
-    assert (hidden.json["hidden"], queue["total"], shown.json["hidden"], shown.json["report_count"]) == (True, 1, False, 1)
+    assert (hidden.json["hidden"], queue["total"], shown.json["hidden"], shown.json["report_count"]) == (
+        True,
+        1,
+        False,
+        1,
+    )
 
 
 def test_posts_of_an_under_14_without_consent_are_not_public(app, client, auth, running):
@@ -398,8 +446,11 @@ def test_a_day_before_the_factors_first_version_is_a_clear_422(app, client, runn
     from app.campaigns.models import ActionFactor
 
     with app.app_context():
-        db.session.execute(update(ActionFactor).where(ActionFactor.code == "clean_plate")
-                           .values(valid_from=_today() + timedelta(days=1)))  # fmt: skip
+        db.session.execute(
+            update(ActionFactor)
+            .where(ActionFactor.code == "clean_plate")
+            .values(valid_from=_today() + timedelta(days=1))
+        )
         db.session.commit()
     error = assert_error(_checkin(client, running["headers"], running["campaign"]), 422, "validation_error")
     assert "day" in error["details"]

@@ -56,8 +56,9 @@ class Console:
         """Sign in from `page` (the sign-in page a redirect led to, with its `next`)."""
         form = text(self.get(page))
         found = re.search(r'name="next" value="([^"]*)"', form)
-        return self.post("/console/login", {"username": username, "password": password,
-                                            "next": found.group(1) if found else ""})  # fmt: skip
+        return self.post(
+            "/console/login", {"username": username, "password": password, "next": found.group(1) if found else ""}
+        )
 
 
 def signed_in(app, role, username, **scope):
@@ -122,8 +123,12 @@ def production_app(make_app, monkeypatch):
     """An app configured as production is: from the environment, through load_config."""
     from cryptography.fernet import Fernet
 
-    for name, value in {"APP_ENV": "production", "SECRET_KEY": "p" * 48, "PERSONAL_DATA_KEYS": Fernet.generate_key().decode(),
-                        "PERSONAL_DATA_INDEX_KEY": "index-key-of-the-cookie-test"}.items():  # fmt: skip
+    for name, value in {
+        "APP_ENV": "production",
+        "SECRET_KEY": "p" * 48,
+        "PERSONAL_DATA_KEYS": Fernet.generate_key().decode(),
+        "PERSONAL_DATA_INDEX_KEY": "index-key-of-the-cookie-test",
+    }.items():
         monkeypatch.setenv(name, value)
     return make_app()
 
@@ -184,7 +189,9 @@ def test_a_login_redirect_never_leaves_the_console(app):
     staff_account(app, "institute_staff", "officer-f")
     console = Console(app)
     console.get("/console/login")
-    response = console.post("/console/login", {"username": "officer-f", "password": PASSWORD, "next": "https://evil.example/"})
+    response = console.post(
+        "/console/login", {"username": "officer-f", "password": PASSWORD, "next": "https://evil.example/"}
+    )
     assert response.headers["Location"] == "/console/"
 
 
@@ -213,7 +220,9 @@ def test_a_base_operators_session_does_not_open_officers_pages(app):
 def test_a_department_officer_sees_only_their_zone_types(app):
     make_zone(app, "applied", type="park", name="园区甲")
     make_zone(app, "applied", type="building", name="建筑乙")
-    page = text(signed_in(app, "department_officer", "housing-2", department="housing_construction").get("/console/zones"))
+    page = text(
+        signed_in(app, "department_officer", "housing-2", department="housing_construction").get("/console/zones")
+    )
     assert ("建筑乙" in page, "园区甲" in page) == (True, False)
 
 
@@ -230,8 +239,11 @@ def test_a_transition_from_the_console_goes_through_the_service_and_is_audited(a
 
     with app.app_context():
         status = db.session.get(Zone, zone_id).status
-        audited = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity_id == zone_id,
-                                                                                      AuditEntry.action == "zone.transition"))  # fmt: skip
+        audited = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.entity_id == zone_id, AuditEntry.action == "zone.transition")
+        )
     assert (status, audited) == ("expert_review", 1)
 
 
@@ -258,8 +270,11 @@ def test_an_import_with_bad_rows_lists_each_row(app):
     console = signed_in(app, "institute_staff", "officer-k")
     console.get("/console/zones/import")
     csv_body = "name,type,level,district,applicant_name,applicant_kind\n好项目,park,low_carbon,朝阳区,单位,park_committee\n坏项目,moon,low_carbon,朝阳区,单位,park_committee\n"
-    response = console.post("/console/zones/import", {"batch_year": "2026", "file": (io.BytesIO(csv_body.encode()), "b.csv")},
-                            content_type="multipart/form-data")  # fmt: skip
+    response = console.post(
+        "/console/zones/import",
+        {"batch_year": "2026", "file": (io.BytesIO(csv_body.encode()), "b.csv")},
+        content_type="multipart/form-data",
+    )
     assert "第 3 行" in text(response)
 
 
@@ -298,8 +313,11 @@ def test_a_decision_submitted_twice_is_recorded_once(app, an_objection):
     from app.publicity.models import ObjectionEvent
 
     with app.app_context():
-        events = db.session.scalar(select(func.count()).select_from(ObjectionEvent).where(
-            ObjectionEvent.objection_id == an_objection, ObjectionEvent.to_status == "accepted"))  # fmt: skip
+        events = db.session.scalar(
+            select(func.count())
+            .select_from(ObjectionEvent)
+            .where(ObjectionEvent.objection_id == an_objection, ObjectionEvent.to_status == "accepted")
+        )
     assert (first.status_code, second.status_code, events) == (302, 409, 1)
 
 
@@ -309,8 +327,11 @@ def test_an_expired_session_keeps_what_was_typed(app, an_objection):
     console.get(page)
     app.config["CONSOLE_IDLE_MINUTES"] = -1  # every session is now idle too long
     reply = "答复内容：经核实，已转交相关部门处理。"
-    expired = console.post(f"{page}/decision", {"status": "accepted", "from": "received", "reply": reply},
-                           headers={"Referer": f"http://localhost{page}"})  # fmt: skip
+    expired = console.post(
+        f"{page}/decision",
+        {"status": "accepted", "from": "received", "reply": reply},
+        headers={"Referer": f"http://localhost{page}"},
+    )
     app.config["CONSOLE_IDLE_MINUTES"] = 30
     assert expired.headers["Location"].startswith("/console/login")
     back = console.login("housing-5", page=expired.headers["Location"])
@@ -325,9 +346,11 @@ def expire_while_creating_a_user(app, console):
     """The admin fills in the new-account form (with its initial password); the session has expired."""
     console.get("/console/users")
     app.config["CONSOLE_IDLE_MINUTES"] = -1
-    response = console.post("/console/users", {"username": "draft-newcomer", "display_name": "草稿新人",
-                                                "password": NEW_PASSWORD, "role": "institute_staff"},
-                            headers={"Referer": "http://localhost/console/users"})  # fmt: skip
+    response = console.post(
+        "/console/users",
+        {"username": "draft-newcomer", "display_name": "草稿新人", "password": NEW_PASSWORD, "role": "institute_staff"},
+        headers={"Referer": "http://localhost/console/users"},
+    )
     app.config["CONSOLE_IDLE_MINUTES"] = 30
     assert response.headers["Location"].startswith("/console/login")
     return response
@@ -377,8 +400,12 @@ def test_every_password_field_of_the_console_is_left_out_of_drafts():
     from console.session import SECRET_FIELD
 
     templates = Path(__file__).resolve().parent.parent / "console" / "templates" / "console"
-    inputs = [tag for page in templates.glob("*.html") for tag in re.findall(r"<input[^>]*>", page.read_text())
-              if re.search(r'type="password"', tag)]  # fmt: skip
+    inputs = [
+        tag
+        for page in templates.glob("*.html")
+        for tag in re.findall(r"<input[^>]*>", page.read_text())
+        if re.search(r'type="password"', tag)
+    ]
     names = [re.search(r'name="([^"]*)"', tag).group(1) for tag in inputs]
     assert (len(names) > 0, [n for n in names if not SECRET_FIELD.search(n)]) == (True, [])
 
@@ -444,8 +471,18 @@ def test_an_operator_cannot_open_another_base(app):
 # ---- the rest ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/console/notices", "/console/notices/new", "/console/articles", "/console/campaigns",
-                                  "/console/users", "/console/audit", "/console/zones/import"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/notices",
+        "/console/notices/new",
+        "/console/articles",
+        "/console/campaigns",
+        "/console/users",
+        "/console/audit",
+        "/console/zones/import",
+    ],
+)
 def test_every_page_opens_for_an_admin(app, path):
     console = signed_in(app, "admin", f"admin-{abs(hash(path)) % 10000}")
     assert console.get(path).status_code == 200

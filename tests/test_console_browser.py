@@ -94,7 +94,12 @@ def test_checking_a_booking_in_at_the_door_on_a_phone(app, client, auth, fake_we
 
 
 def test_a_screenshot_of_the_dashboard(app, browser, live):
-    for zone_type, status in (("park", "titled"), ("building", "publicity"), ("school", "applied"), ("park", "applied")):
+    for zone_type, status in (
+        ("park", "titled"),
+        ("building", "publicity"),
+        ("school", "applied"),
+        ("park", "applied"),
+    ):
         make_zone(app, status, type=zone_type)
     staff_account(app, "institute_staff", "browser-dashboard")
     page = sign_in(browser, live, "browser-dashboard", viewport={"width": 1280, "height": 900})

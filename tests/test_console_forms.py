@@ -19,8 +19,13 @@ def field_error(page: str, field: str) -> bool:
 
 
 def notice_form(**changes):
-    form = {"batch_year": "2025", "title": "2025年度示范区公示（表单测试）", "starts_on": "2025-06-02",
-            "working_days": "7", "office_phone": "0431-88888888"}  # fmt: skip
+    form = {
+        "batch_year": "2025",
+        "title": "2025年度示范区公示（表单测试）",
+        "starts_on": "2025-06-02",
+        "working_days": "7",
+        "office_phone": "0431-88888888",
+    }
     return {**form, **changes}
 
 
@@ -129,9 +134,17 @@ def test_a_class_action_with_words_for_numbers_is_a_422(app, running):
 # ---- the 500s that were ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/console/zones?q=a%00b", "/console/zones/export.csv?q=a%00b", "/console/users?q=a%00b",
-                                  "/console/articles?q=a%00b", "/console/audit?action=a%00b",
-                                  "/console/audit?entity_type=a%00b"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/zones?q=a%00b",
+        "/console/zones/export.csv?q=a%00b",
+        "/console/users?q=a%00b",
+        "/console/articles?q=a%00b",
+        "/console/audit?action=a%00b",
+        "/console/audit?entity_type=a%00b",
+    ],
+)
 def test_nul_in_a_filter_is_a_422(app, path):
     console = signed_in(app, "admin", f"form-nul-{abs(hash(path)) % 10000}")
     assert console.get(path).status_code == 422
@@ -193,8 +206,10 @@ def test_crlf_in_next_at_sign_in_goes_to_the_dashboard(app):
     staff_account(app, "institute_staff", "form-next-2")
     console = Console(app)
     console.get("/console/login")
-    response = console.post("/console/login", {"username": "form-next-2", "password": PASSWORD,
-                                               "next": "/console/zones\r\nSet-Cookie: evil=1"})  # fmt: skip
+    response = console.post(
+        "/console/login",
+        {"username": "form-next-2", "password": PASSWORD, "next": "/console/zones\r\nSet-Cookie: evil=1"},
+    )
     assert response.headers["Location"] == "/console/"
 
 

@@ -82,8 +82,10 @@ def test_the_action_chart_has_a_title_and_chinese_labels(app, confirmed_checkin)
 def test_the_check_in_export_names_the_action_in_chinese(app, client, auth, confirmed_checkin):
     from tests.campaign_helpers import _school_admin
 
-    body = client.get(f"/api/admin/v1/campaigns/{confirmed_checkin['campaign']}/checkins.csv",
-                      headers=_school_admin(auth, confirmed_checkin["school"])).get_data(as_text=True)  # fmt: skip
+    body = client.get(
+        f"/api/admin/v1/campaigns/{confirmed_checkin['campaign']}/checkins.csv",
+        headers=_school_admin(auth, confirmed_checkin["school"]),
+    ).get_data(as_text=True)
     row = body.splitlines()[1].split(",")
     assert (row[4], "E+" in body) == ("光盘行动", False)
 
@@ -119,27 +121,32 @@ def _confirmed_bookings(app, base_id):
     from app.visits.models import Booking
 
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Booking).where(
-            Booking.base_id == base_id, Booking.status == "confirmed"))  # fmt: skip
+        return db.session.scalar(
+            select(func.count()).select_from(Booking).where(Booking.base_id == base_id, Booking.status == "confirmed")
+        )
 
 
 def test_closing_a_day_asks_first_saying_how_many_are_told(app, booked_day):
-    page = booked_day["console"].post(f"/console/bases/{booked_day['base']}/close-day",
-                                      {"day": booked_day["day"], "reason": "设备检修"})  # fmt: skip
+    page = booked_day["console"].post(
+        f"/console/bases/{booked_day['base']}/close-day", {"day": booked_day["day"], "reason": "设备检修"}
+    )
     assert "将取消 2 个预约，通知 2 位访客，确定吗？" in text(page)
 
 
 def test_closing_a_day_without_confirming_cancels_nothing(app, booked_day):
-    booked_day["console"].post(f"/console/bases/{booked_day['base']}/close-day",
-                               {"day": booked_day["day"], "reason": "设备检修"})  # fmt: skip
+    booked_day["console"].post(
+        f"/console/bases/{booked_day['base']}/close-day", {"day": booked_day["day"], "reason": "设备检修"}
+    )
     assert _confirmed_bookings(app, booked_day["base"]) == 2
 
 
 def test_closing_a_day_once_confirmed_cancels_its_bookings(app, booked_day):
     console = booked_day["console"]
     console.post(f"/console/bases/{booked_day['base']}/close-day", {"day": booked_day["day"], "reason": "设备检修"})
-    done = console.post(f"/console/bases/{booked_day['base']}/close-day",
-                        {"day": booked_day["day"], "reason": "设备检修", "confirmed": "1"})  # fmt: skip
+    done = console.post(
+        f"/console/bases/{booked_day['base']}/close-day",
+        {"day": booked_day["day"], "reason": "设备检修", "confirmed": "1"},
+    )
     assert (done.status_code, _confirmed_bookings(app, booked_day["base"])) == (302, 0)
 
 
@@ -154,9 +161,17 @@ def operator_home(app, booked_day):
     from app.visits.models import CapacityAlert
 
     with app.app_context():
-        db.session.add(CapacityAlert(base_id=booked_day["base"], scope=f"day:{booked_day['day']}", slot_id=None,
-                                     visit_date=date.fromisoformat(booked_day["day"]), threshold=80, booked=16,
-                                     capacity=20))  # fmt: skip
+        db.session.add(
+            CapacityAlert(
+                base_id=booked_day["base"],
+                scope=f"day:{booked_day['day']}",
+                slot_id=None,
+                visit_date=date.fromisoformat(booked_day["day"]),
+                threshold=80,
+                booked=16,
+                capacity=20,
+            )
+        )
         db.session.commit()
     return text(booked_day["console"].get("/console/"))
 
@@ -181,8 +196,12 @@ def test_an_operators_dashboard_lists_unread_capacity_alerts(app, operator_home)
 
 
 def test_an_operators_dashboard_leaves_out_zones_and_objections(app, operator_home):
-    shown = ('class="matrix"' in operator_home, "待处理的异议" in operator_home, "各公示的异议数" in operator_home,
-             "低碳学校活动减排" in operator_home)  # fmt: skip
+    shown = (
+        'class="matrix"' in operator_home,
+        "待处理的异议" in operator_home,
+        "各公示的异议数" in operator_home,
+        "低碳学校活动减排" in operator_home,
+    )
     assert shown == (False, False, False, False)
 
 
@@ -283,27 +302,32 @@ def school_with_classes(app, client, auth, school):
     from tests.campaign_helpers import _school_admin
 
     headers = _school_admin(auth, school)
-    made = [client.post(f"/api/admin/v1/schools/{school}/classes", json={"name": name}, headers=headers).json
-            for name in ("二班", "一班")]  # fmt: skip
+    made = [
+        client.post(f"/api/admin/v1/schools/{school}/classes", json={"name": name}, headers=headers).json
+        for name in ("二班", "一班")
+    ]
     return {"school": school, "headers": headers, "made": made}
 
 
 def test_a_school_admin_lists_their_classes_with_join_codes(app, client, school_with_classes):
-    listed = client.get(f"/api/admin/v1/schools/{school_with_classes['school']}/classes",
-                        headers=school_with_classes["headers"]).json  # fmt: skip
+    listed = client.get(
+        f"/api/admin/v1/schools/{school_with_classes['school']}/classes", headers=school_with_classes["headers"]
+    ).json
     expected = sorted((c["name"], c["join_code"]) for c in school_with_classes["made"])
     assert [(c["name"], c["join_code"]) for c in listed["items"]] == expected
 
 
 def test_the_class_list_is_a_page_envelope(app, client, school_with_classes):
-    listed = client.get(f"/api/admin/v1/schools/{school_with_classes['school']}/classes",
-                        headers=school_with_classes["headers"]).json  # fmt: skip
+    listed = client.get(
+        f"/api/admin/v1/schools/{school_with_classes['school']}/classes", headers=school_with_classes["headers"]
+    ).json
     assert (listed["total"], listed["page"]) == (2, 1)
 
 
 def test_institute_staff_list_a_schools_classes(app, client, auth, school_with_classes):
-    listed = client.get(f"/api/admin/v1/schools/{school_with_classes['school']}/classes",
-                        headers=auth.staff("institute_staff"))  # fmt: skip
+    listed = client.get(
+        f"/api/admin/v1/schools/{school_with_classes['school']}/classes", headers=auth.staff("institute_staff")
+    )
     assert listed.status_code == 200
 
 
@@ -312,8 +336,10 @@ def test_another_schools_admin_cannot_list_the_classes(app, client, auth, school
     from tests.helpers import assert_error
 
     other = make_zone(app, "publicity", type="school")
-    response = client.get(f"/api/admin/v1/schools/{school_with_classes['school']}/classes",
-                          headers=auth.staff("school_admin", school_id=other))  # fmt: skip
+    response = client.get(
+        f"/api/admin/v1/schools/{school_with_classes['school']}/classes",
+        headers=auth.staff("school_admin", school_id=other),
+    )
     assert_error(response, 403, "not_this_school")
 
 
@@ -322,8 +348,9 @@ def test_other_roles_cannot_list_a_schools_classes(app, client, auth, school_wit
     from tests.factories import make_base
 
     scope = {"base_id": make_base(app)} if role == "base_operator" else {"department": "education"}
-    response = client.get(f"/api/admin/v1/schools/{school_with_classes['school']}/classes",
-                          headers=auth.staff(role, **scope))  # fmt: skip
+    response = client.get(
+        f"/api/admin/v1/schools/{school_with_classes['school']}/classes", headers=auth.staff(role, **scope)
+    )
     assert response.status_code == 403
 
 
@@ -342,8 +369,11 @@ def _zone_form(app, **overrides):
 
     with app.app_context():
         data = zone_data(**overrides)
-    return {k: str(v) for k, v in data.items() if k in ("name", "type", "level", "district_id", "applicant_name",
-                                                        "applicant_kind", "batch_year", "address")}  # fmt: skip
+    return {
+        k: str(v)
+        for k, v in data.items()
+        if k in ("name", "type", "level", "district_id", "applicant_name", "applicant_kind", "batch_year", "address")
+    }
 
 
 def test_staff_register_a_zone_in_the_console(app):
@@ -355,8 +385,11 @@ def test_staff_register_a_zone_in_the_console(app):
     response = console.post("/console/zones/new", form)
     with app.app_context():
         made = db.session.scalar(select(Zone).where(Zone.name == form["name"]))
-    assert (response.status_code, response.headers["Location"], made.status) == (302, f"/console/zones/{made.id}",
-                                                                                  "applied")  # fmt: skip
+    assert (response.status_code, response.headers["Location"], made.status) == (
+        302,
+        f"/console/zones/{made.id}",
+        "applied",
+    )
 
 
 def _errors_beside_fields(page: str) -> dict[str, str]:
@@ -371,11 +404,17 @@ def test_a_bad_zone_form_shows_the_apis_messages_beside_the_fields(app, client, 
     form = {**_zone_form(app), "batch_year": "1999"}
     del form["name"]
     page = console.post("/console/zones/new", form)
-    api = client.post("/api/admin/v1/zones", json={**form, "batch_year": 1999, "district_id": int(form["district_id"])},
-                      headers=auth.staff("institute_staff"))  # fmt: skip
+    api = client.post(
+        "/api/admin/v1/zones",
+        json={**form, "batch_year": 1999, "district_id": int(form["district_id"])},
+        headers=auth.staff("institute_staff"),
+    )
     expected = {field: "；".join(messages) for field, messages in api.json["error"]["details"].items()}
-    assert (page.status_code, sorted(expected), _errors_beside_fields(text(page))) == (422, ["batch_year", "name"],
-                                                                                         expected)  # fmt: skip
+    assert (page.status_code, sorted(expected), _errors_beside_fields(text(page))) == (
+        422,
+        ["batch_year", "name"],
+        expected,
+    )
 
 
 def test_a_bad_zone_form_creates_nothing(app):
@@ -393,8 +432,14 @@ def _campaign_form(**overrides):
     from tests.campaign_helpers import _today
 
     today = _today()
-    return {"title": "节能周", "starts_on": today.isoformat(), "ends_on": today.isoformat(), "audience": "school",
-            "actions": ["clean_plate", "lights_off"], **overrides}  # fmt: skip
+    return {
+        "title": "节能周",
+        "starts_on": today.isoformat(),
+        "ends_on": today.isoformat(),
+        "audience": "school",
+        "actions": ["clean_plate", "lights_off"],
+        **overrides,
+    }
 
 
 def test_a_school_admin_creates_a_campaign_in_the_console(app, school, catalogue_synced):
@@ -419,7 +464,10 @@ def test_a_bad_campaign_form_shows_the_apis_messages_beside_the_fields(app, clie
     api = client.post(f"/api/admin/v1/schools/{school}/campaigns", json=form, headers=_school_admin(auth, school))
     expected = {field: "；".join(messages) for field, messages in api.json["error"]["details"].items()}
     assert (page.status_code, sorted(expected), _errors_beside_fields(text(page))) == (
-        422, ["actions", "starts_on", "title"], expected)  # fmt: skip
+        422,
+        ["actions", "starts_on", "title"],
+        expected,
+    )
 
 
 def test_a_campaign_ending_before_it_starts_is_refused_beside_the_end_date(app, school, catalogue_synced):

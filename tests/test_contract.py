@@ -34,8 +34,11 @@ def test_every_date_time_is_local_to_the_second(app, client, auth):
     slot_id = make_slot(app, base_id)
     notice = open_notice(app)
     headers = citizen_tokens(app, 1)[0]
-    booking = client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": [
-        {"name": "张三", "id_number": id_number(), "phone": "13812345678"}]}, headers={**headers, "Idempotency-Key": "t"}).json
+    booking = client.post(
+        "/api/mp/v1/bookings",
+        json={"slot_id": slot_id, "visitors": [{"name": "张三", "id_number": id_number(), "phone": "13812345678"}]},
+        headers={**headers, "Idempotency-Key": "t"},
+    ).json
     admin = auth.staff("admin")
     today = utcnow().date()
     documents = [
@@ -57,8 +60,12 @@ def test_every_date_time_is_local_to_the_second(app, client, auth):
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/mp/v1/categories", "/api/admin/v1/districts", "/api/admin/v1/calendar/days?year=2026",
-     "/api/admin/v1/article-categories"],
+    [
+        "/api/mp/v1/categories",
+        "/api/admin/v1/districts",
+        "/api/admin/v1/calendar/days?year=2026",
+        "/api/admin/v1/article-categories",
+    ],
 )
 def test_lists_that_are_never_paged_are_envelopes_too(client, auth, path):
     body = client.get(path, headers=auth.staff("admin") if "admin" in path else {}).json
@@ -94,7 +101,9 @@ def test_a_zone_never_publicised_has_no_notice(app, client):
 
 def _slot_states(app, client, base_id):
     today = utcnow().date()
-    items = client.get(f"/api/mp/v1/bases/{base_id}/slots?from={today - timedelta(days=1)}&to={today + timedelta(days=30)}").json["items"]
+    items = client.get(
+        f"/api/mp/v1/bases/{base_id}/slots?from={today - timedelta(days=1)}&to={today + timedelta(days=30)}"
+    ).json["items"]
     return {s["id"]: s for s in items}
 
 
@@ -105,12 +114,19 @@ def test_slot_states_tell_the_truth(app, client, auth):
     later = make_slot(app, base_id, days_ahead=20)
     bookable = make_slot(app, base_id, days_ahead=2)
     full = make_slot(app, base_id, days_ahead=3, capacity=1, group_capacity=0)
-    assert client.post("/api/mp/v1/bookings", json={"slot_id": full, "visitors": [
-        {"name": "张三", "id_number": id_number(), "phone": "13812345678"}]},
-        headers={**citizen_tokens(app, 1)[0], "Idempotency-Key": "f"}).status_code == 201  # fmt: skip
+    assert (
+        client.post(
+            "/api/mp/v1/bookings",
+            json={"slot_id": full, "visitors": [{"name": "张三", "id_number": id_number(), "phone": "13812345678"}]},
+            headers={**citizen_tokens(app, 1)[0], "Idempotency-Key": "f"},
+        ).status_code
+        == 201
+    )
     states = _slot_states(app, client, base_id)
-    got = {k: states[v]["status"] for k, v in
-           {"ended": ended, "started": started, "later": later, "bookable": bookable, "full": full}.items()}
+    got = {
+        k: states[v]["status"]
+        for k, v in {"ended": ended, "started": started, "later": later, "bookable": bookable, "full": full}.items()
+    }
     assert got == {"ended": "ended", "started": "started", "later": "not_released", "bookable": "open", "full": "full"}
 
 
@@ -125,16 +141,21 @@ def test_a_closed_day_says_closed(app, client, auth):
     base_id = make_base(app)
     slot_id = make_slot(app, base_id, days_ahead=2)
     day = _slot_states(app, client, base_id)[slot_id]["visit_date"]
-    closed = client.post(f"/api/admin/v1/bases/{base_id}/closures", json={"date": day, "reason": "设备检修"},
-                         headers=auth.staff("institute_staff"))  # fmt: skip
+    closed = client.post(
+        f"/api/admin/v1/bases/{base_id}/closures",
+        json={"date": day, "reason": "设备检修"},
+        headers=auth.staff("institute_staff"),
+    )
     assert closed.status_code == 200, closed.json
     assert _slot_states(app, client, base_id)[slot_id]["status"] == "closed"
 
 
 def test_booking_an_unknown_slot_is_404(app, client):
-    response = client.post("/api/mp/v1/bookings", json={"slot_id": 987654, "visitors": [
-        {"name": "张三", "id_number": id_number(), "phone": "13812345678"}]},
-        headers={**citizen_tokens(app, 1)[0], "Idempotency-Key": "u"})  # fmt: skip
+    response = client.post(
+        "/api/mp/v1/bookings",
+        json={"slot_id": 987654, "visitors": [{"name": "张三", "id_number": id_number(), "phone": "13812345678"}]},
+        headers={**citizen_tokens(app, 1)[0], "Idempotency-Key": "u"},
+    )
     assert_error(response, 404, "not_found")
 
 
@@ -149,8 +170,9 @@ def test_upload_urls_are_absolute(app, client):
 
     from app.wechat.fake import png_qr
 
-    uploaded = client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(png_qr("x")), "a.png")},
-                           headers=citizen_tokens(app, 1)[0])  # fmt: skip
+    uploaded = client.post(
+        "/api/mp/v1/uploads", data={"file": (io.BytesIO(png_qr("x")), "a.png")}, headers=citizen_tokens(app, 1)[0]
+    )
     assert uploaded.json["url"].startswith("http://localhost/media/uploads/")
 
 
@@ -166,7 +188,9 @@ def test_idempotency_key_is_a_documented_parameter(client):
     booking = paths["/api/mp/v1/bookings"]["post"]["parameters"]
     objection = paths["/api/mp/v1/publicity/{notice_id}/objections"]["post"]["parameters"]
     assert [(p["name"], p["required"]) for p in booking + objection if p["in"] == "header"] == [
-        ("Idempotency-Key", True), ("Idempotency-Key", False)]
+        ("Idempotency-Key", True),
+        ("Idempotency-Key", False),
+    ]
 
 
 def _expected_errors(path: str, method: str, operation: dict) -> set[str]:
@@ -229,8 +253,13 @@ def test_the_documented_request_examples_are_valid_requests(app):
     from app.publicity.schemas import OBJECTION_EXAMPLE, ObjectionIn
     from app.visits.schemas import BOOKING_EXAMPLE, GROUP_BOOKING_EXAMPLE, MEMBERS_EXAMPLE, BookingIn, MembersIn
 
-    pairs = [(BookingIn, BOOKING_EXAMPLE), (BookingIn, GROUP_BOOKING_EXAMPLE), (MembersIn, MEMBERS_EXAMPLE),
-             (ObjectionIn, OBJECTION_EXAMPLE), (ActionCheckinIn, CHECKIN_EXAMPLE)]  # fmt: skip
+    pairs = [
+        (BookingIn, BOOKING_EXAMPLE),
+        (BookingIn, GROUP_BOOKING_EXAMPLE),
+        (MembersIn, MEMBERS_EXAMPLE),
+        (ObjectionIn, OBJECTION_EXAMPLE),
+        (ActionCheckinIn, CHECKIN_EXAMPLE),
+    ]
     with app.app_context():
         problems = [schema().validate(example) for schema, example in pairs]
     assert problems == [{}] * len(pairs)

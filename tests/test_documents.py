@@ -28,15 +28,20 @@ def slot(app):
 
 
 def _book(client, headers, slot_id, visitors, key="k"):
-    return client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": visitors},
-                       headers={**headers, "Idempotency-Key": key})  # fmt: skip
+    return client.post(
+        "/api/mp/v1/bookings",
+        json={"slot_id": slot_id, "visitors": visitors},
+        headers={**headers, "Idempotency-Key": key},
+    )
 
 
 def _visitor(**overrides):
     return {"name": "张三", "id_number": VALID["resident_id"], "phone": "13812345678", **overrides}
 
 
-@pytest.mark.parametrize("name", ["䶮", "王䶮", "𠮷野家", "买买提·艾力", "María José García", "O'Brien", "Jean-Luc Picard"])
+@pytest.mark.parametrize(
+    "name", ["䶮", "王䶮", "𠮷野家", "买买提·艾力", "María José García", "O'Brien", "Jean-Luc Picard"]
+)
 def test_real_names_are_accepted(app, client, slot, name):
     if len(name) == 1:
         name = "李" + name
@@ -52,8 +57,7 @@ def test_each_document_type_books(app, client, slot, id_type):
 
 @pytest.mark.parametrize("id_type", list(INVALID))
 def test_each_document_type_refuses_a_wrong_format(app, client, slot, id_type):
-    response = _book(client, citizen_tokens(app, 1)[0], slot,
-                     [_visitor(id_type=id_type, id_number=INVALID[id_type])])  # fmt: skip
+    response = _book(client, citizen_tokens(app, 1)[0], slot, [_visitor(id_type=id_type, id_number=INVALID[id_type])])
     error = assert_error(response, 422, "validation_error")
     assert list(error["details"]["visitors"]["0"]) == ["id_number"]
 
@@ -66,7 +70,12 @@ def test_an_unknown_document_type_is_refused(app, client, slot):
 
 @pytest.mark.parametrize(
     "name,why",
-    [("12345", "digits"), ("张" * 21, "21 Han characters"), ("A" + "b" * 50, "51 Latin letters"), ("张", "one character")],
+    [
+        ("12345", "digits"),
+        ("张" * 21, "21 Han characters"),
+        ("A" + "b" * 50, "51 Latin letters"),
+        ("张", "one character"),
+    ],
 )
 def test_names_that_are_not_names_are_refused(app, client, slot, name, why):
     error = assert_error(_book(client, citizen_tokens(app, 1)[0], slot, [_visitor(name=name)]), 422, "validation_error")
@@ -74,8 +83,9 @@ def test_names_that_are_not_names_are_refused(app, client, slot, name, why):
 
 
 def test_an_international_phone_needs_its_plus(app, client, slot):
-    error = assert_error(_book(client, citizen_tokens(app, 1)[0], slot, [_visitor(phone="85291234567")]), 422,
-                         "validation_error")  # fmt: skip
+    error = assert_error(
+        _book(client, citizen_tokens(app, 1)[0], slot, [_visitor(phone="85291234567")]), 422, "validation_error"
+    )
     assert list(error["details"]["visitors"]["0"]) == ["phone"]
 
 
@@ -105,8 +115,11 @@ def test_the_same_number_on_another_document_type_is_another_person(app, client)
 
 def test_the_same_document_twice_in_one_booking_is_refused(app, client, slot):
     passport = _visitor(id_type="passport", id_number="E12345678")
-    error = assert_error(_book(client, citizen_tokens(app, 1)[0], slot, [passport, {**passport, "name": "李四"}]), 422,
-                         "validation_error")  # fmt: skip
+    error = assert_error(
+        _book(client, citizen_tokens(app, 1)[0], slot, [passport, {**passport, "name": "李四"}]),
+        422,
+        "validation_error",
+    )
     assert "visitors" in error["details"]
 
 
@@ -117,22 +130,35 @@ def test_the_visitor_sees_the_document_type_and_a_masked_number(app, client, slo
 
 
 def _object(client, headers, notice, **fields):
-    body = {"zone_id": notice["zone_ids"][0], "name": "张三", "phone": "13812345678",
-            "reason": "该项目申报材料中的能耗数据与实际情况不符，请核实。", **fields}  # fmt: skip
+    body = {
+        "zone_id": notice["zone_ids"][0],
+        "name": "张三",
+        "phone": "13812345678",
+        "reason": "该项目申报材料中的能耗数据与实际情况不符，请核实。",
+        **fields,
+    }
     return client.post(f"/api/mp/v1/publicity/{notice['id']}/objections", json=body, headers=headers)
 
 
 def test_objectors_may_use_any_document_and_an_international_phone(app, client):
     notice = open_notice(app)
-    response = _object(client, citizen_tokens(app, 1)[0], notice, name="María José García", phone="+85291234567",
-                       id_type="taiwan_permit", id_number="12345678")  # fmt: skip
+    response = _object(
+        client,
+        citizen_tokens(app, 1)[0],
+        notice,
+        name="María José García",
+        phone="+85291234567",
+        id_type="taiwan_permit",
+        id_number="12345678",
+    )
     assert response.status_code == 201, response.json
 
 
 def test_objectors_documents_are_checked_too(app, client):
     notice = open_notice(app)
-    error = assert_error(_object(client, citizen_tokens(app, 1)[0], notice, id_type="passport", id_number="E1"), 422,
-                         "validation_error")  # fmt: skip
+    error = assert_error(
+        _object(client, citizen_tokens(app, 1)[0], notice, id_type="passport", id_number="E1"), 422, "validation_error"
+    )
     assert list(error["details"]) == ["id_number"]
 
 
@@ -141,8 +167,9 @@ def test_an_idempotency_key_of_129_characters_is_refused_on_each_write(app, clie
     headers = {**citizen_tokens(app, 1)[0], "Idempotency-Key": "k" * 129}
     if write == "booking":
         slot_id = make_slot(app, make_base(app))
-        response = client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": [_visitor()]},
-                               headers=headers)  # fmt: skip
+        response = client.post(
+            "/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": [_visitor()]}, headers=headers
+        )
     else:
         notice = open_notice(app)
         response = _object(client, headers, notice)

@@ -13,8 +13,17 @@ from tests.factories import make_base, make_slot, make_zone
 
 def _fast_entry(app, path):
     with app.app_context():
-        return cache.lookup_url(url_key({"wsgi.url_scheme": "http", "HTTP_HOST": "localhost", "PATH_INFO": path.split("?")[0],
-                                         "QUERY_STRING": path.partition("?")[2]}, app.config.get("PUBLIC_BASE_URL")))  # fmt: skip
+        return cache.lookup_url(
+            url_key(
+                {
+                    "wsgi.url_scheme": "http",
+                    "HTTP_HOST": "localhost",
+                    "PATH_INFO": path.split("?")[0],
+                    "QUERY_STRING": path.partition("?")[2],
+                },
+                app.config.get("PUBLIC_BASE_URL"),
+            )
+        )
 
 
 def _wait_until_listening(app):
@@ -136,7 +145,9 @@ def test_a_write_in_another_process_is_seen_here_at_once(app, client, make_app):
         db.session.commit()
         cache.invalidate("zones")
     deadline = time.monotonic() + 2
-    while client.get(f"/api/mp/v1/zones/{zone_id}").json["summary"] != "另一进程写的简介" and time.monotonic() < deadline:
+    while (
+        client.get(f"/api/mp/v1/zones/{zone_id}").json["summary"] != "另一进程写的简介" and time.monotonic() < deadline
+    ):
         time.sleep(0.02)
     assert client.get(f"/api/mp/v1/zones/{zone_id}").json["summary"] == "另一进程写的简介"
 

@@ -40,8 +40,11 @@ def fragile_app(app, database_url):
 
 def _book(client, headers, slot_id, person, key, drop):
     visitor = {"name": "张三", "id_number": id_number(f"2201021990030712{person}"), "phone": "13812345678"}
-    return client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": [visitor]},
-                       headers={**headers, "Idempotency-Key": key, "X-Test-Drop-Connection": drop})  # fmt: skip
+    return client.post(
+        "/api/mp/v1/bookings",
+        json={"slot_id": slot_id, "visitors": [visitor]},
+        headers={**headers, "Idempotency-Key": key, "X-Test-Drop-Connection": drop},
+    )
 
 
 def _bookings(app):
@@ -84,8 +87,12 @@ def test_every_pooled_connection_killed_at_once_is_survived(app, client, databas
         assert client.get("/api/mp/v1/zones?page=1&per_page=5").status_code == 200
     killer = create_engine(database_url)
     with killer.begin() as conn:
-        killed = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()  # fmt: skip
+        killed = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
     killer.dispose()
     assert killed >= 1
     assert [client.get(f"/api/mp/v1/zones?page={p}").status_code for p in (1, 2, 3)] == [200, 200, 200]
@@ -158,8 +165,9 @@ def test_a_retry_after_a_lost_connection_books_once(app, database_url, monkeypat
     assert _bookings(app) == 1
 
 
-def test_a_refusal_whose_rollback_meets_a_dead_connection_is_still_answered_in_json(app, database_url, monkeypatch,
-                                                                                    booking_scene):  # fmt: skip
+def test_a_refusal_whose_rollback_meets_a_dead_connection_is_still_answered_in_json(
+    app, database_url, monkeypatch, booking_scene
+):
     from app.visits import booking
 
     _dying_once(monkeypatch, database_url, booking, "book", then_raise=booking._slot_full(booking_scene["slot_id"]))

@@ -41,8 +41,11 @@ class Visitor:
     def book(self, slot_id, person):
         self.n += 1
         visitor = {"name": "张三", "id_number": _person_id(person), "phone": "13812345678"}
-        return self.client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": [visitor]},
-                                headers={**self.headers, "Idempotency-Key": f"k{self.n}"})  # fmt: skip
+        return self.client.post(
+            "/api/mp/v1/bookings",
+            json={"slot_id": slot_id, "visitors": [visitor]},
+            headers={**self.headers, "Idempotency-Key": f"k{self.n}"},
+        )
 
     def object(self, notice):
         body = {"zone_id": notice["zone_ids"][0], "name": "张三", "phone": "13812345678", "reason": REASON}
@@ -175,7 +178,9 @@ def test_a_redis_restart_under_load_loses_no_booking(restart_load, redis_app):
 
 
 def test_rate_limits_fail_open_with_one_warning_while_redis_is_down(make_app, own_redis, fake_wechat, caplog):
-    limited = make_app(REDIS_URL=own_redis.url, RATELIMIT_STORAGE_URI=own_redis.url, RATELIMIT_LOGIN_PER_CODE="1 per minute")
+    limited = make_app(
+        REDIS_URL=own_redis.url, RATELIMIT_STORAGE_URI=own_redis.url, RATELIMIT_LOGIN_PER_CODE="1 per minute"
+    )
     client = limited.test_client()
     own_redis.stop()
     from app.web.ratelimit import _fail_open_notice

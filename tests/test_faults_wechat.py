@@ -89,8 +89,11 @@ def test_checkin_code_with_hanging_wechat_falls_back_to_a_local_qr(slow_app, fak
     headers = citizen_tokens(slow_app, 1)[0]
     client = slow_app.test_client()
     visitor = {"name": "张三", "id_number": id_number(), "phone": "13812345678"}
-    booked = client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": [visitor]},
-                         headers={**headers, "Idempotency-Key": "k1"})  # fmt: skip
+    booked = client.post(
+        "/api/mp/v1/bookings",
+        json={"slot_id": slot_id, "visitors": [visitor]},
+        headers={**headers, "Idempotency-Key": "k1"},
+    )
     assert booked.status_code == 201
     fake_wechat.configure(token_fetch_delay=HANG)
     code = client.get(f"/api/mp/v1/bookings/{booked.json['id']}/checkin-code", headers=headers)
@@ -135,8 +138,9 @@ def test_reads_keep_answering_while_writes_wait_for_wechat(slow_app, fake_wechat
     assert elapsed < 0.9  # well under the 1 s WeChat timeout the writers are waiting out
 
 
-def test_a_check_in_note_with_hanging_wechat_is_kept_for_review_within_the_timeout(slow_app, school, catalogue_synced,
-                                                                                   fake_wechat):  # fmt: skip
+def test_a_check_in_note_with_hanging_wechat_is_kept_for_review_within_the_timeout(
+    slow_app, school, catalogue_synced, fake_wechat
+):
     from app.campaigns.models import ActionCheckin
     from tests.campaign_helpers import _campaign, _checkin, _student
     from tests.conftest import Auth

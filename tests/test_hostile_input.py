@@ -26,9 +26,17 @@ def test_a_lone_surrogate_is_422_naming_the_field(client):
 def test_a_lone_surrogate_in_an_objection_is_422(client, auth, app):
     notice = open_notice(app)
     zone_id = notice["zone_ids"][0]
-    body = '{"zone_id": ' + str(zone_id) + ', "name": "张三", "phone": "13812345678", "reason": "理由理由理由理由理由\\udfff"}'
-    response = client.post(f"/api/mp/v1/publicity/{notice['id']}/objections", data=body,
-                           content_type="application/json", headers=auth.wechat_headers("surrogate"))  # fmt: skip
+    body = (
+        '{"zone_id": '
+        + str(zone_id)
+        + ', "name": "张三", "phone": "13812345678", "reason": "理由理由理由理由理由\\udfff"}'
+    )
+    response = client.post(
+        f"/api/mp/v1/publicity/{notice['id']}/objections",
+        data=body,
+        content_type="application/json",
+        headers=auth.wechat_headers("surrogate"),
+    )
     error = assert_error(response, 422, "validation_error")
     assert "reason" in error["details"]
 
@@ -93,7 +101,7 @@ def test_api_answers_say_nosniff(client):
 
 
 def test_csv_exports_neutralise_formulas(app, client, auth):
-    make_zone(app, "publicity", name="=HYPERLINK(\"http://evil\",\"点我\")", applicant_name="@SUM(A1)")
+    make_zone(app, "publicity", name='=HYPERLINK("http://evil","点我")', applicant_name="@SUM(A1)")
     staff_export = client.get("/api/admin/v1/zones/export.csv", headers=auth.staff("admin")).get_data(as_text=True)
     assert "'=HYPERLINK" in staff_export
     assert "'@SUM(A1)" in staff_export
@@ -122,8 +130,9 @@ def test_nothing_was_half_written_by_the_hostile_requests(app, client):
 
 def test_zero_is_no_boolean_in_a_json_body(client, auth):
     institute = auth.staff("institute_staff")
-    response = client.post("/api/admin/v1/districts", json={"name": "零区", "kind": "district", "is_active": 0},
-                           headers=institute)  # fmt: skip
+    response = client.post(
+        "/api/admin/v1/districts", json={"name": "零区", "kind": "district", "is_active": 0}, headers=institute
+    )
     error = assert_error(response, 422, "validation_error")
     assert error["details"] == {"is_active": ["须为 true 或 false"]}
 
@@ -167,8 +176,12 @@ HUGE = "9" * 5000
 
 def test_a_5000_digit_integer_in_a_mini_program_body_is_422(client, auth):
     body = '{"slot_id": ' + HUGE + ', "visitors": []}'
-    response = client.post("/api/mp/v1/bookings", data=body, content_type="application/json",
-                           headers={**auth.wechat_headers("huge"), "Idempotency-Key": "huge-1"})  # fmt: skip
+    response = client.post(
+        "/api/mp/v1/bookings",
+        data=body,
+        content_type="application/json",
+        headers={**auth.wechat_headers("huge"), "Idempotency-Key": "huge-1"},
+    )
     assert_error(response, 422, "validation_error")
 
 
@@ -178,15 +191,20 @@ def test_a_5000_digit_integer_in_the_mini_program_login_is_422(client):
 
 
 def test_a_5000_digit_integer_in_a_staff_body_is_422(client, auth):
-    response = client.post("/api/admin/v1/zones", data='{"batch_year": -' + HUGE + "}", content_type="application/json",
-                           headers=auth.staff("admin"))  # fmt: skip
+    response = client.post(
+        "/api/admin/v1/zones",
+        data='{"batch_year": -' + HUGE + "}",
+        content_type="application/json",
+        headers=auth.staff("admin"),
+    )
     assert_error(response, 422, "validation_error")
 
 
 def test_a_5000_digit_integer_in_the_staff_login_is_422(client):
     body = '{"username": "admin", "password": ' + HUGE + "}"
-    assert_error(client.post("/api/admin/v1/auth/login", data=body, content_type="application/json"), 422,
-                 "validation_error")  # fmt: skip
+    assert_error(
+        client.post("/api/admin/v1/auth/login", data=body, content_type="application/json"), 422, "validation_error"
+    )
 
 
 def test_a_5000_digit_integer_says_what_is_wrong(client):
@@ -195,7 +213,9 @@ def test_a_5000_digit_integer_says_what_is_wrong(client):
 
 
 def test_a_4300_digit_integer_is_still_read_and_judged_by_its_field(client):
-    response = client.post("/api/mp/v1/auth/login", data='{"code": ' + "9" * 4300 + "}", content_type="application/json")
+    response = client.post(
+        "/api/mp/v1/auth/login", data='{"code": ' + "9" * 4300 + "}", content_type="application/json"
+    )
     assert "code" in assert_error(response, 422, "validation_error")["details"]
 
 

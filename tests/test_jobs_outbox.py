@@ -75,8 +75,9 @@ def test_the_decision_shows_the_message_was_sent_in_the_end(client, auth, app, f
     _make_due(app)
     with app.app_context():
         outbox.deliver_due()
-        event = db.session.scalars(select(ObjectionEvent).where(ObjectionEvent.objection_id == oid)
-                                   .order_by(ObjectionEvent.id.desc())).first()  # fmt: skip
+        event = db.session.scalars(
+            select(ObjectionEvent).where(ObjectionEvent.objection_id == oid).order_by(ObjectionEvent.id.desc())
+        ).first()
         assert event.notify_status == "sent"
 
 
@@ -193,8 +194,16 @@ def test_a_job_failing_on_its_last_try_is_a_dead_letter(app, monkeypatch):
     def broken() -> str:
         raise RuntimeError("the board is on fire")
 
-    monkeypatch.setattr(schedule, "PERIODIC", {**schedule.PERIODIC, "content.flush_views": schedule.Periodic(
-        "content.flush_views", "写入文章阅读数", broken, every=timedelta(minutes=5))})  # fmt: skip
+    monkeypatch.setattr(
+        schedule,
+        "PERIODIC",
+        {
+            **schedule.PERIODIC,
+            "content.flush_views": schedule.Periodic(
+                "content.flush_views", "写入文章阅读数", broken, every=timedelta(minutes=5)
+            ),
+        },
+    )
     monkeypatch.setattr(jobs_queue, "RETRY_INTERVALS", [0])  # one retry, at once
     with app.app_context():
         jobs_queue.enqueue_job("content.flush_views", "1")
@@ -202,7 +211,8 @@ def test_a_job_failing_on_its_last_try_is_a_dead_letter(app, monkeypatch):
     with app.app_context():
         letters = db.session.scalars(select(DeadLetter)).all()
         assert [(d.kind, d.name, d.error, d.attempts) for d in letters] == [
-            ("job", "content.flush_views", "RuntimeError: the board is on fire", 2)]
+            ("job", "content.flush_views", "RuntimeError: the board is on fire", 2)
+        ]
 
 
 def test_the_job_list_shows_each_schedule(client, auth, app):
@@ -284,7 +294,9 @@ def test_retrying_a_dead_job_while_the_queue_is_down_changes_nothing(client, aut
         raise redis.ConnectionError("refused")
 
     monkeypatch.setattr(jobs_queue, "enqueue_job", down)
-    assert_error(client.post(f"/api/admin/v1/jobs/dead-letters/{letter_id}/retry", headers=admin), 503, "queue_unavailable")
+    assert_error(
+        client.post(f"/api/admin/v1/jobs/dead-letters/{letter_id}/retry", headers=admin), 503, "queue_unavailable"
+    )
     with app.app_context():
         assert db.session.get(DeadLetter, letter_id).resolved_at is None
 

@@ -83,15 +83,15 @@ def test_the_project_content_is_valid_and_complete(runner, client):
 def test_detail_by_slug_or_id_with_related_and_reading_time(client, runner):
     runner.invoke(args=["content", "sync"])
     detail = client.get("/api/mp/v1/articles/rooftop-solar").json
-    assert detail['body_html'].startswith('<h2>')
-    assert detail['reading_minutes'] >= 1
-    assert detail['related']
-    assert all(r['slug'] != 'rooftop-solar' for r in detail['related'])
+    assert detail["body_html"].startswith("<h2>")
+    assert detail["reading_minutes"] >= 1
+    assert detail["related"]
+    assert all(r["slug"] != "rooftop-solar" for r in detail["related"])
     assert client.get(f"/api/mp/v1/articles/{detail['id']}").json["slug"] == "rooftop-solar"
     assert_error(client.get("/api/mp/v1/articles/no-such-article"), 404, "not_found")
     cover = client.get(detail["cover_image_url"])
     assert cover.status_code == 200
-    assert 'immutable' in cover.headers['Cache-Control']
+    assert "immutable" in cover.headers["Cache-Control"]
     cover.close()
 
 
@@ -115,7 +115,7 @@ def test_sanitised_for_rich_text(content_app, content_root):
     for bad in ("<script", "alert(1)", "onerror", "javascript:", "<iframe", "onclick", "style="):
         assert bad not in html, bad
     assert 'href="https://www.mee.gov.cn/"' in html
-    assert '<p>段落</p>' in html
+    assert "<p>段落</p>" in html
     assert html.count('src="http://localhost/media/content/cover-life.') == 2  # absolute: rich-text needs it
 
 
@@ -149,8 +149,8 @@ def test_duplicate_slug_names_both_files(content_app, content_root):
     write(content_root, "two.md", article(slug="same"))
     result = sync(content_app)
     assert result.exit_code == 1
-    assert 'articles/two.md: slug:' in result.output
-    assert 'articles/one.md' in result.output
+    assert "articles/two.md: slug:" in result.output
+    assert "articles/one.md" in result.output
 
 
 def test_drafts_removed_files_and_staff_edits(content_app, content_root, auth):
@@ -167,7 +167,7 @@ def test_drafts_removed_files_and_staff_edits(content_app, content_root, auth):
     kept_id = client.get("/api/mp/v1/articles/kept-one").json["id"]
     edited = client.patch(f"/api/admin/v1/articles/{kept_id}", json={"title": "后台修改的标题"}, headers=staff)
     assert edited.status_code == 200
-    assert edited.json['edited_by_staff'] is True
+    assert edited.json["edited_by_staff"] is True
     write(content_root, "kept.md", article(slug="kept-one", title="文件里的新标题"))
     result = sync(content_app)
     assert "kept (edited by staff" in result.output
@@ -185,17 +185,28 @@ def test_drafts_removed_files_and_staff_edits(content_app, content_root, auth):
 def test_staff_create_article(client, auth, runner):
     runner.invoke(args=["content", "sync"])
     staff = auth.staff("institute_staff")
-    body = {"slug": "staff-news", "title": "研究院动态：示范区公示开始", "summary": "第二批示范区项目开始公示。",
-            "category": "policy", "tags": ["公示"], "author": "研究院", "body_markdown": "公示期 **5 个工作日**。<script>x</script>"}  # fmt: skip
+    body = {
+        "slug": "staff-news",
+        "title": "研究院动态：示范区公示开始",
+        "summary": "第二批示范区项目开始公示。",
+        "category": "policy",
+        "tags": ["公示"],
+        "author": "研究院",
+        "body_markdown": "公示期 **5 个工作日**。<script>x</script>",
+    }
     created = client.post("/api/admin/v1/articles", json=body, headers=staff)
     assert created.status_code == 201
-    assert '<script' not in created.json['body_html']
+    assert "<script" not in created.json["body_html"]
     assert client.get("/api/mp/v1/articles?q=公示期").json["items"][0]["slug"] == "staff-news"
     assert_error(client.post("/api/admin/v1/articles", json=body, headers=staff), 409, "duplicate_slug")
-    assert_error(client.post("/api/admin/v1/articles", json={**body, "slug": "x2", "category": "nope"}, headers=staff),
-                 422, "validation_error")  # fmt: skip
-    assert_error(client.post("/api/admin/v1/articles", json=body, headers=auth.wechat_headers("c")), 401,
-                 "token_wrong_audience")  # fmt: skip
+    assert_error(
+        client.post("/api/admin/v1/articles", json={**body, "slug": "x2", "category": "nope"}, headers=staff),
+        422,
+        "validation_error",
+    )
+    assert_error(
+        client.post("/api/admin/v1/articles", json=body, headers=auth.wechat_headers("c")), 401, "token_wrong_audience"
+    )
 
 
 def test_search_chinese_english_title_first_and_literal(client, runner):
@@ -206,30 +217,35 @@ def test_search_chinese_english_title_first_and_literal(client, runner):
         assert response.status_code == 200
         return [a["slug"] for a in response.json["items"]]
 
-    assert slugs('CCER')[0] == 'ccer-explained'
-    assert slugs('ccer')[0] == 'ccer-explained'
+    assert slugs("CCER")[0] == "ccer-explained"
+    assert slugs("ccer")[0] == "ccer-explained"
     found = slugs("光伏")
-    assert found[0] == 'rooftop-solar'  # title match first, body matches after
+    assert found[0] == "rooftop-solar"  # title match first, body matches after
     assert len(found) > 1
     assert "waste-sorting" in slugs("厨余垃圾")  # a word from the body only
-    assert slugs('碳')  # one character works
-    assert len(slugs('碳')) >= 10
+    assert slugs("碳")  # one character works
+    assert len(slugs("碳")) >= 10
     # % and _ match themselves: only the articles that really contain "%" (e.g. "50%")
     with_percent = {"rooftop-solar", "new-energy-vehicles-green-travel"}
-    assert set(slugs('%')) == with_percent
-    assert set(slugs('0%')) == with_percent
-    assert slugs('_') == []
-    assert slugs('%%') == []
-    assert slugs('光%伏') == []
+    assert set(slugs("%")) == with_percent
+    assert set(slugs("0%")) == with_percent
+    assert slugs("_") == []
+    assert slugs("%%") == []
+    assert slugs("光%伏") == []
     assert len(slugs("")) == len(slugs("   ")) == client.get("/api/mp/v1/articles").json["total"] >= 12
 
 
 def test_filters_and_categories(client, runner):
     runner.invoke(args=["content", "sync"])
-    assert [c["code"] for c in client.get("/api/mp/v1/categories").json["items"]] == ["basics", "policy", "technology", "guide"]
+    assert [c["code"] for c in client.get("/api/mp/v1/categories").json["items"]] == [
+        "basics",
+        "policy",
+        "technology",
+        "guide",
+    ]
     guides = client.get("/api/mp/v1/articles?category=guide").json["items"]
     assert guides
-    assert all(a['category']['code'] == 'guide' for a in guides)
+    assert all(a["category"]["code"] == "guide" for a in guides)
     guide = next(c for c in client.get("/api/mp/v1/categories").json["items"] if c["code"] == "guide")
     by_id = client.get(f"/api/mp/v1/articles?category={guide['id']}").json["items"]
     by_name = client.get("/api/mp/v1/articles", query_string={"category": guide["name"]}).json["items"]
@@ -253,7 +269,7 @@ def test_article_about_a_zone_shows_the_zone(content_app, content_root, app):
     write(content_root, "z.md", article(slug="about-zone", zone="不存在的示范区"))
     result = sync(content_app)
     assert result.exit_code == 1
-    assert 'articles/z.md: zone:' in result.output
+    assert "articles/z.md: zone:" in result.output
 
 
 def test_views_counted_once_per_reader_and_flushed(client, runner, auth):
@@ -279,12 +295,16 @@ def test_cache_etag_and_invalidation(client, runner, auth):
     client.patch(f"/api/admin/v1/articles/{article_id}", json={"title": "垃圾分类新版"}, headers=staff)
     after = client.get("/api/mp/v1/articles", headers={"If-None-Match": first.headers["ETag"]})
     assert after.status_code == 200
-    assert '垃圾分类新版' in after.get_data(as_text=True)
+    assert "垃圾分类新版" in after.get_data(as_text=True)
 
 
 def test_media_cannot_escape_the_content_images(client):
-    for path in ("/media/content/../articles/waste-sorting.0000000000.md", "/media/content/cover-life.0000000000.png",
-                 "/media/content/%2e%2e/%2e%2e/app/config.0000000000.py", "/media/content/nothing.png"):  # fmt: skip
+    for path in (
+        "/media/content/../articles/waste-sorting.0000000000.md",
+        "/media/content/cover-life.0000000000.png",
+        "/media/content/%2e%2e/%2e%2e/app/config.0000000000.py",
+        "/media/content/nothing.png",
+    ):
         assert client.get(path).status_code == 404
 
 

@@ -41,8 +41,12 @@ def _is_link(name, field):
 
 
 def _url_fields(app):
-    return [(f"{schema_name}.{name}", field) for schema_name, schema in sorted(_request_schemas(app).items())
-            for name, field in schema.load_fields.items() if _is_link(name, field)]  # fmt: skip
+    return [
+        (f"{schema_name}.{name}", field)
+        for schema_name, schema in sorted(_request_schemas(app).items())
+        for name, field in schema.load_fields.items()
+        if _is_link(name, field)
+    ]
 
 
 def _load(field, value):
@@ -52,9 +56,16 @@ def _load(field, value):
 def test_the_url_fields_of_every_request_are_found(app):
     """Guards the test below against finding nothing: the fields known today are among them."""
     found = {name for name, _ in _url_fields(app)}
-    assert {"ProfileIn.avatar_url", "ActionCheckinIn.photo_url", "CampaignIn.cover_image_url",
-            "ArticleIn.cover_image_url", "ArticlePatchIn.cover_image_url", "ObjectionIn.evidence_urls",
-            "ZoneIn.cover_image_url", "ZonePatchIn.cover_image_url"} <= found  # fmt: skip
+    assert {
+        "ProfileIn.avatar_url",
+        "ActionCheckinIn.photo_url",
+        "CampaignIn.cover_image_url",
+        "ArticleIn.cover_image_url",
+        "ArticlePatchIn.cover_image_url",
+        "ObjectionIn.evidence_urls",
+        "ZoneIn.cover_image_url",
+        "ZonePatchIn.cover_image_url",
+    } <= found
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=repr)
@@ -111,17 +122,29 @@ def test_a_script_zone_cover_is_422(app, client, auth):
 
 
 def test_a_script_article_cover_is_422(client, auth):
-    body = {"slug": "script-cover", "title": "标题标题", "summary": "摘要摘要", "category": "policy",
-            "body_markdown": "正文", "cover_image_url": SCRIPT}  # fmt: skip
+    body = {
+        "slug": "script-cover",
+        "title": "标题标题",
+        "summary": "摘要摘要",
+        "category": "policy",
+        "body_markdown": "正文",
+        "cover_image_url": SCRIPT,
+    }
     response = client.post("/api/admin/v1/articles", json=body, headers=auth.staff("institute_staff"))
     assert "cover_image_url" in assert_error(response, 422, "validation_error")["details"]
 
 
 def test_a_script_campaign_cover_is_422(client, auth, school, catalogue_synced):
-    body = {"title": "绿色出行周", "starts_on": "2026-06-01", "ends_on": "2026-06-07", "actions": ["walk"],
-            "cover_image_url": SCRIPT}  # fmt: skip
-    response = client.post(f"/api/admin/v1/schools/{school}/campaigns", json=body,
-                           headers=auth.staff("school_admin", school_id=school))  # fmt: skip
+    body = {
+        "title": "绿色出行周",
+        "starts_on": "2026-06-01",
+        "ends_on": "2026-06-07",
+        "actions": ["walk"],
+        "cover_image_url": SCRIPT,
+    }
+    response = client.post(
+        f"/api/admin/v1/schools/{school}/campaigns", json=body, headers=auth.staff("school_admin", school_id=school)
+    )
     assert "cover_image_url" in assert_error(response, 422, "validation_error")["details"]
 
 
@@ -132,10 +155,16 @@ def test_a_script_check_in_photo_is_422(client, running):
 
 def test_a_script_objection_evidence_is_422(app, client, auth):
     notice = open_notice(app)
-    body = {"zone_id": notice["zone_ids"][0], "name": "张三", "phone": "13812345678",
-            "reason": "该项目申报材料中的能耗数据与实际情况不符，请核实。", "evidence_urls": [SCRIPT]}  # fmt: skip
-    response = client.post(f"/api/mp/v1/publicity/{notice['id']}/objections", json=body,
-                           headers=auth.wechat_headers("evidence"))  # fmt: skip
+    body = {
+        "zone_id": notice["zone_ids"][0],
+        "name": "张三",
+        "phone": "13812345678",
+        "reason": "该项目申报材料中的能耗数据与实际情况不符，请核实。",
+        "evidence_urls": [SCRIPT],
+    }
+    response = client.post(
+        f"/api/mp/v1/publicity/{notice['id']}/objections", json=body, headers=auth.wechat_headers("evidence")
+    )
     assert "evidence_urls" in assert_error(response, 422, "validation_error")["details"]
 
 

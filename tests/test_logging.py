@@ -19,8 +19,8 @@ def test_one_line_per_request_with_id_status_duration(client, caplog):
 def test_request_id_generated_when_missing_or_unsafe(client):
     first = client.get("/healthz").headers["X-Request-ID"]
     unsafe = client.get("/healthz", headers={"X-Request-ID": "bad id <script>" + "x" * 80}).headers["X-Request-ID"]
-    assert re.fullmatch('[0-9a-f]{32}', first)
-    assert re.fullmatch('[0-9a-f]{32}', unsafe)
+    assert re.fullmatch("[0-9a-f]{32}", first)
+    assert re.fullmatch("[0-9a-f]{32}", unsafe)
 
 
 def test_phones_ids_and_tokens_are_masked_in_log_lines(client, auth):
@@ -40,9 +40,9 @@ def test_phones_ids_and_tokens_are_masked_in_log_lines(client, auth):
     assert "GET /api/mp/v1/me" in err
     for secret in ("13812345678", "22010219900307123X", "sekrit", "13987654321", "220102199003071234", token):
         assert secret not in err
-    assert '138****5678' in err
-    assert '2201**********123X' in err
-    assert 'Bearer ***' in err
+    assert "138****5678" in err
+    assert "2201**********123X" in err
+    assert "Bearer ***" in err
 
 
 def test_tracebacks_are_masked_too():
@@ -54,15 +54,15 @@ def test_tracebacks_are_masked_too():
 
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", None, sys.exc_info())
     out = formatter.format(record)
-    assert 'ValueError' in out
-    assert '13812345678' not in out
-    assert '138****5678' in out
+    assert "ValueError" in out
+    assert "13812345678" not in out
+    assert "138****5678" in out
 
 
 def test_mask_helpers():
     assert mask_phone("13812345678") == "138****5678"
-    assert mask_name('张三') == '张*'
-    assert mask_name('欧阳娜娜') == '欧***'
+    assert mask_name("张三") == "张*"
+    assert mask_name("欧阳娜娜") == "欧***"
     assert mask_id_number("22010219900307123X") == "2201**********123X"
     assert mask_text("+86 13812345678") == "+86 138****5678" or "13812345678" not in mask_text("+86 13812345678")
     # Request ids (hex) are left alone.

@@ -13,8 +13,10 @@ from tests.helpers import assert_error
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 MAKE, MODEL, SOFTWARE = "SpyCam Inc", "SpyCam X9", "GeoTagger 1.0"
-XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-       b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="XMP-Xiao-Ming"/></rdf:RDF></x:xmpmeta>')  # fmt: skip
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="XMP-Xiao-Ming"/></rdf:RDF></x:xmpmeta>'
+)
 ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
@@ -71,8 +73,9 @@ def laden_webp() -> bytes:
 def laden_gif() -> bytes:
     frames = [Image.new("RGB", (10, 10), c).convert("P") for c in (RED, BLUE)]
     out = io.BytesIO()
-    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=[200, 300], loop=0,
-                   comment=b"GIF-Xiao-Ming")  # fmt: skip
+    frames[0].save(
+        out, "GIF", save_all=True, append_images=frames[1:], duration=[200, 300], loop=0, comment=b"GIF-Xiao-Ming"
+    )
     return out.getvalue()
 
 
@@ -99,17 +102,32 @@ def test_the_laden_samples_carry_what_the_upload_must_drop():
     """Guards the tests below: each metadata item is really in what is sent."""
     sent = laden_jpeg()
     with Image.open(io.BytesIO(sent)) as image:
-        present = (image.getexif()[ExifTags.Base.Orientation], "xmp" in image.info, "photoshop" in image.info,
-                   image.getexif().get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitudeRef])  # fmt: skip
+        present = (
+            image.getexif()[ExifTags.Base.Orientation],
+            "xmp" in image.info,
+            "photoshop" in image.info,
+            image.getexif().get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitudeRef],
+        )
     assert present == (6, True, True, "N")
 
 
 # ---- JPEG -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("trace", [b"Exif\x00\x00", MAKE.encode(), MODEL.encode(), SOFTWARE.encode(),
-                                   b"http://ns.adobe.com/xap/1.0/", b"XMP-Xiao-Ming", b"Photoshop 3.0",
-                                   b"IPTC-Xiao-Ming", b"COM-Xiao-Ming"])  # fmt: skip
+@pytest.mark.parametrize(
+    "trace",
+    [
+        b"Exif\x00\x00",
+        MAKE.encode(),
+        MODEL.encode(),
+        SOFTWARE.encode(),
+        b"http://ns.adobe.com/xap/1.0/",
+        b"XMP-Xiao-Ming",
+        b"Photoshop 3.0",
+        b"IPTC-Xiao-Ming",
+        b"COM-Xiao-Ming",
+    ],
+)
 def test_a_stored_jpeg_keeps_no_metadata(stored, trace):
     _, data = stored(laden_jpeg())
     assert trace not in data

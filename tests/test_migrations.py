@@ -36,11 +36,23 @@ def _insert(conn, table, **values):
     from sqlalchemy import text
 
     for column in inspect(conn).get_columns(table):
-        if column["name"] in values or column["nullable"] or column["default"] is not None or column.get("autoincrement") is True:
+        if (
+            column["name"] in values
+            or column["nullable"]
+            or column["default"] is not None
+            or column.get("autoincrement") is True
+        ):
             continue
         kind = str(column["type"]).upper()
-        values[column["name"]] = ("2026-11-01" if "DATE" in kind or "TIME" in kind else
-                                  "{}" if "JSON" in kind else 0 if any(k in kind for k in ("INT", "BOOL", "NUM")) else "x")  # fmt: skip
+        values[column["name"]] = (
+            "2026-11-01"
+            if "DATE" in kind or "TIME" in kind
+            else "{}"
+            if "JSON" in kind
+            else 0
+            if any(k in kind for k in ("INT", "BOOL", "NUM"))
+            else "x"
+        )
     names = ", ".join(values)
     conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({', '.join(':' + n for n in values)})"), values)
 
@@ -49,8 +61,9 @@ def test_unsent_campaign_announcements_are_carried_into_the_outbox(tmp_path, mak
     from flask_migrate import upgrade
     from sqlalchemy import text
 
-    fresh = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'carry.sqlite3'}",
-                     WECHAT_TEMPLATE_CAMPAIGN_NEW="tpl-campaign")  # fmt: skip
+    fresh = make_app(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'carry.sqlite3'}", WECHAT_TEMPLATE_CAMPAIGN_NEW="tpl-campaign"
+    )
     with fresh.app_context():
         upgrade(revision="0011_boards")
         with db.engine.begin() as conn:

@@ -29,8 +29,9 @@ def objection_id(app, receipt):
 
 
 def decide(client, headers, oid, status, reply="已核实，答复如下。"):
-    return client.post(f"/api/admin/v1/objections/{oid}/decision", json={"status": status, "reply": reply},
-                       headers=headers)  # fmt: skip
+    return client.post(
+        f"/api/admin/v1/objections/{oid}/decision", json={"status": status, "reply": reply}, headers=headers
+    )
 
 
 def test_staff_list_is_masked_and_reveal_is_for_the_right_officer(client, auth, app):
@@ -43,31 +44,35 @@ def test_staff_list_is_masked_and_reveal_is_for_the_right_officer(client, auth, 
 
     listed = client.get("/api/admin/v1/objections", headers=institute).json
     personal = listed["items"][0]["personal"]
-    assert personal['name'] == '张*'
-    assert personal['phone'] == '138****5678'
-    assert listed['items'][0]['revealed'] is False
+    assert personal["name"] == "张*"
+    assert personal["phone"] == "138****5678"
+    assert listed["items"][0]["revealed"] is False
     assert "13812345678" not in str(listed)
 
     revealed = client.get("/api/admin/v1/objections?reveal=1", headers=housing).json
-    assert revealed['items'][0]['personal']['phone'] == '13812345678'
-    assert revealed['items'][0]['revealed'] is True
+    assert revealed["items"][0]["personal"]["phone"] == "13812345678"
+    assert revealed["items"][0]["revealed"] is True
     # an officer of another department sees none of these, and may not reveal them
     assert client.get("/api/admin/v1/objections", headers=education).json["total"] == 0
     oid = objection_id(app, receipt)
     # outside their scope the objection and its zone are not found, as if they did not exist
     assert_error(client.get(f"/api/admin/v1/objections/{oid}?reveal=1", headers=education), 404, "not_found")
-    error = assert_error(client.get(f"/api/admin/v1/objections?reveal=1&zone_id={notice['zone_ids'][0]}",
-                                    headers=education), 422, "validation_error")  # fmt: skip
+    error = assert_error(
+        client.get(f"/api/admin/v1/objections?reveal=1&zone_id={notice['zone_ids'][0]}", headers=education),
+        422,
+        "validation_error",
+    )
     assert error["details"] == {"zone_id": ["项目不存在"]}
     # institute staff triage with masked data only
     assert_error(client.get("/api/admin/v1/objections?reveal=1", headers=institute), 403, "reveal_forbidden")
     # reveals are audited
     log = client.get("/api/admin/v1/audit-log?action=objection.reveal", headers=admin).json
-    assert log['total'] == 1
-    assert log['items'][0]['entity_id'] == oid
+    assert log["total"] == 1
+    assert log["items"][0]["entity_id"] == oid
     assert "13812345678" not in str(log)
-    assert_error(client.get("/api/admin/v1/objections", headers=auth.wechat_headers("nosy")), 401,
-                 "token_wrong_audience")  # fmt: skip
+    assert_error(
+        client.get("/api/admin/v1/objections", headers=auth.wechat_headers("nosy")), 401, "token_wrong_audience"
+    )
 
 
 def test_decisions_follow_the_order_with_replies_and_messages(client, auth, app, fake_wechat):
@@ -94,7 +99,7 @@ def test_decisions_follow_the_order_with_replies_and_messages(client, auth, app,
     assert mine["events"][-1]["reply"] == "经核实，能耗数据真实，异议不成立。"
     sent = fake_wechat.state()["sent_messages"]
     assert len(sent) == 3
-    assert {m['touser'] for m in sent} == {'o_fake_objector'}
+    assert {m["touser"] for m in sent} == {"o_fake_objector"}
     assert sent[-1]["template_id"] == "tpl-objection-result"
     assert sent[-1]["data"]["character_string1"]["value"] == receipt
 
@@ -106,14 +111,15 @@ def test_a_refused_message_never_loses_the_decision(client, auth, app):
     housing = auth.staff("department_officer", department="housing_construction")
     response = decide(client, housing, oid, "not_accepted", "不属于公示异议范围。")
     assert response.status_code == 200
-    assert response.json['status'] == 'not_accepted'
+    assert response.json["status"] == "not_accepted"
     from app.publicity.models import ObjectionEvent
 
     with app.app_context():
-        event = db.session.scalars(select(ObjectionEvent).where(ObjectionEvent.objection_id == oid)
-                                   .order_by(ObjectionEvent.id.desc())).first()  # fmt: skip
-        assert event.to_status == 'not_accepted'
-        assert event.notify_status == 'refused'  # the objector never subscribed: not retried
+        event = db.session.scalars(
+            select(ObjectionEvent).where(ObjectionEvent.objection_id == oid).order_by(ObjectionEvent.id.desc())
+        ).first()
+        assert event.to_status == "not_accepted"
+        assert event.notify_status == "refused"  # the objector never subscribed: not retried
 
 
 def _settle(client, auth, app, notice, decisions):
@@ -163,12 +169,12 @@ def test_closing_settles_each_zone(client, auth, app):
     assert counts == {zone_a: (1, 1, "rejected"), zone_b: (1, 0, "confirmed"), zone_c: (0, 0, "confirmed")}
     assert public.json["window_state"] == "closed"
     text = public.get_data(as_text=True)
-    assert '13812345678' not in text
-    assert '张三' not in text
-    assert '138****' not in text
+    assert "13812345678" not in text
+    assert "张三" not in text
+    assert "138****" not in text
     timeline = client.get(f"/api/mp/v1/zones/{zone_a}").json["timeline"]
-    assert timeline[-1]['to_status'] == 'rejected'
-    assert '异议' in timeline[-1]['note']
+    assert timeline[-1]["to_status"] == "rejected"
+    assert "异议" in timeline[-1]["note"]
 
 
 def test_close_due_command_is_idempotent(runner, app, client):
@@ -177,12 +183,12 @@ def test_close_due_command_is_idempotent(runner, app, client):
     set_window(app, notice["id"], starts_in=-86400, ends_in=-1)
     first = runner.invoke(args=["publicity", "close-due"])
     assert first.exit_code == 0
-    assert '1 notice(s) settled' in first.output
+    assert "1 notice(s) settled" in first.output
     assert client.get(f"/api/mp/v1/zones/{notice['zone_ids'][0]}").json["status"] == "confirmed"
     assert client.get(f"/api/mp/v1/zones/{still_open['zone_ids'][0]}").json["status"] == "publicity"
     second = runner.invoke(args=["publicity", "close-due"])
     assert second.exit_code == 0
-    assert '0 notice(s) settled' in second.output
+    assert "0 notice(s) settled" in second.output
     timeline = client.get(f"/api/mp/v1/zones/{notice['zone_ids'][0]}").json["timeline"]
     assert [t["to_status"] for t in timeline].count("confirmed") == 1
 
@@ -238,5 +244,5 @@ def test_retention_purge_keeps_counts(client, auth, app, runner):
     counts = client.get(f"/api/mp/v1/publicity/{notice['id']}").json["zones"][0]
     assert counts["objections"] == 1
     listed = client.get("/api/admin/v1/objections", headers=housing).json["items"][0]
-    assert listed['purged'] is True
-    assert listed['personal']['name'] is None
+    assert listed["purged"] is True
+    assert listed["personal"]["name"] is None

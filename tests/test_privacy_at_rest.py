@@ -50,23 +50,43 @@ def test_nothing_personal_is_stored_in_plain_text(app, client, auth, fake_wechat
     slot_id = make_slot(app, base_id, capacity=2, group_capacity=40)
     headers = auth.wechat_headers("privacy")
     people = [{"name": NAMES[i], "id_number": IDS[i], "phone": PHONES[i]} for i in range(2)]
-    booked = client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": people},
-                         headers={**headers, "Idempotency-Key": "b1"})  # fmt: skip
+    booked = client.post(
+        "/api/mp/v1/bookings",
+        json={"slot_id": slot_id, "visitors": people},
+        headers={**headers, "Idempotency-Key": "b1"},
+    )
     assert booked.status_code == 201, booked.json
-    group = {"organisation": ORGANISATION, "leader_name": NAMES[2], "leader_phone": PHONES[2], "headcount": 2,
-             "minors": 1, "members": [{"name": NAMES[2], "minor": False}, {"name": NAMES[3], "minor": True}]}
-    grouped = client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "group": group},
-                          headers={**headers, "Idempotency-Key": "g1"})  # fmt: skip
+    group = {
+        "organisation": ORGANISATION,
+        "leader_name": NAMES[2],
+        "leader_phone": PHONES[2],
+        "headcount": 2,
+        "minors": 1,
+        "members": [{"name": NAMES[2], "minor": False}, {"name": NAMES[3], "minor": True}],
+    }
+    grouped = client.post(
+        "/api/mp/v1/bookings", json={"slot_id": slot_id, "group": group}, headers={**headers, "Idempotency-Key": "g1"}
+    )
     assert grouped.status_code == 201, grouped.json
-    waiting = client.post(f"/api/mp/v1/slots/{slot_id}/waitlist", json={"slot_id": slot_id, "visitors": [people[0]]},
-                          headers=auth.wechat_headers("waiter"))  # fmt: skip
+    waiting = client.post(
+        f"/api/mp/v1/slots/{slot_id}/waitlist",
+        json={"slot_id": slot_id, "visitors": [people[0]]},
+        headers=auth.wechat_headers("waiter"),
+    )
     assert waiting.status_code == 201, waiting.json
     notice = open_notice(app)
-    objection = {"zone_id": notice["zone_ids"][0], "name": NAMES[3], "phone": PHONES[1], "id_number": IDS[1],
-                 "organisation": ORGANISATION, "contact_person": NAMES[0],
-                 "reason": "该项目申报材料中的能耗数据与实际情况不符，请核实。"}  # fmt: skip
-    raised = client.post(f"/api/mp/v1/publicity/{notice['id']}/objections", json=objection,
-                         headers={**headers, "Idempotency-Key": "o1"})  # fmt: skip
+    objection = {
+        "zone_id": notice["zone_ids"][0],
+        "name": NAMES[3],
+        "phone": PHONES[1],
+        "id_number": IDS[1],
+        "organisation": ORGANISATION,
+        "contact_person": NAMES[0],
+        "reason": "该项目申报材料中的能耗数据与实际情况不符，请核实。",
+    }
+    raised = client.post(
+        f"/api/mp/v1/publicity/{notice['id']}/objections", json=objection, headers={**headers, "Idempotency-Key": "o1"}
+    )
     assert raised.status_code == 201, raised.json
     phone = client.post("/api/mp/v1/me/phone", json={"code": f"phone:{PHONES[0]}"}, headers=headers)
     assert phone.status_code == 200
@@ -78,8 +98,11 @@ def test_nothing_personal_is_stored_in_plain_text(app, client, auth, fake_wechat
 
 def _book(client, headers, slot_id, key, person=0):
     visitor = {"name": NAMES[0], "id_number": IDS[person], "phone": PHONES[0]}
-    return client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": [visitor]},
-                       headers={**headers, "Idempotency-Key": key})  # fmt: skip
+    return client.post(
+        "/api/mp/v1/bookings",
+        json={"slot_id": slot_id, "visitors": [visitor]},
+        headers={**headers, "Idempotency-Key": key},
+    )
 
 
 def test_the_same_person_is_still_refused_after_the_keys_rotate(app, make_app, fake_wechat):
@@ -89,7 +112,10 @@ def test_the_same_person_is_still_refused_after_the_keys_rotate(app, make_app, f
     first, second = make_slot(before, base_id, hour=10), make_slot(before, base_id, hour=14)
     from tests.conftest import Auth
 
-    assert _book(before.test_client(), Auth(before, before.test_client()).wechat_headers("a"), first, "k1").status_code == 201
+    assert (
+        _book(before.test_client(), Auth(before, before.test_client()).wechat_headers("a"), first, "k1").status_code
+        == 201
+    )
     after = make_app(PERSONAL_DATA_KEYS=f"{new_key},{old_key}")  # rotation as the README describes it
     again = _book(after.test_client(), Auth(after, after.test_client()).wechat_headers("b"), second, "k2")
     assert_error(again, 409, "person_already_booked")
@@ -150,17 +176,26 @@ def test_an_expired_key_is_a_new_request(app, client, auth):
 def test_purge_removes_the_reason_and_the_evidence_images(app, client, auth, runner):
     notice = open_notice(app)
     headers = auth.wechat_headers("purged")
-    uploaded = client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(png_qr("evidence")), "e.png")},
-                           headers=headers)  # fmt: skip
+    uploaded = client.post(
+        "/api/mp/v1/uploads", data={"file": (io.BytesIO(png_qr("evidence")), "e.png")}, headers=headers
+    )
     url = uploaded.json["url"]
-    body = {"zone_id": notice["zone_ids"][0], "name": NAMES[0], "phone": PHONES[0], "evidence_urls": [url],
-            "reason": "该项目申报材料中的能耗数据与实际情况不符，请核实。"}  # fmt: skip
+    body = {
+        "zone_id": notice["zone_ids"][0],
+        "name": NAMES[0],
+        "phone": PHONES[0],
+        "evidence_urls": [url],
+        "reason": "该项目申报材料中的能耗数据与实际情况不符，请核实。",
+    }
     assert client.post(f"/api/mp/v1/publicity/{notice['id']}/objections", json=body, headers=headers).status_code == 201
     with app.app_context():
         oid = db.session.scalar(select(Objection.id))
     officer = auth.staff("institute_staff")
-    client.post(f"/api/admin/v1/objections/{oid}/decision", json={"status": "not_accepted", "reply": "不予受理。"},
-                headers=officer)  # fmt: skip
+    client.post(
+        f"/api/admin/v1/objections/{oid}/decision",
+        json={"status": "not_accepted", "reply": "不予受理。"},
+        headers=officer,
+    )
     set_window(app, notice["id"], starts_in=-86400, ends_in=-1)
     client.post(f"/api/admin/v1/publicity/{notice['id']}/close", headers=officer)
     assert "1 objection(s) purged" in runner.invoke(args=["privacy", "purge", "--days", "0"]).output
@@ -176,8 +211,12 @@ def test_purge_removes_the_reason_and_the_evidence_images(app, client, auth, run
 def test_production_needs_both_personal_data_keys(tmp_path, missing):
     from app.config import load_config
 
-    env = {"APP_ENV": "production", "SECRET_KEY": "x" * 40, "PERSONAL_DATA_KEYS": Fernet.generate_key().decode(),
-           "PERSONAL_DATA_INDEX_KEY": "index-key"}  # fmt: skip
+    env = {
+        "APP_ENV": "production",
+        "SECRET_KEY": "x" * 40,
+        "PERSONAL_DATA_KEYS": Fernet.generate_key().decode(),
+        "PERSONAL_DATA_INDEX_KEY": "index-key",
+    }
     del env[missing]
     with pytest.raises(RuntimeError, match=missing):
         load_config(tmp_path, env)

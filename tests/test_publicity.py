@@ -48,13 +48,22 @@ def test_working_days(client, auth, start, days, last):
 
 def test_calendar_is_editable_data(client, auth):
     institute = auth.staff("institute_staff")
-    assert client.get("/api/admin/v1/calendar/working-days?from=2026-12-07&days=1", headers=institute
-                      ).json["last_working_day"] == "2026-12-07"  # fmt: skip
-    put = client.put("/api/admin/v1/calendar/days", json={"day": "2026-12-07", "kind": "holiday", "note": "测试"},
-                     headers=institute)  # fmt: skip
+    assert (
+        client.get("/api/admin/v1/calendar/working-days?from=2026-12-07&days=1", headers=institute).json[
+            "last_working_day"
+        ]
+        == "2026-12-07"
+    )
+    put = client.put(
+        "/api/admin/v1/calendar/days", json={"day": "2026-12-07", "kind": "holiday", "note": "测试"}, headers=institute
+    )
     assert put.status_code == 200
-    assert client.get("/api/admin/v1/calendar/working-days?from=2026-12-07&days=1", headers=institute
-                      ).json["last_working_day"] == "2026-12-08"  # fmt: skip
+    assert (
+        client.get("/api/admin/v1/calendar/working-days?from=2026-12-07&days=1", headers=institute).json[
+            "last_working_day"
+        ]
+        == "2026-12-08"
+    )
     days = client.get("/api/admin/v1/calendar/days?year=2026", headers=institute).json["items"]
     assert {"day": "2026-10-10", "kind": "workday", "note": "国庆节调休"} in days
 
@@ -64,31 +73,55 @@ def test_create_and_publish_a_notice(client, auth, app):
     ready = [make_zone(app, "site_check", type=t, batch_year=2026) for t in ("park", "scenic")]
     make_zone(app, "expert_review", batch_year=2026)  # not ready: left out
     other_batch = make_zone(app, "site_check", batch_year=2025)
-    assert_error(client.post("/api/admin/v1/publicity", headers=institute, json={
-        "batch_year": 2026, "zone_ids": [ready[0], other_batch], "starts_at": "2026-11-30T00:00:00+08:00",
-        "working_days": 5}), 422, "validation_error")  # fmt: skip
-    created = client.post("/api/admin/v1/publicity", headers=institute, json={
-        "batch_year": 2026, "starts_at": "2026-11-30T00:00:00+08:00", "working_days": 5,
-        "office_phone": "0431-12345678"})  # fmt: skip
+    assert_error(
+        client.post(
+            "/api/admin/v1/publicity",
+            headers=institute,
+            json={
+                "batch_year": 2026,
+                "zone_ids": [ready[0], other_batch],
+                "starts_at": "2026-11-30T00:00:00+08:00",
+                "working_days": 5,
+            },
+        ),
+        422,
+        "validation_error",
+    )
+    created = client.post(
+        "/api/admin/v1/publicity",
+        headers=institute,
+        json={
+            "batch_year": 2026,
+            "starts_at": "2026-11-30T00:00:00+08:00",
+            "working_days": 5,
+            "office_phone": "0431-12345678",
+        },
+    )
     assert created.status_code == 201, created.json
     notice = created.json
-    assert notice['state'] == 'draft'
-    assert sorted(z['zone_id'] for z in notice['zones']) == sorted(ready)
+    assert notice["state"] == "draft"
+    assert sorted(z["zone_id"] for z in notice["zones"]) == sorted(ready)
     assert notice["ends_at"] == "2026-12-05T00:00:00+08:00"  # five working days, Mon–Fri
     assert "实名" in notice["policy"] or "真实姓名" in notice["policy"]
     assert_error(client.get(f"/api/mp/v1/publicity/{notice['id']}"), 404, "not_found")  # drafts are not public
     # the same zones cannot go into a second notice
-    assert_error(client.post("/api/admin/v1/publicity", headers=institute, json={
-        "batch_year": 2026, "starts_at": "2026-11-30T00:00:00+08:00", "working_days": 5}), 409,
-        "zone_in_other_notice")  # fmt: skip
+    assert_error(
+        client.post(
+            "/api/admin/v1/publicity",
+            headers=institute,
+            json={"batch_year": 2026, "starts_at": "2026-11-30T00:00:00+08:00", "working_days": 5},
+        ),
+        409,
+        "zone_in_other_notice",
+    )
     published = client.post(f"/api/admin/v1/publicity/{notice['id']}/publish", headers=institute)
     assert published.status_code == 200
-    assert published.json['state'] == 'published'
+    assert published.json["state"] == "published"
     for zone_id in ready:
         assert client.get(f"/api/mp/v1/zones/{zone_id}").json["status"] == "publicity"
     public = client.get(f"/api/mp/v1/publicity/{notice['id']}").json
-    assert public['window_state'] == 'upcoming'
-    assert public['office_phone'] == '0431-12345678'
+    assert public["window_state"] == "upcoming"
+    assert public["office_phone"] == "0431-12345678"
     assert public["how_to_object"]["real_name_required"] is True
     assert all(z["objections"] is None for z in public["zones"])
     assert_error(
@@ -121,18 +154,18 @@ def test_objection_gets_a_receipt_and_the_objector_sees_it(client, auth, app, fa
     )
     assert response.status_code == 201, response.json
     receipt = response.json["receipt_no"]
-    assert re.fullmatch('YY20\\d\\d-\\d{6}', receipt)
-    assert response.json['status'] == 'received'
+    assert re.fullmatch("YY20\\d\\d-\\d{6}", receipt)
+    assert response.json["status"] == "received"
     check = fake_wechat.state()["content_checks"][0]
-    assert check['openid'] == 'o_fake_objector'
-    assert check['version'] == 2
-    assert REASON in check['content']
+    assert check["openid"] == "o_fake_objector"
+    assert check["version"] == 2
+    assert REASON in check["content"]
     mine = client.get("/api/mp/v1/me/objections", headers=headers).json
-    assert mine['total'] == 1  # the objector's own data
-    assert mine['items'][0]['phone'] == '13812345678'
+    assert mine["total"] == 1  # the objector's own data
+    assert mine["items"][0]["phone"] == "13812345678"
     detail = client.get(f"/api/mp/v1/me/objections/{receipt}", headers=headers).json
-    assert detail['id_number'] == id_number()
-    assert detail['events'][0]['to_status'] == 'received'
+    assert detail["id_number"] == id_number()
+    assert detail["events"][0]["to_status"] == "received"
     other = auth.wechat_headers("someone-else")
     assert_error(client.get(f"/api/mp/v1/me/objections/{receipt}", headers=other), 404, "not_found")
     assert client.get("/api/mp/v1/me/objections", headers=other).json["total"] == 0
@@ -140,8 +173,8 @@ def test_objection_gets_a_receipt_and_the_objector_sees_it(client, auth, app, fa
     # encrypted at rest
     with app.app_context():
         raw = db.session.execute(db.text("SELECT name, phone, id_number FROM objections")).one()
-    assert '13812345678' not in str(raw)
-    assert '张三' not in str(raw)
+    assert "13812345678" not in str(raw)
+    assert "张三" not in str(raw)
     assert id_number() not in str(raw)
 
 
@@ -193,8 +226,8 @@ def test_window_closed_by_a_second_or_not_started(client, auth, app):
     error = assert_error(
         post(client, notice["id"], objection_body(notice["zone_ids"][0]), headers), 422, "publicity_closed"
     )
-    assert error['details']['ends_at'].endswith('+08:00')
-    assert error['details']['starts_at']
+    assert error["details"]["ends_at"].endswith("+08:00")
+    assert error["details"]["starts_at"]
     assert "公示期已结束" in error["message"]
     set_window(app, notice["id"], starts_in=1, ends_in=86400)
     error = assert_error(
@@ -207,13 +240,16 @@ def test_content_check_risky_refused_review_flagged(client, auth, app):
     notice = open_notice(app)
     headers = auth.wechat_headers("writer")
     zone_id = notice["zone_ids"][0]
-    assert_error(post(client, notice["id"], objection_body(zone_id, reason=f"这是{RISKY_MARKER}的内容，共十个字以上"), headers),
-                 422, "content_risky")  # fmt: skip
+    assert_error(
+        post(client, notice["id"], objection_body(zone_id, reason=f"这是{RISKY_MARKER}的内容，共十个字以上"), headers),
+        422,
+        "content_risky",
+    )
     flagged = post(
         client, notice["id"], objection_body(zone_id, reason=f"这是{REVIEW_MARKER}的内容，共十个字以上"), headers
     )
     assert flagged.status_code == 201
-    assert flagged.json['needs_review'] is True
+    assert flagged.json["needs_review"] is True
     clean = post(client, notice["id"], objection_body(zone_id), headers)
     assert clean.json["needs_review"] is False
 
@@ -226,7 +262,7 @@ def test_wechat_down_keeps_the_objection_for_review(client, auth, app, make_app)
     down = make_app(WECHAT_API_BASE_URL=f"http://127.0.0.1:{free_port()}").test_client()
     response = post(down, notice["id"], objection_body(notice["zone_ids"][0]), headers)
     assert response.status_code == 201
-    assert response.json['needs_review'] is True
+    assert response.json["needs_review"] is True
 
 
 def test_limit_per_user_per_notice(client, auth, app, make_app):
@@ -314,15 +350,19 @@ def test_evidence_images(client, auth, app):
     headers = auth.wechat_headers("photographer")
     uploaded = upload(client, headers, png_qr("evidence"))
     assert uploaded.status_code == 201
-    assert uploaded.json['mimetype'] == 'image/png'
+    assert uploaded.json["mimetype"] == "image/png"
     url = uploaded.json["url"]
     served = client.get(url)
     assert served.status_code == 200
-    assert served.data.startswith(b'\x89PNG')
-    assert 'max-age' in served.headers['Cache-Control']
+    assert served.data.startswith(b"\x89PNG")
+    assert "max-age" in served.headers["Cache-Control"]
     served.close()
-    response = post(client, notice["id"], objection_body(notice["zone_ids"][0], evidence_urls=[url, url.removeprefix("http://localhost")]),
-                    headers)  # fmt: skip
+    response = post(
+        client,
+        notice["id"],
+        objection_body(notice["zone_ids"][0], evidence_urls=[url, url.removeprefix("http://localhost")]),
+        headers,
+    )
     assert response.status_code == 201, response.json
     # somebody else's upload is not evidence for me
     assert_error(
@@ -352,8 +392,12 @@ def test_uploads_only_images_and_not_too_big(client, auth, make_app):
 
 
 def test_media_paths_cannot_escape_the_upload_root(client):
-    for path in ("/media/uploads/../../app/config.py", "/media/uploads/%2e%2e/%2e%2e/etc/passwd",
-                 "/media/uploads/..%2f..%2fetc%2fpasswd", "/media/uploads/nope.png"):  # fmt: skip
+    for path in (
+        "/media/uploads/../../app/config.py",
+        "/media/uploads/%2e%2e/%2e%2e/etc/passwd",
+        "/media/uploads/..%2f..%2fetc%2fpasswd",
+        "/media/uploads/nope.png",
+    ):
         assert client.get(path).status_code == 404
 
 
@@ -370,10 +414,11 @@ def test_evidence_images_pass_wechats_image_check(client, auth, app, make_app, f
     down = make_app(WECHAT_API_BASE_URL=f"http://127.0.0.1:{free_port()}").test_client()
     unchecked = upload(down, headers, png_qr("unchecked"))
     assert unchecked.status_code == 201
-    response = post(client, notice["id"], objection_body(notice["zone_ids"][0], evidence_urls=[unchecked.json["url"]]),
-                    headers)  # fmt: skip
+    response = post(
+        client, notice["id"], objection_body(notice["zone_ids"][0], evidence_urls=[unchecked.json["url"]]), headers
+    )
     assert response.status_code == 201
-    assert response.json['needs_review'] is True
+    assert response.json["needs_review"] is True
 
 
 # ---- the window in words: what people read ----------------------------------------------------
@@ -427,30 +472,46 @@ def _utc(text):
 def test_a_window_of_whole_days_reads_from_first_to_last_day():
     from app.times import period_words
 
-    words = period_words(_utc("2026-06-02T00:00:00+08:00"), _utc("2026-06-07T00:00:00+08:00"), "Asia/Shanghai",
-                         now=_utc("2026-05-20T12:00:00+08:00"))  # fmt: skip
+    words = period_words(
+        _utc("2026-06-02T00:00:00+08:00"),
+        _utc("2026-06-07T00:00:00+08:00"),
+        "Asia/Shanghai",
+        now=_utc("2026-05-20T12:00:00+08:00"),
+    )
     assert words == "6 月 2 日至 6 月 6 日"
 
 
 def test_a_window_of_another_year_says_the_year():
     from app.times import period_words
 
-    words = period_words(_utc("2025-06-02T00:00:00+08:00"), _utc("2025-06-07T00:00:00+08:00"), "Asia/Shanghai",
-                         now=_utc("2026-05-20T12:00:00+08:00"))  # fmt: skip
+    words = period_words(
+        _utc("2025-06-02T00:00:00+08:00"),
+        _utc("2025-06-07T00:00:00+08:00"),
+        "Asia/Shanghai",
+        now=_utc("2026-05-20T12:00:00+08:00"),
+    )
     assert words == "2025 年 6 月 2 日至 2025 年 6 月 6 日"
 
 
 def test_a_window_bound_within_a_day_says_the_time():
     from app.times import period_words
 
-    words = period_words(_utc("2026-06-02T09:30:00+08:00"), _utc("2026-06-06T17:00:00+08:00"), "Asia/Shanghai",
-                         now=_utc("2026-05-20T12:00:00+08:00"))  # fmt: skip
+    words = period_words(
+        _utc("2026-06-02T09:30:00+08:00"),
+        _utc("2026-06-06T17:00:00+08:00"),
+        "Asia/Shanghai",
+        now=_utc("2026-05-20T12:00:00+08:00"),
+    )
     assert words == "6 月 2 日 09:30 至 6 月 6 日 17:00"
 
 
 def test_a_window_is_read_in_china_time():
     from app.times import period_words
 
-    words = period_words(_utc("2026-06-01T16:00:00+00:00"), _utc("2026-06-06T16:00:00+00:00"), "Asia/Shanghai",
-                         now=_utc("2026-05-20T12:00:00+08:00"))  # fmt: skip
+    words = period_words(
+        _utc("2026-06-01T16:00:00+00:00"),
+        _utc("2026-06-06T16:00:00+00:00"),
+        "Asia/Shanghai",
+        now=_utc("2026-05-20T12:00:00+08:00"),
+    )
     assert words == "6 月 2 日至 6 月 6 日"

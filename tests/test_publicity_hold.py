@@ -26,8 +26,9 @@ def test_no_transition_out_of_publicity_while_the_window_is_open(client, auth, a
 
 def test_the_window_message_states_the_window_in_words(client, auth, app):
     notice = open_notice(app, ("building",))
-    error = assert_error(transition(client, auth.staff("admin"), notice["zone_ids"][0], "confirmed"), 409,
-                         "publicity_window_open")  # fmt: skip
+    error = assert_error(
+        transition(client, auth.staff("admin"), notice["zone_ids"][0], "confirmed"), 409, "publicity_window_open"
+    )
     assert "公示期为" in error["message"]
     assert error["details"]["ends_at"] not in error["message"]
 
@@ -55,8 +56,9 @@ def test_open_objections_hold_the_zone_after_the_window(client, auth, app):
 def test_an_ended_window_not_yet_closed_still_holds_the_zone(client, auth, app):
     notice = open_notice(app, ("building",))
     set_window(app, notice["id"], starts_in=-86400, ends_in=-1)
-    assert_error(transition(client, auth.staff("admin"), notice["zone_ids"][0], "confirmed"), 409,
-                 "publicity_not_settled")  # fmt: skip
+    assert_error(
+        transition(client, auth.staff("admin"), notice["zone_ids"][0], "confirmed"), 409, "publicity_not_settled"
+    )
 
 
 def test_closing_the_window_still_settles_the_zone(client, auth, app):

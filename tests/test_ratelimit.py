@@ -60,7 +60,9 @@ def test_the_whole_service_has_a_login_ceiling_for_wechats_quota(make_app):
 def test_made_up_bearer_values_do_not_escape_the_address_limit(make_app):
     client = make_app(RATELIMIT_WRITE="2 per minute").test_client()
     statuses = [
-        client.patch("/api/mp/v1/me", json={"display_name": "x"}, headers={"Authorization": f"Bearer made-up-{i}"}).status_code
+        client.patch(
+            "/api/mp/v1/me", json={"display_name": "x"}, headers={"Authorization": f"Bearer made-up-{i}"}
+        ).status_code
         for i in range(3)
     ]
     assert statuses == [401, 401, 429]
@@ -69,8 +71,14 @@ def test_made_up_bearer_values_do_not_escape_the_address_limit(make_app):
 def test_staff_login_is_limited_per_username_across_addresses(make_app):
     client = make_app(RATELIMIT_LOGIN_PER_USERNAME="3 per minute").test_client()
     for i in range(3):
-        client.post("/api/admin/v1/auth/login", json={"username": "target", "password": "guess"},
-                    environ_base={"REMOTE_ADDR": f"10.8.0.{i}"})  # fmt: skip
-    response = client.post("/api/admin/v1/auth/login", json={"username": "target", "password": "guess"},
-                           environ_base={"REMOTE_ADDR": "10.8.0.99"})  # fmt: skip
+        client.post(
+            "/api/admin/v1/auth/login",
+            json={"username": "target", "password": "guess"},
+            environ_base={"REMOTE_ADDR": f"10.8.0.{i}"},
+        )
+    response = client.post(
+        "/api/admin/v1/auth/login",
+        json={"username": "target", "password": "guess"},
+        environ_base={"REMOTE_ADDR": "10.8.0.99"},
+    )
     assert_error(response, 429, "rate_limited")

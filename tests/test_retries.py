@@ -89,7 +89,8 @@ def test_a_blank_key_leaves_the_booking_as_it_was(client, booked):
     path = f"/api/mp/v1/bookings/{booked['booking_id']}/cancel"
     client.post(path, headers={**booked["headers"], **_key("")})
     assert client.get(f"/api/mp/v1/bookings/{booked['booking_id']}", headers=booked["headers"]).json["status"] == (
-        "confirmed")  # fmt: skip
+        "confirmed"
+    )
 
 
 def test_an_overlong_cancel_key_is_refused(client, booked):
@@ -109,13 +110,20 @@ def at_the_door(app, client, auth):
     booking = book(client, headers, {"slot_id": slot_id, "group": group}, "door-book").json
     move_booking_to_today(app, booking["id"])
     code = client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json["code"]
-    return {"base_id": base_id, "code": code, "booking_id": booking["id"],
-            "operator": auth.wechat_operator(base_id, "door-operator")}  # fmt: skip
+    return {
+        "base_id": base_id,
+        "code": code,
+        "booking_id": booking["id"],
+        "operator": auth.wechat_operator(base_id, "door-operator"),
+    }
 
 
 def _check_in(client, door, key, headcount=18):
-    return client.post("/api/mp/v1/checkins", json={"code": door["code"], "headcount": headcount},
-                       headers={**door["operator"], **_key(key)})  # fmt: skip
+    return client.post(
+        "/api/mp/v1/checkins",
+        json={"code": door["code"], "headcount": headcount},
+        headers={**door["operator"], **_key(key)},
+    )
 
 
 def test_a_retried_door_checkin_gets_the_first_status(client, at_the_door):
@@ -207,18 +215,30 @@ def test_a_retried_upload_stores_one_image(app, client, auth):
     headers = auth.wechat_headers("uploader")
     png = _png()
     for _ in range(2):
-        client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(png), "a.png")},
-                    headers={**headers, **_key("up-1")}, content_type="multipart/form-data")  # fmt: skip
+        client.post(
+            "/api/mp/v1/uploads",
+            data={"file": (io.BytesIO(png), "a.png")},
+            headers={**headers, **_key("up-1")},
+            content_type="multipart/form-data",
+        )
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Upload)) == 1
 
 
 def test_the_upload_key_with_another_image_is_refused(client, auth):
     headers = auth.wechat_headers("uploader")
-    client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(_png()), "a.png")},
-                headers={**headers, **_key("up-1")}, content_type="multipart/form-data")  # fmt: skip
-    other = client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(_png(color=(0, 0, 255))), "a.png")},
-                        headers={**headers, **_key("up-1")}, content_type="multipart/form-data")  # fmt: skip
+    client.post(
+        "/api/mp/v1/uploads",
+        data={"file": (io.BytesIO(_png()), "a.png")},
+        headers={**headers, **_key("up-1")},
+        content_type="multipart/form-data",
+    )
+    other = client.post(
+        "/api/mp/v1/uploads",
+        data={"file": (io.BytesIO(_png(color=(0, 0, 255))), "a.png")},
+        headers={**headers, **_key("up-1")},
+        content_type="multipart/form-data",
+    )
     assert_error(other, 422, "idempotency_key_reused")
 
 
@@ -230,27 +250,41 @@ def _png(color=(0, 128, 0)) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     raw = b"\x00" + bytes(color)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))  # fmt: skip
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 # Writes that need no key: doing them again leaves the same state and gives the same answer
 # (PUT/PATCH set values; follow, join and confirm return what is already there), or there is no
 # signed-in caller to keep an answer for (logins, and logouts once the token is gone).
 IDEMPOTENT_BY_NATURE = {
-    ("post", "/api/mp/v1/auth/login"), ("post", "/api/mp/v1/auth/logout"), ("patch", "/api/mp/v1/me"),
-    ("put", "/api/mp/v1/bookings/{booking_id}/members"), ("post", "/api/mp/v1/schools/{school_id}/follow"),
-    ("delete", "/api/mp/v1/schools/{school_id}/follow"), ("post", "/api/mp/v1/me/class"),
+    ("post", "/api/mp/v1/auth/login"),
+    ("post", "/api/mp/v1/auth/logout"),
+    ("patch", "/api/mp/v1/me"),
+    ("put", "/api/mp/v1/bookings/{booking_id}/members"),
+    ("post", "/api/mp/v1/schools/{school_id}/follow"),
+    ("delete", "/api/mp/v1/schools/{school_id}/follow"),
+    ("post", "/api/mp/v1/me/class"),
     ("post", "/api/mp/v1/campaigns/{campaign_id}/join"),
-    ("post", "/api/admin/v1/auth/login"), ("post", "/api/admin/v1/auth/logout"),
-    ("patch", "/api/admin/v1/users/{user_id}"), ("patch", "/api/admin/v1/zones/{zone_id}"),
-    ("put", "/api/admin/v1/zones/{zone_id}/education-base"), ("patch", "/api/admin/v1/districts/{district_id}"),
-    ("put", "/api/admin/v1/calendar/days"), ("put", "/api/admin/v1/bases/{base_id}/profile"),
-    ("post", "/api/admin/v1/capacity-alerts/{alert_id}/read"), ("patch", "/api/admin/v1/articles/{article_id}"),
+    ("post", "/api/admin/v1/auth/login"),
+    ("post", "/api/admin/v1/auth/logout"),
+    ("patch", "/api/admin/v1/users/{user_id}"),
+    ("patch", "/api/admin/v1/zones/{zone_id}"),
+    ("put", "/api/admin/v1/zones/{zone_id}/education-base"),
+    ("patch", "/api/admin/v1/districts/{district_id}"),
+    ("put", "/api/admin/v1/calendar/days"),
+    ("put", "/api/admin/v1/bases/{base_id}/profile"),
+    ("post", "/api/admin/v1/capacity-alerts/{alert_id}/read"),
+    ("patch", "/api/admin/v1/articles/{article_id}"),
     ("post", "/api/admin/v1/schools/{school_id}/students/{user_id}/guardian-consent"),
-    ("post", "/api/admin/v1/posts/{checkin_id}/hide"), ("post", "/api/admin/v1/posts/{checkin_id}/unhide"),
+    ("post", "/api/admin/v1/posts/{checkin_id}/hide"),
+    ("post", "/api/admin/v1/posts/{checkin_id}/unhide"),
     ("post", "/api/admin/v1/checkins/{checkin_id}/confirm"),
-}  # fmt: skip
+}
 
 
 def test_every_other_write_takes_an_idempotency_key(client):
@@ -267,5 +301,12 @@ def test_every_other_write_takes_an_idempotency_key(client):
 
 
 def test_bookings_still_refuse_a_request_without_a_key(client, booked):
-    assert_error(client.post("/api/mp/v1/bookings", json={"slot_id": booked["slot_id"], "visitors": visitors(1, 6)},
-                             headers=booked["headers"]), 400, "idempotency_key_required")  # fmt: skip
+    assert_error(
+        client.post(
+            "/api/mp/v1/bookings",
+            json={"slot_id": booked["slot_id"], "visitors": visitors(1, 6)},
+            headers=booked["headers"],
+        ),
+        400,
+        "idempotency_key_required",
+    )

@@ -40,12 +40,20 @@ def _bearer(token):
 def instances(app, app_config, fake_wechat, tmp_path):
     """Two instances on the test database and Redis, talking to the one fake WeChat server."""
     env = dict(
-        os.environ, DATABASE_URL=app_config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=TEST_REDIS_URL,
-        SECRET_KEY=app_config["SECRET_KEY"], WECHAT_APPID=app_config["WECHAT_APPID"],
-        WECHAT_SECRET=app_config["WECHAT_SECRET"], WECHAT_API_BASE_URL=fake_wechat.url, WECHAT_TIMEOUT="3",
-        UPLOAD_ROOT=str(UPLOAD_ROOT), LOG_LEVEL="WARNING", WEB_CONCURRENCY="2",
-        RATELIMIT_WRITE="10000 per minute", RATELIMIT_LOGIN_PER_CODE="10000 per minute",
-    )  # fmt: skip
+        os.environ,
+        DATABASE_URL=app_config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=TEST_REDIS_URL,
+        SECRET_KEY=app_config["SECRET_KEY"],
+        WECHAT_APPID=app_config["WECHAT_APPID"],
+        WECHAT_SECRET=app_config["WECHAT_SECRET"],
+        WECHAT_API_BASE_URL=fake_wechat.url,
+        WECHAT_TIMEOUT="3",
+        UPLOAD_ROOT=str(UPLOAD_ROOT),
+        LOG_LEVEL="WARNING",
+        WEB_CONCURRENCY="2",
+        RATELIMIT_WRITE="10000 per minute",
+        RATELIMIT_LOGIN_PER_CODE="10000 per minute",
+    )
     started, logs = [], []
     try:
         for _ in range(2):
@@ -94,8 +102,12 @@ def _rush(app, instances, name, citizens, capacity):
 
     def rush(i):
         barrier.wait()
-        response = instances[i % 2].post("/api/mp/v1/bookings", tokens[i], headers={"Idempotency-Key": f"{name}-{i}"},
-                                          json={"slot_id": slot_id, "visitors": visitors(1, i % 10)})  # fmt: skip
+        response = instances[i % 2].post(
+            "/api/mp/v1/bookings",
+            tokens[i],
+            headers={"Idempotency-Key": f"{name}-{i}"},
+            json={"slot_id": slot_id, "visitors": visitors(1, i % 10)},
+        )
         statuses.append(response.status_code)
 
     threads = [threading.Thread(target=rush, args=(i,)) for i in range(citizens)]
@@ -111,8 +123,9 @@ def test_a_booking_rush_split_across_both_never_overbooks(app, instances):
     from app.visits.models import Booking, Slot
 
     with app.app_context():
-        booked = db.session.scalar(select(func.count(Booking.id)).where(Booking.slot_id == slot_id,
-                                                                      Booking.status == "confirmed"))  # fmt: skip
+        booked = db.session.scalar(
+            select(func.count(Booking.id)).where(Booking.slot_id == slot_id, Booking.status == "confirmed")
+        )
         held = db.session.get(Slot, slot_id).booked
     assert (Counter(statuses)[201], booked, held) == (7, 7, 7)
 
@@ -160,6 +173,9 @@ def test_settling_a_window_from_both_at_once_settles_it_once(app, auth, instance
     from app.zones.models import ZoneTransition
 
     with app.app_context():
-        settled = db.session.scalar(select(func.count(ZoneTransition.id)).where(
-            ZoneTransition.zone_id.in_(notice["zone_ids"]), ZoneTransition.to_status == "confirmed"))  # fmt: skip
+        settled = db.session.scalar(
+            select(func.count(ZoneTransition.id)).where(
+                ZoneTransition.zone_id.in_(notice["zone_ids"]), ZoneTransition.to_status == "confirmed"
+            )
+        )
     assert (settled, set(statuses) <= {200, 409}) == (len(notice["zone_ids"]), True)

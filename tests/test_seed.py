@@ -23,12 +23,12 @@ def test_seed_demo_publicity(runner, app, client):
     open_notices = client.get("/api/mp/v1/publicity?state=open").json["items"]
     closed_notices = client.get("/api/mp/v1/publicity?state=closed").json["items"]
     assert len(open_notices) == 1
-    assert open_notices[0]['zone_count'] >= 3
+    assert open_notices[0]["zone_count"] >= 3
     assert len(closed_notices) == 1
     closed = client.get(f"/api/mp/v1/publicity/{closed_notices[0]['id']}").json
     assert {z["outcome"] for z in closed["zones"]} == {"confirmed", "rejected"}
-    assert any(z['upheld'] for z in closed['zones'])
-    assert any(z['objections'] == 0 for z in closed['zones'])
+    assert any(z["upheld"] for z in closed["zones"])
+    assert any(z["objections"] == 0 for z in closed["zones"])
     from app.publicity.models import Objection
 
     with app.app_context():
@@ -46,7 +46,9 @@ def test_seed_demo_bases(runner, app, client):
 
     today = utcnow().date()
     for base in bases["items"][:2]:
-        slots = client.get(f"/api/mp/v1/bases/{base['id']}/slots?from={today}&to={today + timedelta(days=15)}").json["items"]
+        slots = client.get(f"/api/mp/v1/bases/{base['id']}/slots?from={today}&to={today + timedelta(days=15)}").json[
+            "items"
+        ]
         days = {s["visit_date"] for s in slots}
         assert len(days) >= 10  # the next 14 days, closed on Mondays
     from app.visits.models import Booking

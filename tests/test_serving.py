@@ -57,7 +57,7 @@ def test_gunicorn_serves_login_across_workers(database_url, fake_wechat, app, pr
             assert requests.get(f"{base}/api/mp/v1/me", headers=headers, timeout=5).status_code == 401
         bad = requests.post(f"{base}/api/mp/v1/auth/login", json={"code": "invalid"}, timeout=5)
         assert bad.status_code == 401
-        assert bad.json()['error']['code'] == 'wechat_code_invalid'
+        assert bad.json()["error"]["code"] == "wechat_code_invalid"
         health = requests.get(f"{base}/healthz", timeout=5).json()
         assert health["database"] == "ok"
         assert health["redis"] == ("ok" if app.config["REDIS_URL"] else "absent")
@@ -97,8 +97,8 @@ def test_fake_wechat_command_serves_wechat_paths(project_root):
                 time.sleep(0.2)
         assert answer.json()["openid"] == "o_fake_cli"
         token = requests.get(f"{base}/cgi-bin/token", params={"appid": "a", "secret": "b"}, timeout=2).json()
-        assert token['expires_in'] == 7200
-        assert token['access_token']
+        assert token["expires_in"] == 7200
+        assert token["access_token"]
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -69,9 +69,15 @@ def world(app, client, auth, fake_wechat, catalogue_synced):
         zone_types = dict(db.session.execute(select(Zone.id, Zone.type)).all())
     assert len(zone_types) == len(unpublished) + len(ZONE_TYPES) + len(bases) + 1  # nothing else in the registry
     objection_types = {oid: zone_types[notice["zone_ids"][i]] for i, oid in enumerate(objections)}
-    return {"zone_types": zone_types, "objection_types": objection_types, "bases": bases, "schools": schools,
-            "campaigns": dict(zip(campaigns, schools, strict=True)), "checked_in_base": bases[0],
-            "notice": notice["id"]}  # fmt: skip
+    return {
+        "zone_types": zone_types,
+        "objection_types": objection_types,
+        "bases": bases,
+        "schools": schools,
+        "campaigns": dict(zip(campaigns, schools, strict=True)),
+        "checked_in_base": bases[0],
+        "notice": notice["id"],
+    }
 
 
 def _check_in(app, code):
@@ -163,9 +169,15 @@ def csv_ids(response):
 def view(face, world) -> dict:
     """Everything a staff member reads, as ids (lists, exports) or what a page answers (detail)."""
     month, today = _today().strftime("%Y-%m"), _today().isoformat()
-    seen = {"zones": face.ids("/zones"), "zones.csv": csv_ids(face.get("/zones/export.csv")),
-            "objections": face.ids("/objections"), "bases": face.ids("/bases"), "schools": face.ids("/schools"),
-            "campaigns": face.ids("/campaigns"), "dashboard": face.dashboard()}  # fmt: skip
+    seen = {
+        "zones": face.ids("/zones"),
+        "zones.csv": csv_ids(face.get("/zones/export.csv")),
+        "objections": face.ids("/objections"),
+        "bases": face.ids("/bases"),
+        "schools": face.ids("/schools"),
+        "campaigns": face.ids("/campaigns"),
+        "dashboard": face.dashboard(),
+    }
     for zone_id in [*world["zone_types"], MISSING]:
         seen[f"zone {zone_id}"] = face.status(f"/zones/{zone_id}")
     for oid in [*world["objection_types"], MISSING]:
@@ -228,9 +240,14 @@ def expected(who, world) -> dict:
     zones = {z for z, t in world["zone_types"].items() if t in types}
     objections = {o for o, t in world["objection_types"].items() if t in types}
     campaigns = {c for c, s in world["campaigns"].items() if s in reads}
-    seen = {"zones": listed(opens_zones, zones), "zones.csv": listed(opens_zones, zones),
-            "objections": listed(opens_zones, objections), "bases": listed(opens_bases, bases),
-            "schools": listed(reads_schools, reads), "campaigns": listed(reads_schools, campaigns)}  # fmt: skip
+    seen = {
+        "zones": listed(opens_zones, zones),
+        "zones.csv": listed(opens_zones, zones),
+        "objections": listed(opens_zones, objections),
+        "bases": listed(opens_bases, bases),
+        "schools": listed(reads_schools, reads),
+        "campaigns": listed(reads_schools, campaigns),
+    }
     for zone_id in [*world["zone_types"], MISSING]:
         seen[f"zone {zone_id}"] = page(opens_zones, zone_id in zones, ("shown", zone_id))
     for oid in [*world["objection_types"], MISSING]:
@@ -243,28 +260,39 @@ def expected(who, world) -> dict:
     for campaign_id, school_id in world["campaigns"].items():
         seen[f"campaign {campaign_id}"] = 200 if reads_schools and school_id in reads else 403
         seen[f"campaign {campaign_id} check-ins"] = seen[f"campaign {campaign_id}"]
-    seen["dashboard"] = {"zones": len(zones), "objections_waiting": sorted(objections), "visits_today": sorted(bases),
-                         "visits_month": sorted(bases & {world["checked_in_base"]}), "campaigns_co2": sorted(campaigns),
-                         "objections_per_notice": {str(world["notice"]): len(objections)} if objections else {}}  # fmt: skip
+    seen["dashboard"] = {
+        "zones": len(zones),
+        "objections_waiting": sorted(objections),
+        "visits_today": sorted(bases),
+        "visits_month": sorted(bases & {world["checked_in_base"]}),
+        "campaigns_co2": sorted(campaigns),
+        "objections_per_notice": {str(world["notice"]): len(objections)} if objections else {},
+    }
     return seen
 
 
 def summary(seen: dict) -> dict:
     """A view with the dashboard reduced to the rows it counts (what the rule speaks of)."""
     board = seen["dashboard"]
-    return {**seen, "dashboard": {
-        "zones": sum(row[3] for row in board["zones"]), "objections_waiting": sorted(board["objections_waiting"]),
-        "visits_today": sorted(int(b) for b in board["visits_today"]),
-        "visits_month": sorted(int(b) for b in board["visits_month"]),
-        "campaigns_co2": sorted(int(c) for c in board["campaigns_co2"]),
-        "objections_per_notice": board["objections_per_notice"],
-    }}  # fmt: skip
+    return {
+        **seen,
+        "dashboard": {
+            "zones": sum(row[3] for row in board["zones"]),
+            "objections_waiting": sorted(board["objections_waiting"]),
+            "visits_today": sorted(int(b) for b in board["visits_today"]),
+            "visits_month": sorted(int(b) for b in board["visits_month"]),
+            "campaigns_co2": sorted(int(c) for c in board["campaigns_co2"]),
+            "objections_per_notice": board["objections_per_notice"],
+        },
+    }
 
 
 def sign_in(app, client, who, world):
     role, scope = ROLES[who]
-    scope = {key: world["bases"][0] if key == "base_id" else world["schools"][0] if key == "school_id" else value
-             for key, value in scope.items()}  # fmt: skip
+    scope = {
+        key: world["bases"][0] if key == "base_id" else world["schools"][0] if key == "school_id" else value
+        for key, value in scope.items()
+    }
     username = staff_account(app, role, who.replace(":", "-"), **scope)
     return ApiFace(client, username), ConsoleFace(app, username)
 

@@ -64,8 +64,13 @@ def test_the_same_step_is_registered_once(app):
 
 
 def _slot(**overrides):
-    values = {"status": SlotStatus.OPEN, "starts_at": NOW + timedelta(days=1), "ends_at": NOW + timedelta(days=1, hours=1),
-              "remaining": 5, "group_remaining": 0}  # fmt: skip
+    values = {
+        "status": SlotStatus.OPEN,
+        "starts_at": NOW + timedelta(days=1),
+        "ends_at": NOW + timedelta(days=1, hours=1),
+        "remaining": 5,
+        "group_remaining": 0,
+    }
     return SimpleNamespace(**{**values, **overrides})
 
 
@@ -76,7 +81,11 @@ def _slot(**overrides):
         ({}, NOW + timedelta(hours=1), SlotState.NOT_RELEASED),
         ({"remaining": 0}, NOW - timedelta(hours=1), SlotState.FULL),
         ({"starts_at": NOW - timedelta(minutes=1)}, NOW - timedelta(days=2), SlotState.STARTED),
-        ({"starts_at": NOW - timedelta(hours=2), "ends_at": NOW - timedelta(hours=1)}, NOW - timedelta(days=2), SlotState.ENDED),
+        (
+            {"starts_at": NOW - timedelta(hours=2), "ends_at": NOW - timedelta(hours=1)},
+            NOW - timedelta(days=2),
+            SlotState.ENDED,
+        ),
         ({"status": SlotStatus.CLOSED}, NOW - timedelta(hours=1), SlotState.CLOSED),
     ],
 )
@@ -100,8 +109,16 @@ def test_names_that_are_not_names_fail(name):
         validate_person_name(name)
 
 
-@pytest.mark.parametrize("phone,ok", [("13812345678", True), ("+85291234567", True), ("85291234567", False),
-                                      ("+0123456789", False), ("12812345678", False)])  # fmt: skip
+@pytest.mark.parametrize(
+    "phone,ok",
+    [
+        ("13812345678", True),
+        ("+85291234567", True),
+        ("85291234567", False),
+        ("+0123456789", False),
+        ("12812345678", False),
+    ],
+)
 def test_phones(phone, ok):
     import marshmallow as ma
 
@@ -115,9 +132,13 @@ def test_phones(phone, ok):
 
 @pytest.mark.parametrize(
     "id_type,number",
-    [("hk_macao_permit", "M12345678"), ("taiwan_permit", "87654321"), ("passport", "G12345678"),
-     ("foreign_permanent_resident", "CAN123456789012")],
-)  # fmt: skip
+    [
+        ("hk_macao_permit", "M12345678"),
+        ("taiwan_permit", "87654321"),
+        ("passport", "G12345678"),
+        ("foreign_permanent_resident", "CAN123456789012"),
+    ],
+)
 def test_documents_of_each_type_pass(id_type, number):
     assert document_problem(id_type, number) is None
 

@@ -28,20 +28,23 @@ def test_bases_and_slots_views(client, app):
     base_id = make_base(app, visitor_notes="请提前 10 分钟到达", release_hour=9)
     slot_id = make_slot(app, base_id, capacity=20)
     bases = client.get("/api/mp/v1/bases").json
-    assert bases['total'] == 1
-    assert bases['items'][0]['profile']['visitor_notes'] == '请提前 10 分钟到达'
+    assert bases["total"] == 1
+    assert bases["items"][0]["profile"]["visitor_notes"] == "请提前 10 分钟到达"
     assert client.get(f"/api/mp/v1/bases/{base_id}").json["profile"]["release_hour"] == 9
     from app.db_types import utcnow
 
     today = utcnow().date()
     slots = client.get(f"/api/mp/v1/bases/{base_id}/slots?from={today}&to={today + timedelta(days=3)}").json["items"]
     slot = next(s for s in slots if s["id"] == slot_id)
-    assert slot['capacity'] == 20
-    assert slot['remaining'] == 20
-    assert slot['starts_at'].endswith('+08:00')
+    assert slot["capacity"] == 20
+    assert slot["remaining"] == 20
+    assert slot["starts_at"].endswith("+08:00")
     assert_error(client.get(f"/api/mp/v1/bases/{base_id}/slots?from={today}"), 422, "validation_error")
-    assert_error(client.get(f"/api/mp/v1/bases/{base_id}/slots?from={today}&to={today + timedelta(days=400)}"), 422,
-                 "validation_error")  # fmt: skip
+    assert_error(
+        client.get(f"/api/mp/v1/bases/{base_id}/slots?from={today}&to={today + timedelta(days=400)}"),
+        422,
+        "validation_error",
+    )
     assert_error(client.get("/api/mp/v1/bases/999999"), 404, "not_found")
 
 
@@ -52,11 +55,11 @@ def test_booking_individuals_and_remaining(client, auth, app):
     response = book(client, headers, {"slot_id": slot_id, "visitors": visitors(3)}, "k1")
     assert response.status_code == 201, response.json
     booking = response.json
-    assert booking['status'] == 'confirmed'
-    assert booking['headcount'] == 3
-    assert booking['kind'] == 'individual'
-    assert booking['visitors'][0]['id_number'].startswith('2201')
-    assert '*' in booking['visitors'][0]['id_number']
+    assert booking["status"] == "confirmed"
+    assert booking["headcount"] == 3
+    assert booking["kind"] == "individual"
+    assert booking["visitors"][0]["id_number"].startswith("2201")
+    assert "*" in booking["visitors"][0]["id_number"]
     from app.db_types import utcnow
 
     today = utcnow().date()
@@ -65,11 +68,12 @@ def test_booking_individuals_and_remaining(client, auth, app):
     mine = client.get("/api/mp/v1/me/bookings", headers=headers).json
     assert mine["total"] == 1
     assert client.get(f"/api/mp/v1/bookings/{booking['id']}", headers=headers).status_code == 200
-    assert_error(client.get(f"/api/mp/v1/bookings/{booking['id']}", headers=auth.wechat_headers("other")), 404,
-                 "not_found")  # fmt: skip
+    assert_error(
+        client.get(f"/api/mp/v1/bookings/{booking['id']}", headers=auth.wechat_headers("other")), 404, "not_found"
+    )
     with app.app_context():
         raw = db.session.execute(db.text("SELECT name, id_number, phone FROM booking_visitors")).first()
-    assert '张三' not in str(raw)
+    assert "张三" not in str(raw)
     assert IDS[0] not in str(raw)
 
 
@@ -80,8 +84,8 @@ def test_group_booking(client, auth, app):
     group = {"organisation": "长春市示例小学", "leader_name": "刘老师", "leader_phone": "13911112222", "headcount": 35}
     response = book(client, headers, {"slot_id": slot_id, "group": group}, "g1")
     assert response.status_code == 201
-    assert response.json['kind'] == 'group'
-    assert response.json['headcount'] == 35
+    assert response.json["kind"] == "group"
+    assert response.json["headcount"] == 35
     over = book(client, headers, {"slot_id": slot_id, "group": {**group, "headcount": 41}}, "g2")
     assert_error(over, 422, "validation_error")
     full = book(client, auth.wechat_headers("teacher2"), {"slot_id": slot_id, "group": {**group, "headcount": 6}}, "g3")
@@ -139,8 +143,11 @@ def test_booking_rules(client, auth, app):
     morning = make_slot(app, base_id, hour=9)
     afternoon = make_slot(app, base_id, hour=14)
     assert book(client, headers, {"slot_id": morning, "visitors": visitors(2)}, "r4").status_code == 201
-    assert_error(book(client, auth.wechat_headers("rules2"), {"slot_id": afternoon, "visitors": visitors(1, start=1)}, "r5"),
-                 409, "person_already_booked")  # fmt: skip
+    assert_error(
+        book(client, auth.wechat_headers("rules2"), {"slot_id": afternoon, "visitors": visitors(1, start=1)}, "r5"),
+        409,
+        "person_already_booked",
+    )
     # a slot of another base than the page the visitor books from
     wrong = book(client, headers, {"slot_id": afternoon, "base_id": other_base, "visitors": visitors(1, 5)}, "r7")
     assert "slot_id" in assert_error(wrong, 422, "validation_error")["details"]
@@ -148,8 +155,11 @@ def test_booking_rules(client, auth, app):
     other_slot = make_slot(app, other_base, hour=9)
     assert book(client, headers, {"slot_id": other_slot, "visitors": visitors(1)}, "r6").status_code == 201
     # missing Idempotency-Key
-    assert_error(client.post("/api/mp/v1/bookings", json={"slot_id": afternoon, "visitors": visitors(1, 5)},
-                             headers=headers), 400, "idempotency_key_required")  # fmt: skip
+    assert_error(
+        client.post("/api/mp/v1/bookings", json={"slot_id": afternoon, "visitors": visitors(1, 5)}, headers=headers),
+        400,
+        "idempotency_key_required",
+    )
 
 
 def test_same_key_books_once_and_other_body_is_422(client, auth, app):
@@ -175,8 +185,11 @@ def test_a_retry_after_the_slot_filled_gets_its_booking_not_slot_full(client, au
     body = {"slot_id": slot_id, "visitors": visitors(2)}
     first = book(client, headers, body, "lost-answer")
     assert first.status_code == 201
-    assert_error(book(client, auth.wechat_headers("late"), {"slot_id": slot_id, "visitors": visitors(1, 3)}, "x"), 409,
-                 "slot_full")  # fmt: skip
+    assert_error(
+        book(client, auth.wechat_headers("late"), {"slot_id": slot_id, "visitors": visitors(1, 3)}, "x"),
+        409,
+        "slot_full",
+    )
     retry = book(client, headers, body, "lost-answer")  # the phone never saw the first answer
     assert retry.status_code == 201
     assert retry.json == first.json
@@ -192,14 +205,15 @@ def test_suspended_user_is_refused_with_the_end_date(client, auth, app):
     headers = auth.wechat_headers("suspended")
     user_id = client.get("/api/mp/v1/me", headers=headers).json["id"]
     with app.app_context():
-        db.session.add(BookingSuspension(user_id=user_id, starts_on=date(2026, 1, 1), ends_on=date(2099, 12, 31),
-                                         reason="测试"))  # fmt: skip
+        db.session.add(
+            BookingSuspension(user_id=user_id, starts_on=date(2026, 1, 1), ends_on=date(2099, 12, 31), reason="测试")
+        )
         db.session.commit()
     error = assert_error(
         book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "s1"), 403, "booking_suspended"
     )
-    assert error['details']['suspended_until'] == '2099-12-31'
-    assert '2099-12-31' in error['message']
+    assert error["details"]["suspended_until"] == "2099-12-31"
+    assert "2099-12-31" in error["message"]
 
 
 def test_cancel_until_cutoff_and_waitlist_promotion(client, auth, app, fake_wechat, make_app):
@@ -211,22 +225,23 @@ def test_cancel_until_cutoff_and_waitlist_promotion(client, auth, app, fake_wech
         book(client, waiting, {"slot_id": slot_id, "visitors": visitors(2, start=3)}, "c2"), 409, "slot_full"
     )
     assert full["details"]["waitlist"]["path"] == f"/api/mp/v1/slots/{slot_id}/waitlist"
-    joined = client.post(full["details"]["waitlist"]["path"], json={"slot_id": slot_id, "visitors": visitors(2, 3)},
-                         headers=waiting)  # fmt: skip
+    joined = client.post(
+        full["details"]["waitlist"]["path"], json={"slot_id": slot_id, "visitors": visitors(2, 3)}, headers=waiting
+    )
     assert joined.status_code == 201
-    assert joined.json['position'] == 1
+    assert joined.json["position"] == 1
     assert_error(client.post(f"/api/mp/v1/bookings/{booking['id']}/cancel", headers=waiting), 404, "not_found")
     tpl = make_app(WECHAT_TEMPLATE_BOOKING_CHANGE="tpl-change").test_client()
     cancelled = tpl.post(f"/api/mp/v1/bookings/{booking['id']}/cancel", headers=first)
     assert cancelled.status_code == 200
-    assert cancelled.json['status'] == 'cancelled'
+    assert cancelled.json["status"] == "cancelled"
     promoted = client.get("/api/mp/v1/me/bookings", headers=waiting).json["items"]
     assert len(promoted) == 1
-    assert promoted[0]['status'] == 'confirmed'
-    assert promoted[0]['headcount'] == 2
+    assert promoted[0]["status"] == "confirmed"
+    assert promoted[0]["headcount"] == 2
     sent = fake_wechat.state()["sent_messages"]
-    assert [m['touser'] for m in sent] == ['o_fake_waiting']
-    assert sent[0]['template_id'] == 'tpl-change'
+    assert [m["touser"] for m in sent] == ["o_fake_waiting"]
+    assert sent[0]["template_id"] == "tpl-change"
     with app.app_context():
         assert db.session.get(Slot, slot_id).booked == 2
     # cancelling twice
@@ -254,11 +269,14 @@ def test_checkin_at_the_door(client, auth, app, fake_wechat):
     code_answer = client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json
     code = code_answer["code"]
     assert len(code) <= 32
-    assert code_answer['qr_source'] == 'wechat'
+    assert code_answer["qr_source"] == "wechat"
     assert base64.b64decode(code_answer["qr_png_base64"]).startswith(b"\x89PNG")
     assert fake_wechat.state()["wxacodes"][0]["scene"] == code
-    assert_error(client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=auth.wechat_headers("x")),
-                 404, "not_found")  # fmt: skip
+    assert_error(
+        client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=auth.wechat_headers("x")),
+        404,
+        "not_found",
+    )
 
     operator = auth.wechat_operator(base_id, "op-244")
     wrong_operator = auth.wechat_operator(other_base, "op-245")
@@ -272,12 +290,15 @@ def test_checkin_at_the_door(client, auth, app, fake_wechat):
         client.post("/api/mp/v1/checkins", json={"code": "nonsense"}, headers=operator), 400, "invalid_checkin_code"
     )
     other_id = int(code.split(".")[0]) + 1000
-    assert_error(client.post("/api/mp/v1/checkins", json={"code": f"{other_id}.{code.split('.')[1]}"}, headers=operator),
-                 400, "invalid_checkin_code")  # fmt: skip
+    assert_error(
+        client.post("/api/mp/v1/checkins", json={"code": f"{other_id}.{code.split('.')[1]}"}, headers=operator),
+        400,
+        "invalid_checkin_code",
+    )
     first = client.post("/api/mp/v1/checkins", json={"code": code}, headers=operator)
     assert first.status_code == 200
-    assert first.json['status'] == 'checked_in'
-    assert first.json['actual_headcount'] == 2
+    assert first.json["status"] == "checked_in"
+    assert first.json["actual_headcount"] == 2
     assert_error(client.post("/api/mp/v1/checkins", json={"code": code}, headers=operator), 409, "already_checked_in")
 
 
@@ -319,7 +340,7 @@ def test_group_checkin_needs_actual_headcount(client, auth, app):
     )
     done = client.post("/api/mp/v1/checkins", json={"code": code, "headcount": 18}, headers=operator)
     assert done.status_code == 200
-    assert done.json['actual_headcount'] == 18
+    assert done.json["actual_headcount"] == 18
 
 
 def test_qr_falls_back_to_a_local_code_when_wechat_is_down(client, auth, app, make_app):
@@ -331,8 +352,8 @@ def test_qr_falls_back_to_a_local_code_when_wechat_is_down(client, auth, app, ma
     booking = book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "q1").json
     down = make_app(WECHAT_API_BASE_URL=f"http://127.0.0.1:{free_port()}").test_client()
     answer = down.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json
-    assert answer['qr_source'] == 'local'
-    assert base64.b64decode(answer['qr_png_base64']).startswith(b'\x89PNG')
+    assert answer["qr_source"] == "local"
+    assert base64.b64decode(answer["qr_png_base64"]).startswith(b"\x89PNG")
 
 
 @pytest.mark.postgres
@@ -349,8 +370,12 @@ def test_rush_of_200_never_overbooks(app):
         client = app.test_client()
         barrier.wait()
         for i in indexes:
-            body = {"slot_id": slot_id, "visitors": [{"name": "张三", "id_number": id_number(f"{22010219900101000 + i}"),
-                                                      "phone": "13800000000"}]}  # fmt: skip
+            body = {
+                "slot_id": slot_id,
+                "visitors": [
+                    {"name": "张三", "id_number": id_number(f"{22010219900101000 + i}"), "phone": "13800000000"}
+                ],
+            }
             response = book(client, tokens[i], body, f"rush-{i}")
             with lock:
                 results.append(response.status_code)
@@ -403,35 +428,50 @@ def test_school_groups_one_adult_per_ten_minors_and_a_name_list(client, auth, ap
     too_few_adults = book(client, headers, {"slot_id": slot_id, "group": {**group, "minors": 21}}, "sg1")
     error = assert_error(too_few_adults, 422, "validation_error")
     assert "至少需 3 名成年人" in error["details"]["group"]["minors"][0]
-    assert_error(book(client, headers, {"slot_id": slot_id, "group": {**group, "minors": 23}}, "sg2"), 422,
-                 "validation_error")  # fmt: skip
+    assert_error(
+        book(client, headers, {"slot_id": slot_id, "group": {**group, "minors": 23}}, "sg2"), 422, "validation_error"
+    )
     members = [{"name": "王老师"}] + [{"name": "李小明", "minor": True}] * 10
     wrong_length = book(client, headers, {"slot_id": slot_id, "group": {**group, "members": members}}, "sg3")
     assert "members" in assert_error(wrong_length, 422, "validation_error")["details"]["group"]
     ok = book(client, headers, {"slot_id": slot_id, "group": {**group, "minors": 20}}, "sg4")
     assert ok.status_code == 201
-    assert ok.json['minors'] == 20
-    assert ok.json['members'] is None
+    assert ok.json["minors"] == 20
+    assert ok.json["members"] is None
     booking_id = ok.json["id"]
     # the name list comes later, and must keep the ratio
     names = [{"name": "王老师"}, {"name": "张老师"}] + [{"name": "李小明", "minor": True}] * 20
     put = client.put(f"/api/mp/v1/bookings/{booking_id}/members", json={"members": names}, headers=headers)
     assert put.status_code == 200
-    assert put.json['minors'] == 20
-    assert put.json['members'][2]['name'] == '李小明'
+    assert put.json["minors"] == 20
+    assert put.json["members"][2]["name"] == "李小明"
     one_adult = [{"name": "王老师"}] + [{"name": "李小明", "minor": True}] * 21
     bad = client.put(f"/api/mp/v1/bookings/{booking_id}/members", json={"members": one_adult}, headers=headers)
     assert "members" in assert_error(bad, 422, "validation_error")["details"]
-    assert_error(client.put(f"/api/mp/v1/bookings/{booking_id}/members", json={"members": names},
-                            headers=auth.wechat_headers("someone-else")), 404, "not_found")  # fmt: skip
+    assert_error(
+        client.put(
+            f"/api/mp/v1/bookings/{booking_id}/members",
+            json={"members": names},
+            headers=auth.wechat_headers("someone-else"),
+        ),
+        404,
+        "not_found",
+    )
     individual = book(client, auth.wechat_headers("solo"), {"slot_id": slot_id, "visitors": visitors(1)}, "sg5").json
-    assert_error(client.put(f"/api/mp/v1/bookings/{individual['id']}/members", json={"members": names},
-                            headers=auth.wechat_headers("solo")), 422, "not_a_group")  # fmt: skip
+    assert_error(
+        client.put(
+            f"/api/mp/v1/bookings/{individual['id']}/members",
+            json={"members": names},
+            headers=auth.wechat_headers("solo"),
+        ),
+        422,
+        "not_a_group",
+    )
     # staff see the list masked; the door list names everyone
     operator = auth.staff("base_operator", base_id=base_id)
     staff_view = client.get(f"/api/admin/v1/slots/{slot_id}/bookings", headers=operator).get_data(as_text=True)
-    assert '李小明' not in staff_view
-    assert '李*' in staff_view
+    assert "李小明" not in staff_view
+    assert "李*" in staff_view
     door = client.get(f"/api/admin/v1/bases/{base_id}/door-list.csv?date={ok.json['visit_date']}", headers=operator)
     assert door.data.decode("utf-8-sig").count("李小明（未成年）") == 20
     with app.app_context():

@@ -24,9 +24,14 @@ def test_bulk_calendar_is_idempotent_and_scoped(client, auth, app):
     other = make_base(app)
     operator = auth.staff("base_operator", base_id=base_id)
     start = local_today() + timedelta(days=1)
-    spec = {"from": start.isoformat(), "to": (start + timedelta(days=13)).isoformat(), "weekdays": [1, 2, 3, 4, 5],
-            "times": [{"start": "09:00", "end": "10:30"}, {"start": "14:00", "end": "15:30"}], "capacity": 30,
-            "group_capacity": 40}  # fmt: skip
+    spec = {
+        "from": start.isoformat(),
+        "to": (start + timedelta(days=13)).isoformat(),
+        "weekdays": [1, 2, 3, 4, 5],
+        "times": [{"start": "09:00", "end": "10:30"}, {"start": "14:00", "end": "15:30"}],
+        "capacity": 30,
+        "group_capacity": 40,
+    }
     created = client.post(f"/api/admin/v1/bases/{base_id}/slots/bulk", json=spec, headers=operator)
     assert created.status_code == 201, created.json
     weekdays = sum(1 for i in range(14) if (start + timedelta(days=i)).isoweekday() <= 5)
@@ -35,7 +40,7 @@ def test_bulk_calendar_is_idempotent_and_scoped(client, auth, app):
     assert again.json["created"] == 0
     slots = client.get(f"/api/mp/v1/bases/{base_id}/slots?from={start}&to={start + timedelta(days=13)}").json["items"]
     assert len(slots) == weekdays * 2
-    assert slots[0]['starts_at'].endswith('T09:00:00+08:00')
+    assert slots[0]["starts_at"].endswith("T09:00:00+08:00")
     assert_error(
         client.post(f"/api/admin/v1/bases/{other}/slots/bulk", json=spec, headers=operator), 403, "not_this_base"
     )
@@ -53,7 +58,7 @@ def test_bulk_calendar_is_idempotent_and_scoped(client, auth, app):
         headers=operator,
     )
     assert profile.status_code == 200
-    assert profile.json['release_hour'] == 9
+    assert profile.json["release_hour"] == 9
 
 
 def test_closing_a_day_cancels_and_tells_everyone(client, auth, app, make_app, fake_wechat):
@@ -68,7 +73,7 @@ def test_closing_a_day_cancels_and_tells_everyone(client, auth, app, make_app, f
         f"/api/admin/v1/bases/{base_id}/closures", json={"date": day, "reason": "暴雪天气"}, headers=operator
     )
     assert closed.status_code == 200
-    assert closed.json['cancelled_bookings'] == 1
+    assert closed.json["cancelled_bookings"] == 1
     assert client.get(f"/api/mp/v1/bookings/{booking['id']}", headers=headers).json["status"] == "cancelled"
     assert fake_wechat.state()["sent_messages"] == []  # a whole day's visitors: told by the outbox job, not the request
     from app.jobs.schedule import PERIODIC
@@ -88,18 +93,21 @@ def test_staff_views_are_masked(client, auth, app):
     listed = client.get(f"/api/admin/v1/slots/{slot_id}/bookings", headers=operator)
     assert listed.status_code == 200
     text = listed.get_data(as_text=True)
-    assert '13800000000' not in text
-    assert '张三' not in text
-    assert '张*' in text
+    assert "13800000000" not in text
+    assert "张三" not in text
+    assert "张*" in text
     door = client.get(f"/api/admin/v1/bases/{base_id}/door-list.csv?date={visit_date}", headers=operator)
     assert door.status_code == 200
-    assert door.mimetype == 'text/csv'
+    assert door.mimetype == "text/csv"
     rows = door.data.decode("utf-8-sig").splitlines()
     assert len(rows) == 3
-    assert '张三' in rows[1]
-    assert '13800000000' not in door.data.decode()
-    assert_error(client.get(f"/api/admin/v1/slots/{slot_id}/bookings", headers=auth.staff("base_operator", base_id=999)),
-                 403, "not_this_base")  # fmt: skip
+    assert "张三" in rows[1]
+    assert "13800000000" not in door.data.decode()
+    assert_error(
+        client.get(f"/api/admin/v1/slots/{slot_id}/bookings", headers=auth.staff("base_operator", base_id=999)),
+        403,
+        "not_this_base",
+    )
 
 
 def test_no_shows_suspend_after_three_in_ninety_days(client, auth, app, runner):
@@ -129,8 +137,10 @@ def test_no_shows_suspend_after_three_in_ninety_days(client, auth, app, runner):
         book(client, headers, {"slot_id": slot_id, "visitors": visitors(1, 5)}, "ns9"), 403, "booking_suspended"
     )
     assert error["details"]["suspended_until"] == suspension.ends_on.isoformat()
-    stats = client.get(f"/api/admin/v1/bases/{base_id}/attendance?month={(local_today() + timedelta(days=1)):%Y-%m}",
-                       headers=auth.staff("institute_staff")).json["items"]  # fmt: skip
+    stats = client.get(
+        f"/api/admin/v1/bases/{base_id}/attendance?month={(local_today() + timedelta(days=1)):%Y-%m}",
+        headers=auth.staff("institute_staff"),
+    ).json["items"]
     assert stats[0]["no_show_people"] == 3
     assert stats[0]["booked_people"] == 3
 
@@ -163,8 +173,8 @@ def test_reminders_once_even_when_run_twice(client, auth, app, make_app, fake_we
     assert "1 reminder(s) queued" in runner.invoke(args=["visits", "send-reminders"]).output
     assert "0 reminder(s) queued" in runner.invoke(args=["visits", "send-reminders"]).output
     sent = fake_wechat.state()["sent_messages"]
-    assert [m['touser'] for m in sent] == ['o_fake_remember-me']
-    assert sent[0]['template_id'] == 'tpl-reminder'
+    assert [m["touser"] for m in sent] == ["o_fake_remember-me"]
+    assert sent[0]["template_id"] == "tpl-reminder"
 
 
 def test_attendance_needs_a_valid_month(client, auth, app):
@@ -196,24 +206,28 @@ def test_staff_are_told_at_50_80_and_100_percent(client, auth, app, make_app, fa
     tpl = make_app(WECHAT_TEMPLATE_CAPACITY_ALERT="tpl-capacity").test_client()
     sizes = [4, 1, 3, 2]  # 40 %, 50 %, 80 %, 100 % of the slot
     for i, size in enumerate(sizes):
-        response = book(tpl, auth.wechat_headers(f"fill{i}"),
-                        {"slot_id": slot_id, "visitors": visitors(size, start=sum(sizes[:i]))}, f"al{i}")  # fmt: skip
+        response = book(
+            tpl,
+            auth.wechat_headers(f"fill{i}"),
+            {"slot_id": slot_id, "visitors": visitors(size, start=sum(sizes[:i]))},
+            f"al{i}",
+        )
         assert response.status_code == 201, response.json
     operator = auth.staff("base_operator", base_id=base_id)
     listed = client.get("/api/admin/v1/capacity-alerts", headers=operator).json
     got = sorted((a["slot_id"] is None, a["threshold"]) for a in listed["items"])
     assert got == [(False, 50), (False, 80), (False, 100), (True, 50)]  # the day is at 10/20
     day_alert = next(a for a in listed["items"] if a["slot_id"] is None)
-    assert day_alert['booked'] == 10
-    assert day_alert['capacity'] == 20
-    assert '50%' in day_alert['message']
+    assert day_alert["booked"] == 10
+    assert day_alert["capacity"] == 20
+    assert "50%" in day_alert["message"]
     # queued with the alerts, sent by the outbox job (not by the booking requests)
     assert [m for m in fake_wechat.state()["sent_messages"] if m["template_id"] == "tpl-capacity"] == []
     with app.app_context():
         outbox.deliver_due()
     sent = [m for m in fake_wechat.state()["sent_messages"] if m["template_id"] == "tpl-capacity"]
     assert len(sent) == 4
-    assert {m['touser'] for m in sent} == {'o_fake_door-keeper'}
+    assert {m["touser"] for m in sent} == {"o_fake_door-keeper"}
     # a cancellation and a re-booking do not repeat an alert
     mine = client.get("/api/mp/v1/me/bookings", headers=auth.wechat_headers("fill3")).json["items"][0]
     client.post(f"/api/mp/v1/bookings/{mine['id']}/cancel", headers=auth.wechat_headers("fill3"))
@@ -225,15 +239,17 @@ def test_staff_are_told_at_50_80_and_100_percent(client, auth, app, make_app, fa
     # read, filters, and scoping: another base's operator sees none of them
     read = client.post(f"/api/admin/v1/capacity-alerts/{day_alert['id']}/read", headers=operator)
     assert read.status_code == 200
-    assert read.json['read_at']
+    assert read.json["read_at"]
     assert client.get("/api/admin/v1/capacity-alerts?unread=true", headers=operator).json["total"] == 3
     stranger = auth.staff("base_operator", base_id=make_base(app))
     assert client.get("/api/admin/v1/capacity-alerts", headers=stranger).json["total"] == 0
-    assert_error(client.post(f"/api/admin/v1/capacity-alerts/{day_alert['id']}/read", headers=stranger), 404,
-                 "not_found")  # fmt: skip
+    assert_error(
+        client.post(f"/api/admin/v1/capacity-alerts/{day_alert['id']}/read", headers=stranger), 404, "not_found"
+    )
     assert client.get("/api/admin/v1/capacity-alerts", headers=auth.staff("institute_staff")).json["total"] == 4
-    assert_error(client.get("/api/admin/v1/capacity-alerts", headers=auth.wechat_headers("fill0")), 401,
-                 "token_wrong_audience")  # fmt: skip
+    assert_error(
+        client.get("/api/admin/v1/capacity-alerts", headers=auth.wechat_headers("fill0")), 401, "token_wrong_audience"
+    )
 
 
 def test_capacity_alerts_are_raised_once_across_processes(app):

@@ -28,7 +28,7 @@ def test_one_token_for_many_threads(app, fake_wechat):
     for t in threads:
         t.join()
     assert errors == []
-    assert results == ['pass'] * 8
+    assert results == ["pass"] * 8
     assert fake_wechat.state()["token_fetches"] == 1
 
 
@@ -81,8 +81,8 @@ def test_every_call_goes_to_the_configured_base_url(app, fake_wechat):
         wechat.check_text("你好", "o_fake_x")
     # ...and yet the fake answered both the token and the check.
     state = fake_wechat.state()
-    assert state['token_fetches'] == 1
-    assert len(state['content_checks']) == 1
+    assert state["token_fetches"] == 1
+    assert len(state["content_checks"]) == 1
 
 
 @pytest.mark.parametrize(
@@ -93,9 +93,9 @@ def test_content_security_check_v2(app, fake_wechat, text, suggest):
     with app.app_context():
         assert wechat.check_text(text, "o_fake_x", scene=2) == suggest
     check = fake_wechat.state()["content_checks"][0]
-    assert check['version'] == 2
-    assert check['openid'] == 'o_fake_x'
-    assert check['scene'] == 2
+    assert check["version"] == 2
+    assert check["openid"] == "o_fake_x"
+    assert check["scene"] == 2
 
 
 def test_subscribe_message_is_sent_and_refusal_is_reported(app, fake_wechat):
@@ -123,7 +123,7 @@ def test_mini_program_code_is_a_real_png(app, fake_wechat):
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     # The IHDR chunk is intact and describes a square image of sensible size.
     length, kind = struct.unpack(">I4s", png[8:16])
-    assert kind == b'IHDR'
+    assert kind == b"IHDR"
     assert length == 13
     width, height = struct.unpack(">II", png[16:24])
     assert width == height

@@ -19,19 +19,19 @@ def test_login_creates_user_and_returns_token(client, app, fake_wechat):
     response = login(client, "alice:1")
     assert response.status_code == 200
     body = response.json
-    assert body['token']
-    assert body['expires_in'] == app.config['TOKEN_TTL_MP']
+    assert body["token"]
+    assert body["expires_in"] == app.config["TOKEN_TTL_MP"]
     assert body["user"]["roles"] == ["citizen"]
     me = client.get("/api/mp/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.status_code == 200
-    assert me.json['id'] == body['user']['id']
+    assert me.json["id"] == body["user"]["id"]
     with app.app_context():
         user = db.session.get(User, body["user"]["id"])
         assert user.openid == "o_fake_alice"
         assert user.unionid is None
         # The token itself is never stored, only its hash.
         stored = db.session.scalars(select(AuthToken.token_hash)).all()
-        assert body['token'] not in stored
+        assert body["token"] not in stored
         assert len(stored) == 1
     # The first call needed an access token: wechatpy fetched one through the fake.
     assert fake_wechat.state()["token_fetches"] == 1
@@ -111,13 +111,13 @@ def test_phone_verified_through_wechat(client, auth, app):
     assert response.status_code == 200
     assert response.json == {"phone": "13912345678", "phone_verified": True}
     me = client.get("/api/mp/v1/me", headers=headers).json
-    assert me['phone'] == '13912345678'
-    assert me['phone_verified'] is True
+    assert me["phone"] == "13912345678"
+    assert me["phone_verified"] is True
     # Encrypted at rest: the raw column does not hold the number.
     with app.app_context():
         raw = db.session.execute(db.text("SELECT phone FROM users WHERE openid = 'o_fake_jane'")).scalar()
         assert raw
-        assert '13912345678' not in raw
+        assert "13912345678" not in raw
 
 
 def test_phone_code_rejected(client, auth):
@@ -135,6 +135,6 @@ def test_profile_update(client, auth):
     headers = auth.wechat_headers("leo")
     response = client.patch("/api/mp/v1/me", json={"display_name": "小李"}, headers=headers)
     assert response.status_code == 200
-    assert response.json['display_name'] == '小李'
+    assert response.json["display_name"] == "小李"
     assert_error(client.patch("/api/mp/v1/me", json={"display_name": "  "}, headers=headers), 422, "validation_error")
     assert_error(client.patch("/api/mp/v1/me", json={"roles": ["admin"]}, headers=headers), 422, "validation_error")

@@ -19,7 +19,7 @@ def test_etag_and_304(client, app):
     assert etag
     again = client.get("/api/mp/v1/zones", headers={"If-None-Match": etag})
     assert again.status_code == 304
-    assert again.data == b''
+    assert again.data == b""
     other_query = client.get("/api/mp/v1/zones?type=park", headers={"If-None-Match": etag})
     assert other_query.status_code == 200
 
@@ -33,10 +33,10 @@ def test_cache_invalidated_on_every_change(client, app, auth):
     client.patch(f"/api/admin/v1/zones/{zone_id}", json={"name": "新名称"}, headers=admin)
     list_after = client.get("/api/mp/v1/zones", headers={"If-None-Match": list_before.headers["ETag"]})
     assert list_after.status_code == 200
-    assert list_after.json['items'][0]['name'] == '新名称'
+    assert list_after.json["items"][0]["name"] == "新名称"
     detail_after = client.get(f"/api/mp/v1/zones/{zone_id}", headers={"If-None-Match": detail_before.headers["ETag"]})
     assert detail_after.status_code == 200
-    assert detail_after.json['name'] == '新名称'
+    assert detail_after.json["name"] == "新名称"
     # a transition
     client.post(f"/api/admin/v1/zones/{zone_id}/transitions", json={"to": "confirmed"}, headers=admin)
     assert client.get(f"/api/mp/v1/zones/{zone_id}").json["status"] == "confirmed"
@@ -44,7 +44,7 @@ def test_cache_invalidated_on_every_change(client, app, auth):
     client.post("/api/admin/v1/districts", json={"name": "测试开发区", "kind": "development_zone"}, headers=admin)
     meta_after = client.get("/api/mp/v1/meta", headers={"If-None-Match": meta_before.headers["ETag"]})
     assert meta_after.status_code == 200
-    assert '测试开发区' in [d['name'] for d in meta_after.json['districts']]
+    assert "测试开发区" in [d["name"] for d in meta_after.json["districts"]]
 
 
 def test_cached_answer_is_served_without_the_database(client, app):
@@ -65,7 +65,7 @@ def test_invalidation_reaches_other_processes(app, make_app, auth, client):
     client.patch(f"/api/admin/v1/zones/{zone_id}", json={"name": "共享缓存已改"}, headers=admin)
     after = other.get("/api/mp/v1/zones", headers={"If-None-Match": before})
     assert after.status_code == 200
-    assert after.json['items'][0]['name'] == '共享缓存已改'
+    assert after.json["items"][0]["name"] == "共享缓存已改"
 
 
 class count_statements:
@@ -88,8 +88,12 @@ class count_statements:
 
 def test_list_page_costs_constant_statements(client, app, auth):
     for i in range(110):
-        make_zone(app, "publicity" if i % 2 else "titled", type=["park", "scenic", "community"][i % 3],
-                  district=["朝阳区", "双阳区", "长春新区"][i % 3])  # fmt: skip
+        make_zone(
+            app,
+            "publicity" if i % 2 else "titled",
+            type=["park", "scenic", "community"][i % 3],
+            district=["朝阳区", "双阳区", "长春新区"][i % 3],
+        )
     admin = auth.staff("admin")
     client.get("/api/admin/v1/auth/me", headers=admin)  # the token is known from now on (each process keeps it)
     costs = {}
@@ -97,7 +101,7 @@ def test_list_page_costs_constant_statements(client, app, auth):
         with count_statements(app) as statements:
             response = client.get(f"/api/mp/v1/zones?per_page={per_page}")
         assert response.status_code == 200
-        assert len(response.json['items']) == per_page
+        assert len(response.json["items"]) == per_page
         costs[per_page] = len(statements)
         with count_statements(app) as staff_statements:
             client.get(f"/api/admin/v1/zones?per_page={per_page}", headers=admin)
@@ -113,29 +117,29 @@ def test_open_data_csv_and_geojson(client, app):
 
     response = client.get("/api/mp/v1/opendata/zones.csv")
     assert response.status_code == 200
-    assert response.mimetype == 'text/csv'
-    assert response.headers['ETag']
+    assert response.mimetype == "text/csv"
+    assert response.headers["ETag"]
     text = response.data.decode("utf-8-sig")
     licence, generated, *body = text.splitlines()
-    assert licence.startswith('# ')
-    assert 'CC BY 4.0' in licence
-    assert '生成时间' in generated
-    assert '+08:00' in generated
+    assert licence.startswith("# ")
+    assert "CC BY 4.0" in licence
+    assert "生成时间" in generated
+    assert "+08:00" in generated
     rows = list(csv.DictReader(io.StringIO("\n".join(body))))
     assert sorted(r["name"] for r in rows) == ["开放园区", "无坐标项目"]
     park = next(r for r in rows if r["name"] == "开放园区")
-    assert park['type_label'] == '园区'
-    assert park['status'] == 'titled'
-    assert park['district'] == '朝阳区'
-    assert park['indicator_name'] == '园区碳排放总量'
-    assert park['coordinate_system'] == 'GCJ-02'
+    assert park["type_label"] == "园区"
+    assert park["status"] == "titled"
+    assert park["district"] == "朝阳区"
+    assert park["indicator_name"] == "园区碳排放总量"
+    assert park["coordinate_system"] == "GCJ-02"
 
     geo = client.get("/api/mp/v1/opendata/zones.geojson")
     assert geo.status_code == 200
-    assert geo.mimetype == 'application/geo+json'
+    assert geo.mimetype == "application/geo+json"
     document = json.loads(geo.data)
-    assert document['type'] == 'FeatureCollection'
-    assert 'CC BY 4.0' in document['license']
+    assert document["type"] == "FeatureCollection"
+    assert "CC BY 4.0" in document["license"]
     assert document["generated_at"]
     features = {f["id"]: f for f in document["features"]}
     assert set(features) == {titled}  # the one without a position has no point
@@ -180,9 +184,10 @@ def test_seed_demo_zones(runner, app, client):
         zones = db.session.scalars(select(Zone)).all()
         assert len(zones) >= 30
         assert {(z.type, z.level) for z in zones} == {
-            (t, lv) for t in ("park", "factory", "building", "school", "community", "scenic")
+            (t, lv)
+            for t in ("park", "factory", "building", "school", "community", "scenic")
             for lv in ("low_carbon", "near_zero", "zero_carbon")
-        }  # fmt: skip
+        }
         assert {s.value for s in PUBLIC_STATUSES} <= {z.status for z in zones if z.is_public}
         assert len({z.district_id for z in zones}) >= 5
         per_zone = db.session.execute(select(ZoneTransition.zone_id, func.count()).group_by(ZoneTransition.zone_id))

@@ -18,8 +18,8 @@ def test_full_path_records_every_step_with_actor(client, auth, app):
     created = client.post("/api/admin/v1/zones", json=body, headers=institute)
     assert created.status_code == 201, created.json
     zone = created.json
-    assert zone['status'] == 'applied'
-    assert zone['department'] == 'housing_construction'
+    assert zone["status"] == "applied"
+    assert zone["department"] == "housing_construction"
     assert [t["to_status"] for t in zone["timeline"]] == ["applied"]
     for to in ("expert_review", "site_check", "publicity", "confirmed", "acceptance_review"):
         response = move(client, institute, zone["id"], to, f"到{to}")
@@ -60,8 +60,8 @@ def test_invalid_transitions_are_409_naming_the_allowed_ones(client, auth, app, 
     admin = auth.staff("admin")
     zone_id = make_zone(app, status)
     error = assert_error(move(client, admin, zone_id, to, "理由"), 409, "invalid_transition")
-    assert error['details']['from'] == status
-    assert error['details']['to'] == to
+    assert error["details"]["from"] == status
+    assert error["details"]["to"] == to
     from app.zones.constants import TRANSITIONS, Status
 
     assert error["details"]["allowed"] == [s.value for s in TRANSITIONS[Status(status)]]
@@ -126,7 +126,7 @@ def test_re_reviews_passed_and_failed(client, auth, app):
         headers=admin,
     )
     assert passed.status_code == 201
-    assert passed.json['outcome'] == 'passed'
+    assert passed.json["outcome"] == "passed"
     assert_error(
         client.post(
             f"/api/admin/v1/zones/{zone_id}/re-reviews",
@@ -153,10 +153,10 @@ def test_re_reviews_passed_and_failed(client, auth, app):
     )
     assert failed.status_code == 201
     zone = client.get(f"/api/mp/v1/zones/{zone_id}").json  # revoked zones stay public
-    assert zone['status'] == 'revoked'
-    assert zone['is_education_base'] is False
-    assert zone['timeline'][-1]['to_status'] == 'revoked'
-    assert '管理缺位' in zone['timeline'][-1]['note']
+    assert zone["status"] == "revoked"
+    assert zone["is_education_base"] is False
+    assert zone["timeline"][-1]["to_status"] == "revoked"
+    assert "管理缺位" in zone["timeline"][-1]["note"]
     assert [r["outcome"] for r in zone["re_reviews"]] == ["failed", "passed"]  # newest first
     # A revoked zone cannot be re-reviewed again
     assert_error(
@@ -183,7 +183,7 @@ def test_education_base_only_for_titled_zones(client, auth, app):
         f"/api/admin/v1/zones/{titled}/education-base", json={"is_education_base": True}, headers=admin
     )
     assert response.status_code == 200
-    assert response.json['is_education_base'] is True
+    assert response.json["is_education_base"] is True
     assert client.get(f"/api/mp/v1/zones/{titled}").json["is_education_base"] is True
 
 

@@ -12,19 +12,19 @@ def test_meta_has_everything_with_chinese_labels(client):
     assert {t["code"]: t["label"] for t in meta["types"]}["scenic"] == "景区"
     assert [lv["label"] for lv in meta["levels"]] == ["低碳", "近零碳", "零碳"]
     statuses = {s["code"]: s for s in meta["statuses"]}
-    assert statuses['publicity']['label'] == '公示中'
-    assert statuses['publicity']['public'] is True
+    assert statuses["publicity"]["label"] == "公示中"
+    assert statuses["publicity"]["public"] is True
     assert statuses["applied"]["public"] is False
     scenic = next(t for t in meta["types"] if t["code"] == "scenic")
     assert [i["key"] for i in scenic["indicators"]] == ["emissions_per_visitor", "total_emissions"]
     assert scenic["default_department"] == "culture_tourism"
     names = [d["name"] for d in meta["districts"]]
     assert len(names) == 18
-    assert '南关区' in names
-    assert '长春莲花山生态旅游度假区' in names
+    assert "南关区" in names
+    assert "长春莲花山生态旅游度假区" in names
     nanguan = next(d for d in meta["districts"] if d["name"] == "南关区")
-    assert nanguan['code'] == '220102'
-    assert nanguan['kind_label'] == '市辖区'
+    assert nanguan["code"] == "220102"
+    assert nanguan["kind_label"] == "市辖区"
 
 
 def test_only_public_zones_are_listed_and_shown(client, app):
@@ -32,8 +32,8 @@ def test_only_public_zones_are_listed_and_shown(client, app):
     visible = [make_zone(app, s) for s in ("publicity", "confirmed", "acceptance_review", "titled", "revoked")]
     rejected_before_publicity = make_zone(app, "rejected")
     page = client.get("/api/mp/v1/zones?per_page=100").json
-    assert sorted(z['id'] for z in page['items']) == sorted(visible)
-    assert page['total'] == len(visible)
+    assert sorted(z["id"] for z in page["items"]) == sorted(visible)
+    assert page["total"] == len(visible)
     for zone_id in [*hidden, rejected_before_publicity]:
         assert_error(client.get(f"/api/mp/v1/zones/{zone_id}"), 404, "not_found")
     assert client.get(f"/api/mp/v1/zones/{visible[0]}").status_code == 200
@@ -46,8 +46,8 @@ def test_rejected_after_publicity_stays_public(client, app, auth):
         f"/api/admin/v1/zones/{zone_id}/transitions", json={"to": "rejected", "note": "异议成立"}, headers=admin
     )
     detail = client.get(f"/api/mp/v1/zones/{zone_id}").json
-    assert detail['status'] == 'rejected'
-    assert detail['timeline'][-1]['note'] == '异议成立'
+    assert detail["status"] == "rejected"
+    assert detail["timeline"][-1]["note"] == "异议成立"
 
 
 def test_filters(client, app):
@@ -74,23 +74,32 @@ def test_filters(client, app):
 
 def test_detail_has_indicator_change_timeline_and_base_flag(client, app):
     zone_id = make_zone(
-        app, "titled", type="community",
-        indicators=[{"key": "emissions_per_area", "baseline_value": 50, "baseline_year": 2022, "latest_value": 40,
-                     "latest_year": 2025}],
-    )  # fmt: skip
+        app,
+        "titled",
+        type="community",
+        indicators=[
+            {
+                "key": "emissions_per_area",
+                "baseline_value": 50,
+                "baseline_year": 2022,
+                "latest_value": 40,
+                "latest_year": 2025,
+            }
+        ],
+    )
     detail = client.get(f"/api/mp/v1/zones/{zone_id}").json
     first, second = detail["indicators"]
-    assert first['key'] == 'emissions_per_area'
-    assert first['unit'] == 'kgCO₂e/(m²·年)'
-    assert first['change'] == -10.0
-    assert first['change_percent'] == -20.0
+    assert first["key"] == "emissions_per_area"
+    assert first["unit"] == "kgCO₂e/(m²·年)"
+    assert first["change"] == -10.0
+    assert first["change_percent"] == -20.0
     assert detail["indicator"] == first
-    assert second['key'] == 'total_emissions'
-    assert second['baseline_value'] is None
-    assert second['change'] is None
+    assert second["key"] == "total_emissions"
+    assert second["baseline_value"] is None
+    assert second["change"] is None
     assert detail["is_education_base"] is False
-    assert detail['type_label'] == '社区'
-    assert detail['department_label'] == '市住房和城乡建设局'
+    assert detail["type_label"] == "社区"
+    assert detail["department_label"] == "市住房和城乡建设局"
     assert detail["location"] == {"latitude": 43.86, "longitude": 125.3, "coordinate_system": "gcj02"}
     assert "actor_id" not in detail["timeline"][0]  # staff ids are not public
 
@@ -108,8 +117,8 @@ def test_search_over_name_applicant_and_address(client, app):
     assert ids("净月") == [a]  # two Chinese characters, no spaces
     assert ids("机关事务") == [b]  # applicant
     assert ids("南湖大路") == [b]  # address
-    assert ids('ccer') == [c]  # case-insensitive for Latin
-    assert ids('green power') == [c]
+    assert ids("ccer") == [c]  # case-insensitive for Latin
+    assert ids("green power") == [c]
     assert ids("示范") == [c]
     assert ids("不存在的名字") == []
 
@@ -126,8 +135,10 @@ def test_search_wildcards_and_sql_are_literal(client, app, q):
 
 
 def test_sorting(client, app):
-    ids = [make_zone(app, "titled", name=name, batch_year=year)
-           for name, year in (("乙项目", 2024), ("甲项目", 2025), ("丙项目", 2023))]  # fmt: skip
+    ids = [
+        make_zone(app, "titled", name=name, batch_year=year)
+        for name, year in (("乙项目", 2024), ("甲项目", 2025), ("丙项目", 2023))
+    ]
     by_year = [z["id"] for z in client.get("/api/mp/v1/zones?sort=-batch_year").json["items"]]
     assert by_year == [ids[1], ids[0], ids[2]]
     by_year_up = [z["id"] for z in client.get("/api/mp/v1/zones?sort=batch_year").json["items"]]
@@ -168,8 +179,8 @@ def test_pagination_envelope_and_page_past_the_end(client, app):
     assert set(page) == {"items", "page", "per_page", "total"}
     assert (page["page"], page["per_page"], page["total"], len(page["items"])) == (2, 5, 7, 2)
     past = client.get("/api/mp/v1/zones?per_page=5&page=9").json
-    assert past['items'] == []
-    assert past['total'] == 7
+    assert past["items"] == []
+    assert past["total"] == 7
 
 
 def test_unknown_zone_is_404(client):

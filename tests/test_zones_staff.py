@@ -45,13 +45,17 @@ def test_edit_and_locked_fields_after_publicity(client, auth, app):
     zone_id = make_zone(app, "applied", type="building")
     response = client.patch(
         f"/api/admin/v1/zones/{zone_id}",
-        json={"summary": "新的简介", "type": "community", "applicant_kind": "residents_committee",
-              "indicators": [{"key": "total_emissions", "baseline_value": 100, "latest_value": 90}]},
+        json={
+            "summary": "新的简介",
+            "type": "community",
+            "applicant_kind": "residents_committee",
+            "indicators": [{"key": "total_emissions", "baseline_value": 100, "latest_value": 90}],
+        },
         headers=admin,
-    )  # fmt: skip
+    )
     assert response.status_code == 200, response.json
-    assert response.json['type'] == 'community'
-    assert response.json['department'] == 'housing_construction'
+    assert response.json["type"] == "community"
+    assert response.json["department"] == "housing_construction"
     assert response.json["indicators"][1]["change_percent"] == -10.0
     public_id = make_zone(app, "publicity")
     assert_error(
@@ -71,18 +75,20 @@ def _upload(client, headers, content: bytes, filename="batch.csv", batch_year=20
 
 def test_import_csv_batch(client, auth):
     institute = auth.staff("institute_staff")
-    content = "\n".join([
-        HEADER,
-        "一号园区,park,low_carbon,长春新区,一号园区管委会,park_committee,长春新区某路,1000,2023,900,2025",
-        "二号工厂,factory,near_zero,220104,二号工厂有限公司,factory,朝阳区某路,,,,",
-        "三号景区,scenic,zero_carbon,长春莲花山生态旅游度假区,三号景区运营公司,scenic_operator,,,,,",
-    ]).encode()  # fmt: skip
+    content = "\n".join(
+        [
+            HEADER,
+            "一号园区,park,low_carbon,长春新区,一号园区管委会,park_committee,长春新区某路,1000,2023,900,2025",
+            "二号工厂,factory,near_zero,220104,二号工厂有限公司,factory,朝阳区某路,,,,",
+            "三号景区,scenic,zero_carbon,长春莲花山生态旅游度假区,三号景区运营公司,scenic_operator,,,,,",
+        ]
+    ).encode()
     response = _upload(client, institute, content)
     assert response.status_code == 201, response.json
     assert response.json["imported"] == 3
     page = client.get("/api/admin/v1/zones?batch_year=2026", headers=institute).json
-    assert page['total'] == 3
-    assert {z['status'] for z in page['items']} == {'applied'}
+    assert page["total"] == 3
+    assert {z["status"] for z in page["items"]} == {"applied"}
     park = next(z for z in page["items"] if z["name"] == "一号园区")
     assert park["indicators"][0]["change_percent"] == -10.0
     # Chinese headers work too, and GBK-encoded files (Excel's CSV)
@@ -92,14 +98,16 @@ def test_import_csv_batch(client, auth):
 
 def test_import_with_a_bad_row_imports_nothing_and_reports_each_row(client, auth):
     institute = auth.staff("institute_staff")
-    content = "\n".join([
-        HEADER,
-        "好园区,park,low_carbon,长春新区,管委会,park_committee,,,,,",
-        "坏类型,museum,low_carbon,长春新区,某单位,park_committee,,,,,",
-        "坏区县,park,low_carbon,火星区,管委会,park_committee,,,,,",
-        "好园区,park,low_carbon,长春新区,管委会,park_committee,,,,,",
-        "坏主体,school,Low_Carbon,南关区,某学校,factory,,abc,,,",
-    ]).encode()  # fmt: skip
+    content = "\n".join(
+        [
+            HEADER,
+            "好园区,park,low_carbon,长春新区,管委会,park_committee,,,,,",
+            "坏类型,museum,low_carbon,长春新区,某单位,park_committee,,,,,",
+            "坏区县,park,low_carbon,火星区,管委会,park_committee,,,,,",
+            "好园区,park,low_carbon,长春新区,管委会,park_committee,,,,,",
+            "坏主体,school,Low_Carbon,南关区,某学校,factory,,abc,,,",
+        ]
+    ).encode()
     error = assert_error(_upload(client, institute, content), 422, "import_invalid")
     rows = {r["row"]: r["errors"] for r in error["details"]["rows"]}
     assert set(rows) == {3, 4, 5, 6}
@@ -154,8 +162,9 @@ def test_import_xlsx(client, auth):
     sheet = workbook.active
     sheet.append(HEADER.split(","))
     sheet.append(["表格学校", "school", "near_zero", "南关区", "表格学校", "school", "南关区", 40.5, 2023, 35, 2025])
-    sheet.append(["表格景区", "scenic", "low_carbon", "双阳区", "表格景区公司", "scenic_operator", None, None, None, None,
-                  None])  # fmt: skip
+    sheet.append(
+        ["表格景区", "scenic", "low_carbon", "双阳区", "表格景区公司", "scenic_operator", None, None, None, None, None]
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = _upload(client, institute, buffer.getvalue(), filename="batch.xlsx")
@@ -176,10 +185,10 @@ def test_export_csv(client, auth, app):
     make_zone(app, "applied", name="未公示工厂", type="factory")
     response = client.get("/api/admin/v1/zones/export.csv?type=park", headers=admin)
     assert response.status_code == 200
-    assert response.mimetype == 'text/csv'
+    assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert [r['name'] for r in rows] == ['导出园区']
-    assert rows[0]['status'] == 'titled'
+    assert [r["name"] for r in rows] == ["导出园区"]
+    assert rows[0]["status"] == "titled"
     everything = client.get("/api/admin/v1/zones/export.csv", headers=admin).data.decode("utf-8-sig")
     assert "未公示工厂" in everything  # staff see all statuses
     assert_error(client.get("/api/admin/v1/zones/export.csv"), 401, "unauthorized")
@@ -214,8 +223,8 @@ def test_districts_are_data_staff_can_edit(client, auth):
     renamed = client.patch(f"/api/admin/v1/districts/{district_id}", json={"name": "南关区"}, headers=institute)
     assert_error(renamed, 409, "duplicate_district")
     names = [d["name"] for d in client.get("/api/admin/v1/districts", headers=institute).json["items"]]
-    assert '长春国际汽车城' in names
-    assert names.count('南关区') == 1
+    assert "长春国际汽车城" in names
+    assert names.count("南关区") == 1
 
 
 def test_staff_writes_land_in_the_audit_log(client, auth, app):
@@ -236,10 +245,10 @@ def test_staff_writes_land_in_the_audit_log(client, auth, app):
     institute_id = client.get("/api/admin/v1/auth/me", headers=institute).json["id"]
     assert {e["actor_id"] for e in log["items"]} == {institute_id}
     update = log["items"][1]
-    assert update['before']['summary'] is None
-    assert update['after']['summary'] == '改过的简介'
-    assert log['items'][0]['before']['status'] == 'applied'
-    assert log['items'][0]['after']['status'] == 'expert_review'
+    assert update["before"]["summary"] is None
+    assert update["after"]["summary"] == "改过的简介"
+    assert log["items"][0]["before"]["status"] == "applied"
+    assert log["items"][0]["after"]["status"] == "expert_review"
     assert all(e["request_id"] for e in log["items"])
     # Only admins read it
     assert_error(client.get("/api/admin/v1/audit-log", headers=institute), 403, "forbidden")
@@ -252,6 +261,6 @@ def test_staff_writes_land_in_the_audit_log(client, auth, app):
     users_log = client.get("/api/admin/v1/audit-log?action=user.create", headers=admin).json
     created = [e for e in users_log["items"] if e["after"]["username"] == "audited.user"]
     assert len(created) == 1
-    assert created[0]['actor_id'] == client.get('/api/admin/v1/auth/me', headers=admin).json['id']
-    assert 'long-enough-pw' not in str(created[0])
-    assert 'password' not in str(created[0])
+    assert created[0]["actor_id"] == client.get("/api/admin/v1/auth/me", headers=admin).json["id"]
+    assert "long-enough-pw" not in str(created[0])
+    assert "password" not in str(created[0])

@@ -50,12 +50,16 @@ class StudentSelfOut(Schema):
     school_id = ma.fields.Integer()
     class_name = ma.fields.String(allow_none=True)
     age_band = ma.fields.String(metadata={"description": "生效的年龄段：under_14、14_17、18_plus"})
-    pending_age_band = ma.fields.String(allow_none=True, metadata={
-        "description": "申报的更高年龄段，学校确认（名单确认或班级码）后生效；此前仍按 age_band 对待"})  # fmt: skip
+    pending_age_band = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "申报的更高年龄段，学校确认（名单确认或班级码）后生效；此前仍按 age_band 对待"},
+    )
     nickname = ma.fields.String(allow_none=True, metadata=NAMES_STUDENT)
     public_board = ma.fields.Boolean(metadata={"description": "本人是否愿意出现在公开榜单"})
-    confirmed = ma.fields.Function(lambda p: p.confirmed_at is not None, metadata={
-        "description": "学校已确认（班级码或名单）；确认前不出现在任何公开榜单，也不能参加仅限本校的活动"})  # fmt: skip
+    confirmed = ma.fields.Function(
+        lambda p: p.confirmed_at is not None,
+        metadata={"description": "学校已确认（班级码或名单）；确认前不出现在任何公开榜单，也不能参加仅限本校的活动"},
+    )
     guardian_consent = ma.fields.Function(lambda p: p.guardian_consent_at is not None)
     on_public_boards = ma.fields.Boolean(
         attribute="may_appear", metadata={"description": "别人现在能否看到本人（榜单、打卡分享）"}
@@ -97,14 +101,25 @@ class TokenOut(Schema):
 class ProfileIn(Schema):
     display_name = ma.fields.String(validate=[ma.validate.Length(min=1, max=32), _not_blank])
     avatar_url = ma.fields.Url(schemes={"https", "http"}, validate=ma.validate.Length(max=512))
-    school_id = ma.fields.Integer(metadata={"description": "学生：所在学校（学校类示范区的 id）；改校或改班后须由学校重新确认（班级码或名单），"
-                                                           "确认前不出现在任何公开榜单，也不能参加仅限本校的活动"})  # fmt: skip
+    school_id = ma.fields.Integer(
+        metadata={
+            "description": "学生：所在学校（学校类示范区的 id）；改校或改班后须由学校重新确认（班级码或名单），"
+            "确认前不出现在任何公开榜单，也不能参加仅限本校的活动"
+        }
+    )
     class_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=40))
-    age_band = ma.fields.String(validate=ma.validate.OneOf(["under_14", "14_17", "18_plus"]),
-                                metadata={"description": "under_14（未满 14 周岁：监护人同意前不在任何公开榜单出现）、14_17、18_plus；"
-                                                        "从 under_14 调高须学校确认后生效（见 student.pending_age_band），调低立即生效"})  # fmt: skip
-    nickname = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=20),
-                                metadata={"description": "榜单上显示的昵称（不填则显示“同学+编号”，从不显示真实姓名）"})  # fmt: skip
+    age_band = ma.fields.String(
+        validate=ma.validate.OneOf(["under_14", "14_17", "18_plus"]),
+        metadata={
+            "description": "under_14（未满 14 周岁：监护人同意前不在任何公开榜单出现）、14_17、18_plus；"
+            "从 under_14 调高须学校确认后生效（见 student.pending_age_band），调低立即生效"
+        },
+    )
+    nickname = ma.fields.String(
+        allow_none=True,
+        validate=ma.validate.Length(min=1, max=20),
+        metadata={"description": "榜单上显示的昵称（不填则显示“同学+编号”，从不显示真实姓名）"},
+    )
     public_board = ma.fields.Boolean(metadata={"description": "false：不出现在公开榜单（本人仍可看到自己的名次）"})
 
 

@@ -34,7 +34,6 @@ AUDIENCE_STAFF = "staff"
 AUDIENCE_CONSOLE = "console"
 
 
-
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
@@ -58,8 +57,12 @@ def _hash_token(token: str) -> str:
 
 def issue_token(user: User, audience: str, ttl_seconds: int) -> IssuedToken:
     token = secrets.token_urlsafe(32)
-    record = AuthToken(token_hash=_hash_token(token), user_id=user.id, audience=audience,
-                       expires_at=utcnow() + timedelta(seconds=ttl_seconds))  # fmt: skip
+    record = AuthToken(
+        token_hash=_hash_token(token),
+        user_id=user.id,
+        audience=audience,
+        expires_at=utcnow() + timedelta(seconds=ttl_seconds),
+    )
     db.session.add(record)
     # Known to every process from its first use (a login's first request costs no database lookup).
     uow.after_commit(_remember_issued, record.token_hash, audience, record.expires_at, user)
@@ -97,8 +100,17 @@ def _user_columns(user: User) -> dict:
 
 
 # What a process keeps of a token's user: no password hash, no phone (loaded when used).
-CACHED_USER_COLUMNS = ("id", "openid", "unionid", "username", "display_name", "avatar_url", "is_active", "created_at",
-                       "last_login_at")  # fmt: skip
+CACHED_USER_COLUMNS = (
+    "id",
+    "openid",
+    "unionid",
+    "username",
+    "display_name",
+    "avatar_url",
+    "is_active",
+    "created_at",
+    "last_login_at",
+)
 
 
 def _check_token(token_audience: str, revoked_at, expires_at, user_active: bool, audience: str) -> None:
@@ -242,9 +254,10 @@ def _count_failure(keys: tuple[str, str], now) -> int:
     conditional UPDATE, or the first INSERT (a concurrent first failure makes it an UPDATE)."""
     for _ in range(2):
         bumped = db.session.execute(
-            update(LoginLockout).where(_lockout_where(keys))
+            update(LoginLockout)
+            .where(_lockout_where(keys))
             .values(failures=LoginLockout.failures + 1, last_failure_at=now)
-        )  # fmt: skip
+        )
         if bumped.rowcount == 0:
             try:
                 first = LoginLockout(username_key=keys[0], client_key=keys[1], failures=1, last_failure_at=now)
@@ -269,12 +282,17 @@ def login_staff(username: str, password: str, client: str | None = None, audienc
     user = db.session.scalar(select(User).where(User.username == username))
     known = user is not None and bool(user.password_hash)
     # The same work either way (one password hash, one lock-out write): timing tells nothing either.
-    matches = check_password_hash(user.password_hash if known else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+    matches = check_password_hash(
+        user.password_hash if known else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password
+    )
     if not (known and matches):
         failures = _count_failure(keys, now)
         uow.commit()  # the failure is kept (its own commit) even though the answer is an error
-        raise Unauthorized("用户名或密码错误", code="invalid_credentials",
-                           details={"attempts_before_lockout": max(0, LOCKOUT_AFTER - failures)})  # fmt: skip
+        raise Unauthorized(
+            "用户名或密码错误",
+            code="invalid_credentials",
+            details={"attempts_before_lockout": max(0, LOCKOUT_AFTER - failures)},
+        )
     db.session.execute(delete(LoginLockout).where(_lockout_where(keys)))
     if not user.is_active:
         uow.commit()

@@ -77,8 +77,12 @@ def remember(token_hash: str, audience: str, expires_at: datetime, user_id: int,
     seconds = math.ceil((expires_at - utcnow()).total_seconds())
     if seconds <= 0:
         return
-    entry = {"audience": audience, "expires_at": expires_at.isoformat(), "user_id": user_id,
-             "user": {k: _encode(v) for k, v in user.items()}}  # fmt: skip
+    entry = {
+        "audience": audience,
+        "expires_at": expires_at.isoformat(),
+        "user_id": user_id,
+        "user": {k: _encode(v) for k, v in user.items()},
+    }
     tokens, changed = _user_keys(user_id)
     try:
         kv.redis.register_script(_REMEMBER)(

@@ -20,10 +20,20 @@ def queue_announcements(campaign: Campaign) -> int:
         return 0
     followers = db.session.scalars(
         select(SchoolFollow.user_id).where(SchoolFollow.school_id == campaign.school_id).order_by(SchoolFollow.user_id)
-    ).all()  # fmt: skip
-    data = {"thing1": {"value": campaign.title[:20]}, "thing2": {"value": campaign.school.name[:20]},
-            "date3": {"value": campaign.starts_on.isoformat()}}  # fmt: skip
+    ).all()
+    data = {
+        "thing1": {"value": campaign.title[:20]},
+        "thing2": {"value": campaign.school.name[:20]},
+        "date3": {"value": campaign.starts_on.isoformat()},
+    }
     for user_id in followers:
-        outbox.queue("campaign.new", user_id, template, data, page=f"pages/campaigns/detail?id={campaign.id}",
-                     ref=("campaign", campaign.id), send_now=False)  # fmt: skip
+        outbox.queue(
+            "campaign.new",
+            user_id,
+            template,
+            data,
+            page=f"pages/campaigns/detail?id={campaign.id}",
+            ref=("campaign", campaign.id),
+            send_now=False,
+        )
     return len(followers)

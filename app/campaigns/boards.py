@@ -155,14 +155,20 @@ def _groups(campaign: Campaign, profile: StudentProfile | None) -> tuple[str | N
 
 
 def student_scores(campaign: Campaign, user_ids: list[int] | None = None) -> list[StudentScore]:
-    stmt = (select(ActionCheckin.user_id, func.sum(ActionCheckin.points), func.sum(ActionCheckin.co2_kg))
-            .where(ActionCheckin.campaign_id == campaign.id, ActionCheckin.counts)
-            .group_by(ActionCheckin.user_id))  # fmt: skip
+    stmt = (
+        select(ActionCheckin.user_id, func.sum(ActionCheckin.points), func.sum(ActionCheckin.co2_kg))
+        .where(ActionCheckin.campaign_id == campaign.id, ActionCheckin.counts)
+        .group_by(ActionCheckin.user_id)
+    )
     if user_ids is not None:
         stmt = stmt.where(ActionCheckin.user_id.in_(user_ids))
     totals = db.session.execute(stmt).all()
     ids = [t[0] for t in totals]
-    profiles = {p.user_id: p for p in db.session.scalars(select(StudentProfile).where(StudentProfile.user_id.in_(ids)))} if ids else {}
+    profiles = (
+        {p.user_id: p for p in db.session.scalars(select(StudentProfile).where(StudentProfile.user_id.in_(ids)))}
+        if ids
+        else {}
+    )
     shown = shown_in_campaign(campaign.id, ids)
     scores = []
     for user_id, points, co2 in totals:
@@ -216,8 +222,12 @@ def _dense(entries: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
 
 
 def _student_entry(user_id: int, points: int, co2: int, profile: StudentProfile | None) -> dict[str, Any]:
-    return {"id": user_id, "name": display_name(user_id, profile), "points": points / POINTS_SCALE,
-            "co2_kg": co2 / CO2_SCALE}  # fmt: skip
+    return {
+        "id": user_id,
+        "name": display_name(user_id, profile),
+        "points": points / POINTS_SCALE,
+        "co2_kg": co2 / CO2_SCALE,
+    }
 
 
 def _enrolled(campaign: Campaign, by: str, groups: list[str]) -> tuple[dict[str, int], dict[str, str]]:
@@ -225,16 +235,18 @@ def _enrolled(campaign: Campaign, by: str, groups: list[str]) -> tuple[dict[str,
     confirmed = StudentProfile.confirmed_at.is_not(None)
     if by == "class":
         rows = db.session.execute(
-            select(StudentProfile.class_name, func.count()).where(confirmed, StudentProfile.school_id == campaign.school_id)
+            select(StudentProfile.class_name, func.count())
+            .where(confirmed, StudentProfile.school_id == campaign.school_id)
             .group_by(StudentProfile.class_name)
-        ).all()  # fmt: skip
+        ).all()
         enrolled = {f"{campaign.school_id}:{name or ''}": n for name, n in rows}
         return enrolled, {f"{campaign.school_id}:{name or ''}": name or "未分班" for name, _ in rows}
     school_ids = [int(g) for g in groups] or [0]
     rows = db.session.execute(
-        select(StudentProfile.school_id, func.count()).where(confirmed, StudentProfile.school_id.in_(school_ids))
+        select(StudentProfile.school_id, func.count())
+        .where(confirmed, StudentProfile.school_id.in_(school_ids))
         .group_by(StudentProfile.school_id)
-    ).all()  # fmt: skip
+    ).all()
     names = dict(db.session.execute(select(Zone.id, Zone.name).where(Zone.id.in_(school_ids))).all())
     return {str(s): n for s, n in rows}, {str(s): names.get(s, str(s)) for s, _ in rows}
 
@@ -246,18 +258,33 @@ def _group_entries(campaign: Campaign, by: str, totals: GroupTotals) -> list[dic
         size = enrolled.get(group)
         if not size:
             continue
-        entries.append({
-            "id": group, "name": names[group], "enrolled": size, "participants": totals.active.get(group, 0),
-            "points": points / POINTS_SCALE, "co2_kg": totals.co2.get(group, 0) / CO2_SCALE,
-            "per_student": round(points / POINTS_SCALE / size, 2),
-            "participation": round(totals.active.get(group, 0) / size, 4), "total": points / POINTS_SCALE,
-        })  # fmt: skip
+        entries.append(
+            {
+                "id": group,
+                "name": names[group],
+                "enrolled": size,
+                "participants": totals.active.get(group, 0),
+                "points": points / POINTS_SCALE,
+                "co2_kg": totals.co2.get(group, 0) / CO2_SCALE,
+                "per_student": round(points / POINTS_SCALE / size, 2),
+                "participation": round(totals.active.get(group, 0) / size, 4),
+                "total": points / POINTS_SCALE,
+            }
+        )
     return entries
 
 
 def _result(by: str, metric: str, top: int, public: list[dict], total: int, me: dict | None) -> dict[str, Any]:
-    return {"items": public[:top], "page": 1, "per_page": top, "total": total, "by": by, "metric": metric,
-            "me": me, "note": ESTIMATE_NOTE}  # fmt: skip
+    return {
+        "items": public[:top],
+        "page": 1,
+        "per_page": top,
+        "total": total,
+        "by": by,
+        "metric": metric,
+        "me": me,
+        "note": ESTIMATE_NOTE,
+    }
 
 
 def _viewer_key(viewer: User | None, by: str, campaign: Campaign) -> str | None:
@@ -274,10 +301,16 @@ def from_database(campaign: Campaign, by: str, viewer: User | None, metric: str,
     snap = snapshot(campaign)
     mine = _viewer_key(viewer, by, campaign)
     if by == "student":
-        profiles = {p.user_id: p for p in db.session.scalars(
-            select(StudentProfile).where(StudentProfile.user_id.in_([s.user_id for s in snap.students] or [0])))}  # fmt: skip
-        public = _dense([_student_entry(s.user_id, s.points, s.co2, profiles.get(s.user_id))
-                         for s in snap.students if s.visible], "points")  # fmt: skip
+        profiles = {
+            p.user_id: p
+            for p in db.session.scalars(
+                select(StudentProfile).where(StudentProfile.user_id.in_([s.user_id for s in snap.students] or [0]))
+            )
+        }
+        public = _dense(
+            [_student_entry(s.user_id, s.points, s.co2, profiles.get(s.user_id)) for s in snap.students if s.visible],
+            "points",
+        )
         own = next((s for s in snap.students if str(s.user_id) == mine), None)
         me = None
         if own is not None:
@@ -340,7 +373,7 @@ def _write(keys: Keys, snap: Snapshot) -> None:
         pipe.zadd(pub, visible)
     for index, by in enumerate(GROUP_BOARDS):
         totals = group_totals(snap, by)
-        points_key, active_key, co2_key = group_keys[3 * index: 3 * index + 3]
+        points_key, active_key, co2_key = group_keys[3 * index : 3 * index + 3]
         for key, values in ((points_key, totals.points), (active_key, totals.active), (co2_key, totals.co2)):
             if values:
                 pipe.zadd(key, dict(values))
@@ -349,10 +382,13 @@ def _write(keys: Keys, snap: Snapshot) -> None:
 
 
 def _catch_up(campaign: Campaign, since) -> None:
-    changed = list(db.session.scalars(
-        select(ActionCheckin.user_id).where(ActionCheckin.campaign_id == campaign.id, ActionCheckin.scored_at >= since)
-        .distinct()
-    ))  # fmt: skip
+    changed = list(
+        db.session.scalars(
+            select(ActionCheckin.user_id)
+            .where(ActionCheckin.campaign_id == campaign.id, ActionCheckin.scored_at >= since)
+            .distinct()
+        )
+    )
     if changed:
         _update(campaign, changed)
 
@@ -362,8 +398,11 @@ def _update(campaign: Campaign, user_ids: list[int]) -> None:
     script = _script("update", _UPDATE)
     pipe = kv.redis.pipeline(transaction=False)
     for s in student_scores(campaign, user_ids):
-        script(keys=[keys.built, *keys.boards], client=pipe,
-               args=[str(s.user_id), s.points, s.co2, int(s.visible), s.class_group or "", s.school_group or ""])
+        script(
+            keys=[keys.built, *keys.boards],
+            client=pipe,
+            args=[str(s.user_id), s.points, s.co2, int(s.visible), s.class_group or "", s.school_group or ""],
+        )
     pipe.execute()
 
 
@@ -416,10 +455,18 @@ def from_redis(campaign: Campaign, by: str, viewer: User | None, metric: str, to
             raise _NotReady
         co2s = r.zmscore(co2, [str(i) for i in ids]) if ids else []
         wanted = ids + ([int(mine)] if my_points is not None else [])
-        profiles = {p.user_id: p for p in db.session.scalars(
-            select(StudentProfile).where(StudentProfile.user_id.in_(wanted)))} if wanted else {}  # fmt: skip
-        public = _dense([_student_entry(i, int(score), int(c or 0), profiles.get(i))
-                         for (i, (_, score), c) in zip(ids, leaders, co2s, strict=True)], "points")  # fmt: skip
+        profiles = (
+            {p.user_id: p for p in db.session.scalars(select(StudentProfile).where(StudentProfile.user_id.in_(wanted)))}
+            if wanted
+            else {}
+        )
+        public = _dense(
+            [
+                _student_entry(i, int(score), int(c or 0), profiles.get(i))
+                for (i, (_, score), c) in zip(ids, leaders, co2s, strict=True)
+            ],
+            "points",
+        )
         me = None
         if my_points is not None:
             me = _student_entry(int(mine), int(my_points), int(my_co2 or 0), profiles.get(int(mine)))
@@ -427,7 +474,7 @@ def from_redis(campaign: Campaign, by: str, viewer: User | None, metric: str, to
         return _result(by, metric, top, public, total, me)
     offset = 3 * GROUP_BOARDS.index(by)
     pipe = r.pipeline(transaction=True)
-    for key in group_keys[offset: offset + 3]:
+    for key in group_keys[offset : offset + 3]:
         pipe.zrange(key, 0, -1, withscores=True)
     points, active, co2s = ({m.decode(): int(s) for m, s in rows} for rows in pipe.execute())
     totals = GroupTotals(points, active, co2s)

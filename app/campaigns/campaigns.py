@@ -47,9 +47,20 @@ def create_campaign(school_id: int, data: dict[str, Any], actor: User) -> Campai
     campaign = Campaign(school_id=school_id, created_by_id=actor.id, **data)
     db.session.add(campaign)
     db.session.flush()
-    audit.record(actor, "campaign.create", "campaign", campaign.id, None,
-                 {"title": campaign.title, "starts_on": campaign.starts_on, "ends_on": campaign.ends_on,
-                  "actions": campaign.actions, "audience": campaign.audience})  # fmt: skip
+    audit.record(
+        actor,
+        "campaign.create",
+        "campaign",
+        campaign.id,
+        None,
+        {
+            "title": campaign.title,
+            "starts_on": campaign.starts_on,
+            "ends_on": campaign.ends_on,
+            "actions": campaign.actions,
+            "audience": campaign.audience,
+        },
+    )
     queue_announcements(campaign)  # followers are told by the outbox, each once
     uow.commit()
     return campaign
@@ -66,8 +77,9 @@ def join(user: User, campaign_id: int) -> Participation:
     if campaign_state(campaign) == "ended":
         raise AppError("活动已结束", code="campaign_ended", status=422)
     ensure_may_take_part(user, campaign)
-    existing = db.session.scalar(select(Participation).where(Participation.campaign_id == campaign_id,
-                                                             Participation.user_id == user.id))  # fmt: skip
+    existing = db.session.scalar(
+        select(Participation).where(Participation.campaign_id == campaign_id, Participation.user_id == user.id)
+    )
     if existing is not None:
         return existing
     participation = Participation(campaign_id=campaign_id, user_id=user.id)
@@ -76,8 +88,9 @@ def join(user: User, campaign_id: int) -> Participation:
         uow.commit()
     except IntegrityError:
         db.session.rollback()
-        return db.session.scalar(select(Participation).where(Participation.campaign_id == campaign_id,
-                                                             Participation.user_id == user.id))  # fmt: skip
+        return db.session.scalar(
+            select(Participation).where(Participation.campaign_id == campaign_id, Participation.user_id == user.id)
+        )
     return participation
 
 
@@ -110,9 +123,10 @@ def my_progress(user: User, campaign_id: int) -> MyProgress:
     """A student's own page: totals, CO2 avoided, current and longest streak of days with a check-in."""
     get_campaign(campaign_id)
     rows = db.session.execute(
-        select(ActionCheckin.day, ActionCheckin.points, ActionCheckin.co2_kg)
-        .where(ActionCheckin.campaign_id == campaign_id, ActionCheckin.user_id == user.id, ActionCheckin.counts)
-    ).all()  # fmt: skip
+        select(ActionCheckin.day, ActionCheckin.points, ActionCheckin.co2_kg).where(
+            ActionCheckin.campaign_id == campaign_id, ActionCheckin.user_id == user.id, ActionCheckin.counts
+        )
+    ).all()
     days = sorted({r.day for r in rows})
     longest = current = run = 0
     previous = None
@@ -121,8 +135,15 @@ def my_progress(user: User, campaign_id: int) -> MyProgress:
         longest, previous = max(longest, run), day
     if days and (today() - days[-1]).days <= 1:
         current = run
-    return MyProgress(campaign_id, len(rows), sum((r.points for r in rows), Decimal(0)),
-                      sum((r.co2_kg for r in rows), Decimal(0)), current, longest, days)  # fmt: skip
+    return MyProgress(
+        campaign_id,
+        len(rows),
+        sum((r.points for r in rows), Decimal(0)),
+        sum((r.co2_kg for r in rows), Decimal(0)),
+        current,
+        longest,
+        days,
+    )
 
 
 def feed_query(user: User):

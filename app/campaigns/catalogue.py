@@ -17,8 +17,19 @@ from app.errors import AppError
 from app.extensions import db
 
 CATALOGUE_FILE = "green-actions.yml"
-REQUIRED = ("code", "name", "unit", "unit_label", "unit_kind", "kg_co2e_per_unit", "baseline", "source", "valid_from",
-            "daily_cap", "points_per_unit")  # fmt: skip
+REQUIRED = (
+    "code",
+    "name",
+    "unit",
+    "unit_label",
+    "unit_kind",
+    "kg_co2e_per_unit",
+    "baseline",
+    "source",
+    "valid_from",
+    "daily_cap",
+    "points_per_unit",
+)
 ESTIMATE_NOTE = "减排量为教育性估算，不是碳信用，不能交易或抵消"
 
 
@@ -84,9 +95,11 @@ def sync_catalogue(content_root: Path) -> int:
 def factor_on(code: str, day: date) -> ActionFactor | None:
     """The version of an action's factor in force on `day`."""
     return db.session.scalar(
-        select(ActionFactor).where(ActionFactor.code == code, ActionFactor.valid_from <= day)
-        .order_by(ActionFactor.valid_from.desc()).limit(1)
-    )  # fmt: skip
+        select(ActionFactor)
+        .where(ActionFactor.code == code, ActionFactor.valid_from <= day)
+        .order_by(ActionFactor.valid_from.desc())
+        .limit(1)
+    )
 
 
 def known_codes() -> set[str]:

@@ -67,11 +67,19 @@ def _action_day(campaign: Campaign, day: date | None) -> date:
     if (now_day - day).days > BACKFILL_DAYS:
         raise ValidationFailed(details={"day": [f"只能补记最近 {BACKFILL_DAYS} 天"]})
     if day < campaign.starts_on:
-        raise AppError(f"活动 {campaign.starts_on.isoformat()} 开始", code="campaign_not_started", status=422,
-                       details={"starts_on": campaign.starts_on.isoformat()})  # fmt: skip
+        raise AppError(
+            f"活动 {campaign.starts_on.isoformat()} 开始",
+            code="campaign_not_started",
+            status=422,
+            details={"starts_on": campaign.starts_on.isoformat()},
+        )
     if day > campaign.ends_on:
-        raise AppError(f"活动已于 {campaign.ends_on.isoformat()} 结束", code="campaign_ended", status=422,
-                       details={"ends_on": campaign.ends_on.isoformat()})  # fmt: skip
+        raise AppError(
+            f"活动已于 {campaign.ends_on.isoformat()} 结束",
+            code="campaign_ended",
+            status=422,
+            details={"ends_on": campaign.ends_on.isoformat()},
+        )
     return day
 
 
@@ -91,10 +99,15 @@ def _commute_left(campaign_id: int, user_id: int, day: date, factor: ActionFacto
     """How much of this commuting action the day's trip budget still takes, in its unit. Voided
     check-ins still use it: voiding takes points away, it does not reopen a day for other claims."""
     rows = db.session.execute(
-        select(ActionCheckin.quantity, ActionFactor.daily_cap).join(ActionFactor, ActionFactor.id == ActionCheckin.factor_id)
-        .where(ActionCheckin.campaign_id == campaign_id, ActionCheckin.user_id == user_id, ActionCheckin.day == day,
-               ActionFactor.commuting)
-    ).all()  # fmt: skip
+        select(ActionCheckin.quantity, ActionFactor.daily_cap)
+        .join(ActionFactor, ActionFactor.id == ActionCheckin.factor_id)
+        .where(
+            ActionCheckin.campaign_id == campaign_id,
+            ActionCheckin.user_id == user_id,
+            ActionCheckin.day == day,
+            ActionFactor.commuting,
+        )
+    ).all()
     used = sum((quantity / cap for quantity, cap in rows if cap), Decimal(0))
     left = ((COMMUTE_ROUND_TRIPS_PER_DAY - used) * factor.daily_cap).quantize(Decimal("0.000001"), ROUND_HALF_UP)
     step = Decimal(1) if factor.unit_kind == "count" else Decimal("0.01")
@@ -103,8 +116,14 @@ def _commute_left(campaign_id: int, user_id: int, day: date, factor: ActionFacto
 
 def _photo_counted(campaign_id: int, sha256: str) -> bool:
     """Whether this picture (by content hash) already earned the photo weight in the campaign."""
-    return db.session.scalar(select(ActionCheckin.id).where(ActionCheckin.campaign_id == campaign_id,
-                                                            ActionCheckin.photo_sha256 == sha256).limit(1)) is not None  # fmt: skip
+    return (
+        db.session.scalar(
+            select(ActionCheckin.id)
+            .where(ActionCheckin.campaign_id == campaign_id, ActionCheckin.photo_sha256 == sha256)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: str | None = None) -> ActionCheckin:
@@ -115,8 +134,12 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
     upload, its URL as the upload answered it (absolute on `request_host` or a public host)."""
     campaign = get_campaign(campaign_id)
     day = _action_day(campaign, data.get("day"))
-    if db.session.scalar(select(Participation.id).where(Participation.campaign_id == campaign_id,
-                                                        Participation.user_id == user.id)) is None:  # fmt: skip
+    if (
+        db.session.scalar(
+            select(Participation.id).where(Participation.campaign_id == campaign_id, Participation.user_id == user.id)
+        )
+        is None
+    ):
         raise Conflict("请先参加活动", code="not_joined")
     ensure_may_take_part(user, campaign)  # e.g. a student who has since moved school
     if data["action"] not in campaign.actions:
@@ -139,7 +162,9 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
         needs_review = not checked
     if data.get("note"):
         try:
-            verdict = wechat.check_text(data["note"], user.openid or "", scene=4) if user.openid else ContentCheck.UNCHECKED
+            verdict = (
+                wechat.check_text(data["note"], user.openid or "", scene=4) if user.openid else ContentCheck.UNCHECKED
+            )
         except WeChatUnavailable:
             verdict = ContentCheck.UNCHECKED
         if verdict == ContentCheck.RISKY:
@@ -147,15 +172,21 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
         needs_review = needs_review or verdict != ContentCheck.PASS
 
     # One student's check-ins in a campaign queue here, so a burst cannot overrun the trip budget.
-    db.session.scalar(select(Participation.id).where(Participation.campaign_id == campaign_id,
-                                                     Participation.user_id == user.id).with_for_update())  # fmt: skip
+    db.session.scalar(
+        select(Participation.id)
+        .where(Participation.campaign_id == campaign_id, Participation.user_id == user.id)
+        .with_for_update()
+    )
     if factor.commuting:
         left = _commute_left(campaign_id, user.id, day, factor)
         if quantity > left:
-            raise AppError(f"上学出行每天合计最多按 {plain(COMMUTE_ROUND_TRIPS_PER_DAY)} 次往返计分：{day.isoformat()} "
-                           f"还能记“{factor.name}”{plain(left)} {factor.unit_label}",
-                           code="commute_budget_exceeded", status=422,
-                           details={"day": day.isoformat(), "action": factor.code, "remaining": float(left)})  # fmt: skip
+            raise AppError(
+                f"上学出行每天合计最多按 {plain(COMMUTE_ROUND_TRIPS_PER_DAY)} 次往返计分：{day.isoformat()} "
+                f"还能记“{factor.name}”{plain(left)} {factor.unit_label}",
+                code="commute_budget_exceeded",
+                status=422,
+                details={"day": day.isoformat(), "action": factor.code, "remaining": float(left)},
+            )
     evidence, photo_sha256 = Evidence.SELF, None
     if photo is not None and day == today():
         digest = sha256_of(photo)
@@ -164,10 +195,21 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
 
     while True:
         co2, points = _score(quantity, factor, evidence)
-        checkin = ActionCheckin(campaign_id=campaign_id, user_id=user.id, action=data["action"], day=day,
-                                quantity=quantity, factor_id=factor.id, co2_kg=co2, points=points, evidence=evidence,
-                                note=data.get("note"), photo_url=photo, photo_sha256=photo_sha256,
-                                needs_review=needs_review)  # fmt: skip
+        checkin = ActionCheckin(
+            campaign_id=campaign_id,
+            user_id=user.id,
+            action=data["action"],
+            day=day,
+            quantity=quantity,
+            factor_id=factor.id,
+            co2_kg=co2,
+            points=points,
+            evidence=evidence,
+            note=data.get("note"),
+            photo_url=photo,
+            photo_sha256=photo_sha256,
+            needs_review=needs_review,
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(checkin)
@@ -175,8 +217,11 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
             break
         except IntegrityError:
             if photo_sha256 is None or not _photo_counted(campaign_id, photo_sha256):
-                raise Conflict("这项行动今天已经打过卡了", code="already_checked_in",
-                               details={"action": data["action"], "day": day.isoformat()}) from None
+                raise Conflict(
+                    "这项行动今天已经打过卡了",
+                    code="already_checked_in",
+                    details={"action": data["action"], "day": day.isoformat()},
+                ) from None
             # Another student's check-in earned this picture's weight a moment ago: this one is self-reported.
             evidence, photo_sha256 = Evidence.SELF, None
     uow.after_commit(boards.refresh_students, campaign_id, (user.id,))
@@ -194,8 +239,9 @@ def evidence_note(checkin: ActionCheckin) -> str | None:
 
 
 def _checkin_of_school(checkin_id: int, actor: User) -> ActionCheckin:
-    checkin = db.session.scalar(select(ActionCheckin).where(ActionCheckin.id == checkin_id)
-                                .with_for_update(of=ActionCheckin))  # fmt: skip
+    checkin = db.session.scalar(
+        select(ActionCheckin).where(ActionCheckin.id == checkin_id).with_for_update(of=ActionCheckin)
+    )
     if checkin is None:
         raise NotFound("打卡记录不存在")
     ensure_school_admin(actor, get_campaign(checkin.campaign_id).school_id)
@@ -212,8 +258,14 @@ def confirm_checkin(checkin_id: int, actor: User) -> ActionCheckin:
         before = {"evidence": checkin.evidence, "points": str(checkin.points)}
         checkin.co2_kg, checkin.points = _score(checkin.quantity, checkin.factor, Evidence.TEACHER)
         checkin.evidence, checkin.confirmed_by_id, checkin.scored_at = Evidence.TEACHER, actor.id, utcnow()
-        audit.record(actor, "checkin.confirm", "campaign_checkin", checkin.id, before,
-                     {"evidence": checkin.evidence, "points": str(checkin.points)})  # fmt: skip
+        audit.record(
+            actor,
+            "checkin.confirm",
+            "campaign_checkin",
+            checkin.id,
+            before,
+            {"evidence": checkin.evidence, "points": str(checkin.points)},
+        )
         uow.after_commit(boards.refresh_students, checkin.campaign_id, (checkin.user_id,))
     uow.commit()
     return checkin
@@ -236,8 +288,14 @@ def void_checkin(checkin_id: int, reason: str, actor: User) -> ActionCheckin:
     why, and counts nowhere. Voiding again changes nothing (the first reason stays)."""
     checkin = _checkin_of_school(checkin_id, actor)
     if _void([checkin], reason, actor):
-        audit.record(actor, "checkin.void", "campaign_checkin", checkin.id,
-                     {"points": str(checkin.points), "co2_kg": str(checkin.co2_kg)}, {"reason": reason})  # fmt: skip
+        audit.record(
+            actor,
+            "checkin.void",
+            "campaign_checkin",
+            checkin.id,
+            {"points": str(checkin.points), "co2_kg": str(checkin.co2_kg)},
+            {"reason": reason},
+        )
     uow.commit()
     return checkin
 
@@ -247,18 +305,36 @@ def void_student_checkins(campaign_id: int, user_id: int, reason: str, actor: Us
     burst). Returns how many were voided now; again, nothing more is voided."""
     campaign = get_campaign(campaign_id)
     ensure_school_admin(actor, campaign.school_id)
-    if db.session.scalar(select(Participation.id).where(Participation.campaign_id == campaign_id,
-                                                        Participation.user_id == user_id)) is None:  # fmt: skip
+    if (
+        db.session.scalar(
+            select(Participation.id).where(Participation.campaign_id == campaign_id, Participation.user_id == user_id)
+        )
+        is None
+    ):
         raise NotFound("该学生没有参加本活动")
-    checkins = list(db.session.scalars(
-        select(ActionCheckin).where(ActionCheckin.campaign_id == campaign_id, ActionCheckin.user_id == user_id,
-                                    ActionCheckin.counts).order_by(ActionCheckin.id).with_for_update(of=ActionCheckin)
-    ))  # fmt: skip
+    checkins = list(
+        db.session.scalars(
+            select(ActionCheckin)
+            .where(ActionCheckin.campaign_id == campaign_id, ActionCheckin.user_id == user_id, ActionCheckin.counts)
+            .order_by(ActionCheckin.id)
+            .with_for_update(of=ActionCheckin)
+        )
+    )
     voided = _void(checkins, reason, actor)
     if voided:
-        audit.record(actor, "checkins.void", "campaign", campaign_id, None,
-                     {"user_id": user_id, "checkin_ids": [c.id for c in voided], "reason": reason,
-                      "points": str(sum((c.points for c in voided), Decimal(0)))})  # fmt: skip
+        audit.record(
+            actor,
+            "checkins.void",
+            "campaign",
+            campaign_id,
+            None,
+            {
+                "user_id": user_id,
+                "checkin_ids": [c.id for c in voided],
+                "reason": reason,
+                "points": str(sum((c.points for c in voided), Decimal(0))),
+            },
+        )
     uow.commit()
     return len(voided)
 
@@ -276,11 +352,19 @@ def record_class_action(campaign_id: int, data: dict[str, Any], actor: User) -> 
         raise ValidationFailed(details={"action": ["本活动不含这项行动"]})
     factor = _factor_in_force(data["action"], day)
     if factor.unit != "kWh":
-        raise ValidationFailed(details={"action": ["班级行动按“千瓦 × 小时”计算，只适用于以千瓦时计的行动（如随手关灯）"]})
+        raise ValidationFailed(
+            details={"action": ["班级行动按“千瓦 × 小时”计算，只适用于以千瓦时计的行动（如随手关灯）"]}
+        )
     class_name = data["class_name"].strip()
-    enrolled = db.session.scalar(select(func.count()).select_from(StudentProfile).where(
-        StudentProfile.school_id == campaign.school_id, StudentProfile.class_name == class_name,
-        StudentProfile.confirmed_at.is_not(None)))  # fmt: skip
+    enrolled = db.session.scalar(
+        select(func.count())
+        .select_from(StudentProfile)
+        .where(
+            StudentProfile.school_id == campaign.school_id,
+            StudentProfile.class_name == class_name,
+            StudentProfile.confirmed_at.is_not(None),
+        )
+    )
     if not enrolled:
         raise ValidationFailed(details={"class_name": ["本校这个班级还没有已确认的学生"]})
     kw, hours = data["kw"], data["hours"]
@@ -290,32 +374,67 @@ def record_class_action(campaign_id: int, data: dict[str, Any], actor: User) -> 
         raise ValidationFailed(details={"hours": [f"时长须大于 0、不超过 {MAX_CLASS_HOURS} 小时"]})
     quantity = (kw * hours).quantize(Decimal("0.001"), ROUND_HALF_UP)
     co2, points = _score(quantity, factor, Evidence.TEACHER)
-    action = ClassAction(campaign_id=campaign_id, school_id=campaign.school_id, class_name=class_name,
-                         action=data["action"], day=day, kw=kw, hours=hours, quantity=quantity, factor_id=factor.id,
-                         co2_kg=co2, points=points, note=data.get("note"), confirmed_by_id=actor.id)  # fmt: skip
+    action = ClassAction(
+        campaign_id=campaign_id,
+        school_id=campaign.school_id,
+        class_name=class_name,
+        action=data["action"],
+        day=day,
+        kw=kw,
+        hours=hours,
+        quantity=quantity,
+        factor_id=factor.id,
+        co2_kg=co2,
+        points=points,
+        note=data.get("note"),
+        confirmed_by_id=actor.id,
+    )
     db.session.add(action)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("这个班级这一天已经记录过这项行动", code="already_checked_in",
-                       details={"action": data["action"], "day": day.isoformat(), "class_name": class_name}) from None
-    audit.record(actor, "class_action.create", "campaign_class_action", action.id, None,
-                 {"class_name": class_name, "action": action.action, "day": day.isoformat(), "kwh": str(quantity),
-                  "co2_kg": str(co2), "points": str(points)})  # fmt: skip
+        raise Conflict(
+            "这个班级这一天已经记录过这项行动",
+            code="already_checked_in",
+            details={"action": data["action"], "day": day.isoformat(), "class_name": class_name},
+        ) from None
+    audit.record(
+        actor,
+        "class_action.create",
+        "campaign_class_action",
+        action.id,
+        None,
+        {
+            "class_name": class_name,
+            "action": action.action,
+            "day": day.isoformat(),
+            "kwh": str(quantity),
+            "co2_kg": str(co2),
+            "points": str(points),
+        },
+    )
     uow.after_commit(boards.rebuild, campaign_id)  # a class total, not a student's: the board is rebuilt
     uow.commit()
     return action
 
 
-def checkins_query(campaign_id: int, actor: User, *, class_name: str | None = None, day: date | None = None,
-                   evidence: str | None = None, voided: bool | None = None):
+def checkins_query(
+    campaign_id: int,
+    actor: User,
+    *,
+    class_name: str | None = None,
+    day: date | None = None,
+    evidence: str | None = None,
+    voided: bool | None = None,
+):
     """A campaign's check-ins for its teachers (to confirm or void), voided ones included, newest first."""
     ensure_school_admin(actor, get_campaign(campaign_id).school_id)
     stmt = select(ActionCheckin).where(ActionCheckin.campaign_id == campaign_id)
     if class_name is not None:
         stmt = stmt.join(StudentProfile, StudentProfile.user_id == ActionCheckin.user_id).where(
-            StudentProfile.class_name == class_name)
+            StudentProfile.class_name == class_name
+        )
     if day is not None:
         stmt = stmt.where(ActionCheckin.day == day)
     if evidence is not None:
@@ -326,5 +445,8 @@ def checkins_query(campaign_id: int, actor: User, *, class_name: str | None = No
 
 
 def class_actions_query(campaign_id: int):
-    return select(ClassAction).where(ClassAction.campaign_id == campaign_id).order_by(ClassAction.day.desc(),
-                                                                                      ClassAction.id.desc())  # fmt: skip
+    return (
+        select(ClassAction)
+        .where(ClassAction.campaign_id == campaign_id)
+        .order_by(ClassAction.day.desc(), ClassAction.id.desc())
+    )

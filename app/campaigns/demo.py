@@ -22,16 +22,22 @@ from app.zones.constants import ZoneType
 from app.zones.models import Zone
 
 ACTIONS = ["walk", "cycle", "bus", "metro", "lights_off", "clean_plate", "double_sided", "own_bottle", "waste_sorting"]
-STUDENTS = [("小林", "三年级一班", AgeBand.FROM_14_TO_17), ("小雨", "三年级一班", AgeBand.FROM_14_TO_17),
-            ("阿杰", "三年级一班", AgeBand.UNDER_14), ("小满", "三年级二班", AgeBand.FROM_14_TO_17),
-            ("晨晨", "三年级二班", AgeBand.FROM_14_TO_17), ("豆豆", "三年级二班", AgeBand.UNDER_14)]  # fmt: skip
+STUDENTS = [
+    ("小林", "三年级一班", AgeBand.FROM_14_TO_17),
+    ("小雨", "三年级一班", AgeBand.FROM_14_TO_17),
+    ("阿杰", "三年级一班", AgeBand.UNDER_14),
+    ("小满", "三年级二班", AgeBand.FROM_14_TO_17),
+    ("晨晨", "三年级二班", AgeBand.FROM_14_TO_17),
+    ("豆豆", "三年级二班", AgeBand.UNDER_14),
+]
 
 
 def seed_demo_campaigns() -> list[str]:
     catalogue.sync_catalogue(Path(current_app.config["CONTENT_ROOT"]))
     uow.commit()
-    school = db.session.scalar(select(Zone).where(Zone.type == ZoneType.SCHOOL.value, Zone.published_at.is_not(None))
-                               .order_by(Zone.id))  # fmt: skip
+    school = db.session.scalar(
+        select(Zone).where(Zone.type == ZoneType.SCHOOL.value, Zone.published_at.is_not(None)).order_by(Zone.id)
+    )
     if school is None:
         return ["no public school zone for demo campaigns"]
     if db.session.scalar(select(Campaign.id).where(Campaign.school_id == school.id)) is not None:
@@ -39,28 +45,56 @@ def seed_demo_campaigns() -> list[str]:
     admin = db.session.scalar(select(User).where(User.username == "school"))
     lines = []
     if admin is None:
-        admin = accounts.create_staff_user("school", "school-demo-2026", Role.SCHOOL_ADMIN,
-                                           display_name="学校管理员（演示）", school_id=school.id)  # fmt: skip
+        admin = accounts.create_staff_user(
+            "school", "school-demo-2026", Role.SCHOOL_ADMIN, display_name="学校管理员（演示）", school_id=school.id
+        )
         lines.append(f"staff account school / school-demo-2026 (school_admin of {school.name})")
     for name in ("三年级一班", "三年级二班"):
         students.create_class(school.id, name, admin)
     today = lookups.today()
-    running = campaigns.create_campaign(school.id, {
-        "title": "绿色出行周", "description": "步行、骑车、乘公交地铁上学，随手关灯、光盘行动（演示数据）。",
-        "starts_on": today - timedelta(days=5), "ends_on": today + timedelta(days=9), "audience": Audience.SCHOOL.value,
-        "actions": ACTIONS, "cover_image_url": None}, admin)  # fmt: skip
-    finished = campaigns.create_campaign(school.id, {
-        "title": "节约用纸月", "description": "双面打印、自带水杯（演示数据，已结束）。",
-        "starts_on": today - timedelta(days=40), "ends_on": today - timedelta(days=10),
-        "audience": Audience.ANYONE.value, "actions": ["double_sided", "own_bottle"], "cover_image_url": None}, admin)  # fmt: skip
+    running = campaigns.create_campaign(
+        school.id,
+        {
+            "title": "绿色出行周",
+            "description": "步行、骑车、乘公交地铁上学，随手关灯、光盘行动（演示数据）。",
+            "starts_on": today - timedelta(days=5),
+            "ends_on": today + timedelta(days=9),
+            "audience": Audience.SCHOOL.value,
+            "actions": ACTIONS,
+            "cover_image_url": None,
+        },
+        admin,
+    )
+    finished = campaigns.create_campaign(
+        school.id,
+        {
+            "title": "节约用纸月",
+            "description": "双面打印、自带水杯（演示数据，已结束）。",
+            "starts_on": today - timedelta(days=40),
+            "ends_on": today - timedelta(days=10),
+            "audience": Audience.ANYONE.value,
+            "actions": ["double_sided", "own_bottle"],
+            "cover_image_url": None,
+        },
+        admin,
+    )
     for index, (nickname, class_name, band) in enumerate(STUDENTS):
         user = db.session.scalar(select(User).where(User.openid == f"o_demo_student_{index}"))
         if user is None:
             user = User(openid=f"o_demo_student_{index}")
             db.session.add(user)
             db.session.flush()
-        db.session.add(StudentProfile(user_id=user.id, school_id=school.id, class_name=class_name, age_band=band,
-                                      nickname=nickname, confirmed_at=utcnow(), confirmed_by_id=admin.id))  # fmt: skip
+        db.session.add(
+            StudentProfile(
+                user_id=user.id,
+                school_id=school.id,
+                class_name=class_name,
+                age_band=band,
+                nickname=nickname,
+                confirmed_at=utcnow(),
+                confirmed_by_id=admin.id,
+            )
+        )
         uow.commit()
         campaigns.join(user, running.id)
         for days_ago in range(0, 4 + index % 3):
@@ -68,6 +102,8 @@ def seed_demo_campaigns() -> list[str]:
             action = "clean_plate" if day.weekday() >= 5 else ("walk", "cycle", "bus")[index % 3]
             quantity = Decimal(1) if action == "clean_plate" else Decimal(2 + index % 3)
             checkins.check_in(user, running.id, {"action": action, "quantity": quantity, "day": day})
-    lines.append(f"demo campaigns at {school.name}: running {running.id}, finished {finished.id}, "
-                 f"{len(STUDENTS)} students with check-ins")  # fmt: skip
+    lines.append(
+        f"demo campaigns at {school.name}: running {running.id}, finished {finished.id}, "
+        f"{len(STUDENTS)} students with check-ins"
+    )
     return lines

@@ -93,8 +93,10 @@ def others_may_see(user_id):
     school; in a campaign open to anyone also someone who never declared a school. The one rule of
     the boards, the posts and every endpoint that names a post."""
     profile = select(StudentProfile.user_id).where(StudentProfile.user_id == user_id)
-    appears = profile.where(StudentProfile.may_appear,
-                            or_(Campaign.audience != Audience.SCHOOL, StudentProfile.school_id == Campaign.school_id))  # fmt: skip
+    appears = profile.where(
+        StudentProfile.may_appear,
+        or_(Campaign.audience != Audience.SCHOOL, StudentProfile.school_id == Campaign.school_id),
+    )
     return or_(exists(appears), and_(Campaign.audience != Audience.SCHOOL, ~exists(profile)))
 
 
@@ -103,9 +105,11 @@ def shown_in_campaign(campaign_id: int, user_ids) -> set[int]:
     ids = list(user_ids)
     if not ids:
         return set()
-    return set(db.session.scalars(
-        select(User.id).join(Campaign, Campaign.id == campaign_id).where(User.id.in_(ids), others_may_see(User.id))
-    ))  # fmt: skip
+    return set(
+        db.session.scalars(
+            select(User.id).join(Campaign, Campaign.id == campaign_id).where(User.id.in_(ids), others_may_see(User.id))
+        )
+    )
 
 
 def display_name(user_id: int, profile: StudentProfile | None) -> str:

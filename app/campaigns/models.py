@@ -55,14 +55,20 @@ class StudentProfile(db.Model):
         """Whether anything about the student may be shown to others than their school admin: the
         school confirmed them (until then their school and age are only what they said), they did
         not opt out, and under 14 a guardian consented."""
-        return (self.confirmed_at is not None and self.public_board
-                and (self.age_band != AgeBand.UNDER_14 or self.guardian_consent_at is not None))  # fmt: skip
+        return (
+            self.confirmed_at is not None
+            and self.public_board
+            and (self.age_band != AgeBand.UNDER_14 or self.guardian_consent_at is not None)
+        )
 
     @may_appear.inplace.expression
     @classmethod
     def _may_appear_expression(cls):
-        return and_(cls.confirmed_at.is_not(None), cls.public_board,
-                    or_(cls.age_band != AgeBand.UNDER_14, cls.guardian_consent_at.is_not(None)))  # fmt: skip
+        return and_(
+            cls.confirmed_at.is_not(None),
+            cls.public_board,
+            or_(cls.age_band != AgeBand.UNDER_14, cls.guardian_consent_at.is_not(None)),
+        )
 
     @property
     def minor_without_consent(self) -> bool:
@@ -208,7 +214,9 @@ class ClassAction(db.Model):
 
     __tablename__ = "campaign_class_actions"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "school_id", "class_name", "action", "day", name="uq_campaign_class_actions_once_a_day"),
+        UniqueConstraint(
+            "campaign_id", "school_id", "class_name", "action", "day", name="uq_campaign_class_actions_once_a_day"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

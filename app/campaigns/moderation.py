@@ -43,7 +43,9 @@ def _posts():
 
 def _post(checkin_id: int) -> ActionCheckin:
     """A post for its school's staff (who see hidden ones)."""
-    post = db.session.scalar(select(ActionCheckin).where(ActionCheckin.id == checkin_id).with_for_update(of=ActionCheckin))
+    post = db.session.scalar(
+        select(ActionCheckin).where(ActionCheckin.id == checkin_id).with_for_update(of=ActionCheckin)
+    )
     if post is None or not post.is_post:
         raise NotFound(NO_POST)
     return post
@@ -100,20 +102,23 @@ def unhide(checkin_id: int, actor: User) -> ActionCheckin:
 def posts_query(campaign_id: int, viewer: User | None):
     """A campaign's posts the viewer may see (shown_to), newest first."""
     get_campaign(campaign_id)
-    return (_posts().where(ActionCheckin.campaign_id == campaign_id, shown_to(viewer))
-            .order_by(ActionCheckin.created_at.desc(), ActionCheckin.id.desc()))  # fmt: skip
+    return (
+        _posts()
+        .where(ActionCheckin.campaign_id == campaign_id, shown_to(viewer))
+        .order_by(ActionCheckin.created_at.desc(), ActionCheckin.id.desc())
+    )
 
 
 def queue_query(school_id: int, actor: User):
     """Hidden posts of the school's campaigns, for review."""
     ensure_school_admin(actor, school_id)
     return (
-        select(ActionCheckin).join(Campaign, Campaign.id == ActionCheckin.campaign_id)
+        select(ActionCheckin)
+        .join(Campaign, Campaign.id == ActionCheckin.campaign_id)
         .where(Campaign.school_id == school_id, ActionCheckin.hidden_at.is_not(None))
         .order_by(ActionCheckin.hidden_at.desc())
-    )  # fmt: skip
+    )
 
 
 def author_name(post: ActionCheckin) -> str:
     return display_name(post.user_id, db.session.get(StudentProfile, post.user_id))
-

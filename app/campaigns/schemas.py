@@ -47,7 +47,9 @@ class CampaignCardOut(Schema):
     starts_on = ma.fields.Date()
     ends_on = ma.fields.Date()
     audience = ma.fields.String(metadata={"description": "school（本校已确认学生）或 anyone"})
-    state = ma.fields.Function(lambda c: lookups.campaign_state(c), metadata={"description": "upcoming, running, ended"})
+    state = ma.fields.Function(
+        lambda c: lookups.campaign_state(c), metadata={"description": "upcoming, running, ended"}
+    )
 
 
 class CampaignOut(CampaignCardOut):
@@ -80,8 +82,10 @@ class ActionCheckinOut(Schema):
     points = ma.fields.Float()
     evidence = ma.fields.String(metadata={"description": "self（自报）、photo（有照片）、teacher（老师确认）"})
     evidence_note = ma.fields.Function(
-        lambda c: campaign_checkins.evidence_note(c), allow_none=True,
-        metadata={"description": "带照片却按自报计分时说明原因（补记的日子、照片已在本活动加过分）"})  # fmt: skip
+        lambda c: campaign_checkins.evidence_note(c),
+        allow_none=True,
+        metadata={"description": "带照片却按自报计分时说明原因（补记的日子、照片已在本活动加过分）"},
+    )
     factor = ma.fields.Nested(FactorOut)
     needs_review = ma.fields.Boolean()
     estimate_note = ma.fields.Constant(ESTIMATE_NOTE)
@@ -133,8 +137,11 @@ class LeaderboardOut(Schema):
 
 class LeaderboardArgs(Schema):
     by = ma.fields.String(load_default="student", validate=ma.validate.OneOf(["student", "class", "school"]))
-    metric = ma.fields.String(load_default="per_student", validate=ma.validate.OneOf(["per_student", "participation", "total"]),
-                              metadata={"description": "班级、学校榜：人均积分（默认）、参与率或总分"})  # fmt: skip
+    metric = ma.fields.String(
+        load_default="per_student",
+        validate=ma.validate.OneOf(["per_student", "participation", "total"]),
+        metadata={"description": "班级、学校榜：人均积分（默认）、参与率或总分"},
+    )
     top = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
 
 
@@ -148,7 +155,9 @@ class CampaignIn(Schema):
     cover_image_url = Link(allow_none=True, validate=ma.validate.Length(max=512))
     starts_on = ma.fields.Date(required=True)
     ends_on = ma.fields.Date(required=True)
-    audience = ma.fields.String(load_default=Audience.SCHOOL.value, validate=ma.validate.OneOf([a.value for a in Audience]))
+    audience = ma.fields.String(
+        load_default=Audience.SCHOOL.value, validate=ma.validate.OneOf([a.value for a in Audience])
+    )
     actions = ma.fields.List(ma.fields.String(), required=True, validate=ma.validate.Length(min=1, max=20))
 
 
@@ -172,7 +181,9 @@ class ConfirmedOut(Schema):
 
 
 class ConsentIn(Schema):
-    method = ma.fields.String(load_default="signed_statement", validate=ma.validate.OneOf(["signed_statement", "wechat"]))
+    method = ma.fields.String(
+        load_default="signed_statement", validate=ma.validate.OneOf(["signed_statement", "wechat"])
+    )
 
 
 class StudentOut(Schema):
@@ -180,8 +191,9 @@ class StudentOut(Schema):
     school_id = ma.fields.Integer()
     class_name = ma.fields.String(allow_none=True)
     age_band = ma.fields.String()
-    pending_age_band = ma.fields.String(allow_none=True, metadata={
-        "description": "学生申报的更高年龄段，待学校确认（确认名单或班级码）后生效"})  # fmt: skip
+    pending_age_band = ma.fields.String(
+        allow_none=True, metadata={"description": "学生申报的更高年龄段，待学校确认（确认名单或班级码）后生效"}
+    )
     nickname = ma.fields.String(allow_none=True, metadata=NAMES_STUDENT)
     confirmed = ma.fields.Function(lambda p: p.confirmed_at is not None)
     guardian_consent = ma.fields.Function(lambda p: p.guardian_consent_at is not None)
@@ -205,7 +217,9 @@ class PostOut(Schema):
     note = ma.fields.String(allow_none=True)
     photo_url = MediaUrl(allow_none=True)
     report_count = ma.fields.Integer()
-    hidden = ma.fields.Function(lambda p: p.hidden_at is not None, metadata={"description": "只有作者与学校能看到被隐藏的内容"})
+    hidden = ma.fields.Function(
+        lambda p: p.hidden_at is not None, metadata={"description": "只有作者与学校能看到被隐藏的内容"}
+    )
     hidden_reason = ma.fields.String(allow_none=True)
     created_at = LocalDateTime()
 
@@ -232,7 +246,9 @@ class StaffCheckinOut(ActionCheckinOut):
     nickname = ma.fields.Function(
         lambda c: (lookups.student_of_id(c.user_id) or _NoProfile).nickname, metadata=NAMES_STUDENT
     )
-    voided = ma.fields.Function(lambda c: not c.counts, metadata={"description": "已作废：保留记录，不计入任何榜单和统计"})
+    voided = ma.fields.Function(
+        lambda c: not c.counts, metadata={"description": "已作废：保留记录，不计入任何榜单和统计"}
+    )
     voided_reason = ma.fields.String(allow_none=True)
     voided_at = LocalDateTime(allow_none=True)
 
@@ -249,8 +265,11 @@ class StaffCheckinArgs(PageArgs):
 
 
 class VoidIn(Schema):
-    reason = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=200), not_blank],
-                              metadata={"description": "作废原因（留档、写入审计日志）"})  # fmt: skip
+    reason = ma.fields.String(
+        required=True,
+        validate=[ma.validate.Length(min=2, max=200), not_blank],
+        metadata={"description": "作废原因（留档、写入审计日志）"},
+    )
 
 
 class VoidedOut(Schema):

@@ -22,18 +22,23 @@ from app.zones.models import Zone
 
 def follower_counts(school_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
-        select(SchoolFollow.school_id, func.count()).where(SchoolFollow.school_id.in_(school_ids))
+        select(SchoolFollow.school_id, func.count())
+        .where(SchoolFollow.school_id.in_(school_ids))
         .group_by(SchoolFollow.school_id)
-    )  # fmt: skip
+    )
     return dict(rows.all())
 
 
 def followed_by(user: User | None, school_ids: list[int]) -> set[int]:
     if user is None:
         return set()
-    return set(db.session.scalars(
-        select(SchoolFollow.school_id).where(SchoolFollow.user_id == user.id, SchoolFollow.school_id.in_(school_ids))
-    ))  # fmt: skip
+    return set(
+        db.session.scalars(
+            select(SchoolFollow.school_id).where(
+                SchoolFollow.user_id == user.id, SchoolFollow.school_id.in_(school_ids)
+            )
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -50,17 +55,26 @@ def school_cards(schools: list[Zone], user: User | None) -> list[SchoolCard]:
     ids = [s.id for s in schools]
     counts, mine = follower_counts(ids), followed_by(user, ids)
     day = today()
-    running = dict(db.session.execute(
-        select(Campaign.school_id, func.count()).where(Campaign.school_id.in_(ids), Campaign.starts_on <= day,
-                                                       Campaign.ends_on >= day).group_by(Campaign.school_id)
-    ).all())  # fmt: skip
-    return [SchoolCard(s.id, s.name, s.district, counts.get(s.id, 0), s.id in mine, running.get(s.id, 0)) for s in schools]
+    running = dict(
+        db.session.execute(
+            select(Campaign.school_id, func.count())
+            .where(Campaign.school_id.in_(ids), Campaign.starts_on <= day, Campaign.ends_on >= day)
+            .group_by(Campaign.school_id)
+        ).all()
+    )
+    return [
+        SchoolCard(s.id, s.name, s.district, counts.get(s.id, 0), s.id in mine, running.get(s.id, 0)) for s in schools
+    ]
 
 
 def follow(user: User, school_id: int) -> None:
     get_school(school_id)
-    if db.session.scalar(select(SchoolFollow.id).where(SchoolFollow.user_id == user.id,
-                                                       SchoolFollow.school_id == school_id)) is None:  # fmt: skip
+    if (
+        db.session.scalar(
+            select(SchoolFollow.id).where(SchoolFollow.user_id == user.id, SchoolFollow.school_id == school_id)
+        )
+        is None
+    ):
         db.session.add(SchoolFollow(user_id=user.id, school_id=school_id))
         try:
             uow.commit()

@@ -109,8 +109,14 @@ def create_class(school_id: int, name: str, actor: User) -> SchoolClass:
     db.session.add(school_class)
     try:
         db.session.flush()
-        audit.record(actor, "school_class.create", "school_class", school_class.id, None,
-                     {"school_id": school_id, "name": school_class.name})  # fmt: skip
+        audit.record(
+            actor,
+            "school_class.create",
+            "school_class",
+            school_class.id,
+            None,
+            {"school_id": school_id, "name": school_class.name},
+        )
         uow.commit()
     except IntegrityError:
         db.session.rollback()
@@ -136,10 +142,15 @@ AWAITING_SCHOOL = or_(StudentProfile.confirmed_at.is_(None), StudentProfile.pend
 def students_query(school_id: int, actor: User, confirmed: bool | None = None, awaiting: bool | None = None):
     """The school's students; `awaiting`: those whose school or declared age band waits for the school."""
     ensure_school_admin(actor, school_id)
-    stmt = select(StudentProfile).where(StudentProfile.school_id == school_id).order_by(StudentProfile.class_name,
-                                                                                      StudentProfile.user_id)  # fmt: skip
+    stmt = (
+        select(StudentProfile)
+        .where(StudentProfile.school_id == school_id)
+        .order_by(StudentProfile.class_name, StudentProfile.user_id)
+    )
     if confirmed is not None:
-        stmt = stmt.where(StudentProfile.confirmed_at.is_not(None) if confirmed else StudentProfile.confirmed_at.is_(None))
+        stmt = stmt.where(
+            StudentProfile.confirmed_at.is_not(None) if confirmed else StudentProfile.confirmed_at.is_(None)
+        )
     if awaiting is not None:
         stmt = stmt.where(AWAITING_SCHOOL if awaiting else ~AWAITING_SCHOOL)
     return stmt
@@ -150,8 +161,9 @@ def confirm_students(school_id: int, user_ids: list[int], actor: User) -> int:
     band they declared (only confirmed students appear publicly and take part in school-only campaigns)."""
     ensure_school_admin(actor, school_id)
     newly = []
-    for profile in db.session.scalars(select(StudentProfile).where(StudentProfile.school_id == school_id,
-                                                                   StudentProfile.user_id.in_(user_ids))):  # fmt: skip
+    for profile in db.session.scalars(
+        select(StudentProfile).where(StudentProfile.school_id == school_id, StudentProfile.user_id.in_(user_ids))
+    ):
         if profile.confirmed_at is None or profile.pending_age_band is not None:
             _confirm(profile, actor)
             newly.append(profile.user_id)

@@ -65,5 +65,6 @@ def _unresolved(letter_id: int) -> DeadLetter:
 
 def _resolve(letter: DeadLetter, resolution: str, actor: User) -> None:
     letter.resolved_at, letter.resolution, letter.resolved_by_id = utcnow(), resolution, actor.id
-    audit.record(actor, f"dead_letter.{resolution}", "dead_letter", letter.id, None,
-                 {"kind": letter.kind, "name": letter.name})  # fmt: skip
+    audit.record(
+        actor, f"dead_letter.{resolution}", "dead_letter", letter.id, None, {"kind": letter.kind, "name": letter.name}
+    )

@@ -66,9 +66,16 @@ def enqueue_job(name: str, period: str) -> str:
     # The schedule imports this module to enqueue; the queue looks jobs up in it only when it runs.
     from app.jobs.schedule import PERIODIC
 
-    job = queue().enqueue(run_job, name, period, job_timeout=PERIODIC[name].timeout, result_ttl=86400,
-                          failure_ttl=7 * 86400, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-                          description=f"{name} ({period})")  # fmt: skip
+    job = queue().enqueue(
+        run_job,
+        name,
+        period,
+        job_timeout=PERIODIC[name].timeout,
+        result_ttl=86400,
+        failure_ttl=7 * 86400,
+        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        description=f"{name} ({period})",
+    )
     return job.id
 
 
@@ -117,9 +124,19 @@ def last_runs() -> dict[str, dict]:
 
 def _remember(name: str, period: str, started, outcome: str, summary: str) -> None:
     try:
-        connection().hset("jobs:last", name, json.dumps(
-            {"period": period, "started_at": started.isoformat(), "finished_at": utcnow().isoformat(),
-             "outcome": outcome, "summary": summary[:300]}))  # fmt: skip
+        connection().hset(
+            "jobs:last",
+            name,
+            json.dumps(
+                {
+                    "period": period,
+                    "started_at": started.isoformat(),
+                    "finished_at": utcnow().isoformat(),
+                    "outcome": outcome,
+                    "summary": summary[:300],
+                }
+            ),
+        )
     except redis_lib.RedisError:
         log.warning("job %s: could not record its last run (Redis)", name)
 

@@ -72,7 +72,10 @@ def _deliver_messages() -> str:
 
     outcome = outbox.deliver_due()
     labels = {"sent": "已发送", "pending": "待重试", "refused": "用户拒收", "skipped": "无需发送", "dead": "放弃"}
-    return "，".join(f"{labels.get(status, status)} {count} 条" for status, count in sorted(outcome.items())) or "没有待发消息"
+    return (
+        "，".join(f"{labels.get(status, status)} {count} 条" for status, count in sorted(outcome.items()))
+        or "没有待发消息"
+    )
 
 
 def _rebuild_boards() -> str:
@@ -91,13 +94,20 @@ def _purge() -> str:
     from app.privacy_ops import purge
 
     report = purge(current_app.config["OBJECTION_RETENTION_DAYS"], Path(current_app.config["UPLOAD_ROOT"]))
-    return (f"删除过期幂等记录 {report.idempotency_records} 条，过期登录失败记录 {report.login_lockouts} 条，"
-            f"清除异议个人信息 {report.objections} 件")  # fmt: skip
+    return (
+        f"删除过期幂等记录 {report.idempotency_records} 条，过期登录失败记录 {report.login_lockouts} 条，"
+        f"清除异议个人信息 {report.objections} 件"
+    )
 
 
 # What each kind of subscribe message is, for staff reading dead letters.
-MESSAGE_LABELS = {"booking.change": "预约变更通知", "booking.reminder": "参观提醒", "objection.result": "异议处理结果",
-                  "capacity.alert": "预约容量提醒", "campaign.new": "新活动通知"}  # fmt: skip
+MESSAGE_LABELS = {
+    "booking.change": "预约变更通知",
+    "booking.reminder": "参观提醒",
+    "objection.result": "异议处理结果",
+    "capacity.alert": "预约容量提醒",
+    "campaign.new": "新活动通知",
+}
 
 
 def label_of(kind: str, name: str) -> str:

@@ -24,9 +24,13 @@ class Article(db.Model):
     __tablename__ = "articles"
     __table_args__ = (
         # Substring search in Chinese and English over title, summary and body text.
-        Index("ix_articles_search_text_trgm", "search_text", postgresql_using="gin",
-              postgresql_ops={"search_text": "gin_trgm_ops"}),
-    )  # fmt: skip
+        Index(
+            "ix_articles_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)

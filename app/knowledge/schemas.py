@@ -49,7 +49,9 @@ class ZoneBriefOut(Schema):
 
 
 class ArticleOut(ArticleCardOut):
-    body_html = AbsoluteMediaHtml(metadata={"description": "已按小程序 rich-text 组件支持的标签与属性净化；图片为完整地址"})
+    body_html = AbsoluteMediaHtml(
+        metadata={"description": "已按小程序 rich-text 组件支持的标签与属性净化；图片为完整地址"}
+    )
     views = ma.fields.Integer()
     related = ma.fields.Function(lambda article: ArticleCardOut(many=True).dump(related(article)))
     zone = ma.fields.Nested(ZoneBriefOut, allow_none=True)

@@ -147,8 +147,14 @@ def save_article(data: dict[str, Any], actor: User, article: Article | None) -> 
     if article is None:
         if db.session.scalar(select(Article.id).where(Article.slug == data["slug"])) is not None:
             raise AppError("slug 已存在", code="duplicate_slug", status=409)
-        article = Article(slug=data["slug"], origin="staff", is_published=True, created_at=utcnow(), views=0,
-                          published_on=data.get("published_on") or date.today())  # fmt: skip
+        article = Article(
+            slug=data["slug"],
+            origin="staff",
+            is_published=True,
+            created_at=utcnow(),
+            views=0,
+            published_on=data.get("published_on") or date.today(),
+        )
         db.session.add(article)
     else:
         before = {"title": article.title, "summary": article.summary, "body_markdown": article.body_markdown}
@@ -177,8 +183,14 @@ def save_article(data: dict[str, Any], actor: User, article: Article | None) -> 
         _set_tags(article, data["tags"])
     article.updated_at = utcnow()
     db.session.flush()
-    audit.record(actor, "article.save", "article", article.id, before,
-                 {"title": article.title, "summary": article.summary, "slug": article.slug})  # fmt: skip
+    audit.record(
+        actor,
+        "article.save",
+        "article",
+        article.id,
+        before,
+        {"title": article.title, "summary": article.summary, "slug": article.slug},
+    )
     _changed()
     uow.commit()
     return article
@@ -247,7 +259,7 @@ def related(article: Article) -> list[Article]:
             func.coalesce(shared.c.n, 0).desc(),
             (Article.category_id == article.category_id).desc(),
             Article.published_on.desc(),
-        )  # fmt: skip
+        )
         .limit(RELATED_LIMIT)
     )
     return list(db.session.scalars(stmt))

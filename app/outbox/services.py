@@ -27,15 +27,29 @@ STALE_CLAIM = timedelta(minutes=5)
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=1), timedelta(hours=6))
 
 
-def queue(kind: str, user_id: int | None, template_id: str | None, data: dict, page: str | None = None,
-          ref: tuple[str, int] | None = None, send_now: bool = True) -> OutboxMessage | None:  # fmt: skip
+def queue(
+    kind: str,
+    user_id: int | None,
+    template_id: str | None,
+    data: dict,
+    page: str | None = None,
+    ref: tuple[str, int] | None = None,
+    send_now: bool = True,
+) -> OutboxMessage | None:
     """Add a message to the current transaction and send it once that commits (send_now=False: leave
     it to the scheduled delivery, for messages to many people at once). None when there is no
     template configured (the message is switched off)."""
     if not template_id:
         return None
-    message = OutboxMessage(kind=kind, user_id=user_id, template_id=template_id, data=data, page=page,
-                            ref_type=ref[0] if ref else None, ref_id=ref[1] if ref else None)  # fmt: skip
+    message = OutboxMessage(
+        kind=kind,
+        user_id=user_id,
+        template_id=template_id,
+        data=data,
+        page=page,
+        ref_type=ref[0] if ref else None,
+        ref_id=ref[1] if ref else None,
+    )
     db.session.add(message)
     if send_now:
         db.session.flush()
@@ -50,7 +64,7 @@ def deliver(message_id: int) -> str | None:
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, _due(now))
         .values(status=MessageStatus.SENDING, attempts=OutboxMessage.attempts + 1, claimed_at=now)
-    ).rowcount  # fmt: skip
+    ).rowcount
     uow.commit()
     if claimed != 1:
         return None
@@ -74,7 +88,7 @@ def deliver_due(limit: int = 500) -> dict[str, int]:
     """The scheduled retry: every message whose next attempt is due (oldest first)."""
     ids = db.session.scalars(
         select(OutboxMessage.id).where(_due(utcnow())).order_by(OutboxMessage.next_attempt_at).limit(limit)
-    ).all()  # fmt: skip
+    ).all()
     outcome: dict[str, int] = {}
     for message_id in ids:
         status = deliver(message_id)
@@ -107,8 +121,14 @@ def _failed(message: OutboxMessage, exc: wechat.SubscribeMessageFailed, now: dat
     else:
         message.status = MessageStatus.PENDING
         message.next_attempt_at = now + BACKOFF[min(message.attempts, len(BACKOFF)) - 1]
-    log.warning("outbox message %s (%s), attempt %s: %s -> %s", message.id, message.kind, message.attempts,
-                message.last_error, message.status)  # fmt: skip
+    log.warning(
+        "outbox message %s (%s), attempt %s: %s -> %s",
+        message.id,
+        message.kind,
+        message.attempts,
+        message.last_error,
+        message.status,
+    )
 
 
 def _reflect(message: OutboxMessage) -> None:

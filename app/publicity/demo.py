@@ -49,10 +49,19 @@ def _demo_citizen() -> User:
 
 def _objection(notice: PublicityNotice, zone: Zone, user: User, final: ObjectionStatus, at: datetime) -> None:
     objection = Objection(
-        user_id=user.id, notice_id=notice.id, zone_id=zone.id, name="王小明", phone="13900001111",
-        reason=f"对“{zone.name}”申报的碳排放基准数据有疑问，请核实（演示数据）。", evidence_urls=[],
-        status=final.value, content_check=ContentCheck.PASS, needs_review=False, created_at=at, updated_at=at,
-    )  # fmt: skip
+        user_id=user.id,
+        notice_id=notice.id,
+        zone_id=zone.id,
+        name="王小明",
+        phone="13900001111",
+        reason=f"对“{zone.name}”申报的碳排放基准数据有疑问，请核实（演示数据）。",
+        evidence_urls=[],
+        status=final.value,
+        content_check=ContentCheck.PASS,
+        needs_review=False,
+        created_at=at,
+        updated_at=at,
+    )
     db.session.add(objection)
     db.session.flush()
     objection.receipt_no = f"YY{at.year}-{objection.id:06d}"
@@ -78,15 +87,25 @@ def seed_demo_publicity(timezone: str) -> list[str]:
         settled = [z for z in zones_2025 if z.status in (Status.CONFIRMED.value, Status.REJECTED.value)]
         starts = datetime(2025, 6, 2, tzinfo=UTC) - timedelta(hours=8)
         notice = PublicityNotice(
-            title=CLOSED_TITLE, batch_year=2025, starts_at=starts, ends_at=starts + timedelta(days=5),
-            office_name=DEFAULT_OFFICE, office_phone="0431-88888888", policy=DEFAULT_POLICY, state=NoticeState.PUBLISHED,
-            published_at=starts, closed_at=starts + timedelta(days=5),
-        )  # fmt: skip
+            title=CLOSED_TITLE,
+            batch_year=2025,
+            starts_at=starts,
+            ends_at=starts + timedelta(days=5),
+            office_name=DEFAULT_OFFICE,
+            office_phone="0431-88888888",
+            policy=DEFAULT_POLICY,
+            state=NoticeState.PUBLISHED,
+            published_at=starts,
+            closed_at=starts + timedelta(days=5),
+        )
         notice.entries = [
-            NoticeZone(zone_id=z.id, outcome="rejected" if z.status == Status.REJECTED.value else "confirmed",
-                       settled_at=starts + timedelta(days=5))
+            NoticeZone(
+                zone_id=z.id,
+                outcome="rejected" if z.status == Status.REJECTED.value else "confirmed",
+                settled_at=starts + timedelta(days=5),
+            )
             for z in settled
-        ]  # fmt: skip
+        ]
         db.session.add(notice)
         db.session.flush()
         confirmed = [z for z in settled if z.status == Status.CONFIRMED.value]
@@ -102,15 +121,26 @@ def seed_demo_publicity(timezone: str) -> list[str]:
         now = utcnow()
         starts, ends = calendar.window((now - timedelta(days=2)).date(), 7, timezone)
         notice = PublicityNotice(
-            title=OPEN_TITLE, batch_year=2025, starts_at=starts, ends_at=ends, office_name=DEFAULT_OFFICE,
-            office_phone="0431-88888888", office_address="长春市南关区人民大街（演示地址）", policy=DEFAULT_POLICY,
-            state=NoticeState.PUBLISHED, published_at=starts,
-        )  # fmt: skip
+            title=OPEN_TITLE,
+            batch_year=2025,
+            starts_at=starts,
+            ends_at=ends,
+            office_name=DEFAULT_OFFICE,
+            office_phone="0431-88888888",
+            office_address="长春市南关区人民大街（演示地址）",
+            policy=DEFAULT_POLICY,
+            state=NoticeState.PUBLISHED,
+            published_at=starts,
+        )
         notice.entries = [NoticeZone(zone_id=z.id) for z in listed]
         db.session.add(notice)
         db.session.flush()
-        finals = [ObjectionStatus.RECEIVED, ObjectionStatus.ACCEPTED, ObjectionStatus.INVESTIGATING,
-                  ObjectionStatus.NOT_ACCEPTED]  # fmt: skip
+        finals = [
+            ObjectionStatus.RECEIVED,
+            ObjectionStatus.ACCEPTED,
+            ObjectionStatus.INVESTIGATING,
+            ObjectionStatus.NOT_ACCEPTED,
+        ]
         for zone, final in zip(listed, finals, strict=False):
             _objection(notice, zone, user, final, now - timedelta(days=1, hours=2))
         lines.append(f"open publicity notice with {len(listed)} zones, until {ends.isoformat()}")

@@ -90,9 +90,11 @@ class Objection(db.Model):
 
     zone: Mapped[Zone] = relationship(lazy="joined", innerjoin=True)
     events: Mapped[list[ObjectionEvent]] = relationship(
-        back_populates="objection", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="objection",
+        cascade="all, delete-orphan",
+        lazy="selectin",
         order_by="(ObjectionEvent.at, ObjectionEvent.id)",
-    )  # fmt: skip
+    )
 
 
 class ObjectionEvent(db.Model):

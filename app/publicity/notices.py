@@ -83,9 +83,19 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
     notice.entries = [NoticeZone(zone_id=zone_id) for zone_id in sorted(candidates)]
     db.session.add(notice)
     db.session.flush()
-    audit.record(actor, "publicity.create", "publicity_notice", notice.id, None,
-                 {"batch_year": batch_year, "zone_ids": sorted(candidates), "starts_at": notice.starts_at,
-                  "ends_at": notice.ends_at})  # fmt: skip
+    audit.record(
+        actor,
+        "publicity.create",
+        "publicity_notice",
+        notice.id,
+        None,
+        {
+            "batch_year": batch_year,
+            "zone_ids": sorted(candidates),
+            "starts_at": notice.starts_at,
+            "ends_at": notice.ends_at,
+        },
+    )
     invalidate_cache()
     uow.commit()
     return notice
@@ -102,7 +112,14 @@ def publish_notice(notice_id: int, actor: User) -> PublicityNotice:
         lifecycle.apply_transition(entry.zone_id, Status.PUBLICITY.value, f"进入公示：{notice.title}", actor)
     notice.state = NoticeState.PUBLISHED
     notice.published_at = utcnow()
-    audit.record(actor, "publicity.publish", "publicity_notice", notice.id, {"state": NoticeState.DRAFT}, {"state": NoticeState.PUBLISHED})
+    audit.record(
+        actor,
+        "publicity.publish",
+        "publicity_notice",
+        notice.id,
+        {"state": NoticeState.DRAFT},
+        {"state": NoticeState.PUBLISHED},
+    )
     invalidate_cache()
     uow.commit()
     return notice
@@ -139,15 +156,22 @@ def notices_query(state: str | None, *, public: bool, now: datetime | None = Non
 def latest_notice_of(zone_id: int) -> dict[str, Any] | None:
     """The published notice a zone is, or last was, listed in, with the zone's outcome there."""
     row = db.session.execute(
-        select(PublicityNotice, NoticeZone.outcome).join(NoticeZone, NoticeZone.notice_id == PublicityNotice.id)
+        select(PublicityNotice, NoticeZone.outcome)
+        .join(NoticeZone, NoticeZone.notice_id == PublicityNotice.id)
         .where(NoticeZone.zone_id == zone_id, PublicityNotice.state == NoticeState.PUBLISHED)
-        .order_by(PublicityNotice.starts_at.desc()).limit(1)
-    ).first()  # fmt: skip
+        .order_by(PublicityNotice.starts_at.desc())
+        .limit(1)
+    ).first()
     if row is None:
         return None
     notice, outcome = row
-    return {"id": notice.id, "title": notice.title, "starts_at": notice.starts_at, "ends_at": notice.ends_at,
-            "outcome": outcome}  # fmt: skip
+    return {
+        "id": notice.id,
+        "title": notice.title,
+        "starts_at": notice.starts_at,
+        "ends_at": notice.ends_at,
+        "outcome": outcome,
+    }
 
 
 def window_state(notice: PublicityNotice, now: datetime | None = None) -> str:

@@ -65,8 +65,14 @@ class ObjectionLimits:
         return cls(config["OBJECTIONS_PER_NOTICE"], public_hosts(request_host), config["APP_TIMEZONE"])
 
 
-def submit_objection(user: User, notice_id: int, data: dict[str, Any], idempotency_key: str | None,
-                     present: Callable[[Objection], Any], request_host: str | None = None) -> idempotency.Outcome:  # fmt: skip
+def submit_objection(
+    user: User,
+    notice_id: int,
+    data: dict[str, Any],
+    idempotency_key: str | None,
+    present: Callable[[Objection], Any],
+    request_host: str | None = None,
+) -> idempotency.Outcome:
     """Use case: raise an objection, once per Idempotency-Key when one is given (a retry gets the
     first answer, `present(objection)`). One commit: the objection and its stored answer."""
     limits = ObjectionLimits.from_config(current_app.config, request_host)
@@ -87,19 +93,24 @@ def raise_objection(user: User, notice_id: int, data: dict[str, Any], limits: Ob
     objection with its receipt number."""
     notice = get_notice(notice_id, public=True)
     now = utcnow()
-    window = {"starts_at": local_iso(notice.starts_at, limits.timezone), "ends_at": local_iso(notice.ends_at, limits.timezone)}
+    window = {
+        "starts_at": local_iso(notice.starts_at, limits.timezone),
+        "ends_at": local_iso(notice.ends_at, limits.timezone),
+    }
     # People read the window in words; clients get its ISO stamps in details.
     period = period_words(notice.starts_at, notice.ends_at, limits.timezone)
     if now < notice.starts_at:
         raise PublicityWindowError(
             f"公示尚未开始，公示期为 {period}，请在公示期内提出异议",
-            code="publicity_not_started", details=window,
-        )  # fmt: skip
+            code="publicity_not_started",
+            details=window,
+        )
     if now >= notice.ends_at:
         raise PublicityWindowError(
             f"公示期已结束（公示期为 {period}），不再受理异议",
-            code="publicity_closed", details=window,
-        )  # fmt: skip
+            code="publicity_closed",
+            details=window,
+        )
     if data["zone_id"] not in {e.zone_id for e in notice.entries}:
         raise ValidationFailed(details={"zone_id": ["该项目不在本次公示名单中"]})
     if data.get("organisation") and not data.get("contact_person"):
@@ -111,8 +122,10 @@ def raise_objection(user: User, notice_id: int, data: dict[str, Any], limits: Ob
     if already >= limits.per_notice:
         raise AppError(
             f"每人对同一公示最多提出 {limits.per_notice} 条异议",
-            code="objection_limit_reached", status=409, details={"limit": limits.per_notice},
-        )  # fmt: skip
+            code="objection_limit_reached",
+            status=409,
+            details={"limit": limits.per_notice},
+        )
 
     text = "\n".join(filter(None, [data["reason"], data.get("organisation"), data.get("contact_person")]))
     try:
@@ -226,8 +239,14 @@ def reveal(user: User, objections: list[Objection], reason: str | None = None) -
                 details={"objection_id": objection.id},
             )
     for objection in objections:
-        audit.record(user, "objection.reveal", "objection", objection.id, None,
-                     {"receipt_no": objection.receipt_no, **({"reason": reason} if reason else {})})  # fmt: skip
+        audit.record(
+            user,
+            "objection.reveal",
+            "objection",
+            objection.id,
+            None,
+            {"receipt_no": objection.receipt_no, **({"reason": reason} if reason else {})},
+        )
     uow.commit()
 
 
@@ -235,9 +254,10 @@ def get_objection(objection_id: int, user: User) -> Objection:
     """An objection's staff page; on a zone outside the caller's scope it is not found, as if it did
     not exist."""
     objection = db.session.scalar(
-        select(Objection).join(Zone, Zone.id == Objection.zone_id)
+        select(Objection)
+        .join(Zone, Zone.id == Objection.zone_id)
         .where(Objection.id == objection_id, scope.staff_scope(user))
-    )  # fmt: skip
+    )
     if objection is None:
         raise NotFound("异议不存在")
     return objection
@@ -263,8 +283,14 @@ def decide(objection_id: int, status: str, reply: str, actor: User) -> Objection
     objection.updated_at = now
     if target in SETTLED:
         objection.settled_at = now
-    audit.record(actor, "objection.decision", "objection", objection.id, {"status": current.value},
-                 {"status": target.value, "reply": reply})  # fmt: skip
+    audit.record(
+        actor,
+        "objection.decision",
+        "objection",
+        objection.id,
+        {"status": current.value},
+        {"status": target.value, "reply": reply},
+    )
     db.session.flush()
     entry = db.session.scalar(
         select(NoticeZone).where(NoticeZone.notice_id == objection.notice_id, NoticeZone.zone_id == objection.zone_id)
@@ -281,12 +307,15 @@ def _notify(objection: Objection, event: ObjectionEvent, template_id: str | None
     """The decision's message, queued in the decision's transaction (app.outbox): a WeChat that is
     down delays it, never loses it, never undoes the decision. Its delivery shows on the event."""
     message = outbox.queue(
-        "objection.result", objection.user_id, template_id,
+        "objection.result",
+        objection.user_id,
+        template_id,
         {
             "character_string1": {"value": objection.receipt_no},
             "phrase2": {"value": OBJECTION_LABELS[ObjectionStatus(objection.status)]},
             "thing3": {"value": (event.reply or "")[:20]},
         },
-        page=f"pages/objections/detail?receipt_no={objection.receipt_no}", ref=("objection_event", event.id),
-    )  # fmt: skip
+        page=f"pages/objections/detail?receipt_no={objection.receipt_no}",
+        ref=("objection_event", event.id),
+    )
     event.notify_status = "queued" if message is not None else "skipped"

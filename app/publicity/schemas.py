@@ -27,7 +27,9 @@ class NoticeZoneOut(Schema):
     level = ma.fields.Function(lambda e: e.zone.level)
     level_label = ma.fields.Function(lambda e: LEVEL_LABELS[Level(e.zone.level)])
     applicant_name = ma.fields.Function(lambda e: e.zone.applicant_name)
-    district = ma.fields.Function(lambda e: DistrictOut().dump(e.zone.district), metadata={"description": "as in /zones"})
+    district = ma.fields.Function(
+        lambda e: DistrictOut().dump(e.zone.district), metadata={"description": "as in /zones"}
+    )
     status = ma.fields.Function(lambda e: e.zone.status)
     status_label = ma.fields.Function(lambda e: STATUS_LABELS[Status(e.zone.status)])
     outcome = ma.fields.String(allow_none=True, metadata={"description": "confirmed / rejected; null while open"})
@@ -129,8 +131,13 @@ class ObjectionIn(Schema):
         check_document(data)
 
 
-OBJECTION_EXAMPLE = {"zone_id": 1, "name": "张三", "phone": "13812345678",
-                     "reason": "该项目公示的年度能耗数据与实际运行情况不符，请核实。", "evidence_urls": []}
+OBJECTION_EXAMPLE = {
+    "zone_id": 1,
+    "name": "张三",
+    "phone": "13812345678",
+    "reason": "该项目公示的年度能耗数据与实际运行情况不符，请核实。",
+    "evidence_urls": [],
+}
 
 
 class ObjectionEventOut(Schema):

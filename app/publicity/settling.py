@@ -45,8 +45,9 @@ def close_notice(notice_id: int, actor: User | None, now: datetime | None = None
     if notice.state != NoticeState.PUBLISHED:
         raise AppError("公示尚未发布", code="not_published", status=409)
     if now < notice.ends_at:
-        raise AppError("公示期尚未结束", code="publicity_not_ended", status=409,
-                       details={"ends_at": local_iso(notice.ends_at)})  # fmt: skip
+        raise AppError(
+            "公示期尚未结束", code="publicity_not_ended", status=409, details={"ends_at": local_iso(notice.ends_at)}
+        )
     report = CloseReport(notice.id, [], [], [])
     for entry in notice.entries:
         if entry.outcome is not None:
@@ -58,8 +59,14 @@ def close_notice(notice_id: int, actor: User | None, now: datetime | None = None
         )
     if notice.closed_at is None:
         notice.closed_at = now
-        audit.record(actor, "publicity.close", "publicity_notice", notice.id, None,
-                     {"confirmed": report.confirmed, "rejected": report.rejected, "waiting": report.waiting})  # fmt: skip
+        audit.record(
+            actor,
+            "publicity.close",
+            "publicity_notice",
+            notice.id,
+            None,
+            {"confirmed": report.confirmed, "rejected": report.rejected, "waiting": report.waiting},
+        )
     invalidate_cache()
     uow.commit()
     return report

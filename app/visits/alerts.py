@@ -45,10 +45,11 @@ def check_capacity(slot_id: int) -> list[CapacityAlert]:
     if slot is None:
         return []
     day_booked, day_capacity = db.session.execute(
-        select(func.coalesce(func.sum(Slot.booked + Slot.group_booked), 0),
-               func.coalesce(func.sum(Slot.capacity + Slot.group_capacity), 0))
-        .where(Slot.base_id == slot.base_id, Slot.visit_date == slot.visit_date, Slot.status == SlotStatus.OPEN)
-    ).one()  # fmt: skip
+        select(
+            func.coalesce(func.sum(Slot.booked + Slot.group_booked), 0),
+            func.coalesce(func.sum(Slot.capacity + Slot.group_capacity), 0),
+        ).where(Slot.base_id == slot.base_id, Slot.visit_date == slot.visit_date, Slot.status == SlotStatus.OPEN)
+    ).one()
     wanted = [
         (f"slot:{slot.id}", slot.id, t, slot.booked + slot.group_booked, slot.capacity + slot.group_capacity)
         for t in _reached(slot.booked + slot.group_booked, slot.capacity + slot.group_capacity)
@@ -69,8 +70,15 @@ def check_capacity(slot_id: int) -> list[CapacityAlert]:
     for scope, alert_slot_id, threshold, booked, capacity in wanted:
         if (scope, threshold) in have:
             continue
-        alert = CapacityAlert(base_id=slot.base_id, scope=scope, slot_id=alert_slot_id, visit_date=slot.visit_date,
-                              threshold=threshold, booked=booked, capacity=capacity)  # fmt: skip
+        alert = CapacityAlert(
+            base_id=slot.base_id,
+            scope=scope,
+            slot_id=alert_slot_id,
+            visit_date=slot.visit_date,
+            threshold=threshold,
+            booked=booked,
+            capacity=capacity,
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(alert)
@@ -96,17 +104,23 @@ def _tell_operators(alert: CapacityAlert) -> None:
         return
     base = db.session.get(Zone, alert.base_id)
     operators = db.session.scalars(
-        select(User.id).join(RoleGrant, RoleGrant.user_id == User.id).where(
-            RoleGrant.role == Role.BASE_OPERATOR.value, RoleGrant.base_id == alert.base_id, User.openid.is_not(None)
-        )
-    ).all()  # fmt: skip
+        select(User.id)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == Role.BASE_OPERATOR.value, RoleGrant.base_id == alert.base_id, User.openid.is_not(None))
+    ).all()
     for user_id in operators:
         outbox.queue(
-            "capacity.alert", user_id, template,
-            {"thing1": {"value": base.name[:20]}, "time2": {"value": alert.visit_date.isoformat()},
-             "thing3": {"value": f"预约已达 {alert.threshold}%"[:20]}},
-            page="pages/operator/alerts", send_now=False,
-        )  # fmt: skip
+            "capacity.alert",
+            user_id,
+            template,
+            {
+                "thing1": {"value": base.name[:20]},
+                "time2": {"value": alert.visit_date.isoformat()},
+                "thing3": {"value": f"预约已达 {alert.threshold}%"[:20]},
+            },
+            page="pages/operator/alerts",
+            send_now=False,
+        )
 
 
 def alerts_query(user: User, base_id: int | None, unread: bool | None, since: date | None):

@@ -81,7 +81,6 @@ class BookingSuspended(AppError):
     code = "booking_suspended"
 
 
-
 # ---- booking ------------------------------------------------------------------------------
 
 
@@ -102,8 +101,9 @@ def _suspension(user: User, today: date) -> BookingSuspension | None:
     )
 
 
-def request_booking(user: User, data: dict[str, Any], idempotency_key: str,
-                    present: Callable[[Booking], Any]) -> idempotency.Outcome:  # fmt: skip
+def request_booking(
+    user: User, data: dict[str, Any], idempotency_key: str, present: Callable[[Booking], Any]
+) -> idempotency.Outcome:
     """Use case: book a slot, at most once per Idempotency-Key (a retry gets the first answer,
     `present(booking)`, stored with the booking in one commit). A slot already full is refused
     after one read, without claiming the key."""
@@ -118,8 +118,9 @@ def request_booking(user: User, data: dict[str, Any], idempotency_key: str,
     return idempotency.run_once(user.id, "booking", idempotency_key, data, work)
 
 
-def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None, *,
-         waitlist_entry_id: int | None = None) -> Booking:  # fmt: skip
+def book(
+    user: User, data: dict[str, Any], r: Rules, now: datetime | None = None, *, waitlist_entry_id: int | None = None
+) -> Booking:
     """Book a slot for named visitors or a group. Writes without committing."""
     now = now or utcnow()
     slot = db.session.get(Slot, data["slot_id"])
@@ -138,8 +139,10 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
     if now < opens:
         raise AppError(
             f"该时段尚未开放预约，将于 {opens.astimezone(r.timezone):%Y-%m-%d %H:%M} 开放",
-            code="slot_not_released", status=422, details={"opens_at": local_iso(opens, r.timezone)},
-        )  # fmt: skip
+            code="slot_not_released",
+            status=422,
+            details={"opens_at": local_iso(opens, r.timezone)},
+        )
     suspension = _suspension(user, r.today(now))
     if suspension is not None:
         raise BookingSuspended(
@@ -160,20 +163,31 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
         people = len(visitors)
         indexes = [_person_index(v) for v in visitors]
         clash = db.session.execute(
-            select(BookingVisitor.id_index, Booking.user_id, Booking.id).join(Booking).where(
-                BookingVisitor.base_id == slot.base_id, BookingVisitor.visit_date == slot.visit_date,
-                BookingVisitor.id_index.in_(indexes), BookingVisitor.active.is_(True),
+            select(BookingVisitor.id_index, Booking.user_id, Booking.id)
+            .join(Booking)
+            .where(
+                BookingVisitor.base_id == slot.base_id,
+                BookingVisitor.visit_date == slot.visit_date,
+                BookingVisitor.id_index.in_(indexes),
+                BookingVisitor.active.is_(True),
             )
-        ).first()  # fmt: skip
+        ).first()
         if clash:
             _refuse_person(user, indexes.index(clash.id_index), clash.user_id, clash.id, r.today(now))
         kind = BookingKind.INDIVIDUAL
         room, take = Slot.booked + people <= Slot.capacity, {"booked": Slot.booked + people}
 
     booking = Booking(
-        user_id=user.id, slot_id=slot.id, base_id=slot.base_id, visit_date=slot.visit_date, kind=kind,
-        headcount=people, status=BookingStatus.CONFIRMED, created_at=now, waitlist_entry_id=waitlist_entry_id,
-    )  # fmt: skip
+        user_id=user.id,
+        slot_id=slot.id,
+        base_id=slot.base_id,
+        visit_date=slot.visit_date,
+        kind=kind,
+        headcount=people,
+        status=BookingStatus.CONFIRMED,
+        created_at=now,
+        waitlist_entry_id=waitlist_entry_id,
+    )
     if kind == BookingKind.GROUP:
         booking.organisation = group["organisation"]
         booking.leader_name = group["leader_name"]
@@ -183,12 +197,15 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
     for visitor in visitors:
         booking.visitors.append(
             BookingVisitor(
-                base_id=slot.base_id, visit_date=slot.visit_date, name=visitor["name"],
-                id_type=visitor.get("id_type") or IdType.RESIDENT_ID.value, id_number=visitor["id_number"],
+                base_id=slot.base_id,
+                visit_date=slot.visit_date,
+                name=visitor["name"],
+                id_type=visitor.get("id_type") or IdType.RESIDENT_ID.value,
+                id_number=visitor["id_number"],
                 id_index=_person_index(visitor),
                 phone=visitor["phone"],
             )
-        )  # fmt: skip
+        )
     db.session.add(booking)
     # The place is taken last: the conditional UPDATE locks the slot's row until the commit, so the
     # booking's rows are encrypted and written before it, not while a rush queues on that lock. A
@@ -196,8 +213,9 @@ def book(user: User, data: dict[str, Any], r: Rules, now: datetime | None = None
     try:
         with db.session.begin_nested():
             db.session.flush()
-            taken = db.session.execute(update(Slot).where(Slot.id == slot.id, Slot.status == SlotStatus.OPEN, room)
-                                       .values(**take))  # fmt: skip
+            taken = db.session.execute(
+                update(Slot).where(Slot.id == slot.id, Slot.status == SlotStatus.OPEN, room).values(**take)
+            )
             if taken.rowcount != 1:
                 raise _slot_full(slot.id)
     except IntegrityError as exc:
@@ -213,7 +231,9 @@ MINORS_PER_ADULT = 10
 def _refuse_person(user: User, position: int, holder_id: int, booking_id: int, today: date) -> None:
     """The visitor at `position` is already booked at this base that day."""
     if holder_id == user.id:
-        raise PersonAlreadyBooked("您已为该证件预约过本基地当天的参观", details={"visitor": position, "booking_id": booking_id})
+        raise PersonAlreadyBooked(
+            "您已为该证件预约过本基地当天的参观", details={"visitor": position, "booking_id": booking_id}
+        )
     key = f"visits:refused:{user.id}:{today.isoformat()}"
     try:
         refused = kv.redis.incr(key)
@@ -278,9 +298,10 @@ def refuse_if_full(data: dict[str, Any], unless) -> None:
     none when the SQL condition `unless` holds (a retry, which must get its first answer). The
     booking itself still decides by the conditional update; this only spares the doomed ones."""
     row = db.session.execute(
-        select(Slot.status, Slot.capacity, Slot.booked, Slot.group_capacity, Slot.group_booked, unless)
-        .where(Slot.id == data.get("slot_id"))
-    ).first()  # fmt: skip
+        select(Slot.status, Slot.capacity, Slot.booked, Slot.group_capacity, Slot.group_booked, unless).where(
+            Slot.id == data.get("slot_id")
+        )
+    ).first()
     if row is None or row.status != SlotStatus.OPEN or row[-1]:
         return
     people = data["group"]["headcount"] if "group" in data else len(data.get("visitors") or [])
@@ -351,8 +372,10 @@ def cancel(user: User, booking_id: int, now: datetime | None = None) -> Booking:
     if now >= cutoff:
         raise AppError(
             f"距参观开始不足 {int(r.cancel_cutoff.total_seconds() // 60)} 分钟，已不能取消",
-            code="cancel_cutoff_passed", status=422, details={"cutoff": local_iso(cutoff, r.timezone)},
-        )  # fmt: skip
+            code="cancel_cutoff_passed",
+            status=422,
+            details={"cutoff": local_iso(cutoff, r.timezone)},
+        )
     _cancel(booking, "用户取消", late=now >= booking.slot.starts_at - r.late_cancel)
     promoted = promote_waitlist(booking.slot_id, r, now)
     for entry_booking in promoted:
@@ -377,13 +400,20 @@ def join_waitlist(user: User, data: dict[str, Any]) -> WaitlistEntry:
         raise Conflict("该时段仍有余位，请直接预约", code="slot_has_places", details={"remaining": free})
     existing = db.session.scalar(
         select(WaitlistEntry).where(
-            WaitlistEntry.slot_id == slot.id, WaitlistEntry.user_id == user.id, WaitlistEntry.status == WaitlistStatus.WAITING
+            WaitlistEntry.slot_id == slot.id,
+            WaitlistEntry.user_id == user.id,
+            WaitlistEntry.status == WaitlistStatus.WAITING,
         )
     )
     if existing is not None:
         raise Conflict("您已在该时段的候补名单中", code="already_waiting", details={"waitlist_id": existing.id})
-    entry = WaitlistEntry(slot_id=slot.id, user_id=user.id, request=json.dumps(data, ensure_ascii=False),
-                          headcount=people, status=WaitlistStatus.WAITING)  # fmt: skip
+    entry = WaitlistEntry(
+        slot_id=slot.id,
+        user_id=user.id,
+        request=json.dumps(data, ensure_ascii=False),
+        headcount=people,
+        status=WaitlistStatus.WAITING,
+    )
     db.session.add(entry)
     uow.commit()
     return entry
@@ -392,7 +422,9 @@ def join_waitlist(user: User, data: dict[str, Any]) -> WaitlistEntry:
 def waitlist_position(entry: WaitlistEntry) -> int:
     return db.session.scalar(
         select(func.count(WaitlistEntry.id)).where(
-            WaitlistEntry.slot_id == entry.slot_id, WaitlistEntry.status == WaitlistStatus.WAITING, WaitlistEntry.id <= entry.id
+            WaitlistEntry.slot_id == entry.slot_id,
+            WaitlistEntry.status == WaitlistStatus.WAITING,
+            WaitlistEntry.id <= entry.id,
         )
     )
 
@@ -402,9 +434,11 @@ def promote_waitlist(slot_id: int, r: Rules, now: datetime) -> list[Booking]:
     big for what is free keeps its place; one that can no longer be booked is marked failed."""
     promoted = []
     entries = db.session.scalars(
-        select(WaitlistEntry).where(WaitlistEntry.slot_id == slot_id, WaitlistEntry.status == WaitlistStatus.WAITING)
-        .order_by(WaitlistEntry.id).with_for_update()
-    ).all()  # fmt: skip
+        select(WaitlistEntry)
+        .where(WaitlistEntry.slot_id == slot_id, WaitlistEntry.status == WaitlistStatus.WAITING)
+        .order_by(WaitlistEntry.id)
+        .with_for_update()
+    ).all()
     for entry in entries:
         user = db.session.get(User, entry.user_id)
         try:
@@ -420,15 +454,15 @@ def promote_waitlist(slot_id: int, r: Rules, now: datetime) -> list[Booking]:
     return promoted
 
 
-
 def close_day_impact(base_id: int, day: date, actor: User) -> tuple[int, int]:
     """What closing `day` would do, asked before doing it: (bookings cancelled, visitors told)."""
     get_base(base_id)
     ensure_operates(actor, base_id)
     bookings_n, visitors_n = db.session.execute(
-        select(func.count(Booking.id), func.count(func.distinct(Booking.user_id)))
-        .where(Booking.base_id == base_id, Booking.visit_date == day, Booking.status == BookingStatus.CONFIRMED)
-    ).one()  # fmt: skip
+        select(func.count(Booking.id), func.count(func.distinct(Booking.user_id))).where(
+            Booking.base_id == base_id, Booking.visit_date == day, Booking.status == BookingStatus.CONFIRMED
+        )
+    ).one()
     return int(bookings_n), int(visitors_n)
 
 
@@ -452,11 +486,13 @@ def close_day(base_id: int, day: date, reason: str, actor: User) -> list[Booking
             _cancel(booking, f"基地闭馆：{reason}", late=False)
             cancelled.append(booking)
         db.session.execute(
-            update(WaitlistEntry).where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == WaitlistStatus.WAITING)
+            update(WaitlistEntry)
+            .where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == WaitlistStatus.WAITING)
             .values(status=WaitlistStatus.CANCELLED)
-        )  # fmt: skip
-    audit.record(actor, "base.close_day", "zone", base_id, None,
-                 {"day": day, "reason": reason, "cancelled": len(cancelled)})  # fmt: skip
+        )
+    audit.record(
+        actor, "base.close_day", "zone", base_id, None, {"day": day, "reason": reason, "cancelled": len(cancelled)}
+    )
     for booking in cancelled:
         notify_change(booking, f"闭馆取消：{reason}", r, send_now=False)  # a whole day's visitors: by the outbox job
     slots_changed(base_id)

@@ -114,15 +114,21 @@ def create_slots(base_id: int, spec: dict[str, Any], actor: User) -> list[Slot]:
                 if starts in existing:
                     continue
                 slot = Slot(
-                    base_id=base_id, visit_date=day, starts_at=starts, ends_at=ends, capacity=spec["capacity"],
-                    group_capacity=spec.get("group_capacity", 0), booked=0, group_booked=0, status=SlotStatus.OPEN,
-                )  # fmt: skip
+                    base_id=base_id,
+                    visit_date=day,
+                    starts_at=starts,
+                    ends_at=ends,
+                    capacity=spec["capacity"],
+                    group_capacity=spec.get("group_capacity", 0),
+                    booked=0,
+                    group_booked=0,
+                    status=SlotStatus.OPEN,
+                )
                 db.session.add(slot)
                 created.append(slot)
         day += timedelta(days=1)
     db.session.flush()
-    audit.record(actor, "slots.create", "zone", base_id, None,
-                 {"from": first, "to": last, "count": len(created)})  # fmt: skip
+    audit.record(actor, "slots.create", "zone", base_id, None, {"from": first, "to": last, "count": len(created)})
     slots_changed(base_id)
     uow.commit()
     return created
@@ -151,9 +157,13 @@ class SlotState(StrEnum):
 
 
 SLOT_STATE_LABELS = {
-    SlotState.NOT_RELEASED: "未开放预约", SlotState.OPEN: "可预约", SlotState.FULL: "已约满",
-    SlotState.STARTED: "已开始", SlotState.ENDED: "已结束", SlotState.CLOSED: "已关闭",
-}  # fmt: skip
+    SlotState.NOT_RELEASED: "未开放预约",
+    SlotState.OPEN: "可预约",
+    SlotState.FULL: "已约满",
+    SlotState.STARTED: "已开始",
+    SlotState.ENDED: "已结束",
+    SlotState.CLOSED: "已关闭",
+}
 
 
 @dataclass(frozen=True)
@@ -198,11 +208,18 @@ def slot_state(slot: Slot, opens_at: datetime, now: datetime) -> SlotState:
 def slot_view(slot: Slot, profile: BaseProfile, r: Rules, now: datetime) -> SlotView:
     opens = release_at(slot, profile, r)
     return SlotView(
-        id=slot.id, visit_date=slot.visit_date, starts_at=slot.starts_at, ends_at=slot.ends_at,
-        capacity=slot.capacity, remaining=slot.remaining, group_capacity=slot.group_capacity,
-        group_remaining=slot.group_remaining, state=slot_state(slot, opens, now), closed_reason=slot.closed_reason,
+        id=slot.id,
+        visit_date=slot.visit_date,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        capacity=slot.capacity,
+        remaining=slot.remaining,
+        group_capacity=slot.group_capacity,
+        group_remaining=slot.group_remaining,
+        state=slot_state(slot, opens, now),
+        closed_reason=slot.closed_reason,
         opens_at=opens,
-    )  # fmt: skip
+    )
 
 
 def slot_views(base_id: int, first: date, last: date, now: datetime | None = None) -> list[SlotView]:
@@ -224,7 +241,6 @@ def release_at(slot: Slot, profile: BaseProfile, r: Rules) -> datetime:
     """When a slot opens for booking: `booking_days_ahead` days before, at `release_hour`."""
     day = slot.visit_date - timedelta(days=profile.booking_days_ahead)
     return datetime.combine(day, time(profile.release_hour), r.timezone)
-
 
 
 def slots_changed(base_id: int) -> None:

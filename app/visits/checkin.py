@@ -49,8 +49,12 @@ def checkin_pass(user: User, booking_id: int) -> dict[str, Any]:
     booking = own_booking(user, booking_id)
     code = checkin_code(booking)
     png, source = checkin_png(code)
-    return {"code": code, "qr_png_base64": base64.b64encode(png).decode(), "qr_source": source,
-            "visit_date": booking.visit_date}  # fmt: skip
+    return {
+        "code": code,
+        "qr_png_base64": base64.b64encode(png).decode(),
+        "qr_source": source,
+        "visit_date": booking.visit_date,
+    }
 
 
 def checkin_png(code: str) -> tuple[bytes, str]:
@@ -84,16 +88,21 @@ def checkin(operator: User, code: str, actual_headcount: int | None, now: dateti
         # At the door the question is the booking's, not the operator's rights: say it in those words.
         raise Forbidden("不是本基地的预约", code=exc.code, details=exc.details) from None
     if booking.status == BookingStatus.CHECKED_IN:
-        raise Conflict("该预约已核验入馆", code="already_checked_in",
-                       details={"checked_in_at": local_iso(booking.checked_in_at, r.timezone)})  # fmt: skip
+        raise Conflict(
+            "该预约已核验入馆",
+            code="already_checked_in",
+            details={"checked_in_at": local_iso(booking.checked_in_at, r.timezone)},
+        )
     if booking.status != BookingStatus.CONFIRMED:
         raise Conflict("该预约已取消或已失效", code="booking_not_active", details={"status": booking.status})
     today = r.today(now)
     if booking.visit_date != today:
         raise AppError(
             "不是预约当天" if booking.visit_date > today else "核验码已过期",
-            code="wrong_day", status=422, details={"visit_date": booking.visit_date.isoformat()},
-        )  # fmt: skip
+            code="wrong_day",
+            status=422,
+            details={"visit_date": booking.visit_date.isoformat()},
+        )
     if booking.kind == BookingKind.GROUP:
         if actual_headcount is None:
             raise ValidationFailed(details={"headcount": ["团体预约须填写实到人数"]})
@@ -105,7 +114,13 @@ def checkin(operator: User, code: str, actual_headcount: int | None, now: dateti
     booking.status = BookingStatus.CHECKED_IN
     booking.checked_in_at = now
     booking.checked_in_by_id = operator.id
-    audit.record(operator, "booking.checkin", "booking", booking.id, {"status": BookingStatus.CONFIRMED.value},
-                 {"status": BookingStatus.CHECKED_IN.value, "actual_headcount": booking.actual_headcount})  # fmt: skip
+    audit.record(
+        operator,
+        "booking.checkin",
+        "booking",
+        booking.id,
+        {"status": BookingStatus.CONFIRMED.value},
+        {"status": BookingStatus.CHECKED_IN.value, "actual_headcount": booking.actual_headcount},
+    )
     uow.commit()
     return booking

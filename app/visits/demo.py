@@ -30,29 +30,49 @@ DEMO_VISITORS = [("王小明", "220102199003071235", "13900001111"), ("李华", 
 
 def seed_demo_bases() -> list[str]:
     r = rules()
-    titled = list(db.session.scalars(
-        select(Zone).where(Zone.status == Status.TITLED.value).order_by(Zone.is_education_base.desc(), Zone.id)
-    ))[:2]  # fmt: skip
+    titled = list(
+        db.session.scalars(
+            select(Zone).where(Zone.status == Status.TITLED.value).order_by(Zone.is_education_base.desc(), Zone.id)
+        )
+    )[:2]
     if len(titled) < 2:
         return ["no titled zones for demo bases"]
     lines = []
     for zone in titled:
         zone.is_education_base = True
         if db.session.get(BaseProfile, zone.id) is None:
-            db.session.add(BaseProfile(zone_id=zone.id, visitor_notes=NOTES, opening_rules=RULES,
-                                       contact_phone="0431-88880000", booking_days_ahead=7, release_hour=8))  # fmt: skip
+            db.session.add(
+                BaseProfile(
+                    zone_id=zone.id,
+                    visitor_notes=NOTES,
+                    opening_rules=RULES,
+                    contact_phone="0431-88880000",
+                    booking_days_ahead=7,
+                    release_hour=8,
+                )
+            )
     uow.commit()
 
     operator = db.session.scalar(select(User).where(User.username == "operator"))
     if operator is None:
-        operator = accounts.create_staff_user("operator", "operator-demo-2026", Role.BASE_OPERATOR,
-                                              display_name="基地管理员（演示）", base_id=titled[0].id)  # fmt: skip
+        operator = accounts.create_staff_user(
+            "operator",
+            "operator-demo-2026",
+            Role.BASE_OPERATOR,
+            display_name="基地管理员（演示）",
+            base_id=titled[0].id,
+        )
         lines.append(f"staff account operator / operator-demo-2026 (base_operator of base {titled[0].id})")
 
     start = r.today() + timedelta(days=1)
-    spec = {"from": start, "to": start + timedelta(days=13), "weekdays": [2, 3, 4, 5, 6, 7],
-            "times": [{"start": time(9), "end": time(10, 30)}, {"start": time(14), "end": time(15, 30)}],
-            "capacity": 30, "group_capacity": 60}  # fmt: skip
+    spec = {
+        "from": start,
+        "to": start + timedelta(days=13),
+        "weekdays": [2, 3, 4, 5, 6, 7],
+        "times": [{"start": time(9), "end": time(10, 30)}, {"start": time(14), "end": time(15, 30)}],
+        "capacity": 30,
+        "group_capacity": 60,
+    }
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     for zone in titled:
         created = calendar.create_slots(zone.id, spec, admin)
@@ -64,8 +84,11 @@ def seed_demo_bases() -> list[str]:
             select(Slot).where(Slot.base_id == titled[0].id, Slot.visit_date >= start).order_by(Slot.starts_at).limit(2)
         ).all()
         for slot, person in zip(first_slots, DEMO_VISITORS, strict=False):
-            booking.book(citizen, {"slot_id": slot.id, "visitors": [dict(zip(("name", "id_number", "phone"), person,
-                                                                            strict=True))]}, r)  # fmt: skip
+            booking.book(
+                citizen,
+                {"slot_id": slot.id, "visitors": [dict(zip(("name", "id_number", "phone"), person, strict=True))]},
+                r,
+            )
         uow.commit()
         lines.append(f"{len(first_slots)} demo bookings")
     return lines

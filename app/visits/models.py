@@ -37,6 +37,7 @@ class WaitlistStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
 
+
 class BaseProfile(db.Model):
     """What a titled zone opened as an education base tells visitors, and its booking rules."""
 
@@ -126,10 +127,15 @@ class BookingVisitor(db.Model):
     __table_args__ = (
         # One person (by ID number) at most once per base per day, among live bookings: in the database.
         Index(
-            "uq_booking_visitors_person_base_day", "base_id", "visit_date", "id_index", unique=True,
-            postgresql_where=text("active"), sqlite_where=text("active"),
+            "uq_booking_visitors_person_base_day",
+            "base_id",
+            "visit_date",
+            "id_index",
+            unique=True,
+            postgresql_where=text("active"),
+            sqlite_where=text("active"),
         ),
-    )  # fmt: skip
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)

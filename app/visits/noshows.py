@@ -25,10 +25,16 @@ def mark_no_shows(now: datetime | None = None) -> tuple[int, int]:
     r = rules()
     now = now or utcnow()
     ended = select(Slot.id).where(Slot.ends_at <= now).scalar_subquery()
-    marked = db.session.execute(
-        update(Booking).where(Booking.status == BookingStatus.CONFIRMED, Booking.slot_id.in_(ended)).values(status=BookingStatus.NO_SHOW)
-        .returning(Booking.user_id)
-    ).scalars().all()  # fmt: skip
+    marked = (
+        db.session.execute(
+            update(Booking)
+            .where(Booking.status == BookingStatus.CONFIRMED, Booking.slot_id.in_(ended))
+            .values(status=BookingStatus.NO_SHOW)
+            .returning(Booking.user_id)
+        )
+        .scalars()
+        .all()
+    )
     suspended = 0
     for user_id in sorted(set(marked)):
         if _maybe_suspend(user_id, r, now):
@@ -48,8 +54,9 @@ def _maybe_suspend(user_id: int, r: Rules, now: datetime) -> bool:
     )
     if misses < r.no_show_limit:
         return False
-    if db.session.scalar(select(BookingSuspension.id).where(BookingSuspension.user_id == user_id,
-                                                           BookingSuspension.ends_on >= today)):  # fmt: skip
+    if db.session.scalar(
+        select(BookingSuspension.id).where(BookingSuspension.user_id == user_id, BookingSuspension.ends_on >= today)
+    ):
         return False
     db.session.add(
         BookingSuspension(
@@ -57,7 +64,7 @@ def _maybe_suspend(user_id: int, r: Rules, now: datetime) -> bool:
             starts_on=today,
             ends_on=today + timedelta(days=r.suspension_days - 1),
             reason=f"{r.no_show_window.days} 天内 {misses} 次预约未到",
-        )  # fmt: skip
+        )
     )
     return True
 
@@ -70,8 +77,10 @@ def send_reminders(now: datetime | None = None) -> int:
     tomorrow = r.today(now) + timedelta(days=1)
     candidates = db.session.scalars(
         select(Booking.id).where(
-            Booking.visit_date == tomorrow, Booking.status == BookingStatus.CONFIRMED, Booking.reminder_sent_at.is_(None)
-        )  # fmt: skip
+            Booking.visit_date == tomorrow,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.reminder_sent_at.is_(None),
+        )
     ).all()
     queued = 0
     for booking_id in candidates:
@@ -81,7 +90,8 @@ def send_reminders(now: datetime | None = None) -> int:
             .values(reminder_sent_at=now)
         ).rowcount
         if claimed:
-            queued += queue_booking_message(db.session.get(Booking, booking_id), "booking.reminder",
-                                            r.template_reminder, "明日参观提醒", r)  # fmt: skip
+            queued += queue_booking_message(
+                db.session.get(Booking, booking_id), "booking.reminder", r.template_reminder, "明日参观提醒", r
+            )
         uow.commit()
     return queued

@@ -43,14 +43,25 @@ def attendance(base_id: int, year: int, month: int, user: User) -> list[dict[str
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     people = func.coalesce(Booking.actual_headcount, Booking.headcount)
     rows = db.session.execute(
-        select(Booking.visit_date, Booking.status, func.count(Booking.id), func.sum(Booking.headcount), func.sum(people))
+        select(
+            Booking.visit_date, Booking.status, func.count(Booking.id), func.sum(Booking.headcount), func.sum(people)
+        )
         .where(Booking.base_id == base_id, Booking.visit_date.between(first, last))
         .group_by(Booking.visit_date, Booking.status)
-    )  # fmt: skip
+    )
     days: dict[date, dict[str, Any]] = {}
     for day, status, count, headcount, actual in rows:
-        item = days.setdefault(day, {"date": day, "bookings": 0, "booked_people": 0, "checked_in_people": 0,
-                                     "no_show_people": 0, "cancelled_people": 0})  # fmt: skip
+        item = days.setdefault(
+            day,
+            {
+                "date": day,
+                "bookings": 0,
+                "booked_people": 0,
+                "checked_in_people": 0,
+                "no_show_people": 0,
+                "cancelled_people": 0,
+            },
+        )
         item["bookings"] += count
         if status != BookingStatus.CANCELLED:
             item["booked_people"] += headcount or 0
@@ -77,16 +88,42 @@ def door_list_csv(base_id: int, day: date, user: User) -> bytes:
     for slot in slots_between(base_id, day, day):
         when = slot.starts_at.astimezone(r.timezone).strftime("%H:%M")
         live = db.session.scalars(
-            select(Booking).where(Booking.slot_id == slot.id, Booking.status != BookingStatus.CANCELLED).order_by(Booking.id)
+            select(Booking)
+            .where(Booking.slot_id == slot.id, Booking.status != BookingStatus.CANCELLED)
+            .order_by(Booking.id)
         )
         for booking in live:
             if booking.kind == BookingKind.GROUP:
-                writer.writerow(safe_row([booking.id, when, "团体", f"{booking.organisation}（领队 {booking.leader_name}）", "",
-                                          mask_phone(booking.leader_phone), booking.headcount, booking.status]))  # fmt: skip
+                writer.writerow(
+                    safe_row(
+                        [
+                            booking.id,
+                            when,
+                            "团体",
+                            f"{booking.organisation}（领队 {booking.leader_name}）",
+                            "",
+                            mask_phone(booking.leader_phone),
+                            booking.headcount,
+                            booking.status,
+                        ]
+                    )
+                )
                 for member in booking.members or []:
                     label = member["name"] + ("（未成年）" if member["minor"] else "")
                     writer.writerow(safe_row([booking.id, when, "团体成员", label, "", "", 1, booking.status]))
             for visitor in booking.visitors:
-                writer.writerow(safe_row([booking.id, when, "个人", visitor.name, mask_id_number(visitor.id_number),
-                                          mask_phone(visitor.phone), 1, booking.status]))  # fmt: skip
+                writer.writerow(
+                    safe_row(
+                        [
+                            booking.id,
+                            when,
+                            "个人",
+                            visitor.name,
+                            mask_id_number(visitor.id_number),
+                            mask_phone(visitor.phone),
+                            1,
+                            booking.status,
+                        ]
+                    )
+                )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -20,7 +20,6 @@ def slots_namespace(base_id: int) -> str:
     return f"slots:{base_id}"
 
 
-
 # ---- rules --------------------------------------------------------------------------------
 
 

@@ -44,12 +44,15 @@ class GroupIn(Schema):
     leader_name = Trimmed(required=True, validate=validate_person_name)
     leader_phone = Trimmed(required=True, validate=validate_phone)
     headcount = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=500))
-    minors = ma.fields.Integer(validate=ma.validate.Range(min=0, max=500),
-                               metadata={"description": "其中未成年人数（每 10 名须至少 1 名成年人）"})  # fmt: skip
+    minors = ma.fields.Integer(
+        validate=ma.validate.Range(min=0, max=500),
+        metadata={"description": "其中未成年人数（每 10 名须至少 1 名成年人）"},
+    )
     members = ma.fields.List(
-        ma.fields.Nested(MemberIn), validate=ma.validate.Length(min=1, max=500),
+        ma.fields.Nested(MemberIn),
+        validate=ma.validate.Length(min=1, max=500),
         metadata={"description": "团体名单（可预约后再交，参观开始前可修改）；人数须与 headcount 一致"},
-    )  # fmt: skip
+    )
 
 
 class MembersIn(Schema):
@@ -74,10 +77,20 @@ class BookingIn(Schema):
 
 
 # Documented in the OpenAPI document (and used by its fuzzing as a valid starting point).
-BOOKING_EXAMPLE = {"slot_id": 1, "visitors": [{"name": "张三", "id_type": "resident_id", "id_number": "11010519491231002X",
-                                               "phone": "13812345678"}]}
-GROUP_BOOKING_EXAMPLE = {"slot_id": 1, "group": {"organisation": "长春市第一实验小学", "leader_name": "李老师",
-                                                 "leader_phone": "13912345678", "headcount": 12, "minors": 10}}
+BOOKING_EXAMPLE = {
+    "slot_id": 1,
+    "visitors": [{"name": "张三", "id_type": "resident_id", "id_number": "11010519491231002X", "phone": "13812345678"}],
+}
+GROUP_BOOKING_EXAMPLE = {
+    "slot_id": 1,
+    "group": {
+        "organisation": "长春市第一实验小学",
+        "leader_name": "李老师",
+        "leader_phone": "13912345678",
+        "headcount": 12,
+        "minors": 10,
+    },
+}
 MEMBERS_EXAMPLE = {"members": [{"name": "王小明", "minor": True}, {"name": "李老师", "minor": False}]}
 
 
@@ -97,7 +110,9 @@ class SlotOut(Schema):
     group_remaining = ma.fields.Integer()
     status = ma.fields.String(
         attribute="state",
-        metadata={"description": "now: not_released（opens_at 开放）, open, full（可候补）, started, ended, closed（闭馆）"},
+        metadata={
+            "description": "now: not_released（opens_at 开放）, open, full（可候补）, started, ended, closed（闭馆）"
+        },
     )
     status_label = ma.fields.String(attribute="state_label")
     bookable = ma.fields.Boolean(metadata={"description": "现在可以预约"})
@@ -138,8 +153,12 @@ class TimeRangeIn(Schema):
 class SlotBulkIn(Schema):
     start = ma.fields.Date(required=True, data_key="from")
     end = ma.fields.Date(required=True, data_key="to")
-    weekdays = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=1, max=7)), load_default=[2, 3, 4, 5, 6, 7],
-                              validate=ma.validate.Length(min=1), metadata={"description": "1=周一 … 7=周日"})  # fmt: skip
+    weekdays = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.Range(min=1, max=7)),
+        load_default=[2, 3, 4, 5, 6, 7],
+        validate=ma.validate.Length(min=1),
+        metadata={"description": "1=周一 … 7=周日"},
+    )
     times = ma.fields.List(ma.fields.Nested(TimeRangeIn), required=True, validate=ma.validate.Length(min=1, max=12))
     capacity = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=5000))
     group_capacity = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=5000))

@@ -108,14 +108,21 @@ def idempotency_key(*, required: bool) -> str | None:
     key = (sent or "").strip()
     if not key:
         if required:
-            raise AppError("该请求须带 Idempotency-Key 请求头（每个新请求一个新值，重试时不变）",
-                           code="idempotency_key_required", status=400)  # fmt: skip
+            raise AppError(
+                "该请求须带 Idempotency-Key 请求头（每个新请求一个新值，重试时不变）",
+                code="idempotency_key_required",
+                status=400,
+            )
         if sent is not None:  # sent, but blank: a client bug, not "no key"
             raise AppError("Idempotency-Key 不能为空", code="idempotency_key_invalid", status=400)
         return None
     if len(key) > IDEMPOTENCY_KEY_MAX:
-        raise AppError(f"Idempotency-Key 过长（最多 {IDEMPOTENCY_KEY_MAX} 个字符）", code="idempotency_key_invalid",
-                       status=400, details={"max_length": IDEMPOTENCY_KEY_MAX})  # fmt: skip
+        raise AppError(
+            f"Idempotency-Key 过长（最多 {IDEMPOTENCY_KEY_MAX} 个字符）",
+            code="idempotency_key_invalid",
+            status=400,
+            details={"max_length": IDEMPOTENCY_KEY_MAX},
+        )
     return key
 
 
@@ -180,7 +187,9 @@ class ErrorResponses(BasePlugin):
             # error shape too, so a client generated from the document can read them.
             for status, response in responses.items():
                 if isinstance(response, dict) and str(status)[0] in "45" and not ({"$ref", "content"} & set(response)):
-                    response["content"] = {"application/json": {"schema": self.spec.components.get_ref("schema", "Error")}}
+                    response["content"] = {
+                        "application/json": {"schema": self.spec.components.get_ref("schema", "Error")}
+                    }
 
 
 class Api(flask_smorest.Api):

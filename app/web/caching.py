@@ -24,7 +24,9 @@ def canonical_key(args: dict[str, Any] | None = None) -> str:
     # The origin too: answers hold absolute media URLs (fixed by PUBLIC_BASE_URL in production).
     if not args:
         return public_base_url() + request.path
-    return public_base_url() + request.path + "?" + "&".join(f"{k}={args[k]}" for k in sorted(args) if args[k] is not None)
+    return (
+        public_base_url() + request.path + "?" + "&".join(f"{k}={args[k]}" for k in sorted(args) if args[k] is not None)
+    )
 
 
 def _canonical_text(value: Any) -> str | None:

@@ -111,9 +111,7 @@ class JsonErrorsEverywhere:
             return self.wsgi_app(environ, start_response)
         except Exception:  # noqa: BLE001
             log.exception("error outside the request handler")
-            body = (
-                '{"error":{"code":"internal_error","message":"服务器内部错误，请稍后再试","details":{}}}'
-            ).encode()
+            body = ('{"error":{"code":"internal_error","message":"服务器内部错误，请稍后再试","details":{}}}').encode()
             start_response(
                 "500 INTERNAL SERVER ERROR",
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],

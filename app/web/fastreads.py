@@ -37,8 +37,13 @@ def url_key(environ, public_base_url: str | None) -> str:
 
 
 def response_headers(entry: cache.CachedBody, request_id: str, *, with_body: bool) -> list[tuple[str, str]]:
-    headers = [("Content-Type", get_content_type(entry.mimetype, "utf-8")), ("ETag", f'"{entry.etag}"'),
-               ("Cache-Control", CACHE_CONTROL), ("X-Request-ID", request_id), ("X-Content-Type-Options", "nosniff")]  # fmt: skip
+    headers = [
+        ("Content-Type", get_content_type(entry.mimetype, "utf-8")),
+        ("ETag", f'"{entry.etag}"'),
+        ("Cache-Control", CACHE_CONTROL),
+        ("X-Request-ID", request_id),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
     if with_body:
         headers.append(("Content-Length", str(len(entry.body))))
     return headers
@@ -62,12 +67,19 @@ class FastReads:
             return self.wsgi_app(environ, start_response)
         request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"))
         not_modified = parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(entry.etag)
-        start_response("304 NOT MODIFIED" if not_modified else "200 OK",
-                       response_headers(entry, request_id, with_body=not not_modified))  # fmt: skip
+        start_response(
+            "304 NOT MODIFIED" if not_modified else "200 OK",
+            response_headers(entry, request_id, with_body=not not_modified),
+        )
         if access_log.isEnabledFor(logging.INFO):
             query = environ.get("QUERY_STRING", "")
             path = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
-            access_log.info("GET %s %s %.1fms user=- ip=%s cache=hit", path, 304 if not_modified else 200,
-                            (time.perf_counter() - started) * 1000, environ.get("REMOTE_ADDR"),
-                            extra={"request_id": request_id})  # fmt: skip
+            access_log.info(
+                "GET %s %s %.1fms user=- ip=%s cache=hit",
+                path,
+                304 if not_modified else 200,
+                (time.perf_counter() - started) * 1000,
+                environ.get("REMOTE_ADDR"),
+                extra={"request_id": request_id},
+            )
         return [] if not_modified else [entry.body]

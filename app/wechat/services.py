@@ -24,6 +24,7 @@ from app.wechat.client import get_client
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+
 class ContentCheck(StrEnum):
     """WeChat's verdict on text or an image (its `suggest`), or that it could not be asked."""
 

@@ -27,10 +27,23 @@ from app.zones.scope import ensure_may_handle
 
 # What the audit log keeps of a zone, before and after each change.
 AUDITED_FIELDS = (
-    "name", "type", "level", "status", "district_id", "applicant_name", "applicant_kind", "batch_year",
-    "department", "address", "latitude", "longitude", "cover_image_url", "summary", "description",
+    "name",
+    "type",
+    "level",
+    "status",
+    "district_id",
+    "applicant_name",
+    "applicant_kind",
+    "batch_year",
+    "department",
+    "address",
+    "latitude",
+    "longitude",
+    "cover_image_url",
+    "summary",
+    "description",
     "is_education_base",
-)  # fmt: skip
+)
 
 
 def district_of(district_id: int) -> District:

@@ -205,10 +205,26 @@ def import_batch(filename: str, content: bytes, batch_year: int, actor: User) ->
 
 
 EXPORT_COLUMNS = [
-    "id", "name", "type", "level", "status", "district", "batch_year", "applicant_name", "applicant_kind",
-    "department", "address", "latitude", "longitude", "is_education_base", "baseline_value", "baseline_year",
-    "latest_value", "latest_year", "updated_at",
-]  # fmt: skip
+    "id",
+    "name",
+    "type",
+    "level",
+    "status",
+    "district",
+    "batch_year",
+    "applicant_name",
+    "applicant_kind",
+    "department",
+    "address",
+    "latitude",
+    "longitude",
+    "is_education_base",
+    "baseline_value",
+    "baseline_year",
+    "latest_value",
+    "latest_year",
+    "updated_at",
+]
 
 
 def export_csv(stmt) -> bytes:
@@ -218,14 +234,28 @@ def export_csv(stmt) -> bytes:
     for zone in db.session.scalars(stmt):
         headline = registry.indicator_view(zone)[0]
         writer.writerow(
-            safe_row([
-                zone.id, zone.name, zone.type, zone.level, zone.status, zone.district.name, zone.batch_year,
-                zone.applicant_name, zone.applicant_kind, zone.department, zone.address or "",
-                zone.latitude if zone.latitude is not None else "", zone.longitude if zone.longitude is not None else "",
-                "1" if zone.is_education_base else "0",
-                *(("" if headline[k] is None else headline[k])
-                  for k in ("baseline_value", "baseline_year", "latest_value", "latest_year")),
-                local_iso(zone.updated_at),
-            ])
-        )  # fmt: skip
+            safe_row(
+                [
+                    zone.id,
+                    zone.name,
+                    zone.type,
+                    zone.level,
+                    zone.status,
+                    zone.district.name,
+                    zone.batch_year,
+                    zone.applicant_name,
+                    zone.applicant_kind,
+                    zone.department,
+                    zone.address or "",
+                    zone.latitude if zone.latitude is not None else "",
+                    zone.longitude if zone.longitude is not None else "",
+                    "1" if zone.is_education_base else "0",
+                    *(
+                        ("" if headline[k] is None else headline[k])
+                        for k in ("baseline_value", "baseline_year", "latest_value", "latest_year")
+                    ),
+                    local_iso(zone.updated_at),
+                ]
+            )
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

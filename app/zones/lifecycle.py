@@ -52,7 +52,9 @@ def transition(zone_id: int, to: str, note: str | None, actor: User | None) -> Z
     return zone
 
 
-def apply_transition(zone_id: int, to: str, note: str | None, actor: User | None, *, at: datetime | None = None) -> Zone:
+def apply_transition(
+    zone_id: int, to: str, note: str | None, actor: User | None, *, at: datetime | None = None
+) -> Zone:
     """Step (no commit): move a zone one step along the lifecycle (docs/domain.md), recording who,
     when and why. Also used by publicity (publishing, settling) inside its own unit of work."""
     zone = locked_zone(zone_id)
@@ -100,7 +102,11 @@ def publicity_hold(zone_id: int, now: datetime) -> PublicityNotSettled | None:
     )
     window = None
     if notice is not None:
-        window = {"notice_id": notice.id, "starts_at": local_iso(notice.starts_at), "ends_at": local_iso(notice.ends_at)}
+        window = {
+            "notice_id": notice.id,
+            "starts_at": local_iso(notice.starts_at),
+            "ends_at": local_iso(notice.ends_at),
+        }
         if now < notice.ends_at:
             return PublicityNotSettled(
                 f"公示期尚未结束（公示期为 {period_words(notice.starts_at, notice.ends_at)}），"
@@ -108,7 +114,9 @@ def publicity_hold(zone_id: int, now: datetime) -> PublicityNotSettled | None:
                 details=window,
             )
     pending = db.session.scalar(
-        select(func.count(Objection.id)).where(Objection.zone_id == zone_id, Objection.status.in_([s.value for s in OPEN]))
+        select(func.count(Objection.id)).where(
+            Objection.zone_id == zone_id, Objection.status.in_([s.value for s in OPEN])
+        )
     )
     if pending:
         return PublicityNotSettled(
@@ -144,9 +152,13 @@ def _move(zone: Zone, target: Status, note: str | None, actor: User | None, at: 
     if target in (Status.REVOKED, Status.REJECTED):
         zone.is_education_base = False  # a base must be a titled zone
     audit.record(
-        actor, "zone.transition", "zone", zone.id, before,
+        actor,
+        "zone.transition",
+        "zone",
+        zone.id,
+        before,
         {**audit.snapshot(zone, ("status", "is_education_base")), "note": entry.note},
-    )  # fmt: skip
+    )
     invalidate_cache()
 
 

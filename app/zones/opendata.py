@@ -21,11 +21,31 @@ LICENCE = "本数据由长春市碳中和研究院发布，依据知识共享署
 PUBLISHER = "长春市碳中和研究院"
 
 CSV_COLUMNS = [
-    "id", "name", "type", "type_label", "level", "level_label", "status", "status_label", "district",
-    "district_code", "batch_year", "applicant_name", "address", "latitude", "longitude", "coordinate_system",
-    "is_education_base", "indicator_name", "indicator_unit", "baseline_value", "baseline_year", "latest_value",
-    "latest_year", "change_percent",
-]  # fmt: skip
+    "id",
+    "name",
+    "type",
+    "type_label",
+    "level",
+    "level_label",
+    "status",
+    "status_label",
+    "district",
+    "district_code",
+    "batch_year",
+    "applicant_name",
+    "address",
+    "latitude",
+    "longitude",
+    "coordinate_system",
+    "is_education_base",
+    "indicator_name",
+    "indicator_unit",
+    "baseline_value",
+    "baseline_year",
+    "latest_value",
+    "latest_year",
+    "change_percent",
+]
 
 
 def _public_zones() -> list[Zone]:
