@@ -99,7 +99,7 @@ def confirm_students(body, school_id):
 
 @blp.post("/schools/<int:school_id>/students/<int:user_id>/guardian-consent")
 @require_role(*SCHOOL_STAFF)
-@blp.arguments(ConsentIn)
+@blp.arguments(ConsentIn, required=False)
 @blp.response(200, StudentOut)
 def guardian_consent(body, school_id, user_id):
     """记录未满 14 周岁学生的监护人同意（签字同意书等）"""

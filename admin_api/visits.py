@@ -39,7 +39,7 @@ def list_bases(args):
 
 @blp.put("/bases/<int:base_id>/profile")
 @require_role(*BASE_STAFF)
-@blp.arguments(BaseProfileIn)
+@blp.arguments(BaseProfileIn, required=False)
 @blp.response(200, BaseProfileOut)
 def put_profile(body, base_id):
     """参观须知、开放规则、提前开放天数与放号时间"""
