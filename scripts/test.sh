@@ -27,7 +27,8 @@ finish() {
     if [ "${#FAILED_STEPS[@]}" -eq 0 ]; then exit 0; fi
     exit 1
 }
-PYTEST=(python -m pytest --durations=15 --durations-min=1)
+# Two worker processes by default (TEST_WORKERS=1 for one); a test file stays on one worker.
+PYTEST=(python -m pytest --durations=15 --durations-min=1 -n "${TEST_WORKERS:-2}" --dist loadfile)
 
 PG_URL="${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_test}"
 REDIS_URL_FOR_TESTS="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"

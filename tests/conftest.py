@@ -27,10 +27,32 @@ from app.extensions import db
 
 pytest_plugins = ["tests.campaign_helpers"]
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
-UPLOAD_ROOT = Path(tempfile.mkdtemp(prefix="lowcarbon-uploads-"))
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _per_worker(database_url: str | None, redis_url: str | None) -> tuple[str | None, str | None]:
+    """With pytest-xdist each worker process gets a database and a Redis db number of its own
+    (gw0 keeps the given ones; gw1 takes <database>_gw1 and the db number below), so tests never see
+    each other's rows or keys. Written back to the environment: tests and tools that read it agree."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker.removeprefix("gw") or 0)
+    if index and database_url and database_url.startswith("postgresql"):
+        from sqlalchemy.engine import make_url
+
+        url = make_url(database_url)
+        database_url = url.set(database=f"{url.database}_{worker}").render_as_string(hide_password=False)
+        os.environ["TEST_DATABASE_URL"] = database_url
+    if index and redis_url:
+        base, _, number = redis_url.rpartition("/")
+        redis_url = f"{base}/{int(number or 0) - index}"
+        os.environ["TEST_REDIS_URL"] = redis_url
+    return database_url, redis_url
+
+
+TEST_DATABASE_URL, TEST_REDIS_URL = _per_worker(
+    os.environ.get("TEST_DATABASE_URL") or None, os.environ.get("TEST_REDIS_URL") or None
+)
+UPLOAD_ROOT = Path(tempfile.mkdtemp(prefix="lowcarbon-uploads-"))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -46,10 +68,24 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+def _create_database_if_missing(url: str) -> None:
+    """A worker's own database (see _per_worker) is made on first use."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    params = {"host": target.host or "127.0.0.1", "port": target.port or 5432, "user": target.username or "postgres",
+              "password": target.password, "connect_timeout": 3}
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (target.database,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{target.database}"')
+
+
 def _check_reachable() -> None:
     problems = []
     if TEST_DATABASE_URL:
         try:
+            _create_database_if_missing(TEST_DATABASE_URL)
             engine = create_engine(TEST_DATABASE_URL)
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
