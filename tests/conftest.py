@@ -74,8 +74,13 @@ def _create_database_if_missing(url: str) -> None:
     from sqlalchemy.engine import make_url
 
     target = make_url(url)
-    params = {"host": target.host or "127.0.0.1", "port": target.port or 5432, "user": target.username or "postgres",
-              "password": target.password, "connect_timeout": 3}
+    params = {
+        "host": target.host or "127.0.0.1",
+        "port": target.port or 5432,
+        "user": target.username or "postgres",
+        "password": target.password,
+        "connect_timeout": 3,
+    }
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (target.database,)).fetchone():
             conn.execute(f'CREATE DATABASE "{target.database}"')
