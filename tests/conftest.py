@@ -68,29 +68,17 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
-def _create_database_if_missing(url: str) -> None:
-    """A worker's own database (see _per_worker) is made on first use."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    params = {
-        "host": target.host or "127.0.0.1",
-        "port": target.port or 5432,
-        "user": target.username or "postgres",
-        "password": target.password,
-        "connect_timeout": 3,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (target.database,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{target.database}"')
-
-
 def _check_reachable() -> None:
     problems = []
     if TEST_DATABASE_URL:
         try:
-            _create_database_if_missing(TEST_DATABASE_URL)
+            if TEST_DATABASE_URL.startswith("postgresql"):
+                # A worker's own database (see _per_worker) is made on first use, as scripts/test.sh
+                # makes the first one.
+                from scripts.services import check_postgres
+
+                if problem := check_postgres(TEST_DATABASE_URL):
+                    raise RuntimeError(problem)
             engine = create_engine(TEST_DATABASE_URL)
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
