@@ -63,7 +63,10 @@ def test_junk_query_parameters_do_not_make_cache_entries(app, client):
         from app.extensions import kv
 
         keys = kv.redis.keys("cache:*:*:*")
-    assert len(keys) == 2
+    # One entry per page whatever its generation: a bump made meanwhile (a listener of an earlier
+    # app paying an owed bump) may store the same page twice, which is not what this is about.
+    pages = {(key.split(b":")[1], key.split(b":")[3]) for key in keys}
+    assert len(pages) == 2
 
 
 def test_equivalent_queries_share_one_cache_entry(app, client):
