@@ -11,6 +11,7 @@ With CI=true and a URL set, an unreachable service fails the run instead of skip
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import tempfile
 import threading
@@ -100,8 +101,9 @@ def _check_reachable() -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
     _check_reachable()
+    folder = None
     if TEST_DATABASE_URL:
         url = TEST_DATABASE_URL
         engine = create_engine(url)
@@ -111,7 +113,9 @@ def database_url(tmp_path_factory) -> str:
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
     else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        # In memory-backed /dev/shm where there is one: a commit there is not a disk flush (20 ms).
+        folder = Path(tempfile.mkdtemp(prefix="lowcarbon-db-", dir="/dev/shm")) if Path("/dev/shm").is_dir() else None
+        url = f"sqlite:///{(folder or tmp_path_factory.mktemp('db')) / 'test.sqlite3'}"
     app = create_app(_base_config(url, "http://127.0.0.1:9"))
     with app.app_context():
         from flask_migrate import upgrade
@@ -122,7 +126,9 @@ def database_url(tmp_path_factory) -> str:
             for table in ("districts", "calendar_days"):
                 REFERENCE_ROWS[table] = [dict(r._mapping) for r in conn.execute(db.metadata.tables[table].select())]
         db.engine.dispose()
-    return url
+    yield url
+    if not TEST_DATABASE_URL and folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 REFERENCE_ROWS: dict[str, list[dict]] = {}
@@ -248,11 +254,83 @@ def close_app(application, clean: bool = True) -> None:
         db.engine.dispose()
 
 
+# Building an app costs a third of a second (the OpenAPI document, the URL map): most of the suite's
+# time when done for every test. A test given the default settings gets this worker's app again,
+# cleaned, unless it changed the app's settings, routes or extensions, or another app replaced the
+# limiter's storage meanwhile: then the app is closed and the next test builds its own.
+_REUSABLE: dict[str, object] = {}
+
+
+def _config_key(config: dict) -> str:
+    return repr(sorted(config.items()))
+
+
+_LAZY_EXTENSIONS = ("wechat_client", "cache_local")
+
+
+def _fingerprint(application) -> tuple:
+    from app.web.ratelimit import limiter
+
+    return (
+        repr(sorted((k, repr(v)) for k, v in application.config.items())),
+        len(application.url_map._rules),
+        # Built lazily on first use and reset for reuse: not a change.
+        sorted((name, id(value)) for name, value in application.extensions.items() if name not in _LAZY_EXTENSIONS),
+        id(getattr(limiter, "_storage", None)),
+        len(application.before_request_funcs.get(None, [])),
+        len(application.after_request_funcs.get(None, [])),
+    )
+
+
+def _reset_for_reuse(application) -> None:
+    """What a test may leave in the process besides rows and keys: forgotten before the next one."""
+    from app.web.ratelimit import limiter
+
+    with application.app_context():
+        clean_database(application)
+        kv_client = application.extensions["kv"]
+        kv_client._down_until = 0.0  # a Redis made "down" by a fault test is asked again at once
+        kv_client.flushdb()
+        limiter.reset()
+        layer = application.extensions.get("cache_local")
+        if layer is not None:
+            layer.reset()
+            layer.owed.clear()
+        application.extensions.pop("wechat_client", None)  # its in-process token, its timeouts
+        db.session.remove()
+        db.engine.dispose()  # a test may have killed connections under the pool
+
+
 @pytest.fixture
 def app(app_config):
-    application = create_app(app_config)
+    key = _config_key(app_config)
+    application = _REUSABLE.pop(key, None)
+    if application is None:
+        _close_reusable()
+        application = create_app(app_config)
+    before = _fingerprint(application)
     yield application
-    close_app(application)
+    if _fingerprint(application) == before:
+        try:
+            _reset_for_reuse(application)
+        except Exception:
+            close_app(application)
+            raise
+        _REUSABLE[key] = application
+    else:
+        close_app(application)
+
+
+def _close_reusable() -> None:
+    for application in _REUSABLE.values():
+        close_app(application, clean=False)
+    _REUSABLE.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_reusable_at_the_end():
+    yield
+    _close_reusable()
 
 
 @pytest.fixture
