@@ -15,6 +15,7 @@ from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.validation import PageArgs, translate
 from app.web.api import paginate
+from console.session import SECRET_FIELD
 
 
 class FormInvalid(ValidationFailed):
@@ -86,20 +87,6 @@ def filters_of(args: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in args.items() if k not in ("page", "per_page")}
 
 
-def typed(fields: tuple[str, ...], lists: tuple[str, ...] = ()) -> dict[str, Any]:
-    """What was typed into a new-record form, to fill it in again beside the errors (blank fields left out)."""
-    values: dict[str, Any] = {}
-    for name in fields:
-        value = (request.form.get(name) or "").strip()
-        if value:
-            values[name] = value
-    for name in lists:
-        chosen = [v for v in request.form.getlist(name) if v.strip()]
-        if chosen:
-            values[name] = chosen
-    return values
-
-
 def field_errors(exc: AppError, fallback: str | None = None) -> dict[str, list[str]]:
     """A refusal's messages per field, each a list of plain strings (a list field's messages per item
     are joined); a refusal without details goes beside `fallback`, or in the page's summary."""
@@ -129,7 +116,6 @@ class Refusal:
     values: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     errors: Mapping[str, list[str]] = dataclasses.field(default_factory=dict)
     status: int = 200
-    message: str = ""
 
     def errors_of(self, form: str) -> Mapping[str, list[str]]:
         """The messages for `form` (another form of the same page shows none)."""
@@ -159,7 +145,5 @@ def refusal(
         raise exc
     db.session.rollback()
     errors = field_errors(AppError(exc.message, details=details), fallback)
-    from console.session import SECRET_FIELD  # (session's module imports the console's views)
-
     values = MultiDict([(k, v) for k, v in request.form.items(multi=True) if not SECRET_FIELD.search(k)])
-    return Refusal(form, values, errors, exc.status, exc.message)
+    return Refusal(form, values, errors, exc.status)

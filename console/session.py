@@ -147,7 +147,7 @@ def _no_framing(response):
 def _globals():
     if not request.path.startswith("/console"):
         return {}
-    from console.forms import NO_REFUSAL
+    from console.forms import NO_REFUSAL  # (forms imports this module)
 
     user = g.get("console_user")
     return {
