@@ -112,7 +112,7 @@ def put_calendar_day(body):
 @blp.arguments(StaffObjectionArgs, location="query")
 @blp.response(200, page_of(StaffObjectionOut))
 def list_objections(args):
-    """异议列表（个人信息脱敏；主管部门可 reveal=1 查看本部门类型项目的原文，留痕）"""
+    """异议列表（个人信息脱敏；主管部门可 reveal=1 查看本部门类型项目的原文，可附 reason 说明理由，留痕）"""
     user = current_user()
     stmt = objections.staff_objections_query(
         user,
@@ -123,7 +123,7 @@ def list_objections(args):
     )
     page = paginate(db.session, stmt, args["page"], args["per_page"])
     if args["reveal"]:
-        objections.reveal(user, page["items"])
+        objections.reveal(user, page["items"], reason=args.get("reason"))
     page["items"] = [_staff_view(o, args["reveal"]) for o in page["items"]]
     return page
 
@@ -133,11 +133,11 @@ def list_objections(args):
 @blp.arguments(RevealArgs, location="query")
 @blp.response(200, StaffObjectionOut)
 def get_objection(args, objection_id):
-    """异议详情"""
+    """异议详情（reveal=1 查看完整个人信息，可附 reason 说明理由，留痕）"""
     user = current_user()
     objection = objections.get_objection(objection_id, user)
     if args["reveal"]:
-        objections.reveal(user, [objection])
+        objections.reveal(user, [objection], reason=args.get("reason"))
     return _staff_view(objection, args["reveal"])
 
 

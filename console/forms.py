@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import marshmallow as ma
 from flask import request
 from werkzeug.datastructures import MultiDict
 
-from app.errors import ValidationFailed
+from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.validation import PageArgs, translate
 from app.web.api import paginate
+from console.session import SECRET_FIELD
 
 
 class FormInvalid(ValidationFailed):
@@ -85,21 +87,63 @@ def filters_of(args: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in args.items() if k not in ("page", "per_page")}
 
 
-def typed(fields: tuple[str, ...], lists: tuple[str, ...] = ()) -> dict[str, Any]:
-    """What was typed into a new-record form, to fill it in again beside the errors (blank fields left out)."""
-    values: dict[str, Any] = {}
-    for name in fields:
-        value = (request.form.get(name) or "").strip()
-        if value:
-            values[name] = value
-    for name in lists:
-        chosen = [v for v in request.form.getlist(name) if v.strip()]
-        if chosen:
-            values[name] = chosen
-    return values
+def field_errors(exc: AppError, fallback: str | None = None) -> dict[str, list[str]]:
+    """A refusal's messages per field, each a list of plain strings (a list field's messages per item
+    are joined); a refusal without details goes beside `fallback`, or in the page's summary."""
+    errors = {str(k): _messages(v) for k, v in (exc.details or {}).items()}
+    return errors or {fallback or SUMMARY: [exc.message]}
 
 
-def field_errors(exc: ValidationFailed, fallback: str) -> dict[str, list[str]]:
-    """A refusal's messages per field, for the page (a service's refusal without details goes beside `fallback`)."""
-    errors = {k: v if isinstance(v, list) else [str(v)] for k, v in (exc.details or {}).items()}
-    return errors or {fallback: [exc.message]}
+def _messages(value: Any) -> list[str]:
+    if isinstance(value, Mapping):
+        return [m for v in value.values() for m in _messages(v)]
+    if isinstance(value, list | tuple):
+        return [m for v in value for m in _messages(v)]
+    return [str(value)]
+
+
+# The key of messages about no one field: they are shown in the summary at the top of the form.
+SUMMARY = "_schema"
+
+
+@dataclasses.dataclass(frozen=True)
+class Refusal:
+    """A posted form refused: which of the page's forms (`form`), what was typed (`values`, never a
+    password), the messages per field (the form's own names), and the answer's status. The page is
+    rendered again with it: each message beside its field, the others in a summary at the top."""
+
+    form: str = ""
+    values: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    errors: Mapping[str, list[str]] = dataclasses.field(default_factory=dict)
+    status: int = 200
+
+    def errors_of(self, form: str) -> Mapping[str, list[str]]:
+        """The messages for `form` (another form of the same page shows none)."""
+        return self.errors if form == self.form else {}
+
+    def values_of(self, form: str, fallback: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+        """What was typed into `form`, to fill it in again (else `fallback`, e.g. a draft)."""
+        return self.values if form == self.form else (fallback or {})
+
+
+NO_REFUSAL = Refusal()
+
+
+def refusal(
+    exc: AppError,
+    form: str,
+    *,
+    fields: Iterable[str] = (),
+    names: Mapping[str, str] | None = None,
+    fallback: str | None = None,
+) -> Refusal:
+    """`exc` as a refusal of the posted `form`, to show on the form's page; or `exc` raised again when it
+    is not about what was typed (neither a validation failure nor a refusal naming one of `fields`:
+    a 409 or a 403 stays the error page). The failed request's writes are rolled back here."""
+    details = by_form_name(exc.details or {}, names or {})
+    if not isinstance(exc, ValidationFailed) and not set(details) & set(fields):
+        raise exc
+    db.session.rollback()
+    errors = field_errors(AppError(exc.message, details=details), fallback)
+    values = MultiDict([(k, v) for k, v in request.form.items(multi=True) if not SECRET_FIELD.search(k)])
+    return Refusal(form, values, errors, exc.status)

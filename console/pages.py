@@ -36,7 +36,11 @@ def login_post():
         body = forms.load(StaffLoginIn)  # the staff API's sign-in rules (lengths, no NUL)
     except forms.FormInvalid as exc:
         return render_template(
-            "console/login.html", next=target, username="", error=exc.message, errors=exc.details
+            "console/login.html",
+            next=target,
+            username=request.form.get("username", ""),
+            error=exc.message,
+            errors=forms.field_errors(exc),
         ), exc.status
     username, password = body["username"].strip(), body["password"]
     try:

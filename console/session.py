@@ -147,8 +147,11 @@ def _no_framing(response):
 def _globals():
     if not request.path.startswith("/console"):
         return {}
+    from console.forms import NO_REFUSAL  # (forms imports this module)
+
     user = g.get("console_user")
     return {
+        "refusal": NO_REFUSAL,  # a view showing a refused form passes its own
         "me": user,
         "role_labels": ROLE_LABELS,
         "Role": Role,

@@ -36,10 +36,15 @@ def bases():
 @bp.get("/bases/<int:base_id>")
 @require(*BASE_STAFF)
 def base(base_id):
-    zone = calendar.get_base(base_id)
-    calendar.ensure_operates(current(), base_id)
     # A day of the programme's years (DoorArgs' date), so a week on either side is still a date.
     first = forms.query(DoorArgs, names=DAY)["date"] if request.args.get("day") else today()
+    return _base_page(base_id, first)
+
+
+def _base_page(base_id: int, first, refused: forms.Refusal = forms.NO_REFUSAL):
+    """A week of the base's calendar from `first`; with `refused`, the day's closing form that was refused."""
+    zone = calendar.get_base(base_id)
+    calendar.ensure_operates(current(), base_id)
     views = calendar.slot_views(base_id, first, first + timedelta(days=6))
     slot_ids = [v.id for v in views]
     per_slot: dict[int, list[Booking]] = {}
@@ -56,24 +61,38 @@ def base(base_id):
         prev=first - timedelta(days=7),
         next=first + timedelta(days=7),
         mask_name=mask_name,
-        draft=draft_for(request.path),
-    )
+        draft=draft_for(request.path) if not refused.form else {},
+        refusal=refused,
+    ), refused.status
 
 
 @bp.post("/bases/<int:base_id>/close-day")
 @require(*BASE_STAFF)
 def base_close_day(base_id):
-    body = forms.load(ClosureIn, names=DAY)
-    day, reason = body["date"], body["reason"]
-    if request.form.get("confirmed") != "1":  # one click cancels a whole day: ask first, with the numbers
-        zone = calendar.get_base(base_id)
-        booked, visitors = bookings.close_day_impact(base_id, day, current())
-        return render_template(
-            "console/close_day.html", zone=zone, day=day, reason=reason, booked=booked, visitors=visitors
-        )
-    cancelled = bookings.close_day(base_id, day, reason, current())
+    try:
+        body = forms.load(ClosureIn, names=DAY)
+        day, reason = body["date"], body["reason"]
+        if request.form.get("confirmed") != "1":  # one click cancels a whole day: ask first, with the numbers
+            zone = calendar.get_base(base_id)
+            booked, visitors = bookings.close_day_impact(base_id, day, current())
+            return render_template(
+                "console/close_day.html", zone=zone, day=day, reason=reason, booked=booked, visitors=visitors
+            )
+        cancelled = bookings.close_day(base_id, day, reason, current())
+    except AppError as exc:  # the calendar again (the posted day's week, if it is one), the day's form filled in
+        posted = request.form.get("day", "")
+        refused = forms.refusal(exc, f"close-{posted}", fields=("day", "reason"), names=DAY)
+        return _base_page(base_id, _week_of(posted), refused)
     flash(f"{day.isoformat()} 已闭馆，取消了 {len(cancelled)} 个预约并通知参观者", "info")
     return redirect(url_for("console.base", base_id=base_id, day=day.isoformat()))
+
+
+def _week_of(day: str):
+    """The posted day when DoorArgs takes it as a day of the calendar, else today."""
+    try:
+        return forms.load(DoorArgs, {"day": day}, names=DAY)["date"]
+    except forms.FormInvalid:
+        return today()
 
 
 @bp.get("/bases/<int:base_id>/attendance")
@@ -91,9 +110,8 @@ def base_attendance(base_id):
 def door():
     """Check-in at the door: type the code, or scan it (a scanner that types, or the camera)."""
     result, status = None, 200
-    code = ""
+    refused = forms.NO_REFUSAL
     if request.method == "POST":
-        code = (request.form.get("code") or "").strip()
         # One key per rendered form: the same form sent again (a double tap, a reload, a lost
         # answer) shows the first result instead of "already checked in".
         key = (request.form.get("idempotency_key") or "").strip()[:IDEMPOTENCY_KEY_MAX] or None
@@ -107,7 +125,12 @@ def door():
             seen = {"code": body["code"], "headcount": body.get("headcount")}
             outcome = idempotency.once(current().id, "console.door", key, seen, work)
             result = {"ok": True, "booking": outcome.body}
-        except AppError as exc:  # the reason in words door staff read, on the same page, ready for the next code
-            db.session.rollback()
-            result, status = {"ok": False, "message": exc.message, "details": exc.details}, exc.status
-    return render_template("console/door.html", result=result, code=code, form_key=uuid.uuid4().hex), status
+        except AppError as exc:  # the reason in words door staff read, on the same page
+            status = exc.status
+            result = {"ok": False, "message": exc.message}
+            if isinstance(exc, forms.FormInvalid):  # what was typed is kept, each problem beside its field
+                refused = forms.refusal(exc, "door", fields=("code", "headcount"))
+            else:  # the code was read and refused: the field is empty, ready for the next code
+                db.session.rollback()
+                result["details"] = exc.details
+    return render_template("console/door.html", result=result, refusal=refused, form_key=uuid.uuid4().hex), status

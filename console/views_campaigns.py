@@ -14,7 +14,7 @@ from app.campaigns import schools as campaign_schools
 from app.campaigns import stats as campaign_stats
 from app.campaigns.models import AgeBand, SchoolClass
 from app.campaigns.schemas import CampaignIn, ClassActionIn, ClassIn, ConfirmIn, HideIn, StudentListArgs, VoidIn
-from app.errors import ValidationFailed
+from app.errors import AppError
 from app.extensions import db
 from app.validation import PageArgs
 from console import bp, charts, forms
@@ -43,6 +43,11 @@ def schools():
 @bp.get("/campaigns/<int:campaign_id>")
 @require(*SCHOOL_READERS)
 def campaign(campaign_id):
+    return _campaign_page(campaign_id)
+
+
+def _campaign_page(campaign_id: int, refused: forms.Refusal = forms.NO_REFUSAL):
+    """The campaign's page; with `refused`, the teacher's form that was refused, filled in, with its messages."""
     figures = campaign_stats.campaign_stats(campaign_id, current())
     item = lookups.get_campaign(campaign_id)
     is_teacher = _teaches(item.school_id)
@@ -70,9 +75,10 @@ def campaign(campaign_id):
         recent=recent,
         is_teacher=is_teacher,
         classes=classes,
-        draft=draft_for(request.path),
+        draft=draft_for(request.path) if not refused.form else {},
+        refusal=refused,
         author=moderation.author_name,
-    )
+    ), refused.status
 
 
 def _teaches(school_id: int) -> bool:
@@ -87,22 +93,32 @@ def checkin_confirm(checkin_id):
     return redirect(url_for("console.campaign", campaign_id=confirmed.campaign_id))
 
 
-def _void_reason() -> str:
-    return forms.load(VoidIn)["reason"]
-
-
 @bp.post("/checkins/<int:checkin_id>/void")
 @require(*SCHOOL_STAFF)
 def checkin_void(checkin_id):
-    voided = checkins.void_checkin(checkin_id, _void_reason(), current())
+    try:
+        voided = checkins.void_checkin(checkin_id, forms.load(VoidIn)["reason"], current())
+    except AppError as exc:  # the check-in's row again, the reason kept and the message beside it
+        return _campaign_page(
+            _checkin_campaign(checkin_id), forms.refusal(exc, f"void-{checkin_id}", fields=("reason",))
+        )
     flash("已作废这条打卡，不再计入榜单和统计", "info")
     return redirect(url_for("console.campaign", campaign_id=voided.campaign_id))
+
+
+def _checkin_campaign(checkin_id: int) -> int:
+    """The campaign of a check-in this teacher may act on (the service's own look-up and rule)."""
+    return checkins.school_checkin(checkin_id, current()).campaign_id
 
 
 @bp.post("/campaigns/<int:campaign_id>/students/<int:user_id>/void")
 @require(*SCHOOL_STAFF)
 def student_checkins_void(campaign_id, user_id):
-    count = checkins.void_student_checkins(campaign_id, user_id, _void_reason(), current())
+    try:
+        count = checkins.void_student_checkins(campaign_id, user_id, forms.load(VoidIn)["reason"], current())
+    except AppError as exc:  # the form sits on one of the student's rows: the one it was posted from
+        form = f"void-{request.form.get('checkin_id', '')}"
+        return _campaign_page(campaign_id, forms.refusal(exc, form, fields=("reason",)))
     flash(f"已作废该学生在本活动的 {count} 条打卡，榜单已重算", "info")
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
 
@@ -110,7 +126,11 @@ def student_checkins_void(campaign_id, user_id):
 @bp.post("/campaigns/<int:campaign_id>/class-actions")
 @require(*SCHOOL_STAFF)
 def class_action(campaign_id):
-    made = checkins.record_class_action(campaign_id, forms.load(ClassActionIn), current())
+    try:
+        made = checkins.record_class_action(campaign_id, forms.load(ClassActionIn), current())
+    except AppError as exc:
+        fields = ("class_name", "kw", "hours", "note", "day")
+        return _campaign_page(campaign_id, forms.refusal(exc, "class_action", fields=fields))
     flash(
         f"已记录班级行动：{made.class_name} {checkins.plain(made.quantity)} 千瓦时，约减排 {checkins.plain(made.co2_kg)} kg",
         "info",
@@ -121,6 +141,11 @@ def class_action(campaign_id):
 @bp.get("/schools/<int:school_id>")
 @require(*SCHOOL_STAFF)
 def school(school_id):
+    return _school_page(school_id)
+
+
+def _school_page(school_id: int, refused: forms.Refusal = forms.NO_REFUSAL):
+    """The school's page; with `refused`, its form that was refused, filled in, with its messages."""
     zone = lookups.get_school(school_id)
     # "待确认" (awaiting=1): whatever waits for the school — an unconfirmed school or class, or a declared age band.
     args = forms.query(StudentListArgs)
@@ -135,10 +160,11 @@ def school(school_id):
         hidden=hidden,
         under_14=AgeBand.UNDER_14.value,
         author=moderation.author_name,
-    )
+        refusal=refused,
+    ), refused.status
 
 
-CAMPAIGN_FORM = ("title", "description", "starts_on", "ends_on", "audience")
+CAMPAIGN_FORM = ("title", "description", "starts_on", "ends_on", "audience", "actions")
 
 
 @bp.route("/schools/<int:school_id>/campaigns/new", methods=["GET", "POST"])
@@ -147,26 +173,31 @@ def campaign_new(school_id):
     """A new campaign through the staff API's CampaignIn schema and campaigns.create_campaign."""
     zone = lookups.get_school(school_id)
     lookups.ensure_school_admin(current(), school_id)
-    typed, errors = {}, {}
+    refused = forms.NO_REFUSAL
     if request.method == "POST":
-        typed = forms.typed(CAMPAIGN_FORM, lists=("actions",))
         try:
             made = campaigns.create_campaign(school_id, forms.load(CampaignIn), current())
-        except ValidationFailed as exc:  # the schema's rules, then the service's (dates in order, known actions)
-            db.session.rollback()
-            errors = forms.field_errors(exc, "title")
+        except AppError as exc:  # the schema's rules, then the service's (dates in order, known actions)
+            refused = forms.refusal(exc, "campaign", fields=CAMPAIGN_FORM, fallback="title")
         else:
             flash(f"已新建活动：{made.title}", "info")
             return redirect(url_for("console.campaign", campaign_id=made.id))
     return render_template(
-        "console/campaign_new.html", zone=zone, typed=typed, errors=errors, actions=catalogue.action_names()
-    ), 422 if errors else 200
+        "console/campaign_new.html",
+        zone=zone,
+        typed=refused.values_of("campaign"),
+        errors=refused.errors,
+        actions=catalogue.action_names(),
+    ), refused.status
 
 
 @bp.post("/schools/<int:school_id>/classes")
 @require(*SCHOOL_STAFF)
 def school_class_create(school_id):
-    made = students.create_class(school_id, forms.load(ClassIn)["name"], current())
+    try:
+        made = students.create_class(school_id, forms.load(ClassIn)["name"], current())
+    except AppError as exc:
+        return _school_page(school_id, forms.refusal(exc, "class", fields=("name",)))
     flash(f"已新建班级 {made.name}，班级码 {made.join_code}", "info")
     return redirect(url_for("console.school", school_id=school_id))
 
@@ -174,8 +205,11 @@ def school_class_create(school_id):
 @bp.post("/schools/<int:school_id>/students/confirm")
 @require(*SCHOOL_STAFF)
 def students_confirm(school_id):
-    ids = forms.load(ConfirmIn)["user_ids"]
-    flash(f"已确认 {students.confirm_students(school_id, ids, current())} 名学生", "info")
+    try:
+        confirmed = students.confirm_students(school_id, forms.load(ConfirmIn)["user_ids"], current())
+    except AppError as exc:
+        return _school_page(school_id, forms.refusal(exc, "confirm", fields=("user_ids",)))
+    flash(f"已确认 {confirmed} 名学生", "info")
     return redirect(url_for("console.school", school_id=school_id))
 
 
@@ -198,5 +232,9 @@ def post_unhide(checkin_id):
 @bp.post("/posts/<int:checkin_id>/hide")
 @require(*SCHOOL_STAFF)
 def post_hide(checkin_id):
-    post = moderation.hide(checkin_id, forms.load(HideIn)["reason"], current())
+    try:
+        post = moderation.hide(checkin_id, forms.load(HideIn)["reason"], current())
+    except AppError as exc:
+        refused = forms.refusal(exc, f"hide-{checkin_id}", fields=("reason",))
+        return _campaign_page(_checkin_campaign(checkin_id), refused)
     return redirect(url_for("console.campaign", campaign_id=post.campaign_id))

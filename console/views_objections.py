@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from app.accounts.roles import ZONE_STAFF
-from app.errors import AppError, ValidationFailed
+from app.errors import AppError
 from app.publicity import objections as publicity_objections
 from app.publicity.constants import DECISIONS, OBJECTION_LABELS, ObjectionStatus
-from app.publicity.schemas import DecisionIn, StaffObjectionArgs
+from app.publicity.schemas import DecisionIn, RevealArgs, StaffObjectionArgs
 from console import bp, forms
 from console.session import current, draft_for, require
 
@@ -34,8 +34,9 @@ def objections():
     )
 
 
-def _detail(objection, revealed: bool, reason: str = "", form=None, errors: dict | None = None):
+def _detail(objection, revealed: bool, reason: str = "", refused: forms.Refusal = forms.NO_REFUSAL):
     allowed = DECISIONS[ObjectionStatus(objection.status)]
+    path = url_for("console.objection", objection_id=objection.id)
     return render_template(
         "console/objection.html",
         o=objection,
@@ -45,9 +46,9 @@ def _detail(objection, revealed: bool, reason: str = "", form=None, errors: dict
         labels=OBJECTION_LABELS,
         may_reveal=publicity_objections.may_reveal(current(), objection.zone.type),
         reason=reason,
-        draft=form if form is not None else draft_for(url_for("console.objection", objection_id=objection.id)),
-        errors=errors or {},
-    )
+        draft=refused.values_of("decision", draft_for(path) if not refused.form else {}),
+        refusal=refused,
+    ), refused.status
 
 
 @bp.get("/objections/<int:objection_id>")
@@ -59,11 +60,16 @@ def objection(objection_id):
 @bp.post("/objections/<int:objection_id>/reveal")
 @require(*ZONE_STAFF)
 def objection_reveal(objection_id):
+    """The staff API's reveal (RevealArgs' reason, the same service and audit); the console asks for the reason."""
     item = publicity_objections.get_objection(objection_id, current())
-    reason = (request.form.get("reason") or "").strip()
-    if len(reason) < 2:
-        raise ValidationFailed("查看个人信息须填写理由", details={"reason": ["请填写查看理由（将记入审计日志）"]})
-    publicity_objections.reveal(current(), [item], reason=reason)
+    try:
+        reason = forms.load(RevealArgs(only=("reason",))).get("reason")
+        if not reason:
+            raise forms.FormInvalid(details={"reason": ["请填写查看理由（将记入审计日志）"]})
+        publicity_objections.reveal(current(), [item], reason=reason)
+    except AppError as exc:
+        refused = forms.refusal(exc, "reveal", fields=("reason",))
+        return _detail(publicity_objections.get_objection(objection_id, current()), revealed=False, refused=refused)
     return _detail(item, revealed=True, reason=reason)
 
 
@@ -80,8 +86,9 @@ def objection_decide(objection_id):
         )
     try:
         body = forms.load(DecisionIn)
-    except forms.FormInvalid as exc:  # the page again, the reply kept, each problem beside its field
-        return _detail(item, revealed=False, form=request.form, errors=exc.details), exc.status
-    publicity_objections.decide(objection_id, body["status"], body["reply"], current())
+        publicity_objections.decide(objection_id, body["status"], body["reply"], current())
+    except AppError as exc:  # the page again, the reply kept, each problem beside its field
+        refused = forms.refusal(exc, "decision", fields=("status", "reply"))
+        return _detail(publicity_objections.get_objection(objection_id, current()), revealed=False, refused=refused)
     flash("已记录处理结果，并通知异议人", "info")
     return redirect(url_for("console.objection", objection_id=objection_id))

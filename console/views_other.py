@@ -14,7 +14,7 @@ from app.accounts import schemas as account_schemas
 from app.accounts import services as accounts
 from app.accounts.roles import DEPARTMENT_LABELS, GRANTABLE_ROLES, ROLE_LABELS, ZONE_STAFF, Department, Role
 from app.audit import services as audit
-from app.errors import ValidationFailed
+from app.errors import AppError
 from app.extensions import db
 from app.knowledge import services as knowledge
 from app.knowledge.content import render as render_markdown
@@ -53,6 +53,16 @@ def notice(notice_id):
 
 # The form's names for NoticeIn's keys (a day, not a time: the window opens at 00:00 China time).
 NOTICE_FORM = {"starts_at": "starts_on"}
+NOTICE_FIELDS = (
+    "title",
+    "batch_year",
+    "starts_on",
+    "working_days",
+    "ends_at",
+    "office_phone",
+    "office_address",
+    "zone_ids",
+)
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])
@@ -61,9 +71,9 @@ def notice_new():
     if request.method == "POST":
         try:
             created = publicity_notices.create_notice(forms.load(NoticeIn, names=NOTICE_FORM), current())
-        except ValidationFailed as exc:  # the schema's or the service's: beside the fields, the form kept
-            db.session.rollback()
-            return _notice_form(request.form, forms.by_form_name(exc.details, NOTICE_FORM)), exc.status
+        except AppError as exc:  # the schema's or the service's: beside the fields, the form kept
+            refused = forms.refusal(exc, "notice", fields=NOTICE_FIELDS, names=NOTICE_FORM)
+            return _notice_form(refused.values, refused.errors), refused.status
         flash("公示草稿已创建", "info")
         return redirect(url_for("console.notice", notice_id=created.id))
     return _notice_form(draft_for(request.path) or request.args)
@@ -118,6 +128,9 @@ def articles():
     return render_template("console/articles.html", result=forms.page(stmt, args), q=request.args.get("q", ""))
 
 
+ARTICLE_FIELDS = ("title", "summary", "body_markdown")
+
+
 @bp.route("/articles/<int:article_id>", methods=["GET", "POST"])
 @require(Role.INSTITUTE_STAFF)
 def article(article_id):
@@ -127,21 +140,23 @@ def article(article_id):
     if request.method == "POST":
         form = request.form
         try:
-            data = forms.load(ArticlePatchIn(only=("title", "summary", "body_markdown")))
-        except forms.FormInvalid as exc:
+            data = forms.load(ArticlePatchIn(only=ARTICLE_FIELDS))
+            if form.get("action") == "preview":
+                root = Path(current_app.config["CONTENT_ROOT"])
+                html_body, _, broken = render_markdown(
+                    data.get("body_markdown", ""), root / "articles" / "staff.md", root / "images"
+                )
+                preview = {"html": Markup(html_body), "broken": broken}  # noqa: S704 (sanitised by nh3 in render())
+            else:
+                knowledge.save_article(data, current(), item)
+                flash("已保存并发布到小程序", "info")
+                return redirect(url_for("console.article", article_id=article_id))
+        except AppError as exc:
+            refused = forms.refusal(exc, "article", fields=ARTICLE_FIELDS)
+            item = knowledge.get_article(str(article_id), public=False)
             return render_template(
-                "console/article.html", a=item, form=form, preview=None, errors=exc.details
-            ), exc.status
-        if form.get("action") == "preview":
-            root = Path(current_app.config["CONTENT_ROOT"])
-            html_body, _, broken = render_markdown(
-                data.get("body_markdown", ""), root / "articles" / "staff.md", root / "images"
-            )
-            preview = {"html": Markup(html_body), "broken": broken}  # noqa: S704 (sanitised by nh3 in render())
-        else:
-            knowledge.save_article(data, current(), item)
-            flash("已保存并发布到小程序", "info")
-            return redirect(url_for("console.article", article_id=article_id))
+                "console/article.html", a=item, form=refused.values, preview=None, errors=refused.errors
+            ), refused.status
     return render_template("console/article.html", a=item, form=form, preview=preview, errors={})
 
 
@@ -154,7 +169,7 @@ def users():
     return _users_page(draft_for(request.path))
 
 
-def _users_page(draft, errors: dict | None = None):
+def _users_page(draft, errors: dict | None = None, refused: forms.Refusal = forms.NO_REFUSAL):
     args = forms.query(account_schemas.UserListArgs)
     stmt = accounts.users_query(role=args.get("role"), q=args.get("q"))
     return render_template(
@@ -166,7 +181,12 @@ def _users_page(draft, errors: dict | None = None):
         departments=DEPARTMENT_LABELS,
         draft=draft,
         errors=errors or {},
-    )
+        refusal=refused,
+    ), refused.status
+
+
+USER_FIELDS = ("username", "display_name", "password", "role", "department", "base_id", "school_id")
+GRANT_FIELDS = ("role", "department", "base_id", "school_id")
 
 
 @bp.post("/users")
@@ -184,9 +204,9 @@ def user_create():
             school_id=body.get("school_id"),
             granted_by=current(),
         )
-    except ValidationFailed as exc:  # the form again, filled in (never the password), each problem beside its field
-        db.session.rollback()
-        return _users_page({k: v for k, v in request.form.items() if k != "password"}, exc.details), exc.status
+    except AppError as exc:  # the form again, filled in (never the password), each problem beside its field
+        refused = forms.refusal(exc, "user", fields=USER_FIELDS)
+        return _users_page(refused.values, refused.errors, refused)
     flash(f"已创建账号 {body['username']}", "info")
     return redirect(url_for("console.users"))
 
@@ -194,7 +214,10 @@ def user_create():
 @bp.post("/users/<int:user_id>/grants")
 @require(Role.ADMIN)
 def user_grant(user_id):
-    accounts.add_grant(accounts.get_user(user_id), forms.load(account_schemas.GrantIn), current())
+    try:
+        accounts.add_grant(accounts.get_user(user_id), forms.load(account_schemas.GrantIn), current())
+    except AppError as exc:  # the user's row again, the grant filled in and each problem beside its field
+        return _users_page({}, refused=forms.refusal(exc, f"grant-{user_id}", fields=GRANT_FIELDS))
     flash("已授予角色", "info")
     return redirect(url_for("console.users"))
 
@@ -210,8 +233,11 @@ def user_revoke(user_id, grant_id):
 @bp.post("/users/<int:user_id>/active")
 @require(Role.ADMIN)
 def user_active(user_id):
-    body = forms.load(account_schemas.UserPatchIn(only=("is_active",)))
-    accounts.update_user(accounts.get_user(user_id), body, current())
+    try:
+        body = forms.load(account_schemas.UserPatchIn(only=("is_active",)))
+        accounts.update_user(accounts.get_user(user_id), body, current())
+    except AppError as exc:
+        return _users_page({}, refused=forms.refusal(exc, f"active-{user_id}", fields=("is_active",)))
     flash("已启用账号" if body.get("is_active") else "已停用账号", "info")
     return redirect(url_for("console.users"))
 

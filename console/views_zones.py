@@ -72,7 +72,11 @@ bp.add_url_rule("/zones", endpoint="zones", view_func=zones_list)
 @bp.get("/zones/<int:zone_id>")
 @require(*ZONE_STAFF)
 def zone(zone_id):
-    item = visible_zone(zone_id)
+    return _zone_page(visible_zone(zone_id))
+
+
+def _zone_page(item: Zone, refused: forms.Refusal = forms.NO_REFUSAL):
+    """The zone's page; with `refused`, the form that was refused filled in again with its messages."""
     allowed = TRANSITIONS.get(Status(item.status), ())
     # Under publicity the window's closing decides: no buttons while it holds the zone.
     hold = lifecycle.publicity_hold(item.id, utcnow()) if item.status == Status.PUBLICITY else None
@@ -84,9 +88,10 @@ def zone(zone_id):
         labels=STATUS_LABELS,
         types=TYPE_LABELS,
         levels=LEVEL_LABELS,
-        draft=draft_for(request.path),
+        draft=draft_for(request.path) if not refused.form else {},
+        refusal=refused,
         today=date.today(),
-    )
+    ), refused.status
 
 
 @bp.post("/zones/<int:zone_id>/transitions")
@@ -98,8 +103,12 @@ def zone_transition(zone_id):
         raise AppError(
             f"该示范区已是「{STATUS_LABELS[Status(item.status)]}」，未重复变更", code="already_changed", status=409
         )
-    body = forms.load(TransitionIn)
-    lifecycle.transition(zone_id, body["to"], body.get("note"), current())
+    try:
+        body = forms.load(TransitionIn)
+        lifecycle.transition(zone_id, body["to"], body.get("note"), current())
+    except AppError as exc:  # the button's own form again, its note kept and the reason beside it
+        refused = forms.refusal(exc, f"transition-{request.form.get('to', '')}", fields=("note",))
+        return _zone_page(visible_zone(zone_id), refused)
     flash(f"已变更为「{STATUS_LABELS[Status(body['to'])]}」", "info")
     return redirect(url_for("console.zone", zone_id=zone_id))
 
@@ -108,8 +117,12 @@ def zone_transition(zone_id):
 @require(*ZONE_STAFF)
 def zone_re_review(zone_id):
     visible_zone(zone_id)
-    body = forms.load(ReReviewIn)
-    lifecycle.record_re_review(zone_id, body["reviewed_on"], body["outcome"], body.get("note"), current())
+    try:
+        body = forms.load(ReReviewIn)
+        lifecycle.record_re_review(zone_id, body["reviewed_on"], body["outcome"], body.get("note"), current())
+    except AppError as exc:
+        refused = forms.refusal(exc, "re_review", fields=("reviewed_on", "outcome", "note"))
+        return _zone_page(visible_zone(zone_id), refused)
     flash("已记录复核结果", "info")
     return redirect(url_for("console.zone", zone_id=zone_id))
 
@@ -118,8 +131,10 @@ def zone_re_review(zone_id):
 @require(*ZONE_STAFF)
 def zone_edit(zone_id):
     item = visible_zone(zone_id)
-    changes = forms.load(ZonePatchIn(partial=True, only=EDITABLE))
-    editing.update_zone(item, changes, current())
+    try:
+        editing.update_zone(item, forms.load(ZonePatchIn(partial=True, only=EDITABLE)), current())
+    except AppError as exc:
+        return _zone_page(visible_zone(zone_id), forms.refusal(exc, "edit", fields=EDITABLE))
     flash("已保存", "info")
     return redirect(url_for("console.zone", zone_id=zone_id))
 
@@ -144,45 +159,55 @@ ZONE_FORM = (
 @require(*ZONE_STAFF)
 def zone_new():
     """Register an application (status 已申报) through the staff API's schema and the zones service."""
-    typed, errors = {}, {}
+    refused = forms.NO_REFUSAL
     if request.method == "POST":
-        typed = forms.typed(ZONE_FORM)
         try:
             made = editing.create_zone(forms.load(ZoneIn), current())
-        except ValidationFailed as exc:  # the schema's rules, then the service's (the department's types, the district)
-            db.session.rollback()
-            errors = forms.field_errors(exc, "name")
+        except AppError as exc:  # the schema's rules, then the service's (the department's types, the district)
+            refused = forms.refusal(exc, "zone", fields=ZONE_FORM)
         else:
             flash(f"已登记申报：{made.name}", "info")
             return redirect(url_for("console.zone", zone_id=made.id))
-    status = 422 if errors else 200
     return render_template(
         "console/zone_new.html",
-        typed=typed or draft_for(request.path),
-        errors=errors,
+        typed=refused.values_of("zone", draft_for(request.path)),
+        errors=refused.errors,
         types=TYPE_LABELS,
         levels=LEVEL_LABELS,
         kinds=APPLICANT_KIND_LABELS,
         departments=DEPARTMENT_LABELS,
         districts=registry.active_districts(),
-    ), status
+    ), refused.status
 
 
 @bp.route("/zones/import", methods=["GET", "POST"])
 @require(Role.INSTITUTE_STAFF)
 def zones_import():
-    report, status = None, 200
+    report, status, refused = None, 200, forms.NO_REFUSAL
     if request.method == "POST":
         upload = request.files.get("file")
         try:
             year = forms.load(ImportForm)["batch_year"]  # the staff API's import form
             if upload is None or not upload.filename:
-                raise AppError("请选择 CSV 或 XLSX 文件", code="validation_error", status=422)
+                raise ValidationFailed(details={"file": ["请选择 CSV 或 XLSX 文件"]})
             report = {
                 "created": importer.import_batch(upload.filename, upload.read(importer.MAX_BYTES + 1), year, current())
             }
         except AppError as exc:
-            db.session.rollback()
-            report = {"error": exc.message, "rows": exc.details.get("rows") or [], "details": exc.details}
-            status = exc.status
-    return render_template("console/zones_import.html", report=report), status
+            if exc.details.get("rows"):  # the file read, some rows wrong: each listed below the form
+                db.session.rollback()
+                report, status = {"error": exc.message, "rows": exc.details["rows"]}, exc.status
+            else:  # the year, or the file as a whole (its type, size, columns): beside that field
+                if isinstance(exc, importer.ImportRejected):
+                    exc = ValidationFailed(exc.message, details={"file": [exc.message, *_file_problems(exc.details)]})
+                refused = forms.refusal(exc, "import", fields=("batch_year", "file"))
+                status = refused.status
+    return render_template("console/zones_import.html", report=report, refusal=refused), status
+
+
+COLUMN_PROBLEMS = {"missing": "缺少列", "unknown": "无法识别的列", "duplicated": "重复的列"}
+
+
+def _file_problems(details: dict) -> list[str]:
+    """A rejected file's header problems in words (its details name columns, not form fields)."""
+    return [f"{label}：{'、'.join(details[key])}" for key, label in COLUMN_PROBLEMS.items() if details.get(key)]

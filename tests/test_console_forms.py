@@ -111,7 +111,7 @@ def test_a_user_with_a_short_password_is_refused_beside_the_field(app):
     console = signed_in(app, "admin", "form-user-1")
     console.get("/console/users")
     response = console.post("/console/users", {"username": "short-pass", "password": "abc", "role": "institute_staff"})
-    assert (response.status_code, field_error(text(response), "password")) == (422, True)
+    assert (response.status_code, field_error(text(response), "new-password")) == (422, True)
 
 
 def test_an_import_with_a_batch_year_out_of_range_is_refused_beside_the_field(app):

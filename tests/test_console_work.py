@@ -395,7 +395,7 @@ def test_staff_register_a_zone_in_the_console(app):
 def _errors_beside_fields(page: str) -> dict[str, str]:
     import re
 
-    return dict(re.findall(r'<span class="field-error" id="error-([a-z_]+)" role="alert">([^<]*)</span>', page))
+    return dict(re.findall(r'<p class="error field-error" id="error-([a-z_]+)">([^<]*)</p>', page))
 
 
 def test_a_bad_zone_form_shows_the_apis_messages_beside_the_fields(app, client, auth):

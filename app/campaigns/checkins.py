@@ -239,9 +239,13 @@ def evidence_note(checkin: ActionCheckin) -> str | None:
 
 
 def _checkin_of_school(checkin_id: int, actor: User) -> ActionCheckin:
-    checkin = db.session.scalar(
-        select(ActionCheckin).where(ActionCheckin.id == checkin_id).with_for_update(of=ActionCheckin)
-    )
+    return school_checkin(checkin_id, actor, lock=True)
+
+
+def school_checkin(checkin_id: int, actor: User, *, lock: bool = False) -> ActionCheckin:
+    """A check-in of a school the actor runs (404 if there is none, 403 for another school's)."""
+    stmt = select(ActionCheckin).where(ActionCheckin.id == checkin_id)
+    checkin = db.session.scalar(stmt.with_for_update(of=ActionCheckin) if lock else stmt)
     if checkin is None:
         raise NotFound("打卡记录不存在")
     ensure_school_admin(actor, get_campaign(checkin.campaign_id).school_id)

@@ -229,8 +229,13 @@ def personal_view(objection: Objection, reveal: bool) -> dict[str, Any]:
     }
 
 
+NO_REASON = "未说明理由"
+
+
 def reveal(user: User, objections: list[Objection], reason: str | None = None) -> None:
-    """Check the right to see personal data and audit that it was seen (and why, when given)."""
+    """Use case: check the right to see personal data and audit that it was seen, and why: the reason
+    given, or NO_REASON said explicitly (the staff API's `?reveal=1` may come without one)."""
+    reason = (reason or "").strip() or NO_REASON
     for objection in objections:
         if not may_reveal(user, objection.zone.type):
             raise Forbidden(
@@ -245,7 +250,7 @@ def reveal(user: User, objections: list[Objection], reason: str | None = None) -
             "objection",
             objection.id,
             None,
-            {"receipt_no": objection.receipt_no, **({"reason": reason} if reason else {})},
+            {"receipt_no": objection.receipt_no, "reason": reason},
         )
     uow.commit()
 

@@ -173,16 +173,33 @@ class MyObjectionOut(ObjectionReceiptOut):
     events = ma.fields.List(ma.fields.Nested(ObjectionEventOut))
 
 
+REVEAL_REASON_MAX = 200
+REVEAL_DOC = "1：查看异议人完整个人信息（仅负责该类型项目的主管部门；记入审计日志）"
+
+
+def reveal_reason() -> Trimmed:
+    """Why personal data is revealed, kept in the audit entry. Optional in the staff API (the published
+    contract calls `?reveal=1` alone: the audit then says no reason was given); the console asks for one."""
+    return Trimmed(
+        validate=ma.validate.Length(max=REVEAL_REASON_MAX),
+        metadata={
+            "description": f"查看完整个人信息的理由（与 reveal=1 一起使用，可选，最多 {REVEAL_REASON_MAX} 字，记入审计日志）"
+        },
+    )
+
+
 class StaffObjectionArgs(PageArgs):
     notice_id = ma.fields.Integer()
     zone_id = ma.fields.Integer()
     status = ma.fields.String(validate=ma.validate.OneOf([s.value for s in ObjectionStatus]))
     needs_review = ma.fields.Boolean()
-    reveal = ma.fields.Boolean(load_default=False)
+    reveal = ma.fields.Boolean(load_default=False, metadata={"description": REVEAL_DOC})
+    reason = reveal_reason()
 
 
 class RevealArgs(Schema):
-    reveal = ma.fields.Boolean(load_default=False)
+    reveal = ma.fields.Boolean(load_default=False, metadata={"description": REVEAL_DOC})
+    reason = reveal_reason()
 
 
 class StaffObjectionOut(Schema):
