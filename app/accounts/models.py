@@ -66,6 +66,8 @@ class RoleGrant(db.Model):
     # Scopes; the zone tables arrive with later migrations, which add the foreign keys.
     base_id: Mapped[int | None] = mapped_column(Integer)
     school_id: Mapped[int | None] = mapped_column(Integer)
+    # A zone reporter's one zone (the construction entity of that zone).
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"), index=True)
     department: Mapped[str | None] = mapped_column(String(32))
     scope_key: Mapped[str] = mapped_column(String(96))
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -74,8 +76,12 @@ class RoleGrant(db.Model):
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
 
     @staticmethod
-    def make_scope_key(role: str, department: str | None, base_id: int | None, school_id: int | None) -> str:
-        return f"{role}:{department or ''}:{base_id or ''}:{school_id or ''}"
+    def make_scope_key(
+        role: str, department: str | None, base_id: int | None, school_id: int | None, zone_id: int | None = None
+    ) -> str:
+        # The zone is appended only when set, so the keys of the older roles stay what they were.
+        key = f"{role}:{department or ''}:{base_id or ''}:{school_id or ''}"
+        return f"{key}:{zone_id}" if zone_id else key
 
 
 class AuthToken(db.Model):

@@ -10,6 +10,7 @@ class Role(StrEnum):
     STUDENT = "student"
     BASE_OPERATOR = "base_operator"
     SCHOOL_ADMIN = "school_admin"
+    ZONE_REPORTER = "zone_reporter"
     DEPARTMENT_OFFICER = "department_officer"
     INSTITUTE_STAFF = "institute_staff"
     ADMIN = "admin"
@@ -20,6 +21,7 @@ ROLE_LABELS = {
     Role.STUDENT: "学生",
     Role.BASE_OPERATOR: "基地管理员",
     Role.SCHOOL_ADMIN: "学校管理员",
+    Role.ZONE_REPORTER: "建设主体填报员",
     Role.DEPARTMENT_OFFICER: "主管部门",
     Role.INSTITUTE_STAFF: "碳中和研究院",
     Role.ADMIN: "系统管理员",
@@ -30,6 +32,7 @@ ROLE_LABELS = {
 GRANTABLE_ROLES = (
     Role.BASE_OPERATOR,
     Role.SCHOOL_ADMIN,
+    Role.ZONE_REPORTER,
     Role.DEPARTMENT_OFFICER,
     Role.INSTITUTE_STAFF,
     Role.ADMIN,
@@ -45,6 +48,8 @@ ZONE_STAFF = (Role.DEPARTMENT_OFFICER, Role.INSTITUTE_STAFF)  # zones, publicity
 BASE_STAFF = (Role.BASE_OPERATOR, Role.INSTITUTE_STAFF)  # education bases
 SCHOOL_STAFF = (Role.SCHOOL_ADMIN, Role.INSTITUTE_STAFF)  # a school's students, classes and posts
 SCHOOL_READERS = (*SCHOOL_STAFF, Role.DEPARTMENT_OFFICER)  # schools, campaigns and their statistics
+# A zone's construction progress: its reporter writes, the department of its type and the institute review.
+PROGRESS_STAFF = (Role.ZONE_REPORTER, *ZONE_STAFF)
 
 
 class Department(StrEnum):

@@ -106,6 +106,9 @@ class ZoneIndicator(db.Model):
     baseline_year: Mapped[int | None] = mapped_column(Integer)
     latest_value: Mapped[Decimal | None] = mapped_column(Numeric(16, 3))
     latest_year: Mapped[int | None] = mapped_column(Integer)
+    # The zone's target for the construction period (app.progress.series.set_baseline_target).
+    target_value: Mapped[Decimal | None] = mapped_column(Numeric(16, 3))
+    target_year: Mapped[int | None] = mapped_column(Integer)
 
     zone: Mapped[Zone] = relationship(back_populates="indicators")
 
