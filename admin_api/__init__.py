@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
-from admin_api import audit, auth, campaigns, dashboard, districts, jobs, knowledge, publicity, users, visits, zones
+from admin_api import (
+    audit,
+    auth,
+    campaigns,
+    dashboard,
+    districts,
+    jobs,
+    knowledge,
+    progress,
+    publicity,
+    uploads,
+    users,
+    visits,
+    zones,
+)
 
 PREFIX = "/api/admin/v1"
 
 
 def register(api) -> None:
-    for module in (auth, users, dashboard, zones, districts, publicity, visits, knowledge, campaigns, jobs, audit):
+    for module in (
+        auth,
+        users,
+        dashboard,
+        zones,
+        districts,
+        publicity,
+        visits,
+        knowledge,
+        campaigns,
+        progress,
+        uploads,
+        jobs,
+        audit,
+    ):
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.PATH)

@@ -3,7 +3,9 @@ from __future__ import annotations
 from app.accounts import services as accounts
 from app.accounts.roles import Department, Role
 from app.accounts.schemas import GrantIn, StaffUserIn, StaffUserOut, UserListArgs, UserPatchIn
+from app.errors import Forbidden
 from app.extensions import db
+from app.progress import reporters
 from app.web.api import Blueprint, page_of, paginate, replayable
 from app.web.auth import current_user, require_role
 
@@ -22,12 +24,20 @@ def list_users(args):
 
 
 @blp.post("")
-@require_role(Role.ADMIN)
+@require_role(Role.ADMIN, Role.DEPARTMENT_OFFICER, Role.INSTITUTE_STAFF)
 @blp.arguments(StaffUserIn)
 @replayable
 @blp.response(201, StaffUserOut)
 def create_user(body):
-    """创建工作人员账号（含一个角色）"""
+    """创建工作人员账号（含一个角色）。建设主体填报员（zone_reporter，须指定 zone_id）也可由该示范区的主管部门或
+    碳中和研究院创建；其他角色仅系统管理员"""
+    acting = current_user()
+    if body["role"] == Role.ZONE_REPORTER.value:
+        return reporters.create_reporter(
+            acting, body["username"], body["password"], body.get("zone_id"), body.get("display_name")
+        )
+    if not acting.has_role(Role.ADMIN):
+        raise Forbidden("只有系统管理员可以创建该角色的账号", details={"required_roles": [Role.ADMIN.value]})
     return accounts.create_staff_user(
         body["username"],
         body["password"],
@@ -63,7 +73,7 @@ def patch_user(body, user_id):
 @replayable
 @blp.response(201, StaffUserOut)
 def add_grant(body, user_id):
-    """授予角色（基地管理员须指定 base_id，学校管理员 school_id，主管部门 department）"""
+    """授予角色（基地管理员须指定 base_id，学校管理员 school_id，主管部门 department，建设主体填报员 zone_id）"""
     return accounts.add_grant(accounts.get_user(user_id), body, current_user())
 
 

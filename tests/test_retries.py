@@ -286,6 +286,9 @@ IDEMPOTENT_BY_NATURE = {
     ("post", "/api/admin/v1/posts/{checkin_id}/hide"),
     ("post", "/api/admin/v1/posts/{checkin_id}/unhide"),
     ("post", "/api/admin/v1/checkins/{checkin_id}/confirm"),
+    ("patch", "/api/admin/v1/milestones/{milestone_id}"),
+    ("patch", "/api/admin/v1/reports/{report_id}"),
+    ("put", "/api/admin/v1/zones/{zone_id}/series/{indicator_key}"),
 }
 
 

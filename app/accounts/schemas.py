@@ -42,6 +42,7 @@ class GrantOut(Schema):
     department = ma.fields.String(allow_none=True)
     base_id = ma.fields.Integer(allow_none=True)
     school_id = ma.fields.Integer(allow_none=True)
+    zone_id = ma.fields.Integer(allow_none=True, metadata={"description": "zone_reporter: the one zone"})
 
 
 class StudentSelfOut(Schema):
@@ -152,6 +153,10 @@ class GrantIn(Schema):
     department = ma.fields.String(validate=ma.validate.OneOf([d.value for d in Department]))
     base_id = ma.fields.Integer(validate=ma.validate.Range(min=1))
     school_id = ma.fields.Integer(validate=ma.validate.Range(min=1))
+    zone_id = ma.fields.Integer(
+        validate=ma.validate.Range(min=1),
+        metadata={"description": "zone_reporter（建设主体填报员）须指定其负责的示范区"},
+    )
 
 
 class StaffUserIn(GrantIn):

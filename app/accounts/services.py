@@ -353,6 +353,7 @@ def create_staff_user(
     department: Department | None = None,
     base_id: int | None = None,
     school_id: int | None = None,
+    zone_id: int | None = None,
     granted_by: User | None = None,
 ) -> User:
     """A staff account with one role grant. Raises if the username is taken."""
@@ -363,7 +364,9 @@ def create_staff_user(
     user = User(username=username, password_hash=hash_password(password), display_name=display_name)
     db.session.add(user)
     db.session.flush()
-    grant_role(user, role, department=department, base_id=base_id, school_id=school_id, granted_by=granted_by)
+    grant_role(
+        user, role, department=department, base_id=base_id, school_id=school_id, zone_id=zone_id, granted_by=granted_by
+    )
     audit.record(granted_by, "user.create", "user", user.id, None, _user_snapshot(user))
     try:
         uow.commit()
@@ -380,6 +383,7 @@ def grant_role(
     department: Department | None = None,
     base_id: int | None = None,
     school_id: int | None = None,
+    zone_id: int | None = None,
     granted_by: User | None = None,
 ) -> RoleGrant:
     """Add a role with the scope it needs (caller commits)."""
@@ -387,11 +391,16 @@ def grant_role(
         Role.DEPARTMENT_OFFICER: ("department", department),
         Role.BASE_OPERATOR: ("base_id", base_id),
         Role.SCHOOL_ADMIN: ("school_id", school_id),
+        Role.ZONE_REPORTER: ("zone_id", zone_id),
     }.get(role)
     if required is not None and required[1] is None:
         raise ValidationFailed(details={required[0]: ["该角色必须指定范围"]})
     if role in (Role.CITIZEN, Role.STUDENT):
         raise ValidationFailed(details={"role": ["公众与学生身份无需授予"]})
+    if role is not Role.ZONE_REPORTER:
+        zone_id = None  # only a reporter is bound to one zone
+    elif not _zone_exists(zone_id):
+        raise ValidationFailed(details={"zone_id": ["示范区项目不存在"]})
     dept = department.value if department else None
     grant = RoleGrant(
         user_id=user.id,
@@ -399,7 +408,8 @@ def grant_role(
         department=dept,
         base_id=base_id,
         school_id=school_id,
-        scope_key=RoleGrant.make_scope_key(role.value, dept, base_id, school_id),
+        zone_id=zone_id,
+        scope_key=RoleGrant.make_scope_key(role.value, dept, base_id, school_id, zone_id),
         granted_by_id=granted_by.id if granted_by else None,
     )
     user.grants.append(grant)
@@ -428,6 +438,17 @@ def bases_operated_by(user: User) -> frozenset[int] | None:
     if _sees_everything(user):
         return None
     return frozenset(g.base_id for g in user.grants if g.role == Role.BASE_OPERATOR.value and g.base_id)
+
+
+def zones_reported_by(user: User) -> frozenset[int]:
+    """The zones whose construction a user reports on (zone_reporter grants), usually one."""
+    return frozenset(g.zone_id for g in user.grants if g.role == Role.ZONE_REPORTER.value and g.zone_id)
+
+
+def _zone_exists(zone_id: int) -> bool:
+    from app.zones.models import Zone  # zones build on accounts, not the reverse
+
+    return db.session.get(Zone, zone_id) is not None
 
 
 def schools_run_by(user: User) -> frozenset[int] | None:
@@ -486,6 +507,7 @@ def add_grant(user: User, changes: dict, granted_by: User) -> User:
         department=department,
         base_id=changes.get("base_id"),
         school_id=changes.get("school_id"),
+        zone_id=changes.get("zone_id"),
         granted_by=granted_by,
     )
     try:

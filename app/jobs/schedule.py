@@ -100,6 +100,13 @@ def _purge() -> str:
     )
 
 
+def _report_deadlines() -> str:
+    from app.progress import deadlines
+
+    reminded, overdue = deadlines.run_deadlines()
+    return f"提醒填报进展报告 {reminded} 个示范区，标记逾期 {overdue} 个"
+
+
 # What each kind of subscribe message is, for staff reading dead letters.
 MESSAGE_LABELS = {
     "booking.change": "预约变更通知",
@@ -107,6 +114,7 @@ MESSAGE_LABELS = {
     "objection.result": "异议处理结果",
     "capacity.alert": "预约容量提醒",
     "campaign.new": "新活动通知",
+    "progress.report_due": "季度进展报告到期提醒",
 }
 
 
@@ -127,6 +135,7 @@ PERIODIC: dict[str, Periodic] = {
         Periodic("content.flush_views", "写入文章阅读数", _flush_views, every=timedelta(minutes=5)),
         Periodic("campaigns.rebuild_boards", "重建活动排行榜", _rebuild_boards, daily_at=time(3, 0), timeout=1800),
         Periodic("privacy.purge", "清除过期个人信息", _purge, daily_at=time(3, 30)),
+        Periodic("progress.report_deadlines", "季度进展报告提醒与逾期标记", _report_deadlines, daily_at=time(8, 0)),
     )
 }
 

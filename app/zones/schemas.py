@@ -124,6 +124,14 @@ def _notice_of(zone) -> dict | None:
     return NoticeRefOut().dump(found) if found else None
 
 
+def _progress_of(zone) -> dict | None:
+    from app.progress.schemas import ZoneProgressOut  # progress builds on zones, not the reverse
+    from app.progress.series import public_progress
+
+    found = public_progress(zone)
+    return ZoneProgressOut().dump(found) if found is not None else None
+
+
 class ZoneDetailOut(ZoneCardOut):
     applicant_kind = ma.fields.String()
     applicant_kind_label = ma.fields.Function(lambda z: APPLICANT_KIND_LABELS[ApplicantKind(z.applicant_kind)])
@@ -135,6 +143,13 @@ class ZoneDetailOut(ZoneCardOut):
     re_reviews = ma.fields.List(ma.fields.Nested(ReReviewOut))
     notice = ma.fields.Function(
         _notice_of, metadata={"description": "the publicity notice the zone is or was in (null: never publicised)"}
+    )
+    progress = ma.fields.Function(
+        _progress_of,
+        metadata={
+            "description": "construction progress (ZoneProgressOut: milestones, verified indicator series, on_track) "
+            "from confirmation on; null before"
+        },
     )
 
 
