@@ -2,9 +2,9 @@
 and of their own school, updates of followed zones, newest first) and the list of what they follow
 (`GET /me/follows`). Like app/dashboard.py it reads several areas, so it sits above them.
 
-The feed is paged over two sources kept apart in the database: for page p each source gives its
-newest p × per_page items, the two are merged by time and the page is cut from that. Deep pages cost
-more; people read the first few."""
+The feed is paged over two sources kept apart in the database: for page p the newest p × per_page
+campaigns and every update of the followed zones are merged by time and the page is cut from that.
+Deep pages cost more; people read the first few."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from app.campaigns import campaigns as campaign_cases
 from app.campaigns.lookups import campaign_state
 from app.campaigns.models import Campaign, SchoolFollow
 from app.extensions import db
+from app.progress.updates import updates_for_zones
 from app.zones import follows
 from app.zones.constants import STATUS_LABELS, TYPE_LABELS, Status, ZoneType
-from app.zones.models import ReReview, Zone, ZoneTransition
+from app.zones.models import Zone
 
 CAMPAIGN, ZONE_UPDATE = "campaign", "zone_update"
 
@@ -31,11 +32,11 @@ def my_feed(user: User, page: int, per_page: int) -> dict[str, Any]:
     `title` and `summary` (see miniprogram_api's FeedItemOut for the rest)."""
     wanted = page * per_page
     campaigns_stmt = campaign_cases.feed_query(user)
-    zone_ids = follows.followed_zone_ids(user.id)
-    items = _campaign_items(campaigns_stmt, wanted) + _zone_items(zone_ids, wanted)
+    zone_items = _zone_items(follows.followed_zone_ids(user.id))
+    items = _campaign_items(campaigns_stmt, wanted) + zone_items
     # Newest first; on a tie campaigns before zone updates, then the larger id: a stable order.
     items.sort(key=lambda i: (i["occurred_at"], i["kind"] == CAMPAIGN, i["_order"]), reverse=True)
-    total = _count(campaigns_stmt) + _zone_update_count(zone_ids)
+    total = _count(campaigns_stmt) + len(zone_items)
     chosen = items[(page - 1) * per_page : wanted]
     for item in chosen:
         del item["_order"]
@@ -70,89 +71,35 @@ def _campaign_items(stmt, limit: int) -> list[dict[str, Any]]:
     ]
 
 
-@dataclass(frozen=True)
-class ZoneUpdate:
-    zone: Zone
-    update_kind: str  # transition, re_review (and, with app.progress, report, milestone)
-    occurred_at: datetime
-    title: str
-    summary: str | None
-    order: int
-
-
-def _zone_items(zone_ids: list[int], limit: int) -> list[dict[str, Any]]:
+def _zone_items(zone_ids: list[int]) -> list[dict[str, Any]]:
+    """Every update of the followed zones (app.progress.updates: accepted reports' public summaries,
+    milestones done, transitions, re-reviews): one follows a few zones, each with a few dozen."""
     if not zone_ids:
         return []
+    zones = {z.id: z for z in db.session.scalars(select(Zone).where(Zone.id.in_(zone_ids)))}
     return [
         {
             "kind": ZONE_UPDATE,
-            "update_kind": u.update_kind,
-            "occurred_at": u.occurred_at,
-            "title": u.title,
-            "summary": u.summary,
-            "zone": {
-                "id": u.zone.id,
-                "name": u.zone.name,
-                "type": u.zone.type,
-                "type_label": TYPE_LABELS[ZoneType(u.zone.type)],
-                "status": u.zone.status,
-                "status_label": STATUS_LABELS[Status(u.zone.status)],
-            },
-            "_order": u.order,
+            "update_kind": u["kind"],
+            "occurred_at": u["occurred_at"],
+            "title": u["title"],
+            "summary": u["summary"],
+            "zone": _zone_ref(zones[u["zone_id"]]),
+            "_order": u["ref_id"],
         }
-        for u in zone_updates(zone_ids, limit)
+        for u in updates_for_zones(zone_ids, limit=None)
     ]
 
 
-def zone_updates(zone_ids: list[int], limit: int) -> list[ZoneUpdate]:
-    """What happened to these zones, newest first: lifecycle transitions and re-reviews."""
-    zones = {z.id: z for z in db.session.scalars(select(Zone).where(Zone.id.in_(zone_ids)))}
-    transitions = db.session.scalars(
-        select(ZoneTransition)
-        .where(ZoneTransition.zone_id.in_(zone_ids))
-        .order_by(ZoneTransition.occurred_at.desc(), ZoneTransition.id.desc())
-        .limit(limit)
-    )
-    found = [
-        ZoneUpdate(
-            zones[t.zone_id],
-            "transition",
-            t.occurred_at,
-            f"{zones[t.zone_id].name}：{STATUS_LABELS[Status(t.to_status)]}",
-            t.note,
-            t.id,
-        )
-        for t in transitions
-    ]
-    reviews = db.session.scalars(
-        select(ReReview)
-        .where(ReReview.zone_id.in_(zone_ids))
-        .order_by(ReReview.created_at.desc(), ReReview.id.desc())
-        .limit(limit)
-    )
-    found += [
-        ZoneUpdate(
-            zones[r.zone_id],
-            "re_review",
-            r.created_at,
-            f"{zones[r.zone_id].name}：复核{'通过' if r.outcome == 'passed' else '未通过'}",
-            r.note,
-            r.id,
-        )
-        for r in reviews
-    ]
-    found.sort(key=lambda u: (u.occurred_at, u.order), reverse=True)
-    return found[:limit]
-
-
-def _zone_update_count(zone_ids: list[int]) -> int:
-    if not zone_ids:
-        return 0
-    transitions = db.session.scalar(
-        select(func.count()).select_from(ZoneTransition).where(ZoneTransition.zone_id.in_(zone_ids))
-    )
-    reviews = db.session.scalar(select(func.count()).select_from(ReReview).where(ReReview.zone_id.in_(zone_ids)))
-    return (transitions or 0) + (reviews or 0)
+def _zone_ref(zone: Zone) -> dict[str, Any]:
+    return {
+        "id": zone.id,
+        "name": zone.name,
+        "type": zone.type,
+        "type_label": TYPE_LABELS[ZoneType(zone.type)],
+        "status": zone.status,
+        "status_label": STATUS_LABELS[Status(zone.status)],
+    }
 
 
 @dataclass(frozen=True)

@@ -203,6 +203,24 @@ def test_the_feed_leaves_out_zones_one_does_not_follow(app, client, auth, feed):
     assert other not in ids
 
 
+def test_the_feed_has_a_milestone_done_on_a_followed_zone(app, client, auth, feed):
+    from tests.campaign_helpers import _today
+
+    admin = auth.staff("admin")
+    made = client.post(
+        f"/api/admin/v1/zones/{feed['zone']}/milestones",
+        json={"name": "光伏屋顶并网", "planned_on": _today().isoformat()},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.json
+    done = client.patch(
+        f"/api/admin/v1/milestones/{made.json['id']}", json={"done_on": _today().isoformat()}, headers=admin
+    )
+    assert done.status_code == 200, done.json
+    items = _feed(client, feed["headers"], per_page=100)["items"]
+    assert [i["zone"]["id"] for i in items if i.get("update_kind") == "milestone"] == [feed["zone"]]
+
+
 # ---- followers' messages ------------------------------------------------------------------------
 
 
