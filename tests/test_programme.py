@@ -112,6 +112,12 @@ def test_titles_per_year_count_every_title_granted(app, client, zones):
     assert (titles["total"], sum(y["count"] for y in titles["per_year"])) == (3, 3)
 
 
+def test_titles_granted_are_the_titled_and_the_revoked_zones(app, client, zones):
+    body = _programme(client)
+    by_status = {row["code"]: row["count"] for row in body["zones"]["by_status"]}
+    assert body["titles"]["total"] == by_status["titled"] + by_status["revoked"]
+
+
 # ---- construction and reductions ----------------------------------------------------------------
 
 
@@ -142,6 +148,12 @@ def test_construction_counts_add_up(app, client):
         make_zone(app, status, type="park")
     c = _programme(client)["construction"]
     assert (c["with_data"] + c["without_data"], c["on_track"] + c["off_track"]) == (c["total"], c["with_data"])
+
+
+def test_a_titled_zone_is_not_under_construction(app, client):
+    titled = make_zone(app, "titled", type="park")
+    set_indicator(app, titled, baseline=1000, target=600, verified=[(2025, 700)])
+    assert _programme(client)["construction"]["total"] == 0
 
 
 @pytest.fixture
