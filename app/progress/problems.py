@@ -108,12 +108,21 @@ def zone_problems_query(user: User, zone_id: int) -> Select:
     )
 
 
+def _waiting_on(user: User) -> ColumnElement[bool]:
+    """The problems a user answers for: a department's officer those asked of the department, a
+    reporter those of their zone, the institute and admins all."""
+    if user.has_role(Role.INSTITUTE_STAFF):
+        return true()
+    departments = _departments_of(user)
+    return ZoneProblem.department.in_(sorted(departments)) if departments else progress_scope(user)
+
+
 def overdue_problems(user: User, today: date | None = None) -> Select:
-    """Open problems past their due date that the user sees (dashboards): oldest due first."""
+    """Open problems past their due date that wait on the user (dashboards): oldest due first."""
     return (
         select(ZoneProblem)
         .join(Zone, Zone.id == ZoneProblem.zone_id)
-        .where(_problem_scope(user), ZoneProblem.resolved_at.is_(None), ZoneProblem.due_on < (today or local_today()))
+        .where(_waiting_on(user), ZoneProblem.resolved_at.is_(None), ZoneProblem.due_on < (today or local_today()))
         .order_by(ZoneProblem.due_on, ZoneProblem.id)
     )
 
