@@ -48,9 +48,9 @@ from app.zones.models import District, Zone, ZoneIndicator, ZoneTransition
 UNDER_CONSTRUCTION = (Status.CONFIRMED.value, Status.ACCEPTANCE_REVIEW.value)
 # Zones whose verified values the programme reports: being built or titled (not rejected or revoked).
 IN_PROGRAMME = (*UNDER_CONSTRUCTION, Status.TITLED.value)
-# Answers stay in the cache at most this long: zone, publicity and objection decisions invalidate it at
-# once (the zones namespace); check-ins, visits and accepted reports, too frequent to invalidate on,
-# show within this time.
+# Answers stay in the cache at most this long: zone changes, notices, objection decisions and progress
+# (reports accepted, baselines, milestones) invalidate it at once (the zones namespace); check-ins,
+# visits and new objections, too frequent to invalidate on, show within this time.
 TTL_SECONDS = 300
 
 
