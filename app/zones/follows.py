@@ -128,7 +128,7 @@ def _queue(zone: Zone, event: str, template: str) -> int:
             user_id,
             template,
             data,
-            page=f"pages/zones/detail?id={zone.id}",
+            page=f"pages/zone/index?id={zone.id}",  # the mini-program's zone page
             ref=("zone", zone.id),
             send_now=False,
         )
