@@ -145,6 +145,8 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "WECHAT_TEMPLATE_BOOKING_CHANGE": env.get("WECHAT_TEMPLATE_BOOKING_CHANGE") or None,
         "WECHAT_TEMPLATE_CAPACITY_ALERT": env.get("WECHAT_TEMPLATE_CAPACITY_ALERT") or None,
         "WECHAT_TEMPLATE_CAMPAIGN_NEW": env.get("WECHAT_TEMPLATE_CAMPAIGN_NEW") or None,
+        # Followers of a zone: titled, revoked, opened to visitors (thing1 zone, phrase2 status, date3).
+        "WECHAT_TEMPLATE_ZONE_UPDATE": env.get("WECHAT_TEMPLATE_ZONE_UPDATE") or None,
         "WECHAT_TEMPLATE_REPORT_DUE": env.get("WECHAT_TEMPLATE_REPORT_DUE") or None,
         # Subscribe-message template ids from the mini-program's console (unset: nothing is sent).
         "WECHAT_TEMPLATE_OBJECTION_RESULT": env.get("WECHAT_TEMPLATE_OBJECTION_RESULT") or None,

@@ -125,15 +125,6 @@ def leaderboard(args, campaign_id):
     return boards.board(campaign_id, args["by"], optional_user(), metric=args["metric"], top=args["top"])
 
 
-@blp.get("/me/feed")
-@require_user
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, page_of(CampaignCardOut))
-def my_feed(args):
-    """关注的学校（及本校）的活动"""
-    return paginate(db.session, campaigns.feed_query(current_user()), args["page"], args["per_page"])
-
-
 @blp.get("/campaigns/<int:campaign_id>/posts")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_of(PostOut))

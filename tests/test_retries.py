@@ -268,6 +268,8 @@ IDEMPOTENT_BY_NATURE = {
     ("put", "/api/mp/v1/bookings/{booking_id}/members"),
     ("post", "/api/mp/v1/schools/{school_id}/follow"),
     ("delete", "/api/mp/v1/schools/{school_id}/follow"),
+    ("post", "/api/mp/v1/zones/{zone_id}/follow"),
+    ("delete", "/api/mp/v1/zones/{zone_id}/follow"),
     ("post", "/api/mp/v1/me/class"),
     ("post", "/api/mp/v1/campaigns/{campaign_id}/join"),
     ("post", "/api/admin/v1/auth/login"),

@@ -21,6 +21,7 @@ from app.zones.constants import (
     TRANSITIONS,
     Status,
 )
+from app.zones.follows import tell_followers
 from app.zones.models import ReReview, Zone, ZoneTransition
 from app.zones.registry import invalidate_cache
 from app.zones.scope import ensure_may_handle
@@ -159,6 +160,8 @@ def _move(zone: Zone, target: Status, note: str | None, actor: User | None, at: 
         before,
         {**audit.snapshot(zone, ("status", "is_education_base")), "note": entry.note},
     )
+    if target in (Status.TITLED, Status.REVOKED):
+        tell_followers(zone, target.value)  # queued with the transition, sent after it commits
     invalidate_cache()
 
 
@@ -218,6 +221,8 @@ def set_education_base(zone_id: int, designated: bool, actor: User) -> Zone:
     zone.is_education_base = designated
     zone.updated_at = utcnow()
     audit.record(actor, "zone.education_base", "zone", zone.id, before, {"is_education_base": designated})
+    if designated and not before["is_education_base"]:
+        tell_followers(zone, "education_base")  # opened to visitors: once, not on a repeated PUT
     invalidate_cache()
     uow.commit()
     return zone

@@ -143,3 +143,16 @@ class ReReview(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     zone: Mapped[Zone] = relationship(back_populates="re_reviews")
+
+
+class ZoneFollow(db.Model):
+    """A citizen following a public zone: its updates in their feed, a message at the moments that
+    matter to them (titled, revoked, opened to visitors)."""
+
+    __tablename__ = "zone_follows"
+    __table_args__ = (UniqueConstraint("user_id", "zone_id", name="uq_zone_follows_user_zone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

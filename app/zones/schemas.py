@@ -204,3 +204,9 @@ class DistrictPatchIn(Schema):
     kind = ma.fields.String(validate=ma.validate.OneOf(["district", "county", "city", "development_zone"]))
     sort_order = ma.fields.Integer()
     is_active = ma.fields.Boolean()
+
+
+class FollowStateOut(Schema):
+    zone_id = ma.fields.Integer()
+    following = ma.fields.Boolean(metadata={"description": "调用者是否已关注"})
+    followers = ma.fields.Integer(metadata={"description": "关注人数"})
