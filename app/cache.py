@@ -156,6 +156,13 @@ class LocalLayer:
                 del self.generations[namespace]
 
 
+def channel(name: str, client: redis_lib.Redis | None = None) -> str:
+    """`name` for this Redis database: publish/subscribe ignores database numbers, so two services
+    (or test runs) on one Redis server with different db numbers would hear each other's bumps."""
+    client = client if client is not None else kv.redis
+    return f"{name}:{client.connection_pool.connection_kwargs.get('db', 0)}"
+
+
 def _layer() -> LocalLayer:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     layer = app.extensions.get("cache_local")
@@ -181,7 +188,8 @@ def _listen(app, layer: LocalLayer) -> None:
                 app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=SILENT_LIMIT
             )
             pubsub = layer.pubsub = client.pubsub(ignore_subscribe_messages=False)
-            pubsub.subscribe(CHANNEL, AUTH_CHANNEL)
+            bumps, auth = channel(CHANNEL, client), channel(AUTH_CHANNEL, client)
+            pubsub.subscribe(bumps, auth)
             subscribed, heard, pinged = 0, time.monotonic(), 0.0
             while not layer.stopped.is_set():
                 if time.monotonic() - pinged >= PING_EVERY:
@@ -197,7 +205,7 @@ def _listen(app, layer: LocalLayer) -> None:
                     if subscribed == 2:
                         layer.reset()
                         layer.listening = True
-                elif message["type"] == "message" and message["channel"] == AUTH_CHANNEL.encode():
+                elif message["type"] == "message" and message["channel"] == auth.encode():
                     layer.forget_auth(message["data"].decode())
                 elif message["type"] == "message":
                     namespace, _, generation = message["data"].decode().rpartition(" ")
@@ -221,7 +229,7 @@ def _pay_owed(layer: LocalLayer) -> None:
     for namespace in owed:
         try:
             value = kv.redis.incr(f"cache:gen:{namespace}")
-            kv.redis.publish(CHANNEL, f"{namespace} {value}")
+            kv.redis.publish(channel(CHANNEL), f"{namespace} {value}")
         except redis_lib.RedisError:
             return
         with layer.lock:
@@ -269,7 +277,7 @@ def invalidate(*namespaces: str) -> None:
         try:
             value = kv.redis.incr(f"cache:gen:{namespace}")
             _layer().bump(namespace, value)
-            kv.redis.publish(CHANNEL, f"{namespace} {value}")
+            kv.redis.publish(channel(CHANNEL), f"{namespace} {value}")
         except redis_lib.RedisError:
             # Never fail a committed write for the cache: the bump is owed, made once Redis answers;
             # meanwhile this process builds the namespace's pages afresh.
@@ -411,7 +419,7 @@ def auth_changed(what: str) -> None:
     process forgets it at once (here directly, elsewhere through the channel)."""
     _layer().forget_auth(what)
     try:
-        kv.redis.publish(AUTH_CHANNEL, what)
+        kv.redis.publish(channel(AUTH_CHANNEL), what)
     except redis_lib.RedisError:
         # The other processes cannot be told: they stop trusting their copies when their listener
         # notices Redis is gone, and keep any for at most TOKEN_SECONDS.
