@@ -1,6 +1,7 @@
 import { View } from '@tarojs/components'
 import type { ReactNode } from 'react'
 import { useSettings } from '@/lib/settings'
+import { mainRole } from './a11y'
 import SignInPrompt from './SignInPrompt'
 
 /**
@@ -11,7 +12,7 @@ import SignInPrompt from './SignInPrompt'
 export default function Screen({ children, className }: { children: ReactNode; className?: string }) {
   const { largeText } = useSettings()
   return (
-    <View className={`screen${largeText ? ' large-text' : ''}${className ? ` ${className}` : ''}`}>
+    <View className={`screen${largeText ? ' large-text' : ''}${className ? ` ${className}` : ''}`} {...mainRole()}>
       <SignInPrompt />
       {children}
     </View>

@@ -46,3 +46,8 @@ export function switchRole(label: string, on: boolean): Attrs {
     ? { role: 'switch', tabIndex: 0, 'aria-checked': on ? 'true' : 'false', 'aria-label': label }
     : { 'aria-role': 'switch', 'aria-label': label, 'aria-checked': on }
 }
+
+/** The page's main content (one per page). */
+export function mainRole(): Attrs {
+  return H5 ? { role: 'main' } : {}
+}

@@ -53,7 +53,7 @@ function SignIn() {
       {error ? <ErrorNotice message={error} /> : null}
       {process.env.TARO_ENV === 'weapp' ? (
         <View className='row'>
-          <Button className='btn btn--primary' disabled={busy} {...pressable('微信登录')} onClick={() => run(signInWithWeChat)}>
+          <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('微信登录')} onClick={() => run(signInWithWeChat)}>
             微信登录
           </Button>
         </View>
@@ -64,7 +64,7 @@ function SignIn() {
           <Input className='input' value={name} placeholder='例如 alice' {...inputLabel('开发用登录用户名')} onInput={(e) => setName(e.detail.value)} />
           <FieldError message={nameError} />
           <View className='row'>
-            <Button className='btn btn--primary' disabled={busy} {...pressable('开发用登录')} onClick={devSignIn}>
+            <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('开发用登录')} onClick={devSignIn}>
               开发用登录
             </Button>
           </View>

@@ -1,0 +1,80 @@
+import { expect, test } from '@playwright/test'
+import { checkPage, openTab, pageTitle } from './helpers'
+
+test('a visitor reads the home page', async ({ page }) => {
+  await page.goto('./')
+  await expect(pageTitle(page, '长春市低碳排放示范区')).toBeVisible()
+  await expect(page.getByText('公开示范区')).toBeVisible()
+  await expect(page.getByRole('link', { name: /^公示：/ })).toBeVisible()
+  await expect(page.getByRole('link', { name: /^文章：/ }).first()).toBeVisible()
+  await checkPage(page, 'home')
+})
+
+test('a visitor filters the zones by type and opens one', async ({ page }) => {
+  await page.goto('./')
+  await openTab(page, '示范区')
+  await expect(pageTitle(page, '示范区')).toBeVisible()
+  await expect(page.getByText(/^共 \d+ 个示范区$/)).toBeVisible()
+  await checkPage(page, 'zones')
+
+  await page.getByRole('button', { name: '类型：学校' }).click()
+  await expect(page.getByRole('button', { name: '类型：学校' })).toHaveAttribute('aria-pressed', 'true')
+  const cards = page.getByRole('link', { name: /^示范区：/ })
+  await expect(cards.first()).toBeVisible()
+  const count = await cards.count()
+  for (let i = 0; i < count; i++) {
+    await expect(cards.nth(i).getByText('学校', { exact: true })).toBeVisible()
+  }
+  await checkPage(page, 'zones-school')
+
+  const name = ((await cards.first().getAttribute('aria-label')) ?? '').replace(/^示范区：/, '')
+  await cards.first().click()
+  await expect(pageTitle(page, name)).toBeVisible()
+  await expect(page.getByRole('heading', { name: '减碳指标' })).toBeVisible()
+  await expect(page.getByRole('heading', { name: '创建历程' })).toBeVisible()
+  await checkPage(page, 'zone-detail')
+})
+
+test('a visitor searches the zones in Chinese', async ({ page }) => {
+  await page.goto('./')
+  await openTab(page, '示范区')
+  await page.getByLabel('搜索示范区').fill('景区')
+  await page.getByRole('button', { name: '搜索' }).click()
+  const cards = page.getByRole('link', { name: /^示范区：/ })
+  await expect(cards.first()).toBeVisible()
+  await expect(page.getByRole('link', { name: /^示范区：.*景区/ }).first()).toBeVisible()
+})
+
+test('a person signs in on 我的 (development sign-in), sees the profile and signs out', async ({ page }) => {
+  await page.goto('./')
+  await openTab(page, '我的')
+  await expect(pageTitle(page, '我的')).toBeVisible()
+  await checkPage(page, 'me-signed-out')
+  await page.getByLabel('开发用登录用户名').fill('alice')
+  await page.getByRole('button', { name: '开发用登录' }).click()
+  await expect(page.getByRole('heading', { name: '个人信息' })).toBeVisible()
+  await expect(page.getByText(/^身份：/)).toBeVisible()
+  await checkPage(page, 'me-signed-in')
+  await page.getByRole('button', { name: '退出登录' }).click()
+  await expect(page.getByRole('button', { name: '开发用登录' })).toBeVisible()
+})
+
+test('large text (适老化) is switched on, applies to every page and stays after a reload', async ({ page }) => {
+  await page.goto('./')
+  const title = pageTitle(page, '长春市低碳排放示范区')
+  const before = await title.evaluate((el) => parseFloat(getComputedStyle(el).fontSize))
+  await openTab(page, '我的')
+  const toggle = page.getByRole('switch', { name: '大字模式' })
+  await expect(toggle).toHaveAttribute('aria-checked', 'false')
+  await toggle.click()
+  await expect(toggle).toHaveAttribute('aria-checked', 'true')
+  await checkPage(page, 'me-large-text')
+  await openTab(page, '首页')
+  await expect(title).toBeVisible()
+  const after = await title.evaluate((el) => parseFloat(getComputedStyle(el).fontSize))
+  expect(after).toBeGreaterThan(before * 1.2)
+  await checkPage(page, 'home-large-text')
+  await page.reload()
+  const reloaded = await pageTitle(page, '长春市低碳排放示范区').evaluate((el) => parseFloat(getComputedStyle(el).fontSize))
+  expect(reloaded).toBe(after)
+})
