@@ -7,6 +7,7 @@
 import Taro from '@tarojs/taro'
 import { api } from '@/api'
 import type { Login, Meta, User } from '@/api/types'
+import { devCode } from './devlogin'
 import { createStore, useStore } from './store'
 
 export interface Session {
@@ -33,14 +34,7 @@ export async function signInWithWeChat(): Promise<User> {
   return finish(await api.post<Login>('/auth/login', { code }, { anonymous: true }))
 }
 
-/**
- * h5 development sign-in: the bundled fake WeChat accepts `name:N` codes, each once; the name keeps
- * the same person, N makes the code new. Offered only when /meta says `dev_login`.
- */
-export function devCode(name: string, random: () => number = Math.random): string {
-  return `${name.trim()}:${Date.now()}${Math.floor(random() * 1e6)}`
-}
-
+/** h5 development sign-in (src/lib/devlogin.ts), offered only when /meta says `dev_login`. */
 export async function signInAsDeveloper(name: string): Promise<User> {
   return finish(await api.post<Login>('/auth/login', { code: devCode(name) }, { anonymous: true }))
 }

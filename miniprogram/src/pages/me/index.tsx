@@ -5,6 +5,7 @@ import { messageOf } from '@/api'
 import { heading, inputLabel, pressable, switchRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError } from '@/components/Status'
+import { devNameProblem } from '@/lib/devlogin'
 import { useMeta } from '@/lib/meta'
 import { devLoginOffered, isSignedIn, loadProfile, signInAsDeveloper, signInWithWeChat, signOut, useSession } from '@/lib/session'
 import { setLargeText, useSettings } from '@/lib/settings'
@@ -35,13 +36,9 @@ function SignIn() {
     }
   }
   const devSignIn = () => {
-    const typed = name.trim()
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(typed)) {
-      setNameError('请输入 1 至 32 位字母或数字')
-      return
-    }
-    setNameError('')
-    run(() => signInAsDeveloper(typed))
+    const problem = devNameProblem(name)
+    setNameError(problem)
+    if (!problem) run(() => signInAsDeveloper(name.trim()))
   }
 
   return (
