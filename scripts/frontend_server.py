@@ -106,7 +106,10 @@ def main() -> None:
             pass
     server = make_server("127.0.0.1", args.port, app, threaded=True)
     where = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-    print(f"front-end test service on http://127.0.0.1:{args.port}/h5/ ({where}, Redis: {redis_url or 'none'})", flush=True)
+    print(
+        f"front-end test service on http://127.0.0.1:{args.port}/h5/ ({where}, Redis: {redis_url or 'none'})",
+        flush=True,
+    )
     try:
         server.serve_forever()
     finally:
