@@ -87,6 +87,7 @@ def main() -> None:
             "RATELIMIT_LOGIN": "10000 per minute",
             "RATELIMIT_LOGIN_SERVICE": "100000 per minute",
             "RATELIMIT_WRITE": "10000 per minute",
+            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),  # no access lines among the test output
         }
     )
     if redis_url:
