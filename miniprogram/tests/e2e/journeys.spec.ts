@@ -108,8 +108,12 @@ test('an expired sign-in asks to sign in again, in Chinese', async ({ page, requ
   expect(logout.ok()).toBe(true)
   await page.reload()
   await expect(page.getByRole('alert').filter({ hasText: '登录已失效，请重新登录' })).toBeVisible()
-  await expect(page.getByRole('button', { name: '重新登录' })).toBeVisible()
   await checkPage(page, 'me-sign-in-again')
+  // Signing in again happens in place, without leaving the page (a form on it would be kept).
+  await page.getByLabel('重新登录用户名').fill('bob')
+  await page.getByRole('button', { name: '重新登录' }).click()
+  await expect(page.getByRole('alert').filter({ hasText: '登录已失效' })).toHaveCount(0)
+  await expect(page.getByRole('heading', { name: '个人信息' })).toBeVisible()
 })
 
 test('large text leaves no page wider than the phone', async ({ page }) => {
