@@ -69,6 +69,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_console(app)
 
+    from app.web import h5
+
+    h5.register(app)
+
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_ui_assets(filename: str):
         return send_from_directory(swagger_ui_path, filename, max_age=86400)

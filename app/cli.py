@@ -16,6 +16,24 @@ seed_cli = AppGroup("seed", help="Load data.")
 users_cli = AppGroup("users", help="Manage staff accounts.")
 wechat_cli = AppGroup("wechat", help="WeChat tools.")
 publicity_cli = AppGroup("publicity", help="Publicity notices and objections.")
+openapi_cli = AppGroup("openapi", help="The OpenAPI document of both APIs.")
+
+
+@openapi_cli.command("write")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def openapi_write(path: str) -> None:
+    """Write the OpenAPI document (as served at /api/openapi.json) to PATH, without a running server;
+    `-` writes to standard output. The front end generates its API types from it (npm run gen:api)."""
+    import json
+
+    from app.web.api import api
+
+    text = json.dumps(api.spec.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    if path == "-":
+        click.echo(text, nl=False)
+        return
+    Path(path).write_text(text, encoding="utf-8")
+    click.echo(f"OpenAPI document written to {path}")
 
 
 @publicity_cli.command("close-due")
@@ -274,6 +292,7 @@ def register_commands(app: Flask) -> None:
         users_cli,
         wechat_cli,
         publicity_cli,
+        openapi_cli,
         visits_cli,
         content_cli,
         privacy_cli,

@@ -121,6 +121,8 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         # Uploaded images (objection evidence): local disk by default.
         "UPLOAD_ROOT": env.get("UPLOAD_ROOT") or str(instance_path / "uploads"),
         "UPLOAD_MAX_BYTES": _int(env, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
+        # The mini-program's h5 build, served at /h5/ when the directory exists (production: nginx).
+        "H5_ROOT": env.get("H5_ROOT") or str(instance_path.parent / "miniprogram" / "dist-h5"),
         # Hosts under which this service's own upload URLs may be given back in absolute form.
         "PUBLIC_HOSTS": [h.strip() for h in (env.get("PUBLIC_HOSTS") or "").split(",") if h.strip()],
         # The service's public origin (https://host), for absolute media URLs in answers.

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import current_app
 
+from app.config import FAKE_WECHAT_APPID
 from app.validation import Schema
 from app.web.api import Blueprint
 from app.web.caching import cached_response, json_bytes
@@ -18,10 +20,22 @@ class MetaOut(Schema):
     statuses = ma.fields.List(ma.fields.Dict())
     districts = ma.fields.List(ma.fields.Dict())
     departments = ma.fields.List(ma.fields.Dict())
+    dev_login = ma.fields.Boolean(
+        metadata={"description": "true when the service signs in through the bundled fake WeChat (development)"}
+    )
 
 
 @blp.get("/meta")
 @blp.response(200, MetaOut)
 def get_meta():
-    """类型（含各类型指标与申报主体）、级别、状态、县（市）区，均带中文名称"""
-    return cached_response(CACHE_NAMESPACE, lambda: (json_bytes(meta.meta()), "application/json"))
+    """类型（含各类型指标与申报主体）、级别、状态、县（市）区，均带中文名称；`dev_login`：是否使用内置的模拟微信（开发用登录）"""
+    return cached_response(
+        CACHE_NAMESPACE, lambda: (json_bytes({**meta.meta(), "dev_login": dev_login()}), "application/json")
+    )
+
+
+def dev_login() -> bool:
+    """The h5 pages offer a typed-name sign-in only when logins go to the bundled fake WeChat. A
+    setting of the process, so the cached answer stays true for as long as the process runs."""
+    config = current_app.config
+    return config["WECHAT_APPID"] == FAKE_WECHAT_APPID and config["APP_ENV"] != "production"

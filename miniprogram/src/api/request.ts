@@ -1,0 +1,306 @@
+/**
+ * The one request module: every call to the service goes through `createClient(...).request`.
+ *
+ * - adds `Authorization: Bearer <token>` when signed in (the token lives in the given storage);
+ * - sends the caller's `Idempotency-Key` (one per form submission: `newSubmission()`), and retries a
+ *   dropped connection once with the same key, so a double tap or a retry books once;
+ * - turns every failure into an `ApiError` whose `message` is Chinese and safe to show, with
+ *   `fields` (field → message) for validation errors, so pages never show anything raw;
+ * - on 401 forgets the token and tells `onSignInRequired` listeners (the page keeps its form).
+ *
+ * It knows nothing of Taro: src/api/index.ts wires Taro.request and Taro storage in, the unit tests
+ * a fake transport.
+ */
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+
+export interface TransportRequest {
+  url: string
+  method: Method
+  headers: Record<string, string>
+  data?: unknown
+  timeout: number
+}
+
+export interface TransportResponse {
+  status: number
+  headers: Record<string, string>
+  data: unknown
+}
+
+/** Resolves with any HTTP answer; rejects only when no answer came (offline, timeout, DNS). */
+export type Transport = (req: TransportRequest) => Promise<TransportResponse>
+
+export interface TokenStorage {
+  get(): string | null
+  set(token: string | null): void
+}
+
+export type ErrorKind =
+  | 'auth' // 401: sign in again
+  | 'rate_limited' // 429: wait `retryAfter` seconds
+  | 'unavailable' // 503 and other 5xx: try later
+  | 'validation' // 422: see `fields`
+  | 'conflict' // 409
+  | 'forbidden' // 403
+  | 'not_found' // 404
+  | 'network' // no answer at all
+  | 'other'
+
+export interface ErrorBody {
+  error?: { code?: string; message?: string; details?: Record<string, unknown> }
+}
+
+const GENERIC = '操作未成功，请稍后再试'
+export const MESSAGES = {
+  auth: '登录已失效，请重新登录',
+  network: '网络连接失败，请检查网络后重试',
+  wechat_unavailable: '微信服务暂时不可用，请稍后再试',
+  unavailable: '服务暂时不可用，请稍后再试',
+  validation: '填写的内容有误，请按提示修改',
+  forbidden: '没有权限执行此操作',
+  not_found: '请求的内容不存在或已下线',
+  generic: GENERIC,
+} as const
+
+export function rateLimitMessage(seconds: number): string {
+  return `请求过于频繁，请在${seconds}秒后重试`
+}
+
+export class ApiError extends Error {
+  readonly kind: ErrorKind
+  readonly status: number
+  /** The service's snake_case code (`slot_full`, `wechat_unavailable`, …), for pages that react to one. */
+  readonly code: string
+  /** field → Chinese message, to show next to each field (validation errors). */
+  readonly fields: Record<string, string>
+  /** Seconds to wait (429). */
+  readonly retryAfter: number | null
+
+  constructor(init: {
+    kind: ErrorKind
+    status: number
+    code: string
+    message: string
+    fields?: Record<string, string>
+    retryAfter?: number | null
+  }) {
+    super(init.message)
+    this.name = 'ApiError'
+    this.kind = init.kind
+    this.status = init.status
+    this.code = init.code
+    this.fields = init.fields ?? {}
+    this.retryAfter = init.retryAfter ?? null
+  }
+}
+
+const CHINESE = /[\u4e00-\u9fff]/
+
+/** A text from the service is shown only when it is Chinese prose (never an English or technical text). */
+function chineseOr(text: unknown, fallback: string): string {
+  return typeof text === 'string' && CHINESE.test(text) && text.length <= 200 ? text : fallback
+}
+
+function header(headers: Record<string, string>, name: string): string | undefined {
+  const wanted = name.toLowerCase()
+  for (const [key, value] of Object.entries(headers || {})) {
+    if (key.toLowerCase() === wanted) return String(value)
+  }
+  return undefined
+}
+
+/** Retry-After is seconds or an HTTP date; at least 1 second. */
+export function retryAfterSeconds(value: string | undefined, now: number = Date.now()): number {
+  if (!value) return 60
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return Math.max(1, Math.ceil(seconds))
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? 60 : Math.max(1, Math.ceil((at - now) / 1000))
+}
+
+/** `details` of a validation error → one message per field. Nested fields (`visitors.0.phone`) are flattened. */
+export function fieldMessages(details: unknown, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!details || typeof details !== 'object') return out
+  if (Array.isArray(details)) {
+    const first = details.find((item) => typeof item === 'string')
+    if (prefix && first !== undefined) out[prefix] = chineseOr(first, '此项填写有误')
+    return out
+  }
+  for (const [key, value] of Object.entries(details as Record<string, unknown>)) {
+    const name = prefix ? `${prefix}.${key}` : key
+    if (typeof value === 'string') out[name] = chineseOr(value, '此项填写有误')
+    else Object.assign(out, fieldMessages(value, name))
+  }
+  return out
+}
+
+/** Any answer that is not 2xx, or no answer, → the ApiError a page shows. */
+export function toApiError(response: TransportResponse | null): ApiError {
+  if (response === null) {
+    return new ApiError({ kind: 'network', status: 0, code: 'network_error', message: MESSAGES.network })
+  }
+  const { status } = response
+  const body = (response.data && typeof response.data === 'object' ? response.data : {}) as ErrorBody
+  const code = typeof body.error?.code === 'string' ? body.error.code : `http_${status}`
+  const serverMessage = body.error?.message
+  if (status === 401) {
+    return new ApiError({ kind: 'auth', status, code, message: MESSAGES.auth })
+  }
+  if (status === 429) {
+    const wait = retryAfterSeconds(header(response.headers, 'Retry-After'))
+    return new ApiError({ kind: 'rate_limited', status, code, message: rateLimitMessage(wait), retryAfter: wait })
+  }
+  if (code === 'wechat_unavailable') {
+    return new ApiError({ kind: 'unavailable', status, code, message: MESSAGES.wechat_unavailable })
+  }
+  if (status === 422 || status === 400) {
+    const fields = fieldMessages(body.error?.details)
+    return new ApiError({ kind: 'validation', status, code, message: chineseOr(serverMessage, MESSAGES.validation), fields })
+  }
+  if (status >= 500) {
+    return new ApiError({ kind: 'unavailable', status, code, message: MESSAGES.unavailable })
+  }
+  if (status === 409) return new ApiError({ kind: 'conflict', status, code, message: chineseOr(serverMessage, GENERIC) })
+  if (status === 403) {
+    return new ApiError({ kind: 'forbidden', status, code, message: chineseOr(serverMessage, MESSAGES.forbidden) })
+  }
+  if (status === 404) {
+    return new ApiError({ kind: 'not_found', status, code, message: chineseOr(serverMessage, MESSAGES.not_found) })
+  }
+  return new ApiError({ kind: 'other', status, code, message: chineseOr(serverMessage, GENERIC) })
+}
+
+/** A random key (RFC 4122 v4 shape) without needing crypto.randomUUID, which weapp lacks. */
+export function newIdempotencyKey(random: () => number = Math.random): string {
+  const hex = '0123456789abcdef'
+  let out = ''
+  for (let i = 0; i < 32; i++) {
+    let digit = Math.floor(random() * 16)
+    if (i === 12) digit = 4
+    if (i === 16) digit = (digit & 0x3) | 0x8
+    out += hex[digit]
+    if (i === 7 || i === 11 || i === 15 || i === 19) out += '-'
+  }
+  return out
+}
+
+/**
+ * One form's submission: the same key for every attempt (double tap, retry after a dropped network)
+ * until the service accepted it; `done()` after success gives the form a new key for a new, different
+ * submission.
+ */
+export interface Submission {
+  readonly key: string
+  done(): void
+}
+
+export function newSubmission(random?: () => number): Submission {
+  let key = newIdempotencyKey(random)
+  return {
+    get key() {
+      return key
+    },
+    done() {
+      key = newIdempotencyKey(random)
+    },
+  }
+}
+
+export type Query = Record<string, string | number | boolean | null | undefined>
+
+export interface RequestOptions {
+  method?: Method
+  query?: Query
+  body?: unknown
+  /** The form's submission (its Idempotency-Key); writes without one are not retried. */
+  submission?: Submission
+  /** Send no token even when signed in (the login call itself). */
+  anonymous?: boolean
+}
+
+export interface ClientOptions {
+  baseUrl: string
+  transport: Transport
+  tokens: TokenStorage
+  timeout?: number
+}
+
+export function queryString(query: Query | undefined): string {
+  if (!query) return ''
+  const parts = Object.entries(query)
+    .filter(([, value]) => value !== undefined && value !== null && value !== '')
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
+  return parts.length ? `?${parts.join('&')}` : ''
+}
+
+export type SignInListener = (error: ApiError) => void
+
+export function createClient(options: ClientOptions) {
+  const listeners = new Set<SignInListener>()
+  const timeout = options.timeout ?? 15000
+
+  async function send(req: TransportRequest, retriable: boolean): Promise<TransportResponse> {
+    try {
+      return await options.transport(req)
+    } catch {
+      if (!retriable) throw toApiError(null)
+    }
+    // One retry: a GET, or a write carrying its Idempotency-Key (the service answers it once).
+    try {
+      return await options.transport(req)
+    } catch {
+      throw toApiError(null)
+    }
+  }
+
+  async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    const method = opts.method ?? 'GET'
+    const headers: Record<string, string> = { Accept: 'application/json' }
+    const token = opts.anonymous ? null : options.tokens.get()
+    if (token) headers.Authorization = `Bearer ${token}`
+    if (opts.body !== undefined) headers['Content-Type'] = 'application/json'
+    if (opts.submission) headers['Idempotency-Key'] = opts.submission.key
+    const req: TransportRequest = {
+      url: `${options.baseUrl}${path}${queryString(opts.query)}`,
+      method,
+      headers,
+      data: opts.body,
+      timeout,
+    }
+    const response = await send(req, method === 'GET' || Boolean(opts.submission))
+    if (response.status >= 200 && response.status < 300) {
+      return response.data as T
+    }
+    const error = toApiError(response)
+    if (error.kind === 'auth' && !opts.anonymous) {
+      if (token) options.tokens.set(null)
+      listeners.forEach((listener) => listener(error))
+    }
+    throw error
+  }
+
+  return {
+    request,
+    get: <T>(path: string, query?: Query) => request<T>(path, { query }),
+    post: <T>(path: string, body?: unknown, opts: Omit<RequestOptions, 'method' | 'body'> = {}) =>
+      request<T>(path, { ...opts, method: 'POST', body }),
+    patch: <T>(path: string, body?: unknown, opts: Omit<RequestOptions, 'method' | 'body'> = {}) =>
+      request<T>(path, { ...opts, method: 'PATCH', body }),
+    del: <T>(path: string, opts: Omit<RequestOptions, 'method'> = {}) => request<T>(path, { ...opts, method: 'DELETE' }),
+    /** Called on every 401: show the sign-in, keep the form. Returns the unsubscribe function. */
+    onSignInRequired(listener: SignInListener): () => void {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    tokens: options.tokens,
+  }
+}
+
+export type Client = ReturnType<typeof createClient>
+
+/** The message a page shows for any thrown value (ApiError or a bug): always Chinese. */
+export function messageOf(error: unknown): string {
+  return error instanceof ApiError ? error.message : GENERIC
+}

@@ -1,0 +1,32 @@
+// Pages of the main package: the four tabs and what they open at once. Every other page group lives
+// in a subpackage under src/packages/<group>/ (loaded on first use), so the main package stays far
+// below WeChat's 2 MB limit. How to add a page: miniprogram/README.md.
+export default defineAppConfig({
+  pages: ['pages/home/index', 'pages/zones/index', 'pages/zone/index', 'pages/visits/index', 'pages/me/index'],
+  subPackages: [
+    { root: 'packages/visits', pages: ['index'] },
+    { root: 'packages/publicity', pages: ['index'] },
+    { root: 'packages/knowledge', pages: ['index'] },
+    { root: 'packages/students', pages: ['index'] },
+  ],
+  window: {
+    backgroundTextStyle: 'light',
+    navigationBarBackgroundColor: '#0b6e4f',
+    navigationBarTitleText: '长春低碳示范区',
+    navigationBarTextStyle: 'white',
+  },
+  tabBar: {
+    color: '#4a4a4a',
+    selectedColor: '#0b6e4f',
+    backgroundColor: '#ffffff',
+    borderStyle: 'black',
+    list: [
+      { pagePath: 'pages/home/index', text: '首页' },
+      { pagePath: 'pages/zones/index', text: '示范区' },
+      { pagePath: 'pages/visits/index', text: '参观' },
+      { pagePath: 'pages/me/index', text: '我的' },
+    ],
+  },
+  // h5 only: no slide between pages, so a page is in place as soon as it is shown (stable browser tests).
+  animation: false,
+})

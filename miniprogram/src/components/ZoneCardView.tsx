@@ -1,0 +1,31 @@
+import { Text, View } from '@tarojs/components'
+import Taro from '@tarojs/taro'
+import type { ZoneCard } from '@/api/types'
+import { formatChange, formatNumber } from '@/lib/format'
+import { routes } from '@/routes'
+import { linkTo } from './a11y'
+
+export default function ZoneCardView({ zone }: { zone: ZoneCard }) {
+  const indicator = zone.indicator
+  return (
+    <View className='card' {...linkTo(`示范区：${zone.name}`)} onClick={() => Taro.navigateTo({ url: routes.zone(zone.id) })}>
+      <Text className='card__title'>{zone.name}</Text>
+      <View>
+        <Text className='tag'>{zone.type_label}</Text>
+        <Text className='tag'>{zone.level_label}</Text>
+        <Text className='tag'>{zone.status_label}</Text>
+        {zone.is_education_base ? <Text className='tag tag--base'>教育基地</Text> : null}
+      </View>
+      <Text className='card__meta'>
+        {zone.district?.name}
+        {zone.batch_year ? ` · ${zone.batch_year} 年度` : ''}
+      </Text>
+      {indicator && indicator.latest_value !== null ? (
+        <Text className='card__meta'>
+          {indicator.name}：{formatNumber(indicator.latest_value)} {indicator.unit}
+          {indicator.change_percent !== null ? `（较基准年${formatChange(indicator.change_percent)}）` : ''}
+        </Text>
+      ) : null}
+    </View>
+  )
+}

@@ -1,0 +1,53 @@
+/**
+ * Accessibility attributes for Taro components. On h5 Taro's components are custom elements
+ * (`taro-button-core`, `taro-input-core`) that carry no role of their own: each control gets its role
+ * and name here; on weapp the same names go to WeChat's `aria-*` attributes (read by its screen reader).
+ * Spread the result: `<Button {...pressable('搜索')}>`.
+ */
+const H5 = process.env.TARO_ENV === 'h5'
+
+type Attrs = Record<string, string | number | boolean | undefined>
+
+/** A button or a tappable row: its role and its spoken name. */
+export function pressable(label: string, extra: { pressed?: boolean; current?: boolean } = {}): Attrs {
+  const attrs: Attrs = H5 ? { role: 'button', tabIndex: 0, 'aria-label': label } : { 'aria-role': 'button', 'aria-label': label }
+  if (extra.pressed !== undefined) attrs['aria-pressed'] = extra.pressed ? 'true' : 'false'
+  if (extra.current) attrs['aria-current'] = 'true'
+  return attrs
+}
+
+/** A link to another page (a card, a "more" line). */
+export function linkTo(label: string): Attrs {
+  return H5 ? { role: 'link', tabIndex: 0, 'aria-label': label } : { 'aria-role': 'link', 'aria-label': label }
+}
+
+/** Props for Taro's <Input>: on h5 the label goes on the native <input> inside (nativeProps). */
+export function inputLabel(label: string) {
+  return H5 ? { nativeProps: { 'aria-label': label } } : { 'aria-label': label }
+}
+
+/** A heading of the page or of a section. */
+export function heading(level: 1 | 2 | 3): Attrs {
+  return H5 ? { role: 'heading', 'aria-level': level } : { 'aria-role': 'heading' }
+}
+
+/** A live region: errors and notices read out when they appear. */
+export function alertRole(): Attrs {
+  return H5 ? { role: 'alert' } : { 'aria-role': 'alert' }
+}
+
+export function statusRole(): Attrs {
+  return H5 ? { role: 'status' } : {}
+}
+
+/** A switch (the large-text toggle). */
+export function switchRole(label: string, on: boolean): Attrs {
+  return H5
+    ? { role: 'switch', tabIndex: 0, 'aria-checked': on ? 'true' : 'false', 'aria-label': label }
+    : { 'aria-role': 'switch', 'aria-label': label, 'aria-checked': on }
+}
+
+/** The page's main content (one per page). */
+export function mainRole(): Attrs {
+  return H5 ? { role: 'main' } : {}
+}

@@ -1,0 +1,62 @@
+/**
+ * Who is signed in. The token itself is kept by the request module's storage (src/api/index.ts);
+ * here: the profile, the sign-in (WeChat or, on h5 with the fake WeChat, a typed name) and sign-out.
+ * A 401 anywhere asks for the sign-in: `signInRequested` turns true and the page shows <SignInPrompt>,
+ * keeping what the person typed.
+ */
+import Taro from '@tarojs/taro'
+import { api } from '@/api'
+import type { Login, Meta, User } from '@/api/types'
+import { devCode } from './devlogin'
+import { createStore, useStore } from './store'
+
+export interface Session {
+  user: User | null
+  signInRequested: boolean
+}
+
+export const session = createStore<Session>({ user: null, signInRequested: false })
+export const useSession = () => useStore(session)
+
+api.onSignInRequired(() => session.set({ user: null, signInRequested: true }))
+
+export const isSignedIn = () => Boolean(api.tokens.get())
+
+async function finish(login: Login): Promise<User> {
+  api.tokens.set(login.token)
+  session.set({ user: login.user, signInRequested: false })
+  return login.user
+}
+
+/** weapp: wx.login's one-time code → the service's code2session. */
+export async function signInWithWeChat(): Promise<User> {
+  const { code } = await Taro.login()
+  return finish(await api.post<Login>('/auth/login', { code }, { anonymous: true }))
+}
+
+/** h5 development sign-in (src/lib/devlogin.ts), offered only when /meta says `dev_login`. */
+export async function signInAsDeveloper(name: string): Promise<User> {
+  return finish(await api.post<Login>('/auth/login', { code: devCode(name) }, { anonymous: true }))
+}
+
+export async function loadProfile(): Promise<User | null> {
+  if (!isSignedIn()) return null
+  const user = await api.get<User>('/me')
+  session.set({ user, signInRequested: false })
+  return user
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await api.post('/auth/logout')
+  } finally {
+    api.tokens.set(null)
+    session.set({ user: null, signInRequested: false })
+  }
+}
+
+export function dismissSignIn(): void {
+  session.set({ ...session.get(), signInRequested: false })
+}
+
+export const devLoginOffered = (meta: Meta | null) => process.env.TARO_ENV === 'h5' && Boolean(meta?.dev_login)

@@ -1,0 +1,1 @@
+export default definePageConfig({ navigationBarTitleText: '长春低碳示范区' })

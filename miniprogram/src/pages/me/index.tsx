@@ -1,0 +1,136 @@
+import { Button, Input, Text, View } from '@tarojs/components'
+import { useDidShow } from '@tarojs/taro'
+import { useState } from 'react'
+import { ApiError, messageOf } from '@/api'
+import { heading, inputLabel, pressable, switchRole } from '@/components/a11y'
+import Screen from '@/components/Screen'
+import { ErrorNotice, FieldError } from '@/components/Status'
+import { devNameProblem } from '@/lib/devlogin'
+import { useMeta } from '@/lib/meta'
+import { devLoginOffered, isSignedIn, loadProfile, signInAsDeveloper, signInWithWeChat, signOut, useSession } from '@/lib/session'
+import { setLargeText, useSettings } from '@/lib/settings'
+
+const ROLE_LABELS: Record<string, string> = {
+  citizen: '市民',
+  student: '学生',
+  base_operator: '基地核验员',
+}
+
+function SignIn() {
+  const meta = useMeta()
+  const [name, setName] = useState('')
+  const [error, setError] = useState('')
+  const [nameError, setNameError] = useState('')
+  const [busy, setBusy] = useState(false)
+  const dev = devLoginOffered(meta)
+
+  const run = async (work: () => Promise<unknown>) => {
+    setBusy(true)
+    setError('')
+    try {
+      await work()
+    } catch (e) {
+      setError(messageOf(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+  const devSignIn = () => {
+    const problem = devNameProblem(name)
+    setNameError(problem)
+    if (!problem) run(() => signInAsDeveloper(name.trim()))
+  }
+
+  return (
+    <View className='card'>
+      <Text className='card__title' {...heading(2)}>
+        登录
+      </Text>
+      <Text className='t-body muted'>登录后可预约参观、提出异议、关注示范区和学校。</Text>
+      {error ? <ErrorNotice message={error} /> : null}
+      {process.env.TARO_ENV === 'weapp' ? (
+        <View className='row'>
+          <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('微信登录')} onClick={() => run(signInWithWeChat)}>
+            微信登录
+          </Button>
+        </View>
+      ) : null}
+      {dev ? (
+        <View className='field'>
+          <Text className='field__label'>开发用登录（模拟微信）：用户名</Text>
+          <Input className='input' value={name} placeholder='例如 alice' {...inputLabel('开发用登录用户名')} onInput={(e) => setName(e.detail.value)} />
+          <FieldError message={nameError} />
+          <View className='row'>
+            <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('开发用登录')} onClick={devSignIn}>
+              开发用登录
+            </Button>
+          </View>
+        </View>
+      ) : null}
+      {process.env.TARO_ENV === 'h5' && meta && !dev ? <Text className='t-body muted'>请在微信中打开小程序登录。</Text> : null}
+    </View>
+  )
+}
+
+export default function Me() {
+  const { user } = useSession()
+  const { largeText } = useSettings()
+  const [error, setError] = useState('')
+
+  useDidShow(() => {
+    setError('')
+    // An expired sign-in is shown once, by <Screen>'s sign-in prompt.
+    if (isSignedIn()) loadProfile().catch((e) => (e instanceof ApiError && e.kind === 'auth' ? undefined : setError(messageOf(e))))
+  })
+
+  return (
+    <Screen>
+      <Text className='t-title' {...heading(1)}>
+        我的
+      </Text>
+      {error ? <ErrorNotice message={error} /> : null}
+      {user ? (
+        <View className='card'>
+          <Text className='card__title' {...heading(2)}>
+            个人信息
+          </Text>
+          <Text className='t-body' style={{ display: 'block' }}>
+            昵称：{user.display_name || `用户${user.id}`}
+          </Text>
+          <Text className='t-body' style={{ display: 'block' }}>
+            身份：{(user.roles ?? []).map((r) => ROLE_LABELS[r] ?? r).join('、') || '市民'}
+          </Text>
+          {user.phone ? (
+            <Text className='t-body' style={{ display: 'block' }}>
+              手机号：{user.phone}
+            </Text>
+          ) : null}
+          <View className='row'>
+            <Button className='btn' {...pressable('退出登录')} onClick={() => signOut().catch(() => undefined)}>
+              退出登录
+            </Button>
+          </View>
+        </View>
+      ) : (
+        <SignIn />
+      )}
+
+      <View className='card'>
+        <Text className='card__title' {...heading(2)}>
+          显示设置
+        </Text>
+        <View className='row' style={{ justifyContent: 'space-between' }}>
+          <Text className='t-body'>大字模式（适老化）</Text>
+          <Text
+            className={`chip${largeText ? ' chip--on' : ''}`}
+            {...switchRole('大字模式', largeText)}
+            onClick={() => setLargeText(!largeText)}
+          >
+            {largeText ? '已开启' : '已关闭'}
+          </Text>
+        </View>
+        <Text className='t-small muted'>开启后全部页面的文字放大，按钮更易点按。</Text>
+      </View>
+    </Screen>
+  )
+}

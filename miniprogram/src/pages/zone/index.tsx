@@ -1,0 +1,140 @@
+import { Text, View } from '@tarojs/components'
+import Taro, { useRouter } from '@tarojs/taro'
+import { useCallback, useEffect, useState } from 'react'
+import { api, messageOf } from '@/api'
+import type { Indicator, ZoneDetail } from '@/api/types'
+import { heading, linkTo } from '@/components/a11y'
+import Screen from '@/components/Screen'
+import { ErrorNotice, Loading } from '@/components/Status'
+import { formatChange, formatDate, formatNumber } from '@/lib/format'
+import { routes } from '@/routes'
+
+function IndicatorView({ indicator }: { indicator: Indicator }) {
+  return (
+    <View className='figure'>
+      <Text className='t-small muted'>{indicator.name}</Text>
+      <Text className='t-figure'>
+        {formatNumber(indicator.latest_value)} <Text className='t-small'>{indicator.unit}</Text>
+      </Text>
+      <Text className='t-small muted'>
+        {indicator.latest_year ? `${indicator.latest_year} 年` : '暂无数据'}
+        {indicator.baseline_value !== null ? `；基准年 ${indicator.baseline_year ?? ''} 年 ${formatNumber(indicator.baseline_value)}` : ''}
+        {indicator.change_percent !== null ? `，${formatChange(indicator.change_percent)}` : ''}
+      </Text>
+    </View>
+  )
+}
+
+export default function Zone() {
+  const { params } = useRouter()
+  const id = Number(params.id)
+  const [zone, setZone] = useState<ZoneDetail | null>(null)
+  const [error, setError] = useState('')
+
+  const load = useCallback(async () => {
+    setError('')
+    try {
+      const answer = await api.get<ZoneDetail>(`/zones/${id}`)
+      setZone(answer)
+      Taro.setNavigationBarTitle({ title: answer.name }).catch(() => undefined)
+    } catch (e) {
+      setError(messageOf(e))
+    }
+  }, [id])
+
+  useEffect(() => {
+    load()
+  }, [load])
+
+  if (error) {
+    return (
+      <Screen>
+        <ErrorNotice message={error} onRetry={load} />
+      </Screen>
+    )
+  }
+  if (!zone) {
+    return (
+      <Screen>
+        <Loading />
+      </Screen>
+    )
+  }
+  const progress = zone.progress
+  return (
+    <Screen>
+      <Text className='t-title' {...heading(1)}>
+        {zone.name}
+      </Text>
+      <View>
+        <Text className='tag'>{zone.type_label}</Text>
+        <Text className='tag'>{zone.level_label}</Text>
+        <Text className='tag'>{zone.status_label}</Text>
+        {zone.is_education_base ? <Text className='tag tag--base'>低碳教育基地（可预约参观）</Text> : null}
+      </View>
+      <Text className='t-body muted'>
+        {zone.applicant_name} · {zone.district?.name}
+      </Text>
+      {zone.address ? <Text className='t-small muted' style={{ display: 'block' }}>地址：{zone.address}</Text> : null}
+      {zone.summary ? <Text className='t-body' style={{ display: 'block', marginTop: '12px' }}>{zone.summary}</Text> : null}
+
+      <View className='section'>
+        <Text className='t-heading' {...heading(2)}>
+          减碳指标
+        </Text>
+        <View className='grid'>
+          {zone.indicators.map((indicator) => (
+            <IndicatorView key={indicator.key} indicator={indicator} />
+          ))}
+        </View>
+      </View>
+
+      {progress ? (
+        <View className='section'>
+          <Text className='t-heading' {...heading(2)}>
+            建设进度
+          </Text>
+          {typeof progress.milestones_total === 'number' ? (
+            <Text className='t-body'>
+              已完成节点 {progress.milestones_done ?? 0} / {progress.milestones_total}
+            </Text>
+          ) : null}
+          {typeof progress.on_track === 'boolean' ? <Text className='t-body'>{progress.on_track ? '（按计划推进）' : '（进度滞后）'}</Text> : null}
+        </View>
+      ) : null}
+
+      {zone.notice ? (
+        <View className='card' {...linkTo(`公示：${zone.notice.title}`)} onClick={() => Taro.navigateTo({ url: routes.publicity(zone.notice!.id) })}>
+          <Text className='card__title'>{zone.status === 'publicity' ? '正在公示，可提出异议' : '公示信息'}</Text>
+          <Text className='card__meta'>
+            {zone.notice.title}：{formatDate(zone.notice.starts_at)} 至 {formatDate(zone.notice.ends_at)}
+          </Text>
+        </View>
+      ) : null}
+
+      {zone.is_education_base ? (
+        <View className='card' {...linkTo('预约参观这个教育基地')} onClick={() => Taro.navigateTo({ url: routes.base(zone.id) })}>
+          <Text className='card__title'>预约参观</Text>
+          <Text className='card__meta'>查看开放时段并预约</Text>
+        </View>
+      ) : null}
+
+      <View className='section'>
+        <Text className='t-heading' {...heading(2)}>
+          创建历程
+        </Text>
+        {zone.timeline.map((entry, index) => (
+          <View className='timeline__item' key={`${entry.occurred_at}-${index}`}>
+            <Text className='t-body' style={{ display: 'block', fontWeight: 600 }}>
+              {entry.to_label}
+            </Text>
+            <Text className='t-small muted' style={{ display: 'block' }}>
+              {formatDate(entry.occurred_at)}
+              {entry.note ? ` · ${entry.note}` : ''}
+            </Text>
+          </View>
+        ))}
+      </View>
+    </Screen>
+  )
+}

@@ -1,0 +1,19 @@
+/**
+ * Every page's URL, in one place: pages navigate with `Taro.navigateTo({ url: routes.zone(id) })`.
+ * A page group in a subpackage (src/packages/<group>/) adds its routes here (see README: adding a page).
+ */
+export const tabs = {
+  home: '/pages/home/index',
+  zones: '/pages/zones/index',
+  visits: '/pages/visits/index',
+  me: '/pages/me/index',
+} as const
+
+export const routes = {
+  zone: (id: number) => `/pages/zone/index?id=${id}`,
+  // Subpackage entry pages: their groups fill them in (issue 24's other parts).
+  publicity: (id?: number) => `/packages/publicity/index${id ? `?id=${id}` : ''}`,
+  article: (id?: number) => `/packages/knowledge/index${id ? `?id=${id}` : ''}`,
+  base: (id?: number) => `/packages/visits/index${id ? `?id=${id}` : ''}`,
+  students: () => '/packages/students/index',
+}
