@@ -218,6 +218,33 @@ async function visitorCode(request: APIRequestContext, slotId: number, name: str
   return (await pass.json()).code
 }
 
+test('a full slot offers its waitlist, and joining it gives the place in the queue', async ({ page, request }) => {
+  const admin = await adminToken(request)
+  const base = ((await (await request.get(`${MP}/bases?per_page=50`)).json()).items as { id: number; name: string }[])[0]
+  const day = addDays(localToday(), 2)
+  const made = await request.post(`${ADMIN}/bases/${base.id}/slots/bulk`, {
+    headers: bearer(admin),
+    data: { from: day, to: day, weekdays: [1, 2, 3, 4, 5, 6, 7], times: [{ start: '19:00', end: '20:00' }], capacity: 1 },
+  })
+  expect(made.status()).toBe(201)
+  const slots = (await (await request.get(`${MP}/bases/${base.id}/slots?from=${day}&to=${day}`)).json()).items
+  const evening = slots.find((s: { starts_at: string }) => s.starts_at.includes('T19:00'))
+  if (evening.remaining > 0) await visitorCode(request, evening.id, '唐三藏') // someone else takes the one place
+
+  await signIn(page, person('patient'))
+  await openTab(page, '参观')
+  await page.getByRole('link', { name: `基地：${base.name}` }).click()
+  const full = page.getByRole('button', { name: `${dayLabel(day)} 19:00–20:00，已约满，可候补，加入候补` })
+  await expect(full).toBeVisible()
+  await full.click()
+  await expect(pageTitle(page, '加入候补')).toBeVisible()
+  await fillVisitor(page, 1, { name: '白龙马', id: residentId(), phone: '13900005555' })
+  await checkPage(page, 'visits-waitlist')
+  await page.getByRole('button', { name: '加入候补' }).click()
+  await expect(page.getByText(/^已加入候补，排在第 \d+ 位。/)).toBeVisible()
+  await checkPage(page, 'visits-waitlist-joined')
+})
+
 test('a base operator types a visitor’s code on the door page and sees the visitor checked in', async ({ page, request }) => {
   // Close to midnight there is no later slot today to book: nothing to check at the door then.
   const local = new Date(Date.now() + 8 * 3600_000)

@@ -1,6 +1,6 @@
 import { Button, Text, View } from '@tarojs/components'
-import Taro from '@tarojs/taro'
-import { useState } from 'react'
+import Taro, { useRouter } from '@tarojs/taro'
+import { useEffect, useState } from 'react'
 import { ApiError, api, messageOf, newSubmission } from '@/api'
 import { heading, pressable, statusRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
@@ -19,6 +19,7 @@ interface Result {
 
 /** 扫码核验: a base's staff scan (weapp) or type (h5) a visitor's code and let them in. */
 export default function Door() {
+  const { params } = useRouter()
   const { user } = useSession()
   const [code, setCode] = useState('')
   const [codeError, setCodeError] = useState('')
@@ -56,6 +57,17 @@ export default function Door() {
       setBusy(false)
     }
   }
+
+  // Opened by WeChat's own scanner from a visitor's mini-program code: the code is the page's scene.
+  useEffect(() => {
+    const scanned = codeFromScan({ path: params.scene ? `?scene=${params.scene}` : '' })
+    if (scanned) {
+      setCode(scanned)
+      check(scanned)
+    }
+    // once, on opening
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [])
 
   const scan = async () => {
     try {
