@@ -487,14 +487,17 @@ def test_the_checkin_code_opens_the_mini_programs_door_page(client, auth, app, f
     headers = auth.wechat_headers("scene")
     booking = book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "scene-1").json
     client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers)
-    assert fake_wechat.state()["wxacodes"][0]["page"] == "packages/visits/door"
+    assert fake_wechat.state()["wxacodes"][0]["page"] == "packages/visits/door/index"
 
 
 def test_the_door_page_is_a_page_of_the_mini_program(project_root):
     """WeChat refuses a code for a page the published mini-program lacks: the door page is in its config."""
     from app.visits.checkin import CHECKIN_PAGE
 
-    root, _, page = CHECKIN_PAGE.rpartition("/")
     config = (project_root / "miniprogram" / "src" / "app.config.ts").read_text(encoding="utf-8")
-    listed = re.search(rf"root: '{re.escape(root)}', pages: \[([^\]]*)\]", config)
-    assert listed is not None and f"'{page}'" in listed.group(1)
+    listed = {
+        f"{root}/{page}"
+        for root, pages in re.findall(r"root: '([^']+)', pages: \[([^\]]*)\]", config)
+        for page in re.findall(r"'([^']+)'", pages)
+    }
+    assert CHECKIN_PAGE in listed

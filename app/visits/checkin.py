@@ -57,9 +57,9 @@ def checkin_pass(user: User, booking_id: int) -> dict[str, Any]:
     }
 
 
-# The mini-program's door page (扫码核验, miniprogram/src/packages/visits/door): WeChat's own scanner
+# The mini-program's door page (扫码核验, miniprogram/src/packages/visits/door/): WeChat's own scanner
 # opens it with the code as its `scene`; WeChat refuses a page the published mini-program lacks.
-CHECKIN_PAGE = "packages/visits/door"
+CHECKIN_PAGE = "packages/visits/door/index"
 
 
 def checkin_png(code: str) -> tuple[bytes, str]:

@@ -57,7 +57,7 @@ async function openFirstSlot(page: Page, screens = false): Promise<string> {
   await expect(page.getByRole('heading', { name: '未来 7 天开放时段' })).toBeVisible()
   const slots = page.getByRole('button', { name: /，预约$/ })
   await expect(slots.first()).toBeVisible()
-  if (screens) await checkPage(page, 'visits-base')
+  if (screens) await checkPage(page, 'visits-base-slots')
   const today = dayLabel(localToday())
   const count = await slots.count()
   for (let i = 0; i < count; i++) {

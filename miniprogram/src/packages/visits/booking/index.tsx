@@ -1,14 +1,14 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
-import { useCallback, useEffect, useRef, useState } from 'react'
-import { api, messageOf, newSubmission } from '@/api'
+import { useCallback, useEffect, useState } from 'react'
+import { api, messageOf, useSubmission } from '@/api'
 import { alertRole, heading, pressable, statusRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, Loading } from '@/components/Status'
 import { QrImage } from '@/components/VisitsParts'
 import { type Base, type Booking, type CheckinPass, dayLabel, slotTime } from '@/lib/visits'
 import { routes } from '@/routes'
-import './visits.scss'
+import '../visits.scss'
 
 const SHOWS_CODE = ['confirmed', 'checked_in']
 
@@ -25,7 +25,7 @@ export default function BookingPage() {
   const [confirming, setConfirming] = useState(false)
   const [cancelError, setCancelError] = useState('')
   const [busy, setBusy] = useState(false)
-  const cancelling = useRef(newSubmission())
+  const cancelling = useSubmission()
 
   const loadPass = useCallback(async (b: Booking) => {
     setPassError('')
@@ -61,8 +61,8 @@ export default function BookingPage() {
     setBusy(true)
     setCancelError('')
     try {
-      const answer = await api.post<Booking>(`/bookings/${booking.id}/cancel`, undefined, { submission: cancelling.current })
-      cancelling.current.done()
+      const answer = await api.post<Booking>(`/bookings/${booking.id}/cancel`, undefined, { submission: cancelling })
+      cancelling.done()
       setBooking(answer)
       setPass(null)
       setConfirming(false)

@@ -7,7 +7,7 @@ import Screen from '@/components/Screen'
 import { TextField } from '@/components/VisitsParts'
 import { type Booking, checkinCodeProblem, checkinOutcome, codeFromScan, dayLabel, headcountProblem, slotTime } from '@/lib/visits'
 import { useSession } from '@/lib/session'
-import './visits.scss'
+import '../visits.scss'
 
 const DOOR_ROLES = ['base_operator', 'institute_staff', 'admin']
 

@@ -1,7 +1,7 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { ApiError, api, messageOf, newSubmission } from '@/api'
+import { ApiError, type Submission, api, messageOf, useSubmission } from '@/api'
 import type { Page } from '@/api/types'
 import { alertRole, heading, linkTo, pressable, statusRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
@@ -30,7 +30,7 @@ import {
 import { askBookingMessages } from '@/lib/visits-subscribe'
 import { isSignedIn } from '@/lib/session'
 import { routes, tabs } from '@/routes'
-import './visits.scss'
+import '../visits.scss'
 
 type Kind = 'individual' | 'group'
 const KINDS: { code: Kind; label: string }[] = [
@@ -62,8 +62,8 @@ export default function BookPage() {
   const [offerWaitlist, setOfferWaitlist] = useState(false)
   const [waiting, setWaiting] = useState<WaitlistEntry | null>(null)
   const [busy, setBusy] = useState(false)
-  const booking = useRef(newSubmission())
-  const waitlist = useRef(newSubmission())
+  const bookingSubmission = useSubmission()
+  const waitlistSubmission = useSubmission()
   const inFlight = useRef(false)
 
   const load = useCallback(async () => {
@@ -96,7 +96,7 @@ export default function BookPage() {
 
   const problems = () => (kind === 'group' ? groupProblems(group, slot?.group_capacity ?? 500) : visitorsProblems(visitors))
 
-  const send = async <T,>(path: string, submission: { key: string; done(): void }): Promise<T> => {
+  const send = async <T,>(path: string, submission: Submission): Promise<T> => {
     const body = bookingBody(slotId, baseId, kind, visitors, group)
     try {
       return await api.post<T>(path, body, { submission })
@@ -124,13 +124,13 @@ export default function BookPage() {
     try {
       await askBookingMessages() // from the tap itself, before any request (WeChat's rule)
       if (toWaitlist) {
-        const entry = await send<WaitlistEntry>(`/slots/${slotId}/waitlist`, waitlist.current)
-        waitlist.current.done()
+        const entry = await send<WaitlistEntry>(`/slots/${slotId}/waitlist`, waitlistSubmission)
+        waitlistSubmission.done()
         setWaiting(entry)
         setOfferWaitlist(false)
       } else {
-        const made = await send<Booking>('/bookings', booking.current)
-        booking.current.done()
+        const made = await send<Booking>('/bookings', bookingSubmission)
+        bookingSubmission.done()
         Taro.redirectTo({ url: routes.booking(made.id, true) })
       }
     } catch (e) {

@@ -9,7 +9,7 @@ import { Empty, ErrorNotice, Loading } from '@/components/Status'
 import { type Base, type Booking, dayLabel, slotTime } from '@/lib/visits'
 import { isSignedIn } from '@/lib/session'
 import { routes, tabs } from '@/routes'
-import './visits.scss'
+import '../visits.scss'
 
 /** 我的预约: every booking of the signed-in person, newest first; each opens its code and its cancel. */
 export default function MyBookings() {
