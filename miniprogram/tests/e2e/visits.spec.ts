@@ -164,6 +164,29 @@ test('a double tap on 提交 makes one booking', async ({ page, request }) => {
   expect((await answer.json()).total).toBe(1)
 })
 
+test('a retry after the connection dropped books once, with the same Idempotency-Key', async ({ page, request }) => {
+  await signIn(page, person('offline'))
+  await openFirstSlot(page)
+  await fillVisitor(page, 1, { name: '钱多多', id: residentId(), phone: '13900006666' })
+  // The first answer is lost on the way back (the booking was made): the page's retry must not book again.
+  const keys: string[] = []
+  await page.route('**/api/mp/v1/bookings', async (route) => {
+    keys.push(route.request().headers()['idempotency-key'] ?? '')
+    if (keys.length === 1) {
+      await route.fetch()
+      await route.abort('connectionreset')
+    } else {
+      await route.continue()
+    }
+  })
+  await page.getByRole('button', { name: '提交' }).click()
+  await expect(page.getByText('预约成功！请在参观当天凭下方核验码和本人证件入馆。')).toBeVisible()
+  expect(keys.length).toBe(2)
+  expect(keys[1]).toBe(keys[0])
+  const answer = await request.get(`${MP}/me/bookings`, { headers: bearer(await tokenOf(page)) })
+  expect((await answer.json()).total).toBe(1)
+})
+
 test('a group booking asks for its headcount within the slot’s group places', async ({ page }) => {
   await signIn(page, person('teacher'))
   await openFirstSlot(page)
