@@ -320,3 +320,18 @@ test('a base operator types a visitor’s code on the door page and sees the vis
   await page.getByRole('button', { name: '核验' }).click()
   await expect(page.getByText('核验码格式不正确，请核对后重新输入')).toBeVisible()
 })
+
+test('in large text the base and the booking form stay within the phone’s width', async ({ page }) => {
+  await signIn(page, person('elder'))
+  await page.getByRole('switch', { name: '大字模式' }).click()
+  await openFirstSlot(page)
+  await page.getByRole('button', { name: '添加参观人' }).click()
+  await page.waitForLoadState('networkidle')
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+  expect(await overflow(), 'booking form in large text').toBeLessThanOrEqual(0)
+  await checkPage(page, 'visits-book-large-text')
+  await page.goBack()
+  await expect(page.getByRole('heading', { name: '未来 7 天开放时段' })).toBeVisible()
+  expect(await overflow(), 'base page in large text').toBeLessThanOrEqual(0)
+  await checkPage(page, 'visits-base-large-text')
+})
