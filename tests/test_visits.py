@@ -1,6 +1,7 @@
 """Education bases and bookings: rules, never overbooked, idempotent, cancel and waitlist, check-in."""
 
 import base64
+import re
 import threading
 from datetime import timedelta
 
@@ -477,3 +478,26 @@ def test_school_groups_one_adult_per_ten_minors_and_a_name_list(client, auth, ap
     with app.app_context():
         raw = db.session.execute(db.text("SELECT member_list FROM bookings WHERE id = :i"), {"i": booking_id}).scalar()
     assert "李小明" not in raw
+
+
+def test_the_checkin_code_opens_the_mini_programs_door_page(client, auth, app, fake_wechat):
+    """Scanned with WeChat itself, the visitor's code opens the door page (扫码核验) with the code as its scene."""
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id, starts_in=600)
+    headers = auth.wechat_headers("scene")
+    booking = book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "scene-1").json
+    client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers)
+    assert fake_wechat.state()["wxacodes"][0]["page"] == "packages/visits/door/index"
+
+
+def test_the_door_page_is_a_page_of_the_mini_program(project_root):
+    """WeChat refuses a code for a page the published mini-program lacks: the door page is in its config."""
+    from app.visits.checkin import CHECKIN_PAGE
+
+    config = (project_root / "miniprogram" / "src" / "app.config.ts").read_text(encoding="utf-8")
+    listed = {
+        f"{root}/{page}"
+        for root, pages in re.findall(r"root: '([^']+)', pages: \[([^\]]*)\]", config)
+        for page in re.findall(r"'([^']+)'", pages)
+    }
+    assert CHECKIN_PAGE in listed

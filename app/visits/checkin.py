@@ -57,10 +57,15 @@ def checkin_pass(user: User, booking_id: int) -> dict[str, Any]:
     }
 
 
+# The mini-program's door page (扫码核验, miniprogram/src/packages/visits/door/): WeChat's own scanner
+# opens it with the code as its `scene`; WeChat refuses a page the published mini-program lacks.
+CHECKIN_PAGE = "packages/visits/door/index"
+
+
 def checkin_png(code: str) -> tuple[bytes, str]:
     """The mini-program code from WeChat, or a plain QR code made here when WeChat is unavailable."""
     try:
-        return wechat.get_wxa_code(code, page="pages/checkin/index"), "wechat"
+        return wechat.get_wxa_code(code, page=CHECKIN_PAGE), "wechat"
     except AppError:
         from app.wechat.fake import png_qr
 

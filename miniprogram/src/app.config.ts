@@ -4,7 +4,7 @@
 export default defineAppConfig({
   pages: ['pages/home/index', 'pages/zones/index', 'pages/zone/index', 'pages/visits/index', 'pages/me/index'],
   subPackages: [
-    { root: 'packages/visits', pages: ['index'] },
+    { root: 'packages/visits', pages: ['index', 'book/index', 'bookings/index', 'booking/index', 'door/index'] },
     { root: 'packages/publicity', pages: ['index'] },
     { root: 'packages/knowledge', pages: ['index'] },
     { root: 'packages/students', pages: ['index'] },

@@ -16,4 +16,10 @@ export const routes = {
   article: (id?: number) => `/packages/knowledge/index${id ? `?id=${id}` : ''}`,
   base: (id?: number) => `/packages/visits/index${id ? `?id=${id}` : ''}`,
   students: () => '/packages/students/index',
+  // Visits (packages/visits): booking form, my bookings, one booking, the door (扫码核验).
+  book: (base: number, slot: number, date: string, waitlist = false) =>
+    `/packages/visits/book/index?base=${base}&slot=${slot}&date=${date}${waitlist ? '&waitlist=1' : ''}`,
+  myBookings: () => '/packages/visits/bookings/index',
+  booking: (id: number, fresh = false) => `/packages/visits/booking/index?id=${id}${fresh ? '&new=1' : ''}`,
+  door: () => '/packages/visits/door/index',
 }

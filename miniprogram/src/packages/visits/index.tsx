@@ -1,17 +1,159 @@
-import { Text } from '@tarojs/components'
-import { useRouter } from '@tarojs/taro'
-import { heading } from '@/components/a11y'
+import { Text, View } from '@tarojs/components'
+import Taro, { useRouter } from '@tarojs/taro'
+import { useCallback, useEffect, useState } from 'react'
+import { api, messageOf } from '@/api'
+import type { Page } from '@/api/types'
+import { heading, linkTo, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
+import { Empty, ErrorNotice, Loading } from '@/components/Status'
+import { type Base, type Slot, dayLabel, localToday, slotAction, slotsByDay, slotState, slotTime, week } from '@/lib/visits'
+import { routes, tabs } from '@/routes'
+import './visits.scss'
 
-/** Entry page of the visits subpackage (placeholder until its page group lands; see README: adding a page). */
-export default function VisitsEntry() {
+/** A base's page: its notes and rules, and the next 7 days' slots with the places left. */
+export default function BasePage() {
   const { params } = useRouter()
+  const id = Number(params.id)
+  const [base, setBase] = useState<Base | null>(null)
+  const [slots, setSlots] = useState<Slot[] | null>(null)
+  const [error, setError] = useState('')
+  const days = week(localToday())
+
+  const load = useCallback(async () => {
+    if (!id) return
+    setError('')
+    try {
+      const [answer, page] = await Promise.all([
+        api.get<Base>(`/bases/${id}`),
+        api.get<Page<Slot>>(`/bases/${id}/slots`, { from: days[0], to: days[days.length - 1] }),
+      ])
+      setBase(answer)
+      setSlots(page.items)
+      Taro.setNavigationBarTitle({ title: answer.name }).catch(() => undefined)
+    } catch (e) {
+      setError(messageOf(e))
+    }
+    // days[0] is today's date: reload when the day changes, not on every render
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [id, days[0]])
+
+  useEffect(() => {
+    load()
+  }, [load])
+
+  if (!id) {
+    return (
+      <Screen>
+        <Text className='t-title' {...heading(1)}>
+          参观预约
+        </Text>
+        <View className='card' {...linkTo('选择教育基地')} onClick={() => Taro.switchTab({ url: tabs.visits })}>
+          <Text className='card__title'>请先选择教育基地</Text>
+        </View>
+      </Screen>
+    )
+  }
+  if (error) {
+    return (
+      <Screen>
+        <Text className='t-title' {...heading(1)}>
+          参观预约
+        </Text>
+        <ErrorNotice message={error} onRetry={load} />
+      </Screen>
+    )
+  }
+  if (!base || !slots) {
+    return (
+      <Screen>
+        <Loading />
+      </Screen>
+    )
+  }
+
+  const open = (slot: Slot) => {
+    const action = slotAction(slot)
+    if (action === 'none') return
+    Taro.navigateTo({ url: routes.book(base.id, slot.id, slot.visit_date, action === 'waitlist') })
+  }
+  const profile = base.profile
+
   return (
     <Screen>
       <Text className='t-title' {...heading(1)}>
-        参观预约
+        {base.name}
       </Text>
-      <Text className='t-body muted'>此栏目正在建设中{params.id ? `（编号 ${params.id}）` : ''}。</Text>
+      <Text className='t-body muted' style={{ display: 'block' }}>
+        {base.type_label}
+        {base.district?.name ? ` · ${base.district.name}` : ''}
+      </Text>
+      {base.address ? (
+        <Text className='t-small muted' style={{ display: 'block' }}>
+          地址：{base.address}
+        </Text>
+      ) : null}
+      {base.summary ? (
+        <Text className='t-body' style={{ display: 'block', marginTop: '12px' }}>
+          {base.summary}
+        </Text>
+      ) : null}
+
+      {profile?.visitor_notes || profile?.opening_rules ? (
+        <View className='section card'>
+          <Text className='card__title' {...heading(2)}>
+            参观须知
+          </Text>
+          {profile.visitor_notes ? (
+            <Text className='t-body' style={{ display: 'block' }}>
+              {profile.visitor_notes}
+            </Text>
+          ) : null}
+          {profile.opening_rules ? (
+            <Text className='t-body' style={{ display: 'block', marginTop: '8px' }}>
+              开放规则：{profile.opening_rules}
+            </Text>
+          ) : null}
+          {profile.contact_phone ? (
+            <Text className='t-small muted' style={{ display: 'block', marginTop: '8px' }}>
+              咨询电话：{profile.contact_phone}
+            </Text>
+          ) : null}
+        </View>
+      ) : null}
+
+      <View className='section'>
+        <Text className='t-heading' {...heading(2)}>
+          未来 7 天开放时段
+        </Text>
+        {slots.length === 0 ? <Empty text='未来 7 天暂无开放时段' /> : null}
+        {slotsByDay(days, slots)
+          .filter((d) => d.slots.length > 0)
+          .map(({ day, slots: daySlots }) => (
+            <View className='day' key={day}>
+              <Text className='day__title t-body' {...heading(3)}>
+                {dayLabel(day)}
+              </Text>
+              {daySlots.map((slot) => {
+                const action = slotAction(slot)
+                const state = slotState(slot)
+                const verb = action === 'book' ? '，预约' : action === 'waitlist' ? '，加入候补' : ''
+                const label = `${dayLabel(day)} ${slotTime(slot)}，${state}${verb}`
+                const attrs = action === 'none' ? {} : pressable(label)
+                return (
+                  <View key={slot.id} className={`slot${action === 'none' ? ' slot--off' : ''}`} {...attrs} onClick={() => open(slot)}>
+                    <Text className='slot__time t-body'>{slotTime(slot)}</Text>
+                    <Text className='t-small muted'>{state}</Text>
+                  </View>
+                )
+              })}
+            </View>
+          ))}
+      </View>
+
+      <View className='section card' {...linkTo('我的预约')} onClick={() => Taro.navigateTo({ url: routes.myBookings() })}>
+        <Text className='card__title'>我的预约</Text>
+        <Text className='card__meta'>查看核验码、取消预约</Text>
+      </View>
     </Screen>
   )
 }

@@ -6,10 +6,15 @@ import type { Page, ZoneCard } from '@/api/types'
 import { heading, linkTo } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { Empty, ErrorNotice, Loading } from '@/components/Status'
+import { useSession } from '@/lib/session'
 import { routes } from '@/routes'
+
+const DOOR_ROLES = ['base_operator', 'institute_staff', 'admin']
 
 /** The 参观 tab (main package, as every tab must be): the education bases; booking is in packages/visits. */
 export default function Visits() {
+  const { user } = useSession()
+  const atTheDoor = (user?.roles ?? []).some((role) => DOOR_ROLES.includes(role))
   const [bases, setBases] = useState<ZoneCard[] | null>(null)
   const [error, setError] = useState('')
   const load = useCallback(async () => {
@@ -32,6 +37,18 @@ export default function Visits() {
       {error ? <ErrorNotice message={error} onRetry={load} /> : null}
       {!bases && !error ? <Loading /> : null}
       {bases && bases.length === 0 ? <Empty text='暂无开放预约的基地' /> : null}
+      <View className='row'>
+        <View className='card' style={{ flex: '1 1 40%' }} {...linkTo('我的预约')} onClick={() => Taro.navigateTo({ url: routes.myBookings() })}>
+          <Text className='card__title'>我的预约</Text>
+          <Text className='card__meta'>核验码、取消预约</Text>
+        </View>
+        {atTheDoor ? (
+          <View className='card' style={{ flex: '1 1 40%' }} {...linkTo('扫码核验')} onClick={() => Taro.navigateTo({ url: routes.door() })}>
+            <Text className='card__title'>扫码核验</Text>
+            <Text className='card__meta'>基地工作人员核验入馆</Text>
+          </View>
+        ) : null}
+      </View>
       <View className='section'>
         {(bases ?? []).map((b) => (
           <View className='card' key={b.id} {...linkTo(`基地：${b.name}`)} onClick={() => Taro.navigateTo({ url: routes.base(b.id) })}>

@@ -1,0 +1,394 @@
+/**
+ * The visits page group's plain logic (no Taro, unit-tested in tests/unit/visits.test.ts): the shapes
+ * of bases, slots and bookings; the booking form's rules, checked before sending (the service stays
+ * the judge and says the same in the same words); the 7-day calendar; the door's scanned codes.
+ */
+
+// ---- what the service answers ----------------------------------------------------------------
+
+export interface BaseProfile {
+  visitor_notes: string | null
+  opening_rules: string | null
+  contact_phone: string | null
+  booking_days_ahead: number
+  release_hour: number
+}
+
+export interface Base {
+  id: number
+  name: string
+  type_label: string
+  district?: { name: string } | null
+  address?: string | null
+  summary?: string | null
+  applicant_name?: string
+  profile?: BaseProfile | null
+}
+
+export type SlotStatus = 'not_released' | 'open' | 'full' | 'started' | 'ended' | 'closed'
+
+export interface Slot {
+  id: number
+  visit_date: string
+  starts_at: string
+  ends_at: string
+  capacity: number
+  remaining: number
+  group_capacity: number
+  group_remaining: number
+  status: SlotStatus | string
+  status_label: string
+  bookable: boolean
+  closed_reason: string | null
+  opens_at: string
+}
+
+export interface VisitorShown {
+  name: string
+  id_type: string
+  id_type_label: string
+  id_number: string
+  phone: string
+}
+
+export interface Booking {
+  id: number
+  base_id: number
+  visit_date: string
+  slot: { id: number; starts_at: string; ends_at: string }
+  kind: 'individual' | 'group' | string
+  headcount: number
+  status: 'confirmed' | 'cancelled' | 'checked_in' | 'no_show' | string
+  status_label: string
+  visitors: VisitorShown[]
+  organisation: string | null
+  leader_name: string | null
+  leader_phone: string | null
+  actual_headcount: number | null
+  created_at: string
+  cancelled_at: string | null
+  checked_in_at: string | null
+}
+
+export interface CheckinPass {
+  code: string
+  qr_png_base64: string
+  qr_source: string
+  visit_date: string
+}
+
+export interface WaitlistEntry {
+  id: number
+  slot_id: number
+  headcount: number
+  status: string
+  position: number
+}
+
+// ---- identity documents ----------------------------------------------------------------------
+
+export type IdType = 'resident_id' | 'hk_macao_permit' | 'taiwan_permit' | 'passport' | 'foreign_permanent_resident'
+
+export const ID_TYPES: { code: IdType; label: string }[] = [
+  { code: 'resident_id', label: '居民身份证' },
+  { code: 'hk_macao_permit', label: '港澳居民来往内地通行证' },
+  { code: 'taiwan_permit', label: '台湾居民来往大陆通行证' },
+  { code: 'passport', label: '护照' },
+  { code: 'foreign_permanent_resident', label: '外国人永久居留身份证' },
+]
+
+export const idTypeLabel = (code: string): string => ID_TYPES.find((t) => t.code === code)?.label ?? '证件'
+
+const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+const CHECK = '10X98765432'
+
+/** The check character of the first 17 digits (GB 11643-1999, ISO 7064 MOD 11-2). */
+export function checkCharacter(first17: string): string {
+  let total = 0
+  for (let i = 0; i < 17; i++) total += Number(first17[i]) * WEIGHTS[i]
+  return CHECK[total % 11]
+}
+
+/** Spaces and hyphens dropped, letters upper-cased: the number as the service keeps it. */
+export function normaliseDocument(number: string): string {
+  return number.replace(/[\s-]/g, '').toUpperCase()
+}
+
+/** A resident ID: 17 digits, a real birth date (1900 to today), the right check character. */
+export function residentIdValid(value: string, today: Date = new Date()): boolean {
+  const id = normaliseDocument(value)
+  if (!/^\d{17}[\dX]$/.test(id)) return false
+  const year = Number(id.slice(6, 10))
+  const month = Number(id.slice(10, 12))
+  const day = Number(id.slice(12, 14))
+  const born = new Date(Date.UTC(year, month - 1, day))
+  if (born.getUTCFullYear() !== year || born.getUTCMonth() !== month - 1 || born.getUTCDate() !== day) return false
+  if (year < 1900 || born.getTime() > today.getTime()) return false
+  return checkCharacter(id) === id[17]
+}
+
+const DOCUMENT_RULES: Record<IdType, [(n: string) => boolean, string]> = {
+  resident_id: [(n) => residentIdValid(n), '居民身份证号码无效（请核对 18 位号码及末位校验码）'],
+  hk_macao_permit: [(n) => /^[HM]\d{8}(\d{2})?$/.test(n), '港澳居民来往内地通行证号码应为 H 或 M 加 8 位数字'],
+  taiwan_permit: [(n) => /^(\d{8}|\d{10}[A-Z]?)$/.test(n), '台湾居民来往大陆通行证号码应为 8 位数字'],
+  passport: [(n) => /^[A-Z0-9]{6,17}$/.test(n) && /\d/.test(n), '护照号码应为 6–17 位字母和数字'],
+  foreign_permanent_resident: [
+    (n) => /^[A-Z]{3}\d{12}$/.test(n) || (/^9\d{16}[\dX]$/.test(n) && checkCharacter(n) === n[17]),
+    '外国人永久居留身份证号码应为 3 位字母加 12 位数字，或以 9 开头的 18 位号码',
+  ],
+}
+
+/** Why this is not a number of that document, in Chinese; '' when it is. */
+export function documentProblem(idType: IdType, number: string): string {
+  const value = normaliseDocument(number)
+  if (!value) return '请填写证件号码'
+  const [ok, message] = DOCUMENT_RULES[idType] ?? DOCUMENT_RULES.resident_id
+  return ok(value) ? '' : message
+}
+
+// ---- names and phones ------------------------------------------------------------------------
+
+const HAN = '\\u3007\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{323af}'
+const DOTS = '·•・‧'
+const CHINESE_NAME = new RegExp(`^[${HAN}]+(?:[${DOTS}][${HAN}]+)*$`, 'u')
+const LATIN = 'A-Za-z\\u00c0-\\u00d6\\u00d8-\\u00f6\\u00f8-\\u024f\\u1e00-\\u1eff'
+const LATIN_NAME = new RegExp(`^[${LATIN}]+(?:(?:[ '’-]|\\. ?)[${LATIN}]+)*\\.?$`, 'u')
+
+export function nameProblem(name: string): string {
+  const value = name.trim().normalize('NFC')
+  if (!value) return '请填写姓名'
+  if (CHINESE_NAME.test(value)) {
+    const han = Array.from(value).filter((c) => !DOTS.includes(c)).length
+    return han >= 2 && han <= 20 ? '' : '中文姓名须为 2–20 个汉字（少数民族姓名可用“·”分隔）'
+  }
+  if (LATIN_NAME.test(value)) {
+    return value.length >= 2 && value.length <= 50 ? '' : '外文姓名须为 2–50 个字母（可含空格、连字符、撇号）'
+  }
+  return '请填写与证件一致的真实姓名（汉字，或外文字母）'
+}
+
+/** A mainland mobile (11 digits starting 13–19) or an international number (+ and country code). */
+export function phoneProblem(phone: string): string {
+  const value = phone.trim()
+  if (!value) return '请填写手机号码'
+  if (/^1[3-9]\d{9}$/.test(value) || /^\+[1-9]\d{6,14}$/.test(value)) return ''
+  if (/^\d{11}$/.test(value)) return '请填写手机号码（11 位，以 13–19 开头），不能填写座机号码'
+  return '请填写 11 位中国大陆手机号码，或以“+”和国家/地区代码开头的国际号码（如 +85291234567）'
+}
+
+// ---- the booking form ------------------------------------------------------------------------
+
+export const MAX_VISITORS = 5
+
+export interface VisitorForm {
+  name: string
+  id_type: IdType
+  id_number: string
+  phone: string
+}
+
+export interface GroupForm {
+  organisation: string
+  leader_name: string
+  leader_phone: string
+  headcount: string
+}
+
+export const emptyVisitor = (): VisitorForm => ({ name: '', id_type: 'resident_id', id_number: '', phone: '' })
+export const emptyGroup = (): GroupForm => ({ organisation: '', leader_name: '', leader_phone: '', headcount: '' })
+
+/** 1 to 5 named visitors per booking. */
+export function visitorCountProblem(count: number): string {
+  if (count < 1) return '请至少填写 1 位参观人'
+  if (count > MAX_VISITORS) return `每次预约最多 ${MAX_VISITORS} 人`
+  return ''
+}
+
+export const canAddVisitor = (count: number): boolean => count < MAX_VISITORS
+
+/** The group's headcount: a whole number from 1 to the slot's group places (at most 500). */
+export function headcountProblem(text: string, groupCapacity = 500): string {
+  const value = text.trim()
+  if (!/^\d+$/.test(value)) return '请填写团体人数（整数）'
+  const n = Number(value)
+  const max = Math.min(500, groupCapacity)
+  if (n < 1) return '团体人数至少 1 人'
+  if (n > max) return `该时段团体最多 ${max} 人`
+  return ''
+}
+
+export function organisationProblem(text: string): string {
+  const length = text.trim().length
+  if (length < 2) return '请填写单位名称（至少 2 个字）'
+  return length > 100 ? '单位名称最多 100 个字' : ''
+}
+
+/** Every problem of the form, keyed as the service keys its 422 details (`visitors.0.id_number`). */
+export function visitorsProblems(visitors: VisitorForm[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  const count = visitorCountProblem(visitors.length)
+  if (count) out.visitors = count
+  const seen = new Map<string, number>()
+  visitors.forEach((v, i) => {
+    const name = nameProblem(v.name)
+    if (name) out[`visitors.${i}.name`] = name
+    const doc = documentProblem(v.id_type, v.id_number)
+    if (doc) out[`visitors.${i}.id_number`] = doc
+    const phone = phoneProblem(v.phone)
+    if (phone) out[`visitors.${i}.phone`] = phone
+    const key = `${v.id_type}:${normaliseDocument(v.id_number)}`
+    if (!doc && seen.has(key)) out[`visitors.${i}.id_number`] = '同一预约中证件不能重复'
+    seen.set(key, i)
+  })
+  return out
+}
+
+export function groupProblems(group: GroupForm, groupCapacity = 500): Record<string, string> {
+  const out: Record<string, string> = {}
+  const checks: [string, string][] = [
+    ['group.organisation', organisationProblem(group.organisation)],
+    ['group.leader_name', nameProblem(group.leader_name)],
+    ['group.leader_phone', phoneProblem(group.leader_phone)],
+    ['group.headcount', headcountProblem(group.headcount, groupCapacity)],
+  ]
+  for (const [field, problem] of checks) if (problem) out[field] = problem
+  return out
+}
+
+export type BookingBody =
+  | { slot_id: number; base_id?: number; visitors: VisitorForm[] }
+  | {
+      slot_id: number
+      base_id?: number
+      group: { organisation: string; leader_name: string; leader_phone: string; headcount: number }
+    }
+
+/** The JSON the service takes: trimmed, document numbers normalised. */
+export function bookingBody(slotId: number, baseId: number | undefined, kind: 'individual' | 'group', visitors: VisitorForm[], group: GroupForm): BookingBody {
+  const where = baseId ? { slot_id: slotId, base_id: baseId } : { slot_id: slotId }
+  if (kind === 'group') {
+    return {
+      ...where,
+      group: {
+        organisation: group.organisation.trim(),
+        leader_name: group.leader_name.trim(),
+        leader_phone: group.leader_phone.trim(),
+        headcount: Number(group.headcount.trim()),
+      },
+    }
+  }
+  return {
+    ...where,
+    visitors: visitors.map((v) => ({
+      name: v.name.trim(),
+      id_type: v.id_type,
+      id_number: normaliseDocument(v.id_number),
+      phone: v.phone.trim(),
+    })),
+  }
+}
+
+// ---- the calendar ----------------------------------------------------------------------------
+
+const WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六']
+/** The service's zone (APP_TIMEZONE, Asia/Shanghai: no daylight saving). */
+const OFFSET_MINUTES = 8 * 60
+
+/** Today's date where the bases are (YYYY-MM-DD), whatever the device's zone. */
+export function localToday(now: number = Date.now()): string {
+  return new Date(now + OFFSET_MINUTES * 60_000).toISOString().slice(0, 10)
+}
+
+export function addDays(isoDate: string, days: number): string {
+  const d = new Date(`${isoDate}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() + days)
+  return d.toISOString().slice(0, 10)
+}
+
+/** The 7 days shown: from `first` (today) on. */
+export function week(first: string, days = 7): string[] {
+  return Array.from({ length: days }, (_, i) => addDays(first, i))
+}
+
+/** 2026-11-26 → 11月26日 周四 */
+export function dayLabel(isoDate: string): string {
+  const d = new Date(`${isoDate}T00:00:00Z`)
+  return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日 周${WEEKDAYS[d.getUTCDay()]}`
+}
+
+/** The time as written in the service's answer (its own zone): 2026-11-26T09:00:00+08:00 → 09:00. */
+export function clock(iso: string | null | undefined): string {
+  const match = /T(\d{2}):(\d{2})/.exec(iso ?? '')
+  return match ? `${match[1]}:${match[2]}` : ''
+}
+
+export const slotTime = (slot: { starts_at: string; ends_at: string }) => `${clock(slot.starts_at)}–${clock(slot.ends_at)}`
+
+/** The slots of each day of the week, in time order (days without slots keep an empty list). */
+export function slotsByDay(days: string[], slots: Slot[]): { day: string; slots: Slot[] }[] {
+  return days.map((day) => ({
+    day,
+    slots: slots.filter((s) => s.visit_date === day).sort((a, b) => a.starts_at.localeCompare(b.starts_at)),
+  }))
+}
+
+/** What a slot offers now: book it, join its waitlist, or nothing (with the reason shown). */
+export function slotAction(slot: Slot): 'book' | 'waitlist' | 'none' {
+  if (slot.bookable && (slot.remaining > 0 || slot.group_remaining > 0)) return 'book'
+  return slot.status === 'full' ? 'waitlist' : 'none'
+}
+
+/** The line under a slot's time: places left, or why it cannot be booked. */
+export function slotState(slot: Slot): string {
+  const action = slotAction(slot)
+  if (action === 'book') {
+    const group = slot.group_capacity > 0 ? `，团体余 ${slot.group_remaining}` : ''
+    return `余 ${slot.remaining} 个名额${group}`
+  }
+  if (action === 'waitlist') return '已约满，可候补'
+  if (slot.status === 'not_released') {
+    const d = /^(\d{4})-(\d{2})-(\d{2})/.exec(slot.opens_at ?? '')
+    return d ? `${Number(d[2])}月${Number(d[3])}日 ${clock(slot.opens_at)} 开放预约` : '尚未开放预约'
+  }
+  if (slot.status === 'closed') return slot.closed_reason ? `闭馆：${slot.closed_reason}` : '闭馆'
+  return slot.status_label || '不可预约'
+}
+
+// ---- the door --------------------------------------------------------------------------------
+
+/**
+ * The check-in code from what the scanner read: the plain QR code holds the code itself; the
+ * mini-program code gives a `path` whose `scene` holds it (URL-encoded).
+ */
+export function codeFromScan(result: { result?: string; path?: string }): string {
+  const path = result.path ?? ''
+  const scene = /[?&]scene=([^&]+)/.exec(path)
+  if (scene) {
+    try {
+      return decodeURIComponent(scene[1]).trim()
+    } catch {
+      return scene[1].trim()
+    }
+  }
+  return (result.result ?? '').trim()
+}
+
+/** A typed or scanned code looks like `<booking id>.<signature>`: worth sending. */
+export function checkinCodeProblem(code: string): string {
+  const value = code.trim()
+  if (!value) return '请输入核验码'
+  return /^\d+\.[A-Za-z0-9_-]{4,}={0,2}$/.test(value) ? '' : '核验码格式不正确，请核对后重新输入'
+}
+
+/**
+ * The door's headline in Chinese, by the service's answer; '' where the service's own Chinese message
+ * says it best (a wrong day: "不是预约当天" or "核验码已过期").
+ */
+export function checkinOutcome(status: number, code: string): string {
+  if (status === 200) return '核验通过，已入馆'
+  if (status === 409 && code === 'already_checked_in') return '该预约已核验入馆，请勿重复核验'
+  if (status === 409 && code === 'booking_not_active') return '该预约已取消或已失效，不能入馆'
+  if (status === 403) return '不是本基地的预约'
+  if (status === 400) return '核验码无效'
+  return ''
+}

@@ -1,0 +1,319 @@
+import { Button, Text, View } from '@tarojs/components'
+import Taro, { useRouter } from '@tarojs/taro'
+import { useCallback, useEffect, useRef, useState } from 'react'
+import { ApiError, type Submission, api, messageOf, useSubmission } from '@/api'
+import type { Page } from '@/api/types'
+import { alertRole, heading, linkTo, pressable, statusRole } from '@/components/a11y'
+import Screen from '@/components/Screen'
+import { ErrorNotice, FieldError, Loading } from '@/components/Status'
+import { Chips, TextField } from '@/components/VisitsParts'
+import {
+  type Base,
+  type Booking,
+  type GroupForm,
+  ID_TYPES,
+  type IdType,
+  MAX_VISITORS,
+  type Slot,
+  type VisitorForm,
+  type WaitlistEntry,
+  bookingBody,
+  canAddVisitor,
+  dayLabel,
+  emptyGroup,
+  emptyVisitor,
+  groupProblems,
+  slotState,
+  slotTime,
+  visitorsProblems,
+} from '@/lib/visits'
+import { askBookingMessages } from '@/lib/visits-subscribe'
+import { isSignedIn } from '@/lib/session'
+import { routes, tabs } from '@/routes'
+import '../visits.scss'
+
+type Kind = 'individual' | 'group'
+const KINDS: { code: Kind; label: string }[] = [
+  { code: 'individual', label: '个人预约（1–5 人）' },
+  { code: 'group', label: '团体预约' },
+]
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * The booking form (or, for a full slot, the waitlist form: the same fields). One Idempotency-Key per
+ * form instance, reused by every attempt until the service accepts, so a double tap on 提交 or a
+ * retry after a dropped connection books once.
+ */
+export default function BookPage() {
+  const { params } = useRouter()
+  const baseId = Number(params.base)
+  const slotId = Number(params.slot)
+  const date = params.date ?? ''
+  const [waitlistMode, setWaitlistMode] = useState(params.waitlist === '1')
+  const [base, setBase] = useState<Base | null>(null)
+  const [slot, setSlot] = useState<Slot | null>(null)
+  const [loadError, setLoadError] = useState('')
+  const [kind, setKind] = useState<Kind>('individual')
+  const [visitors, setVisitors] = useState<VisitorForm[]>([emptyVisitor()])
+  const [group, setGroup] = useState<GroupForm>(emptyGroup())
+  const [errors, setErrors] = useState<Record<string, string>>({})
+  const [notice, setNotice] = useState('')
+  const [offerWaitlist, setOfferWaitlist] = useState(false)
+  const [waiting, setWaiting] = useState<WaitlistEntry | null>(null)
+  const [busy, setBusy] = useState(false)
+  const bookingSubmission = useSubmission()
+  const waitlistSubmission = useSubmission()
+  const inFlight = useRef(false)
+
+  const load = useCallback(async () => {
+    setLoadError('')
+    try {
+      const [answer, page] = await Promise.all([
+        api.get<Base>(`/bases/${baseId}`),
+        api.get<Page<Slot>>(`/bases/${baseId}/slots`, { from: date, to: date }),
+      ])
+      const found = page.items.find((s) => s.id === slotId) ?? null
+      setBase(answer)
+      setSlot(found)
+      if (!found) setLoadError('该时段不存在或已取消，请重新选择')
+      else if (found.remaining <= 0 && found.group_remaining > 0) setKind('group')
+    } catch (e) {
+      setLoadError(messageOf(e))
+    }
+  }, [baseId, slotId, date])
+
+  useEffect(() => {
+    load()
+  }, [load])
+
+  const setVisitor = (index: number, change: Partial<VisitorForm>) =>
+    setVisitors((list) => list.map((v, i) => (i === index ? { ...v, ...change } : v)))
+  const removeVisitor = (index: number) => {
+    setVisitors((list) => list.filter((_, i) => i !== index))
+    setErrors({}) // the field keys (visitors.N.…) move with the list
+  }
+
+  const problems = () => (kind === 'group' ? groupProblems(group, slot?.group_capacity ?? 500) : visitorsProblems(visitors))
+
+  const send = async <T,>(path: string, submission: Submission): Promise<T> => {
+    const body = bookingBody(slotId, baseId, kind, visitors, group)
+    try {
+      return await api.post<T>(path, body, { submission })
+    } catch (e) {
+      // The first attempt is still being answered (a retry overtook it): ask again, same key.
+      if (e instanceof ApiError && e.code === 'idempotency_in_progress') {
+        await pause(1500)
+        return api.post<T>(path, body, { submission })
+      }
+      throw e
+    }
+  }
+
+  const submit = async (toWaitlist: boolean) => {
+    if (inFlight.current) return // a double tap: the first tap's request answers
+    const found = problems()
+    setErrors(found)
+    setNotice('')
+    if (Object.keys(found).length) {
+      setNotice('填写的内容有误，请按提示修改')
+      return
+    }
+    inFlight.current = true
+    setBusy(true)
+    try {
+      await askBookingMessages() // from the tap itself, before any request (WeChat's rule)
+      if (toWaitlist) {
+        const entry = await send<WaitlistEntry>(`/slots/${slotId}/waitlist`, waitlistSubmission)
+        waitlistSubmission.done()
+        setWaiting(entry)
+        setOfferWaitlist(false)
+      } else {
+        const made = await send<Booking>('/bookings', bookingSubmission)
+        bookingSubmission.done()
+        Taro.redirectTo({ url: routes.booking(made.id, true) })
+      }
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'slot_full') {
+        setOfferWaitlist(true)
+        setNotice('该时段已约满。您可以加入候补：有人取消时将按先后顺序自动为您预约并通知。')
+      } else if (e instanceof ApiError && e.code === 'slot_has_places') {
+        setWaitlistMode(false)
+        setNotice(e.message)
+      } else {
+        if (e instanceof ApiError && e.kind === 'validation') setErrors(e.fields)
+        setNotice(messageOf(e))
+      }
+    } finally {
+      inFlight.current = false
+      setBusy(false)
+    }
+  }
+
+  if (!isSignedIn()) {
+    return (
+      <Screen>
+        <Text className='t-title' {...heading(1)}>
+          预约参观
+        </Text>
+        <View className='card' {...linkTo('去登录')} onClick={() => Taro.switchTab({ url: tabs.me })}>
+          <Text className='card__title'>请先登录</Text>
+          <Text className='card__meta'>登录后即可预约参观，点此前往“我的”登录。</Text>
+        </View>
+      </Screen>
+    )
+  }
+  if (loadError) {
+    return (
+      <Screen>
+        <Text className='t-title' {...heading(1)}>
+          预约参观
+        </Text>
+        <ErrorNotice message={loadError} onRetry={load} />
+      </Screen>
+    )
+  }
+  if (!base || !slot) {
+    return (
+      <Screen>
+        <Loading />
+      </Screen>
+    )
+  }
+
+  const title = waitlistMode ? '加入候补' : '预约参观'
+  const groupOffered = slot.group_capacity > 0
+  return (
+    <Screen>
+      <Text className='t-title' {...heading(1)}>
+        {title}
+      </Text>
+      <View className='card'>
+        <Text className='card__title'>{base.name}</Text>
+        <Text className='t-body' style={{ display: 'block' }}>
+          {dayLabel(slot.visit_date)} {slotTime(slot)}
+        </Text>
+        <Text className='t-small muted' style={{ display: 'block' }}>
+          {slotState(slot)}
+        </Text>
+      </View>
+
+      {waiting ? (
+        <View className='result result--ok' {...statusRole()}>
+          <Text className='t-body' style={{ display: 'block' }}>
+            已加入候补，排在第 {waiting.position} 位。有人取消时将按先后顺序自动为您预约，并通知您。
+          </Text>
+          <View className='row'>
+            <Button className='btn btn--primary' {...pressable('查看我的预约')} onClick={() => Taro.redirectTo({ url: routes.myBookings() })}>
+              查看我的预约
+            </Button>
+          </View>
+        </View>
+      ) : (
+        <View>
+          {groupOffered ? (
+            <Chips
+              label='预约方式'
+              options={KINDS}
+              value={kind}
+              onChange={(value) => {
+                setKind(value)
+                setErrors({})
+              }}
+            />
+          ) : null}
+
+          {kind === 'individual' ? (
+            <View>
+              {visitors.map((v, i) => {
+                const who = `参观人 ${i + 1}`
+                return (
+                  <View className='visitor' key={i}>
+                    <Text className='t-heading' {...heading(2)}>
+                      {who}
+                    </Text>
+                    <TextField label={`${who} 姓名`} value={v.name} maxlength={50} onInput={(name) => setVisitor(i, { name })} error={errors[`visitors.${i}.name`]} />
+                    <Chips<IdType>
+                      label={`${who} 证件类型`}
+                      options={ID_TYPES}
+                      value={v.id_type}
+                      onChange={(id_type) => setVisitor(i, { id_type })}
+                    />
+                    <TextField
+                      label={`${who} 证件号码`}
+                      value={v.id_number}
+                      type={v.id_type === 'resident_id' ? 'idcard' : 'text'}
+                      maxlength={32}
+                      onInput={(id_number) => setVisitor(i, { id_number })}
+                      error={errors[`visitors.${i}.id_number`] || errors[`visitors.${i}.id_type`]}
+                    />
+                    <TextField
+                      label={`${who} 手机号码`}
+                      value={v.phone}
+                      maxlength={16}
+                      onInput={(phone) => setVisitor(i, { phone })}
+                      error={errors[`visitors.${i}.phone`]}
+                    />
+                    {visitors.length > 1 ? (
+                      <View className='row'>
+                        <Button className='btn btn--small' {...pressable(`删除${who}`)} onClick={() => removeVisitor(i)}>
+                          删除{who}
+                        </Button>
+                      </View>
+                    ) : null}
+                  </View>
+                )
+              })}
+              <FieldError message={errors.visitors} />
+              <View className='row'>
+                {canAddVisitor(visitors.length) ? (
+                  <Button className='btn' {...pressable('添加参观人')} onClick={() => setVisitors((list) => [...list, emptyVisitor()])}>
+                    添加参观人
+                  </Button>
+                ) : (
+                  <Text className='t-small muted'>每次预约最多 {MAX_VISITORS} 人</Text>
+                )}
+              </View>
+            </View>
+          ) : (
+            <View>
+              <TextField label='单位名称' value={group.organisation} maxlength={100} onInput={(organisation) => setGroup({ ...group, organisation })} error={errors['group.organisation']} />
+              <TextField label='领队姓名' value={group.leader_name} maxlength={50} onInput={(leader_name) => setGroup({ ...group, leader_name })} error={errors['group.leader_name']} />
+              <TextField label='领队手机号码' value={group.leader_phone} maxlength={16} onInput={(leader_phone) => setGroup({ ...group, leader_phone })} error={errors['group.leader_phone']} />
+              <TextField
+                label='团体人数'
+                type='number'
+                maxlength={3}
+                value={group.headcount}
+                placeholder={`1–${Math.min(500, slot.group_capacity)} 人`}
+                onInput={(headcount) => setGroup({ ...group, headcount })}
+                error={errors['group.headcount'] || errors.group}
+              />
+            </View>
+          )}
+
+          {notice ? (
+            <View className='notice notice--error' {...alertRole()}>
+              <Text className='t-body'>{notice}</Text>
+            </View>
+          ) : null}
+
+          <View className='row'>
+            {offerWaitlist || waitlistMode ? (
+              <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('加入候补')} onClick={() => submit(true)}>
+                加入候补
+              </Button>
+            ) : (
+              <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('提交')} onClick={() => submit(false)}>
+                提交
+              </Button>
+            )}
+          </View>
+          <Text className='t-small muted' style={{ display: 'block', marginTop: '12px' }}>
+            请填写与证件一致的真实信息，入馆时凭核验码和本人证件核验。
+          </Text>
+        </View>
+      )}
+    </Screen>
+  )
+}

@@ -1,0 +1,327 @@
+import { describe, expect, it } from 'vitest'
+import {
+  bookingBody,
+  canAddVisitor,
+  checkCharacter,
+  checkinCodeProblem,
+  checkinOutcome,
+  codeFromScan,
+  dayLabel,
+  documentProblem,
+  emptyGroup,
+  emptyVisitor,
+  groupProblems,
+  headcountProblem,
+  localToday,
+  nameProblem,
+  phoneProblem,
+  residentIdValid,
+  type Slot,
+  slotAction,
+  slotState,
+  slotsByDay,
+  visitorCountProblem,
+  visitorsProblems,
+  week,
+} from '@/lib/visits'
+
+// The example of GB 11643-1999 (check character X) and the demo data's visitor (check digit 5).
+const WITH_X = '11010519491231002X'
+const WITH_DIGIT = '220102199003071235'
+
+const visitor = (over: Partial<ReturnType<typeof emptyVisitor>> = {}) => ({
+  ...emptyVisitor(),
+  name: '张三',
+  id_number: WITH_DIGIT,
+  phone: '13812345678',
+  ...over,
+})
+
+describe('the resident ID checksum (GB 11643)', () => {
+  it('accepts a valid number', () => {
+    expect(residentIdValid(WITH_DIGIT)).toBe(true)
+  })
+
+  it('accepts a valid number whose check character is X', () => {
+    expect(residentIdValid(WITH_X)).toBe(true)
+  })
+
+  it('accepts the X typed in lower case', () => {
+    expect(residentIdValid(WITH_X.toLowerCase())).toBe(true)
+  })
+
+  it('computes X as the check character of the standard example', () => {
+    expect(checkCharacter(WITH_X.slice(0, 17))).toBe('X')
+  })
+
+  it('refuses a wrong check digit', () => {
+    expect(residentIdValid('220102199003071236')).toBe(false)
+  })
+
+  it('refuses a digit where the check character must be X', () => {
+    expect(residentIdValid('110105194912310020')).toBe(false)
+  })
+
+  it('refuses a mistyped digit in the body (the checksum catches it)', () => {
+    expect(residentIdValid('220102199003071335')).toBe(false)
+  })
+
+  it('refuses an impossible birth date even with a matching check character', () => {
+    const body = '22010219900230123'
+    expect(residentIdValid(body + checkCharacter(body))).toBe(false)
+  })
+
+  it('refuses a birth date in the future', () => {
+    const body = '22010230000101123'
+    expect(residentIdValid(body + checkCharacter(body), new Date('2026-11-25T00:00:00Z'))).toBe(false)
+  })
+
+  it('refuses 17 or 19 characters', () => {
+    expect([residentIdValid(WITH_DIGIT.slice(0, 17)), residentIdValid(`${WITH_DIGIT}1`)]).toEqual([false, false])
+  })
+
+  it('says what is wrong in Chinese, next to the field', () => {
+    expect(documentProblem('resident_id', '220102199003071236')).toBe('居民身份证号码无效（请核对 18 位号码及末位校验码）')
+  })
+})
+
+describe('the other documents', () => {
+  it('take a Hong Kong permit H + 8 digits', () => {
+    expect(documentProblem('hk_macao_permit', 'H12345678')).toBe('')
+  })
+
+  it('refuse a Hong Kong permit without its letter', () => {
+    expect(documentProblem('hk_macao_permit', '12345678')).not.toBe('')
+  })
+
+  it('take a Taiwan permit of 8 digits', () => {
+    expect(documentProblem('taiwan_permit', '12345678')).toBe('')
+  })
+
+  it('take a passport with letters and digits (spaces dropped)', () => {
+    expect(documentProblem('passport', 'e 1234 5678')).toBe('')
+  })
+
+  it('refuse a passport of letters only', () => {
+    expect(documentProblem('passport', 'ABCDEFG')).not.toBe('')
+  })
+
+  it('take the 2017 foreign permanent resident card', () => {
+    expect(documentProblem('foreign_permanent_resident', 'USA110012345678')).toBe('')
+  })
+
+  it('check the 2023 foreign permanent resident card like a resident ID', () => {
+    const body = '93310019900101123'
+    const other = checkCharacter(body) === '0' ? '1' : '0'
+    expect([documentProblem('foreign_permanent_resident', body + checkCharacter(body)), documentProblem('foreign_permanent_resident', body + other) !== '']).toEqual(['', true])
+  })
+
+  it('ask for a number when none is typed', () => {
+    expect(documentProblem('passport', '  ')).toBe('请填写证件号码')
+  })
+})
+
+describe('the mobile phone rule', () => {
+  it('accepts a mainland mobile number', () => {
+    expect(phoneProblem('13812345678')).toBe('')
+  })
+
+  it('accepts an international number with its country code', () => {
+    expect(phoneProblem('+85291234567')).toBe('')
+  })
+
+  it('refuses 11 digits that are a landline, not a mobile', () => {
+    expect(phoneProblem('04318888000')).toBe('请填写手机号码（11 位，以 13–19 开头），不能填写座机号码')
+  })
+
+  it('refuses 11 digits starting 12', () => {
+    expect(phoneProblem('12812345678')).not.toBe('')
+  })
+
+  it('refuses 10 digits', () => {
+    expect(phoneProblem('1381234567')).not.toBe('')
+  })
+
+  it('asks for a number when none is typed', () => {
+    expect(phoneProblem('')).toBe('请填写手机号码')
+  })
+})
+
+describe('names', () => {
+  it('take a Chinese name', () => {
+    expect(nameProblem('王小明')).toBe('')
+  })
+
+  it('take a minority name with the middle dot', () => {
+    expect(nameProblem('阿依古丽·买买提')).toBe('')
+  })
+
+  it('take a Latin name', () => {
+    expect(nameProblem("Mary O'Neil")).toBe('')
+  })
+
+  it('refuse one Chinese character', () => {
+    expect(nameProblem('王')).not.toBe('')
+  })
+
+  it('refuse digits', () => {
+    expect(nameProblem('张3')).not.toBe('')
+  })
+})
+
+describe('the number of visitors', () => {
+  it('takes one to five', () => {
+    expect([1, 2, 3, 4, 5].map(visitorCountProblem)).toEqual(['', '', '', '', ''])
+  })
+
+  it('refuses a sixth', () => {
+    expect(visitorCountProblem(6)).toBe('每次预约最多 5 人')
+  })
+
+  it('refuses none', () => {
+    expect(visitorCountProblem(0)).toBe('请至少填写 1 位参观人')
+  })
+
+  it('offers no sixth visitor to add', () => {
+    expect([canAddVisitor(4), canAddVisitor(5)]).toEqual([true, false])
+  })
+
+  it('marks six visitors on the list, not on a field', () => {
+    const six = Array.from({ length: 6 }, () => visitor())
+    expect(visitorsProblems(six).visitors).toBe('每次预约最多 5 人')
+  })
+})
+
+describe('the booking form', () => {
+  it('has nothing to say about a good visitor', () => {
+    expect(visitorsProblems([visitor()])).toEqual({})
+  })
+
+  it('puts a wrong checksum on that visitor’s number, keyed as the service keys it', () => {
+    expect(Object.keys(visitorsProblems([visitor(), visitor({ id_number: '220102199003071236' })]))).toEqual(['visitors.1.id_number'])
+  })
+
+  it('refuses the same document twice in one booking', () => {
+    expect(visitorsProblems([visitor(), visitor({ id_number: WITH_DIGIT.toLowerCase() })])['visitors.1.id_number']).toBe('同一预约中证件不能重复')
+  })
+
+  it('sends trimmed values and normalised numbers', () => {
+    const body = bookingBody(7, 3, 'individual', [visitor({ name: ' 李华 ', id_number: '11010519491231002x ' })], emptyGroup())
+    expect(body).toEqual({ slot_id: 7, base_id: 3, visitors: [{ name: '李华', id_type: 'resident_id', id_number: WITH_X, phone: '13812345678' }] })
+  })
+
+  it('sends a group with its headcount as a number', () => {
+    const group = { organisation: '第一实验小学', leader_name: '李老师', leader_phone: '13912345678', headcount: '12' }
+    expect(bookingBody(7, 3, 'group', [], group)).toEqual({
+      slot_id: 7,
+      base_id: 3,
+      group: { organisation: '第一实验小学', leader_name: '李老师', leader_phone: '13912345678', headcount: 12 },
+    })
+  })
+})
+
+describe('the group headcount', () => {
+  it('takes a whole number within the slot’s group places', () => {
+    expect(headcountProblem('60', 60)).toBe('')
+  })
+
+  it('refuses more than the slot’s group places', () => {
+    expect(headcountProblem('61', 60)).toBe('该时段团体最多 60 人')
+  })
+
+  it('refuses more than 500 whatever the slot', () => {
+    expect(headcountProblem('501', 1000)).toBe('该时段团体最多 500 人')
+  })
+
+  it('refuses zero', () => {
+    expect(headcountProblem('0')).toBe('团体人数至少 1 人')
+  })
+
+  it('refuses a fraction or words', () => {
+    expect([headcountProblem('2.5'), headcountProblem('十')]).toEqual(['请填写团体人数（整数）', '请填写团体人数（整数）'])
+  })
+
+  it('checks every group field, keyed as the service keys them', () => {
+    expect(Object.keys(groupProblems(emptyGroup())).sort()).toEqual(['group.headcount', 'group.leader_name', 'group.leader_phone', 'group.organisation'])
+  })
+
+  it('refuses a landline as the leader’s phone', () => {
+    const group = { organisation: '第一实验小学', leader_name: '李老师', leader_phone: '04318888000', headcount: '12' }
+    expect(Object.keys(groupProblems(group))).toEqual(['group.leader_phone'])
+  })
+})
+
+const slot = (over: Partial<Slot> = {}): Slot => ({
+  id: 1,
+  visit_date: '2026-11-26',
+  starts_at: '2026-11-26T09:00:00+08:00',
+  ends_at: '2026-11-26T10:30:00+08:00',
+  capacity: 30,
+  remaining: 12,
+  group_capacity: 60,
+  group_remaining: 60,
+  status: 'open',
+  status_label: '可预约',
+  bookable: true,
+  closed_reason: null,
+  opens_at: '2026-11-19T08:00:00+08:00',
+  ...over,
+})
+
+describe('the calendar', () => {
+  it('starts today where the bases are (UTC+8), not in the device’s zone', () => {
+    expect(localToday(Date.parse('2026-11-25T16:30:00Z'))).toBe('2026-11-26')
+  })
+
+  it('shows seven days across a month end', () => {
+    expect(week('2026-11-28')).toEqual(['2026-11-28', '2026-11-29', '2026-11-30', '2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04'])
+  })
+
+  it('names the day in Chinese with its weekday', () => {
+    expect(dayLabel('2026-11-26')).toBe('11月26日 周四')
+  })
+
+  it('groups slots by day in time order', () => {
+    const later = slot({ id: 2, starts_at: '2026-11-26T14:00:00+08:00' })
+    expect(slotsByDay(['2026-11-26', '2026-11-27'], [later, slot()]).map((d) => d.slots.map((s) => s.id))).toEqual([[1, 2], []])
+  })
+
+  it('shows the places left of an open slot', () => {
+    expect(slotState(slot())).toBe('余 12 个名额，团体余 60')
+  })
+
+  it('offers the waitlist for a full slot', () => {
+    expect(slotAction(slot({ status: 'full', bookable: false, remaining: 0, group_remaining: 0 }))).toBe('waitlist')
+  })
+
+  it('offers nothing for a slot not yet released, and says when it opens', () => {
+    const s = slot({ status: 'not_released', bookable: false })
+    expect([slotAction(s), slotState(s)]).toEqual(['none', '11月19日 08:00 开放预约'])
+  })
+})
+
+describe('the door', () => {
+  it('reads a plain QR code', () => {
+    expect(codeFromScan({ result: ' 12.AbCd_-x ' })).toBe('12.AbCd_-x')
+  })
+
+  it('reads the code from a mini-program code’s scene', () => {
+    expect(codeFromScan({ result: '', path: 'pages/checkin/index?scene=12.AbC%3D' })).toBe('12.AbC=')
+  })
+
+  it('refuses a typed code of the wrong shape before sending', () => {
+    expect(checkinCodeProblem('hello')).toBe('核验码格式不正确，请核对后重新输入')
+  })
+
+  it('takes a code of the service’s shape', () => {
+    expect(checkinCodeProblem('12.Qm9va2luZ1NpZ25hdHVyZQ')).toBe('')
+  })
+
+  it('says another base’s booking in the words of the door', () => {
+    expect(checkinOutcome(403, 'not_this_base')).toBe('不是本基地的预约')
+  })
+
+  it('says a second check-in was already made', () => {
+    expect(checkinOutcome(409, 'already_checked_in')).toBe('该预约已核验入馆，请勿重复核验')
+  })
+})
