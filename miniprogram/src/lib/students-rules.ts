@@ -185,8 +185,9 @@ export function estimateCo2(quantity: number, factor: Pick<Factor, 'kg_co2e_per_
   return Math.round(quantity * factor.kg_co2e_per_unit * 10000) / 10000
 }
 
-/** "每千瓦时 0.5122 千克 CO₂e" */
+/** "每千瓦时 0.5122 千克 CO₂e"; a habit-only action (factor 0) says it scores points only. */
 export function factorText(factor: Pick<Factor, 'kg_co2e_per_unit' | 'unit_label'>): string {
+  if (!factor.kg_co2e_per_unit) return '不折算减排量，只计积分'
   return `每${factor.unit_label} ${plainNumber(factor.kg_co2e_per_unit, 4)} 千克 CO₂e`
 }
 
@@ -317,3 +318,17 @@ export function boardFigure(entry: BoardEntry, by: BoardKind, metric: BoardMetri
 
 export const CAMPAIGN_STATES: Record<string, string> = { upcoming: '未开始', running: '进行中', ended: '已结束' }
 export const AUDIENCES: Record<string, string> = { school: '仅限本校学生', anyone: '所有人可参加' }
+
+// ---- posts ---------------------------------------------------------------------------------------
+
+/** The name boards and posts show for a student without a nickname (the service's rule: 同学 + the
+ * last four digits of the user number). */
+export function fallbackName(userId: number): string {
+  return `同学${String(userId % 10000).padStart(4, '0')}`
+}
+
+/** Whether a post is the caller's own (to mark it 我 and offer no report): by the name shown. */
+export function isOwnPost(post: Pick<Post, 'author'>, me: { id: number; nickname: string | null | undefined } | null): boolean {
+  if (!me) return false
+  return post.author === (me.nickname || fallbackName(me.id))
+}

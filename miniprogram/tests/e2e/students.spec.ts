@@ -81,6 +81,7 @@ test('a student joins a class by code, checks in an action and finds themself on
   await expect(page.getByText('等待学校确认', { exact: true })).toBeVisible()
   await expect(page.getByText(/学校还没有确认你是本校学生：确认前你不会出现在任何公开榜单上/)).toBeVisible()
   await expect(page.getByText(/你申报的年龄段“14 至 17 周岁”待学校确认/)).toBeVisible()
+  await page.getByRole('heading', { name: '我的学生身份' }).scrollIntoViewIfNeeded()
   await checkPage(page, 'students-awaiting')
 
   // Not yet confirmed: the school-only campaign refuses, with a clear explanation.
@@ -99,6 +100,7 @@ test('a student joins a class by code, checks in an action and finds themself on
   await expect(page.getByText(`已加入${setup.className}，学校已确认你的学生身份。`)).toBeVisible()
   await expect(page.getByText('学校已确认', { exact: true })).toBeVisible()
   await expect(page.getByText(`班级：${setup.className}`)).toBeVisible()
+  await page.getByRole('heading', { name: '我的学生身份' }).scrollIntoViewIfNeeded()
   await checkPage(page, 'students-confirmed')
 
   // Follow the school.
@@ -126,6 +128,7 @@ test('a student joins a class by code, checks in an action and finds themself on
   await expect(page.getByRole('heading', { name: '我的进度' })).toBeVisible()
   await expect(page.locator('.figure').filter({ hasText: '连续打卡' })).toContainText('1 天')
   await expect(page.locator('.figure').filter({ hasText: '我的减排' })).toContainText('0.144 千克')
+  await page.getByText('打卡成功：减排约 0.144 千克 CO₂e，获得 5 积分').scrollIntoViewIfNeeded()
   await checkPage(page, 'students-checked-in')
 
   // The same check-in again the same day: the service's refusal, in Chinese.
@@ -166,6 +169,7 @@ test('a student joins a class by code, checks in an action and finds themself on
   await expect(pageTitle(page, '同学分享')).toBeVisible()
   await expect(page.getByText('今天放学随手关了教室的灯')).toBeVisible()
   await expect(page.getByText('午饭吃得干干净净')).toBeVisible()
+  await expect(page.getByRole('button', { name: `举报${nickname}的分享` })).toHaveCount(0)
   await checkPage(page, 'students-posts')
   await page.getByRole('button', { name: '举报小松的分享' }).click()
   await page.getByRole('button', { name: '提交举报' }).click()

@@ -7,6 +7,8 @@ import {
   formatCo2,
   formatPoints,
   formatShare,
+  fallbackName,
+  isOwnPost,
   joinCodeProblem,
   normalizeJoinCode,
   parseQuantity,
@@ -163,6 +165,10 @@ describe('figures', () => {
     expect(factorText({ kg_co2e_per_unit: 0.5122, unit_label: '千瓦时' })).toBe('每千瓦时 0.5122 千克 CO₂e')
   })
 
+  it('say a habit-only action scores points only', () => {
+    expect(factorText({ kg_co2e_per_unit: 0, unit_label: '次' })).toBe('不折算减排量，只计积分')
+  })
+
   it('show where the factor comes from', () => {
     expect(sourceText({ publisher: '生态环境部、国家统计局', document: '2023 年电力二氧化碳排放因子', data_year: 2023 })).toBe(
       '生态环境部、国家统计局；2023 年电力二氧化碳排放因子；2023 年数据',
@@ -256,5 +262,27 @@ describe('the board', () => {
 
   it('ranks students by points', () => {
     expect(boardFigure(entry(1, 1, 12.5), 'student', 'per_student')).toBe('12.5 积分')
+  })
+})
+
+describe('posts', () => {
+  it('a student without a nickname is named by the last four digits of their number', () => {
+    expect(fallbackName(12)).toBe('同学0012')
+  })
+
+  it('are the caller\'s own by nickname', () => {
+    expect(isOwnPost({ author: '小树' }, { id: 5, nickname: '小树' })).toBe(true)
+  })
+
+  it('are the caller\'s own by the fallback name without a nickname', () => {
+    expect(isOwnPost({ author: '同学0005' }, { id: 10005, nickname: null })).toBe(true)
+  })
+
+  it('are not the caller\'s when the names differ', () => {
+    expect(isOwnPost({ author: '小松' }, { id: 5, nickname: '小树' })).toBe(false)
+  })
+
+  it('are nobody\'s own when signed out', () => {
+    expect(isOwnPost({ author: '小松' }, null)).toBe(false)
   })
 })

@@ -255,6 +255,7 @@ export default function CampaignPage() {
 
   const checkedIn = (r: CheckinResult) => {
     setResult(r)
+    Taro.pageScrollTo({ scrollTop: 0, duration: 0 }) // the result and my progress are at the top
     loadProgress().catch(() => undefined)
   }
 

@@ -21,6 +21,7 @@ import {
   type StudentSelf,
 } from '@/lib/students-rules'
 import { routes, tabs } from '@/routes'
+import './students.scss'
 
 type Me = User & { student?: StudentSelf | null }
 
@@ -293,6 +294,7 @@ export default function StudentsHome() {
   }
   const afterChange = async (message: string) => {
     setDone(message)
+    Taro.pageScrollTo({ scrollTop: 0, duration: 0 }) // the message and the new status are at the top
     try {
       await loadProfile()
     } catch (e) {

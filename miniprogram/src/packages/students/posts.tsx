@@ -7,8 +7,8 @@ import { alertRole, heading, inputLabel, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { Empty, ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { formatDate } from '@/lib/format'
-import { isSignedIn } from '@/lib/session'
-import type { Campaign, Post } from '@/lib/students-rules'
+import { isSignedIn, useSession } from '@/lib/session'
+import { isOwnPost, type Campaign, type Post, type StudentSelf } from '@/lib/students-rules'
 import { tabs } from '@/routes'
 import './students.scss'
 
@@ -57,12 +57,15 @@ function ReportForm({ post, onClose }: { post: Post; onClose: (reported: boolean
   )
 }
 
-function PostView({ post, actionName }: { post: Post; actionName: string }) {
+function PostView({ post, actionName, mine }: { post: Post; actionName: string; mine: boolean }) {
   const [reporting, setReporting] = useState(false)
   const [reported, setReported] = useState(false)
   return (
     <View className='card'>
-      <Text className='card__title'>{post.author}</Text>
+      <Text className='card__title'>
+        {post.author}
+        {mine ? <Text className='t-small me-tag'>我</Text> : null}
+      </Text>
       <Text className='card__meta'>
         {actionName} · {formatDate(post.day)}
       </Text>
@@ -82,7 +85,7 @@ function PostView({ post, actionName }: { post: Post; actionName: string }) {
           <Text className='t-small'>已举报，感谢你的提醒，学校会尽快处理。</Text>
         </View>
       ) : null}
-      {isSignedIn() && !reported && !post.hidden ? (
+      {isSignedIn() && !mine && !reported && !post.hidden ? (
         reporting ? (
           <ReportForm
             post={post}
@@ -110,6 +113,9 @@ export default function PostsPage() {
   const [total, setTotal] = useState(0)
   const [names, setNames] = useState<Record<string, string>>({})
   const [error, setError] = useState('')
+  const { user } = useSession()
+  const student = (user as { student?: StudentSelf | null } | null)?.student
+  const me = user ? { id: user.id, nickname: student?.nickname } : null
 
   const load = useCallback(async () => {
     setError('')
@@ -143,7 +149,7 @@ export default function PostsPage() {
       {posts && !posts.length ? <Empty text='还没有分享' /> : null}
       {posts && posts.length ? <Text className='t-small muted'>共 {total} 条</Text> : null}
       {(posts ?? []).map((p) => (
-        <PostView key={p.id} post={p} actionName={names[p.action] ?? '绿色行动'} />
+        <PostView key={p.id} post={p} actionName={names[p.action] ?? '绿色行动'} mine={isOwnPost(p, me)} />
       ))}
       {!isSignedIn() ? (
         <View className='row'>
