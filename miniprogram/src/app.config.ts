@@ -7,7 +7,7 @@ export default defineAppConfig({
     { root: 'packages/visits', pages: ['index'] },
     { root: 'packages/publicity', pages: ['index'] },
     { root: 'packages/knowledge', pages: ['index'] },
-    { root: 'packages/students', pages: ['index', 'campaign', 'board', 'posts'] },
+    { root: 'packages/students', pages: ['index', 'campaign/index', 'board/index', 'posts/index'] },
   ],
   window: {
     backgroundTextStyle: 'light',

@@ -16,7 +16,7 @@ export const routes = {
   article: (id?: number) => `/packages/knowledge/index${id ? `?id=${id}` : ''}`,
   base: (id?: number) => `/packages/visits/index${id ? `?id=${id}` : ''}`,
   students: () => '/packages/students/index',
-  studentCampaign: (id: number) => `/packages/students/campaign?id=${id}`,
-  studentBoard: (id: number) => `/packages/students/board?id=${id}`,
-  studentPosts: (id: number) => `/packages/students/posts?id=${id}`,
+  studentCampaign: (id: number) => `/packages/students/campaign/index?id=${id}`,
+  studentBoard: (id: number) => `/packages/students/board/index?id=${id}`,
+  studentPosts: (id: number) => `/packages/students/posts/index?id=${id}`,
 }

@@ -1,7 +1,7 @@
 import { Button, Input, Text, View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
-import { useCallback, useMemo, useRef, useState } from 'react'
-import { ApiError, api, messageOf, newSubmission } from '@/api'
+import { useCallback, useMemo, useState } from 'react'
+import { ApiError, api, messageOf, useSubmission } from '@/api'
 import type { Page, User } from '@/api/types'
 import { alertRole, heading, inputLabel, linkTo, pressable, statusRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
@@ -67,7 +67,7 @@ function JoinClassForm({ onJoined }: { onJoined: (message: string) => void }) {
   const [codeError, setCodeError] = useState('')
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
-  const submission = useRef(newSubmission()).current
+  const submission = useSubmission()
 
   const submit = async () => {
     const problem = joinCodeProblem(code)

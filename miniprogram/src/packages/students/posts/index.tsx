@@ -1,7 +1,7 @@
 import { Button, Image, Input, Text, View } from '@tarojs/components'
 import Taro, { useDidShow, useRouter } from '@tarojs/taro'
-import { useCallback, useRef, useState } from 'react'
-import { ApiError, api, messageOf, newSubmission } from '@/api'
+import { useCallback, useState } from 'react'
+import { ApiError, api, messageOf, useSubmission } from '@/api'
 import type { Page } from '@/api/types'
 import { alertRole, heading, inputLabel, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
@@ -10,7 +10,7 @@ import { formatDate } from '@/lib/format'
 import { isSignedIn, useSession } from '@/lib/session'
 import { isOwnPost, type Campaign, type Post, type StudentSelf } from '@/lib/students-rules'
 import { tabs } from '@/routes'
-import './students.scss'
+import '../students.scss'
 
 /** The report form under one post: a reason (2–200 characters), sent once. */
 function ReportForm({ post, onClose }: { post: Post; onClose: (reported: boolean) => void }) {
@@ -18,7 +18,7 @@ function ReportForm({ post, onClose }: { post: Post; onClose: (reported: boolean
   const [reasonError, setReasonError] = useState('')
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
-  const submission = useRef(newSubmission()).current
+  const submission = useSubmission()
 
   const submit = async () => {
     const text = reason.trim()

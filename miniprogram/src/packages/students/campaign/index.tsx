@@ -1,7 +1,7 @@
 import { Button, Input, Text, View } from '@tarojs/components'
 import Taro, { useDidShow, useRouter } from '@tarojs/taro'
-import { useCallback, useRef, useState } from 'react'
-import { ApiError, api, messageOf, newSubmission } from '@/api'
+import { useCallback, useState } from 'react'
+import { ApiError, api, messageOf, useSubmission } from '@/api'
 import { alertRole, heading, inputLabel, linkTo, pressable, statusRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError, Loading } from '@/components/Status'
@@ -25,7 +25,7 @@ import {
   type Progress,
 } from '@/lib/students-rules'
 import { routes, tabs } from '@/routes'
-import './students.scss'
+import '../students.scss'
 
 const JOINED_KEY = 'lowcarbon.students.joined'
 
@@ -117,7 +117,7 @@ function CheckinForm({ campaign, onDone, onRefused }: { campaign: Campaign; onDo
   const [fields, setFields] = useState<Record<string, string>>({})
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
-  const submission = useRef(newSubmission()).current
+  const submission = useSubmission()
   const factor = campaign.actions.find((a) => a.code === code)
   const typed = parseQuantity(quantity)
 

@@ -18,7 +18,7 @@ import {
   type BoardMetric,
   type BoardRow,
 } from '@/lib/students-rules'
-import './students.scss'
+import '../students.scss'
 
 const KIND_NOUN: Record<BoardKind, string> = { student: '我', class: '我的班级', school: '我的学校' }
 
