@@ -58,6 +58,7 @@ async function classmatePosts(request: APIRequestContext, setup: Setup, nickname
 }
 
 test('a student joins a class by code, checks in an action and finds themself on the boards', async ({ page, request }) => {
+  test.setTimeout(180_000) // one long journey: ten pages, each checked by axe
   const setup = await demoSchool(request)
   const nickname = '小树'
   await classmatePosts(request, setup, '小松', '今天放学随手关了教室的灯')
@@ -178,6 +179,22 @@ test('a student joins a class by code, checks in an action and finds themself on
   await page.getByRole('button', { name: '提交举报' }).click()
   await expect(page.getByText('已举报，感谢你的提醒，学校会尽快处理。')).toBeVisible()
   await checkPage(page, 'students-reported')
+
+  // Leave the public boards: the board then shows my rank apart, to me only, and not in the public list.
+  await page.goBack()
+  await page.goBack()
+  await expect(pageTitle(page, '校园低碳')).toBeVisible()
+  const publicSwitch = page.getByRole('switch', { name: '愿意出现在公开榜单上' })
+  await expect(publicSwitch).toHaveAttribute('aria-checked', 'true')
+  await publicSwitch.click()
+  await expect(publicSwitch).toHaveAttribute('aria-checked', 'false')
+  await expect(page.getByText('你选择了不出现在公开榜单上：只有你自己能看到自己的名次。')).toBeVisible()
+  await page.getByRole('link', { name: `活动：${setup.campaignTitle}` }).first().click()
+  await page.getByRole('link', { name: '查看榜单' }).click()
+  await expect(page.getByRole('heading', { name: '我的名次' })).toBeVisible()
+  await expect(page.getByText(/^只有你自己能看到这一行/)).toBeVisible()
+  await expect(page.locator('.board-row').filter({ hasText: nickname })).toHaveCount(0)
+  await checkPage(page, 'students-board-private')
 })
 
 test('a visitor reads a campaign and its boards without signing in', async ({ page, request }) => {

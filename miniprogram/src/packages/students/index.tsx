@@ -3,7 +3,7 @@ import Taro, { useDidShow } from '@tarojs/taro'
 import { useCallback, useMemo, useState } from 'react'
 import { ApiError, api, messageOf, useSubmission } from '@/api'
 import type { Page, User } from '@/api/types'
-import { alertRole, heading, inputLabel, linkTo, pressable, statusRole } from '@/components/a11y'
+import { alertRole, heading, inputLabel, linkTo, pressable, statusRole, switchRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { Empty, ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { formatDate } from '@/lib/format'
@@ -26,7 +26,38 @@ import './students.scss'
 type Me = User & { student?: StudentSelf | null }
 
 /** The student's record: school, class, whether the school confirmed them, what that means. */
-function MyStudentCard({ student, schools }: { student: StudentSelf | null; schools: School[] }) {
+/** The student's own choice to appear on public boards (PATCH /me public_board); off applies at once. */
+function PublicBoardSwitch({ student, onSaved }: { student: StudentSelf; onSaved: () => void }) {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState('')
+  const toggle = async () => {
+    if (busy) return
+    setBusy(true)
+    setError('')
+    try {
+      await api.patch<Me>('/me', { public_board: !student.public_board })
+      onSaved()
+    } catch (e) {
+      setError(messageOf(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <View className='field'>
+      <View className='row' style={{ justifyContent: 'space-between' }}>
+        <Text className='t-body'>愿意出现在公开榜单上</Text>
+        <Text className={`chip${student.public_board ? ' chip--on' : ''}`} {...switchRole('愿意出现在公开榜单上', student.public_board)} onClick={toggle}>
+          {student.public_board ? '愿意' : '不愿意'}
+        </Text>
+      </View>
+      <Text className='t-small muted'>关闭后别人看不到你的名次和分享，你自己仍能看到。</Text>
+      {error ? <ErrorNotice message={error} /> : null}
+    </View>
+  )
+}
+
+function MyStudentCard({ student, schools, onChanged }: { student: StudentSelf | null; schools: School[]; onChanged: () => void }) {
   const status = studentStatus(student)
   const school = student ? schools.find((s) => s.id === student.school_id) : undefined
   return (
@@ -58,6 +89,7 @@ function MyStudentCard({ student, schools }: { student: StudentSelf | null; scho
           <Text className='t-body'>{line}</Text>
         </View>
       ))}
+      {student ? <PublicBoardSwitch student={student} onSaved={onChanged} /> : null}
     </View>
   )
 }
@@ -318,7 +350,7 @@ export default function StudentsHome() {
 
       {signedIn && me ? (
         <>
-          <MyStudentCard student={student} schools={schools ?? []} />
+          <MyStudentCard student={student} schools={schools ?? []} onChanged={() => loadProfile().catch((e) => setError(messageOf(e)))} />
           {student?.confirmed ? null : <JoinClassForm onJoined={afterChange} />}
           {schools && schools.length && !student?.confirmed ? (
             <DeclareForm key={student ? `${student.school_id}:${student.class_name}` : 'none'} schools={schools} student={student} onSaved={afterChange} />
