@@ -55,7 +55,7 @@ function MeApart({ me, by, metric }: { me: BoardEntry; by: BoardKind; metric: Bo
       </Text>
       {by === 'student' ? (
         <Text className='t-small muted' style={{ display: 'block' }}>
-          只有你自己能看到这一行：你不在上面的公开榜单中（名次在前列之外，或暂不公开显示）。
+          只有你自己能看到这一行：你不在下面的公开榜单中（名次在前列之外，或暂不公开显示）。
         </Text>
       ) : null}
     </View>
@@ -132,7 +132,7 @@ export default function BoardPage() {
           {shown.meApart ? <MeApart me={shown.meApart} by={by} metric={metric} /> : null}
           <View className='card'>
             <Text className='card__title' {...heading(2)}>
-              {BOARD_KINDS.find((k) => k.code === by)?.label}（共 {board.total} 个）
+              {BOARD_KINDS.find((k) => k.code === by)?.label}（共 {board.total} {by === 'student' ? '人' : '个'}）
             </Text>
             {shown.rows.length ? shown.rows.map((entry) => <Row key={String(entry.id)} entry={entry} by={by} metric={metric} />) : <Empty text='还没有人上榜' />}
           </View>
