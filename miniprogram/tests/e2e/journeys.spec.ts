@@ -64,10 +64,14 @@ test('large text (适老化) is switched on, applies to every page and stays aft
   const title = pageTitle(page, '长春市低碳排放示范区')
   const before = await title.evaluate((el) => parseFloat(getComputedStyle(el).fontSize))
   await openTab(page, '我的')
+  const button = page.getByRole('button', { name: '开发用登录' })
+  const buttonBefore = await button.evaluate((el) => parseFloat(getComputedStyle(el).fontSize))
   const toggle = page.getByRole('switch', { name: '大字模式' })
   await expect(toggle).toHaveAttribute('aria-checked', 'false')
   await toggle.click()
   await expect(toggle).toHaveAttribute('aria-checked', 'true')
+  const buttonAfter = await button.evaluate((el) => parseFloat(getComputedStyle(el).fontSize))
+  expect(buttonAfter).toBeGreaterThan(buttonBefore * 1.2)
   await checkPage(page, 'me-large-text')
   await openTab(page, '首页')
   await expect(title).toBeVisible()
@@ -104,8 +108,12 @@ test('an expired sign-in asks to sign in again, in Chinese', async ({ page, requ
   expect(logout.ok()).toBe(true)
   await page.reload()
   await expect(page.getByRole('alert').filter({ hasText: '登录已失效，请重新登录' })).toBeVisible()
-  await expect(page.getByRole('button', { name: '重新登录' })).toBeVisible()
   await checkPage(page, 'me-sign-in-again')
+  // Signing in again happens in place, without leaving the page (a form on it would be kept).
+  await page.getByLabel('重新登录用户名').fill('bob')
+  await page.getByRole('button', { name: '重新登录' }).click()
+  await expect(page.getByRole('alert').filter({ hasText: '登录已失效' })).toHaveCount(0)
+  await expect(page.getByRole('heading', { name: '个人信息' })).toBeVisible()
 })
 
 test('large text leaves no page wider than the phone', async ({ page }) => {
