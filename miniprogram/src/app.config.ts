@@ -7,7 +7,7 @@ export default defineAppConfig({
     { root: 'packages/visits', pages: ['index', 'book/index', 'bookings/index', 'booking/index', 'door/index'] },
     { root: 'packages/publicity', pages: ['index'] },
     { root: 'packages/knowledge', pages: ['index'] },
-    { root: 'packages/students', pages: ['index'] },
+    { root: 'packages/students', pages: ['index', 'campaign/index', 'board/index', 'posts/index'] },
   ],
   window: {
     backgroundTextStyle: 'light',

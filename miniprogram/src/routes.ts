@@ -22,4 +22,7 @@ export const routes = {
   myBookings: () => '/packages/visits/bookings/index',
   booking: (id: number, fresh = false) => `/packages/visits/booking/index?id=${id}${fresh ? '&new=1' : ''}`,
   door: () => '/packages/visits/door/index',
+  studentCampaign: (id: number) => `/packages/students/campaign/index?id=${id}`,
+  studentBoard: (id: number) => `/packages/students/board/index?id=${id}`,
+  studentPosts: (id: number) => `/packages/students/posts/index?id=${id}`,
 }

@@ -1,1 +1,1 @@
-export default definePageConfig({ navigationBarTitleText: '学生活动' })
+export default definePageConfig({ navigationBarTitleText: '校园低碳' })

@@ -1,17 +1,416 @@
-import { Text } from '@tarojs/components'
-import { useRouter } from '@tarojs/taro'
-import { heading } from '@/components/a11y'
+import { Button, Input, Text, View } from '@tarojs/components'
+import Taro, { useDidShow } from '@tarojs/taro'
+import { useCallback, useMemo, useState } from 'react'
+import { ApiError, api, messageOf, useSubmission } from '@/api'
+import type { Page, User } from '@/api/types'
+import { alertRole, heading, inputLabel, linkTo, pressable, statusRole, switchRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
+import { Empty, ErrorNotice, FieldError, Loading } from '@/components/Status'
+import { formatDate } from '@/lib/format'
+import { isSignedIn, loadProfile, useSession } from '@/lib/session'
+import {
+  AGE_BANDS,
+  AUDIENCES,
+  CAMPAIGN_STATES,
+  ageBandLabel,
+  joinCodeProblem,
+  normalizeJoinCode,
+  studentStatus,
+  type CampaignCard,
+  type School,
+  type StudentSelf,
+} from '@/lib/students-rules'
+import { routes, tabs } from '@/routes'
+import './students.scss'
 
-/** Entry page of the students subpackage (placeholder until its page group lands; see README: adding a page). */
-export default function StudentsEntry() {
-  const { params } = useRouter()
+type Me = User & { student?: StudentSelf | null }
+
+/** The student's record: school, class, whether the school confirmed them, what that means. */
+/** The student's own choice to appear on public boards (PATCH /me public_board); off applies at once. */
+function PublicBoardSwitch({ student, onSaved }: { student: StudentSelf; onSaved: () => void }) {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState('')
+  const toggle = async () => {
+    if (busy) return
+    setBusy(true)
+    setError('')
+    try {
+      await api.patch<Me>('/me', { public_board: !student.public_board })
+      onSaved()
+    } catch (e) {
+      setError(messageOf(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <View className='field'>
+      <View className='row' style={{ justifyContent: 'space-between' }}>
+        <Text className='t-body'>愿意出现在公开榜单上</Text>
+        <Text className={`chip${student.public_board ? ' chip--on' : ''}`} {...switchRole('愿意出现在公开榜单上', student.public_board)} onClick={toggle}>
+          {student.public_board ? '愿意' : '不愿意'}
+        </Text>
+      </View>
+      <Text className='t-small muted'>关闭后别人看不到你的名次和分享，你自己仍能看到。</Text>
+      {error ? <ErrorNotice message={error} /> : null}
+    </View>
+  )
+}
+
+function MyStudentCard({ student, schools, onChanged }: { student: StudentSelf | null; schools: School[]; onChanged: () => void }) {
+  const status = studentStatus(student)
+  const school = student ? schools.find((s) => s.id === student.school_id) : undefined
+  return (
+    <View className='card'>
+      <Text className='card__title' {...heading(2)}>
+        我的学生身份
+      </Text>
+      {student ? (
+        <>
+          <Text className='t-body' style={{ display: 'block' }}>
+            学校：{school?.name ?? `学校（编号 ${student.school_id}）`}
+          </Text>
+          <Text className='t-body' style={{ display: 'block' }}>
+            班级：{student.class_name || '未填写'}
+          </Text>
+          <Text className='t-body' style={{ display: 'block' }}>
+            年龄段：{ageBandLabel(student.age_band)}
+          </Text>
+          {student.nickname ? (
+            <Text className='t-body' style={{ display: 'block' }}>
+              榜单昵称：{student.nickname}
+            </Text>
+          ) : null}
+        </>
+      ) : null}
+      <Text className={`tag${status.state === 'confirmed' ? ' tag--base' : ''}`}>{status.headline}</Text>
+      {status.explanations.map((line) => (
+        <View key={line} className={status.state === 'awaiting_school' ? 'notice notice--warn' : 'notice'} {...statusRole()}>
+          <Text className='t-body'>{line}</Text>
+        </View>
+      ))}
+      {student ? <PublicBoardSwitch student={student} onSaved={onChanged} /> : null}
+    </View>
+  )
+}
+
+function JoinClassForm({ onJoined }: { onJoined: (message: string) => void }) {
+  const [code, setCode] = useState('')
+  const [codeError, setCodeError] = useState('')
+  const [error, setError] = useState('')
+  const [busy, setBusy] = useState(false)
+  const submission = useSubmission()
+
+  const submit = async () => {
+    const problem = joinCodeProblem(code)
+    setCodeError(problem)
+    setError('')
+    if (problem) return
+    setBusy(true)
+    try {
+      const student = await api.post<StudentSelf>('/me/class', { join_code: normalizeJoinCode(code) }, { submission })
+      submission.done()
+      setCode('')
+      onJoined(`已加入${student.class_name ?? '班级'}，学校已确认你的学生身份。`)
+    } catch (e) {
+      if (e instanceof ApiError && e.fields.join_code) setCodeError(e.fields.join_code)
+      else setError(messageOf(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <View className='card'>
+      <Text className='card__title' {...heading(2)}>
+        用班级码加入班级
+      </Text>
+      <Text className='t-small muted'>班级码由班主任老师提供，输入后学校即确认你是本班学生。</Text>
+      {error ? <ErrorNotice message={error} /> : null}
+      <View className='field'>
+        <Text className='field__label'>班级码</Text>
+        <Input
+          className='input'
+          value={code}
+          maxlength={14}
+          placeholder='例如 ABCD2345'
+          {...inputLabel('班级码')}
+          onInput={(e) => setCode(e.detail.value)}
+        />
+        <FieldError message={codeError} />
+      </View>
+      <View className='row'>
+        <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('加入班级')} onClick={submit}>
+          加入班级
+        </Button>
+      </View>
+    </View>
+  )
+}
+
+/** PATCH /me: declare a school and class (the school confirms later), age band, board nickname. */
+function DeclareForm({ schools, student, onSaved }: { schools: School[]; student: StudentSelf | null; onSaved: (m: string) => void }) {
+  const [schoolId, setSchoolId] = useState<number | undefined>(student?.school_id)
+  const [className, setClassName] = useState(student?.class_name ?? '')
+  const [ageBand, setAgeBand] = useState<string | undefined>(student?.pending_age_band ?? student?.age_band)
+  const [nickname, setNickname] = useState(student?.nickname ?? '')
+  const [fields, setFields] = useState<Record<string, string>>({})
+  const [error, setError] = useState('')
+  const [busy, setBusy] = useState(false)
+
+  const save = async () => {
+    const problems: Record<string, string> = {}
+    if (!schoolId) problems.school_id = '请选择学校'
+    if (className.trim().length > 40) problems.class_name = '班级名称最多 40 个字'
+    if (nickname.trim().length > 20) problems.nickname = '昵称最多 20 个字'
+    setFields(problems)
+    setError('')
+    if (Object.keys(problems).length) return
+    const body: Record<string, unknown> = { school_id: schoolId, class_name: className.trim() || null }
+    if (ageBand) body.age_band = ageBand
+    body.nickname = nickname.trim() || null
+    setBusy(true)
+    try {
+      await api.patch<Me>('/me', body)
+      onSaved('已保存。学校确认前，你不会出现在公开榜单上，也不能参加仅限本校学生的活动。')
+    } catch (e) {
+      if (e instanceof ApiError && Object.keys(e.fields).length) setFields(e.fields)
+      setError(messageOf(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <View className='card'>
+      <Text className='card__title' {...heading(2)}>
+        没有班级码？填写学校和班级
+      </Text>
+      <Text className='t-small muted'>改校或改班后须由学校重新确认。榜单上只显示昵称（不填显示“同学+编号”），从不显示真实姓名。</Text>
+      {error ? <ErrorNotice message={error} /> : null}
+      <View className='field'>
+        <Text className='field__label'>学校</Text>
+        <View>
+          {schools.map((s) => (
+            <Text
+              key={s.id}
+              className={`chip${schoolId === s.id ? ' chip--on' : ''}`}
+              {...pressable(`学校：${s.name}`, { pressed: schoolId === s.id })}
+              onClick={() => setSchoolId(s.id)}
+            >
+              {s.name}
+            </Text>
+          ))}
+        </View>
+        <FieldError message={fields.school_id} />
+      </View>
+      <View className='field'>
+        <Text className='field__label'>班级</Text>
+        <Input className='input' value={className} maxlength={40} placeholder='例如 三年级一班' {...inputLabel('班级')} onInput={(e) => setClassName(e.detail.value)} />
+        <FieldError message={fields.class_name} />
+      </View>
+      <View className='field'>
+        <Text className='field__label'>年龄段</Text>
+        <View>
+          {AGE_BANDS.map((b) => (
+            <Text
+              key={b.code}
+              className={`chip${ageBand === b.code ? ' chip--on' : ''}`}
+              {...pressable(`年龄段：${b.label}`, { pressed: ageBand === b.code })}
+              onClick={() => setAgeBand(b.code)}
+            >
+              {b.label}
+            </Text>
+          ))}
+        </View>
+        <FieldError message={fields.age_band} />
+      </View>
+      <View className='field'>
+        <Text className='field__label'>榜单昵称（选填）</Text>
+        <Input className='input' value={nickname} maxlength={20} placeholder='例如 小林' {...inputLabel('榜单昵称')} onInput={(e) => setNickname(e.detail.value)} />
+        <FieldError message={fields.nickname} />
+      </View>
+      <View className='row'>
+        <Button className='btn' disabled={busy || undefined} {...pressable('保存学校和班级')} onClick={save}>
+          保存学校和班级
+        </Button>
+      </View>
+    </View>
+  )
+}
+
+function SchoolRow({ school, signedIn, onChanged, onShowCampaigns }: { school: School; signedIn: boolean; onChanged: (s: School) => void; onShowCampaigns: () => void }) {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState('')
+  const toggleFollow = async () => {
+    setBusy(true)
+    setError('')
+    try {
+      if (school.following) await api.del(`/schools/${school.id}/follow`)
+      else await api.post(`/schools/${school.id}/follow`)
+      onChanged({ ...school, following: !school.following, followers: school.followers + (school.following ? -1 : 1) })
+    } catch (e) {
+      setError(messageOf(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <View className='card'>
+      <Text className='card__title'>{school.name}</Text>
+      <Text className='card__meta'>
+        {school.district?.name ? `${school.district.name} · ` : ''}
+        {school.followers} 人关注 · 进行中的活动 {school.campaigns_running} 个
+      </Text>
+      {error ? <ErrorNotice message={error} /> : null}
+      <View className='row'>
+        {signedIn ? (
+          <Button
+            className={`btn btn--small${school.following ? '' : ' btn--primary'}`}
+            disabled={busy || undefined}
+            {...pressable(school.following ? `取消关注${school.name}` : `关注${school.name}`)}
+            onClick={toggleFollow}
+          >
+            {school.following ? '已关注（点按取消）' : '关注'}
+          </Button>
+        ) : null}
+        <Button className='btn btn--small' {...pressable(`看${school.name}的活动`)} onClick={onShowCampaigns}>
+          看活动
+        </Button>
+      </View>
+    </View>
+  )
+}
+
+export default function StudentsHome() {
+  const { user } = useSession()
+  const me = user as Me | null
+  const student = me?.student ?? null
+  const [schools, setSchools] = useState<School[] | null>(null)
+  const [campaigns, setCampaigns] = useState<CampaignCard[] | null>(null)
+  const [schoolFilter, setSchoolFilter] = useState<number | undefined>(undefined)
+  const [error, setError] = useState('')
+  const [done, setDone] = useState('')
+  const signedIn = isSignedIn()
+
+  const loadCampaigns = useCallback(async (schoolId?: number) => {
+    setCampaigns(null)
+    try {
+      const page = await api.get<Page<CampaignCard>>('/campaigns', { school_id: schoolId, per_page: 50 })
+      setCampaigns(page.items)
+    } catch (e) {
+      setError(messageOf(e))
+      setCampaigns([])
+    }
+  }, [])
+
+  const load = useCallback(async () => {
+    setError('')
+    try {
+      const [page] = await Promise.all([api.get<Page<School>>('/schools', { per_page: 100 }), isSignedIn() ? loadProfile() : null])
+      setSchools(page.items)
+    } catch (e) {
+      setError(messageOf(e))
+      setSchools([])
+    }
+  }, [])
+
+  useDidShow(() => {
+    load()
+    loadCampaigns(schoolFilter)
+  })
+
+  const chooseSchool = (id: number | undefined) => {
+    setSchoolFilter(id)
+    loadCampaigns(id)
+  }
+  const afterChange = async (message: string) => {
+    setDone(message)
+    Taro.pageScrollTo({ scrollTop: 0, duration: 0 }) // the message and the new status are at the top
+    try {
+      await loadProfile()
+    } catch (e) {
+      setError(messageOf(e))
+    }
+  }
+  const filterName = useMemo(() => schools?.find((s) => s.id === schoolFilter)?.name, [schools, schoolFilter])
+
   return (
     <Screen>
       <Text className='t-title' {...heading(1)}>
-        学生活动
+        校园低碳
       </Text>
-      <Text className='t-body muted'>此栏目正在建设中{params.id ? `（编号 ${params.id}）` : ''}。</Text>
+      <Text className='t-body muted'>加入班级，参加学校的低碳活动，每天为绿色行动打卡。</Text>
+      {error ? <ErrorNotice message={error} onRetry={load} /> : null}
+      {done ? (
+        <View className='notice notice--ok' {...alertRole()}>
+          <Text className='t-body'>{done}</Text>
+        </View>
+      ) : null}
+
+      {signedIn && me ? (
+        <>
+          <MyStudentCard student={student} schools={schools ?? []} onChanged={() => loadProfile().catch((e) => setError(messageOf(e)))} />
+          {student?.confirmed ? null : <JoinClassForm onJoined={afterChange} />}
+          {schools && schools.length && !student?.confirmed ? (
+            <DeclareForm key={student ? `${student.school_id}:${student.class_name}` : 'none'} schools={schools} student={student} onSaved={afterChange} />
+          ) : null}
+        </>
+      ) : (
+        <View className='card'>
+          <Text className='t-body'>登录后可用班级码加入班级、关注学校、参加活动打卡。</Text>
+          <View className='row'>
+            <Button className='btn btn--primary' {...pressable('去登录')} onClick={() => Taro.switchTab({ url: tabs.me })}>
+              去登录
+            </Button>
+          </View>
+        </View>
+      )}
+
+      <View className='section'>
+        <View className='section__head'>
+          <Text className='t-heading' {...heading(2)}>
+            低碳活动{filterName ? `：${filterName}` : ''}
+          </Text>
+          {schoolFilter ? (
+            <Text className='chip' {...pressable('看全部学校的活动')} onClick={() => chooseSchool(undefined)}>
+              全部学校
+            </Text>
+          ) : null}
+        </View>
+        {campaigns === null ? <Loading /> : null}
+        {campaigns && !campaigns.length ? <Empty text='暂无活动' /> : null}
+        {(campaigns ?? []).map((c) => (
+          <View key={c.id} className='card' {...linkTo(`活动：${c.title}`)} onClick={() => Taro.navigateTo({ url: routes.studentCampaign(c.id) })}>
+            <Text className='card__title'>{c.title}</Text>
+            <View>
+              <Text className='tag'>{CAMPAIGN_STATES[c.state] ?? c.state}</Text>
+              <Text className='tag'>{AUDIENCES[c.audience] ?? c.audience}</Text>
+            </View>
+            <Text className='card__meta'>
+              {c.school_name} · {formatDate(c.starts_on)} 至 {formatDate(c.ends_on)}
+            </Text>
+          </View>
+        ))}
+      </View>
+
+      <View className='section'>
+        <Text className='t-heading' {...heading(2)}>
+          学校
+        </Text>
+        {schools === null ? <Loading /> : null}
+        {schools && !schools.length ? <Empty text='暂无学校' /> : null}
+        {(schools ?? []).map((s) => (
+          <SchoolRow
+            key={s.id}
+            school={s}
+            signedIn={signedIn}
+            onChanged={(next) => setSchools((all) => (all ?? []).map((x) => (x.id === next.id ? next : x)))}
+            onShowCampaigns={() => chooseSchool(s.id)}
+          />
+        ))}
+      </View>
     </Screen>
   )
 }
+

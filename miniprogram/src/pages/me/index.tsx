@@ -1,14 +1,15 @@
 import { Button, Input, Text, View } from '@tarojs/components'
-import { useDidShow } from '@tarojs/taro'
+import Taro, { useDidShow } from '@tarojs/taro'
 import { useState } from 'react'
 import { ApiError, messageOf } from '@/api'
-import { heading, inputLabel, pressable, switchRole } from '@/components/a11y'
+import { heading, inputLabel, linkTo, pressable, switchRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError } from '@/components/Status'
 import { devNameProblem } from '@/lib/devlogin'
 import { useMeta } from '@/lib/meta'
 import { devLoginOffered, isSignedIn, loadProfile, signInAsDeveloper, signInWithWeChat, signOut, useSession } from '@/lib/session'
 import { setLargeText, useSettings } from '@/lib/settings'
+import { routes } from '@/routes'
 
 const ROLE_LABELS: Record<string, string> = {
   citizen: '市民',
@@ -114,6 +115,11 @@ export default function Me() {
       ) : (
         <SignIn />
       )}
+
+      <View className='card' {...linkTo('校园低碳：班级、活动打卡与榜单')} onClick={() => Taro.navigateTo({ url: routes.students() })}>
+        <Text className='card__title'>校园低碳</Text>
+        <Text className='card__meta'>学生用班级码加入班级，参加学校的低碳活动打卡</Text>
+      </View>
 
       <View className='card'>
         <Text className='card__title' {...heading(2)}>
