@@ -359,6 +359,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mp/v1/zones/{zone_id}/updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                zone_id: number;
+            };
+            cookie?: never;
+        };
+        /** 示范区动态（新的在前）：审核通过的季度进展摘要、完成的里程碑、状态变更、复核 */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
+                header?: never;
+                path: {
+                    zone_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UpdateOutPage"];
+                    };
+                };
+                404: components["responses"]["NOT_FOUND"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/mp/v1/opendata/zones.csv": {
         parameters: {
             query?: never;
@@ -418,6 +465,266 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/opendata/indicators.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 开放数据：公示及以后的示范区的指标（基准值、目标值与经审核的年度核实值） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV（UTF-8，前两行为许可与生成时间注释）：zone, year, indicator, value, unit, verified */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/zones/{zone_id}/follow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                zone_id: number;
+            };
+            cookie?: never;
+        };
+        /** 调用者是否关注了该示范区、关注人数（示范区详情是公共缓存页面，不含个人信息，故单列） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    zone_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FollowStateOut"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        /** 关注示范区：动态进入“我的动态”，授予称号、撤销称号、开放参观时收到订阅消息（再次关注无变化） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    zone_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        /** 取消关注示范区（未关注时也是 204） */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    zone_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/me/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的动态：关注的学校（及本校）的活动、关注的示范区的动态，按时间倒序；每项有 kind */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FeedItemOutPage"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/me/follows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的关注：关注的示范区与学校（不分页，仍为列表信封） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FollowedOutPage"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/programme": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 创建工作成效：示范区按类型、级别、状态、区县统计，历年授牌，建设进度，核实减排量（按单位分列），
+         *     宣传教育基地与接待人数，公示与异议，低碳学校活动。示范区、公示与异议变化后即时更新，其余至多 5 分钟
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProgrammeOut"];
+                    };
                 };
                 503: components["responses"]["SERVICE_UNAVAILABLE"];
                 default: components["responses"]["DEFAULT_ERROR"];
@@ -1909,50 +2216,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/mp/v1/me/feed": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** 关注的学校（及本校）的活动 */
-        get: {
-            parameters: {
-                query?: {
-                    page?: number;
-                    per_page?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CampaignCardOutPage"];
-                    };
-                };
-                401: components["responses"]["UNAUTHORIZED"];
-                403: components["responses"]["FORBIDDEN"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                503: components["responses"]["SERVICE_UNAVAILABLE"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/mp/v1/campaigns/{campaign_id}/posts": {
         parameters: {
             query?: never;
@@ -2219,7 +2482,7 @@ export interface paths {
                 query?: {
                     page?: number;
                     per_page?: number;
-                    role?: "citizen" | "student" | "base_operator" | "school_admin" | "department_officer" | "institute_staff" | "admin";
+                    role?: "citizen" | "student" | "base_operator" | "school_admin" | "zone_reporter" | "department_officer" | "institute_staff" | "admin";
                     /** @description 用户名或昵称 */
                     q?: string;
                 };
@@ -2246,7 +2509,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** 创建工作人员账号（含一个角色） */
+        /**
+         * 创建工作人员账号（含一个角色）。建设主体填报员（zone_reporter，须指定 zone_id）也可由该示范区的主管部门或
+         *     碳中和研究院创建；其他角色仅系统管理员
+         */
         post: {
             parameters: {
                 query?: never;
@@ -2377,7 +2643,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 授予角色（基地管理员须指定 base_id，学校管理员 school_id，主管部门 department） */
+        /** 授予角色（基地管理员须指定 base_id，学校管理员 school_id，主管部门 department，建设主体填报员 zone_id） */
         post: {
             parameters: {
                 query?: never;
@@ -3445,7 +3711,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 异议列表（个人信息脱敏；主管部门可 reveal=1 查看本部门类型项目的原文，留痕） */
+        /** 异议列表（个人信息脱敏；主管部门可 reveal=1 查看本部门类型项目的原文，可附 reason 说明理由，留痕） */
         get: {
             parameters: {
                 query?: {
@@ -3455,7 +3721,10 @@ export interface paths {
                     zone_id?: number;
                     status?: "received" | "accepted" | "not_accepted" | "investigating" | "upheld" | "not_upheld";
                     needs_review?: boolean;
+                    /** @description 1：查看异议人完整个人信息（仅负责该类型项目的主管部门；记入审计日志） */
                     reveal?: boolean;
+                    /** @description 查看完整个人信息的理由（与 reveal=1 一起使用，可选，最多 200 字，记入审计日志） */
+                    reason?: string;
                 };
                 header?: never;
                 path?: never;
@@ -3496,11 +3765,14 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** 异议详情 */
+        /** 异议详情（reveal=1 查看完整个人信息，可附 reason 说明理由，留痕） */
         get: {
             parameters: {
                 query?: {
+                    /** @description 1：查看异议人完整个人信息（仅负责该类型项目的主管部门；记入审计日志） */
                     reveal?: boolean;
+                    /** @description 查看完整个人信息的理由（与 reveal=1 一起使用，可选，最多 200 字，记入审计日志） */
+                    reason?: string;
                 };
                 header?: never;
                 path: {
@@ -5175,6 +5447,826 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/v1/zones/{zone_id}/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                zone_id: number;
+            };
+            cookie?: never;
+        };
+        /** 示范区的里程碑计划（按计划日期） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    zone_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MilestoneOutPage"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        /** 添加里程碑（计划日期不早于确定创建的日期） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description 每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid */
+                    "Idempotency-Key"?: string;
+                };
+                path: {
+                    zone_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MilestoneIn"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MilestoneOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                /** @description zone_not_under_construction：只有已确定创建、尚未授予称号的示范区可以填报 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/v1/milestones/{milestone_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                milestone_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 登记完成（完成日期不晚于今天）、证明材料、备注 */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    milestone_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["MilestonePatchIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MilestoneOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                /** @description zone_not_under_construction：只有已确定创建、尚未授予称号的示范区可以填报 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/admin/v1/zones/{zone_id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                zone_id: number;
+            };
+            cookie?: never;
+        };
+        /** 示范区的季度进展报告（新的季度在前） */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
+                header?: never;
+                path: {
+                    zone_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProgressReportOutPage"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        /** 新建季度进展报告（草稿） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description 每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid */
+                    "Idempotency-Key"?: string;
+                };
+                path: {
+                    zone_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ProgressReportIn"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProgressReportOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                /** @description zone_not_under_construction：只有已确定创建、尚未授予称号的示范区可以填报；report_exists：该季度已有未退回的报告（details.report_id） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本人范围内的报告；state=submitted 为待审核队列（先提交的在前） */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    state?: "draft" | "submitted" | "accepted" | "returned";
+                    zone_id?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProgressReportOutPage"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/v1/reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        /** 报告详情 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    report_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProgressReportOut"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改草稿或已退回的报告 */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    report_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ProgressReportPatchIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProgressReportOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                /** @description report_not_editable：只有草稿或已退回的报告可以修改 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/admin/v1/reports/{report_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 提交审核 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description 每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid */
+                    "Idempotency-Key"?: string;
+                };
+                path: {
+                    report_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProgressReportOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                /** @description report_not_editable：已提交；report_exists：该季度已有另一份报告；zone_not_under_construction：只有已确定创建、尚未授予称号的示范区可以填报 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/v1/reports/{report_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 审核：通过（指标数值成为核实值）或退回（须填写意见）；不能审核本人填报的报告（403 own_report） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description 每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid */
+                    "Idempotency-Key"?: string;
+                };
+                path: {
+                    report_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReportReviewIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProgressReportOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                /** @description report_not_submitted：只有已提交的报告可以审核 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/v1/zones/{zone_id}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                zone_id: number;
+            };
+            cookie?: never;
+        };
+        /** 指标序列：基准值、目标值、各年核实值、变化率与是否达到进度 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    zone_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeriesOut"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/v1/zones/{zone_id}/series/{indicator_key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                zone_id: number;
+                indicator_key: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** 设定某一指标的基准值与目标值（主管部门、碳中和研究院） */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    zone_id: number;
+                    indicator_key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BaselineTargetIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeriesOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/v1/zones/{zone_id}/problems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                zone_id: number;
+            };
+            cookie?: never;
+        };
+        /** 示范区的问题协调（未办结的在前） */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
+                header?: never;
+                path: {
+                    zone_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemOutPage"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        /** 提请主管部门协调解决的问题（含期限） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description 每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid */
+                    "Idempotency-Key"?: string;
+                };
+                path: {
+                    zone_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ProblemIn"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                /** @description zone_not_under_construction：只有已确定创建、尚未授予称号的示范区可以填报 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/v1/problems/{problem_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                problem_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 办结问题（被请求协调的主管部门或碳中和研究院） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description 每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid */
+                    "Idempotency-Key"?: string;
+                };
+                path: {
+                    problem_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ResolveIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                /** @description problem_resolved：已办结 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 上传一张图片（multipart/form-data，字段 file），返回可用于里程碑 evidence_urls 的地址
+         * @description 图片按 EXIF 方向转正后重新编码保存，不保留 EXIF（含 GPS 位置、相机型号、软件）、XMP、IPTC 等元数据；
+         *     size 为保存后文件的字节数。
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description 每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid */
+                    "Idempotency-Key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UploadOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                /** @description not_an_image：仅支持 JPEG、PNG、GIF、WebP */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/v1/jobs": {
         parameters: {
             query?: never;
@@ -5471,6 +6563,8 @@ export interface components {
             department?: string | null;
             base_id?: number | null;
             school_id?: number | null;
+            /** @description zone_reporter: the one zone */
+            zone_id?: number | null;
         };
         StudentSelfOut: {
             school_id?: number;
@@ -5648,6 +6742,225 @@ export interface components {
             re_reviews?: components["schemas"]["ReReviewOut"][];
             /** @description the publicity notice the zone is or was in (null: never publicised) */
             readonly notice?: unknown;
+            /** @description construction progress (ZoneProgressOut: milestones, verified indicator series, on_track) from confirmation on; null before */
+            readonly progress?: unknown;
+        };
+        UpdateOut: {
+            /** @description report、milestone、transition、re_review */
+            kind?: string;
+            zone_id?: number;
+            zone_name?: string;
+            /** Format: date-time */
+            occurred_at?: string;
+            title?: string;
+            summary?: string | null;
+            /** @description report：季度 */
+            period?: string;
+            /**
+             * Format: date
+             * @description milestone：完成日期
+             */
+            done_on?: string;
+            /** @description transition */
+            from_status?: string | null;
+            /** @description transition */
+            to_status?: string;
+            /** @description re_review：passed、failed */
+            outcome?: string;
+            /**
+             * Format: date
+             * @description re_review：复核日期
+             */
+            reviewed_on?: string;
+        };
+        UpdateOutPage: {
+            items: components["schemas"]["UpdateOut"][];
+            page: number;
+            per_page: number;
+            total: number;
+        };
+        FollowStateOut: {
+            zone_id?: number;
+            /** @description 调用者是否已关注 */
+            following?: boolean;
+            /** @description 关注人数 */
+            followers?: number;
+        };
+        FeedZoneOut: {
+            id?: number;
+            name?: string;
+            type?: string;
+            type_label?: string;
+            status?: string;
+            status_label?: string;
+        };
+        FeedItemOut: {
+            /** @description campaign 或 zone_update */
+            kind: string;
+            /**
+             * Format: date-time
+             * @description 活动发布或示范区动态发生的时间
+             */
+            occurred_at: string;
+            title: string;
+            summary?: string | null;
+            /** @description 活动 id（仅 campaign） */
+            id?: number;
+            school_id?: number;
+            school_name?: string;
+            cover_image_url?: string | null;
+            /** Format: date */
+            starts_on?: string;
+            /** Format: date */
+            ends_on?: string;
+            audience?: string;
+            /** @description upcoming, running, ended */
+            state?: string;
+            /** @description transition（状态变更）、re_review（复核）、report（进展报告）、milestone（节点完成） */
+            update_kind?: string;
+            zone?: components["schemas"]["FeedZoneOut"];
+        };
+        FeedItemOutPage: {
+            items: components["schemas"]["FeedItemOut"][];
+            page: number;
+            per_page: number;
+            total: number;
+        };
+        FollowedOut: {
+            /** @description zone（示范区动态与通知）或 school（学校活动） */
+            kind?: string;
+            /** @description 示范区 id（学校也是示范区） */
+            id?: number;
+            name?: string;
+            type?: string;
+            readonly type_label?: unknown;
+            level?: string;
+            readonly level_label?: unknown;
+            status?: string;
+            readonly status_label?: unknown;
+            is_education_base?: boolean;
+            /** Format: date-time */
+            followed_at?: string;
+        };
+        FollowedOutPage: {
+            items: components["schemas"]["FollowedOut"][];
+            page: number;
+            per_page: number;
+            total: number;
+        };
+        CodeCountOut: {
+            code?: string;
+            label?: string;
+            count?: number;
+        };
+        CellOut: {
+            type?: string;
+            level?: string;
+            status?: string;
+            count?: number;
+        };
+        DistrictCountOut: {
+            id?: number;
+            name?: string;
+            code?: string | null;
+            kind?: string;
+            kind_label?: string;
+            count?: number;
+        };
+        ZoneCountsOut: {
+            /** @description 公示及以后的示范区数；以下各项分别相加均等于它 */
+            total?: number;
+            by_type?: components["schemas"]["CodeCountOut"][];
+            by_level?: components["schemas"]["CodeCountOut"][];
+            /** @description 公开的状态 */
+            by_status?: components["schemas"]["CodeCountOut"][];
+            /** @description 类型×级别×状态（仅非零） */
+            by_type_level_status?: components["schemas"]["CellOut"][];
+            by_district?: components["schemas"]["DistrictCountOut"][];
+        };
+        YearCountOut: {
+            year?: number;
+            count?: number;
+        };
+        TitlesOut: {
+            /** @description 授予称号总数（含后来撤销的），等于各年之和 */
+            total?: number;
+            per_year?: components["schemas"]["YearCountOut"][];
+        };
+        ConstructionOut: {
+            /** @description 建设中（已确定创建、验收评价）的示范区数 */
+            total?: number;
+            /** @description 有基准、目标与核实数值、可判断进度的 */
+            with_data?: number;
+            without_data?: number;
+            /** @description 最新核实值不高于基准至目标连线的 */
+            on_track?: number;
+            off_track?: number;
+            /** @description on_track / with_data；无数据为 null */
+            on_track_share?: number | null;
+        };
+        UnitReductionOut: {
+            /** @description 单位：不同单位的数值从不相加 */
+            unit?: string;
+            indicators?: string[];
+            zones?: number;
+            /** @description 基准值之和 */
+            baseline?: number;
+            /** @description 最新核实值之和 */
+            latest?: number;
+            /** @description baseline − latest（正数为减少） */
+            reduction?: number;
+            reduction_pct?: number | null;
+        };
+        ReductionsOut: {
+            units?: components["schemas"]["UnitReductionOut"][];
+        };
+        MonthVisitorsOut: {
+            /** @description YYYY-MM（APP_TIMEZONE） */
+            month?: string;
+            visitors?: number;
+        };
+        VisitsOut: {
+            education_bases?: number;
+            /** @description 已核验入场的人数（不是预约数），等于各月之和 */
+            visitors_total?: number;
+            visitors_per_month?: components["schemas"]["MonthVisitorsOut"][];
+        };
+        PublicityYearOut: {
+            year?: number;
+            notices?: number;
+            objections?: number;
+            upheld?: number;
+        };
+        PublicityOut: {
+            notices?: number;
+            objections?: number;
+            upheld?: number;
+            per_year?: components["schemas"]["PublicityYearOut"][];
+        };
+        CampaignTotalsOut: {
+            /** @description 开展过活动的学校数 */
+            schools?: number;
+            campaigns?: number;
+            /** @description 参加活动的学生人数（去重） */
+            students?: number;
+            checkins?: number;
+            class_actions?: number;
+            /** @description 减排量 kg CO₂e（教育性估算） */
+            co2_kg?: number;
+            co2_is_estimate?: boolean;
+            estimate_note?: string;
+        };
+        ProgrammeOut: {
+            /** Format: date-time */
+            generated_at?: string;
+            zones?: components["schemas"]["ZoneCountsOut"];
+            titles?: components["schemas"]["TitlesOut"];
+            construction?: components["schemas"]["ConstructionOut"];
+            reductions?: components["schemas"]["ReductionsOut"];
+            visits?: components["schemas"]["VisitsOut"];
+            publicity?: components["schemas"]["PublicityOut"];
+            campaigns?: components["schemas"]["CampaignTotalsOut"];
         };
         NoticeCardOut: {
             id?: number;
@@ -6209,11 +7522,13 @@ export interface components {
         };
         StaffUserIn: {
             /** @enum {string} */
-            role: "base_operator" | "school_admin" | "department_officer" | "institute_staff" | "admin";
+            role: "base_operator" | "school_admin" | "zone_reporter" | "department_officer" | "institute_staff" | "admin";
             /** @enum {string} */
             department?: "development_reform" | "ecology_environment" | "industry_it" | "housing_construction" | "government_offices" | "education" | "culture_tourism";
             base_id?: number;
             school_id?: number;
+            /** @description zone_reporter（建设主体填报员）须指定其负责的示范区 */
+            zone_id?: number;
             username: string;
             password: string;
             display_name?: string;
@@ -6224,11 +7539,13 @@ export interface components {
         };
         GrantIn: {
             /** @enum {string} */
-            role: "base_operator" | "school_admin" | "department_officer" | "institute_staff" | "admin";
+            role: "base_operator" | "school_admin" | "zone_reporter" | "department_officer" | "institute_staff" | "admin";
             /** @enum {string} */
             department?: "development_reform" | "ecology_environment" | "industry_it" | "housing_construction" | "government_offices" | "education" | "culture_tourism";
             base_id?: number;
             school_id?: number;
+            /** @description zone_reporter（建设主体填报员）须指定其负责的示范区 */
+            zone_id?: number;
         };
         ZoneCountOut: {
             type?: string;
@@ -6449,6 +7766,8 @@ export interface components {
             re_reviews?: components["schemas"]["ReReviewOut"][];
             /** @description the publicity notice the zone is or was in (null: never publicised) */
             readonly notice?: unknown;
+            /** @description construction progress (ZoneProgressOut: milestones, verified indicator series, on_track) from confirmation on; null before */
+            readonly progress?: unknown;
             /** Format: date-time */
             created_at?: string;
         };
@@ -6961,6 +8280,189 @@ export interface components {
             page: number;
             per_page: number;
             total: number;
+        };
+        MilestoneOut: {
+            id?: number;
+            zone_id?: number;
+            name?: string;
+            /** Format: date */
+            planned_on?: string;
+            /** Format: date */
+            done_on?: string | null;
+            /** @description 已过计划日期且未完成 */
+            readonly late?: unknown;
+            note?: string | null;
+            evidence_urls?: string[];
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        MilestoneOutPage: {
+            items: components["schemas"]["MilestoneOut"][];
+            page: number;
+            per_page: number;
+            total: number;
+        };
+        MilestoneIn: {
+            name: string;
+            /**
+             * Format: date
+             * @description 不早于示范区确定创建的日期
+             */
+            planned_on: string;
+        };
+        MilestonePatchIn: {
+            /**
+             * Format: date
+             * @description 完成日期，不晚于今天；null 为改回未完成
+             */
+            done_on?: string | null;
+            /** @description 证明材料：本服务上传接口返回的本人图片地址（已有的可原样带回） */
+            evidence_urls?: string[];
+            note?: string | null;
+        };
+        ProgressReportOut: {
+            id?: number;
+            zone_id?: number;
+            period?: string;
+            state?: string;
+            public_summary?: string;
+            internal_note?: string | null;
+            problems?: string | null;
+            indicator_key?: string | null;
+            indicator_year?: number | null;
+            indicator_value?: number | null;
+            review_comment?: string | null;
+            reviewed_by_id?: number | null;
+            /** Format: date-time */
+            reviewed_at?: string | null;
+            /** Format: date-time */
+            submitted_at?: string | null;
+            author_id?: number | null;
+            /** @description 该季度报告的截止日期 */
+            readonly due_on?: unknown;
+            /** @description 截止日期已过而未提交（由每日任务标记） */
+            readonly overdue?: unknown;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        ProgressReportOutPage: {
+            items: components["schemas"]["ProgressReportOut"][];
+            page: number;
+            per_page: number;
+            total: number;
+        };
+        ProgressReportIn: {
+            /** @description 对公众公开的进展摘要（审核通过后公开） */
+            public_summary: string;
+            /** @description 内部说明，不公开 */
+            internal_note?: string | null;
+            /** @description 存在的问题，不公开 */
+            problems?: string | null;
+            /** @description 本类型的哪个指标（/meta 的 indicators），默认为核心指标 */
+            indicator_key?: string | null;
+            indicator_year?: number | null;
+            /** @description 不能为负；单位由类型决定 */
+            indicator_value?: number | null;
+            /** @description 可选；若填写须与该指标的单位一致（如 tCO₂e/年） */
+            unit?: string;
+            /**
+             * @description 季度，如 2026Q3
+             * @example 2026Q3
+             */
+            period: string;
+        };
+        ProgressReportPatchIn: {
+            /** @description 对公众公开的进展摘要（审核通过后公开） */
+            public_summary?: string;
+            /** @description 内部说明，不公开 */
+            internal_note?: string | null;
+            /** @description 存在的问题，不公开 */
+            problems?: string | null;
+            /** @description 本类型的哪个指标（/meta 的 indicators），默认为核心指标 */
+            indicator_key?: string | null;
+            indicator_year?: number | null;
+            /** @description 不能为负；单位由类型决定 */
+            indicator_value?: number | null;
+            /** @description 可选；若填写须与该指标的单位一致（如 tCO₂e/年） */
+            unit?: string;
+        };
+        ReportReviewIn: {
+            /** @enum {string} */
+            decision: "accepted" | "returned";
+            /** @description 退回时必填 */
+            comment?: string | null;
+        };
+        YearValueOut: {
+            year?: number;
+            value?: number;
+        };
+        VerifiedValueOut: {
+            year?: number;
+            value?: number;
+            /** Format: date-time */
+            verified_at?: string;
+        };
+        IndicatorSeriesOut: {
+            key?: string;
+            name?: string;
+            unit?: string;
+            baseline?: (Record<string, never> | null) | components["schemas"]["YearValueOut"];
+            target?: (Record<string, never> | null) | components["schemas"]["YearValueOut"];
+            series?: components["schemas"]["VerifiedValueOut"][];
+            /** @description 最新核实值相对基准值的变化（%），负为下降 */
+            change_pct?: number | null;
+            /** @description 最新核实值不高于基准到目标的直线；无数据为 null */
+            on_track?: boolean | null;
+        };
+        SeriesOut: {
+            zone_id?: number;
+            percent?: number | null;
+            indicators?: components["schemas"]["IndicatorSeriesOut"][];
+            last_report_period?: string | null;
+            /** @description 已逾期且仍未提交报告的季度 */
+            overdue_periods?: string[];
+        };
+        BaselineTargetIn: {
+            baseline_year: number;
+            baseline_value: number;
+            target_year: number;
+            target_value: number;
+        };
+        ProblemOut: {
+            id?: number;
+            zone_id?: number;
+            title?: string;
+            department?: string;
+            readonly department_label?: unknown;
+            /** Format: date */
+            due_on?: string;
+            readonly overdue?: unknown;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            resolution_note?: string | null;
+            created_by_id?: number | null;
+            /** Format: date-time */
+            created_at?: string;
+        };
+        ProblemOutPage: {
+            items: components["schemas"]["ProblemOut"][];
+            page: number;
+            per_page: number;
+            total: number;
+        };
+        ProblemIn: {
+            title: string;
+            /** @enum {string} */
+            department: "development_reform" | "ecology_environment" | "industry_it" | "housing_construction" | "government_offices" | "education" | "culture_tourism";
+            /** Format: date */
+            due_on: string;
+        };
+        ResolveIn: {
+            note: string;
         };
         LastRunOut: {
             period?: string;
