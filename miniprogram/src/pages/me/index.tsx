@@ -1,14 +1,15 @@
 import { Button, Input, Text, View } from '@tarojs/components'
-import { useDidShow } from '@tarojs/taro'
+import Taro, { useDidShow } from '@tarojs/taro'
 import { useState } from 'react'
 import { messageOf } from '@/api'
-import { heading, inputLabel, pressable, switchRole } from '@/components/a11y'
+import { heading, inputLabel, linkTo, pressable, switchRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError } from '@/components/Status'
 import { devNameProblem } from '@/lib/devlogin'
 import { useMeta } from '@/lib/meta'
 import { devLoginOffered, isSignedIn, loadProfile, signInAsDeveloper, signInWithWeChat, signOut, useSession } from '@/lib/session'
 import { setLargeText, useSettings } from '@/lib/settings'
+import { routes } from '@/routes'
 
 const ROLE_LABELS: Record<string, string> = {
   citizen: '市民',
@@ -112,6 +113,12 @@ export default function Me() {
       ) : (
         <SignIn />
       )}
+      {user ? (
+        <View className='card' {...linkTo('我的异议')} onClick={() => Taro.navigateTo({ url: routes.myObjections() })}>
+          <Text className='card__title'>我的异议</Text>
+          <Text className='card__meta'>公示异议的处理进展与答复</Text>
+        </View>
+      ) : null}
 
       <View className='card'>
         <Text className='card__title' {...heading(2)}>
