@@ -52,6 +52,7 @@ export default function Knowledge() {
   }, [])
 
   useEffect(() => {
+    setPage(0) // the count waits for the answer to these filters
     fetchPage(1, filters)
   }, [filters, fetchPage])
 

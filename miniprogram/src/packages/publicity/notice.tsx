@@ -2,12 +2,13 @@ import { Button, Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { useCallback, useEffect, useState } from 'react'
 import { api, messageOf } from '@/api'
-import { heading, pressable } from '@/components/a11y'
+import { heading, linkTo, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, Loading } from '@/components/Status'
 import { dateTimeText, periodText } from '@/lib/publicity-format'
 import { type Notice, type NoticeZone, OUTCOME_LABELS, WINDOW_LABELS } from '@/lib/publicity-types'
 import { routes } from '@/routes'
+import './publicity.scss'
 
 function ZoneEntry({ notice, zone }: { notice: Notice; zone: NoticeZone }) {
   const closed = notice.window_state === 'closed'
@@ -15,6 +16,9 @@ function ZoneEntry({ notice, zone }: { notice: Notice; zone: NoticeZone }) {
     <View className='card'>
       <Text className='card__title' {...heading(3)}>
         {zone.name}
+      </Text>
+      <Text className='t-small link' {...linkTo(`查看示范区：${zone.name}`)} onClick={() => Taro.navigateTo({ url: routes.zone(zone.zone_id) })}>
+        查看示范区详情 ›
       </Text>
       <View>
         <Text className='tag'>{zone.type_label}</Text>
