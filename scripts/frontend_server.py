@@ -87,6 +87,7 @@ def main() -> None:
             "RATELIMIT_LOGIN": "10000 per minute",
             "RATELIMIT_LOGIN_SERVICE": "100000 per minute",
             "RATELIMIT_WRITE": "10000 per minute",
+            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),  # no access lines among the test output
         }
     )
     if redis_url:
@@ -106,7 +107,10 @@ def main() -> None:
             pass
     server = make_server("127.0.0.1", args.port, app, threaded=True)
     where = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-    print(f"front-end test service on http://127.0.0.1:{args.port}/h5/ ({where}, Redis: {redis_url or 'none'})", flush=True)
+    print(
+        f"front-end test service on http://127.0.0.1:{args.port}/h5/ ({where}, Redis: {redis_url or 'none'})",
+        flush=True,
+    )
     try:
         server.serve_forever()
     finally:

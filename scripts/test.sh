@@ -9,7 +9,7 @@
 source "$(dirname "$0")/_venv.sh" "[test]"
 
 REPORTS=test-artifacts
-rm -f "$REPORTS"/pytest-*.xml "$REPORTS"/fuzz/*.xml
+rm -f "$REPORTS"/pytest-*.xml "$REPORTS"/fuzz/*.xml "$REPORTS"/frontend-*.xml
 mkdir -p "$REPORTS"
 FAILED_STEPS=()
 # step NAME[@REPORT,...] COMMAND...: run it, remember it failed (with the reports that tell how).
@@ -23,9 +23,18 @@ step() {
 finish() {
     echo "== summary"
     shopt -s nullglob
-    python scripts/summary.py "$REPORTS"/pytest-sqlite.xml "$REPORTS"/pytest-postgres.xml "$REPORTS"/fuzz/*.xml "${FAILED_STEPS[@]}"
+    python scripts/summary.py "$REPORTS"/pytest-sqlite.xml "$REPORTS"/pytest-postgres.xml "$REPORTS"/fuzz/*.xml \
+        "$REPORTS"/frontend-*.xml "${FAILED_STEPS[@]}"
     if [ "${#FAILED_STEPS[@]}" -eq 0 ]; then exit 0; fi
     exit 1
+}
+# The mini-program front end (scripts/frontend.sh): checks, both builds, browser journeys against the
+# real service on the databases of the pass that ran last. Skipped (with a message) without Node 18+,
+# unless CI=true; skipped when pytest was asked for a subset.
+frontend() {
+    if [ "$#" -eq 0 ]; then
+        step "front end@$REPORTS/frontend-unit.xml,$REPORTS/frontend-e2e.xml" "${FRONTEND_ENV[@]}" scripts/frontend.sh
+    fi
 }
 # Two worker processes by default (TEST_WORKERS=1 for one); a test file stays on one worker.
 PYTEST=(python -m pytest --durations=15 --durations-min=1 -n "${TEST_WORKERS:-2}" --dist loadfile)
@@ -74,6 +83,8 @@ elif ! python scripts/services.py "$PG_URL" "$REDIS_URL_FOR_TESTS" 2>/dev/null; 
         step "fuzzing (SQLite)@$REPORTS/fuzz/mp.xml,$REPORTS/fuzz/admin.xml" \
             python scripts/fuzz.py --database-url "sqlite:///$PWD/instance/fuzz.sqlite3" --redis-url ''
     fi
+    FRONTEND_ENV=(env -u DATABASE_URL -u REDIS_URL -u TEST_DATABASE_URL -u TEST_REDIS_URL)
+    frontend "$@"
     finish
 fi
 
@@ -89,4 +100,7 @@ if [ "$#" -eq 0 ]; then
     step "fuzzing (PostgreSQL + Redis)@$REPORTS/fuzz/mp.xml,$REPORTS/fuzz/admin.xml" \
         python scripts/fuzz.py --database-url "${PG_URL%/*}/lowcarbon_fuzz" --redis-url "${REDIS_URL_FOR_TESTS%/*}/13"
 fi
+# The browser journeys' service on PostgreSQL + Redis: database <name>_e2e, Redis db 12 (scripts/frontend_server.py).
+FRONTEND_ENV=(env -u DATABASE_URL -u REDIS_URL TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_FOR_TESTS")
+frontend "$@"
 finish

@@ -3,6 +3,7 @@ import Taro from '@tarojs/taro'
 import { createClient, type TokenStorage, type Transport } from './request'
 
 export { ApiError, messageOf, newSubmission, type Submission } from './request'
+export { useSubmission } from './hooks'
 
 const TOKEN_KEY = 'lowcarbon.token'
 

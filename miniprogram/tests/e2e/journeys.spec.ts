@@ -78,3 +78,60 @@ test('large text (适老化) is switched on, applies to every page and stays aft
   const reloaded = await pageTitle(page, '长春市低碳排放示范区').evaluate((el) => parseFloat(getComputedStyle(el).fontSize))
   expect(reloaded).toBe(after)
 })
+
+test('a visitor opens 参观 and an education base', async ({ page }) => {
+  await page.goto('./')
+  await openTab(page, '参观')
+  await expect(pageTitle(page, '低碳教育基地')).toBeVisible()
+  const bases = page.getByRole('link', { name: /^基地：/ })
+  await expect(bases.first()).toBeVisible()
+  await checkPage(page, 'visits')
+  await bases.first().click()
+  await expect(pageTitle(page, '参观预约')).toBeVisible()
+  await checkPage(page, 'visits-base')
+})
+
+test('an expired sign-in asks to sign in again, in Chinese', async ({ page, request }) => {
+  await page.goto('./')
+  await openTab(page, '我的')
+  await page.getByLabel('开发用登录用户名').fill('bob')
+  await page.getByRole('button', { name: '开发用登录' }).click()
+  await expect(page.getByRole('heading', { name: '个人信息' })).toBeVisible()
+  // The token stops working behind the page's back (as when it expires), then the page is used again.
+  const stored = await page.evaluate(() => localStorage.getItem('lowcarbon.token') ?? '')
+  const token = (JSON.parse(stored) as { data: string }).data
+  const logout = await request.post('/api/mp/v1/auth/logout', { headers: { Authorization: `Bearer ${token}` } })
+  expect(logout.ok()).toBe(true)
+  await page.reload()
+  await expect(page.getByRole('alert').filter({ hasText: '登录已失效，请重新登录' })).toBeVisible()
+  await expect(page.getByRole('button', { name: '重新登录' })).toBeVisible()
+  await checkPage(page, 'me-sign-in-again')
+})
+
+test('large text leaves no page wider than the phone', async ({ page }) => {
+  await page.goto('./')
+  await openTab(page, '我的')
+  await page.getByRole('switch', { name: '大字模式' }).click()
+  for (const tab of ['首页', '示范区', '参观', '我的'] as const) {
+    await openTab(page, tab)
+    await page.waitForLoadState('networkidle')
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    expect(overflow, `${tab} in large text`).toBeLessThanOrEqual(0)
+  }
+})
+
+test('the zones list loads the next page at the bottom (endless scroll)', async ({ page }) => {
+  await page.goto('./')
+  await openTab(page, '示范区')
+  const summary = page.getByText(/^共 \d+ 个示范区$/)
+  await expect(summary).toBeVisible()
+  const total = Number(((await summary.textContent()) ?? '').replace(/\D/g, ''))
+  const cards = page.getByRole('link', { name: /^示范区：/ })
+  await expect(cards).toHaveCount(Math.min(total, 20))
+  expect(total).toBeGreaterThan(20) // the demo data has more than one page
+  await cards.last().scrollIntoViewIfNeeded()
+  await page.mouse.move(187, 400)
+  await page.mouse.wheel(0, 100_000)
+  await expect(cards).toHaveCount(Math.min(total, 40))
+  await expect(page.getByText('已经到底了')).toBeVisible()
+})

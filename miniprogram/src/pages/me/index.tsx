@@ -1,7 +1,7 @@
 import { Button, Input, Text, View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { useState } from 'react'
-import { messageOf } from '@/api'
+import { ApiError, messageOf } from '@/api'
 import { heading, inputLabel, linkTo, pressable, switchRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError } from '@/components/Status'
@@ -79,7 +79,9 @@ export default function Me() {
   const [error, setError] = useState('')
 
   useDidShow(() => {
-    if (isSignedIn()) loadProfile().catch((e) => setError(messageOf(e)))
+    setError('')
+    // An expired sign-in is shown once, by <Screen>'s sign-in prompt.
+    if (isSignedIn()) loadProfile().catch((e) => (e instanceof ApiError && e.kind === 'auth' ? undefined : setError(messageOf(e))))
   })
 
   return (
