@@ -5,8 +5,8 @@ export default defineAppConfig({
   pages: ['pages/home/index', 'pages/zones/index', 'pages/zone/index', 'pages/visits/index', 'pages/me/index'],
   subPackages: [
     { root: 'packages/visits', pages: ['index'] },
-    { root: 'packages/publicity', pages: ['index', 'notice', 'object', 'mine', 'objection'] },
-    { root: 'packages/knowledge', pages: ['index', 'article'] },
+    { root: 'packages/publicity', pages: ['index', 'notice/index', 'object/index', 'mine/index', 'objection/index'] },
+    { root: 'packages/knowledge', pages: ['index', 'article/index'] },
     { root: 'packages/students', pages: ['index'] },
   ],
   window: {

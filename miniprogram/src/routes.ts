@@ -12,13 +12,13 @@ export const tabs = {
 export const routes = {
   zone: (id: number) => `/pages/zone/index?id=${id}`,
   // Subpackage entry pages: their groups fill them in (issue 24's other parts).
-  publicity: (id?: number) => (id ? `/packages/publicity/notice?id=${id}` : '/packages/publicity/index'),
+  publicity: (id?: number) => (id ? `/packages/publicity/notice/index?id=${id}` : '/packages/publicity/index'),
   objectionForm: (noticeId: number, zoneId?: number) =>
-    `/packages/publicity/object?notice=${noticeId}${zoneId ? `&zone=${zoneId}` : ''}`,
-  myObjections: () => '/packages/publicity/mine',
-  myObjection: (receiptNo: string) => `/packages/publicity/objection?receipt=${encodeURIComponent(receiptNo)}`,
+    `/packages/publicity/object/index?notice=${noticeId}${zoneId ? `&zone=${zoneId}` : ''}`,
+  myObjections: () => '/packages/publicity/mine/index',
+  myObjection: (receiptNo: string) => `/packages/publicity/objection/index?receipt=${encodeURIComponent(receiptNo)}`,
   knowledge: (tag?: string) => `/packages/knowledge/index${tag ? `?tag=${encodeURIComponent(tag)}` : ''}`,
-  article: (id?: number) => (id ? `/packages/knowledge/article?id=${id}` : '/packages/knowledge/index'),
+  article: (id?: number) => (id ? `/packages/knowledge/article/index?id=${id}` : '/packages/knowledge/index'),
   base: (id?: number) => `/packages/visits/index${id ? `?id=${id}` : ''}`,
   students: () => '/packages/students/index',
 }

@@ -10,7 +10,7 @@ import { h5Html, weappHtml } from '@/lib/knowledge-html'
 import { imageAlt } from '@/lib/publicity-a11y'
 import type { Article } from '@/lib/knowledge-types'
 import { routes } from '@/routes'
-import './knowledge.scss'
+import '../knowledge.scss'
 
 /** One article: its text as rich text (weapp's rich-text; on h5 re-built from the allowed tags), tags, related articles. */
 export default function ArticlePage() {

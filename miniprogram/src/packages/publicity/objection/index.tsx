@@ -9,7 +9,7 @@ import { imageAlt } from '@/lib/publicity-a11y'
 import { dateTimeText } from '@/lib/publicity-format'
 import type { MyObjection } from '@/lib/publicity-types'
 import { routes } from '@/routes'
-import './publicity.scss'
+import '../publicity.scss'
 
 /** One of the person's objections: what they wrote, its progress and the written replies. */
 export default function ObjectionPage() {

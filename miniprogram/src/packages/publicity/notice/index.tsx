@@ -8,7 +8,7 @@ import { ErrorNotice, Loading } from '@/components/Status'
 import { dateTimeText, periodText } from '@/lib/publicity-format'
 import { type Notice, type NoticeZone, OUTCOME_LABELS, WINDOW_LABELS } from '@/lib/publicity-types'
 import { routes } from '@/routes'
-import './publicity.scss'
+import '../publicity.scss'
 
 function ZoneEntry({ notice, zone }: { notice: Notice; zone: NoticeZone }) {
   const closed = notice.window_state === 'closed'

@@ -1,7 +1,7 @@
 import { Button, Image, Input, Picker, Text, Textarea, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
-import { ApiError, api, messageOf, newSubmission } from '@/api'
+import { ApiError, api, messageOf, useSubmission } from '@/api'
 import { alertRole, heading, inputLabel, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError, Loading } from '@/components/Status'
@@ -23,7 +23,7 @@ import type { Notice, Receipt } from '@/lib/publicity-types'
 import { askForReplyMessage, type Evidence, pickImages, uploadImage } from '@/lib/publicity-upload'
 import { isSignedIn, useSession } from '@/lib/session'
 import { routes, tabs } from '@/routes'
-import './publicity.scss'
+import '../publicity.scss'
 
 const EMPTY: ObjectionForm = { zoneId: null, name: '', phone: '', organisation: '', contactPerson: '', idNumber: '', reason: '' }
 // h5's <textarea> takes no "unlimited" (-1): a bound far above the rule, so the counter, not the box, says "too long".
@@ -96,7 +96,7 @@ export default function ObjectPage() {
   const [busy, setBusy] = useState(false)
   const [receipt, setReceipt] = useState<Receipt | null>(null)
   // One Idempotency-Key for this form until the service took it: a double tap or a retry submits once.
-  const submission = useRef(newSubmission())
+  const submission = useSubmission()
   const sending = useRef(false)
 
   const load = useCallback(async () => {
@@ -167,9 +167,9 @@ export default function ObjectPage() {
       const answer = await api.post<Receipt>(
         `/publicity/${noticeId}/objections`,
         objectionBody(form, images.map((image) => image.url)),
-        { submission: submission.current },
+        { submission },
       )
-      submission.current.done()
+      submission.done()
       setReceipt(answer)
       Taro.pageScrollTo({ scrollTop: 0, duration: 0 }).catch(() => undefined)
     } catch (e) {
