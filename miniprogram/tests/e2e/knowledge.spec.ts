@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { checkPage, pageTitle } from './helpers'
+import { checkPage, openTab, pageTitle } from './helpers'
 
 test('a reader searches the knowledge in Chinese and opens an article', async ({ page }) => {
   await page.goto('./')
@@ -40,4 +40,16 @@ test('a reader filters by category, and a search that finds nothing says so', as
   await page.getByRole('button', { name: '搜索' }).click()
   await expect(page.getByText('没有找到相关文章，换个词试试')).toBeVisible()
   await checkPage(page, 'knowledge-nothing')
+})
+
+test('in large text an article stays within the phone', async ({ page }) => {
+  await page.goto('./')
+  await openTab(page, '我的')
+  await page.getByRole('switch', { name: '大字模式' }).click()
+  await openTab(page, '首页')
+  await page.getByRole('link', { name: /^文章：/ }).first().click()
+  await expect(page.locator('.article-body').getByRole('heading').first()).toBeVisible()
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+  expect(overflow).toBeLessThanOrEqual(0)
+  await checkPage(page, 'knowledge-article-large-text')
 })

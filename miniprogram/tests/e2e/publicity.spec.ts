@@ -126,3 +126,13 @@ test('an 11-digit number that is not a mobile is refused before sending', async 
   await expect(phoneField.getByRole('alert')).toHaveText(/^这不是手机号码/)
   expect(sent).toEqual([])
 })
+
+test('in large text the objection form and its notice stay within the phone', async ({ page }) => {
+  await signIn(page, 'fp-large')
+  await page.getByRole('switch', { name: '大字模式' }).click()
+  await openForm(page)
+  await page.waitForLoadState('networkidle')
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+  expect(overflow).toBeLessThanOrEqual(0)
+  await checkPage(page, 'publicity-form-large-text')
+})
