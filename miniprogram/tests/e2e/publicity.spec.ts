@@ -127,6 +127,22 @@ test('an 11-digit number that is not a mobile is refused before sending', async 
   expect(sent).toEqual([])
 })
 
+test('a reason WeChat finds risky is refused in Chinese, the form kept, and the corrected one goes through', async ({ page }) => {
+  await signIn(page, 'fp-risky')
+  await openForm(page)
+  await page.getByLabel('真实姓名').fill('赵六')
+  await page.getByLabel('手机号码').fill('13712345678')
+  await page.getByLabel('异议理由').fill(`${REASON}（含违禁内容）`)
+  await page.getByRole('button', { name: '提交异议' }).click()
+  await expect(page.getByRole('alert').filter({ hasText: '内容未通过微信内容安全检测，请修改后重新提交' })).toBeVisible()
+  await expect(page.getByLabel('真实姓名')).toHaveValue('赵六')
+  await checkPage(page, 'publicity-form-content-risky')
+
+  await page.getByLabel('异议理由').fill(REASON)
+  await page.getByRole('button', { name: '提交异议' }).click()
+  await expect(page.getByRole('heading', { name: '异议已提交' })).toBeVisible()
+})
+
 test('in large text the objection form and its notice stay within the phone', async ({ page }) => {
   await signIn(page, 'fp-large')
   await page.getByRole('switch', { name: '大字模式' }).click()
