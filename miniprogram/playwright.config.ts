@@ -7,7 +7,13 @@ import { defineConfig } from '@playwright/test'
 const repo = resolve(__dirname, '..')
 const venvPython = join(repo, '.venv', 'bin', 'python')
 const python = process.env.PYTHON || (existsSync(venvPython) ? venvPython : 'python3')
-const port = Number(process.env.E2E_PORT || 8765)
+// A port of this checkout's own (two checkouts on one machine test side by side); E2E_PORT to choose.
+function checkoutPort(): number {
+  let hash = 0
+  for (const ch of repo) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0
+  return 20000 + (hash % 20000)
+}
+const port = Number(process.env.E2E_PORT || checkoutPort())
 const origin = `http://127.0.0.1:${port}`
 
 export default defineConfig({

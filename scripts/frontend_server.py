@@ -1,7 +1,7 @@
 """The service as the front end's browser tests need it: migrated, demo data loaded, the bundled fake
 WeChat answering logins, and the h5 build served at /h5/.
 
-    python scripts/frontend_server.py --port 8765 [--h5-root miniprogram/dist-h5]
+    python scripts/frontend_server.py --port PORT [--h5-root miniprogram/dist-h5]
 
 Database and Redis, first found wins:
 - E2E_DATABASE_URL / E2E_REDIS_URL;

@@ -74,7 +74,7 @@ export type ZoneDetail = ZoneCard &
     applicant_kind_label: string
     department_label: string
     timeline: TimelineEntry[]
-    notice: { id: number; title: string } | null
+    notice: { id: number; title: string; starts_at: string; ends_at: string; outcome: string | null } | null
     /** Present once the zone-progress feature answers it (issue 23). */
     progress?: Progress | null
   }

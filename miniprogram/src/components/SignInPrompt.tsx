@@ -1,36 +1,61 @@
-import { Button, Text, View } from '@tarojs/components'
-import Taro from '@tarojs/taro'
+import { Button, Input, Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import { messageOf } from '@/api'
-import { dismissSignIn, signInWithWeChat, useSession } from '@/lib/session'
-import { alertRole, pressable } from './a11y'
+import { devNameProblem } from '@/lib/devlogin'
+import { useMeta } from '@/lib/meta'
+import { devLoginOffered, dismissSignIn, signInAsDeveloper, signInWithWeChat, useSession } from '@/lib/session'
+import { alertRole, inputLabel, pressable } from './a11y'
+import { FieldError } from './Status'
 
-/** Shown by <Screen> after a 401: sign in again here (weapp) or on 我的 (h5), then repeat the action. */
+/**
+ * Shown by <Screen> above the page after a 401. The sign-in happens here, without leaving the page,
+ * so a half-filled form stays as it is: sign in, then tap its button again (same Idempotency-Key).
+ */
 export default function SignInPrompt() {
   const { signInRequested } = useSession()
+  const meta = useMeta()
+  const [name, setName] = useState('')
+  const [nameError, setNameError] = useState('')
   const [error, setError] = useState('')
+  const [busy, setBusy] = useState(false)
   if (!signInRequested) return null
+  const dev = devLoginOffered(meta)
+  const weapp = process.env.TARO_ENV === 'weapp'
+
   const signIn = async () => {
     setError('')
-    if (process.env.TARO_ENV === 'h5') {
-      dismissSignIn()
-      Taro.switchTab({ url: '/pages/me/index' })
-      return
+    if (!weapp) {
+      const problem = devNameProblem(name)
+      setNameError(problem)
+      if (problem) return
     }
+    setBusy(true)
     try {
-      await signInWithWeChat()
+      await (weapp ? signInWithWeChat() : signInAsDeveloper(name.trim()))
     } catch (e) {
       setError(messageOf(e))
+    } finally {
+      setBusy(false)
     }
   }
   return (
     <View className='notice notice--warn' {...alertRole()}>
       <Text className='t-body'>登录已失效，请重新登录后再提交，已填写的内容会保留。</Text>
       {error ? <Text className='t-body error-text'>{error}</Text> : null}
+      {!weapp && dev ? (
+        <View className='field'>
+          <Text className='field__label'>开发用登录（模拟微信）：用户名</Text>
+          <Input className='input' value={name} {...inputLabel('重新登录用户名')} onInput={(e) => setName(e.detail.value)} />
+          <FieldError message={nameError} />
+        </View>
+      ) : null}
+      {!weapp && !dev ? <Text className='t-body muted'>请在微信中打开小程序登录。</Text> : null}
       <View className='row'>
-        <Button className='btn btn--primary' {...pressable('重新登录')} onClick={signIn}>
-          重新登录
-        </Button>
+        {weapp || dev ? (
+          <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('重新登录')} onClick={signIn}>
+            重新登录
+          </Button>
+        ) : null}
         <Button className='btn' {...pressable('暂不登录')} onClick={dismissSignIn}>
           暂不登录
         </Button>

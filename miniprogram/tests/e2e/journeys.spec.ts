@@ -21,10 +21,7 @@ test('a visitor filters the zones by type and opens one', async ({ page }) => {
   await expect(page.getByRole('button', { name: '类型：学校' })).toHaveAttribute('aria-pressed', 'true')
   const cards = page.getByRole('link', { name: /^示范区：/ })
   await expect(cards.first()).toBeVisible()
-  const count = await cards.count()
-  for (let i = 0; i < count; i++) {
-    await expect(cards.nth(i).getByText('学校', { exact: true })).toBeVisible()
-  }
+  await expect(cards.filter({ hasNotText: '学校' })).toHaveCount(0) // every card shown is a school
   await checkPage(page, 'zones-school')
 
   const name = ((await cards.first().getAttribute('aria-label')) ?? '').replace(/^示范区：/, '')
@@ -64,10 +61,14 @@ test('large text (适老化) is switched on, applies to every page and stays aft
   const title = pageTitle(page, '长春市低碳排放示范区')
   const before = await title.evaluate((el) => parseFloat(getComputedStyle(el).fontSize))
   await openTab(page, '我的')
+  const button = page.getByRole('button', { name: '开发用登录' })
+  const buttonBefore = await button.evaluate((el) => parseFloat(getComputedStyle(el).fontSize))
   const toggle = page.getByRole('switch', { name: '大字模式' })
   await expect(toggle).toHaveAttribute('aria-checked', 'false')
   await toggle.click()
   await expect(toggle).toHaveAttribute('aria-checked', 'true')
+  const buttonAfter = await button.evaluate((el) => parseFloat(getComputedStyle(el).fontSize))
+  expect(buttonAfter).toBeGreaterThan(buttonBefore * 1.2)
   await checkPage(page, 'me-large-text')
   await openTab(page, '首页')
   await expect(title).toBeVisible()
@@ -104,8 +105,12 @@ test('an expired sign-in asks to sign in again, in Chinese', async ({ page, requ
   expect(logout.ok()).toBe(true)
   await page.reload()
   await expect(page.getByRole('alert').filter({ hasText: '登录已失效，请重新登录' })).toBeVisible()
-  await expect(page.getByRole('button', { name: '重新登录' })).toBeVisible()
   await checkPage(page, 'me-sign-in-again')
+  // Signing in again happens in place, without leaving the page (a form on it would be kept).
+  await page.getByLabel('重新登录用户名').fill('bob')
+  await page.getByRole('button', { name: '重新登录' }).click()
+  await expect(page.getByRole('alert').filter({ hasText: '登录已失效' })).toHaveCount(0)
+  await expect(page.getByRole('heading', { name: '个人信息' })).toBeVisible()
 })
 
 test('large text leaves no page wider than the phone', async ({ page }) => {
@@ -134,4 +139,16 @@ test('the zones list loads the next page at the bottom (endless scroll)', async 
   await page.mouse.wheel(0, 100_000)
   await expect(cards).toHaveCount(Math.min(total, 40))
   await expect(page.getByText('已经到底了')).toBeVisible()
+})
+
+test('a zone in publicity leads to its notice', async ({ page }) => {
+  await page.goto('./')
+  await openTab(page, '示范区')
+  await page.getByRole('button', { name: '状态：公示中' }).click()
+  await expect(page.getByRole('button', { name: '状态：公示中' })).toHaveAttribute('aria-pressed', 'true')
+  const card = page.getByRole('link', { name: /^示范区：/ }).first()
+  await expect(card.getByText('公示中', { exact: true })).toBeVisible()
+  await card.click()
+  await page.getByRole('link', { name: /^公示：/ }).click()
+  await expect(pageTitle(page, '公示与异议')).toBeVisible()
 })

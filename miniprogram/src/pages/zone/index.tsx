@@ -103,6 +103,15 @@ export default function Zone() {
         </View>
       ) : null}
 
+      {zone.notice ? (
+        <View className='card' {...linkTo(`公示：${zone.notice.title}`)} onClick={() => Taro.navigateTo({ url: routes.publicity(zone.notice!.id) })}>
+          <Text className='card__title'>{zone.status === 'publicity' ? '正在公示，可提出异议' : '公示信息'}</Text>
+          <Text className='card__meta'>
+            {zone.notice.title}：{formatDate(zone.notice.starts_at)} 至 {formatDate(zone.notice.ends_at)}
+          </Text>
+        </View>
+      ) : null}
+
       {zone.is_education_base ? (
         <View className='card' {...linkTo('预约参观这个教育基地')} onClick={() => Taro.navigateTo({ url: routes.base(zone.id) })}>
           <Text className='card__title'>预约参观</Text>

@@ -45,6 +45,12 @@ export default function Zones() {
     const mine = ++generation.current
     setLoading(true)
     setError('')
+    if (replace) {
+      // A new filter: the old list goes at once (never shown under the new filter's name).
+      setItems([])
+      setTotal(0)
+      setPage(0)
+    }
     try {
       const answer = await api.get<Page<ZoneCard>>('/zones', zoneQuery(current, next))
       if (mine !== generation.current) return
