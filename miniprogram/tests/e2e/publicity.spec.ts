@@ -152,3 +152,17 @@ test('in large text the objection form and its notice stay within the phone', as
   expect(overflow).toBeLessThanOrEqual(0)
   await checkPage(page, 'publicity-form-large-text')
 })
+
+test('我的异议 signed out asks for the sign-in in place, then lists the objections', async ({ page }) => {
+  await page.goto('./')
+  await page.getByRole('link', { name: '全部公示与结果' }).click()
+  await page.getByRole('link', { name: /^我的异议/ }).click()
+  await expect(pageTitle(page, '我的异议')).toBeVisible()
+  await checkPage(page, 'publicity-mine-signed-out')
+  await page.getByRole('button', { name: '去登录' }).click()
+  // Every page in the stack holds the prompt: the one on screen is used.
+  await page.getByLabel('重新登录用户名').filter({ visible: true }).fill('fp-newcomer')
+  await page.getByRole('button', { name: '重新登录' }).filter({ visible: true }).click()
+  await expect(page.getByText('您还没有提出过异议')).toBeVisible()
+  await checkPage(page, 'publicity-mine-empty')
+})

@@ -1,6 +1,6 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro, { useDidShow, useReachBottom } from '@tarojs/taro'
-import { useCallback, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { api, messageOf } from '@/api'
 import type { Page } from '@/api/types'
 import { heading, linkTo, pressable } from '@/components/a11y'
@@ -9,8 +9,9 @@ import { Empty, ErrorNotice, Loading } from '@/components/Status'
 import { hasMore } from '@/lib/filters'
 import { dateTimeText } from '@/lib/publicity-format'
 import type { MyObjection } from '@/lib/publicity-types'
+import { askToSignIn } from '@/lib/publicity-signin'
 import { isSignedIn, useSession } from '@/lib/session'
-import { routes, tabs } from '@/routes'
+import { routes } from '@/routes'
 
 /** 我的异议: the person's own objections, newest first, each with its status; tap for the replies. */
 export default function MyObjections() {
@@ -39,16 +40,23 @@ export default function MyObjections() {
     }
   }, [])
 
-  // Again on each return: a reply may have come meanwhile.
+  const signedIn = isSignedIn()
+  const shown = useRef(false)
+  // At once, and after a sign-in in place.
+  useEffect(() => {
+    if (signedIn) fetchPage(1)
+  }, [signedIn, fetchPage])
+  // Again on each return to the page: a reply may have come meanwhile.
   useDidShow(() => {
-    if (isSignedIn()) fetchPage(1)
+    if (shown.current && isSignedIn()) fetchPage(1)
+    shown.current = true
   })
 
   useReachBottom(() => {
     if (!loading && !error && hasMore(items.length, total)) fetchPage(page + 1)
   })
 
-  if (!isSignedIn()) {
+  if (!signedIn) {
     return (
       <Screen>
         <Text className='t-title' {...heading(1)}>
@@ -58,7 +66,7 @@ export default function MyObjections() {
           登录后可查看您提出的异议及答复。
         </Text>
         <View className='row'>
-          <Button className='btn btn--primary' {...pressable('去登录')} onClick={() => Taro.switchTab({ url: tabs.me })}>
+          <Button className='btn btn--primary' {...pressable('去登录')} onClick={askToSignIn}>
             去登录
           </Button>
         </View>

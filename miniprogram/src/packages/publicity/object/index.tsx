@@ -20,9 +20,10 @@ import {
   REASON_MAX,
 } from '@/lib/publicity-rules'
 import type { Notice, Receipt } from '@/lib/publicity-types'
+import { askToSignIn } from '@/lib/publicity-signin'
 import { askForReplyMessage, type Evidence, pickImages, uploadImage } from '@/lib/publicity-upload'
 import { isSignedIn, useSession } from '@/lib/session'
-import { routes, tabs } from '@/routes'
+import { routes } from '@/routes'
 import '../publicity.scss'
 
 const EMPTY: ObjectionForm = { zoneId: null, name: '', phone: '', organisation: '', contactPerson: '', idNumber: '', reason: '' }
@@ -235,7 +236,7 @@ export default function ObjectPage() {
             异议须实名提出，提交前请先登录。
           </Text>
           <View className='row'>
-            <Button className='btn btn--small' {...pressable('去登录')} onClick={() => Taro.switchTab({ url: tabs.me })}>
+            <Button className='btn btn--small' {...pressable('去登录')} onClick={askToSignIn}>
               去登录
             </Button>
           </View>
