@@ -6,6 +6,8 @@
 # Without Node 18+ it is skipped with a message, unless CI=true (then it fails).
 # Every step runs even when an earlier one failed (the browser tests need the h5 build); exit 1 if any failed.
 # Reports: test-artifacts/frontend-unit.xml, frontend-e2e.xml, frontend-screens/*.png.
+# --install-only: only the npm ci (scripts/test.sh runs it before pytest, whose
+# tests/test_frontend_contract.py needs openapi-typescript from node_modules).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -43,6 +45,10 @@ timed() {
 lock_sum="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -d node_modules ] || [ "$(cat node_modules/.lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
     timed "npm ci" npm ci --no-audit --no-fund --loglevel=error && echo "$lock_sum" >node_modules/.lock-sha256
+fi
+if [ "${1:-}" = "--install-only" ]; then
+    [ "${#FAILED[@]}" -eq 0 ] || exit 1
+    exit 0
 fi
 
 mkdir -p "$ROOT/test-artifacts"

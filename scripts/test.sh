@@ -46,6 +46,9 @@ echo "== lint and layout (ruff)"
 step "ruff check" ruff check .
 step "ruff format --check (the formatter owns the layout)" ruff format --check .
 
+# The front end's packages first: tests/test_frontend_contract.py generates its API types with them.
+step "front end install (npm ci)" scripts/frontend.sh --install-only
+
 echo "== pass 1: SQLite and in-process fallbacks"
 step "pass 1 (SQLite)@$REPORTS/pytest-sqlite.xml" env -u DATABASE_URL -u REDIS_URL -u TEST_DATABASE_URL -u TEST_REDIS_URL \
     "${PYTEST[@]}" --junitxml="$REPORTS/pytest-sqlite.xml" "$@"
