@@ -72,7 +72,7 @@ export async function uploadImage(image: PickedImage): Promise<Evidence> {
 export async function askForReplyMessage(templateId: string | undefined): Promise<void> {
   if (process.env.TARO_ENV !== 'weapp' || !templateId) return
   try {
-    await Taro.requestSubscribeMessage({ tmplIds: [templateId], entityIds: [] } as Taro.requestSubscribeMessage.Option)
+    await Taro.requestSubscribeMessage({ tmplIds: [templateId] } as Taro.requestSubscribeMessage.Option)
   } catch {
     // refused, or the base library is too old: the objection goes on without the message
   }
