@@ -82,3 +82,12 @@ def test_h5_without_the_slash_redirects(h5_client):
 def test_no_h5_route_without_a_build(make_app, tmp_path):
     client = make_app(H5_ROOT=str(tmp_path / "absent")).test_client()
     assert client.get("/h5/").status_code == 404
+
+
+def test_meta_names_the_objection_result_template_for_the_subscribe_request(client):
+    assert client.get("/api/mp/v1/meta").json["subscribe_templates"]["objection_result"] == "tpl-objection-result"
+
+
+def test_meta_names_no_template_that_is_not_configured(make_app):
+    client = make_app(WECHAT_TEMPLATE_OBJECTION_RESULT=None).test_client()
+    assert "objection_result" not in client.get("/api/mp/v1/meta").json["subscribe_templates"]

@@ -12,8 +12,13 @@ export const tabs = {
 export const routes = {
   zone: (id: number) => `/pages/zone/index?id=${id}`,
   // Subpackage entry pages: their groups fill them in (issue 24's other parts).
-  publicity: (id?: number) => `/packages/publicity/index${id ? `?id=${id}` : ''}`,
-  article: (id?: number) => `/packages/knowledge/index${id ? `?id=${id}` : ''}`,
+  publicity: (id?: number) => (id ? `/packages/publicity/notice/index?id=${id}` : '/packages/publicity/index'),
+  objectionForm: (noticeId: number, zoneId?: number) =>
+    `/packages/publicity/object/index?notice=${noticeId}${zoneId ? `&zone=${zoneId}` : ''}`,
+  myObjections: () => '/packages/publicity/mine/index',
+  myObjection: (receiptNo: string) => `/packages/publicity/objection/index?receipt=${encodeURIComponent(receiptNo)}`,
+  knowledge: (tag?: string) => `/packages/knowledge/index${tag ? `?tag=${encodeURIComponent(tag)}` : ''}`,
+  article: (id?: number) => (id ? `/packages/knowledge/article/index?id=${id}` : '/packages/knowledge/index'),
   base: (id?: number) => `/packages/visits/index${id ? `?id=${id}` : ''}`,
   students: () => '/packages/students/index',
   // Visits (packages/visits): booking form, my bookings, one booking, the door (扫码核验).

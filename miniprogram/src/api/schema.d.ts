@@ -6647,6 +6647,10 @@ export interface components {
             }[];
             /** @description true when the service signs in through the bundled fake WeChat (development) */
             dev_login?: boolean;
+            /** @description subscribe-message template ids the mini-program asks the user to accept, by purpose (objection_result, booking_reminder, booking_change, campaign_new); only the configured ones */
+            subscribe_templates?: {
+                [key: string]: string;
+            };
         };
         DistrictOut: {
             id?: number;

@@ -151,5 +151,5 @@ test('a zone in publicity leads to its notice', async ({ page }) => {
   await expect(card.getByText('公示中', { exact: true })).toBeVisible()
   await card.click()
   await page.getByRole('link', { name: /^公示：/ }).click()
-  await expect(pageTitle(page, '公示与异议')).toBeVisible()
+  await expect(page.getByRole('heading', { name: '异议须知' })).toBeVisible()
 })

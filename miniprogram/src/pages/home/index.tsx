@@ -90,6 +90,9 @@ export default function Home() {
           ) : (
             <Empty text='目前没有正在公示的项目' />
           )}
+          <Text className='card__meta' {...linkTo('全部公示与结果')} onClick={() => Taro.navigateTo({ url: routes.publicity() })}>
+            全部公示与结果 ›
+          </Text>
         </View>
       ) : null}
 
@@ -107,6 +110,9 @@ export default function Home() {
               </Text>
             </View>
           ))}
+          <Text className='card__meta' {...linkTo('搜索低碳知识')} onClick={() => Taro.navigateTo({ url: routes.knowledge() })}>
+            搜索更多低碳知识 ›
+          </Text>
         </View>
       ) : null}
     </Screen>

@@ -115,6 +115,12 @@ export default function Me() {
       ) : (
         <SignIn />
       )}
+      {user ? (
+        <View className='card' {...linkTo('我的异议')} onClick={() => Taro.navigateTo({ url: routes.myObjections() })}>
+          <Text className='card__title'>我的异议</Text>
+          <Text className='card__meta'>公示异议的处理进展与答复</Text>
+        </View>
+      ) : null}
 
       <View className='card' {...linkTo('校园低碳：班级、活动打卡与榜单')} onClick={() => Taro.navigateTo({ url: routes.students() })}>
         <Text className='card__title'>校园低碳</Text>

@@ -1,0 +1,184 @@
+/**
+ * The objection form's rules, checked before sending (the service stays the judge). Each mirrors the
+ * service: app/publicity/schemas.py (ObjectionIn), app/validators.py (names, phones, resident ID) and
+ * miniprogram_api/uploads.py with app/media/services.py (evidence images). Each answers a Chinese
+ * message, or '' when the value is fine.
+ */
+
+/** ObjectionIn.reason: Length(min=10, max=2000) after trimming. */
+export const REASON_MIN = 10
+export const REASON_MAX = 2000
+/** ObjectionIn.evidence_urls: at most 9; HOW_TO_OBJECT.max_evidence_images. */
+export const MAX_IMAGES = 9
+/** UPLOAD_MAX_BYTES (the service's default). */
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024
+/** app/media/services.py SIGNATURES: what the service keeps. */
+export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp']
+const EXTENSION_TYPES: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+}
+
+/** Characters as the service counts them (Python's len: code points, so 𠮷 is one, not two). */
+export function charCount(text: string): number {
+  return Array.from(text).length
+}
+
+export function reasonProblem(reason: string): string {
+  const length = charCount(reason.trim())
+  if (length === 0) return '请填写异议理由'
+  if (length < REASON_MIN) return `异议理由至少 ${REASON_MIN} 个字，请写明具体事实（现有 ${length} 个字）`
+  if (length > REASON_MAX) return `异议理由不能超过 ${REASON_MAX} 个字（现有 ${length} 个字），请精简`
+  return ''
+}
+
+const MOBILE = /^1[3-9]\d{9}$/
+const E164 = /^\+[1-9]\d{6,14}$/
+
+export function phoneProblem(phone: string): string {
+  const value = phone.trim()
+  if (!value) return '请填写手机号码，用于接收答复'
+  if (MOBILE.test(value) || E164.test(value)) return ''
+  if (/^\d{11}$/.test(value)) return '这不是手机号码：请填写 11 位手机号码（以 13 至 19 开头）'
+  return '请填写 11 位中国大陆手机号码，或以“+”和国家/地区代码开头的国际号码（如 +85291234567）'
+}
+
+const HAN = '\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{323af}'
+const DOTS = '·•・‧'
+const CHINESE_NAME = new RegExp(`^[${HAN}]+(?:[${DOTS}][${HAN}]+)*$`, 'u')
+const LATIN = 'A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff'
+const LATIN_NAME = new RegExp(`^[${LATIN}]+(?:(?:[ '’-]|\\. ?)[${LATIN}]+)*\\.?$`, 'u')
+
+/** validate_person_name: 2–20 Han characters (minority names with “·”), or 2–50 Latin letters. */
+export function nameProblem(name: string, what = '真实姓名'): string {
+  const value = name.trim().normalize('NFC')
+  if (!value) return `请填写${what}`
+  if (CHINESE_NAME.test(value)) {
+    const han = Array.from(value).filter((c) => !DOTS.includes(c)).length
+    return han >= 2 && han <= 20 ? '' : '中文姓名须为 2–20 个汉字（少数民族姓名可用“·”分隔）'
+  }
+  if (LATIN_NAME.test(value)) {
+    return value.length >= 2 && value.length <= 50 ? '' : '外文姓名须为 2–50 个字母（可含空格、连字符、撇号）'
+  }
+  return '请填写与证件一致的真实姓名（汉字，或外文字母）'
+}
+
+/** Optional organisation: 2–100 characters; an organisation needs a contact person (the service's rule). */
+export function organisationProblem(organisation: string): string {
+  const length = charCount(organisation.trim())
+  if (length === 0) return ''
+  return length < 2 || length > 100 ? '单位名称须为 2–100 个字' : ''
+}
+
+export function contactPersonProblem(organisation: string, contact: string): string {
+  if (!organisation.trim()) return ''
+  return contact.trim() ? nameProblem(contact, '联系人姓名') : '单位提出异议须填写联系人'
+}
+
+const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+const CHECK = '10X98765432'
+
+/** GB 11643-1999: 17 digits, a real birth date, and the ISO 7064 MOD 11-2 check character. */
+export function residentIdValid(raw: string, today: Date = new Date()): boolean {
+  const value = raw.replace(/[\s-]/g, '').toUpperCase()
+  if (!/^\d{17}[\dX]$/.test(value)) return false
+  const year = Number(value.slice(6, 10))
+  const month = Number(value.slice(10, 12))
+  const day = Number(value.slice(12, 14))
+  const born = new Date(Date.UTC(year, month - 1, day))
+  if (born.getUTCFullYear() !== year || born.getUTCMonth() !== month - 1 || born.getUTCDate() !== day) return false
+  if (year < 1900 || born.getTime() > today.getTime()) return false
+  const total = WEIGHTS.reduce((sum, weight, i) => sum + Number(value[i]) * weight, 0)
+  return CHECK[total % 11] === value[17]
+}
+
+/** Optional resident ID number (the form offers only the resident ID). */
+export function idNumberProblem(idNumber: string): string {
+  if (!idNumber.trim()) return ''
+  return residentIdValid(idNumber) ? '' : '居民身份证号码无效（请核对 18 位号码及末位校验码）'
+}
+
+/** A chosen picture as Taro's chooseImage reports it (h5 gives its MIME type, weapp only its path). */
+export interface PickedImage {
+  path: string
+  size: number
+  type?: string
+}
+
+export function imageType(image: PickedImage): string {
+  if (image.type && image.type.includes('/')) return image.type.toLowerCase()
+  const extension = /\.([a-z0-9]+)(?:[?#].*)?$/i.exec(image.path)?.[1]?.toLowerCase() ?? ''
+  // An unknown extension (.bmp, .heic) names a type the service refuses; none at all leaves it to the service.
+  return extension ? (EXTENSION_TYPES[extension] ?? `image/${extension}`) : ''
+}
+
+function megabytes(bytes: number): string {
+  return (Math.ceil((bytes / (1024 * 1024)) * 10) / 10).toFixed(1)
+}
+
+/** One picture: a JPEG, PNG, GIF or WebP of at most 5 MB. */
+export function imageProblem(image: PickedImage, maxBytes: number = MAX_IMAGE_BYTES): string {
+  const type = imageType(image)
+  if (type && !IMAGE_TYPES.includes(type)) return '仅支持 JPEG、PNG、GIF 或 WebP 图片'
+  if (image.size <= 0) return '图片文件为空，请重新选择'
+  if (image.size > maxBytes) {
+    return `图片不能超过 ${maxBytes / (1024 * 1024)} MB（这张约 ${megabytes(image.size)} MB），请压缩后重新选择`
+  }
+  return ''
+}
+
+/** How many more pictures may be added. */
+export function imagesLeft(already: number): number {
+  return Math.max(0, MAX_IMAGES - already)
+}
+
+export function imageCountProblem(already: number, adding: number): string {
+  return already + adding > MAX_IMAGES ? `证明图片最多 ${MAX_IMAGES} 张` : ''
+}
+
+export interface ObjectionForm {
+  zoneId: number | null
+  name: string
+  phone: string
+  organisation: string
+  contactPerson: string
+  idNumber: string
+  reason: string
+}
+
+/** Every field's problem (field names as the service names them, for its 422 details too). */
+export function objectionProblems(form: ObjectionForm): Record<string, string> {
+  const problems: Record<string, string> = {
+    zone_id: form.zoneId ? '' : '请选择提出异议的项目',
+    name: nameProblem(form.name),
+    phone: phoneProblem(form.phone),
+    organisation: organisationProblem(form.organisation),
+    contact_person: contactPersonProblem(form.organisation, form.contactPerson),
+    id_number: idNumberProblem(form.idNumber),
+    reason: reasonProblem(form.reason),
+  }
+  return Object.fromEntries(Object.entries(problems).filter(([, message]) => message))
+}
+
+/** The request body (ObjectionIn): trimmed, optional fields only when filled. */
+export function objectionBody(form: ObjectionForm, evidenceUrls: string[]): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    zone_id: form.zoneId,
+    name: form.name.trim(),
+    phone: form.phone.trim(),
+    reason: form.reason.trim(),
+    evidence_urls: evidenceUrls,
+  }
+  if (form.organisation.trim()) {
+    body.organisation = form.organisation.trim()
+    body.contact_person = form.contactPerson.trim()
+  }
+  if (form.idNumber.trim()) {
+    body.id_type = 'resident_id'
+    body.id_number = form.idNumber.replace(/[\s-]/g, '').toUpperCase()
+  }
+  return body
+}

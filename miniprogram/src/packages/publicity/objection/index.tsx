@@ -1,0 +1,124 @@
+import { Image, Text, View } from '@tarojs/components'
+import Taro, { useRouter } from '@tarojs/taro'
+import { useCallback, useEffect, useState } from 'react'
+import { api, messageOf } from '@/api'
+import { heading, linkTo } from '@/components/a11y'
+import Screen from '@/components/Screen'
+import { ErrorNotice, Loading } from '@/components/Status'
+import { imageAlt } from '@/lib/publicity-a11y'
+import { dateTimeText } from '@/lib/publicity-format'
+import type { MyObjection } from '@/lib/publicity-types'
+import { routes } from '@/routes'
+import '../publicity.scss'
+
+/** One of the person's objections: what they wrote, its progress and the written replies. */
+export default function ObjectionPage() {
+  const { params } = useRouter()
+  const receiptNo = decodeURIComponent(params.receipt ?? '')
+  const [item, setItem] = useState<MyObjection | null>(null)
+  const [error, setError] = useState('')
+
+  const load = useCallback(async () => {
+    setError('')
+    try {
+      setItem(await api.get<MyObjection>(`/me/objections/${encodeURIComponent(receiptNo)}`))
+    } catch (e) {
+      setError(messageOf(e))
+    }
+  }, [receiptNo])
+
+  useEffect(() => {
+    load()
+  }, [load])
+
+  if (error) {
+    return (
+      <Screen>
+        <ErrorNotice message={error} onRetry={load} />
+      </Screen>
+    )
+  }
+  if (!item) {
+    return (
+      <Screen>
+        <Loading />
+      </Screen>
+    )
+  }
+  const urls = item.evidence_urls ?? []
+  return (
+    <Screen>
+      <Text className='t-title' {...heading(1)}>
+        异议详情
+      </Text>
+      <View className='card'>
+        <Text className='t-body' style={{ display: 'block' }}>
+          回执编号：<Text className='receipt-no'>{item.receipt_no}</Text>
+        </Text>
+        <Text className='t-body' style={{ display: 'block' }}>
+          处理状态：{item.status_label}
+        </Text>
+        <Text className='t-body' style={{ display: 'block' }}>
+          异议项目：{item.zone_name}
+        </Text>
+        <Text className='t-small muted' style={{ display: 'block' }}>
+          提交时间：{dateTimeText(item.created_at)}
+        </Text>
+        {item.notice_id ? (
+          <Text className='t-small' style={{ display: 'block', marginTop: '8px', textDecoration: 'underline' }} {...linkTo('查看这次公示')} onClick={() => Taro.navigateTo({ url: routes.publicity(item.notice_id) })}>
+            查看这次公示
+          </Text>
+        ) : null}
+      </View>
+
+      <View className='section'>
+        <Text className='t-heading' {...heading(2)}>
+          处理进展与答复
+        </Text>
+        {item.events.map((event, index) => (
+          <View className='event' key={`${event.at}-${index}`}>
+            <Text className='t-body' style={{ display: 'block', fontWeight: 600 }}>
+              {event.to_label}
+            </Text>
+            <Text className='t-small muted' style={{ display: 'block' }}>
+              {dateTimeText(event.at)}
+            </Text>
+            {event.reply ? <Text className='t-body event__reply'>{event.reply}</Text> : null}
+          </View>
+        ))}
+      </View>
+
+      <View className='section'>
+        <Text className='t-heading' {...heading(2)}>
+          我提交的内容
+        </Text>
+        <Text className='t-body' style={{ display: 'block' }}>
+          姓名：{item.name}
+        </Text>
+        <Text className='t-body' style={{ display: 'block' }}>
+          手机号码：{item.phone}
+        </Text>
+        {item.organisation ? (
+          <Text className='t-body' style={{ display: 'block' }}>
+            单位：{item.organisation}（联系人：{item.contact_person}）
+          </Text>
+        ) : null}
+        <Text className='t-body event__reply'>{item.reason}</Text>
+        {urls.length ? (
+          <View className='evidence' style={{ marginTop: '16px' }}>
+            {urls.map((url, index) => (
+              <Image
+                key={url}
+                className='evidence__image'
+                src={url}
+                mode='aspectFill'
+                {...imageAlt(`证明图片 ${index + 1}`)}
+                onClick={() => Taro.previewImage({ urls, current: url })}
+              />
+            ))}
+          </View>
+        ) : null}
+      </View>
+    </Screen>
+  )
+}
