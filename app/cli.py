@@ -190,7 +190,9 @@ def privacy_purge(days: int | None) -> None:
     click.echo(
         f"{report.idempotency_records} expired idempotency record(s) deleted, "
         f"{report.login_lockouts} old login failure record(s) deleted, "
-        f"{report.objections} objection(s) purged (settled more than {days} days ago)"
+        f"{report.objections} objection(s) purged (settled more than {days} days ago, or of deleted accounts), "
+        f"{report.bookings} booking(s)' visitors, {report.waitlist_requests} waiting request(s) and "
+        f"{report.checkin_posts} check-in note(s)/photo(s) purged"
     )
 
 
