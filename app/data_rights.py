@@ -100,7 +100,9 @@ def delete_account(user: User, now: datetime | None = None) -> DeletionReport:
     campaigns_erasure.forget_student(user.id)  # its photos are among the account's uploads, below
     kept_open = 0
     kept_evidence: set[str] = set()
-    for objection in db.session.scalars(select(Objection).where(Objection.user_id == user.id).with_for_update()):
+    for objection in db.session.scalars(
+        select(Objection).where(Objection.user_id == user.id).with_for_update(of=Objection)
+    ):
         if objection.status in OPEN:
             kept_open += 1
             kept_evidence.update(objection.evidence_urls or [])

@@ -143,7 +143,7 @@ def due_objections(retention_days: int, now: datetime, limit: int) -> list[int]:
 def purge_objection(objection_id: int, now: datetime) -> list[str] | None:
     """One objection's personal data, in the caller's transaction; returns its evidence URLs (None:
     already purged)."""
-    objection = db.session.scalar(select(Objection).where(Objection.id == objection_id).with_for_update())
+    objection = db.session.scalar(select(Objection).where(Objection.id == objection_id).with_for_update(of=Objection))
     if objection is None or objection.purged_at is not None:
         return None
     return forget_objection(objection, now)
