@@ -505,6 +505,14 @@ def test_the_purge_job_shows_its_counts_to_staff(app, past_bookings):
     assert "预约参观人信息 3 个" in page
 
 
+def test_a_purge_run_from_cron_is_recorded_for_staff(app, runner, past_bookings):
+    from app.jobs import queue as jobs_queue
+
+    runner.invoke(args=["jobs", "run", "privacy.purge"])
+    with app.app_context():
+        assert "预约参观人信息 3 个" in jobs_queue.last_runs()["privacy.purge"]["summary"]
+
+
 # ---- the console after a deletion ---------------------------------------------------------------------
 
 
