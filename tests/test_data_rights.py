@@ -308,6 +308,57 @@ def test_a_decided_objection_is_purged_at_deletion(app, client, auth):
     assert _objection(app, oid).purged_at is not None
 
 
+def _upload(client, headers, label):
+    import io
+
+    from app.wechat.fake import png_qr
+
+    response = client.post("/api/mp/v1/uploads", data={"file": (io.BytesIO(png_qr(label)), "e.png")}, headers=headers)
+    assert response.status_code == 201, response.json
+    return response.json["url"]
+
+
+def _stored(app, url) -> bool:
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    return (Path(app.config["UPLOAD_ROOT"]) / urlsplit(url).path.removeprefix("/media/uploads/")).exists()
+
+
+@pytest.fixture
+def open_with_evidence(app, client, auth):
+    from tests.factories import open_notice
+    from tests.test_publicity import objection_body, post
+
+    notice = open_notice(app)
+    headers = auth.wechat_headers("evidencer")
+    url = _upload(client, headers, "evidence")
+    response = post(client, notice["id"], objection_body(notice["zone_ids"][0], evidence_urls=[url]), headers)
+    assert response.status_code == 201, response.json
+    return {"headers": headers, "url": url, "id": objection_id(app, response.json["receipt_no"])}
+
+
+def test_an_uploaded_image_no_objection_uses_is_removed_from_storage_at_deletion(app, client, auth):
+    headers = auth.wechat_headers("uploader")
+    url = _upload(client, headers, "unused")
+    _delete(client, headers)
+    assert _stored(app, url) is False
+
+
+def test_an_open_objections_evidence_stays_in_storage_after_deletion(app, client, open_with_evidence):
+    _delete(client, open_with_evidence["headers"])
+    _purge(app)
+    assert _stored(app, open_with_evidence["url"]) is True
+
+
+def test_once_decided_the_evidence_leaves_storage_at_the_next_purge(app, client, auth, open_with_evidence):
+    _delete(client, open_with_evidence["headers"])
+    officer = auth.staff("department_officer", department="housing_construction")
+    decide(client, officer, open_with_evidence["id"], "not_accepted", "不予受理。")
+    _purge(app)
+    assert _stored(app, open_with_evidence["url"]) is False
+
+
 # ---- deleting: campaigns and their boards ------------------------------------------------------------
 
 
