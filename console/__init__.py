@@ -46,6 +46,7 @@ def register(app: Flask) -> None:
         views_campaigns,
         views_objections,
         views_other,
+        views_progress,
         views_zones,
     )
 
