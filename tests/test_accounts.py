@@ -156,7 +156,7 @@ def test_admin_manages_users_and_roles(client, auth):
     assert response.status_code == 201, response.json
     officer_id = response.json["id"]
     assert [{k: v for k, v in g.items() if k != "id"} for g in response.json["grants"]] == [
-        {"role": "department_officer", "department": "education", "base_id": None, "school_id": None}
+        {"role": "department_officer", "department": "education", "base_id": None, "school_id": None, "zone_id": None}
     ]
     # Duplicate username
     dup = client.post(
