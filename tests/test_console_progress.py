@@ -18,6 +18,7 @@ from app.progress.models import ZoneProblem, ZoneProgressReport
 from app.progress.tracking import due_on, period_of, period_start, previous_period
 from tests.progress_helpers import confirmed_zone, today
 from tests.test_console import signed_in, text
+from tests.test_console_browser import browser, live  # noqa: F401  (fixtures)
 from tests.test_console_forms import field_error
 
 SUMMARY = "完成屋顶光伏安装与照明改造"
@@ -453,3 +454,24 @@ def test_the_staff_api_dashboard_counts_the_same(client, overdue):
     login = client.post("/api/admin/v1/auth/login", json={"username": "c-housing", "password": "correct-horse-battery"})
     body = client.get("/api/admin/v1/dashboard", headers={"Authorization": f"Bearer {login.json['token']}"}).json
     assert (body["reports_overdue_total"], body["problems_overdue_total"]) == (1, 1)
+
+
+# ---- in a real browser (skipped without Chromium, except in CI) --------------------------------
+
+
+def test_a_reporter_submits_a_report_in_a_browser(app, browser, live):  # noqa: F811
+    from tests.test_console import staff_account
+    from tests.test_console_browser import sign_in
+
+    day = today(app)
+    zone_id = confirmed_zone(app, "building", confirmed_on=period_start(previous_period(period_of(day))))
+    staff_account(app, "zone_reporter", "browser-builder", zone_id=zone_id)
+    page = sign_in(browser, live, "browser-builder")
+    page.get_by_role("link", name="本示范区建设进展").click()
+    page.get_by_role("link", name="填写季度报告").click()
+    page.get_by_label("季度").fill(period_of(day))
+    page.get_by_label("公开摘要（审核通过后对公众公开）").fill(SUMMARY)
+    page.get_by_label("指标年份").fill(str(day.year))
+    page.get_by_label("指标数值（年度）").fill("812.5")
+    page.get_by_role("button", name="保存并提交审核").click()
+    assert page.locator("#report-state").inner_text() == "待审核"
