@@ -3,6 +3,8 @@ and their review, the indicator series, problems. Thin: parse, call app.progress
 
 from __future__ import annotations
 
+from flask import request
+
 from app.accounts.roles import PROGRESS_STAFF
 from app.extensions import db
 from app.progress import deadlines, milestones, problems, reports, series
@@ -66,7 +68,7 @@ def create_milestone(body, zone_id):
 @blp.alt_response(409, description=CONFLICT_UNDER_CONSTRUCTION)
 def patch_milestone(body, milestone_id):
     """登记完成（完成日期不晚于今天）、证明材料、备注"""
-    return milestones.update_milestone(current_user(), milestone_id, body)
+    return milestones.update_milestone(current_user(), milestone_id, body, request_host=request.host)
 
 
 # ---- reports ------------------------------------------------------------------------------

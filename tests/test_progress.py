@@ -4,6 +4,7 @@ and the daily deadline job."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -202,6 +203,47 @@ def test_evidence_must_be_an_upload_of_this_service(client, site):
     assert "evidence_urls" in assert_error(response, 422, "validation_error")["details"]
 
 
+def _uploaded(client, headers) -> str:
+    from tests.test_retries import _png
+
+    response = client.post(
+        f"{ADMIN}/uploads",
+        data={"file": (io.BytesIO(_png()), "photo.png")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.json
+    return response.json["url"]
+
+
+def test_evidence_uploaded_by_the_reporter_is_kept(client, site):
+    milestone = _milestone(client, site, site["today"]).json
+    url = _uploaded(client, site["reporter"])
+    response = client.patch(
+        f"{ADMIN}/milestones/{milestone['id']}", json={"evidence_urls": [url]}, headers=site["reporter"]
+    )
+    assert response.json["evidence_urls"] == [url]
+
+
+def test_evidence_already_on_the_milestone_may_be_sent_back_by_another(client, site):
+    milestone = _milestone(client, site, site["today"]).json
+    url = _uploaded(client, site["reporter"])
+    client.patch(f"{ADMIN}/milestones/{milestone['id']}", json={"evidence_urls": [url]}, headers=site["reporter"])
+    response = client.patch(
+        f"{ADMIN}/milestones/{milestone['id']}", json={"evidence_urls": [url], "note": "已核"}, headers=site["officer"]
+    )
+    assert response.status_code == 200, response.json
+
+
+def test_someone_elses_upload_is_no_evidence(client, site):
+    milestone = _milestone(client, site, site["today"]).json
+    url = _uploaded(client, site["officer"])
+    response = client.patch(
+        f"{ADMIN}/milestones/{milestone['id']}", json={"evidence_urls": [url]}, headers=site["reporter"]
+    )
+    assert "evidence_urls" in assert_error(response, 422, "validation_error")["details"]
+
+
 def test_a_reporter_writing_to_another_zone_is_not_found(client, site):
     response = _milestone(client, site, site["today"], zone_id=site["other_zone_id"])
     assert_error(response, 404, "not_found")
@@ -225,6 +267,18 @@ def test_no_milestone_for_a_titled_zone(app, client, site):
 def test_a_new_report_is_a_draft(client, site):
     response = _report(client, site)
     assert (response.status_code, response.json["state"]) == (201, "draft")
+
+
+def test_a_retried_report_create_makes_one_report(app, client, site):
+    headers = {**site["reporter"], "Idempotency-Key": "report-1"}
+    first, again = _report(client, site, headers=headers), _report(client, site, headers=headers)
+    with app.app_context():
+        count = db.session.scalar(select(func.count(ZoneProgressReport.id)))
+    assert (first.status_code, again.json, count) == (201, first.json, 1)
+
+
+def test_a_reporter_does_not_see_the_zone_registry(client, site):
+    assert_error(client.get(f"{ADMIN}/zones", headers=site["reporter"]), 403, "forbidden")
 
 
 @pytest.mark.parametrize("period", ["2026Q5", "26Q1", "2026Q0", "2026-Q1"])

@@ -74,9 +74,10 @@ def add_milestone(user: User, zone_id: int, name: str, planned_on: date) -> Zone
     return milestone
 
 
-def update_milestone(user: User, milestone_id: int, changes: dict) -> ZoneMilestone:
+def update_milestone(user: User, milestone_id: int, changes: dict, *, request_host: str | None = None) -> ZoneMilestone:
     """Use case: record a milestone done (or not yet), its evidence and a note. `changes` holds only
-    the fields sent: done_on (a date, or None to undo), evidence_urls, note."""
+    the fields sent: done_on (a date, or None to undo), evidence_urls, note. `request_host`: the host
+    the request came to, under which its own upload URLs may come back absolute."""
     milestone = get_milestone(user, milestone_id)
     zone = progress_zone(user, milestone.zone_id, lock=True)
     ensure_under_construction(zone)
@@ -89,7 +90,7 @@ def update_milestone(user: User, milestone_id: int, changes: dict) -> ZoneMilest
             _check_after_confirmation(zone, "done_on", done_on, "完成日期不能早于示范区确定创建的日期")
         milestone.done_on = done_on
     if "evidence_urls" in changes:
-        milestone.evidence_urls = _evidence(user, milestone, changes["evidence_urls"] or [])
+        milestone.evidence_urls = _evidence(user, milestone, changes["evidence_urls"] or [], request_host)
     if "note" in changes:
         milestone.note = (changes["note"] or "").strip() or None
     audit.record(user, "milestone.update", "zone", zone.id, before, audit.snapshot(milestone, _FIELDS))
@@ -116,10 +117,10 @@ def _check_after_confirmation(zone: Zone, field: str, day: date, message: str) -
         raise ValidationFailed(details={field: [f"{message}（{confirmed.isoformat()}）"]})
 
 
-def _evidence(user: User, milestone: ZoneMilestone, urls: list[str]) -> list[str]:
+def _evidence(user: User, milestone: ZoneMilestone, urls: list[str], request_host: str | None) -> list[str]:
     """Evidence is pictures uploaded to this service: those already on the milestone stay (sent back
     relative or absolute, as answers give them), new ones must be the caller's own uploads (app.media)."""
-    hosts = public_hosts()
+    hosts = public_hosts(request_host)
     kept = set(milestone.evidence_urls or [])
 
     def already(url: str) -> str | None:
