@@ -89,7 +89,7 @@ def series_chart(
     marks = [*points, *([baseline] if baseline else []), *([target] if target else [])]
     if not marks:
         return Markup(f'<figure class="chart-box">{caption}<p class="empty">暂无数据</p></figure>')  # noqa: S704 (escaped)
-    left, right, top, bottom = 64, 24, 16, 34
+    left, right, top, bottom = 64, 72, 28, 34
     first, last = min(y for y, _ in marks), max(y for y, _ in marks)
     span = max(last - first, 1)
     highest = max(v for _, v in marks) * 1.15 or 1
@@ -104,7 +104,7 @@ def series_chart(
         f'<figure class="chart-box">{caption}<svg class="chart series" viewBox="0 0 {width} {height}" width="100%" '
         f'role="img" aria-label="{escape(title)}（{escape(unit)}）"><title>{escape(title)}（{escape(unit)}）</title>',
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#8a9a92"/>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="label">{escape(unit)}</text>',
+        f'<text x="4" y="14" class="label">{escape(unit)}</text>',
     ]
     for year in range(first, last + 1):
         parts.append(f'<text x="{x(year):.1f}" y="{height - 12}" text-anchor="middle" class="label">{year}</text>')
@@ -119,7 +119,8 @@ def series_chart(
             parts.append(
                 f'<rect class="{"baseline" if name == "基准" else "target"}" x="{x(mark[0]) - 5:.1f}" '
                 f'y="{y(mark[1]) - 5:.1f}" width="10" height="10" fill="{colour}"><title>{escape(shown)}</title></rect>'
-                f'<text x="{x(mark[0]) + 8:.1f}" y="{y(mark[1]) - 8:.1f}" class="value">{escape(name)} {_figure(mark[1])}</text>'
+                f'<text x="{x(mark[0]):.1f}" y="{y(mark[1]) - 9:.1f}" text-anchor="middle" class="value">'
+                f"{escape(name)} {_figure(mark[1])}</text>"
             )
     if len(points) > 1:
         path = " ".join(f"{x(year):.1f},{y(value):.1f}" for year, value in points)

@@ -189,7 +189,7 @@ def progress_milestone_update(milestone_id):
         form.setlist("evidence_urls", kept)
         changes = forms.load(MilestonePatchIn(partial=True), form)
         changes.setdefault("evidence_urls", [])  # every picture unticked: none kept
-        milestones.update_milestone(me, milestone_id, changes)
+        milestones.update_milestone(me, milestone_id, changes, request_host=request.host)
     except ValidationFailed as exc:
         typed = MultiDict(request.form)
         typed.setlist("evidence_urls", kept)
