@@ -706,3 +706,34 @@ def test_reports_are_kept_in_the_database_with_their_period(app, client, site):
     _report(client, site)
     with app.app_context():
         assert db.session.scalars(select(ZoneProgressReport.period)).all() == [site["current"]]
+
+
+def test_a_report_submitted_before_the_title_is_still_reviewed(app, client, site):
+    from app.zones import lifecycle
+
+    report_id = _submitted(client, site)
+    with app.app_context():
+        lifecycle.transition(site["zone_id"], "acceptance_review", None, None)
+        lifecycle.transition(site["zone_id"], "titled", None, None)
+    assert _review(client, site, report_id).json["state"] == "accepted"
+
+
+def test_the_overdue_list_of_the_department_names_the_zone_and_quarter(app, client, site):
+    from app.accounts.models import User
+
+    with app.app_context():
+        deadlines.run_deadlines(_at(due_on(site["previous"]) + timedelta(days=1)))
+        officer = db.session.scalar(select(User).where(User.grants.any(department="housing_construction")))
+        rows = db.session.execute(deadlines.overdue_reports(officer)).all()
+        assert [(zone.id, notice.period) for notice, zone in rows] == [(site["zone_id"], site["previous"])]
+
+
+def test_a_late_submission_leaves_the_overdue_list(app, client, site):
+    from app.accounts.models import User
+
+    with app.app_context():
+        deadlines.run_deadlines(_at(due_on(site["previous"]) + timedelta(days=1)))
+    _submitted(client, site, period=site["previous"])
+    with app.app_context():
+        officer = db.session.scalar(select(User).where(User.grants.any(department="housing_construction")))
+        assert db.session.execute(deadlines.overdue_reports(officer)).all() == []

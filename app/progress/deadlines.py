@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import uow
@@ -140,4 +140,26 @@ def overdue_periods(zone_id: int) -> list[str]:
             .where(ReportNotice.zone_id == zone_id, ReportNotice.kind == OVERDUE, ReportNotice.period.not_in(reported))
             .order_by(ReportNotice.period)
         )
+    )
+
+
+def overdue_reports(user) -> Select:
+    """For dashboards: (zone, period) pairs in the user's progress scope marked overdue and still
+    without a submitted or accepted report, oldest period first. Rows of (ReportNotice, Zone)."""
+    from app.progress.scope import progress_scope
+
+    reported = (
+        select(ZoneProgressReport.id)
+        .where(
+            ZoneProgressReport.zone_id == ReportNotice.zone_id,
+            ZoneProgressReport.period == ReportNotice.period,
+            ZoneProgressReport.state.in_([ReportState.SUBMITTED, ReportState.ACCEPTED]),
+        )
+        .exists()
+    )
+    return (
+        select(ReportNotice, Zone)
+        .join(Zone, Zone.id == ReportNotice.zone_id)
+        .where(ReportNotice.kind == OVERDUE, progress_scope(user), ~reported)
+        .order_by(ReportNotice.period, Zone.id)
     )

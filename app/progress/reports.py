@@ -147,7 +147,8 @@ def review_report(user: User, report_id: int, decision: str, comment: str | None
     report.reviewed_by_id = user.id
     report.reviewed_at = now
     if decision == ReportState.ACCEPTED:
-        ensure_under_construction(zone)
+        # No status check here: a report submitted during construction is reviewed even if the zone
+        # has been titled since (it tells of the construction period).
         if report.indicator_value is not None:
             series.check_value(zone, report.indicator_key, report.indicator_year, report.indicator_value)
             series.record_verified(zone, report, user, now)
