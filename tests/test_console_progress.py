@@ -416,6 +416,15 @@ def test_the_officers_dashboard_counts_the_overdue_problem(overdue):
     assert figures(overdue["officer"])["problems_overdue_total"] == 1
 
 
+def test_a_titled_zones_old_overdue_quarter_is_no_longer_counted(app, overdue):
+    from app.zones import lifecycle
+
+    with app.app_context():
+        for step in ("acceptance_review", "titled"):
+            lifecycle.transition(overdue["zone_id"], step, None, None)
+    assert figures(overdue["officer"])["reports_overdue_total"] == 0
+
+
 def test_another_departments_dashboard_counts_no_overdue_report_of_the_zone(app, overdue):
     other = signed_in(app, "department_officer", "c-industry-3", department="industry_it")
     assert figures(other)["reports_overdue_total"] == 0

@@ -41,20 +41,11 @@ def _reported(zone_id, period) -> exists:
 
 
 def overdue_reports(user: User) -> Select:
-    """(zone id, zone name, period) of each quarter the deadline job found overdue (the one mark of
-    overdue, as deadlines.overdue_periods reads it) that still has no submitted or accepted report,
-    for zones under construction in the caller's scope: oldest quarter first."""
-    return (
-        select(Zone.id, Zone.name, ReportNotice.period)
-        .join(Zone, Zone.id == ReportNotice.zone_id)
-        .where(
-            ReportNotice.kind == deadlines.OVERDUE,
-            Zone.status.in_(UNDER_CONSTRUCTION),
-            progress_scope(user),
-            ~_reported(ReportNotice.zone_id, ReportNotice.period),
-        )
-        .order_by(ReportNotice.period, Zone.name, Zone.id)
-    )
+    """(zone id, zone name, period) of each quarter overdue and still unreported in the caller's scope
+    (deadlines.overdue_reports), for zones still under construction only: once titled (or refused) a
+    zone reports no more, so an old mark would wait for ever."""
+    marks = deadlines.overdue_reports(user).where(Zone.status.in_(UNDER_CONSTRUCTION))
+    return marks.with_only_columns(Zone.id, Zone.name, ReportNotice.period)
 
 
 @dataclass(frozen=True)
