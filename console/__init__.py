@@ -47,6 +47,7 @@ def register(app: Flask) -> None:
         views_objections,
         views_other,
         views_progress,
+        views_reports,
         views_zones,
     )
 
