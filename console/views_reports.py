@@ -19,7 +19,7 @@ from app.validation import PageArgs
 from app.zones.constants import INDICATORS
 from console import bp, forms
 from console.filters import plain
-from console.session import current, require
+from console.session import current, draft_for, require
 from console.views_progress import report_state
 
 # Every unit an indicator is kept in: a reporter says which one their figure is in, and a figure in
@@ -85,8 +85,8 @@ def _report_changes(partial: bool) -> dict:
 @require(*PROGRESS_STAFF)
 def progress_report_new(zone_id):
     zone = progress_zone(current(), zone_id)
-    if request.method == "GET":
-        return _report_form(zone)
+    if request.method == "GET":  # with what was typed before a session expired, if anything
+        return _report_form(zone, None, draft_for(request.path) or None)
     try:
         body = _report_changes(partial=False)
         made = reports.create_report(
@@ -111,7 +111,9 @@ def progress_report_new(zone_id):
 @require(*PROGRESS_STAFF)
 def progress_report(report_id):
     item = reports.get_report(current(), report_id)
-    return _report_form(progress_zone(current(), item.zone_id), item)
+    draft = draft_for(request.path)  # what was typed before a session expired: the report's form or the review's
+    typed, review = (draft, None) if "public_summary" in draft else (None, draft or None)
+    return _report_form(progress_zone(current(), item.zone_id), item, typed, review=review)
 
 
 @bp.post("/progress/reports/<int:report_id>")

@@ -484,3 +484,16 @@ def test_a_reporter_submits_a_report_in_a_browser(app, browser, live):  # noqa: 
     page.get_by_label("指标数值（年度）").fill("812.5")
     page.get_by_role("button", name="保存并提交审核").click()
     assert page.locator("#report-state").inner_text() == "待审核"
+
+
+def test_a_report_typed_after_the_session_expired_is_offered_again(app, site):
+    console = site["reporter"]
+    path = f"/console/progress/zones/{site['zone_id']}/reports/new"
+    console.get(path)
+    app.config["CONSOLE_IDLE_MINUTES"] = -1  # every session is now idle too long
+    expired = console.post(
+        path, report_form(site, public_summary="会话过期前填写的摘要"), headers={"Referer": f"http://localhost{path}"}
+    )
+    app.config["CONSOLE_IDLE_MINUTES"] = 30
+    console.login("c-builder", page=expired.headers["Location"])
+    assert "会话过期前填写的摘要" in text(console.get(path))
