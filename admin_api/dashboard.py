@@ -8,6 +8,7 @@ from app import dashboard
 from app.accounts.roles import GRANTABLE_ROLES
 from app.campaigns.catalogue import ESTIMATE_NOTE
 from app.fields import LocalDateTime
+from app.progress.schemas import MilestoneOut, ProblemOut
 from app.validation import Schema
 from app.visits.schemas import CapacityAlertOut
 from app.web.api import Blueprint
@@ -72,6 +73,44 @@ class CampaignRefOut(Schema):
     ends_on = ma.fields.Date()
 
 
+class WaitingReportOut(Schema):
+    id = ma.fields.Integer()
+    zone_id = ma.fields.Integer()
+    zone_name = ma.fields.Function(lambda r: _zone_name(r.zone_id))
+    period = ma.fields.String()
+    submitted_at = LocalDateTime(allow_none=True)
+
+
+class OverdueReportOut(Schema):
+    zone_id = ma.fields.Integer()
+    zone_name = ma.fields.String()
+    period = ma.fields.String()
+
+
+class ReportDueOut(Schema):
+    period = ma.fields.String()
+    due_on = ma.fields.Date()
+    report_id = ma.fields.Integer(allow_none=True)
+    state = ma.fields.String(allow_none=True, metadata={"description": "该季度报告的状态；null 为尚未填写"})
+
+
+class ZoneAtAGlanceOut(Schema):
+    zone_id = ma.fields.Integer()
+    name = ma.fields.String()
+    status = ma.fields.String()
+    percent = ma.fields.Integer(allow_none=True)
+    due = ma.fields.Nested(ReportDueOut, allow_none=True, metadata={"description": "下一份应交的季度报告"})
+    overdue_periods = ma.fields.List(ma.fields.String(), metadata={"description": "已逾期且仍未提交报告的季度"})
+    late_milestones = ma.fields.List(ma.fields.Nested(MilestoneOut), metadata={"description": "已过计划日期未完成"})
+
+
+def _zone_name(zone_id: int) -> str:
+    from app.extensions import db
+    from app.zones.models import Zone
+
+    return db.session.get(Zone, zone_id).name
+
+
 class DashboardOut(Schema):
     today = ma.fields.Date()
     month_start = ma.fields.Date()
@@ -80,8 +119,8 @@ class DashboardOut(Schema):
     sections = ma.fields.List(
         ma.fields.String(),
         metadata={
-            "description": "本人角色涉及的工作：zones（示范区、公示、异议）、bases（教育基地）、schools（低碳学校）；"
-            "其他部分为空"
+            "description": "本人角色涉及的工作：zones（示范区、公示、异议）、bases（教育基地）、schools（低碳学校）、"
+            "progress（示范区建设进展）；其他部分为空"
         },
     )
     zones = ma.fields.List(ma.fields.Nested(ZoneCountOut), metadata={"description": "示范区数：类型 × 等级 × 状态"})
@@ -109,6 +148,22 @@ class DashboardOut(Schema):
     schools = ma.fields.List(ma.fields.Nested(SchoolRefOut), metadata={"description": "学校管理员所管理的学校"})
     campaigns = ma.fields.List(
         ma.fields.Nested(CampaignRefOut), metadata={"description": "本人可见学校的活动（最新 20 个）"}
+    )
+    reviews_waiting_total = ma.fields.Integer(metadata={"description": "待本人审核的季度进展报告数"})
+    reviews_waiting = ma.fields.List(
+        ma.fields.Nested(WaitingReportOut), metadata={"description": "最早提交的 20 份待审核报告"}
+    )
+    reports_overdue_total = ma.fields.Integer(
+        metadata={"description": "本人范围内已逾期且仍未提交报告的季度数（示范区 × 季度）"}
+    )
+    reports_overdue = ma.fields.List(
+        ma.fields.Nested(OverdueReportOut), metadata={"description": "最早的 20 个逾期季度"}
+    )
+    problems_overdue_total = ma.fields.Integer(metadata={"description": "待本人办理、已过期限未办结的协调问题数"})
+    problems_overdue = ma.fields.List(ma.fields.Nested(ProblemOut), metadata={"description": "期限最早的 20 个"})
+    my_zones = ma.fields.List(
+        ma.fields.Nested(ZoneAtAGlanceOut),
+        metadata={"description": "建设主体填报员：本人负责的示范区（应交报告、逾期季度、逾期里程碑）"},
     )
 
 

@@ -4,7 +4,9 @@ API's `GET /dashboard` both read `dashboard(user)`.
 
 Each role sees its own work only (`sections`): zone staff the zones, publicity and objections; base
 operators today's and this week's visitors and unread capacity alerts; school admins their schools
-by name and their campaigns. Sections of other roles' work are left empty, not shown as empty tables."""
+by name and their campaigns; progress staff (zone reporters, departments, the institute) the zones'
+construction: reports to review and quarters and problems overdue within their scope, and a
+reporter their own zone's report due, quarters overdue and late milestones. Sections of other roles' work are left empty, not shown as empty tables."""
 
 from __future__ import annotations
 
@@ -15,11 +17,14 @@ from sqlalchemy import func, select, true
 
 from app.accounts import services as accounts
 from app.accounts.models import User
-from app.accounts.roles import BASE_STAFF, SCHOOL_READERS, ZONE_STAFF
+from app.accounts.roles import BASE_STAFF, PROGRESS_STAFF, SCHOOL_READERS, ZONE_STAFF
 from app.campaigns import schools as campaign_schools
 from app.campaigns.models import ActionCheckin, Campaign, ClassAction
 from app.db_types import utcnow
 from app.extensions import db
+from app.progress import problems as progress_problems
+from app.progress import worklist
+from app.progress.models import ZoneProblem, ZoneProgressReport
 from app.publicity import objections
 from app.publicity.constants import OPEN
 from app.publicity.models import Objection, PublicityNotice
@@ -35,7 +40,8 @@ CLOSING_WITHIN = timedelta(days=3)
 CHECKED_IN = BookingStatus.CHECKED_IN
 ALERTS_SHOWN = 20  # the newest unread capacity alerts listed; the total counts them all
 CAMPAIGNS_SHOWN = 20
-ZONES, BASES, SCHOOLS = "zones", "bases", "schools"  # the sections of work a role may have
+PROGRESS_SHOWN = 20  # the oldest reports waiting, quarters and problems overdue listed; totals count them all
+ZONES, BASES, SCHOOLS, PROGRESS = "zones", "bases", "schools", "progress"  # the sections of work a role may have
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,13 @@ class CampaignRef:
 
 
 @dataclass(frozen=True)
+class OverdueReport:
+    zone_id: int
+    zone_name: str
+    period: str
+
+
+@dataclass(frozen=True)
 class Dashboard:
     today: date
     month_start: date
@@ -103,6 +116,13 @@ class Dashboard:
     alerts_unread: list[CapacityAlert]
     schools: list[SchoolRef]
     campaigns: list[CampaignRef]
+    reviews_waiting_total: int
+    reviews_waiting: list[ZoneProgressReport]
+    reports_overdue_total: int
+    reports_overdue: list[OverdueReport]
+    problems_overdue_total: int
+    problems_overdue: list[ZoneProblem]
+    my_zones: list[worklist.ZoneAtAGlance]
 
 
 def sections_of(user: User) -> list[str]:
@@ -112,6 +132,7 @@ def sections_of(user: User) -> list[str]:
         (ZONES, user.has_role(*ZONE_STAFF)),
         (BASES, user.has_role(*BASE_STAFF)),
         (SCHOOLS, user.has_role(*SCHOOL_READERS) and (schools is None or bool(schools))),
+        (PROGRESS, user.has_role(*PROGRESS_STAFF)),
     ]
     return [name for name, has in found if has]
 
@@ -123,6 +144,10 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
     week_start = today - timedelta(days=today.weekday())
     sections = sections_of(user)
     zone_work, base_work, school_work = ZONES in sections, BASES in sections, SCHOOLS in sections
+    progress_work = PROGRESS in sections
+    reviews = worklist.review_queue(user).order_by(None)
+    late_reports = worklist.overdue_reports(user).order_by(None)
+    late_problems = progress_problems.overdue_problems(user, today).order_by(None)
     booked = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
     waiting = (
         objections.staff_objections_query(user).where(Objection.status.in_([s.value for s in OPEN])).order_by(None)
@@ -150,6 +175,20 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
         alerts_unread=_rows(newest_alerts, base_work),
         schools=_schools_run(user) if school_work else [],
         campaigns=_campaigns(user) if school_work else [],
+        reviews_waiting_total=_count(reviews) if progress_work else 0,
+        reviews_waiting=_rows(
+            reviews.order_by(ZoneProgressReport.submitted_at, ZoneProgressReport.id).limit(PROGRESS_SHOWN),
+            progress_work,
+        ),
+        reports_overdue_total=_count(late_reports) if progress_work else 0,
+        reports_overdue=[
+            OverdueReport(*row) for row in db.session.execute(worklist.overdue_reports(user).limit(PROGRESS_SHOWN))
+        ]
+        if progress_work
+        else [],
+        problems_overdue_total=_count(late_problems) if progress_work else 0,
+        problems_overdue=_rows(progress_problems.overdue_problems(user, today).limit(PROGRESS_SHOWN), progress_work),
+        my_zones=worklist.my_zones(user, today) if progress_work else [],
     )
 
 

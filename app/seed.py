@@ -44,6 +44,10 @@ def seed_demo() -> Iterator[str]:
 
     yield from seed_demo_publicity(current_app.config["APP_TIMEZONE"])
 
+    from app.progress.demo import seed_demo_progress
+
+    yield from seed_demo_progress()
+
     from pathlib import Path
 
     from app.knowledge import services as knowledge

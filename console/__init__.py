@@ -46,6 +46,8 @@ def register(app: Flask) -> None:
         views_campaigns,
         views_objections,
         views_other,
+        views_progress,
+        views_reports,
         views_zones,
     )
 

@@ -66,3 +66,71 @@ def matrix(title: str, rows: list[str], columns: list[str], cells: dict[tuple[st
         body.append(f'<tr><th scope="row">{escape(r)}</th>{"".join(tds)}</tr>')
     html = f'<table class="matrix"><caption>{escape(title)}</caption><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
     return Markup(html)  # noqa: S704 (every text escaped above)
+
+
+def _figure(value: float) -> str:
+    return f"{value:,.1f}" if not float(value).is_integer() else f"{int(value):,}"
+
+
+def series_chart(
+    title: str,
+    unit: str,
+    points: list[tuple[int, float]],
+    baseline: tuple[int, float] | None = None,
+    target: tuple[int, float] | None = None,
+    *,
+    width: int = 480,
+    height: int = 240,
+) -> Markup:
+    """A yearly series as points joined by a line, with the baseline and the target marked and the
+    straight path from one to the other dashed (what "on track" is measured against); every figure is
+    printed beside its point. Values start at zero on the vertical axis: a drop is not exaggerated."""
+    caption = f'<figcaption class="chart-title">{escape(title)}</figcaption>'
+    marks = [*points, *([baseline] if baseline else []), *([target] if target else [])]
+    if not marks:
+        return Markup(f'<figure class="chart-box">{caption}<p class="empty">暂无数据</p></figure>')  # noqa: S704 (escaped)
+    left, right, top, bottom = 64, 72, 28, 34
+    first, last = min(y for y, _ in marks), max(y for y, _ in marks)
+    span = max(last - first, 1)
+    highest = max(v for _, v in marks) * 1.15 or 1
+
+    def x(year: int) -> float:
+        return left + (width - left - right) * (year - first) / span
+
+    def y(value: float) -> float:
+        return top + (height - top - bottom) * (1 - value / highest)
+
+    parts = [
+        f'<figure class="chart-box">{caption}<svg class="chart series" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-label="{escape(title)}（{escape(unit)}）"><title>{escape(title)}（{escape(unit)}）</title>',
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#8a9a92"/>',
+        f'<text x="4" y="14" class="label">{escape(unit)}</text>',
+    ]
+    for year in range(first, last + 1):
+        parts.append(f'<text x="{x(year):.1f}" y="{height - 12}" text-anchor="middle" class="label">{year}</text>')
+    if baseline and target:
+        parts.append(
+            f'<line class="path" x1="{x(baseline[0]):.1f}" y1="{y(baseline[1]):.1f}" x2="{x(target[0]):.1f}" '
+            f'y2="{y(target[1]):.1f}" stroke="#7f8c8d" stroke-dasharray="5 4"><title>基准到目标的计划路径</title></line>'
+        )
+    for name, mark, colour in (("基准", baseline, "#5f6b6d"), ("目标", target, "#c77c02")):
+        if mark:
+            shown = f"{name} {mark[0]}：{_figure(mark[1])}{unit}"
+            parts.append(
+                f'<rect class="{"baseline" if name == "基准" else "target"}" x="{x(mark[0]) - 5:.1f}" '
+                f'y="{y(mark[1]) - 5:.1f}" width="10" height="10" fill="{colour}"><title>{escape(shown)}</title></rect>'
+                f'<text x="{x(mark[0]):.1f}" y="{y(mark[1]) - 9:.1f}" text-anchor="middle" class="value">'
+                f"{escape(name)} {_figure(mark[1])}</text>"
+            )
+    if len(points) > 1:
+        path = " ".join(f"{x(year):.1f},{y(value):.1f}" for year, value in points)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{PALETTE[0]}" stroke-width="2"/>')
+    for year, value in points:
+        shown = f"{year} 年核实值：{_figure(value)}{unit}"
+        parts.append(
+            f'<circle class="verified" data-year="{year}" data-value="{value}" cx="{x(year):.1f}" cy="{y(value):.1f}" '
+            f'r="5" fill="{PALETTE[0]}"><title>{escape(shown)}</title></circle>'
+            f'<text x="{x(year) + 8:.1f}" y="{y(value) + 16:.1f}" class="value">{_figure(value)}</text>'
+        )
+    parts.append("</svg></figure>")
+    return Markup("".join(parts))  # noqa: S704 (every text escaped above)

@@ -121,10 +121,15 @@ def dashboard():
         "visits_today": {v.base_id: [v.bookings, v.people] for v in board.visits_today},
         "visits_month": {v.base_id: [v.bookings, v.people] for v in board.visits_month},
         "campaigns_co2": {c.campaign_id: c.co2_kg for c in board.campaigns_co2},
+        "reviews_waiting_total": board.reviews_waiting_total,
+        "reports_overdue_total": board.reports_overdue_total,
+        "problems_overdue_total": board.problems_overdue_total,
     }
-    base_names = dict(
+    zone_names = dict(  # bases of the alerts, zones of the reports waiting
         db.session.execute(
-            select(Zone.id, Zone.name).where(Zone.id.in_({a.base_id for a in board.alerts_unread}))
+            select(Zone.id, Zone.name).where(
+                Zone.id.in_({a.base_id for a in board.alerts_unread} | {r.zone_id for r in board.reviews_waiting})
+            )
         ).all()
     )
     return render_template(
@@ -132,6 +137,6 @@ def dashboard():
         board=board,
         figures=figures,
         data=data,
-        base_names=base_names,
+        base_names=zone_names,
         describe_alert=alerts.describe,
     )

@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import User
@@ -55,3 +56,78 @@ def test_seed_demo_bases(runner, app, client):
 
     with app.app_context():
         assert db.session.scalar(select(func.count(Booking.id))) >= 2
+
+
+def _staff(client, username, password):
+    response = client.post("/api/admin/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.json
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+@pytest.fixture
+def seeded_progress(runner, client):
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    return {
+        "reporter": _staff(client, "reporter", "reporter-demo-2026"),
+        "housing": _staff(client, "housing", "housing-demo-2026"),
+        "institute": _staff(client, "institute", "institute-demo-2026"),
+    }
+
+
+def test_seed_demo_binds_the_reporter_to_a_zone_under_construction(client, seeded_progress):
+    mine = client.get("/api/admin/v1/dashboard", headers=seeded_progress["reporter"]).json["my_zones"]
+    assert [z["status"] in ("confirmed", "acceptance_review") for z in mine] == [True]
+
+
+def test_seed_demo_gives_the_reporter_a_late_milestone(client, seeded_progress):
+    mine = client.get("/api/admin/v1/dashboard", headers=seeded_progress["reporter"]).json["my_zones"]
+    assert mine[0]["late_milestones"]
+
+
+def test_seed_demo_gives_the_reporter_a_returned_report_with_a_comment(client, seeded_progress):
+    zone_id = client.get("/api/admin/v1/dashboard", headers=seeded_progress["reporter"]).json["my_zones"][0]["zone_id"]
+    reports = client.get(f"/api/admin/v1/zones/{zone_id}/reports?per_page=50", headers=seeded_progress["reporter"])
+    returned = [r for r in reports.json["items"] if r["state"] == "returned"]
+    assert returned and all(r["review_comment"] for r in returned)
+
+
+def test_seed_demo_has_reports_of_every_outcome(app, seeded_progress):
+    from app.progress.models import ZoneProgressReport
+
+    with app.app_context():
+        states = set(db.session.scalars(select(ZoneProgressReport.state)))
+    assert {"accepted", "returned", "submitted"} <= states
+
+
+def test_seed_demo_has_a_series_with_baseline_target_and_values_for_every_type(client, seeded_progress):
+    from app.zones.constants import INDICATORS, ZoneType
+
+    zones = client.get("/api/admin/v1/zones?per_page=100", headers=seeded_progress["institute"]).json["items"]
+    complete = set()
+    for zone in zones:
+        series = client.get(f"/api/admin/v1/zones/{zone['id']}/series", headers=seeded_progress["institute"]).json
+        headline = series["indicators"][0]
+        if headline["baseline"] and headline["target"] and headline["series"]:
+            assert headline["unit"] == INDICATORS[ZoneType(zone["type"])][0].unit
+            complete.add(zone["type"])
+    assert complete == {t.value for t in ZoneType}
+
+
+def test_seed_demo_counts_an_overdue_report_and_problem_for_the_housing_officer(client, seeded_progress):
+    board = client.get("/api/admin/v1/dashboard", headers=seeded_progress["housing"]).json
+    assert (board["reports_overdue_total"] > 0, board["problems_overdue_total"] > 0) == (True, True)
+
+
+def test_seed_demo_progress_is_idempotent(app, runner, seeded_progress):
+    from app.progress.models import ZoneIndicatorValue, ZoneMilestone, ZoneProblem, ZoneProgressReport
+
+    def counts():
+        with app.app_context():
+            return [
+                db.session.scalar(select(func.count()).select_from(model))
+                for model in (ZoneMilestone, ZoneProgressReport, ZoneIndicatorValue, ZoneProblem)
+            ]
+
+    before = counts()
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    assert counts() == before

@@ -127,6 +127,9 @@ class ApiFace:
             "visits_today": {str(v["base_id"]): [v["bookings"], v["people"]] for v in body["visits_today"]},
             "visits_month": {str(v["base_id"]): [v["bookings"], v["people"]] for v in body["visits_month"]},
             "campaigns_co2": {str(c["campaign_id"]): c["co2_kg"] for c in body["campaigns_co2"]},
+            "reviews_waiting_total": body["reviews_waiting_total"],
+            "reports_overdue_total": body["reports_overdue_total"],
+            "problems_overdue_total": body["problems_overdue_total"],
         }
 
 
