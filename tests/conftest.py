@@ -60,7 +60,11 @@ def pytest_collection_modifyitems(config, items):
     on_postgres = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
     keep, drop = [], []
     for item in items:
-        if ("postgres" in item.keywords and not on_postgres) or ("redis" in item.keywords and not TEST_REDIS_URL):
+        if (
+            ("postgres" in item.keywords and not on_postgres)
+            or ("redis" in item.keywords and not TEST_REDIS_URL)
+            or ("embedded" in item.keywords and (TEST_DATABASE_URL or TEST_REDIS_URL))
+        ):
             drop.append(item)
         else:
             keep.append(item)

@@ -9,6 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.embedded
 def test_the_leaderboard_benchmark_runs_and_finds_the_boards_equal(tmp_path):
     result = subprocess.run(
         [
@@ -34,6 +35,7 @@ def test_the_leaderboard_benchmark_runs_and_finds_the_boards_equal(tmp_path):
     assert "live board equals the database: yes; after a rebuild: yes" in result.stdout
 
 
+@pytest.mark.embedded
 def test_the_read_throughput_benchmark_runs(tmp_path):
     result = subprocess.run(
         [
