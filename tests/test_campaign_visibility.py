@@ -139,7 +139,8 @@ def _naming_operations(spec) -> set[tuple[str, str]]:
 
 
 # Answers without a JSON schema, so the sweep cannot read them: files, none names a student.
-UNDESCRIBED = {("GET", "/opendata/zones.csv"), ("GET", "/opendata/zones.geojson")}
+# Open data files (CSV, GeoJSON): zones and indicators only, never a student or a post.
+UNDESCRIBED = {("GET", "/opendata/zones.csv"), ("GET", "/opendata/zones.geojson"), ("GET", "/opendata/indicators.csv")}
 
 
 def test_every_mini_program_answer_is_described_so_the_sweep_sees_it(client):
