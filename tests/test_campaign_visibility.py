@@ -139,7 +139,6 @@ def _naming_operations(spec) -> set[tuple[str, str]]:
 
 
 # Answers without a JSON schema, so the sweep cannot read them: files, none names a student.
-# Open data files (CSV, GeoJSON): zones and indicators only, never a student or a post.
 UNDESCRIBED = {("GET", "/opendata/zones.csv"), ("GET", "/opendata/zones.geojson"), ("GET", "/opendata/indicators.csv")}
 
 
