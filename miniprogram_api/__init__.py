@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from miniprogram_api import auth, campaigns, knowledge, me, meta, publicity, uploads, visits, zones
+from miniprogram_api import auth, campaigns, guardians, knowledge, me, meta, policies, publicity, uploads, visits, zones
 
 PREFIX = "/api/mp/v1"
 
 
 def register(api) -> None:
-    for module in (auth, me, meta, zones, publicity, uploads, visits, knowledge, campaigns):
+    for module in (auth, me, meta, policies, zones, publicity, uploads, visits, knowledge, campaigns, guardians):
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.PATH)
