@@ -152,6 +152,11 @@ def test_the_students_own_wechat_cannot_consent(client, child):
     assert_error(_consent(client, child["child"], _link(client, child["child"])), 403, "guardian_link_own")
 
 
+def test_another_under_14_student_cannot_consent(client, auth, child):
+    classmate = _student(client, auth, child["school"], "同桌", age_band="under_14")
+    assert_error(_consent(client, classmate, _link(client, child["child"])), 403, "guardian_is_a_minor")
+
+
 # ---- consenting -----------------------------------------------------------------------------
 
 
