@@ -4,6 +4,7 @@ link the student shares; withdrawn at any time; the school's recorded statement 
 import hashlib
 import io
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
@@ -193,6 +194,25 @@ def test_a_used_link_cannot_be_opened_again(client, auth, child):
     assert_error(
         client.get(f"/api/mp/v1/guardian-links/{code}", headers=auth.wechat_headers("dad")), 410, "guardian_link_used"
     )
+
+
+def test_two_guardians_racing_on_one_link_give_one_consent(app, auth, child):
+    code = _link(app.test_client(), child["child"])
+    guardians = [auth.wechat_headers(f"racer{i}") for i in range(4)]
+    statuses = []
+    barrier = threading.Barrier(len(guardians))
+
+    def race(headers):
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(_consent(client, headers, code).status_code)
+
+    threads = [threading.Thread(target=race, args=(h,)) for h in guardians]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 410, 410, 410]
 
 
 def test_an_expired_link_is_410(app, client, auth, child):
