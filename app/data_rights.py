@@ -27,7 +27,8 @@ from app import retention, uow
 from app.accounts.models import AuthToken, User
 from app.audit import services as audit
 from app.campaigns import erasure as campaigns_erasure
-from app.campaigns.models import ActionCheckin, Participation, SchoolFollow, StudentProfile
+from app.campaigns import guardians
+from app.campaigns.models import ActionCheckin, GuardianConsent, Participation, SchoolFollow, StudentProfile
 from app.db_types import utcnow
 from app.errors import Conflict
 from app.extensions import db
@@ -98,6 +99,7 @@ def delete_account(user: User, now: datetime | None = None) -> DeletionReport:
         token.revoked_at = now  # every process forgets it as the commit lands (accounts.services)
     cancelled, promoted, _ = visits_erasure.release_account(user.id, now)
     campaigns_erasure.forget_student(user.id)  # its photos are among the account's uploads, below
+    guardians.forget_account(user.id, user)
     kept_open = 0
     kept_evidence: set[str] = set()
     for objection in db.session.scalars(
@@ -215,6 +217,13 @@ def export(user: User) -> dict[str, Any]:
             _row(f, exclude=("user_id",))
             for f in db.session.scalars(
                 select(SchoolFollow).where(SchoolFollow.user_id == uid).order_by(SchoolFollow.id)
+            )
+        ],
+        # Given as a guardian (the child by id only: what the guardian saw when consenting is public anyway).
+        "guardian_consents": [
+            _row(c, exclude=("guardian_id",))
+            for c in db.session.scalars(
+                select(GuardianConsent).where(GuardianConsent.guardian_id == uid).order_by(GuardianConsent.id)
             )
         ],
         "uploads": [

@@ -8,7 +8,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.campaigns import boards
 from app.campaigns.models import Campaign, GuardianLink
@@ -365,3 +365,40 @@ def test_the_console_shows_a_withdrawal(app, client, consented):
 def test_the_console_shows_a_statement(app, client, auth, child):
     _statement(client, auth, child)
     assert "签字同意书" in _console_school_page(app, child)
+
+
+# ---- accounts deleted ---------------------------------------------------------------------------
+
+
+def _delete_account(client, headers):
+    response = client.post("/api/mp/v1/me/deletion", json={"confirm": True}, headers=headers)
+    assert response.status_code == 200, response.json
+
+
+def test_a_guardian_who_deletes_their_account_withdraws_the_consent(client, consented):
+    _delete_account(client, consented["guardian"])
+    assert "小明" not in _board_names(client, consented["campaign"])
+
+
+def test_a_guardian_who_deletes_their_account_leaves_the_withdrawal_with_the_school(client, auth, consented):
+    _delete_account(client, consented["guardian"])
+    student = _students(client, auth, consented["school"])["小明"]
+    assert student["guardian_consent_withdrawn_at"] is not None
+
+
+def test_a_child_who_deletes_their_account_leaves_no_link_or_consent(app, client, consented):
+    from app.campaigns.models import GuardianConsent
+
+    _link(client, consented["child"])
+    _delete_account(client, consented["child"])
+    with app.app_context():
+        left = (
+            db.session.scalar(select(func.count(GuardianLink.id))),
+            db.session.scalar(select(func.count(GuardianConsent.id))),
+        )
+    assert left == (0, 0)
+
+
+def test_the_guardians_copy_of_their_data_holds_their_consents(client, consented):
+    export = client.get("/api/mp/v1/me/export", headers=consented["guardian"]).json
+    assert [c["student_id"] for c in export["guardian_consents"]] == [consented["child_id"]]

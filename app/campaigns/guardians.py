@@ -14,7 +14,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app import uow
 from app.accounts.models import User
@@ -171,6 +171,13 @@ def withdraw(consent_id: int, guardian: User) -> GuardianConsent:
         raise NotFound("同意记录不存在")
     if record.withdrawn_at is not None:
         return record
+    withdraw_consent(record, guardian)
+    uow.commit()
+    return record
+
+
+def withdraw_consent(record: GuardianConsent, actor: User) -> None:
+    """The step (no commit): also taken when the guardian deletes their account."""
     now = utcnow()
     record.withdrawn_at = now
     db.session.flush()
@@ -182,10 +189,20 @@ def withdraw(consent_id: int, guardian: User) -> GuardianConsent:
     profile = student_of_id(record.student_id)
     if profile is not None and profile.guardian_consent_method == ConsentMethod.WECHAT.value and not others:
         profile.guardian_consent_at, profile.guardian_consent_withdrawn_at = None, now
-    audit.record(guardian, "guardian_consent.withdraw", "student", record.student_id, None, {"consent_id": record.id})
+    audit.record(actor, "guardian_consent.withdraw", "student", record.student_id, None, {"consent_id": record.id})
     uow.after_commit(boards.restyle_students, (record.student_id,))
-    uow.commit()
-    return record
+
+
+def forget_account(user_id: int, actor: User) -> None:
+    """Account deletion (no commit): the consents this person gave as a guardian are withdrawn (their
+    children leave public boards unless another consent stands); their own links and the consents given
+    for them as a child go with their student profile."""
+    for record in db.session.scalars(
+        select(GuardianConsent).where(GuardianConsent.guardian_id == user_id, GuardianConsent.withdrawn_at.is_(None))
+    ).all():
+        withdraw_consent(record, actor)
+    db.session.execute(delete(GuardianConsent).where(GuardianConsent.student_id == user_id))
+    db.session.execute(delete(GuardianLink).where(GuardianLink.student_id == user_id))
 
 
 def consent_summary(record: GuardianConsent) -> dict[str, Any]:
