@@ -25,6 +25,7 @@ class AuditEntryOut(Schema):
     id = ma.fields.Integer()
     at = LocalDateTime()
     actor_id = ma.fields.Integer(allow_none=True)
+    actor_label = ma.fields.String(metadata={"description": "操作人：用户名，系统，或「已注销用户」"})
     action = ma.fields.String()
     entity_type = ma.fields.String()
     entity_id = ma.fields.Integer(allow_none=True)

@@ -208,7 +208,9 @@ def privacy_purge(days: int | None) -> None:
     click.echo(
         f"{report.idempotency_records} expired idempotency record(s) deleted, "
         f"{report.login_lockouts} old login failure record(s) deleted, "
-        f"{report.objections} objection(s) purged (settled more than {days} days ago)"
+        f"{report.objections} objection(s) purged (settled more than {days} days ago, or of deleted accounts), "
+        f"{report.bookings} booking(s)' visitors, {report.waitlist_requests} waiting request(s) and "
+        f"{report.checkin_posts} check-in note(s)/photo(s) purged"
     )
 
 
@@ -263,12 +265,13 @@ def jobs_tick() -> None:
 @jobs_cli.command("run")
 @click.argument("name")
 def jobs_run(name: str) -> None:
-    """Run one job now in this process, without the queue (e.g. outbox.deliver)."""
+    """Run one job now in this process, without the queue (e.g. outbox.deliver); recorded as its last run."""
+    from app.jobs import queue
     from app.jobs.schedule import PERIODIC
 
     if name not in PERIODIC:
         raise click.ClickException(f"unknown job {name}; known: {', '.join(PERIODIC)}")
-    click.echo(PERIODIC[name].run())
+    click.echo(queue.run_here(name))
 
 
 @jobs_cli.command("list")

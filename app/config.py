@@ -135,6 +135,10 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         # production); only the test suite swaps in a cheap method so signing in costs no CPU there.
         "PASSWORD_HASH_METHOD": "scrypt",
         "OBJECTION_RETENTION_DAYS": _int(env, "OBJECTION_RETENTION_DAYS", 365),
+        # Visitors' names, documents and phones, counted from the end of the visit (docs/privacy.md).
+        "BOOKING_RETENTION_DAYS": _int(env, "BOOKING_RETENTION_DAYS", 180),
+        # Check-in notes and photos, counted from the end of their campaign (points and CO2 stay).
+        "CHECKIN_RETENTION_DAYS": _int(env, "CHECKIN_RETENTION_DAYS", 90),
         # Visits (education bases): museum practice by default.
         "BOOKING_CANCEL_CUTOFF_MINUTES": _int(env, "BOOKING_CANCEL_CUTOFF_MINUTES", 120),
         "BOOKING_LATE_CANCEL_MINUTES": _int(env, "BOOKING_LATE_CANCEL_MINUTES", 24 * 60),

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from app import data_rights
 from app.accounts import services as accounts
-from app.accounts.schemas import PhoneIn, PhoneOut, ProfileIn, UserOut
+from app.accounts.schemas import DeletionIn, DeletionOut, ExportOut, PhoneIn, PhoneOut, ProfileIn, UserOut
 from app.campaigns import students
 from app.web.api import Blueprint, replayable
 from app.web.auth import current_user, require_user
@@ -38,3 +39,23 @@ def verify_phone(body):
     """通过微信验证手机号（getuserphonenumber），供预约与异议预填"""
     user = accounts.verify_phone(current_user(), body["code"].strip())
     return {"phone": user.phone, "phone_verified": True}
+
+
+@blp.post("/deletion")
+@require_user
+@blp.arguments(DeletionIn)
+@blp.response(200, DeletionOut)
+@blp.alt_response(409, description="staff_account：工作人员账号请联系系统管理员注销")
+def delete_me(body):
+    """注销账号：立即撤销全部登录凭证，删除个人资料、学生信息、关注与打卡内容，取消未来预约（名额让给候补），
+    清除预约参观人信息；仍在处理中的异议保留至办结。再次以原凭证调用为 401（凭证已失效）。
+    之后用同一微信登录将是一个全新的空账号。"""
+    return data_rights.delete_account(current_user())
+
+
+@blp.get("/export")
+@require_user
+@blp.response(200, ExportOut)
+def export_me():
+    """我的数据副本：本人的全部个人信息（一份 JSON），不含任何他人的信息"""
+    return data_rights.export(current_user())

@@ -52,6 +52,7 @@ def test_every_date_time_is_local_to_the_second(app, client, auth):
         client.get("/api/admin/v1/audit-log", headers=admin).json,
         client.get(f"/api/admin/v1/slots/{slot_id}/bookings", headers=admin).json,
         client.get("/api/admin/v1/dashboard", headers=admin).json,  # the notice closing within three days
+        client.get("/api/mp/v1/me/export", headers=headers).json,
     ]
     times = _times(*documents)
     assert times  # the sweep saw some

@@ -260,10 +260,11 @@ def _png(color=(0, 128, 0)) -> bytes:
 
 # Writes that need no key: doing them again leaves the same state and gives the same answer
 # (PUT/PATCH set values; follow, join and confirm return what is already there), or there is no
-# signed-in caller to keep an answer for (logins, and logouts once the token is gone).
+# signed-in caller to keep an answer for (logins, and logouts or account deletions once the token is gone).
 IDEMPOTENT_BY_NATURE = {
     ("post", "/api/mp/v1/auth/login"),
     ("post", "/api/mp/v1/auth/logout"),
+    ("post", "/api/mp/v1/me/deletion"),
     ("patch", "/api/mp/v1/me"),
     ("put", "/api/mp/v1/bookings/{booking_id}/members"),
     ("post", "/api/mp/v1/schools/{school_id}/follow"),

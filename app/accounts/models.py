@@ -28,6 +28,9 @@ class User(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The account was deleted by its owner (app.data_rights): the row stays only as a tombstone, so
+    # what must outlive the person (an objection's ruling, attendance counts) still points somewhere.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="select", foreign_keys="RoleGrant.user_id"

@@ -141,6 +141,7 @@ class StaffUserOut(Schema):
     is_active = ma.fields.Boolean()
     created_at = LocalDateTime()
     last_login_at = LocalDateTime(allow_none=True)
+    deleted_at = LocalDateTime(allow_none=True, metadata={"description": "本人注销账号的时间（注销后仅留空壳记录）"})
 
 
 class UserListArgs(PageArgs):
@@ -171,3 +172,40 @@ class StaffUserIn(GrantIn):
 class UserPatchIn(Schema):
     is_active = ma.fields.Boolean()
     display_name = ma.fields.String(validate=[ma.validate.Length(min=1, max=64), _not_blank])
+
+
+class DeletionIn(Schema):
+    confirm = ma.fields.Boolean(
+        required=True,
+        validate=ma.validate.Equal(True, error="请确认注销：confirm 须为 true"),
+        metadata={"description": "须为 true：注销不可撤销"},
+    )
+
+
+class DeletionOut(Schema):
+    deleted = ma.fields.Constant(True)
+    deleted_at = LocalDateTime()
+    bookings_cancelled = ma.fields.Integer(metadata={"description": "取消的未来预约数（名额已让给候补）"})
+    objections_kept_open = ma.fields.Integer(
+        metadata={"description": "仍在处理中的异议数：处理完毕前保留，办结后其个人信息随即清除"}
+    )
+
+
+class ExportOut(Schema):
+    """One JSON document: every section is the caller's own rows (times ISO 8601, APP_TIMEZONE)."""
+
+    generated_at = ma.fields.String()
+    user = ma.fields.Dict()
+    student_profile = ma.fields.Dict(allow_none=True)
+    bookings = ma.fields.List(ma.fields.Dict(), metadata={"description": "预约及参观人（本人可见全文）"})
+    waitlist = ma.fields.List(ma.fields.Dict())
+    objections = ma.fields.List(ma.fields.Dict(), metadata={"description": "异议及处理答复"})
+    campaign_participations = ma.fields.List(ma.fields.Dict())
+    checkins = ma.fields.List(ma.fields.Dict())
+    school_follows = ma.fields.List(ma.fields.Dict())
+    uploads = ma.fields.List(ma.fields.Dict())
+
+    @ma.post_dump(pass_original=True)
+    def _other_sections(self, data, original, **kwargs):
+        """Tables added by other features (zone follows, consents, …) are exported as they are."""
+        return {**original, **data}

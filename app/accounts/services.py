@@ -497,7 +497,14 @@ def get_user(user_id: int) -> User:
     return user
 
 
+def _refuse_if_deleted(user: User) -> None:
+    """A deleted account is a tombstone: nobody can bring it back (its owner starts afresh)."""
+    if user.deleted_at is not None:
+        raise AppError("该账号已由本人注销，不能再修改", code="account_deleted", status=409)
+
+
 def add_grant(user: User, changes: dict, granted_by: User) -> User:
+    _refuse_if_deleted(user)
     before = _user_snapshot(user)
     role = Role(changes["role"])
     department = Department(changes["department"]) if changes.get("department") else None
@@ -534,6 +541,7 @@ def remove_grant(user: User, grant_id: int, acting: User) -> User:
 
 
 def update_user(user: User, changes: dict, acting: User) -> User:
+    _refuse_if_deleted(user)
     if changes.get("is_active") is False and user.id == acting.id:
         raise AppError("不能停用自己的账号", code="cannot_disable_self", status=409)
     before = _user_snapshot(user)

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
@@ -25,3 +25,14 @@ class AuditEntry(db.Model):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     request_id: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    # Who acted, for the log's readers; a deleted account reads 已注销用户 (its row is a tombstone).
+    actor = relationship("User", lazy="joined", viewonly=True)
+
+    @property
+    def actor_label(self) -> str:
+        if self.actor_id is None:
+            return "系统"
+        if self.actor is None or self.actor.deleted_at is not None:
+            return "已注销用户"
+        return self.actor.username or self.actor.display_name or f"微信用户 #{self.actor_id}"

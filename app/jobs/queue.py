@@ -107,6 +107,23 @@ def run_job(name: str, period: str) -> str:
     return summary
 
 
+def run_here(name: str) -> str:
+    """One run in this process (`jobs run NAME`, e.g. from cron), recorded as the job's last run as a
+    worker's is, so staff see it; no retries, no dead letter (cron runs it again next period)."""
+    from app.jobs.schedule import PERIODIC
+
+    started = utcnow()
+    try:
+        summary = PERIODIC[name].run()
+    except Exception as exc:
+        db.session.rollback()
+        uow.discard()
+        _remember(name, "manual", started, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    _remember(name, "manual", started, "ok", summary)
+    return summary
+
+
 def last_runs() -> dict[str, dict]:
     """Each job's last run as the workers recorded it (for the staff view)."""
     from app.jobs.schedule import PERIODIC

@@ -93,11 +93,7 @@ def _flush_views() -> str:
 def _purge() -> str:
     from app.privacy_ops import purge
 
-    report = purge(current_app.config["OBJECTION_RETENTION_DAYS"], Path(current_app.config["UPLOAD_ROOT"]))
-    return (
-        f"删除过期幂等记录 {report.idempotency_records} 条，过期登录失败记录 {report.login_lockouts} 条，"
-        f"清除异议个人信息 {report.objections} 件"
-    )
+    return purge(current_app.config["OBJECTION_RETENTION_DAYS"], Path(current_app.config["UPLOAD_ROOT"])).summary()
 
 
 def _report_deadlines() -> str:

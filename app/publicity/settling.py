@@ -9,13 +9,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app import uow
+from app import retention, uow
 from app.accounts.models import User
 from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError
 from app.extensions import db
-from app.media.services import delete_uploads, resolve
 from app.publicity.constants import (
     OPEN,
     NoticeState,
@@ -112,30 +111,48 @@ def close_due(now: datetime | None = None) -> list[CloseReport]:
 
 
 def purge_personal_data(retention_days: int, upload_root: Path, now: datetime | None = None) -> int:
-    """Objections settled more than `retention_days` ago lose everything that may identify the
-    objector: name, phone, organisation, contact person, ID number, the text of the reason and the
-    evidence images (their files too, so they are no longer served). The rows, and so the public
-    counts and the decisions, stay."""
+    """Objections settled more than `retention_days` ago, and those of deleted accounts as soon as they
+    are settled (kept until then: the programme owes them a decision), lose everything that may
+    identify the objector: name, phone, organisation, contact person, ID number, the text of the
+    reason and the evidence images (their files too, so they are no longer served). The rows (receipt
+    number, zone, ruling), and so the public counts and the decisions, stay. In batches, each its own
+    transaction (app.retention)."""
     now = now or utcnow()
+    return retention.in_batches(
+        lambda limit: due_objections(retention_days, now, limit), lambda oid: purge_objection(oid, now), upload_root
+    )
+
+
+def due_objections(retention_days: int, now: datetime, limit: int) -> list[int]:
     cutoff = now - timedelta(days=retention_days)
-    due = db.session.scalars(
-        select(Objection).where(Objection.settled_at <= cutoff, Objection.purged_at.is_(None)).with_for_update()
-    ).all()
-    evidence: list[str] = []
-    for objection in due:
-        evidence += objection.evidence_urls or []
-        objection.name = objection.phone = objection.organisation = None
-        objection.contact_person = objection.id_number = objection.reason = None
-        objection.evidence_urls = []
-        objection.purged_at = now
-    files = delete_uploads(evidence)
-    uow.after_commit(_remove_files, upload_root, files)  # only once the rows no longer point at them
-    uow.commit()
-    return len(due)
+    gone = select(User.id).where(User.deleted_at.is_not(None))
+    return list(
+        db.session.scalars(
+            select(Objection.id)
+            .where(
+                Objection.purged_at.is_(None),
+                Objection.settled_at.is_not(None),
+                (Objection.settled_at <= cutoff) | Objection.user_id.in_(gone),
+            )
+            .order_by(Objection.id)
+            .limit(limit)
+        )
+    )
 
 
-def _remove_files(root: Path, relative_paths: list[str]) -> None:
-    for relative in relative_paths:
-        target = resolve(root, relative)
-        if target is not None:
-            target.unlink(missing_ok=True)
+def purge_objection(objection_id: int, now: datetime) -> list[str] | None:
+    """One objection's personal data, in the caller's transaction; returns its evidence URLs (None:
+    already purged)."""
+    objection = db.session.scalar(select(Objection).where(Objection.id == objection_id).with_for_update(of=Objection))
+    if objection is None or objection.purged_at is not None:
+        return None
+    return forget_objection(objection, now)
+
+
+def forget_objection(objection: Objection, now: datetime) -> list[str]:
+    evidence = list(objection.evidence_urls or [])
+    objection.name = objection.phone = objection.organisation = None
+    objection.contact_person = objection.id_number = objection.reason = None
+    objection.evidence_urls = []
+    objection.purged_at = now
+    return evidence

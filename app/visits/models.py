@@ -36,6 +36,7 @@ class WaitlistStatus(StrEnum):
     PROMOTED = "promoted"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    PURGED = "purged"  # its slot is long past: the request's people were removed (retention)
 
 
 class BaseProfile(db.Model):
@@ -110,6 +111,8 @@ class Booking(db.Model):
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     waitlist_entry_id: Mapped[int | None] = mapped_column(Integer)
+    # Its visitors' and group's personal data were removed (retention, or the account deleted).
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     slot: Mapped[Slot] = relationship(lazy="joined", innerjoin=True)
 
