@@ -103,7 +103,7 @@ def confirm_students(body, school_id):
 @blp.response(200, StudentOut)
 def guardian_consent(body, school_id, user_id):
     """记录未满 14 周岁学生的监护人同意（签字同意书等）"""
-    return students.record_guardian_consent(school_id, user_id, body["method"], current_user())
+    return students.record_guardian_consent(school_id, user_id, current_user())
 
 
 @blp.post("/schools/<int:school_id>/campaigns")

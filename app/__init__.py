@@ -138,6 +138,7 @@ def _import_models() -> None:
     import app.knowledge.models  # noqa: F401
     import app.media.models  # noqa: F401
     import app.outbox.models  # noqa: F401
+    import app.policies.models  # noqa: F401
     import app.progress.models  # noqa: F401
     import app.publicity.models  # noqa: F401
     import app.visits.models  # noqa: F401

@@ -144,7 +144,8 @@ def content_sync(force: bool) -> None:
         raise click.ClickException(f"{len(exc.details['problems'])} problem(s); nothing was published") from exc
     click.echo(
         f"created {len(report.created)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
-        f"unpublished {len(report.unpublished)}, kept staff edits {len(report.skipped_staff_edited)}"
+        f"unpublished {len(report.unpublished)}, kept staff edits {len(report.skipped_staff_edited)}, "
+        f"policy versions published {len(report.policies_published)}"
     )
     for slug in report.skipped_staff_edited:
         click.echo(f"  kept (edited by staff; --force to overwrite): {slug}")

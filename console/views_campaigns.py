@@ -216,7 +216,7 @@ def students_confirm(school_id):
 @bp.post("/schools/<int:school_id>/students/<int:user_id>/consent")
 @require(*SCHOOL_STAFF)
 def student_consent(school_id, user_id):
-    students.record_guardian_consent(school_id, user_id, "signed_statement", current())
+    students.record_guardian_consent(school_id, user_id, current())
     flash("已记录监护人签字同意", "info")
     return redirect(url_for("console.school", school_id=school_id))
 

@@ -3,7 +3,10 @@ from __future__ import annotations
 from app import data_rights
 from app.accounts import services as accounts
 from app.accounts.schemas import DeletionIn, DeletionOut, ExportOut, PhoneIn, PhoneOut, ProfileIn, UserOut
-from app.campaigns import students
+from app.campaigns import guardians, students
+from app.campaigns.schemas import GuardianLinkOut
+from app.policies import services as policies
+from app.policies.schemas import PolicyConsentIn, PolicyConsentOut
 from app.web.api import Blueprint, replayable
 from app.web.auth import current_user, require_user
 
@@ -59,3 +62,26 @@ def delete_me(body):
 def export_me():
     """我的数据副本：本人的全部个人信息（一份 JSON），不含任何他人的信息"""
     return data_rights.export(current_user())
+
+
+@blp.post("/consents")
+@require_user
+@blp.arguments(PolicyConsentIn)
+@blp.response(200, PolicyConsentOut)
+@blp.alt_response(409, description="policy_version_not_current：不是现行版本（details.current_version）")
+@blp.alt_response(422, description="policy_version_unknown：没有这个版本")
+def accept_policy(body):
+    """同意现行隐私政策（document: privacy，version 取自 GET /policies/privacy）；再次同意返回首次同意的记录"""
+    return policies.accept(current_user(), body["document"], body["version"].strip())
+
+
+@blp.post("/guardian-link")
+@require_user
+@replayable
+@blp.response(201, GuardianLinkOut)
+@blp.alt_response(403, description="not_a_student：尚未选择学校")
+@blp.alt_response(409, description="guardian_consent_not_needed：年满 14 周岁")
+def guardian_link():
+    """未满 14 周岁的学生生成监护人同意码（7 天内有效，只能使用一次），以卡片分享给监护人"""
+    code, link = guardians.create_link(current_user())
+    return {"code": code, "expires_at": link.expires_at}

@@ -121,9 +121,15 @@ def database_url(tmp_path_factory):
         from flask_migrate import upgrade
 
         upgrade()
+        # The privacy policy of content/, published as `flask content sync` does: the rule that writes
+        # collecting personal data wait for its acceptance holds in every test (Auth accepts it).
+        from app.policies import services as policies
+
+        policies.publish(policies.read_policies(Path(app.config["CONTENT_ROOT"]))[0])
+        db.session.commit()
         # Reference data the migrations load (districts); every test starts with exactly this.
         with db.engine.connect() as conn:
-            for table in ("districts", "calendar_days"):
+            for table in ("districts", "calendar_days", "policy_versions"):
                 REFERENCE_ROWS[table] = [dict(r._mapping) for r in conn.execute(db.metadata.tables[table].select())]
         db.engine.dispose()
     yield url
@@ -369,14 +375,29 @@ class Auth:
         self.client = client
         self._codes = 0
 
-    def wechat_login(self, name: str = "alice") -> dict:
+    def wechat_login(self, name: str = "alice", *, accept_privacy: bool = True) -> dict:
+        """Signs in; accepts the current privacy policy too (as the mini-program asks before anything
+        else) unless `accept_privacy=False`, for the tests of that rule."""
         self._codes += 1
         response = self.client.post("/api/mp/v1/auth/login", json={"code": f"{name}:{self._codes}"})
         assert response.status_code == 200, response.json
+        if accept_privacy:
+            self.accept_privacy(response.json["user"]["id"])
         return response.json
 
-    def wechat_headers(self, name: str = "alice") -> dict:
-        return {"Authorization": f"Bearer {self.wechat_login(name)['token']}"}
+    def accept_privacy(self, user_id: int) -> None:
+        """What `POST /me/consents` records, without a request (most tests sign in many users)."""
+        from app.policies import services as policies
+        from app.policies.models import PolicyConsent
+
+        with self.app.app_context():
+            policy = policies.current()
+            if policy is not None and policies.needs_consent(user_id):
+                db.session.add(PolicyConsent(user_id=user_id, document=policy.document, version=policy.version))
+                db.session.commit()
+
+    def wechat_headers(self, name: str = "alice", *, accept_privacy: bool = True) -> dict:
+        return {"Authorization": f"Bearer {self.wechat_login(name, accept_privacy=accept_privacy)['token']}"}
 
     def staff(self, role: str = "admin", username: str | None = None, **scope) -> dict:
         from app.accounts import services as accounts

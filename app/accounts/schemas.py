@@ -62,6 +62,10 @@ class StudentSelfOut(Schema):
         metadata={"description": "学校已确认（班级码或名单）；确认前不出现在任何公开榜单，也不能参加仅限本校的活动"},
     )
     guardian_consent = ma.fields.Function(lambda p: p.guardian_consent_at is not None)
+    guardian_consent_method = ma.fields.Function(
+        lambda p: p.guardian_consent_method if p.guardian_consent_at is not None else None,
+        metadata={"description": "statement（学校记录的签字同意书）或 wechat（监护人在微信中同意）；未同意为 null"},
+    )
     on_public_boards = ma.fields.Boolean(
         attribute="may_appear", metadata={"description": "别人现在能否看到本人（榜单、打卡分享）"}
     )
@@ -90,6 +94,23 @@ class UserOut(Schema):
     grants = ma.fields.List(ma.fields.Nested(GrantOut))
     created_at = LocalDateTime()
     student = _StudentRecord(StudentSelfOut, allow_none=True, metadata={"description": "学生信息（未填学校为 null）"})
+    needs_consent = ma.fields.Function(
+        lambda u: _policies().needs_consent(u.id),
+        metadata={
+            "description": "true：现行隐私政策（GET /policies/privacy）尚未同意；同意（POST /me/consents）前预约、"
+            "异议与活动打卡返回 428 consent_required"
+        },
+    )
+    privacy_version_accepted = ma.fields.Function(
+        lambda u: _policies().accepted_version(u.id), metadata={"description": "最近同意的隐私政策版本；未同意为 null"}
+    )
+
+
+def _policies():
+    """Policies build on accounts, not the reverse: looked up when a user is shown."""
+    from app.policies import services
+
+    return services
 
 
 class TokenOut(Schema):

@@ -29,6 +29,7 @@ from app.db_types import utcnow
 from app.errors import AppError, Conflict, NotFound, ValidationFailed, WeChatUnavailable
 from app.extensions import db
 from app.media.services import own_uploads, public_hosts, sha256_of
+from app.policies import services as policies
 from app.publicity.calendar import is_working
 from app.times import app_timezone
 from app.wechat import services as wechat
@@ -131,7 +132,9 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
     once per action and day, within the action's daily cap and, for commuting, the day's trip budget;
     CO2 and points from the factor in force that day. A photo weighs only on the day itself and once
     per campaign. Notes and photos pass WeChat's checks before they are kept; a photo is one's own
-    upload, its URL as the upload answered it (absolute on `request_host` or a public host)."""
+    upload, its URL as the upload answered it (absolute on `request_host` or a public host). Not
+    before the current privacy policy is accepted (428)."""
+    policies.ensure_consented(user)
     campaign = get_campaign(campaign_id)
     day = _action_day(campaign, data.get("day"))
     if (

@@ -18,6 +18,7 @@ from app.campaigns import campaigns, catalogue, checkins, lookups, students
 from app.campaigns.models import AgeBand, Audience, Campaign, StudentProfile
 from app.db_types import utcnow
 from app.extensions import db
+from app.policies import services as policies
 from app.zones.constants import ZoneType
 from app.zones.models import Zone
 
@@ -84,6 +85,7 @@ def seed_demo_campaigns() -> list[str]:
             user = User(openid=f"o_demo_student_{index}")
             db.session.add(user)
             db.session.flush()
+        policies.accept_current(user)  # demo students signed in and accepted the privacy policy
         db.session.add(
             StudentProfile(
                 user_id=user.id,

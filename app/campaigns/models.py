@@ -48,6 +48,8 @@ class StudentProfile(db.Model):
     guardian_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     guardian_consent_method: Mapped[str | None] = mapped_column(String(32))
     guardian_consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # When the last guardian's consent was withdrawn (and none is left): the school sees it.
+    guardian_consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @hybrid_property
@@ -74,6 +76,59 @@ class StudentProfile(db.Model):
     def minor_without_consent(self) -> bool:
         """Under 14 (as the school confirmed) and no guardian's consent: PIPL art. 31."""
         return self.age_band == AgeBand.UNDER_14 and self.guardian_consent_at is None
+
+
+class ConsentMethod(StrEnum):
+    STATEMENT = "statement"  # a signed statement the school admin recorded
+    WECHAT = "wechat"  # the guardian, in their own WeChat
+
+
+class GuardianRelationship(StrEnum):
+    FATHER = "father"
+    MOTHER = "mother"
+    GRANDPARENT = "grandparent"
+    OTHER_GUARDIAN = "other_guardian"
+
+
+RELATIONSHIP_LABELS = {
+    GuardianRelationship.FATHER: "父亲",
+    GuardianRelationship.MOTHER: "母亲",
+    GuardianRelationship.GRANDPARENT: "祖父母/外祖父母",
+    GuardianRelationship.OTHER_GUARDIAN: "其他监护人",
+}
+
+
+class GuardianLink(db.Model):
+    """A one-time code an under-14 student shares with a guardian (7 days, one use). Only its
+    SHA-256 is stored: the code itself is a key to the child's consent."""
+
+    __tablename__ = "guardian_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class GuardianConsent(db.Model):
+    """A guardian's consent for one child, given in their own WeChat; withdrawn at any time."""
+
+    __tablename__ = "guardian_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    relationship: Mapped[str] = mapped_column(String(16))
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("guardian_links.id", ondelete="SET NULL"))
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def relationship_label(self) -> str:
+        return RELATIONSHIP_LABELS[GuardianRelationship(self.relationship)]
 
 
 class SchoolClass(db.Model):

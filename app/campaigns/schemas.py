@@ -5,7 +5,7 @@ import marshmallow as ma
 from app.campaigns import campaigns, lookups
 from app.campaigns import checkins as campaign_checkins
 from app.campaigns.catalogue import ESTIMATE_NOTE
-from app.campaigns.models import Audience
+from app.campaigns.models import Audience, GuardianRelationship
 from app.campaigns.moderation import author_name
 from app.fields import NAMES_STUDENT, LocalDateTime, MediaUrl
 from app.validation import Link, PageArgs, Schema, not_blank
@@ -182,7 +182,11 @@ class ConfirmedOut(Schema):
 
 class ConsentIn(Schema):
     method = ma.fields.String(
-        load_default="signed_statement", validate=ma.validate.OneOf(["signed_statement", "wechat"])
+        load_default="statement",
+        validate=ma.validate.OneOf(["statement", "signed_statement"]),
+        metadata={
+            "description": "statement：监护人签字同意书（signed_statement 为旧名）；微信同意只能由监护人本人在小程序中进行"
+        },
     )
 
 
@@ -197,7 +201,62 @@ class StudentOut(Schema):
     nickname = ma.fields.String(allow_none=True, metadata=NAMES_STUDENT)
     confirmed = ma.fields.Function(lambda p: p.confirmed_at is not None)
     guardian_consent = ma.fields.Function(lambda p: p.guardian_consent_at is not None)
+    guardian_consent_method = ma.fields.Function(
+        lambda p: p.guardian_consent_method if p.guardian_consent_at is not None else None,
+        metadata={"description": "statement（学校记录的签字同意书）或 wechat（监护人本人在微信中同意）；未同意为 null"},
+    )
+    guardian_consent_at = LocalDateTime(allow_none=True)
+    guardian_consent_withdrawn_at = LocalDateTime(
+        allow_none=True, metadata={"description": "监护人撤回微信同意的时间（此后无任何同意时）"}
+    )
     on_public_boards = ma.fields.Boolean(attribute="may_appear")
+
+
+class RelationshipOut(Schema):
+    code = ma.fields.String()
+    label = ma.fields.String()
+
+
+class ChildOut(Schema):
+    """A child as others would see them on public boards: nickname, class, school, points."""
+
+    nickname = ma.fields.String(metadata=NAMES_STUDENT)
+    class_name = ma.fields.String(allow_none=True)
+    school = ma.fields.Dict(allow_none=True, metadata={"description": "{id, name}"})
+    points = ma.fields.Float()
+
+
+class GuardianLinkOut(Schema):
+    code = ma.fields.String(metadata={"description": "一次性同意码（7 天内有效，只能使用一次），以卡片分享给监护人"})
+    expires_at = LocalDateTime()
+
+
+class GuardianLinkPreviewOut(Schema):
+    expires_at = LocalDateTime()
+    student = ma.fields.Nested(ChildOut)
+    public = ma.fields.List(ma.fields.String(), metadata={"description": "同意后公开显示的内容"})
+    never_public = ma.fields.List(ma.fields.String(), metadata={"description": "任何时候都不公开的内容"})
+    already_consented = ma.fields.Boolean(metadata={"description": "调用者是否已为该学生同意"})
+    relationships = ma.fields.List(ma.fields.Nested(RelationshipOut))
+
+
+class GuardianConsentIn(Schema):
+    code = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=100), not_blank])
+    relationship = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf([r.value for r in GuardianRelationship]),
+        metadata={"description": "father 父亲、mother 母亲、grandparent 祖父母/外祖父母、other_guardian 其他监护人"},
+    )
+
+
+class GuardianConsentOut(Schema):
+    id = ma.fields.Integer()
+    method = ma.fields.String(metadata={"description": "wechat"})
+    relationship = ma.fields.String()
+    relationship_label = ma.fields.String()
+    consented_at = LocalDateTime()
+    withdrawn_at = LocalDateTime(allow_none=True)
+    student = ma.fields.Nested(ChildOut)
 
 
 class StudentListArgs(PageArgs):

@@ -17,6 +17,7 @@ from app.campaigns import boards
 from app.campaigns.lookups import ensure_school_admin, get_school, student_of
 from app.campaigns.models import (
     AgeBand,
+    ConsentMethod,
     SchoolClass,
     StudentProfile,
 )
@@ -174,14 +175,16 @@ def confirm_students(school_id: int, user_ids: list[int], actor: User) -> int:
     return len(newly)
 
 
-def record_guardian_consent(school_id: int, user_id: int, method: str, actor: User) -> StudentProfile:
-    """Use case: the school admin records a guardian's signed consent for a student under 14."""
+def record_guardian_consent(school_id: int, user_id: int, actor: User) -> StudentProfile:
+    """Use case: the school admin records a guardian's signed consent statement for a student under
+    14 (method `statement`; a guardian's own consent in WeChat is app.campaigns.guardians)."""
     ensure_school_admin(actor, school_id)
     profile = db.session.get(StudentProfile, user_id)
     if profile is None or profile.school_id != school_id:
         raise NotFound("该学生不在本校")
+    method = ConsentMethod.STATEMENT.value
     profile.guardian_consent_at, profile.guardian_consent_method = utcnow(), method
-    profile.guardian_consent_recorded_by_id = actor.id
+    profile.guardian_consent_recorded_by_id, profile.guardian_consent_withdrawn_at = actor.id, None
     audit.record(actor, "student.guardian_consent", "student", user_id, None, {"method": method})
     uow.after_commit(boards.restyle_students, (user_id,))
     uow.commit()

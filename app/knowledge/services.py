@@ -20,6 +20,7 @@ from app.errors import AppError, NotFound, ValidationFailed
 from app.extensions import db, kv
 from app.knowledge.content import ContentSet, ParsedArticle, Problem, read_content, reading_minutes, render
 from app.knowledge.models import Article, ArticleTag, Category
+from app.policies import services as policies
 from app.zones.models import Zone
 
 CACHE_NAMESPACE = "knowledge"
@@ -40,6 +41,7 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
     skipped_staff_edited: list[str] = field(default_factory=list)
     unpublished: list[str] = field(default_factory=list)
+    policies_published: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -49,8 +51,11 @@ def search_text_of(title: str, summary: str, plain: str) -> str:
 
 def sync(root: Path, force: bool = False) -> SyncReport:
     """Publish content/: all or nothing. Articles edited by staff are left alone unless `force`;
-    articles whose file is gone are unpublished, never deleted."""
+    articles whose file is gone are unpublished, never deleted. New versions of the policies
+    (content/policies/) are published with them."""
     content: ContentSet = read_content(root)
+    policy_files, policy_problems = policies.read_policies(root)
+    content.problems.extend(policy_problems)
     zones_by_name = _zone_ids([a.zone for a in content.articles if a.zone])
     for article in content.articles:
         if article.zone and article.zone not in zones_by_name:
@@ -90,6 +95,7 @@ def sync(root: Path, force: bool = False) -> SyncReport:
             article.is_published = False
             article.updated_at = utcnow()
             report.unpublished.append(slug)
+    report.policies_published = policies.publish(policy_files)
     _changed()
     uow.commit()
     return report

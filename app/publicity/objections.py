@@ -21,6 +21,7 @@ from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.media.services import own_uploads, public_hosts
 from app.outbox import services as outbox
+from app.policies import services as policies
 from app.privacy import mask_id_number, mask_name, mask_phone
 from app.publicity.constants import (
     DECISIONS,
@@ -74,7 +75,9 @@ def submit_objection(
     request_host: str | None = None,
 ) -> idempotency.Outcome:
     """Use case: raise an objection, once per Idempotency-Key when one is given (a retry gets the
-    first answer, `present(objection)`). One commit: the objection and its stored answer."""
+    first answer, `present(objection)`). One commit: the objection and its stored answer. Not before
+    the current privacy policy is accepted (428)."""
+    policies.ensure_consented(user)
     limits = ObjectionLimits.from_config(current_app.config, request_host)
 
     def work():

@@ -23,6 +23,7 @@ from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.extensions import db, kv
+from app.policies import services as policies
 from app.times import local_iso
 from app.validators import IdType, person_key
 from app.visits import alerts
@@ -106,7 +107,8 @@ def request_booking(
 ) -> idempotency.Outcome:
     """Use case: book a slot, at most once per Idempotency-Key (a retry gets the first answer,
     `present(booking)`, stored with the booking in one commit). A slot already full is refused
-    after one read, without claiming the key."""
+    after one read, without claiming the key. Not before the current privacy policy is accepted (428)."""
+    policies.ensure_consented(user)
     refuse_if_full(data, unless=idempotency.seen(user.id, "booking", idempotency_key))
     r = rules()
 
@@ -389,6 +391,7 @@ def cancel(user: User, booking_id: int, now: datetime | None = None) -> Booking:
 
 
 def join_waitlist(user: User, data: dict[str, Any]) -> WaitlistEntry:
+    policies.ensure_consented(user)  # the entry holds the visitors' names and documents
     slot = db.session.get(Slot, data["slot_id"])
     if slot is None:
         raise NotFound("时段不存在")

@@ -12,6 +12,7 @@ from app.accounts import services as accounts
 from app.accounts.models import User
 from app.accounts.roles import Role
 from app.extensions import db
+from app.policies import services as policies
 from app.visits import booking, calendar
 from app.visits.models import BaseProfile, Booking, Slot
 from app.visits.rules import rules
@@ -79,6 +80,8 @@ def seed_demo_bases() -> list[str]:
         lines.append(f"base {zone.name}: {len(created)} new slots")
 
     citizen = db.session.scalar(select(User).where(User.openid == "o_fake_demo"))
+    if citizen is not None:
+        policies.accept_current(citizen)  # the demo citizen accepted the privacy policy before booking
     if citizen is not None and not db.session.scalar(select(Booking.id).where(Booking.user_id == citizen.id)):
         first_slots = db.session.scalars(
             select(Slot).where(Slot.base_id == titled[0].id, Slot.visit_date >= start).order_by(Slot.starts_at).limit(2)
