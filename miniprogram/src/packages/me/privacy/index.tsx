@@ -1,4 +1,5 @@
 import { Button, Text, View } from '@tarojs/components'
+import Taro from '@tarojs/taro'
 import { useEffect, useState } from 'react'
 import { messageOf } from '@/api'
 import { heading, pressable, statusRole } from '@/components/a11y'
@@ -9,6 +10,7 @@ import { ErrorNotice, Loading } from '@/components/Status'
 import { formatDate } from '@/lib/format'
 import { acceptPolicy, loadPolicy, type Policy } from '@/lib/me-consent'
 import { useSession } from '@/lib/session'
+import { tabs } from '@/routes'
 
 /** 隐私保护指引: the current version in full; a signed-in person who has not accepted it can here. */
 export default function Privacy() {
@@ -70,6 +72,11 @@ export default function Privacy() {
           )}
         </View>
       ) : null}
+      <View className='row'>
+        <Button className='btn' {...pressable('返回“我的”')} onClick={() => Taro.switchTab({ url: tabs.me })}>
+          返回“我的”
+        </Button>
+      </View>
     </Screen>
   )
 }
