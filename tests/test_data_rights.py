@@ -183,6 +183,20 @@ def test_deleting_removes_the_visitors_of_every_booking(app, client, auth):
     assert left == [None, None]
 
 
+def test_rows_of_tables_no_area_handles_go_too(app, client, auth):
+    """The generic hook (zone follows, consents, … as features add them): here the stored answers
+    to the account's retried requests."""
+    from app.idempotency import IdempotencyRecord
+
+    base_id = make_base(app)
+    headers = auth.wechat_headers("visitor")
+    book(client, headers, {"slot_id": make_slot(app, base_id), "visitors": visitors(1)}, "b1")
+    user_id = _user_id(client, headers)
+    _delete(client, headers)
+    with app.app_context():
+        assert db.session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id)) is None
+
+
 def test_a_past_booking_stays_for_the_attendance_counts(app, client, auth):
     base_id = make_base(app)
     slot_id = make_slot(app, base_id)
