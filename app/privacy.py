@@ -16,6 +16,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
 _PHONE_RE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])")
 _BEARER_RE = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+# A guardian's one-time consent code travels in the path (GET /guardian-links/<code>).
+_GUARDIAN_LINK_RE = re.compile(r"(/guardian-links/)[^/?\s]+")
 _SECRET_PARAM_RE = re.compile(
     r"(?i)((?:access_token|token|secret|js_code|code|password|session_key)[\"']?\s*[=:]\s*[\"']?)"
     r"[^&\s\"',}]+"
@@ -51,6 +53,7 @@ def mask_text(text: str) -> str:
     """Mask every phone, ID number and token-like value in free text (used on every log line)."""
     text = _BEARER_RE.sub(r"\1***", text)
     text = _SECRET_PARAM_RE.sub(r"\1***", text)
+    text = _GUARDIAN_LINK_RE.sub(r"\1***", text)
     text = _ID_RE.sub(lambda m: m.group(1)[:4] + "*" * 10 + m.group(2), text)
     text = _PHONE_RE.sub(r"\1****\2", text)
     return text

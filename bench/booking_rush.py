@@ -80,6 +80,7 @@ def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, lis
     from app.accounts.models import User
     from app.db_types import utcnow
     from app.extensions import db
+    from app.policies import services as policies
     from app.visits.models import Slot
     from app.zones import editing, lifecycle
     from app.zones.models import District
@@ -120,6 +121,8 @@ def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, lis
         users = [User(openid=f"o_bench_{i}") for i in range(attempts)]
         db.session.add_all(users)
         db.session.flush()
+        for user in users:  # signed-in citizens accepted the privacy policy first (else 428)
+            policies.accept_current(user)
         tokens = [accounts.issue_token(u, "mp", 3600).token for u in users]
         from app import uow
 

@@ -76,6 +76,7 @@ def prepare(app, students: int, checkins: int, measured: int):
     from app.campaigns.models import ActionCheckin, AgeBand, Participation, StudentProfile
     from app.db_types import utcnow
     from app.extensions import db
+    from app.policies import services as policies
     from app.zones import editing, lifecycle
     from app.zones.models import District
 
@@ -182,7 +183,9 @@ def prepare(app, students: int, checkins: int, measured: int):
         tokens = {}
         for uid in random.Random(3).sample(user_ids, min(200, len(user_ids))) + [u for u, _, _ in live]:
             if uid not in tokens:
-                tokens[uid] = accounts.issue_token(db.session.get(User, uid), "mp", 3600).token
+                user = db.session.get(User, uid)
+                policies.accept_current(user)  # signed-in students accepted the privacy policy (else 428)
+                tokens[uid] = accounts.issue_token(user, "mp", 3600).token
         db.session.commit()
     return campaign_id, tokens, live
 

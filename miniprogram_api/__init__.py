@@ -22,5 +22,19 @@ PREFIX = "/api/mp/v1"
 
 
 def register(api) -> None:
-    for module in (auth, me, meta, policies, zones, follows, programme, publicity, uploads, visits, knowledge, campaigns, guardians):
+    for module in (
+        auth,
+        me,
+        meta,
+        policies,
+        zones,
+        follows,
+        programme,
+        publicity,
+        uploads,
+        visits,
+        knowledge,
+        campaigns,
+        guardians,
+    ):
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.PATH)

@@ -134,6 +134,16 @@ def own_records(base: str, token: str) -> list[str]:
 def tokens(base: str, admin_password: str) -> dict[str, str]:
     citizen = requests.post(f"{base}/api/mp/v1/auth/login", json={"code": "fuzzer:1"}, timeout=30)
     citizen.raise_for_status()
+    # As the mini-program does first: accept the privacy policy in effect, or bookings, objections and
+    # check-ins answer 428 consent_required.
+    policy = requests.get(f"{base}/api/mp/v1/policies/privacy", timeout=30)
+    if policy.status_code == 200:
+        requests.post(
+            f"{base}/api/mp/v1/me/consents",
+            json={"document": "privacy", "version": policy.json()["version"]},
+            headers={"Authorization": f"Bearer {citizen.json()['token']}"},
+            timeout=30,
+        ).raise_for_status()
     staff = requests.post(
         f"{base}/api/admin/v1/auth/login", json={"username": "fuzz-admin", "password": admin_password}, timeout=30
     )

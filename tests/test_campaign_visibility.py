@@ -181,6 +181,18 @@ def _calls(client, auth, sealed):
         ("POST", "/posts/{checkin_id}/reports"): lambda: [
             client.post(f"{MP}/posts/{p}/reports", json={"reason": "不当内容"}, headers=outsider) for p in hidden_posts
         ],
+        # A child is named to a guardian only through the code the child shared (test_guardian_consent);
+        # without it, and for consents not one's own, nothing.
+        ("GET", "/guardian-links/{code}"): lambda: [client.get(f"{MP}/guardian-links/guessed-code", headers=outsider)],
+        ("POST", "/guardian-consents"): lambda: [
+            client.post(
+                f"{MP}/guardian-consents", json={"code": "guessed-code", "relationship": "mother"}, headers=outsider
+            )
+        ],
+        ("GET", "/guardian-consents"): lambda: [client.get(f"{MP}/guardian-consents", headers=outsider)],
+        ("DELETE", "/guardian-consents/{consent_id}"): lambda: [
+            client.delete(f"{MP}/guardian-consents/{i}", headers=outsider) for i in (1, 2)
+        ],
     }
 
 

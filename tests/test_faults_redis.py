@@ -36,6 +36,11 @@ class Visitor:
         response = self.client.post("/api/mp/v1/auth/login", json={"code": f"{self.name}:{self.n}"})
         if response.status_code == 200:
             self.headers = {"Authorization": f"Bearer {response.json['token']}"}
+            # as the mini-program does before any write that collects personal data
+            version = self.client.get("/api/mp/v1/policies/privacy").json["version"]
+            self.client.post(
+                "/api/mp/v1/me/consents", json={"document": "privacy", "version": version}, headers=self.headers
+            )
         return response
 
     def book(self, slot_id, person):

@@ -273,6 +273,8 @@ IDEMPOTENT_BY_NATURE = {
     ("delete", "/api/mp/v1/zones/{zone_id}/follow"),
     ("post", "/api/mp/v1/me/class"),
     ("post", "/api/mp/v1/campaigns/{campaign_id}/join"),
+    ("post", "/api/mp/v1/me/consents"),
+    ("delete", "/api/mp/v1/guardian-consents/{consent_id}"),
     ("post", "/api/admin/v1/auth/login"),
     ("post", "/api/admin/v1/auth/logout"),
     ("patch", "/api/admin/v1/users/{user_id}"),

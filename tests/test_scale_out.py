@@ -73,7 +73,11 @@ def instances(app, app_config, fake_wechat, tmp_path):
 def _login(instance, name):
     response = instance.post("/api/mp/v1/auth/login", json={"code": f"{name}:{time.monotonic_ns()}"})
     assert response.status_code == 200, response.text
-    return response.json()["token"]
+    token = response.json()["token"]
+    version = instance.get("/api/mp/v1/policies/privacy").json()["version"]  # as the client does before booking
+    accepted = instance.post("/api/mp/v1/me/consents", token, json={"document": "privacy", "version": version})
+    assert accepted.status_code == 200, accepted.text
+    return token
 
 
 def test_a_token_from_one_instance_works_on_the_other(instances):

@@ -71,6 +71,9 @@ def _open_link(code: str, guardian: User) -> GuardianLink:
         raise NotFound("同意链接无效", code="guardian_link_not_found")
     if link.student_id == guardian.id:
         raise Forbidden("请由监护人用自己的微信打开此链接", code="guardian_link_own")
+    own = student_of(guardian)
+    if own is not None and own.age_band == AgeBand.UNDER_14:  # a child's second account is no guardian
+        raise Forbidden("未满 14 周岁的学生不能作为监护人同意", code="guardian_is_a_minor")
     if link.used_at is not None:
         raise LinkGone("此链接已使用过，请让孩子重新生成", code="guardian_link_used")
     if link.expires_at <= utcnow():
