@@ -141,3 +141,35 @@ test('an under-14 student shares a guardian code; a guardian signed in elsewhere
   await expect(guardian.getByText(/已撤回/)).toBeVisible()
   await context.close()
 })
+
+test('in large text (适老化) the zone page, the consent prompt and the 我的 pages stay within the phone', async ({ page }) => {
+  test.setTimeout(120_000)
+  await page.goto('./')
+  await openTab(page, '我的')
+  await page.getByRole('switch', { name: '大字模式' }).click()
+  await page.getByLabel('开发用登录用户名').fill(person('elder'))
+  await page.getByRole('button', { name: '开发用登录' }).click()
+  await expect(consentPrompt(page)).toBeVisible()
+  const wider = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+  expect(await wider(), 'the consent prompt in large text').toBeLessThanOrEqual(0)
+  await checkPage(page, 'me-consent-large-text')
+  await acceptPolicy(page)
+  for (const [entry, title] of [
+    ['我的关注', '我的关注'],
+    ['我的动态', '我的动态'],
+    ['导出我的数据', '导出我的数据'],
+    ['注销账号', '注销账号'],
+    ['监护人授权', '监护人授权'],
+  ] as const) {
+    await openEntry(page, entry, title)
+    await page.waitForLoadState('networkidle')
+    expect(await wider(), `${entry} in large text`).toBeLessThanOrEqual(0)
+  }
+  await page.goto('./')
+  await openTab(page, '示范区')
+  await page.getByRole('link', { name: /^示范区：/ }).first().click()
+  await expect(page.getByRole('button', { name: '关注这个示范区' })).toBeVisible()
+  await page.waitForLoadState('networkidle')
+  expect(await wider(), 'the zone page in large text').toBeLessThanOrEqual(0)
+  await checkPage(page, 'zone-large-text')
+})
