@@ -8,6 +8,7 @@ export default defineAppConfig({
     { root: 'packages/publicity', pages: ['index', 'notice/index', 'object/index', 'mine/index', 'objection/index'] },
     { root: 'packages/knowledge', pages: ['index', 'article/index'] },
     { root: 'packages/students', pages: ['index', 'campaign/index', 'board/index', 'posts/index'] },
+    { root: 'packages/me', pages: ['follows/index', 'feed/index', 'privacy/index', 'export/index', 'delete/index', 'guardian/index'] },
   ],
   window: {
     backgroundTextStyle: 'light',

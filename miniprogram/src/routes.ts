@@ -30,4 +30,11 @@ export const routes = {
   studentCampaign: (id: number) => `/packages/students/campaign/index?id=${id}`,
   studentBoard: (id: number) => `/packages/students/board/index?id=${id}`,
   studentPosts: (id: number) => `/packages/students/posts/index?id=${id}`,
+  // 我的 (packages/me): follows, feed, privacy policy, data copy, account deletion, guardian consent.
+  myFollows: () => '/packages/me/follows/index',
+  myFeed: () => '/packages/me/feed/index',
+  privacy: () => '/packages/me/privacy/index',
+  myExport: () => '/packages/me/export/index',
+  deleteAccount: () => '/packages/me/delete/index',
+  guardian: (code?: string) => `/packages/me/guardian/index${code ? `?code=${encodeURIComponent(code)}` : ''}`,
 }

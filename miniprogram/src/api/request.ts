@@ -44,6 +44,7 @@ export type ErrorKind =
   | 'conflict' // 409
   | 'forbidden' // 403
   | 'not_found' // 404
+  | 'consent' // 428 consent_required: accept the privacy policy first, then tap again
   | 'network' // no answer at all
   | 'other'
 
@@ -60,6 +61,7 @@ export const MESSAGES = {
   validation: '填写的内容有误，请按提示修改',
   forbidden: '没有权限执行此操作',
   not_found: '请求的内容不存在或已下线',
+  consent: '请先阅读并同意隐私保护指引，再重新提交',
   generic: GENERIC,
 } as const
 
@@ -152,6 +154,9 @@ export function toApiError(response: TransportResponse | null): ApiError {
     const wait = retryAfterSeconds(header(response.headers, 'Retry-After'))
     return new ApiError({ kind: 'rate_limited', status, code, message: rateLimitMessage(wait), retryAfter: wait })
   }
+  if (status === 428) {
+    return new ApiError({ kind: 'consent', status, code, message: MESSAGES.consent })
+  }
   if (code === 'wechat_unavailable') {
     return new ApiError({ kind: 'unavailable', status, code, message: MESSAGES.wechat_unavailable })
   }
@@ -236,9 +241,11 @@ export function queryString(query: Query | undefined): string {
 }
 
 export type SignInListener = (error: ApiError) => void
+export type ConsentListener = (error: ApiError) => void
 
 export function createClient(options: ClientOptions) {
   const listeners = new Set<SignInListener>()
+  const consentListeners = new Set<ConsentListener>()
   const timeout = options.timeout ?? 15000
 
   async function send(req: TransportRequest, retriable: boolean): Promise<TransportResponse> {
@@ -278,6 +285,7 @@ export function createClient(options: ClientOptions) {
       if (token) options.tokens.set(null)
       listeners.forEach((listener) => listener(error))
     }
+    if (error.kind === 'consent') consentListeners.forEach((listener) => listener(error))
     throw error
   }
 
@@ -293,6 +301,11 @@ export function createClient(options: ClientOptions) {
     onSignInRequired(listener: SignInListener): () => void {
       listeners.add(listener)
       return () => listeners.delete(listener)
+    },
+    /** Called on every 428 consent_required: show the privacy policy, keep the form. Returns the unsubscribe. */
+    onConsentRequired(listener: ConsentListener): () => void {
+      consentListeners.add(listener)
+      return () => consentListeners.delete(listener)
     },
     tokens: options.tokens,
   }

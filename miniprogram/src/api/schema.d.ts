@@ -227,6 +227,224 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mp/v1/me/deletion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 注销账号：立即撤销全部登录凭证，删除个人资料、学生信息、关注与打卡内容，取消未来预约（名额让给候补），
+         *     清除预约参观人信息；仍在处理中的异议保留至办结。再次以原凭证调用为 401（凭证已失效）。
+         *     之后用同一微信登录将是一个全新的空账号。
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DeletionIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeletionOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                /** @description staff_account：工作人员账号请联系系统管理员注销 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的数据副本：本人的全部个人信息（一份 JSON），不含任何他人的信息 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExportOut"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/me/consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 同意现行隐私政策（document: privacy，version 取自 GET /policies/privacy）；再次同意返回首次同意的记录 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PolicyConsentIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PolicyConsentOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                /** @description policy_version_not_current：不是现行版本（details.current_version） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description policy_version_unknown：没有这个版本 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/me/guardian-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 未满 14 周岁的学生生成监护人同意码（7 天内有效，只能使用一次），以卡片分享给监护人 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description 每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid */
+                    "Idempotency-Key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GuardianLinkOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                /** @description guardian_consent_not_needed：年满 14 周岁 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/mp/v1/meta": {
         parameters: {
             query?: never;
@@ -251,6 +469,53 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["MetaOut"];
+                    };
+                };
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/policies/privacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 现行隐私政策：版本、标题、正文（HTML）、生效日期；同意用 POST /me/consents */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PolicyOut"];
+                    };
+                };
+                /** @description policy_not_published：尚未发布 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 503: components["responses"]["SERVICE_UNAVAILABLE"];
@@ -2330,6 +2595,212 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/guardian-links/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        /** 监护人打开孩子分享的同意卡片：同意后公开的内容（昵称、班级、学校、积分）与任何时候都不公开的内容 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GuardianLinkPreviewOut"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                /** @description guardian_link_used / guardian_link_expired：请让孩子重新生成 */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/guardian-consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我作为监护人给出的同意（含已撤回的） */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GuardianConsentOutPage"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        /** 监护人同意处理该学生的个人信息（同意后学生可出现在公开榜单）；一个链接只能用一次 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description 每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid */
+                    "Idempotency-Key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["GuardianConsentIn"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GuardianConsentOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                /** @description guardian_link_not_found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description guardian_already_consented：已为该学生同意（链接未被使用） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description guardian_link_used / guardian_link_expired */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/guardian-consents/{consent_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                consent_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** 撤回同意（随时；学生立即从公开榜单移除）；再次撤回不改变任何内容 */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    consent_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GuardianConsentOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -6579,6 +7050,8 @@ export interface components {
             /** @description 学校已确认（班级码或名单）；确认前不出现在任何公开榜单，也不能参加仅限本校的活动 */
             readonly confirmed?: unknown;
             readonly guardian_consent?: unknown;
+            /** @description statement（学校记录的签字同意书）或 wechat（监护人在微信中同意）；未同意为 null */
+            readonly guardian_consent_method?: unknown;
             /** @description 别人现在能否看到本人（榜单、打卡分享） */
             on_public_boards?: boolean;
         };
@@ -6595,6 +7068,10 @@ export interface components {
             created_at?: string;
             /** @description 学生信息（未填学校为 null） */
             student?: components["schemas"]["StudentSelfOut"] | (Record<string, never> | null);
+            /** @description true：现行隐私政策（GET /policies/privacy）尚未同意；同意（POST /me/consents）前预约、异议与活动打卡返回 428 consent_required */
+            readonly needs_consent?: unknown;
+            /** @description 最近同意的隐私政策版本；未同意为 null */
+            readonly privacy_version_accepted?: unknown;
         };
         TokenOut: {
             token?: string;
@@ -6629,6 +7106,72 @@ export interface components {
             phone?: string;
             phone_verified?: boolean;
         };
+        DeletionIn: {
+            /**
+             * @description 须为 true：注销不可撤销
+             * @enum {boolean}
+             */
+            confirm: true;
+        };
+        DeletionOut: {
+            /** @default true */
+            deleted: unknown;
+            /** Format: date-time */
+            deleted_at?: string;
+            /** @description 取消的未来预约数（名额已让给候补） */
+            bookings_cancelled?: number;
+            /** @description 仍在处理中的异议数：处理完毕前保留，办结后其个人信息随即清除 */
+            objections_kept_open?: number;
+        };
+        ExportOut: {
+            generated_at?: string;
+            user?: {
+                [key: string]: unknown;
+            };
+            student_profile?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description 预约及参观人（本人可见全文） */
+            bookings?: {
+                [key: string]: unknown;
+            }[];
+            waitlist?: {
+                [key: string]: unknown;
+            }[];
+            /** @description 异议及处理答复 */
+            objections?: {
+                [key: string]: unknown;
+            }[];
+            campaign_participations?: {
+                [key: string]: unknown;
+            }[];
+            checkins?: {
+                [key: string]: unknown;
+            }[];
+            school_follows?: {
+                [key: string]: unknown;
+            }[];
+            uploads?: {
+                [key: string]: unknown;
+            }[];
+        };
+        PolicyConsentIn: {
+            /** @enum {string} */
+            document: "privacy";
+            version: string;
+        };
+        PolicyConsentOut: {
+            document?: string;
+            version?: string;
+            /** Format: date-time */
+            accepted_at?: string;
+        };
+        GuardianLinkOut: {
+            /** @description 一次性同意码（7 天内有效，只能使用一次），以卡片分享给监护人 */
+            code?: string;
+            /** Format: date-time */
+            expires_at?: string;
+        };
         MetaOut: {
             types?: {
                 [key: string]: unknown;
@@ -6651,6 +7194,14 @@ export interface components {
             subscribe_templates?: {
                 [key: string]: string;
             };
+        };
+        PolicyOut: {
+            version?: string;
+            title?: string;
+            /** @description 已清理的 HTML（小程序 rich-text 可直接显示） */
+            body_html?: string;
+            /** Format: date */
+            effective_on?: string;
         };
         DistrictOut: {
             id?: number;
@@ -7501,6 +8052,57 @@ export interface components {
             /** @description 总是 true：举报已记录（不透露内容本身） */
             reported: boolean;
         };
+        ChildOut: {
+            nickname?: string;
+            class_name?: string | null;
+            /** @description {id, name} */
+            school?: {
+                [key: string]: unknown;
+            } | null;
+            points?: number;
+        };
+        RelationshipOut: {
+            code?: string;
+            label?: string;
+        };
+        GuardianLinkPreviewOut: {
+            /** Format: date-time */
+            expires_at?: string;
+            student?: components["schemas"]["ChildOut"];
+            /** @description 同意后公开显示的内容 */
+            public?: string[];
+            /** @description 任何时候都不公开的内容 */
+            never_public?: string[];
+            /** @description 调用者是否已为该学生同意 */
+            already_consented?: boolean;
+            relationships?: components["schemas"]["RelationshipOut"][];
+        };
+        GuardianConsentIn: {
+            code: string;
+            /**
+             * @description father 父亲、mother 母亲、grandparent 祖父母/外祖父母、other_guardian 其他监护人
+             * @enum {string}
+             */
+            relationship: "father" | "mother" | "grandparent" | "other_guardian";
+        };
+        GuardianConsentOut: {
+            id?: number;
+            /** @description wechat */
+            method?: string;
+            relationship?: string;
+            relationship_label?: string;
+            /** Format: date-time */
+            consented_at?: string;
+            /** Format: date-time */
+            withdrawn_at?: string | null;
+            student?: components["schemas"]["ChildOut"];
+        };
+        GuardianConsentOutPage: {
+            items: components["schemas"]["GuardianConsentOut"][];
+            page: number;
+            per_page: number;
+            total: number;
+        };
         StaffLoginIn: {
             username: string;
             password: string;
@@ -7517,6 +8119,11 @@ export interface components {
             created_at?: string;
             /** Format: date-time */
             last_login_at?: string | null;
+            /**
+             * Format: date-time
+             * @description 本人注销账号的时间（注销后仅留空壳记录）
+             */
+            deleted_at?: string | null;
         };
         StaffUserOutPage: {
             items: components["schemas"]["StaffUserOut"][];
@@ -8162,6 +8769,15 @@ export interface components {
             nickname?: string | null;
             readonly confirmed?: unknown;
             readonly guardian_consent?: unknown;
+            /** @description statement（学校记录的签字同意书）或 wechat（监护人本人在微信中同意）；未同意为 null */
+            readonly guardian_consent_method?: unknown;
+            /** Format: date-time */
+            guardian_consent_at?: string | null;
+            /**
+             * Format: date-time
+             * @description 监护人撤回微信同意的时间（此后无任何同意时）
+             */
+            guardian_consent_withdrawn_at?: string | null;
             on_public_boards?: boolean;
         };
         StudentOutPage: {
@@ -8178,10 +8794,11 @@ export interface components {
         };
         ConsentIn: {
             /**
-             * @default signed_statement
+             * @description statement：监护人签字同意书（signed_statement 为旧名）；微信同意只能由监护人本人在小程序中进行
+             * @default statement
              * @enum {string}
              */
-            method: "signed_statement" | "wechat";
+            method: "statement" | "signed_statement";
         };
         CampaignIn: {
             title: string;
@@ -8521,6 +9138,8 @@ export interface components {
             /** Format: date-time */
             at?: string;
             actor_id?: number | null;
+            /** @description 操作人：用户名，系统，或「已注销用户」 */
+            actor_label?: string;
             action?: string;
             entity_type?: string;
             entity_id?: number | null;

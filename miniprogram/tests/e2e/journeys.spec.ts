@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { checkPage, openTab, pageTitle } from './helpers'
+import { acceptPolicy, checkPage, consentPrompt, openTab, pageTitle } from './helpers'
 
 test('a visitor reads the home page', async ({ page }) => {
   await page.goto('./')
@@ -50,6 +50,7 @@ test('a person signs in on 我的 (development sign-in), sees the profile and si
   await page.getByLabel('开发用登录用户名').fill('alice')
   await page.getByRole('button', { name: '开发用登录' }).click()
   await expect(page.getByRole('heading', { name: '个人信息' })).toBeVisible()
+  await acceptPolicy(page) // a first sign-in: the privacy policy comes first
   await expect(page.getByText(/^身份：/)).toBeVisible()
   await checkPage(page, 'me-signed-in')
   await page.getByRole('button', { name: '退出登录' }).click()
@@ -99,6 +100,7 @@ test('an expired sign-in asks to sign in again, in Chinese', async ({ page, requ
   await page.getByLabel('开发用登录用户名').fill('bob')
   await page.getByRole('button', { name: '开发用登录' }).click()
   await expect(page.getByRole('heading', { name: '个人信息' })).toBeVisible()
+  await acceptPolicy(page)
   // The token stops working behind the page's back (as when it expires), then the page is used again.
   const stored = await page.evaluate(() => localStorage.getItem('lowcarbon.token') ?? '')
   const token = (JSON.parse(stored) as { data: string }).data
@@ -112,6 +114,8 @@ test('an expired sign-in asks to sign in again, in Chinese', async ({ page, requ
   await page.getByRole('button', { name: '重新登录' }).click()
   await expect(page.getByRole('alert').filter({ hasText: '登录已失效' })).toHaveCount(0)
   await expect(page.getByRole('heading', { name: '个人信息' })).toBeVisible()
+  // The policy was accepted at the first sign-in: not asked again.
+  await expect(consentPrompt(page)).toBeHidden()
 })
 
 test('large text leaves no page wider than the phone', async ({ page }) => {

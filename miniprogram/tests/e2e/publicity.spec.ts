@@ -1,17 +1,9 @@
 import { expect, type Page, test } from '@playwright/test'
-import { checkPage, openTab, pageTitle } from './helpers'
+import { checkPage, openTab, pageTitle, signIn } from './helpers'
 
 // A valid 1×1 PNG (the service decodes every upload whole).
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64')
 const REASON = '该项目公示的年度能耗数据与我们实际了解到的运行情况明显不符，请核实。'
-
-async function signIn(page: Page, name: string): Promise<void> {
-  await page.goto('./')
-  await openTab(page, '我的')
-  await page.getByLabel('开发用登录用户名').fill(name)
-  await page.getByRole('button', { name: '开发用登录' }).click()
-  await expect(page.getByRole('heading', { name: '个人信息' })).toBeVisible()
-}
 
 /** From the home page to the open notice, then to the form for its first zone. */
 async function openForm(page: Page): Promise<string> {

@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext } from '@playwright/test'
-import { checkPage, openTab, pageTitle } from './helpers'
+import { acceptPolicy, acceptPolicyByApi, checkPage, openTab, pageTitle } from './helpers'
 
 // Students (校园低碳): a student signs in, declares a school (and is told what waiting for the school
 // means), joins a class with the teacher's code, checks in an action and finds themself on the boards.
@@ -51,6 +51,7 @@ async function classmatePosts(request: APIRequestContext, setup: Setup, nickname
     await request.post(`${MP}/auth/login`, { data: { code: `mate${Date.now()}:${Math.floor(Math.random() * 1e6)}` } }),
   )
   const headers = { Authorization: `Bearer ${login.token}` }
+  await acceptPolicyByApi(request, login.token)
   await ok(await request.patch(`${MP}/me`, { headers, data: { school_id: setup.schoolId, age_band: '14_17', nickname } }))
   await ok(await request.post(`${MP}/me/class`, { headers, data: { join_code: setup.joinCode } }))
   expect((await request.post(`${MP}/campaigns/${setup.campaignId}/join`, { headers })).status()).toBe(204)
@@ -69,6 +70,7 @@ test('a student joins a class by code, checks in an action and finds themself on
   await page.getByLabel('开发用登录用户名').fill(`student${Date.now()}`)
   await page.getByRole('button', { name: '开发用登录' }).click()
   await expect(page.getByRole('heading', { name: '个人信息' })).toBeVisible()
+  await acceptPolicy(page) // the first sign-in asks for the privacy policy, as it would a person
   await page.getByRole('link', { name: /^校园低碳/ }).click()
   await expect(pageTitle(page, '校园低碳')).toBeVisible()
   await expect(page.getByText('还没有加入学校')).toBeVisible()

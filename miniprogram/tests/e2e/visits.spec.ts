@@ -1,6 +1,6 @@
 import { type APIRequestContext, type Page, expect, test } from '@playwright/test'
 import { addDays, checkCharacter, dayLabel, localToday } from '../../src/lib/visits'
-import { checkPage, openTab, pageTitle } from './helpers'
+import { acceptPolicyByApi, checkPage, openTab, pageTitle, signIn } from './helpers'
 
 // The visits journeys (issue 24) against the real service with its demo data: two education bases
 // with slots from tomorrow on; the staff API (demo admin) adds today's slots and grants the door role.
@@ -19,14 +19,6 @@ function residentId(): string {
   const seq = String(Math.floor(Math.random() * 1000)).padStart(3, '0')
   const body = `2201021985${month}${day}${seq}`
   return body + checkCharacter(body)
-}
-
-async function signIn(page: Page, name: string): Promise<void> {
-  await page.goto('./')
-  await openTab(page, '我的')
-  await page.getByLabel('开发用登录用户名').fill(name)
-  await page.getByRole('button', { name: '开发用登录' }).click()
-  await expect(page.getByRole('heading', { name: '个人信息' })).toBeVisible()
 }
 
 /** The signed-in person's token, as the page keeps it (Taro's h5 storage wraps it as {data}). */
@@ -232,6 +224,7 @@ async function todaySlot(request: APIRequestContext, admin: string, baseId: numb
 async function visitorCode(request: APIRequestContext, slotId: number, name: string): Promise<string> {
   const login = await request.post(`${MP}/auth/login`, { data: { code: `${person('guest')}:1` } })
   const token = (await login.json()).token
+  await acceptPolicyByApi(request, token)
   const booked = await request.post(`${MP}/bookings`, {
     headers: { ...bearer(token), 'Idempotency-Key': `door-${person('k')}` },
     data: { slot_id: slotId, visitors: [{ name, id_number: residentId(), phone: '13900004444' }] },

@@ -180,6 +180,41 @@ describe('errors, in Chinese', () => {
     expect(listener).not.toHaveBeenCalled()
   })
 
+  it('428 consent_required: the consent prompt, in Chinese', () => {
+    const error = toApiError(failure(428, 'consent_required', 'Privacy policy not accepted'))
+    expect(error.message).toBe('请先阅读并同意隐私保护指引，再重新提交')
+  })
+
+  it('428 is of its own kind, so pages can tell it from other refusals', () => {
+    expect(toApiError(failure(428, 'consent_required')).kind).toBe('consent')
+  })
+
+  it('428 asks for the consent prompt once', async () => {
+    const { transport } = fakeTransport(failure(428, 'consent_required'))
+    const api = client(transport, 'token')
+    const listener = vi.fn()
+    api.onConsentRequired(listener)
+    await caught(api.post('/bookings', {}, { submission: newSubmission() }))
+    expect(listener).toHaveBeenCalledTimes(1)
+  })
+
+  it('428 keeps the sign-in', async () => {
+    const tokens = memoryTokens('token')
+    const { transport } = fakeTransport(failure(428, 'consent_required'))
+    const api = createClient({ baseUrl: 'https://svc/api/mp/v1', transport, tokens })
+    await caught(api.post('/bookings', {}, { submission: newSubmission() }))
+    expect(tokens.get()).toBe('token')
+  })
+
+  it('another refusal does not ask for consent', async () => {
+    const { transport } = fakeTransport(failure(409, 'slot_full', '名额已满'))
+    const api = client(transport, 'token')
+    const listener = vi.fn()
+    api.onConsentRequired(listener)
+    await caught(api.post('/bookings', {}, { submission: newSubmission() }))
+    expect(listener).not.toHaveBeenCalled()
+  })
+
   it('429: wait the Retry-After seconds', () => {
     const error = toApiError(failure(429, 'rate_limited', 'Too Many Requests', {}, { 'retry-after': '42' }))
     expect(error.message).toBe('请求过于频繁，请在42秒后重试')

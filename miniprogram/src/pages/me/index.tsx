@@ -116,6 +116,18 @@ export default function Me() {
         <SignIn />
       )}
       {user ? (
+        <>
+          <View className='card' {...linkTo('我的关注')} onClick={() => Taro.navigateTo({ url: routes.myFollows() })}>
+            <Text className='card__title'>我的关注</Text>
+            <Text className='card__meta'>关注的示范区和学校</Text>
+          </View>
+          <View className='card' {...linkTo('我的动态')} onClick={() => Taro.navigateTo({ url: routes.myFeed() })}>
+            <Text className='card__title'>我的动态</Text>
+            <Text className='card__meta'>关注的示范区进展、学校活动</Text>
+          </View>
+        </>
+      ) : null}
+      {user ? (
         <View className='card' {...linkTo('我的异议')} onClick={() => Taro.navigateTo({ url: routes.myObjections() })}>
           <Text className='card__title'>我的异议</Text>
           <Text className='card__meta'>公示异议的处理进展与答复</Text>
@@ -125,6 +137,29 @@ export default function Me() {
       <View className='card' {...linkTo('校园低碳：班级、活动打卡与榜单')} onClick={() => Taro.navigateTo({ url: routes.students() })}>
         <Text className='card__title'>校园低碳</Text>
         <Text className='card__meta'>学生用班级码加入班级，参加学校的低碳活动打卡</Text>
+      </View>
+
+      <View className='card'>
+        <Text className='card__title' {...heading(2)}>
+          隐私与个人数据
+        </Text>
+        <View className='me-entry' {...linkTo('隐私保护指引')} onClick={() => Taro.navigateTo({ url: routes.privacy() })}>
+          <Text className='t-body'>隐私保护指引</Text>
+          {user?.needs_consent ? <Text className='tag'>待同意</Text> : null}
+        </View>
+        {user ? (
+          <>
+            <View className='me-entry' {...linkTo('导出我的数据')} onClick={() => Taro.navigateTo({ url: routes.myExport() })}>
+              <Text className='t-body'>导出我的数据</Text>
+            </View>
+            <View className='me-entry' {...linkTo('监护人授权')} onClick={() => Taro.navigateTo({ url: routes.guardian() })}>
+              <Text className='t-body'>监护人授权</Text>
+            </View>
+            <View className='me-entry' {...linkTo('注销账号')} onClick={() => Taro.navigateTo({ url: routes.deleteAccount() })}>
+              <Text className='t-body'>注销账号</Text>
+            </View>
+          </>
+        ) : null}
       </View>
 
       <View className='card'>

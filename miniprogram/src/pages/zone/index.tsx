@@ -6,7 +6,9 @@ import type { Indicator, ZoneDetail } from '@/api/types'
 import { heading, linkTo } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, Loading } from '@/components/Status'
+import { ZoneFollow, ZoneMap, ZoneProgressView, ZoneUpdates } from '@/components/ZoneExtra'
 import { formatChange, formatDate, formatNumber } from '@/lib/format'
+import type { ZoneLocation, ZoneProgress } from '@/lib/zone-extra'
 import { routes } from '@/routes'
 
 function IndicatorView({ indicator }: { indicator: Indicator }) {
@@ -60,7 +62,8 @@ export default function Zone() {
       </Screen>
     )
   }
-  const progress = zone.progress
+  const progress = (zone.progress ?? null) as ZoneProgress | null
+  const location = (zone as { location?: ZoneLocation | null }).location ?? null
   return (
     <Screen>
       <Text className='t-title' {...heading(1)}>
@@ -72,6 +75,7 @@ export default function Zone() {
         <Text className='tag'>{zone.status_label}</Text>
         {zone.is_education_base ? <Text className='tag tag--base'>低碳教育基地（可预约参观）</Text> : null}
       </View>
+      <ZoneFollow zoneId={zone.id} />
       <Text className='t-body muted'>
         {zone.applicant_name} · {zone.district?.name}
       </Text>
@@ -89,19 +93,7 @@ export default function Zone() {
         </View>
       </View>
 
-      {progress ? (
-        <View className='section'>
-          <Text className='t-heading' {...heading(2)}>
-            建设进度
-          </Text>
-          {typeof progress.milestones_total === 'number' ? (
-            <Text className='t-body'>
-              已完成节点 {progress.milestones_done ?? 0} / {progress.milestones_total}
-            </Text>
-          ) : null}
-          {typeof progress.on_track === 'boolean' ? <Text className='t-body'>{progress.on_track ? '（按计划推进）' : '（进度滞后）'}</Text> : null}
-        </View>
-      ) : null}
+      {progress ? <ZoneProgressView progress={progress} /> : null}
 
       {zone.notice ? (
         <View className='card' {...linkTo(`公示：${zone.notice.title}`)} onClick={() => Taro.navigateTo({ url: routes.publicity(zone.notice!.id) })}>
@@ -118,6 +110,10 @@ export default function Zone() {
           <Text className='card__meta'>查看开放时段并预约</Text>
         </View>
       ) : null}
+
+      <ZoneUpdates zoneId={zone.id} />
+
+      {location ? <ZoneMap name={zone.name} address={zone.address ?? null} location={location} /> : null}
 
       <View className='section'>
         <Text className='t-heading' {...heading(2)}>

@@ -1,0 +1,81 @@
+/** The zone page's follow, progress and updates: shapes and the pure wording (unit-tested). */
+export interface FollowState {
+  zone_id: number
+  following: boolean
+  followers: number
+}
+
+export interface YearValue {
+  year: number
+  value: number
+}
+
+export interface PublicMilestone {
+  id: number
+  name: string
+  planned_on: string
+  done_on: string | null
+  late: boolean
+}
+
+export interface ZoneProgress {
+  percent: number | null
+  milestones: PublicMilestone[]
+  indicator: { key: string; name: string; unit: string } | null
+  series: YearValue[]
+  baseline: YearValue | null
+  target: YearValue | null
+  change_pct: number | null
+  on_track: boolean | null
+  last_report_period: string | null
+}
+
+export interface ZoneUpdate {
+  kind: 'report' | 'milestone' | 'transition' | 're_review' | string
+  occurred_at: string
+  title: string
+  summary: string | null
+  period?: string
+  outcome?: string
+}
+
+export interface ZoneLocation {
+  latitude: number
+  longitude: number
+}
+
+const UPDATE_KINDS: Record<string, string> = {
+  report: '进展报告',
+  milestone: '节点完成',
+  transition: '状态变更',
+  re_review: '复核',
+}
+
+export const updateKindLabel = (kind: string): string => UPDATE_KINDS[kind] ?? '动态'
+
+export function milestoneState(m: PublicMilestone): string {
+  if (m.done_on) return '已完成'
+  return m.late ? '已逾期' : '未完成'
+}
+
+export function onTrackText(onTrack: boolean | null): string {
+  if (onTrack === null) return '暂无足够数据判断'
+  return onTrack ? '按计划推进' : '进度滞后'
+}
+
+/** 2026Q3 → 2026 年第 3 季度 */
+export function periodText(period: string | null | undefined): string {
+  const m = /^(\d{4})Q([1-4])$/.exec(period ?? '')
+  return m ? `${m[1]} 年第 ${m[2]} 季度` : ''
+}
+
+export function followersText(count: number): string {
+  return `${count} 人关注`
+}
+
+/** Six decimals is about 0.1 m: enough for a person to find the place. 北纬 43.817100°，东经 125.323600° */
+export function coordinatesText(location: ZoneLocation): string {
+  const lat = `${location.latitude >= 0 ? '北纬' : '南纬'} ${Math.abs(location.latitude).toFixed(6)}°`
+  const lng = `${location.longitude >= 0 ? '东经' : '西经'} ${Math.abs(location.longitude).toFixed(6)}°`
+  return `${lat}，${lng}`
+}

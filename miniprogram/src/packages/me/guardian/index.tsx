@@ -1,0 +1,298 @@
+import { Button, Input, Text, View } from '@tarojs/components'
+import Taro, { useDidShow, useRouter, useShareAppMessage } from '@tarojs/taro'
+import { useCallback, useEffect, useState } from 'react'
+import { ApiError, api, messageOf, useSubmission } from '@/api'
+import type { Page } from '@/api/types'
+import { heading, inputLabel, pressable, statusRole } from '@/components/a11y'
+import '../me.scss'
+import Screen from '@/components/Screen'
+import { ErrorNotice, FieldError, Loading } from '@/components/Status'
+import { dateTimeText } from '@/lib/publicity-format'
+import {
+  guardianCodeProblem,
+  needsGuardian,
+  normalizeGuardianCode,
+  relationshipProblem,
+  type GuardianConsent,
+  type GuardianLink,
+  type GuardianPreview,
+} from '@/lib/me-rights'
+import { isSignedIn, useSession } from '@/lib/session'
+import { routes } from '@/routes'
+import { NeedSignIn } from '../parts'
+
+const WEAPP = process.env.TARO_ENV === 'weapp'
+
+/** A student under 14: a one-time code for a guardian, shared as a card (weapp) or copied (h5). */
+function ChildLink() {
+  const submission = useSubmission()
+  const [link, setLink] = useState<GuardianLink | null>(null)
+  const [error, setError] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [copied, setCopied] = useState(false)
+
+  useShareAppMessage(() => ({
+    title: '请为我在“长春低碳示范区”小程序中确认监护人同意',
+    path: link ? routes.guardian(link.code) : routes.guardian(),
+  }))
+
+  const create = async () => {
+    setBusy(true)
+    setError('')
+    try {
+      const answer = await api.post<GuardianLink>('/me/guardian-link', undefined, { submission })
+      submission.done()
+      setLink(answer)
+      if (WEAPP) Taro.showShareMenu({ withShareTicket: false }).catch(() => undefined)
+    } catch (e) {
+      setError(messageOf(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+  const copy = () => {
+    if (!link) return
+    Taro.setClipboardData({ data: link.code })
+      .then(() => setCopied(true))
+      .catch(() => setError('复制未成功，请手动抄写授权码'))
+  }
+  return (
+    <View className='card'>
+      <Text className='card__title' {...heading(2)}>
+        请监护人同意
+      </Text>
+      <Text className='t-body' style={{ display: 'block' }}>
+        未满 14 周岁的同学，需要监护人（父母等）用他们自己的微信同意后，才会出现在公开榜单上。生成授权码，发给监护人即可。
+      </Text>
+      {error ? <ErrorNotice message={error} /> : null}
+      {link ? (
+        <View>
+          <Text className='t-small muted' style={{ display: 'block' }}>
+            授权码（{dateTimeText(link.expires_at)} 前有效，只能使用一次）：
+          </Text>
+          <Text className='me-code' selectable>
+            {link.code}
+          </Text>
+          <View className='row'>
+            {WEAPP ? (
+              <Button className='btn btn--primary' openType='share' {...pressable('分享给监护人')}>
+                分享给监护人
+              </Button>
+            ) : null}
+            <Button className='btn' {...pressable('复制授权码')} onClick={copy}>
+              复制授权码
+            </Button>
+          </View>
+          {copied ? (
+            <Text className='t-body' {...statusRole()}>
+              已复制，请发给监护人，在小程序“我的 → 监护人授权”中输入。
+            </Text>
+          ) : null}
+        </View>
+      ) : (
+        <View className='row'>
+          <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('生成监护人授权码')} onClick={create}>
+            生成授权码
+          </Button>
+        </View>
+      )}
+    </View>
+  )
+}
+
+/** A guardian opening the child's code: what becomes public, what never is, the relationship, consent. */
+function GuardianConsentForm({ code, onDone }: { code: string; onDone: () => void }) {
+  const submission = useSubmission()
+  const [preview, setPreview] = useState<GuardianPreview | null>(null)
+  const [relationship, setRelationship] = useState('')
+  const [relationshipError, setRelationshipError] = useState('')
+  const [error, setError] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [done, setDone] = useState(false)
+
+  const load = useCallback(() => {
+    setError('')
+    api
+      .get<GuardianPreview>(`/guardian-links/${encodeURIComponent(code)}`)
+      .then(setPreview)
+      .catch((e) => (e instanceof ApiError && e.kind === 'auth' ? undefined : setError(messageOf(e))))
+  }, [code])
+  useEffect(load, [load])
+
+  const consent = async () => {
+    const problem = relationshipProblem(relationship)
+    setRelationshipError(problem)
+    if (problem) return
+    setBusy(true)
+    setError('')
+    try {
+      await api.post('/guardian-consents', { code, relationship }, { submission })
+      submission.done()
+      setDone(true)
+      onDone()
+    } catch (e) {
+      if (e instanceof ApiError && e.fields.relationship) setRelationshipError(e.fields.relationship)
+      else setError(messageOf(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+  if (error && !preview) return <ErrorNotice message={error} onRetry={load} />
+  if (!preview) return <Loading />
+  const child = preview.student
+  return (
+    <View className='card'>
+      <Text className='card__title' {...heading(2)}>
+        为 {child.nickname} 确认监护人同意
+      </Text>
+      <Text className='t-body' style={{ display: 'block' }}>
+        {[child.school?.name, child.class_name].filter(Boolean).join(' · ')}
+      </Text>
+      <Text className='card__title' {...heading(3)}>
+        同意后公开显示
+      </Text>
+      {preview.public.map((line) => (
+        <Text className='t-body' style={{ display: 'block' }} key={line}>
+          · {line}
+        </Text>
+      ))}
+      <Text className='card__title' {...heading(3)}>
+        任何时候都不公开
+      </Text>
+      {preview.never_public.map((line) => (
+        <Text className='t-body' style={{ display: 'block' }} key={line}>
+          · {line}
+        </Text>
+      ))}
+      <Text className='t-small muted' style={{ display: 'block' }}>
+        您可以随时在此页面撤回同意，孩子会立即从公开榜单移除。
+      </Text>
+      {preview.already_consented || done ? (
+        <Text className='t-body' style={{ display: 'block', marginTop: '16px' }} {...statusRole()}>
+          您已同意。谢谢！
+        </Text>
+      ) : (
+        <>
+          <View className='field'>
+            <Text className='field__label'>您与孩子的关系</Text>
+            <View className='row'>
+              {preview.relationships.map((r) => (
+                <Text
+                  key={r.code}
+                  className={`chip${relationship === r.code ? ' chip--on' : ''}`}
+                  {...pressable(`关系：${r.label}`, { pressed: relationship === r.code })}
+                  onClick={() => setRelationship(r.code)}
+                >
+                  {r.label}
+                </Text>
+              ))}
+            </View>
+            <FieldError message={relationshipError} />
+          </View>
+          {error ? <ErrorNotice message={error} /> : null}
+          <View className='row'>
+            <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('我是监护人，同意')} onClick={consent}>
+              我是监护人，同意
+            </Button>
+          </View>
+        </>
+      )}
+    </View>
+  )
+}
+
+/** Consents I gave as a guardian, each withdrawable. */
+function MyConsents({ version }: { version: number }) {
+  const [items, setItems] = useState<GuardianConsent[] | null>(null)
+  const [error, setError] = useState('')
+  const load = useCallback(() => {
+    api
+      .get<Page<GuardianConsent>>('/guardian-consents', { per_page: 50 })
+      .then((page) => setItems(page.items))
+      .catch((e) => (e instanceof ApiError && e.kind === 'auth' ? undefined : setError(messageOf(e))))
+  }, [])
+  useEffect(load, [load, version])
+  useDidShow(load)
+
+  const withdraw = async (consent: GuardianConsent) => {
+    setError('')
+    try {
+      const answer = await api.del<GuardianConsent>(`/guardian-consents/${consent.id}`)
+      setItems((old) => (old ?? []).map((c) => (c.id === consent.id ? answer : c)))
+    } catch (e) {
+      setError(messageOf(e))
+    }
+  }
+  if (!items || !items.length) return error ? <ErrorNotice message={error} /> : null
+  return (
+    <View className='section'>
+      <Text className='t-heading' {...heading(2)}>
+        我给出的同意
+      </Text>
+      {error ? <ErrorNotice message={error} /> : null}
+      {items.map((c) => (
+        <View className='card' key={c.id}>
+          <Text className='card__title'>{c.student.nickname}</Text>
+          <Text className='card__meta'>
+            {c.relationship_label} · {dateTimeText(c.consented_at)} 同意
+            {c.withdrawn_at ? ` · ${dateTimeText(c.withdrawn_at)} 已撤回` : ''}
+          </Text>
+          {c.withdrawn_at ? null : (
+            <View className='row'>
+              <Button className='btn btn--small' {...pressable(`撤回对${c.student.nickname}的同意`)} onClick={() => withdraw(c)}>
+                撤回同意
+              </Button>
+            </View>
+          )}
+        </View>
+      ))}
+    </View>
+  )
+}
+
+/** 监护人授权: the child's code to share, or (with ?code=) the guardian's consent; my consents. */
+export default function Guardian() {
+  const { params } = useRouter()
+  const { user } = useSession()
+  const [code, setCode] = useState(normalizeGuardianCode(decodeURIComponent(params.code ?? '')))
+  const [typed, setTyped] = useState('')
+  const [typedError, setTypedError] = useState('')
+  const [version, setVersion] = useState(0)
+
+  const open = () => {
+    const problem = guardianCodeProblem(typed)
+    setTypedError(problem)
+    if (!problem) setCode(normalizeGuardianCode(typed))
+  }
+  return (
+    <Screen>
+      <Text className='t-title' {...heading(1)}>
+        监护人授权
+      </Text>
+      {!user && !isSignedIn() ? <NeedSignIn what={code ? '以监护人身份同意' : '生成或使用监护人授权码'} /> : null}
+      {user && code ? <GuardianConsentForm code={code} onDone={() => setVersion((v) => v + 1)} /> : null}
+      {user && !code && needsGuardian(user.student as never) ? <ChildLink /> : null}
+      {user && !code ? (
+        <View className='card'>
+          <Text className='card__title' {...heading(2)}>
+            我是监护人
+          </Text>
+          <Text className='t-body' style={{ display: 'block' }}>
+            输入孩子发来的授权码，查看将公开的内容并确认同意。
+          </Text>
+          <View className='field'>
+            <Text className='field__label'>授权码</Text>
+            <Input className='input' value={typed} {...inputLabel('授权码')} onInput={(e) => setTyped(e.detail.value)} />
+            <FieldError message={typedError} />
+          </View>
+          <View className='row'>
+            <Button className='btn btn--primary' {...pressable('查看授权内容')} onClick={open}>
+              查看
+            </Button>
+          </View>
+        </View>
+      ) : null}
+      {user ? <MyConsents version={version} /> : null}
+    </Screen>
+  )
+}
