@@ -8226,6 +8226,72 @@ export interface components {
             /** Format: date */
             ends_on?: string;
         };
+        WaitingReportOut: {
+            id?: number;
+            zone_id?: number;
+            readonly zone_name?: unknown;
+            period?: string;
+            /** Format: date-time */
+            submitted_at?: string | null;
+        };
+        OverdueReportOut: {
+            zone_id?: number;
+            zone_name?: string;
+            period?: string;
+        };
+        ProblemOut: {
+            id?: number;
+            zone_id?: number;
+            title?: string;
+            department?: string;
+            readonly department_label?: unknown;
+            /** Format: date */
+            due_on?: string;
+            readonly overdue?: unknown;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            resolution_note?: string | null;
+            created_by_id?: number | null;
+            /** Format: date-time */
+            created_at?: string;
+        };
+        ReportDueOut: {
+            period?: string;
+            /** Format: date */
+            due_on?: string;
+            report_id?: number | null;
+            /** @description 该季度报告的状态；null 为尚未填写 */
+            state?: string | null;
+        };
+        MilestoneOut: {
+            id?: number;
+            zone_id?: number;
+            name?: string;
+            /** Format: date */
+            planned_on?: string;
+            /** Format: date */
+            done_on?: string | null;
+            /** @description 已过计划日期且未完成 */
+            readonly late?: unknown;
+            note?: string | null;
+            evidence_urls?: string[];
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        ZoneAtAGlanceOut: {
+            zone_id?: number;
+            name?: string;
+            status?: string;
+            percent?: number | null;
+            /** @description 下一份应交的季度报告 */
+            due?: components["schemas"]["ReportDueOut"] | (Record<string, never> | null);
+            /** @description 已逾期且仍未提交报告的季度 */
+            overdue_periods?: string[];
+            /** @description 已过计划日期未完成 */
+            late_milestones?: components["schemas"]["MilestoneOut"][];
+        };
         DashboardOut: {
             /** Format: date */
             today?: string;
@@ -8241,7 +8307,7 @@ export interface components {
              * @description 本周日（含）
              */
             week_end?: string;
-            /** @description 本人角色涉及的工作：zones（示范区、公示、异议）、bases（教育基地）、schools（低碳学校）；其他部分为空 */
+            /** @description 本人角色涉及的工作：zones（示范区、公示、异议）、bases（教育基地）、schools（低碳学校）、progress（示范区建设进展）；其他部分为空 */
             sections?: string[];
             /** @description 示范区数：类型 × 等级 × 状态 */
             zones?: components["schemas"]["ZoneCountOut"][];
@@ -8271,6 +8337,20 @@ export interface components {
             schools?: components["schemas"]["SchoolRefOut"][];
             /** @description 本人可见学校的活动（最新 20 个） */
             campaigns?: components["schemas"]["CampaignRefOut"][];
+            /** @description 待本人审核的季度进展报告数 */
+            reviews_waiting_total?: number;
+            /** @description 最早提交的 20 份待审核报告 */
+            reviews_waiting?: components["schemas"]["WaitingReportOut"][];
+            /** @description 本人范围内已逾期且仍未提交报告的季度数（示范区 × 季度） */
+            reports_overdue_total?: number;
+            /** @description 最早的 20 个逾期季度 */
+            reports_overdue?: components["schemas"]["OverdueReportOut"][];
+            /** @description 待本人办理、已过期限未办结的协调问题数 */
+            problems_overdue_total?: number;
+            /** @description 期限最早的 20 个 */
+            problems_overdue?: components["schemas"]["ProblemOut"][];
+            /** @description 建设主体填报员：本人负责的示范区（应交报告、逾期季度、逾期里程碑） */
+            my_zones?: components["schemas"]["ZoneAtAGlanceOut"][];
         };
         StaffZoneCardOut: {
             id?: number;
@@ -8902,23 +8982,6 @@ export interface components {
             per_page: number;
             total: number;
         };
-        MilestoneOut: {
-            id?: number;
-            zone_id?: number;
-            name?: string;
-            /** Format: date */
-            planned_on?: string;
-            /** Format: date */
-            done_on?: string | null;
-            /** @description 已过计划日期且未完成 */
-            readonly late?: unknown;
-            note?: string | null;
-            evidence_urls?: string[];
-            /** Format: date-time */
-            created_at?: string;
-            /** Format: date-time */
-            updated_at?: string;
-        };
         MilestoneOutPage: {
             items: components["schemas"]["MilestoneOut"][];
             page: number;
@@ -9052,22 +9115,6 @@ export interface components {
             baseline_value: number;
             target_year: number;
             target_value: number;
-        };
-        ProblemOut: {
-            id?: number;
-            zone_id?: number;
-            title?: string;
-            department?: string;
-            readonly department_label?: unknown;
-            /** Format: date */
-            due_on?: string;
-            readonly overdue?: unknown;
-            /** Format: date-time */
-            resolved_at?: string | null;
-            resolution_note?: string | null;
-            created_by_id?: number | null;
-            /** Format: date-time */
-            created_at?: string;
         };
         ProblemOutPage: {
             items: components["schemas"]["ProblemOut"][];
