@@ -23,9 +23,11 @@ def _kill_own_connection(database_url):
 
 
 @pytest.fixture
-def fragile_app(app, database_url):
-    """The app, with a test header that kills the request's own database connection before the
-    view runs (`before`) or right after its commit (`after`)."""
+def fragile_app(make_app, database_url):
+    """An app of its own (hooks cannot be added to one that has served requests, as a reused `app`
+    may have), with a test header that kills the request's own database connection before the view
+    runs (`before`) or right after its commit (`after`)."""
+    app = make_app()
 
     @app.before_request
     def maybe_kill():
