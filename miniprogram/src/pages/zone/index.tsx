@@ -1,14 +1,13 @@
 import { Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
-import { useCallback, useEffect, useState } from 'react'
-import { api, messageOf } from '@/api'
 import type { Indicator, ZoneDetail } from '@/api/types'
 import { heading, linkTo } from '@/components/a11y'
+import Pending from '@/components/Pending'
 import Screen from '@/components/Screen'
-import { ErrorNotice, Loading } from '@/components/Status'
 import { ZoneFollow, ZoneMap, ZoneProgressView, ZoneUpdates } from '@/components/ZoneExtra'
 import { formatChange, formatDate, formatNumber } from '@/lib/format'
 import type { ZoneLocation, ZoneProgress } from '@/lib/zone-extra'
+import { useResource } from '@/lib/useResource'
 import { routes } from '@/routes'
 
 function IndicatorView({ indicator }: { indicator: Indicator }) {
@@ -30,38 +29,10 @@ function IndicatorView({ indicator }: { indicator: Indicator }) {
 export default function Zone() {
   const { params } = useRouter()
   const id = Number(params.id)
-  const [zone, setZone] = useState<ZoneDetail | null>(null)
-  const [error, setError] = useState('')
-
-  const load = useCallback(async () => {
-    setError('')
-    try {
-      const answer = await api.get<ZoneDetail>(`/zones/${id}`)
-      setZone(answer)
-      Taro.setNavigationBarTitle({ title: answer.name }).catch(() => undefined)
-    } catch (e) {
-      setError(messageOf(e))
-    }
-  }, [id])
-
-  useEffect(() => {
-    load()
-  }, [load])
-
-  if (error) {
-    return (
-      <Screen>
-        <ErrorNotice message={error} onRetry={load} />
-      </Screen>
-    )
-  }
-  if (!zone) {
-    return (
-      <Screen>
-        <Loading />
-      </Screen>
-    )
-  }
+  const { data: zone, error, reload } = useResource<ZoneDetail>(`/zones/${id}`, (answer) => {
+    Taro.setNavigationBarTitle({ title: answer.name }).catch(() => undefined)
+  })
+  if (!zone) return <Pending error={error} onRetry={reload} />
   const progress = (zone.progress ?? null) as ZoneProgress | null
   const location = (zone as { location?: ZoneLocation | null }).location ?? null
   return (

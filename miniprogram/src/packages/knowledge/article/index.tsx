@@ -1,14 +1,14 @@
 import { Image, RichText, Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
-import { useCallback, useEffect, useMemo, useState } from 'react'
-import { api, messageOf } from '@/api'
+import { useMemo } from 'react'
 import { heading, linkTo, pressable } from '@/components/a11y'
+import Pending from '@/components/Pending'
 import Screen from '@/components/Screen'
-import { ErrorNotice, Loading } from '@/components/Status'
 import { formatDate } from '@/lib/format'
 import { h5Html, weappHtml } from '@/lib/knowledge-html'
 import { imageAlt } from '@/lib/publicity-a11y'
 import type { Article } from '@/lib/knowledge-types'
+import { useResource } from '@/lib/useResource'
 import { routes } from '@/routes'
 import '../knowledge.scss'
 
@@ -16,43 +16,16 @@ import '../knowledge.scss'
 export default function ArticlePage() {
   const { params } = useRouter()
   const id = Number(params.id)
-  const [article, setArticle] = useState<Article | null>(null)
-  const [error, setError] = useState('')
-
-  const load = useCallback(async () => {
-    setError('')
-    try {
-      const answer = await api.get<Article>(`/articles/${id}`)
-      setArticle(answer)
-      Taro.setNavigationBarTitle({ title: answer.title }).catch(() => undefined)
-    } catch (e) {
-      setError(messageOf(e))
-    }
-  }, [id])
-
-  useEffect(() => {
-    load()
-  }, [load])
+  const { data: article, error, reload } = useResource<Article>(`/articles/${id}`, (answer) => {
+    Taro.setNavigationBarTitle({ title: answer.title }).catch(() => undefined)
+  })
 
   const body = useMemo(() => {
     if (!article) return ''
     return process.env.TARO_ENV === 'h5' ? h5Html(article.body_html) : weappHtml(article.body_html)
   }, [article])
 
-  if (error) {
-    return (
-      <Screen>
-        <ErrorNotice message={error} onRetry={load} />
-      </Screen>
-    )
-  }
-  if (!article) {
-    return (
-      <Screen>
-        <Loading />
-      </Screen>
-    )
-  }
+  if (!article) return <Pending error={error} onRetry={reload} />
   return (
     <Screen>
       <Text className='t-title' {...heading(1)}>

@@ -1,12 +1,11 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
-import { useCallback, useEffect, useState } from 'react'
-import { api, messageOf } from '@/api'
 import { heading, linkTo, pressable } from '@/components/a11y'
+import Pending from '@/components/Pending'
 import Screen from '@/components/Screen'
-import { ErrorNotice, Loading } from '@/components/Status'
 import { dateTimeText, periodText } from '@/lib/publicity-format'
 import { type Notice, type NoticeZone, OUTCOME_LABELS, WINDOW_LABELS } from '@/lib/publicity-types'
+import { useResource } from '@/lib/useResource'
 import { routes } from '@/routes'
 import '../publicity.scss'
 
@@ -63,36 +62,8 @@ function ZoneEntry({ notice, zone }: { notice: Notice; zone: NoticeZone }) {
 export default function NoticePage() {
   const { params } = useRouter()
   const id = Number(params.id)
-  const [notice, setNotice] = useState<Notice | null>(null)
-  const [error, setError] = useState('')
-
-  const load = useCallback(async () => {
-    setError('')
-    try {
-      setNotice(await api.get<Notice>(`/publicity/${id}`))
-    } catch (e) {
-      setError(messageOf(e))
-    }
-  }, [id])
-
-  useEffect(() => {
-    load()
-  }, [load])
-
-  if (error) {
-    return (
-      <Screen>
-        <ErrorNotice message={error} onRetry={load} />
-      </Screen>
-    )
-  }
-  if (!notice) {
-    return (
-      <Screen>
-        <Loading />
-      </Screen>
-    )
-  }
+  const { data: notice, error, reload } = useResource<Notice>(`/publicity/${id}`)
+  if (!notice) return <Pending error={error} onRetry={reload} />
   const open = notice.window_state === 'open'
   return (
     <Screen>

@@ -1,13 +1,12 @@
 import { Image, Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
-import { useCallback, useEffect, useState } from 'react'
-import { api, messageOf } from '@/api'
 import { heading, linkTo } from '@/components/a11y'
+import Pending from '@/components/Pending'
 import Screen from '@/components/Screen'
-import { ErrorNotice, Loading } from '@/components/Status'
 import { imageAlt } from '@/lib/publicity-a11y'
 import { dateTimeText } from '@/lib/publicity-format'
 import type { MyObjection } from '@/lib/publicity-types'
+import { useResource } from '@/lib/useResource'
 import { routes } from '@/routes'
 import '../publicity.scss'
 
@@ -15,36 +14,8 @@ import '../publicity.scss'
 export default function ObjectionPage() {
   const { params } = useRouter()
   const receiptNo = decodeURIComponent(params.receipt ?? '')
-  const [item, setItem] = useState<MyObjection | null>(null)
-  const [error, setError] = useState('')
-
-  const load = useCallback(async () => {
-    setError('')
-    try {
-      setItem(await api.get<MyObjection>(`/me/objections/${encodeURIComponent(receiptNo)}`))
-    } catch (e) {
-      setError(messageOf(e))
-    }
-  }, [receiptNo])
-
-  useEffect(() => {
-    load()
-  }, [load])
-
-  if (error) {
-    return (
-      <Screen>
-        <ErrorNotice message={error} onRetry={load} />
-      </Screen>
-    )
-  }
-  if (!item) {
-    return (
-      <Screen>
-        <Loading />
-      </Screen>
-    )
-  }
+  const { data: item, error, reload } = useResource<MyObjection>(`/me/objections/${encodeURIComponent(receiptNo)}`)
+  if (!item) return <Pending error={error} onRetry={reload} />
   const urls = item.evidence_urls ?? []
   return (
     <Screen>
