@@ -146,9 +146,45 @@ def open_base(app, days_ahead: int = BOOKED_DAYS_AHEAD, capacity: int = 1_000_00
         return base.id, slot.id
 
 
+def bulk_insert(table, rows: list[dict], *, ids: bool = False) -> list[int]:
+    """Inserts rows into a table in the session's transaction: COPY on PostgreSQL, executemany
+    elsewhere. Values go through each column type's own bind processing first (so EncryptedString
+    columns hold what app.privacy's cipher writes for the app). ids: also returns the new ids, in
+    the rows' order (taken from the table's sequence on PostgreSQL)."""
+    from sqlalchemy import func, insert, select
+
+    from app.extensions import db
+
+    if not rows:
+        return []
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
+        if not ids:
+            conn.execute(insert(table), rows)
+            return []
+        return list(conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
+    new_ids: list[int] = []
+    if ids:
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        new_ids = list(conn.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))))
+        rows = [{**row, "id": new_id} for row, new_id in zip(rows, new_ids, strict=True)]
+    names = list(rows[0])
+    processors = [table.c[name].type._cached_bind_processor(conn.dialect) for name in names]
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    process(row[name]) if process is not None else row[name]
+                    for name, process in zip(names, processors, strict=True)
+                ]
+            )
+    return new_ids
+
+
 def seed_zones(app, start: int, count: int) -> None:
     """`count` published zones (numbered from `start`), spread over types, levels, districts and years."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
 
     from app.db_types import utcnow
     from app.extensions import db
@@ -184,15 +220,14 @@ def seed_zones(app, start: int, count: int) -> None:
                     "updated_at": stamp,
                 }
             )
-        for at in range(0, len(rows), 5000):
-            db.session.connection().execute(insert(Zone.__table__), rows[at : at + 5000])
+        bulk_insert(Zone.__table__, rows)
         db.session.commit()
 
 
 def seed_checkins(app, campaign_id: int, start: int, count: int) -> None:
     """`count` more check-ins of the campaign's participants, on the days before today (the
     leaderboard's own seeding, bench/leaderboard.prepare, used today)."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
 
     from app.campaigns import catalogue, lookups
     from app.campaigns.models import ActionCheckin, Participation
@@ -228,8 +263,7 @@ def seed_checkins(app, campaign_id: int, start: int, count: int) -> None:
                     "scored_at": now,
                 }
             )
-        for at in range(0, len(rows), 5000):
-            db.session.connection().execute(insert(ActionCheckin.__table__), rows[at : at + 5000])
+        bulk_insert(ActionCheckin.__table__, rows)
         db.session.commit()
 
 
@@ -280,27 +314,24 @@ def seed_bookings(app, base_id: int, start: int, count: int) -> None:
             plan.append((n, day, status))
         for at in range(0, len(plan), 5000):
             chunk = plan[at : at + 5000]
-            ids = list(
-                db.session.connection()
-                .execute(
-                    insert(Booking.__table__).returning(Booking.__table__.c.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            "user_id": users[n % len(users)],
-                            "slot_id": slots[day],
-                            "base_id": base_id,
-                            "visit_date": day,
-                            "kind": "individual",
-                            "headcount": 1,
-                            "status": status,
-                            "created_at": now,
-                            "cancelled_at": now if status == "cancelled" else None,
-                            "late_cancel": False,
-                        }
-                        for n, day, status in chunk
-                    ],
-                )
-                .scalars()
+            ids = bulk_insert(
+                Booking.__table__,
+                [
+                    {
+                        "user_id": users[n % len(users)],
+                        "slot_id": slots[day],
+                        "base_id": base_id,
+                        "visit_date": day,
+                        "kind": "individual",
+                        "headcount": 1,
+                        "status": status,
+                        "created_at": now,
+                        "cancelled_at": now if status == "cancelled" else None,
+                        "late_cancel": False,
+                    }
+                    for n, day, status in chunk
+                ],
+                ids=True,
             )
             visitors = []
             for booking_id, (n, day, status) in zip(ids, chunk, strict=True):
@@ -318,7 +349,7 @@ def seed_bookings(app, base_id: int, start: int, count: int) -> None:
                         "active": status != "cancelled",
                     }
                 )
-            db.session.connection().execute(insert(BookingVisitor.__table__), visitors)
+            bulk_insert(BookingVisitor.__table__, visitors)
         live = (
             select(func.count())
             .where(Booking.slot_id == Slot.id, Booking.status != "cancelled")
