@@ -170,15 +170,22 @@ def bulk_insert(table, rows: list[dict], *, ids: bool = False) -> list[int]:
         rows = [{**row, "id": new_id} for row, new_id in zip(rows, new_ids, strict=True)]
     names = list(rows[0])
     processors = [table.c[name].type._cached_bind_processor(conn.dialect) for name in names]
+    # One processing per distinct value and column (the same plaintext gets one ciphertext).
+    memos: list[dict] = [{} for _ in names]
+
+    def value(row, index):
+        raw, process = row[names[index]], processors[index]
+        if process is None:
+            return raw
+        memo = memos[index]
+        if raw not in memo:
+            memo[raw] = process(raw)
+        return memo[raw]
+
     cursor = conn.connection.driver_connection.cursor()
     with cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(
-                [
-                    process(row[name]) if process is not None else row[name]
-                    for name, process in zip(names, processors, strict=True)
-                ]
-            )
+            copy.write_row([value(row, index) for index in range(len(names))])
     return new_ids
 
 
@@ -268,8 +275,9 @@ def seed_checkins(app, campaign_id: int, start: int, count: int) -> None:
 
 
 def seed_bookings(app, base_id: int, start: int, count: int) -> None:
-    """`count` more individual bookings at the base, one visitor each, over past and future days (a
-    slot per day, created as needed), by the campaign's students; one in five cancelled. Personal
+    """`count` more individual bookings at the base, one visitor each (a distinct ID number; names
+    and phones from a pool of 500), over past and future days (a slot per day, created as needed),
+    by the campaign's students; one in five cancelled. Personal
     columns are written by the models' own EncryptedString type and the blind index by the app's
     cipher, as a booking through the API writes them."""
     from sqlalchemy import func, insert, select, update
@@ -341,11 +349,11 @@ def seed_bookings(app, base_id: int, start: int, count: int) -> None:
                         "booking_id": booking_id,
                         "base_id": base_id,
                         "visit_date": day,
-                        "name": f"访客{n}",
+                        "name": f"访客{n % 500}",
                         "id_type": "resident_id",
                         "id_number": number,
                         "id_index": cipher.blind_index(person_key("resident_id", number)),
-                        "phone": f"138{n % 100_000_000:08d}",
+                        "phone": f"138{n % 500:08d}",
                         "active": status != "cancelled",
                     }
                 )
