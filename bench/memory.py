@@ -257,6 +257,11 @@ def main() -> int:
                 rate_line.append(f"{mark - done:,} in {time.perf_counter() - started:.0f} s")
                 done = mark
             readings.append((mark, {pid: rss_mb(pid) for pid in sorted(workers_of(server.pid))}))
+            print(
+                f"after {mark:,} requests: VmRSS "
+                + ", ".join(f"{pid}: {mb:.1f} MB" for pid, mb in readings[-1][1].items()),
+                flush=True,
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
