@@ -117,7 +117,7 @@ def test_the_growth_benchmark_runs_and_prints_each_level(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # minutes only on a machine busy with other benchmarks
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "booking                            40" in result.stdout
@@ -143,7 +143,7 @@ def test_the_memory_benchmark_runs_without_server_errors(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # minutes only on a machine busy with other benchmarks
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5xx or 429: 0" in result.stdout
