@@ -97,3 +97,53 @@ def test_the_booking_rush_benchmark_runs():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "overbooked          0" in result.stdout
+
+
+@pytest.mark.embedded
+def test_the_growth_benchmark_runs_and_prints_each_level(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/growth.py",
+            "--levels",
+            "20,40",
+            "--samples",
+            "2",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'growth.sqlite3'}",
+            "--redis-url",
+            "",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,  # minutes only on a machine busy with other benchmarks
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "booking                            40" in result.stdout
+
+
+@pytest.mark.embedded
+def test_the_memory_benchmark_runs_without_server_errors(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/memory.py",
+            "--requests",
+            "100",
+            "--connections",
+            "2",
+            "--workers",
+            "1",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'memory.sqlite3'}",
+            "--redis-url",
+            "",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,  # minutes only on a machine busy with other benchmarks
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5xx or 429: 0" in result.stdout
