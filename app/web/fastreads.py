@@ -49,14 +49,16 @@ def _content_type(mimetype: str) -> str:
 
 
 def response_headers(entry: cache.CachedBody, request_id: str, *, with_body: bool) -> list[tuple[str, str]]:
+    """The view's headers: a 304 carries no entity headers (no Content-Type, no Content-Length), as
+    werkzeug's make_conditional leaves it."""
     headers = [
-        ("Content-Type", _content_type(entry.mimetype)),
         ("ETag", f'"{entry.etag}"'),
         ("Cache-Control", CACHE_CONTROL),
         ("X-Request-ID", request_id),
         ("X-Content-Type-Options", "nosniff"),
     ]
     if with_body:
+        headers.append(("Content-Type", _content_type(entry.mimetype)))
         headers.append(("Content-Length", str(len(entry.body))))
     return headers
 
