@@ -206,6 +206,11 @@ def main() -> int:
     parser.add_argument("--load", choices=("wrk", "python"), default="wrk")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)")
     parser.add_argument(
+        "--log-level",
+        default="INFO",
+        help="the service's LOG_LEVEL (INFO, as in production: every answer writes its access line, discarded)",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_bench"),
     )
@@ -220,7 +225,7 @@ def main() -> int:
         os.environ,
         DATABASE_URL=args.database_url,
         SECRET_KEY="bench-secret",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL=args.log_level,
         WECHAT_APPID="wxbench",
         WECHAT_SECRET="bench",
         WECHAT_API_BASE_URL="http://127.0.0.1:9",
@@ -274,7 +279,7 @@ def main() -> int:
         print(
             f"{args.connections} connections, {args.duration} s per path, load: {'wrk' if wrk else 'python'}; "
             f"gunicorn.conf.py ({env.get('WEB_CONCURRENCY') or 'default'} workers); "
-            f"{args.database_url.split(':')[0]}, {'Redis' if args.redis_url else 'no Redis'}"
+            f"{args.database_url.split(':')[0]}, {'Redis' if args.redis_url else 'no Redis'}, LOG_LEVEL={args.log_level}"
         )
         print(
             f"{'path':<22}{'raw r/s':>9}{'bare r/s':>10}{'service r/s':>13}{'/raw':>6}{'/bare':>7}"
