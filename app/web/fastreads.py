@@ -84,7 +84,8 @@ class FastReads:
             return self.wsgi_app(environ, start_response)
         # Read by the metrics middleware (another layer): the Flask URL rule of the view this answer
         # stands for, e.g. "/api/mp/v1/zones/<int:zone_id>", as if Flask had routed the request.
-        environ["app.endpoint"] = entry.rule
+        if entry.rule:
+            environ["app.endpoint"] = entry.rule
         request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"))
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         not_modified = if_none_match is not None and parse_etags(if_none_match).contains(entry.etag)
