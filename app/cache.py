@@ -21,6 +21,7 @@ read, or the listener within a second), so no page older than the change is serv
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -56,6 +57,7 @@ class CachedBody:
     namespace: str = ""
     generation: int = 0
     expires: float = 0.0  # wall-clock seconds
+    rule: str = ""  # under a URL for the fast path: the Flask URL rule of the view that answered it
 
     def to_json(self) -> str:
         return json.dumps(
@@ -66,6 +68,7 @@ class CachedBody:
                 "n": self.namespace,
                 "g": self.generation,
                 "x": self.expires,
+                "r": self.rule,
             }
         )
 
@@ -79,6 +82,7 @@ class CachedBody:
             stored.get("n", ""),
             stored.get("g", 0),
             stored.get("x", 0.0),
+            stored.get("r", ""),
         )
 
 
@@ -360,15 +364,33 @@ def _build_and_store(namespace: str, current: int, full_key: str | None, build, 
 # ---- the fast path: a request's own URL -> the entry, before Flask routes it -----------------------
 
 
-def remember_url(url_key: str, entry: CachedBody) -> None:
+def remember_url(url_key: str, entry: CachedBody, rule: str = "") -> None:
     """Let the fast path find `entry` by the request's URL (only for URLs that are canonical), for
-    as long as the entry itself lives."""
+    as long as the entry itself lives; `rule` is the Flask URL rule of the view that answered."""
     seconds = entry.expires - time.time()
     if seconds <= 0:
         return
+    entry = dataclasses.replace(entry, rule=rule)
     with contextlib.suppress(redis_lib.RedisError):
         kv.redis.set(f"fast:{_digest(url_key)}", entry.to_json(), ex=max(1, math.ceil(seconds)))
         _layer().put(f"fast:{url_key}", entry)
+
+
+def local_url_hit(app, url_key: str) -> CachedBody | None:
+    """The fast path's first look, without an app context: the entry for a URL from this process's
+    copy alone, when that copy may be used (one process, or the listener connected; no bump owed)
+    and the entry is current (unexpired, its generation the one this process was told). That is
+    exactly what `lookup_url` answers without asking Redis; anything else is None, and the caller
+    asks `lookup_url`, which may ask Redis, pay owed bumps or forget what it cannot check."""
+    layer = app.extensions.get("cache_local")
+    if layer is None or layer.pid != os.getpid() or layer.owed or not layer.trusted():
+        return None
+    entry = layer.get(f"fast:{url_key}")
+    if entry is None or entry.expires <= time.time():
+        return None
+    if layer.generations.get(entry.namespace) != entry.generation:
+        return None
+    return entry
 
 
 def lookup_url(url_key: str) -> CachedBody | None:

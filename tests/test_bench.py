@@ -35,9 +35,11 @@ def test_the_leaderboard_benchmark_runs_and_finds_the_boards_equal(tmp_path):
     assert "live board equals the database: yes; after a rebuild: yes" in result.stdout
 
 
-@pytest.mark.embedded
-def test_the_read_throughput_benchmark_runs(tmp_path):
-    result = subprocess.run(
+@pytest.fixture(scope="module")
+def read_throughput_run(tmp_path_factory):
+    """One tiny run of bench/api_throughput.py: the service, the bare Flask app and the raw WSGI app."""
+    tmp_path = tmp_path_factory.mktemp("reads")
+    return subprocess.run(
         [
             sys.executable,
             "bench/api_throughput.py",
@@ -59,8 +61,54 @@ def test_the_read_throughput_benchmark_runs(tmp_path):
         text=True,
         timeout=300,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "zone list, 304" in result.stdout
+
+
+def _row(output: str, name: str) -> list[str]:
+    return next(line for line in output.splitlines() if line.startswith(name)).split()
+
+
+@pytest.mark.embedded
+def test_the_read_throughput_benchmark_runs_without_errors(read_throughput_run):
+    assert read_throughput_run.returncode == 0, read_throughput_run.stdout + read_throughput_run.stderr
+
+
+@pytest.mark.embedded
+def test_the_read_throughput_benchmark_measures_the_304(read_throughput_run):
+    assert "zone list, 304" in read_throughput_run.stdout
+
+
+@pytest.mark.embedded
+def test_the_read_throughput_benchmark_measures_the_raw_wsgi_baseline(read_throughput_run):
+    # programme  <raw r/s> <bare r/s> <service r/s> </raw> </bare> <p50> <p99> <raw p99> <errors>
+    raw_rps = float(_row(read_throughput_run.stdout, "programme")[1].replace(",", ""))
+    assert raw_rps > 0
+
+
+@pytest.mark.embedded
+def test_the_read_throughput_benchmark_prints_both_ratios(read_throughput_run):
+    header = _row(read_throughput_run.stdout, "path")  # path raw r/s bare r/s service r/s /raw /bare …
+    assert header[7:9] == ["/raw", "/bare"]
+
+
+@pytest.mark.embedded
+def test_the_cached_hit_profile_runs(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/profile_cached_hit.py",
+            "--calls",
+            "20",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'profile.sqlite3'}",
+            "--redis-url",
+            "",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "zone list, 304" in result.stdout, result.stdout + result.stderr
 
 
 @pytest.mark.postgres

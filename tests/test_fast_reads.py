@@ -212,3 +212,82 @@ def test_a_user_disabled_in_another_process_is_refused_here_at_once(app, client,
     while client.get("/api/admin/v1/auth/me", headers=headers).status_code == 200 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert client.get("/api/admin/v1/auth/me", headers=headers).status_code == 401
+
+
+# ---- the cheaper hit: same headers, same log line, no app context, the route for metrics ----------
+
+
+def _headers_without_request_id(response):
+    """Every header but the request's own id and Date: the server writes a Date on every answer
+    (gunicorn); werkzeug's make_conditional adds one more on the view's, the fast path does not."""
+    return sorted((name, value) for name, value in response.headers.items() if name not in ("X-Request-ID", "Date"))
+
+
+def test_a_fast_200_has_every_header_of_the_views_200(app, client, monkeypatch):
+    make_zone(app, "publicity", type="park")
+    slow = client.get("/api/mp/v1/zones?type=park")
+    _stop_building(monkeypatch)
+    fast = client.get("/api/mp/v1/zones?type=park")
+    assert _headers_without_request_id(fast) == _headers_without_request_id(slow)
+
+
+def test_a_fast_304_has_every_header_of_the_views_304(app, client, monkeypatch):
+    make_zone(app, "publicity", type="park")
+    etag = client.get("/api/mp/v1/zones").headers["ETag"]
+    with app.app_context():
+        cache.invalidate("zones")  # the next read is the view's again
+    slow = client.get("/api/mp/v1/zones", headers={"If-None-Match": etag})
+    _stop_building(monkeypatch)
+    fast = client.get("/api/mp/v1/zones", headers={"If-None-Match": etag})
+    assert (fast.status_code, _headers_without_request_id(fast)) == (
+        slow.status_code,
+        _headers_without_request_id(slow),
+    )
+
+
+def test_a_fast_answer_carries_a_request_id(app, client, monkeypatch):
+    make_zone(app, "publicity", type="park")
+    client.get("/api/mp/v1/zones")
+    _stop_building(monkeypatch)
+    assert client.get("/api/mp/v1/zones", headers={"X-Request-ID": "mp-42"}).headers["X-Request-ID"] == "mp-42"
+
+
+def test_a_fast_answer_writes_the_access_line(app, client, monkeypatch, caplog):
+    make_zone(app, "publicity", type="park")
+    client.get("/api/mp/v1/zones?type=park")
+    _stop_building(monkeypatch)
+    caplog.clear()
+    with caplog.at_level("INFO", logger="app.access"):
+        client.get("/api/mp/v1/zones?type=park", headers={"X-Request-ID": "mp-43"})
+    lines = [(r.request_id, r.getMessage().split()[:3], r.getMessage().split()[-1]) for r in caplog.records]
+    assert lines == [("mp-43", ["GET", "/api/mp/v1/zones?type=park", "200"], "cache=hit")]
+
+
+def test_a_hit_from_the_kept_copy_pushes_no_app_context(app, client, monkeypatch):
+    zone_id = make_zone(app, "publicity", type="park")
+    _wait_until_listening(app)
+    client.get(f"/api/mp/v1/zones/{zone_id}")
+    client.get(f"/api/mp/v1/zones/{zone_id}")  # held by this process now, also with a shared Redis
+
+    def refuse():
+        raise AssertionError("an app context was pushed")
+
+    monkeypatch.setattr(app, "app_context", refuse)
+    assert client.get(f"/api/mp/v1/zones/{zone_id}").status_code == 200
+
+
+def test_a_fast_answer_names_the_views_route_for_metrics(app, client, monkeypatch):
+    zone_id = make_zone(app, "publicity", type="park")
+    client.get(f"/api/mp/v1/zones/{zone_id}")
+    _stop_building(monkeypatch)
+    seen = {}
+    inner = app.wsgi_app
+
+    def recording(environ, start_response):
+        result = inner(environ, start_response)
+        seen["endpoint"] = environ.get("app.endpoint")
+        return result
+
+    monkeypatch.setattr(app, "wsgi_app", recording)
+    client.get(f"/api/mp/v1/zones/{zone_id}")
+    assert seen["endpoint"] == "/api/mp/v1/zones/<int:zone_id>"

@@ -3,6 +3,8 @@
 import logging
 import re
 
+import pytest
+
 from app.privacy import mask_id_number, mask_name, mask_phone, mask_text
 from app.web.logging import MaskingFormatter
 
@@ -144,3 +146,27 @@ def test_a_logged_request_path_with_separators_is_one_line(client):
     finally:
         handler.setStream(previous)
     assert len(buffer.getvalue().splitlines()) == 1
+
+
+# ---- masking skips its scans only when a line cannot hold personal data -----------------------------
+
+_MASKED_ALIKE = [
+    "GET /api/mp/v1/zones?type=park 200 0.3ms user=- ip=127.0.0.1 cache=hit",
+    "phone 13812345678 called",
+    "id 22010119900101123X here",
+    "Authorization: Bearer abc.def-ghi",
+    "GET /api/mp/v1/login?CODE=0a1b2c",
+    "POST /x js_code=abc&Password=hunter2",
+    "GET /api/mp/v1/guardian-links/Zx9yQ",
+    "ſecret=abc (a long s folds to s)",
+    "\u212aey: session_\u212aey=abc (a Kelvin sign folds to k)",
+    "电话 13912345678 已登记",
+    "id ２２０１０１１９９００１０１１２３Ｘ in full-width digits",
+]
+
+
+@pytest.mark.parametrize("text", _MASKED_ALIKE)
+def test_masking_with_the_shortcut_equals_masking_every_pattern(text):
+    from app.privacy import _mask_all
+
+    assert mask_text(text) == _mask_all(text)

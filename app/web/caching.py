@@ -64,7 +64,11 @@ def cached_response(
     when the view has side effects, e.g. counting views, or adds headers)."""
     entry = cache.cached(namespace, canonical_key(args), build, ttl)
     if fast and not headers and query_is_canonical(args):
-        cache.remember_url(url_key(request.environ, current_app.config.get("PUBLIC_BASE_URL")), entry)
+        cache.remember_url(
+            url_key(request.environ, current_app.config.get("PUBLIC_BASE_URL")),
+            entry,
+            request.url_rule.rule if request.url_rule is not None else "",
+        )
     response = Response(entry.body, mimetype=entry.mimetype)
     response.set_etag(entry.etag)
     response.headers["Cache-Control"] = CACHE_CONTROL

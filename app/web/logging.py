@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import sys
 import time
-import uuid
 
 from flask import Flask, g, request
 
@@ -19,7 +19,7 @@ access_log = logging.getLogger("app.access")
 def request_id_from(incoming: str | None) -> str:
     """The request's id: the client's X-Request-ID when it is a plain token (matched whole: a `$`
     lets a trailing newline through), else one of our own. It goes into every log line as it is."""
-    return incoming if incoming and REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
+    return incoming if incoming and REQUEST_ID_RE.fullmatch(incoming) else secrets.token_hex(16)
 
 
 # C0 and C1 controls (U+0085 NEXT LINE among them) and the Unicode line and paragraph separators:
