@@ -15,7 +15,7 @@ import redis as redis_lib
 from werkzeug.http import parse_etags
 from werkzeug.utils import get_content_type
 
-from app import cache
+from app import cache, metrics
 from app.web.logging import request_id_from
 
 access_log = logging.getLogger("app.access")
@@ -53,6 +53,7 @@ class FastReads:
     def __init__(self, wsgi_app, flask_app) -> None:
         self.wsgi_app = wsgi_app
         self.flask_app = flask_app
+        self.rule_of = metrics.rule_finder(flask_app)
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") != "GET" or not environ.get("PATH_INFO", "").startswith(PREFIX):
@@ -65,6 +66,8 @@ class FastReads:
                 entry = None
         if entry is None:
             return self.wsgi_app(environ, start_response)
+        environ["app.endpoint"] = self.rule_of(environ.get("PATH_INFO", ""))
+        metrics.cache_lookup(entry.namespace, "fast_hit")
         request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"))
         not_modified = parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(entry.etag)
         start_response(
