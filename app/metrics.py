@@ -34,6 +34,8 @@ from prometheus_client.exposition import generate_latest
 log = logging.getLogger(__name__)
 
 MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if MULTIPROC_DIR:  # prometheus_client writes there from the first metric below on
+    os.makedirs(MULTIPROC_DIR, exist_ok=True)
 UNMATCHED = "unmatched"  # no URL rule matched (404, 405): one label for every such path
 SERVICE_TTL = 5.0  # seconds a process reuses what it read from the database and Redis for a scrape
 
@@ -355,8 +357,6 @@ def init_app(flask_app: Flask) -> None:
     RequestMetrics around the whole WSGI app: call it last, once every other middleware is in place."""
     if not flask_app.config["METRICS_ENABLED"]:
         return
-    if MULTIPROC_DIR:
-        os.makedirs(MULTIPROC_DIR, exist_ok=True)
     networks = parse_networks(flask_app.config["METRICS_ALLOW_FROM"])
     registry = scrape_registry(flask_app)
     request_started.connect(note_endpoint, flask_app)

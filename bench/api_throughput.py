@@ -5,6 +5,7 @@ missing and possible; else a Python load generator in another process), and prin
 requests/s, p50, p99 and the ratio to the bare app, then the peak RSS of every worker.
 
     .venv/bin/python bench/api_throughput.py                     # wrk -t2 -c32 -d10s per path
+    .venv/bin/python bench/api_throughput.py --metrics-cost      # the service with its metrics / without them
     .venv/bin/python bench/api_throughput.py --duration 1 --connections 2 --load python \\
         --database-url sqlite:////tmp/tp.sqlite3 --redis-url ''   # a tiny run, no servers
 
@@ -205,6 +206,11 @@ def main() -> int:
         default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_bench"),
     )
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    parser.add_argument(
+        "--metrics-cost",
+        action="store_true",
+        help="compare the service with the service without its metrics (METRICS_ENABLED=0) instead of the bare app",
+    )
     args = parser.parse_args()
 
     wrk = ensure_wrk() if args.load == "wrk" else None
@@ -254,7 +260,10 @@ def main() -> int:
                 "etag": answer.headers["ETag"].strip('"'),
             }
         bodies_file.write_text(json.dumps(bodies))
-        bare = start({**env, "BARE_BODIES": str(bodies_file)}, "bench.bare_app:create_app()", bare_port)
+        if args.metrics_cost:  # the same service, counting nothing: what the metrics cost
+            bare = start({**env, "METRICS_ENABLED": "0"}, None, bare_port)
+        else:
+            bare = start({**env, "BARE_BODIES": str(bodies_file)}, "bench.bare_app:create_app()", bare_port)
         rows = []
         for name, path, headers in paths:
             figures = []
@@ -269,6 +278,8 @@ def main() -> int:
             f"gunicorn.conf.py ({env.get('WEB_CONCURRENCY') or 'default'} workers); "
             f"{args.database_url.split(':')[0]}, {'Redis' if args.redis_url else 'no Redis'}"
         )
+        if args.metrics_cost:
+            print("'bare' below is the service without metrics (METRICS_ENABLED=0); ratio: with / without")
         print(
             f"{'path':<22}{'bare r/s':>10}{'bare p99':>10}{'service r/s':>13}{'ratio':>7}{'p50 ms':>8}{'p99 ms':>8}"
             f"{'errors':>8}"

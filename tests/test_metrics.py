@@ -299,7 +299,11 @@ def test_a_cache_namespace_with_an_id_is_labelled_by_its_kind(app, client):
 
 def test_a_wechat_call_is_counted_by_its_api(client, auth):
     grew = moved(
-        client, lambda: auth.wechat_login("metrics-login"), "lowcarbon_wechat_calls_total", api="sns/jscode2session", outcome="ok"
+        client,
+        lambda: auth.wechat_login("metrics-login"),
+        "lowcarbon_wechat_calls_total",
+        api="sns/jscode2session",
+        outcome="ok",
     )
     assert grew == 1
 
@@ -363,7 +367,9 @@ def test_a_failed_job_run_is_counted_as_failed(app, client, monkeypatch):
     def broken():
         raise RuntimeError("metrics test")
 
-    failing = schedule.Periodic("content.flush_views", "x", broken, every=schedule.PERIODIC["content.flush_views"].every)
+    failing = schedule.Periodic(
+        "content.flush_views", "x", broken, every=schedule.PERIODIC["content.flush_views"].every
+    )
     monkeypatch.setitem(schedule.PERIODIC, "content.flush_views", failing)
 
     def run():
@@ -463,7 +469,8 @@ def _exported_sample_names(client) -> set[str]:
 def _metric_names(expression: str) -> set[str]:
     without_labels = re.sub(r"\{[^}]*\}|\[[^\]]*\]|\"[^\"]*\"", " ", expression)
     without_groupings = re.sub(r"\b(by|without|on|ignoring)\s*\([^)]*\)", " ", without_labels)
-    return {w for w in re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", without_groupings) if w not in PROMQL_WORDS}
+    without_numbers = re.sub(r"(?<![\w.])\d+(\.\d+)?(e-?\d+)?", " ", without_groupings)
+    return {w for w in re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", without_numbers) if w not in PROMQL_WORDS}
 
 
 def _rule_expressions() -> list[str]:
