@@ -128,10 +128,10 @@ def _observe(environ, status: str, seconds: float) -> None:
     LATENCY.labels(endpoint, method).observe(seconds)
     action = ACTIONS_BY_RULE.get((method, endpoint))
     if action is not None:
-        if status < "400":
+        if "100" <= status < "400":
             outcome, code = ("replayed" if environ.get("app.replayed") else "accepted"), "none"
         else:
-            outcome = "refused" if status < "500" else "failed"
+            outcome = "refused" if "400" <= status < "500" else "failed"
             code = environ.get("app.error_code") or f"http_{status}"
         ACTIONS.labels(action, outcome, code).inc()
 

@@ -97,3 +97,32 @@ def test_the_booking_rush_benchmark_runs():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "overbooked          0" in result.stdout
+
+
+@pytest.mark.embedded
+def test_the_metrics_cost_benchmark_runs(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/api_throughput.py",
+            "--metrics-cost",
+            "--duration",
+            "1",
+            "--connections",
+            "2",
+            "--load",
+            "python",
+            "--workers",
+            "1",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'metrics.sqlite3'}",
+            "--redis-url",
+            "",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "in one process, cached reads" in result.stdout
