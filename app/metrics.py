@@ -124,8 +124,12 @@ def _observe(environ, status: str, seconds: float) -> None:
     method = environ.get("REQUEST_METHOD", "")
     if method not in _METHODS:
         method = "other"  # any token is a valid method: never let a client make new label values
-    REQUESTS.labels(endpoint, method, status).inc()
-    LATENCY.labels(endpoint, method).observe(seconds)
+    key = (endpoint, method, status)
+    children = _CHILDREN.get(key)
+    if children is None:  # labels() validates and locks: once per label set, not per request
+        children = _CHILDREN[key] = (REQUESTS.labels(endpoint, method, status), LATENCY.labels(endpoint, method))
+    children[0].inc()
+    children[1].observe(seconds)
     action = ACTIONS_BY_RULE.get((method, endpoint))
     if action is not None:
         if "100" <= status < "400":
@@ -136,6 +140,9 @@ def _observe(environ, status: str, seconds: float) -> None:
         ACTIONS.labels(action, outcome, code).inc()
 
 
+# (endpoint, method, status) -> the request counter's and the histogram's children. Bounded: URL rules
+# × methods × statuses, all named by the code.
+_CHILDREN: dict[tuple[str, str, str], tuple] = {}
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
