@@ -23,19 +23,26 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from functools import lru_cache
 
 from flask import Flask, has_request_context, request, request_started
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client import multiprocess as prometheus_multiprocess
+from prometheus_client import values as prometheus_values
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 
 log = logging.getLogger(__name__)
 
 MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+# This process's id, renewed in every forked child (os.getpid() is a system call).
+_PID = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
 if MULTIPROC_DIR:  # prometheus_client writes there from the first metric below on
     os.makedirs(MULTIPROC_DIR, exist_ok=True)
+    # It asks os.getpid() on every increment (to notice a fork): the kept pid answers the same.
+    prometheus_values.ValueClass = prometheus_values.MultiProcessValue(process_identifier=lambda: _PID[0])
 UNMATCHED = "unmatched"  # no URL rule matched (404, 405): one label for every such path
 SERVICE_TTL = 5.0  # seconds a process reuses what it read from the database and Redis for a scrape
 
@@ -128,8 +135,7 @@ def _observe(environ, status: str, seconds: float) -> None:
     children = _CHILDREN.get(key)
     if children is None:  # labels() validates and locks: once per label set, not per request
         children = _CHILDREN[key] = (REQUESTS.labels(endpoint, method, status), LATENCY.labels(endpoint, method))
-    children[0].inc()
-    children[1].observe(seconds)
+    DEFERRED.add(children[0], children[1], seconds)
     action = ACTIONS_BY_RULE.get((method, endpoint))
     if action is not None:
         if "100" <= status < "400":
@@ -139,6 +145,54 @@ def _observe(environ, status: str, seconds: float) -> None:
             code = environ.get("app.error_code") or f"http_{status}"
         ACTIONS.labels(action, outcome, code).inc()
 
+
+class Deferred:
+    """Counts of the hot paths (every request, every cache lookup), applied by a thread of each
+    process every FLUSH_EVERY seconds and before each scrape, not by the request: in multiprocess
+    mode an increment is a locked write to a memory-mapped file, four per request, which cost a
+    cached read a third more CPU (bench/api_throughput.py --metrics-cost). A scrape may miss
+    another worker's last half second; a worker that dies loses at most that much."""
+
+    FLUSH_EVERY = 0.5
+
+    def __init__(self) -> None:
+        self.pending: deque = deque()
+        self.pid = 0
+        self.lock = threading.Lock()
+
+    def add(self, counter, histogram=None, seconds: float = 0.0) -> None:
+        self.pending.append((counter, histogram, seconds))
+        if self.pid != _PID[0]:  # none started yet in this process (a fork starts without threads)
+            self._start()
+
+    def _start(self) -> None:
+        with self.lock:
+            if self.pid == _PID[0]:
+                return
+            self.pid = _PID[0]
+            threading.Thread(target=self._run, name="metrics-flush", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.FLUSH_EVERY)
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - never let counting stop
+                log.exception("metrics: could not apply counts")
+
+    def flush(self) -> None:
+        pending = self.pending
+        while True:
+            try:
+                counter, histogram, seconds = pending.popleft()
+            except IndexError:
+                return
+            counter.inc()
+            if histogram is not None:
+                histogram.observe(seconds)
+
+
+DEFERRED = Deferred()
 
 # (endpoint, method, status) -> the request counter's and the histogram's children. Bounded: URL rules
 # × methods × statuses, all named by the code.
@@ -183,8 +237,14 @@ def rule_finder(flask_app: Flask):
 
 
 def cache_lookup(namespace: str, result: str) -> None:
-    # Namespaces may carry an id ("slots:12"): the label is its kind only.
-    CACHE.labels(namespace.partition(":")[0], result).inc()
+    child = _CACHE_CHILDREN.get((namespace, result))
+    if child is None:
+        # Namespaces may carry an id ("slots:12"): the label is its kind only.
+        child = _CACHE_CHILDREN[(namespace, result)] = CACHE.labels(namespace.partition(":")[0], result)
+    DEFERRED.add(child)
+
+
+_CACHE_CHILDREN: dict[tuple[str, str], Counter] = {}
 
 
 def wechat_api_name(url_or_endpoint: str) -> str:
@@ -375,4 +435,5 @@ def init_app(flask_app: Flask) -> None:
 
         if not allowed(request.remote_addr, networks):
             raise NotFound("接口或资源不存在")
+        DEFERRED.flush()  # this process's counts up to now
         return generate_latest(registry), 200, {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
