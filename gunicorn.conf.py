@@ -6,6 +6,16 @@ shared (the WeChat token, cache, rate limits) lives in PostgreSQL and Redis.
 
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+# Metrics (app.metrics): every worker writes its counters to files in PROMETHEUS_MULTIPROC_DIR, and a
+# scrape of any worker sums them all. Set here, before any worker imports prometheus_client (it
+# chooses its mode on import); a directory of our own when the environment names none.
+_own_metrics_dir = None
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _own_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lowcarbon-metrics-")
 
 wsgi_app = "app:create_app()"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
@@ -32,3 +42,27 @@ max_requests = 50000
 max_requests_jitter = 5000
 # gunicorn 23+ opens a control socket in $HOME; several instances on one machine would share it.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """A fresh metrics directory: files of a previous run's workers would be summed into this one's."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    if directory.is_dir():
+        for entry in directory.iterdir():
+            if entry.suffix == ".db":
+                entry.unlink()
+    else:
+        directory.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    """A dead worker's gauges leave the live figures (its counters stay: they only ever add up)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """The directory we made ourselves goes with us."""
+    if _own_metrics_dir:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)

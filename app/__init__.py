@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import metrics
 from app.config import load_config, startup_notices
 from app.extensions import db, kv, migrate
 from app.privacy import PersonalDataCipher
@@ -125,6 +126,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.cli import register_commands
 
     register_commands(app)
+    # Last: its middleware wraps everything above, so a request answered below Flask is counted too.
+    metrics.init_app(app)
     return app
 
 

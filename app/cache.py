@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import redis as redis_lib
 from flask import current_app
 
+from app import metrics
 from app.extensions import kv
 
 log = logging.getLogger(__name__)
@@ -305,6 +306,7 @@ def cached(namespace: str, key: str, build: Callable[[], tuple], ttl: int = DEFA
         full_key = f"cache:{namespace}:{current}:{_digest(key)}"
     except redis_lib.RedisError:
         current, full_key = 0, None
+        metrics.cache_lookup(namespace, "unavailable")
     if full_key is not None:
         found = _stored(full_key)
         if found is not None:
@@ -315,6 +317,7 @@ def cached(namespace: str, key: str, build: Callable[[], tuple], ttl: int = DEFA
             found = _stored(full_key)
             if found is not None:
                 return found
+            metrics.cache_lookup(namespace, "miss")
             return _build_and_store(namespace, current, full_key, build, ttl)
     return _build_and_store(namespace, current, None, build, ttl)
 
@@ -322,6 +325,7 @@ def cached(namespace: str, key: str, build: Callable[[], tuple], ttl: int = DEFA
 def _stored(full_key: str) -> CachedBody | None:
     local = _layer().get(full_key)
     if local is not None and local.expires > time.time():
+        metrics.cache_lookup(local.namespace, "local_hit")
         return local
     with contextlib.suppress(redis_lib.RedisError):
         hit = kv.redis.get(full_key)
@@ -329,6 +333,7 @@ def _stored(full_key: str) -> CachedBody | None:
             entry = CachedBody.from_json(hit)
             if entry.expires > time.time():
                 _layer().put(full_key, entry)
+                metrics.cache_lookup(entry.namespace, "redis_hit")
                 return entry
     return None
 

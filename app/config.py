@@ -12,6 +12,8 @@ WECHAT_PUBLIC_API = "https://api.weixin.qq.com"
 FAKE_WECHAT_DEFAULT_URL = "http://127.0.0.1:8001"
 FAKE_WECHAT_APPID = "wxfakeappid0000001"
 FAKE_WECHAT_SECRET = "fake-wechat-secret"  # noqa: S105 - the bundled fake only
+# Where a Prometheus scraping the workers directly may sit: loopback and the private networks.
+DEFAULT_METRICS_ALLOW_FROM = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 
 
 def normalise_database_url(url: str) -> str:
@@ -117,6 +119,10 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         # JSON bodies are small; uploads (a later issue) get their own limit.
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        # Prometheus metrics at /metrics (app.metrics), answered only to these networks (comma-separated;
+        # loopback and the private networks by default); from anywhere else /metrics is a 404.
+        "METRICS_ENABLED": (env.get("METRICS_ENABLED") or "1").strip().lower() not in ("0", "false", "no", "off"),
+        "METRICS_ALLOW_FROM": env.get("METRICS_ALLOW_FROM") or DEFAULT_METRICS_ALLOW_FROM,
         "CONTENT_ROOT": env.get("CONTENT_ROOT") or str(instance_path.parent / "content"),
         # Uploaded images (objection evidence): local disk by default.
         "UPLOAD_ROOT": env.get("UPLOAD_ROOT") or str(instance_path / "uploads"),

@@ -25,7 +25,7 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, delete, ex
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app import uow
+from app import metrics, uow
 from app.db_types import EncryptedString, UTCDateTime, utcnow
 from app.errors import AppError
 from app.extensions import db
@@ -94,6 +94,7 @@ def run_once(user_id: int, scope: str, key: str, body: Any, work: Callable[[], t
     digest = request_hash(body)
     record = _claim(user_id, scope, key, digest)
     if isinstance(record, Outcome):
+        metrics.note_replayed()
         return record
     try:
         with uow.deferred():

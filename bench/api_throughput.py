@@ -7,6 +7,7 @@ process), and prints per path requests/s, the service's ratio to each baseline, 
 the peak RSS of every worker.
 
     .venv/bin/python bench/api_throughput.py                     # wrk -t2 -c32 -d10s per path
+    .venv/bin/python bench/api_throughput.py --metrics-cost      # the service with its metrics / without them
     .venv/bin/python bench/api_throughput.py --duration 1 --connections 2 --load python \\
         --database-url sqlite:////tmp/tp.sqlite3 --redis-url ''   # a tiny run, no servers
 
@@ -198,6 +199,48 @@ def paths_to_measure(base: str) -> list[tuple[str, str, dict[str, str]]]:
     return paths
 
 
+def in_process_cost(env: dict[str, str], paths, rounds: int, calls: int) -> list[tuple[str, float, float]]:
+    """What counting costs a cached read, free of the load generator and the busy machine's noise: the
+    service's WSGI app called in this process, with its metrics (multiprocess mode, as under
+    gunicorn) and without (METRICS_ENABLED=0), in alternating rounds; the best round of each, in
+    microseconds of this process's CPU per read. Returns (path name, with, without)."""
+    import math
+
+    os.environ.update(env)
+    directory = tempfile.mkdtemp(prefix="bench-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory  # before prometheus_client is first imported
+    from werkzeug.test import EnvironBuilder
+
+    from app import create_app
+
+    apps = {"with": create_app(), "without": create_app({"METRICS_ENABLED": False})}
+
+    def call(app, environ) -> None:
+        body = app(dict(environ), lambda status, headers, exc_info=None: None)
+        b"".join(body)
+        if hasattr(body, "close"):
+            body.close()
+
+    results = []
+    try:
+        for name, path, headers in paths:
+            environ = EnvironBuilder(path=path, headers=headers, base_url="http://127.0.0.1").get_environ()
+            best = {"with": math.inf, "without": math.inf}
+            for app in apps.values():
+                for _ in range(20):  # builds the entry, remembers the URL for the fast path, warms up
+                    call(app, environ)
+            for _ in range(rounds):
+                for key, app in apps.items():
+                    started = time.process_time()  # CPU time: the busy machine's waiting is not counted
+                    for _ in range(calls):
+                        call(app, environ)
+                    best[key] = min(best[key], (time.process_time() - started) / calls * 1e6)
+            results.append((name, best["with"], best["without"]))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10)
@@ -215,6 +258,11 @@ def main() -> int:
         default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_bench"),
     )
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    parser.add_argument(
+        "--metrics-cost",
+        action="store_true",
+        help="compare the service with the service without its metrics (METRICS_ENABLED=0) instead of the bare app",
+    )
     args = parser.parse_args()
 
     wrk = ensure_wrk() if args.load == "wrk" else None
@@ -266,7 +314,13 @@ def main() -> int:
             }
         bodies_file.write_text(json.dumps(bodies))
         raw = start({**env, "BARE_BODIES": str(bodies_file)}, "bench.raw_wsgi_app:create_app()", raw_port)
-        bare = start({**env, "BARE_BODIES": str(bodies_file)}, "bench.bare_app:create_app()", bare_port)
+        if args.metrics_cost:  # the same service, counting nothing: what the metrics cost
+            bare = start({**env, "METRICS_ENABLED": "0"}, None, bare_port)
+            for _, path, headers in paths:  # its workers boot and fill their local caches first
+                for _ in range(15 * args.duration):
+                    requests.get(f"http://127.0.0.1:{bare_port}{path}", headers=headers, timeout=10)
+        else:
+            bare = start({**env, "BARE_BODIES": str(bodies_file)}, "bench.bare_app:create_app()", bare_port)
         rows = []
         for name, path, headers in paths:
             figures = []
@@ -281,6 +335,8 @@ def main() -> int:
             f"gunicorn.conf.py ({env.get('WEB_CONCURRENCY') or 'default'} workers); "
             f"{args.database_url.split(':')[0]}, {'Redis' if args.redis_url else 'no Redis'}, LOG_LEVEL={args.log_level}"
         )
+        if args.metrics_cost:
+            print("'bare' below is the service without metrics (METRICS_ENABLED=0); ratio: with / without")
         print(
             f"{'path':<22}{'raw r/s':>9}{'bare r/s':>10}{'service r/s':>13}{'/raw':>6}{'/bare':>7}"
             f"{'p50 ms':>8}{'p99 ms':>8}{'raw p99':>9}{'errors':>8}"
@@ -312,6 +368,12 @@ def main() -> int:
             f"(worst {worst_p99:.1f}); RSS < {TARGET_RSS_MB:.0f} MB: "
             f"{'met' if max(service_rss, default=0) < TARGET_RSS_MB else 'NOT met'}"
         )
+        if args.metrics_cost:
+            rounds, calls = max(2, args.duration * 2), 500 if args.duration > 1 else 50
+            print(f"in one process, cached reads, CPU µs per read, best of {rounds} alternating rounds of {calls}:")
+            print(f"{'path':<22}{'with µs':>10}{'without µs':>12}{'ratio':>7}")
+            for name, with_metrics, without in in_process_cost(env, paths, rounds, calls):
+                print(f"{name:<22}{with_metrics:>10.1f}{without:>12.1f}{with_metrics / without:>7.2f}")
         return 0 if all(figures["errors"] == 0 for row in rows for figures in row[1:]) else 1
     finally:
         for server in (service, bare, raw):

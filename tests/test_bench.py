@@ -195,3 +195,32 @@ def test_the_memory_benchmark_runs_without_server_errors(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5xx or 429: 0" in result.stdout
+
+
+@pytest.mark.embedded
+def test_the_metrics_cost_benchmark_runs(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/api_throughput.py",
+            "--metrics-cost",
+            "--duration",
+            "1",
+            "--connections",
+            "2",
+            "--load",
+            "python",
+            "--workers",
+            "1",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'metrics.sqlite3'}",
+            "--redis-url",
+            "",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "in one process, cached reads" in result.stdout

@@ -22,6 +22,7 @@ from app.jobs.models import record_dead_letter
 log = logging.getLogger(__name__)
 QUEUE_NAME = "lowcarbon"
 RETRY_INTERVALS = [30, 120, 600]  # seconds before the 2nd, 3rd and 4th try
+STATS_KEY = "jobs:stats"  # "runs <job> <outcome>" -> count, "last_ok <job>" -> Unix time
 
 
 def redis_url() -> str | None:
@@ -140,22 +141,53 @@ def last_runs() -> dict[str, dict]:
 
 
 def _remember(name: str, period: str, started, outcome: str, summary: str) -> None:
+    """The job's last run (for staff), and its counts for the metrics (job_stats)."""
+    finished = utcnow()
     try:
-        connection().hset(
-            "jobs:last",
-            name,
-            json.dumps(
-                {
-                    "period": period,
-                    "started_at": started.isoformat(),
-                    "finished_at": utcnow().isoformat(),
-                    "outcome": outcome,
-                    "summary": summary[:300],
-                }
-            ),
-        )
+        with connection().pipeline(transaction=False) as pipe:
+            pipe.hset(
+                "jobs:last",
+                name,
+                json.dumps(
+                    {
+                        "period": period,
+                        "started_at": started.isoformat(),
+                        "finished_at": finished.isoformat(),
+                        "outcome": outcome,
+                        "summary": summary[:300],
+                    }
+                ),
+            )
+            pipe.hincrby(STATS_KEY, f"runs {name} {outcome}", 1)
+            if outcome == "ok":
+                pipe.hset(STATS_KEY, f"last_ok {name}", finished.timestamp())
+            pipe.execute()
     except redis_lib.RedisError:
         log.warning("job %s: could not record its last run (Redis)", name)
+
+
+def job_stats() -> dict:
+    """What every worker recorded (app.metrics reads it at scrape time): runs by (job, outcome), and
+    each job's last good run (Unix time). Raises RedisError when the queue's Redis is away."""
+    runs: dict[tuple[str, str], int] = {}
+    last_ok: dict[str, float] = {}
+    for field, value in connection().hgetall(STATS_KEY).items():
+        kind, _, rest = (field.decode() if isinstance(field, bytes) else field).partition(" ")
+        if kind == "runs":
+            name, _, outcome = rest.rpartition(" ")
+            runs[(name, outcome)] = int(value)
+        elif kind == "last_ok":
+            last_ok[rest] = float(value)
+    return {"runs": runs, "last_ok": last_ok}
+
+
+def worker_count() -> int | None:
+    """Workers registered with the queue (None without a queue Redis of its own: none can run)."""
+    from rq import Worker
+
+    if not redis_url():
+        return None
+    return Worker.count(connection=connection())
 
 
 def work(*, burst: bool = False) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceE
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from app import uow
+from app import metrics, uow
 from app.errors import AppError
 from app.validation import translate
 
@@ -36,6 +36,7 @@ DATABASE_UNAVAILABLE = ("database_unavailable", "数据服务暂时不可用，�
 
 
 def error_response(status: int, code: str, message: str, details=None, headers=None):
+    metrics.note_error_code(code)  # the refused write's code, for app.metrics
     response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
     response.status_code = status
     for name, value in (headers or {}).items():

@@ -21,7 +21,7 @@ import redis as redis_lib
 from werkzeug.http import parse_etags
 from werkzeug.utils import get_content_type
 
-from app import cache
+from app import cache, metrics
 from app.web.logging import request_id_from
 
 access_log = logging.getLogger("app.access")
@@ -86,6 +86,7 @@ class FastReads:
         # stands for, e.g. "/api/mp/v1/zones/<int:zone_id>", as if Flask had routed the request.
         if entry.rule:
             environ["app.endpoint"] = entry.rule
+        metrics.cache_lookup(entry.namespace, "fast_hit")
         request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"))
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         not_modified = if_none_match is not None and parse_etags(if_none_match).contains(entry.etag)

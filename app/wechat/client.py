@@ -32,6 +32,7 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 from wechatpy.session.redisstorage import RedisStorage
 
+from app import metrics
 from app.config import WECHAT_PUBLIC_API
 from app.errors import WeChatUnavailable
 
@@ -107,9 +108,9 @@ class CircuitBreaker:
         self.failures: list[float] = []
         self.open_until = 0.0
 
-    def check(self) -> None:
-        if time.monotonic() < self.open_until:
-            raise WeChatUnavailable(details={"reason": "wechat_timeouts"})
+    def check(self) -> bool:
+        """Whether a call may be sent now."""
+        return time.monotonic() >= self.open_until
 
     def failed(self) -> None:
         now = time.monotonic()
@@ -118,6 +119,7 @@ class CircuitBreaker:
             if len(self.failures) >= FAILURES_TO_OPEN:
                 self.open_until = now + OPEN_SECONDS
                 self.failures = []
+                metrics.breaker_opened(time.time() + OPEN_SECONDS)
                 log.warning("WeChat timed out %d times: calls refused for %ds", FAILURES_TO_OPEN, OPEN_SECONDS)
 
     def succeeded(self) -> None:
@@ -199,6 +201,21 @@ class SharedTokenWeChatClient(WeChatClient):
     def _fetch_stable_token(self, force_refresh: bool) -> dict:
         """POST /cgi-bin/stable_token: the same live token for every caller (unlike /cgi-bin/token,
         which replaces it), stored like wechatpy stores its own."""
+        started = time.perf_counter()
+        try:
+            result = self._stable_token(force_refresh)
+        except WeChatClientException as exc:
+            outcome = "refused" if exc.errcode is not None else "unreachable"
+            metrics.wechat_call("cgi-bin/stable_token", outcome, time.perf_counter() - started)
+            raise
+        except requests.RequestException as exc:
+            outcome = "timeout" if isinstance(exc, requests.Timeout) else "unreachable"
+            metrics.wechat_call("cgi-bin/stable_token", outcome, time.perf_counter() - started)
+            raise
+        metrics.wechat_call("cgi-bin/stable_token", "ok", time.perf_counter() - started)
+        return result
+
+    def _stable_token(self, force_refresh: bool) -> dict:
         response = self._http.post(
             f"{WECHAT_PUBLIC_API}/cgi-bin/stable_token",
             data=json.dumps(
@@ -247,17 +264,30 @@ class SharedTokenWeChatClient(WeChatClient):
                 self.session.local.pop(self.access_token_key, None)
 
     def _request(self, method, url_or_endpoint, **kwargs):
-        self.breaker.check()
+        api = metrics.wechat_api_name(url_or_endpoint)
+        if not self.breaker.check():
+            metrics.wechat_call(api, "breaker_open")
+            raise WeChatUnavailable(details={"reason": "wechat_timeouts"})
+        started = time.perf_counter()
         try:
             result = self._request_with_token(method, url_or_endpoint, **kwargs)
         except WeChatClientException as exc:
-            if isinstance(getattr(exc, "__cause__", None), requests.Timeout) or exc.errcode is None:
+            timed_out = isinstance(getattr(exc, "__cause__", None), requests.Timeout)
+            if timed_out or exc.errcode is None:
                 self.breaker.failed()
+            outcome = "timeout" if timed_out else "refused" if exc.errcode is not None else "unreachable"
+            metrics.wechat_call(api, outcome, time.perf_counter() - started)
             raise
-        except (requests.Timeout, requests.ConnectionError):
+        except (requests.Timeout, requests.ConnectionError) as exc:
             self.breaker.failed()
+            outcome = "timeout" if isinstance(exc, requests.Timeout) else "unreachable"
+            metrics.wechat_call(api, outcome, time.perf_counter() - started)
+            raise
+        except requests.RequestException:
+            metrics.wechat_call(api, "unreachable", time.perf_counter() - started)
             raise
         self.breaker.succeeded()
+        metrics.wechat_call(api, "ok", time.perf_counter() - started)
         return result
 
     def _request_with_token(self, method, url_or_endpoint, **kwargs):
