@@ -36,6 +36,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -281,9 +282,10 @@ def _read_boards(port: int, campaign_id: int, tokens: list[str], threads: int, g
 
 def one_checkin_cost(app, campaign_id: int, token: str, action: str, quantity: str) -> tuple[int, int]:
     """SQL statements and Redis round trips (a pipeline is one) of one check-in, in process."""
+    from redis import connection as redis_connection
     from sqlalchemy import event
 
-    from app.extensions import db, kv
+    from app.extensions import db
 
     statements, trips = [0], [0]
 
@@ -292,16 +294,18 @@ def one_checkin_cost(app, campaign_id: int, token: str, action: str, quantity: s
 
     with app.app_context():
         engine = db.engine
-        client = kv.redis
     event.listen(engine, "before_cursor_execute", count_sql)
-    pool = client.connection_pool
-    original = pool.get_connection
+    # A round trip is one send on a connection from this thread (a pipeline is one; the pub/sub
+    # listeners' pings come from their own threads).
+    original = redis_connection.Connection.send_packed_command
+    me = threading.get_ident()
 
-    def counting(*args, **kwargs):
-        trips[0] += 1
-        return original(*args, **kwargs)
+    def counting(self, *args, **kwargs):
+        if threading.get_ident() == me:
+            trips[0] += 1
+        return original(self, *args, **kwargs)
 
-    pool.get_connection = counting
+    redis_connection.Connection.send_packed_command = counting
     try:
         response = app.test_client().post(
             f"/api/mp/v1/campaigns/{campaign_id}/checkins",
@@ -310,7 +314,7 @@ def one_checkin_cost(app, campaign_id: int, token: str, action: str, quantity: s
         )
     finally:
         event.remove(engine, "before_cursor_execute", count_sql)
-        pool.get_connection = original
+        redis_connection.Connection.send_packed_command = original
     assert response.status_code == 201, response.get_data(as_text=True)
     return statements[0], trips[0]
 
@@ -395,7 +399,13 @@ def main() -> int:
         db.engine.dispose()
 
     port = free_port()
-    server = start(env, None, port)
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - the server writes to it for its whole life
+    try:
+        server = start(env, None, port, log)
+    except SystemExit:
+        log.seek(0)
+        print(log.read().decode(errors="replace")[-3000:])
+        raise
     context = multiprocessing.get_context("fork")
     go, stop, out = context.Event(), context.Event(), context.Queue()
     readers = context.Process(target=_read_boards, args=(port, campaign_id, tokens, args.readers, go, stop, out))
