@@ -33,11 +33,22 @@ def after_commit(step: Callable, *args, **kwargs) -> None:
         steps.append(new)
 
 
-def commit() -> None:
+def commit(*, expire: bool = True) -> None:
+    """Commit the unit of work, then run its after-commit steps. `expire=False` keeps the session's
+    objects as they were written (a use case that answers with the row it just wrote saves reloading
+    it); the steps read what they need afresh with statements of their own."""
     if db.session.info.get(_DEFERRED):
         db.session.flush()  # the owner of `deferred()` commits; its steps wait for that commit
         return
-    db.session.commit()
+    session = db.session()
+    if expire:
+        session.commit()
+    else:
+        previous, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = previous
     run_after_commit()
 
 

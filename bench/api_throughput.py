@@ -72,6 +72,8 @@ def start(env: dict[str, str], app: str | None, port: int, log=None) -> subproce
             if server.poll() is not None:
                 break
             time.sleep(0.2)
+    server.terminate()  # never left running behind a failed start
+    server.wait(timeout=30)
     raise SystemExit("gunicorn did not start")
 
 

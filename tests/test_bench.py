@@ -1,5 +1,6 @@
 """Each benchmark script runs end to end on a tiny load (the figures themselves are not asserted)."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -224,3 +225,40 @@ def test_the_metrics_cost_benchmark_runs(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "in one process, cached reads" in result.stdout
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_the_checkin_burst_benchmark_runs_and_finds_the_live_board_equal_to_a_rebuild():
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    # A database of its own next to this worker's (the benchmark drops and recreates it); this
+    # worker's own Redis db (the benchmark flushes it; the tests' fixtures start from an empty one).
+    url = make_url(os.environ["TEST_DATABASE_URL"])
+    database = url.set(database=f"{url.database}_burst")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/checkin_burst.py",
+            "--students",
+            "30",
+            "--concurrency",
+            "4",
+            "--readers",
+            "1",
+            "--workers",
+            "2",
+            "--database-url",
+            database.render_as_string(hide_password=False),
+            "--redis-url",
+            os.environ["TEST_REDIS_URL"],
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^live board = rebuild\s+yes ", result.stdout, re.M), result.stdout

@@ -135,14 +135,18 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
     upload, its URL as the upload answered it (absolute on `request_host` or a public host). Not
     before the current privacy policy is accepted (428)."""
     policies.ensure_consented(user)
-    campaign = get_campaign(campaign_id)
+    campaign = get_campaign(campaign_id, with_school=False)
     day = _action_day(campaign, data.get("day"))
-    if (
-        db.session.scalar(
-            select(Participation.id).where(Participation.campaign_id == campaign_id, Participation.user_id == user.id)
-        )
-        is None
-    ):
+    # Joined? One student's check-ins in a campaign queue here (the participation's row is locked to
+    # the commit), so a burst cannot overrun the trip budget; the student's profile comes in the same
+    # statement for ensure_may_take_part (the session's identity map answers its lookup).
+    joined = db.session.execute(
+        select(Participation.id, StudentProfile)
+        .outerjoin(StudentProfile, StudentProfile.user_id == Participation.user_id)
+        .where(Participation.campaign_id == campaign_id, Participation.user_id == user.id)
+        .with_for_update(of=Participation)
+    ).first()  # kept: the identity map holds the profile only while something refers to it
+    if joined is None:
         raise Conflict("请先参加活动", code="not_joined")
     ensure_may_take_part(user, campaign)  # e.g. a student who has since moved school
     if data["action"] not in campaign.actions:
@@ -174,12 +178,6 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
             raise AppError("内容未通过微信内容安全检测，请修改后再提交", code="content_risky", status=422)
         needs_review = needs_review or verdict != ContentCheck.PASS
 
-    # One student's check-ins in a campaign queue here, so a burst cannot overrun the trip budget.
-    db.session.scalar(
-        select(Participation.id)
-        .where(Participation.campaign_id == campaign_id, Participation.user_id == user.id)
-        .with_for_update()
-    )
     if factor.commuting:
         left = _commute_left(campaign_id, user.id, day, factor)
         if quantity > left:
@@ -199,6 +197,7 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
     while True:
         co2, points = _score(quantity, factor, evidence)
         checkin = ActionCheckin(
+            factor=factor,  # loaded: the answer needs no query after the commit
             campaign_id=campaign_id,
             user_id=user.id,
             action=data["action"],
@@ -228,7 +227,7 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
             # Another student's check-in earned this picture's weight a moment ago: this one is self-reported.
             evidence, photo_sha256 = Evidence.SELF, None
     uow.after_commit(boards.refresh_students, campaign_id, (user.id,))
-    uow.commit()
+    uow.commit(expire=False)  # the answer is the row just written: no reload after the commit
     return checkin
 
 

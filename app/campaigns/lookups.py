@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import lazyload
 
 from app.accounts.models import User
 from app.accounts.services import schools_read_by, schools_run_by
@@ -73,8 +74,11 @@ def campaigns_query(school_id: int | None = None, schools: list[int] | None = No
     return stmt
 
 
-def get_campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
+def get_campaign(campaign_id: int, *, with_school: bool = True) -> Campaign:
+    """A campaign or 404; `with_school=False` leaves its school (a zone, with its district and
+    indicators) to be loaded only if used: a check-in needs its id alone."""
+    options = () if with_school else (lazyload(Campaign.school),)
+    campaign = db.session.get(Campaign, campaign_id, options=options)
     if campaign is None:
         raise NotFound("活动不存在")
     return campaign

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import yaml
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app import uow
@@ -147,15 +147,34 @@ def current_or_404(document: str = PRIVACY) -> PolicyVersion:
     return policy
 
 
+def _needs_consent_statement():
+    """needs_consent's statement, built once (bound: user_id, document, today)."""
+    in_effect = (
+        select(PolicyVersion)
+        .where(PolicyVersion.document == bindparam("document"), PolicyVersion.effective_on <= bindparam("today"))
+        .order_by(PolicyVersion.effective_on.desc(), PolicyVersion.id.desc())
+        .limit(1)
+    )
+    version = in_effect.with_only_columns(PolicyVersion.version).scalar_subquery()
+    policy_exists = exists(in_effect.with_only_columns(PolicyVersion.id))
+    accepted = exists().where(
+        and_(
+            PolicyConsent.user_id == bindparam("user_id"),
+            PolicyConsent.document == bindparam("document"),
+            PolicyConsent.version == version,
+        )
+    )
+    return select(policy_exists & ~accepted)
+
+
+_NEEDS_CONSENT = _needs_consent_statement()
+
+
 def needs_consent(user_id: int, document: str = PRIVACY) -> bool:
     """Whether a version of the policy is in effect that the user has not accepted (none published:
-    nothing to accept)."""
-    version = current_version_query(document).with_only_columns(PolicyVersion.version).scalar_subquery()
-    policy_exists = exists(current_version_query(document).with_only_columns(PolicyVersion.id))
-    accepted = exists().where(
-        and_(PolicyConsent.user_id == user_id, PolicyConsent.document == document, PolicyConsent.version == version)
-    )
-    return bool(db.session.scalar(select(policy_exists & ~accepted)))
+    nothing to accept). One statement, composed once: it runs before every check-in and booking."""
+    params = {"user_id": user_id, "document": document, "today": local_today()}
+    return bool(db.session.scalar(_NEEDS_CONSENT, params))
 
 
 def ensure_consented(user: User) -> None:
