@@ -61,8 +61,9 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{target.database}"')
 
 
-def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, list[str]]:
-    """Schema, one education base with one slot, and `attempts` signed-in users."""
+def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, list[str], dict]:
+    """Schema, one education base with one slot, and `attempts` signed-in users; then one booking's
+    round trips counted on a second slot of the base (`count_round_trips`)."""
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
         cwd=ROOT,
@@ -117,8 +118,19 @@ def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, lis
             group_booked=0,
             status="open",
         )
-        db.session.add(slot)
-        users = [User(openid=f"o_bench_{i}") for i in range(attempts)]
+        probe = Slot(
+            base_id=zone.id,
+            visit_date=starts.date(),
+            starts_at=starts + timedelta(hours=2),
+            ends_at=starts + timedelta(hours=3),
+            capacity=PROBE_CAPACITY,
+            group_capacity=0,
+            booked=0,
+            group_booked=0,
+            status="open",
+        )
+        db.session.add_all([slot, probe])
+        users = [User(openid=f"o_bench_{i}") for i in range(attempts + len(PROBE_USERS))]
         db.session.add_all(users)
         db.session.flush()
         for user in users:  # signed-in citizens accepted the privacy policy first (else 428)
@@ -127,9 +139,57 @@ def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, lis
         from app import uow
 
         uow.commit()  # as a login commits: each token is known to every process from its first use
-        slot_id = slot.id
+        slot_id, probe_id = slot.id, probe.id
+    probe_tokens = dict(zip(PROBE_USERS, tokens[attempts:], strict=True))
+    counts = count_round_trips(app, probe_id, probe_tokens, attempts)
+    with app.app_context():
         db.engine.dispose()
-    return slot_id, tokens
+    return slot_id, tokens[:attempts], counts
+
+
+PROBE_USERS = ("warm-up", "winner", "loser")
+PROBE_CAPACITY = 10
+
+
+def count_round_trips(app, slot_id: int, tokens: dict[str, str], first_number: int) -> dict:
+    """One booking's costs, each path sent once through the whole app in this process: a warm-up
+    booking first (process-wide caches filled, as in a running worker), then a new user's booking
+    that gets a place (the winner), the same request retried (a replay), and, the slot now full, a
+    new user's refused booking (the loser). Every user is new to the process, as in a rush."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+    from bench.roundtrips import counting, describe
+
+    client = app.test_client()
+
+    def send(who: str, number: int) -> int:
+        body = {"slot_id": slot_id, "visitors": [{"name": "李四", "id_number": id_number(number), "phone": "13800000000"}]}
+        headers = {"Authorization": f"Bearer {tokens[who]}", "Idempotency-Key": f"probe-{who}"}
+        return client.post("/api/mp/v1/bookings", json=body, headers=headers).status_code
+
+    with app.app_context():
+        engine = db.engine
+    statuses, costs = {}, {}
+    statuses["warm-up"] = send("warm-up", first_number)
+    for path, who, number in (("winner", "winner", first_number + 1), ("replay", "winner", first_number + 1)):
+        with counting(engine) as tally:
+            statuses[path] = send(who, number)
+        costs[path] = describe(tally)
+    with app.app_context():
+        db.session.execute(text("UPDATE visit_slots SET booked = capacity WHERE id = :id"), {"id": slot_id})
+        db.session.commit()
+    with counting(engine) as tally:
+        statuses["loser"] = send("loser", first_number + 2)
+    costs["loser"] = describe(tally)
+    return {"statuses": statuses, "costs": costs}
+
+
+def print_round_trips(counts: dict) -> None:
+    for path in ("winner", "loser", "replay"):
+        print(f"round trips, {path} ({counts['statuses'][path]})")
+        for line, value in counts["costs"][path].items():
+            print(f"  {line:<24}{value}")
 
 
 def start_server(env: dict[str, str], app: str | None, port: int) -> subprocess.Popen:
@@ -240,6 +300,7 @@ def main() -> int:
     parser.add_argument("--capacity", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: 2 × CPUs + 1)")
+    parser.add_argument("--count-only", action="store_true", help="print one booking's round trips, no rush")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare UPDATE … RETURNING app")
     parser.add_argument(
         "--database-url",
@@ -265,7 +326,10 @@ def main() -> int:
     )
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
-    slot_id, tokens = prepare(env, args.attempts, args.capacity)
+    slot_id, tokens, counts = prepare(env, args.attempts, args.capacity)
+    print_round_trips(counts)
+    if args.count_only:
+        return 0 if counts["statuses"] == {"warm-up": 201, "winner": 201, "replay": 201, "loser": 409} else 1
 
     port = free_port()
     server = start_server(env, None, port)
