@@ -164,7 +164,10 @@ def count_round_trips(app, slot_id: int, tokens: dict[str, str], first_number: i
     client = app.test_client()
 
     def send(who: str, number: int) -> int:
-        body = {"slot_id": slot_id, "visitors": [{"name": "李四", "id_number": id_number(number), "phone": "13800000000"}]}
+        body = {
+            "slot_id": slot_id,
+            "visitors": [{"name": "李四", "id_number": id_number(number), "phone": "13800000000"}],
+        }
         headers = {"Authorization": f"Bearer {tokens[who]}", "Idempotency-Key": f"probe-{who}"}
         return client.post("/api/mp/v1/bookings", json=body, headers=headers).status_code
 

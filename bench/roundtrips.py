@@ -49,7 +49,6 @@ class Tally:
         return self.tables["INSERT idempotency_records"]
 
 
-
 def _purpose(args: tuple) -> str:
     name = str(args[0]).upper() if args else "?"
     key = args[1] if len(args) > 1 else b""
@@ -74,6 +73,10 @@ def counting(engine) -> Iterator[Tally]:
     def mine() -> bool:
         return threading.get_ident() == me
 
+    def sends(conn) -> bool:
+        """BEGIN, COMMIT and ROLLBACK go to the server only outside autocommit."""
+        return mine() and not getattr(conn.connection.dbapi_connection, "autocommit", False)
+
     def before_execute(conn, cursor, statement, parameters, context, executemany):
         if not mine():
             return
@@ -88,18 +91,18 @@ def counting(engine) -> Iterator[Tally]:
             tally.token_selects += 1
 
     def on_begin(conn):
-        if mine():
+        if sends(conn):
             tally.transactions += 1
             in_write.flag = False
 
     def on_commit(conn):
-        if mine():
+        if sends(conn):
             tally.commits += 1
             if getattr(in_write, "flag", False):
                 tally.write_commits += 1
 
     def on_rollback(conn):
-        if mine():
+        if sends(conn):
             tally.rollbacks += 1
 
     def on_checkout(dbapi_conn, record, proxy):

@@ -6,6 +6,7 @@ partial unique index. No check-then-insert anywhere, so no race can overbook."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from typing import Any
 
 import redis as redis_lib
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import cache, idempotency, uow
@@ -24,7 +25,7 @@ from app.db_types import utcnow
 from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.extensions import db, kv
 from app.policies import services as policies
-from app.times import local_iso
+from app.times import local_iso, local_today
 from app.validators import IdType, person_key
 from app.visits import alerts
 from app.visits.calendar import ensure_operates, get_base, profile_of, release_at, slots_changed
@@ -106,10 +107,14 @@ def request_booking(
     user: User, data: dict[str, Any], idempotency_key: str, present: Callable[[Booking], Any]
 ) -> idempotency.Outcome:
     """Use case: book a slot, at most once per Idempotency-Key (a retry gets the first answer,
-    `present(booking)`, stored with the booking in one commit). A slot already full is refused
-    after one read, without claiming the key. Not before the current privacy policy is accepted (428)."""
-    policies.ensure_consented(user)
-    refuse_if_full(data, unless=idempotency.seen(user.id, "booking", idempotency_key))
+    `present(booking)`, stored with the booking in one commit). Not before the current privacy
+    policy is accepted (428). A slot already full is refused after one read, without claiming the
+    key (unless it was used before: a retry gets its first answer)."""
+    look = first_look(user.id, data, idempotency_key)
+    if look.consent_missing:
+        policies.refuse_without_consent()
+    if not look.seen and _full(look, data):
+        raise _slot_full(data["slot_id"])
     r = rules()
 
     def work():
@@ -295,24 +300,49 @@ def set_members(user: User, booking_id: int, members: list[dict], now: datetime 
     return booking
 
 
-def refuse_if_full(data: dict[str, Any], unless) -> None:
-    """A read-only early answer for a full slot (the rush case): one read, no write, no lock, and
-    none when the SQL condition `unless` holds (a retry, which must get its first answer). The
-    booking itself still decides by the conditional update; this only spares the doomed ones."""
-    row = db.session.execute(
-        select(Slot.status, Slot.capacity, Slot.booked, Slot.group_capacity, Slot.group_booked, unless).where(
-            Slot.id == data.get("slot_id")
-        )
-    ).first()
-    if row is None or row.status != SlotStatus.OPEN or row[-1]:
-        return
+@functools.cache
+def _first_look_statement():
+    """Consent, the key's earlier use and the slot's counts in one statement, built once."""
+    one = select(literal(1).label("one")).subquery()
+    return select(
+        policies.consent_missing(bindparam("user_id"), today=bindparam("today")).label("consent_missing"),
+        idempotency.seen(bindparam("user_id"), "booking", bindparam("key"), since=bindparam("since")).label("seen"),
+        Slot.status,
+        Slot.capacity,
+        Slot.booked,
+        Slot.group_capacity,
+        Slot.group_booked,
+    ).select_from(one.outerjoin(Slot, Slot.id == bindparam("slot_id")))
+
+
+def first_look(user_id: int, data: dict[str, Any], key: str):
+    """One read before anything is written (the rush case): does the user still have to accept the
+    privacy policy, was this Idempotency-Key used before, how full is the slot (None columns for
+    an unknown slot). Outside any transaction when none is open (autocommit: no BEGIN, no
+    ROLLBACK, no lock): a refusal costs one round trip. Only a hint for the places: the booking
+    itself still decides by the conditional UPDATE."""
+    params = {
+        "user_id": user_id,
+        "key": key,
+        "since": idempotency.live_since(),
+        "today": local_today(),
+        "slot_id": data.get("slot_id"),
+    }
+    if db.session().in_transaction():
+        return db.session.execute(_first_look_statement(), params).one()
+    with db.engine.connect() as conn:
+        return conn.execution_options(isolation_level="AUTOCOMMIT").execute(_first_look_statement(), params).one()
+
+
+def _full(look, data: dict[str, Any]) -> bool:
+    if look.status != SlotStatus.OPEN:  # unknown or closed: book() gives the precise answer
+        return False
     people = data["group"]["headcount"] if "group" in data else len(data.get("visitors") or [])
     if "group" in data:
-        free, total = row.group_capacity - row.group_booked, row.group_capacity
+        free, total = look.group_capacity - look.group_booked, look.group_capacity
     else:
-        free, total = row.capacity - row.booked, row.capacity
-    if free < people <= total:  # a group bigger than the slot allows is a 422 from book()
-        raise _slot_full(data["slot_id"])
+        free, total = look.capacity - look.booked, look.capacity
+    return free < people <= total  # a group bigger than the slot allows is a 422 from book()
 
 
 def _slot_full(slot_id: int) -> SlotFull:
