@@ -61,7 +61,7 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{target.database}"')
 
 
-def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, list[str], dict]:
+def prepare(env: dict[str, str], attempts: int, capacity: int, statements: bool = False) -> tuple[int, list[str], dict]:
     """Schema, one education base with one slot, and `attempts` signed-in users; then one booking's
     round trips counted on a second slot of the base (`count_round_trips`)."""
     subprocess.run(
@@ -141,7 +141,7 @@ def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, lis
         uow.commit()  # as a login commits: each token is known to every process from its first use
         slot_id, probe_id = slot.id, probe.id
     probe_tokens = dict(zip(PROBE_USERS, tokens[attempts:], strict=True))
-    counts = count_round_trips(app, probe_id, probe_tokens, attempts)
+    counts = count_round_trips(app, probe_id, probe_tokens, attempts, statements)
     with app.app_context():
         db.engine.dispose()
     return slot_id, tokens[:attempts], counts
@@ -151,7 +151,7 @@ PROBE_USERS = ("warm-up", "winner", "loser")
 PROBE_CAPACITY = 10
 
 
-def count_round_trips(app, slot_id: int, tokens: dict[str, str], first_number: int) -> dict:
+def count_round_trips(app, slot_id: int, tokens: dict[str, str], first_number: int, statements: bool = False) -> dict:
     """One booking's costs, each path sent once through the whole app in this process: a warm-up
     booking first (process-wide caches filled, as in a running worker), then a new user's booking
     that gets a place (the winner), the same request retried (a replay), and, the slot now full, a
@@ -178,13 +178,13 @@ def count_round_trips(app, slot_id: int, tokens: dict[str, str], first_number: i
     for path, who, number in (("winner", "winner", first_number + 1), ("replay", "winner", first_number + 1)):
         with counting(engine) as tally:
             statuses[path] = send(who, number)
-        costs[path] = describe(tally)
+        costs[path] = describe(tally, statements)
     with app.app_context():
         db.session.execute(text("UPDATE visit_slots SET booked = capacity WHERE id = :id"), {"id": slot_id})
         db.session.commit()
     with counting(engine) as tally:
         statuses["loser"] = send("loser", first_number + 2)
-    costs["loser"] = describe(tally)
+    costs["loser"] = describe(tally, statements)
     return {"statuses": statuses, "costs": costs}
 
 
@@ -303,7 +303,9 @@ def main() -> int:
     parser.add_argument("--capacity", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: 2 × CPUs + 1)")
-    parser.add_argument("--count-only", action="store_true", help="print one booking's round trips, no rush")
+    parser.add_argument(
+        "--count-only", action="store_true", help="print one booking's round trips and its statements, no rush"
+    )
     parser.add_argument("--no-bare", action="store_true", help="skip the bare UPDATE … RETURNING app")
     parser.add_argument(
         "--database-url",
@@ -329,7 +331,7 @@ def main() -> int:
     )
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
-    slot_id, tokens, counts = prepare(env, args.attempts, args.capacity)
+    slot_id, tokens, counts = prepare(env, args.attempts, args.capacity, args.count_only)
     print_round_trips(counts)
     if args.count_only:
         return 0 if counts["statuses"] == {"warm-up": 201, "winner": 201, "replay": 201, "loser": 409} else 1

@@ -32,6 +32,7 @@ class Tally:
         self.checkouts = 0  # each checkout pings the server first (pool_pre_ping)
         self.redis: Counter[str] = Counter()  # by purpose
         self.crypto: Counter[str] = Counter()
+        self.log: list[str] = []  # each statement's start, in order
         self.write_commits = 0  # commits of a transaction that wrote something
         self.token_selects = 0
 
@@ -83,6 +84,7 @@ def counting(engine) -> Iterator[Tally]:
         words = statement.split()
         verb = words[0].upper() if words else "?"
         tally.sql[verb] += 1
+        tally.log.append(" ".join(words)[:110])
         if verb in ("INSERT", "UPDATE", "DELETE"):
             table = words[2] if verb in ("INSERT", "DELETE") else words[1]
             tally.tables[f"{verb} {table.strip(chr(34))}"] += 1
@@ -166,7 +168,7 @@ def counting(engine) -> Iterator[Tally]:
             event.remove(target, name, fn)
 
 
-def describe(tally: Tally) -> dict[str, str]:
+def describe(tally: Tally, statements: bool = False) -> dict[str, str]:
     """One line per kind of cost."""
     sql = ", ".join(f"{verb} {n}" for verb, n in sorted(tally.sql.items(), key=lambda kv: -kv[1]))
     writes = ", ".join(f"{what} {n}" for what, n in sorted(tally.tables.items()))
@@ -184,4 +186,4 @@ def describe(tally: Tally) -> dict[str, str]:
         "idempotency claims": f"{tally.claims}",
         "rate-limit checks": f"{tally.redis['rate limit']} Redis call(s)",
         "token lookups": f"{tally.redis['token']} in Redis, {tally.token_selects} in the database",
-    }
+    } | ({f"  {i + 1:>2}": line for i, line in enumerate(tally.log)} if statements else {})
