@@ -87,12 +87,20 @@ def purge_expired(now: datetime | None = None) -> int:
     return result.rowcount or 0
 
 
-def run_once(user_id: int, scope: str, key: str, body: Any, work: Callable[[], tuple[int, Any]]) -> Outcome:
+def run_once(
+    user_id: int,
+    scope: str,
+    key: str,
+    body: Any,
+    work: Callable[[], tuple[int, Any]],
+    last: Callable[[], None] | None = None,
+) -> Outcome:
     """Run `work` (which returns (status, JSON-able body)) at most once for (user, scope, key). The
     claim, the work's writes and the stored answer commit together, once: the use case's own
     `uow.commit()` inside `work` only flushes. A second request with the key meanwhile waits at
     the claim's INSERT (the unique index) until the first commits, then replays its answer; if
-    the first rolled back, nothing of it is left and the second runs."""
+    the first rolled back, nothing of it is left and the second runs. `last`, if given, writes
+    after the answer is stored, just before the commit (a booking takes its place there)."""
     digest = request_hash(body)
     for _ in range(3):
         record = IdempotencyRecord(user_id=user_id, scope=scope, key=key, request_hash=digest)
@@ -110,6 +118,9 @@ def run_once(user_id: int, scope: str, key: str, body: Any, work: Callable[[], t
                 status, response = work()
             record.response_status = status
             record.response_body = json.dumps(response, ensure_ascii=False, default=str)
+            if last is not None:
+                db.session.flush()
+                last()
             uow.commit()  # the claim, the work's writes and the answer, then their after-commit steps
         except Exception:
             uow.rollback()  # the claim goes with the rest; survives a dead connection

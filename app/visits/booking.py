@@ -116,19 +116,34 @@ def request_booking(
     if not look.seen and _full(look, data):
         raise _slot_full(data["slot_id"])
     r = rules()
+    staged = []
 
     def work():
-        booking = book(user, data, r)
-        db.session.flush()
+        booking, take_place = stage(user, data, r)
+        staged.append(take_place)
         return 201, present(booking)
 
-    return idempotency.run_once(user.id, "booking", idempotency_key, data, work)
+    # The place is taken after the answer is stored: the slot's row is locked only for the commit.
+    return idempotency.run_once(user.id, "booking", idempotency_key, data, work, last=lambda: staged[0]())
 
 
 def book(
     user: User, data: dict[str, Any], r: Rules, now: datetime | None = None, *, waitlist_entry_id: int | None = None
 ) -> Booking:
-    """Book a slot for named visitors or a group. Writes without committing."""
+    """Book a slot for named visitors or a group. Writes without committing; an error leaves the
+    transaction to be rolled back (by the caller's savepoint, or the request's rollback)."""
+    booking, take_place = stage(user, data, r, now, waitlist_entry_id=waitlist_entry_id)
+    take_place()
+    return booking
+
+
+def stage(
+    user: User, data: dict[str, Any], r: Rules, now: datetime | None = None, *, waitlist_entry_id: int | None = None
+) -> tuple[Booking, Callable[[], None]]:
+    """Every check, then the booking's rows written (flushed), the place not yet taken:
+    `take_place()` takes it with one conditional UPDATE (SlotFull when none is left). The caller
+    calls it last, just before the commit: that UPDATE locks the slot's row until the commit, so
+    a rush queues on the lock only for the commit itself."""
     now = now or utcnow()
     slot = db.session.get(Slot, data["slot_id"])
     if slot is None:
@@ -215,22 +230,21 @@ def book(
             )
         )
     db.session.add(booking)
-    # The place is taken last: the conditional UPDATE locks the slot's row until the commit, so the
-    # booking's rows are encrypted and written before it, not while a rush queues on that lock. A
-    # full slot undoes them with the savepoint.
     try:
-        with db.session.begin_nested():
-            db.session.flush()
-            taken = db.session.execute(
-                update(Slot).where(Slot.id == slot.id, Slot.status == SlotStatus.OPEN, room).values(**take)
-            )
-            if taken.rowcount != 1:
-                raise _slot_full(slot.id)
+        db.session.flush()
     except IntegrityError as exc:
         # Someone booked the same person at the same base that day a moment ago.
         raise PersonAlreadyBooked() from exc
-    uow.after_commit(after_booking, slot.base_id, slot.id)
-    return booking
+
+    def take_place() -> None:
+        taken = db.session.execute(
+            update(Slot).where(Slot.id == slot.id, Slot.status == SlotStatus.OPEN, room).values(**take)
+        )
+        if taken.rowcount != 1:
+            raise _slot_full(slot.id)
+        uow.after_commit(after_booking, slot.base_id, slot.id)
+
+    return booking, take_place
 
 
 MINORS_PER_ADULT = 10
@@ -319,8 +333,9 @@ def _first_look_statement():
 def first_look(user_id: int, data: dict[str, Any], key: str):
     """One read before anything is written (the rush case): does the user still have to accept the
     privacy policy, was this Idempotency-Key used before, how full is the slot (None columns for
-    an unknown slot). On PostgreSQL outside any transaction (autocommit: no BEGIN, no ROLLBACK, no
-    lock): a refusal costs one round trip. Only a hint for the places: the booking
+    an unknown slot). On PostgreSQL, when the request has not touched the database yet (the token
+    came from Redis), outside any transaction (autocommit: no BEGIN, no ROLLBACK, no lock): a
+    refusal costs one round trip. Only a hint for the places: the booking
     itself still decides by the conditional UPDATE."""
     params = {
         "user_id": user_id,
@@ -329,10 +344,18 @@ def first_look(user_id: int, data: dict[str, Any], key: str):
         "today": local_today(),
         "slot_id": data.get("slot_id"),
     }
-    if db.engine.dialect.name == "sqlite":  # one writer at a time, and the tests' database may be one connection
+    if db.engine.dialect.name == "sqlite" or _holds_connection():
+        # SQLite: one writer at a time, and the tests' database may be one connection. A session that
+        # already holds a connection (the token was looked up in the database) reads on it: a second
+        # one per request could drain the pool under load, every thread holding one, waiting for another.
         return db.session.execute(_first_look_statement(), params).one()
     with db.engine.connect() as conn:
         return conn.execution_options(isolation_level="AUTOCOMMIT").execute(_first_look_statement(), params).one()
+
+
+def _holds_connection() -> bool:
+    transaction = db.session().get_transaction()
+    return transaction is not None and bool(getattr(transaction, "_connections", True))
 
 
 def _full(look, data: dict[str, Any]) -> bool:
