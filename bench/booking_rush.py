@@ -1,11 +1,15 @@
 """Booking rush: N distinct users hit one slot at once, against the service under gunicorn with
 PostgreSQL and Redis. Prints attempts per second, latency percentiles, confirmed and 5xx counts,
-and checks the slot was not overbooked.
+and checks the slot was not overbooked. First it prints what one booking costs (bench/roundtrips.py):
+database statements and transactions, Redis calls, encryption operations, idempotency claims,
+rate-limit checks and token lookups, for the winner's path, the loser's path and a retry's replay.
 
     .venv/bin/python bench/booking_rush.py --attempts 1000 --capacity 20 --concurrency 64
+    .venv/bin/python bench/booking_rush.py --count-only     # the round trips and their statements
 
 Defaults use the machine's PostgreSQL (a database `lowcarbon_bench`, recreated each run) and Redis
-(database 14, flushed). Target on 2 cores: 0 overbooked, 0 5xx, >= 300 attempts/s, p99 < 1 s.
+(database 14, flushed). Targets on 2 cores: 0 overbooked, 0 5xx, attempts/s at least half the bare
+app's in the same run, p99 < 300 ms.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TARGET_RATE = 300.0
-TARGET_P99 = 1.0
+TARGET_RATIO = 0.5  # of the bare UPDATE … RETURNING app's attempts/s, measured in the same run
+TARGET_P99 = 0.3
 
 
 def free_port() -> int:
@@ -364,9 +368,7 @@ def main() -> int:
     overbooked = max(0, people - args.capacity, confirmed - args.capacity)
     print(f"attempts            {args.attempts} ({args.concurrency} concurrent clients, one place each)")
     print(f"wall time           {mine['wall']:.2f} s")
-    print(
-        f"attempts/s          {mine['rate']:.0f}   (target {TARGET_RATE:.0f}: ratio {mine['rate'] / TARGET_RATE:.2f})"
-    )
+    print(f"attempts/s          {mine['rate']:.0f}")
     print(f"latency p50         {mine['p50'] * 1000:.0f} ms")
     print(
         f"latency p99         {mine['p99'] * 1000:.0f} ms   (target {TARGET_P99 * 1000:.0f} ms: ratio "
@@ -394,7 +396,12 @@ def main() -> int:
             f"p99 {bare['p99'] * 1000:.0f} ms, {bare['statuses'].count(201)} confirmed; "
             f"service / bare = {mine['rate'] / bare['rate']:.2f}"
         )
-    ok = overbooked == 0 and server_errors == 0 and mine["rate"] >= TARGET_RATE and mine["p99"] < TARGET_P99
+    ratio = mine["rate"] / bare["rate"] if bare is not None else None
+    if ratio is not None:
+        print(f"service / bare      {ratio:.2f}   (target {TARGET_RATIO:.2f})")
+    ok = (
+        overbooked == 0 and server_errors == 0 and (ratio is None or ratio >= TARGET_RATIO) and mine["p99"] < TARGET_P99
+    )
     print("result              " + ("meets the targets" if ok else "MISSES a target"))
     return 0 if overbooked == 0 and server_errors == 0 else 1
 

@@ -97,3 +97,33 @@ def test_the_booking_rush_benchmark_runs():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "overbooked          0" in result.stdout
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_the_booking_rush_counts_one_bookings_round_trips():
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(os.environ["TEST_DATABASE_URL"]).set(database="lowcarbon_bench_smoke")
+    redis_url = os.environ["TEST_REDIS_URL"].rsplit("/", 1)[0] + "/13"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/booking_rush.py",
+            "--attempts",
+            "1",
+            "--count-only",
+            "--database-url",
+            database.render_as_string(hide_password=False),
+            "--redis-url",
+            redis_url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # Exit 0 only when the winner got 201, the loser 409 and the retry its first answer.
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -431,7 +431,11 @@ def _rush(app, slot_id, tokens, first):
         client = app.test_client()
         barrier.wait()
         for i in indexes:
-            person = {"name": "张三", "id_number": id_number(f"{22010219900101000 + first + i}"), "phone": "13800000000"}
+            person = {
+                "name": "张三",
+                "id_number": id_number(f"{22010219900101000 + first + i}"),
+                "phone": "13800000000",
+            }
             response = book(client, tokens[i], {"slot_id": slot_id, "visitors": [person]}, f"trace-{i}")
             with lock:
                 results.append(response.status_code)
