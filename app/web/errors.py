@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 
 from flask import g, jsonify
@@ -63,7 +62,7 @@ def _retry_after() -> int:
 
     try:
         breached = limiter.current_limit
-        return max(1, math.ceil(breached.reset_at - time.time())) if breached else 60
+        return max(1, int(breached.reset_at - time.time())) if breached else 60
     except Exception:  # noqa: BLE001 - storage gone since the check: a sensible default
         return 60
 
