@@ -111,7 +111,8 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         # Writes per verified user (per address only without a valid token).
         "RATELIMIT_WRITE": env.get("RATELIMIT_WRITE") or "120 per minute",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # No X-RateLimit-* headers on every write (two Redis reads each); a 429 still says Retry-After.
+        "RATELIMIT_HEADERS_ENABLED": False,
         # Redis down is not an outage: limits fail open (one warning line per request) and
         # recover by themselves; a hanging Redis costs at most a second.
         "RATELIMIT_SWALLOW_ERRORS": True,

@@ -1,9 +1,11 @@
 """Idempotent writes: a retried request with the same Idempotency-Key gets the first answer and
 stores nothing twice, even when the retries arrive at the same moment on different workers.
 
-The key is claimed with an INSERT (unique per user, scope and key) committed before the work; the
-work's writes and the stored answer then commit together. A second request with the key finds the
-claim: a stored answer is replayed, a claim still in progress is 409, a different body is 422.
+The key is claimed with an INSERT (unique per user, scope and key) in the work's own transaction:
+the claim, the work's writes and the stored answer commit together, once. A second request with
+the key finds the record: a stored answer is replayed, a different body is 422; one arriving while
+the first is still running waits at the unique index for the first to end, then replays its
+answer (or, the first having failed and rolled back, runs). A failed attempt leaves nothing.
 
 Answers hold personal data (visitors' names), so the stored answer is encrypted like every other
 personal field, the request is kept only as a keyed hash, and records expire after
@@ -14,7 +16,6 @@ request, and `flask --app app privacy purge` (daily) deletes the expired rows.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,9 +31,8 @@ from app.db_types import EncryptedString, UTCDateTime, utcnow
 from app.errors import AppError
 from app.extensions import db
 
-log = logging.getLogger(__name__)
-
-# A claim older than this whose work never finished (a crashed worker) may be taken over.
+# A claim committed without an answer (by an earlier version, which claimed in a commit of its
+# own) and older than this was abandoned by a crashed worker: it may be taken over.
 STALE_AFTER = timedelta(seconds=60)
 
 
@@ -87,27 +87,47 @@ def purge_expired(now: datetime | None = None) -> int:
     return result.rowcount or 0
 
 
-def run_once(user_id: int, scope: str, key: str, body: Any, work: Callable[[], tuple[int, Any]]) -> Outcome:
+def run_once(
+    user_id: int,
+    scope: str,
+    key: str,
+    body: Any,
+    work: Callable[[], tuple[int, Any]],
+    last: Callable[[], None] | None = None,
+) -> Outcome:
     """Run `work` (which returns (status, JSON-able body)) at most once for (user, scope, key). The
-    use case's own `uow.commit()` inside `work` only flushes: its writes and the stored answer
-    commit together, here."""
+    claim, the work's writes and the stored answer commit together, once: the use case's own
+    `uow.commit()` inside `work` only flushes. A second request with the key meanwhile waits at
+    the claim's INSERT (the unique index) until the first commits, then replays its answer; if
+    the first rolled back, nothing of it is left and the second runs. `last`, if given, writes
+    after the answer is stored, just before the commit (a booking takes its place there)."""
     digest = request_hash(body)
-    record = _claim(user_id, scope, key, digest)
-    if isinstance(record, Outcome):
-        metrics.note_replayed()
-        return record
-    try:
-        with uow.deferred():
-            status, response = work()
-        stored = db.session.get(IdempotencyRecord, record)
-        stored.response_status = status
-        stored.response_body = json.dumps(response, ensure_ascii=False, default=str)
-        uow.commit()  # the work's writes and the stored answer together, then their after-commit steps
-    except Exception:
-        uow.rollback()  # survives a dead connection (the pool hands out a new one)
-        _release(record)
-        raise
-    return Outcome(status, response, replayed=False)
+    for _ in range(3):
+        record = IdempotencyRecord(user_id=user_id, scope=scope, key=key, request_hash=digest)
+        db.session.add(record)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            earlier = _earlier(user_id, scope, key, digest)
+            if earlier is not None:
+                metrics.note_replayed()
+                return earlier
+            continue  # the other attempt failed, or the record had expired: claim again
+        try:
+            with uow.deferred():
+                status, response = work()
+            record.response_status = status
+            record.response_body = json.dumps(response, ensure_ascii=False, default=str)
+            if last is not None:
+                db.session.flush()
+                last()
+            uow.commit()  # the claim, the work's writes and the answer, then their after-commit steps
+        except Exception:
+            uow.rollback()  # the claim goes with the rest; survives a dead connection
+            raise
+        return Outcome(status, response, replayed=False)
+    raise IdempotencyInProgress()
 
 
 def once(user_id: int, scope: str, key: str | None, body: Any, work: Callable[[], tuple[int, Any]]) -> Outcome:
@@ -119,60 +139,45 @@ def once(user_id: int, scope: str, key: str | None, body: Any, work: Callable[[]
     return Outcome(status, response, replayed=False)
 
 
-def _release(record_id: int) -> None:
-    """Free the key of a failed attempt: it stored nothing, so a retry (or a corrected request) may
-    run. A record that holds an answer stays: its commit landed although the connection broke."""
-    try:
-        unanswered = IdempotencyRecord.response_status.is_(None)
-        db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id, unanswered))
-        db.session.commit()  # the key's own bookkeeping, not the use case's commit
-    except Exception:  # noqa: BLE001 - the failure being answered matters more; the claim goes stale
-        uow.rollback()
-        log.warning("could not free an idempotency key; a retry is refused for up to %ss", STALE_AFTER.seconds)
-
-
-def seen(user_id: int, scope: str, key: str):
+def seen(user_id, scope: str, key, since=None):
     """An SQL condition: this key was used before (finished or in progress). Callers add it to a
     read they make anyway, to answer obvious refusals without claiming the key and without
-    breaking replays."""
+    breaking replays. `user_id`, `key` and `since` (default: the records' lifetime ago) may be
+    bound parameters."""
     return exists().where(
         IdempotencyRecord.user_id == user_id,
         IdempotencyRecord.scope == scope,
         IdempotencyRecord.key == key,
-        IdempotencyRecord.created_at >= utcnow() - _ttl(),
+        IdempotencyRecord.created_at >= (utcnow() - _ttl() if since is None else since),
     )
 
 
-def _claim(user_id: int, scope: str, key: str, digest: str) -> int | Outcome:
-    for _ in range(2):
-        db.session.add(IdempotencyRecord(user_id=user_id, scope=scope, key=key, request_hash=digest))
-        try:
-            db.session.commit()  # the key's own bookkeeping, not the use case's commit
-        except IntegrityError:
-            db.session.rollback()
-        else:
-            return db.session.scalar(
-                select(IdempotencyRecord.id).where(
-                    IdempotencyRecord.user_id == user_id, IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-                )
-            )
-        existing = db.session.scalar(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.user_id == user_id, IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-            )
+def live_since() -> datetime:
+    """Records created before this have expired."""
+    return utcnow() - _ttl()
+
+
+def _earlier(user_id: int, scope: str, key: str, digest: str) -> Outcome | None:
+    """What a committed record with the key says: its answer replayed, or a refusal; None when the
+    key is free again (an expired record is deleted)."""
+    existing = db.session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id, IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
         )
-        if existing is None:
-            continue  # the other attempt failed and freed the key: try again
-        if utcnow() - existing.created_at >= _ttl():
-            db.session.delete(existing)  # expired: the key starts afresh
-            db.session.commit()  # the key's own bookkeeping, not the use case's commit
-            continue
-        if existing.request_hash != digest:
-            raise IdempotencyKeyReused()
-        if existing.response_status is not None:
-            return Outcome(existing.response_status, json.loads(existing.response_body), replayed=True)
-        if utcnow() - existing.created_at < STALE_AFTER:
-            raise IdempotencyInProgress()
-        db.session.delete(existing)  # abandoned by a crashed worker
+    )
+    if existing is None:
+        return None
+    if utcnow() - existing.created_at >= _ttl():
+        db.session.delete(existing)  # expired: the key starts afresh
         db.session.commit()  # the key's own bookkeeping, not the use case's commit
-    raise IdempotencyInProgress()
+        return None
+    if existing.request_hash != digest:
+        raise IdempotencyKeyReused()
+    if existing.response_status is not None:
+        return Outcome(existing.response_status, json.loads(existing.response_body), replayed=True)
+    # A claim without an answer was committed on its own by an earlier version of this code.
+    if utcnow() - existing.created_at < STALE_AFTER:
+        raise IdempotencyInProgress()
+    db.session.delete(existing)  # abandoned by a crashed worker
+    db.session.commit()  # the key's own bookkeeping, not the use case's commit
+    return None

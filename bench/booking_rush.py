@@ -1,11 +1,15 @@
 """Booking rush: N distinct users hit one slot at once, against the service under gunicorn with
 PostgreSQL and Redis. Prints attempts per second, latency percentiles, confirmed and 5xx counts,
-and checks the slot was not overbooked.
+and checks the slot was not overbooked. First it prints what one booking costs (bench/roundtrips.py):
+database statements and transactions, Redis calls, encryption operations, idempotency claims,
+rate-limit checks and token lookups, for the winner's path, the loser's path and a retry's replay.
 
     .venv/bin/python bench/booking_rush.py --attempts 1000 --capacity 20 --concurrency 64
+    .venv/bin/python bench/booking_rush.py --count-only     # the round trips and their statements
 
 Defaults use the machine's PostgreSQL (a database `lowcarbon_bench`, recreated each run) and Redis
-(database 14, flushed). Target on 2 cores: 0 overbooked, 0 5xx, >= 300 attempts/s, p99 < 1 s.
+(database 14, flushed). Targets on 2 cores: 0 overbooked, 0 5xx, attempts/s at least half the bare
+app's in the same run, p99 < 300 ms.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TARGET_RATE = 300.0
-TARGET_P99 = 1.0
+TARGET_RATIO = 0.5  # of the bare UPDATE … RETURNING app's attempts/s, measured in the same run
+TARGET_P99 = 0.3
 
 
 def free_port() -> int:
@@ -61,8 +65,9 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{target.database}"')
 
 
-def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, list[str]]:
-    """Schema, one education base with one slot, and `attempts` signed-in users."""
+def prepare(env: dict[str, str], attempts: int, capacity: int, statements: bool = False) -> tuple[int, list[str], dict]:
+    """Schema, one education base with one slot, and `attempts` signed-in users; then one booking's
+    round trips counted on a second slot of the base (`count_round_trips`)."""
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
         cwd=ROOT,
@@ -117,8 +122,19 @@ def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, lis
             group_booked=0,
             status="open",
         )
-        db.session.add(slot)
-        users = [User(openid=f"o_bench_{i}") for i in range(attempts)]
+        probe = Slot(
+            base_id=zone.id,
+            visit_date=starts.date(),
+            starts_at=starts + timedelta(hours=2),
+            ends_at=starts + timedelta(hours=3),
+            capacity=PROBE_CAPACITY,
+            group_capacity=0,
+            booked=0,
+            group_booked=0,
+            status="open",
+        )
+        db.session.add_all([slot, probe])
+        users = [User(openid=f"o_bench_{i}") for i in range(attempts + len(PROBE_USERS))]
         db.session.add_all(users)
         db.session.flush()
         for user in users:  # signed-in citizens accepted the privacy policy first (else 428)
@@ -127,9 +143,60 @@ def prepare(env: dict[str, str], attempts: int, capacity: int) -> tuple[int, lis
         from app import uow
 
         uow.commit()  # as a login commits: each token is known to every process from its first use
-        slot_id = slot.id
+        slot_id, probe_id = slot.id, probe.id
+    probe_tokens = dict(zip(PROBE_USERS, tokens[attempts:], strict=True))
+    counts = count_round_trips(app, probe_id, probe_tokens, attempts, statements)
+    with app.app_context():
         db.engine.dispose()
-    return slot_id, tokens
+    return slot_id, tokens[:attempts], counts
+
+
+PROBE_USERS = ("warm-up", "winner", "loser")
+PROBE_CAPACITY = 10
+
+
+def count_round_trips(app, slot_id: int, tokens: dict[str, str], first_number: int, statements: bool = False) -> dict:
+    """One booking's costs, each path sent once through the whole app in this process: a warm-up
+    booking first (process-wide caches filled, as in a running worker), then a new user's booking
+    that gets a place (the winner), the same request retried (a replay), and, the slot now full, a
+    new user's refused booking (the loser). Every user is new to the process, as in a rush."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+    from bench.roundtrips import counting, describe
+
+    client = app.test_client()
+
+    def send(who: str, number: int) -> int:
+        body = {
+            "slot_id": slot_id,
+            "visitors": [{"name": "李四", "id_number": id_number(number), "phone": "13800000000"}],
+        }
+        headers = {"Authorization": f"Bearer {tokens[who]}", "Idempotency-Key": f"probe-{who}"}
+        return client.post("/api/mp/v1/bookings", json=body, headers=headers).status_code
+
+    with app.app_context():
+        engine = db.engine
+    statuses, costs = {}, {}
+    statuses["warm-up"] = send("warm-up", first_number)
+    for path, who, number in (("winner", "winner", first_number + 1), ("replay", "winner", first_number + 1)):
+        with counting(engine) as tally:
+            statuses[path] = send(who, number)
+        costs[path] = describe(tally, statements)
+    with app.app_context():
+        db.session.execute(text("UPDATE visit_slots SET booked = capacity WHERE id = :id"), {"id": slot_id})
+        db.session.commit()
+    with counting(engine) as tally:
+        statuses["loser"] = send("loser", first_number + 2)
+    costs["loser"] = describe(tally, statements)
+    return {"statuses": statuses, "costs": costs}
+
+
+def print_round_trips(counts: dict) -> None:
+    for path in ("winner", "loser", "replay"):
+        print(f"round trips, {path} ({counts['statuses'][path]})")
+        for line, value in counts["costs"][path].items():
+            print(f"  {line:<24}{value}")
 
 
 def start_server(env: dict[str, str], app: str | None, port: int) -> subprocess.Popen:
@@ -240,6 +307,9 @@ def main() -> int:
     parser.add_argument("--capacity", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: 2 × CPUs + 1)")
+    parser.add_argument(
+        "--count-only", action="store_true", help="print one booking's round trips and its statements, no rush"
+    )
     parser.add_argument("--no-bare", action="store_true", help="skip the bare UPDATE … RETURNING app")
     parser.add_argument(
         "--database-url",
@@ -265,7 +335,10 @@ def main() -> int:
     )
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
-    slot_id, tokens = prepare(env, args.attempts, args.capacity)
+    slot_id, tokens, counts = prepare(env, args.attempts, args.capacity, args.count_only)
+    print_round_trips(counts)
+    if args.count_only:
+        return 0 if counts["statuses"] == {"warm-up": 201, "winner": 201, "replay": 201, "loser": 409} else 1
 
     port = free_port()
     server = start_server(env, None, port)
@@ -295,9 +368,7 @@ def main() -> int:
     overbooked = max(0, people - args.capacity, confirmed - args.capacity)
     print(f"attempts            {args.attempts} ({args.concurrency} concurrent clients, one place each)")
     print(f"wall time           {mine['wall']:.2f} s")
-    print(
-        f"attempts/s          {mine['rate']:.0f}   (target {TARGET_RATE:.0f}: ratio {mine['rate'] / TARGET_RATE:.2f})"
-    )
+    print(f"attempts/s          {mine['rate']:.0f}")
     print(f"latency p50         {mine['p50'] * 1000:.0f} ms")
     print(
         f"latency p99         {mine['p99'] * 1000:.0f} ms   (target {TARGET_P99 * 1000:.0f} ms: ratio "
@@ -325,7 +396,12 @@ def main() -> int:
             f"p99 {bare['p99'] * 1000:.0f} ms, {bare['statuses'].count(201)} confirmed; "
             f"service / bare = {mine['rate'] / bare['rate']:.2f}"
         )
-    ok = overbooked == 0 and server_errors == 0 and mine["rate"] >= TARGET_RATE and mine["p99"] < TARGET_P99
+    ratio = mine["rate"] / bare["rate"] if bare is not None else None
+    if ratio is not None:
+        print(f"service / bare      {ratio:.2f}   (target {TARGET_RATIO:.2f})")
+    ok = (
+        overbooked == 0 and server_errors == 0 and (ratio is None or ratio >= TARGET_RATIO) and mine["p99"] < TARGET_P99
+    )
     print("result              " + ("meets the targets" if ok else "MISSES a target"))
     return 0 if overbooked == 0 and server_errors == 0 else 1
 

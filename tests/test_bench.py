@@ -7,7 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bench_services(suffix: str) -> tuple[str, str]:
+    """A benchmark's PostgreSQL database next to this worker's (the benchmark drops and recreates it)
+    and this worker's own Redis db (the benchmark flushes it; each test's fixtures start from an empty
+    one). Never a fixed name or db number: other checkouts, workers and the fuzzer use those."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(TEST_DATABASE_URL)
+    return url.set(database=f"{url.database}_{suffix}").render_as_string(hide_password=False), TEST_REDIS_URL
 
 
 @pytest.mark.embedded
@@ -115,13 +127,7 @@ def test_the_cached_hit_profile_runs(tmp_path):
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_the_booking_rush_benchmark_runs():
-    import os
-
-    from sqlalchemy.engine import make_url
-
-    # A database of its own (the benchmark drops and recreates it), never the tests' one.
-    database = make_url(os.environ["TEST_DATABASE_URL"]).set(database="lowcarbon_bench_smoke")
-    redis_url = os.environ["TEST_REDIS_URL"].rsplit("/", 1)[0] + "/13"
+    database, redis_url = _bench_services("rush")
     result = subprocess.run(
         [
             sys.executable,
@@ -135,7 +141,7 @@ def test_the_booking_rush_benchmark_runs():
             "--workers",
             "2",
             "--database-url",
-            database.render_as_string(hide_password=False),
+            database,
             "--redis-url",
             redis_url,
         ],
@@ -230,14 +236,7 @@ def test_the_metrics_cost_benchmark_runs(tmp_path):
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_the_checkin_burst_benchmark_runs_and_finds_the_live_board_equal_to_a_rebuild():
-    import os
-
-    from sqlalchemy.engine import make_url
-
-    # A database of its own next to this worker's (the benchmark drops and recreates it); this
-    # worker's own Redis db (the benchmark flushes it; the tests' fixtures start from an empty one).
-    url = make_url(os.environ["TEST_DATABASE_URL"])
-    database = url.set(database=f"{url.database}_burst")
+    database, redis_url = _bench_services("burst")
     result = subprocess.run(
         [
             sys.executable,
@@ -251,9 +250,9 @@ def test_the_checkin_burst_benchmark_runs_and_finds_the_live_board_equal_to_a_re
             "--workers",
             "2",
             "--database-url",
-            database.render_as_string(hide_password=False),
+            database,
             "--redis-url",
-            os.environ["TEST_REDIS_URL"],
+            redis_url,
         ],
         cwd=ROOT,
         capture_output=True,
@@ -262,3 +261,28 @@ def test_the_checkin_burst_benchmark_runs_and_finds_the_live_board_equal_to_a_re
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^live board = rebuild\s+yes ", result.stdout, re.M), result.stdout
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_the_booking_rush_counts_one_bookings_round_trips():
+    database, redis_url = _bench_services("rush")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/booking_rush.py",
+            "--attempts",
+            "1",
+            "--count-only",
+            "--database-url",
+            database,
+            "--redis-url",
+            redis_url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # Exit 0 only when the winner got 201, the loser 409 and the retry its first answer.
+    assert result.returncode == 0, result.stdout + result.stderr

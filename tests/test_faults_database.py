@@ -138,7 +138,7 @@ def _lose_connection(where, monkeypatch, database_url):
     from miniprogram_api import visits
 
     if where == "work":
-        _dying_once(monkeypatch, database_url, booking, "book")
+        _dying_once(monkeypatch, database_url, booking, "stage")
     else:
         _dying_once(monkeypatch, database_url, visits.BOOKING_OUT, "dump", after=True)
 
@@ -172,7 +172,7 @@ def test_a_refusal_whose_rollback_meets_a_dead_connection_is_still_answered_in_j
 ):
     from app.visits import booking
 
-    _dying_once(monkeypatch, database_url, booking, "book", then_raise=booking._slot_full(booking_scene["slot_id"]))
+    _dying_once(monkeypatch, database_url, booking, "stage", then_raise=booking._slot_full(booking_scene["slot_id"]))
     s = booking_scene
     assert_error(_book(s["client"], s["headers"], s["slot_id"], 1, "lost-1", ""), 409, "slot_full")
 
@@ -180,7 +180,7 @@ def test_a_refusal_whose_rollback_meets_a_dead_connection_is_still_answered_in_j
 def test_a_retry_after_a_rollback_on_a_dead_connection_is_done(app, database_url, monkeypatch, booking_scene):
     from app.visits import booking
 
-    _dying_once(monkeypatch, database_url, booking, "book", then_raise=booking._slot_full(booking_scene["slot_id"]))
+    _dying_once(monkeypatch, database_url, booking, "stage", then_raise=booking._slot_full(booking_scene["slot_id"]))
     s = booking_scene
     _book(s["client"], s["headers"], s["slot_id"], 1, "lost-1", "")
     assert _book(s["client"], s["headers"], s["slot_id"], 1, "lost-1", "").status_code == 201

@@ -82,3 +82,26 @@ def test_staff_login_is_limited_per_username_across_addresses(make_app):
         environ_base={"REMOTE_ADDR": "10.8.0.99"},
     )
     assert_error(response, 429, "rate_limited")
+
+
+def test_a_refused_write_says_when_its_window_ends(make_app):
+    """The rate-limit headers are off (two Redis reads per write): a 429 still says Retry-After,
+    at most the window's length."""
+    from tests.conftest import Auth
+
+    app = make_app(RATELIMIT_WRITE="1 per minute")
+    client = app.test_client()
+    headers = Auth(app, client).wechat_headers("hasty")
+    client.patch("/api/mp/v1/me", json={"display_name": "一"}, headers=headers)
+    refused = client.patch("/api/mp/v1/me", json={"display_name": "二"}, headers=headers)
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+
+
+def test_an_allowed_write_carries_no_rate_limit_headers(make_app):
+    from tests.conftest import Auth
+
+    app = make_app()
+    client = app.test_client()
+    headers = Auth(app, client).wechat_headers("calm")
+    response = client.patch("/api/mp/v1/me", json={"display_name": "一"}, headers=headers)
+    assert not [name for name, _ in response.headers if name.lower().startswith("x-ratelimit")]

@@ -421,6 +421,68 @@ def test_concurrent_retries_with_one_key_book_once(app):
         assert db.session.scalar(select(func.count(BookingVisitor.id))) == 2
 
 
+def _rush(app, slot_id, tokens, first):
+    """Every token tries once for one place, 25 threads at once; the statuses."""
+    results: list[int] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(25)
+
+    def attempt(indexes):
+        client = app.test_client()
+        barrier.wait()
+        for i in indexes:
+            person = {
+                "name": "张三",
+                "id_number": id_number(f"{22010219900101000 + first + i}"),
+                "phone": "13800000000",
+            }
+            response = book(client, tokens[i], {"slot_id": slot_id, "visitors": [person]}, f"trace-{i}")
+            with lock:
+                results.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(range(k, len(tokens), 25),)) for k in range(25)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.mark.postgres
+def test_a_rushs_losers_leave_no_idempotency_record(app):
+    """The claim shares the booking's transaction: a refused attempt keeps no key (a corrected
+    retry may run), only the winners' answers are stored."""
+    from app.idempotency import IdempotencyRecord
+
+    slot_id = make_slot(app, make_base(app), capacity=10)
+    results = _rush(app, slot_id, citizen_tokens(app, 100, prefix="trace"), 5000)
+    with app.app_context():
+        stored = db.session.scalar(select(func.count(IdempotencyRecord.id)))
+    assert (results.count(201), stored) == (10, 10)
+
+
+@pytest.mark.postgres
+def test_concurrent_retries_with_one_key_all_get_the_first_answer(app):
+    """A retry arriving while the first attempt runs waits for it, then replays its answer."""
+    slot_id = make_slot(app, make_base(app), capacity=20)
+    (headers,) = citizen_tokens(app, 1, prefix="patient")
+    body = {"slot_id": slot_id, "visitors": visitors(1)}
+    results = []
+    barrier = threading.Barrier(8)
+
+    def attempt():
+        client = app.test_client()
+        barrier.wait()
+        results.append(book(client, headers, body, "same-key"))
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {(r.status_code, r.json.get("id")) for r in results} == {(201, results[0].json.get("id"))}
+
+
 def test_school_groups_one_adult_per_ten_minors_and_a_name_list(client, auth, app):
     base_id = make_base(app)
     slot_id = make_slot(app, base_id, group_capacity=60)

@@ -130,7 +130,10 @@ def publish(policies: list[ParsedPolicy]) -> list[str]:
 def current_version_query(document: str = PRIVACY, today: date | None = None):
     return (
         select(PolicyVersion)
-        .where(PolicyVersion.document == document, PolicyVersion.effective_on <= (today or local_today()))
+        .where(
+            PolicyVersion.document == document,
+            PolicyVersion.effective_on <= (local_today() if today is None else today),
+        )
         .order_by(PolicyVersion.effective_on.desc(), PolicyVersion.id.desc())
         .limit(1)
     )
@@ -147,41 +150,40 @@ def current_or_404(document: str = PRIVACY) -> PolicyVersion:
     return policy
 
 
-def _needs_consent_statement():
-    """needs_consent's statement, built once (bound: user_id, document, today)."""
-    in_effect = (
-        select(PolicyVersion)
-        .where(PolicyVersion.document == bindparam("document"), PolicyVersion.effective_on <= bindparam("today"))
-        .order_by(PolicyVersion.effective_on.desc(), PolicyVersion.id.desc())
-        .limit(1)
-    )
-    version = in_effect.with_only_columns(PolicyVersion.version).scalar_subquery()
-    policy_exists = exists(in_effect.with_only_columns(PolicyVersion.id))
+def consent_missing(user_id, document: str = PRIVACY, today=None):
+    """An SQL condition: a version of the policy is in effect that the user has not accepted (none
+    published: nothing to accept). `user_id` and `today` may be bound parameters, for a read a
+    caller makes anyway (the booking's first look)."""
+    version = current_version_query(document, today).with_only_columns(PolicyVersion.version).scalar_subquery()
+    policy_exists = exists(current_version_query(document, today).with_only_columns(PolicyVersion.id))
     accepted = exists().where(
-        and_(
-            PolicyConsent.user_id == bindparam("user_id"),
-            PolicyConsent.document == bindparam("document"),
-            PolicyConsent.version == version,
-        )
+        and_(PolicyConsent.user_id == user_id, PolicyConsent.document == document, PolicyConsent.version == version)
     )
-    return select(policy_exists & ~accepted)
+    return and_(policy_exists, ~accepted)
 
 
-_NEEDS_CONSENT = _needs_consent_statement()
+# Built once: it runs before every check-in and booking.
+_NEEDS_PRIVACY_CONSENT = select(consent_missing(bindparam("user_id"), PRIVACY, bindparam("today")))
 
 
 def needs_consent(user_id: int, document: str = PRIVACY) -> bool:
-    """Whether a version of the policy is in effect that the user has not accepted (none published:
-    nothing to accept). One statement, composed once: it runs before every check-in and booking."""
-    params = {"user_id": user_id, "document": document, "today": local_today()}
-    return bool(db.session.scalar(_NEEDS_CONSENT, params))
+    """Whether a version of the policy is in effect that the user has not accepted."""
+    if document == PRIVACY:
+        params = {"user_id": user_id, "today": local_today()}
+        return bool(db.session.scalar(_NEEDS_PRIVACY_CONSENT, params))
+    return bool(db.session.scalar(select(consent_missing(user_id, document))))
 
 
 def ensure_consented(user: User) -> None:
     """Before a write that collects personal data: 428 until the current privacy policy is accepted."""
     if needs_consent(user.id):
-        policy = current()
-        raise ConsentRequired(details={"document": PRIVACY, "version": policy.version if policy else None})
+        refuse_without_consent()
+
+
+def refuse_without_consent() -> None:
+    """The 428 answer, naming the version to accept."""
+    policy = current()
+    raise ConsentRequired(details={"document": PRIVACY, "version": policy.version if policy else None})
 
 
 def accept(user: User, document: str, version: str) -> PolicyConsent:

@@ -6,6 +6,7 @@ partial unique index. No check-then-insert anywhere, so no race can overbook."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from typing import Any
 
 import redis as redis_lib
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import cache, idempotency, uow
@@ -24,7 +25,7 @@ from app.db_types import utcnow
 from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.extensions import db, kv
 from app.policies import services as policies
-from app.times import local_iso
+from app.times import local_iso, local_today
 from app.validators import IdType, person_key
 from app.visits import alerts
 from app.visits.calendar import ensure_operates, get_base, profile_of, release_at, slots_changed
@@ -106,24 +107,43 @@ def request_booking(
     user: User, data: dict[str, Any], idempotency_key: str, present: Callable[[Booking], Any]
 ) -> idempotency.Outcome:
     """Use case: book a slot, at most once per Idempotency-Key (a retry gets the first answer,
-    `present(booking)`, stored with the booking in one commit). A slot already full is refused
-    after one read, without claiming the key. Not before the current privacy policy is accepted (428)."""
-    policies.ensure_consented(user)
-    refuse_if_full(data, unless=idempotency.seen(user.id, "booking", idempotency_key))
+    `present(booking)`, stored with the booking in one commit). Not before the current privacy
+    policy is accepted (428). A slot already full is refused after one read, without claiming the
+    key (unless it was used before: a retry gets its first answer)."""
+    look = first_look(user.id, data, idempotency_key)
+    if look.consent_missing:
+        policies.refuse_without_consent()
+    if not look.seen and _full(look, data):
+        raise _slot_full(data["slot_id"])
     r = rules()
+    staged = []
 
     def work():
-        booking = book(user, data, r)
-        db.session.flush()
+        booking, take_place = stage(user, data, r)
+        staged.append(take_place)
         return 201, present(booking)
 
-    return idempotency.run_once(user.id, "booking", idempotency_key, data, work)
+    # The place is taken after the answer is stored: the slot's row is locked only for the commit.
+    return idempotency.run_once(user.id, "booking", idempotency_key, data, work, last=lambda: staged[0]())
 
 
 def book(
     user: User, data: dict[str, Any], r: Rules, now: datetime | None = None, *, waitlist_entry_id: int | None = None
 ) -> Booking:
-    """Book a slot for named visitors or a group. Writes without committing."""
+    """Book a slot for named visitors or a group. Writes without committing; an error leaves the
+    transaction to be rolled back (by the caller's savepoint, or the request's rollback)."""
+    booking, take_place = stage(user, data, r, now, waitlist_entry_id=waitlist_entry_id)
+    take_place()
+    return booking
+
+
+def stage(
+    user: User, data: dict[str, Any], r: Rules, now: datetime | None = None, *, waitlist_entry_id: int | None = None
+) -> tuple[Booking, Callable[[], None]]:
+    """Every check, then the booking's rows written (flushed), the place not yet taken:
+    `take_place()` takes it with one conditional UPDATE (SlotFull when none is left). The caller
+    calls it last, just before the commit: that UPDATE locks the slot's row until the commit, so
+    a rush queues on the lock only for the commit itself."""
     now = now or utcnow()
     slot = db.session.get(Slot, data["slot_id"])
     if slot is None:
@@ -158,7 +178,7 @@ def book(
         minors = group_makeup(people, group.get("minors"), group.get("members"))
         if people > slot.group_capacity:
             raise ValidationFailed(details={"group": {"headcount": [f"该时段团体最多 {slot.group_capacity} 人"]}})
-        kind, visitors = BookingKind.GROUP, []
+        kind, visitors, indexes = BookingKind.GROUP, [], []
         room, take = Slot.group_booked + people <= Slot.group_capacity, {"group_booked": Slot.group_booked + people}
     else:
         visitors = data["visitors"]
@@ -190,13 +210,14 @@ def book(
         created_at=now,
         waitlist_entry_id=waitlist_entry_id,
     )
+    booking.slot = slot  # the answer shows it: no second read
     if kind == BookingKind.GROUP:
         booking.organisation = group["organisation"]
         booking.leader_name = group["leader_name"]
         booking.leader_phone = group["leader_phone"]
         booking.minors = minors
         booking.member_list = _member_json(group.get("members"))
-    for visitor in visitors:
+    for visitor, index in zip(visitors, indexes, strict=True):
         booking.visitors.append(
             BookingVisitor(
                 base_id=slot.base_id,
@@ -204,27 +225,26 @@ def book(
                 name=visitor["name"],
                 id_type=visitor.get("id_type") or IdType.RESIDENT_ID.value,
                 id_number=visitor["id_number"],
-                id_index=_person_index(visitor),
+                id_index=index,
                 phone=visitor["phone"],
             )
         )
     db.session.add(booking)
-    # The place is taken last: the conditional UPDATE locks the slot's row until the commit, so the
-    # booking's rows are encrypted and written before it, not while a rush queues on that lock. A
-    # full slot undoes them with the savepoint.
     try:
-        with db.session.begin_nested():
-            db.session.flush()
-            taken = db.session.execute(
-                update(Slot).where(Slot.id == slot.id, Slot.status == SlotStatus.OPEN, room).values(**take)
-            )
-            if taken.rowcount != 1:
-                raise _slot_full(slot.id)
+        db.session.flush()
     except IntegrityError as exc:
         # Someone booked the same person at the same base that day a moment ago.
         raise PersonAlreadyBooked() from exc
-    uow.after_commit(after_booking, slot.base_id, slot.id)
-    return booking
+
+    def take_place() -> None:
+        taken = db.session.execute(
+            update(Slot).where(Slot.id == slot.id, Slot.status == SlotStatus.OPEN, room).values(**take)
+        )
+        if taken.rowcount != 1:
+            raise _slot_full(slot.id)
+        uow.after_commit(after_booking, slot.base_id, slot.id)
+
+    return booking, take_place
 
 
 MINORS_PER_ADULT = 10
@@ -295,24 +315,58 @@ def set_members(user: User, booking_id: int, members: list[dict], now: datetime 
     return booking
 
 
-def refuse_if_full(data: dict[str, Any], unless) -> None:
-    """A read-only early answer for a full slot (the rush case): one read, no write, no lock, and
-    none when the SQL condition `unless` holds (a retry, which must get its first answer). The
-    booking itself still decides by the conditional update; this only spares the doomed ones."""
-    row = db.session.execute(
-        select(Slot.status, Slot.capacity, Slot.booked, Slot.group_capacity, Slot.group_booked, unless).where(
-            Slot.id == data.get("slot_id")
-        )
-    ).first()
-    if row is None or row.status != SlotStatus.OPEN or row[-1]:
-        return
+@functools.cache
+def _first_look_statement():
+    """Consent, the key's earlier use and the slot's counts in one statement, built once."""
+    one = select(literal(1).label("one")).subquery()
+    return select(
+        policies.consent_missing(bindparam("user_id"), today=bindparam("today")).label("consent_missing"),
+        idempotency.seen(bindparam("user_id"), "booking", bindparam("key"), since=bindparam("since")).label("seen"),
+        Slot.status,
+        Slot.capacity,
+        Slot.booked,
+        Slot.group_capacity,
+        Slot.group_booked,
+    ).select_from(one.outerjoin(Slot, Slot.id == bindparam("slot_id")))
+
+
+def first_look(user_id: int, data: dict[str, Any], key: str):
+    """One read before anything is written (the rush case): does the user still have to accept the
+    privacy policy, was this Idempotency-Key used before, how full is the slot (None columns for
+    an unknown slot). On PostgreSQL, when the request has not touched the database yet (the token
+    came from Redis), outside any transaction (autocommit: no BEGIN, no ROLLBACK, no lock): a
+    refusal costs one round trip. Only a hint for the places: the booking
+    itself still decides by the conditional UPDATE."""
+    params = {
+        "user_id": user_id,
+        "key": key,
+        "since": idempotency.live_since(),
+        "today": local_today(),
+        "slot_id": data.get("slot_id"),
+    }
+    if db.engine.dialect.name == "sqlite" or _holds_connection():
+        # SQLite: one writer at a time, and the tests' database may be one connection. A session that
+        # already holds a connection (the token was looked up in the database) reads on it: a second
+        # one per request could drain the pool under load, every thread holding one, waiting for another.
+        return db.session.execute(_first_look_statement(), params).one()
+    with db.engine.connect() as conn:
+        return conn.execution_options(isolation_level="AUTOCOMMIT").execute(_first_look_statement(), params).one()
+
+
+def _holds_connection() -> bool:
+    transaction = db.session().get_transaction()
+    return transaction is not None and bool(getattr(transaction, "_connections", True))
+
+
+def _full(look, data: dict[str, Any]) -> bool:
+    if look.status != SlotStatus.OPEN:  # unknown or closed: book() gives the precise answer
+        return False
     people = data["group"]["headcount"] if "group" in data else len(data.get("visitors") or [])
     if "group" in data:
-        free, total = row.group_capacity - row.group_booked, row.group_capacity
+        free, total = look.group_capacity - look.group_booked, look.group_capacity
     else:
-        free, total = row.capacity - row.booked, row.capacity
-    if free < people <= total:  # a group bigger than the slot allows is a 422 from book()
-        raise _slot_full(data["slot_id"])
+        free, total = look.capacity - look.booked, look.capacity
+    return free < people <= total  # a group bigger than the slot allows is a 422 from book()
 
 
 def _slot_full(slot_id: int) -> SlotFull:

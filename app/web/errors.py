@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import g, jsonify
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -55,6 +56,18 @@ def _validation_details(messages: dict) -> dict:
     return translate(details)
 
 
+def _retry_after() -> int:
+    """Seconds until the breached limit's window resets. Asked only on a 429: the rate-limit
+    headers are off (RATELIMIT_HEADERS_ENABLED), so an allowed write costs one Redis call, not three."""
+    from app.web.ratelimit import limiter
+
+    try:
+        breached = limiter.current_limit
+        return max(1, int(breached.reset_at - time.time())) if breached else 60
+    except Exception:  # noqa: BLE001 - storage gone since the check: a sensible default
+        return 60
+
+
 def is_connection_lost(error: Exception) -> bool:
     if isinstance(error, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
         return True
@@ -72,9 +85,10 @@ def handle_error(error: Exception):
         data = getattr(error, "data", None) or {}
         if "messages" in data:  # webargs validation failure
             details = _validation_details(data["messages"])
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         if error.code == 429:
             details = {"limit": str(error.description)}
-        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+            headers["Retry-After"] = str(_retry_after())
         headers.update(data.get("headers") or {})
         return error_response(error.code, code, message, details, headers)
 
