@@ -110,7 +110,9 @@ cat "$REPORTS/npm-ci.log"
 # The side lane: the running service (gunicorn) against its own OpenAPI document — no 5xx, every
 # answer as documented — then the front end (scripts/frontend.sh). Each on a database and Redis db of
 # its own: <database>_fuzz and db 13, <database>_e2e and db 12 (scripts/frontend_server.py).
-# Skipped when pytest was asked for a subset (extra arguments).
+# Skipped when pytest was asked for a subset (extra arguments). Sharing the cores with pytest, the
+# fuzzing gets a longer bound per API (a guard against a hang, not a budget: FUZZ_TIME_LIMIT).
+export FUZZ_TIME_LIMIT="${FUZZ_TIME_LIMIT:-900}"
 side_work() {
     if [ "$SERVICES" = yes ]; then
         echo "== fuzzing both APIs from the OpenAPI document (PostgreSQL + Redis)"
