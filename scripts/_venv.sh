@@ -19,5 +19,11 @@ pick_python() {
 if [ ! -x .venv/bin/python ]; then
     "$(pick_python)" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${1:-}"
+# pip again only when pyproject.toml or the extras changed since this .venv's last install (a fresh
+# clone installs; a second run of the scripts skips the minute pip takes to find nothing to do).
+stamp="$(cat pyproject.toml - <<<"${1:-}" | sha256sum | cut -d' ' -f1)"
+if [ "$(cat .venv/.installed-sha256 2>/dev/null)" != "$stamp" ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${1:-}"
+    echo "$stamp" >.venv/.installed-sha256
+fi
 export PATH="$PWD/.venv/bin:$PATH"

@@ -44,7 +44,7 @@ timed() {
 # npm ci again only when the lock file changed since the last install.
 lock_sum="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -d node_modules ] || [ "$(cat node_modules/.lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
-    timed "npm ci" npm ci --no-audit --no-fund --loglevel=error && echo "$lock_sum" >node_modules/.lock-sha256
+    timed "npm ci" npm ci --prefer-offline --no-audit --no-fund --loglevel=error && echo "$lock_sum" >node_modules/.lock-sha256
 fi
 if [ "${1:-}" = "--install-only" ]; then
     [ "${#FAILED[@]}" -eq 0 ] || exit 1

@@ -179,6 +179,15 @@ def main() -> int:
     if args.database_url.startswith("sqlite:///"):
         Path(args.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     recreate_database(args.database_url)
+    if args.database_url.startswith("postgresql"):
+        # A throwaway database: its commits need not wait for the WAL flush (nothing else changes).
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            name = conn.scalar(text("SELECT current_database()"))
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+        engine.dispose()
     wechat_port, port = free_port(), free_port()
     start_fake_wechat(wechat_port)
     admin_password = "Fuzz-admin-2026!"

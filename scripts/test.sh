@@ -6,35 +6,59 @@
 #   installed, and unreachable ones fail the run.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k login).
 # Every step runs even when an earlier one failed; the last line sums them all: `N passed, M failed`.
-source "$(dirname "$0")/_venv.sh" "[test]"
-
+# Two lanes share the machine: the pytest passes in the foreground, and beside them (output kept in
+# test-artifacts/side-lane.log, printed when it ends) the fuzzing and the front end, which use
+# databases and Redis dbs of their own. Each step prints its wall and CPU seconds (`step …:`).
+cd "$(dirname "$0")/.."
 REPORTS=test-artifacts
-rm -f "$REPORTS"/pytest-*.xml "$REPORTS"/fuzz/*.xml "$REPORTS"/frontend-*.xml
 mkdir -p "$REPORTS"
-FAILED_STEPS=()
-# step NAME[@REPORT,...] COMMAND...: run it, remember it failed (with the reports that tell how).
+rm -f "$REPORTS"/pytest-*.xml "$REPORTS"/fuzz/*.xml "$REPORTS"/frontend-*.xml "$REPORTS"/failed-steps "$REPORTS"/side-lane.log
+# The front end's packages download while pip installs (neither needs the other).
+scripts/frontend.sh --install-only >"$REPORTS/npm-ci.log" 2>&1 &
+NPM_CI_PID=$!
+INSTALL_STARTED=$SECONDS
+source "$(dirname "$0")/_venv.sh" "[test]"
+echo "   step pip install into .venv: $((SECONDS - INSTALL_STARTED)) s wall"
+
+# step NAME[@REPORT,...] COMMAND...: run it, print its wall and CPU seconds (its own and its
+# children's: the database servers' are not counted), remember it failed (with the reports that tell
+# how) in $REPORTS/failed-steps, which the side lane writes too.
 step() {
     local name="$1"
     shift
-    if ! "$@"; then
-        FAILED_STEPS+=(--failed-step "$name")
+    local TIMEFORMAT="   step ${name%%@*}: %R s wall, %U s user + %S s sys CPU"
+    local status=0
+    time "$@" || status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "$name" >>"$REPORTS/failed-steps"
+    fi
+}
+# The side lane (fuzzing, front end): started in the background, joined before the summary.
+SIDE_PID=""
+side_lane() {
+    echo "== fuzzing and the front end, beside the pytest passes (output: $REPORTS/side-lane.log)"
+    ( "$@" ) >"$REPORTS/side-lane.log" 2>&1 &
+    SIDE_PID=$!
+}
+join_side_lane() {
+    if [ -n "$SIDE_PID" ]; then
+        wait "$SIDE_PID" || true
+        echo "== fuzzing and the front end (run beside the pytest passes)"
+        cat "$REPORTS/side-lane.log"
     fi
 }
 finish() {
+    join_side_lane
     echo "== summary"
     shopt -s nullglob
-    python scripts/summary.py "$REPORTS"/pytest-sqlite.xml "$REPORTS"/pytest-postgres.xml "$REPORTS"/fuzz/*.xml \
-        "$REPORTS"/frontend-*.xml "${FAILED_STEPS[@]}"
-    if [ "${#FAILED_STEPS[@]}" -eq 0 ]; then exit 0; fi
-    exit 1
-}
-# The mini-program front end (scripts/frontend.sh): checks, both builds, browser journeys against the
-# real service on the databases of the pass that ran last. Skipped (with a message) without Node 18+,
-# unless CI=true; skipped when pytest was asked for a subset.
-frontend() {
-    if [ "$#" -eq 0 ]; then
-        step "front end@$REPORTS/frontend-unit.xml,$REPORTS/frontend-e2e.xml" "${FRONTEND_ENV[@]}" scripts/frontend.sh
+    local failed=()
+    if [ -f "$REPORTS/failed-steps" ]; then
+        while IFS= read -r name; do failed+=(--failed-step "$name"); done <"$REPORTS/failed-steps"
     fi
+    python scripts/summary.py "$REPORTS"/pytest-sqlite.xml "$REPORTS"/pytest-postgres.xml "$REPORTS"/fuzz/*.xml \
+        "$REPORTS"/frontend-*.xml "${failed[@]}"
+    if [ "${#failed[@]}" -eq 0 ]; then exit 0; fi
+    exit 1
 }
 # Two worker processes by default (TEST_WORKERS=1 for one); a test file stays on one worker.
 PYTEST=(python -m pytest --durations=15 --durations-min=1 -n "${TEST_WORKERS:-2}" --dist loadfile)
@@ -45,13 +69,6 @@ REDIS_URL_FOR_TESTS="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 echo "== lint and layout (ruff)"
 step "ruff check" ruff check .
 step "ruff format --check (the formatter owns the layout)" ruff format --check .
-
-# The front end's packages first: tests/test_frontend_contract.py generates its API types with them.
-step "front end install (npm ci)" scripts/frontend.sh --install-only
-
-echo "== pass 1: SQLite and in-process fallbacks"
-step "pass 1 (SQLite)@$REPORTS/pytest-sqlite.xml" env -u DATABASE_URL -u REDIS_URL -u TEST_DATABASE_URL -u TEST_REDIS_URL \
-    "${PYTEST[@]}" --junitxml="$REPORTS/pytest-sqlite.xml" "$@"
 
 start_local_services() {
     # The same commands the machine uses at boot; harmless when already running.
@@ -71,23 +88,68 @@ start_local_services() {
     done
 }
 
+# Whether pass 2 runs (and the side lane uses PostgreSQL + Redis) is known before anything starts.
+SERVICES=yes
 if [ "${CI:-}" = "true" ]; then
     start_local_services
     if ! python scripts/services.py "$PG_URL" "$REDIS_URL_FOR_TESTS"; then
         echo "CI needs PostgreSQL and Redis for pass 2, and they are unreachable: failing." >&2
-        FAILED_STEPS+=(--failed-step "PostgreSQL and Redis unreachable in CI")
-        finish
+        echo "PostgreSQL and Redis unreachable in CI" >>"$REPORTS/failed-steps"
+        SERVICES=no
     fi
 elif ! python scripts/services.py "$PG_URL" "$REDIS_URL_FOR_TESTS" 2>/dev/null; then
-    echo "== pass 2 not run: PostgreSQL or Redis not reachable ($PG_URL, $REDIS_URL_FOR_TESTS)."
-    echo "   Set TEST_DATABASE_URL and TEST_REDIS_URL to run it."
-    if [ "$#" -eq 0 ]; then
+    SERVICES=no
+fi
+
+# The front end's packages (npm ci, started before pip) must be there before pytest:
+# tests/test_frontend_contract.py generates its API types with them.
+TIMEFORMAT="   step front end install (npm ci, beside pip): waited %R s more"
+time wait "$NPM_CI_PID" || echo "front end install (npm ci)" >>"$REPORTS/failed-steps"
+cat "$REPORTS/npm-ci.log"
+
+# The side lane: the running service (gunicorn) against its own OpenAPI document — no 5xx, every
+# answer as documented — then the front end (scripts/frontend.sh). Each on a database and Redis db of
+# its own: <database>_fuzz and db 13, <database>_e2e and db 12 (scripts/frontend_server.py).
+# Skipped when pytest was asked for a subset (extra arguments). Sharing the cores with pytest, the
+# fuzzing gets a longer bound per API (a guard against a hang, not a budget: FUZZ_TIME_LIMIT).
+export FUZZ_TIME_LIMIT="${FUZZ_TIME_LIMIT:-900}"
+side_work() {
+    if [ "$SERVICES" = yes ]; then
+        echo "== fuzzing both APIs from the OpenAPI document (PostgreSQL + Redis)"
+        step "fuzzing (PostgreSQL + Redis)@$REPORTS/fuzz/mp.xml,$REPORTS/fuzz/admin.xml" \
+            python scripts/fuzz.py --database-url "${PG_URL}_fuzz" --redis-url "${REDIS_URL_FOR_TESTS%/*}/13"
+        FRONTEND_ENV=(env -u DATABASE_URL -u REDIS_URL TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_FOR_TESTS")
+    else
         echo "== fuzzing both APIs from the OpenAPI document (SQLite, one process)"
         step "fuzzing (SQLite)@$REPORTS/fuzz/mp.xml,$REPORTS/fuzz/admin.xml" \
             python scripts/fuzz.py --database-url "sqlite:///$PWD/instance/fuzz.sqlite3" --redis-url ''
+        FRONTEND_ENV=(env -u DATABASE_URL -u REDIS_URL -u TEST_DATABASE_URL -u TEST_REDIS_URL)
     fi
-    FRONTEND_ENV=(env -u DATABASE_URL -u REDIS_URL -u TEST_DATABASE_URL -u TEST_REDIS_URL)
-    frontend "$@"
+    step "front end@$REPORTS/frontend-unit.xml,$REPORTS/frontend-e2e.xml" "${FRONTEND_ENV[@]}" scripts/frontend.sh
+}
+# The pytest workers take Redis dbs N, N-1, … (tests/conftest.py): should they reach the side lane's
+# 13 or 12 (TEST_WORKERS=3 or more with the default db 15), the side lane runs after pass 2 instead.
+SIDE=no
+if [ "$#" -eq 0 ] && { [ "$SERVICES" = yes ] || [ "${CI:-}" != "true" ]; }; then
+    SIDE=beside
+    highest="${REDIS_URL_FOR_TESTS##*/}"
+    lowest=$((${highest:-0} - ${TEST_WORKERS:-2} + 1))
+    if [ "$SERVICES" = yes ] && [ "$lowest" -le 13 ] && [ "${highest:-0}" -ge 12 ]; then
+        SIDE=after
+    else
+        side_lane side_work
+    fi
+fi
+
+echo "== pass 1: SQLite and in-process fallbacks"
+step "pass 1 (SQLite)@$REPORTS/pytest-sqlite.xml" env -u DATABASE_URL -u REDIS_URL -u TEST_DATABASE_URL -u TEST_REDIS_URL \
+    "${PYTEST[@]}" --junitxml="$REPORTS/pytest-sqlite.xml" "$@"
+
+if [ "$SERVICES" = no ]; then
+    if [ "${CI:-}" != "true" ]; then
+        echo "== pass 2 not run: PostgreSQL or Redis not reachable ($PG_URL, $REDIS_URL_FOR_TESTS)."
+        echo "   Set TEST_DATABASE_URL and TEST_REDIS_URL to run it."
+    fi
     finish
 fi
 
@@ -95,15 +157,7 @@ echo "== pass 2: PostgreSQL and Redis"
 step "pass 2 (PostgreSQL + Redis)@$REPORTS/pytest-postgres.xml" \
     env -u DATABASE_URL -u REDIS_URL TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_FOR_TESTS" \
     "${PYTEST[@]}" --junitxml="$REPORTS/pytest-postgres.xml" "$@"
-
-# The running service (gunicorn, PostgreSQL, Redis) against its own OpenAPI document: no 5xx, every
-# answer as documented. Skipped when pytest was asked for a subset (extra arguments).
-if [ "$#" -eq 0 ]; then
-    echo "== fuzzing both APIs from the OpenAPI document (PostgreSQL + Redis)"
-    step "fuzzing (PostgreSQL + Redis)@$REPORTS/fuzz/mp.xml,$REPORTS/fuzz/admin.xml" \
-        python scripts/fuzz.py --database-url "${PG_URL%/*}/lowcarbon_fuzz" --redis-url "${REDIS_URL_FOR_TESTS%/*}/13"
+if [ "$SIDE" = after ]; then
+    side_work
 fi
-# The browser journeys' service on PostgreSQL + Redis: database <name>_e2e, Redis db 12 (scripts/frontend_server.py).
-FRONTEND_ENV=(env -u DATABASE_URL -u REDIS_URL TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_FOR_TESTS")
-frontend "$@"
 finish
