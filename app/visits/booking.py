@@ -191,7 +191,9 @@ def stage(
                 BookingVisitor.base_id == slot.base_id,
                 BookingVisitor.visit_date == slot.visit_date,
                 BookingVisitor.id_index.in_(indexes),
-                BookingVisitor.active.is_(True),
+                # Plain `active`, the partial unique index's own predicate: PostgreSQL cannot prove
+                # that `active IS true` implies it and scanned every visitor (29 ms at 100,000).
+                BookingVisitor.active,
             )
         ).first()
         if clash:
