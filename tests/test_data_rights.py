@@ -601,3 +601,9 @@ def test_staff_cannot_bring_a_deleted_account_back(app, client, auth):
     assert_error(
         client.patch(f"/api/admin/v1/users/{user_id}", json={"is_active": True}, headers=admin), 409, "account_deleted"
     )
+
+
+def test_every_section_of_the_export_is_in_the_openapi_document(client, two_visitors):
+    document = client.get(EXPORT, headers=two_visitors["mine"]).json
+    schema = client.get("/api/openapi.json").json["components"]["schemas"]["ExportOut"]
+    assert sorted(set(document) - set(schema["properties"])) == []

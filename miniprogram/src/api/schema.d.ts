@@ -7154,6 +7154,21 @@ export interface components {
             uploads?: {
                 [key: string]: unknown;
             }[];
+            /** @description 以监护人身份给出的同意 */
+            guardian_consents?: {
+                [key: string]: unknown;
+            }[];
+            /** @description 隐私政策等的同意记录 */
+            policy_consents?: {
+                [key: string]: unknown;
+            }[];
+            role_grants?: {
+                [key: string]: unknown;
+            }[];
+            /** @description 关注的示范区 */
+            zone_follows?: {
+                [key: string]: unknown;
+            }[];
         };
         PolicyConsentIn: {
             /** @enum {string} */
