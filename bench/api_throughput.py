@@ -265,6 +265,13 @@ def main() -> int:
         action="store_true",
         help="compare the service with the service without its metrics (METRICS_ENABLED=0) instead of the bare app",
     )
+    parser.add_argument(
+        "--path",
+        action="append",
+        dest="only",
+        metavar="NAME",
+        help="measure only this path (its name as printed, e.g. 'zone list, 304'); repeatable; default: all",
+    )
     args = parser.parse_args()
 
     wrk = ensure_wrk() if args.load == "wrk" else None
@@ -305,6 +312,11 @@ def main() -> int:
     bare = raw = None
     try:
         paths = paths_to_measure(service_base)
+        if args.only:
+            unknown = set(args.only) - {name for name, _, _ in paths}
+            if unknown:
+                parser.error(f"unknown --path {sorted(unknown)}: one of {[name for name, _, _ in paths]}")
+            paths = [entry for entry in paths if entry[0] in args.only]
         bodies = {}
         for _, path, _ in paths:
             answer = requests.get(service_base + path, timeout=10)
