@@ -291,3 +291,49 @@ def test_a_fast_answer_names_the_views_route_for_metrics(app, client, monkeypatc
     monkeypatch.setattr(app, "wsgi_app", recording)
     client.get(f"/api/mp/v1/zones/{zone_id}")
     assert seen["endpoint"] == "/api/mp/v1/zones/<int:zone_id>"
+
+
+def _written_lines(client, path, headers=None) -> list[str]:
+    """What the service's own log handler writes for one request (its formatter masks)."""
+    import io
+    import logging
+
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_lowcarbon", False))
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    try:
+        client.get(path, headers=headers or {})
+    finally:
+        handler.setStream(previous)
+    return [line for line in buffer.getvalue().splitlines() if "app.access" in line]
+
+
+def test_a_phone_in_a_cached_search_is_masked_in_the_access_line(app, client, monkeypatch):
+    make_zone(app, "publicity", type="park")
+    client.get("/api/mp/v1/zones?q=13812345678")
+    _stop_building(monkeypatch)
+    assert "138****5678 200" in _written_lines(client, "/api/mp/v1/zones?q=13812345678")[0]
+
+
+def test_the_phone_is_not_in_the_cached_searchs_access_line(app, client, monkeypatch):
+    make_zone(app, "publicity", type="park")
+    client.get("/api/mp/v1/zones?q=13812345678")
+    _stop_building(monkeypatch)
+    assert "13812345678" not in _written_lines(client, "/api/mp/v1/zones?q=13812345678")[0]
+
+
+def test_a_clients_request_id_holding_a_phone_is_masked_in_the_access_line(app, client, monkeypatch):
+    make_zone(app, "publicity", type="park")
+    client.get("/api/mp/v1/zones")
+    _stop_building(monkeypatch)
+    line = _written_lines(client, "/api/mp/v1/zones", {"X-Request-ID": "13812345678"})[0]
+    assert "[138****5678]" in line
+
+
+def test_the_fast_access_line_reads_like_the_views(app, client, monkeypatch):
+    make_zone(app, "publicity", type="park")
+    slow = _written_lines(client, "/api/mp/v1/zones?type=park", {"X-Request-ID": "mp-44"})[0]
+    _stop_building(monkeypatch)
+    fast = _written_lines(client, "/api/mp/v1/zones?type=park", {"X-Request-ID": "mp-44"})[0]
+    # "<date> <time> INFO app.access [mp-44] GET <path> 200 …": the same but for the time and duration
+    assert fast.split()[2:7] == slow.split()[2:7]

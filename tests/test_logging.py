@@ -170,3 +170,44 @@ def test_masking_with_the_shortcut_equals_masking_every_pattern(text):
     from app.privacy import _mask_all
 
     assert mask_text(text) == _mask_all(text)
+
+
+# ---- our own request ids and the formatter's time, made cheaply ------------------------------------
+
+
+def test_own_request_ids_differ_from_one_request_to_the_next(client):
+    ids = {client.get("/healthz").headers["X-Request-ID"] for _ in range(50)}
+    assert len(ids) == 50
+
+
+def test_a_forked_worker_draws_request_ids_of_its_own():
+    import os
+
+    from app.web.logging import request_id_from
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a gunicorn worker forked from the master
+        os.write(write, request_id_from(None).encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    assert child[:20] != request_id_from(None)[:20]
+
+
+def test_the_formatters_time_is_the_standard_one():
+    record = logging.LogRecord("app", logging.INFO, __file__, 0, "x", None, None)
+    record.request_id = "-"
+    record.created, record.msecs = 1795658324.25, 250.0  # 2026-11-26, a quarter past the second
+    fmt = "%(asctime)s %(message)s"
+    assert MaskingFormatter(fmt).format(record) == logging.Formatter(fmt).format(record)
+
+
+def test_the_formatters_time_follows_the_clock_from_second_to_second():
+    formatter = MaskingFormatter("%(asctime)s")
+    records = []
+    for created in (1795658324.5, 1795658325.5):
+        record = logging.LogRecord("app", logging.INFO, __file__, 0, "x", None, None)
+        record.request_id, record.created, record.msecs = "-", created, 500.0
+        records.append(record)
+    assert [formatter.format(r) for r in records] == [logging.Formatter("%(asctime)s").format(r) for r in records]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import threading
 import time
 from urllib.parse import parse_qsl, urlencode
 
@@ -22,7 +24,7 @@ from werkzeug.http import parse_etags
 from werkzeug.utils import get_content_type
 
 from app import cache, metrics
-from app.web.logging import request_id_from
+from app.web.logging import PREMASKED, request_id_from, safe_for_log
 
 access_log = logging.getLogger("app.access")
 PREFIX = "/api/mp/v1/"
@@ -63,6 +65,40 @@ def response_headers(entry: cache.CachedBody, request_id: str, *, with_body: boo
     return headers
 
 
+# Hits repeat the same few URLs and addresses: each one's masked and escaped form is worked out once.
+_masked_once = functools.lru_cache(maxsize=1024)(safe_for_log)
+
+
+class _AccessRecords:
+    """The access line's log record, copied from one made by Logger.makeRecord in this process
+    (so it has every attribute this Python's records have) with its time, thread and message set:
+    a fifth of makeRecord's cost, which works out the same file name, module and process each time."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.fields: dict | None = None
+
+    def make(self, message: str, request_id: str) -> logging.LogRecord:
+        if self.fields is None:
+            self.fields = access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, "", None, None).__dict__
+        record = logging.LogRecord.__new__(logging.LogRecord)
+        record.__dict__.update(self.fields)
+        now = time.time()
+        record.created, record.msecs = now, int((now - int(now)) * 1000) + 0.0
+        record.relativeCreated = (now - logging._startTime) * 1000
+        thread = threading.current_thread()
+        record.thread, record.threadName = thread.ident, thread.name
+        record.msg, record.request_id = message, request_id
+        setattr(record, PREMASKED, True)
+        return record
+
+
+_access_records = _AccessRecords()
+
+
 class FastReads:
     def __init__(self, wsgi_app, flask_app) -> None:
         self.wsgi_app = wsgi_app
@@ -98,21 +134,17 @@ class FastReads:
             query = environ.get("QUERY_STRING", "")
             path = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
             # The record made directly: Logger.info would first walk the stack for the caller's file
-            # and line (findCaller), which no line of ours prints, at a quarter of a hit's cost.
-            record = access_log.makeRecord(
-                access_log.name,
-                logging.INFO,
-                __file__,
-                0,
-                "GET %s %s %.1fms user=- ip=%s cache=hit",
-                (
-                    path,
-                    304 if not_modified else 200,
-                    (time.perf_counter() - started) * 1000,
-                    environ.get("REMOTE_ADDR"),
-                ),
-                None,
-                extra={"request_id": request_id},
+            # and line (findCaller), which no line of ours prints, at a quarter of a hit's cost. Its
+            # pieces masked one by one (the path and a client's request id; the rest are ours), so
+            # the formatter need not scan the whole line again.
+            message = "GET %s %s %.1fms user=- ip=%s cache=hit" % (
+                _masked_once(path),
+                304 if not_modified else 200,
+                (time.perf_counter() - started) * 1000,
+                _masked_once(environ.get("REMOTE_ADDR") or "None"),
+            )
+            record = _access_records.make(
+                message, safe_for_log(request_id) if request_id == environ.get("HTTP_X_REQUEST_ID") else request_id
             )
             access_log.handle(record)
         return [] if not_modified else [entry.body]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
 import secrets
 import sys
@@ -16,10 +18,31 @@ REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 access_log = logging.getLogger("app.access")
 
 
+class _RequestIds:
+    """Our own request ids: 32 hex characters, a random prefix per process and a counter scrambled
+    by a random mask, so they are unique across processes and machines without reading
+    os.urandom (a system call) on every request. Forked workers draw their own prefix."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix = secrets.token_hex(10)
+        self.mask = secrets.randbits(48)
+        self.counter = itertools.count(1)  # next() on it is atomic under the GIL: threads share it
+
+    def new(self) -> str:
+        return f"{self.prefix}{next(self.counter) ^ self.mask:012x}"
+
+
+_request_ids = _RequestIds()
+
+
 def request_id_from(incoming: str | None) -> str:
     """The request's id: the client's X-Request-ID when it is a plain token (matched whole: a `$`
     lets a trailing newline through), else one of our own. It goes into every log line as it is."""
-    return incoming if incoming and REQUEST_ID_RE.fullmatch(incoming) else secrets.token_hex(16)
+    return incoming if incoming and REQUEST_ID_RE.fullmatch(incoming) else _request_ids.new()
 
 
 # C0 and C1 controls (U+0085 NEXT LINE among them) and the Unicode line and paragraph separators:
@@ -33,6 +56,16 @@ def _escape_controls(text: str) -> str:
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
+def safe_for_log(text: str) -> str:
+    """What the formatter does to a whole line, done to one piece of it (see PREMASKED)."""
+    return _escape_controls(mask_text(text))
+
+
+# A record whose every variable piece already went through safe_for_log says so with this attribute
+# (the fast path's access line): the formatter then skips the masking of the whole line.
+PREMASKED = "lowcarbon_premasked"
+
+
 class MaskingFormatter(logging.Formatter):
     """Masks the fully formatted line, tracebacks included, so nothing personal slips through;
     the message itself (which may quote the request) cannot span lines."""
@@ -40,8 +73,24 @@ class MaskingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         if not hasattr(record, "request_id"):
             record.request_id = _current_request_id()
+        if getattr(record, PREMASKED, False):
+            return super().format(record)
         record.msg, record.args = _escape_controls(record.getMessage()), None
         return mask_text(super().format(record))
+
+    _this_second: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        """The default format, its date and time made once per second rather than once per line
+        (one tuple, read and replaced whole: a worker's threads may format at the same time)."""
+        if datefmt or not self.default_msec_format:
+            return super().formatTime(record, datefmt)
+        second = int(record.created)
+        cached = self._this_second
+        if cached[0] != second:
+            cached = (second, time.strftime(self.default_time_format, self.converter(second)))
+            self._this_second = cached
+        return self.default_msec_format % (cached[1], record.msecs)
 
 
 def _current_request_id() -> str:
