@@ -137,12 +137,10 @@ class FastReads:
             # and line (findCaller), which no line of ours prints, at a quarter of a hit's cost. Its
             # pieces masked one by one (the path and a client's request id; the rest are ours), so
             # the formatter need not scan the whole line again.
-            message = "GET %s %s %.1fms user=- ip=%s cache=hit" % (
-                _masked_once(path),
-                304 if not_modified else 200,
-                (time.perf_counter() - started) * 1000,
-                _masked_once(environ.get("REMOTE_ADDR") or "None"),
-            )
+            status = 304 if not_modified else 200
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            address = _masked_once(environ.get("REMOTE_ADDR") or "None")
+            message = f"GET {_masked_once(path)} {status} {elapsed_ms:.1f}ms user=- ip={address} cache=hit"
             record = _access_records.make(
                 message, safe_for_log(request_id) if request_id == environ.get("HTTP_X_REQUEST_ID") else request_id
             )
