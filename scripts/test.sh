@@ -12,6 +12,10 @@
 cd "$(dirname "$0")/.."
 REPORTS=test-artifacts
 mkdir -p "$REPORTS"
+# Bytecode is kept (__pycache__, ignored by git) even where the environment says not to write it:
+# without it every Python process of the run (pytest workers, the services and benchmarks the tests
+# start, the fuzzed server) compiles the project and rewrites the test modules again, 2 s or more each.
+unset PYTHONDONTWRITEBYTECODE
 rm -f "$REPORTS"/pytest-*.xml "$REPORTS"/fuzz/*.xml "$REPORTS"/frontend-*.xml "$REPORTS"/failed-steps "$REPORTS"/side-lane.log
 # The front end's packages download while pip installs (neither needs the other).
 scripts/frontend.sh --install-only >"$REPORTS/npm-ci.log" 2>&1 &
