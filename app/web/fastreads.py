@@ -72,7 +72,7 @@ _masked_once = functools.lru_cache(maxsize=1024)(safe_for_log)
 class _AccessRecords:
     """The access line's log record, copied from one made by Logger.makeRecord in this process
     (so it has every attribute this Python's records have) with its time, thread and message set:
-    a fifth of makeRecord's cost, which works out the same file name, module and process each time."""
+    about half of makeRecord's cost, which works out the same file name, module and process each time."""
 
     def __init__(self) -> None:
         self.reset()
@@ -135,7 +135,7 @@ class FastReads:
             path = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
             # The record made directly: Logger.info would first walk the stack for the caller's file
             # and line (findCaller), which no line of ours prints, at a quarter of a hit's cost. Its
-            # pieces masked one by one (the path and a client's request id; the rest are ours), so
+            # pieces masked one by one (the path, the address, a client's request id; the rest are ours), so
             # the formatter need not scan the whole line again.
             status = 304 if not_modified else 200
             elapsed_ms = (time.perf_counter() - started) * 1000
