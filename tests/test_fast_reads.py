@@ -9,6 +9,7 @@ import pytest
 from app import cache
 from app.web.fastreads import url_key
 from tests.factories import make_base, make_slot, make_zone
+from tests.helpers import written_log
 
 
 def _fast_entry(app, path):
@@ -294,17 +295,9 @@ def test_a_fast_answer_names_the_views_route_for_metrics(app, client, monkeypatc
 
 
 def _written_lines(client, path, headers=None) -> list[str]:
-    """What the service's own log handler writes for one request (its formatter masks)."""
-    import io
-    import logging
-
-    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_lowcarbon", False))
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-    try:
+    """The access lines the service's own log handler writes for one request (its formatter masks)."""
+    with written_log() as buffer:
         client.get(path, headers=headers or {})
-    finally:
-        handler.setStream(previous)
     return [line for line in buffer.getvalue().splitlines() if "app.access" in line]
 
 

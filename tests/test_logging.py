@@ -7,6 +7,7 @@ import pytest
 
 from app.privacy import mask_id_number, mask_name, mask_phone, mask_text
 from app.web.logging import MaskingFormatter
+from tests.helpers import written_log
 
 
 def test_one_line_per_request_with_id_status_duration(client, caplog):
@@ -26,18 +27,11 @@ def test_request_id_generated_when_missing_or_unsafe(client):
 
 
 def test_phones_ids_and_tokens_are_masked_in_log_lines(client, auth):
-    import io
-
-    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_lowcarbon", False))
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-    try:
+    with written_log() as buffer:
         headers = auth.wechat_headers("logger")
         token = headers["Authorization"].split()[1]
         client.get("/api/mp/v1/me?phone=13812345678&id=22010219900307123X&access_token=sekrit", headers=headers)
         logging.getLogger("app").warning("objector 13987654321 id 220102199003071234 %s", headers["Authorization"])
-    finally:
-        handler.setStream(previous)
     err = buffer.getvalue()
     assert "GET /api/mp/v1/me" in err
     for secret in ("13812345678", "22010219900307123X", "sekrit", "13987654321", "220102199003071234", token):
@@ -136,15 +130,8 @@ def test_escaped_separators_stay_readable():
 
 
 def test_a_logged_request_path_with_separators_is_one_line(client):
-    import io
-
-    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_lowcarbon", False))
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-    try:
+    with written_log() as buffer:
         client.get("/api/mp/v1/zones%E2%80%A82026-11-25 INFO app.access GET /forged 200%C2%85x")
-    finally:
-        handler.setStream(previous)
     assert len(buffer.getvalue().splitlines()) == 1
 
 
