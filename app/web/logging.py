@@ -57,8 +57,9 @@ def _escape_controls(text: str) -> str:
 
 
 def safe_for_log(text: str) -> str:
-    """What the formatter does to a whole line, done to one piece of it (see PREMASKED)."""
-    return _escape_controls(mask_text(text))
+    """What the formatter does to a whole line, done to one piece of it in the same order (see
+    PREMASKED): line breaks escaped, then personal data masked."""
+    return mask_text(_escape_controls(text))
 
 
 # A record whose every variable piece already went through safe_for_log says so with this attribute
