@@ -17,12 +17,12 @@ mkdir -p "$REPORTS"
 # start, the fuzzed server) compiles the project and rewrites the test modules again, 2 s or more each.
 unset PYTHONDONTWRITEBYTECODE
 rm -f "$REPORTS"/pytest-*.xml "$REPORTS"/fuzz/*.xml "$REPORTS"/frontend-*.xml "$REPORTS"/failed-steps "$REPORTS"/side-lane.log
-# The front end's packages download while pip installs (neither needs the other).
+# The front end's packages download while Python's install (neither needs the other).
 scripts/frontend.sh --install-only >"$REPORTS/npm-ci.log" 2>&1 &
 NPM_CI_PID=$!
 INSTALL_STARTED=$SECONDS
 source "$(dirname "$0")/_venv.sh" "[test]"
-echo "   step pip install into .venv: $((SECONDS - INSTALL_STARTED)) s wall"
+echo "   step install into .venv (uv, or pip): $((SECONDS - INSTALL_STARTED)) s wall"
 
 # step NAME[@REPORT,...] COMMAND...: run it, print its wall and CPU seconds (its own and its
 # children's: the database servers' are not counted), remember it failed (with the reports that tell
@@ -107,7 +107,7 @@ fi
 
 # The front end's packages (npm ci, started before pip) must be there before pytest:
 # tests/test_frontend_contract.py generates its API types with them.
-TIMEFORMAT="   step front end install (npm ci, beside pip): waited %R s more"
+TIMEFORMAT="   step front end install (npm ci, beside the Python install): waited %R s more"
 time wait "$NPM_CI_PID" || echo "front end install (npm ci)" >>"$REPORTS/failed-steps"
 cat "$REPORTS/npm-ci.log"
 
