@@ -9,9 +9,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 
+from app import yamltext
 from app.campaigns.models import ActionFactor
 from app.errors import AppError
 from app.extensions import db
@@ -44,7 +44,7 @@ def read_catalogue(content_root: Path) -> list[dict[str, Any]]:
     path = content_root / CATALOGUE_FILE
     if not path.exists():  # a content folder of articles only
         return []
-    records = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    records = yamltext.safe_load(path.read_text(encoding="utf-8")) or []
     problems = []
     seen = set()
     for index, record in enumerate(records):

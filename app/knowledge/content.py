@@ -19,7 +19,8 @@ from typing import Any
 
 import markdown
 import nh3
-import yaml
+
+from app import yamltext
 
 MAX_FILE_BYTES = 200 * 1024
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -225,8 +226,8 @@ def parse_article(file: Path, root: Path, categories: set[str]) -> tuple[ParsedA
     if front is None:
         return None, [Problem(path, "front_matter", "缺少以 --- 包围的 YAML 头")]
     try:
-        meta = yaml.safe_load(front) or {}
-    except yaml.YAMLError as exc:
+        meta = yamltext.safe_load(front) or {}
+    except yamltext.YAMLError as exc:
         return None, [Problem(path, "front_matter", f"YAML 无法解析：{str(exc).splitlines()[0]}")]
     if not isinstance(meta, dict):
         return None, [Problem(path, "front_matter", "YAML 头须为键值对")]
@@ -302,14 +303,14 @@ def read_content(root: Path) -> ContentSet:
     categories: list[dict[str, Any]] = []
     categories_file = root / "categories.yml"
     try:
-        loaded = yaml.safe_load(categories_file.read_text(encoding="utf-8")) or []
+        loaded = yamltext.safe_load(categories_file.read_text(encoding="utf-8")) or []
         if not isinstance(loaded, list):
             raise ValueError("须为列表")
         for item in loaded:
             if not isinstance(item, dict) or not item.get("code") or not item.get("name"):
                 raise ValueError("每项须有 code 与 name")
             categories.append(item)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
+    except (OSError, ValueError, yamltext.YAMLError) as exc:
         problems.append(Problem("categories.yml", "file", str(exc)))
     codes = {c["code"] for c in categories}
 

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
 from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app import uow
+from app import uow, yamltext
 from app.accounts.models import User
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, ValidationFailed
@@ -79,8 +78,8 @@ def _parse(file: Path, root: Path) -> tuple[ParsedPolicy | None, list[Problem]]:
         return None, [Problem(path, "file", f"未知的政策文件，可选：{', '.join(DOCUMENTS)}")]
     try:
         front, body = split_front_matter(raw.decode("utf-8"))
-        meta = yaml.safe_load(front) if front is not None else None
-    except (UnicodeDecodeError, yaml.YAMLError):
+        meta = yamltext.safe_load(front) if front is not None else None
+    except (UnicodeDecodeError, yamltext.YAMLError):
         meta = None
     if not isinstance(meta, dict):
         return None, [Problem(path, "front_matter", "须有以 --- 包围的 YAML 头（键值对，UTF-8）")]
