@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import sys
+import threading
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -193,13 +194,43 @@ class ErrorResponses(BasePlugin):
 
 
 class Api(flask_smorest.Api):
+    """flask-smorest's Api, with the OpenAPI document written when it is first read (GET
+    /api/openapi.json, `flask openapi`) rather than while the app is built: writing it was half of
+    create_app's time, paid by every gunicorn worker at each start and recycle, and by every test app.
+    The document is the same either way: the same blueprints, views and app, in the same order."""
+
     ERROR_SCHEMA = ErrorSchema
+    _unwritten: list[tuple[Any, Any, str, Any]] = []  # (blueprint, app, name, parameters); per app
 
     def _init_spec(self, *args, **kwargs):
+        self._unwritten = []
+        self._writing = threading.Lock()
         super()._init_spec(*args, **kwargs)
         plugin = ErrorResponses()
-        plugin.init_spec(self.spec)
-        self.spec.plugins.append(plugin)
+        plugin.init_spec(self._spec)
+        self._spec.plugins.append(plugin)
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """flask_smorest.Api.register_blueprint but for the document, written by `spec`."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._unwritten.append((blp, self._app, name, parameters))
+
+    @property
+    def spec(self):
+        if self._unwritten:
+            # Two threads of a worker may ask first at once: the second waits until all is written.
+            with self._writing:
+                for blp, app, name, parameters in self._unwritten:
+                    blp.register_views_in_doc(self, app, self._spec, name=name, parameters=parameters)
+                    self._spec.tag({"name": name, "description": blp.description})
+                self._unwritten = []
+        return self._spec
+
+    @spec.setter
+    def spec(self, value) -> None:
+        self._spec = value
 
     def _register_error_handlers(self):
         """create_app registers app.web.errors.handle_error for every error instead."""
