@@ -136,6 +136,9 @@ def database_url(tmp_path_factory):
         with db.engine.connect() as conn:
             for table in ("districts", "calendar_days", "policy_versions"):
                 REFERENCE_ROWS[table] = [dict(r._mapping) for r in conn.execute(db.metadata.tables[table].select())]
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                install_cleaner(conn)
         db.engine.dispose()
     yield url
     if not TEST_DATABASE_URL and folder is not None:
@@ -183,29 +186,66 @@ def clean_database(app) -> None:
 
     Only tables holding rows (or whose id sequence moved) are touched, with DELETE in dependency
     order and the sequences restarted: a TRUNCATE of all tables costs most of a second on
-    PostgreSQL, which was most of the suite's time; this costs a few milliseconds."""
+    PostgreSQL. There it is one call of the function `install_cleaner` made, one round trip instead
+    of thirty statements; on SQLite the same steps are statements in one transaction."""
     with app.app_context():
-        postgres = db.engine.dialect.name == "postgresql"
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("SELECT test_support.clean()"))
+            return
         tables = db.metadata.sorted_tables
         with db.engine.begin() as conn:
             probe = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {t.name})" for t in tables)
             dirty = set(conn.scalars(text(probe))) | set(REFERENCE_ROWS)
-            if postgres:
-                used = conn.scalars(
-                    text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL")
-                ).all()
-                dirty |= {name.removesuffix("_id_seq") for name in used}
             for table in reversed(tables):
                 if table.name in dirty:
                     conn.execute(table.delete())
-            if postgres:
-                for name in used:
-                    conn.execute(text(f"ALTER SEQUENCE {name} RESTART"))
             for table, rows in REFERENCE_ROWS.items():
                 if rows:
                     conn.execute(db.metadata.tables[table].insert(), rows)
-                    if postgres and "id" in db.metadata.tables[table].c:
-                        conn.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
+
+
+def install_cleaner(conn) -> None:
+    """`test_support.clean()` on PostgreSQL: what clean_database does, run by the server. The
+    reference rows are copied once into schema test_support (out of public, which the tests and
+    Alembic look at)."""
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]  # children first
+    conn.execute(text("DROP SCHEMA IF EXISTS test_support CASCADE"))
+    conn.execute(text("CREATE SCHEMA test_support"))
+    for table in REFERENCE_ROWS:
+        conn.execute(text(f"CREATE TABLE test_support.{table} AS SELECT * FROM public.{table}"))
+    restore = "\n".join(
+        f"INSERT INTO public.{table} SELECT * FROM test_support.{table};"
+        + (
+            f" PERFORM setval('public.{table}_id_seq', (SELECT max(id) FROM public.{table}));"
+            if "id" in db.metadata.tables[table].c and REFERENCE_ROWS[table]
+            else ""
+        )
+        for table in REFERENCE_ROWS
+    )
+    reference = ", ".join(f"'{table}'" for table in REFERENCE_ROWS)
+    conn.execute(
+        text(
+            f"""
+CREATE FUNCTION test_support.clean() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    name text;
+    filled boolean;
+BEGIN
+    FOREACH name IN ARRAY ARRAY[{", ".join(f"'{t}'" for t in tables)}]::text[] LOOP
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM public.%I)', name) INTO filled;
+        IF filled OR name IN ({reference}) THEN
+            EXECUTE format('DELETE FROM public.%I', name);
+        END IF;
+    END LOOP;
+    FOR name IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL LOOP
+        EXECUTE format('ALTER SEQUENCE public.%I RESTART', name);
+    END LOOP;
+    {restore}
+END
+$$"""
+        )
+    )
 
 
 # ---- the fake WeChat server ---------------------------------------------------------------
