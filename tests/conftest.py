@@ -281,9 +281,9 @@ def fake_wechat_server():
 
 @pytest.fixture
 def fake_wechat(fake_wechat_server):
+    """The session's fake WeChat, reset before the test (every user of it comes through here)."""
     fake_wechat_server.reset()
-    yield fake_wechat_server
-    fake_wechat_server.reset()
+    return fake_wechat_server
 
 
 def free_port() -> int:

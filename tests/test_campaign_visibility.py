@@ -196,16 +196,29 @@ def _calls(client, auth, sealed):
     }
 
 
+@pytest.fixture(scope="module")
+def _swept() -> dict:
+    return {}
+
+
 @pytest.fixture
-def sweep(client, auth, sealed):
-    spec = client.get("/api/openapi.json").json
-    calls = _calls(client, auth, sealed)
-    answers = [r for call in calls.values() for r in call()]
-    return {"spec": spec, "calls": calls, "text": "\n".join(r.get_data(as_text=True) for r in answers)}
+def sweep(request, _swept):
+    """The answers an outsider gets, swept once per module: building the world takes seconds and the
+    tests below only read the answers (plain data; the world is cleaned away after the first)."""
+    if not _swept:
+        client, auth = request.getfixturevalue("client"), request.getfixturevalue("auth")
+        calls = _calls(client, auth, request.getfixturevalue("sealed"))
+        answers = [r for call in calls.values() for r in call()]
+        _swept.update(
+            spec=client.get("/api/openapi.json").json,
+            operations=set(calls),
+            text="\n".join(r.get_data(as_text=True) for r in answers),
+        )
+    return _swept
 
 
 def test_the_sweep_calls_every_operation_that_names_students_or_posts(sweep):
-    assert _naming_operations(sweep["spec"]) == set(sweep["calls"])
+    assert _naming_operations(sweep["spec"]) == sweep["operations"]
 
 
 def test_the_sweep_sees_the_student_others_may_see(sweep):
