@@ -303,12 +303,29 @@ def sign_in(app, client, who, world):
 # ---- the tests -----------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def _views_of_every_role() -> dict:
+    return {}
+
+
+@pytest.fixture
+def views(request, _views_of_every_role):
+    """{role: (what the staff API shows, what the console shows, what the rule gives)}, for every
+    role in one world, built once per module: the world takes seconds and viewing it writes nothing."""
+    if not _views_of_every_role:
+        app, client = request.getfixturevalue("app"), request.getfixturevalue("client")
+        world = request.getfixturevalue("world")
+        for who in ROLES:
+            api, console = sign_in(app, client, who, world)
+            _views_of_every_role[who] = (view(api, world), view(console, world), expected(who, world))
+    return _views_of_every_role
+
+
 @pytest.mark.parametrize("who", ROLES)
-def test_each_role_sees_the_same_rows_in_both_faces_and_only_its_own(app, client, world, who):
-    api, console = sign_in(app, client, who, world)
-    seen = view(api, world)
-    assert seen == view(console, world)  # the staff API and the console agree, page by page
-    assert summary(seen) == expected(who, world)  # and what they show is what the rule gives
+def test_each_role_sees_the_same_rows_in_both_faces_and_only_its_own(views, who):
+    seen, in_the_console, rule = views[who]
+    assert seen == in_the_console  # the staff API and the console agree, page by page
+    assert summary(seen) == rule  # and what they show is what the rule gives
 
 
 def test_another_departments_zone_is_not_found_like_a_missing_one(app, client, auth):
