@@ -6,23 +6,28 @@ import pytest
 
 from app.campaigns import catalogue
 from tests.factories import make_zone
+from tests.kept import kept
 
 
 @pytest.fixture
-def school(app):
-    """A public school zone with the catalogue published, and its admin's staff headers."""
-    return make_zone(app, "publicity", type="school")
+def school(request, app):
+    """A public school zone (in publicity): its id. Kept (tests/kept.py)."""
+    return kept(request, "school", lambda: make_zone(app, "publicity", type="school"))
 
 
 @pytest.fixture
-def catalogue_synced(app):
+def catalogue_synced(request, app):
+    """The green-action catalogue of content/ published. Kept."""
     from pathlib import Path
 
     from app import uow
 
-    with app.app_context():
-        catalogue.sync_catalogue(Path(app.config["CONTENT_ROOT"]))
-        uow.commit()
+    def sync():
+        with app.app_context():
+            catalogue.sync_catalogue(Path(app.config["CONTENT_ROOT"]))
+            uow.commit()
+
+    return kept(request, "catalogue_synced", sync)
 
 
 def _school_admin(auth, school_id):
@@ -91,8 +96,16 @@ def _checkin(client, headers, campaign_id, **body):
 
 
 @pytest.fixture
-def running(app, client, auth, school, catalogue_synced):
-    campaign_id = _campaign(client, auth, school)
-    headers = _student(client, auth, school, "stu")
-    assert client.post(f"/api/mp/v1/campaigns/{campaign_id}/join", headers=headers).status_code == 204
-    return {"school": school, "campaign": campaign_id, "headers": headers}
+def running(request, app, client, auth):
+    """The school's campaign, running since three days ago, joined by a confirmed student `stu`
+    (14–17): {"school", "campaign", "headers"}. Kept."""
+
+    def build():
+        school = request.getfixturevalue("school")
+        request.getfixturevalue("catalogue_synced")
+        campaign_id = _campaign(client, auth, school)
+        headers = _student(client, auth, school, "stu")
+        assert client.post(f"/api/mp/v1/campaigns/{campaign_id}/join", headers=headers).status_code == 204
+        return {"school": school, "campaign": campaign_id, "headers": headers}
+
+    return kept(request, "running", build)

@@ -12,6 +12,7 @@ from app.extensions import db, kv
 from tests.campaign_helpers import _campaign, _checkin, _confirm, _school_admin, _student
 from tests.factories import make_zone
 from tests.helpers import assert_error
+from tests.kept import kept
 
 MP = "/api/mp/v1"
 HIDDEN = ("kid", "optout", "declarer", "raiser")  # nicknames (and note prefixes) others must never see
@@ -37,11 +38,15 @@ def _board_names(client, campaign_id, headers=None, by="student"):
 
 
 @pytest.fixture
-def sealed(app, client, auth, running):
+def sealed(request, app, client, auth):
     """A school-only and an open campaign of the school, each with posts by students others must not
     see: an under-14 without consent, one who opted out, one who declared the school without its
     confirmation, one who raised their age band from under 14 without it; and a post the school hid.
-    `stu` (confirmed, 14–17) is shown: the sweep can see something."""
+    `stu` (confirmed, 14–17) is shown: the sweep can see something. Kept (tests/kept.py)."""
+    return kept(request, "sealed", lambda: _sealed(app, client, auth, request.getfixturevalue("running")))
+
+
+def _sealed(app, client, auth, running):
     school_id, closed = running["school"], running["campaign"]
     opened = _campaign(client, auth, school_id, audience="anyone")
     other = make_zone(app, "publicity", type="school")

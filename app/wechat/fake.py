@@ -21,6 +21,7 @@ subscribe-message send: recorded; a `touser` containing `refuse` gets 43101 (use
 getwxacodeunlimit: a real PNG (a QR code of the scene).
 
 Control endpoints for tests (never part of WeChat): `GET /__fake__/state`, `POST /__fake__/reset`,
+`GET /__fake__/export` and `POST /__fake__/restore` (the whole state, out and back in),
 `POST /__fake__/invalidate-tokens` (the next calls get 40001), `POST /__fake__/config`
 (`{"token_always_invalid": true}` makes every token check fail, `{"token_fetch_delay": 0.2}` slows
 token fetches to widen races or, made long, hangs them; `{"call_delay": 2}` slows every other call;
@@ -63,6 +64,31 @@ class FakeWeChatState:
         self.call_delay = 0.0
         self.messages_down = False  # subscribe sends answer -1 (WeChat's "system busy"): a transient failure
         self.token_expires_in = 7200
+
+    _EXPORTED = (
+        "valid_tokens",
+        "token_fetches",
+        "used_codes",
+        "sent_messages",
+        "content_checks",
+        "wxacodes",
+        "token_always_invalid",
+        "token_fetch_delay",
+        "call_delay",
+        "messages_down",
+        "token_expires_in",
+    )
+
+    def export(self) -> dict[str, Any]:
+        """Everything, to be put back by `restore` (tests keep built data with it: tests/kept.py)."""
+        exported = {name: getattr(self, name) for name in self._EXPORTED}
+        return json.loads(json.dumps({**exported, "used_codes": sorted(self.used_codes)}))
+
+    def restore(self, exported: dict[str, Any]) -> None:
+        self.reset()
+        for name in self._EXPORTED:
+            setattr(self, name, exported[name])
+        self.used_codes = set(exported["used_codes"])
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -282,6 +308,17 @@ def create_fake_wechat_app(state: FakeWeChatState | None = None) -> Flask:
     def fake_reset():
         with state.lock:
             state.reset()
+        return jsonify({"ok": True})
+
+    @app.get("/__fake__/export")
+    def fake_export():
+        with state.lock:
+            return jsonify(state.export())
+
+    @app.post("/__fake__/restore")
+    def fake_restore():
+        with state.lock:
+            state.restore(request.get_json(force=True))
         return jsonify({"ok": True})
 
     @app.post("/__fake__/invalidate-tokens")

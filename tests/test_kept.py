@@ -1,0 +1,96 @@
+"""Kept fixtures (tests/kept.py): data put back from a copy are the data the build left."""
+
+import pytest
+
+from app.extensions import db
+from tests import kept as keeping
+from tests.conftest import Auth, clean_database
+from tests.factories import make_zone
+
+
+def _build(app, client, auth):
+    def build():
+        zone = make_zone(app, "publicity", type="school")
+        return {"zone": zone, "headers": auth.wechat_headers("kept-visitor")}
+
+    return build
+
+
+def _everything(app, wechat) -> dict:
+    """What a test could observe: every row as stored, every Redis key, the fake WeChat's state."""
+    with app.app_context(), db.engine.connect() as conn:
+        rows = {
+            t.name: sorted(map(repr, conn.exec_driver_sql(f'SELECT * FROM "{t.name}"').fetchall()))
+            for t in db.metadata.sorted_tables
+        }
+    client = app.extensions["kv"]
+    keys = {key: client.dump(key) for key in client.scan_iter()}
+    return {"rows": rows, "keys": keys, "wechat": wechat.state()}
+
+
+def _start_again(app, wechat):
+    """What the `app` and `fake_wechat` fixtures do between two tests."""
+    clean_database(app)
+    app.extensions["kv"].flushdb()
+    wechat.reset()
+
+
+@pytest.fixture
+def built_then_put_back(request, app, client, auth, fake_wechat):
+    """The same kept fixture twice: built on a clean start, then put back on another clean start."""
+    name = f"kept-{request.node.name}"
+    values = keeping._restore_or_build(request, name, _build(app, client, auth), {})
+    built = _everything(app, fake_wechat)
+    _start_again(app, fake_wechat)
+    again = Auth(app, client)
+    restored_before = keeping._stats["restored"]
+    request.node.__dict__.pop("_kept_values", None)
+    # A new Auth, as the next test gets: the copy puts the counters back into it.
+    vars(auth).clear()
+    vars(auth).update(vars(again))
+    values_again = keeping._restore_or_build(request, name, _build(app, client, auth), {})
+    return {
+        "built": built,
+        "put back": _everything(app, fake_wechat),
+        "values": (values, values_again),
+        "restored": keeping._stats["restored"] - restored_before,
+    }
+
+
+def test_the_second_clean_start_puts_the_copy_back(built_then_put_back):
+    assert built_then_put_back["restored"] == 1
+
+
+def test_the_rows_put_back_are_the_rows_built(built_then_put_back):
+    assert built_then_put_back["put back"]["rows"] == built_then_put_back["built"]["rows"]
+
+
+def test_the_redis_keys_put_back_are_the_keys_built(built_then_put_back):
+    assert built_then_put_back["put back"]["keys"] == built_then_put_back["built"]["keys"]
+
+
+def test_the_fake_wechat_is_put_back_as_the_build_left_it(built_then_put_back):
+    assert built_then_put_back["put back"]["wechat"] == built_then_put_back["built"]["wechat"]
+
+
+def test_the_fixture_value_is_the_one_built(built_then_put_back):
+    built, put_back = built_then_put_back["values"]
+    assert put_back == built
+
+
+def test_a_token_put_back_signs_in(built_then_put_back, client):
+    headers = next(v for v in built_then_put_back["values"][1].values() if isinstance(v, dict))["headers"]
+    assert client.get("/api/mp/v1/me", headers=headers).status_code == 200
+
+
+def test_ids_go_on_from_the_copy(built_then_put_back, app):
+    """The next zone gets the id the build's next zone would have had (the sequences are put back)."""
+    zone = next(v for v in built_then_put_back["values"][1].values() if isinstance(v, dict))["zone"]
+    assert make_zone(app) == zone + 1
+
+
+def test_a_start_that_is_not_clean_builds(request, app, client, auth):
+    make_zone(app)
+    before = dict(keeping._stats)
+    keeping._restore_or_build(request, "kept-unclean", _build(app, client, auth), {})
+    assert keeping._stats["built, not clean"] == before["built, not clean"] + 1
