@@ -12,6 +12,7 @@ from app.campaigns.models import Campaign, StudentProfile
 from app.extensions import db, kv
 from tests.campaign_helpers import _checkin, _school_admin, _student
 from tests.helpers import assert_error
+from tests.kept import kept
 
 BYS = [
     ("student", "per_student"),
@@ -37,8 +38,13 @@ def _confirm_all(app, client, auth, school_id):
 
 
 @pytest.fixture
-def crowd(app, client, auth, running):
-    """Five students in two classes (one an under-14 without consent), confirmed, with check-ins."""
+def crowd(request, app, client, auth):
+    """Five students in two classes (one an under-14 without consent), confirmed, with check-ins.
+    Kept (tests/kept.py)."""
+    return kept(request, "boards.crowd", lambda: _crowd(app, client, auth, request.getfixturevalue("running")))
+
+
+def _crowd(app, client, auth, running):
     school_id, campaign_id = running["school"], running["campaign"]
     students = [running["headers"]]
     for name, class_name, band in (

@@ -16,6 +16,7 @@ from app.wechat.fake import png_qr
 from tests.campaign_helpers import _campaign, _checkin, _school_admin, _student, _today
 from tests.factories import make_zone
 from tests.helpers import assert_error
+from tests.kept import kept
 from tests.test_campaign_boards import BYS, _confirm_all, _live_and_database, _user_id
 
 COMMUTING = ["walk", "cycle", "bus", "metro"]
@@ -323,8 +324,13 @@ def test_a_fresh_photo_stays_free_after_a_refused_check_in(app, client, running)
 
 
 @pytest.fixture
-def crowd(app, client, auth, running):
-    """Four confirmed students in two classes with check-ins on two days; the first back-filled a burst."""
+def crowd(request, app, client, auth):
+    """Four confirmed students in two classes with check-ins on two days; the first back-filled a burst.
+    Kept (tests/kept.py)."""
+    return kept(request, "costs.crowd", lambda: _crowd(app, client, auth, request.getfixturevalue("running")))
+
+
+def _crowd(app, client, auth, running):
     school_id, campaign_id = running["school"], running["campaign"]
     students = [running["headers"]]
     for name, class_name in (("amy", "一班"), ("bo", "二班"), ("di", "二班")):

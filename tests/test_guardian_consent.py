@@ -14,6 +14,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from tests.campaign_helpers import _checkin, _school_admin, _student
 from tests.helpers import assert_error, written_log
+from tests.kept import kept
 from tests.test_console import signed_in
 
 
@@ -39,8 +40,13 @@ def _students(client, auth, school_id):
 
 
 @pytest.fixture
-def child(app, client, auth, running):
-    """An under-14 student, confirmed, in the running campaign with a check-in: on no public board yet."""
+def child(request, app, client, auth):
+    """An under-14 student, confirmed, in the running campaign with a check-in: on no public board yet.
+    Kept (tests/kept.py)."""
+    return kept(request, "guardian.child", lambda: _child(app, client, auth, request.getfixturevalue("running")))
+
+
+def _child(app, client, auth, running):
     headers = _student(client, auth, running["school"], "小明", age_band="under_14")
     client.post(f"/api/mp/v1/campaigns/{running['campaign']}/join", headers=headers)
     points = _checkin(client, headers, running["campaign"], quantity=2).json["points"]
@@ -49,7 +55,12 @@ def child(app, client, auth, running):
 
 
 @pytest.fixture
-def consented(client, auth, child):
+def consented(request, client, auth):
+    """The child's guardian `mum` has consented: {**child, "guardian", "consent"}. Kept (tests/kept.py)."""
+    return kept(request, "guardian.consented", lambda: _consented(client, auth, request.getfixturevalue("child")))
+
+
+def _consented(client, auth, child):
     guardian = auth.wechat_headers("mum")
     response = _consent(client, guardian, _link(client, child["child"]))
     assert response.status_code == 201, response.json

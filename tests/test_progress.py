@@ -17,14 +17,19 @@ from app.progress import deadlines, problems
 from app.progress.models import ReportNotice, ZoneIndicatorValue, ZoneProgressReport
 from app.progress.tracking import due_on, period_of, period_start, previous_period
 from tests.helpers import assert_error
+from tests.kept import kept
 from tests.progress_helpers import ADMIN, confirmed_zone, make_reporter, today
 from tests.test_console import signed_in, text
 
 
 @pytest.fixture
-def site(app, client, auth):
+def site(request, app, client, auth):
     """A building zone confirmed at the start of the previous quarter, its department's officer, the
-    institute, a reporter of the zone, and a factory zone of another department."""
+    institute, a reporter of the zone, and a factory zone of another department. Kept (tests/kept.py)."""
+    return kept(request, "progress.site", lambda: _site(app, client, auth))
+
+
+def _site(app, client, auth):
     day = today(app)
     previous = previous_period(period_of(day))
     zone_id = confirmed_zone(app, "building", confirmed_on=period_start(previous))

@@ -14,6 +14,7 @@ from app.progress import updates
 from app.progress.tracking import period_of, period_start, previous_period
 from tests.factories import make_zone
 from tests.helpers import assert_error
+from tests.kept import kept
 from tests.progress_helpers import ADMIN, confirmed_zone, make_reporter, today
 
 MP = "/api/mp/v1"
@@ -21,9 +22,13 @@ SECRETS = ("内部说明-甲", "问题清单-乙", "退回摘要-丙", "退回�
 
 
 @pytest.fixture
-def zone(app, client, auth):
+def zone(request, app, client, auth):
     """A confirmed building zone with one accepted report (value verified), one returned report, a
-    problem, a milestone done and one planned, and a baseline and target."""
+    problem, a milestone done and one planned, and a baseline and target. Kept (tests/kept.py)."""
+    return kept(request, "progress_public.zone", lambda: _zone(app, client, auth))
+
+
+def _zone(app, client, auth):
     day = today(app)
     current, previous = period_of(day), previous_period(period_of(day))
     zone_id = confirmed_zone(app, "building", confirmed_on=period_start(previous))
