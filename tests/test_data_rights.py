@@ -19,6 +19,7 @@ from app.visits.models import Booking, BookingStatus, BookingVisitor, Slot
 from tests.campaign_helpers import _checkin, _student
 from tests.factories import make_base, make_slot
 from tests.helpers import assert_error
+from tests.kept import kept
 from tests.test_console import signed_in, text
 from tests.test_objection_handling import decide, objection_id, raise_objections
 from tests.test_visits import IDS, book, visitors
@@ -268,7 +269,13 @@ def test_a_deleted_accounts_own_waiting_request_is_gone(waiting, app, client):
 
 
 @pytest.fixture
-def investigating(app, client, auth):
+def investigating(request, app, client, auth):
+    """An objection under investigation by an officer: its objector's headers, id and receipt. Kept
+    (tests/kept.py)."""
+    return kept(request, "data_rights.investigating", lambda: _investigating(app, client, auth))
+
+
+def _investigating(app, client, auth):
     from tests.factories import open_notice
 
     notice = open_notice(app)
@@ -421,7 +428,12 @@ def test_deleted_students_posts_are_gone(app, client, running):
 
 
 @pytest.fixture
-def two_visitors(app, client, auth):
+def two_visitors(request, app, client, auth):
+    """Two citizens, each with a booking of the same slot: {"mine", "theirs"}. Kept (tests/kept.py)."""
+    return kept(request, "data_rights.two_visitors", lambda: _two_visitors(app, client, auth))
+
+
+def _two_visitors(app, client, auth):
     base_id = make_base(app)
     slot_id = make_slot(app, base_id)
     mine, theirs = auth.wechat_headers("owner"), auth.wechat_headers("classmate")
@@ -475,8 +487,13 @@ def test_the_export_holds_objections_with_their_replies(investigating, client):
 
 
 @pytest.fixture
-def past_bookings(app, client, auth):
-    """Three bookings whose visit ended 200 days ago (past BOOKING_RETENTION_DAYS' default)."""
+def past_bookings(request, app, client, auth):
+    """Three bookings whose visit ended 200 days ago (past BOOKING_RETENTION_DAYS' default). Kept
+    (tests/kept.py)."""
+    return kept(request, "data_rights.past_bookings", lambda: _past_bookings(app, client, auth))
+
+
+def _past_bookings(app, client, auth):
     base_id = make_base(app)
     headers = auth.wechat_headers("past")
     ids = []

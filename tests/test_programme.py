@@ -13,6 +13,7 @@ from app.zones.constants import INDICATORS, ZoneType
 from app.zones.models import Zone, ZoneIndicator
 from tests.campaign_helpers import _checkin
 from tests.factories import make_base, make_slot, make_zone, move_booking_to_today, open_notice
+from tests.kept import kept
 from tests.test_objection_handling import decide, objection_id, raise_objections
 from tests.test_visits import book, visitors
 
@@ -61,8 +62,13 @@ def set_indicator(app, zone_id, *, baseline, target=None, verified=(), key=None,
 
 
 @pytest.fixture
-def zones(app):
-    """Public zones of several types, levels, districts and statuses, and two that are not public."""
+def zones(request, app):
+    """Public zones of several types, levels, districts and statuses, and two that are not public.
+    Kept (tests/kept.py)."""
+    return kept(request, "programme.zones", lambda: _zones(app))
+
+
+def _zones(app):
     public = [
         make_zone(app, "publicity", type="park", level="near_zero", district="南关区"),
         make_zone(app, "confirmed", type="school", district="南关区"),
@@ -157,8 +163,12 @@ def test_a_titled_zone_is_not_under_construction(app, client):
 
 
 @pytest.fixture
-def reductions(app):
-    """Two zones in tCO₂e/年, one in kgCO₂e/(m²·年), one with a value in a unit not its own."""
+def reductions(request, app):
+    """Two zones in tCO₂e/年, one in kgCO₂e/(m²·年), one with a value in a unit not its own. Kept (tests/kept.py)."""
+    return kept(request, "programme.reductions", lambda: _reductions(app))
+
+
+def _reductions(app):
     building, factory = make_zone(app, "titled", type="building"), make_zone(app, "confirmed", type="factory")
     school, odd = make_zone(app, "confirmed", type="school"), make_zone(app, "confirmed", type="park")
     set_indicator(app, building, baseline=1000, verified=[(2024, 950), (2025, 900)])  # the latest counts: 100
@@ -231,8 +241,12 @@ def test_education_bases_are_counted(app, client, visited):
 
 
 @pytest.fixture
-def objected(app, client, auth):
-    """One notice; three objections on its building zone, one of them upheld."""
+def objected(request, app, client, auth):
+    """One notice; three objections on its building zone, one of them upheld. Kept (tests/kept.py)."""
+    return kept(request, "programme.objected", lambda: _objected(app, client, auth))
+
+
+def _objected(app, client, auth):
     notice = open_notice(app, ("building", "school"))
     _, receipts = raise_objections(client, auth, notice, count=3)
     housing = auth.staff("department_officer", department="housing_construction")
