@@ -5,6 +5,7 @@ import pytest
 
 from tests.factories import citizen_tokens, id_number, make_base, make_slot, open_notice
 from tests.helpers import assert_error
+from tests.kept import kept
 
 VALID = {
     "resident_id": id_number("22010219900307123"),
@@ -23,7 +24,12 @@ INVALID = {
 
 
 @pytest.fixture
-def slot(app):
+def slot(request, app):
+    """A slot tomorrow at an education base: its id. Kept (tests/kept.py)."""
+    return kept(request, "documents.slot", lambda: _slot(app))
+
+
+def _slot(app):
     return make_slot(app, make_base(app))
 
 

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.publicity.objections import NO_REASON
 from tests.factories import open_notice
 from tests.helpers import assert_error
+from tests.kept import kept
 from tests.test_console import signed_in, text
 from tests.test_objection_handling import objection_id, raise_objections
 
@@ -15,7 +16,14 @@ PHONE = "13812345678"  # the objector's phone in tests.test_objection_handling's
 
 
 @pytest.fixture
-def objection(app, client, auth, fake_wechat):
+def objection(request, app, client, auth):
+    """An objection to a building zone in an open notice: its id. Kept (tests/kept.py)."""
+    return kept(
+        request, "reveal.objection", lambda: _objection(app, client, auth, request.getfixturevalue("fake_wechat"))
+    )
+
+
+def _objection(app, client, auth, fake_wechat):
     notice = open_notice(app, zone_types=("building",))
     _, receipts = raise_objections(client, auth, notice)
     return objection_id(app, receipts[0])

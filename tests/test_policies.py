@@ -13,6 +13,7 @@ from app.policies.models import PolicyConsent
 from tests.campaign_helpers import _checkin, _confirm, _student
 from tests.factories import id_number, make_base, make_slot, open_notice
 from tests.helpers import assert_error
+from tests.kept import kept
 
 POLICY = "/api/mp/v1/policies/privacy"
 
@@ -205,7 +206,12 @@ def _in_effect_after_content(app) -> date:
 
 
 @pytest.fixture
-def slot(app):
+def slot(request, app):
+    """A slot in two days at an education base: its id. Kept (tests/kept.py)."""
+    return kept(request, "policies.slot", lambda: _slot(app))
+
+
+def _slot(app):
     return make_slot(app, make_base(app), days_ahead=2)
 
 

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.visits.models import Slot
 from tests.factories import make_base, make_slot, make_zone, move_booking_to_today
 from tests.helpers import assert_error
+from tests.kept import kept
 from tests.test_console import signed_in, text
 from tests.test_visits import book, visitors
 
@@ -28,7 +29,12 @@ def _booked(app, slot_id):
 
 
 @pytest.fixture
-def booked(app, client, auth):
+def booked(request, app, client, auth):
+    """A booking of two visitors for a 5-place slot: {"headers", "booking_id", "slot_id"}. Kept (tests/kept.py)."""
+    return kept(request, "retries.booked", lambda: _book_one(app, client, auth))
+
+
+def _book_one(app, client, auth):
     base_id = make_base(app)
     slot_id = make_slot(app, base_id, capacity=5)
     headers = auth.wechat_headers("retrying-visitor")
