@@ -3,11 +3,22 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.extensions import db
+from tests.kept import kept
 
 
-def test_seed_demo_is_idempotent(runner, app, client):
-    first = runner.invoke(args=["seed", "demo"])
-    assert first.exit_code == 0, first.output
+@pytest.fixture
+def seeded(request, runner):
+    """The data of `flask seed demo`, seeded once on a clean start. Kept (tests/kept.py): seeding
+    takes seconds, and these tests only read what it left or seed again."""
+
+    def seed():
+        result = runner.invoke(args=["seed", "demo"])
+        assert result.exit_code == 0, result.output
+
+    return kept(request, "seed.demo", seed)
+
+
+def test_seed_demo_is_idempotent(runner, app, client, seeded):
     with app.app_context():
         count = db.session.scalar(select(func.count()).select_from(User))
     second = runner.invoke(args=["seed", "demo"])
@@ -19,8 +30,7 @@ def test_seed_demo_is_idempotent(runner, app, client):
     assert response.status_code == 200
 
 
-def test_seed_demo_publicity(runner, app, client):
-    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+def test_seed_demo_publicity(app, client, seeded):
     open_notices = client.get("/api/mp/v1/publicity?state=open").json["items"]
     closed_notices = client.get("/api/mp/v1/publicity?state=closed").json["items"]
     assert len(open_notices) == 1
@@ -37,8 +47,7 @@ def test_seed_demo_publicity(runner, app, client):
     assert len(states) >= 3
 
 
-def test_seed_demo_bases(runner, app, client):
-    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+def test_seed_demo_bases(app, client, seeded):
     bases = client.get("/api/mp/v1/bases").json
     assert bases["total"] >= 2
     from datetime import timedelta
@@ -65,8 +74,7 @@ def _staff(client, username, password):
 
 
 @pytest.fixture
-def seeded_progress(runner, client):
-    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+def seeded_progress(client, seeded):
     return {
         "reporter": _staff(client, "reporter", "reporter-demo-2026"),
         "housing": _staff(client, "housing", "housing-demo-2026"),
