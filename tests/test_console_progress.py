@@ -16,8 +16,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.progress.models import ZoneProblem, ZoneProgressReport
 from app.progress.tracking import due_on, period_of, period_start, previous_period
+from tests.kept import kept
 from tests.progress_helpers import confirmed_zone, today
-from tests.test_console import signed_in, text
+from tests.test_console import Console, signed_in, staff_account, text
 from tests.test_console_browser import browser, live  # noqa: F401  (fixtures)
 from tests.test_console_forms import field_error
 
@@ -25,21 +26,36 @@ SUMMARY = "完成屋顶光伏安装与照明改造"
 
 
 @pytest.fixture
-def site(app):
+def site(request, app):
     """A building zone confirmed at the start of the previous quarter, its reporter and its
-    department's officer signed in to the console, and a factory zone of another department."""
+    department's officer signed in to the console, and a factory zone of another department. The
+    zones and accounts are kept (tests/kept.py); each test signs in its own console clients."""
+    return {
+        **kept(request, "console_progress.site", lambda: _site(app)),
+        "reporter": _console(app, "c-builder"),
+        "officer": _console(app, "c-housing"),
+    }
+
+
+def _site(app):
     day = today(app)
     previous = previous_period(period_of(day))
     zone_id = confirmed_zone(app, "building", confirmed_on=period_start(previous))
+    staff_account(app, "zone_reporter", "c-builder", zone_id=zone_id)
+    staff_account(app, "department_officer", "c-housing", department="housing_construction")
     return {
         "zone_id": zone_id,
         "other_zone_id": confirmed_zone(app, "factory"),
-        "reporter": signed_in(app, "zone_reporter", "c-builder", zone_id=zone_id),
-        "officer": signed_in(app, "department_officer", "c-housing", department="housing_construction"),
         "today": day,
         "current": period_of(day),
         "previous": previous,
     }
+
+
+def _console(app, username):
+    console = Console(app)
+    assert console.login(username).status_code == 302
+    return console
 
 
 def report_form(site, **changes):

@@ -12,6 +12,7 @@ from app.zones.models import ZoneFollow
 from tests.campaign_helpers import _campaign
 from tests.factories import make_zone
 from tests.helpers import assert_error
+from tests.kept import kept
 
 TEMPLATE = "tpl-zone-update"
 
@@ -139,8 +140,15 @@ def test_my_follows_is_the_list_envelope(app, client, auth):
 
 
 @pytest.fixture
-def feed(app, client, auth, school, catalogue_synced):
-    """A follower of a school with a campaign and of a confirmed zone moved on after the campaign."""
+def feed(request, app, client, auth):
+    """A follower of a school with a campaign and of a confirmed zone moved on after the campaign.
+    Kept (tests/kept.py)."""
+    return kept(request, "zone_follow.feed", lambda: _make_feed(request, app, client, auth))
+
+
+def _make_feed(request, app, client, auth):
+    school = request.getfixturevalue("school")
+    request.getfixturevalue("catalogue_synced")
     headers = auth.wechat_headers("reader")
     zone_id = make_zone(app, "confirmed", type="park")
     client.post(f"/api/mp/v1/schools/{school}/follow", headers=headers)
@@ -225,8 +233,12 @@ def test_the_feed_has_a_milestone_done_on_a_followed_zone(app, client, auth, fee
 
 
 @pytest.fixture
-def followed(app, client, auth):
-    """A zone in acceptance review with two followers."""
+def followed(request, app, client, auth):
+    """A zone in acceptance review with two followers. Kept (tests/kept.py)."""
+    return kept(request, "zone_follow.followed", lambda: _make_followed(app, client, auth))
+
+
+def _make_followed(app, client, auth):
     zone_id = make_zone(app, "acceptance_review", type="scenic")
     for name in ("fan1", "fan2"):
         _follow(client, zone_id, auth.wechat_headers(name))
