@@ -134,7 +134,7 @@ def database_url(tmp_path_factory):
         db.session.commit()
         # Reference data the migrations load (districts); every test starts with exactly this.
         with db.engine.connect() as conn:
-            for table in ("districts", "calendar_days", "policy_versions"):
+            for table in REFERENCE_TABLES:
                 REFERENCE_ROWS[table] = [dict(r._mapping) for r in conn.execute(db.metadata.tables[table].select())]
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -145,6 +145,7 @@ def database_url(tmp_path_factory):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+REFERENCE_TABLES = ("districts", "calendar_days", "policy_versions")  # what the migrations load
 REFERENCE_ROWS: dict[str, list[dict]] = {}
 
 

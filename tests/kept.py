@@ -27,9 +27,9 @@ import requests
 from sqlalchemy import text
 
 from app.extensions import db
+from tests.conftest import REFERENCE_TABLES, _config_key
 
 MAX_AGE = 300.0
-REFERENCE_TABLES = ("districts", "calendar_days", "policy_versions")  # as conftest.REFERENCE_ROWS
 
 
 @dataclass
@@ -58,8 +58,6 @@ def kept(request, name: str, build: Callable[[], Any]) -> Any:
 
 
 def _restore_or_build(request, name, build, here) -> dict[str, Any]:
-    from tests.conftest import _config_key
-
     app, auth = request.getfixturevalue("app"), request.getfixturevalue("auth")
     wechat = request.getfixturevalue("fake_wechat")
     key = (name, getattr(request, "param", None), _config_key(request.getfixturevalue("app_config")))
