@@ -6,7 +6,7 @@ WeChat answering logins, and the h5 build served at /h5/.
 Database and Redis, first found wins:
 - E2E_DATABASE_URL / E2E_REDIS_URL;
 - TEST_DATABASE_URL / TEST_REDIS_URL (as scripts/test.sh's second pass): a database of its own next to
-  it (`<name>_e2e`) and Redis db 10, so the pytest databases are never touched;
+  it (`<name>_e2e`) and Redis db 12, so the pytest databases are never touched;
 - neither: a fresh SQLite file and the in-process Redis stand-in (one process, as a newcomer has).
 The database is emptied and migrated at each start. Runs until stopped (Playwright stops it).
 """
@@ -35,7 +35,7 @@ def _urls() -> tuple[str, str | None]:
         url = make_url(test_database)
         database_url = url.set(database=f"{url.database}_e2e").render_as_string(hide_password=False)
     if not redis_url and test_redis:
-        redis_url = f"{test_redis.rpartition('/')[0]}/10"
+        redis_url = f"{test_redis.rpartition('/')[0]}/12"
     if not database_url:
         database_url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='lowcarbon-e2e-')) / 'e2e.sqlite3'}"
     return database_url, redis_url or None

@@ -159,7 +159,7 @@ def main() -> int:
         "--database-url",
         default=os.environ.get("FUZZ_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_fuzz"),
     )
-    parser.add_argument("--redis-url", default=os.environ.get("FUZZ_REDIS_URL", "redis://127.0.0.1:6379/11"))
+    parser.add_argument("--redis-url", default=os.environ.get("FUZZ_REDIS_URL", "redis://127.0.0.1:6379/13"))
     parser.add_argument(
         "--max-examples",
         type=int,

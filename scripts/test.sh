@@ -64,10 +64,8 @@ finish() {
     if [ "${#failed[@]}" -eq 0 ]; then exit 0; fi
     exit 1
 }
-# Three worker processes by default (TEST_WORKERS=1 for one; more workers than cores: a test often
-# waits on PostgreSQL, a server starting or a timeout, and a third worker fills the cores meanwhile);
-# a test file stays on one worker.
-PYTEST=(python -m pytest --durations=15 --durations-min=1 -n "${TEST_WORKERS:-3}" --dist loadfile)
+# Two worker processes by default (TEST_WORKERS=1 for one); a test file stays on one worker.
+PYTEST=(python -m pytest --durations=15 --durations-min=1 -n "${TEST_WORKERS:-2}" --dist loadfile)
 
 PG_URL="${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_test}"
 REDIS_URL_FOR_TESTS="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
@@ -115,7 +113,7 @@ cat "$REPORTS/npm-ci.log"
 
 # The side lane: the running service (gunicorn) against its own OpenAPI document — no 5xx, every
 # answer as documented — then the front end (scripts/frontend.sh). Each on a database and Redis db of
-# its own: <database>_fuzz and db 11, <database>_e2e and db 10 (scripts/frontend_server.py).
+# its own: <database>_fuzz and db 13, <database>_e2e and db 12 (scripts/frontend_server.py).
 # Skipped when pytest was asked for a subset (extra arguments). Sharing the cores with pytest, the
 # fuzzing gets a longer bound per API (a guard against a hang, not a budget: FUZZ_TIME_LIMIT).
 export FUZZ_TIME_LIMIT="${FUZZ_TIME_LIMIT:-900}"
@@ -123,7 +121,7 @@ side_work() {
     if [ "$SERVICES" = yes ]; then
         echo "== fuzzing both APIs from the OpenAPI document (PostgreSQL + Redis)"
         step "fuzzing (PostgreSQL + Redis)@$REPORTS/fuzz/mp.xml,$REPORTS/fuzz/admin.xml" \
-            python scripts/fuzz.py --database-url "${PG_URL}_fuzz" --redis-url "${REDIS_URL_FOR_TESTS%/*}/11"
+            python scripts/fuzz.py --database-url "${PG_URL}_fuzz" --redis-url "${REDIS_URL_FOR_TESTS%/*}/13"
         FRONTEND_ENV=(env -u DATABASE_URL -u REDIS_URL TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_FOR_TESTS")
     else
         echo "== fuzzing both APIs from the OpenAPI document (SQLite, one process)"
@@ -134,13 +132,13 @@ side_work() {
     step "front end@$REPORTS/frontend-unit.xml,$REPORTS/frontend-e2e.xml" "${FRONTEND_ENV[@]}" scripts/frontend.sh
 }
 # The pytest workers take Redis dbs N, N-1, … (tests/conftest.py): should they reach the side lane's
-# 11 or 10 (TEST_WORKERS=5 or more with the default db 15), the side lane runs after pass 2 instead.
+# 13 or 12 (TEST_WORKERS=3 or more with the default db 15), the side lane runs after pass 2 instead.
 SIDE=no
 if [ "$#" -eq 0 ] && { [ "$SERVICES" = yes ] || [ "${CI:-}" != "true" ]; }; then
     SIDE=beside
     highest="${REDIS_URL_FOR_TESTS##*/}"
-    lowest=$((${highest:-0} - ${TEST_WORKERS:-3} + 1))
-    if [ "$SERVICES" = yes ] && [ "$lowest" -le 11 ] && [ "${highest:-0}" -ge 10 ]; then
+    lowest=$((${highest:-0} - ${TEST_WORKERS:-2} + 1))
+    if [ "$SERVICES" = yes ] && [ "$lowest" -le 13 ] && [ "${highest:-0}" -ge 12 ]; then
         SIDE=after
     else
         side_lane side_work
