@@ -63,8 +63,13 @@ class Console:
 
 def signed_in(app, role, username, **scope):
     staff_account(app, role, username, **scope)
+    return console_of(app, username)
+
+
+def console_of(app, username, password=PASSWORD):
+    """A console client signed in as the existing staff account `username`."""
     console = Console(app)
-    assert console.login(username).status_code == 302
+    assert console.login(username, password).status_code == 302
     return console
 
 

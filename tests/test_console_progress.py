@@ -18,7 +18,7 @@ from app.progress.models import ZoneProblem, ZoneProgressReport
 from app.progress.tracking import due_on, period_of, period_start, previous_period
 from tests.kept import kept
 from tests.progress_helpers import confirmed_zone, today
-from tests.test_console import Console, signed_in, staff_account, text
+from tests.test_console import console_of, signed_in, staff_account, text
 from tests.test_console_browser import browser, live  # noqa: F401  (fixtures)
 from tests.test_console_forms import field_error
 
@@ -32,8 +32,8 @@ def site(request, app):
     zones and accounts are kept (tests/kept.py); each test signs in its own console clients."""
     return {
         **kept(request, "console_progress.site", lambda: _site(app)),
-        "reporter": _console(app, "c-builder"),
-        "officer": _console(app, "c-housing"),
+        "reporter": console_of(app, "c-builder"),
+        "officer": console_of(app, "c-housing"),
     }
 
 
@@ -50,12 +50,6 @@ def _site(app):
         "current": period_of(day),
         "previous": previous,
     }
-
-
-def _console(app, username):
-    console = Console(app)
-    assert console.login(username).status_code == 302
-    return console
 
 
 def report_form(site, **changes):
@@ -379,15 +373,8 @@ def create_reporter(site, console, **changes):
 
 def test_the_officer_creates_a_reporter_for_the_zone(app, site):
     assert create_reporter(site, site["officer"]).status_code == 302
-    assert signed_in_as(app, "c-builder-2").get(f"/console/progress/zones/{site['zone_id']}").status_code == 200
-
-
-def signed_in_as(app, username):
-    from tests.test_console import Console
-
-    console = Console(app)
-    assert console.login(username, "long-enough-pw").status_code == 302
-    return console
+    reporter = console_of(app, "c-builder-2", "long-enough-pw")
+    assert reporter.get(f"/console/progress/zones/{site['zone_id']}").status_code == 200
 
 
 def test_a_short_reporter_password_is_refused_beside_it(site):
