@@ -137,8 +137,11 @@ def database_url(tmp_path_factory):
             for table in REFERENCE_TABLES:
                 REFERENCE_ROWS[table] = [dict(r._mapping) for r in conn.execute(db.metadata.tables[table].select())]
         if db.engine.dialect.name == "postgresql":
+            from tests import kept
+
             with db.engine.begin() as conn:
                 install_cleaner(conn)
+                kept.install(conn)
         db.engine.dispose()
     yield url
     if not TEST_DATABASE_URL and folder is not None:
@@ -196,14 +199,19 @@ def clean_database(app) -> None:
             return
         tables = db.metadata.sorted_tables
         with db.engine.begin() as conn:
-            probe = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {t.name})" for t in tables)
-            dirty = set(conn.scalars(text(probe))) | set(REFERENCE_ROWS)
+            dirty = filled_tables(conn, [t.name for t in tables]) | set(REFERENCE_ROWS)
             for table in reversed(tables):
                 if table.name in dirty:
                     conn.execute(table.delete())
             for table, rows in REFERENCE_ROWS.items():
                 if rows:
                     conn.execute(db.metadata.tables[table].insert(), rows)
+
+
+def filled_tables(conn, names: list[str]) -> set[str]:
+    """Which of the tables `names` hold a row (one statement)."""
+    probe = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in names)
+    return set(conn.scalars(text(probe)))
 
 
 def install_cleaner(conn) -> None:

@@ -27,7 +27,7 @@ import requests
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.conftest import REFERENCE_TABLES, _config_key
+from tests.conftest import REFERENCE_TABLES, _config_key, filled_tables
 
 MAX_AGE = 300.0
 
@@ -43,7 +43,6 @@ class Copy:
 
 
 _COPIES: dict[tuple, Copy] = {}
-_installed: set[str] = set()
 _numbers = itertools.count(1)
 _stats = {"built": 0, "restored": 0, "built, not clean": 0}
 
@@ -89,11 +88,8 @@ def _clean_start(app, auth, wechat) -> bool:
         return False
     with app.app_context(), db.engine.begin() as conn:
         if _postgres():
-            _install(conn)
             return bool(conn.scalar(text("SELECT test_support.untouched()")))
-        tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
-        probe = " UNION ALL ".join(f"SELECT 1 WHERE EXISTS (SELECT 1 FROM {t})" for t in tables)
-        return conn.execute(text(probe)).first() is None
+        return not filled_tables(conn, [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES])
 
 
 def _reset_wechat() -> dict[str, Any]:
@@ -160,21 +156,15 @@ def _put_back(app, auth, wechat, kept_copy: Copy) -> None:
 # ---- PostgreSQL: the server does it --------------------------------------------------------------
 
 
-def _install(conn) -> None:
-    """test_support.untouched(), keep(n) and restore(n), made once per database (the session's
-    database fixture drops schema test_support with the rest)."""
-    url = str(conn.engine.url)
-    if url in _installed or conn.scalar(text("SELECT to_regprocedure('test_support.keep(integer)') IS NOT NULL")):
-        _installed.add(url)
-        return
-    _installed.add(url)
+def install(conn) -> None:
+    """test_support.untouched(), keep(n) and restore(n), made with the cleaner when the session's
+    database fixture (tests/conftest.py) migrates the test database from nothing."""
     parents_first = [t.name for t in db.metadata.sorted_tables]
     tables = "ARRAY[" + ", ".join(f"'{t}'" for t in parents_first) + "]::text[]"
     reference = ", ".join(f"'{t}'" for t in REFERENCE_TABLES)
     references_children_first = "\n".join(
         f"    DELETE FROM public.{t};" for t in reversed(parents_first) if t in REFERENCE_TABLES
     )
-    conn.execute(text("CREATE SCHEMA IF NOT EXISTS test_support"))
     conn.execute(text("CREATE TABLE test_support.kept (number integer PRIMARY KEY, tables text[], sequences jsonb)"))
     conn.execute(
         text(f"""
