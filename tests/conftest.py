@@ -117,7 +117,13 @@ def database_url(tmp_path_factory):
             conn.execute(text("CREATE SCHEMA public"))
             relax_durability(conn)
         engine.dispose()
-    else:
+    if TEST_REDIS_URL:
+        # And from an empty Redis db: tests flush it after themselves, but a run stopped midway (or
+        # a server still writing after the last test) leaves keys the first test would see.
+        import redis
+
+        redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    if not TEST_DATABASE_URL:
         # In memory-backed /dev/shm where there is one: a commit there is not a disk flush (20 ms).
         folder = Path(tempfile.mkdtemp(prefix="lowcarbon-db-", dir="/dev/shm")) if Path("/dev/shm").is_dir() else None
         url = f"sqlite:///{(folder or tmp_path_factory.mktemp('db')) / 'test.sqlite3'}"
