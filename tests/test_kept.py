@@ -1,5 +1,7 @@
 """Kept fixtures (tests/kept.py): data put back from a copy are the data the build left."""
 
+import time
+
 import pytest
 
 from app.extensions import db
@@ -28,11 +30,17 @@ def _everything(app, wechat) -> dict:
     return {"rows": rows, "keys": keys, "wechat": wechat.state()}
 
 
-def _start_again(app, wechat):
-    """What the `app` and `fake_wechat` fixtures do between two tests."""
-    clean_database(app)
-    app.extensions["kv"].flushdb()
-    wechat.reset()
+def _start_again(app, wechat, auth):
+    """What the `app` and `fake_wechat` fixtures do between two tests, done again until the start is
+    clean: work the build left running after its commits (cache payments, messages) may write a
+    key or call the fake just after the first cleaning (seen once in CI)."""
+    for _ in range(50):
+        clean_database(app)
+        app.extensions["kv"].flushdb()
+        wechat.reset()
+        time.sleep(0.02)
+        if keeping._clean_start(app, auth, wechat):
+            return
 
 
 @pytest.fixture
@@ -41,13 +49,12 @@ def built_then_put_back(request, app, client, auth, fake_wechat):
     name = f"kept-{request.node.name}"
     values = keeping._restore_or_build(request, name, _build(app, client, auth), {})
     built = _everything(app, fake_wechat)
-    _start_again(app, fake_wechat)
-    again = Auth(app, client)
     restored_before = keeping._stats["restored"]
     request.node.__dict__.pop("_kept_values", None)
     # A new Auth, as the next test gets: the copy puts the counters back into it.
     vars(auth).clear()
-    vars(auth).update(vars(again))
+    vars(auth).update(vars(Auth(app, client)))
+    _start_again(app, fake_wechat, auth)
     values_again = keeping._restore_or_build(request, name, _build(app, client, auth), {})
     return {
         "built": built,
