@@ -84,7 +84,11 @@ def write_config(database_url: str, path: Path) -> int:
                 lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values, ensure_ascii=False)}", ""]
                 bound.append(f'"path.{name}" = {{ dictionary = "{name}", probability = 0.8 }}')
     engine.dispose()
-    path.write_text("\n".join([*lines, "[parameters]", *bound, ""]), encoding="utf-8")
+    # A body over MAX_CONTENT_LENGTH (a 200,000-character article made longer still) is refused with
+    # the documented 413 before it is read: as much a rejection as the schemathesis defaults.
+    rejections = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
+    checks = ["[checks.negative_data_rejection]", f"expected-statuses = {json.dumps(rejections)}", ""]
+    path.write_text("\n".join([*lines, *checks, "[parameters]", *bound, ""]), encoding="utf-8")
     return len(bound)
 
 

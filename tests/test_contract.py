@@ -197,7 +197,7 @@ def test_idempotency_key_is_a_documented_parameter(client):
 def _expected_errors(path: str, method: str, operation: dict) -> set[str]:
     """What any such operation can answer, derived from the operation itself, not from the plugin
     that documents it: 503 everywhere; 401/403 with a token; 404 with a path parameter; 400 and 429
-    on writes; 422 where a body or query arguments are read."""
+    on writes; 413 where a body is read; 422 where a body or query arguments are read."""
     expected = {"503"}
     if operation.get("security"):
         expected |= {"401", "403"}
@@ -205,6 +205,8 @@ def _expected_errors(path: str, method: str, operation: dict) -> set[str]:
         expected.add("404")
     if method in ("post", "put", "patch", "delete"):
         expected |= {"400", "429"}
+    if "requestBody" in operation:
+        expected.add("413")
     if "requestBody" in operation or any(p["in"] == "query" for p in operation.get("parameters", [])):
         expected.add("422")
     return expected

@@ -165,7 +165,8 @@ def _file_digests() -> dict[str, list[str]]:
 class ErrorResponses(BasePlugin):
     """Documents, on each operation, the errors every such operation can answer, in the one error
     shape: 401 where a token is needed, 403 where a role is, 404 where the path names a resource,
-    400 where a JSON body is read, 429 on writes (rate limits), 503 everywhere (database down)."""
+    400 on writes, 413 where a body is read (over MAX_CONTENT_LENGTH), 429 on writes (rate limits),
+    503 everywhere (database down)."""
 
     def init_spec(self, spec):
         self.spec = spec
@@ -181,6 +182,8 @@ class ErrorResponses(BasePlugin):
             if method in ("post", "put", "patch", "delete"):
                 wanted[429] = "TOO_MANY_REQUESTS"
                 wanted[400] = "BAD_REQUEST"
+            if "requestBody" in operation:
+                wanted[413] = "REQUEST_ENTITY_TOO_LARGE"
             responses = operation.setdefault("responses", {})
             for status, name in wanted.items():
                 responses.setdefault(str(status), self.spec.components.get_ref("response", name))

@@ -146,6 +146,30 @@ test('the zones list loads the next page at the bottom (endless scroll)', async 
   await expect(page.getByText('已经到底了')).toBeVisible()
 })
 
+test('the zones list claims no count and no empty result before its first answer', async ({ page }) => {
+  // Every text the page ever puts in the DOM, however briefly (a frame between the first render and
+  // the first request was enough to read "共 0 个示范区").
+  await page.addInitScript(() => {
+    const seen: string[] = []
+    ;(window as unknown as { seen: string[] }).seen = seen
+    new MutationObserver((records) => {
+      for (const record of records) {
+        const nodes = record.type === 'characterData' ? [record.target] : Array.from(record.addedNodes)
+        for (const node of nodes) {
+          const text = node.textContent ?? ''
+          if (/共 \d+ 个示范区|没有符合条件的示范区/.test(text)) seen.push(text.trim())
+        }
+      }
+    }).observe(document, { subtree: true, childList: true, characterData: true })
+  })
+  await page.goto('./')
+  await openTab(page, '示范区')
+  const summary = page.getByText(/^共 \d+ 个示范区$/)
+  await expect(summary).toBeVisible()
+  const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen)
+  expect(seen.filter((text) => /共 0 个示范区|没有符合条件/.test(text))).toEqual([])
+})
+
 test('a zone in publicity leads to its notice', async ({ page }) => {
   await page.goto('./')
   await openTab(page, '示范区')

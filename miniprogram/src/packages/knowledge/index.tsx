@@ -115,7 +115,7 @@ export default function Knowledge() {
 
       <View className='section'>
         <Text className='t-small muted' {...{ 'aria-live': 'polite' }}>
-          {loading && page === 0 ? '' : searching ? `找到 ${total} 篇文章` : `共 ${total} 篇文章`}
+          {page === 0 ? '' : searching ? `找到 ${total} 篇文章` : `共 ${total} 篇文章`}
         </Text>
         {error ? <ErrorNotice message={error} onRetry={() => fetchPage(page + 1, filters)} /> : null}
         {items.map((article) => (

@@ -126,14 +126,14 @@ export default function Zones() {
 
       <View className='section'>
         <Text className='t-small muted' {...{ 'aria-live': 'polite' }}>
-          {loading && page === 0 ? '' : `共 ${total} 个示范区`}
+          {page === 0 ? '' : `共 ${total} 个示范区`}
         </Text>
         {error ? <ErrorNotice message={error} onRetry={() => fetchPage(page + 1, filters, page === 0)} /> : null}
         {items.map((zone) => (
           <ZoneCardView key={zone.id} zone={zone} />
         ))}
         {loading ? <Loading /> : null}
-        {!loading && !error && items.length === 0 ? <Empty text='没有符合条件的示范区，换个条件试试' /> : null}
+        {!loading && !error && page > 0 && items.length === 0 ? <Empty text='没有符合条件的示范区，换个条件试试' /> : null}
         {!loading && items.length > 0 && !hasMore(items.length, total) ? <Empty text='已经到底了' /> : null}
       </View>
     </Screen>
