@@ -62,6 +62,17 @@ def test_the_fast_answer_has_the_views_headers(app, client, header):
     assert fast.headers[header] == slow.headers[header]
 
 
+@pytest.mark.parametrize("answer", ["built", "fast"])
+def test_a_browser_never_shows_a_stale_public_read(app, client, answer):
+    """Browsers honour stale-while-revalidate too: the places left after a booking would show up to
+    half a minute late on the h5 pages. Phones revalidate every read (a 304 when unchanged)."""
+    make_zone(app, "publicity", type="park")
+    built = client.get("/api/mp/v1/zones?type=park")
+    served = built if answer == "built" else client.get("/api/mp/v1/zones?type=park")
+    directives = {d.strip().split("=")[0] for d in served.headers["Cache-Control"].split(",")}
+    assert directives >= {"max-age", "must-revalidate"} and "stale-while-revalidate" not in directives
+
+
 def test_the_fast_answer_has_the_views_bytes(app, client):
     zone_id = make_zone(app, "publicity", type="park")
     slow = client.get(f"/api/mp/v1/zones/{zone_id}")

@@ -29,8 +29,11 @@ from app.web.logging import PREMASKED, request_id_from, safe_for_log
 access_log = logging.getLogger("app.access")
 PREFIX = "/api/mp/v1/"
 # Shared caches (a fronting nginx) may reuse an answer for a few seconds; WeChat's client and
-# browsers revalidate every time (an unchanged page costs a 304).
-CACHE_CONTROL = "public, max-age=0, s-maxage=5, stale-while-revalidate=30"
+# browsers revalidate every time (an unchanged page costs a 304). No stale-while-revalidate: browsers
+# honour it too, and the h5 pages showed answers up to 30 s old (the places left after a booking)
+# while a background revalidation hung on. nginx's own `proxy_cache_use_stale updating` serves a
+# burst while one request refreshes its copy.
+CACHE_CONTROL = "public, max-age=0, must-revalidate, s-maxage=5"
 
 
 def url_key(environ, public_base_url: str | None) -> str:
