@@ -155,7 +155,10 @@ def test_workers_in_separate_processes_share_one_token(app, app_config, fake_wec
     import multiprocessing
 
     fake_wechat.configure(token_fetch_delay=0.3)
-    ctx = multiprocessing.get_context("spawn")
+    # forkserver: one clean single-threaded process imports the app once and forks the six (a
+    # spawned process imports it again each: 2 CPU-s apiece); each still builds its own app.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["app", "app.wechat"])
     barrier, results = ctx.Barrier(6), ctx.Queue()
     procs = [ctx.Process(target=_worker_checks_text, args=(app_config, barrier, results)) for _ in range(6)]
     for p in procs:
