@@ -65,9 +65,13 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{target.database}"')
 
 
-def prepare(env: dict[str, str], attempts: int, capacity: int, statements: bool = False) -> tuple[int, list[str], dict]:
+def prepare(
+    env: dict[str, str], attempts: int, capacity: int, statements: bool = False, warm_users: int = 256
+) -> tuple[int, list[str], dict, int, list[str]]:
     """Schema, one education base with one slot, and `attempts` signed-in users; then one booking's
-    round trips counted on a second slot of the base (`count_round_trips`)."""
+    round trips counted on a second slot of the base (`count_round_trips`). Also a warm-up slot the
+    next day and its own users (`warm_up`). Returns the slot, the users' tokens, the counts, the
+    warm-up slot and its users' tokens."""
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
         cwd=ROOT,
@@ -133,8 +137,19 @@ def prepare(env: dict[str, str], attempts: int, capacity: int, statements: bool 
             group_booked=0,
             status="open",
         )
-        db.session.add_all([slot, probe])
-        users = [User(openid=f"o_bench_{i}") for i in range(attempts + len(PROBE_USERS))]
+        warm = Slot(
+            base_id=zone.id,
+            visit_date=starts.date() + timedelta(days=1),  # no visitor of the rush is booked that day
+            starts_at=starts + timedelta(days=1),
+            ends_at=starts + timedelta(days=1, hours=1),
+            capacity=WARM_CAPACITY,
+            group_capacity=0,
+            booked=0,
+            group_booked=0,
+            status="open",
+        )
+        db.session.add_all([slot, probe, warm])
+        users = [User(openid=f"o_bench_{i}") for i in range(attempts + len(PROBE_USERS) + warm_users)]
         db.session.add_all(users)
         db.session.flush()
         for user in users:  # signed-in citizens accepted the privacy policy first (else 428)
@@ -143,16 +158,20 @@ def prepare(env: dict[str, str], attempts: int, capacity: int, statements: bool 
         from app import uow
 
         uow.commit()  # as a login commits: each token is known to every process from its first use
-        slot_id, probe_id = slot.id, probe.id
-    probe_tokens = dict(zip(PROBE_USERS, tokens[attempts:], strict=True))
+        slot_id, probe_id, warm_id = slot.id, probe.id, warm.id
+    probe_tokens = dict(zip(PROBE_USERS, tokens[attempts : attempts + len(PROBE_USERS)], strict=True))
     counts = count_round_trips(app, probe_id, probe_tokens, attempts, statements)
     with app.app_context():
         db.engine.dispose()
-    return slot_id, tokens[:attempts], counts
+    return slot_id, tokens[:attempts], counts, warm_id, tokens[attempts + len(PROBE_USERS) :]
 
 
 PROBE_USERS = ("warm-up", "winner", "loser")
 PROBE_CAPACITY = 10
+# Before each rush, --warm-up other users book the warm-up slot (WARM_CAPACITY places): every worker
+# thread has then taken the winner's and the loser's path once or more, its statements compiled and
+# its connections open, as in a service that has been running. Each app gets the same warm-up.
+WARM_CAPACITY = 32
 
 
 def count_round_trips(app, slot_id: int, tokens: dict[str, str], first_number: int, statements: bool = False) -> dict:
@@ -278,6 +297,12 @@ def rush(port: int, slot_id: int, tokens: list[str], attempts: int, concurrency:
     }
 
 
+def warm_up(database_url: str, port: int, slot_id: int, tokens: list[str], concurrency: int) -> None:
+    """The warm-up slot emptied, then booked by its own users (results dropped)."""
+    reset_slot(database_url, slot_id)
+    rush(port, slot_id, tokens, len(tokens), concurrency)
+
+
 def slot_counts(database_url: str, slot_id: int) -> tuple[int, int]:
     from sqlalchemy import create_engine, text
 
@@ -311,6 +336,7 @@ def main() -> int:
         "--count-only", action="store_true", help="print one booking's round trips and its statements, no rush"
     )
     parser.add_argument("--no-bare", action="store_true", help="skip the bare UPDATE … RETURNING app")
+    parser.add_argument("--warm-up", type=int, default=256, help="users booking the warm-up slot before each rush")
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_bench"),
@@ -335,7 +361,9 @@ def main() -> int:
     )
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
-    slot_id, tokens, counts = prepare(env, args.attempts, args.capacity, args.count_only)
+    slot_id, tokens, counts, warm_id, warm_tokens = prepare(
+        env, args.attempts, args.capacity, args.count_only, args.warm_up
+    )
     print_round_trips(counts)
     if args.count_only:
         return 0 if counts["statuses"] == {"warm-up": 201, "winner": 201, "replay": 201, "loser": 409} else 1
@@ -343,6 +371,7 @@ def main() -> int:
     port = free_port()
     server = start_server(env, None, port)
     try:
+        warm_up(args.database_url, port, warm_id, warm_tokens, args.concurrency)
         mine = rush(port, slot_id, tokens, args.attempts, args.concurrency)
     finally:
         server.terminate()
@@ -357,6 +386,7 @@ def main() -> int:
             {**env, "BARE_DATABASE_URL": args.database_url}, "bench.bare_booking_app:create_app()", port
         )
         try:
+            warm_up(args.database_url, port, warm_id, warm_tokens, args.concurrency)
             bare = rush(port, slot_id, tokens, args.attempts, args.concurrency)
         finally:
             server.terminate()

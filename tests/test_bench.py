@@ -144,6 +144,8 @@ def test_the_booking_rush_benchmark_runs():
             "4",
             "--workers",
             "2",
+            "--warm-up",
+            "8",
             "--database-url",
             database,
             "--redis-url",
