@@ -309,6 +309,29 @@ def test_revealing_needs_a_reason_and_is_audited(app, an_objection):
     assert ("13812345678" in text(revealed), entry.after["reason"]) == (True, "核实异议人身份")
 
 
+@pytest.fixture
+def a_permit_holders_objection(app, client, auth, fake_wechat):
+    """An objection from a Hong Kong resident who gave their permit (港澳居民来往内地通行证)."""
+    from tests.test_publicity import objection_body, post
+
+    notice = open_notice(app, zone_types=("building",))
+    body = objection_body(notice["zone_ids"][0], id_type="hk_macao_permit", id_number="H12345678")
+    answer = post(client, notice["id"], body, auth.wechat_headers("hk-objector"))
+    assert answer.status_code == 201, answer.json
+    return objection_id(app, answer.json["receipt_no"])
+
+
+def test_the_objection_page_names_the_document_type_beside_the_masked_number(app, a_permit_holders_objection):
+    page = text(signed_in(app, "institute_staff", "officer-p").get(f"/console/objections/{a_permit_holders_objection}"))
+    assert "港澳居民来往内地通行证" in page
+
+
+def test_the_staff_api_names_the_document_type_of_a_masked_objector(app, client, auth, a_permit_holders_objection):
+    answer = client.get(f"/api/admin/v1/objections/{a_permit_holders_objection}", headers=auth.staff("institute_staff"))
+    personal = answer.json["personal"]
+    assert (personal["id_type"], personal["id_type_label"]) == ("hk_macao_permit", "港澳居民来往内地通行证")
+
+
 def test_a_decision_submitted_twice_is_recorded_once(app, an_objection):
     console = signed_in(app, "department_officer", "housing-4", department="housing_construction")
     console.get(f"/console/objections/{an_objection}")

@@ -33,7 +33,7 @@ from app.publicity.models import NoticeZone, Objection, ObjectionEvent
 from app.publicity.notices import get_notice, invalidate_cache
 from app.publicity.settling import settle_entry
 from app.times import local_iso, period_words
-from app.validators import IdType
+from app.validators import ID_TYPE_LABELS, IdType
 from app.wechat import services as wechat
 from app.wechat.services import ContentCheck
 from app.zones import scope
@@ -215,6 +215,12 @@ def staff_objections_query(user: User, notice_id=None, zone_id=None, status=None
 
 
 def personal_view(objection: Objection, reveal: bool) -> dict[str, Any]:
+    """The objector as staff read them, masked unless revealed. The document's type is no secret and
+    shows either way: an officer must know an H12345678 is a Hong Kong permit, not a mistyped ID."""
+    document = {
+        "id_type": objection.id_type if objection.id_number else None,
+        "id_type_label": ID_TYPE_LABELS.get(objection.id_type) if objection.id_number else None,
+    }
     if reveal:
         return {
             "name": objection.name,
@@ -222,6 +228,7 @@ def personal_view(objection: Objection, reveal: bool) -> dict[str, Any]:
             "organisation": objection.organisation,
             "contact_person": objection.contact_person,
             "id_number": objection.id_number,
+            **document,
         }
     return {
         "name": mask_name(objection.name),
@@ -229,6 +236,7 @@ def personal_view(objection: Objection, reveal: bool) -> dict[str, Any]:
         "organisation": objection.organisation,
         "contact_person": mask_name(objection.contact_person),
         "id_number": mask_id_number(objection.id_number),
+        **document,
     }
 
 

@@ -1,9 +1,11 @@
 /**
  * The objection form's rules, checked before sending (the service stays the judge). Each mirrors the
- * service: app/publicity/schemas.py (ObjectionIn), app/validators.py (names, phones, resident ID) and
+ * service: app/publicity/schemas.py (ObjectionIn), app/validators.py (names, phones, documents) and
  * miniprogram_api/uploads.py with app/media/services.py (evidence images). Each answers a Chinese
  * message, or '' when the value is fine.
  */
+
+import { documentProblem, type IdType, normaliseDocument, residentIdValid } from './visits'
 
 /** ObjectionIn.reason: Length(min=10, max=2000) after trimming. */
 export const REASON_MIN = 10
@@ -78,27 +80,12 @@ export function contactPersonProblem(organisation: string, contact: string): str
   return contact.trim() ? nameProblem(contact, '联系人姓名') : '单位提出异议须填写联系人'
 }
 
-const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-const CHECK = '10X98765432'
+export { residentIdValid }
 
-/** GB 11643-1999: 17 digits, a real birth date, and the ISO 7064 MOD 11-2 check character. */
-export function residentIdValid(raw: string, today: Date = new Date()): boolean {
-  const value = raw.replace(/[\s-]/g, '').toUpperCase()
-  if (!/^\d{17}[\dX]$/.test(value)) return false
-  const year = Number(value.slice(6, 10))
-  const month = Number(value.slice(10, 12))
-  const day = Number(value.slice(12, 14))
-  const born = new Date(Date.UTC(year, month - 1, day))
-  if (born.getUTCFullYear() !== year || born.getUTCMonth() !== month - 1 || born.getUTCDate() !== day) return false
-  if (year < 1900 || born.getTime() > today.getTime()) return false
-  const total = WEIGHTS.reduce((sum, weight, i) => sum + Number(value[i]) * weight, 0)
-  return CHECK[total % 11] === value[17]
-}
-
-/** Optional resident ID number (the form offers only the resident ID). */
-export function idNumberProblem(idNumber: string): string {
+/** The document is optional; a number given must be one of the chosen document type (resident ID by default). */
+export function idNumberProblem(idNumber: string, idType: IdType = 'resident_id'): string {
   if (!idNumber.trim()) return ''
-  return residentIdValid(idNumber) ? '' : '居民身份证号码无效（请核对 18 位号码及末位校验码）'
+  return documentProblem(idType, idNumber)
 }
 
 /** A chosen picture as Taro's chooseImage reports it (h5 gives its MIME type, weapp only its path). */
@@ -145,6 +132,8 @@ export interface ObjectionForm {
   phone: string
   organisation: string
   contactPerson: string
+  /** The document the number belongs to: a resident of Hong Kong, Macao or Taiwan, or a foreigner, has another. */
+  idType: IdType
   idNumber: string
   reason: string
 }
@@ -157,7 +146,7 @@ export function objectionProblems(form: ObjectionForm): Record<string, string> {
     phone: phoneProblem(form.phone),
     organisation: organisationProblem(form.organisation),
     contact_person: contactPersonProblem(form.organisation, form.contactPerson),
-    id_number: idNumberProblem(form.idNumber),
+    id_number: idNumberProblem(form.idNumber, form.idType),
     reason: reasonProblem(form.reason),
   }
   return Object.fromEntries(Object.entries(problems).filter(([, message]) => message))
@@ -177,8 +166,8 @@ export function objectionBody(form: ObjectionForm, evidenceUrls: string[]): Reco
     body.contact_person = form.contactPerson.trim()
   }
   if (form.idNumber.trim()) {
-    body.id_type = 'resident_id'
-    body.id_number = form.idNumber.replace(/[\s-]/g, '').toUpperCase()
+    body.id_type = form.idType
+    body.id_number = normaliseDocument(form.idNumber)
   }
   return body
 }

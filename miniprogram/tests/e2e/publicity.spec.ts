@@ -135,6 +135,28 @@ test('a reason WeChat finds risky is refused in Chinese, the form kept, and the 
   await expect(page.getByRole('heading', { name: '异议已提交' })).toBeVisible()
 })
 
+test('a Hong Kong resident objects with their permit: a wrong number is said beside it, the right one goes as that document', async ({ page }) => {
+  await signIn(page, 'fp-hongkong')
+  const bodies: Record<string, unknown>[] = []
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && /\/publicity\/\d+\/objections$/.test(request.url())) bodies.push(request.postDataJSON())
+  })
+  await openForm(page)
+  await page.getByLabel('真实姓名').fill('陈大文')
+  await page.getByLabel('手机号码').fill('+85291234567')
+  await page.getByLabel('异议理由').fill(REASON)
+  await page.getByRole('button', { name: '证件类型：港澳居民来往内地通行证' }).click()
+  await page.getByLabel('证件号码（选填）').fill('12345678')
+  await page.getByRole('button', { name: '提交异议' }).click()
+  const documentField = page.locator('.field').filter({ has: page.getByLabel('证件号码（选填）') })
+  await expect(documentField.getByRole('alert')).toHaveText('港澳居民来往内地通行证号码应为 H 或 M 加 8 位数字')
+  expect(bodies).toEqual([])
+  await page.getByLabel('证件号码（选填）').fill('H1234 5678')
+  await page.getByRole('button', { name: '提交异议' }).click()
+  await expect(page.getByRole('heading', { name: '异议已提交' })).toBeVisible()
+  expect(bodies.map((body) => [body.id_type, body.id_number])).toEqual([['hk_macao_permit', 'H12345678']])
+})
+
 test('in large text the objection form and its notice stay within the phone', async ({ page }) => {
   await signIn(page, 'fp-large')
   await page.getByRole('switch', { name: '大字模式' }).click()

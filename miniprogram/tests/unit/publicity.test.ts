@@ -117,6 +117,14 @@ describe('names and documents', () => {
   it('the ID number is optional', () => {
     expect(idNumberProblem('')).toBe('')
   })
+
+  it('a passport number is checked as a passport, not as a resident ID', () => {
+    expect(idNumberProblem('E12345678', 'passport')).toBe('')
+  })
+
+  it('a Hong Kong or Macao permit number of the wrong shape says what it should be', () => {
+    expect(idNumberProblem('12345678', 'hk_macao_permit')).toMatch(/H 或 M 加 8 位数字/)
+  })
 })
 
 describe('evidence images (POST /uploads: JPEG, PNG, GIF or WebP, at most 5 MB; at most 9)', () => {
@@ -160,6 +168,7 @@ describe('the whole objection form', () => {
     phone: '13812345678',
     organisation: '',
     contactPerson: '',
+    idType: 'resident_id' as const,
     idNumber: '',
     reason: '  该项目公示的年度能耗数据与实际运行情况不符，请核实。  ',
   }
@@ -183,6 +192,13 @@ describe('the whole objection form', () => {
       phone: '13812345678',
       reason: '该项目公示的年度能耗数据与实际运行情况不符，请核实。',
       evidence_urls: ['/media/uploads/a.png'],
+    })
+  })
+
+  it('another document goes with its own type, normalised', () => {
+    expect(objectionBody({ ...form, idType: 'hk_macao_permit', idNumber: 'h 1234-5678' }, [])).toMatchObject({
+      id_type: 'hk_macao_permit',
+      id_number: 'H12345678',
     })
   })
 

@@ -6,6 +6,8 @@ import { alertRole, heading, inputLabel, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { useMeta } from '@/lib/meta'
+import { ID_TYPES, type IdType } from '@/lib/visits'
+import { Chips } from '@/components/VisitsParts'
 import { imageAlt } from '@/lib/publicity-a11y'
 import { periodText } from '@/lib/publicity-format'
 import {
@@ -26,13 +28,14 @@ import { isSignedIn, useSession } from '@/lib/session'
 import { routes } from '@/routes'
 import '../publicity.scss'
 
-const EMPTY: ObjectionForm = { zoneId: null, name: '', phone: '', organisation: '', contactPerson: '', idNumber: '', reason: '' }
+const EMPTY: ObjectionForm = { zoneId: null, name: '', phone: '', organisation: '', contactPerson: '', idType: 'resident_id', idNumber: '', reason: '' }
 // h5's <textarea> takes no "unlimited" (-1): a bound far above the rule, so the counter, not the box, says "too long".
 const TEXTAREA_MAX = process.env.TARO_ENV === 'h5' ? 100000 : -1
 
-/** The service's field names (and `evidence_urls.3`) → the form's fields. */
+/** The service's field names (and `evidence_urls.3`) → the form's fields (the document type is said beside its number). */
 function fieldOf(name: string): string {
-  return name.split('.')[0]
+  const field = name.split('.')[0]
+  return field === 'id_type' ? 'id_number' : field
 }
 
 function Field({ label, error, children, hint }: { label: string; error?: string; hint?: string; children: ReactNode }) {
@@ -115,7 +118,7 @@ export default function ObjectPage() {
 
   const set = (key: keyof ObjectionForm, value: string | number | null) => {
     setForm((old) => ({ ...old, [key]: value }))
-    const name = { zoneId: 'zone_id', contactPerson: 'contact_person', idNumber: 'id_number' }[key as string] ?? key
+    const name = { zoneId: 'zone_id', contactPerson: 'contact_person', idNumber: 'id_number', idType: 'id_number' }[key as string] ?? key
     setFields((old) => (old[name] ? { ...old, [name]: '' } : old))
   }
 
@@ -254,7 +257,16 @@ export default function ObjectPage() {
         <Input className='input' value={form.name} placeholder='与证件一致' {...inputLabel('真实姓名')} onInput={(e) => set('name', e.detail.value)} />
       </Field>
       <Field label='手机号码' error={fields.phone} hint='用于核实与答复，不会公开'>
-        <Input className='input' type='number' value={form.phone} placeholder='11 位手机号码' {...inputLabel('手机号码')} onInput={(e) => set('phone', e.detail.value)} />
+        {/* text, not number: a number field drops the "+" of an international number (+852…) */}
+        <Input
+          className='input'
+          type='text'
+          value={form.phone}
+          maxlength={16}
+          placeholder='11 位手机号码，或 +852 等国际号码'
+          {...inputLabel('手机号码')}
+          onInput={(e) => set('phone', e.detail.value)}
+        />
       </Field>
       <Field label='单位名称（选填）' error={fields.organisation} hint='以单位名义提出时填写'>
         <Input className='input' value={form.organisation} {...inputLabel('单位名称（选填）')} onInput={(e) => set('organisation', e.detail.value)} />
@@ -264,8 +276,16 @@ export default function ObjectPage() {
           <Input className='input' value={form.contactPerson} {...inputLabel('单位联系人')} onInput={(e) => set('contactPerson', e.detail.value)} />
         </Field>
       ) : null}
-      <Field label='居民身份证号码（选填）' error={fields.id_number}>
-        <Input className='input' type='idcard' value={form.idNumber} {...inputLabel('居民身份证号码（选填）')} onInput={(e) => set('idNumber', e.detail.value)} />
+      <Chips<IdType> label='证件类型' options={ID_TYPES} value={form.idType} onChange={(idType) => set('idType', idType)} />
+      <Field label='证件号码（选填）' error={fields.id_number} hint='填写后便于核实身份，不会公开'>
+        <Input
+          className='input'
+          type={form.idType === 'resident_id' ? 'idcard' : 'text'}
+          value={form.idNumber}
+          maxlength={32}
+          {...inputLabel('证件号码（选填）')}
+          onInput={(e) => set('idNumber', e.detail.value)}
+        />
       </Field>
       <Field label='异议理由' error={fields.reason}>
         <Textarea
