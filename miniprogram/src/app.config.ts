@@ -4,7 +4,7 @@
 export default defineAppConfig({
   pages: ['pages/home/index', 'pages/zones/index', 'pages/zone/index', 'pages/visits/index', 'pages/me/index'],
   subPackages: [
-    { root: 'packages/visits', pages: ['index', 'book/index', 'bookings/index', 'booking/index', 'door/index'] },
+    { root: 'packages/visits', pages: ['index', 'book/index', 'bookings/index', 'booking/index', 'members/index', 'door/index'] },
     { root: 'packages/publicity', pages: ['index', 'notice/index', 'object/index', 'mine/index', 'objection/index'] },
     { root: 'packages/knowledge', pages: ['index', 'article/index'] },
     { root: 'packages/students', pages: ['index', 'campaign/index', 'board/index', 'posts/index'] },

@@ -21,11 +21,12 @@ export const routes = {
   article: (id?: number) => (id ? `/packages/knowledge/article/index?id=${id}` : '/packages/knowledge/index'),
   base: (id?: number) => `/packages/visits/index${id ? `?id=${id}` : ''}`,
   students: () => '/packages/students/index',
-  // Visits (packages/visits): booking form, my bookings, one booking, the door (扫码核验).
+  // Visits (packages/visits): booking form, my bookings, one booking, a group's name list, the door (扫码核验).
   book: (base: number, slot: number, date: string, waitlist = false) =>
     `/packages/visits/book/index?base=${base}&slot=${slot}&date=${date}${waitlist ? '&waitlist=1' : ''}`,
   myBookings: () => '/packages/visits/bookings/index',
   booking: (id: number, fresh = false) => `/packages/visits/booking/index?id=${id}${fresh ? '&new=1' : ''}`,
+  groupMembers: (bookingId: number) => `/packages/visits/members/index?id=${bookingId}`,
   door: () => '/packages/visits/door/index',
   studentCampaign: (id: number) => `/packages/students/campaign/index?id=${id}`,
   studentBoard: (id: number) => `/packages/students/board/index?id=${id}`,

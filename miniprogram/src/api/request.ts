@@ -296,6 +296,8 @@ export function createClient(options: ClientOptions) {
       request<T>(path, { ...opts, method: 'POST', body }),
     patch: <T>(path: string, body?: unknown, opts: Omit<RequestOptions, 'method' | 'body'> = {}) =>
       request<T>(path, { ...opts, method: 'PATCH', body }),
+    put: <T>(path: string, body?: unknown, opts: Omit<RequestOptions, 'method' | 'body'> = {}) =>
+      request<T>(path, { ...opts, method: 'PUT', body }),
     del: <T>(path: string, opts: Omit<RequestOptions, 'method'> = {}) => request<T>(path, { ...opts, method: 'DELETE' }),
     /** Called on every 401: show the sign-in, keep the form. Returns the unsubscribe function. */
     onSignInRequired(listener: SignInListener): () => void {

@@ -65,6 +65,9 @@ export interface Booking {
   leader_name: string | null
   leader_phone: string | null
   actual_headcount: number | null
+  /** A group's name list, once handed in (PUT /bookings/{id}/members). */
+  members?: GroupMember[] | null
+  minors?: number | null
   created_at: string
   cancelled_at: string | null
   checked_in_at: string | null
@@ -252,6 +255,45 @@ export function groupProblems(group: GroupForm, groupCapacity = 500): Record<str
     ['group.headcount', headcountProblem(group.headcount, groupCapacity)],
   ]
   for (const [field, problem] of checks) if (problem) out[field] = problem
+  return out
+}
+
+// ---- a group's name list (PUT /bookings/{id}/members) -----------------------------------------
+
+export interface GroupMember {
+  name: string
+  minor: boolean
+}
+
+/** The service's rule: at least one adult for every MINORS_PER_ADULT minors. */
+export const MINORS_PER_ADULT = 10
+
+/** One name per line (a list pasted from a spreadsheet works too: blank lines and spaces around dropped). */
+export function namesOf(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean)
+}
+
+/** The list the service takes from the two boxes: the minors, then the adults. */
+export function groupMembers(minorsText: string, adultsText: string): GroupMember[] {
+  return [...namesOf(minorsText).map((name) => ({ name, minor: true })), ...namesOf(adultsText).map((name) => ({ name, minor: false }))]
+}
+
+/** Why this list cannot be the group's, in Chinese, under the field it concerns ('minors', 'adults' or 'members'). */
+export function membersProblems(members: GroupMember[], headcount: number): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const member of members) {
+    const problem = nameProblem(member.name)
+    const field = member.minor ? 'minors' : 'adults'
+    if (problem && !out[field]) out[field] = `“${member.name}”：${problem}`
+  }
+  const minors = members.filter((m) => m.minor).length
+  if (members.length !== headcount) out.members = `名单共 ${members.length} 人，须与团体人数 ${headcount} 人一致`
+  else if (minors && (headcount - minors) * MINORS_PER_ADULT < minors) {
+    out.adults = `每 ${MINORS_PER_ADULT} 名未成年人须至少有 1 名成年人带队（${minors} 名未成年人至少需 ${Math.ceil(minors / MINORS_PER_ADULT)} 名成年人）`
+  }
   return out
 }
 

@@ -195,6 +195,35 @@ test('a group booking asks for its headcount within the slot’s group places', 
   await expect(page.getByText(/^团体：长春市第一实验小学，12 人/)).toBeVisible()
 })
 
+test('a group leader hands in the name list: an adult short is said under the adults, then it is kept', async ({ page }) => {
+  await signIn(page, person('leader'))
+  await openFirstSlot(page)
+  await page.getByRole('button', { name: '预约方式：团体预约' }).click()
+  await page.getByLabel('单位名称').fill('长春市第二实验小学')
+  await page.getByLabel('领队姓名').fill('王老师')
+  await page.getByLabel('领队手机号码').fill('13912345679')
+  await page.getByLabel('团体人数').fill('12')
+  await page.getByRole('button', { name: '提交' }).click()
+  await expect(page.getByText('团体名单：尚未提交')).toBeVisible()
+  await page.getByRole('button', { name: '填写团体名单' }).click()
+  await expect(pageTitle(page, '团体名单')).toBeVisible()
+  const pupils = Array.from('甲乙丙丁戊己庚辛壬癸子', (c) => `学生${c}`)
+  await page.getByLabel('未成年人名单（每行一个姓名）').fill(pupils.join('\n'))
+  await page.getByLabel('成年人名单（带队老师等，每行一个姓名）').fill('王老师')
+  await page.getByRole('button', { name: '保存名单' }).click()
+  const adults = page.locator('.field').filter({ has: page.getByLabel('成年人名单（带队老师等，每行一个姓名）') })
+  await expect(adults.getByRole('alert')).toHaveText('每 10 名未成年人须至少有 1 名成年人带队（11 名未成年人至少需 2 名成年人）')
+  await checkPage(page, 'visits-group-members-refused')
+  await page.getByLabel('未成年人名单（每行一个姓名）').fill(pupils.slice(0, 10).join('\n'))
+  await page.getByLabel('成年人名单（带队老师等，每行一个姓名）').fill('王老师\n李老师')
+  await page.getByRole('button', { name: '保存名单' }).click()
+  await expect(page.getByText('名单已保存（12 人，其中未成年人 10 人）。')).toBeVisible()
+  await page.getByRole('button', { name: '返回预约详情' }).click()
+  await expect(page.getByText('团体名单：已提交 12 人（其中未成年人 10 人）')).toBeVisible()
+  await page.getByRole('button', { name: '修改团体名单' }).click()
+  await expect(page.getByLabel('成年人名单（带队老师等，每行一个姓名）')).toHaveValue('王老师\n李老师')
+})
+
 // ---- the door ----------------------------------------------------------------------------
 
 async function adminToken(request: APIRequestContext): Promise<string> {

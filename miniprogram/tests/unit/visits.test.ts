@@ -10,9 +10,11 @@ import {
   documentProblem,
   emptyGroup,
   emptyVisitor,
+  groupMembers,
   groupProblems,
   headcountProblem,
   localToday,
+  membersProblems,
   nameProblem,
   phoneProblem,
   residentIdValid,
@@ -323,5 +325,33 @@ describe('the door', () => {
 
   it('says a second check-in was already made', () => {
     expect(checkinOutcome(409, 'already_checked_in')).toBe('该预约已核验入馆，请勿重复核验')
+  })
+})
+
+describe("a group's name list (PUT /bookings/{id}/members)", () => {
+  it('one name per line, blank lines and spaces dropped, the minors first', () => {
+    expect(groupMembers(' 王小明\n\n李小红 \r\n', '李老师')).toEqual([
+      { name: '王小明', minor: true },
+      { name: '李小红', minor: true },
+      { name: '李老师', minor: false },
+    ])
+  })
+
+  it('a list of the group’s size with an adult for ten minors is fine', () => {
+    const members = groupMembers(Array.from({ length: 10 }, (_, i) => `学生${'甲乙丙丁戊己庚辛壬癸'[i]}`).join('\n'), '李老师')
+    expect(membersProblems(members, 11)).toEqual({})
+  })
+
+  it('a list shorter than the group says both counts', () => {
+    expect(membersProblems(groupMembers('王小明', '李老师'), 3).members).toBe('名单共 2 人，须与团体人数 3 人一致')
+  })
+
+  it('eleven minors need a second adult', () => {
+    const members = groupMembers(Array.from({ length: 11 }, (_, i) => `学生${'甲乙丙丁戊己庚辛壬癸子'[i]}`).join('\n'), '李老师')
+    expect(membersProblems(members, 12).adults).toBe('每 10 名未成年人须至少有 1 名成年人带队（11 名未成年人至少需 2 名成年人）')
+  })
+
+  it('a name that is no name is named under its box', () => {
+    expect(membersProblems(groupMembers('王小明\n123', ''), 2).minors).toMatch(/^“123”：/)
   })
 })

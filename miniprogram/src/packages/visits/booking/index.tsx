@@ -110,9 +110,21 @@ export default function BookingPage() {
           状态：{booking.status_label}
         </Text>
         {booking.kind === 'group' ? (
-          <Text className='t-body' style={{ display: 'block' }}>
-            团体：{booking.organisation}，{booking.headcount} 人，领队 {booking.leader_name}（{booking.leader_phone}）
-          </Text>
+          <View>
+            <Text className='t-body' style={{ display: 'block' }}>
+              团体：{booking.organisation}，{booking.headcount} 人，领队 {booking.leader_name}（{booking.leader_phone}）
+            </Text>
+            <Text className='t-body' style={{ display: 'block' }}>
+              团体名单：{booking.members?.length ? `已提交 ${booking.members.length} 人（其中未成年人 ${booking.minors ?? 0} 人）` : '尚未提交'}
+            </Text>
+            {booking.status === 'confirmed' ? (
+              <View className='row'>
+                <Button className='btn btn--small' {...pressable(booking.members?.length ? '修改团体名单' : '填写团体名单')} onClick={() => Taro.navigateTo({ url: routes.groupMembers(booking.id) })}>
+                  {booking.members?.length ? '修改团体名单' : '填写团体名单'}
+                </Button>
+              </View>
+            ) : null}
+          </View>
         ) : (
           booking.visitors.map((v, i) => (
             <Text className='t-body' style={{ display: 'block' }} key={i}>
