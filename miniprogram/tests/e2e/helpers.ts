@@ -5,6 +5,9 @@ import { type APIRequestContext, expect, type Page } from '@playwright/test'
 
 export const SCREENS = join(__dirname, '..', '..', '..', 'test-artifacts', 'frontend-screens')
 
+/** A valid 1×1 PNG (the service decodes every upload whole): an evidence image or a check-in photo. */
+export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64')
+
 /** Keep a 375×812 screenshot of the page as a test artifact, and let axe-core check it. */
 export async function checkPage(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENS, { recursive: true })

@@ -1,8 +1,6 @@
 import { expect, type Page, test } from '@playwright/test'
-import { checkPage, openTab, pageTitle, signIn } from './helpers'
+import { checkPage, openTab, PNG, pageTitle, signIn } from './helpers'
 
-// A valid 1×1 PNG (the service decodes every upload whole).
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64')
 const REASON = '该项目公示的年度能耗数据与我们实际了解到的运行情况明显不符，请核实。'
 
 /** From the home page to the open notice, then to the form for its first zone. */

@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext } from '@playwright/test'
-import { acceptPolicy, acceptPolicyByApi, checkPage, openTab, pageTitle } from './helpers'
+import { acceptPolicy, acceptPolicyByApi, checkPage, openTab, PNG, pageTitle } from './helpers'
 
 // Students (校园低碳): a student signs in, declares a school (and is told what waiting for the school
 // means), joins a class with the teacher's code, checks in an action and finds themself on the boards.
@@ -140,6 +140,17 @@ test('a student joins a class by code, checks in an action and finds themself on
   await page.getByRole('button', { name: '打卡' }).click()
   await expect(page.getByText('这项行动今天已经打过卡了')).toBeVisible()
 
+  // Another action with a photo of it, the same day: the photo weighs 1.5× (2 bottles × 2 points × 1.5).
+  await page.getByRole('button', { name: '选择行动：自带水杯（不买瓶装饮料）' }).click()
+  await page.getByLabel('数量', { exact: true }).fill('2')
+  const chooser = page.waitForEvent('filechooser')
+  await page.getByRole('button', { name: '添加照片' }).click()
+  await (await chooser).setFiles({ name: 'bottle.png', mimeType: 'image/png', buffer: PNG })
+  await expect(page.getByRole('img', { name: '打卡照片' })).toBeVisible()
+  await page.getByRole('button', { name: '打卡' }).click()
+  await expect(page.getByText(/^打卡成功：减排约 0\.16 千克 CO₂e，获得 6 积分/)).toBeVisible()
+  await expect(page.getByRole('img', { name: '打卡照片' })).toHaveCount(0)
+
   // The board by student: my row, highlighted with 我, at the rank the public board gives me.
   const board = await ok<{ items: { name: string; rank: number }[] }>(
     await request.get(`${MP}/campaigns/${setup.campaignId}/leaderboard?by=student&top=50`),
@@ -153,7 +164,7 @@ test('a student joins a class by code, checks in an action and finds themself on
   await expect(myRow).toContainText(nickname)
   await expect(myRow).toContainText('我')
   await expect(myRow).toContainText(`第 ${mine!.rank} 名`)
-  await expect(myRow).toContainText('5 积分')
+  await expect(myRow).toContainText('11 积分') // 5 for the clean plate, 6 for the bottles with their photo
   await checkPage(page, 'students-board')
 
   await page.getByRole('button', { name: '班级榜' }).click()

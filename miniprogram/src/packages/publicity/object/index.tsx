@@ -2,13 +2,12 @@ import { Button, Image, Input, Picker, Text, Textarea, View } from '@tarojs/comp
 import Taro, { useRouter } from '@tarojs/taro'
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
 import { ApiError, api, messageOf, useSubmission } from '@/api'
-import { alertRole, heading, inputLabel, pressable } from '@/components/a11y'
+import { alertRole, heading, imageAlt, inputLabel, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { useMeta } from '@/lib/meta'
 import { ID_TYPES, type IdType } from '@/lib/visits'
 import { Chips } from '@/components/VisitsParts'
-import { imageAlt } from '@/lib/publicity-a11y'
 import { periodText } from '@/lib/publicity-format'
 import {
   charCount,

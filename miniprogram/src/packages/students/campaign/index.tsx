@@ -1,11 +1,13 @@
-import { Button, Input, Text, View } from '@tarojs/components'
+import { Button, Image, Input, Text, View } from '@tarojs/components'
 import Taro, { useDidShow, useRouter } from '@tarojs/taro'
 import { useCallback, useState } from 'react'
 import { ApiError, api, messageOf, useSubmission } from '@/api'
-import { alertRole, heading, inputLabel, linkTo, pressable, statusRole } from '@/components/a11y'
+import { alertRole, heading, imageAlt, inputLabel, linkTo, pressable, statusRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { formatDate } from '@/lib/format'
+import { imageProblem } from '@/lib/publicity-rules'
+import { type Evidence, pickImages, uploadImage } from '@/lib/publicity-upload'
 import { isSignedIn } from '@/lib/session'
 import {
   AUDIENCES,
@@ -114,6 +116,8 @@ function CheckinForm({ campaign, onDone, onRefused }: { campaign: Campaign; onDo
   const [code, setCode] = useState<string | undefined>(campaign.actions.length === 1 ? campaign.actions[0].code : undefined)
   const [quantity, setQuantity] = useState('')
   const [note, setNote] = useState('')
+  const [photo, setPhoto] = useState<Evidence | null>(null)
+  const [uploading, setUploading] = useState(false)
   const [fields, setFields] = useState<Record<string, string>>({})
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
@@ -121,7 +125,28 @@ function CheckinForm({ campaign, onDone, onRefused }: { campaign: Campaign; onDo
   const factor = campaign.actions.find((a) => a.code === code)
   const typed = parseQuantity(quantity)
 
+  // A photo of the action, uploaded first (POST /uploads): on the day itself it weighs 1.5×, once per picture and campaign.
+  const addPhoto = async () => {
+    setFields((old) => ({ ...old, photo_url: '' }))
+    const [picked] = await pickImages(1)
+    if (!picked) return
+    const problem = imageProblem(picked)
+    if (problem) {
+      setFields((old) => ({ ...old, photo_url: problem }))
+      return
+    }
+    setUploading(true)
+    try {
+      setPhoto(await uploadImage(picked))
+    } catch (e) {
+      setFields((old) => ({ ...old, photo_url: messageOf(e) }))
+    } finally {
+      setUploading(false)
+    }
+  }
+
   const submit = async () => {
+    if (uploading) return
     const problems: Record<string, string> = {}
     if (!factor) problems.action = '请先选择一项绿色行动'
     else {
@@ -136,10 +161,12 @@ function CheckinForm({ campaign, onDone, onRefused }: { campaign: Campaign; onDo
     try {
       const body: Record<string, unknown> = { action: factor.code, quantity: parseQuantity(quantity) }
       if (note.trim()) body.note = note.trim()
+      if (photo) body.photo_url = photo.url
       const result = await api.post<CheckinResult>(`/campaigns/${campaign.id}/checkins`, body, { submission })
       submission.done()
       setQuantity('')
       setNote('')
+      setPhoto(null)
       onDone(result)
     } catch (e) {
       if (e instanceof ApiError && (e.kind === 'forbidden' || e.code === 'not_joined')) onRefused(e)
@@ -182,6 +209,24 @@ function CheckinForm({ campaign, onDone, onRefused }: { campaign: Campaign; onDo
         <Text className='field__label'>想说的话（选填，同学们可以看到）</Text>
         <Input className='input' value={note} maxlength={500} placeholder='例如 今天和同学一起光盘' {...inputLabel('想说的话')} onInput={(e) => setNote(e.detail.value)} />
         <FieldError message={fields.note} />
+      </View>
+      <View className='field'>
+        <Text className='field__label'>照片（选填：当天打卡附上照片，积分按 1.5 倍计）</Text>
+        {photo ? (
+          <View className='row'>
+            <Image src={photo.path} mode='aspectFill' style={{ width: '96px', height: '96px', borderRadius: '8px' }} {...imageAlt('打卡照片')} />
+            <Button className='btn btn--small' {...pressable('移除照片')} onClick={() => setPhoto(null)}>
+              移除照片
+            </Button>
+          </View>
+        ) : (
+          <View className='row'>
+            <Button className='btn btn--small' disabled={uploading || undefined} {...pressable(uploading ? '正在上传照片' : '添加照片')} onClick={addPhoto}>
+              {uploading ? '正在上传…' : '添加照片'}
+            </Button>
+          </View>
+        )}
+        <FieldError message={fields.photo_url} />
       </View>
       <View className='row'>
         <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('打卡')} onClick={submit}>

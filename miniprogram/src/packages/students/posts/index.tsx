@@ -3,7 +3,7 @@ import Taro, { useDidShow, useRouter } from '@tarojs/taro'
 import { useCallback, useState } from 'react'
 import { ApiError, api, messageOf, useSubmission } from '@/api'
 import type { Page } from '@/api/types'
-import { alertRole, heading, inputLabel, pressable } from '@/components/a11y'
+import { alertRole, heading, imageAlt, inputLabel, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { Empty, ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { formatDate } from '@/lib/format'
@@ -79,7 +79,7 @@ function PostView({ post, actionName, mine }: { post: Post; actionName: string; 
           {post.note}
         </Text>
       ) : null}
-      {post.photo_url ? <Image src={post.photo_url} mode='widthFix' style={{ width: '100%', marginTop: '12px' }} aria-label={`${post.author}的打卡照片`} /> : null}
+      {post.photo_url ? <Image src={post.photo_url} mode='widthFix' style={{ width: '100%', marginTop: '12px' }} {...imageAlt(`${post.author}的打卡照片`)} /> : null}
       {reported ? (
         <View className='notice notice--ok' {...alertRole()}>
           <Text className='t-small'>已举报，感谢你的提醒，学校会尽快处理。</Text>
