@@ -38,7 +38,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.leaderboard import recreate_database  # noqa: E402
+from bench.prepared import fresh_database  # noqa: E402
 
 TARGET_RATIO, TARGET_P99_MS, TARGET_RSS_MB = 0.8, 30.0, 150.0  # the ratio is to the raw WSGI app
 # Headers gunicorn writes itself (the baselines get them from gunicorn too).
@@ -277,7 +277,6 @@ def main() -> int:
     wrk = ensure_wrk() if args.load == "wrk" else None
     if args.load == "wrk" and wrk is None:
         print("wrk is not installed and cannot be installed here: using the Python load generator")
-    recreate_database(args.database_url)
     env = dict(
         os.environ,
         DATABASE_URL=args.database_url,
@@ -295,15 +294,7 @@ def main() -> int:
         env["REDIS_URL"] = args.redis_url
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
-    for command in (["db", "upgrade"], ["seed", "demo"]):
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "app", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    fresh_database(args.database_url, env, demo=True)
 
     service_port, bare_port, raw_port = free_port(), free_port(), free_port()
     service = start(env, None, service_port)

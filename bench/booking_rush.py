@@ -31,6 +31,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.prepared import recreate_database  # noqa: E402
 
 TARGET_RATIO = 0.5  # of the bare UPDATE … RETURNING app's attempts/s, measured in the same run
 TARGET_P99 = 0.3
@@ -46,23 +47,6 @@ def id_number(i: int) -> str:
     prefix = f"{22010219900101000 + i}"
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     return prefix + "10X98765432"[sum(int(d) * w for d, w in zip(prefix, weights, strict=True)) % 11]
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    with psycopg.connect(
-        host=target.host,
-        port=target.port or 5432,
-        user=target.username,
-        password=target.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{target.database}"')
 
 
 def prepare(

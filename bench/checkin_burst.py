@@ -47,7 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.api_throughput import free_port, start  # noqa: E402
-from bench.leaderboard import boards_equal, percentile, recreate_database  # noqa: E402
+from bench.leaderboard import boards_equal, percentile  # noqa: E402
+from bench.prepared import recreate_database  # noqa: E402
 
 TARGET_RATE, TARGET_READ_P99_MS = 300.0, 20.0
 CLASSES = 40

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -40,7 +39,8 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.leaderboard import ACTIONS, percentile, prepare, recreate_database  # noqa: E402
+from bench import prepared  # noqa: E402
+from bench.leaderboard import ACTIONS, percentile, prepare  # noqa: E402
 
 TARGET_GROWTH = 1.5
 ZONE_TYPES = (
@@ -83,21 +83,13 @@ def bench_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]
     return env
 
 
-def fresh_database(database_url: str, redis_url: str, env: dict[str, str]) -> None:
-    """Recreates the database (migrated to head) and flushes the Redis database."""
-    recreate_database(database_url)
+def fresh_database(database_url: str, redis_url: str, env: dict[str, str], *, demo: bool = False) -> None:
+    """Recreates the database (migrated to head; with `demo`, the demo data) and flushes the Redis database."""
     if redis_url:
         import redis
 
         redis.Redis.from_url(redis_url).flushdb()
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    prepared.fresh_database(database_url, env, demo=demo)
 
 
 def open_base(app, days_ahead: int = BOOKED_DAYS_AHEAD, capacity: int = 1_000_000) -> tuple[int, int]:

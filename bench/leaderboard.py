@@ -18,7 +18,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -28,34 +27,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.prepared import fresh_database  # noqa: E402
 
 TARGET_P99_MS = 20.0
 SCHOOLS = 3
 CLASSES_PER_SCHOOL = 12
 ACTIONS = ("walk", "clean_plate", "lights_off", "double_sided", "own_bottle")
 BOARDS = (("student", "per_student"), ("class", "per_student"), ("school", "per_student"), ("school", "participation"))
-
-
-def recreate_database(url: str) -> None:
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    if target.get_backend_name() == "sqlite":
-        if target.database and os.path.exists(target.database):
-            os.remove(target.database)
-        return
-    import psycopg
-
-    with psycopg.connect(
-        host=target.host,
-        port=target.port or 5432,
-        user=target.username,
-        password=target.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{target.database}"')
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -275,7 +253,6 @@ def main() -> int:
     args = parser.parse_args()
     measured = min(args.measured_writes, args.checkins // 2)
 
-    recreate_database(args.database_url)
     if args.redis_url:
         import redis
 
@@ -293,14 +270,7 @@ def main() -> int:
     env.pop("REDIS_URL", None)
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    fresh_database(args.database_url, env)
     os.environ.clear()
     os.environ.update(env)
     from app import create_app

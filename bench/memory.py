@@ -27,7 +27,6 @@ import http.client
 import json
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -212,15 +211,7 @@ def main() -> int:
         env["WEB_CONCURRENCY"] = str(args.workers)
     if not args.keep_recycling:
         env["GUNICORN_CMD_ARGS"] = "--max-requests 0"
-    fresh_database(args.database_url, args.redis_url, env)
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "seed", "demo"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    fresh_database(args.database_url, args.redis_url, env, demo=True)
     saved = dict(os.environ)
     os.environ.update(env)
     from app import create_app

@@ -20,7 +20,6 @@ import io
 import json
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.leaderboard import recreate_database  # noqa: E402
+from bench.prepared import fresh_database  # noqa: E402
 
 
 def environ_for(path: str, headers: dict[str, str]) -> dict:
@@ -91,7 +90,6 @@ def main() -> int:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     args = parser.parse_args()
 
-    recreate_database(args.database_url)
     env = {
         "DATABASE_URL": args.database_url,
         "SECRET_KEY": "bench-secret",
@@ -107,14 +105,7 @@ def main() -> int:
         redis.Redis.from_url(args.redis_url).flushdb()
         env["REDIS_URL"] = args.redis_url
     os.environ.update(env)
-    for command in (["db", "upgrade"], ["seed", "demo"]):
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "app", *command],
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    fresh_database(args.database_url, dict(os.environ), demo=True)
 
     from app import create_app
 

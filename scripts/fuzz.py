@@ -28,7 +28,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.api_throughput import free_port, start  # noqa: E402
-from bench.leaderboard import recreate_database  # noqa: E402
+from bench.prepared import recreate_database  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts" / "fuzz"
 # Signing out, or deleting the account ({"confirm": true} is an easy body to generate), would take the

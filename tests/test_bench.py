@@ -12,6 +12,18 @@ from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _templates(tmp_path_factory):
+    """The SQLite smoke runs copy one migrated (or seeded) database made on first use instead of
+    migrating and seeding in two more processes each (bench/prepared.py)."""
+    import os
+
+    folder = tmp_path_factory.mktemp("bench-templates")
+    os.environ["BENCH_TEMPLATE_DIR"] = str(folder)
+    yield
+    del os.environ["BENCH_TEMPLATE_DIR"]
+
+
 def _bench_services(suffix: str) -> tuple[str, str]:
     """A benchmark's PostgreSQL database next to this worker's (the benchmark drops and recreates it)
     and this worker's own Redis db (the benchmark flushes it; each test's fixtures start from an empty
