@@ -31,7 +31,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.prepared import recreate_database  # noqa: E402
+from bench.prepared import flask, recreate_database  # noqa: E402
 
 TARGET_RATIO = 0.5  # of the bare UPDATE … RETURNING app's attempts/s, measured in the same run
 TARGET_P99 = 0.3
@@ -56,14 +56,7 @@ def prepare(
     round trips counted on a second slot of the base (`count_round_trips`). Also a warm-up slot the
     next day and its own users (`warm_up`). Returns the slot, the users' tokens, the counts, the
     warm-up slot and its users' tokens."""
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    flask(env, "db", "upgrade")
     os.environ.update(env)
     from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo

@@ -34,7 +34,6 @@ import multiprocessing
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -48,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.api_throughput import free_port, start  # noqa: E402
 from bench.leaderboard import boards_equal, percentile  # noqa: E402
-from bench.prepared import recreate_database  # noqa: E402
+from bench.prepared import fresh_database  # noqa: E402
 
 TARGET_RATE, TARGET_READ_P99_MS = 300.0, 20.0
 CLASSES = 40
@@ -358,7 +357,6 @@ def main() -> int:
 
     import redis
 
-    recreate_database(args.database_url)
     redis.Redis.from_url(args.redis_url).flushdb()
     env = dict(
         os.environ,
@@ -373,14 +371,7 @@ def main() -> int:
     )
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    fresh_database(args.database_url, env)
     os.environ.update(env)
     from app import create_app
     from app.extensions import db

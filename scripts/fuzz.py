@@ -28,7 +28,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.api_throughput import free_port, start  # noqa: E402
-from bench.prepared import recreate_database  # noqa: E402
+from bench.prepared import flask, recreate_database  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts" / "fuzz"
 # Signing out, or deleting the account ({"confirm": true} is an easy body to generate), would take the
@@ -222,13 +222,7 @@ def main() -> int:
         ["seed", "demo"],
         ["users", "create-admin", "--username", "fuzz-admin", "--password", admin_password],
     ):
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "app", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        flask(env, *command)
 
     server_log = ARTIFACTS / "server.log"
     with server_log.open("w") as log:
