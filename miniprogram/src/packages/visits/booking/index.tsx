@@ -3,6 +3,7 @@ import Taro, { useRouter } from '@tarojs/taro'
 import { useCallback, useEffect, useState } from 'react'
 import { api, messageOf, useSubmission } from '@/api'
 import { alertRole, heading, pressable, statusRole } from '@/components/a11y'
+import FirstLoad from '@/components/FirstLoad'
 import Screen from '@/components/Screen'
 import { ErrorNotice, Loading } from '@/components/Status'
 import { QrImage } from '@/components/VisitsParts'
@@ -73,23 +74,7 @@ export default function BookingPage() {
     }
   }
 
-  if (error) {
-    return (
-      <Screen>
-        <Text className='t-title' {...heading(1)}>
-          预约详情
-        </Text>
-        <ErrorNotice message={error} onRetry={load} />
-      </Screen>
-    )
-  }
-  if (!booking) {
-    return (
-      <Screen>
-        <Loading />
-      </Screen>
-    )
-  }
+  if (error || !booking) return <FirstLoad title='预约详情' error={error} onRetry={load} />
   const when = `${dayLabel(booking.visit_date)} ${slotTime(booking.slot)}`
   return (
     <Screen>

@@ -3,8 +3,9 @@ import Taro, { useRouter } from '@tarojs/taro'
 import { useCallback, useEffect, useState } from 'react'
 import { ApiError, api, messageOf } from '@/api'
 import { alertRole, heading, inputLabel, pressable, statusRole } from '@/components/a11y'
+import FirstLoad from '@/components/FirstLoad'
 import Screen from '@/components/Screen'
-import { ErrorNotice, FieldError, Loading } from '@/components/Status'
+import { FieldError } from '@/components/Status'
 import { type Booking, dayLabel, groupMembers, MINORS_PER_ADULT, membersProblems, slotTime } from '@/lib/visits'
 import { routes } from '@/routes'
 import '../visits.scss'
@@ -90,23 +91,7 @@ export default function MembersPage() {
     }
   }
 
-  if (loadError) {
-    return (
-      <Screen>
-        <Text className='t-title' {...heading(1)}>
-          团体名单
-        </Text>
-        <ErrorNotice message={loadError} onRetry={load} />
-      </Screen>
-    )
-  }
-  if (!booking) {
-    return (
-      <Screen>
-        <Loading />
-      </Screen>
-    )
-  }
+  if (loadError || !booking) return <FirstLoad title='团体名单' error={loadError} onRetry={load} />
   const editable = booking.kind === 'group' && booking.status === 'confirmed' && new Date(booking.slot.starts_at).getTime() > Date.now()
   return (
     <Screen>
