@@ -13,6 +13,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def insert_unless_conflict(entity):
+    """INSERT … ON CONFLICT DO NOTHING for the database in use (PostgreSQL and SQLite say it alike):
+    with RETURNING, no row back means a unique constraint refused it, with no error to catch."""
+    from app.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(entity).on_conflict_do_nothing()
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC in and out, on PostgreSQL (timestamptz) and SQLite (naive text) alike."""
 

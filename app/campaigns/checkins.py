@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import uow
 from app.accounts.models import User
@@ -25,7 +26,7 @@ from app.campaigns.models import (
     Participation,
     StudentProfile,
 )
-from app.db_types import utcnow
+from app.db_types import insert_unless_conflict, utcnow
 from app.errors import AppError, Conflict, NotFound, ValidationFailed, WeChatUnavailable
 from app.extensions import db
 from app.media.services import own_uploads, public_hosts, sha256_of
@@ -196,36 +197,39 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
 
     while True:
         co2, points = _score(quantity, factor, evidence)
-        checkin = ActionCheckin(
-            factor=factor,  # loaded: the answer needs no query after the commit
-            campaign_id=campaign_id,
-            user_id=user.id,
-            action=data["action"],
-            day=day,
-            quantity=quantity,
-            factor_id=factor.id,
-            co2_kg=co2,
-            points=points,
-            evidence=evidence,
-            note=data.get("note"),
-            photo_url=photo,
-            photo_sha256=photo_sha256,
-            needs_review=needs_review,
+        # One INSERT … ON CONFLICT DO NOTHING RETURNING: no row back means a unique rule said no (the
+        # action already checked in that day, or the picture's weight taken), without the savepoint
+        # and its two round trips that catching the IntegrityError needed.
+        checkin = db.session.scalar(
+            insert_unless_conflict(ActionCheckin)
+            .values(
+                campaign_id=campaign_id,
+                user_id=user.id,
+                action=data["action"],
+                day=day,
+                quantity=quantity,
+                factor_id=factor.id,
+                co2_kg=co2,
+                points=points,
+                evidence=evidence,
+                note=data.get("note"),
+                photo_url=photo,
+                photo_sha256=photo_sha256,
+                needs_review=needs_review,
+            )
+            .returning(ActionCheckin)
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(checkin)
-                db.session.flush()
+        if checkin is not None:
+            set_committed_value(checkin, "factor", factor)  # loaded: the answer needs no query after the commit
             break
-        except IntegrityError:
-            if photo_sha256 is None or not _photo_counted(campaign_id, photo_sha256):
-                raise Conflict(
-                    "这项行动今天已经打过卡了",
-                    code="already_checked_in",
-                    details={"action": data["action"], "day": day.isoformat()},
-                ) from None
-            # Another student's check-in earned this picture's weight a moment ago: this one is self-reported.
-            evidence, photo_sha256 = Evidence.SELF, None
+        if photo_sha256 is None or not _photo_counted(campaign_id, photo_sha256):
+            raise Conflict(
+                "这项行动今天已经打过卡了",
+                code="already_checked_in",
+                details={"action": data["action"], "day": day.isoformat()},
+            )
+        # Another student's check-in earned this picture's weight a moment ago: this one is self-reported.
+        evidence, photo_sha256 = Evidence.SELF, None
     uow.after_commit(boards.refresh_students, campaign_id, (user.id,))
     uow.commit(expire=False)  # the answer is the row just written: no reload after the commit
     return checkin
