@@ -5,7 +5,7 @@
  * message, or '' when the value is fine.
  */
 
-import { documentProblem, type IdType, normaliseDocument, residentIdValid } from './visits'
+import { documentProblem, type IdType, nameProblem as personNameProblem, normaliseDocument, residentIdValid } from './visits'
 
 /** ObjectionIn.reason: Length(min=10, max=2000) after trimming. */
 export const REASON_MIN = 10
@@ -48,24 +48,9 @@ export function phoneProblem(phone: string): string {
   return '请填写 11 位中国大陆手机号码，或以“+”和国家/地区代码开头的国际号码（如 +85291234567）'
 }
 
-const HAN = '\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{323af}'
-const DOTS = '·•・‧'
-const CHINESE_NAME = new RegExp(`^[${HAN}]+(?:[${DOTS}][${HAN}]+)*$`, 'u')
-const LATIN = 'A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff'
-const LATIN_NAME = new RegExp(`^[${LATIN}]+(?:(?:[ '’-]|\\. ?)[${LATIN}]+)*\\.?$`, 'u')
-
-/** validate_person_name: 2–20 Han characters (minority names with “·”), or 2–50 Latin letters. */
+/** validate_person_name, as the booking form checks it; empty, it asks for the 真实姓名. */
 export function nameProblem(name: string, what = '真实姓名'): string {
-  const value = name.trim().normalize('NFC')
-  if (!value) return `请填写${what}`
-  if (CHINESE_NAME.test(value)) {
-    const han = Array.from(value).filter((c) => !DOTS.includes(c)).length
-    return han >= 2 && han <= 20 ? '' : '中文姓名须为 2–20 个汉字（少数民族姓名可用“·”分隔）'
-  }
-  if (LATIN_NAME.test(value)) {
-    return value.length >= 2 && value.length <= 50 ? '' : '外文姓名须为 2–50 个字母（可含空格、连字符、撇号）'
-  }
-  return '请填写与证件一致的真实姓名（汉字，或外文字母）'
+  return personNameProblem(name, what)
 }
 
 /** Optional organisation: 2–100 characters; an organisation needs a contact person (the service's rule). */

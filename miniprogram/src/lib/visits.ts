@@ -157,9 +157,10 @@ const CHINESE_NAME = new RegExp(`^[${HAN}]+(?:[${DOTS}][${HAN}]+)*$`, 'u')
 const LATIN = 'A-Za-z\\u00c0-\\u00d6\\u00d8-\\u00f6\\u00f8-\\u024f\\u1e00-\\u1eff'
 const LATIN_NAME = new RegExp(`^[${LATIN}]+(?:(?:[ '’-]|\\. ?)[${LATIN}]+)*\\.?$`, 'u')
 
-export function nameProblem(name: string): string {
+/** validate_person_name: 2–20 Han characters (minority names with “·”), or 2–50 Latin letters; `what` names the field when empty. */
+export function nameProblem(name: string, what = '姓名'): string {
   const value = name.trim().normalize('NFC')
-  if (!value) return '请填写姓名'
+  if (!value) return `请填写${what}`
   if (CHINESE_NAME.test(value)) {
     const han = Array.from(value).filter((c) => !DOTS.includes(c)).length
     return han >= 2 && han <= 20 ? '' : '中文姓名须为 2–20 个汉字（少数民族姓名可用“·”分隔）'
