@@ -21,7 +21,7 @@ from app.accounts import tokenstore
 from app.accounts.models import AuthToken, LoginLockout, RoleGrant, User
 from app.accounts.roles import DEPARTMENT_ZONE_TYPES, Department, Role
 from app.audit import services as audit
-from app.db_types import utcnow
+from app.db_types import insert_unless_conflict, utcnow
 from app.errors import AppError, NotFound, Unauthorized, ValidationFailed
 from app.extensions import db
 from app.wechat import services as wechat
@@ -259,11 +259,12 @@ def _count_failure(keys: tuple[str, str], now) -> int:
             .values(failures=LoginLockout.failures + 1, last_failure_at=now)
         )
         if bumped.rowcount == 0:
-            try:
-                first = LoginLockout(username_key=keys[0], client_key=keys[1], failures=1, last_failure_at=now)
-                with db.session.begin_nested():
-                    db.session.add(first)
-            except IntegrityError:
+            first = db.session.execute(
+                insert_unless_conflict(LoginLockout)
+                .values(username_key=keys[0], client_key=keys[1], failures=1, last_failure_at=now)
+                .returning(LoginLockout.id)
+            )
+            if first.first() is None:
                 continue  # the same pair's first failure, a moment ago: count on it
         failures = db.session.scalar(select(LoginLockout.failures).where(_lockout_where(keys)))
         lock = _lockout_for(failures)

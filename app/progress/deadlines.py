@@ -12,12 +12,11 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from app import uow
 from app.accounts.models import RoleGrant
 from app.accounts.roles import Role
-from app.db_types import utcnow
+from app.db_types import insert_unless_conflict, utcnow
 from app.extensions import db
 from app.outbox import services as outbox
 from app.progress.models import ReportNotice, ReportState, ZoneProgressReport
@@ -86,12 +85,12 @@ def zones_owing(period: str) -> list[int]:
 
 def _claim(zone_id: int, period: str, kind: str) -> bool:
     """Insert the notice row; False if this zone and period had it already (another run)."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(ReportNotice(zone_id=zone_id, period=period, kind=kind))
-    except IntegrityError:
-        return False
-    return True
+    claimed = db.session.execute(
+        insert_unless_conflict(ReportNotice)
+        .values(zone_id=zone_id, period=period, kind=kind)
+        .returning(ReportNotice.id)
+    )
+    return claimed.first() is not None
 
 
 def _remind(zone_id: int, period: str, due: date) -> None:

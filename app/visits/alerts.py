@@ -16,12 +16,11 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from app import uow
 from app.accounts.models import RoleGrant, User
 from app.accounts.roles import Role
-from app.db_types import utcnow
+from app.db_types import insert_unless_conflict, utcnow
 from app.errors import NotFound
 from app.extensions import db
 from app.outbox import services as outbox
@@ -70,19 +69,20 @@ def check_capacity(slot_id: int) -> list[CapacityAlert]:
     for scope, alert_slot_id, threshold, booked, capacity in wanted:
         if (scope, threshold) in have:
             continue
-        alert = CapacityAlert(
-            base_id=slot.base_id,
-            scope=scope,
-            slot_id=alert_slot_id,
-            visit_date=slot.visit_date,
-            threshold=threshold,
-            booked=booked,
-            capacity=capacity,
+        alert = db.session.scalar(
+            insert_unless_conflict(CapacityAlert)
+            .values(
+                base_id=slot.base_id,
+                scope=scope,
+                slot_id=alert_slot_id,
+                visit_date=slot.visit_date,
+                threshold=threshold,
+                booked=booked,
+                capacity=capacity,
+            )
+            .returning(CapacityAlert)
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(alert)
-        except IntegrityError:
+        if alert is None:
             continue  # another process raised it a moment ago
         raised.append(alert)
         _tell_operators(alert)
