@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from bench.api_throughput import free_port, start
-from tests.conftest import TEST_REDIS_URL, UPLOAD_ROOT
+from tests.conftest import TEST_REDIS_URL, UPLOAD_ROOT, _base_config
 from tests.factories import make_base, make_slot, open_notice, set_window
 from tests.test_visits import visitors
 
@@ -36,17 +36,21 @@ def _bearer(token):
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-@pytest.fixture
-def instances(app, app_config, fake_wechat, tmp_path):
-    """Two instances on the test database and Redis, talking to the one fake WeChat server."""
+@pytest.fixture(scope="module")
+def instances(database_url, fake_wechat_server, tmp_path_factory):
+    """Two instances on the test database and Redis, talking to the one fake WeChat server; started
+    once (together) for the module: each test's cleaning empties the database and Redis they share,
+    and what an instance keeps in its own memory (tokens, cached pages) is keyed by what the test
+    makes anew (its sign-ins, its rows) or is the same in every test (the privacy policy)."""
+    config = _base_config(database_url, fake_wechat_server.url)
     env = dict(
         os.environ,
-        DATABASE_URL=app_config["SQLALCHEMY_DATABASE_URI"],
+        DATABASE_URL=config["SQLALCHEMY_DATABASE_URI"],
         REDIS_URL=TEST_REDIS_URL,
-        SECRET_KEY=app_config["SECRET_KEY"],
-        WECHAT_APPID=app_config["WECHAT_APPID"],
-        WECHAT_SECRET=app_config["WECHAT_SECRET"],
-        WECHAT_API_BASE_URL=fake_wechat.url,
+        SECRET_KEY=config["SECRET_KEY"],
+        WECHAT_APPID=config["WECHAT_APPID"],
+        WECHAT_SECRET=config["WECHAT_SECRET"],
+        WECHAT_API_BASE_URL=fake_wechat_server.url,
         WECHAT_TIMEOUT="3",
         UPLOAD_ROOT=str(UPLOAD_ROOT),
         LOG_LEVEL="WARNING",
@@ -54,20 +58,39 @@ def instances(app, app_config, fake_wechat, tmp_path):
         RATELIMIT_WRITE="10000 per minute",
         RATELIMIT_LOGIN_PER_CODE="10000 per minute",
     )
-    started, logs = [], []
+    folder = tmp_path_factory.mktemp("instances")
+    ports = [free_port(), free_port()]
+    logs = [(folder / f"instance-{port}.log").open("w") for port in ports]
+    started: list[Instance | BaseException] = [None, None]
+
+    def launch(i):
+        try:
+            started[i] = Instance(ports[i], start(env, None, ports[i], log=logs[i]))
+        except BaseException as exc:  # start() raises SystemExit when gunicorn does not answer
+            started[i] = exc
+
+    threads = [threading.Thread(target=launch, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    running = [instance for instance in started if isinstance(instance, Instance)]
     try:
-        for _ in range(2):
-            port = free_port()
-            logs.append((tmp_path / f"instance-{port}.log").open("w"))
-            started.append(Instance(port, start(env, None, port, log=logs[-1])))
-        yield started
+        assert len(running) == 2, f"an instance did not start: {started}"
+        yield running
     finally:
-        for instance in started:
+        for instance in running:
             instance.process.terminate()
-        for instance in started:
+        for instance in running:
             instance.process.wait(timeout=30)
         for log in logs:
             log.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_start(fake_wechat, app):
+    """Every test starts from a reset fake WeChat (its token count among others) and leaves the
+    shared database and Redis empty (`app` cleans them after the test)."""
 
 
 def _login(instance, name):
