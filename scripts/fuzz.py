@@ -167,7 +167,7 @@ def main() -> int:
     parser.add_argument(
         "--max-examples",
         type=int,
-        default=int(os.environ.get("FUZZ_MAX_EXAMPLES", "50")),
+        default=int(os.environ.get("FUZZ_MAX_EXAMPLES", "25")),
         help="test cases per operation and phase",
     )
     parser.add_argument(

@@ -575,8 +575,8 @@ class OwnRedis:
         self.process.send_signal(signal.SIGCONT)
 
 
-@pytest.fixture
-def own_redis(tmp_path):
+def start_own_redis(workdir: Path) -> OwnRedis:
+    """A started OwnRedis (skips the test without redis-server, fails it in CI)."""
     import shutil
 
     binary = shutil.which("redis-server")
@@ -584,8 +584,14 @@ def own_redis(tmp_path):
         if IN_CI:
             pytest.fail("redis-server is needed for the fault tests in CI")
         pytest.skip("redis-server is not installed")
-    server = OwnRedis(binary, tmp_path)
+    server = OwnRedis(binary, workdir)
     server.start()
+    return server
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = start_own_redis(tmp_path)
     yield server
     if server.process is not None:
         server.thaw()

@@ -10,10 +10,12 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from app import create_app
 from app.extensions import db
 from app.kv import GuardedRedis
 from app.publicity.models import Objection
 from app.visits.models import Booking
+from tests.conftest import _base_config, _close_reusable, close_app, start_own_redis
 from tests.factories import id_number, make_base, make_slot, make_zone, open_notice
 
 REASON = "该项目申报材料中的能耗数据与实际情况不符，请核实。"
@@ -159,27 +161,42 @@ def _load_through_a_redis_restart(app, own_redis, slot_id):
     return answers
 
 
-@pytest.fixture
-def restart_load(redis_app, own_redis, fake_wechat):
-    base_id = make_base(redis_app)
-    slot_id = make_slot(redis_app, base_id, capacity=1000, group_capacity=1000)
-    return _load_through_a_redis_restart(redis_app, own_redis, slot_id)
+@pytest.fixture(scope="module")
+def restart_load(database_url, fake_wechat_server, tmp_path_factory):
+    """One load through a Redis restart, shared by the four tests below that each check one fact of
+    it: (phase, status) of every answer, and the bookings stored right after it."""
+    _close_reusable()  # the app built here replaces the rate limiter's storage the kept app uses
+    own_redis = start_own_redis(tmp_path_factory.mktemp("restart-redis"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(GuardedRedis, "down_seconds", 0.3)  # recover quickly in tests
+        config = _base_config(database_url, fake_wechat_server.url)
+        fake_wechat_server.reset()
+        app = create_app({**config, "REDIS_URL": own_redis.url, "RATELIMIT_STORAGE_URI": own_redis.url})
+        try:
+            base_id = make_base(app)
+            slot_id = make_slot(app, base_id, capacity=1000, group_capacity=1000)
+            answers = _load_through_a_redis_restart(app, own_redis, slot_id)
+            stored = _count(app, Booking)
+        finally:
+            close_app(app)  # empties the database and this Redis for the next test
+            own_redis.stop()
+    return {"answers": answers, "stored": stored}
 
 
 def test_a_redis_restart_under_load_answers_no_5xx(restart_load):
-    assert [status for _, status in restart_load if status >= 500] == []
+    assert [status for _, status in restart_load["answers"] if status >= 500] == []
 
 
 def test_a_redis_restart_under_load_refuses_no_booking(restart_load):
-    assert [status for _, status in restart_load if status not in (200, 201)] == []
+    assert [status for _, status in restart_load["answers"] if status not in (200, 201)] == []
 
 
 def test_bookings_succeed_while_redis_is_down(restart_load):
-    assert [status for phase, status in restart_load if phase == "down"].count(201) > 0
+    assert [status for phase, status in restart_load["answers"] if phase == "down"].count(201) > 0
 
 
-def test_a_redis_restart_under_load_loses_no_booking(restart_load, redis_app):
-    assert _count(redis_app, Booking) == [status for _, status in restart_load].count(201)
+def test_a_redis_restart_under_load_loses_no_booking(restart_load):
+    assert restart_load["stored"] == [status for _, status in restart_load["answers"]].count(201)
 
 
 def test_rate_limits_fail_open_with_one_warning_while_redis_is_down(make_app, own_redis, fake_wechat, caplog):
