@@ -22,6 +22,7 @@ def openapi_typescript(project_root):
     return [node, str(cli)]
 
 
+@pytest.mark.embedded  # the document is written without the pass's database or Redis
 def test_the_committed_api_types_match_the_openapi_document(project_root, tmp_path, openapi_typescript):
     document = tmp_path / "openapi.json"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
