@@ -6,12 +6,14 @@ a change makes every cached page of that namespace unreachable at once, in every
 scanning keys. Entries expire on their own.
 
 The process-local layer: every process keeps the generations it has seen and recent bodies. A bump
-is published on a Redis channel; a listener thread in each process applies it at once. While the
+is published on a Redis channel; a listener thread in each process applies it as soon as it hears it
+(the message's trip and the thread's turn: milliseconds, during which that process may still serve
+the previous page; the writing process itself bumps before it answers). While the
 listener is not connected (starting, Redis away or frozen: it pings, and a Redis silent for
 SILENT_LIMIT seconds counts as away) nothing local is trusted: the generation is read from Redis on
 every request, as it would be without the local layer, and when it cannot be read the namespace's
 local copy is dropped and the page built afresh. So a cached read costs no Redis round trip when
-nothing changed, and a change is seen everywhere as soon as it is published.
+nothing changed, and a change is seen in each process as soon as its listener hears it.
 
 A bump that fails (Redis away when a change commits) is kept as owed: until it is made, this process
 builds that namespace's pages afresh, and it is made as soon as Redis answers again (by the next
