@@ -10,6 +10,9 @@
 # test-artifacts/side-lane.log, printed when it ends) the fuzzing and the front end, which use
 # databases and Redis dbs of their own. Each step prints its wall and CPU seconds (`step …:`).
 cd "$(dirname "$0")/.."
+# The whole machine's CPU over the run (every process, the database servers included), from /proc/stat.
+machine_cpu() { if [ -r /proc/stat ]; then head -n 1 /proc/stat; fi; }
+RUN_CPU_START="$(machine_cpu)"
 REPORTS=test-artifacts
 mkdir -p "$REPORTS"
 # Bytecode is kept (__pycache__, ignored by git) even where the environment says not to write it:
@@ -25,14 +28,13 @@ source "$(dirname "$0")/_venv.sh" "[test]"
 echo "   step install into .venv (uv, or pip): $((SECONDS - INSTALL_STARTED)) s wall"
 
 # step NAME[@REPORT,...] COMMAND...: run it, print its wall and CPU seconds (its own and its
-# children's: the database servers' are not counted), remember it failed (with the reports that tell
-# how) in $REPORTS/failed-steps, which the side lane writes too.
+# children's, scripts/timed.py: the database servers' are not counted), remember it failed (with the
+# reports that tell how) in $REPORTS/failed-steps, which the side lane writes too.
 step() {
     local name="$1"
     shift
-    local TIMEFORMAT="   step ${name%%@*}: %R s wall, %U s user + %S s sys CPU"
     local status=0
-    time "$@" || status=$?
+    python scripts/timed.py "${name%%@*}" "$@" || status=$?
     if [ "$status" -ne 0 ]; then
         echo "$name" >>"$REPORTS/failed-steps"
     fi
@@ -54,6 +56,15 @@ join_side_lane() {
 finish() {
     join_side_lane
     echo "== summary"
+    echo "   whole run: $SECONDS s wall"
+    if [ -n "$RUN_CPU_START" ]; then
+        # cpu user nice system idle iowait irq softirq steal …: busy = all but idle and iowait.
+        echo "$RUN_CPU_START $(machine_cpu)" | awk -v cores="$(nproc 2>/dev/null || echo 1)" '{
+            t1 = 0; for (i = 2; i <= 9; i++) t1 += $i; i1 = $5 + $6
+            t2 = 0; for (i = 13; i <= 20; i++) t2 += $i; i2 = $16 + $17
+            if (t2 > t1) printf "   machine: %d %% busy on %d cores over the run (every process, the database servers included)\n", 100 * ((t2 - t1) - (i2 - i1)) / (t2 - t1), cores
+        }'
+    fi
     shopt -s nullglob
     local failed=()
     if [ -f "$REPORTS/failed-steps" ]; then
