@@ -254,7 +254,9 @@ BEGIN
         END IF;
     END LOOP;
     FOR name IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL LOOP
-        EXECUTE format('ALTER SEQUENCE public.%I RESTART', name);
+        -- setval, not ALTER SEQUENCE … RESTART: that gives the sequence a new file and makes every
+        -- other pooled connection reload its catalogue entry.
+        PERFORM setval(format('public.%I', name), 1, false);
     END LOOP;
     {restore}
 END
