@@ -3,6 +3,7 @@ one Redis, as two machines behind nginx would: sign-ins, logouts, a booking rush
 token and the settling of a publicity window are one system, not two."""
 
 import os
+import signal
 import threading
 import time
 from collections import Counter
@@ -80,7 +81,8 @@ def instances(database_url, fake_wechat_server, tmp_path_factory):
         yield running
     finally:
         for instance in running:
-            instance.process.terminate()
+            # SIGQUIT: gunicorn's quick stop; SIGTERM waited out the workers' keep-alive (5 s).
+            instance.process.send_signal(signal.SIGQUIT)
         for instance in running:
             instance.process.wait(timeout=30)
         for log in logs:
