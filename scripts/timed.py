@@ -26,12 +26,10 @@ def main() -> int:
     # Passed on, so stopping the run stops the step (its own process group is the shell's).
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda number, _frame: child.send_signal(number))
-    while True:
+    while True:  # a signal's handler runs and the wait goes on (PEP 475)
         try:
             _, status, usage = os.wait4(child.pid, 0)
             break
-        except InterruptedError:
-            continue
         except KeyboardInterrupt:
             continue  # the child got the same SIGINT from the terminal; wait for it to end
     print(

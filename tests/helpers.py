@@ -3,6 +3,7 @@
 import contextlib
 import io
 import logging
+import time
 
 
 def assert_error(response, status, code):
@@ -28,3 +29,14 @@ def written_log():
         yield buffer
     finally:
         handler.setStream(previous)
+
+
+def poll(fetch, until, seconds, every=0.02):
+    """`fetch()` again every `every` seconds until `until(value)` holds or `seconds` have passed;
+    the last value, for the test to assert on (a change that travels between processes by Redis)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = fetch()
+        if until(value) or time.monotonic() >= deadline:
+            return value
+        time.sleep(every)

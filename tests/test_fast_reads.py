@@ -9,7 +9,7 @@ import pytest
 from app import cache
 from app.web.fastreads import url_key
 from tests.factories import make_base, make_slot, make_zone
-from tests.helpers import written_log
+from tests.helpers import poll, written_log
 
 
 def _fast_entry(app, path):
@@ -31,9 +31,7 @@ def _wait_until_listening(app):
     """Until this app's process listens for published changes (only then does it keep copies)."""
     with app.app_context():
         layer = cache._layer()
-    deadline = time.monotonic() + 5
-    while not layer.listening and time.monotonic() < deadline:
-        time.sleep(0.05)
+    poll(lambda: layer.listening, until=bool, seconds=5, every=0.05)
 
 
 def _stop_building(monkeypatch):
@@ -156,12 +154,12 @@ def test_a_write_in_another_process_is_seen_here_at_once(app, client, make_app):
         db.session.get(Zone, zone_id).summary = "另一进程写的简介"
         db.session.commit()
         cache.invalidate("zones")
-    deadline = time.monotonic() + 2
-    while (
-        client.get(f"/api/mp/v1/zones/{zone_id}").json["summary"] != "另一进程写的简介" and time.monotonic() < deadline
-    ):
-        time.sleep(0.02)
-    assert client.get(f"/api/mp/v1/zones/{zone_id}").json["summary"] == "另一进程写的简介"
+    summary = poll(
+        lambda: client.get(f"/api/mp/v1/zones/{zone_id}").json["summary"],
+        until=lambda text: text == "另一进程写的简介",
+        seconds=2,
+    )
+    assert summary == "另一进程写的简介"
 
 
 # ---- bearer tokens kept by each process --------------------------------------------------------
@@ -202,10 +200,12 @@ def test_a_logout_in_another_process_is_seen_here_at_once(app, client, auth, mak
     assert client.get("/api/admin/v1/auth/me", headers=headers).status_code == 200  # now kept by this process
     other = make_app().test_client()
     assert other.post("/api/admin/v1/auth/logout", headers=headers).status_code == 204
-    deadline = time.monotonic() + 2
-    while client.get("/api/admin/v1/auth/me", headers=headers).status_code == 200 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert client.get("/api/admin/v1/auth/me", headers=headers).status_code == 401
+    status = poll(
+        lambda: client.get("/api/admin/v1/auth/me", headers=headers).status_code,
+        until=lambda code: code != 200,
+        seconds=2,
+    )
+    assert status == 401
 
 
 @pytest.mark.redis
@@ -220,10 +220,12 @@ def test_a_user_disabled_in_another_process_is_refused_here_at_once(app, client,
     with other.app_context():
         db.session.scalar(db.select(User).where(User.username == "to-disable")).is_active = False
         db.session.commit()
-    deadline = time.monotonic() + 2
-    while client.get("/api/admin/v1/auth/me", headers=headers).status_code == 200 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert client.get("/api/admin/v1/auth/me", headers=headers).status_code == 401
+    status = poll(
+        lambda: client.get("/api/admin/v1/auth/me", headers=headers).status_code,
+        until=lambda code: code != 200,
+        seconds=2,
+    )
+    assert status == 401
 
 
 # ---- the cheaper hit: same headers, same log line, no app context, the route for metrics ----------

@@ -17,6 +17,7 @@ from app.publicity.models import Objection
 from app.visits.models import Booking
 from tests.conftest import _base_config, _close_reusable, close_app, start_own_redis
 from tests.factories import id_number, make_base, make_slot, make_zone, open_notice
+from tests.helpers import poll
 
 REASON = "该项目申报材料中的能耗数据与实际情况不符，请核实。"
 
@@ -222,15 +223,6 @@ def _zone_name(client, zone_id):
     return client.get(f"/api/mp/v1/zones/{zone_id}").json["name"]
 
 
-def _eventually(check, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.fixture
 def frozen_rename(make_app, own_redis, monkeypatch):
     """Two workers on one Redis: the reader has served a zone page; Redis freezes; the writer renames
@@ -254,7 +246,13 @@ def frozen_rename(make_app, own_redis, monkeypatch):
 
 def test_after_a_freeze_another_worker_serves_the_change_within_seconds(frozen_rename):
     frozen_rename["thaw"]()
-    assert _eventually(lambda: _zone_name(frozen_rename["reader"], frozen_rename["zone_id"]) == "冻结期间改的名称")
+    name = poll(
+        lambda: _zone_name(frozen_rename["reader"], frozen_rename["zone_id"]),
+        until=lambda text: text == "冻结期间改的名称",
+        seconds=10.0,
+        every=0.2,
+    )
+    assert name == "冻结期间改的名称"
 
 
 def test_after_a_freeze_the_writing_worker_serves_the_change(frozen_rename):

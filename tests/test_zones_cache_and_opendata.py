@@ -3,13 +3,13 @@
 import csv
 import io
 import json
-import time
 
 import pytest
 from sqlalchemy import event
 
 from app.extensions import db
 from tests.factories import make_zone
+from tests.helpers import poll
 
 
 def test_etag_and_304(client, app):
@@ -66,11 +66,12 @@ def test_invalidation_reaches_other_processes(app, make_app, auth, client):
     before = other.get("/api/mp/v1/zones").headers["ETag"]
     admin = auth.staff("admin")
     client.patch(f"/api/admin/v1/zones/{zone_id}", json={"name": "共享缓存已改"}, headers=admin)
-    deadline = time.monotonic() + 1.0
-    after = other.get("/api/mp/v1/zones", headers={"If-None-Match": before})
-    while after.status_code == 304 and time.monotonic() < deadline:
-        time.sleep(0.01)
-        after = other.get("/api/mp/v1/zones", headers={"If-None-Match": before})
+    after = poll(
+        lambda: other.get("/api/mp/v1/zones", headers={"If-None-Match": before}),
+        until=lambda response: response.status_code != 304,
+        seconds=1.0,
+        every=0.01,
+    )
     assert after.status_code == 200
     assert after.json["items"][0]["name"] == "共享缓存已改"
 
