@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import metrics
+from app import metrics, readonly_commit
 from app.config import load_config, startup_notices
 from app.extensions import db, kv, migrate
 from app.privacy import PersonalDataCipher
@@ -51,6 +51,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["PERSONAL_DATA_KEYS"], app.config["SECRET_KEY"], app.config["PERSONAL_DATA_INDEX_KEY"]
     )
     db.init_app(app)
+    with app.app_context():
+        readonly_commit.install(db.engine)  # psycopg keeps its prepared statements (the module says why)
     _import_models()
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     kv.init_app(app)

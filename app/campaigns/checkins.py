@@ -7,8 +7,9 @@ from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import uow
@@ -32,7 +33,7 @@ from app.extensions import db
 from app.media.services import own_uploads, public_hosts, sha256_of
 from app.policies import services as policies
 from app.publicity.calendar import is_working
-from app.times import app_timezone
+from app.times import app_timezone, local_today
 from app.wechat import services as wechat
 from app.wechat.services import ContentCheck
 
@@ -51,13 +52,42 @@ BACKFILL_DAYS = 7  # a student may fill in the last 7 days, not older
 COMMUTE_ROUND_TRIPS_PER_DAY = Decimal(1)
 
 
+# A day before the catalogue's first version of the action has no factor: 422, never a 500.
+NO_FACTOR_YET = "这一天这项行动尚无可用的排放因子，请选择其他日期"
+
+
 def _factor_in_force(code: str, day: date):
-    """The factor a check-in on `day` is scored with; a day before the catalogue's first version of
-    the action has none (422, never a 500)."""
+    """The factor a check-in on `day` is scored with (NO_FACTOR_YET when there is none)."""
     factor = catalogue.factor_on(code, day)
     if factor is None:
-        raise ValidationFailed(details={"day": ["这一天这项行动尚无可用的排放因子，请选择其他日期"]})
+        raise ValidationFailed(details={"day": [NO_FACTOR_YET]})
     return factor
+
+
+# Built once (bound: campaign_id, user_id, action, day, today): what a check-in reads before it
+# writes. The factor in force on `day` is the newest version from on or before it.
+_FACTOR_IN_FORCE = (
+    select(ActionFactor.id)
+    .where(ActionFactor.code == bindparam("action"), ActionFactor.valid_from <= bindparam("day"))
+    .order_by(ActionFactor.valid_from.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_LOOK = (
+    select(
+        Campaign,
+        Participation.id,
+        StudentProfile,
+        ActionFactor,
+        policies.consent_missing(bindparam("user_id"), policies.PRIVACY, bindparam("today")).label("consent_missing"),
+    )
+    .join(Participation, and_(Participation.campaign_id == Campaign.id, Participation.user_id == bindparam("user_id")))
+    .outerjoin(StudentProfile, StudentProfile.user_id == Participation.user_id)
+    .outerjoin(ActionFactor, ActionFactor.id == _FACTOR_IN_FORCE)
+    .where(Campaign.id == bindparam("campaign_id"))
+    .options(lazyload(Campaign.school))  # a check-in needs the school's id alone
+    .with_for_update(of=Participation)
+)
 
 
 def _action_day(campaign: Campaign, day: date | None) -> date:
@@ -135,24 +165,34 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
     per campaign. Notes and photos pass WeChat's checks before they are kept; a photo is one's own
     upload, its URL as the upload answered it (absolute on `request_host` or a public host). Not
     before the current privacy policy is accepted (428)."""
-    policies.ensure_consented(user)
-    campaign = get_campaign(campaign_id, with_school=False)
-    day = _action_day(campaign, data.get("day"))
-    # Joined? One student's check-ins in a campaign queue here (the participation's row is locked to
-    # the commit), so a burst cannot overrun the trip budget; the student's profile comes in the same
-    # statement for ensure_may_take_part (the session's identity map answers its lookup).
-    joined = db.session.execute(
-        select(Participation.id, StudentProfile)
-        .outerjoin(StudentProfile, StudentProfile.user_id == Participation.user_id)
-        .where(Participation.campaign_id == campaign_id, Participation.user_id == user.id)
-        .with_for_update(of=Participation)
+    asked_day = data.get("day") or today()
+    # The campaign, the student's participation (locked to the commit: one student's check-ins in a
+    # campaign queue here, so a burst cannot overrun the trip budget), their profile, the action's
+    # factor in force that day and whether the privacy policy still needs accepting: one statement.
+    found = db.session.execute(
+        _LOOK,
+        {
+            "campaign_id": campaign_id,
+            "user_id": user.id,
+            "action": data["action"],
+            "day": asked_day,
+            "today": local_today(),
+        },
     ).first()  # kept: the identity map holds the profile only while something refers to it
-    if joined is None:
+    if found is None:
+        # No such campaign, or not joined: the checks one by one, in their order, say which.
+        policies.ensure_consented(user)
+        _action_day(get_campaign(campaign_id, with_school=False), data.get("day"))
         raise Conflict("请先参加活动", code="not_joined")
+    campaign, factor, consent_missing = found.Campaign, found.ActionFactor, found.consent_missing
+    if consent_missing:
+        policies.refuse_without_consent()
+    day = _action_day(campaign, data.get("day"))
     ensure_may_take_part(user, campaign)  # e.g. a student who has since moved school
     if data["action"] not in campaign.actions:
         raise ValidationFailed(details={"action": ["本活动不含这项行动"]})
-    factor = _factor_in_force(data["action"], day)
+    if factor is None:
+        raise ValidationFailed(details={"day": [NO_FACTOR_YET]})
     quantity: Decimal = data["quantity"]
     if quantity <= 0:
         raise ValidationFailed(details={"quantity": ["数量须大于 0"]})

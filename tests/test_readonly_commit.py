@@ -1,0 +1,78 @@
+"""On PostgreSQL a transaction that only read ends with COMMIT (psycopg keeps its prepared
+statements); one that wrote, or failed, still rolls back (app/readonly_commit.py)."""
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from app.extensions import db
+from app.zones.models import District
+
+pytestmark = pytest.mark.postgres
+
+DISTRICTS = select(func.count()).select_from(District)
+
+
+def _psycopg_connection():
+    return db.session.connection().connection.dbapi_connection
+
+
+def _read_six_times_then_roll_back():
+    """The same SELECT six times, each in a transaction ended by a rollback (as a request's end does)."""
+    for _ in range(6):
+        db.session.scalar(DISTRICTS)
+        db.session.rollback()
+
+
+def test_a_statement_read_in_transactions_that_end_with_a_rollback_gets_prepared(app):
+    with app.app_context():
+        _read_six_times_then_roll_back()
+        prepared = db.session.scalar(
+            text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FROM districts%'")
+        )
+        assert prepared >= 1
+
+
+def test_psycopg_keeps_its_prepared_statements_across_a_read_only_rollback(app):
+    with app.app_context():
+        _read_six_times_then_roll_back()
+        kept = len(_psycopg_connection()._prepared._names)
+        assert kept >= 1
+
+
+def test_a_rolled_back_write_is_not_kept(app):
+    with app.app_context():
+        before = db.session.scalar(DISTRICTS)
+        db.session.rollback()
+        db.session.add(District(code="990001", name="测试区990001", kind="district"))
+        db.session.flush()
+        db.session.rollback()
+        assert db.session.scalar(DISTRICTS) == before
+
+
+def test_a_rolled_back_text_write_is_not_kept(app):
+    first = select(func.min(District.name))
+    with app.app_context():
+        before = db.session.scalar(first)
+        db.session.rollback()
+        db.session.execute(text("UPDATE districts SET name = name || '（改）'"))
+        db.session.rollback()
+        assert db.session.scalar(first) == before
+
+
+def test_a_write_after_reads_in_the_same_transaction_is_rolled_back(app):
+    with app.app_context():
+        before = db.session.scalar(DISTRICTS)
+        db.session.add(District(code="990003", name="测试区990003", kind="district"))
+        db.session.flush()
+        db.session.rollback()
+        assert db.session.scalar(DISTRICTS) == before
+
+
+def test_a_failed_transaction_still_rolls_back_and_the_connection_works_after(app):
+    with app.app_context():
+        db.session.scalar(DISTRICTS)
+        with pytest.raises(DBAPIError):
+            db.session.execute(text("SELECT 1 / 0"))
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(District)) >= 0
