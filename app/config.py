@@ -85,7 +85,8 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # pool_pre_ping, unless the URL is psycopg's: create_app (app.pg_connections) decides.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": redis_url,
         # The job queue may live in a Redis of its own, kept on disk, while REDIS_URL's may evict.
         "JOBS_REDIS_URL": env.get("JOBS_REDIS_URL") or None,  # unset: REDIS_URL (app.jobs.queue.redis_url)

@@ -406,7 +406,7 @@ def _reset_for_reuse(application) -> None:
         application.extensions.pop("wechat_client", None)  # its in-process token, its timeouts
         db.session.remove()
         # The pool is kept: a new connection is a new server process with cold caches (most of the
-        # next cleaning's time). A connection a test killed is replaced at checkout (pool_pre_ping).
+        # next cleaning's time). A connection a test killed is replaced at checkout (app.pg_connections).
 
 
 @pytest.fixture

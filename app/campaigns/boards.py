@@ -528,7 +528,7 @@ def from_redis(campaign: Campaign, by: str, viewer: User | None, metric: str, to
 
 def board(campaign_id: int, by: str, viewer: User | None, *, metric: str = "per_student", top: int = 20) -> dict:
     """Top N of the public board, and the viewer's own entry (their rank even if hidden or beyond N)."""
-    campaign = get_campaign(campaign_id)
+    campaign = get_campaign(campaign_id, with_school=False)  # its school's id is all a board needs
     try:
         return from_redis(campaign, by, viewer, metric, top)
     except (redis_lib.RedisError, _NotReady) as exc:

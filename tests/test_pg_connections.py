@@ -1,8 +1,9 @@
-"""On PostgreSQL a transaction that only read ends with COMMIT (psycopg keeps its prepared
-statements); one that wrote, or failed, still rolls back (app/readonly_commit.py)."""
+"""app.pg_connections on PostgreSQL: a transaction that only read ends with COMMIT (psycopg keeps
+its prepared statements), one that wrote, or failed, still rolls back; a pooled connection is pinged
+at checkout only when the server has spoken, and one the server closed is replaced."""
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
@@ -76,3 +77,37 @@ def test_a_failed_transaction_still_rolls_back_and_the_connection_works_after(ap
             db.session.execute(text("SELECT 1 / 0"))
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(District)) >= 0
+
+
+def _backend_pid() -> int:
+    return db.session.connection().connection.dbapi_connection.info.backend_pid
+
+
+def _last_statement_of(database_url: str, pid: int) -> str:
+    observer = create_engine(database_url)
+    try:
+        with observer.connect() as conn:
+            return conn.execute(text("SELECT query FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar()
+    finally:
+        observer.dispose()
+
+
+def test_a_healthy_pooled_connection_is_checked_out_without_a_ping(app, database_url):
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))
+        pid = _backend_pid()
+        db.session.remove()  # back to the pool, its read-only transaction ended with COMMIT
+        assert _backend_pid() == pid
+        assert _last_statement_of(database_url, pid) == "COMMIT"  # and no ping since
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced_at_checkout(app, database_url):
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))
+        pid = _backend_pid()
+        db.session.remove()
+        killer = create_engine(database_url)
+        with killer.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+        killer.dispose()
+        assert _backend_pid() != pid
