@@ -29,7 +29,8 @@ class Tally:
         self.transactions = 0
         self.commits = 0
         self.rollbacks = 0
-        self.checkouts = 0  # each checkout pings the server first (pool_pre_ping)
+        self.checkouts = 0  # pool checkouts
+        self.pings = 0  # checkouts that pinged the server first (pool_pre_ping; psycopg's: see app.pg_connections)
         self.redis: Counter[str] = Counter()  # by purpose
         self.crypto: Counter[str] = Counter()
         self.log: list[str] = []  # each statement's start, in order
@@ -43,7 +44,7 @@ class Tally:
     @property
     def database_round_trips(self) -> int:
         """Statements, plus BEGIN and COMMIT/ROLLBACK of each transaction, plus each pre-ping."""
-        return self.statements + self.transactions + self.commits + self.rollbacks + self.checkouts
+        return self.statements + self.transactions + self.commits + self.rollbacks + self.pings
 
     @property
     def claims(self) -> int:
@@ -107,9 +108,14 @@ def counting(engine) -> Iterator[Tally]:
         if sends(conn):
             tally.rollbacks += 1
 
+    # SQLAlchemy's pre-ping pings at every checkout; without it (psycopg), a ping runs only when the
+    # connection's socket has something to read, which a healthy idle connection never has.
+    pre_ping = getattr(engine.pool, "_pre_ping", True)
+
     def on_checkout(dbapi_conn, record, proxy):
         if mine():
             tally.checkouts += 1
+            tally.pings += 1 if pre_ping else 0
 
     listeners = [
         (engine, "before_cursor_execute", before_execute),
@@ -180,7 +186,7 @@ def describe(tally: Tally, statements: bool = False) -> dict[str, str]:
         "  writes": writes or "none",
         "  transactions": f"{tally.transactions} begun, {tally.commits} committed, {tally.rollbacks} rolled back"
         f" ({tally.write_commits} with a write)",
-        "  pool pre-pings": f"{tally.checkouts}",
+        "  pool checkouts": f"{tally.checkouts} ({tally.pings} pinged first)",
         "redis round trips": f"{sum(tally.redis.values())} ({redis or 'none'})",
         "encryption operations": f"{sum(tally.crypto.values())} ({crypto or 'none'})",
         "idempotency claims": f"{tally.claims}",
