@@ -105,11 +105,15 @@ class LocalLayer:
         self.pubsub = None
         self.shared = False
         self.owed: set[str] = set()  # namespaces whose bump failed: made once Redis answers
+        # Counts resets: a generation read from Redis before a reset may predate a bump published
+        # while the listener was away (and so missed); it must not be kept after the reset.
+        self.epoch = 0
 
         self.tokens: OrderedDict[str, dict] = OrderedDict()
 
     def reset(self) -> None:
         with self.lock:
+            self.epoch += 1
             self.generations.clear()
             self.bodies.clear()
             self.tokens.clear()
@@ -153,8 +157,12 @@ class LocalLayer:
                 self.bodies.move_to_end(key)
             return entry
 
-    def bump(self, namespace: str, generation: int) -> None:
+    def bump(self, namespace: str, generation: int, read_in_epoch: int | None = None) -> None:
+        """Apply a generation: one heard or made now, or one read from Redis in `read_in_epoch`
+        (ignored if the layer was reset since: the read may be older than a bump it missed)."""
         with self.lock:
+            if read_in_epoch is not None and read_in_epoch != self.epoch:
+                return
             known = self.generations.get(namespace, -1)
             if generation > known:
                 self.generations[namespace] = generation
@@ -267,6 +275,7 @@ def generation(namespace: str) -> int:
         known = layer.generations.get(namespace)
         if known is not None:
             return known
+    epoch = layer.epoch
     try:
         value = int(kv.redis.get(f"cache:gen:{namespace}") or 0)
     except redis_lib.RedisError:
@@ -274,7 +283,7 @@ def generation(namespace: str) -> int:
         # back (the listener may not have noticed it go): drop it.
         layer.forget(namespace)
         raise
-    layer.bump(namespace, value)
+    layer.bump(namespace, value, read_in_epoch=epoch)
     return value
 
 

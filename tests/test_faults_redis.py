@@ -269,3 +269,27 @@ def test_during_a_long_freeze_another_worker_stops_serving_its_copy(frozen_renam
 
     time.sleep(SILENT_LIMIT + 1.5)  # its listener has heard nothing for longer than it accepts
     assert _zone_name(frozen_rename["reader"], frozen_rename["zone_id"]) == "冻结期间改的名称"
+
+
+def test_a_generation_read_before_the_listener_resets_is_not_kept(app, monkeypatch):
+    """The listener reconnects (forgetting what is local: bumps may have been missed while it was
+    away) while a request is reading a generation from Redis: that read may be older than a bump
+    the listener missed, so it is used for this request but not kept (else the old page is served
+    as current until it expires)."""
+    from app import cache
+    from app.extensions import kv
+
+    with app.app_context():
+        layer = cache._layer()
+        layer.forget("zones")
+        redis = kv.redis
+        read = redis.get
+
+        def read_while_the_listener_reconnects(key):
+            value = read(key)
+            layer.reset()
+            return value
+
+        monkeypatch.setattr(redis, "get", read_while_the_listener_reconnects)
+        cache.generation("zones")
+        assert "zones" not in layer.generations
