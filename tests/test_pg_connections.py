@@ -14,6 +14,13 @@ pytestmark = pytest.mark.postgres
 DISTRICTS = select(func.count()).select_from(District)
 
 
+@pytest.fixture
+def own_pool(make_app):
+    """An app whose pool has not served other tests: one thread, one connection, the same each time
+    (the shared app's pool holds several, handed out in turn)."""
+    return make_app()
+
+
 def _psycopg_connection():
     return db.session.connection().connection.dbapi_connection
 
@@ -25,8 +32,8 @@ def _read_six_times_then_roll_back():
         db.session.rollback()
 
 
-def test_a_statement_read_in_transactions_that_end_with_a_rollback_gets_prepared(app):
-    with app.app_context():
+def test_a_statement_read_in_transactions_that_end_with_a_rollback_gets_prepared(own_pool):
+    with own_pool.app_context():
         _read_six_times_then_roll_back()
         prepared = db.session.scalar(
             text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FROM districts%'")
@@ -34,8 +41,8 @@ def test_a_statement_read_in_transactions_that_end_with_a_rollback_gets_prepared
         assert prepared >= 1
 
 
-def test_psycopg_keeps_its_prepared_statements_across_a_read_only_rollback(app):
-    with app.app_context():
+def test_psycopg_keeps_its_prepared_statements_across_a_read_only_rollback(own_pool):
+    with own_pool.app_context():
         _read_six_times_then_roll_back()
         kept = len(_psycopg_connection()._prepared._names)
         assert kept >= 1
@@ -92,8 +99,8 @@ def _last_statement_of(database_url: str, pid: int) -> str:
         observer.dispose()
 
 
-def test_a_healthy_pooled_connection_is_checked_out_without_a_ping(app, database_url):
-    with app.app_context():
+def test_a_healthy_pooled_connection_is_checked_out_without_a_ping(own_pool, database_url):
+    with own_pool.app_context():
         db.session.execute(text("SELECT 1"))
         pid = _backend_pid()
         db.session.remove()  # back to the pool, its read-only transaction ended with COMMIT
@@ -101,8 +108,8 @@ def test_a_healthy_pooled_connection_is_checked_out_without_a_ping(app, database
         assert _last_statement_of(database_url, pid) == "COMMIT"  # and no ping since
 
 
-def test_a_pooled_connection_the_server_closed_is_replaced_at_checkout(app, database_url):
-    with app.app_context():
+def test_a_pooled_connection_the_server_closed_is_replaced_at_checkout(own_pool, database_url):
+    with own_pool.app_context():
         db.session.execute(text("SELECT 1"))
         pid = _backend_pid()
         db.session.remove()

@@ -454,7 +454,10 @@ def refresh_students(campaign_id: int, user_ids: list[int]) -> None:
     """After a commit that changed these students' points or visibility: their entries on the live
     board (a board that is not built is left for the next read to rebuild). One SQL statement (none
     of it from the session's identity map: the totals and the rule are read as committed) and one
-    Redis round trip for one student."""
+    Redis round trip for one student. After a commit the read runs in autocommit: one statement
+    needs no transaction, and BEGIN and COMMIT would be two more round trips."""
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     _update(campaign_id, user_ids)
 
 
