@@ -1,8 +1,8 @@
 """How the service uses its PostgreSQL (psycopg) connections: two round trips a request saves.
 
-1. A transaction that only read ends with COMMIT, not ROLLBACK. psycopg prepares a statement on a connection once it has run five times there (the server then
-parses and plans it once, not on every execution: about two thirds of the database's time on a
-check-in). But `Connection.rollback()` throws away every prepared statement of the connection, and
+1. A transaction that only read ends with COMMIT, not ROLLBACK. psycopg prepares a statement on a
+connection once it has run five times there (the server then parses and plans it once, not on every
+execution: about two thirds of the database's time on a check-in). But `Connection.rollback()` throws away every prepared statement of the connection, and
 SQLAlchemy ends every transaction it did not commit with a rollback: the read a request makes after
 its commit, a refused write, the end of every read-only request. Statements were then never
 prepared at all. Ending a transaction that ran nothing but SELECTs with COMMIT is the same for the
@@ -43,7 +43,7 @@ def uses_psycopg(database_url: str) -> bool:
 
 def install(engine: Engine) -> None:
     """For a PostgreSQL (psycopg) engine: read-only transactions end with COMMIT, and connections
-    are pinged at checkout only when the server has spoken (config turns pool_pre_ping off for it)."""
+    are pinged at checkout only when the server has spoken (create_app turns pool_pre_ping off for it)."""
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
         return
     event.listen(engine, "checkout", _ping_if_the_server_spoke)
