@@ -2,11 +2,11 @@
 
 1. A transaction that only read ends with COMMIT, not ROLLBACK. psycopg prepares a statement on a
 connection once it has run five times there (the server then parses and plans it once, not on every
-execution: about two thirds of the database's time on a check-in). But `Connection.rollback()` throws away every prepared statement of the connection, and
-SQLAlchemy ends every transaction it did not commit with a rollback: the read a request makes after
-its commit, a refused write, the end of every read-only request. Statements were then never
-prepared at all. Ending a transaction that ran nothing but SELECTs with COMMIT is the same for the
-data (it wrote nothing) and keeps them.
+execution: about two thirds of the database's time on a check-in). But `Connection.rollback()`
+throws away every prepared statement of the connection, and SQLAlchemy ends every transaction it
+did not commit with a rollback: the read a request makes after its commit, a refused write, the end
+of every read-only request. Statements were then never prepared at all. Ending a transaction that
+ran nothing but SELECTs with COMMIT is the same for the data (it wrote nothing) and keeps them.
 
 "Only read" is what SQLAlchemy executed on the connection since its last commit or rollback: every
 statement a SELECT. Anything else (a write, a SAVEPOINT, a SET, text SQL that does not start with
@@ -26,7 +26,8 @@ from typing import Any
 
 from psycopg import pq
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import DisconnectionError
 
 _WROTE = "_lowcarbon_wrote"  # on the DBAPI connection: something other than a SELECT ran in this transaction
@@ -37,14 +38,16 @@ def _unwrapped(dbapi_connection: Any) -> Any:
     return getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
 
 
-def uses_psycopg(database_url: str) -> bool:
-    return database_url.startswith("postgresql+psycopg")
+def uses_psycopg(database_url: str | URL) -> bool:
+    """Whether the URL names PostgreSQL through psycopg 3 (not psycopg2, not SQLite)."""
+    url = make_url(database_url)
+    return url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg"
 
 
 def install(engine: Engine) -> None:
     """For a PostgreSQL (psycopg) engine: read-only transactions end with COMMIT, and connections
     are pinged at checkout only when the server has spoken (create_app turns pool_pre_ping off for it)."""
-    if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+    if not uses_psycopg(engine.url):
         return
     event.listen(engine, "checkout", _ping_if_the_server_spoke)
     dialect = engine.dialect

@@ -40,3 +40,23 @@ def poll(fetch, until, seconds, every=0.02):
         if until(value) or time.monotonic() >= deadline:
             return value
         time.sleep(every)
+
+
+def backend_pid() -> int:
+    """The PostgreSQL server process of the current session's connection."""
+    from app.extensions import db
+
+    return db.session.connection().connection.dbapi_connection.info.backend_pid
+
+
+def terminate_backend(database_url: str, pid: int, wait_ms: int = 0) -> None:
+    """End a PostgreSQL server process from another connection, as a restart or an administrator
+    would; `wait_ms` > 0 waits until it has gone."""
+    from sqlalchemy import create_engine, text
+
+    killer = create_engine(database_url)
+    try:
+        with killer.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid, :wait)"), {"pid": pid, "wait": wait_ms})
+    finally:
+        killer.dispose()

@@ -9,17 +9,13 @@ from app import uow
 from app.extensions import db
 from app.visits.models import Booking
 from tests.factories import citizen_tokens, id_number, make_base, make_slot
-from tests.helpers import assert_error
+from tests.helpers import assert_error, backend_pid, terminate_backend
 
 pytestmark = pytest.mark.postgres
 
 
 def _kill_own_connection(database_url):
-    pid = db.session.connection().connection.dbapi_connection.info.backend_pid
-    killer = create_engine(database_url)
-    with killer.begin() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    killer.dispose()
+    terminate_backend(database_url, backend_pid())
 
 
 @pytest.fixture

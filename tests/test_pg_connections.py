@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.zones.models import District
+from tests.helpers import backend_pid, terminate_backend
 
 pytestmark = pytest.mark.postgres
 
@@ -83,11 +84,7 @@ def test_a_failed_transaction_still_rolls_back_and_the_connection_works_after(ap
         with pytest.raises(DBAPIError):
             db.session.execute(text("SELECT 1 / 0"))
         db.session.rollback()
-        assert db.session.scalar(select(func.count()).select_from(District)) >= 0
-
-
-def _backend_pid() -> int:
-    return db.session.connection().connection.dbapi_connection.info.backend_pid
+        assert db.session.scalar(DISTRICTS) >= 0
 
 
 def _last_statement_of(database_url: str, pid: int) -> str:
@@ -102,19 +99,16 @@ def _last_statement_of(database_url: str, pid: int) -> str:
 def test_a_healthy_pooled_connection_is_checked_out_without_a_ping(own_pool, database_url):
     with own_pool.app_context():
         db.session.execute(text("SELECT 1"))
-        pid = _backend_pid()
+        pid = backend_pid()
         db.session.remove()  # back to the pool, its read-only transaction ended with COMMIT
-        assert _backend_pid() == pid
+        assert backend_pid() == pid
         assert _last_statement_of(database_url, pid) == "COMMIT"  # and no ping since
 
 
 def test_a_pooled_connection_the_server_closed_is_replaced_at_checkout(own_pool, database_url):
     with own_pool.app_context():
         db.session.execute(text("SELECT 1"))
-        pid = _backend_pid()
+        pid = backend_pid()
         db.session.remove()
-        killer = create_engine(database_url)
-        with killer.begin() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
-        killer.dispose()
-        assert _backend_pid() != pid
+        terminate_backend(database_url, pid, wait_ms=5000)
+        assert backend_pid() != pid

@@ -92,14 +92,20 @@ def sync_catalogue(content_root: Path) -> int:
     return len(records)
 
 
-def factor_on(code: str, day: date) -> ActionFactor | None:
-    """The version of an action's factor in force on `day`."""
-    return db.session.scalar(
+def factor_in_force_query(code, day):
+    """The version of an action's factor in force on `day`: the newest from on or before it (`code`
+    and `day` may be bound parameters, for a statement built once)."""
+    return (
         select(ActionFactor)
         .where(ActionFactor.code == code, ActionFactor.valid_from <= day)
         .order_by(ActionFactor.valid_from.desc())
         .limit(1)
     )
+
+
+def factor_on(code: str, day: date) -> ActionFactor | None:
+    """The version of an action's factor in force on `day`."""
+    return db.session.scalar(factor_in_force_query(code, day))
 
 
 def known_codes() -> set[str]:

@@ -64,13 +64,10 @@ def _factor_in_force(code: str, day: date):
     return factor
 
 
-# Built once (bound: campaign_id, user_id, action, day, today): what a check-in reads before it
-# writes. The factor in force on `day` is the newest version from on or before it.
+# Built once (bound: campaign_id, user_id, action, day, today): what a check-in reads before it writes.
 _FACTOR_IN_FORCE = (
-    select(ActionFactor.id)
-    .where(ActionFactor.code == bindparam("action"), ActionFactor.valid_from <= bindparam("day"))
-    .order_by(ActionFactor.valid_from.desc())
-    .limit(1)
+    catalogue.factor_in_force_query(bindparam("action"), bindparam("day"))
+    .with_only_columns(ActionFactor.id)
     .scalar_subquery()
 )
 _LOOK = (
