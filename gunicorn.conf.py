@@ -5,6 +5,7 @@ shared (the WeChat token, cache, rate limits) lives in PostgreSQL and Redis.
 """
 
 import gc
+import importlib
 import multiprocessing
 import os
 import shutil
@@ -54,6 +55,20 @@ def on_starting(server):
                 entry.unlink()
     else:
         directory.mkdir(parents=True, exist_ok=True)
+
+
+def when_ready(server):
+    """The served app's modules are imported here, once, in the master, before the first worker is
+    forked: a worker then only builds its app (create_app: 0.4 s of CPU instead of 1.0 s with the
+    imports), at start and each time it is recycled (max_requests), and the workers share the
+    imported code's memory. Nothing is built here: no app, no connection, no thread."""
+    importlib.import_module(server.app.app_uri.partition(":")[0])
+
+
+def pre_fork(server, worker):
+    """What the master imported is never collected: frozen before the fork, a worker's collections do
+    not touch (and so copy) those pages."""
+    gc.freeze()
 
 
 def child_exit(server, worker):

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -46,6 +47,9 @@ def test_gunicorn_serves_login_across_workers(database_url, fake_wechat, app, pr
             assert time.monotonic() < deadline, "gunicorn did not come up"
             time.sleep(0.2)
 
+        maps = Path(f"/proc/{proc.pid}/maps")
+        if maps.exists():  # Linux: the master imported the app's modules (gunicorn.conf.py when_ready)
+            assert "cryptography/hazmat/bindings" in maps.read_text()
         login = requests.post(f"{base}/api/mp/v1/auth/login", json={"code": "smoke:1"}, timeout=10)
         assert login.status_code == 200, login.text
         headers = {"Authorization": f"Bearer {login.json()['token']}"}
