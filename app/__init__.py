@@ -56,7 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         pg_connections.install(db.engine)  # two round trips a request fewer (the module says how)
-    _import_models()
+    import_modules()
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     kv.init_app(app)
     limiter.init_app(app)
@@ -136,11 +136,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _import_models() -> None:
-    """Every model module, so metadata (and Alembic autogenerate) sees all tables."""
+def import_modules() -> None:
+    """Every model module, so metadata (and Alembic autogenerate) sees all tables, and the faces
+    create_app registers (imported here, not at the top: they import this package). gunicorn's master
+    calls it before forking its workers (gunicorn.conf.py), so that a worker only builds the app."""
+    import admin_api  # noqa: F401
     import app.accounts.models  # noqa: F401
     import app.audit.models  # noqa: F401
     import app.campaigns.models  # noqa: F401
+    import app.cli  # noqa: F401
     import app.idempotency  # noqa: F401
     import app.jobs.models  # noqa: F401
     import app.knowledge.models  # noqa: F401
@@ -150,4 +154,7 @@ def _import_models() -> None:
     import app.progress.models  # noqa: F401
     import app.publicity.models  # noqa: F401
     import app.visits.models  # noqa: F401
+    import app.web.h5  # noqa: F401
     import app.zones.models  # noqa: F401
+    import console  # noqa: F401
+    import miniprogram_api  # noqa: F401

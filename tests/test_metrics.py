@@ -93,6 +93,40 @@ def test_a_request_lands_in_the_latency_histogram(client):
     assert grew == 1
 
 
+def _histogram_samples(feed) -> dict:
+    """The samples of a fresh histogram (own registry, LATENCY's buckets) after `feed(child)`."""
+    from prometheus_client import CollectorRegistry, Histogram
+    from prometheus_client.exposition import generate_latest
+
+    registry = CollectorRegistry()
+    histogram = Histogram("h", "h", ["k"], buckets=metrics.LATENCY_BUCKETS, registry=registry)
+    feed(histogram.labels("x"))
+    return {key: figure for key, figure in samples(generate_latest(registry).decode()).items() if key[0] != "h_created"}
+
+
+# On bounds, between them, below the first, above the last, repeated.
+SECONDS = [0.0, 0.001, 0.002, 0.002, 0.0021, 0.005, 0.03, 0.1, 0.9999, 10.0, 10.5, 42.0, 0.01, 0.002]
+
+
+def test_many_observations_at_once_fill_the_buckets_as_one_by_one():
+    one_by_one = _histogram_samples(lambda child: [child.observe(seconds) for seconds in SECONDS])
+    at_once = _histogram_samples(lambda child: metrics.observe_many(child, SECONDS))
+    assert at_once == one_by_one
+
+
+def test_deferred_counts_of_one_counter_arrive_in_one_write():
+    from prometheus_client import CollectorRegistry, Counter
+
+    counter = Counter("c", "c", registry=CollectorRegistry())
+    writes = []
+    counter.inc = lambda amount=1: writes.append(amount)  # type: ignore[method-assign]
+    deferred = metrics.Deferred()
+    for _ in range(5):
+        deferred.pending.append((counter, None, 0.0))  # as add() leaves them, without its thread
+    deferred.flush()
+    assert writes == [5]
+
+
 def test_a_path_no_rule_matches_is_unmatched(client):
     grew = moved(
         client,
