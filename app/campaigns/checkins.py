@@ -87,6 +87,38 @@ _LOOK = (
 )
 
 
+# The check-in's INSERT … ON CONFLICT DO NOTHING RETURNING, built once per kind of database (its
+# values bound as v_<column>): building it for every check-in cost more than running it.
+_CHECKIN_VALUES = (
+    "campaign_id",
+    "user_id",
+    "action",
+    "day",
+    "quantity",
+    "factor_id",
+    "co2_kg",
+    "points",
+    "evidence",
+    "note",
+    "photo_url",
+    "photo_sha256",
+    "needs_review",
+)
+_INSERT_CHECKIN: dict[str, Any] = {}
+
+
+def _insert_checkin():
+    dialect = db.engine.dialect.name
+    statement = _INSERT_CHECKIN.get(dialect)
+    if statement is None:
+        statement = _INSERT_CHECKIN[dialect] = (
+            insert_unless_conflict(ActionCheckin)
+            .values({name: bindparam(f"v_{name}") for name in _CHECKIN_VALUES})
+            .returning(ActionCheckin)
+        )
+    return statement
+
+
 def _action_day(campaign: Campaign, day: date | None) -> date:
     """The day an action is recorded for: today, or one of the last 7 days, within the campaign."""
     day = day or today()
@@ -238,23 +270,22 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
         # action already checked in that day, or the picture's weight taken), without the savepoint
         # and its two round trips that catching the IntegrityError needed.
         checkin = db.session.scalar(
-            insert_unless_conflict(ActionCheckin)
-            .values(
-                campaign_id=campaign_id,
-                user_id=user.id,
-                action=data["action"],
-                day=day,
-                quantity=quantity,
-                factor_id=factor.id,
-                co2_kg=co2,
-                points=points,
-                evidence=evidence,
-                note=data.get("note"),
-                photo_url=photo,
-                photo_sha256=photo_sha256,
-                needs_review=needs_review,
-            )
-            .returning(ActionCheckin)
+            _insert_checkin(),
+            {
+                "v_campaign_id": campaign_id,
+                "v_user_id": user.id,
+                "v_action": data["action"],
+                "v_day": day,
+                "v_quantity": quantity,
+                "v_factor_id": factor.id,
+                "v_co2_kg": co2,
+                "v_points": points,
+                "v_evidence": evidence,
+                "v_note": data.get("note"),
+                "v_photo_url": photo,
+                "v_photo_sha256": photo_sha256,
+                "v_needs_review": needs_review,
+            },
         )
         if checkin is not None:
             set_committed_value(checkin, "factor", factor)  # loaded: the answer needs no query after the commit
