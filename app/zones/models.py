@@ -45,6 +45,16 @@ class Zone(db.Model):
             postgresql_where=text("published_at IS NOT NULL"),
             sqlite_where=text("published_at IS NOT NULL"),
         ),
+        # The public list filtered by type (and level): its exact `total` counts index entries alone
+        # (an index-only scan) instead of visiting every matching zone's row: 7.8 -> 0.9 ms at
+        # 100,000 zones (bench/growth.py).
+        Index(
+            "ix_zones_public_type_level",
+            "type",
+            "level",
+            postgresql_where=text("published_at IS NOT NULL"),
+            sqlite_where=text("published_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
