@@ -1,6 +1,7 @@
 """Cached public reads answered before Flask runs: the same answer, invalidated by writes in every
 process, never an entry for a junk query string."""
 
+import logging
 import time
 from datetime import timedelta
 
@@ -334,6 +335,29 @@ def test_a_clients_request_id_holding_a_phone_is_masked_in_the_access_line(app, 
     _stop_building(monkeypatch)
     line = _written_lines(client, "/api/mp/v1/zones", {"X-Request-ID": "13812345678"})[0]
     assert "[138****5678]" in line
+
+
+def test_a_fast_answer_writes_its_line_without_a_log_record_when_only_the_service_listens(app, client, monkeypatch):
+    from app.web import fastreads
+
+    make_zone(app, "publicity", type="park")
+    client.get("/api/mp/v1/zones")
+    _stop_building(monkeypatch)
+
+    def no_record(*args, **kwargs):
+        raise AssertionError("a log record was made")
+
+    monkeypatch.setattr(fastreads._access_records, "make", no_record)
+    # As under gunicorn: the service's handler alone (pytest adds its own capturing ones to the root).
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [h for h in root.handlers if getattr(h, "_lowcarbon", False)])
+    assert _written_lines(client, "/api/mp/v1/zones", {"X-Request-ID": "mp-45"})[0].split()[2:7] == [
+        "INFO",
+        "app.access",
+        "[mp-45]",
+        "GET",
+        "/api/mp/v1/zones",
+    ]
 
 
 def test_the_fast_access_line_reads_like_the_views(app, client, monkeypatch):

@@ -198,3 +198,14 @@ def test_the_formatters_time_follows_the_clock_from_second_to_second():
         record.request_id, record.created, record.msecs = "-", created, 500.0
         records.append(record)
     assert [formatter.format(r) for r in records] == [logging.Formatter("%(asctime)s").format(r) for r in records]
+
+
+def test_the_fast_access_line_is_what_the_formatter_makes_of_its_record(app):
+    from app.web.logging import PREMASKED
+
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_lowcarbon", False))
+    message = "GET /api/mp/v1/meta 200 0.1ms user=- ip=10.0.0.1 cache=hit"
+    record = logging.LogRecord("app.access", logging.INFO, __file__, 0, message, None, None)
+    record.created, record.msecs, record.request_id = 1795658324.25, 250.0, "mp-1"
+    setattr(record, PREMASKED, True)
+    assert handler.formatter.access_line(1795658324.25, "mp-1", message) == handler.formatter.format(record)

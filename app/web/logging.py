@@ -86,12 +86,22 @@ class MaskingFormatter(logging.Formatter):
         (one tuple, read and replaced whole: a worker's threads may format at the same time)."""
         if datefmt or not self.default_msec_format:
             return super().formatTime(record, datefmt)
-        second = int(record.created)
+        return self._asctime(record.created, record.msecs)
+
+    def _asctime(self, created: float, msecs: float) -> str:
+        second = int(created)
         cached = self._this_second
         if cached[0] != second:
             cached = (second, time.strftime(self.default_time_format, self.converter(second)))
             self._this_second = cached
-        return self.default_msec_format % (cached[1], record.msecs)
+        return self.default_msec_format % (cached[1], msecs)
+
+    def access_line(self, created: float, request_id: str, message: str) -> str:
+        """The line format() makes of an INFO record of `app.access` with these pieces, all already
+        masked and escaped, made without a record (the fast path's access line: see
+        write_access_line). tests/test_logging.py holds the two equal."""
+        asctime = self._asctime(created, int((created - int(created)) * 1000) + 0.0)
+        return f"{asctime} INFO app.access [{request_id}] {message}"
 
 
 def _current_request_id() -> str:
@@ -113,6 +123,33 @@ class OneLineStorageErrors(logging.Filter):
             record.exc_text = None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
+
+
+def write_access_line(logger: logging.Logger, request_id: str, message: str) -> bool:
+    """Writes a cached hit's access line (its pieces already masked and escaped) straight to the
+    service's handler when that handler is the only place the logger's lines go: no LogRecord, no
+    walk up the loggers, no formatting of a record (4.5 -> 1 µs a line, a third of what a cached hit
+    costs in process). False, and nothing written, when anything else listens or filters (a handler
+    or filter added by an operator, pytest's caplog): the caller then logs the usual way."""
+    if logger.filters or logger.handlers or logger.disabled or not logger.propagate:
+        return False
+    handler = None
+    parent = logger.parent
+    while parent is not None:
+        if parent.handlers:
+            if parent is not logging.root or len(parent.handlers) != 1:
+                return False
+            handler = parent.handlers[0]
+        if not parent.propagate:
+            break
+        parent = parent.parent
+    if handler is None or not getattr(handler, "_lowcarbon", False) or handler.filters or handler.level > logging.INFO:
+        return False
+    line = handler.formatter.access_line(time.time(), request_id, message) + handler.terminator
+    with handler.lock:
+        handler.stream.write(line)
+        handler.flush()
+    return True
 
 
 def configure_logging(app: Flask) -> None:
