@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 
-import fakeredis
 import redis as redis_lib
 from flask import current_app
 
@@ -46,6 +45,9 @@ class KeyValueStore:
                 url, socket_connect_timeout=1, socket_timeout=1, health_check_interval=30, retry_on_timeout=False
             )
         else:
+            # Imported only here: a service with Redis never needs the stand-in (65 modules).
+            import fakeredis
+
             client = fakeredis.FakeRedis()
         app.extensions["kv"] = client
 
