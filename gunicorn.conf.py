@@ -60,7 +60,7 @@ def on_starting(server):
 def when_ready(server):
     """The served app's modules are imported here, once, in the master, before the first worker is
     forked (the project's own through app.import_modules: create_app imports most of them when
-    called): a worker then only builds its app (0.25 s of CPU instead of 1.0 s), at start and each
+    called): a worker then only builds its app (0.06 s of CPU instead of 1.0 s), at start and each
     time it is recycled (max_requests), and the workers share the imported code's memory. Nothing is
     built here: no app, no connection, no thread."""
     module = importlib.import_module(server.app.app_uri.partition(":")[0])
@@ -91,6 +91,6 @@ def post_worker_init(worker):
     """Everything the worker built at start-up (the app, SQLAlchemy's mappers, the schemas, the OpenAPI
     document: most of its ~120 MB) lives as long as the worker. Left in the collector's oldest
     generation, each full collection walked all of it: 300-500 ms pauses of every thread of the worker,
-    which were the p99 of the cached reads (bench/api_throughput.py: 316-380 ms -> 15-22 ms). Frozen,
+    which were the p99 of the cached reads (bench/api_throughput.py: 180-380 ms -> 12-24 ms). Frozen,
     the collector never looks at them again; what requests make is still collected."""
     gc.freeze()

@@ -71,7 +71,6 @@ def seed(app, students: int) -> tuple[int, list[str], bool]:
 
     from app import uow
     from app.accounts import services as accounts
-    from app.accounts import tokenstore
     from app.accounts.models import AuthToken, User
     from app.accounts.roles import Role
     from app.campaigns import campaigns, catalogue, lookups
@@ -183,7 +182,7 @@ def seed(app, students: int) -> tuple[int, list[str], bool]:
         users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
         expires_at = now + timedelta(hours=2)
         for token, uid in zip(tokens, user_ids, strict=True):
-            tokenstore.remember(accounts._hash_token(token), "mp", expires_at, uid, accounts._user_columns(users[uid]))
+            accounts._remember_issued(accounts._hash_token(token), "mp", expires_at, users[uid])
         school_day = is_working(today)
     return campaign_id, tokens, school_day
 

@@ -208,4 +208,6 @@ def test_the_fast_access_line_is_what_the_formatter_makes_of_its_record(app):
     record = logging.LogRecord("app.access", logging.INFO, __file__, 0, message, None, None)
     record.created, record.msecs, record.request_id = 1795658324.25, 250.0, "mp-1"
     setattr(record, PREMASKED, True)
-    assert handler.formatter.access_line(1795658324.25, "mp-1", message) == handler.formatter.format(record)
+    assert handler.formatter.access_line(1795658324.25, "app.access", "mp-1", message) == handler.formatter.format(
+        record
+    )

@@ -96,12 +96,12 @@ class MaskingFormatter(logging.Formatter):
             self._this_second = cached
         return self.default_msec_format % (cached[1], msecs)
 
-    def access_line(self, created: float, request_id: str, message: str) -> str:
-        """The line format() makes of an INFO record of `app.access` with these pieces, all already
+    def access_line(self, created: float, name: str, request_id: str, message: str) -> str:
+        """The line format() makes of an INFO record of logger `name` with these pieces, all already
         masked and escaped, made without a record (the fast path's access line: see
         write_access_line). tests/test_logging.py holds the two equal."""
         asctime = self._asctime(created, int((created - int(created)) * 1000) + 0.0)
-        return f"{asctime} INFO app.access [{request_id}] {message}"
+        return f"{asctime} INFO {name} [{request_id}] {message}"
 
 
 def _current_request_id() -> str:
@@ -145,7 +145,7 @@ def write_access_line(logger: logging.Logger, request_id: str, message: str) -> 
         parent = parent.parent
     if handler is None or not getattr(handler, "_lowcarbon", False) or handler.filters or handler.level > logging.INFO:
         return False
-    line = handler.formatter.access_line(time.time(), request_id, message) + handler.terminator
+    line = handler.formatter.access_line(time.time(), logger.name, request_id, message) + handler.terminator
     with handler.lock:
         handler.stream.write(line)
         handler.flush()
