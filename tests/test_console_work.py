@@ -186,6 +186,22 @@ def test_an_operators_dashboard_shows_this_weeks_visitors(app, booked_day, opera
     assert expected in week
 
 
+def test_an_operators_dashboard_shows_todays_visitors(app, client, auth, fake_wechat):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    base_id = make_base(app)
+    # Half way from now to the local midnight: still today, not yet started.
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), now.tzinfo)
+    slot_id = make_slot(app, base_id, starts_in=max(1.0, (midnight - now).total_seconds() / 2))
+    booked = book(client, auth.wechat_headers("today-1"), {"slot_id": slot_id, "visitors": visitors(2)}, "today-1")
+    assert booked.status_code == 201, booked.json
+    home = text(signed_in(app, "base_operator", "today-op", base_id=base_id).get("/console/"))
+    today = home.split('id="base-work"', 1)[1].split("</section>", 1)[0]
+    assert f'<tr data-id="{base_id}">' in today
+
+
 def test_an_operators_dashboard_links_the_door(app, operator_home):
     assert 'id="door-link"' in operator_home
 
