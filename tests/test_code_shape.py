@@ -58,3 +58,25 @@ RULES = [
 @pytest.mark.parametrize("path", RULES, ids=lambda path: str(path.relative_to(ROOT)))
 def test_the_rules_never_import_the_web_layer(path):
     assert sorted(name for name in _imports(path) if name == "app.web" or name.startswith("app.web.")) == []
+
+
+# What the project writes itself (not installed packages, build output or test reports).
+OWN = ("app", "admin_api", "miniprogram_api", "console", "content", "docs", "deploy", "bench", "scripts", "tests")
+OWN_FILES = ("README.md", "pyproject.toml", "gunicorn.conf.py")
+OUTSIDE = ("CONTRACT.md", "DOMAIN.md", "../shared")
+
+
+def test_nothing_cites_documents_outside_the_repository():
+    """Docstrings and docs point at the project's own docs/ (21.4): CONTRACT.md, DOMAIN.md and
+    ../shared/ are not in this repository."""
+    paths = [ROOT / name for name in OWN_FILES]
+    paths += [
+        p for top in OWN for p in (ROOT / top).rglob("*") if p.suffix in {".py", ".md", ".html", ".sh", ".conf", ".yml"}
+    ]
+    paths += [p for p in (ROOT / "miniprogram" / "src").rglob("*") if p.is_file()]
+    citing = sorted(
+        str(path.relative_to(ROOT))
+        for path in paths
+        if path != Path(__file__).resolve() and any(name in path.read_text(encoding="utf-8") for name in OUTSIDE)
+    )
+    assert citing == []
