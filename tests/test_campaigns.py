@@ -325,6 +325,35 @@ def test_commuting_counts_on_school_days_only(app, client, auth, school, catalog
     assert "day" in error["details"]
 
 
+def _calendar_says(app, day, kind):
+    from app.extensions import db
+    from app.publicity.models import CalendarDay
+
+    with app.app_context():
+        db.session.merge(CalendarDay(day=day, kind=kind, note="测试"))
+        db.session.commit()
+
+
+def _commute_on(client, auth, school, day, name):
+    campaign_id = _campaign(client, auth, school, starts_on=(_today() - timedelta(days=6)).isoformat())
+    headers = _student(client, auth, school, name)
+    client.post(f"/api/mp/v1/campaigns/{campaign_id}/join", headers=headers)
+    return _checkin(client, headers, campaign_id, action="walk", quantity=2, day=day.isoformat())
+
+
+def test_commuting_on_a_public_holiday_that_falls_on_a_weekday_is_refused(app, client, auth, school, catalogue_synced):
+    weekday = next(d for d in (_today() - timedelta(days=n) for n in range(1, 7)) if d.weekday() < 5)
+    _calendar_says(app, weekday, "holiday")
+    error = assert_error(_commute_on(client, auth, school, weekday, "holiday"), 422, "validation_error")
+    assert "day" in error["details"]
+
+
+def test_commuting_on_a_make_up_working_day_that_falls_on_a_weekend_counts(app, client, auth, school, catalogue_synced):
+    weekend = next(d for d in (_today() - timedelta(days=n) for n in range(1, 7)) if d.weekday() >= 5)
+    _calendar_says(app, weekend, "workday")
+    assert _commute_on(client, auth, school, weekend, "makeup").status_code == 201
+
+
 # ---- announcements ----------------------------------------------------------------------------------
 
 

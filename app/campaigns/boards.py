@@ -207,7 +207,8 @@ def student_scores(campaign_id: int, user_ids: list[int] | None = None) -> list[
     params: dict[str, Any] = {"campaign_id": campaign_id}
     if user_ids is not None:
         params["user_ids"] = list(user_ids)
-    rows = db.session.execute(_SCORES[user_ids is not None], params).all()
+    # Columns, not entities: on the session's connection, past the ORM's statement handling.
+    rows = db.session.connection().execute(_SCORES[user_ids is not None], params).all()
     scores = []
     for user_id, points, co2, campaign_school_id, school_id, class_name, confirmed, visible in rows:
         class_group, school_group = _group_keys(campaign_school_id, school_id, class_name, bool(confirmed))

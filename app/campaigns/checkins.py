@@ -32,7 +32,7 @@ from app.errors import AppError, Conflict, NotFound, ValidationFailed, WeChatUna
 from app.extensions import db
 from app.media.services import own_uploads, public_hosts, sha256_of
 from app.policies import services as policies
-from app.publicity.calendar import is_working
+from app.publicity.calendar import is_working_day, kind_on
 from app.times import app_timezone, local_today
 from app.wechat import services as wechat
 from app.wechat.services import ContentCheck
@@ -64,7 +64,8 @@ def _factor_in_force(code: str, day: date):
     return factor
 
 
-# Built once (bound: campaign_id, user_id, action, day, today): what a check-in reads before it writes.
+# Built once (bound: campaign_id, user_id, action, day, today): what a check-in reads before it writes,
+# the calendar's word on the day included.
 _FACTOR_IN_FORCE = (
     catalogue.factor_in_force_query(bindparam("action"), bindparam("day"))
     .with_only_columns(ActionFactor.id)
@@ -77,6 +78,7 @@ _LOOK = (
         StudentProfile,
         ActionFactor,
         policies.consent_missing(bindparam("user_id"), policies.PRIVACY, bindparam("today")).label("consent_missing"),
+        kind_on(bindparam("day")).label("calendar_kind"),  # whether the day is a school day
     )
     .join(Participation, and_(Participation.campaign_id == Campaign.id, Participation.user_id == bindparam("user_id")))
     .outerjoin(StudentProfile, StudentProfile.user_id == Participation.user_id)
@@ -87,23 +89,9 @@ _LOOK = (
 )
 
 
-# The check-in's INSERT … ON CONFLICT DO NOTHING RETURNING, built once per kind of database (its
-# values bound as v_<column>): building it for every check-in cost more than running it.
-_CHECKIN_VALUES = (
-    "campaign_id",
-    "user_id",
-    "action",
-    "day",
-    "quantity",
-    "factor_id",
-    "co2_kg",
-    "points",
-    "evidence",
-    "note",
-    "photo_url",
-    "photo_sha256",
-    "needs_review",
-)
+# The check-in's INSERT … ON CONFLICT DO NOTHING RETURNING on the table (Core, not the ORM's bulk
+# insert: that path cost a third of a check-in's statements), built once per kind of database; its
+# values are the parameters, keyed by column, so its cache key is the same every time.
 _INSERT_CHECKIN: dict[str, Any] = {}
 
 
@@ -111,11 +99,8 @@ def _insert_checkin():
     dialect = db.engine.dialect.name
     statement = _INSERT_CHECKIN.get(dialect)
     if statement is None:
-        statement = _INSERT_CHECKIN[dialect] = (
-            insert_unless_conflict(ActionCheckin)
-            .values({name: bindparam(f"v_{name}") for name in _CHECKIN_VALUES})
-            .returning(ActionCheckin)
-        )
+        table = ActionCheckin.__table__
+        statement = _INSERT_CHECKIN[dialect] = insert_unless_conflict(table).returning(*table.c)
     return statement
 
 
@@ -197,7 +182,8 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
     asked_day = data.get("day") or today()
     # The campaign, the student's participation (locked to the commit: one student's check-ins in a
     # campaign queue here, so a burst cannot overrun the trip budget), their profile, the action's
-    # factor in force that day and whether the privacy policy still needs accepting: one statement.
+    # factor in force that day, whether the privacy policy still needs accepting and whether the day is
+    # a working day (holidays and make-up days): one statement.
     found = db.session.execute(
         _LOOK,
         {
@@ -229,7 +215,7 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
         raise ValidationFailed(details={"quantity": [f"“{factor.unit_label}”须为整数"]})
     if quantity > factor.daily_cap:
         raise ValidationFailed(details={"quantity": [f"每天最多 {plain(factor.daily_cap)} {factor.unit_label}"]})
-    if factor.commuting and not is_working(day):
+    if factor.commuting and not is_working_day(day, {day: found.calendar_kind}):
         raise ValidationFailed(details={"day": ["上学出行只在上学日计入"]})
 
     needs_review = False
@@ -269,26 +255,28 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
         # One INSERT … ON CONFLICT DO NOTHING RETURNING: no row back means a unique rule said no (the
         # action already checked in that day, or the picture's weight taken), without the savepoint
         # and its two round trips that catching the IntegrityError needed.
-        checkin = db.session.scalar(
+        row = db.session.execute(
             _insert_checkin(),
             {
-                "v_campaign_id": campaign_id,
-                "v_user_id": user.id,
-                "v_action": data["action"],
-                "v_day": day,
-                "v_quantity": quantity,
-                "v_factor_id": factor.id,
-                "v_co2_kg": co2,
-                "v_points": points,
-                "v_evidence": evidence,
-                "v_note": data.get("note"),
-                "v_photo_url": photo,
-                "v_photo_sha256": photo_sha256,
-                "v_needs_review": needs_review,
+                "campaign_id": campaign_id,
+                "user_id": user.id,
+                "action": data["action"],
+                "day": day,
+                "quantity": quantity,
+                "factor_id": factor.id,
+                "co2_kg": co2,
+                "points": points,
+                "evidence": evidence,
+                "note": data.get("note"),
+                "photo_url": photo,
+                "photo_sha256": photo_sha256,
+                "needs_review": needs_review,
             },
-        )
-        if checkin is not None:
-            set_committed_value(checkin, "factor", factor)  # loaded: the answer needs no query after the commit
+        ).first()
+        if row is not None:
+            # The answer: the row as written, outside the session (nothing more is written to it).
+            checkin = ActionCheckin(**row._mapping)
+            set_committed_value(checkin, "factor", factor)
             break
         if photo_sha256 is None or not _photo_counted(campaign_id, photo_sha256):
             raise Conflict(

@@ -31,6 +31,12 @@ def is_working_day(day: date, overrides: dict[date, str]) -> bool:
     return day.weekday() < 5
 
 
+def kind_on(day):
+    """SQL, for a statement that reads other things too: the calendar's word on `day` (a date or a
+    bound parameter): "holiday", "workday" or NULL. is_working_day takes it as {day: kind}."""
+    return select(CalendarDay.kind).where(CalendarDay.day == day).scalar_subquery()
+
+
 def is_working(day: date) -> bool:
     """Whether `day` is a China working day (the calendar's holidays and make-up days applied)."""
     return is_working_day(day, _overrides(day, day))
