@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import uow
@@ -84,14 +84,21 @@ _LOOK = (
     .outerjoin(StudentProfile, StudentProfile.user_id == Participation.user_id)
     .outerjoin(ActionFactor, ActionFactor.id == _FACTOR_IN_FORCE)
     .where(Campaign.id == bindparam("campaign_id"))
-    .options(lazyload(Campaign.school))  # a check-in needs the school's id alone
+    # Only the columns a check-in reads (the driver builds an object per column returned); the others
+    # load on first use, should anything in the request want them.
+    .options(
+        lazyload(Campaign.school),
+        load_only(Campaign.school_id, Campaign.starts_on, Campaign.ends_on, Campaign.audience, Campaign.actions),
+        load_only(StudentProfile.school_id, StudentProfile.confirmed_at),
+    )
     .with_for_update(of=Participation)
 )
 
 
-# The check-in's INSERT … ON CONFLICT DO NOTHING RETURNING on the table (Core, not the ORM's bulk
+# The check-in's INSERT … ON CONFLICT DO NOTHING RETURNING id on the table (Core, not the ORM's bulk
 # insert: that path cost a third of a check-in's statements), built once per kind of database; its
-# values are the parameters, keyed by column, so its cache key is the same every time.
+# values are the parameters, keyed by column, so its cache key is the same every time. Only the id
+# comes back: the driver builds an object per column returned, and the rest is what was sent.
 _INSERT_CHECKIN: dict[str, Any] = {}
 
 
@@ -100,7 +107,7 @@ def _insert_checkin():
     statement = _INSERT_CHECKIN.get(dialect)
     if statement is None:
         table = ActionCheckin.__table__
-        statement = _INSERT_CHECKIN[dialect] = insert_unless_conflict(table).returning(*table.c)
+        statement = _INSERT_CHECKIN[dialect] = insert_unless_conflict(table).returning(table.c.id)
     return statement
 
 
@@ -255,27 +262,28 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
         # One INSERT … ON CONFLICT DO NOTHING RETURNING: no row back means a unique rule said no (the
         # action already checked in that day, or the picture's weight taken), without the savepoint
         # and its two round trips that catching the IntegrityError needed.
-        row = db.session.execute(
-            _insert_checkin(),
-            {
-                "campaign_id": campaign_id,
-                "user_id": user.id,
-                "action": data["action"],
-                "day": day,
-                "quantity": quantity,
-                "factor_id": factor.id,
-                "co2_kg": co2,
-                "points": points,
-                "evidence": evidence,
-                "note": data.get("note"),
-                "photo_url": photo,
-                "photo_sha256": photo_sha256,
-                "needs_review": needs_review,
-            },
-        ).first()
-        if row is not None:
+        now = utcnow()
+        values = {
+            "campaign_id": campaign_id,
+            "user_id": user.id,
+            "action": data["action"],
+            "day": day,
+            "quantity": quantity,
+            "factor_id": factor.id,
+            "co2_kg": co2,
+            "points": points,
+            "evidence": evidence,
+            "note": data.get("note"),
+            "photo_url": photo,
+            "photo_sha256": photo_sha256,
+            "needs_review": needs_review,
+            "created_at": now,
+            "scored_at": now,
+        }
+        checkin_id = db.session.execute(_insert_checkin(), values).scalar()
+        if checkin_id is not None:
             # The answer: the row as written, outside the session (nothing more is written to it).
-            checkin = ActionCheckin(**row._mapping)
+            checkin = ActionCheckin(id=checkin_id, **values)
             set_committed_value(checkin, "factor", factor)
             break
         if photo_sha256 is None or not _photo_counted(campaign_id, photo_sha256):
