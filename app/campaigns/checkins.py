@@ -96,7 +96,7 @@ _LOOK = (
 
 
 # The check-in's INSERT … ON CONFLICT DO NOTHING RETURNING id on the table (Core, not the ORM's bulk
-# insert: that path cost a third of a check-in's statements), built once per kind of database; its
+# insert: that path was nearly half of a check-in's statement time), built once per kind of database; its
 # values are the parameters, keyed by column, so its cache key is the same every time. Only the id
 # comes back: the driver builds an object per column returned, and the rest is what was sent.
 _INSERT_CHECKIN: dict[str, Any] = {}
@@ -209,7 +209,8 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
     campaign, factor, consent_missing = found.Campaign, found.ActionFactor, found.consent_missing
     if consent_missing:
         policies.refuse_without_consent()
-    day = _action_day(campaign, data.get("day"))
+    # The day the read was bound to (its factor and calendar): not a second today() across midnight.
+    day = _action_day(campaign, asked_day)
     ensure_may_take_part(user, campaign)  # e.g. a student who has since moved school
     if data["action"] not in campaign.actions:
         raise ValidationFailed(details={"action": ["本活动不含这项行动"]})
