@@ -4,7 +4,22 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint, and_, false, or_, true
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    false,
+    or_,
+    text,
+    true,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -212,11 +227,22 @@ class ActionCheckin(db.Model):
     __tablename__ = "campaign_checkins"
     __table_args__ = (
         UniqueConstraint("campaign_id", "user_id", "action", "day", name="uq_campaign_checkins_once_a_day"),
-        UniqueConstraint("campaign_id", "photo_sha256", name="uq_campaign_checkins_photo_once"),
+        # Only check-ins that earned a photo's weight carry a hash: the rule needs no entry for the rest
+        # (an entry per check-in to maintain, and an index on campaign_id alone that, before the table's
+        # first statistics, the planner took for a student's check-ins and scanned the whole campaign).
+        Index(
+            "uq_campaign_checkins_photo_once",
+            "campaign_id",
+            "photo_sha256",
+            unique=True,
+            postgresql_where=text("photo_sha256 IS NOT NULL"),
+            sqlite_where=text("photo_sha256 IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    # Looked up by campaign through uq_campaign_checkins_once_a_day (campaign_id comes first in it).
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(32))
     day: Mapped[date] = mapped_column(Date)
