@@ -364,21 +364,6 @@ def seed_bookings(app, base_id: int, start: int, count: int, exclude: frozenset[
         db.session.commit()
 
 
-def analyze(app) -> None:
-    """Statistics for the planner, as autovacuum would have them after such growth."""
-    from sqlalchemy import text
-
-    from app.extensions import db
-
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
-        else:
-            with db.engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
-
-
 def rebuild_board(app, campaign_id: int) -> None:
     """The campaign's Redis boards rebuilt from the database (bulk rows bypass the check-in use case)."""
     from app.campaigns import boards
@@ -517,7 +502,7 @@ def main() -> int:
             steps.append(("check-ins", partial(seed_checkins, app, campaign_id, have - levels[0], level - have)))
         steps += [
             ("bookings", partial(seed_bookings, app, base_id, have, level - have, frozenset(u for u, _ in bookers))),
-            ("analyze", partial(analyze, app)),
+            ("analyze", partial(prepared.analyze, app)),
             ("board rebuild", partial(rebuild_board, app, campaign_id)),
         ]
         for part, seed in steps:

@@ -93,3 +93,19 @@ def fresh_database(url: str, env: dict[str, str], *, demo: bool = False) -> None
     from sqlalchemy.engine import make_url
 
     shutil.copyfile(template, make_url(url).database)
+
+
+def analyze(app) -> None:
+    """Statistics for the planner, as autovacuum would have them a minute after a bulk load (a running
+    service's tables have them; a benchmark's just-seeded ones do not)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+        else:
+            with db.engine.begin() as conn:
+                conn.execute(text("ANALYZE"))

@@ -150,6 +150,20 @@ def test_opting_out_takes_the_student_off_the_live_board(app, client, crowd):
     assert me not in [e["id"] for e in board["items"]]
 
 
+def test_a_live_board_still_showing_someone_hidden_is_rebuilt_on_its_next_read(app, client, crowd):
+    """An opt-out whose refresh was lost (the student put back on the public set by hand) is not
+    shown: the read sees who may appear and answers from the database."""
+    me = _user_id(client, crowd["students"][2])
+    path = f"/api/mp/v1/campaigns/{crowd['campaign']}/leaderboard?top=100"
+    client.get(path)  # the live board built
+    client.patch("/api/mp/v1/me", json={"public_board": False}, headers=crowd["students"][2])
+    with app.app_context():
+        keys = boards.Keys(crowd["campaign"])
+        kv.redis.zadd(keys.key("pub"), {str(me): 10**9})
+    board = client.get(path).json
+    assert me not in [e["id"] for e in board["items"]]
+
+
 def test_the_callers_own_rank_is_dense_among_those_shown(app, client, crowd):
     board = client.get(f"/api/mp/v1/campaigns/{crowd['campaign']}/leaderboard?top=1", headers=crowd["students"][3]).json
     above = {

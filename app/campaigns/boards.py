@@ -30,7 +30,7 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.campaigns.catalogue import ESTIMATE_NOTE
-from app.campaigns.lookups import display_name, get_campaign, others_may_see, shown_in_campaign
+from app.campaigns.lookups import display_name, get_campaign, others_may_see
 from app.campaigns.models import ActionCheckin, Campaign, ClassAction, Participation, StudentProfile
 from app.db_types import utcnow
 from app.extensions import db, kv
@@ -103,14 +103,28 @@ if ARGV[4] == '1' then redis.call('ZADD', KEYS[3], current, ARGV[1]) else redis.
 return 1
 """
 
-# How many distinct scores are above ARGV[1]: a dense rank is that plus one. Runs inside Redis.
-_DISTINCT_ABOVE = """
-local items = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES')
-local seen, n = {}, 0
-for i = 2, #items, 2 do
-  if not seen[items[i]] then seen[items[i]] = true; n = n + 1 end
+# The student board in one round trip. KEYS: built, pub, all, co2; ARGV: top, the viewer ("-" for
+# none). Returns nil when the board is not built, else: the public top N (member, score, ...), the
+# public board's size, the viewer's points and CO2 (nil when not on the board), the top N's CO2 in
+# their order, and how many distinct public scores are above the viewer's (a dense rank is that plus
+# one).
+_STUDENT_BOARD = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+local leaders = redis.call('ZREVRANGE', KEYS[2], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
+local co2s = {}
+for i = 1, #leaders, 2 do co2s[#co2s + 1] = redis.call('ZSCORE', KEYS[4], leaders[i]) or '0' end
+local mine = redis.call('ZSCORE', KEYS[3], ARGV[2])
+local my_co2, above = false, false
+if mine then
+  my_co2 = redis.call('ZSCORE', KEYS[4], ARGV[2]) or '0'
+  local items = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. mine, '+inf', 'WITHSCORES')
+  local seen = {}
+  above = 0
+  for i = 2, #items, 2 do
+    if not seen[items[i]] then seen[items[i]] = true; above = above + 1 end
+  end
 end
-return n
+return {leaders, redis.call('ZCARD', KEYS[2]), mine, my_co2, co2s, above}
 """
 
 _RELEASE = """
@@ -260,7 +274,8 @@ def _dense(entries: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     return ranked
 
 
-def _student_entry(user_id: int, points: int, co2: int, profile: StudentProfile | None) -> dict[str, Any]:
+def _student_entry(user_id: int, points: int, co2: int, profile: Any) -> dict[str, Any]:
+    # profile: the student's StudentProfile, or a row with their nickname, or None (display_name reads the nickname)
     return {
         "id": user_id,
         "name": display_name(user_id, profile),
@@ -479,6 +494,23 @@ def restyle_students(user_ids: list[int]) -> None:
         refresh_students(campaign_id, user_ids)
 
 
+def _student_board(keys: Keys, top: int, mine: str | None):
+    all_, pub, co2 = keys.boards[:3]
+    return _script("student_board", _STUDENT_BOARD)(keys=[keys.built, pub, all_, co2], args=[top, mine or "-"])
+
+
+# Built once: the names of a student board's people (their nickname, if any) and whether others may
+# see each of them in the campaign (lookups.others_may_see), in one statement.
+_NAMED = aliased(StudentProfile)
+_NAMES = (
+    select(User.id, _NAMED.nickname, others_may_see(User.id).label("shown"))
+    .select_from(User)
+    .join(Campaign, Campaign.id == bindparam("campaign_id"))
+    .outerjoin(_NAMED, _NAMED.user_id == User.id)
+    .where(User.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def _ensure_built(keys: Keys) -> None:
     if not kv.redis.exists(keys.built) and not rebuild(keys.campaign_id):
         raise _NotReady
@@ -486,40 +518,39 @@ def _ensure_built(keys: Keys) -> None:
 
 def from_redis(campaign: Campaign, by: str, viewer: User | None, metric: str, top: int) -> dict[str, Any]:
     keys = Keys(campaign.id)
-    _ensure_built(keys)
     all_, pub, co2, *group_keys = keys.boards
     mine = _viewer_key(viewer, by, campaign)
-    r = kv.redis
     if by == "student":
-        pipe = r.pipeline(transaction=True)
-        pipe.zrevrange(pub, 0, top - 1, withscores=True)
-        pipe.zcard(pub)
-        pipe.zscore(all_, mine or "-")
-        pipe.zscore(co2, mine or "-")
-        leaders, total, my_points, my_co2 = pipe.execute()
-        ids = [int(member) for member, _ in leaders]
-        if not shown_in_campaign(campaign.id, ids) >= set(ids):
+        got = _student_board(keys, top, mine)
+        if got is None:
+            if not rebuild(campaign.id):
+                raise _NotReady
+            got = _student_board(keys, top, mine)
+            if got is None:
+                raise _NotReady
+        leaders, total, my_points, my_co2, co2s, above = got
+        ids = [int(member) for member in leaders[::2]]
+        scores = [int(float(score)) for score in leaders[1::2]]
+        wanted = ids + ([int(mine)] if my_points is not None else [])
+        rows = db.session.execute(_NAMES, {"campaign_id": campaign.id, "ids": wanted}).all() if wanted else []
+        names, shown = {row.id: row for row in rows}, {row.id for row in rows if row.shown}
+        if not shown >= set(ids):
             rebuild(campaign.id)  # a change of who may appear whose refresh was lost: this read uses the database
             raise _NotReady
-        co2s = r.zmscore(co2, [str(i) for i in ids]) if ids else []
-        wanted = ids + ([int(mine)] if my_points is not None else [])
-        profiles = (
-            {p.user_id: p for p in db.session.scalars(select(StudentProfile).where(StudentProfile.user_id.in_(wanted)))}
-            if wanted
-            else {}
-        )
         public = _dense(
             [
-                _student_entry(i, int(score), int(c or 0), profiles.get(i))
-                for (i, (_, score), c) in zip(ids, leaders, co2s, strict=True)
+                _student_entry(i, score, int(float(c)), names.get(i))
+                for i, score, c in zip(ids, scores, co2s, strict=True)
             ],
             "points",
         )
         me = None
         if my_points is not None:
-            me = _student_entry(int(mine), int(my_points), int(my_co2 or 0), profiles.get(int(mine)))
-            me["rank"] = 1 + int(_script("distinct_above", _DISTINCT_ABOVE)(keys=[pub], args=[int(my_points)]))
+            me = _student_entry(int(mine), int(float(my_points)), int(float(my_co2)), names.get(int(mine)))
+            me["rank"] = 1 + int(above)
         return _result(by, metric, top, public, total, me)
+    _ensure_built(keys)
+    r = kv.redis
     offset = 3 * GROUP_BOARDS.index(by)
     pipe = r.pipeline(transaction=True)
     for key in group_keys[offset : offset + 3]:

@@ -104,18 +104,6 @@ def others_may_see(user_id):
     return or_(exists(appears), and_(Campaign.audience != Audience.SCHOOL, ~exists(profile)))
 
 
-def shown_in_campaign(campaign_id: int, user_ids) -> set[int]:
-    """Which of these users others may see in the campaign (others_may_see)."""
-    ids = list(user_ids)
-    if not ids:
-        return set()
-    return set(
-        db.session.scalars(
-            select(User.id).join(Campaign, Campaign.id == campaign_id).where(User.id.in_(ids), others_may_see(User.id))
-        )
-    )
-
-
 def display_name(user_id: int, profile: StudentProfile | None) -> str:
     """The name boards and posts show: the student's nickname, else 同学 + a number (never a real name)."""
     if profile is not None and profile.nickname:
