@@ -10,6 +10,7 @@ offered again after they sign in. Errors are pages with a clear message in Chine
 from __future__ import annotations
 
 from flask import Blueprint, Flask
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -24,6 +25,22 @@ bp = Blueprint(
 )
 
 
+class ConsoleCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, with nothing done for a request that has no console cookie and
+    leaves the session alone: every API call (a bearer token, never a cookie) used to build the
+    cookie's signer and read seven cookie settings for a session no one used."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        if not session and not session.modified and not session.accessed:
+            return
+        super().save_session(app, session, response)
+
+
 def register(app: Flask) -> None:
     # CSRF is checked by the console's own before_request, not for the JSON APIs (bearer tokens).
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
@@ -35,6 +52,7 @@ def register(app: Flask) -> None:
         SESSION_COOKIE_PATH="/console",
         PERMANENT_SESSION_LIFETIME=app.config.get("TOKEN_TTL_STAFF", 12 * 3600),
     )
+    app.session_interface = ConsoleCookieSessions()
     csrf.init_app(app)
 
     from console import (  # noqa: F401  (each module registers its views on bp)

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import delete, event, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import uow
@@ -127,12 +127,18 @@ def _check_token(token_audience: str, revoked_at, expires_at, user_active: bool,
 
 
 def _attach(columns: dict) -> User:
-    """The user into this request's session without a query (the other columns load when used)."""
-    user = User()
-    for name, value in columns.items():
-        set_committed_value(user, name, value)
-    make_transient_to_detached(user)
-    return db.session.merge(user, load=False)
+    """The user into this request's session without a query (the other columns load when used): the
+    cached columns as the loaded state of a detached instance, added to the session (merge copied
+    every attribute onto another instance), or the instance the session already holds."""
+    session = db.session()
+    known = session.identity_map.get(session.identity_key(User, columns["id"]))
+    if known is not None:
+        return known
+    user = inspect(User).class_manager.new_instance()
+    instance_state(user).dict.update(columns)
+    make_transient_to_detached(user)  # the columns given count as loaded; the others load on first use
+    session.add(user)
+    return user
 
 
 @event.listens_for(Session, "after_flush")
