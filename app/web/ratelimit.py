@@ -108,8 +108,11 @@ def _warn_if_behind_an_untrusted_proxy() -> None:
     )
 
 
-# Every write is limited per caller; reads are not. Login routes carry their own limits.
-limiter = Limiter(key_func=rate_limit_key, default_limits=[write_limit], default_limits_exempt_when=is_read_request)
+# Every write is limited per caller; reads are not (a request filter: Flask-Limiter then does nothing
+# else for them, where exempting them from the default limit still resolved every limit first). Login
+# routes carry their own limits.
+limiter = Limiter(key_func=rate_limit_key, default_limits=[write_limit])
+limiter.request_filter(is_read_request)
 
 
 class FailOpenNotice(logging.Filter):
