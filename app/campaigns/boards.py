@@ -284,24 +284,31 @@ def _student_entry(user_id: int, points: int, co2: int, profile: Any) -> dict[st
     }
 
 
+# Built once: confirmed students per class of a school, and per school of a list.
+_CONFIRMED = StudentProfile.confirmed_at.is_not(None)
+_ENROLLED_BY_CLASS = (
+    select(StudentProfile.class_name, func.count())
+    .where(_CONFIRMED, StudentProfile.school_id == bindparam("school_id"))
+    .group_by(StudentProfile.class_name)
+)
+_ENROLLED_BY_SCHOOL = (
+    select(StudentProfile.school_id, func.count())
+    .where(_CONFIRMED, StudentProfile.school_id.in_(bindparam("school_ids", expanding=True)))
+    .group_by(StudentProfile.school_id)
+)
+_SCHOOL_NAMES = select(Zone.id, Zone.name).where(Zone.id.in_(bindparam("school_ids", expanding=True)))
+
+
 def _enrolled(campaign: Campaign, by: str, groups: list[str]) -> tuple[dict[str, int], dict[str, str]]:
     """Confirmed students per class (of the campaign's school) or per school, and the groups' names."""
-    confirmed = StudentProfile.confirmed_at.is_not(None)
+    connection = db.session.connection()  # columns, not entities: past the ORM's statement handling
     if by == "class":
-        rows = db.session.execute(
-            select(StudentProfile.class_name, func.count())
-            .where(confirmed, StudentProfile.school_id == campaign.school_id)
-            .group_by(StudentProfile.class_name)
-        ).all()
+        rows = connection.execute(_ENROLLED_BY_CLASS, {"school_id": campaign.school_id}).all()
         enrolled = {f"{campaign.school_id}:{name or ''}": n for name, n in rows}
         return enrolled, {f"{campaign.school_id}:{name or ''}": name or "未分班" for name, _ in rows}
-    school_ids = [int(g) for g in groups] or [0]
-    rows = db.session.execute(
-        select(StudentProfile.school_id, func.count())
-        .where(confirmed, StudentProfile.school_id.in_(school_ids))
-        .group_by(StudentProfile.school_id)
-    ).all()
-    names = dict(db.session.execute(select(Zone.id, Zone.name).where(Zone.id.in_(school_ids))).all())
+    school_ids = {"school_ids": [int(g) for g in groups] or [0]}
+    rows = connection.execute(_ENROLLED_BY_SCHOOL, school_ids).all()
+    names = dict(connection.execute(_SCHOOL_NAMES, school_ids).all())
     return {str(s): n for s, n in rows}, {str(s): names.get(s, str(s)) for s, _ in rows}
 
 
@@ -532,7 +539,8 @@ def from_redis(campaign: Campaign, by: str, viewer: User | None, metric: str, to
         ids = [int(member) for member in leaders[::2]]
         scores = [int(float(score)) for score in leaders[1::2]]
         wanted = ids + ([int(mine)] if my_points is not None else [])
-        rows = db.session.execute(_NAMES, {"campaign_id": campaign.id, "ids": wanted}).all() if wanted else []
+        params = {"campaign_id": campaign.id, "ids": wanted}
+        rows = db.session.connection().execute(_NAMES, params).all() if wanted else []  # columns: past the ORM
         names, shown = {row.id: row for row in rows}, {row.id for row in rows if row.shown}
         if not shown >= set(ids):
             rebuild(campaign.id)  # a change of who may appear whose refresh was lost: this read uses the database

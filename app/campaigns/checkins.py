@@ -148,19 +148,28 @@ def _score(quantity: Decimal, factor: ActionFactor, evidence: Evidence) -> tuple
     return co2, points
 
 
+# Built once: the day's commuting check-ins of a student (quantity and the cap of its factor).
+_COMMUTES_OF_DAY = (
+    select(ActionCheckin.quantity, ActionFactor.daily_cap)
+    .join(ActionFactor, ActionFactor.id == ActionCheckin.factor_id)
+    .where(
+        ActionCheckin.campaign_id == bindparam("campaign_id"),
+        ActionCheckin.user_id == bindparam("user_id"),
+        ActionCheckin.day == bindparam("day"),
+        ActionFactor.commuting,
+    )
+)
+
+
 def _commute_left(campaign_id: int, user_id: int, day: date, factor: ActionFactor) -> Decimal:
     """How much of this commuting action the day's trip budget still takes, in its unit. Voided
     check-ins still use it: voiding takes points away, it does not reopen a day for other claims."""
-    rows = db.session.execute(
-        select(ActionCheckin.quantity, ActionFactor.daily_cap)
-        .join(ActionFactor, ActionFactor.id == ActionCheckin.factor_id)
-        .where(
-            ActionCheckin.campaign_id == campaign_id,
-            ActionCheckin.user_id == user_id,
-            ActionCheckin.day == day,
-            ActionFactor.commuting,
-        )
-    ).all()
+    # Columns, not entities: on the session's connection, past the ORM's statement handling.
+    rows = (
+        db.session.connection()
+        .execute(_COMMUTES_OF_DAY, {"campaign_id": campaign_id, "user_id": user_id, "day": day})
+        .all()
+    )
     used = sum((quantity / cap for quantity, cap in rows if cap), Decimal(0))
     left = ((COMMUTE_ROUND_TRIPS_PER_DAY - used) * factor.daily_cap).quantize(Decimal("0.000001"), ROUND_HALF_UP)
     step = Decimal(1) if factor.unit_kind == "count" else Decimal("0.01")
