@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import DateTime, String, Text
+from sqlalchemy import DateTime, Index, String, Text, text
 from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over the rows where `where` (SQL) holds, on PostgreSQL and SQLite alike."""
+    return Index(name, *columns, unique=unique, postgresql_where=text(where), sqlite_where=text(where))
 
 
 def insert_unless_conflict(entity):

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
-    Index,
     Numeric,
     String,
     Text,
@@ -17,13 +16,12 @@ from sqlalchemy import (
     and_,
     false,
     or_,
-    text,
     true,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db_types import UTCDateTime, utcnow
+from app.db_types import UTCDateTime, partial_index, utcnow
 from app.extensions import db
 
 
@@ -230,13 +228,12 @@ class ActionCheckin(db.Model):
         # Only check-ins that earned a photo's weight carry a hash: the rule needs no entry for the rest
         # (an entry per check-in to maintain, and an index on campaign_id alone that, before the table's
         # first statistics, the planner took for a student's check-ins and scanned the whole campaign).
-        Index(
+        partial_index(
             "uq_campaign_checkins_photo_once",
             "campaign_id",
             "photo_sha256",
+            where="photo_sha256 IS NOT NULL",
             unique=True,
-            postgresql_where=text("photo_sha256 IS NOT NULL"),
-            sqlite_where=text("photo_sha256 IS NOT NULL"),
         ),
     )
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db_types import UTCDateTime, utcnow
+from app.db_types import UTCDateTime, partial_index, utcnow
 from app.extensions import db
 
 
@@ -49,13 +49,12 @@ class ZoneProgressReport(db.Model):
     __tablename__ = "zone_progress_reports"
     __table_args__ = (
         # One live report per zone and period; a returned one may be followed by a new one.
-        Index(
+        partial_index(
             "uq_zone_progress_reports_zone_period_live",
             "zone_id",
             "period",
+            where="state <> 'returned'",
             unique=True,
-            postgresql_where=text("state <> 'returned'"),
-            sqlite_where=text("state <> 'returned'"),
         ),
     )
 
@@ -85,14 +84,13 @@ class ZoneIndicatorValue(db.Model):
 
     __tablename__ = "zone_indicator_values"
     __table_args__ = (
-        Index(
+        partial_index(
             "uq_zone_indicator_values_current",
             "zone_id",
             "indicator_key",
             "year",
+            where="superseded_at IS NULL",
             unique=True,
-            postgresql_where=text("superseded_at IS NULL"),
-            sqlite_where=text("superseded_at IS NULL"),
         ),
     )
 

@@ -4,10 +4,10 @@ import json
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text, true
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db_types import EncryptedString, UTCDateTime, utcnow
+from app.db_types import EncryptedString, UTCDateTime, partial_index, utcnow
 from app.extensions import db
 from app.zones.models import Zone
 
@@ -129,14 +129,13 @@ class BookingVisitor(db.Model):
     __tablename__ = "booking_visitors"
     __table_args__ = (
         # One person (by ID number) at most once per base per day, among live bookings: in the database.
-        Index(
+        partial_index(
             "uq_booking_visitors_person_base_day",
             "base_id",
             "visit_date",
             "id_index",
+            where="active",
             unique=True,
-            postgresql_where=text("active"),
-            sqlite_where=text("active"),
         ),
     )
 
