@@ -287,9 +287,8 @@ def from_redis(campaign: Campaign, by: str, viewer: User | None, metric: str, to
     mine = viewer_key(viewer, by, campaign)
     if by == "student":
         got = _student_board(keys, top, mine)
-        if got is None:
-            if not rebuild(campaign.id):
-                raise _NotReady
+        if got is None:  # not built: built now, or _NotReady while another process builds it
+            _ensure_built(keys)
             got = _student_board(keys, top, mine)
             if got is None:
                 raise _NotReady

@@ -4,6 +4,7 @@ import marshmallow as ma
 
 from app.campaigns import campaigns, lookups
 from app.campaigns import checkins as campaign_checkins
+from app.campaigns.board_scores import BOARDS, METRICS
 from app.campaigns.catalogue import ESTIMATE_NOTE
 from app.campaigns.models import Audience, GuardianRelationship
 from app.campaigns.moderation import author_name
@@ -136,10 +137,10 @@ class LeaderboardOut(Schema):
 
 
 class LeaderboardArgs(Schema):
-    by = ma.fields.String(load_default="student", validate=ma.validate.OneOf(["student", "class", "school"]))
+    by = ma.fields.String(load_default="student", validate=ma.validate.OneOf(BOARDS))
     metric = ma.fields.String(
         load_default="per_student",
-        validate=ma.validate.OneOf(["per_student", "participation", "total"]),
+        validate=ma.validate.OneOf(METRICS),
         metadata={"description": "班级、学校榜：人均积分（默认）、参与率或总分"},
     )
     top = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
