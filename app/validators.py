@@ -147,10 +147,15 @@ def person_key(id_type: str, number: str) -> str:
 
 
 class Trimmed(ma.fields.String):
-    """A string with surrounding spaces removed before validation."""
+    """A string with surrounding spaces removed before validation. Its maximum length (documented as
+    the OpenAPI maxLength) holds for what was sent too, surrounding spaces included: a value the
+    document says is too long is refused, not accepted because it shrank once trimmed."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         result = super()._deserialize(value, attr, data, **kwargs)
+        for validator in self.validators:
+            if isinstance(validator, ma.validate.Length) and validator.max is not None and len(result) > validator.max:
+                validator(result)  # raises the length's own message
         return result.strip()
 
 

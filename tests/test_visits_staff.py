@@ -61,6 +61,28 @@ def test_bulk_calendar_is_idempotent_and_scoped(client, auth, app):
     assert profile.json["release_hour"] == 9
 
 
+def test_a_base_profile_longer_than_documented_is_refused_even_if_it_is_mostly_spaces(client, auth, app):
+    """The OpenAPI document says visitor_notes is at most 5,000 characters: 3 characters and 5,000
+    newlines are refused (a fuzzer found them accepted once trimmed), and nothing is stored."""
+    base_id = make_base(app, visitor_notes="请提前 10 分钟到达")
+    operator = auth.staff("base_operator", base_id=base_id)
+    answer = client.put(
+        f"/api/admin/v1/bases/{base_id}/profile", json={"visitor_notes": "须预约" + "\n" * 5000}, headers=operator
+    )
+    assert_error(answer, 422, "validation_error")
+    kept = client.get(f"/api/mp/v1/bases/{base_id}").json["profile"]["visitor_notes"]
+    assert kept == "请提前 10 分钟到达"
+
+
+def test_a_base_profile_with_spaces_around_it_is_stored_trimmed(client, auth, app):
+    base_id = make_base(app)
+    operator = auth.staff("base_operator", base_id=base_id)
+    answer = client.put(
+        f"/api/admin/v1/bases/{base_id}/profile", json={"visitor_notes": "  须预约\n"}, headers=operator
+    )
+    assert answer.json["visitor_notes"] == "须预约"
+
+
 def test_closing_a_day_cancels_and_tells_everyone(client, auth, app, make_app, fake_wechat):
     base_id = make_base(app)
     slot_id = make_slot(app, base_id, days_ahead=2)
