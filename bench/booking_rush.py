@@ -6,6 +6,7 @@ rate-limit checks and token lookups, for the winner's path, the loser's path and
 
     .venv/bin/python bench/booking_rush.py --attempts 1000 --capacity 20 --concurrency 64
     .venv/bin/python bench/booking_rush.py --count-only     # the round trips and their statements
+    .venv/bin/python bench/booking_rush.py --floor-layers   # and the floor: the required libraries alone
 
 Defaults use the machine's PostgreSQL (a database `lowcarbon_bench`, recreated each run) and Redis
 (database 14, flushed). Targets on 2 cores: 0 overbooked, 0 5xx, attempts/s at least half the bare
@@ -303,6 +304,29 @@ def reset_slot(database_url: str, slot_id: int) -> None:
     engine.dispose()
 
 
+FLOOR_LAYERS = ("limiter", "smorest", "token", "sqlalchemy")
+FLOOR_LAYER_NAMES = {
+    "limiter": "Flask-Limiter",
+    "smorest": "flask-smorest (the schema loaded by hand)",
+    "token": "the token lookup in Redis",
+    "sqlalchemy": "SQLAlchemy (psycopg directly)",
+}
+
+
+def print_floors(mine: dict, bare: dict | None, floors: dict, capacity: int) -> None:
+    """The floor app's rushes: what the required libraries cost with no rules at all, and what is left
+    for the service's own code (service / floor)."""
+    print("the floor (bench/floor_booking_app.py: the bare app's statement through the required libraries, no rules)")
+    for without, run in floors.items():
+        label = "every layer" if not without else "without " + FLOOR_LAYER_NAMES[without]
+        to_bare = f"floor / bare {run['rate'] / bare['rate']:.2f}   " if bare is not None else ""
+        print(
+            f"  {label:<50}{run['rate']:>6.0f} attempts/s   p99 {run['p99'] * 1000:>4.0f} ms   {to_bare}"
+            f"service / floor {mine['rate'] / run['rate']:.2f}   "
+            f"{run['statuses'].count(201)} confirmed of {capacity}"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--attempts", type=int, default=1000)
@@ -313,6 +337,14 @@ def main() -> int:
         "--count-only", action="store_true", help="print one booking's round trips and its statements, no rush"
     )
     parser.add_argument("--no-bare", action="store_true", help="skip the bare UPDATE … RETURNING app")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also rush bench/floor_booking_app.py: the bare app's statement through the required libraries",
+    )
+    parser.add_argument(
+        "--floor-layers", action="store_true", help="--floor, then again leaving out each layer in turn"
+    )
     parser.add_argument("--warm-up", type=int, default=256, help="users booking the warm-up slot before each rush")
     parser.add_argument(
         "--database-url",
@@ -357,19 +389,23 @@ def main() -> int:
         server.wait(timeout=30)
     booked, people = slot_counts(args.database_url, slot_id)
 
-    bare = None
-    if not args.no_bare:
+    def other_app(app_uri: str, without: str = "") -> dict:
+        """The same rush (same slot emptied, same users, same warm-up) against a baseline app."""
         reset_slot(args.database_url, slot_id)
         port = free_port()
-        server = start_server(
-            {**env, "BARE_DATABASE_URL": args.database_url}, "bench.bare_booking_app:create_app()", port
-        )
+        server = start_server({**env, "BARE_DATABASE_URL": args.database_url, "FLOOR_WITHOUT": without}, app_uri, port)
         try:
             warm_up(args.database_url, port, warm_id, warm_tokens, args.concurrency)
-            bare = rush(port, slot_id, tokens, args.attempts, args.concurrency)
+            return rush(port, slot_id, tokens, args.attempts, args.concurrency)
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+    bare = None if args.no_bare else other_app("bench.bare_booking_app:create_app()")
+    floors = {}
+    if args.floor or args.floor_layers:
+        for without in ("",) + (FLOOR_LAYERS if args.floor_layers else ()):
+            floors[without] = other_app("bench.floor_booking_app:create_app()", without)
 
     statuses = mine["statuses"]
     confirmed = statuses.count(201)
@@ -405,6 +441,8 @@ def main() -> int:
             f"p99 {bare['p99'] * 1000:.0f} ms, {bare['statuses'].count(201)} confirmed; "
             f"service / bare = {mine['rate'] / bare['rate']:.2f}"
         )
+    if floors:
+        print_floors(mine, bare, floors, args.capacity)
     ratio = mine["rate"] / bare["rate"] if bare is not None else None
     if ratio is not None:
         print(f"service / bare      {ratio:.2f}   (target {TARGET_RATIO:.2f})")
@@ -412,7 +450,10 @@ def main() -> int:
         overbooked == 0 and server_errors == 0 and (ratio is None or ratio >= TARGET_RATIO) and mine["p99"] < TARGET_P99
     )
     print("result              " + ("meets the targets" if ok else "MISSES a target"))
-    return 0 if counted and overbooked == 0 and server_errors == 0 else 1
+    floors_ok = all(
+        f["statuses"].count(201) == args.capacity and not any(x >= 500 for x in f["statuses"]) for f in floors.values()
+    )
+    return 0 if counted and overbooked == 0 and server_errors == 0 and floors_ok else 1
 
 
 if __name__ == "__main__":

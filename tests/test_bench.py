@@ -143,7 +143,8 @@ def test_the_cached_hit_profile_runs(tmp_path):
 @pytest.fixture(scope="module")
 def rush_run():
     """One tiny run of bench/booking_rush.py: one booking's round trips counted, then the rush
-    (one gunicorn worker each for the service and the bare app: a smoke run, not a measurement)."""
+    (one gunicorn worker each for the service, the bare app and the floor app: a smoke run, not a
+    measurement)."""
     database, redis_url = _bench_services("rush")
     return subprocess.run(
         [
@@ -159,6 +160,7 @@ def rush_run():
             "1",
             "--warm-up",
             "8",
+            "--floor",
             "--database-url",
             database,
             "--redis-url",
@@ -189,6 +191,12 @@ def test_the_booking_rush_finds_nothing_overbooked(rush_run):
 @pytest.mark.redis
 def test_the_booking_rush_prints_one_bookings_round_trips(rush_run):
     assert "round trips, winner (201)" in rush_run.stdout
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_the_booking_rush_prints_the_floor_of_the_required_libraries(rush_run):
+    assert "every layer" in rush_run.stdout
 
 
 @pytest.mark.embedded
