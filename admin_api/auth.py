@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import request
 
 from app.accounts import services as accounts
+from app.accounts import tokens
 from app.accounts.roles import STAFF_ROLES
 from app.accounts.schemas import StaffLoginIn, TokenOut, UserOut
 from app.web.api import Blueprint
@@ -32,7 +33,7 @@ def login(body):
 @blp.response(204)
 def logout():
     """退出登录"""
-    accounts.revoke_token(bearer_token())
+    tokens.revoke_token(bearer_token())
 
 
 @blp.get("/me")

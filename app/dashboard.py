@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, true
 
-from app.accounts import services as accounts
 from app.accounts.models import User
 from app.accounts.roles import BASE_STAFF, PROGRESS_STAFF, SCHOOL_READERS, ZONE_STAFF
+from app.accounts.scope import schools_read_by, schools_run_by
 from app.campaigns import schools as campaign_schools
 from app.campaigns.models import ActionCheckin, Campaign, ClassAction
 from app.db_types import utcnow
@@ -127,7 +127,7 @@ class Dashboard:
 
 def sections_of(user: User) -> list[str]:
     """The kinds of work the caller's roles give them (an admin has them all)."""
-    schools = accounts.schools_read_by(user)  # an officer of another department reads no school
+    schools = schools_read_by(user)  # an officer of another department reads no school
     found = [
         (ZONES, user.has_role(*ZONE_STAFF)),
         (BASES, user.has_role(*BASE_STAFF)),
@@ -202,7 +202,7 @@ def _count(stmt) -> int:
 
 def _schools_run(user: User) -> list[SchoolRef]:
     """The schools a school admin runs, by name (everyone's for those who run them all: not listed)."""
-    schools = accounts.schools_run_by(user)
+    schools = schools_run_by(user)
     if not schools:
         return []
     rows = db.session.execute(

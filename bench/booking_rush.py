@@ -63,8 +63,8 @@ def prepare(
     from zoneinfo import ZoneInfo
 
     from app import create_app
-    from app.accounts import services as accounts
     from app.accounts.models import User
+    from app.accounts.tokens import issue_token
     from app.db_types import utcnow
     from app.extensions import db
     from app.policies import services as policies
@@ -132,7 +132,7 @@ def prepare(
         db.session.flush()
         for user in users:  # signed-in citizens accepted the privacy policy first (else 428)
             policies.accept_current(user)
-        tokens = [accounts.issue_token(u, "mp", 3600).token for u in users]
+        tokens = [issue_token(u, "mp", 3600).token for u in users]
         from app import uow
 
         uow.commit()  # as a login commits: each token is known to every process from its first use

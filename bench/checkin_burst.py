@@ -75,6 +75,7 @@ def seed(app, students: int) -> tuple[int, list[str], bool]:
     from app.accounts import services as accounts
     from app.accounts.models import AuthToken, User
     from app.accounts.roles import Role
+    from app.accounts.tokens import _hash_token, _remember_issued
     from app.campaigns import campaigns, catalogue, lookups
     from app.campaigns.models import AgeBand, ConsentMethod, Participation, StudentProfile
     from app.db_types import utcnow
@@ -169,7 +170,7 @@ def seed(app, students: int) -> tuple[int, list[str], bool]:
             insert(AuthToken),
             [
                 {
-                    "token_hash": accounts._hash_token(token),
+                    "token_hash": _hash_token(token),
                     "user_id": uid,
                     "audience": "mp",
                     "created_at": now,
@@ -184,7 +185,7 @@ def seed(app, students: int) -> tuple[int, list[str], bool]:
         users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
         expires_at = now + timedelta(hours=2)
         for token, uid in zip(tokens, user_ids, strict=True):
-            accounts._remember_issued(accounts._hash_token(token), "mp", expires_at, users[uid])
+            _remember_issued(_hash_token(token), "mp", expires_at, users[uid])
         school_day = is_working(today)
     return campaign_id, tokens, school_day
 

@@ -50,6 +50,7 @@ def prepare(app, students: int, checkins: int, measured: int):
     from app.accounts import services as accounts
     from app.accounts.models import User
     from app.accounts.roles import Role
+    from app.accounts.tokens import issue_token
     from app.campaigns import campaigns, catalogue, lookups
     from app.campaigns.models import ActionCheckin, AgeBand, Participation, StudentProfile
     from app.db_types import utcnow
@@ -163,7 +164,7 @@ def prepare(app, students: int, checkins: int, measured: int):
             if uid not in tokens:
                 user = db.session.get(User, uid)
                 policies.accept_current(user)  # signed-in students accepted the privacy policy (else 428)
-                tokens[uid] = accounts.issue_token(user, "mp", 3600).token
+                tokens[uid] = issue_token(user, "mp", 3600).token
         db.session.commit()
     return campaign_id, tokens, live
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app import dashboard as dashboards
 from app.accounts import services as accounts
+from app.accounts import tokens
 from app.accounts.roles import STAFF_ROLES
 from app.accounts.schemas import StaffLoginIn
 from app.errors import AppError
@@ -46,7 +47,7 @@ def login_post():
     try:
         with limiter.limit("10 per minute", key_func=lambda: f"console-login:{username}"):
             issued = accounts.login_staff(
-                username, password, client=request.remote_addr, audience=accounts.AUDIENCE_CONSOLE
+                username, password, client=request.remote_addr, audience=tokens.AUDIENCE_CONSOLE
             )
     except AppError as exc:
         db.session.rollback()
@@ -72,7 +73,7 @@ def login_post():
 def logout():
     token = session.get(TOKEN)
     if token:
-        accounts.revoke_token(token)
+        tokens.revoke_token(token)
     session.clear()  # the token is revoked above; any draft goes with the session
     flash("已退出登录", "info")
     return redirect(url_for("console.login"))

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
-from app.accounts import services as accounts
+from app.accounts import tokens
 from app.accounts.models import User
 from app.accounts.roles import ROLE_LABELS, STAFF_ROLES, Role
 from app.errors import AppError, Unauthorized
@@ -40,12 +40,12 @@ def signed_in_user() -> User | None:
     token = session.get(TOKEN)
     if token:
         if time.time() - session.get(SEEN, 0) > idle_limit():
-            accounts.revoke_token(token)
+            tokens.revoke_token(token)
             session.pop(TOKEN, None)
             g.session_expired = True
         else:
             try:
-                user = accounts.user_for_token(token, accounts.AUDIENCE_CONSOLE)
+                user = tokens.user_for_token(token, tokens.AUDIENCE_CONSOLE)
             except Unauthorized:
                 session.pop(TOKEN, None)
                 g.session_expired = True

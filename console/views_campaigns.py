@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.accounts import services as accounts
 from app.accounts.roles import SCHOOL_READERS, SCHOOL_STAFF
+from app.accounts.scope import schools_run_by
 from app.campaigns import campaigns, catalogue, checkins, lookups, moderation, students
 from app.campaigns import schools as campaign_schools
 from app.campaigns import stats as campaign_stats
@@ -37,7 +37,7 @@ def schools():
     """The schools the signed-in user reads; those they run link to their page (classes, students)."""
     result = forms.page(campaign_schools.staff_schools_query(current()), forms.query(PageArgs))
     result["items"] = campaign_schools.school_cards(result["items"], current())
-    return render_template("console/schools.html", result=result, runs=accounts.schools_run_by(current()))
+    return render_template("console/schools.html", result=result, runs=schools_run_by(current()))
 
 
 @bp.get("/campaigns/<int:campaign_id>")

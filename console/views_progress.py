@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.accounts import schemas as account_schemas
 from app.accounts.roles import DEPARTMENT_LABELS, PROGRESS_STAFF, ZONE_STAFF
-from app.accounts.services import zones_reported_by
+from app.accounts.scope import zones_reported_by
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.media import services as media

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from app.accounts.roles import PROGRESS_STAFF, ZONE_STAFF
-from app.accounts.services import zones_reported_by
+from app.accounts.scope import zones_reported_by
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.progress import reports, series, worklist

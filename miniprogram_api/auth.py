@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from app.accounts import services as accounts
+from app.accounts import tokens
 from app.accounts.schemas import TokenOut, WeChatLoginIn
 from app.web.api import Blueprint
 from app.web.auth import bearer_token, require_user
@@ -36,4 +37,4 @@ def login(body):
 @blp.response(204)
 def logout():
     """退出登录：当前令牌立即失效"""
-    accounts.revoke_token(bearer_token())
+    tokens.revoke_token(bearer_token())

@@ -212,8 +212,8 @@ def make_slot(
 
 def citizen_tokens(app, count: int, prefix: str = "rush") -> list[dict]:
     """Signed-in users made directly (no WeChat round trip), for load and concurrency tests."""
-    from app.accounts import services as accounts
     from app.accounts.models import User
+    from app.accounts.tokens import issue_token
     from app.policies import services as policies
 
     headers = []
@@ -223,7 +223,7 @@ def citizen_tokens(app, count: int, prefix: str = "rush") -> list[dict]:
         db.session.flush()
         for user in users:  # as a signed-in citizen, who accepted the privacy policy first
             policies.accept_current(user)
-        issued = [accounts.issue_token(u, "mp", 3600) for u in users]
+        issued = [issue_token(u, "mp", 3600) for u in users]
         db.session.commit()
         headers = [{"Authorization": f"Bearer {t.token}"} for t in issued]
     return headers

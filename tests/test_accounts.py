@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from app.accounts import services as accounts
 from app.accounts.roles import Department, Role
+from app.accounts.scope import zone_types_handled_by
 from app.extensions import db
 from tests.helpers import assert_error
 
@@ -130,13 +131,13 @@ def test_department_officer_handles_its_departments_types(app):
         housing = accounts.create_staff_user(
             "housing1", "long-enough-pw", Role.DEPARTMENT_OFFICER, department=Department.HOUSING_CONSTRUCTION
         )
-        assert accounts.zone_types_handled_by(housing) == {"building", "community"}
+        assert zone_types_handled_by(housing) == {"building", "community"}
         schools = accounts.create_staff_user(
             "edu1", "long-enough-pw", Role.DEPARTMENT_OFFICER, department=Department.EDUCATION
         )
-        assert accounts.zone_types_handled_by(schools) == {"school"}
+        assert zone_types_handled_by(schools) == {"school"}
         institute = accounts.create_staff_user("inst1", "long-enough-pw", Role.INSTITUTE_STAFF)
-        assert accounts.zone_types_handled_by(institute) is None
+        assert zone_types_handled_by(institute) is None
 
 
 def test_admin_manages_users_and_roles(client, auth):

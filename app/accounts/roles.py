@@ -43,7 +43,7 @@ GRANTABLE_ROLES = (
 STAFF_ROLES = frozenset(GRANTABLE_ROLES)
 
 # Who may open each kind of staff page, the same gate in the staff API and the console (admin passes
-# every gate). Which rows they see there is the scope of app.accounts.services (docs/api.md).
+# every gate). Which rows they see there is app.accounts.scope (docs/api.md).
 ZONE_STAFF = (Role.DEPARTMENT_OFFICER, Role.INSTITUTE_STAFF)  # zones, publicity notices, objections
 BASE_STAFF = (Role.BASE_OPERATOR, Role.INSTITUTE_STAFF)  # education bases
 SCHOOL_STAFF = (Role.SCHOOL_ADMIN, Role.INSTITUTE_STAFF)  # a school's students, classes and posts

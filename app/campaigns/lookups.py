@@ -10,7 +10,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import lazyload
 
 from app.accounts.models import User
-from app.accounts.services import schools_read_by, schools_run_by
+from app.accounts.scope import schools_read_by, schools_run_by
 from app.campaigns.models import (
     Audience,
     Campaign,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import uow
 from app.accounts.models import User
-from app.accounts.services import schools_read_by
+from app.accounts.scope import schools_read_by
 from app.campaigns.lookups import campaigns_query, get_school, schools_query, today
 from app.campaigns.models import (
     Campaign,

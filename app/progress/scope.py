@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 
 from app.accounts.models import User
 from app.accounts.roles import Role
-from app.accounts.services import zone_types_handled_by, zones_reported_by
+from app.accounts.scope import zone_types_handled_by, zones_reported_by
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.zones.models import Zone

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import Select, and_, exists, select
 
 from app.accounts.models import User
-from app.accounts.services import zone_types_handled_by, zones_reported_by
+from app.accounts.scope import zone_types_handled_by, zones_reported_by
 from app.extensions import db
 from app.progress import deadlines, reports
 from app.progress.milestones import is_late, milestones_of, percent_done

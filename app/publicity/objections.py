@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app import idempotency, uow
 from app.accounts.models import User
 from app.accounts.roles import Role
-from app.accounts.services import zone_types_handled_by
+from app.accounts.scope import zone_types_handled_by
 from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed, WeChatUnavailable

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, select, true
 
 from app import cache, uow
 from app.accounts.models import User
-from app.accounts.services import bases_operated_by
+from app.accounts.scope import bases_operated_by
 from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import Forbidden, NotFound, ValidationFailed

@@ -7,7 +7,7 @@ from functools import wraps
 import flask_smorest
 from flask import g, request
 
-from app.accounts import services as accounts
+from app.accounts import tokens
 from app.accounts.models import User
 from app.errors import Forbidden, Unauthorized
 
@@ -25,7 +25,7 @@ STAFF_API_PREFIX = "/api/admin/"
 
 def token_audience() -> str:
     """Which tokens this request may carry: staff tokens on the staff API, mini-program ones elsewhere."""
-    return accounts.AUDIENCE_STAFF if request.path.startswith(STAFF_API_PREFIX) else accounts.AUDIENCE_MP
+    return tokens.AUDIENCE_STAFF if request.path.startswith(STAFF_API_PREFIX) else tokens.AUDIENCE_MP
 
 
 def current_user() -> User:
@@ -36,7 +36,7 @@ def current_user() -> User:
     token = bearer_token()
     if token is None:
         raise Unauthorized("请先登录", code="unauthorized")
-    user = accounts.user_for_token(token, token_audience())
+    user = tokens.user_for_token(token, token_audience())
     g.current_user, g.user_id = user, user.id  # the id for the access log, even if the session fails later
     return user
 

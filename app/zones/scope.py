@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.accounts.services import zone_types_handled_by
+from app.accounts.scope import zone_types_handled_by
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.zones.models import Zone
