@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response
 
 from app.accounts.roles import SCHOOL_READERS, SCHOOL_STAFF
-from app.campaigns import campaigns, checkins, lookups, moderation, schools, stats, students
+from app.campaigns import campaigns, lookups, moderation, school_checkins, schools, stats, students
 from app.campaigns.schemas import (
     CampaignCardOut,
     CampaignIn,
@@ -169,7 +169,7 @@ def unhide_post(checkin_id):
 @blp.response(200, page_of(StaffCheckinOut))
 def list_checkins(args, campaign_id):
     """本活动的打卡（老师据此确认或作废；可按班级、日期、凭证、是否作废筛选）"""
-    stmt = checkins.checkins_query(
+    stmt = school_checkins.checkins_query(
         campaign_id,
         current_user(),
         class_name=args.get("class_name"),
@@ -186,7 +186,7 @@ def list_checkins(args, campaign_id):
 @blp.alt_response(409, description="checkin_voided：已作废的打卡不能确认")
 def confirm_checkin(checkin_id):
     """老师确认学生的打卡（积分按老师确认计，是自报的 2 倍）"""
-    return checkins.confirm_checkin(checkin_id, current_user())
+    return school_checkins.confirm_checkin(checkin_id, current_user())
 
 
 @blp.post("/checkins/<int:checkin_id>/void")
@@ -197,7 +197,7 @@ def confirm_checkin(checkin_id):
 @blp.alt_response(403, description="not_this_school：只有本校管理员可以作废")
 def void_checkin(body, checkin_id):
     """作废一条打卡（保留记录与原因、写入审计日志；不再计入榜单、进度、统计与导出）。重复作废不改变任何东西"""
-    return checkins.void_checkin(checkin_id, body["reason"], current_user())
+    return school_checkins.void_checkin(checkin_id, body["reason"], current_user())
 
 
 @blp.post("/campaigns/<int:campaign_id>/students/<int:user_id>/void")
@@ -209,7 +209,7 @@ def void_checkin(body, checkin_id):
 @blp.alt_response(404, description="活动不存在，或该学生没有参加本活动")
 def void_student_checkins(body, campaign_id, user_id):
     """作废某学生在本活动的全部打卡（如集中补记刷分）；榜单随即重算。重复作废不改变任何东西"""
-    return {"voided": checkins.void_student_checkins(campaign_id, user_id, body["reason"], current_user())}
+    return {"voided": school_checkins.void_student_checkins(campaign_id, user_id, body["reason"], current_user())}
 
 
 @blp.post("/campaigns/<int:campaign_id>/class-actions")
@@ -219,7 +219,7 @@ def void_student_checkins(body, campaign_id, user_id):
 @blp.response(201, ClassActionOut)
 def record_class_action(body, campaign_id):
     """老师确认的班级行动（如全班关灯一小时：千瓦 × 小时 × 电网排放因子），计入班级"""
-    return checkins.record_class_action(campaign_id, body, current_user())
+    return school_checkins.record_class_action(campaign_id, body, current_user())
 
 
 @blp.get("/campaigns/<int:campaign_id>/class-actions")
@@ -230,4 +230,4 @@ def list_class_actions(args, campaign_id):
     """本活动已记录的班级行动"""
     campaign = lookups.get_campaign(campaign_id)
     lookups.ensure_may_read_school(current_user(), campaign.school_id)
-    return paginate(db.session, checkins.class_actions_query(campaign_id), args["page"], args["per_page"])
+    return paginate(db.session, school_checkins.class_actions_query(campaign_id), args["page"], args["per_page"])

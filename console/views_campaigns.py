@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.roles import SCHOOL_READERS, SCHOOL_STAFF
 from app.accounts.scope import schools_run_by
-from app.campaigns import campaigns, catalogue, checkins, lookups, moderation, students
+from app.campaigns import campaigns, catalogue, checkins, lookups, moderation, school_checkins, students
 from app.campaigns import schools as campaign_schools
 from app.campaigns import stats as campaign_stats
 from app.campaigns.models import AgeBand, SchoolClass
@@ -51,7 +51,9 @@ def _campaign_page(campaign_id: int, refused: forms.Refusal = forms.NO_REFUSAL):
     figures = campaign_stats.campaign_stats(campaign_id, current())
     item = lookups.get_campaign(campaign_id)
     is_teacher = _teaches(item.school_id)
-    recent = list(db.session.scalars(checkins.checkins_query(campaign_id, current()).limit(30))) if is_teacher else []
+    recent = (
+        list(db.session.scalars(school_checkins.checkins_query(campaign_id, current()).limit(30))) if is_teacher else []
+    )
     names = catalogue.action_names()
     chart = charts.bar_chart(
         "各行动减排量（kg，教育性估算）",
@@ -88,7 +90,7 @@ def _teaches(school_id: int) -> bool:
 @bp.post("/checkins/<int:checkin_id>/confirm")
 @require(*SCHOOL_STAFF)
 def checkin_confirm(checkin_id):
-    confirmed = checkins.confirm_checkin(checkin_id, current())
+    confirmed = school_checkins.confirm_checkin(checkin_id, current())
     flash("已确认，积分按老师确认计算", "info")
     return redirect(url_for("console.campaign", campaign_id=confirmed.campaign_id))
 
@@ -97,7 +99,7 @@ def checkin_confirm(checkin_id):
 @require(*SCHOOL_STAFF)
 def checkin_void(checkin_id):
     try:
-        voided = checkins.void_checkin(checkin_id, forms.load(VoidIn)["reason"], current())
+        voided = school_checkins.void_checkin(checkin_id, forms.load(VoidIn)["reason"], current())
     except AppError as exc:  # the check-in's row again, the reason kept and the message beside it
         return _campaign_page(
             _checkin_campaign(checkin_id), forms.refusal(exc, f"void-{checkin_id}", fields=("reason",))
@@ -108,14 +110,14 @@ def checkin_void(checkin_id):
 
 def _checkin_campaign(checkin_id: int) -> int:
     """The campaign of a check-in this teacher may act on (the service's own look-up and rule)."""
-    return checkins.school_checkin(checkin_id, current()).campaign_id
+    return school_checkins.school_checkin(checkin_id, current()).campaign_id
 
 
 @bp.post("/campaigns/<int:campaign_id>/students/<int:user_id>/void")
 @require(*SCHOOL_STAFF)
 def student_checkins_void(campaign_id, user_id):
     try:
-        count = checkins.void_student_checkins(campaign_id, user_id, forms.load(VoidIn)["reason"], current())
+        count = school_checkins.void_student_checkins(campaign_id, user_id, forms.load(VoidIn)["reason"], current())
     except AppError as exc:  # the form sits on one of the student's rows: the one it was posted from
         form = f"void-{request.form.get('checkin_id', '')}"
         return _campaign_page(campaign_id, forms.refusal(exc, form, fields=("reason",)))
@@ -127,7 +129,7 @@ def student_checkins_void(campaign_id, user_id):
 @require(*SCHOOL_STAFF)
 def class_action(campaign_id):
     try:
-        made = checkins.record_class_action(campaign_id, forms.load(ClassActionIn), current())
+        made = school_checkins.record_class_action(campaign_id, forms.load(ClassActionIn), current())
     except AppError as exc:
         fields = ("class_name", "kw", "hours", "note", "day")
         return _campaign_page(campaign_id, forms.refusal(exc, "class_action", fields=fields))

@@ -1,5 +1,5 @@
-"""Checking in green actions and how they score; the school confirming or voiding check-ins and
-recording whole-class actions."""
+"""Checking in green actions and how they score. The school's side (a teacher confirming or voiding
+check-ins, whole-class actions) is app.campaigns.school_checkins."""
 
 from __future__ import annotations
 
@@ -7,28 +7,25 @@ from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import lazyload, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import uow
 from app.accounts.models import User
-from app.audit import services as audit
 from app.campaigns import boards, catalogue
 from app.campaigns.campaigns import ensure_may_take_part
-from app.campaigns.lookups import ensure_school_admin, get_campaign, today
+from app.campaigns.lookups import get_campaign, today
 from app.campaigns.models import (
     ActionCheckin,
     ActionFactor,
     Campaign,
-    ClassAction,
     Evidence,
     Participation,
     StudentProfile,
 )
 from app.db_types import insert_unless_conflict, utcnow
-from app.errors import AppError, Conflict, NotFound, ValidationFailed, WeChatUnavailable
+from app.errors import AppError, Conflict, ValidationFailed, WeChatUnavailable
 from app.extensions import db
 from app.media.services import own_uploads, public_hosts, sha256_of
 from app.policies import services as policies
@@ -56,7 +53,7 @@ COMMUTE_ROUND_TRIPS_PER_DAY = Decimal(1)
 NO_FACTOR_YET = "这一天这项行动尚无可用的排放因子，请选择其他日期"
 
 
-def _factor_in_force(code: str, day: date):
+def factor_in_force(code: str, day: date):
     """The factor a check-in on `day` is scored with (NO_FACTOR_YET when there is none)."""
     factor = catalogue.factor_on(code, day)
     if factor is None:
@@ -111,7 +108,7 @@ def _insert_checkin():
     return statement
 
 
-def _action_day(campaign: Campaign, day: date | None) -> date:
+def action_day(campaign: Campaign, day: date | None) -> date:
     """The day an action is recorded for: today, or one of the last 7 days, within the campaign."""
     day = day or today()
     now_day = today()
@@ -141,7 +138,7 @@ def plain(number: Decimal) -> str:
     return f"{number.normalize():f}"
 
 
-def _score(quantity: Decimal, factor: ActionFactor, evidence: Evidence) -> tuple[Decimal, Decimal]:
+def score(quantity: Decimal, factor: ActionFactor, evidence: Evidence) -> tuple[Decimal, Decimal]:
     """CO2 avoided (kg) and points: the factor in force that day; stronger evidence scores more."""
     co2 = (quantity * factor.kg_co2e_per_unit).quantize(Decimal("0.0001"), ROUND_HALF_UP)
     points = (quantity * factor.points_per_unit * EVIDENCE_WEIGHT[evidence]).quantize(Decimal("0.01"), ROUND_HALF_UP)
@@ -213,13 +210,13 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
     if found is None:
         # No such campaign, or not joined: the checks one by one, in their order, say which.
         policies.ensure_consented(user)
-        _action_day(get_campaign(campaign_id, with_school=False), data.get("day"))
+        action_day(get_campaign(campaign_id, with_school=False), data.get("day"))
         raise Conflict("请先参加活动", code="not_joined")
     campaign, factor, consent_missing = found.Campaign, found.ActionFactor, found.consent_missing
     if consent_missing:
         policies.refuse_without_consent()
     # The day the read was bound to (its factor and calendar): not a second today() across midnight.
-    day = _action_day(campaign, asked_day)
+    day = action_day(campaign, asked_day)
     ensure_may_take_part(user, campaign)  # e.g. a student who has since moved school
     if data["action"] not in campaign.actions:
         raise ValidationFailed(details={"action": ["本活动不含这项行动"]})
@@ -268,7 +265,7 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
             evidence, photo_sha256 = Evidence.PHOTO, digest
 
     while True:
-        co2, points = _score(quantity, factor, evidence)
+        co2, points = score(quantity, factor, evidence)
         # One INSERT … ON CONFLICT DO NOTHING RETURNING: no row back means a unique rule said no (the
         # action already checked in that day, or the picture's weight taken), without the savepoint
         # and its two round trips that catching the IntegrityError needed.
@@ -316,221 +313,3 @@ def evidence_note(checkin: ActionCheckin) -> str | None:
     if checkin.day < checkin.created_at.astimezone(app_timezone()).date():
         return "补记的打卡按自报计分，照片不加分"
     return "这张照片已在本活动加过一次分，本次按自报计分"
-
-
-def _checkin_of_school(checkin_id: int, actor: User) -> ActionCheckin:
-    return school_checkin(checkin_id, actor, lock=True)
-
-
-def school_checkin(checkin_id: int, actor: User, *, lock: bool = False) -> ActionCheckin:
-    """A check-in of a school the actor runs (404 if there is none, 403 for another school's)."""
-    stmt = select(ActionCheckin).where(ActionCheckin.id == checkin_id)
-    checkin = db.session.scalar(stmt.with_for_update(of=ActionCheckin) if lock else stmt)
-    if checkin is None:
-        raise NotFound("打卡记录不存在")
-    ensure_school_admin(actor, get_campaign(checkin.campaign_id).school_id)
-    return checkin
-
-
-def confirm_checkin(checkin_id: int, actor: User) -> ActionCheckin:
-    """Use case: a teacher (the school's admin) confirms a student's check-in: the strongest evidence,
-    it scores twice a self-reported one. Confirming again changes nothing; a voided one is refused."""
-    checkin = _checkin_of_school(checkin_id, actor)
-    if not checkin.counts:
-        raise Conflict("这条打卡已作废，不能确认", code="checkin_voided")
-    if checkin.evidence != Evidence.TEACHER:
-        before = {"evidence": checkin.evidence, "points": str(checkin.points)}
-        checkin.co2_kg, checkin.points = _score(checkin.quantity, checkin.factor, Evidence.TEACHER)
-        checkin.evidence, checkin.confirmed_by_id, checkin.scored_at = Evidence.TEACHER, actor.id, utcnow()
-        audit.record(
-            actor,
-            "checkin.confirm",
-            "campaign_checkin",
-            checkin.id,
-            before,
-            {"evidence": checkin.evidence, "points": str(checkin.points)},
-        )
-        uow.after_commit(boards.refresh_students, checkin.campaign_id, (checkin.user_id,))
-    uow.commit()
-    return checkin
-
-
-def _void(checkins: list[ActionCheckin], reason: str, actor: User) -> list[ActionCheckin]:
-    """Step: mark the check-ins not yet voided as voided (kept, never deleted); returns those. The
-    boards are rebuilt after the commit: a live board only adds, it cannot take points away."""
-    now = utcnow()
-    fresh = [c for c in checkins if c.counts]
-    for checkin in fresh:
-        checkin.voided_at, checkin.voided_reason, checkin.voided_by_id, checkin.scored_at = now, reason, actor.id, now
-    for campaign_id in sorted({c.campaign_id for c in fresh}):
-        uow.after_commit(boards.rebuild, campaign_id)
-    return fresh
-
-
-def void_checkin(checkin_id: int, reason: str, actor: User) -> ActionCheckin:
-    """Use case: the school voids one check-in (a false or inflated claim): it keeps its row, says
-    why, and counts nowhere. Voiding again changes nothing (the first reason stays)."""
-    checkin = _checkin_of_school(checkin_id, actor)
-    if _void([checkin], reason, actor):
-        audit.record(
-            actor,
-            "checkin.void",
-            "campaign_checkin",
-            checkin.id,
-            {"points": str(checkin.points), "co2_kg": str(checkin.co2_kg)},
-            {"reason": reason},
-        )
-    uow.commit()
-    return checkin
-
-
-def void_student_checkins(campaign_id: int, user_id: int, reason: str, actor: User) -> int:
-    """Use case: the school voids every check-in a student made in a campaign (e.g. a back-filled
-    burst). Returns how many were voided now; again, nothing more is voided."""
-    campaign = get_campaign(campaign_id)
-    ensure_school_admin(actor, campaign.school_id)
-    if (
-        db.session.scalar(
-            select(Participation.id).where(Participation.campaign_id == campaign_id, Participation.user_id == user_id)
-        )
-        is None
-    ):
-        raise NotFound("该学生没有参加本活动")
-    checkins = list(
-        db.session.scalars(
-            select(ActionCheckin)
-            .where(ActionCheckin.campaign_id == campaign_id, ActionCheckin.user_id == user_id, ActionCheckin.counts)
-            .order_by(ActionCheckin.id)
-            .with_for_update(of=ActionCheckin)
-        )
-    )
-    voided = _void(checkins, reason, actor)
-    if voided:
-        audit.record(
-            actor,
-            "checkins.void",
-            "campaign",
-            campaign_id,
-            None,
-            {
-                "user_id": user_id,
-                "checkin_ids": [c.id for c in voided],
-                "reason": reason,
-                "points": str(sum((c.points for c in voided), Decimal(0))),
-            },
-        )
-    uow.commit()
-    return len(voided)
-
-
-MAX_CLASS_KW, MAX_CLASS_HOURS = Decimal("100"), Decimal("24")
-
-
-def record_class_action(campaign_id: int, data: dict[str, Any], actor: User) -> ClassAction:
-    """Use case: a teacher confirms an action the whole class did, credited to the class ("lights off
-    for an hour": kW × hours × the electricity factor in force that day), once per action and day."""
-    campaign = get_campaign(campaign_id)
-    ensure_school_admin(actor, campaign.school_id)
-    day = _action_day(campaign, data.get("day"))
-    if data["action"] not in campaign.actions:
-        raise ValidationFailed(details={"action": ["本活动不含这项行动"]})
-    factor = _factor_in_force(data["action"], day)
-    if factor.unit != "kWh":
-        raise ValidationFailed(
-            details={"action": ["班级行动按“千瓦 × 小时”计算，只适用于以千瓦时计的行动（如随手关灯）"]}
-        )
-    class_name = data["class_name"].strip()
-    enrolled = db.session.scalar(
-        select(func.count())
-        .select_from(StudentProfile)
-        .where(
-            StudentProfile.school_id == campaign.school_id,
-            StudentProfile.class_name == class_name,
-            StudentProfile.confirmed_at.is_not(None),
-        )
-    )
-    if not enrolled:
-        raise ValidationFailed(details={"class_name": ["本校这个班级还没有已确认的学生"]})
-    kw, hours = data["kw"], data["hours"]
-    if not Decimal(0) < kw <= MAX_CLASS_KW:
-        raise ValidationFailed(details={"kw": [f"功率须大于 0、不超过 {MAX_CLASS_KW} 千瓦"]})
-    if not Decimal(0) < hours <= MAX_CLASS_HOURS:
-        raise ValidationFailed(details={"hours": [f"时长须大于 0、不超过 {MAX_CLASS_HOURS} 小时"]})
-    quantity = (kw * hours).quantize(Decimal("0.001"), ROUND_HALF_UP)
-    co2, points = _score(quantity, factor, Evidence.TEACHER)
-    action = ClassAction(
-        campaign_id=campaign_id,
-        school_id=campaign.school_id,
-        class_name=class_name,
-        action=data["action"],
-        day=day,
-        kw=kw,
-        hours=hours,
-        quantity=quantity,
-        factor_id=factor.id,
-        co2_kg=co2,
-        points=points,
-        note=data.get("note"),
-        confirmed_by_id=actor.id,
-    )
-    db.session.add(action)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(
-            "这个班级这一天已经记录过这项行动",
-            code="already_checked_in",
-            details={"action": data["action"], "day": day.isoformat(), "class_name": class_name},
-        ) from None
-    audit.record(
-        actor,
-        "class_action.create",
-        "campaign_class_action",
-        action.id,
-        None,
-        {
-            "class_name": class_name,
-            "action": action.action,
-            "day": day.isoformat(),
-            "kwh": str(quantity),
-            "co2_kg": str(co2),
-            "points": str(points),
-        },
-    )
-    uow.after_commit(boards.rebuild, campaign_id)  # a class total, not a student's: the board is rebuilt
-    uow.commit()
-    return action
-
-
-def checkins_query(
-    campaign_id: int,
-    actor: User,
-    *,
-    class_name: str | None = None,
-    day: date | None = None,
-    evidence: str | None = None,
-    voided: bool | None = None,
-):
-    """A campaign's check-ins for its teachers (to confirm or void), voided ones included, newest first."""
-    ensure_school_admin(actor, get_campaign(campaign_id).school_id)
-    stmt = select(ActionCheckin).where(ActionCheckin.campaign_id == campaign_id)
-    if class_name is not None:
-        stmt = stmt.join(StudentProfile, StudentProfile.user_id == ActionCheckin.user_id).where(
-            StudentProfile.class_name == class_name
-        )
-    if day is not None:
-        stmt = stmt.where(ActionCheckin.day == day)
-    if evidence is not None:
-        stmt = stmt.where(ActionCheckin.evidence == evidence)
-    if voided is not None:
-        stmt = stmt.where(~ActionCheckin.counts if voided else ActionCheckin.counts)
-    return stmt.order_by(ActionCheckin.day.desc(), ActionCheckin.id.desc())
-
-
-def class_actions_query(campaign_id: int):
-    return (
-        select(ClassAction)
-        .where(ClassAction.campaign_id == campaign_id)
-        .order_by(ClassAction.day.desc(), ClassAction.id.desc())
-    )
