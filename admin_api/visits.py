@@ -4,7 +4,7 @@ from flask import Response
 
 from app.accounts.roles import BASE_STAFF
 from app.extensions import db
-from app.visits import alerts, booking, calendar, reports
+from app.visits import alerts, calendar, cancelling, reports
 from app.visits.schemas import (
     AttendanceArgs,
     AttendanceDayOut,
@@ -65,7 +65,7 @@ def bulk_slots(body, base_id):
 @blp.response(200, ClosureOut)
 def close_day(body, base_id):
     """闭馆一天（节假日、天气）：取消当天全部预约并通知"""
-    cancelled = booking.close_day(base_id, body["date"], body["reason"], current_user())
+    cancelled = cancelling.close_day(base_id, body["date"], body["reason"], current_user())
     return {"date": body["date"], "cancelled_bookings": len(cancelled)}
 
 

@@ -15,8 +15,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.privacy import mask_name
 from app.times import local_today as today
-from app.visits import booking as bookings
-from app.visits import calendar, checkin, reports
+from app.visits import calendar, cancelling, checkin, reports
 from app.visits.models import Booking
 from app.visits.schemas import AttendanceArgs, CheckinIn, ClosureIn, DoorArgs
 from app.web.api import IDEMPOTENCY_KEY_MAX
@@ -74,11 +73,11 @@ def base_close_day(base_id):
         day, reason = body["date"], body["reason"]
         if request.form.get("confirmed") != "1":  # one click cancels a whole day: ask first, with the numbers
             zone = calendar.get_base(base_id)
-            booked, visitors = bookings.close_day_impact(base_id, day, current())
+            booked, visitors = cancelling.close_day_impact(base_id, day, current())
             return render_template(
                 "console/close_day.html", zone=zone, day=day, reason=reason, booked=booked, visitors=visitors
             )
-        cancelled = bookings.close_day(base_id, day, reason, current())
+        cancelled = cancelling.close_day(base_id, day, reason, current())
     except AppError as exc:  # the calendar again (the posted day's week, if it is one), the day's form filled in
         posted = request.form.get("day", "")
         refused = forms.refusal(exc, f"close-{posted}", fields=("day", "reason"), names=DAY)

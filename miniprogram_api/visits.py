@@ -5,7 +5,7 @@ import math
 from app.db_types import utcnow
 from app.extensions import db
 from app.validation import PageArgs
-from app.visits import booking, calendar, checkin
+from app.visits import booking, calendar, cancelling, checkin, waitlist
 from app.visits.rules import slots_namespace
 from app.visits.schemas import (
     BOOKING_EXAMPLE,
@@ -116,7 +116,7 @@ def get_booking(booking_id):
 @blp.alt_response(422, description="cancel_cutoff_passed")
 def cancel_booking(booking_id):
     """取消预约（开始前的截止时间之前）"""
-    return booking.cancel(current_user(), booking_id)
+    return cancelling.cancel(current_user(), booking_id)
 
 
 @blp.put("/bookings/<int:booking_id>/members")
@@ -143,7 +143,7 @@ def checkin_code(booking_id):
 @blp.response(201, WaitlistOut)
 def join_waitlist(body, slot_id):
     """加入候补（有人取消时按先后顺序自动预约并通知）"""
-    return booking.join_waitlist(current_user(), {**body, "slot_id": slot_id})
+    return waitlist.join_waitlist(current_user(), {**body, "slot_id": slot_id})
 
 
 @blp.post("/checkins")

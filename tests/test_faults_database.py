@@ -185,11 +185,11 @@ def test_a_retry_after_a_rollback_on_a_dead_connection_is_done(app, database_url
 
 def test_a_cancel_retried_after_a_lost_connection_is_done(app, database_url, monkeypatch, booking_scene):
     """The same through @replayable: the connection dies after the cancel's writes, before its commit."""
-    from app.visits import booking
+    from app.visits import cancelling
 
     s = booking_scene
     booked = _book(s["client"], s["headers"], s["slot_id"], 1, "book-1", "").json
-    _dying_once(monkeypatch, database_url, booking, "promote_waitlist", after=True)
+    _dying_once(monkeypatch, database_url, cancelling, "promote_waitlist", after=True)
     path, headers = f"/api/mp/v1/bookings/{booked['id']}/cancel", {**s["headers"], "Idempotency-Key": "cancel-1"}
     assert_error(s["client"].post(path, headers=headers), 503, "database_unavailable")
     assert s["client"].post(path, headers=headers).json["status"] == "cancelled"

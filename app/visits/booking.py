@@ -1,4 +1,5 @@
-"""Booking a slot (individuals and groups), cancelling, the waitlist, closing a day.
+"""Booking a slot (individuals and groups). Cancelling and closing a day are app.visits.cancelling,
+the waitlist app.visits.waitlist.
 
 Capacity is enforced by the database: a booking adds its people with one conditional UPDATE
 (`booked + n <= capacity`), and a CHECK constraint backs it up; one person per base per day is a
@@ -15,12 +16,11 @@ from typing import Any
 
 import redis as redis_lib
 from flask import current_app
-from sqlalchemy import bindparam, func, literal, select, update
+from sqlalchemy import bindparam, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import cache, idempotency, uow
 from app.accounts.models import User
-from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.extensions import db, kv
@@ -28,8 +28,7 @@ from app.policies import services as policies
 from app.times import local_iso, local_today
 from app.validators import IdType, person_key
 from app.visits import alerts
-from app.visits.calendar import ensure_operates, get_base, profile_of, release_at, slots_changed
-from app.visits.messages import notify_change
+from app.visits.calendar import profile_of, release_at
 from app.visits.models import (
     Booking,
     BookingKind,
@@ -38,8 +37,6 @@ from app.visits.models import (
     BookingVisitor,
     Slot,
     SlotStatus,
-    WaitlistEntry,
-    WaitlistStatus,
 )
 from app.visits.rules import Rules, rules, slots_namespace
 from app.zones.models import Zone
@@ -401,159 +398,3 @@ def own_booking(user: User, booking_id: int) -> Booking:
 
 def my_bookings_query(user: User):
     return select(Booking).where(Booking.user_id == user.id).order_by(Booking.visit_date.desc(), Booking.id.desc())
-
-
-def _cancel(booking: Booking, reason: str, late: bool) -> None:
-    people = booking.headcount
-    column = Slot.group_booked if booking.kind == BookingKind.GROUP else Slot.booked
-    db.session.execute(update(Slot).where(Slot.id == booking.slot_id).values({column: column - people}))
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = utcnow()
-    booking.cancel_reason = reason
-    booking.late_cancel = late
-    for visitor in booking.visitors:
-        visitor.active = False
-
-
-def cancel(user: User, booking_id: int, now: datetime | None = None) -> Booking:
-    """The visitor cancels, until the cut-off; freed places go to the waitlist in order."""
-    r = rules()
-    now = now or utcnow()
-    booking = db.session.scalar(
-        select(Booking).where(Booking.id == booking_id, Booking.user_id == user.id).with_for_update(of=Booking)
-    )
-    if booking is None:
-        raise NotFound("预约不存在")
-    if booking.status != BookingStatus.CONFIRMED:
-        raise Conflict("该预约已不能取消", code="not_cancellable", details={"status": booking.status})
-    cutoff = booking.slot.starts_at - r.cancel_cutoff
-    if now >= cutoff:
-        raise AppError(
-            f"距参观开始不足 {int(r.cancel_cutoff.total_seconds() // 60)} 分钟，已不能取消",
-            code="cancel_cutoff_passed",
-            status=422,
-            details={"cutoff": local_iso(cutoff, r.timezone)},
-        )
-    _cancel(booking, "用户取消", late=now >= booking.slot.starts_at - r.late_cancel)
-    promoted = promote_waitlist(booking.slot_id, r, now)
-    for entry_booking in promoted:
-        notify_change(entry_booking, "候补成功，已为您预约", r)
-    slots_changed(booking.base_id)
-    uow.commit()
-    return booking
-
-
-# ---- waitlist -----------------------------------------------------------------------------
-
-
-def join_waitlist(user: User, data: dict[str, Any]) -> WaitlistEntry:
-    policies.ensure_consented(user)  # the entry holds the visitors' names and documents
-    slot = db.session.get(Slot, data["slot_id"])
-    if slot is None:
-        raise NotFound("时段不存在")
-    if slot.status != SlotStatus.OPEN or utcnow() >= slot.starts_at:
-        raise Conflict("该时段已不接受候补", code="slot_closed")
-    people = data["group"]["headcount"] if "group" in data else len(data["visitors"])
-    free = slot.group_remaining if "group" in data else slot.remaining
-    if free >= people:
-        raise Conflict("该时段仍有余位，请直接预约", code="slot_has_places", details={"remaining": free})
-    existing = db.session.scalar(
-        select(WaitlistEntry).where(
-            WaitlistEntry.slot_id == slot.id,
-            WaitlistEntry.user_id == user.id,
-            WaitlistEntry.status == WaitlistStatus.WAITING,
-        )
-    )
-    if existing is not None:
-        raise Conflict("您已在该时段的候补名单中", code="already_waiting", details={"waitlist_id": existing.id})
-    entry = WaitlistEntry(
-        slot_id=slot.id,
-        user_id=user.id,
-        request=json.dumps(data, ensure_ascii=False),
-        headcount=people,
-        status=WaitlistStatus.WAITING,
-    )
-    db.session.add(entry)
-    uow.commit()
-    return entry
-
-
-def waitlist_position(entry: WaitlistEntry) -> int:
-    return db.session.scalar(
-        select(func.count(WaitlistEntry.id)).where(
-            WaitlistEntry.slot_id == entry.slot_id,
-            WaitlistEntry.status == WaitlistStatus.WAITING,
-            WaitlistEntry.id <= entry.id,
-        )
-    )
-
-
-def promote_waitlist(slot_id: int, r: Rules, now: datetime) -> list[Booking]:
-    """Book waiting requests in the order they came, as far as the freed places go. A request too
-    big for what is free keeps its place; one that can no longer be booked is marked failed."""
-    promoted = []
-    entries = db.session.scalars(
-        select(WaitlistEntry)
-        .where(WaitlistEntry.slot_id == slot_id, WaitlistEntry.status == WaitlistStatus.WAITING)
-        .order_by(WaitlistEntry.id)
-        .with_for_update()
-    ).all()
-    for entry in entries:
-        user = db.session.get(User, entry.user_id)
-        try:
-            with db.session.begin_nested():
-                booking = book(user, json.loads(entry.request), r, now, waitlist_entry_id=entry.id)
-        except SlotFull:
-            continue
-        except AppError:
-            entry.status = WaitlistStatus.FAILED
-            continue
-        entry.status, entry.booking_id = WaitlistStatus.PROMOTED, booking.id
-        promoted.append(booking)
-    return promoted
-
-
-def close_day_impact(base_id: int, day: date, actor: User) -> tuple[int, int]:
-    """What closing `day` would do, asked before doing it: (bookings cancelled, visitors told)."""
-    get_base(base_id)
-    ensure_operates(actor, base_id)
-    bookings_n, visitors_n = db.session.execute(
-        select(func.count(Booking.id), func.count(func.distinct(Booking.user_id))).where(
-            Booking.base_id == base_id, Booking.visit_date == day, Booking.status == BookingStatus.CONFIRMED
-        )
-    ).one()
-    return int(bookings_n), int(visitors_n)
-
-
-def close_day(base_id: int, day: date, reason: str, actor: User) -> list[Booking]:
-    """Close a whole day (holiday, weather): its slots stop taking bookings and every booking and
-    waitlist entry on it is cancelled, with a message to each visitor."""
-    r = rules()
-    get_base(base_id)
-    ensure_operates(actor, base_id)
-    slots = list(
-        db.session.scalars(select(Slot).where(Slot.base_id == base_id, Slot.visit_date == day).with_for_update())
-    )
-    if not slots:
-        raise NotFound("当天没有开放时段")
-    cancelled = []
-    for slot in slots:
-        slot.status, slot.closed_reason = SlotStatus.CLOSED, reason
-        for booking in db.session.scalars(
-            select(Booking).where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED)
-        ):
-            _cancel(booking, f"基地闭馆：{reason}", late=False)
-            cancelled.append(booking)
-        db.session.execute(
-            update(WaitlistEntry)
-            .where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == WaitlistStatus.WAITING)
-            .values(status=WaitlistStatus.CANCELLED)
-        )
-    audit.record(
-        actor, "base.close_day", "zone", base_id, None, {"day": day, "reason": reason, "cancelled": len(cancelled)}
-    )
-    for booking in cancelled:
-        notify_change(booking, f"闭馆取消：{reason}", r, send_now=False)  # a whole day's visitors: by the outbox job
-    slots_changed(base_id)
-    uow.commit()
-    return cancelled

@@ -15,11 +15,12 @@ from sqlalchemy import delete, select
 
 from app.db_types import utcnow
 from app.extensions import db
-from app.visits.booking import _cancel, promote_waitlist
 from app.visits.calendar import slots_changed
+from app.visits.cancelling import release_booking
 from app.visits.messages import notify_change
 from app.visits.models import Booking, BookingStatus, BookingSuspension, Slot, WaitlistEntry, WaitlistStatus
 from app.visits.rules import rules
+from app.visits.waitlist import promote_waitlist
 
 PURGED_INDEX = ""  # a purged visitor's blind index: no longer anyone's
 
@@ -55,7 +56,7 @@ def release_account(user_id: int, now: datetime | None = None) -> tuple[int, int
     cancelled = purged = 0
     for booking in bookings:
         if booking.status == BookingStatus.CONFIRMED and booking.slot.starts_at > now:
-            _cancel(booking, "账号注销", late=False)
+            release_booking(booking, "账号注销", late=False)
             freed[booking.slot_id] = booking.base_id
             cancelled += 1
         if booking.purged_at is None:

@@ -16,8 +16,8 @@ from app.validators import (
     validate_phone,
 )
 from app.visits.alerts import describe as describe_alert
-from app.visits.booking import waitlist_position
 from app.visits.calendar import profile_of
+from app.visits.waitlist import waitlist_position
 from app.zones.schemas import ZoneCardOut
 
 STATUS_LABELS = {"confirmed": "已预约", "cancelled": "已取消", "checked_in": "已入馆", "no_show": "未到"}

@@ -1,0 +1,109 @@
+"""A visitor cancelling a booking (until the cut-off; the freed places go to the waitlist), and a base
+closing a whole day (every booking and waitlist entry on it cancelled, each visitor told)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+
+from app import uow
+from app.accounts.models import User
+from app.audit import services as audit
+from app.db_types import utcnow
+from app.errors import AppError, Conflict, NotFound
+from app.extensions import db
+from app.times import local_iso
+from app.visits.calendar import ensure_operates, get_base, slots_changed
+from app.visits.messages import notify_change
+from app.visits.models import Booking, BookingKind, BookingStatus, Slot, SlotStatus, WaitlistEntry, WaitlistStatus
+from app.visits.rules import rules
+from app.visits.waitlist import promote_waitlist
+
+
+def release_booking(booking: Booking, reason: str, late: bool) -> None:
+    """Step: the booking cancelled, its places given back to the slot, its visitors no longer holding
+    their day at the base."""
+    people = booking.headcount
+    column = Slot.group_booked if booking.kind == BookingKind.GROUP else Slot.booked
+    db.session.execute(update(Slot).where(Slot.id == booking.slot_id).values({column: column - people}))
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = utcnow()
+    booking.cancel_reason = reason
+    booking.late_cancel = late
+    for visitor in booking.visitors:
+        visitor.active = False
+
+
+def cancel(user: User, booking_id: int, now: datetime | None = None) -> Booking:
+    """The visitor cancels, until the cut-off; freed places go to the waitlist in order."""
+    r = rules()
+    now = now or utcnow()
+    booking = db.session.scalar(
+        select(Booking).where(Booking.id == booking_id, Booking.user_id == user.id).with_for_update(of=Booking)
+    )
+    if booking is None:
+        raise NotFound("预约不存在")
+    if booking.status != BookingStatus.CONFIRMED:
+        raise Conflict("该预约已不能取消", code="not_cancellable", details={"status": booking.status})
+    cutoff = booking.slot.starts_at - r.cancel_cutoff
+    if now >= cutoff:
+        raise AppError(
+            f"距参观开始不足 {int(r.cancel_cutoff.total_seconds() // 60)} 分钟，已不能取消",
+            code="cancel_cutoff_passed",
+            status=422,
+            details={"cutoff": local_iso(cutoff, r.timezone)},
+        )
+    release_booking(booking, "用户取消", late=now >= booking.slot.starts_at - r.late_cancel)
+    promoted = promote_waitlist(booking.slot_id, r, now)
+    for entry_booking in promoted:
+        notify_change(entry_booking, "候补成功，已为您预约", r)
+    slots_changed(booking.base_id)
+    uow.commit()
+    return booking
+
+
+def close_day_impact(base_id: int, day: date, actor: User) -> tuple[int, int]:
+    """What closing `day` would do, asked before doing it: (bookings cancelled, visitors told)."""
+    get_base(base_id)
+    ensure_operates(actor, base_id)
+    bookings_n, visitors_n = db.session.execute(
+        select(func.count(Booking.id), func.count(func.distinct(Booking.user_id))).where(
+            Booking.base_id == base_id, Booking.visit_date == day, Booking.status == BookingStatus.CONFIRMED
+        )
+    ).one()
+    return int(bookings_n), int(visitors_n)
+
+
+def close_day(base_id: int, day: date, reason: str, actor: User) -> list[Booking]:
+    """Close a whole day (holiday, weather): its slots stop taking bookings and every booking and
+    waitlist entry on it is cancelled, with a message to each visitor."""
+    r = rules()
+    get_base(base_id)
+    ensure_operates(actor, base_id)
+    slots = list(
+        db.session.scalars(select(Slot).where(Slot.base_id == base_id, Slot.visit_date == day).with_for_update())
+    )
+    if not slots:
+        raise NotFound("当天没有开放时段")
+    cancelled = []
+    for slot in slots:
+        slot.status, slot.closed_reason = SlotStatus.CLOSED, reason
+        for booking in db.session.scalars(
+            select(Booking).where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED)
+        ):
+            release_booking(booking, f"基地闭馆：{reason}", late=False)
+            cancelled.append(booking)
+        db.session.execute(
+            update(WaitlistEntry)
+            .where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == WaitlistStatus.WAITING)
+            .values(status=WaitlistStatus.CANCELLED)
+        )
+    audit.record(
+        actor, "base.close_day", "zone", base_id, None, {"day": day, "reason": reason, "cancelled": len(cancelled)}
+    )
+    for booking in cancelled:
+        notify_change(booking, f"闭馆取消：{reason}", r, send_now=False)  # a whole day's visitors: by the outbox job
+    slots_changed(base_id)
+    uow.commit()
+    return cancelled

@@ -1,0 +1,87 @@
+"""The waitlist of a full slot: joining it, one's place in it, and booking its requests in order as
+places are freed (by a cancellation, a closed booking's erasure)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app import uow
+from app.accounts.models import User
+from app.db_types import utcnow
+from app.errors import AppError, Conflict, NotFound
+from app.extensions import db
+from app.policies import services as policies
+from app.visits.booking import SlotFull, book
+from app.visits.models import Booking, Slot, SlotStatus, WaitlistEntry, WaitlistStatus
+from app.visits.rules import Rules
+
+
+def join_waitlist(user: User, data: dict[str, Any]) -> WaitlistEntry:
+    policies.ensure_consented(user)  # the entry holds the visitors' names and documents
+    slot = db.session.get(Slot, data["slot_id"])
+    if slot is None:
+        raise NotFound("时段不存在")
+    if slot.status != SlotStatus.OPEN or utcnow() >= slot.starts_at:
+        raise Conflict("该时段已不接受候补", code="slot_closed")
+    people = data["group"]["headcount"] if "group" in data else len(data["visitors"])
+    free = slot.group_remaining if "group" in data else slot.remaining
+    if free >= people:
+        raise Conflict("该时段仍有余位，请直接预约", code="slot_has_places", details={"remaining": free})
+    existing = db.session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.slot_id == slot.id,
+            WaitlistEntry.user_id == user.id,
+            WaitlistEntry.status == WaitlistStatus.WAITING,
+        )
+    )
+    if existing is not None:
+        raise Conflict("您已在该时段的候补名单中", code="already_waiting", details={"waitlist_id": existing.id})
+    entry = WaitlistEntry(
+        slot_id=slot.id,
+        user_id=user.id,
+        request=json.dumps(data, ensure_ascii=False),
+        headcount=people,
+        status=WaitlistStatus.WAITING,
+    )
+    db.session.add(entry)
+    uow.commit()
+    return entry
+
+
+def waitlist_position(entry: WaitlistEntry) -> int:
+    return db.session.scalar(
+        select(func.count(WaitlistEntry.id)).where(
+            WaitlistEntry.slot_id == entry.slot_id,
+            WaitlistEntry.status == WaitlistStatus.WAITING,
+            WaitlistEntry.id <= entry.id,
+        )
+    )
+
+
+def promote_waitlist(slot_id: int, r: Rules, now: datetime) -> list[Booking]:
+    """Book waiting requests in the order they came, as far as the freed places go. A request too
+    big for what is free keeps its place; one that can no longer be booked is marked failed."""
+    promoted = []
+    entries = db.session.scalars(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.slot_id == slot_id, WaitlistEntry.status == WaitlistStatus.WAITING)
+        .order_by(WaitlistEntry.id)
+        .with_for_update()
+    ).all()
+    for entry in entries:
+        user = db.session.get(User, entry.user_id)
+        try:
+            with db.session.begin_nested():
+                booking = book(user, json.loads(entry.request), r, now, waitlist_entry_id=entry.id)
+        except SlotFull:
+            continue
+        except AppError:
+            entry.status = WaitlistStatus.FAILED
+            continue
+        entry.status, entry.booking_id = WaitlistStatus.PROMOTED, booking.id
+        promoted.append(booking)
+    return promoted
