@@ -305,20 +305,24 @@ def reset_slot(database_url: str, slot_id: int) -> None:
 
 
 FLOOR_LAYERS = ("limiter", "smorest", "token", "sqlalchemy")
+LIMITS_DIRECT = "limits-direct"
 FLOOR_LAYER_NAMES = {
     "limiter": "Flask-Limiter",
     "smorest": "flask-smorest (the schema loaded by hand)",
     "token": "the token lookup in Redis",
     "sqlalchemy": "SQLAlchemy (psycopg directly)",
 }
+FLOOR_VARIANT_NAMES = {LIMITS_DIRECT: "the limit counted by `limits` directly"}
 
 
 def print_floors(mine: dict, bare: dict | None, floors: dict, capacity: int) -> None:
     """The floor app's rushes: what the required libraries cost with no rules at all, and what is left
     for the service's own code (service / floor)."""
     print("the floor (bench/floor_booking_app.py: the bare app's statement through the required libraries, no rules)")
-    for without, run in floors.items():
-        label = "every layer" if not without else "without " + FLOOR_LAYER_NAMES[without]
+    for variant, run in floors.items():
+        label = FLOOR_VARIANT_NAMES.get(variant) or (
+            "without " + FLOOR_LAYER_NAMES[variant] if variant else "every layer"
+        )
         to_bare = f"floor / bare {run['rate'] / bare['rate']:.2f}   " if bare is not None else ""
         print(
             f"  {label:<50}{run['rate']:>6.0f} attempts/s   p99 {run['p99'] * 1000:>4.0f} ms   {to_bare}"
@@ -343,7 +347,9 @@ def main() -> int:
         help="also rush bench/floor_booking_app.py: the bare app's statement through the required libraries",
     )
     parser.add_argument(
-        "--floor-layers", action="store_true", help="--floor, then again leaving out each layer in turn"
+        "--floor-layers",
+        action="store_true",
+        help="--floor, then again leaving out each layer in turn, and with the limit counted by `limits` directly",
     )
     parser.add_argument("--warm-up", type=int, default=256, help="users booking the warm-up slot before each rush")
     parser.add_argument(
@@ -389,11 +395,12 @@ def main() -> int:
         server.wait(timeout=30)
     booked, people = slot_counts(args.database_url, slot_id)
 
-    def other_app(app_uri: str, without: str = "") -> dict:
+    def other_app(app_uri: str, variant: str = "") -> dict:
         """The same rush (same slot emptied, same users, same warm-up) against a baseline app."""
         reset_slot(args.database_url, slot_id)
         port = free_port()
-        server = start_server({**env, "BARE_DATABASE_URL": args.database_url, "FLOOR_WITHOUT": without}, app_uri, port)
+        settings = {"FLOOR_LIMITS": "direct"} if variant == LIMITS_DIRECT else {"FLOOR_WITHOUT": variant}
+        server = start_server({**env, "BARE_DATABASE_URL": args.database_url, **settings}, app_uri, port)
         try:
             warm_up(args.database_url, port, warm_id, warm_tokens, args.concurrency)
             return rush(port, slot_id, tokens, args.attempts, args.concurrency)
@@ -404,8 +411,8 @@ def main() -> int:
     bare = None if args.no_bare else other_app("bench.bare_booking_app:create_app()")
     floors = {}
     if args.floor or args.floor_layers:
-        for without in ("",) + (FLOOR_LAYERS if args.floor_layers else ()):
-            floors[without] = other_app("bench.floor_booking_app:create_app()", without)
+        for variant in ("",) + (FLOOR_LAYERS + (LIMITS_DIRECT,) if args.floor_layers else ()):
+            floors[variant] = other_app("bench.floor_booking_app:create_app()", variant)
 
     statuses = mine["statuses"]
     confirmed = statuses.count(201)

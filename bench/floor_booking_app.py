@@ -8,7 +8,9 @@ personal data, no logging, no metrics):
 - SQLAlchemy: the statement run through an engine's pool as a Core statement.
 
 `FLOOR_WITHOUT` (comma-separated: smorest, limiter, token, sqlalchemy) leaves layers out, so each one's
-cost shows as the difference (bench/booking_rush.py --floor-layers). Without smorest the body is
+cost shows as the difference (bench/booking_rush.py --floor-layers). `FLOOR_LIMITS=direct` counts the
+same per-user limit with the `limits` package (Flask-Limiter's own engine: the same fixed window in
+Redis) called once per write, instead of through Flask-Limiter. Without smorest the body is
 read by Flask and loaded by the same schema; without SQLAlchemy the statement goes to psycopg as in
 bench/bare_booking_app.py."""
 
@@ -18,6 +20,8 @@ import hashlib
 import os
 import threading
 
+import limits
+import limits.storage
 import marshmallow as ma
 import psycopg
 import redis
@@ -63,8 +67,20 @@ def caller() -> str:
     return "user:" + str(hash(g.caller)) if g.caller else "ip:" + (request.remote_addr or "")
 
 
-if "limiter" not in WITHOUT:
-    Limiter(key_func=caller, default_limits=["100000 per minute"], storage_uri=REDIS_URL, app=app)
+LIMIT = "100000 per minute"
+DIRECT = os.environ.get("FLOOR_LIMITS") == "direct"
+if "limiter" not in WITHOUT and not DIRECT:
+    Limiter(key_func=caller, default_limits=[LIMIT], storage_uri=REDIS_URL, app=app)
+_direct = limits.strategies.FixedWindowRateLimiter(limits.storage.storage_from_string(REDIS_URL))
+_direct_limit = limits.parse(LIMIT)
+
+
+@app.before_request
+def count_directly():
+    if DIRECT and "limiter" not in WITHOUT and request.method == "POST" and not _direct.hit(_direct_limit, caller()):
+        return jsonify(error={"code": "rate_limited", "message": "操作太频繁", "details": {}}), 429
+    return None
+
 
 _slots = table("visit_slots", column("id", Integer), column("booked", Integer), column("capacity", Integer))
 _take = (
