@@ -41,12 +41,30 @@ def validate_person_name(value: str) -> None:
 
 # ---- phones -------------------------------------------------------------------------------
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+# re.ASCII: Python's \d also matches full-width and other scripts' digits ("13９…"), which the
+# service must never store as a phone number.
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+E164_RE = re.compile(r"^\+[1-9]\d{6,14}$", re.ASCII)
+_PHONE_SEPARATORS = re.compile(r"[\s\-().·]")
+_MAINLAND_WITH_COUNTRY_CODE = re.compile(r"^(?:\+86|0086|86)(1[3-9]\d{9})$", re.ASCII)
+
+
+def normalise_phone(value: str) -> str:
+    """A phone number as people type it, in the form the service keeps: full-width digits (a Chinese
+    input method's) as ASCII, spaces, hyphens, dots and brackets dropped ("138 0000 0000",
+    "(0431) …" from a phone's autofill), a mainland mobile written with its country code (+86, 0086,
+    86) as its 11 digits, and an international 00 prefix as "+"."""
+    value = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", value))
+    mainland = _MAINLAND_WITH_COUNTRY_CODE.match(value)
+    if mainland:
+        return mainland.group(1)
+    if value.startswith("00"):
+        return "+" + value[2:]
+    return value
 
 
 def validate_phone(value: str) -> None:
-    """A mainland mobile (11 digits), or an international number in E.164 (+852…)."""
+    """A mainland mobile (11 digits), or an international number in E.164 (+852…): ASCII digits only."""
     if MOBILE_RE.match(value) or E164_RE.match(value):
         return
     raise ma.ValidationError("请填写 11 位中国大陆手机号码，或以“+”和国家/地区代码开头的国际号码（如 +85291234567）")
@@ -83,7 +101,7 @@ def _mod11_2_ok(value: str) -> bool:
 def id_number_valid(value: str) -> bool:
     """GB 11643-1999: 17 digits, a check character (ISO 7064 MOD 11-2), a real birth date."""
     value = value.upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if not re.fullmatch(r"\d{17}[\dX]", value, re.ASCII):
         return False
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -96,12 +114,12 @@ def id_number_valid(value: str) -> bool:
 
 def _hk_macao_ok(value: str) -> bool:
     # H (Hong Kong) or M (Macao), then 8 digits (cards since 2013; older ones had 10 digits).
-    return re.fullmatch(r"[HM]\d{8}(\d{2})?", value) is not None
+    return re.fullmatch(r"[HM]\d{8}(\d{2})?", value, re.ASCII) is not None
 
 
 def _taiwan_ok(value: str) -> bool:
     # 8 digits on the card since 2015; older booklets had 10 digits, sometimes with a letter.
-    return re.fullmatch(r"\d{8}|\d{10}[A-Z]?", value) is not None
+    return re.fullmatch(r"\d{8}|\d{10}[A-Z]?", value, re.ASCII) is not None
 
 
 def _passport_ok(value: str) -> bool:
@@ -112,9 +130,9 @@ def _passport_ok(value: str) -> bool:
 def _foreign_permanent_ok(value: str) -> bool:
     # 2017 card: three letters (country) and 12 digits; 2023 card: 18 characters starting with 9,
     # with the same MOD 11-2 check character as the resident ID.
-    if re.fullmatch(r"[A-Z]{3}\d{12}", value):
+    if re.fullmatch(r"[A-Z]{3}\d{12}", value, re.ASCII):
         return True
-    return re.fullmatch(r"9\d{16}[\dX]", value) is not None and _mod11_2_ok(value)
+    return re.fullmatch(r"9\d{16}[\dX]", value, re.ASCII) is not None and _mod11_2_ok(value)
 
 
 _DOCUMENT_CHECKS = {
@@ -130,7 +148,9 @@ _DOCUMENT_CHECKS = {
 
 
 def normalise_document_number(number: str) -> str:
-    return re.sub(r"[\s-]", "", number).upper()
+    """Full-width characters (a Chinese input method's) as ASCII, spaces and hyphens dropped, upper case:
+    the same document typed either way is one number, for the checks and the one-per-document rule."""
+    return re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", number)).upper()
 
 
 def document_problem(id_type: str, number: str) -> str | None:
@@ -157,6 +177,17 @@ class Trimmed(ma.fields.String):
             if isinstance(validator, ma.validate.Length) and validator.max is not None and len(result) > validator.max:
                 validator(result)  # raises the length's own message
         return result.strip()
+
+
+class Phone(Trimmed):
+    """A phone number: normalised as people type it (normalise_phone), then checked (validate_phone);
+    what is stored and answered is the normalised number."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(validate=validate_phone, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return normalise_phone(super()._deserialize(value, attr, data, **kwargs))
 
 
 ID_TYPE_FIELD_DOC = "证件类型：" + "，".join(f"{t.value}（{label}）" for t, label in ID_TYPE_LABELS.items())

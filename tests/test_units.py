@@ -11,7 +11,14 @@ from app import uow
 from app.db_types import utcnow
 from app.extensions import db
 from app.privacy import PersonalDataCipher, mask_id_number, mask_phone
-from app.validators import IdType, document_problem, person_key, validate_person_name, validate_phone
+from app.validators import (
+    IdType,
+    document_problem,
+    normalise_phone,
+    person_key,
+    validate_person_name,
+    validate_phone,
+)
 from app.visits.calendar import SlotState, slot_state
 from app.visits.models import SlotStatus
 
@@ -128,6 +135,50 @@ def test_phones(phone, ok):
     except ma.ValidationError:
         passed = False
     assert passed is ok
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["13８１２３４５６７８", "13٨١٢٣٤٥٦٧٨", "+852٩١٢٣٤٥٦٧"],  # full-width, Arabic-Indic digits as sent, not normalised
+)
+def test_phones_with_digits_other_than_ascii_fail(phone):
+    import marshmallow as ma
+
+    with pytest.raises(ma.ValidationError):
+        validate_phone(phone)
+
+
+@pytest.mark.parametrize(
+    "typed,kept",
+    [
+        ("138 1234 5678", "13812345678"),
+        ("138-1234-5678", "13812345678"),
+        ("１３８１２３４５６７８", "13812345678"),
+        ("+86 138 1234 5678", "13812345678"),
+        ("0086-13812345678", "13812345678"),
+        ("8613812345678", "13812345678"),
+        ("+852 9123 4567", "+85291234567"),
+        ("00852 9123 4567", "+85291234567"),
+        ("(+852) 9123-4567", "+85291234567"),
+    ],
+)
+def test_phones_are_kept_as_people_mean_them(typed, kept):
+    assert normalise_phone(typed) == kept
+
+
+def test_a_number_in_other_digits_stays_refused_after_normalising():
+    import marshmallow as ma
+
+    with pytest.raises(ma.ValidationError):
+        validate_phone(normalise_phone("13٨١٢٣٤٥٦٧٨"))
+
+
+def test_a_document_typed_in_full_width_is_the_same_document():
+    assert person_key("resident_id", "２２０１０２１９９００３０７１２３ｘ") == "22010219900307123X"
+
+
+def test_a_hong_kong_permit_in_other_digits_fails():
+    assert document_problem(IdType.HK_MACAO_PERMIT, "H١٢٣٤٥٦٧٨")
 
 
 @pytest.mark.parametrize(

@@ -563,3 +563,43 @@ def test_the_door_page_is_a_page_of_the_mini_program(project_root):
         for page in re.findall(r"'([^']+)'", pages)
     }
     assert CHECKIN_PAGE in listed
+
+
+# ---- phones and documents as people type them --------------------------------------------------------
+
+
+def _one_visitor(**changes):
+    return {"name": "张三", "id_number": IDS[0], "phone": "13800000000", **changes}
+
+
+def test_a_phone_typed_with_spaces_is_kept_as_its_digits(client, auth, app):
+    slot_id = make_slot(app, make_base(app))
+    body = {"slot_id": slot_id, "visitors": [_one_visitor(phone="+86 138 0000 0000")]}
+    assert book(client, auth.wechat_headers("spaces"), body, "p1").status_code == 201
+    with app.app_context():
+        assert db.session.scalar(select(BookingVisitor.phone)) == "13800000000"
+
+
+def test_a_phone_in_full_width_digits_is_kept_in_ascii(client, auth, app):
+    slot_id = make_slot(app, make_base(app))
+    body = {"slot_id": slot_id, "visitors": [_one_visitor(phone="１３８００００００００")]}
+    assert book(client, auth.wechat_headers("fullwidth"), body, "p2").status_code == 201
+    with app.app_context():
+        assert db.session.scalar(select(BookingVisitor.phone)) == "13800000000"
+
+
+def test_a_phone_in_another_scripts_digits_is_refused(client, auth, app):
+    slot_id = make_slot(app, make_base(app))
+    body = {"slot_id": slot_id, "visitors": [_one_visitor(phone="13٨٠٠٠٠٠٠٠٠")]}
+    error = assert_error(book(client, auth.wechat_headers("arabic"), body, "p3"), 422, "validation_error")
+    assert "phone" in error["details"]["visitors"]["0"]
+
+
+def test_a_resident_id_in_full_width_digits_is_the_same_person(client, auth, app):
+    base_id = make_base(app)
+    morning, afternoon = make_slot(app, base_id, hour=9), make_slot(app, base_id, hour=14)
+    first = book(client, auth.wechat_headers("first"), {"slot_id": morning, "visitors": [_one_visitor()]}, "d1")
+    assert first.status_code == 201
+    full_width = IDS[0].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789X"})
+    again = {"slot_id": afternoon, "visitors": [_one_visitor(name="李四", id_number=full_width)]}
+    assert_error(book(client, auth.wechat_headers("second"), again, "d2"), 409, "person_already_booked")

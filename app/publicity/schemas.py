@@ -5,7 +5,7 @@ import marshmallow as ma
 from app.fields import LocalDateTime, MediaUrl
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
 from app.validation import Link, PageArgs, Schema
-from app.validators import Trimmed, check_document, id_type_field, validate_person_name, validate_phone
+from app.validators import Phone, Trimmed, check_document, id_type_field, validate_person_name
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from app.zones.schemas import DistrictOut
 
@@ -115,7 +115,7 @@ class CalendarArgs(Schema):
 class ObjectionIn(Schema):
     zone_id = ma.fields.Integer(required=True)
     name = Trimmed(required=True, validate=validate_person_name)
-    phone = Trimmed(required=True, validate=validate_phone)
+    phone = Phone(required=True)
     organisation = Trimmed(allow_none=True, validate=ma.validate.Length(min=2, max=100))
     contact_person = Trimmed(allow_none=True, validate=validate_person_name)
     id_type = id_type_field(allow_none=True)

@@ -8,12 +8,12 @@ from app.validation import PageArgs, Schema
 from app.validators import (
     ID_TYPE_LABELS,
     IdType,
+    Phone,
     Trimmed,
     check_document,
     id_type_field,
     person_key,
     validate_person_name,
-    validate_phone,
 )
 from app.visits.alerts import describe as describe_alert
 from app.visits.calendar import profile_of
@@ -27,7 +27,7 @@ class VisitorIn(Schema):
     name = Trimmed(required=True, validate=validate_person_name)
     id_type = id_type_field(load_default=IdType.RESIDENT_ID.value)
     id_number = Trimmed(required=True, validate=ma.validate.Length(min=1, max=32))
-    phone = Trimmed(required=True, validate=validate_phone)
+    phone = Phone(required=True)
 
     @ma.validates_schema
     def _document(self, data, **kwargs):
@@ -42,7 +42,7 @@ class MemberIn(Schema):
 class GroupIn(Schema):
     organisation = Trimmed(required=True, validate=ma.validate.Length(min=2, max=100))
     leader_name = Trimmed(required=True, validate=validate_person_name)
-    leader_phone = Trimmed(required=True, validate=validate_phone)
+    leader_phone = Phone(required=True)
     headcount = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=500))
     minors = ma.fields.Integer(
         validate=ma.validate.Range(min=0, max=500),

@@ -5,7 +5,14 @@
  * message, or '' when the value is fine.
  */
 
-import { documentProblem, type IdType, nameProblem as personNameProblem, normaliseDocument, residentIdValid } from './visits'
+import {
+  documentProblem,
+  type IdType,
+  nameProblem as personNameProblem,
+  normaliseDocument,
+  normalisePhone,
+  residentIdValid,
+} from './visits'
 
 /** ObjectionIn.reason: Length(min=10, max=2000) after trimming. */
 export const REASON_MIN = 10
@@ -41,7 +48,7 @@ const MOBILE = /^1[3-9]\d{9}$/
 const E164 = /^\+[1-9]\d{6,14}$/
 
 export function phoneProblem(phone: string): string {
-  const value = phone.trim()
+  const value = normalisePhone(phone)
   if (!value) return '请填写手机号码，用于接收答复'
   if (MOBILE.test(value) || E164.test(value)) return ''
   if (/^\d{11}$/.test(value)) return '这不是手机号码：请填写 11 位手机号码（以 13 至 19 开头）'
@@ -142,7 +149,7 @@ export function objectionBody(form: ObjectionForm, evidenceUrls: string[]): Reco
   const body: Record<string, unknown> = {
     zone_id: form.zoneId,
     name: form.name.trim(),
-    phone: form.phone.trim(),
+    phone: normalisePhone(form.phone),
     reason: form.reason.trim(),
     evidence_urls: evidenceUrls,
   }

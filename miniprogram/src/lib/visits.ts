@@ -112,9 +112,20 @@ export function checkCharacter(first17: string): string {
   return CHECK[total % 11]
 }
 
-/** Spaces and hyphens dropped, letters upper-cased: the number as the service keeps it. */
+/** Full-width characters (a Chinese input method's) as ASCII, spaces and hyphens dropped, letters
+ * upper-cased: the number as the service keeps it (app/validators.py normalise_document_number). */
 export function normaliseDocument(number: string): string {
-  return number.replace(/[\s-]/g, '').toUpperCase()
+  return number.normalize('NFKC').replace(/[\s-]/g, '').toUpperCase()
+}
+
+/** A phone number as people type it, as the service keeps it (app/validators.py normalise_phone):
+ * full-width digits as ASCII, spaces, hyphens, dots and brackets dropped, a mainland mobile written
+ * with +86 / 0086 / 86 as its 11 digits, an international 00 prefix as "+". */
+export function normalisePhone(phone: string): string {
+  const value = phone.normalize('NFKC').replace(/[\s\-().·]/g, '')
+  const mainland = /^(?:\+86|0086|86)(1[3-9]\d{9})$/.exec(value)
+  if (mainland) return mainland[1]
+  return value.startsWith('00') ? `+${value.slice(2)}` : value
 }
 
 /** A resident ID: 17 digits, a real birth date (1900 to today), the right check character. */
@@ -173,7 +184,7 @@ export function nameProblem(name: string, what = '姓名'): string {
 
 /** A mainland mobile (11 digits starting 13–19) or an international number (+ and country code). */
 export function phoneProblem(phone: string): string {
-  const value = phone.trim()
+  const value = normalisePhone(phone)
   if (!value) return '请填写手机号码'
   if (/^1[3-9]\d{9}$/.test(value) || /^\+[1-9]\d{6,14}$/.test(value)) return ''
   if (/^\d{11}$/.test(value)) return '请填写手机号码（11 位，以 13–19 开头），不能填写座机号码'
@@ -315,7 +326,7 @@ export function bookingBody(slotId: number, baseId: number | undefined, kind: 'i
       group: {
         organisation: group.organisation.trim(),
         leader_name: group.leader_name.trim(),
-        leader_phone: group.leader_phone.trim(),
+        leader_phone: normalisePhone(group.leader_phone),
         headcount: Number(group.headcount.trim()),
       },
     }
@@ -326,7 +337,7 @@ export function bookingBody(slotId: number, baseId: number | undefined, kind: 'i
       name: v.name.trim(),
       id_type: v.id_type,
       id_number: normaliseDocument(v.id_number),
-      phone: v.phone.trim(),
+      phone: normalisePhone(v.phone),
     })),
   }
 }

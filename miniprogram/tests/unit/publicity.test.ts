@@ -64,6 +64,10 @@ describe('the phone', () => {
     expect(phoneProblem('+85291234567')).toBe('')
   })
 
+  it('accepts a phone typed with spaces, as an autofill writes it', () => {
+    expect(phoneProblem('138 1234 5678')).toBe('')
+  })
+
   it('11 digits that are not a mobile number (a landline with its area code) are refused', () => {
     expect(phoneProblem('04318888888')).toMatch(/^这不是手机号码/)
   })

@@ -16,6 +16,8 @@ import {
   localToday,
   membersProblems,
   nameProblem,
+  normaliseDocument,
+  normalisePhone,
   phoneProblem,
   residentIdValid,
   type Slot,
@@ -124,6 +126,18 @@ describe('the other documents', () => {
 })
 
 describe('the mobile phone rule', () => {
+  it('accepts a number typed with spaces and the country code', () => {
+    expect(phoneProblem('+86 138 1234 5678')).toBe('')
+  })
+
+  it('accepts a number typed in full-width digits', () => {
+    expect(phoneProblem('１３８１２３４５６７８')).toBe('')
+  })
+
+  it('refuses digits of another script', () => {
+    expect(phoneProblem('13٨١٢٣٤٥٦٧٨')).not.toBe('')
+  })
+
   it('accepts a mainland mobile number', () => {
     expect(phoneProblem('13812345678')).toBe('')
   })
@@ -353,5 +367,19 @@ describe("a group's name list (PUT /bookings/{id}/members)", () => {
 
   it('a name that is no name is named under its box', () => {
     expect(membersProblems(groupMembers('王小明\n123', ''), 2).minors).toMatch(/^“123”：/)
+  })
+})
+
+describe('phones and documents as the service keeps them', () => {
+  it('sends a mainland mobile typed with +86 and spaces as its 11 digits', () => {
+    expect(normalisePhone('+86 138-1234-5678')).toBe('13812345678')
+  })
+
+  it('sends an international number with a 00 prefix as +', () => {
+    expect(normalisePhone('00852 9123 4567')).toBe('+85291234567')
+  })
+
+  it('sends a document typed in full-width characters in ASCII', () => {
+    expect(normaliseDocument('２２０１０２１９９００３０７１２３ｘ')).toBe('22010219900307123X')
   })
 })
