@@ -289,3 +289,32 @@ def test_idempotent_work_runs_once(app):
 
 def test_now_is_aware():
     assert utcnow().tzinfo is not None
+
+
+# ---- digits are ASCII digits --------------------------------------------------------------------------
+# Python's \d also matches full-width and other scripts' digits: a code or a period typed that way
+# would be stored as typed, beside the same value in ASCII.
+
+
+def test_a_district_code_in_full_width_digits_is_refused():
+    import marshmallow as ma
+
+    from app.zones.schemas import DistrictIn
+
+    with pytest.raises(ma.ValidationError):
+        DistrictIn().load({"name": "测试区", "code": "２２０１０２"}, partial=True)
+
+
+def test_a_reporting_period_in_full_width_digits_is_not_a_period():
+    from app.progress.tracking import PERIOD_PATTERN
+
+    assert PERIOD_PATTERN.fullmatch("２０２６Q1") is None
+
+
+def test_an_attendance_month_in_full_width_digits_is_refused():
+    import marshmallow as ma
+
+    from app.visits.schemas import AttendanceArgs
+
+    with pytest.raises(ma.ValidationError):
+        AttendanceArgs().load({"month": "20２６-01"})

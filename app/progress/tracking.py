@@ -16,7 +16,7 @@ from app.zones.models import Zone, ZoneTransition
 
 # From confirmation until the title is granted (or refused) a zone is tracked.
 UNDER_CONSTRUCTION = (Status.CONFIRMED.value, Status.ACCEPTANCE_REVIEW.value)
-PERIOD_PATTERN = re.compile(r"^\d{4}Q[1-4]$")
+PERIOD_PATTERN = re.compile(r"^\d{4}Q[1-4]$", re.ASCII)  # \d alone takes full-width digits too
 # A quarter's report is due this many days after the quarter ends (2026Q3: 2026-10-15).
 DUE_DAYS_AFTER_QUARTER = 15
 # Reporters are reminded this many days before the due date.

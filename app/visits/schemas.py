@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 
 from app.fields import LocalDateTime
@@ -261,7 +263,8 @@ class DoorArgs(Schema):
 
 class AttendanceArgs(Schema):
     month = ma.fields.String(
-        required=True, validate=ma.validate.Regexp(r"^20\d{2}-(0[1-9]|1[0-2])$", error="格式 YYYY-MM（2000–2099 年）")
+        required=True,
+        validate=ma.validate.Regexp(r"^20\d{2}-(0[1-9]|1[0-2])$", re.ASCII, error="格式 YYYY-MM（2000–2099 年）"),
     )
 
 

@@ -79,7 +79,7 @@ def resolve_filters(filters: ZoneFilters) -> ZoneFilters:
         return filters
     value = str(filters.district).strip()
     district = None
-    if re.fullmatch(r"\d{6}", value):
+    if re.fullmatch(r"\d{6}", value, re.ASCII):
         district = db.session.scalar(select(District).where(District.code == value))
     if district is None and value.isdigit():
         district = db.session.get(District, int(value))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 
 from app.accounts.roles import DEPARTMENT_LABELS, Department
@@ -190,7 +192,9 @@ class EducationBaseIn(Schema):
 
 class DistrictIn(Schema):
     name = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=64), not_blank])
-    code = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^\d{6}$", error="区划代码为 6 位数字"))
+    code = ma.fields.String(
+        allow_none=True, validate=ma.validate.Regexp(r"^\d{6}$", re.ASCII, error="区划代码为 6 位数字")
+    )
     kind = ma.fields.String(
         required=True, validate=ma.validate.OneOf(["district", "county", "city", "development_zone"])
     )
@@ -200,7 +204,9 @@ class DistrictIn(Schema):
 
 class DistrictPatchIn(Schema):
     name = ma.fields.String(validate=[ma.validate.Length(min=2, max=64), not_blank])
-    code = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^\d{6}$", error="区划代码为 6 位数字"))
+    code = ma.fields.String(
+        allow_none=True, validate=ma.validate.Regexp(r"^\d{6}$", re.ASCII, error="区划代码为 6 位数字")
+    )
     kind = ma.fields.String(validate=ma.validate.OneOf(["district", "county", "city", "development_zone"]))
     sort_order = ma.fields.Integer()
     is_active = ma.fields.Boolean()
