@@ -64,8 +64,10 @@ def normalise_phone(value: str) -> str:
 
 
 def validate_phone(value: str) -> None:
-    """A mainland mobile (11 digits), or an international number in E.164 (+852…): ASCII digits only."""
-    if MOBILE_RE.match(value) or E164_RE.match(value):
+    """A mainland mobile (11 digits), or an international number in E.164 (+852…): ASCII digits only.
+    A +86 number is a mainland one: only a mobile, which normalise_phone has made its 11 digits (a
+    digit short, "+86 139 0000 444" would otherwise pass as some international number)."""
+    if MOBILE_RE.match(value) or (E164_RE.match(value) and not value.startswith("+86")):
         return
     raise ma.ValidationError("请填写 11 位中国大陆手机号码，或以“+”和国家/地区代码开头的国际号码（如 +85291234567）")
 

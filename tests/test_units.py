@@ -124,6 +124,8 @@ def test_names_that_are_not_names_fail(name):
         ("85291234567", False),
         ("+0123456789", False),
         ("12812345678", False),
+        ("+861390000444", False),  # +86 and a mobile a digit short: not "some international number"
+        ("+8643188888888", False),  # a mainland landline with the country code: mobiles only, as without it
     ],
 )
 def test_phones(phone, ok):

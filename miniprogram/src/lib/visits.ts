@@ -118,6 +118,9 @@ export function normaliseDocument(number: string): string {
   return number.normalize('NFKC').replace(/[\s-]/g, '').toUpperCase()
 }
 
+/** Room for a phone number as people type it: "+86 (139) 0000-4444" is 19 characters, kept to 11 digits. */
+export const PHONE_MAX_TYPED = 24
+
 /** A phone number as people type it, as the service keeps it (app/validators.py normalise_phone):
  * full-width digits as ASCII, spaces, hyphens, dots and brackets dropped, a mainland mobile written
  * with +86 / 0086 / 86 as its 11 digits, an international 00 prefix as "+". */
@@ -186,7 +189,7 @@ export function nameProblem(name: string, what = '姓名'): string {
 export function phoneProblem(phone: string): string {
   const value = normalisePhone(phone)
   if (!value) return '请填写手机号码'
-  if (/^1[3-9]\d{9}$/.test(value) || /^\+[1-9]\d{6,14}$/.test(value)) return ''
+  if (/^1[3-9]\d{9}$/.test(value) || (/^\+[1-9]\d{6,14}$/.test(value) && !value.startsWith('+86'))) return ''
   if (/^\d{11}$/.test(value)) return '请填写手机号码（11 位，以 13–19 开头），不能填写座机号码'
   return '请填写 11 位中国大陆手机号码，或以“+”和国家/地区代码开头的国际号码（如 +85291234567）'
 }

@@ -144,6 +144,16 @@ test('a wrong ID checksum shows the message next to the field and sends nothing'
   expect(posts()).toBe(0)
 })
 
+test('a phone typed as an autofill writes it (+86, spaces) books, sent as its 11 digits', async ({ page }) => {
+  await signIn(page, person('autofill'))
+  await openFirstSlot(page)
+  await fillVisitor(page, 1, { name: '钱多多', id: residentId(), phone: '+86 139 0000 4444' })
+  const sent = page.waitForRequest((r) => r.method() === 'POST' && /\/api\/mp\/v1\/bookings$/.test(r.url()))
+  await page.getByRole('button', { name: '提交' }).click()
+  expect((await sent).postDataJSON().visitors[0].phone).toBe('13900004444')
+  await expect(page.getByText('预约成功！请在参观当天凭下方核验码和本人证件入馆。')).toBeVisible()
+})
+
 test('a double tap on 提交 makes one booking', async ({ page, request }) => {
   await signIn(page, person('hasty'))
   await openFirstSlot(page)

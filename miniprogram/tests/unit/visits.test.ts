@@ -134,6 +134,10 @@ describe('the mobile phone rule', () => {
     expect(phoneProblem('１３８１２３４５６７８')).toBe('')
   })
 
+  it('refuses +86 with a mobile a digit short', () => {
+    expect(phoneProblem('+86 139 0000 444')).not.toBe('')
+  })
+
   it('refuses digits of another script', () => {
     expect(phoneProblem('13٨١٢٣٤٥٦٧٨')).not.toBe('')
   })

@@ -6,7 +6,7 @@ import { alertRole, heading, imageAlt, inputLabel, pressable } from '@/component
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { useMeta } from '@/lib/meta'
-import { ID_TYPES, type IdType } from '@/lib/visits'
+import { ID_TYPES, type IdType, PHONE_MAX_TYPED } from '@/lib/visits'
 import { Chips } from '@/components/VisitsParts'
 import { periodText } from '@/lib/publicity-format'
 import {
@@ -261,7 +261,7 @@ export default function ObjectPage() {
           className='input'
           type='text'
           value={form.phone}
-          maxlength={16}
+          maxlength={PHONE_MAX_TYPED}
           placeholder='11 位手机号码，或 +852 等国际号码'
           {...inputLabel('手机号码')}
           onInput={(e) => set('phone', e.detail.value)}
