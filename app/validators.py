@@ -39,6 +39,12 @@ def validate_person_name(value: str) -> None:
     raise ma.ValidationError("请填写与证件一致的真实姓名（汉字，或外文字母）")
 
 
+def is_ascii_number(text: str) -> bool:
+    """Whether int(text) reads it as a whole number of ASCII digits. str.isdigit() alone is also true
+    of "²" and "①" (int() refuses them: a 500) and of other scripts' digits."""
+    return text.isascii() and text.isdigit()
+
+
 # ---- phones -------------------------------------------------------------------------------
 
 # re.ASCII: Python's \d also matches full-width and other scripts' digits ("13９…"), which the

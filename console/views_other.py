@@ -23,6 +23,7 @@ from app.publicity import calendar as publicity_calendar
 from app.publicity import notices as publicity_notices
 from app.publicity import settling
 from app.publicity.schemas import NoticeIn, StaffNoticeListArgs, WorkingDaysArgs
+from app.validators import is_ascii_number
 from app.zones.constants import Status
 from app.zones.models import Zone
 from console import bp, forms
@@ -92,7 +93,7 @@ def _notice_form(form, errors: dict | None = None):
             preview = publicity_calendar.window(days["start"], days["days"])
         except forms.FormInvalid:
             preview = None
-    chosen = {int(i) for i in form.getlist("zone_ids") if i.isdigit()} if hasattr(form, "getlist") else set()
+    chosen = {int(i) for i in form.getlist("zone_ids") if is_ascii_number(i)} if hasattr(form, "getlist") else set()
     return render_template(
         "console/notice_new.html", form=form, candidates=candidates, preview=preview, errors=errors or {}, chosen=chosen
     )

@@ -249,3 +249,10 @@ def test_a_headcount_out_of_range_at_the_door_is_shown_on_the_door_page(app):
     console.get("/console/door")
     response = console.post("/console/door", {"code": "1.abc", "headcount": "501"})
     assert (response.status_code, 'class="result bad"' in text(response)) == (422, True)
+
+
+def test_a_notice_naming_a_superscript_digit_as_a_zone_is_shown_again_not_a_500(app):
+    console = signed_in(app, "institute_staff", "form-notice-superscript")
+    console.get("/console/notices/new")
+    page = console.post("/console/notices/new", notice_form(batch_year="2031", zone_ids="²"))
+    assert page.status_code < 500

@@ -230,3 +230,28 @@ def test_a_5000_digit_headcount_at_the_console_door_is_no_server_error(app):
     console.get("/console/door")
     response = console.post("/console/door", {"code": "1.abc", "headcount": HUGE})
     assert 'class="result bad"' in text(response)
+
+
+# "²".isdigit() is true but int("²") fails: where a value may be a number or a name, only ASCII
+# digits are read as a number (validators.is_ascii_number). Before, each of these was a 500.
+
+
+def test_a_superscript_digit_as_a_district_is_an_unknown_district(client):
+    assert_error(client.get("/api/mp/v1/zones?district=²"), 422, "validation_error")
+
+
+def test_a_superscript_digit_as_an_article_is_no_article(client):
+    assert_error(client.get("/api/mp/v1/articles/²"), 404, "not_found")
+
+
+def test_a_superscript_digit_as_a_category_finds_no_article(client):
+    assert client.get("/api/mp/v1/articles?category=²").json["total"] == 0
+
+
+def test_a_superscript_digit_in_a_door_code_is_an_invalid_code(client, auth):
+    from tests.factories import make_base
+
+    operator = auth.wechat_operator(make_base(client.application), "op-superscript")
+    assert_error(
+        client.post("/api/mp/v1/checkins", json={"code": "².abc"}, headers=operator), 400, "invalid_checkin_code"
+    )

@@ -21,6 +21,7 @@ from app.extensions import db, kv
 from app.knowledge.content import ContentSet, ParsedArticle, Problem, read_content, reading_minutes, render
 from app.knowledge.models import Article, ArticleTag, Category
 from app.policies import services as policies
+from app.validators import is_ascii_number
 from app.zones.models import Zone
 
 CACHE_NAMESPACE = "knowledge"
@@ -221,7 +222,7 @@ def articles_query(filters: ArticleFilters, *, public: bool = True):
         # whatever GET /categories gave the client: the code, the id or the name
         value = filters.category.strip()
         match = (Category.code == value) | (Category.name == value)
-        if value.isdigit():
+        if is_ascii_number(value):
             match |= Category.id == int(value)
         stmt = stmt.join(Category).where(match)
     if filters.tag:
@@ -240,7 +241,9 @@ def articles_query(filters: ArticleFilters, *, public: bool = True):
 
 def get_article(key: str, *, public: bool = True) -> Article:
     stmt = (
-        select(Article).where(Article.id == int(key)) if key.isdigit() else select(Article).where(Article.slug == key)
+        select(Article).where(Article.id == int(key))
+        if is_ascii_number(key)
+        else select(Article).where(Article.slug == key)
     )
     article = db.session.scalar(stmt)
     if article is None or (public and not article.is_public):

@@ -19,6 +19,7 @@ from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, ValidationFailed
 from app.extensions import db
 from app.times import local_iso
+from app.validators import is_ascii_number
 from app.visits.calendar import ensure_operates
 from app.visits.models import Booking, BookingKind, BookingStatus
 from app.visits.rules import rules
@@ -82,7 +83,7 @@ def checkin(operator: User, code: str, actual_headcount: int | None, now: dateti
     r = rules()
     now = now or utcnow()
     booking_id, _, signature = code.strip().partition(".")
-    if not booking_id.isdigit() or not signature:
+    if not is_ascii_number(booking_id) or not signature:
         raise InvalidCheckinCode()
     booking = db.session.scalar(select(Booking).where(Booking.id == int(booking_id)).with_for_update(of=Booking))
     if booking is None or not hmac.compare_digest(_signature(booking), signature):

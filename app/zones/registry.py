@@ -15,6 +15,7 @@ from app import cache, uow
 from app.accounts.services import escape_like
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.validators import is_ascii_number
 from app.zones.constants import (
     INDICATORS,
     ZoneType,
@@ -81,7 +82,7 @@ def resolve_filters(filters: ZoneFilters) -> ZoneFilters:
     district = None
     if re.fullmatch(r"\d{6}", value, re.ASCII):
         district = db.session.scalar(select(District).where(District.code == value))
-    if district is None and value.isdigit():
+    if district is None and is_ascii_number(value):
         district = db.session.get(District, int(value))
     if district is None:
         district = db.session.scalar(select(District).where(District.name == value))
