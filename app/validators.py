@@ -58,7 +58,7 @@ _MAINLAND_WITH_COUNTRY_CODE = re.compile(r"^(?:\+86|0086|86)(1[3-9]\d{9})$", re.
 def normalise_phone(value: str) -> str:
     """A phone number as people type it, in the form the service keeps: full-width digits (a Chinese
     input method's) as ASCII, spaces, hyphens, dots and brackets dropped ("138 0000 0000",
-    "(0431) …" from a phone's autofill), a mainland mobile written with its country code (+86, 0086,
+    "(+852) 9123-4567" from a phone's autofill), a mainland mobile written with its country code (+86, 0086,
     86) as its 11 digits, and an international 00 prefix as "+"."""
     value = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", value))
     mainland = _MAINLAND_WITH_COUNTRY_CODE.match(value)
