@@ -80,16 +80,22 @@ def _restore_or_build(request, name, build, here) -> dict[str, Any]:
 
 
 def _clean_start(app, auth, wechat) -> bool:
+    return _not_clean(app, auth, wechat) is None
+
+
+def _not_clean(app, auth, wechat) -> str | None:
+    """What is not as a clean start leaves it, or None."""
     if set(vars(auth)) != {"app", "client", "_codes"} or auth._codes:
-        return False
+        return "the test's sign-ins"
     if app.extensions["kv"].dbsize():
-        return False
+        return f"Redis keys: {sorted(app.extensions['kv'].scan_iter())[:5]}"
     if requests.get(f"{wechat.url}/__fake__/export", timeout=5).json() != _reset_wechat():
-        return False
+        return "the fake WeChat's state"
     with app.app_context(), db.engine.begin() as conn:
         if _postgres():
-            return bool(conn.scalar(text("SELECT test_support.untouched()")))
-        return not filled_tables(conn, [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES])
+            return None if conn.scalar(text("SELECT test_support.untouched()")) else "rows in the database"
+        filled = filled_tables(conn, [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES])
+        return f"rows in {filled}" if filled else None
 
 
 def _reset_wechat() -> dict[str, Any]:
