@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -43,6 +44,9 @@ TYPE_LABELS = {
     ZoneType.COMMUNITY: "社区",
     ZoneType.SCENIC: "景区",
 }
+
+# A district's administrative division code: six ASCII digits (\d alone takes full-width digits too).
+DISTRICT_CODE = re.compile(r"^\d{6}$", re.ASCII)
 
 LEVEL_LABELS = {Level.LOW_CARBON: "低碳", Level.NEAR_ZERO: "近零碳", Level.ZERO_CARBON: "零碳"}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,6 +16,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.validators import is_ascii_number
 from app.zones.constants import (
+    DISTRICT_CODE,
     INDICATORS,
     ZoneType,
 )
@@ -80,7 +80,7 @@ def resolve_filters(filters: ZoneFilters) -> ZoneFilters:
         return filters
     value = str(filters.district).strip()
     district = None
-    if re.fullmatch(r"\d{6}", value, re.ASCII):
+    if DISTRICT_CODE.fullmatch(value):
         district = db.session.scalar(select(District).where(District.code == value))
     if district is None and is_ascii_number(value):
         district = db.session.get(District, int(value))

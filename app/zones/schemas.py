@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import marshmallow as ma
 
 from app.accounts.roles import DEPARTMENT_LABELS, Department
@@ -11,6 +9,7 @@ from app.fields import LocalDateTime, MediaUrl
 from app.validation import PageArgs, Schema, not_blank, one_of
 from app.zones.constants import (
     APPLICANT_KIND_LABELS,
+    DISTRICT_CODE,
     LEVEL_LABELS,
     STATUS_LABELS,
     TYPE_LABELS,
@@ -192,9 +191,7 @@ class EducationBaseIn(Schema):
 
 class DistrictIn(Schema):
     name = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=64), not_blank])
-    code = ma.fields.String(
-        allow_none=True, validate=ma.validate.Regexp(r"^\d{6}$", re.ASCII, error="区划代码为 6 位数字")
-    )
+    code = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(DISTRICT_CODE, error="区划代码为 6 位数字"))
     kind = ma.fields.String(
         required=True, validate=ma.validate.OneOf(["district", "county", "city", "development_zone"])
     )
@@ -204,9 +201,7 @@ class DistrictIn(Schema):
 
 class DistrictPatchIn(Schema):
     name = ma.fields.String(validate=[ma.validate.Length(min=2, max=64), not_blank])
-    code = ma.fields.String(
-        allow_none=True, validate=ma.validate.Regexp(r"^\d{6}$", re.ASCII, error="区划代码为 6 位数字")
-    )
+    code = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(DISTRICT_CODE, error="区划代码为 6 位数字"))
     kind = ma.fields.String(validate=ma.validate.OneOf(["district", "county", "city", "development_zone"]))
     sort_order = ma.fields.Integer()
     is_active = ma.fields.Boolean()
