@@ -8,6 +8,7 @@
 import {
   documentProblem,
   type IdType,
+  isPhone,
   nameProblem as personNameProblem,
   normaliseDocument,
   normalisePhone,
@@ -44,13 +45,10 @@ export function reasonProblem(reason: string): string {
   return ''
 }
 
-const MOBILE = /^1[3-9]\d{9}$/
-const E164 = /^\+[1-9]\d{6,14}$/
-
 export function phoneProblem(phone: string): string {
   const value = normalisePhone(phone)
   if (!value) return '请填写手机号码，用于接收答复'
-  if (MOBILE.test(value) || (E164.test(value) && !value.startsWith('+86'))) return ''
+  if (isPhone(value)) return ''
   if (/^\d{11}$/.test(value)) return '这不是手机号码：请填写 11 位手机号码（以 13 至 19 开头）'
   return '请填写 11 位中国大陆手机号码，或以“+”和国家/地区代码开头的国际号码（如 +85291234567）'
 }

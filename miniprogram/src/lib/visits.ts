@@ -185,11 +185,21 @@ export function nameProblem(name: string, what = '姓名'): string {
   return '请填写与证件一致的真实姓名（汉字，或外文字母）'
 }
 
+const MOBILE = /^1[3-9]\d{9}$/
+const E164 = /^\+[1-9]\d{6,14}$/
+
+/** validate_phone, of a normalised number: a mainland mobile (11 digits starting 13–19), or an
+ * international number (+ and country code); a +86 number only as a mobile, which normalisePhone
+ * has made its 11 digits. */
+export function isPhone(normalised: string): boolean {
+  return MOBILE.test(normalised) || (E164.test(normalised) && !normalised.startsWith('+86'))
+}
+
 /** A mainland mobile (11 digits starting 13–19) or an international number (+ and country code). */
 export function phoneProblem(phone: string): string {
   const value = normalisePhone(phone)
   if (!value) return '请填写手机号码'
-  if (/^1[3-9]\d{9}$/.test(value) || (/^\+[1-9]\d{6,14}$/.test(value) && !value.startsWith('+86'))) return ''
+  if (isPhone(value)) return ''
   if (/^\d{11}$/.test(value)) return '请填写手机号码（11 位，以 13–19 开头），不能填写座机号码'
   return '请填写 11 位中国大陆手机号码，或以“+”和国家/地区代码开头的国际号码（如 +85291234567）'
 }
