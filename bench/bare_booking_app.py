@@ -23,17 +23,14 @@ def connection() -> psycopg.Connection:
     return conn
 
 
+# Take a place if one is left.
+TAKE_PLACE = "UPDATE visit_slots SET booked = booked + 1 WHERE id = %s AND booked < capacity RETURNING booked"
+
+
 @app.post("/api/mp/v1/bookings")
 def book():
     slot_id = (request.get_json(silent=True) or {}).get("slot_id")
-    row = (
-        connection()
-        .execute(
-            "UPDATE visit_slots SET booked = booked + 1 WHERE id = %s AND booked < capacity RETURNING booked",
-            (slot_id,),
-        )
-        .fetchone()
-    )
+    row = connection().execute(TAKE_PLACE, (slot_id,)).fetchone()
     if row is None:
         return jsonify(error={"code": "slot_full", "message": "该时段已约满", "details": {}}), 409
     return jsonify(slot_id=slot_id, booked=row[0]), 201

@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 
 import limits
 import limits.storage
 import marshmallow as ma
-import psycopg
 import redis
 from flask import Flask, g, jsonify, request
 from flask_limiter import Limiter
 from flask_smorest import Api, Blueprint
 from sqlalchemy import Integer, bindparam, column, create_engine, table, update
+
+from bench.bare_booking_app import TAKE_PLACE, connection
 
 LAYERS = ("smorest", "limiter", "token", "sqlalchemy")
 WITHOUT = {name.strip() for name in os.environ.get("FLOOR_WITHOUT", "").split(",") if name.strip()}
@@ -68,18 +68,25 @@ def caller() -> str:
 
 
 LIMIT = "100000 per minute"
-DIRECT = os.environ.get("FLOOR_LIMITS") == "direct"
-if "limiter" not in WITHOUT and not DIRECT:
-    Limiter(key_func=caller, default_limits=[LIMIT], storage_uri=REDIS_URL, app=app)
-_direct = limits.strategies.FixedWindowRateLimiter(limits.storage.storage_from_string(REDIS_URL))
-_direct_limit = limits.parse(LIMIT)
 
 
-@app.before_request
-def count_directly():
-    if DIRECT and "limiter" not in WITHOUT and request.method == "POST" and not _direct.hit(_direct_limit, caller()):
-        return jsonify(error={"code": "rate_limited", "message": "操作太频繁", "details": {}}), 429
-    return None
+def count_directly(counter, limit):
+    """The same per-caller limit on writes, counted by `limits` itself: one call per write."""
+
+    def count():
+        if request.method == "POST" and not counter.hit(limit, caller()):
+            return jsonify(error={"code": "rate_limited", "message": "操作太频繁", "details": {}}), 429
+        return None
+
+    return count
+
+
+if "limiter" not in WITHOUT:
+    if os.environ.get("FLOOR_LIMITS") == "direct":
+        storage = limits.storage.storage_from_string(REDIS_URL)
+        app.before_request(count_directly(limits.strategies.FixedWindowRateLimiter(storage), limits.parse(LIMIT)))
+    else:
+        Limiter(key_func=caller, default_limits=[LIMIT], storage_uri=REDIS_URL, app=app)
 
 
 _slots = table("visit_slots", column("id", Integer), column("booked", Integer), column("capacity", Integer))
@@ -90,21 +97,13 @@ _take = (
     .returning(_slots.c.booked)
 )
 _engine = None if "sqlalchemy" in WITHOUT else create_engine(DATABASE_URL, pool_size=8)
-_local = threading.local()
 
 
 def take_place(slot_id: int):
-    if _engine is not None:
-        with _engine.begin() as conn:
-            return conn.execute(_take, {"slot_id": slot_id}).first()
-    conn = getattr(_local, "conn", None)
-    if conn is None or conn.closed:
-        conn = _local.conn = psycopg.connect(
-            DATABASE_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
-        )
-    return conn.execute(
-        "UPDATE visit_slots SET booked = booked + 1 WHERE id = %s AND booked < capacity RETURNING booked", (slot_id,)
-    ).fetchone()
+    if _engine is None:  # the bare app's own connection and statement
+        return connection().execute(TAKE_PLACE, (slot_id,)).fetchone()
+    with _engine.begin() as conn:
+        return conn.execute(_take, {"slot_id": slot_id}).first()
 
 
 def answer(data: dict):
