@@ -60,7 +60,7 @@ def _restore_or_build(request, name, build, here) -> dict[str, Any]:
     app, auth = request.getfixturevalue("app"), request.getfixturevalue("auth")
     wechat = request.getfixturevalue("fake_wechat")
     key = (name, getattr(request, "param", None), _config_key(request.getfixturevalue("app_config")))
-    clean = _clean_start(app, auth, wechat)
+    clean = _not_clean(app, auth, wechat) is None
     kept_copy = _COPIES.get(key)
     if clean and kept_copy is not None and time.monotonic() - kept_copy.made < MAX_AGE:
         _put_back(app, auth, wechat, kept_copy)
@@ -77,10 +77,6 @@ def _restore_or_build(request, name, build, here) -> dict[str, Any]:
 
 
 # ---- a clean start --------------------------------------------------------------------------------
-
-
-def _clean_start(app, auth, wechat) -> bool:
-    return _not_clean(app, auth, wechat) is None
 
 
 def _not_clean(app, auth, wechat) -> str | None:
