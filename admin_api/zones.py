@@ -90,7 +90,8 @@ def patch_zone(body, zone_id):
 @blp.alt_response(
     409,
     description="invalid_transition：details.allowed 列出允许的目标状态；公示中的项目由办结公示确定结果："
-    "publicity_window_open（公示期未满）、objections_pending（尚有异议未办结）、publicity_not_settled（待办结公示）",
+    "publicity_window_open（公示期未满）、objections_pending（尚有异议未办结）、publicity_not_settled（待办结公示）；"
+    "进入公示与确定创建只由公示的发布与办结完成：publicity_by_notice",
 )
 def post_transition(body, zone_id):
     """状态变更（按实施方案第五部分的流程）"""

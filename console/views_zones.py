@@ -13,7 +13,7 @@ from app.db_types import utcnow
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.zones import editing, importer, lifecycle, registry, scope
-from app.zones.constants import APPLICANT_KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, TRANSITIONS, TYPE_LABELS, Status
+from app.zones.constants import APPLICANT_KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Status, hand_steps
 from app.zones.models import Zone
 from app.zones.schemas import ReReviewIn, StaffZoneListArgs, TransitionIn, ZoneIn, ZonePatchIn
 from console import bp, forms
@@ -77,7 +77,7 @@ def zone(zone_id):
 
 def _zone_page(item: Zone, refused: forms.Refusal = forms.NO_REFUSAL):
     """The zone's page; with `refused`, the form that was refused filled in again with its messages."""
-    allowed = TRANSITIONS.get(Status(item.status), ())
+    allowed = hand_steps(Status(item.status))
     # Under publicity the window's closing decides: no buttons while it holds the zone.
     hold = lifecycle.publicity_hold(item.id, utcnow()) if item.status == Status.PUBLICITY else None
     return render_template(

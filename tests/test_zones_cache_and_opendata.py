@@ -39,8 +39,10 @@ def test_cache_invalidated_on_every_change(client, app, auth):
     assert detail_after.status_code == 200
     assert detail_after.json["name"] == "新名称"
     # a transition
-    client.post(f"/api/admin/v1/zones/{zone_id}/transitions", json={"to": "confirmed"}, headers=admin)
-    assert client.get(f"/api/mp/v1/zones/{zone_id}").json["status"] == "confirmed"
+    client.post(
+        f"/api/admin/v1/zones/{zone_id}/transitions", json={"to": "rejected", "note": "申报单位撤回"}, headers=admin
+    )
+    assert client.get(f"/api/mp/v1/zones/{zone_id}").json["status"] == "rejected"
     # a district change shows in /meta
     client.post("/api/admin/v1/districts", json={"name": "测试开发区", "kind": "development_zone"}, headers=admin)
     meta_after = client.get("/api/mp/v1/meta", headers={"If-None-Match": meta_before.headers["ETag"]})

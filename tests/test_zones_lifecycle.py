@@ -1,9 +1,12 @@
 """The lifecycle state machine through the staff API: only docs/domain.md's transitions, each recorded."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from tests.factories import make_zone, zone_data
+from tests.factories import make_zone, set_window, zone_data
 from tests.helpers import assert_error
+from tests.test_console import signed_in
 
 
 def move(client, headers, zone_id, to, note=None):
@@ -21,10 +24,27 @@ def test_full_path_records_every_step_with_actor(client, auth, app):
     assert zone["status"] == "applied"
     assert zone["department"] == "housing_construction"
     assert [t["to_status"] for t in zone["timeline"]] == ["applied"]
-    for to in ("expert_review", "site_check", "publicity", "confirmed", "acceptance_review"):
+    for to in ("expert_review", "site_check"):
         response = move(client, institute, zone["id"], to, f"到{to}")
         assert response.status_code == 200, response.json
         assert response.json["status"] == to
+    # Into publicity and on to confirmed: the notice's steps (published, then closed after its window).
+    now = datetime.now(UTC)
+    notice = client.post(
+        "/api/admin/v1/publicity",
+        json={
+            "batch_year": body["batch_year"],
+            "zone_ids": [zone["id"]],
+            "starts_at": (now - timedelta(days=1)).isoformat(),
+            "ends_at": (now + timedelta(days=1)).isoformat(),
+        },
+        headers=institute,
+    ).json
+    assert client.post(f"/api/admin/v1/publicity/{notice['id']}/publish", headers=institute).status_code == 200
+    set_window(app, notice["id"], starts_in=-7200, ends_in=-60)
+    assert client.post(f"/api/admin/v1/publicity/{notice['id']}/close", headers=institute).status_code == 200
+    response = move(client, institute, zone["id"], "acceptance_review", "到acceptance_review")
+    assert response.status_code == 200, response.json
     titled = move(client, officer, zone["id"], "titled", "验收通过")
     assert titled.status_code == 200
     timeline = titled.json["timeline"]
@@ -38,9 +58,53 @@ def test_full_path_records_every_step_with_actor(client, auth, app):
         "titled",
     ]
     assert [t["from_status"] for t in timeline][1:] == [t["to_status"] for t in timeline][:-1]
-    assert all(t["actor_id"] for t in timeline)
+    assert all(t["actor_id"] for t in timeline if t["to_status"] != "confirmed")  # the settling is the system's
     assert timeline[-1]["note"] == "验收通过"
     assert titled.json["published_at"] is not None
+
+
+def test_a_zone_is_not_put_into_publicity_by_hand(client, auth, app):
+    zone_id = make_zone(app, "site_check", type="building")
+    response = move(client, auth.staff("admin"), zone_id, "publicity")
+    assert_error(response, 409, "publicity_by_notice")
+
+
+def test_a_zone_put_into_publicity_by_hand_stays_where_it_was(client, auth, app):
+    zone_id = make_zone(app, "site_check", type="building")
+    move(client, auth.staff("admin"), zone_id, "publicity")
+    assert client.get(f"/api/admin/v1/zones/{zone_id}", headers=auth.staff("admin")).json["status"] == "site_check"
+
+
+def test_a_zone_is_not_confirmed_by_hand_even_with_no_notice_holding_it(client, auth, app):
+    zone_id = make_zone(app, "publicity", type="building")
+    response = move(client, auth.staff("admin"), zone_id, "confirmed")
+    assert_error(response, 409, "publicity_by_notice")
+
+
+def test_a_zone_in_publicity_with_no_notice_holding_it_may_be_rejected_by_hand(client, auth, app):
+    zone_id = make_zone(app, "publicity", type="building")
+    response = move(client, auth.staff("admin"), zone_id, "rejected", "申报单位撤回申报")
+    assert response.json["status"] == "rejected"
+
+
+def test_the_console_offers_no_button_into_publicity(app, auth):
+    zone_id = make_zone(app, "site_check", type="building")
+    page = signed_in(app, "institute_staff", "hand-steps-1").get(f"/console/zones/{zone_id}").get_data(as_text=True)
+    assert 'name="to" value="publicity"' not in page
+
+
+def test_the_console_says_how_a_zone_enters_publicity(app, auth):
+    zone_id = make_zone(app, "site_check", type="building")
+    page = signed_in(app, "institute_staff", "hand-steps-2").get(f"/console/zones/{zone_id}").get_data(as_text=True)
+    assert 'data-next="publicity"' in page
+
+
+def test_the_console_refuses_confirming_by_hand(app, auth):
+    zone_id = make_zone(app, "publicity", type="building")
+    console = signed_in(app, "institute_staff", "hand-steps-3")
+    console.get(f"/console/zones/{zone_id}")
+    console.post(f"/console/zones/{zone_id}/transitions", {"to": "confirmed", "from": "publicity"})
+    assert app.test_client().get(f"/api/mp/v1/zones/{zone_id}").json["status"] == "publicity"
 
 
 @pytest.mark.parametrize(

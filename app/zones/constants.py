@@ -76,6 +76,17 @@ TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     Status.REVOKED: (),
 }
 
+# The steps a publicity notice takes, never a hand: publishing it moves its zones into publicity,
+# closing it confirms them (or rejects them after an upheld objection: the one way out by hand is a
+# rejection with a note, when no notice holds the zone).
+NOTICE_STEPS = frozenset({(Status.SITE_CHECK, Status.PUBLICITY), (Status.PUBLICITY, Status.CONFIRMED)})
+
+
+def hand_steps(status: Status) -> tuple[Status, ...]:
+    """The transitions a staff member may take from `status` (TRANSITIONS less the notice's steps)."""
+    return tuple(target for target in TRANSITIONS[status] if (status, target) not in NOTICE_STEPS)
+
+
 # A zone is public once it has entered publicity; later states (rejected after an upheld
 # objection, revoked) stay public as accountability.
 PUBLIC_STATUSES = (

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.times import local_iso, period_words
 from app.zones.constants import (
     NOTE_REQUIRED,
+    NOTICE_STEPS,
     STATUS_LABELS,
     TRANSITIONS,
     Status,
@@ -46,18 +47,27 @@ def locked_zone(zone_id: int) -> Zone:
     return zone
 
 
+class NoticeStep(Conflict):
+    """Into publicity and on to confirmed: the publicity notice's steps (publishing, closing), not a hand's."""
+
+    code = "publicity_by_notice"
+
+
 def transition(zone_id: int, to: str, note: str | None, actor: User | None) -> Zone:
-    """Use case: move a zone one step along its lifecycle."""
-    zone = apply_transition(zone_id, to, note, actor)
+    """Use case: a staff member moves a zone one step along its lifecycle (not the notice's steps:
+    a zone the public never had a window to object to is never confirmed). Without an actor, the
+    system's step (the demo data, the benchmarks' and the tests' set-up)."""
+    zone = apply_transition(zone_id, to, note, actor, by_hand=actor is not None)
     uow.commit()
     return zone
 
 
 def apply_transition(
-    zone_id: int, to: str, note: str | None, actor: User | None, *, at: datetime | None = None
+    zone_id: int, to: str, note: str | None, actor: User | None, *, at: datetime | None = None, by_hand: bool = False
 ) -> Zone:
     """Step (no commit): move a zone one step along the lifecycle (docs/domain.md), recording who,
-    when and why. Also used by publicity (publishing, settling) inside its own unit of work."""
+    when and why. Also used by publicity (publishing, settling) inside its own unit of work; `by_hand`
+    (a staff member's transition) refuses the notice's own steps (NOTICE_STEPS)."""
     zone = locked_zone(zone_id)
     if actor is not None:
         ensure_may_handle(actor, zone.type)
@@ -78,6 +88,13 @@ def apply_transition(
         raise ValidationFailed(details={"note": ["变更为此状态须填写理由"]})
     if current is Status.PUBLICITY and (hold := publicity_hold(zone.id, at or utcnow())) is not None:
         raise hold
+    if by_hand and (current, target) in NOTICE_STEPS:
+        raise NoticeStep(
+            "项目须列入公示并发布后才进入公示（公示管理中新建公示并发布），不能手动变更"
+            if target is Status.PUBLICITY
+            else "公示结果在公示期满、办结公示时由系统确定，不能手动确认",
+            details={"from": current.value, "to": target.value},
+        )
     # The plan: the responsible departments grant the title.
     if target is Status.TITLED and actor is not None and not actor.has_role(Role.DEPARTMENT_OFFICER, Role.ADMIN):
         raise Forbidden("称号由主管部门授予", code="department_only")

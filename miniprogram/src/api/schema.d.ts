@@ -3480,7 +3480,7 @@ export interface paths {
                 401: components["responses"]["UNAUTHORIZED"];
                 403: components["responses"]["FORBIDDEN"];
                 404: components["responses"]["NOT_FOUND"];
-                /** @description invalid_transition：details.allowed 列出允许的目标状态；公示中的项目由办结公示确定结果：publicity_window_open（公示期未满）、objections_pending（尚有异议未办结）、publicity_not_settled（待办结公示） */
+                /** @description invalid_transition：details.allowed 列出允许的目标状态；公示中的项目由办结公示确定结果：publicity_window_open（公示期未满）、objections_pending（尚有异议未办结）、publicity_not_settled（待办结公示）；进入公示与确定创建只由公示的发布与办结完成：publicity_by_notice */
                 409: {
                     headers: {
                         [name: string]: unknown;
