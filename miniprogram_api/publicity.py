@@ -26,7 +26,7 @@ blp = Blueprint("mp_publicity", __name__, description="公示与异议")
 @blp.arguments(NoticeListArgs, location="query")
 @blp.response(200, page_of(NoticeCardOut))
 def list_notices(args):
-    """公示列表（state=open 进行中 / closed 已结束）"""
+    """公示列表（state=open 公示期内 / upcoming 即将开始 / closed 已结束）"""
 
     def build():
         page = paginate(

@@ -341,14 +341,28 @@ def test_the_schools_confirmation_applies_the_raised_age_band(client, auth, seal
     )
 
 
-def test_a_class_code_applies_the_raised_age_band(client, auth, sealed):
+def _join_second_class(client, auth, sealed):
     code = client.post(
         f"/api/admin/v1/schools/{sealed['school']}/classes",
         json={"name": "二班"},
         headers=_school_admin(auth, sealed["school"]),
     ).json["join_code"]
-    joined = client.post(f"{MP}/me/class", json={"join_code": code}, headers=sealed["students"]["raiser"]).json
-    assert (joined["age_band"], joined["pending_age_band"], joined["confirmed"]) == ("18_plus", None, True)
+    return client.post(f"{MP}/me/class", json={"join_code": code}, headers=sealed["students"]["raiser"]).json
+
+
+def test_a_class_code_confirms_the_class(client, auth, sealed):
+    assert _join_second_class(client, auth, sealed)["confirmed"] is True
+
+
+def test_a_class_code_leaves_a_raised_age_band_to_the_school(client, auth, sealed):
+    # The code goes to the whole class: it says nothing of one child's age.
+    joined = _join_second_class(client, auth, sealed)
+    assert (joined["age_band"], joined["pending_age_band"]) == ("under_14", "18_plus")
+
+
+def test_a_class_code_does_not_put_a_child_declaring_18_plus_on_public_boards(client, auth, sealed):
+    _join_second_class(client, auth, sealed)
+    assert "raiser" not in _board_names(client, sealed["open"])
 
 
 def test_a_new_student_declaring_an_age_band_above_14_waits_for_the_school(client, auth, school):

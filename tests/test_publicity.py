@@ -140,6 +140,28 @@ def test_public_lists_open_and_closed(client, app):
     assert_error(client.get("/api/mp/v1/publicity/99999"), 404, "not_found")
 
 
+def _upcoming_and_open(app):
+    upcoming_id = open_notice(app, ("park",), starts_in=3600, ends_in=7200)["id"]
+    open_id = open_notice(app)["id"]
+    return upcoming_id, open_id
+
+
+def test_a_notice_not_started_is_not_listed_as_open(client, app):
+    upcoming_id, open_id = _upcoming_and_open(app)
+    assert [n["id"] for n in client.get("/api/mp/v1/publicity?state=open").json["items"]] == [open_id]
+
+
+def test_a_notice_not_started_is_listed_as_upcoming(client, app):
+    upcoming_id, open_id = _upcoming_and_open(app)
+    assert [n["id"] for n in client.get("/api/mp/v1/publicity?state=upcoming").json["items"]] == [upcoming_id]
+
+
+def test_staff_see_the_same_open_notices(client, app, auth):
+    upcoming_id, open_id = _upcoming_and_open(app)
+    listed = client.get("/api/admin/v1/publicity?state=open", headers=auth.staff("institute_staff")).json["items"]
+    assert [n["id"] for n in listed] == [open_id]
+
+
 # ---- objections --------------------------------------------------------------------------
 
 

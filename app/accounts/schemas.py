@@ -53,7 +53,7 @@ class StudentSelfOut(Schema):
     age_band = ma.fields.String(metadata={"description": "生效的年龄段：under_14、14_17、18_plus"})
     pending_age_band = ma.fields.String(
         allow_none=True,
-        metadata={"description": "申报的更高年龄段，学校确认（名单确认或班级码）后生效；此前仍按 age_band 对待"},
+        metadata={"description": "申报的更高年龄段，学校管理员在名单中确认后生效（班级码不确认年龄段）；此前仍按 age_band 对待"},
     )
     nickname = ma.fields.String(allow_none=True, metadata=NAMES_STUDENT)
     public_board = ma.fields.Boolean(metadata={"description": "本人是否愿意出现在公开榜单"})

@@ -39,8 +39,8 @@ def update_me(user: User, changes: dict[str, Any]) -> User:
 def set_student(user: User, changes: dict[str, Any]) -> StudentProfile | None:
     """Step (PATCH /me commits): declare or change a school and class, age band, nickname, whether to
     be on public boards. Who a student is, the school says: a new school or class, and an age band
-    raised from under 14, apply only when the school confirms (a class join code or the school
-    admin's list); until then the student is on no public board and in no school-only campaign.
+    raised from under 14, apply only when the school confirms (school and class: a class join code or
+    the school admin's list; a raised age band: the list only); until then the student is on no public board and in no school-only campaign.
     Lowering one's age band or leaving public boards applies at once."""
     wanted = {k: v for k, v in changes.items() if k in STUDENT_FIELDS}
     if not wanted:
@@ -89,13 +89,15 @@ def _confirm(profile: StudentProfile, by: User | None) -> None:
 
 def join_class(user: User, join_code: str) -> StudentProfile:
     """Use case: a student enters the join code the class teacher gave: school and class set and
-    confirmed, with the age band they declared (the teacher hands the code to their own class)."""
+    confirmed. Not an age band raised from under 14: the code goes to the whole class, so it says
+    nothing of one child's age (an eight-year-old declaring 18_plus would be on public boards without a
+    guardian); that waits for the school admin's list."""
     school_class = db.session.scalar(select(SchoolClass).where(SchoolClass.join_code == join_code.strip().upper()))
     if school_class is None:
         raise ValidationFailed(details={"join_code": ["班级码无效"]})
     profile = student_of(user) or StudentProfile(user_id=user.id, age_band=AgeBand.UNDER_14)
     profile.school_id, profile.class_name = school_class.school_id, school_class.name
-    _confirm(profile, None)
+    profile.confirmed_at, profile.confirmed_by_id = utcnow(), None
     profile.updated_at = utcnow()
     db.session.add(profile)
     uow.after_commit(boards.regroup_students, (user.id,))

@@ -144,8 +144,14 @@ def notices_query(state: str | None, *, public: bool, now: datetime | None = Non
     stmt = select(PublicityNotice).order_by(PublicityNotice.starts_at.desc(), PublicityNotice.id.desc())
     if public:
         stmt = stmt.where(PublicityNotice.state == NoticeState.PUBLISHED)
-    if state == "open":
-        stmt = stmt.where(PublicityNotice.state == NoticeState.PUBLISHED, PublicityNotice.ends_at > now)
+    if state == "open":  # objections are taken now (an upcoming notice is not open yet)
+        stmt = stmt.where(
+            PublicityNotice.state == NoticeState.PUBLISHED,
+            PublicityNotice.starts_at <= now,
+            PublicityNotice.ends_at > now,
+        )
+    elif state == "upcoming":
+        stmt = stmt.where(PublicityNotice.state == NoticeState.PUBLISHED, PublicityNotice.starts_at > now)
     elif state == "closed":
         stmt = stmt.where(PublicityNotice.state == NoticeState.PUBLISHED, PublicityNotice.ends_at <= now)
     elif state == "draft":

@@ -9,13 +9,23 @@ from app.validators import Phone, Trimmed, check_document, id_type_field, valida
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from app.zones.schemas import DistrictOut
 
+_STATES_DOC = "open：公示期内（可提出异议）；upcoming：已发布、尚未开始；closed：公示期已满"
+
 
 class NoticeListArgs(PageArgs):
-    state = ma.fields.String(validate=ma.validate.OneOf(["open", "closed"], error="可选：open, closed"))
+    state = ma.fields.String(
+        validate=ma.validate.OneOf(["open", "upcoming", "closed"], error="可选：open, upcoming, closed"),
+        metadata={"description": _STATES_DOC},
+    )
 
 
 class StaffNoticeListArgs(PageArgs):
-    state = ma.fields.String(validate=ma.validate.OneOf(["open", "closed", "draft"]))
+    state = ma.fields.String(
+        validate=ma.validate.OneOf(
+            ["open", "upcoming", "closed", "draft"], error="可选：open, upcoming, closed, draft"
+        ),
+        metadata={"description": _STATES_DOC + "；draft：草稿"},
+    )
 
 
 class NoticeZoneOut(Schema):
