@@ -174,17 +174,34 @@ def person_key(id_type: str, number: str) -> str:
     return number if id_type == IdType.RESIDENT_ID else f"{id_type}:{number}"
 
 
+def _invisible(char: str) -> bool:
+    """White space, or a format character one cannot see (zero-width space, BOM, direction marks);
+    not the tag characters that end a flag emoji."""
+    return char.isspace() or (unicodedata.category(char) == "Cf" and not "\U000e0000" <= char <= "\U000e007f")
+
+
+def strip_invisible(text: str) -> str:
+    """`text` without what cannot be seen at either end: a value of zero-width spaces is empty."""
+    start, end = 0, len(text)
+    while start < end and _invisible(text[start]):
+        start += 1
+    while end > start and _invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
 class Trimmed(ma.fields.String):
-    """A string with surrounding spaces removed before validation. Its maximum length (documented as
-    the OpenAPI maxLength) holds for what was sent too, surrounding spaces included: a value the
-    document says is too long is refused, not accepted because it shrank once trimmed."""
+    """A string with surrounding spaces, and invisible format characters, removed before validation
+    (a reason of twenty zero-width spaces is empty, as one of twenty spaces is). Its maximum length
+    (documented as the OpenAPI maxLength) holds for what was sent too, surrounding spaces included: a
+    value the document says is too long is refused, not accepted because it shrank once trimmed."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         result = super()._deserialize(value, attr, data, **kwargs)
         for validator in self.validators:
             if isinstance(validator, ma.validate.Length) and validator.max is not None and len(result) > validator.max:
                 validator(result)  # raises the length's own message
-        return result.strip()
+        return strip_invisible(result)
 
 
 class Phone(Trimmed):

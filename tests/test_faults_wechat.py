@@ -156,3 +156,16 @@ def test_a_check_in_note_with_hanging_wechat_is_kept_for_review_within_the_timeo
     with slow_app.app_context():
         flagged = db.session.scalars(select(ActionCheckin.needs_review)).all()
     assert (response.status_code, elapsed < 5, flagged) == (201, True, [True])
+
+
+def test_a_nickname_while_wechat_hangs_is_503(slow_app, fake_wechat, auth):
+    from tests.factories import make_zone
+
+    client = slow_app.test_client()
+    headers = auth.wechat_headers("hangkid")
+    school_id = make_zone(slow_app, "titled", type="school")
+    client.patch("/api/mp/v1/me", json={"school_id": school_id, "class_name": "一班"}, headers=headers)
+    with slow_app.app_context():
+        get_client(slow_app).access_token  # a live token first: the check itself hangs  # noqa: B018
+    fake_wechat.configure(call_delay=HANG)
+    assert_error(client.patch("/api/mp/v1/me", json={"nickname": "小明"}, headers=headers), 503, "wechat_unavailable")

@@ -537,3 +537,10 @@ def test_a_window_is_read_in_china_time():
         now=_utc("2026-05-20T12:00:00+08:00"),
     )
     assert words == "6 月 2 日至 6 月 6 日"
+
+
+def test_an_objection_whose_reason_is_only_invisible_characters_is_refused(client, app, auth):
+    notice = open_notice(app)
+    body = dict(objection_body(notice["zone_ids"][0]), reason="\u200b" * 20)
+    response = post(client, notice["id"], body, auth.wechat_headers("invisible"))
+    assert "reason" in assert_error(response, 422, "validation_error")["details"]

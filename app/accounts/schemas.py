@@ -8,6 +8,7 @@ from app.accounts.roles import GRANTABLE_ROLES, Department, Role
 from app.fields import NAMES_STUDENT, LocalDateTime
 from app.privacy import mask_phone
 from app.validation import PageArgs, Schema
+from app.validators import Trimmed
 
 
 def _not_blank(value: str) -> None:
@@ -53,7 +54,9 @@ class StudentSelfOut(Schema):
     age_band = ma.fields.String(metadata={"description": "生效的年龄段：under_14、14_17、18_plus"})
     pending_age_band = ma.fields.String(
         allow_none=True,
-        metadata={"description": "申报的更高年龄段，学校管理员在名单中确认后生效（班级码不确认年龄段）；此前仍按 age_band 对待"},
+        metadata={
+            "description": "申报的更高年龄段，学校管理员在名单中确认后生效（班级码不确认年龄段）；此前仍按 age_band 对待"
+        },
     )
     nickname = ma.fields.String(allow_none=True, metadata=NAMES_STUDENT)
     public_board = ma.fields.Boolean(metadata={"description": "本人是否愿意出现在公开榜单"})
@@ -121,7 +124,7 @@ class TokenOut(Schema):
 
 
 class ProfileIn(Schema):
-    display_name = ma.fields.String(validate=[ma.validate.Length(min=1, max=32), _not_blank])
+    display_name = Trimmed(validate=ma.validate.Length(min=1, max=32))
     avatar_url = ma.fields.Url(schemes={"https", "http"}, validate=ma.validate.Length(max=512))
     school_id = ma.fields.Integer(
         metadata={
@@ -129,7 +132,7 @@ class ProfileIn(Schema):
             "确认前不出现在任何公开榜单，也不能参加仅限本校的活动"
         }
     )
-    class_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=40))
+    class_name = Trimmed(allow_none=True, validate=ma.validate.Length(min=1, max=40))
     age_band = ma.fields.String(
         validate=ma.validate.OneOf(["under_14", "14_17", "18_plus"]),
         metadata={
@@ -137,10 +140,13 @@ class ProfileIn(Schema):
             "从 under_14 调高须学校确认后生效（见 student.pending_age_band），调低立即生效"
         },
     )
-    nickname = ma.fields.String(
+    nickname = Trimmed(
         allow_none=True,
         validate=ma.validate.Length(min=1, max=20),
-        metadata={"description": "榜单上显示的昵称（不填则显示“同学+编号”，从不显示真实姓名）"},
+        metadata={
+            "description": "榜单上显示的昵称（不填则显示“同学+编号”，从不显示真实姓名）；不能含电话号码、证件号，"
+            "须通过微信内容安全检测（未通过：422 content_risky；微信不可用：503 wechat_unavailable）"
+        },
     )
     public_board = ma.fields.Boolean(metadata={"description": "false：不出现在公开榜单（本人仍可看到自己的名次）"})
 
