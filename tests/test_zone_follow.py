@@ -133,7 +133,7 @@ def test_my_follows_list_zones_and_schools(app, client, auth, school):
 
 def test_my_follows_is_the_list_envelope(app, client, auth):
     listed = client.get("/api/mp/v1/me/follows", headers=auth.wechat_headers("nobody")).json
-    assert listed == {"items": [], "page": 1, "per_page": 0, "total": 0}
+    assert listed == {"items": [], "page": 1, "per_page": 1, "total": 0}  # never 0: total / per_page
 
 
 # ---- the feed -----------------------------------------------------------------------------------

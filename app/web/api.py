@@ -274,9 +274,10 @@ def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
 
 
 def whole_list(items: list) -> dict[str, Any]:
-    """A list that is never paged, still in the envelope: one page holding everything."""
+    """A list that is never paged, still in the envelope: one page holding everything (per_page is
+    never 0: a client dividing total by it must not divide by zero on an empty list)."""
     items = list(items)
-    return {"items": items, "page": 1, "per_page": len(items), "total": len(items)}
+    return {"items": items, "page": 1, "per_page": max(len(items), 1), "total": len(items)}
 
 
 def paginate(session, stmt: Select, page: int, per_page: int) -> dict[str, Any]:
