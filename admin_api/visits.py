@@ -83,7 +83,7 @@ def slot_bookings(slot_id):
 @blp.arguments(DoorArgs, location="query")
 @blp.response(200, description="CSV")
 def door_list(args, base_id):
-    """门口核验名单（某日，CSV；姓名全称以便核对证件，证件号与电话脱敏）"""
+    """门口核验名单（某日，CSV；姓名、证件号与电话脱敏，按姓氏与证件号末位核对证件）"""
     body = reports.door_list_csv(base_id, args["date"], current_user())
     filename = f"door-{base_id}-{args['date'].isoformat()}.csv"
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}"})

@@ -10,7 +10,9 @@ from app.visits.rules import slots_namespace
 from app.visits.schemas import (
     BOOKING_EXAMPLE,
     GROUP_BOOKING_EXAMPLE,
+    GROUP_WAITLIST_EXAMPLE,
     MEMBERS_EXAMPLE,
+    WAITLIST_EXAMPLE,
     BaseOut,
     BasesArgs,
     BookingIn,
@@ -20,6 +22,7 @@ from app.visits.schemas import (
     MembersIn,
     SlotArgs,
     SlotOut,
+    WaitlistIn,
     WaitlistOut,
 )
 from app.web.api import (
@@ -138,12 +141,16 @@ def checkin_code(booking_id):
 
 @blp.post("/slots/<int:slot_id>/waitlist")
 @require_user
-@blp.arguments(BookingIn, examples={"个人": {"value": BOOKING_EXAMPLE}, "团体": {"value": GROUP_BOOKING_EXAMPLE}})
+@blp.arguments(
+    WaitlistIn,
+    required=False,
+    examples={"个人": {"value": WAITLIST_EXAMPLE}, "团体": {"value": GROUP_WAITLIST_EXAMPLE}},
+)
 @replayable
 @blp.response(201, WaitlistOut)
 def join_waitlist(body, slot_id):
     """加入候补（有人取消时按先后顺序自动预约并通知）"""
-    return waitlist.join_waitlist(current_user(), {**body, "slot_id": slot_id})
+    return waitlist.join_waitlist(current_user(), slot_id, body)
 
 
 @blp.post("/checkins")

@@ -153,15 +153,7 @@ def stage(
         raise Conflict("该时段已关闭预约", code="slot_closed", details={"reason": slot.closed_reason})
     if now >= slot.starts_at:
         raise AppError("该时段已开始，不能再预约", code="slot_started", status=422)
-    profile = profile_of(slot.base_id)
-    opens = release_at(slot, profile, r)
-    if now < opens:
-        raise AppError(
-            f"该时段尚未开放预约，将于 {opens.astimezone(r.timezone):%Y-%m-%d %H:%M} 开放",
-            code="slot_not_released",
-            status=422,
-            details={"opens_at": local_iso(opens, r.timezone)},
-        )
+    ensure_released(slot, r, now)
     suspension = _suspension(user, r.today(now))
     if suspension is not None:
         raise BookingSuspended(
@@ -244,6 +236,18 @@ def stage(
         uow.after_commit(after_booking, slot.base_id, slot.id)
 
     return booking, take_place
+
+
+def ensure_released(slot: Slot, r: Rules, now: datetime) -> None:
+    """A slot is booked, or waited for, only once its base has released it (422 `slot_not_released`)."""
+    opens = release_at(slot, profile_of(slot.base_id), r)
+    if now < opens:
+        raise AppError(
+            f"该时段尚未开放预约，将于 {opens.astimezone(r.timezone):%Y-%m-%d %H:%M} 开放",
+            code="slot_not_released",
+            status=422,
+            details={"opens_at": local_iso(opens, r.timezone)},
+        )
 
 
 MINORS_PER_ADULT = 10

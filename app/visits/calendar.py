@@ -103,6 +103,7 @@ def create_slots(base_id: int, spec: dict[str, Any], actor: User) -> list[Slot]:
         raise ValidationFailed(details={"to": [f"一次最多创建 {MAX_SLOT_RANGE_DAYS} 天"]})
     if first < r.today():
         raise ValidationFailed(details={"from": ["不能为过去的日期创建时段"]})
+    check_times(spec["times"])
     existing = set(db.session.scalars(select(Slot.starts_at).where(Slot.base_id == base_id)))
     created = []
     day = first
@@ -132,6 +133,25 @@ def create_slots(base_id: int, spec: dict[str, Any], actor: User) -> list[Slot]:
     slots_changed(base_id)
     uow.commit()
     return created
+
+
+def check_times(times: list[dict[str, time]]) -> None:
+    """A day's time ranges: each ends after it starts, and no two repeat or overlap (a repeated start
+    would be a second slot where the base has one; overlapping ones offer the same hour twice).
+    Ranges that touch (09:00–10:00, 10:00–11:00) are fine."""
+    for index, period in enumerate(times):
+        if period["end"] <= period["start"]:
+            raise ValidationFailed(details={"times": {index: {"end": ["结束时间须晚于开始时间"]}}})
+    ordered = sorted(times, key=lambda p: (p["start"], p["end"]))
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if (before["start"], before["end"]) == (after["start"], after["end"]):
+            raise ValidationFailed(details={"times": [f"时段重复：{_span(before)}"]})
+        if after["start"] < before["end"]:
+            raise ValidationFailed(details={"times": [f"时段重叠：{_span(before)} 与 {_span(after)}"]})
+
+
+def _span(period: dict[str, time]) -> str:
+    return f"{period['start']:%H:%M}–{period['end']:%H:%M}"
 
 
 def slots_between(base_id: int, first: date, last: date) -> list[Slot]:

@@ -26,6 +26,15 @@ class BookingStatus(StrEnum):
     NO_SHOW = "no_show"
 
 
+# What visitors and staff read for a booking's status (the API's `status_label`, the door list).
+BOOKING_STATUS_LABELS = {
+    BookingStatus.CONFIRMED: "已预约",
+    BookingStatus.CANCELLED: "已取消",
+    BookingStatus.CHECKED_IN: "已入馆",
+    BookingStatus.NO_SHOW: "未到",
+}
+
+
 class BookingKind(StrEnum):
     INDIVIDUAL = "individual"
     GROUP = "group"

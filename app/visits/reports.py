@@ -15,9 +15,9 @@ from app.csvsafe import safe_row
 from app.db_types import utcnow
 from app.errors import NotFound
 from app.extensions import db
-from app.privacy import mask_id_number, mask_phone
+from app.privacy import mask_id_number, mask_name, mask_phone
 from app.visits.calendar import SlotView, ensure_operates, get_base, profile_of, slot_view, slots_between
-from app.visits.models import Booking, BookingKind, BookingStatus, Slot
+from app.visits.models import BOOKING_STATUS_LABELS, Booking, BookingKind, BookingStatus, Slot
 from app.visits.rules import rules
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,10 @@ DOOR_LIST_HEADER = ["预约号", "时段", "类型", "姓名/单位", "证件号
 
 
 def door_list_csv(base_id: int, day: date, user: User) -> bytes:
-    """The day's list for the door (CSV with a BOM for Excel): full names to compare with the
-    documents, document numbers and phones masked; formula-like cells neutralised."""
+    """The day's list for the door (CSV with a BOM for Excel): names, document numbers and phones
+    masked as in the JSON lists (docs/privacy.md: the base's operators see visitors masked; the
+    surname and the document's last digits match the document shown at the door); statuses in the
+    API's words (`status_label`); formula-like cells neutralised."""
     get_base(base_id)
     ensure_operates(user, base_id)
     r = rules()
@@ -93,6 +95,7 @@ def door_list_csv(base_id: int, day: date, user: User) -> bytes:
             .order_by(Booking.id)
         )
         for booking in live:
+            status = BOOKING_STATUS_LABELS[booking.status]
             if booking.kind == BookingKind.GROUP:
                 writer.writerow(
                     safe_row(
@@ -100,17 +103,17 @@ def door_list_csv(base_id: int, day: date, user: User) -> bytes:
                             booking.id,
                             when,
                             "团体",
-                            f"{booking.organisation}（领队 {booking.leader_name}）",
+                            f"{booking.organisation}（领队 {mask_name(booking.leader_name)}）",
                             "",
                             mask_phone(booking.leader_phone),
                             booking.headcount,
-                            booking.status,
+                            status,
                         ]
                     )
                 )
                 for member in booking.members or []:
-                    label = member["name"] + ("（未成年）" if member["minor"] else "")
-                    writer.writerow(safe_row([booking.id, when, "团体成员", label, "", "", 1, booking.status]))
+                    label = mask_name(member["name"]) + ("（未成年）" if member["minor"] else "")
+                    writer.writerow(safe_row([booking.id, when, "团体成员", label, "", "", 1, status]))
             for visitor in booking.visitors:
                 writer.writerow(
                     safe_row(
@@ -118,11 +121,11 @@ def door_list_csv(base_id: int, day: date, user: User) -> bytes:
                             booking.id,
                             when,
                             "个人",
-                            visitor.name,
+                            mask_name(visitor.name),
                             mask_id_number(visitor.id_number),
                             mask_phone(visitor.phone),
                             1,
-                            booking.status,
+                            status,
                         ]
                     )
                 )

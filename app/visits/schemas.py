@@ -19,10 +19,9 @@ from app.validators import (
 )
 from app.visits.alerts import describe as describe_alert
 from app.visits.calendar import profile_of
+from app.visits.models import BOOKING_STATUS_LABELS
 from app.visits.waitlist import waitlist_position
 from app.zones.schemas import ZoneCardOut
-
-STATUS_LABELS = {"confirmed": "已预约", "cancelled": "已取消", "checked_in": "已入馆", "no_show": "未到"}
 
 
 class VisitorIn(Schema):
@@ -78,6 +77,12 @@ class BookingIn(Schema):
             raise ma.ValidationError("同一预约中证件不能重复", "visitors")
 
 
+class WaitlistIn(BookingIn):
+    """The booking request a waitlist entry books when places free up; its slot is the path's."""
+
+    slot_id = ma.fields.Integer(metadata={"description": "可选：路径中已有时段；若填写须与之一致"})
+
+
 # Documented in the OpenAPI document (and used by its fuzzing as a valid starting point).
 BOOKING_EXAMPLE = {
     "slot_id": 1,
@@ -93,6 +98,9 @@ GROUP_BOOKING_EXAMPLE = {
         "minors": 10,
     },
 }
+# The waitlist's slot is in its path.
+WAITLIST_EXAMPLE = {k: v for k, v in BOOKING_EXAMPLE.items() if k != "slot_id"}
+GROUP_WAITLIST_EXAMPLE = {k: v for k, v in GROUP_BOOKING_EXAMPLE.items() if k != "slot_id"}
 MEMBERS_EXAMPLE = {"members": [{"name": "王小明", "minor": True}, {"name": "李老师", "minor": False}]}
 
 
@@ -142,14 +150,11 @@ class BaseProfileIn(Schema):
     release_hour = ma.fields.Integer(validate=ma.validate.Range(min=0, max=23))
 
 
+# One time range of a bulk request; calendar.check_times checks them (end after start, no repeats
+# or overlaps) for every caller.
 class TimeRangeIn(Schema):
     start = ma.fields.Time(required=True, format="%H:%M")
     end = ma.fields.Time(required=True, format="%H:%M")
-
-    @ma.validates_schema
-    def _order(self, data, **kwargs):
-        if data["end"] <= data["start"]:
-            raise ma.ValidationError("结束时间须晚于开始时间", "end")
 
 
 class SlotBulkIn(Schema):
@@ -203,7 +208,7 @@ class BookingOut(Schema):
     kind = ma.fields.String()
     headcount = ma.fields.Integer()
     status = ma.fields.String()
-    status_label = ma.fields.Function(lambda b: STATUS_LABELS[b.status])
+    status_label = ma.fields.Function(lambda b: BOOKING_STATUS_LABELS[b.status])
     visitors = ma.fields.List(ma.fields.Nested(VisitorOut))
     organisation = ma.fields.String(allow_none=True)
     leader_name = ma.fields.String(allow_none=True)

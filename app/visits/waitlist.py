@@ -12,21 +12,30 @@ from sqlalchemy import func, select
 from app import uow
 from app.accounts.models import User
 from app.db_types import utcnow
-from app.errors import AppError, Conflict, NotFound
+from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.policies import services as policies
-from app.visits.booking import SlotFull, book
+from app.visits.booking import SlotFull, book, ensure_released
 from app.visits.models import Booking, Slot, SlotStatus, WaitlistEntry, WaitlistStatus
-from app.visits.rules import Rules
+from app.visits.rules import Rules, rules
 
 
-def join_waitlist(user: User, data: dict[str, Any]) -> WaitlistEntry:
+def join_waitlist(user: User, slot_id: int, data: dict[str, Any]) -> WaitlistEntry:
+    """Wait for `slot_id` (the path's) with a booking request; the body may name the slot too, and
+    the base of the page it comes from, but not another one."""
+    if data.get("slot_id") is not None and data["slot_id"] != slot_id:
+        raise ValidationFailed(details={"slot_id": ["与请求路径中的时段不一致"]})
     policies.ensure_consented(user)  # the entry holds the visitors' names and documents
-    slot = db.session.get(Slot, data["slot_id"])
+    slot = db.session.get(Slot, slot_id)
     if slot is None:
         raise NotFound("时段不存在")
-    if slot.status != SlotStatus.OPEN or utcnow() >= slot.starts_at:
+    if data.get("base_id") is not None and data["base_id"] != slot.base_id:
+        raise ValidationFailed(details={"slot_id": ["该时段不属于所选基地"]})
+    now = utcnow()
+    if slot.status != SlotStatus.OPEN or now >= slot.starts_at:
         raise Conflict("该时段已不接受候补", code="slot_closed")
+    ensure_released(slot, rules(), now)  # refused as a booking would be, not "still has places"
+    data = {**data, "slot_id": slot.id}  # the request booked when places free up
     people = data["group"]["headcount"] if "group" in data else len(data["visitors"])
     free = slot.group_remaining if "group" in data else slot.remaining
     if free >= people:
