@@ -84,7 +84,9 @@ def create_class(body, school_id):
 def list_students(args, school_id):
     """本校学生（不含真实姓名）；pending_age_band 为学生申报、待学校确认的年龄段"""
     stmt = students.students_query(school_id, current_user(), args.get("confirmed"), args.get("awaiting"))
-    return paginate(db.session, stmt, args["page"], args["per_page"])
+    page = paginate(db.session, stmt, args["page"], args["per_page"])
+    page["items"] = lookups.as_staff_sees(page["items"], current_user(), school_id)
+    return page
 
 
 @blp.post("/schools/<int:school_id>/students/confirm")
@@ -103,7 +105,8 @@ def confirm_students(body, school_id):
 @blp.response(200, StudentOut)
 def guardian_consent(body, school_id, user_id):
     """记录未满 14 周岁学生的监护人同意（签字同意书等）"""
-    return students.record_guardian_consent(school_id, user_id, current_user())
+    profile = students.record_guardian_consent(school_id, user_id, current_user())
+    return lookups.as_staff_sees([profile], current_user(), school_id)[0]
 
 
 @blp.post("/schools/<int:school_id>/campaigns")
@@ -143,7 +146,9 @@ def checkins_csv(campaign_id):
 @blp.response(200, page_of(PostOut))
 def moderation_queue(args, school_id):
     """被隐藏、待审核的学生内容"""
-    return paginate(db.session, moderation.queue_query(school_id, current_user()), args["page"], args["per_page"])
+    page = paginate(db.session, moderation.queue_query(school_id, current_user()), args["page"], args["per_page"])
+    page["items"] = lookups.as_staff_sees(page["items"], current_user(), school_id)
+    return page
 
 
 @blp.post("/posts/<int:checkin_id>/hide")
@@ -152,7 +157,7 @@ def moderation_queue(args, school_id):
 @blp.response(200, PostOut)
 def hide_post(body, checkin_id):
     """立即隐藏（作者会看到原因；不删除）"""
-    return moderation.hide(checkin_id, body["reason"], current_user())
+    return _as_staff_sees(moderation.hide(checkin_id, body["reason"], current_user()))
 
 
 @blp.post("/posts/<int:checkin_id>/unhide")
@@ -160,7 +165,7 @@ def hide_post(body, checkin_id):
 @blp.response(200, PostOut)
 def unhide_post(checkin_id):
     """审核后恢复显示（举报次数保留）"""
-    return moderation.unhide(checkin_id, current_user())
+    return _as_staff_sees(moderation.unhide(checkin_id, current_user()))
 
 
 @blp.get("/campaigns/<int:campaign_id>/checkins")
@@ -177,7 +182,14 @@ def list_checkins(args, campaign_id):
         evidence=args.get("evidence"),
         voided=args.get("voided"),
     )
-    return paginate(db.session, stmt, args["page"], args["per_page"])
+    page = paginate(db.session, stmt, args["page"], args["per_page"])
+    page["items"] = lookups.as_staff_sees(page["items"], current_user(), lookups.get_campaign(campaign_id).school_id)
+    return page
+
+
+def _as_staff_sees(checkin):
+    """A check-in (or post) the caller acted on, naming its student as the caller may see them."""
+    return lookups.as_staff_sees([checkin], current_user(), lookups.get_campaign(checkin.campaign_id).school_id)[0]
 
 
 @blp.post("/checkins/<int:checkin_id>/confirm")
@@ -186,7 +198,7 @@ def list_checkins(args, campaign_id):
 @blp.alt_response(409, description="checkin_voided：已作废的打卡不能确认")
 def confirm_checkin(checkin_id):
     """老师确认学生的打卡（积分按老师确认计，是自报的 2 倍）"""
-    return school_checkins.confirm_checkin(checkin_id, current_user())
+    return _as_staff_sees(school_checkins.confirm_checkin(checkin_id, current_user()))
 
 
 @blp.post("/checkins/<int:checkin_id>/void")
@@ -197,7 +209,7 @@ def confirm_checkin(checkin_id):
 @blp.alt_response(403, description="not_this_school：只有本校管理员可以作废")
 def void_checkin(body, checkin_id):
     """作废一条打卡（保留记录与原因、写入审计日志；不再计入榜单、进度、统计与导出）。重复作废不改变任何东西"""
-    return school_checkins.void_checkin(checkin_id, body["reason"], current_user())
+    return _as_staff_sees(school_checkins.void_checkin(checkin_id, body["reason"], current_user()))
 
 
 @blp.post("/campaigns/<int:campaign_id>/students/<int:user_id>/void")

@@ -53,8 +53,8 @@ from bench.prepared import analyze, fresh_database  # noqa: E402
 TARGET_RATE, TARGET_READ_P99_MS = 300.0, 20.0
 CLASSES = 40
 # The way to school (only on school days: commuting counts then) and the quantity a student claims.
-COMMUTES = (("walk", "2"), ("cycle", "5"), ("bus", "8"), ("metro", "12"))
-DAILY = (("clean_plate", "1"), ("lights_off", "0.5"), ("own_bottle", "1"))
+COMMUTES = (("walk", 2), ("cycle", 5), ("bus", 8), ("metro", 12))
+DAILY = (("clean_plate", 1), ("lights_off", 0.5), ("own_bottle", 1))
 ACTIONS = [code for code, _ in COMMUTES + DAILY]
 BOARD_PATHS = (
     "leaderboard?by=student&top=20",
@@ -199,7 +199,7 @@ def plans(students: int, school_day: bool) -> list[list[tuple[str, str]]]:
             mine.append(COMMUTES[i % len(COMMUTES)])
             if i % OVER_BUDGET_EVERY == 7:  # a second way to school at its full cap: over the trip budget
                 second = COMMUTES[(i + 1) % len(COMMUTES)][0]
-                mine.append((second, {"walk": "10", "cycle": "20", "bus": "30", "metro": "40"}[second]))
+                mine.append((second, {"walk": 10, "cycle": 20, "bus": 30, "metro": 40}[second]))
         mine.extend(DAILY)
         if i % DOUBLE_TAP_EVERY == 3:  # a double tap: the same action again
             mine.append(mine[-1])

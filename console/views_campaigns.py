@@ -13,7 +13,7 @@ from app.campaigns import campaigns, catalogue, checkins, lookups, moderation, s
 from app.campaigns import schools as campaign_schools
 from app.campaigns import stats as campaign_stats
 from app.campaigns.models import AgeBand, SchoolClass
-from app.campaigns.schemas import CampaignIn, ClassActionIn, ClassIn, ConfirmIn, HideIn, StudentListArgs, VoidIn
+from app.campaigns.schemas import CampaignIn, ClassActionForm, ClassIn, ConfirmIn, HideIn, StudentListArgs, VoidIn
 from app.errors import AppError
 from app.extensions import db
 from app.validation import PageArgs
@@ -52,7 +52,13 @@ def _campaign_page(campaign_id: int, refused: forms.Refusal = forms.NO_REFUSAL):
     item = lookups.get_campaign(campaign_id)
     is_teacher = _teaches(item.school_id)
     recent = (
-        list(db.session.scalars(school_checkins.checkins_query(campaign_id, current()).limit(30))) if is_teacher else []
+        lookups.as_staff_sees(
+            db.session.scalars(school_checkins.checkins_query(campaign_id, current()).limit(30)),
+            current(),
+            item.school_id,
+        )
+        if is_teacher
+        else []
     )
     names = catalogue.action_names()
     chart = charts.bar_chart(
@@ -79,7 +85,6 @@ def _campaign_page(campaign_id: int, refused: forms.Refusal = forms.NO_REFUSAL):
         classes=classes,
         draft=draft_for(request.path) if not refused.form else {},
         refusal=refused,
-        author=moderation.author_name,
     ), refused.status
 
 
@@ -129,7 +134,7 @@ def student_checkins_void(campaign_id, user_id):
 @require(*SCHOOL_STAFF)
 def class_action(campaign_id):
     try:
-        made = school_checkins.record_class_action(campaign_id, forms.load(ClassActionIn), current())
+        made = school_checkins.record_class_action(campaign_id, forms.load(ClassActionForm), current())
     except AppError as exc:
         fields = ("class_name", "kw", "hours", "note", "day")
         return _campaign_page(campaign_id, forms.refusal(exc, "class_action", fields=fields))
@@ -153,15 +158,18 @@ def _school_page(school_id: int, refused: forms.Refusal = forms.NO_REFUSAL):
     args = forms.query(StudentListArgs)
     stmt = students.students_query(school_id, current(), args.get("confirmed"), args.get("awaiting"))
     classes = list(db.session.scalars(students.classes_query(school_id, current())))
-    hidden = list(db.session.scalars(moderation.queue_query(school_id, current()).limit(50)))
+    hidden = lookups.as_staff_sees(
+        db.session.scalars(moderation.queue_query(school_id, current()).limit(50)), current(), school_id
+    )
+    result = forms.page(stmt, args)
+    result["items"] = lookups.as_staff_sees(result["items"], current(), school_id)
     return render_template(
         "console/school.html",
         zone=zone,
-        result=forms.page(stmt, args),
+        result=result,
         classes=classes,
         hidden=hidden,
         under_14=AgeBand.UNDER_14.value,
-        author=moderation.author_name,
         refusal=refused,
     ), refused.status
 

@@ -262,7 +262,7 @@ def test_another_schools_admin_cannot_confirm(app, client, auth, crowd):
 
 
 def _class_action(client, auth, crowd, **overrides):
-    body = {"class_name": "二班", "action": "lights_off", "kw": "2.5", "hours": "1", **overrides}
+    body = {"class_name": "二班", "action": "lights_off", "kw": 2.5, "hours": 1, **overrides}
     return client.post(
         f"/api/admin/v1/campaigns/{crowd['campaign']}/class-actions",
         json=body,
@@ -307,7 +307,7 @@ def test_the_same_class_action_twice_a_day_is_409(app, client, auth, crowd):
 
 
 @pytest.mark.parametrize(
-    "overrides", [{"kw": "0"}, {"hours": "25"}, {"class_name": "九班"}, {"action": "walk"}, {"action": "tree_care"}]
+    "overrides", [{"kw": 0}, {"hours": 25}, {"class_name": "九班"}, {"action": "walk"}, {"action": "tree_care"}]
 )
 def test_bad_class_actions_are_422(app, client, auth, crowd, overrides):
     assert_error(_class_action(client, auth, crowd, **overrides), 422, "validation_error")
@@ -316,7 +316,7 @@ def test_bad_class_actions_are_422(app, client, auth, crowd, overrides):
 def test_a_student_cannot_record_a_class_action(app, client, auth, crowd):
     response = client.post(
         f"/api/admin/v1/campaigns/{crowd['campaign']}/class-actions",
-        json={"class_name": "二班", "kw": "1", "hours": "1"},
+        json={"class_name": "二班", "kw": 1, "hours": 1},
         headers=crowd["headers"],
     )
     assert_error(response, 401, "token_wrong_audience")

@@ -122,14 +122,12 @@ def test_before_the_campaign_starts_is_422(app, client, auth, school, catalogue_
 
 
 def test_after_the_campaign_ends_is_422(app, client, auth, school, catalogue_synced):
-    ended = _campaign(
-        client,
-        auth,
-        school,
-        starts_on=(_today() - timedelta(days=20)).isoformat(),
-        ends_on=(_today() - timedelta(days=10)).isoformat(),
-        audience="anyone",
-    )
+    from app.campaigns.models import Campaign
+
+    ended = _campaign(client, auth, school, starts_on=(_today() - timedelta(days=20)).isoformat(), audience="anyone")
+    with app.app_context():  # a campaign is not created already ended: it ends
+        db.session.get(Campaign, ended).ends_on = _today() - timedelta(days=10)
+        db.session.commit()
     headers = auth.wechat_headers("late")
     assert_error(client.post(f"/api/mp/v1/campaigns/{ended}/join", headers=headers), 422, "campaign_ended")
 

@@ -37,13 +37,12 @@ from app.extensions import db
 
 
 def create_campaign(school_id: int, data: dict[str, Any], actor: User) -> Campaign:
+    """Use case: the school's admin (or the institute) creates a campaign; its school's followers are told."""
     get_school(school_id)
     ensure_school_admin(actor, school_id)
-    if data["ends_on"] < data["starts_on"]:
-        raise ValidationFailed(details={"ends_on": ["结束日期不能早于开始日期"]})
-    unknown = sorted(set(data["actions"]) - catalogue.known_codes())
-    if unknown:
-        raise ValidationFailed(details={"actions": [f"目录中没有这些行动：{', '.join(unknown)}"]})
+    problems = campaign_problems(data)
+    if problems:
+        raise ValidationFailed(details=problems)
     campaign = Campaign(school_id=school_id, created_by_id=actor.id, **data)
     db.session.add(campaign)
     db.session.flush()
@@ -64,6 +63,31 @@ def create_campaign(school_id: int, data: dict[str, Any], actor: User) -> Campai
     queue_announcements(campaign)  # followers are told by the outbox, each once
     uow.commit()
     return campaign
+
+
+def campaign_problems(data: dict[str, Any]) -> dict[str, list[str]]:
+    """What a new campaign's dates and actions get wrong, by field: an end before the start or already
+    past; an action twice, one the catalogue lacks, or one with no factor in force from the first day
+    (it would drop out of the campaign's actions and refuse every check-in before its factor)."""
+    problems: dict[str, list[str]] = {}
+    starts_on, ends_on, actions = data["starts_on"], data["ends_on"], data["actions"]
+    if ends_on < starts_on:
+        problems["ends_on"] = ["结束日期不能早于开始日期"]
+    elif ends_on < today():
+        problems["ends_on"] = [f"活动已于 {ends_on.isoformat()} 结束，不能新建已经结束的活动"]
+    messages = []
+    repeated = sorted({code for code in actions if actions.count(code) > 1})
+    if repeated:
+        messages.append(f"行动不能重复：{', '.join(repeated)}")
+    unknown = sorted(set(actions) - catalogue.known_codes())
+    if unknown:
+        messages.append(f"目录中没有这些行动：{', '.join(unknown)}")
+    unfactored = sorted(c for c in set(actions) - set(unknown) if catalogue.factor_on(c, starts_on) is None)
+    if unfactored:
+        messages.append(f"这些行动在活动开始日（{starts_on.isoformat()}）尚无排放因子：{', '.join(unfactored)}")
+    if messages:
+        problems["actions"] = messages
+    return problems
 
 
 def campaign_actions(campaign: Campaign, day: date | None = None) -> list:

@@ -72,13 +72,16 @@ def seed_demo_campaigns() -> list[str]:
             "title": "节约用纸月",
             "description": "双面打印、自带水杯（演示数据，已结束）。",
             "starts_on": today - timedelta(days=40),
-            "ends_on": today - timedelta(days=10),
+            "ends_on": today,
             "audience": Audience.ANYONE.value,
             "actions": ["double_sided", "own_bottle"],
             "cover_image_url": None,
         },
         admin,
     )
+    # A campaign that has already ended cannot be created: the demo's finished one ends in the past afterwards.
+    finished.ends_on = today - timedelta(days=10)
+    uow.commit()
     for index, (nickname, class_name, band) in enumerate(STUDENTS):
         user = db.session.scalar(select(User).where(User.openid == f"o_demo_student_{index}"))
         if user is None:

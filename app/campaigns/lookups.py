@@ -4,12 +4,15 @@ statistics read campaigns through this module only, so none of them imports the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import lazyload
 
 from app.accounts.models import User
+from app.accounts.roles import Role
 from app.accounts.scope import schools_read_by, schools_run_by
 from app.campaigns.models import (
     Audience,
@@ -111,9 +114,55 @@ def display_name(user_id: int, profile: StudentProfile | None) -> str:
     return f"同学{user_id % 10000:04d}"
 
 
+def reads_every_nickname(user: User, school_id: int) -> bool:
+    """Whether a staff reader sees every nickname of the school's students: only the school's own
+    admins (a school_admin grant for that school). Everyone else — the education department, the
+    institute and system admins, who read or run every school's work without being its admins — gets
+    no nickname of an under-14 without a guardian's consent (PIPL art. 31; docs/privacy.md)."""
+    return any(g.role == Role.SCHOOL_ADMIN.value and g.school_id == school_id for g in user.grants)
+
+
+def staff_nickname(profile: StudentProfile | None, *, school_admin: bool) -> str | None:
+    """A student's nickname as a staff reader may see it (`school_admin`: reads_every_nickname): none
+    for an under-14 without a guardian's consent unless the reader is one of the school's admins."""
+    if profile is None or (profile.minor_without_consent and not school_admin):
+        return None
+    return profile.nickname
+
+
 def staff_display_name(user_id: int, profile: StudentProfile | None, *, school_admin: bool) -> str:
-    """A student's name for staff: the school's own admins see every nickname; others (the education
-    department) not that of an under-14 without a guardian's consent (PIPL art. 31): the anonymous name."""
-    if profile is not None and profile.minor_without_consent and not school_admin:
-        return display_name(user_id, None)
-    return display_name(user_id, profile)
+    """A student's name for staff: their nickname as staff_nickname allows, else the anonymous name."""
+    nickname = staff_nickname(profile, school_admin=school_admin)
+    return nickname or display_name(user_id, None)
+
+
+class StaffView:
+    """A row naming a student (a check-in, a post, a student's profile) as one staff reader may see
+    it: the row's own attributes, with `nickname` (staff_nickname) and `author` (staff_display_name)."""
+
+    def __init__(self, row: Any, nickname: str | None, author: str) -> None:
+        self._row, self.nickname, self.author = row, nickname, author
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+
+def as_staff_sees(rows: Iterable[Any], actor: User, school_id: int) -> list[StaffView]:
+    """Rows with a `user_id` of the school's students, named as `actor` may see them: the one rule of
+    every staff list, answer, export and console page that names a student."""
+    rows = list(rows)
+    school_admin = reads_every_nickname(actor, school_id)
+    ids = sorted({row.user_id for row in rows})
+    profiles = (
+        {p.user_id: p for p in db.session.scalars(select(StudentProfile).where(StudentProfile.user_id.in_(ids)))}
+        if ids
+        else {}
+    )
+    return [
+        StaffView(
+            row,
+            staff_nickname(profiles.get(row.user_id), school_admin=school_admin),
+            staff_display_name(row.user_id, profiles.get(row.user_id), school_admin=school_admin),
+        )
+        for row in rows
+    ]

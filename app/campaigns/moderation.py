@@ -1,7 +1,9 @@
 """Moderation of what students share (a check-in's note and photo), as schools need it: anyone may
 report a post once, with a reason; after MODERATION_HIDE_AFTER reports (Decidim hides at 3) it is
-hidden until a school admin or staff reviews it; a school admin hides at once. Hidden, never
-deleted; the author sees why; unhiding keeps the count.
+hidden until a school admin or staff reviews it; a school admin hides at once. A post WeChat's
+content check did not pass outright (`needs_review`: its verdict was "review", or WeChat could not be
+asked, or its photo is not yet checked) waits in the same queue and is shown to others only once
+the school approves it. Hidden, never deleted; the author sees why; unhiding keeps the count.
 
 Who sees a post is one rule (`shown_to`): the list of a campaign's posts and every endpoint that
 names a post apply it, so a post one cannot see is the same 404 as one that does not exist."""
@@ -9,7 +11,7 @@ names a post apply it, so a post one cannot see is the same 404 as one that does
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import uow
@@ -28,10 +30,15 @@ IS_POST = ActionCheckin.note.is_not(None) | ActionCheckin.photo_url.is_not(None)
 
 
 def shown_to(viewer: User | None):
-    """SQL (Campaign joined): the posts the viewer may see: not hidden, not voided by the school, by
-    someone others may see in that campaign (services.others_may_see); and the viewer's own, hidden
-    or voided ones included (with why)."""
-    visible = ActionCheckin.hidden_at.is_(None) & ActionCheckin.counts & others_may_see(ActionCheckin.user_id)
+    """SQL (Campaign joined): the posts the viewer may see: not hidden, not waiting for review, not
+    voided by the school, by someone others may see in that campaign (services.others_may_see); and
+    the viewer's own, hidden, waiting or voided ones included (with why)."""
+    visible = (
+        ActionCheckin.hidden_at.is_(None)
+        & ~ActionCheckin.needs_review
+        & ActionCheckin.counts
+        & others_may_see(ActionCheckin.user_id)
+    )
     if viewer is not None:
         visible = visible | (ActionCheckin.user_id == viewer.id)
     return IS_POST & visible
@@ -89,11 +96,13 @@ def hide(checkin_id: int, reason: str, actor: User) -> ActionCheckin:
 
 
 def unhide(checkin_id: int, actor: User) -> ActionCheckin:
-    """Use case: after review the post is shown again; its report count stays."""
+    """Use case: after review the post is shown (again; one waiting for review, for the first time);
+    its report count stays."""
     post = _post(checkin_id)
     ensure_school_admin(actor, get_campaign(post.campaign_id).school_id)
-    before = {"hidden_reason": post.hidden_reason}
+    before = {"hidden_reason": post.hidden_reason, "needs_review": post.needs_review}
     post.hidden_at = post.hidden_reason = None
+    post.needs_review = False
     audit.record(actor, "post.unhide", "campaign_checkin", post.id, before, {"report_count": post.report_count})
     uow.commit()
     return post
@@ -110,13 +119,18 @@ def posts_query(campaign_id: int, viewer: User | None):
 
 
 def queue_query(school_id: int, actor: User):
-    """Hidden posts of the school's campaigns, for review."""
+    """Posts of the school's campaigns waiting for review: hidden, or not yet passed by WeChat's
+    content check (needs_review), newest first."""
     ensure_school_admin(actor, school_id)
     return (
         select(ActionCheckin)
         .join(Campaign, Campaign.id == ActionCheckin.campaign_id)
-        .where(Campaign.school_id == school_id, ActionCheckin.hidden_at.is_not(None))
-        .order_by(ActionCheckin.hidden_at.desc())
+        .where(
+            Campaign.school_id == school_id,
+            IS_POST,
+            ActionCheckin.hidden_at.is_not(None) | ActionCheckin.needs_review,
+        )
+        .order_by(func.coalesce(ActionCheckin.hidden_at, ActionCheckin.created_at).desc(), ActionCheckin.id.desc())
     )
 
 

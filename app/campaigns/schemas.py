@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import marshmallow as ma
 
 from app.campaigns import campaigns, lookups
@@ -63,9 +65,21 @@ class CampaignListArgs(PageArgs):
     school_id = ma.fields.Integer()
 
 
+class JsonNumber(ma.fields.Decimal):
+    """A number in a JSON body: a JSON number only. "3" is no number, as it is no integer (docs/api.md:
+    JSON bodies are not coerced); a form's text goes through the form's own schema (ClassActionForm)."""
+
+    default_error_messages = {"not_a_number": "须为数字"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise self.make_error("not_a_number")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class ActionCheckinIn(Schema):
     action = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
-    quantity = ma.fields.Decimal(required=True, places=2, validate=ma.validate.Range(min=-1_000_000, max=1_000_000))
+    quantity = JsonNumber(required=True, places=2, validate=ma.validate.Range(min=-1_000_000, max=1_000_000))
     day = ma.fields.Date(metadata={"description": "补记：最近 7 天内的某天（默认今天，中国时间）"})
     note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
     photo_url = Link(allow_none=True, validate=ma.validate.Length(max=300))
@@ -271,14 +285,17 @@ class PostOut(Schema):
     """A check-in's note or photo as others see it: a nickname, never a name."""
 
     id = ma.fields.Integer()
-    author = ma.fields.Function(lambda p: author_name(p), metadata=NAMES_STUDENT)
+    author = ma.fields.Function(
+        lambda p: p.author if isinstance(p, lookups.StaffView) else author_name(p), metadata=NAMES_STUDENT
+    )
     action = ma.fields.String()
     day = ma.fields.Date()
     note = ma.fields.String(allow_none=True)
     photo_url = MediaUrl(allow_none=True)
     report_count = ma.fields.Integer()
     hidden = ma.fields.Function(
-        lambda p: p.hidden_at is not None, metadata={"description": "只有作者与学校能看到被隐藏的内容"}
+        lambda p: p.hidden_at is not None or p.needs_review,
+        metadata={"description": "只有作者与学校能看到被隐藏的内容"},
     )
     hidden_reason = ma.fields.String(allow_none=True)
     created_at = LocalDateTime()
@@ -303,9 +320,8 @@ class StaffCheckinOut(ActionCheckinOut):
 
     user_id = ma.fields.Integer()
     class_name = ma.fields.Function(lambda c: (lookups.student_of_id(c.user_id) or _NoProfile).class_name)
-    nickname = ma.fields.Function(
-        lambda c: (lookups.student_of_id(c.user_id) or _NoProfile).nickname, metadata=NAMES_STUDENT
-    )
+    # As the reader may see it (lookups.as_staff_sees); a check-in not passed through it names nobody.
+    nickname = ma.fields.Function(lambda c: getattr(c, "nickname", None), metadata=NAMES_STUDENT)
     voided = ma.fields.Function(
         lambda c: not c.counts, metadata={"description": "已作废：保留记录，不计入任何榜单和统计"}
     )
@@ -314,7 +330,7 @@ class StaffCheckinOut(ActionCheckinOut):
 
 
 class _NoProfile:
-    class_name = nickname = None
+    class_name = None
 
 
 class StaffCheckinArgs(PageArgs):
@@ -339,10 +355,17 @@ class VoidedOut(Schema):
 class ClassActionIn(Schema):
     class_name = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=40), not_blank])
     action = ma.fields.String(load_default="lights_off", validate=ma.validate.Length(min=1, max=32))
-    kw = ma.fields.Decimal(required=True, places=3, metadata={"description": "关掉的用电功率（千瓦）"})
-    hours = ma.fields.Decimal(required=True, places=2, metadata={"description": "时长（小时）"})
+    kw = JsonNumber(required=True, places=3, metadata={"description": "关掉的用电功率（千瓦）"})
+    hours = JsonNumber(required=True, places=2, metadata={"description": "时长（小时）"})
     day = ma.fields.Date(metadata={"description": "默认今天（中国时间）；可补记最近 7 天"})
     note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class ClassActionForm(ClassActionIn):
+    """The console's class-action form: the same fields, its numbers typed as text."""
+
+    kw = ma.fields.Decimal(required=True, places=3)
+    hours = ma.fields.Decimal(required=True, places=2)
 
 
 class ClassActionOut(Schema):

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.campaigns.catalogue import action_name, action_names
 from app.campaigns.checkins import plain
-from app.campaigns.lookups import ensure_may_read_school, get_campaign, is_school_admin, staff_display_name
+from app.campaigns.lookups import ensure_may_read_school, get_campaign, reads_every_nickname, staff_display_name
 from app.campaigns.models import ActionCheckin, ClassAction, Participation, StudentProfile
 from app.csvsafe import safe_row
 from app.extensions import db
@@ -65,7 +65,7 @@ def campaign_stats(campaign_id: int, actor: User) -> dict[str, Any]:
         "campaign_id": campaign_id,
         "participants": participants,
         "voided_checkins": voided,  # kept for the record, counted nowhere below
-        "checkins_per_day": [{"day": d, "checkins": n, "co2_kg": float(c or 0)} for d, n, c in per_day],
+        "checkins_per_day": [{"day": d.isoformat(), "checkins": n, "co2_kg": float(c or 0)} for d, n, c in per_day],
         "per_action": [
             {"action": a, "checkins": n, "quantity": float(q or 0), "co2_kg": float(c or 0)}
             for a, n, q, c in per_action
@@ -76,10 +76,11 @@ def campaign_stats(campaign_id: int, actor: User) -> dict[str, Any]:
 
 def checkins_csv(campaign_id: int, actor: User) -> bytes:
     """Every check-in of the campaign (no names: the student's number, class, nickname; readers other
-    than the school's own admins get no nickname of an under-14 without a guardian's consent)."""
+    than the school's own admins, the institute included, get no nickname of an under-14 without a
+    guardian's consent: lookups.reads_every_nickname)."""
     campaign = get_campaign(campaign_id)
     ensure_may_read_school(actor, campaign.school_id)
-    school_admin = is_school_admin(actor, campaign.school_id)
+    school_admin = reads_every_nickname(actor, campaign.school_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["日期", "学生编号", "班级", "昵称", "行动", "数量", "减排量(kg CO2e，教育性估算)", "积分", "凭证"])
