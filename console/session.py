@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError
 from app.accounts import tokens
 from app.accounts.models import User
 from app.accounts.roles import ROLE_LABELS, STAFF_ROLES, Role
-from app.errors import AppError, Unauthorized
+from app.errors import AppError, Unauthorized, ValidationFailed
 from console import bp, csrf
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,9 @@ def _csrf_error(exc: CSRFError):
 
 @bp.errorhandler(AppError)
 def _app_error(exc: AppError):
-    return error_page(exc.status, exc.message, details=exc.details)
+    # A validation failure's details are messages about what was typed; any other error's are for API
+    # clients (ids, codes, allowed values: "base_id：13"), and its message already says it in words.
+    return error_page(exc.status, exc.message, details=exc.details if isinstance(exc, ValidationFailed) else None)
 
 
 @bp.errorhandler(404)

@@ -280,3 +280,20 @@ def test_two_officers_moving_one_zone_at_once(app, auth, client):
     admin = auth.staff("admin")
     timeline = client.get(f"/api/admin/v1/zones/{zone_id}", headers=admin).json["timeline"]
     assert [t["to_status"] for t in timeline] == ["applied", "expert_review"]
+
+
+def _refused_page(app, zone_id):
+    console = signed_in(app, "institute_staff", "hand-steps-4")
+    console.get(f"/console/zones/{zone_id}")
+    return console.post(f"/console/zones/{zone_id}/transitions", {"to": "titled", "from": "applied"})
+
+
+def test_the_console_says_why_a_transition_is_refused(app, auth):
+    page = _refused_page(app, make_zone(app, "applied", type="building")).get_data(as_text=True)
+    assert "不能从「已申报」变更为「已授予称号」" in page
+
+
+def test_the_console_shows_no_machine_details_of_a_refusal(app, auth):
+    # details.allowed is for API clients: the page had listed "expert_review rejected".
+    page = _refused_page(app, make_zone(app, "applied", type="building")).get_data(as_text=True)
+    assert "expert_review" not in page
