@@ -4,11 +4,11 @@ from app.accounts.roles import Role
 from app.extensions import db
 from app.knowledge import services as knowledge
 from app.knowledge.schemas import (
-    ArticleCardOut,
     ArticleIn,
     ArticlePatchIn,
     CategoryOut,
     StaffArticleArgs,
+    StaffArticleCardOut,
     StaffArticleOut,
 )
 from app.web.api import Blueprint, page_of, paginate, replayable, whole_list
@@ -23,7 +23,7 @@ EDITORS = (Role.INSTITUTE_STAFF,)
 @blp.get("/articles")
 @require_role(*EDITORS)
 @blp.arguments(StaffArticleArgs, location="query")
-@blp.response(200, page_of(ArticleCardOut))
+@blp.response(200, page_of(StaffArticleCardOut))
 def list_articles(args):
     """全部文章（含草稿、已下线）"""
     filters = knowledge.ArticleFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})

@@ -54,6 +54,16 @@ def get_notice(notice_id):
     return notices.notice_view(notices.get_notice(notice_id, public=False))
 
 
+@blp.delete("/publicity/<int:notice_id>")
+@require_role(Role.INSTITUTE_STAFF)
+@replayable
+@blp.response(204)
+@blp.alt_response(409, description="already_published：已发布的公示不能撤回")
+def withdraw_notice(notice_id):
+    """撤回（删除）公示草稿，所列项目可列入新的公示；已发布的公示不能撤回（留痕）"""
+    notices.withdraw_draft(notice_id, current_user())
+
+
 @blp.post("/publicity/<int:notice_id>/publish")
 @require_role(Role.INSTITUTE_STAFF)
 @replayable

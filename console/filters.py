@@ -9,6 +9,7 @@ from flask import request
 
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
 from app.times import app_timezone, last_day_words, period_words
+from app.visits.models import BOOKING_STATUS_LABELS
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from console import bp
 
@@ -20,7 +21,7 @@ SLOT_STATES = {
     "ended": "已结束",
     "closed": "闭馆",
 }
-BOOKING_STATES = {"confirmed": "已预约", "checked_in": "已入馆", "cancelled": "已取消", "no_show": "爽约"}
+BOOKING_STATES = BOOKING_STATUS_LABELS  # the API's status_label and the door list's words
 WINDOW_STATES = {"draft": "草稿", "upcoming": "未开始", "open": "公示中", "ended": "已结束", "closed": "已办结"}
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from pathlib import Path
 
+import marshmallow as ma
 from flask import current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
@@ -23,6 +25,7 @@ from app.publicity import calendar as publicity_calendar
 from app.publicity import notices as publicity_notices
 from app.publicity import settling
 from app.publicity.schemas import NoticeIn, StaffNoticeListArgs, WorkingDaysArgs
+from app.times import app_timezone
 from app.validators import is_ascii_number
 from app.zones.constants import Status
 from app.zones.models import Zone
@@ -52,6 +55,18 @@ def notice(notice_id):
     )
 
 
+class NoticeForm(NoticeIn):
+    """NoticeIn as the console's form sends it: the start is a day (an <input type="date">), the
+    window opening at 00:00 China time; so a wrong one gets a date's message, not an ISO time's."""
+
+    starts_at = ma.fields.Date(required=True)
+
+    @ma.post_load
+    def _start_of_day(self, data, **kwargs):
+        data["starts_at"] = datetime.combine(data["starts_at"], time(), app_timezone())
+        return data
+
+
 # The form's names for NoticeIn's keys (a day, not a time: the window opens at 00:00 China time).
 NOTICE_FORM = {"starts_at": "starts_on"}
 NOTICE_FIELDS = (
@@ -71,7 +86,7 @@ NOTICE_FIELDS = (
 def notice_new():
     if request.method == "POST":
         try:
-            created = publicity_notices.create_notice(forms.load(NoticeIn, names=NOTICE_FORM), current())
+            created = publicity_notices.create_notice(forms.load(NoticeForm, names=NOTICE_FORM), current())
         except AppError as exc:  # the schema's or the service's: beside the fields, the form kept
             refused = forms.refusal(exc, "notice", fields=NOTICE_FIELDS, names=NOTICE_FORM)
             return _notice_form(refused.values, refused.errors), refused.status
@@ -105,6 +120,15 @@ def notice_publish(notice_id):
     publicity_notices.publish_notice(notice_id, current())
     flash("公示已发布，项目进入公示", "info")
     return redirect(url_for("console.notice", notice_id=notice_id))
+
+
+@bp.post("/notices/<int:notice_id>/withdraw")
+@require(Role.INSTITUTE_STAFF)
+def notice_withdraw(notice_id):
+    """Withdraw a draft (the staff API's DELETE /publicity/{id}); its zones may go into another notice."""
+    publicity_notices.withdraw_draft(notice_id, current())
+    flash("公示草稿已撤回，所列项目可列入新的公示", "info")
+    return redirect(url_for("console.notices"))
 
 
 @bp.post("/notices/<int:notice_id>/close")

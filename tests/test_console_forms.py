@@ -1,10 +1,13 @@
 """The console reads its forms and filters through the staff API's own schemas: the same ranges and
 lengths, errors beside the fields on the form kept filled in, and bad input a clear page, never a 500."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
+from tests.campaign_helpers import _today as local_today
 from tests.factories import make_base, make_slot, make_zone, move_booking_to_today
 from tests.test_console import PASSWORD, Console, an_objection, signed_in, staff_account, text  # noqa: F401
 from tests.test_visits import book, visitors
@@ -22,7 +25,7 @@ def notice_form(**changes):
     form = {
         "batch_year": "2025",
         "title": "2025年度示范区公示（表单测试）",
-        "starts_on": "2025-06-02",
+        "starts_on": (local_today() + timedelta(days=1)).isoformat(),  # a window not yet ended
         "working_days": "7",
         "office_phone": "0431-88888888",
     }

@@ -10,6 +10,7 @@ from app.outbox import services as outbox
 from app.outbox.models import OutboxMessage
 from app.zones.models import ZoneFollow
 from tests.campaign_helpers import _campaign
+from tests.campaign_helpers import _today as local_today
 from tests.factories import make_zone
 from tests.helpers import assert_error
 from tests.kept import kept
@@ -271,7 +272,7 @@ def test_followers_are_messaged_when_the_title_is_revoked(app, client, auth, fol
     _move(client, admin, followed, "titled")
     client.post(
         f"/api/admin/v1/zones/{followed}/re-reviews",
-        json={"reviewed_on": "2026-03-01", "outcome": "failed", "note": "复核未达标"},
+        json={"reviewed_on": local_today().isoformat(), "outcome": "failed", "note": "复核未达标"},
         headers=admin,
     )
     assert len(_messages(app, "zone.revoked")) == 2

@@ -4,9 +4,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.campaign_helpers import _today as local_today
 from tests.factories import make_zone, set_window, zone_data
 from tests.helpers import assert_error
 from tests.test_console import signed_in
+
+# A re-review is not dated before the zone's title, which the factory grants today.
+TODAY = local_today().isoformat()
 
 
 def move(client, headers, zone_id, to, note=None):
@@ -186,7 +190,7 @@ def test_re_reviews_passed_and_failed(client, auth, app):
     zone_id = make_zone(app, "titled", type="park")
     passed = client.post(
         f"/api/admin/v1/zones/{zone_id}/re-reviews",
-        json={"reviewed_on": "2026-03-01", "outcome": "passed", "note": "年度复核通过"},
+        json={"reviewed_on": TODAY, "outcome": "passed", "note": "年度复核通过"},
         headers=admin,
     )
     assert passed.status_code == 201
@@ -194,7 +198,7 @@ def test_re_reviews_passed_and_failed(client, auth, app):
     assert_error(
         client.post(
             f"/api/admin/v1/zones/{zone_id}/re-reviews",
-            json={"reviewed_on": "2026-09-01", "outcome": "failed"},
+            json={"reviewed_on": TODAY, "outcome": "failed"},
             headers=admin,
         ),
         422,
@@ -212,7 +216,7 @@ def test_re_reviews_passed_and_failed(client, auth, app):
     client.put(f"/api/admin/v1/zones/{zone_id}/education-base", json={"is_education_base": True}, headers=admin)
     failed = client.post(
         f"/api/admin/v1/zones/{zone_id}/re-reviews",
-        json={"reviewed_on": "2026-09-01", "outcome": "failed", "note": "管理缺位"},
+        json={"reviewed_on": TODAY, "outcome": "failed", "note": "管理缺位"},
         headers=admin,
     )
     assert failed.status_code == 201

@@ -72,6 +72,18 @@ class Article(db.Model):
     def is_public(self) -> bool:
         return self.is_published and not self.draft
 
+    @property
+    def public_zone(self) -> Zone | None:
+        """The zone the article is about, as the public may see it: only a public zone (from
+        publicity on, Zone.is_public); before that the article names none."""
+        zone = self.zone
+        return zone if zone is not None and zone.is_public else None
+
+    @property
+    def public_zone_id(self) -> int | None:
+        zone = self.public_zone
+        return zone.id if zone is not None else None
+
 
 class ArticleTag(db.Model):
     __tablename__ = "article_tags"

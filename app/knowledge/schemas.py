@@ -35,7 +35,8 @@ class ArticleCardOut(Schema):
     source = ma.fields.String(allow_none=True)
     published_on = ma.fields.Date()
     reading_minutes = ma.fields.Integer()
-    zone_id = ma.fields.Integer(allow_none=True)
+    # The public answer names only a public zone (an article may be written before its zone's publicity).
+    zone_id = ma.fields.Integer(allow_none=True, attribute="public_zone_id")
 
 
 class ZoneBriefOut(Schema):
@@ -54,10 +55,18 @@ class ArticleOut(ArticleCardOut):
     )
     views = ma.fields.Integer()
     related = ma.fields.Function(lambda article: ArticleCardOut(many=True).dump(related(article)))
-    zone = ma.fields.Nested(ZoneBriefOut, allow_none=True)
+    zone = ma.fields.Nested(ZoneBriefOut, allow_none=True, attribute="public_zone")
+
+
+class StaffArticleCardOut(ArticleCardOut):
+    """A card as staff see it: the zone linked, public or not."""
+
+    zone_id = ma.fields.Integer(allow_none=True)
 
 
 class StaffArticleOut(ArticleOut):
+    zone_id = ma.fields.Integer(allow_none=True)
+    zone = ma.fields.Nested(ZoneBriefOut, allow_none=True)
     draft = ma.fields.Boolean()
     is_published = ma.fields.Boolean()
     origin = ma.fields.String()

@@ -10,6 +10,7 @@ from typing import Any
 import redis as redis_lib
 from flask import current_app
 from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import selectinload
 
 from app import cache, uow
 from app.accounts.models import User
@@ -23,6 +24,7 @@ from app.knowledge.models import Article, ArticleTag, Category
 from app.policies import services as policies
 from app.validators import is_ascii_number
 from app.zones.models import Zone
+from app.zones.registry import ZoneFilters, zones_query
 
 CACHE_NAMESPACE = "knowledge"
 VIEW_DEDUP_SECONDS = 30 * 60  # one reader's repeated views within this window count once
@@ -148,8 +150,8 @@ def save_article(data: dict[str, Any], actor: User, article: Article | None) -> 
     )
     if "category" in data and category is None:
         raise ValidationFailed(details={"category": ["未知分类"]})
-    if "zone_id" in data and data["zone_id"] is not None and db.session.get(Zone, data["zone_id"]) is None:
-        raise ValidationFailed(details={"zone_id": ["示范区项目不存在"]})
+    if "zone_id" in data and data["zone_id"] is not None and (article is None or data["zone_id"] != article.zone_id):
+        _check_public_zone(data["zone_id"])
     before = None
     if article is None:
         if db.session.scalar(select(Article.id).where(Article.slug == data["slug"])) is not None:
@@ -203,6 +205,18 @@ def save_article(data: dict[str, Any], actor: User, article: Article | None) -> 
     return article
 
 
+def _check_public_zone(zone_id: int) -> None:
+    """An article published to the mini-program is linked only to a zone the public may see (from
+    publicity on): the one query of public zones (app.zones.registry), not a rule of its own."""
+    if db.session.scalar(_public_zone_ids().where(Zone.id == zone_id)) is None:
+        raise ValidationFailed(details={"zone_id": ["示范区项目不存在或尚未公示，不能关联"]})
+
+
+def _public_zone_ids():
+    """The ids of the zones the public sees (what the public zone list shows, every public answer shows)."""
+    return zones_query(ZoneFilters(), public=True).with_only_columns(Zone.id).order_by(None)
+
+
 # ---- reading ------------------------------------------------------------------------------
 
 
@@ -229,6 +243,10 @@ def articles_query(filters: ArticleFilters, *, public: bool = True):
         stmt = stmt.where(Article.tag_rows.any(ArticleTag.tag == filters.tag))
     if filters.zone is not None:
         stmt = stmt.where(Article.zone_id == filters.zone)
+        if public:  # a zone not public yet is, to the public, a zone that does not exist
+            stmt = stmt.where(Article.zone_id.in_(_public_zone_ids()))
+    if public:
+        stmt = stmt.options(selectinload(Article.zone))  # each card's zone_id names a public zone only
     order = [Article.published_on.desc(), Article.id.desc()]
     q = (filters.q or "").strip().lower()
     if q:
@@ -264,6 +282,7 @@ def related(article: Article) -> list[Article]:
         .outerjoin(shared, shared.c.article_id == Article.id)
         .where(Article.id != article.id, Article.is_published.is_(True), Article.draft.is_(False))
         .where((shared.c.n > 0) | (Article.category_id == article.category_id))
+        .options(selectinload(Article.zone))
         .order_by(
             func.coalesce(shared.c.n, 0).desc(),
             (Article.category_id == article.category_id).desc(),

@@ -21,6 +21,7 @@ from app.progress.scope import ensure_reviewer, progress_scope, progress_zone
 from app.progress.tracking import (
     PERIOD_PATTERN,
     confirmed_on,
+    due_on,
     ensure_under_construction,
     period_label,
     period_of,
@@ -89,6 +90,7 @@ def create_report(
             "unit": unit,
         },
     )
+    _mark_if_late(report)
     db.session.add(report)
     _flush_unique(period)
     audit.record(user, "report.create", "zone", zone.id, None, {"report_id": report.id, "period": period})
@@ -118,6 +120,8 @@ def submit_report(user: User, report_id: int) -> ZoneProgressReport:
         _refuse_second(zone.id, report.period, but=report.id)
     # The values are checked again: the baseline or target may have changed since the draft.
     series.check_value(zone, report.indicator_key, report.indicator_year, report.indicator_value)
+    if report.state == ReportState.DRAFT:
+        _mark_if_late(report)
     report.state = ReportState.SUBMITTED
     report.submitted_at = utcnow()
     _flush_unique(report.period)
@@ -216,6 +220,15 @@ def _check_period(zone: Zone, period: str) -> None:
         raise ValidationFailed(
             details={"period": [f"不能早于示范区确定创建的季度（{period_label(period_of(confirmed))}）"]}
         )
+
+
+def _mark_if_late(report: ZoneProgressReport) -> None:
+    """`overdue` is the deadline job's mark on the quarter's draft and returned reports once the due
+    date has passed (app.progress.deadlines), and it stays after submission: the report was late. A
+    report begun after the job passed, or a draft submitted late before the job's next run, would
+    escape it; so a draft written or submitted after the due date (China time) is marked here."""
+    if report.overdue_at is None and local_today() > due_on(report.period):
+        report.overdue_at = utcnow()
 
 
 def _refuse_second(zone_id: int, period: str, *, but: int | None = None) -> None:

@@ -135,9 +135,14 @@ class ProgressReportOut(Schema):
     reviewed_at = LocalDateTime(allow_none=True)
     submitted_at = LocalDateTime(allow_none=True)
     author_id = ma.fields.Integer(allow_none=True)
-    due_on = ma.fields.Function(lambda r: due_on(r.period), metadata={"description": "该季度报告的截止日期"})
+    # isoformat: a Function field hands its value to the JSON encoder as it is, which writes a date
+    # in RFC 1123 ("Thu, 15 Oct 2026 00:00:00 GMT"); the API's dates are YYYY-MM-DD.
+    due_on = ma.fields.Function(
+        lambda r: due_on(r.period).isoformat(), metadata={"description": "该季度报告的截止日期"}
+    )
     overdue = ma.fields.Function(
-        lambda r: r.overdue_at is not None, metadata={"description": "截止日期已过而未提交（由每日任务标记）"}
+        lambda r: r.overdue_at is not None,
+        metadata={"description": "截止日期已过而未提交（由每日任务标记；截止后才填写或提交的报告亦然），提交后保留"},
     )
     created_at = LocalDateTime()
     updated_at = LocalDateTime()

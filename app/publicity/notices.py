@@ -57,11 +57,13 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
             )
     if not candidates:
         raise ValidationFailed(details={"zone_ids": [f"{batch_year} 年批次没有已通过现场核查的项目"]})
+    if data["ends_at"] <= utcnow():  # it could never be published (publish_notice refuses it)
+        raise ValidationFailed(details={"ends_at": ["公示结束时间已过，请重新选择公示期"]})
     busy = set(
         db.session.scalars(
             select(NoticeZone.zone_id)
             .join(PublicityNotice)
-            .where(NoticeZone.zone_id.in_(candidates), NoticeZone.outcome.is_(None))
+            .where(NoticeZone.zone_id.in_(candidates), NoticeZone.outcome.is_(None), holds_zones(utcnow()))
         )
     )
     if busy:
@@ -99,6 +101,33 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
     invalidate_cache()
     uow.commit()
     return notice
+
+
+def holds_zones(now: datetime):
+    """The notices that keep their zones from another notice: published ones (until settled, by
+    their entries' outcome) and drafts that may still be published. A draft whose window has
+    ended can never be published: it holds nothing (staff withdraw it with withdraw_draft)."""
+    return (PublicityNotice.state == NoticeState.PUBLISHED) | (PublicityNotice.ends_at > now)
+
+
+def withdraw_draft(notice_id: int, actor: User) -> None:
+    """Use case: staff withdraw (delete) a draft notice, its zones free for another one; audited.
+    A published notice is the public record: never withdrawn (409 `already_published`)."""
+    notice = locked_notice(notice_id)
+    if notice.state != NoticeState.DRAFT:
+        raise AppError("公示已发布，不能撤回", code="already_published", status=409)
+    before = {
+        "state": notice.state,
+        "title": notice.title,
+        "batch_year": notice.batch_year,
+        "zone_ids": [entry.zone_id for entry in notice.entries],
+        "starts_at": notice.starts_at,
+        "ends_at": notice.ends_at,
+    }
+    db.session.delete(notice)
+    audit.record(actor, "publicity.withdraw", "publicity_notice", notice_id, before, None)
+    invalidate_cache()
+    uow.commit()
 
 
 def publish_notice(notice_id: int, actor: User) -> PublicityNotice:

@@ -13,6 +13,7 @@ from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
+from app.zones import lifecycle
 from app.zones.constants import (
     APPLICANT_KINDS,
     DEFAULT_DEPARTMENT,
@@ -24,6 +25,7 @@ from app.zones.constants import (
 from app.zones.models import District, Zone, ZoneIndicator, ZoneTransition
 from app.zones.registry import indicator_view, invalidate_cache, search_text_of
 from app.zones.scope import ensure_may_handle
+from app.zones.validation import department_error, name_key
 
 # What the audit log keeps of a zone, before and after each change.
 AUDITED_FIELDS = (
@@ -84,13 +86,25 @@ def refresh_search_text(zone: Zone) -> None:
     zone.search_text = search_text_of(zone.name, zone.applicant_name, zone.address)
 
 
-def _unique_name(zone: Zone) -> None:
+def name_clash(batch_year: int, name: str, but: int | None = None) -> int | None:
+    """The zone of the batch whose name reads the same as `name` (name_key: full-width and ASCII,
+    case, spacing alike), or None. Compared here, not in SQL: the database cannot normalise NFKC."""
+    key = name_key(name)
     with db.session.no_autoflush:  # compare against what is stored, before our change is flushed
-        clash = db.session.scalar(
-            select(Zone.id).where(Zone.batch_year == zone.batch_year, Zone.name == zone.name, Zone.id != zone.id)
-        )
+        rows = db.session.execute(select(Zone.id, Zone.name).where(Zone.batch_year == batch_year)).all()
+    return next((zone_id for zone_id, other in rows if zone_id != but and name_key(other) == key), None)
+
+
+def _unique_name(zone: Zone) -> None:
+    clash = name_clash(zone.batch_year, zone.name, zone.id)
     if clash is not None:
         raise AppError("同一批次中已有同名示范区项目", code="duplicate_zone", status=409, details={"zone_id": clash})
+
+
+def _check_department(zone_type: str, department: str) -> None:
+    problem = department_error(zone_type, department)
+    if problem:
+        raise ValidationFailed(details={"department": [problem]})
 
 
 def create_zone(data: dict[str, Any], actor: User | None) -> Zone:
@@ -108,6 +122,7 @@ def add_zone(data: dict[str, Any], actor: User | None, *, at: datetime | None = 
     _check_applicant_kind(data["type"], data["applicant_kind"])
     fields = {k: v for k, v in data.items() if k != "indicators"}
     fields.setdefault("department", DEFAULT_DEPARTMENT[ZoneType(data["type"])].value)
+    _check_department(fields["type"], fields["department"])
     at = at or utcnow()
     zone = Zone(
         **fields,
@@ -140,19 +155,44 @@ def add_zone(data: dict[str, Any], actor: User | None, *, at: datetime | None = 
 LOCKED_WHEN_PUBLIC = ("type", "batch_year")
 
 
+def _refuse_locked_changes(zone: Zone, changes: dict[str, Any]) -> None:
+    """Once public, the type and batch are the record and the level is what expert review assessed
+    (409 `field_locked`, `level_fixed`); while a published notice holds the zone (its window open,
+    or ended and not yet settled), the name the public is reading stays too (409 `zone_in_publicity`)."""
+    if not zone.is_public:
+        return
+    changed = {field for field, value in changes.items() if value != getattr(zone, field, None)}
+    locked = [f for f in LOCKED_WHEN_PUBLIC if f in changed]
+    if locked:
+        raise AppError(
+            "项目公示后不能修改类型或批次",
+            code="field_locked",
+            status=409,
+            details={field: ["公示后不可修改"] for field in locked},
+        )
+    if "level" in changed:
+        raise AppError(
+            "项目级别以专家评审认定为准，进入公示后不能修改",
+            code="level_fixed",
+            status=409,
+            details={"level": ["进入公示后不可修改"]},
+        )
+    if "name" in changed and zone.status == Status.PUBLICITY.value:
+        hold = lifecycle.publicity_hold(zone.id, utcnow())
+        if hold is not None:
+            raise AppError(
+                "项目正在公示中，公示期间不能修改名称（须与公示内容一致）",
+                code="zone_in_publicity",
+                status=409,
+                details={"name": ["公示期间不可修改"]},
+            )
+
+
 def update_zone(zone: Zone, changes: dict[str, Any], actor: User) -> Zone:
     ensure_may_handle(actor, zone.type)
     if "type" in changes:
         ensure_may_handle(actor, changes["type"])
-    if zone.is_public:
-        locked = [f for f in LOCKED_WHEN_PUBLIC if f in changes and changes[f] != getattr(zone, f)]
-        if locked:
-            raise AppError(
-                "项目公示后不能修改类型或批次",
-                code="field_locked",
-                status=409,
-                details={field: ["公示后不可修改"] for field in locked},
-            )
+    _refuse_locked_changes(zone, changes)
     before = audit.snapshot(zone, AUDITED_FIELDS)
     before["indicators"] = indicator_view(zone)
     if "district_id" in changes:
@@ -164,6 +204,8 @@ def update_zone(zone: Zone, changes: dict[str, Any], actor: User) -> Zone:
         zone.indicators.clear()  # another type measures other things
         if "department" not in changes:
             changes["department"] = DEFAULT_DEPARTMENT[ZoneType(new_type)].value
+    if "department" in changes and (changes["department"] != zone.department or new_type != zone.type):
+        _check_department(new_type, changes["department"])
     for field, value in changes.items():
         if field != "indicators":
             setattr(zone, field, value)

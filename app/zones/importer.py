@@ -26,7 +26,7 @@ from app.validation import translate
 from app.zones import editing, registry
 from app.zones.constants import APPLICANT_KINDS, INDICATORS, ApplicantKind, ZoneType
 from app.zones.models import District, Zone
-from app.zones.validation import IndicatorFields, ZoneFields
+from app.zones.validation import IndicatorFields, ZoneFields, name_key
 
 # column key -> Chinese header (both accepted)
 COLUMNS = {
@@ -174,7 +174,8 @@ def import_batch(filename: str, content: bytes, batch_year: int, actor: User) ->
     if not rows:
         raise ImportRejected("文件中没有数据行", code="import_empty")
     districts = _districts()
-    existing = set(db.session.scalars(select(Zone.name).where(Zone.batch_year == batch_year)))
+    # Names compare as editing does (name_key: full-width and ASCII, case, spacing alike).
+    existing = {name_key(n) for n in db.session.scalars(select(Zone.name).where(Zone.batch_year == batch_year))}
     seen: dict[str, int] = {}
     problems, prepared = [], []
     for index, row in enumerate(rows, start=2):  # row 1 is the header, as a spreadsheet shows it
@@ -183,7 +184,7 @@ def import_batch(filename: str, content: bytes, batch_year: int, actor: User) ->
         except ma.ValidationError as exc:
             problems.append({"row": index, "errors": exc.messages})
             continue
-        name = data["name"]
+        name = name_key(data["name"])
         if name in seen:
             problems.append({"row": index, "errors": {"name": [f"与第 {seen[name]} 行重名"]}})
             continue

@@ -14,7 +14,7 @@ from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.times import local_iso, period_words
+from app.times import app_timezone, local_iso, local_today, period_words
 from app.zones.constants import (
     NOTE_REQUIRED,
     NOTICE_STEPS,
@@ -200,8 +200,10 @@ def add_re_review(zone_id: int, reviewed_on: date, outcome: str, note: str | Non
             code="not_titled",
             details={"status": zone.status},
         )
-    if reviewed_on > utcnow().date():
+    if reviewed_on > local_today():  # China's today, not UTC's (08:00 earlier)
         raise ValidationFailed(details={"reviewed_on": ["复核日期不能晚于今天"]})
+    if actor is not None:  # a staff member's record; the system's set-up (demo data, tests) dates its own
+        _check_review_order(zone, reviewed_on)
     if outcome == "failed" and not (note and note.strip()):
         raise ValidationFailed(details={"note": ["复核不通过须填写理由"]})
     review = ReReview(
@@ -225,6 +227,25 @@ def add_re_review(zone_id: int, reviewed_on: date, outcome: str, note: str | Non
         _move(zone, Status.REVOKED, f"复核未通过：{review.note}", actor, utcnow())
     invalidate_cache()
     return review
+
+
+def _check_review_order(zone: Zone, reviewed_on: date) -> None:
+    """A re-review is of a title already granted: not dated before the day (China time) the zone was
+    titled, nor before the re-review recorded last."""
+    titled_at = db.session.scalar(
+        select(func.max(ZoneTransition.occurred_at)).where(
+            ZoneTransition.zone_id == zone.id, ZoneTransition.to_status == Status.TITLED.value
+        )
+    )
+    if titled_at is not None:
+        titled_on = titled_at.astimezone(app_timezone()).date()
+        if reviewed_on < titled_on:
+            raise ValidationFailed(
+                details={"reviewed_on": [f"复核日期不能早于授予称号的日期（{titled_on.isoformat()}）"]}
+            )
+    last = db.session.scalar(select(func.max(ReReview.reviewed_on)).where(ReReview.zone_id == zone.id))
+    if last is not None and reviewed_on < last:
+        raise ValidationFailed(details={"reviewed_on": [f"复核日期不能早于上一次复核的日期（{last.isoformat()}）"]})
 
 
 def set_education_base(zone_id: int, designated: bool, actor: User) -> Zone:

@@ -145,6 +145,12 @@ def _num(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
+# Articles show the zone they are about (its name and status, and only once it is public): their
+# cached pages follow the zones' changes too (app.knowledge builds on zones, hence the bare name).
+ARTICLES_NAMESPACE = "knowledge"
+
+
 def invalidate_cache() -> None:
-    """Public zone pages (lists, details, /meta, open data) are rebuilt once this change commits."""
-    uow.after_commit(cache.invalidate, CACHE_NAMESPACE)
+    """Public zone pages (lists, details, /meta, open data), and the articles that show a zone, are
+    rebuilt once this change commits."""
+    uow.after_commit(cache.invalidate, CACHE_NAMESPACE, ARTICLES_NAMESPACE)

@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import marshmallow as ma
 
-from app.accounts.roles import Department
+from app.accounts.roles import DEPARTMENT_LABELS, DEPARTMENT_ZONE_TYPES, Department
 from app.validation import Schema, not_blank, one_of
-from app.zones.constants import ApplicantKind, Level, ZoneType
+from app.validators import Trimmed
+from app.zones.constants import TYPE_LABELS, ApplicantKind, Level, ZoneType
+
+_SPACES = re.compile(r"\s+")
+
+
+def name_key(name: str) -> str:
+    """What two zone names are compared on (one name per batch): NFKC (full-width letters, digits and
+    brackets as ASCII), case folded, runs of white space as one space. Only for comparing: the name
+    is stored as it was typed, trimmed (official names keep their full-width brackets （）)."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip()
+
+
+def no_control_characters(value: str) -> None:
+    """A name is one line of text: no control characters (tab, CR, LF, …) nor line/paragraph
+    separators. (A local rule: app.validators is shared and edited elsewhere.)"""
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        raise ma.ValidationError("不能包含控制字符（如制表符、换行符）")
+
+
+def department_error(zone_type: str, department: str) -> str | None:
+    """Why `department` may not be responsible for zones of `zone_type` (the plan, section 六), or None."""
+    if zone_type in DEPARTMENT_ZONE_TYPES.get(Department(department), frozenset()):
+        return None
+    allowed = [d for d, types in DEPARTMENT_ZONE_TYPES.items() if zone_type in types]
+    return f"{TYPE_LABELS[ZoneType(zone_type)]}类项目的主管部门须为：{'、'.join(DEPARTMENT_LABELS[d] for d in allowed)}"
 
 
 class IndicatorFields(Schema):
@@ -23,7 +51,7 @@ class IndicatorFields(Schema):
 
 
 class ZoneFields(Schema):
-    name = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=120), not_blank])
+    name = Trimmed(required=True, validate=[ma.validate.Length(min=2, max=120), not_blank, no_control_characters])
     type = ma.fields.String(required=True, validate=one_of(ZoneType, "类型"))
     level = ma.fields.String(required=True, validate=one_of(Level, "级别"))
     district_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
@@ -38,6 +66,15 @@ class ZoneFields(Schema):
     summary = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=300))
     description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20000))
     indicators = ma.fields.List(ma.fields.Nested(IndicatorFields), validate=ma.validate.Length(max=4))
+
+    @ma.validates_schema
+    def _department_of_type(self, data, **kwargs):
+        # Both sent (a new zone, or an edit of both): the department must handle the type. An edit of
+        # one of them is checked against the zone's other by the service (app.zones.editing).
+        if data.get("type") and data.get("department"):
+            problem = department_error(data["type"], data["department"])
+            if problem:
+                raise ma.ValidationError(problem, "department")
 
     @ma.validates_schema
     def _position_pairs(self, data, **kwargs):
