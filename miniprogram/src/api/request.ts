@@ -60,7 +60,7 @@ export const MESSAGES = {
   unavailable: '服务暂时不可用，请稍后再试',
   validation: '填写的内容有误，请按提示修改',
   forbidden: '没有权限执行此操作',
-  not_found: '请求的内容不存在或已下线',
+  not_found: '内容不存在或已下线',
   consent: '请先阅读并同意隐私保护指引，再重新提交',
   generic: GENERIC,
 } as const
@@ -99,9 +99,15 @@ export class ApiError extends Error {
 
 const CHINESE = /[\u4e00-\u9fff]/
 
+/**
+ * The service's catch-all wordings (app/web/errors.py), written for developers: a page shows its own
+ * plain Chinese instead (a 404's 「接口或资源不存在」 → 「内容不存在或已下线」).
+ */
+const DEVELOPER_WORDING = new Set(['接口或资源不存在'])
+
 /** A text from the service is shown only when it is Chinese prose (never an English or technical text). */
 function chineseOr(text: unknown, fallback: string): string {
-  return typeof text === 'string' && CHINESE.test(text) && text.length <= 200 ? text : fallback
+  return typeof text === 'string' && CHINESE.test(text) && text.length <= 200 && !DEVELOPER_WORDING.has(text) ? text : fallback
 }
 
 function header(headers: Record<string, string>, name: string): string | undefined {
@@ -318,4 +324,34 @@ export type Client = ReturnType<typeof createClient>
 /** The message a page shows for any thrown value (ApiError or a bug): always Chinese. */
 export function messageOf(error: unknown): string {
   return error instanceof ApiError ? error.message : GENERIC
+}
+
+/**
+ * Whether tapping 重试 can help: a dropped connection, a busy or failing service, a wait (429), a
+ * sign-in or consent asked for first. Not a 4xx the same request will meet again (404, 403, 409, 422…).
+ */
+export function canRetry(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true
+  if (['network', 'unavailable', 'rate_limited', 'auth', 'consent'].includes(error.kind)) return true
+  return error.status >= 500 || error.status < 400
+}
+
+/** What a page shows when a read failed: the Chinese message, and whether to offer 重试. */
+export interface Failure {
+  message: string
+  retry: boolean
+}
+
+/**
+ * A failed read, for a page without a form field to put a 422's field messages under: the fields'
+ * own messages (named by `labels`: `{ q: '搜索词' }` → 「搜索词长度不能超过 50」) instead of the vague
+ * 「请求参数有误」.
+ */
+export function failureOf(error: unknown, labels: Record<string, string> = {}): Failure {
+  let message = messageOf(error)
+  if (error instanceof ApiError && error.kind === 'validation') {
+    const said = Object.entries(error.fields).map(([field, text]) => `${labels[field] ?? ''}${text}`)
+    if (said.length) message = [...new Set(said)].join('；')
+  }
+  return { message, retry: canRetry(error) }
 }

@@ -1015,13 +1015,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 公示列表（state=open 进行中 / closed 已结束） */
+        /** 公示列表（state=open 公示期内 / upcoming 即将开始 / closed 已结束） */
         get: {
             parameters: {
                 query?: {
                     page?: number;
                     per_page?: number;
-                    state?: "open" | "closed";
+                    /** @description open：公示期内（可提出异议）；upcoming：已发布、尚未开始；closed：公示期已满 */
+                    state?: "open" | "upcoming" | "closed";
                 };
                 header?: never;
                 path?: never;
@@ -1799,9 +1800,9 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
-                    "application/json": components["schemas"]["BookingIn"];
+                    "application/json": components["schemas"]["WaitlistIn"];
                 };
             };
             responses: {
@@ -3863,7 +3864,8 @@ export interface paths {
                 query?: {
                     page?: number;
                     per_page?: number;
-                    state?: "open" | "closed" | "draft";
+                    /** @description open：公示期内（可提出异议）；upcoming：已发布、尚未开始；closed：公示期已满；draft：草稿 */
+                    state?: "open" | "upcoming" | "closed" | "draft";
                 };
                 header?: never;
                 path?: never;
@@ -3969,7 +3971,46 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
+        /** 撤回（删除）公示草稿，所列项目可列入新的公示；已发布的公示不能撤回（留痕） */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description 每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid */
+                    "Idempotency-Key"?: string;
+                };
+                path: {
+                    notice_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                /** @description already_published：已发布的公示不能撤回 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -4634,7 +4675,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** 门口核验名单（某日，CSV；姓名全称以便核对证件，证件号与电话脱敏） */
+        /** 门口核验名单（某日，CSV；姓名、证件号与电话脱敏，按姓氏与证件号末位核对证件） */
         get: {
             parameters: {
                 query: {
@@ -4847,7 +4888,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ArticleCardOutPage"];
+                        "application/json": components["schemas"]["StaffArticleCardOutPage"];
                     };
                 };
                 401: components["responses"]["UNAUTHORIZED"];
@@ -7092,7 +7133,7 @@ export interface components {
             class_name?: string | null;
             /** @description 生效的年龄段：under_14、14_17、18_plus */
             age_band?: string;
-            /** @description 申报的更高年龄段，学校确认（名单确认或班级码）后生效；此前仍按 age_band 对待 */
+            /** @description 申报的更高年龄段，学校管理员在名单中确认后生效（班级码不确认年龄段）；此前仍按 age_band 对待 */
             pending_age_band?: string | null;
             nickname?: string | null;
             /** @description 本人是否愿意出现在公开榜单 */
@@ -7143,7 +7184,7 @@ export interface components {
              * @enum {string}
              */
             age_band?: "under_14" | "14_17" | "18_plus";
-            /** @description 榜单上显示的昵称（不填则显示“同学+编号”，从不显示真实姓名） */
+            /** @description 榜单上显示的昵称（不填则显示“同学+编号”，从不显示真实姓名）；不能含电话号码、证件号，须通过微信内容安全检测（未通过：422 content_risky；微信不可用：503 wechat_unavailable） */
             nickname?: string | null;
             /** @description false：不出现在公开榜单（本人仍可看到自己的名次） */
             public_board?: boolean;
@@ -7862,6 +7903,14 @@ export interface components {
             qr_source?: string;
             /** Format: date */
             visit_date?: string;
+        };
+        WaitlistIn: {
+            /** @description 可选：路径中已有时段；若填写须与之一致 */
+            slot_id?: number;
+            /** @description 可选：预约页面所属基地，时段须属于该基地 */
+            base_id?: number;
+            visitors?: components["schemas"]["VisitorIn"][];
+            group?: components["schemas"]["GroupIn"];
         };
         WaitlistOut: {
             id?: number;
@@ -8835,6 +8884,27 @@ export interface components {
             per_page: number;
             total: number;
         };
+        StaffArticleCardOut: {
+            id?: number;
+            slug?: string;
+            title?: string;
+            summary?: string;
+            category?: components["schemas"]["CategoryOut"];
+            tags?: string[];
+            cover_image_url?: string | null;
+            author?: string | null;
+            source?: string | null;
+            /** Format: date */
+            published_on?: string;
+            reading_minutes?: number;
+            zone_id?: number | null;
+        };
+        StaffArticleCardOutPage: {
+            items: components["schemas"]["StaffArticleCardOut"][];
+            page: number;
+            per_page: number;
+            total: number;
+        };
         ArticleIn: {
             slug: string;
             title: string;
@@ -9091,7 +9161,7 @@ export interface components {
             author_id?: number | null;
             /** @description 该季度报告的截止日期 */
             readonly due_on?: unknown;
-            /** @description 截止日期已过而未提交（由每日任务标记） */
+            /** @description 截止日期已过而未提交（由每日任务标记；截止后才填写或提交的报告亦然），提交后保留 */
             readonly overdue?: unknown;
             /** Format: date-time */
             created_at?: string;

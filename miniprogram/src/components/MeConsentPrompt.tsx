@@ -78,10 +78,10 @@ export default function ConsentPrompt() {
           id='consent-agree'
           openType={process.env.TARO_ENV === 'weapp' ? ('agreePrivacyAuthorization' as never) : undefined}
           disabled={busy || !policy || undefined}
-          {...pressable('同意隐私保护指引')}
+          {...pressable('同意隐私保护指引', { disabled: busy || !policy })}
           onClick={agree}
         >
-          同意
+          {policy || error ? '同意' : '正在加载…'}
         </Button>
         <Button className='btn' {...pressable('暂不同意')} onClick={dismissConsent}>
           暂不同意

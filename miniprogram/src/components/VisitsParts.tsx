@@ -1,6 +1,6 @@
 /** Pieces the visits pages share: a labelled text field with its error, a row of choice chips, a QR image. */
 import { Image, Input, Text, View } from '@tarojs/components'
-import { inputLabel, pressable } from './a11y'
+import { inputLabel, phoneInput, pressable } from './a11y'
 import { FieldError } from './Status'
 
 const H5 = process.env.TARO_ENV === 'h5'
@@ -11,19 +11,20 @@ export function TextField(props: {
   onInput: (value: string) => void
   error?: string
   placeholder?: string
-  type?: 'text' | 'number' | 'idcard'
+  /** `phone`: the phone keypad on h5 (type=tel, inputmode=tel), keeping "+86" and spaces. */
+  type?: 'text' | 'number' | 'idcard' | 'phone'
   maxlength?: number
 }) {
+  const typed = props.type === 'phone' ? phoneInput(props.label) : { type: props.type ?? 'text', ...inputLabel(props.label) }
   return (
     <View className='field'>
       <Text className='field__label'>{props.label}</Text>
       <Input
         className='input'
         value={props.value}
-        type={props.type ?? 'text'}
         maxlength={props.maxlength ?? 140}
         placeholder={props.placeholder}
-        {...inputLabel(props.label)}
+        {...typed}
         onInput={(e) => props.onInput(e.detail.value)}
       />
       <FieldError message={props.error} />

@@ -8,12 +8,28 @@ const H5 = process.env.TARO_ENV === 'h5'
 
 type Attrs = Record<string, string | number | boolean | undefined>
 
-/** A button or a tappable row: its role and its spoken name. */
-export function pressable(label: string, extra: { pressed?: boolean; current?: boolean } = {}): Attrs {
+/**
+ * A button or a tappable row: its role and its spoken name. `disabled` (pass it with the Button's own
+ * `disabled`): said as unavailable — Taro's h5 button is a custom element, so without aria-disabled a
+ * screen reader (and a browser test) takes a greyed button for one that works.
+ */
+export function pressable(label: string, extra: { pressed?: boolean; current?: boolean; disabled?: boolean } = {}): Attrs {
   const attrs: Attrs = H5 ? { role: 'button', tabIndex: 0, 'aria-label': label } : { 'aria-role': 'button', 'aria-label': label }
   if (extra.pressed !== undefined) attrs['aria-pressed'] = extra.pressed ? 'true' : 'false'
   if (extra.current) attrs['aria-current'] = 'true'
+  if (extra.disabled) attrs['aria-disabled'] = 'true'
   return attrs
+}
+
+/**
+ * Props for a phone number's Taro <Input>. h5: a native `type=tel` with `inputmode=tel` (the phone
+ * keypad, which keeps "+" and spaces; Taro's `type='number'` would drop them) and `autocomplete=tel`.
+ * weapp has no tel keyboard (its `number` has no "+"): a text field there, so +852… can be typed.
+ */
+export function phoneInput(label: string) {
+  return H5
+    ? { type: 'text' as const, nativeProps: { 'aria-label': label, type: 'tel', inputmode: 'tel', autocomplete: 'tel' } }
+    : { type: 'text' as const, 'aria-label': label }
 }
 
 /** A link to another page (a card, a "more" line). */

@@ -1,3 +1,5 @@
+import { QUERY_MAX } from './filters'
+
 /** The knowledge list's filters → the query of GET /articles (only what is chosen; `q` trimmed, at most 50 characters). */
 export interface ArticleFilters {
   q?: string
@@ -5,7 +7,7 @@ export interface ArticleFilters {
   tag?: string
 }
 
-export const QUERY_MAX = 50
+export { QUERY_MAX }
 
 export function articleQuery(filters: ArticleFilters, page: number, perPage = 10): Record<string, string | number> {
   const query: Record<string, string | number> = { page, per_page: perPage }

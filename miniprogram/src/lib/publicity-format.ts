@@ -29,3 +29,25 @@ export function dateTimeText(iso: string | null | undefined): string {
   const at = iso ? parts(iso) : null
   return at ? `${at.y}年${at.m}月${at.d}日 ${at.time}` : ''
 }
+
+/**
+ * Is this notice taking objections now? Its `window_state` when the service gives one (the service's
+ * clock decides); otherwise starts_at ≤ now < ends_at. An upcoming notice is never shown as open.
+ */
+export function isOpenNow(
+  notice: { window_state?: string | null; starts_at?: string | null; ends_at?: string | null },
+  now: number = Date.now(),
+): boolean {
+  if (notice.window_state) return notice.window_state === 'open'
+  const start = Date.parse(notice.starts_at ?? '')
+  const end = Date.parse(notice.ends_at ?? '')
+  return Number.isFinite(start) && Number.isFinite(end) && start <= now && now < end
+}
+
+/** The first of the notices that is open now (the home page's 正在公示), or null. */
+export function firstOpen<T extends { window_state?: string | null; starts_at?: string | null; ends_at?: string | null }>(
+  notices: T[],
+  now: number = Date.now(),
+): T | null {
+  return notices.find((notice) => isOpenNow(notice, now)) ?? null
+}

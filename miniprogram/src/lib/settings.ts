@@ -19,6 +19,19 @@ function load(): Settings {
 
 export const settings = createStore<Settings>(load())
 
+/**
+ * h5: large text on the document too, for what lies outside every page's <Screen> — Taro's tab bar
+ * (app.scss, `html.app-large-text .weui-tabbar__label`). weapp's tab bar is WeChat's own.
+ */
+function applyLargeTextToDocument(on: boolean): void {
+  if (typeof document !== 'undefined') document.documentElement.classList.toggle('app-large-text', on)
+}
+
+if (process.env.TARO_ENV === 'h5') {
+  applyLargeTextToDocument(settings.get().largeText)
+  settings.subscribe(() => applyLargeTextToDocument(settings.get().largeText))
+}
+
 export function setLargeText(on: boolean): void {
   const next = { ...settings.get(), largeText: on }
   settings.set(next)

@@ -201,9 +201,9 @@ export function sourceText(source: Factor['source']): string {
 
 // ---- class join codes ----------------------------------------------------------------------------
 
-/** As typed (spaces, lower case, a dash read aloud) → as the service compares it. */
+/** As typed (full-width ＡＧ５…, spaces, lower case, a dash read aloud) → as the service compares it. */
 export function normalizeJoinCode(text: string): string {
-  return text.replace(/[\s-]/g, '').toUpperCase()
+  return text.normalize('NFKC').replace(/[\s-]/g, '').toUpperCase()
 }
 
 /** The teacher's code: 4 to 12 letters or digits (the service makes 8, without 0/O and 1/I). */

@@ -1,32 +1,44 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { api, messageOf } from '@/api'
+import { api, failureOf } from '@/api'
 
 /**
  * One thing read from the API for a page (a zone, a notice, an article…): the value once loaded, the
- * Chinese message when the read failed, and `reload` for the 重试 button. `onLoaded` runs after each
- * successful read (e.g. to set the navigation bar's title); it is read from a ref so passing a new
- * function on every render does not read again.
+ * Chinese message when the read failed, and `retry` for the 重试 button — undefined when retrying
+ * cannot help (a 404, another person's record: see canRetry). `onLoaded` runs after each successful
+ * read (e.g. to set the navigation bar's title); it is read from a ref so passing a new function on
+ * every render does not read again.
+ *
+ * `path` null: the page's own query named nothing readable (`?id=abc`); nothing is asked of the
+ * service and `missing` is the message (「找不到这个示范区」).
  */
-export function useResource<T>(path: string, onLoaded?: (value: T) => void) {
+export function useResource<T>(path: string | null, onLoaded?: (value: T) => void, missing = '内容不存在或已下线') {
   const [data, setData] = useState<T | null>(null)
-  const [error, setError] = useState('')
+  const [error, setError] = useState(path === null ? missing : '')
+  const [retryable, setRetryable] = useState(path !== null)
   const loaded = useRef(onLoaded)
   loaded.current = onLoaded
 
   const reload = useCallback(async () => {
+    if (path === null) {
+      setError(missing)
+      setRetryable(false)
+      return
+    }
     setError('')
     try {
       const answer = await api.get<T>(path)
       setData(answer)
       loaded.current?.(answer)
     } catch (e) {
-      setError(messageOf(e))
+      const failure = failureOf(e)
+      setError(failure.message)
+      setRetryable(failure.retry)
     }
-  }, [path])
+  }, [path, missing])
 
   useEffect(() => {
     reload()
   }, [reload])
 
-  return { data, error, reload }
+  return { data, error, reload, retry: retryable ? reload : undefined }
 }

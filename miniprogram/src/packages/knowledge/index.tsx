@@ -1,14 +1,14 @@
 import { Button, Image, Input, Text, View } from '@tarojs/components'
 import Taro, { useReachBottom, useRouter } from '@tarojs/taro'
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { api, messageOf } from '@/api'
+import { api, type Failure, failureOf } from '@/api'
 import type { ArticleCard, Page } from '@/api/types'
 import { heading, imageAlt, inputLabel, linkTo, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { Empty, ErrorNotice, Loading } from '@/components/Status'
-import { hasMore, toggle } from '@/lib/filters'
+import { hasMore, SEARCH_LABELS, toggle } from '@/lib/filters'
 import { formatDate } from '@/lib/format'
-import { type ArticleFilters, articleQuery } from '@/lib/knowledge-query'
+import { type ArticleFilters, articleQuery, QUERY_MAX } from '@/lib/knowledge-query'
 import type { Category } from '@/lib/knowledge-types'
 import { routes } from '@/routes'
 import './knowledge.scss'
@@ -23,7 +23,8 @@ export default function Knowledge() {
   const [total, setTotal] = useState(0)
   const [page, setPage] = useState(0)
   const [loading, setLoading] = useState(false)
-  const [error, setError] = useState('')
+  const [failure, setFailure] = useState<Failure | null>(null)
+  const error = failure?.message ?? ''
   const generation = useRef(0)
 
   useEffect(() => {
@@ -36,7 +37,7 @@ export default function Knowledge() {
   const fetchPage = useCallback(async (next: number, current: ArticleFilters) => {
     const mine = ++generation.current
     setLoading(true)
-    setError('')
+    setFailure(null)
     try {
       const answer = await api.get<Page<ArticleCard>>('/articles', articleQuery(current, next))
       if (mine !== generation.current) return
@@ -44,7 +45,7 @@ export default function Knowledge() {
       setTotal(answer.total)
       setPage(next)
     } catch (e) {
-      if (mine === generation.current) setError(messageOf(e))
+      if (mine === generation.current) setFailure(failureOf(e, SEARCH_LABELS))
     } finally {
       if (mine === generation.current) setLoading(false)
     }
@@ -74,7 +75,7 @@ export default function Knowledge() {
             className='input'
             style={{ flex: 1 }}
             value={typed}
-            maxlength={50}
+            maxlength={QUERY_MAX}
             placeholder='例如：光伏、垃圾分类'
             confirmType='search'
             {...inputLabel('搜索文章')}
@@ -116,7 +117,7 @@ export default function Knowledge() {
         <Text className='t-small muted' {...{ 'aria-live': 'polite' }}>
           {page === 0 ? '' : searching ? `找到 ${total} 篇文章` : `共 ${total} 篇文章`}
         </Text>
-        {error ? <ErrorNotice message={error} onRetry={() => fetchPage(page + 1, filters)} /> : null}
+        {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? () => fetchPage(page + 1, filters) : undefined} /> : null}
         {items.map((article) => (
           <View key={article.id} className='card article-card' {...linkTo(`文章：${article.title}`)} onClick={() => Taro.navigateTo({ url: routes.article(article.id) })}>
             <View className='article-card__text'>

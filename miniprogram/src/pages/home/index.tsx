@@ -7,6 +7,7 @@ import { heading, linkTo } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { Empty, ErrorNotice, Loading } from '@/components/Status'
 import { formatDate, formatNumber } from '@/lib/format'
+import { firstOpen, periodText } from '@/lib/publicity-format'
 import { useMeta } from '@/lib/meta'
 import { type Figure, loadScoreboard } from '@/lib/scoreboard'
 import { routes } from '@/routes'
@@ -27,10 +28,11 @@ export default function Home() {
     try {
       const [board, notices, articles] = await Promise.all([
         loadScoreboard(api),
-        api.get<Page<NoticeCard>>('/publicity', { state: 'open', per_page: 1 }),
+        // A few, not one: an upcoming notice in the answer is skipped (firstOpen), never shown as open.
+        api.get<Page<NoticeCard>>('/publicity', { state: 'open', per_page: 5 }),
         api.get<Page<ArticleCard>>('/articles', { per_page: 3 }),
       ])
-      setData({ figures: board.figures, notice: notices.items[0] ?? null, articles: articles.items })
+      setData({ figures: board.figures, notice: firstOpen(notices.items), articles: articles.items })
     } catch (e) {
       setError(messageOf(e))
     }
@@ -84,7 +86,7 @@ export default function Home() {
             <View className='card' {...linkTo(`公示：${data.notice.title}`)} onClick={() => Taro.navigateTo({ url: routes.publicity(data.notice!.id) })}>
               <Text className='card__title'>{data.notice.title}</Text>
               <Text className='card__meta'>
-                公示期 {formatDate(data.notice.starts_at)} 至 {formatDate(data.notice.ends_at)}，共 {data.notice.zone_count} 个项目；如有异议可在公示期内提出
+                公示期 {periodText(data.notice.starts_at ?? '', data.notice.ends_at ?? '')}，共 {data.notice.zone_count} 个项目；如有异议可在公示期内提出
               </Text>
             </View>
           ) : (

@@ -7,6 +7,8 @@ import Screen from '@/components/Screen'
 import { ZoneFollow, ZoneMap, ZoneProgressView, ZoneUpdates } from '@/components/ZoneExtra'
 import { formatChange, formatDate, formatNumber } from '@/lib/format'
 import type { ZoneLocation, ZoneProgress } from '@/lib/zone-extra'
+import { idParam } from '@/lib/params'
+import { periodText } from '@/lib/publicity-format'
 import { useResource } from '@/lib/useResource'
 import { routes } from '@/routes'
 
@@ -28,11 +30,15 @@ function IndicatorView({ indicator }: { indicator: Indicator }) {
 
 export default function Zone() {
   const { params } = useRouter()
-  const id = Number(params.id)
-  const { data: zone, error, reload } = useResource<ZoneDetail>(`/zones/${id}`, (answer) => {
-    Taro.setNavigationBarTitle({ title: answer.name }).catch(() => undefined)
-  })
-  if (!zone) return <Pending error={error} onRetry={reload} />
+  const id = idParam(params.id)
+  const { data: zone, error, retry } = useResource<ZoneDetail>(
+    id === null ? null : `/zones/${id}`,
+    (answer) => {
+      Taro.setNavigationBarTitle({ title: answer.name }).catch(() => undefined)
+    },
+    '找不到这个示范区',
+  )
+  if (!zone) return <Pending error={error} onRetry={retry} />
   const progress = (zone.progress ?? null) as ZoneProgress | null
   const location = (zone as { location?: ZoneLocation | null }).location ?? null
   return (
@@ -70,7 +76,7 @@ export default function Zone() {
         <View className='card' {...linkTo(`公示：${zone.notice.title}`)} onClick={() => Taro.navigateTo({ url: routes.publicity(zone.notice!.id) })}>
           <Text className='card__title'>{zone.status === 'publicity' ? '正在公示，可提出异议' : '公示信息'}</Text>
           <Text className='card__meta'>
-            {zone.notice.title}：{formatDate(zone.notice.starts_at)} 至 {formatDate(zone.notice.ends_at)}
+            {zone.notice.title}：{periodText(zone.notice.starts_at, zone.notice.ends_at)}
           </Text>
         </View>
       ) : null}

@@ -1,13 +1,13 @@
 import { Button, Input, Picker, Text, View } from '@tarojs/components'
 import { useReachBottom } from '@tarojs/taro'
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { api, messageOf } from '@/api'
+import { api, type Failure, failureOf } from '@/api'
 import type { Labelled, Page, ZoneCard } from '@/api/types'
 import { heading, inputLabel, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { Empty, ErrorNotice, Loading } from '@/components/Status'
 import ZoneCardView from '@/components/ZoneCardView'
-import { hasMore, toggle, type ZoneFilters, zoneQuery } from '@/lib/filters'
+import { hasMore, QUERY_MAX, SEARCH_LABELS, toggle, type ZoneFilters, zoneQuery } from '@/lib/filters'
 import { useMeta } from '@/lib/meta'
 
 function Chips({ title, options, value, onChange }: { title: string; options: Labelled[]; value?: string; onChange: (v?: string) => void }) {
@@ -38,13 +38,14 @@ export default function Zones() {
   const [total, setTotal] = useState(0)
   const [page, setPage] = useState(0)
   const [loading, setLoading] = useState(false)
-  const [error, setError] = useState('')
+  const [failure, setFailure] = useState<Failure | null>(null)
+  const error = failure?.message ?? ''
   const generation = useRef(0) // answers to an older filter are dropped
 
   const fetchPage = useCallback(async (next: number, current: ZoneFilters, replace: boolean) => {
     const mine = ++generation.current
     setLoading(true)
-    setError('')
+    setFailure(null)
     if (replace) {
       // A new filter: the old list goes at once (never shown under the new filter's name).
       setItems([])
@@ -58,7 +59,7 @@ export default function Zones() {
       setTotal(answer.total)
       setPage(next)
     } catch (e) {
-      if (mine === generation.current) setError(messageOf(e))
+      if (mine === generation.current) setFailure(failureOf(e, SEARCH_LABELS))
     } finally {
       if (mine === generation.current) setLoading(false)
     }
@@ -89,6 +90,7 @@ export default function Zones() {
             className='input'
             style={{ flex: 1 }}
             value={typed}
+            maxlength={QUERY_MAX}
             placeholder='名称、单位或地址'
             confirmType='search'
             {...inputLabel('搜索示范区')}
@@ -128,7 +130,7 @@ export default function Zones() {
         <Text className='t-small muted' {...{ 'aria-live': 'polite' }}>
           {page === 0 ? '' : `共 ${total} 个示范区`}
         </Text>
-        {error ? <ErrorNotice message={error} onRetry={() => fetchPage(page + 1, filters, page === 0)} /> : null}
+        {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? () => fetchPage(page + 1, filters, page === 0) : undefined} /> : null}
         {items.map((zone) => (
           <ZoneCardView key={zone.id} zone={zone} />
         ))}

@@ -7,6 +7,7 @@ import Screen from '@/components/Screen'
 import { formatDate } from '@/lib/format'
 import { h5Html, weappHtml } from '@/lib/knowledge-html'
 import type { Article } from '@/lib/knowledge-types'
+import { idParam } from '@/lib/params'
 import { useResource } from '@/lib/useResource'
 import { routes } from '@/routes'
 import '../knowledge.scss'
@@ -14,17 +15,21 @@ import '../knowledge.scss'
 /** One article: its text as rich text (weapp's rich-text; on h5 re-built from the allowed tags), tags, related articles. */
 export default function ArticlePage() {
   const { params } = useRouter()
-  const id = Number(params.id)
-  const { data: article, error, reload } = useResource<Article>(`/articles/${id}`, (answer) => {
-    Taro.setNavigationBarTitle({ title: answer.title }).catch(() => undefined)
-  })
+  const id = idParam(params.id)
+  const { data: article, error, retry } = useResource<Article>(
+    id === null ? null : `/articles/${id}`,
+    (answer) => {
+      Taro.setNavigationBarTitle({ title: answer.title }).catch(() => undefined)
+    },
+    '找不到这篇文章',
+  )
 
   const body = useMemo(() => {
     if (!article) return ''
     return process.env.TARO_ENV === 'h5' ? h5Html(article.body_html) : weappHtml(article.body_html)
   }, [article])
 
-  if (!article) return <Pending error={error} onRetry={reload} />
+  if (!article) return <Pending error={error} onRetry={retry} />
   return (
     <Screen>
       <Text className='t-title' {...heading(1)}>

@@ -5,6 +5,7 @@ import Pending from '@/components/Pending'
 import Screen from '@/components/Screen'
 import { dateTimeText, periodText } from '@/lib/publicity-format'
 import { type Notice, type NoticeZone, OUTCOME_LABELS, WINDOW_LABELS } from '@/lib/publicity-types'
+import { idParam } from '@/lib/params'
 import { useResource } from '@/lib/useResource'
 import { routes } from '@/routes'
 import '../publicity.scss'
@@ -61,9 +62,9 @@ function ZoneEntry({ notice, zone }: { notice: Notice; zone: NoticeZone }) {
 /** One notice: its period, the office that takes objections, how to object, its zones; after closing, the outcomes. */
 export default function NoticePage() {
   const { params } = useRouter()
-  const id = Number(params.id)
-  const { data: notice, error, reload } = useResource<Notice>(`/publicity/${id}`)
-  if (!notice) return <Pending error={error} onRetry={reload} />
+  const id = idParam(params.id)
+  const { data: notice, error, retry } = useResource<Notice>(id === null ? null : `/publicity/${id}`, undefined, '找不到这条公示')
+  if (!notice) return <Pending error={error} onRetry={retry} />
   const open = notice.window_state === 'open'
   return (
     <Screen>

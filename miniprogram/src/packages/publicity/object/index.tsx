@@ -1,8 +1,8 @@
 import { Button, Image, Input, Picker, Text, Textarea, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
-import { ApiError, api, messageOf, useSubmission } from '@/api'
-import { alertRole, heading, imageAlt, inputLabel, pressable } from '@/components/a11y'
+import { ApiError, api, failureOf, messageOf, useSubmission } from '@/api'
+import { alertRole, heading, imageAlt, inputLabel, phoneInput, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { useMeta } from '@/lib/meta'
@@ -24,6 +24,7 @@ import type { Notice, Receipt } from '@/lib/publicity-types'
 import { askToSignIn } from '@/lib/publicity-signin'
 import { askForReplyMessage, type Evidence, pickImages, uploadImage } from '@/lib/publicity-upload'
 import { isSignedIn, useSession } from '@/lib/session'
+import { idParam } from '@/lib/params'
 import { routes } from '@/routes'
 import '../publicity.scss'
 
@@ -86,11 +87,12 @@ function ReceiptView({ receipt, noticeId }: { receipt: Receipt; noticeId: number
 /** The objection form: real name, phone, reason, up to nine evidence pictures uploaded first; the receipt at once. */
 export default function ObjectPage() {
   const { params } = useRouter()
-  const noticeId = Number(params.notice)
+  const noticeId = idParam(params.notice)
   const meta = useMeta() as ({ subscribe_templates?: Record<string, string> } & object) | null
   useSession() // re-render after a sign-in
   const [notice, setNotice] = useState<Notice | null>(null)
   const [loadError, setLoadError] = useState('')
+  const [retryable, setRetryable] = useState(true)
   const [form, setForm] = useState<ObjectionForm>({ ...EMPTY, zoneId: params.zone ? Number(params.zone) : null })
   const [images, setImages] = useState<Evidence[]>([])
   const [uploading, setUploading] = useState(0)
@@ -104,10 +106,17 @@ export default function ObjectPage() {
 
   const load = useCallback(async () => {
     setLoadError('')
+    if (noticeId === null) {
+      setLoadError('找不到这条公示')
+      setRetryable(false)
+      return
+    }
     try {
       setNotice(await api.get<Notice>(`/publicity/${noticeId}`))
     } catch (e) {
-      setLoadError(messageOf(e))
+      const failure = failureOf(e)
+      setLoadError(failure.message)
+      setRetryable(failure.retry)
     }
   }, [noticeId])
 
@@ -149,7 +158,8 @@ export default function ObjectPage() {
   }
 
   const submit = async () => {
-    if (sending.current) return
+    // Only while the notice takes objections (the form is not shown otherwise; a stale page is checked too).
+    if (sending.current || noticeId === null || notice?.window_state !== 'open') return
     setError('')
     const problems = objectionProblems(form)
     setFields(problems)
@@ -195,7 +205,7 @@ export default function ObjectPage() {
   if (loadError) {
     return (
       <Screen>
-        <ErrorNotice message={loadError} onRetry={load} />
+        <ErrorNotice message={loadError} onRetry={retryable ? load : undefined} />
       </Screen>
     )
   }
@@ -212,7 +222,7 @@ export default function ObjectPage() {
         <Text className='t-title' {...heading(1)}>
           提出异议
         </Text>
-        <ReceiptView receipt={receipt} noticeId={noticeId} />
+        <ReceiptView receipt={receipt} noticeId={notice.id} />
       </Screen>
     )
   }
@@ -230,114 +240,119 @@ export default function ObjectPage() {
         {notice.title}（公示期：{periodText(notice.starts_at, notice.ends_at)}）
       </Text>
       {notice.window_state !== 'open' ? (
-        <ErrorNotice message={notice.window_state === 'upcoming' ? '公示尚未开始，请在公示期内提出异议' : '公示期已结束，不再受理异议'} />
-      ) : null}
-      {!isSignedIn() ? (
-        <View className='notice notice--warn'>
-          <Text className='t-body' style={{ display: 'block' }}>
-            异议须实名提出，提交前请先登录。
-          </Text>
+        <>
+          <ErrorNotice message={notice.window_state === 'upcoming' ? '公示尚未开始，请在公示期内提出异议' : '公示期已结束，不再受理异议'} />
           <View className='row'>
-            <Button className='btn btn--small' {...pressable('去登录')} onClick={askToSignIn}>
-              去登录
+            <Button className='btn' {...pressable('返回公示')} onClick={() => Taro.redirectTo({ url: routes.publicity(notice.id) })}>
+              返回公示
             </Button>
           </View>
-        </View>
+        </>
       ) : null}
-
-      <Field label='异议项目' error={fields.zone_id}>
-        <Picker mode='selector' range={zoneNames} value={Math.max(zoneIndex, 0)} onChange={(e) => set('zoneId', notice.zones[Number(e.detail.value)].zone_id)}>
-          <Text className='chip' {...pressable(`异议项目：${zoneIndex >= 0 ? zoneNames[zoneIndex] : '请选择'}`)}>
-            {zoneIndex >= 0 ? zoneNames[zoneIndex] : '请选择项目'} ▾
-          </Text>
-        </Picker>
-      </Field>
-      <Field label='真实姓名' error={fields.name}>
-        <Input className='input' value={form.name} placeholder='与证件一致' {...inputLabel('真实姓名')} onInput={(e) => set('name', e.detail.value)} />
-      </Field>
-      <Field label='手机号码' error={fields.phone} hint='用于核实与答复，不会公开'>
-        {/* text, not number: a number field drops the "+" of an international number (+852…) */}
-        <Input
-          className='input'
-          type='text'
-          value={form.phone}
-          maxlength={PHONE_MAX_TYPED}
-          placeholder='11 位手机号码，或 +852 等国际号码'
-          {...inputLabel('手机号码')}
-          onInput={(e) => set('phone', e.detail.value)}
-        />
-      </Field>
-      <Field label='单位名称（选填）' error={fields.organisation} hint='以单位名义提出时填写'>
-        <Input className='input' value={form.organisation} {...inputLabel('单位名称（选填）')} onInput={(e) => set('organisation', e.detail.value)} />
-      </Field>
-      {form.organisation.trim() ? (
-        <Field label='单位联系人' error={fields.contact_person}>
-          <Input className='input' value={form.contactPerson} {...inputLabel('单位联系人')} onInput={(e) => set('contactPerson', e.detail.value)} />
-        </Field>
-      ) : null}
-      <Chips<IdType> label='证件类型' options={ID_TYPES} value={form.idType} onChange={(idType) => set('idType', idType)} />
-      <Field label='证件号码（选填）' error={fields.id_number} hint='填写后便于核实身份，不会公开'>
-        <Input
-          className='input'
-          type={form.idType === 'resident_id' ? 'idcard' : 'text'}
-          value={form.idNumber}
-          maxlength={32}
-          {...inputLabel('证件号码（选填）')}
-          onInput={(e) => set('idNumber', e.detail.value)}
-        />
-      </Field>
-      <Field label='异议理由' error={fields.reason}>
-        <Textarea
-          className='input textarea'
-          value={form.reason}
-          maxlength={TEXTAREA_MAX}
-          placeholder='请写明具体事实和依据，至少 10 个字'
-          {...inputLabel('异议理由')}
-          onInput={(e) => set('reason', e.detail.value)}
-        />
-        <Text className={`t-small${reasonLength > REASON_MAX ? ' error-text' : ' muted'}`} style={{ display: 'block', textAlign: 'right' }}>
-          {reasonLength}/{REASON_MAX} 字
-        </Text>
-      </Field>
-      <Field label={`证明图片（选填，最多 ${MAX_IMAGES} 张，每张不超过 5 MB）`} error={fields.evidence_urls}>
-        <View className='evidence'>
-          {images.map((image, index) => (
-            <View key={image.url} className='evidence__item'>
-              <Image className='evidence__image' src={image.path} mode='aspectFill' {...imageAlt(`证明图片 ${index + 1}`)} />
-              <Text
-                className='chip'
-                {...pressable(`删除证明图片 ${index + 1}`)}
-                onClick={() => setImages((old) => old.filter((item) => item !== image))}
-              >
-                删除
+      {notice.window_state === 'open' ? (
+        <>
+          {!isSignedIn() ? (
+            <View className='notice notice--warn'>
+              <Text className='t-body' style={{ display: 'block' }}>
+                异议须实名提出，提交前请先登录。
               </Text>
+              <View className='row'>
+                <Button className='btn btn--small' {...pressable('去登录')} onClick={askToSignIn}>
+                  去登录
+                </Button>
+              </View>
             </View>
-          ))}
-        </View>
-        {uploading ? <Text className='t-small muted' style={{ display: 'block' }}>正在上传图片…</Text> : null}
-        {images.length < MAX_IMAGES ? (
-          <Button className='btn btn--small' {...pressable('添加证明图片')} onClick={addImages}>
-            添加证明图片
-          </Button>
-        ) : null}
-      </Field>
+          ) : null}
 
-      {process.env.TARO_ENV === 'weapp' ? (
-        <Text className='t-small muted' style={{ display: 'block', marginTop: '16px' }}>
-          提交时可选择接收处理结果的微信通知。
-        </Text>
+          <Field label='异议项目' error={fields.zone_id}>
+            <Picker mode='selector' range={zoneNames} value={Math.max(zoneIndex, 0)} onChange={(e) => set('zoneId', notice.zones[Number(e.detail.value)].zone_id)}>
+              <Text className='chip' {...pressable(`异议项目：${zoneIndex >= 0 ? zoneNames[zoneIndex] : '请选择'}`)}>
+                {zoneIndex >= 0 ? zoneNames[zoneIndex] : '请选择项目'} ▾
+              </Text>
+            </Picker>
+          </Field>
+          <Field label='真实姓名' error={fields.name}>
+            <Input className='input' value={form.name} placeholder='与证件一致' {...inputLabel('真实姓名')} onInput={(e) => set('name', e.detail.value)} />
+          </Field>
+          <Field label='手机号码' error={fields.phone} hint='用于核实与答复，不会公开'>
+            {/* tel, not number: a number field drops the "+" of an international number (+852…) */}
+            <Input
+              className='input'
+              value={form.phone}
+              maxlength={PHONE_MAX_TYPED}
+              placeholder='11 位手机号码，或 +852 等国际号码'
+              {...phoneInput('手机号码')}
+              onInput={(e) => set('phone', e.detail.value)}
+            />
+          </Field>
+          <Field label='单位名称（选填）' error={fields.organisation} hint='以单位名义提出时填写'>
+            <Input className='input' value={form.organisation} {...inputLabel('单位名称（选填）')} onInput={(e) => set('organisation', e.detail.value)} />
+          </Field>
+          {form.organisation.trim() ? (
+            <Field label='单位联系人' error={fields.contact_person}>
+              <Input className='input' value={form.contactPerson} {...inputLabel('单位联系人')} onInput={(e) => set('contactPerson', e.detail.value)} />
+            </Field>
+          ) : null}
+          <Chips<IdType> label='证件类型' options={ID_TYPES} value={form.idType} onChange={(idType) => set('idType', idType)} />
+          <Field label='证件号码（选填）' error={fields.id_number} hint='填写后便于核实身份，不会公开'>
+            <Input
+              className='input'
+              type={form.idType === 'resident_id' ? 'idcard' : 'text'}
+              value={form.idNumber}
+              maxlength={32}
+              {...inputLabel('证件号码（选填）')}
+              onInput={(e) => set('idNumber', e.detail.value)}
+            />
+          </Field>
+          <Field label='异议理由' error={fields.reason}>
+            <Textarea
+              className='input textarea'
+              value={form.reason}
+              maxlength={TEXTAREA_MAX}
+              placeholder='请写明具体事实和依据，至少 10 个字'
+              {...inputLabel('异议理由')}
+              onInput={(e) => set('reason', e.detail.value)}
+            />
+            <Text className={`t-small${reasonLength > REASON_MAX ? ' error-text' : ' muted'}`} style={{ display: 'block', textAlign: 'right' }}>
+              {reasonLength}/{REASON_MAX} 字
+            </Text>
+          </Field>
+          <Field label={`证明图片（选填，最多 ${MAX_IMAGES} 张，每张不超过 5 MB）`} error={fields.evidence_urls}>
+            <View className='evidence'>
+              {images.map((image, index) => (
+                <View key={image.url} className='evidence__item'>
+                  <Image className='evidence__image' src={image.path} mode='aspectFill' {...imageAlt(`证明图片 ${index + 1}`)} />
+                  <Text
+                    className='chip'
+                    {...pressable(`删除证明图片 ${index + 1}`)}
+                    onClick={() => setImages((old) => old.filter((item) => item !== image))}
+                  >
+                    删除
+                  </Text>
+                </View>
+              ))}
+            </View>
+            {uploading ? <Text className='t-small muted' style={{ display: 'block' }}>正在上传图片…</Text> : null}
+            {images.length < MAX_IMAGES ? (
+              <Button className='btn btn--small' {...pressable('添加证明图片')} onClick={addImages}>
+                添加证明图片
+              </Button>
+            ) : null}
+          </Field>
+
+          {process.env.TARO_ENV === 'weapp' ? (
+            <Text className='t-small muted' style={{ display: 'block', marginTop: '16px' }}>
+              提交时可选择接收处理结果的微信通知。
+            </Text>
+          ) : null}
+          {error ? <ErrorNotice message={error} /> : null}
+          <View className='row'>
+            <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('提交异议', { disabled: busy })} onClick={submit}>
+              {busy ? '正在提交…' : '提交异议'}
+            </Button>
+          </View>
+        </>
       ) : null}
-      {error ? <ErrorNotice message={error} /> : null}
-      <View className='row'>
-        <Button
-          className='btn btn--primary'
-          disabled={busy || notice.window_state !== 'open' || undefined}
-          {...pressable('提交异议')}
-          onClick={submit}
-        >
-          {busy ? '正在提交…' : '提交异议'}
-        </Button>
-      </View>
     </Screen>
   )
 }

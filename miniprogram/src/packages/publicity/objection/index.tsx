@@ -12,9 +12,13 @@ import '../publicity.scss'
 /** One of the person's objections: what they wrote, its progress and the written replies. */
 export default function ObjectionPage() {
   const { params } = useRouter()
-  const receiptNo = decodeURIComponent(params.receipt ?? '')
-  const { data: item, error, reload } = useResource<MyObjection>(`/me/objections/${encodeURIComponent(receiptNo)}`)
-  if (!item) return <Pending error={error} onRetry={reload} />
+  const receiptNo = decodeURIComponent(params.receipt ?? '').trim()
+  const { data: item, error, retry } = useResource<MyObjection>(
+    receiptNo ? `/me/objections/${encodeURIComponent(receiptNo)}` : null,
+    undefined,
+    '找不到这条异议',
+  )
+  if (!item) return <Pending error={error} onRetry={retry} />
   const urls = item.evidence_urls ?? []
   return (
     <Screen>

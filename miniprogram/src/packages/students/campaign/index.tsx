@@ -1,7 +1,7 @@
 import { Button, Image, Input, Text, View } from '@tarojs/components'
 import Taro, { useDidShow, useRouter } from '@tarojs/taro'
 import { useCallback, useState } from 'react'
-import { ApiError, api, messageOf, useSubmission } from '@/api'
+import { ApiError, api, failureOf, messageOf, useSubmission } from '@/api'
 import { alertRole, heading, imageAlt, inputLabel, linkTo, pressable, statusRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError, Loading } from '@/components/Status'
@@ -26,6 +26,7 @@ import {
   type Factor,
   type Progress,
 } from '@/lib/students-rules'
+import { idParam } from '@/lib/params'
 import { routes, tabs } from '@/routes'
 import '../students.scss'
 
@@ -239,11 +240,12 @@ function CheckinForm({ campaign, onDone, onRefused }: { campaign: Campaign; onDo
 
 export default function CampaignPage() {
   const { params } = useRouter()
-  const id = Number(params.id)
+  const id = idParam(params.id) ?? 0
   const [campaign, setCampaign] = useState<Campaign | null>(null)
   const [progress, setProgress] = useState<Progress | null>(null)
   const [joined, setJoined] = useState(false)
   const [error, setError] = useState('')
+  const [retryable, setRetryable] = useState(true)
   const [refusal, setRefusal] = useState('')
   const [joinError, setJoinError] = useState('')
   const [busy, setBusy] = useState(false)
@@ -259,12 +261,19 @@ export default function CampaignPage() {
 
   const load = useCallback(async () => {
     setError('')
+    if (!id) {
+      setError('找不到这个活动')
+      setRetryable(false)
+      return
+    }
     try {
       setCampaign(await api.get<Campaign>(`/campaigns/${id}`))
       setJoined(joinedHere(id))
       await loadProgress()
     } catch (e) {
-      setError(messageOf(e))
+      const failure = failureOf(e)
+      setError(failure.message)
+      setRetryable(failure.retry)
     }
   }, [id, loadProgress])
 
@@ -305,7 +314,7 @@ export default function CampaignPage() {
   }
 
   if (!campaign) {
-    return <Screen>{error ? <ErrorNotice message={error} onRetry={load} /> : <Loading />}</Screen>
+    return <Screen>{error ? <ErrorNotice message={error} onRetry={retryable ? load : undefined} /> : <Loading />}</Screen>
   }
 
   return (
@@ -328,7 +337,7 @@ export default function CampaignPage() {
       <View className='notice' {...statusRole()}>
         <Text className='t-small muted'>{campaign.estimate_note}</Text>
       </View>
-      {error ? <ErrorNotice message={error} onRetry={load} /> : null}
+      {error ? <ErrorNotice message={error} onRetry={retryable ? load : undefined} /> : null}
 
       {refusal ? (
         <View className='notice notice--warn' {...alertRole()}>

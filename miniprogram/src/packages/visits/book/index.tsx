@@ -251,6 +251,7 @@ export default function BookPage() {
                     <TextField
                       label={`${who} 手机号码`}
                       value={v.phone}
+                      type='phone'
                       maxlength={PHONE_MAX_TYPED}
                       onInput={(phone) => setVisitor(i, { phone })}
                       error={errors[`visitors.${i}.phone`]}
@@ -280,7 +281,7 @@ export default function BookPage() {
             <View>
               <TextField label='单位名称' value={group.organisation} maxlength={100} onInput={(organisation) => setGroup({ ...group, organisation })} error={errors['group.organisation']} />
               <TextField label='领队姓名' value={group.leader_name} maxlength={50} onInput={(leader_name) => setGroup({ ...group, leader_name })} error={errors['group.leader_name']} />
-              <TextField label='领队手机号码' value={group.leader_phone} maxlength={PHONE_MAX_TYPED} onInput={(leader_phone) => setGroup({ ...group, leader_phone })} error={errors['group.leader_phone']} />
+              <TextField label='领队手机号码' value={group.leader_phone} type='phone' maxlength={PHONE_MAX_TYPED} onInput={(leader_phone) => setGroup({ ...group, leader_phone })} error={errors['group.leader_phone']} />
               <TextField
                 label='团体人数'
                 type='number'

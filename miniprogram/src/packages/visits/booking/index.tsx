@@ -1,13 +1,14 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { useCallback, useEffect, useState } from 'react'
-import { api, messageOf, useSubmission } from '@/api'
+import { api, failureOf, messageOf, useSubmission } from '@/api'
 import { alertRole, heading, pressable, statusRole } from '@/components/a11y'
 import FirstLoad from '@/components/FirstLoad'
 import Screen from '@/components/Screen'
 import { ErrorNotice, Loading } from '@/components/Status'
 import { QrImage } from '@/components/VisitsParts'
 import { type Base, type Booking, type CheckinPass, dayLabel, slotTime } from '@/lib/visits'
+import { idParam } from '@/lib/params'
 import { routes } from '@/routes'
 import '../visits.scss'
 
@@ -16,12 +17,13 @@ const SHOWS_CODE = ['confirmed', 'checked_in']
 /** One booking: when, who, its check-in QR code, and cancelling it until the cut-off. */
 export default function BookingPage() {
   const { params } = useRouter()
-  const id = Number(params.id)
+  const id = idParam(params.id)
   const fresh = params.new === '1'
   const [booking, setBooking] = useState<Booking | null>(null)
   const [base, setBase] = useState<Base | null>(null)
   const [pass, setPass] = useState<CheckinPass | null>(null)
   const [error, setError] = useState('')
+  const [retryable, setRetryable] = useState(true)
   const [passError, setPassError] = useState('')
   const [confirming, setConfirming] = useState(false)
   const [cancelError, setCancelError] = useState('')
@@ -43,13 +45,20 @@ export default function BookingPage() {
 
   const load = useCallback(async () => {
     setError('')
+    if (id === null) {
+      setError('找不到这条预约')
+      setRetryable(false)
+      return
+    }
     try {
       const answer = await api.get<Booking>(`/bookings/${id}`)
       setBooking(answer)
       api.get<Base>(`/bases/${answer.base_id}`).then(setBase, () => undefined)
       await loadPass(answer)
     } catch (e) {
-      setError(messageOf(e))
+      const failure = failureOf(e)
+      setError(failure.message)
+      setRetryable(failure.retry)
     }
   }, [id, loadPass])
 
@@ -74,7 +83,7 @@ export default function BookingPage() {
     }
   }
 
-  if (error || !booking) return <FirstLoad title='预约详情' error={error} onRetry={load} />
+  if (error || !booking) return <FirstLoad title='预约详情' error={error} onRetry={retryable ? load : undefined} />
   const when = `${dayLabel(booking.visit_date)} ${slotTime(booking.slot)}`
   return (
     <Screen>

@@ -1,7 +1,7 @@
 import { Button, Text, Textarea, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { useCallback, useEffect, useState } from 'react'
-import { ApiError, api, messageOf } from '@/api'
+import { ApiError, api, failureOf, messageOf } from '@/api'
 import { alertRole, heading, inputLabel, pressable, statusRole } from '@/components/a11y'
 import FirstLoad from '@/components/FirstLoad'
 import Screen from '@/components/Screen'
@@ -9,6 +9,7 @@ import { FieldError } from '@/components/Status'
 import { type Booking, dayLabel, groupMembers, MINORS_PER_ADULT, membersProblems, slotTime } from '@/lib/visits'
 import { routes } from '@/routes'
 import '../visits.scss'
+import { idParam } from '@/lib/params'
 
 // h5's <textarea> takes no "unlimited" (-1): a bound far above 500 names.
 const TEXTAREA_MAX = process.env.TARO_ENV === 'h5' ? 20000 : -1
@@ -29,9 +30,10 @@ function NamesBox(props: { label: string; hint: string; value: string; count: nu
 /** A group's name list (PUT /bookings/{id}/members): the minors and the adults, one name per line, until the visit starts. */
 export default function MembersPage() {
   const { params } = useRouter()
-  const id = Number(params.id)
+  const id = idParam(params.id)
   const [booking, setBooking] = useState<Booking | null>(null)
   const [loadError, setLoadError] = useState('')
+  const [retryable, setRetryable] = useState(true)
   const [minorsText, setMinorsText] = useState('')
   const [adultsText, setAdultsText] = useState('')
   const [fields, setFields] = useState<Record<string, string>>({})
@@ -41,6 +43,11 @@ export default function MembersPage() {
 
   const load = useCallback(async () => {
     setLoadError('')
+    if (id === null) {
+      setLoadError('找不到这条预约')
+      setRetryable(false)
+      return
+    }
     try {
       const answer = await api.get<Booking>(`/bookings/${id}`)
       setBooking(answer)
@@ -48,7 +55,9 @@ export default function MembersPage() {
       setMinorsText(members.filter((m) => m.minor).map((m) => m.name).join('\n'))
       setAdultsText(members.filter((m) => !m.minor).map((m) => m.name).join('\n'))
     } catch (e) {
-      setLoadError(messageOf(e))
+      const failure = failureOf(e)
+      setLoadError(failure.message)
+      setRetryable(failure.retry)
     }
   }, [id])
 
@@ -91,7 +100,7 @@ export default function MembersPage() {
     }
   }
 
-  if (loadError || !booking) return <FirstLoad title='团体名单' error={loadError} onRetry={load} />
+  if (loadError || !booking) return <FirstLoad title='团体名单' error={loadError} onRetry={retryable ? load : undefined} />
   const editable = booking.kind === 'group' && booking.status === 'confirmed' && new Date(booking.slot.starts_at).getTime() > Date.now()
   return (
     <Screen>
