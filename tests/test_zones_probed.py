@@ -338,3 +338,15 @@ def test_a_wrong_start_day_in_the_notice_form_gets_a_dates_message(app):
     console.get("/console/notices/new")
     form = {"batch_year": "2025", "starts_on": "2026-13-45", "working_days": "5"}
     assert "不是有效的日期" in text(console.post("/console/notices/new", form))
+
+
+def test_a_report_filter_on_a_zone_outside_the_scope_is_422(app, client, auth):
+    park = make_zone(app, "confirmed", type="park")
+    housing = auth.staff("department_officer", department="housing_construction")
+    response = client.get(f"/api/admin/v1/reports?zone_id={park}", headers=housing)
+    assert "zone_id" in assert_error(response, 422, "validation_error")["details"]
+
+
+def test_a_report_filter_on_an_unknown_zone_is_422(app, client, auth):
+    response = client.get("/api/admin/v1/reports?zone_id=99999", headers=auth.staff("institute_staff"))
+    assert "zone_id" in assert_error(response, 422, "validation_error")["details"]

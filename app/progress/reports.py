@@ -198,11 +198,14 @@ def zone_reports_query(user: User, zone_id: int) -> Select:
 
 
 def reports_query(user: User, state: str | None = None, zone_id: int | None = None) -> Select:
-    """Reports in the caller's scope (the review queue with state=submitted), oldest submission first."""
+    """Reports in the caller's scope (the review queue with state=submitted), oldest submission first.
+    A `zone_id` outside the scope is 422, as for an unknown zone (docs/api.md, staff scope)."""
     stmt = select(ZoneProgressReport).join(Zone, Zone.id == ZoneProgressReport.zone_id).where(progress_scope(user))
     if state:
         stmt = stmt.where(ZoneProgressReport.state == state)
     if zone_id is not None:
+        if db.session.scalar(select(Zone.id).where(Zone.id == zone_id, progress_scope(user))) is None:
+            raise ValidationFailed(details={"zone_id": ["项目不存在"]})
         stmt = stmt.where(ZoneProgressReport.zone_id == zone_id)
     return stmt.order_by(
         ZoneProgressReport.submitted_at.asc().nulls_last(), ZoneProgressReport.period, ZoneProgressReport.id
