@@ -47,6 +47,15 @@ def test_seed_demo_publicity(app, client, seeded):
     assert len(states) >= 3
 
 
+def test_seed_demo_has_nothing_happen_after_now(app, seeded):
+    from app.db_types import utcnow
+    from app.publicity.models import ObjectionEvent
+
+    with app.app_context():
+        latest = db.session.scalar(select(func.max(ObjectionEvent.at)))
+        assert latest <= utcnow()
+
+
 def test_seed_demo_bases(app, client, seeded):
     bases = client.get("/api/mp/v1/bases").json
     assert bases["total"] >= 2

@@ -67,8 +67,10 @@ def _objection(notice: PublicityNotice, zone: Zone, user: User, final: Objection
     objection.receipt_no = f"YY{at.year}-{objection.id:06d}"
     objection.events.append(ObjectionEvent(to_status="received", reply="异议已收到，将依法依规处理。", at=at))
     previous = ObjectionStatus.RECEIVED
+    # A day between steps, or less when the objection is more recent: no step happens after now.
+    gap = min(timedelta(days=1), (utcnow() - at) / (len(PATHS[final]) + 1))
     for step, status in enumerate(PATHS[final], start=1):
-        when = at + timedelta(days=step)
+        when = at + gap * step
         objection.events.append(
             ObjectionEvent(from_status=previous.value, to_status=status.value, reply=REPLIES[status], at=when)
         )
