@@ -144,3 +144,9 @@ def test_the_documented_waitlist_examples_are_valid_requests(app, example):
 
     with app.app_context():
         assert schemas.WaitlistIn().validate(getattr(schemas, example)) == {}
+
+
+def test_someone_who_runs_no_base_is_refused_at_the_door_before_the_code_is_read(client, auth):
+    # Not "不是本基地的预约" (not_this_base), which says the code was a valid one of another base.
+    response = client.post("/api/mp/v1/checkins", json={"code": "1.forged"}, headers=auth.wechat_headers("visitor"))
+    assert_error(response, 403, "forbidden")
