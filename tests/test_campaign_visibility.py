@@ -507,3 +507,20 @@ def test_the_migration_makes_unconfirmed_students_declared_bands_pending(tmp_pat
             )
             bands = [tuple(row) for row in rows]
     assert bands == [(7, "under_14", "18_plus"), (8, "18_plus", None)]
+
+
+@pytest.mark.parametrize("typed", ["lower", "spaced", "hyphenated", "full-width"])
+def test_a_class_code_is_taken_as_a_phone_types_it(client, auth, sealed, typed):
+    code = client.post(
+        f"/api/admin/v1/schools/{sealed['school']}/classes",
+        json={"name": "三班"},
+        headers=_school_admin(auth, sealed["school"]),
+    ).json["join_code"]
+    variants = {
+        "lower": code.lower(),
+        "spaced": f" {code[:4]} {code[4:]} ",
+        "hyphenated": f"{code[:4]}-{code[4:]}",
+        "full-width": "".join(chr(ord(c) + 0xFEE0) for c in code),
+    }
+    joined = client.post(f"{MP}/me/class", json={"join_code": variants[typed]}, headers=sealed["students"]["raiser"])
+    assert joined.json["class_name"] == "三班"

@@ -150,3 +150,14 @@ def test_someone_who_runs_no_base_is_refused_at_the_door_before_the_code_is_read
     # Not "不是本基地的预约" (not_this_base), which says the code was a valid one of another base.
     response = client.post("/api/mp/v1/checkins", json={"code": "1.forged"}, headers=auth.wechat_headers("visitor"))
     assert_error(response, 403, "forbidden")
+
+
+def test_a_group_on_a_slot_without_group_places_is_told_the_slot_takes_no_groups(client, auth, app):
+    slot_id = make_slot(app, make_base(app), group_capacity=0)
+    group = {"organisation": "长春市示例小学", "leader_name": "刘老师", "leader_phone": "13911112222", "headcount": 5}
+    error = assert_error(
+        book(client, auth.wechat_headers("nogroup"), {"slot_id": slot_id, "group": group}, "ng"),
+        422,
+        "validation_error",
+    )
+    assert error["details"]["group"]["headcount"] == ["该时段不接受团体预约"]

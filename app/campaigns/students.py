@@ -113,7 +113,9 @@ def join_class(user: User, join_code: str) -> StudentProfile:
     confirmed. Not an age band raised from under 14: the code goes to the whole class, so it says
     nothing of one child's age (an eight-year-old declaring 18_plus would be on public boards without a
     guardian); that waits for the school admin's list."""
-    school_class = db.session.scalar(select(SchoolClass).where(SchoolClass.join_code == join_code.strip().upper()))
+    # As a phone types it: full-width, lower case, spaced or hyphenated in groups ("ag5c-qmbk").
+    typed = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", join_code)).upper()
+    school_class = db.session.scalar(select(SchoolClass).where(SchoolClass.join_code == typed))
     if school_class is None:
         raise ValidationFailed(details={"join_code": ["班级码无效"]})
     profile = student_of(user) or StudentProfile(user_id=user.id, age_band=AgeBand.UNDER_14)

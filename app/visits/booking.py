@@ -166,7 +166,8 @@ def stage(
         people = group["headcount"]
         minors = group_makeup(people, group.get("minors"), group.get("members"))
         if people > slot.group_capacity:
-            raise ValidationFailed(details={"group": {"headcount": [f"该时段团体最多 {slot.group_capacity} 人"]}})
+            said = f"该时段团体最多 {slot.group_capacity} 人" if slot.group_capacity else "该时段不接受团体预约"
+            raise ValidationFailed(details={"group": {"headcount": [said]}})
         kind, visitors, indexes = BookingKind.GROUP, [], []
         room, take = Slot.group_booked + people <= Slot.group_capacity, {"group_booked": Slot.group_booked + people}
     else:
