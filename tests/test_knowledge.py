@@ -2,6 +2,7 @@
 Chinese and English, cached, counted."""
 
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -321,3 +322,17 @@ def test_search_uses_the_trigram_index(app, runner):
             conn.exec_driver_sql("SET enable_seqscan = off")
             plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params))
     assert "ix_articles_search_text_trgm" in plan, plan
+
+
+def test_an_article_dated_in_the_future_is_refused(client, auth, runner):
+    runner.invoke(args=["content", "sync"])
+    body = {
+        "slug": "future-news",
+        "title": "明年的示范区动态",
+        "summary": "一篇日期在将来的文章。",
+        "category": "policy",
+        "published_on": (date.today() + timedelta(days=40)).isoformat(),
+        "body_markdown": "内容。",
+    }
+    response = client.post("/api/admin/v1/articles", json=body, headers=auth.staff("institute_staff"))
+    assert "published_on" in assert_error(response, 422, "validation_error")["details"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from app.extensions import db, kv
 from app.knowledge.content import ContentSet, ParsedArticle, Problem, read_content, reading_minutes, render
 from app.knowledge.models import Article, ArticleTag, Category
 from app.policies import services as policies
+from app.times import local_today
 from app.validators import is_ascii_number
 from app.zones.models import Zone
 from app.zones.registry import ZoneFilters, zones_query
@@ -152,6 +152,9 @@ def save_article(data: dict[str, Any], actor: User, article: Article | None) -> 
         raise ValidationFailed(details={"category": ["未知分类"]})
     if "zone_id" in data and data["zone_id"] is not None and (article is None or data["zone_id"] != article.zone_id):
         _check_public_zone(data["zone_id"])
+    # A date to come would put the article first in every list from now on (no scheduled publishing).
+    if data.get("published_on") and data["published_on"] > local_today():
+        raise ValidationFailed(details={"published_on": ["发布日期不能晚于今天（草稿可先保存，到时再发布）"]})
     before = None
     if article is None:
         if db.session.scalar(select(Article.id).where(Article.slug == data["slug"])) is not None:
@@ -162,7 +165,7 @@ def save_article(data: dict[str, Any], actor: User, article: Article | None) -> 
             is_published=True,
             created_at=utcnow(),
             views=0,
-            published_on=data.get("published_on") or date.today(),
+            published_on=data.get("published_on") or local_today(),  # China's day, not the server's
         )
         db.session.add(article)
     else:
