@@ -350,3 +350,11 @@ def test_a_report_filter_on_a_zone_outside_the_scope_is_422(app, client, auth):
 def test_a_report_filter_on_an_unknown_zone_is_422(app, client, auth):
     response = client.get("/api/admin/v1/reports?zone_id=99999", headers=auth.staff("institute_staff"))
     assert "zone_id" in assert_error(response, 422, "validation_error")["details"]
+
+
+def test_an_indicator_without_its_key_is_422_on_an_edit(app, client, auth):
+    # Found by fuzzing: a PATCH's partial load left the key optional, and the edit answered 500.
+    zone_id = make_zone(app, "titled", type="park")
+    body = {"indicators": [{}, {"latest_year": 2035}]}
+    response = client.patch(f"/api/admin/v1/zones/{zone_id}", json=body, headers=auth.staff("admin"))
+    assert "indicators" in assert_error(response, 422, "validation_error")["details"]

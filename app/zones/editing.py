@@ -67,7 +67,9 @@ def _apply_indicators(zone: Zone, indicators: list[dict[str, Any]]) -> None:
     allowed = {d.key: position for position, d in enumerate(INDICATORS[ZoneType(zone.type)])}
     errors = {}
     for index, item in enumerate(indicators):
-        if item["key"] not in allowed:
+        if "key" not in item:  # a PATCH's partial load leaves even a nested item's key optional
+            errors[str(index)] = {"key": ["缺少必填字段"]}
+        elif item["key"] not in allowed:
             errors[str(index)] = [f"该类型的指标须为：{', '.join(allowed)}"]
     if errors:
         raise ValidationFailed(details={"indicators": errors})

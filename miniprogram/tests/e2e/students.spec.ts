@@ -15,6 +15,7 @@ interface Setup {
   schoolName: string
   joinCode: string
   className: string
+  schoolToken: string
 }
 
 async function ok<T>(response: Awaited<ReturnType<APIRequestContext['get']>>): Promise<T> {
@@ -42,7 +43,22 @@ async function demoSchool(request: APIRequestContext): Promise<Setup> {
     schoolName: running!.school_name,
     joinCode: classes.items[0].join_code,
     className: classes.items[0].name,
+    schoolToken: login.token,
   }
+}
+
+/**
+ * The school's admin confirms, from the students list, the age band students declared: a class code
+ * confirms the class only (it goes to the whole class and says nothing of one child's age).
+ */
+async function schoolConfirms(request: APIRequestContext, setup: Setup, nickname: string): Promise<void> {
+  const headers = { Authorization: `Bearer ${setup.schoolToken}` }
+  const awaiting = await ok<{ items: { user_id: number; nickname: string | null }[] }>(
+    await request.get(`${ADMIN}/schools/${setup.schoolId}/students?awaiting=true&per_page=100`, { headers }),
+  )
+  const ids = awaiting.items.filter((s) => s.nickname === nickname).map((s) => s.user_id)
+  expect(ids.length, `${nickname} waits for the school's confirmation`).toBeGreaterThan(0)
+  await ok(await request.post(`${ADMIN}/schools/${setup.schoolId}/students/confirm`, { headers, data: { user_ids: ids } }))
 }
 
 /** A classmate who shares a note when checking in (a post to report), through the API. */
@@ -54,6 +70,7 @@ async function classmatePosts(request: APIRequestContext, setup: Setup, nickname
   await acceptPolicyByApi(request, login.token)
   await ok(await request.patch(`${MP}/me`, { headers, data: { school_id: setup.schoolId, age_band: '14_17', nickname } }))
   await ok(await request.post(`${MP}/me/class`, { headers, data: { join_code: setup.joinCode } }))
+  await schoolConfirms(request, setup, nickname)
   expect((await request.post(`${MP}/campaigns/${setup.campaignId}/join`, { headers })).status()).toBe(204)
   await ok(await request.post(`${MP}/campaigns/${setup.campaignId}/checkins`, { headers, data: { action: 'lights_off', quantity: 1, note } }))
 }
@@ -103,8 +120,11 @@ test('a student joins a class by code, checks in an action and finds themself on
   await expect(page.getByText(`已加入${setup.className}，学校已确认你的学生身份。`)).toBeVisible()
   await expect(page.getByText('学校已确认', { exact: true })).toBeVisible()
   await expect(page.getByText(`班级：${setup.className}`)).toBeVisible()
+  // The class code confirmed the class, not the age band declared: that waits for the school's list.
+  await expect(page.getByText(/你申报的年龄段“14 至 17 周岁”待学校确认/)).toBeVisible()
   await page.getByRole('heading', { name: '我的学生身份' }).scrollIntoViewIfNeeded()
   await checkPage(page, 'students-confirmed')
+  await schoolConfirms(request, setup, nickname)
 
   // Follow the school.
   await page.getByRole('button', { name: `关注${setup.schoolName}` }).click()
