@@ -158,10 +158,16 @@ def test_every_mini_program_answer_is_described_so_the_sweep_sees_it(client):
     assert undescribed == UNDESCRIBED
 
 
+def _mate(client, auth, sealed, name):
+    """A confirmed student of the sealed campaigns' school."""
+    return _student(client, auth, sealed["school"], name)
+
+
 def _calls(client, auth, sealed):
-    """Each operation that names students or posts, called as an outsider (and anonymously where it
-    allows): the answers to sweep."""
-    outsider = auth.wechat_headers("outsider")
+    """Each operation that names students or posts, called as a confirmed schoolmate of the hidden
+    students (posts are for the school: no one sees more of them) and anonymously where it allows:
+    the answers to sweep."""
+    outsider = _mate(client, auth, sealed, "outsider")
     campaigns = [sealed["campaign"], sealed["open"]]
     hidden_posts = [p for kind in (*HIDDEN, "school_hidden") for p in sealed["posts"][kind]]
 
@@ -176,9 +182,6 @@ def _calls(client, auth, sealed):
         ("POST", "/auth/login"): lambda: [client.post(f"{MP}/auth/login", json={"code": "outsider:login"})],
         ("GET", "/me"): lambda: [client.get(f"{MP}/me", headers=outsider)],
         ("PATCH", "/me"): lambda: [client.patch(f"{MP}/me", json={"display_name": "路人"}, headers=outsider)],
-        ("POST", "/me/class"): lambda: [
-            client.post(f"{MP}/me/class", json={"join_code": sealed["other_join_code"]}, headers=outsider)
-        ],
         ("GET", "/campaigns/{campaign_id}/leaderboard"): lambda: boards_({}) + boards_(outsider),
         ("GET", "/campaigns/{campaign_id}/posts"): lambda: [
             client.get(f"{MP}/campaigns/{c}/posts?per_page=100", headers=h) for c in campaigns for h in ({}, outsider)
@@ -197,6 +200,10 @@ def _calls(client, auth, sealed):
         ("GET", "/guardian-consents"): lambda: [client.get(f"{MP}/guardian-consents", headers=outsider)],
         ("DELETE", "/guardian-consents/{consent_id}"): lambda: [
             client.delete(f"{MP}/guardian-consents/{i}", headers=outsider) for i in (1, 2)
+        ],
+        # Last: it moves the viewer to another school's class.
+        ("POST", "/me/class"): lambda: [
+            client.post(f"{MP}/me/class", json={"join_code": sealed["other_join_code"]}, headers=outsider)
         ],
     }
 
@@ -240,6 +247,13 @@ def test_an_outsider_never_sees_a_hidden_students_posts(sweep, name):
     assert f"{name}-note" not in sweep["text"]
 
 
+@pytest.mark.parametrize("which", ["campaign", "open"])
+def test_someone_not_of_the_school_sees_no_post(client, auth, sealed, which):
+    # What students share is for their school (docs/privacy.md), in an open campaign too.
+    outsider = auth.wechat_headers("passer-by")
+    assert client.get(f"{MP}/campaigns/{sealed[which]}/posts", headers=outsider).json["items"] == []
+
+
 def test_an_outsider_never_sees_a_post_the_school_hid(sweep):
     assert "school-hidden-note" not in sweep["text"]
 
@@ -253,18 +267,18 @@ def _report(client, headers, post_id):
 
 @pytest.mark.parametrize("kind", ["kid", "optout", "declarer", "raiser", "school_hidden"])
 def test_a_report_of_a_post_one_cannot_see_is_the_404_of_a_post_that_does_not_exist(client, auth, sealed, kind):
-    outsider = auth.wechat_headers("reporter")
+    outsider = _mate(client, auth, sealed, "reporter")
     missing = _report(client, outsider, 2_000_000_000).json
     response = _report(client, outsider, sealed["posts"][kind][-1])
     assert (response.status_code, response.json) == (404, missing)
 
 
 def test_a_report_of_a_post_that_does_not_exist_is_404(client, auth, sealed):
-    assert_error(_report(client, auth.wechat_headers("reporter"), 2_000_000_000), 404, "not_found")
+    assert_error(_report(client, _mate(client, auth, sealed, "reporter"), 2_000_000_000), 404, "not_found")
 
 
 def test_a_report_answers_no_more_than_that_it_was_reported(client, auth, sealed):
-    response = _report(client, auth.wechat_headers("reporter"), sealed["posts"]["shown"][0])
+    response = _report(client, _mate(client, auth, sealed, "reporter"), sealed["posts"]["shown"][0])
     assert (response.status_code, response.json) == (201, {"reported": True})
 
 
@@ -272,7 +286,7 @@ def test_a_hidden_post_counts_no_report(app, client, auth, sealed):
     from app.campaigns.models import ActionCheckin
 
     post_id = sealed["posts"]["kid"][0]
-    _report(client, auth.wechat_headers("reporter"), post_id)
+    _report(client, _mate(client, auth, sealed, "reporter"), post_id)
     with app.app_context():
         assert db.session.get(ActionCheckin, post_id).report_count == 0
 

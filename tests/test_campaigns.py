@@ -411,10 +411,35 @@ def _post(client, running, note="今天走路上学，空气真好"):
     return done.json["id"]
 
 
-def test_posts_are_listed_with_a_nickname(app, client, running):
+def _schoolmate(client, auth, running, name="mate"):
+    """A confirmed student of the campaign's school: whom students' posts are for (docs/privacy.md)."""
+    return _student(client, auth, running["school"], name)
+
+
+def test_posts_are_listed_with_a_nickname(app, client, auth, running):
     _post(client, running)
-    posts = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts").json["items"]
+    mate = _schoolmate(client, auth, running)
+    posts = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts", headers=mate).json["items"]
     assert [(p["author"], p["note"]) for p in posts] == [("stu", "今天走路上学，空气真好")]
+
+
+def test_posts_are_not_shown_to_someone_signed_out(app, client, running):
+    _post(client, running)
+    assert client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts").json["items"] == []
+
+
+def test_posts_are_not_shown_to_someone_not_of_the_school(app, client, auth, running):
+    _post(client, running)
+    outsider = auth.wechat_headers("passer-by")
+    assert client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts", headers=outsider).json["items"] == []
+
+
+def test_a_post_not_shown_is_the_404_of_one_that_does_not_exist_when_reported(app, client, auth, running):
+    post = _post(client, running)
+    response = client.post(
+        f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=auth.wechat_headers("o")
+    )
+    assert_error(response, 404, "not_found")
 
 
 def test_reporting_ones_own_post_is_422(app, client, running):
@@ -425,7 +450,7 @@ def test_reporting_ones_own_post_is_422(app, client, running):
 
 def test_a_second_report_by_the_same_user_is_409(app, client, auth, running):
     post = _post(client, running)
-    reporter = auth.wechat_headers("reporter")
+    reporter = _schoolmate(client, auth, running, "reporter")
     client.post(f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=reporter)
     assert_error(
         client.post(f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=reporter),
@@ -438,16 +463,21 @@ def test_three_reports_hide_a_post_but_its_author_still_sees_why(app, client, au
     post = _post(client, running)
     for n in range(3):
         client.post(
-            f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=auth.wechat_headers(f"r{n}")
+            f"/api/mp/v1/posts/{post}/reports",
+            json={"reason": "不当内容"},
+            headers=_schoolmate(client, auth, running, f"r{n}"),
         )
-    public = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts").json["items"]
+    mate = _schoolmate(client, auth, running)
+    public = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts", headers=mate).json["items"]
     own = client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts", headers=running["headers"]).json["items"]
     assert (public, own[0]["hidden"], bool(own[0]["hidden_reason"])) == ([], True, True)
 
 
 def test_a_school_admin_hides_at_once_and_unhiding_keeps_the_count(app, client, auth, running):
     post = _post(client, running)
-    client.post(f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=auth.wechat_headers("r"))
+    client.post(
+        f"/api/mp/v1/posts/{post}/reports", json={"reason": "不当内容"}, headers=_schoolmate(client, auth, running, "r")
+    )
     admin = _school_admin(auth, running["school"])
     hidden = client.post(f"/api/admin/v1/posts/{post}/hide", json={"reason": "含有同学的照片"}, headers=admin)
     queue = client.get(f"/api/admin/v1/schools/{running['school']}/moderation", headers=admin).json
@@ -464,7 +494,8 @@ def test_posts_of_an_under_14_without_consent_are_not_public(app, client, auth, 
     child = _student(client, auth, running["school"], "kid", age_band="under_14")
     client.post(f"/api/mp/v1/campaigns/{running['campaign']}/join", headers=child)
     _checkin(client, child, running["campaign"], note="我今天光盘了")
-    assert client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts").json["items"] == []
+    mate = _schoolmate(client, auth, running)
+    assert client.get(f"/api/mp/v1/campaigns/{running['campaign']}/posts", headers=mate).json["items"] == []
 
 
 def test_a_day_before_the_factors_first_version_is_a_clear_422(app, client, running):

@@ -11,7 +11,7 @@ names a post apply it, so a post one cannot see is the same 404 as one that does
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import exists, false, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import uow
@@ -30,18 +30,27 @@ IS_POST = ActionCheckin.note.is_not(None) | ActionCheckin.photo_url.is_not(None)
 
 
 def shown_to(viewer: User | None):
-    """SQL (Campaign joined): the posts the viewer may see: not hidden, not waiting for review, not
-    voided by the school, by someone others may see in that campaign (services.others_may_see); and
-    the viewer's own, hidden, waiting or voided ones included (with why)."""
+    """SQL (Campaign joined): the posts the viewer may see. What students share is for their school
+    (docs/privacy.md: the school's students and admin): a viewer who is a confirmed student of the
+    campaign's school sees the posts not hidden, not waiting for review, not voided, by someone others
+    may see in that campaign (lookups.others_may_see); anyone else, signed in or not, none. Everyone
+    sees their own, hidden, waiting or voided ones included (with why). The school's admins read
+    them in the staff API's moderation pages."""
+    if viewer is None:
+        return false()
+    schoolmate = exists().where(
+        StudentProfile.user_id == viewer.id,
+        StudentProfile.school_id == Campaign.school_id,
+        StudentProfile.confirmed_at.is_not(None),
+    )
     visible = (
-        ActionCheckin.hidden_at.is_(None)
+        schoolmate
+        & ActionCheckin.hidden_at.is_(None)
         & ~ActionCheckin.needs_review
         & ActionCheckin.counts
         & others_may_see(ActionCheckin.user_id)
     )
-    if viewer is not None:
-        visible = visible | (ActionCheckin.user_id == viewer.id)
-    return IS_POST & visible
+    return IS_POST & (visible | (ActionCheckin.user_id == viewer.id))
 
 
 def _posts():
