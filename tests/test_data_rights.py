@@ -624,3 +624,16 @@ def test_every_section_of_the_export_is_in_the_openapi_document(client, two_visi
     document = client.get(EXPORT, headers=two_visitors["mine"]).json
     schema = client.get("/api/openapi.json").json["components"]["schemas"]["ExportOut"]
     assert sorted(set(document) - set(schema["properties"])) == []
+
+
+def test_the_export_holds_no_wechat_openid(client, two_visitors):
+    # docs/privacy.md: the openid and unionid are in no answer.
+    assert "o_fake_" not in client.get(EXPORT, headers=two_visitors["mine"]).get_data(as_text=True)
+
+
+def test_the_export_holds_the_callers_reports_of_posts(client, auth, running):
+    post = _checkin(client, running["headers"], running["campaign"], note="今天走路上学").json["id"]
+    mate = _student(client, auth, running["school"], "reporting-mate")
+    client.post(f"/api/mp/v1/posts/{post}/reports", json={"reason": "照片里有同学的脸"}, headers=mate)
+    reports = client.get(EXPORT, headers=mate).json["post_reports"]
+    assert [(r["checkin_id"], r["reason"]) for r in reports] == [(post, "照片里有同学的脸")]

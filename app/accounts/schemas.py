@@ -232,6 +232,7 @@ class ExportOut(Schema):
     school_follows = ma.fields.List(ma.fields.Dict())
     uploads = ma.fields.List(ma.fields.Dict())
     guardian_consents = ma.fields.List(ma.fields.Dict(), metadata={"description": "以监护人身份给出的同意"})
+    post_reports = ma.fields.List(ma.fields.Dict(), metadata={"description": "本人对他人打卡分享的举报及理由"})
     # The tables no area exports itself (app.data_rights.other_user_tables), row by row.
     policy_consents = ma.fields.List(ma.fields.Dict(), metadata={"description": "隐私政策等的同意记录"})
     role_grants = ma.fields.List(ma.fields.Dict())
