@@ -102,6 +102,8 @@ def run_once(
     the first rolled back, nothing of it is left and the second runs. `last`, if given, writes
     after the answer is stored, just before the commit (a booking takes its place there)."""
     digest = request_hash(body)
+    if _used_elsewhere(user_id, scope, key):
+        raise IdempotencyKeyReused()  # docs/api.md: the same key on another request, another endpoint too
     for _ in range(3):
         record = IdempotencyRecord(user_id=user_id, scope=scope, key=key, request_hash=digest)
         db.session.add(record)
@@ -149,6 +151,22 @@ def seen(user_id, scope: str, key, since=None):
         IdempotencyRecord.scope == scope,
         IdempotencyRecord.key == key,
         IdempotencyRecord.created_at >= (utcnow() - _ttl() if since is None else since),
+    )
+
+
+def _used_elsewhere(user_id: int, scope: str, key: str) -> bool:
+    """Whether the caller's key is already the key of a live request to another endpoint."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    IdempotencyRecord.user_id == user_id,
+                    IdempotencyRecord.key == key,
+                    IdempotencyRecord.scope != scope,
+                    IdempotencyRecord.created_at >= live_since(),
+                )
+            )
+        )
     )
 
 

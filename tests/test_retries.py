@@ -324,3 +324,25 @@ def test_bookings_still_refuse_a_request_without_a_key(client, booked):
         400,
         "idempotency_key_required",
     )
+
+
+def test_a_key_used_on_another_endpoint_is_422(client, auth, app):
+    from tests.factories import make_base, make_slot
+    from tests.test_visits import visitors
+
+    headers = dict(auth.wechat_headers("two-endpoints"), **{"Idempotency-Key": "k-shared"})
+    slot_id = make_slot(app, make_base(app))
+    booked = client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": visitors(1)}, headers=headers)
+    cancel = client.post(f"/api/mp/v1/bookings/{booked.json['id']}/cancel", headers=headers)
+    assert_error(cancel, 422, "idempotency_key_reused")
+
+
+def test_a_key_in_chinese_counts_its_characters(client, auth, app):
+    from tests.factories import make_base, make_slot
+    from tests.test_visits import visitors
+
+    key = "键" * 100  # 100 characters, 300 bytes in UTF-8: within the 128 characters
+    headers = dict(auth.wechat_headers("chinese-key"), **{"Idempotency-Key": key.encode().decode("latin-1")})
+    slot_id = make_slot(app, make_base(app))
+    response = client.post("/api/mp/v1/bookings", json={"slot_id": slot_id, "visitors": visitors(1)}, headers=headers)
+    assert response.status_code == 201, response.json

@@ -116,10 +116,19 @@ def takes_idempotency_key(*, required: bool):
     return flask_smorest.Blueprint.doc(parameters=[idempotency_key_parameter(required)])
 
 
+def _as_utf8(header: str) -> str:
+    """A header's text: WSGI hands it over as Latin-1, so a key typed in Chinese (UTF-8 on the wire)
+    arrives three characters per character; read it as the UTF-8 it was (the 128 are characters)."""
+    try:
+        return header.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return header
+
+
 def idempotency_key(*, required: bool) -> str | None:
     """The request's Idempotency-Key, the same rule on every write that takes one."""
     sent = request.headers.get("Idempotency-Key")
-    key = (sent or "").strip()
+    key = _as_utf8(sent or "").strip()
     if not key:
         if required:
             raise AppError(
