@@ -21,31 +21,62 @@ STATUS_COLOURS = {
 }
 
 
+LABEL_CHARS = 9  # characters of a bar's label on one line (13 px text in the 120 px beside the bars)
+LINE = 15  # px between a label's lines
+
+
+def label_lines(label: str, per_line: int = LABEL_CHARS) -> list[str]:
+    """A bar's label in lines that fit beside the bars, whole: a long one is wrapped (before a bracket
+    where it has one: 「步行上学」「（代替乘私家车）」), never cut, so labels that differ only at
+    their start stay distinguishable."""
+    pieces = [label] if "（" not in label[1:] else [label[: label.index("（", 1)], label[label.index("（", 1) :]]
+    lines = []
+    for piece in pieces:
+        lines.extend(piece[i : i + per_line] for i in range(0, len(piece), per_line))
+    return lines or [""]
+
+
 def bar_chart(
     title: str, items: list[tuple[str, float]], unit: str = "", *, width: int = 420, colours: list[str] | None = None
 ) -> Markup:
-    """Horizontal bars, one per item, longest first as given; `colours` per item, else the palette in turn."""
+    """Horizontal bars, one per item, longest first as given; `colours` per item, else the palette in turn.
+    A label too long for one line is wrapped over several (its row grows), never cut off."""
     caption = f'<figcaption class="chart-title">{escape(title)}</figcaption>'  # seen, not only read aloud
     if not items:
         return Markup(f'<figure class="chart-box">{caption}<p class="empty">暂无数据</p></figure>')  # noqa: S704 (escaped)
     row, label_w, pad = 26, 120, 8
-    height = row * len(items) + pad * 2
+    wrapped = [label_lines(label) for label, _ in items]
+    rows = [max(row, LINE * len(lines) + 11) for lines in wrapped]
+    height = sum(rows) + pad * 2
     biggest = max(value for _, value in items) or 1
     bars_w = width - label_w - 70
     parts = [
         f'<figure class="chart-box">{caption}<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
+    y = pad
     for index, (label, value) in enumerate(items):
-        y = pad + index * row
+        h, lines = rows[index], wrapped[index]
         w = max(2, int(bars_w * value / biggest)) if value else 0
         shown = f"{value:,.1f}" if isinstance(value, float) and not value.is_integer() else f"{int(value):,}"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 17}" text-anchor="end" class="label">{escape(label)}</text>')
+        middle = y + h / 2 + 5  # the baseline of text centred on the row
+        first = middle - LINE * (len(lines) - 1) / 2
+        if len(lines) == 1:
+            parts.append(
+                f'<text x="{label_w - 6}" y="{middle:g}" text-anchor="end" class="label">{escape(label)}</text>'
+            )
+        else:
+            spans = "".join(
+                f'<tspan x="{label_w - 6}" y="{first + LINE * i:g}">{escape(line)}</tspan>'
+                for i, line in enumerate(lines)
+            )
+            parts.append(f'<text text-anchor="end" class="label">{spans}</text>')
         parts.append(
-            f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row - 8}" rx="3" '
+            f'<rect x="{label_w}" y="{y + (h - row) / 2 + 4:g}" width="{w}" height="{row - 8}" rx="3" '
             f'fill="{colours[index] if colours else PALETTE[index % len(PALETTE)]}"><title>{escape(label)}：{shown}{escape(unit)}</title></rect>'
         )
-        parts.append(f'<text x="{label_w + w + 6}" y="{y + 17}" class="value">{shown}{escape(unit)}</text>')
+        parts.append(f'<text x="{label_w + w + 6}" y="{middle:g}" class="value">{shown}{escape(unit)}</text>')
+        y += h
     parts.append("</svg></figure>")
     return Markup("".join(parts))  # noqa: S704 (every text escaped above)
 

@@ -136,11 +136,15 @@ def refusal(
     fields: Iterable[str] = (),
     names: Mapping[str, str] | None = None,
     fallback: str | None = None,
+    about: Mapping[str, str] | None = None,
 ) -> Refusal:
     """`exc` as a refusal of the posted `form`, to show on the form's page; or `exc` raised again when it
     is not about what was typed (neither a validation failure nor a refusal naming one of `fields`:
-    a 409 or a 403 stays the error page). The failed request's writes are rolled back here."""
-    details = by_form_name(exc.details or {}, names or {})
+    a 409 or a 403 stays the error page). `about` names the field that refusals with these codes concern
+    though they name none (409 `class_exists`: the class's name); their message goes beside it. The
+    failed request's writes are rolled back here."""
+    field = (about or {}).get(exc.code)
+    details = {field: [exc.message]} if field else by_form_name(exc.details or {}, names or {})
     if not isinstance(exc, ValidationFailed) and not set(details) & set(fields):
         raise exc
     db.session.rollback()

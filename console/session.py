@@ -182,6 +182,25 @@ def _not_found(exc):
     return error_page(404, "页面不存在", "找不到")
 
 
+def in_console(path: str) -> bool:
+    return path == bp.url_prefix or path.startswith(f"{bp.url_prefix}/")
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def _unrouted(exc):
+    """A URL no route matches (or matches with another method) belongs to no blueprint, so Flask asks
+    the app's handlers: under /console it is still the console's page, elsewhere the API's JSON."""
+    if not in_console(request.path):
+        from app.web.errors import handle_error
+
+        return handle_error(exc)
+    signed_in_user()  # the page's menu, for whoever is signed in
+    if getattr(exc, "code", 404) == 405:
+        return error_page(405, "这个地址不能这样打开，请使用页面上的链接或按钮。", "无法打开")
+    return error_page(404, "页面不存在", "找不到")
+
+
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception):
     from werkzeug.exceptions import HTTPException

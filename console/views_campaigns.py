@@ -12,7 +12,7 @@ from app.accounts.scope import schools_run_by
 from app.campaigns import campaigns, catalogue, checkins, lookups, moderation, school_checkins, students
 from app.campaigns import schools as campaign_schools
 from app.campaigns import stats as campaign_stats
-from app.campaigns.models import AgeBand, SchoolClass
+from app.campaigns.models import ActionCheckin, AgeBand, SchoolClass
 from app.campaigns.schemas import CampaignIn, ClassActionForm, ClassIn, ConfirmIn, HideIn, StudentListArgs, VoidIn
 from app.errors import AppError
 from app.extensions import db
@@ -118,16 +118,41 @@ def _checkin_campaign(checkin_id: int) -> int:
     return school_checkins.school_checkin(checkin_id, current()).campaign_id
 
 
-@bp.post("/campaigns/<int:campaign_id>/students/<int:user_id>/void")
+@bp.route("/campaigns/<int:campaign_id>/students/<int:user_id>/void", methods=["GET", "POST"])
 @require(*SCHOOL_STAFF)
 def student_checkins_void(campaign_id, user_id):
+    """Voiding all of a student's check-ins: a page of its own first (how many, and a reason of its
+    own), then the confirmed form (like closing a base's day)."""
+    if request.method == "GET":
+        return _void_student_page(campaign_id, user_id)
     try:
-        count = school_checkins.void_student_checkins(campaign_id, user_id, forms.load(VoidIn)["reason"], current())
-    except AppError as exc:  # the form sits on one of the student's rows: the one it was posted from
-        form = f"void-{request.form.get('checkin_id', '')}"
+        reason = forms.load(VoidIn)["reason"]
+        if request.form.get("confirmed") != "1":  # one click voids a whole campaign's work: ask first
+            return _void_student_page(campaign_id, user_id, reason=reason)
+        count = school_checkins.void_student_checkins(campaign_id, user_id, reason, current())
+    except AppError as exc:  # the reason beside its field, on the page it was typed into
+        if request.form.get("confirmed") == "1":
+            return _void_student_page(campaign_id, user_id, forms.refusal(exc, "void-student", fields=("reason",)))
+        form = f"void-{request.form.get('checkin_id', '')}"  # posted from one of the student's rows
         return _campaign_page(campaign_id, forms.refusal(exc, form, fields=("reason",)))
     flash(f"已作废该学生在本活动的 {count} 条打卡，榜单已重算", "info")
     return redirect(url_for("console.campaign", campaign_id=campaign_id))
+
+
+def _void_student_page(campaign_id: int, user_id: int, refused: forms.Refusal = forms.NO_REFUSAL, reason: str = ""):
+    """How many of the student's check-ins still count (what voiding them all would void), and the form."""
+    stmt = school_checkins.checkins_query(campaign_id, current(), voided=False).where(ActionCheckin.user_id == user_id)
+    rows = list(db.session.scalars(stmt))
+    student = lookups.as_staff_sees(rows[:1], current(), lookups.get_campaign(campaign_id).school_id)
+    return render_template(
+        "console/void_student.html",
+        c=lookups.get_campaign(campaign_id),
+        user_id=user_id,
+        author=student[0].author if student else f"#{user_id}",
+        count=len(rows),
+        typed=refused.values_of("void-student", {"reason": reason}),
+        errors=refused.errors,
+    ), refused.status
 
 
 @bp.post("/campaigns/<int:campaign_id>/class-actions")
@@ -207,7 +232,8 @@ def school_class_create(school_id):
     try:
         made = students.create_class(school_id, forms.load(ClassIn)["name"], current())
     except AppError as exc:
-        return _school_page(school_id, forms.refusal(exc, "class", fields=("name",)))
+        refused = forms.refusal(exc, "class", fields=("name",), about={"class_exists": "name"})
+        return _school_page(school_id, refused)
     flash(f"已新建班级 {made.name}，班级码 {made.join_code}", "info")
     return redirect(url_for("console.school", school_id=school_id))
 

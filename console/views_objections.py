@@ -3,7 +3,7 @@ deciding with a written reply. A decision posted twice from the same page is ref
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 
 from app.accounts.roles import ZONE_STAFF
 from app.errors import AppError
@@ -70,7 +70,14 @@ def objection_reveal(objection_id):
     except AppError as exc:
         refused = forms.refusal(exc, "reveal", fields=("reason",))
         return _detail(publicity_objections.get_objection(objection_id, current()), revealed=False, refused=refused)
-    return _detail(item, revealed=True, reason=reason)
+    # Revealed once, for this page only: never stored by the browser (no-store: not in its cache nor
+    # its back/forward cache), and the page's address put back to the objection's own, so a reload is
+    # a GET of the masked page (no second reveal, no second audit entry) and no personal data is ever
+    # in a URL or the session.
+    page, status = _detail(item, revealed=True, reason=reason)
+    response = make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/objections/<int:objection_id>/decision")

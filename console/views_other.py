@@ -21,6 +21,7 @@ from app.extensions import db
 from app.knowledge import services as knowledge
 from app.knowledge.content import render as render_markdown
 from app.knowledge.schemas import ArticlePatchIn, StaffArticleArgs
+from app.progress.tracking import UNDER_CONSTRUCTION
 from app.publicity import calendar as publicity_calendar
 from app.publicity import notices as publicity_notices
 from app.publicity import settling
@@ -29,7 +30,7 @@ from app.times import app_timezone
 from app.validators import is_ascii_number
 from app.zones.constants import Status
 from app.zones.models import Zone
-from console import bp, forms
+from console import audit_labels, bp, forms
 from console.session import current, draft_for, require
 
 # ---- publicity ----------------------------------------------------------------------------------
@@ -197,21 +198,27 @@ def users():
 def _users_page(draft, errors: dict | None = None, refused: forms.Refusal = forms.NO_REFUSAL):
     args = forms.query(account_schemas.UserListArgs)
     stmt = accounts.users_query(role=args.get("role"), q=args.get("q"))
+    result = forms.page(stmt, args)
+    # The bases, schools and zones the listed grants cover, by name (all three are zones).
+    covered = {i for u in result["items"] for g in u.grants for i in (g.base_id, g.school_id, g.zone_id) if i}
+    building = select(Zone).where(Zone.status.in_(UNDER_CONSTRUCTION)).order_by(Zone.name, Zone.id)
     return render_template(
         "console/users.html",
-        result=forms.page(stmt, args),
+        result=result,
         labels=ROLE_LABELS,
         q=request.args.get("q", ""),
         grantable=GRANTABLE_ROLES,
         departments=DEPARTMENT_LABELS,
+        zone_names=dict(db.session.execute(select(Zone.id, Zone.name).where(Zone.id.in_(covered))).all()),
+        building_zones=list(db.session.scalars(building)),  # a reporter's zone: one under construction
         draft=draft,
         errors=errors or {},
         refusal=refused,
     ), refused.status
 
 
-USER_FIELDS = ("username", "display_name", "password", "role", "department", "base_id", "school_id")
-GRANT_FIELDS = ("role", "department", "base_id", "school_id")
+USER_FIELDS = ("username", "display_name", "password", "role", "department", "base_id", "school_id", "zone_id")
+GRANT_FIELDS = ("role", "department", "base_id", "school_id", "zone_id")
 
 
 @bp.post("/users")
@@ -227,10 +234,11 @@ def user_create():
             department=Department(body["department"]) if body.get("department") else None,
             base_id=body.get("base_id"),
             school_id=body.get("school_id"),
+            zone_id=body.get("zone_id"),
             granted_by=current(),
         )
     except AppError as exc:  # the form again, filled in (never the password), each problem beside its field
-        refused = forms.refusal(exc, "user", fields=USER_FIELDS)
+        refused = forms.refusal(exc, "user", fields=USER_FIELDS, about={"username_taken": "username"})
         return _users_page(refused.values, refused.errors, refused)
     flash(f"已创建账号 {body['username']}", "info")
     return redirect(url_for("console.users"))
@@ -272,7 +280,16 @@ def user_active(user_id):
 def audit_log():
     args = forms.query(AuditArgs)
     stmt = audit.entries_query(**forms.filters_of(args))
-    return render_template("console/audit.html", result=forms.page(stmt, args), args=request.args)
+    return render_template(
+        "console/audit.html",
+        result=forms.page(stmt, args),
+        args=request.args,
+        actions=audit_labels.ACTIONS,
+        entities=audit_labels.ENTITIES,
+        action_label=audit_labels.action_label,
+        entity_label=audit_labels.entity_label,
+        change_lines=audit_labels.change_lines,
+    )
 
 
 bp.add_url_rule("/audit", endpoint="audit", view_func=audit_log)

@@ -9,6 +9,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 
 from admin_api.zones import ImportForm
 from app.accounts.roles import DEPARTMENT_LABELS, ZONE_STAFF, Role
+from app.accounts.scope import zone_types_handled_by
 from app.db_types import utcnow
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
@@ -164,15 +165,16 @@ def zone_new():
         try:
             made = editing.create_zone(forms.load(ZoneIn), current())
         except AppError as exc:  # the schema's rules, then the service's (the department's types, the district)
-            refused = forms.refusal(exc, "zone", fields=ZONE_FORM)
+            refused = forms.refusal(exc, "zone", fields=ZONE_FORM, about={"department_scope": "type"})
         else:
             flash(f"已登记申报：{made.name}", "info")
             return redirect(url_for("console.zone", zone_id=made.id))
+    handled = zone_types_handled_by(current())  # an officer is offered only the department's types
     return render_template(
         "console/zone_new.html",
         typed=refused.values_of("zone", draft_for(request.path)),
         errors=refused.errors,
-        types=TYPE_LABELS,
+        types={k: v for k, v in TYPE_LABELS.items() if handled is None or k.value in handled},
         levels=LEVEL_LABELS,
         kinds=APPLICANT_KIND_LABELS,
         departments=DEPARTMENT_LABELS,

@@ -111,7 +111,9 @@ def test_require_role_401_vs_403_and_admin_passes_everything(make_app):
     error = assert_error(client.get(path, headers=helper.staff("institute_staff")), 403, "forbidden")
     assert error["details"]["required_roles"] == ["base_operator"]
     assert client.get(path, headers=helper.staff("admin")).status_code == 200
-    assert client.get(path, headers=helper.staff("base_operator", base_id=7)).status_code == 200
+    from tests.factories import make_base
+
+    assert client.get(path, headers=helper.staff("base_operator", base_id=make_base(app))).status_code == 200
 
 
 def test_scoped_roles_need_their_scope(app):

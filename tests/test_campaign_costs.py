@@ -555,7 +555,10 @@ def test_a_teacher_voids_a_students_check_ins_from_the_console(app, client, crow
 
     console = signed_in(app, "school_admin", "teacher-void", school_id=crowd["school"])
     console.get(f"/console/campaigns/{crowd['campaign']}")
-    console.post(f"/console/campaigns/{crowd['campaign']}/students/{crowd['ids'][0]}/void", {"reason": "集中补记刷分"})
+    console.post(
+        f"/console/campaigns/{crowd['campaign']}/students/{crowd['ids'][0]}/void",
+        {"reason": "集中补记刷分", "confirmed": "1"},  # after the page that says how many will be voided
+    )
     assert crowd["ids"][0] not in [e["id"] for e in _board(client, crowd)["items"]]
 
 

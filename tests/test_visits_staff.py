@@ -127,7 +127,9 @@ def test_staff_views_are_masked(client, auth, app):
     assert "张三" not in door.data.decode("utf-8-sig")
     assert "13800000000" not in door.data.decode()
     assert_error(
-        client.get(f"/api/admin/v1/slots/{slot_id}/bookings", headers=auth.staff("base_operator", base_id=999)),
+        client.get(
+            f"/api/admin/v1/slots/{slot_id}/bookings", headers=auth.staff("base_operator", base_id=make_base(app))
+        ),
         403,
         "not_this_base",
     )

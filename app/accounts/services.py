@@ -263,6 +263,10 @@ def grant_role(
         zone_id = None  # only a reporter is bound to one zone
     elif not _zone_exists(zone_id):
         raise ValidationFailed(details={"zone_id": ["示范区项目不存在"]})
+    if role is Role.BASE_OPERATOR and not _zone_exists(base_id, education_base=True):
+        raise ValidationFailed(details={"base_id": ["没有这个基地"]})
+    if role is Role.SCHOOL_ADMIN and not _zone_exists(school_id, zone_type="school"):
+        raise ValidationFailed(details={"school_id": ["没有这所学校"]})
     dept = department.value if department else None
     grant = RoleGrant(
         user_id=user.id,
@@ -278,10 +282,15 @@ def grant_role(
     return grant
 
 
-def _zone_exists(zone_id: int) -> bool:
+def _zone_exists(zone_id: int, *, education_base: bool = False, zone_type: str | None = None) -> bool:
+    """The zone exists (and, if asked, is designated an education base, or is of `zone_type`): a
+    grant never names a base, a school or a zone that is not there."""
     from app.zones.models import Zone  # zones build on accounts, not the reverse
 
-    return db.session.get(Zone, zone_id) is not None
+    zone = db.session.get(Zone, zone_id)
+    if zone is None or (education_base and not zone.is_education_base):
+        return False
+    return zone_type is None or zone.type == zone_type
 
 
 def users_query(role: str | None = None, q: str | None = None):
