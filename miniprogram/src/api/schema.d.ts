@@ -7249,6 +7249,10 @@ export interface components {
             guardian_consents?: {
                 [key: string]: unknown;
             }[];
+            /** @description 本人对他人打卡分享的举报及理由 */
+            post_reports?: {
+                [key: string]: unknown;
+            }[];
             /** @description 隐私政策等的同意记录 */
             policy_consents?: {
                 [key: string]: unknown;
