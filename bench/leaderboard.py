@@ -56,6 +56,7 @@ def prepare(app, students: int, checkins: int, measured: int):
     from app.db_types import utcnow
     from app.extensions import db
     from app.policies import services as policies
+    from app.publicity import calendar
     from app.zones import editing, lifecycle
     from app.zones.models import District
 
@@ -129,7 +130,10 @@ def prepare(app, students: int, checkins: int, measured: int):
         per_student = max(1, checkins // students)
         for uid in user_ids:
             for k in range(per_student):
-                plan.append((uid, ACTIONS[k % len(ACTIONS)], today - timedelta(days=k // len(ACTIONS))))
+                action, day = ACTIONS[k % len(ACTIONS)], today - timedelta(days=k // len(ACTIONS))
+                if action == "walk" and not calendar.is_working(day):
+                    continue  # the way to school counts on school days only
+                plan.append((uid, action, day))
         plan = plan[:checkins]
         random.Random(7).shuffle(plan)
         # The measured ones go through the use case, so they must be in its 7-day window: the most recent.

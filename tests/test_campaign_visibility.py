@@ -54,8 +54,9 @@ def _sealed(app, client, auth, running):
     _join(client, stu, opened)
     posts = {"shown": [_post(client, stu, closed, "shown-note"), _post(client, stu, opened, "shown-note")]}
     posts["school_hidden"] = [
-        _post(client, stu, closed, "school-hidden-note", action="walk"),
-        _post(client, stu, opened, "school-hidden-note", action="walk"),
+        # Not a commute (counted on school days only): the fixture is built any day of the week.
+        _post(client, stu, closed, "school-hidden-note", action="double_sided"),
+        _post(client, stu, opened, "school-hidden-note", action="double_sided"),
     ]
     for post in posts["school_hidden"]:
         hidden = client.post(
