@@ -190,6 +190,13 @@ def strip_invisible(text: str) -> str:
     return text[start:end]
 
 
+def no_control_characters(value: str) -> None:
+    """One line of text (a name): no control characters (tab, CR, LF, …) nor line or paragraph
+    separators."""
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        raise ma.ValidationError("不能包含控制字符（如制表符、换行符）")
+
+
 class Trimmed(ma.fields.String):
     """A string with surrounding spaces, and invisible format characters, removed before validation
     (a reason of twenty zero-width spaces is empty, as one of twenty spaces is). Its maximum length

@@ -9,7 +9,7 @@ import marshmallow as ma
 
 from app.accounts.roles import DEPARTMENT_LABELS, DEPARTMENT_ZONE_TYPES, Department
 from app.validation import Schema, not_blank, one_of
-from app.validators import Trimmed
+from app.validators import Trimmed, no_control_characters
 from app.zones.constants import TYPE_LABELS, ApplicantKind, Level, ZoneType
 
 _SPACES = re.compile(r"\s+")
@@ -20,13 +20,6 @@ def name_key(name: str) -> str:
     brackets as ASCII), case folded, runs of white space as one space. Only for comparing: the name
     is stored as it was typed, trimmed (official names keep their full-width brackets （）)."""
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip()
-
-
-def no_control_characters(value: str) -> None:
-    """A name is one line of text: no control characters (tab, CR, LF, …) nor line/paragraph
-    separators. (A local rule: app.validators is shared and edited elsewhere.)"""
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
-        raise ma.ValidationError("不能包含控制字符（如制表符、换行符）")
 
 
 def department_error(zone_type: str, department: str) -> str | None:
