@@ -406,3 +406,10 @@ def test_a_child_who_deletes_their_account_leaves_no_link_or_consent(app, client
 def test_the_guardians_copy_of_their_data_holds_their_consents(client, consented):
     export = client.get("/api/mp/v1/me/export", headers=consented["guardian"]).json
     assert [c["student_id"] for c in export["guardian_consents"]] == [consented["child_id"]]
+
+
+def test_a_code_typed_in_full_width_on_a_chinese_keyboard_is_the_code(client, auth, child):
+    """A parent copying the code by hand may type it in full-width letters and digits, with spaces."""
+    code = _link(client, child["child"])
+    typed = " " + "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in code) + " "
+    assert _consent(client, auth.wechat_headers("dad"), typed).status_code == 201

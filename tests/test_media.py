@@ -268,3 +268,29 @@ def test_every_frame_counts_against_the_pixel_bound(client, auth, monkeypatch):
 def _near(pixel, colour) -> bool:
     """JPEG is lossy: a colour comes back within a few steps."""
     return all(abs(a - b) <= 24 for a, b in zip(pixel, colour, strict=True))
+
+
+# ---- how the file is served ------------------------------------------------------------------
+
+
+@pytest.fixture
+def served_headers(client, auth):
+    answer = upload(client, auth.wechat_headers("photographer"), laden_jpeg())
+    served = client.get(urlsplit(answer.json["url"]).path)
+    served.close()
+    return served.headers
+
+
+def test_an_uploaded_file_is_never_kept_by_a_shared_cache(served_headers):
+    """Evidence and students' photos are personal: a proxy or CDN keeping a copy for a year would
+    go on serving a file the purge deleted."""
+    assert "private" in served_headers["Cache-Control"]
+
+
+def test_an_uploaded_file_is_not_marked_public(served_headers):
+    assert "public" not in served_headers["Cache-Control"]
+
+
+def test_an_uploaded_files_address_leaves_in_no_referer(served_headers):
+    """The random name is what keeps the file to those given it: a page it links to never learns it."""
+    assert served_headers["Referrer-Policy"] == "no-referrer"

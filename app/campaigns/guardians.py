@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -65,8 +66,14 @@ def create_link(student: User) -> tuple[str, GuardianLink]:
     return code, link
 
 
+def _as_typed(code: str) -> str:
+    """The code as sent, read the way a phone may have typed or pasted it: full-width letters and
+    digits (a Chinese keyboard) are the ASCII ones, and spaces around it go."""
+    return unicodedata.normalize("NFKC", code).strip()
+
+
 def _open_link(code: str, guardian: User) -> GuardianLink:
-    link = db.session.scalar(select(GuardianLink).where(GuardianLink.code_hash == _hash(code.strip())))
+    link = db.session.scalar(select(GuardianLink).where(GuardianLink.code_hash == _hash(_as_typed(code))))
     if link is None:
         raise NotFound("同意链接无效", code="guardian_link_not_found")
     if link.student_id == guardian.id:
