@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from app.accounts.roles import Role
+from app.validation import WholeListArgs
 from app.web.api import Blueprint, page_of, replayable, whole_list
 from app.web.auth import current_user, require_role
 from app.zones import districts, registry
@@ -12,10 +13,11 @@ blp = Blueprint("admin_districts", __name__, description="县（市）区与开�
 
 @blp.get("")
 @require_role(Role.INSTITUTE_STAFF, Role.DEPARTMENT_OFFICER)
+@blp.arguments(WholeListArgs, location="query")
 @blp.response(200, page_of(StaffDistrictOut))
-def list_districts():
+def list_districts(args):
     """全部县（市）区与开发区（含停用）"""
-    return whole_list(registry.active_districts())
+    return whole_list(registry.active_districts(), args)
 
 
 @blp.post("")

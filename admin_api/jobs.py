@@ -8,7 +8,7 @@ from app.fields import LocalDateTime
 from app.jobs import deadletters
 from app.jobs import queue as jobs_queue
 from app.jobs.schedule import PERIODIC, label_of
-from app.validation import PageArgs, Schema
+from app.validation import PageArgs, Schema, WholeListArgs
 from app.web.api import Blueprint, page_of, paginate, replayable, whole_list
 from app.web.auth import current_user, require_role
 
@@ -53,15 +53,17 @@ class JobOut(Schema):
 
 @blp.get("")
 @require_role(*OPERATORS)
+@blp.arguments(WholeListArgs, location="query")
 @blp.response(200, page_of(JobOut))
-def list_jobs():
+def list_jobs(args):
     """定时任务及其最近一次运行"""
     runs = jobs_queue.last_runs()
     return whole_list(
         [
             {"name": job.name, "label": job.label, "schedule": job.describe(), "last_run": runs.get(job.name)}
             for job in PERIODIC.values()
-        ]
+        ],
+        args,
     )
 
 

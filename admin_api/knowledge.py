@@ -11,6 +11,7 @@ from app.knowledge.schemas import (
     StaffArticleCardOut,
     StaffArticleOut,
 )
+from app.validation import WholeListArgs
 from app.web.api import Blueprint, page_of, paginate, replayable, whole_list
 from app.web.auth import current_user, require_role
 
@@ -60,7 +61,8 @@ def patch_article(body, article_id):
 
 @blp.get("/article-categories")
 @require_role(*EDITORS)
+@blp.arguments(WholeListArgs, location="query")
 @blp.response(200, page_of(CategoryOut))
-def list_categories():
+def list_categories(args):
     """分类（由 content/categories.yml 维护）"""
-    return whole_list(knowledge.categories())
+    return whole_list(knowledge.categories(), args)

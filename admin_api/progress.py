@@ -24,7 +24,7 @@ from app.progress.schemas import (
     SeriesOut,
 )
 from app.progress.scope import progress_zone
-from app.validation import PageArgs
+from app.validation import PageArgs, WholeListArgs
 from app.web.api import Blueprint, page_of, paginate, replayable, whole_list
 from app.web.auth import current_user, require_role
 
@@ -43,11 +43,12 @@ CONFLICT_UNDER_CONSTRUCTION = "zone_not_under_construction：只有已确定创�
 
 @blp.get("/zones/<int:zone_id>/milestones")
 @require_role(*PROGRESS_STAFF)
+@blp.arguments(WholeListArgs, location="query")
 @blp.response(200, MilestoneList)
-def list_milestones(zone_id):
+def list_milestones(args, zone_id):
     """示范区的里程碑计划（按计划日期）"""
     zone = progress_zone(current_user(), zone_id)
-    return whole_list(milestones.milestones_of(zone.id))
+    return whole_list(milestones.milestones_of(zone.id), args)
 
 
 @blp.post("/zones/<int:zone_id>/milestones")

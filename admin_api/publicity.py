@@ -105,7 +105,7 @@ def working_days(args):
 @blp.response(200, page_of(CalendarDayOut))
 def calendar_days(args):
     """某年的法定节假日与调休上班日"""
-    return whole_list(calendar.days_of_year(args["year"]))
+    return whole_list(calendar.days_of_year(args["year"]), args)
 
 
 @blp.put("/calendar/days")

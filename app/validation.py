@@ -207,3 +207,12 @@ class PageArgs(Schema):
 
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
+
+class WholeListArgs(Schema):
+    """?page=&per_page= of a short list answered whole (a user's follows, a year's calendar): without
+    them everything on one page; with them the page asked for, under the same rules as every list,
+    so a client that pages every list gets what it asks for."""
+
+    page = ma.fields.Integer(validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100))

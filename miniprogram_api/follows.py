@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from app import feed
 from app.fields import LocalDateTime, MediaUrl
-from app.validation import PageArgs, Schema
+from app.validation import PageArgs, Schema, WholeListArgs
 from app.web.api import Blueprint, page_of, whole_list
 from app.web.auth import current_user, require_user
 from app.zones import follows
@@ -103,7 +103,8 @@ def my_feed(args):
 
 @blp.get("/me/follows")
 @require_user
+@blp.arguments(WholeListArgs, location="query")
 @blp.response(200, page_of(FollowedOut))
-def my_follows():
-    """我的关注：关注的示范区与学校（不分页，仍为列表信封）"""
-    return whole_list(feed.my_follows(current_user()))
+def my_follows(args):
+    """我的关注：关注的示范区与学校（不带 page、per_page 时一页列出全部）"""
+    return whole_list(feed.my_follows(current_user()), args)

@@ -280,8 +280,8 @@ def test_views_counted_once_per_reader_and_flushed(client, runner, auth):
     headers = auth.wechat_headers("reader")
     client.get("/api/mp/v1/articles/waste-sorting", headers=headers)
     client.get("/api/mp/v1/articles/waste-sorting", headers=headers)
-    # a stale token on a public page reads as anonymous (counted with the anonymous reader here)
-    assert client.get("/api/mp/v1/articles/waste-sorting", headers={"Authorization": "Bearer stale"}).status_code == 200
+    # a stale token is 401 (the mini-program reads again signed out) and counts no view
+    assert client.get("/api/mp/v1/articles/waste-sorting", headers={"Authorization": "Bearer stale"}).status_code == 401
     assert "2 view(s) flushed" in runner.invoke(args=["content", "flush-views"]).output
     assert "0 view(s) flushed" in runner.invoke(args=["content", "flush-views"]).output
     assert client.get("/api/mp/v1/articles/waste-sorting").json["views"] == 2

@@ -98,9 +98,11 @@ class UserOut(Schema):
     created_at = LocalDateTime()
     student = _StudentRecord(StudentSelfOut, allow_none=True, metadata={"description": "学生信息（未填学校为 null）"})
     needs_consent = ma.fields.Function(
-        lambda u: _policies().needs_consent(u.id),
+        # The privacy policy is the citizens' (the mini-program's): a staff account signing in with a
+        # username is never asked for it.
+        lambda u: u.username is None and _policies().needs_consent(u.id),
         metadata={
-            "description": "true：现行隐私政策（GET /policies/privacy）尚未同意；同意（POST /me/consents）前预约、"
+            "description": "true：现行隐私政策（GET /policies/privacy）尚未同意（工作人员账号恒为 false）；同意（POST /me/consents）前预约、"
             "异议与活动打卡返回 428 consent_required"
         },
     )

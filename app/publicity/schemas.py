@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from app.fields import LocalDateTime, MediaUrl
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
-from app.validation import Link, PageArgs, Schema
+from app.validation import Link, PageArgs, Schema, WholeListArgs
 from app.validators import Phone, Trimmed, check_document, id_type_field, validate_person_name
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from app.zones.schemas import DistrictOut
@@ -118,7 +118,7 @@ class CalendarDayOut(Schema):
     note = ma.fields.String(allow_none=True)
 
 
-class CalendarArgs(Schema):
+class CalendarArgs(WholeListArgs):
     year = ma.fields.Integer(required=True, validate=ma.validate.Range(min=2020, max=2100))
 
 

@@ -282,11 +282,21 @@ def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
     )
 
 
-def whole_list(items: list) -> dict[str, Any]:
-    """A list that is never paged, still in the envelope: one page holding everything (per_page is
-    never 0: a client dividing total by it must not divide by zero on an empty list)."""
+def whole_list(items: list, args: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A short list read whole, in the envelope. Without paging arguments (WholeListArgs) one page
+    holding everything (per_page is never 0: a client dividing total by it must not divide by zero
+    on an empty list); with them, the page asked for (per_page 20 unless given)."""
     items = list(items)
-    return {"items": items, "page": 1, "per_page": max(len(items), 1), "total": len(items)}
+    args = args or {}
+    if "page" not in args and "per_page" not in args:
+        return {"items": items, "page": 1, "per_page": max(len(items), 1), "total": len(items)}
+    page, per_page = args.get("page", 1), args.get("per_page", 20)
+    return {
+        "items": items[(page - 1) * per_page : page * per_page],
+        "page": page,
+        "per_page": per_page,
+        "total": len(items),
+    }
 
 
 def paginate(session, stmt: Select, page: int, per_page: int) -> dict[str, Any]:

@@ -290,6 +290,9 @@ export function createClient(options: ClientOptions) {
     if (error.kind === 'auth' && !opts.anonymous) {
       if (token) options.tokens.set(null)
       listeners.forEach((listener) => listener(error))
+      // A read sent with a token that ran out: public pages (boards, articles) read again signed
+      // out, so the page shows what anyone sees beside the sign-in prompt instead of an error.
+      if (token && method === 'GET') return request<T>(path, { ...opts, anonymous: true })
     }
     if (error.kind === 'consent') consentListeners.forEach((listener) => listener(error))
     throw error

@@ -156,7 +156,7 @@ describe('errors, in Chinese', () => {
 
   it('401 forgets the token', async () => {
     const tokens = memoryTokens('expired')
-    const { transport } = fakeTransport(failure(401, 'unauthorized'))
+    const { transport } = fakeTransport(failure(401, 'unauthorized'), failure(401, 'unauthorized'))
     const api = createClient({ baseUrl: '', transport, tokens })
     await caught(api.get('/me'))
     expect(tokens.get()).toBeNull()
@@ -169,6 +169,28 @@ describe('errors, in Chinese', () => {
     api.onSignInRequired(listener)
     await caught(api.post('/bookings', {}, { submission: newSubmission() }))
     expect(listener).toHaveBeenCalledTimes(1)
+  })
+
+  it('a read refused for a token that ran out is read again signed out', async () => {
+    const { transport } = fakeTransport(failure(401, 'unauthorized'), ok({ items: ['public'] }))
+    expect(await client(transport, 'expired').get('/campaigns/1/leaderboard')).toEqual({ items: ['public'] })
+  })
+
+  it('the second read carries no token', async () => {
+    const { transport, seen } = fakeTransport(failure(401, 'unauthorized'), ok({ items: [] }))
+    await client(transport, 'expired').get('/campaigns/1/posts')
+    expect(seen[1].headers.Authorization).toBeUndefined()
+  })
+
+  it('a read that needs the sign-in still fails once signed out', async () => {
+    const { transport } = fakeTransport(failure(401, 'unauthorized'), failure(401, 'unauthorized'))
+    expect((await caught(client(transport, 'expired').get('/me/bookings'))).kind).toBe('auth')
+  })
+
+  it('a write refused for a token that ran out is not sent again', async () => {
+    const { transport, seen } = fakeTransport(failure(401, 'unauthorized'), ok({}))
+    await caught(client(transport, 'expired').post('/bookings', {}, { submission: newSubmission() }))
+    expect(seen.length).toBe(1)
   })
 
   it('401 on the login itself does not ask for another sign-in', async () => {
