@@ -85,7 +85,7 @@ def list_students(args, school_id):
     """本校学生（不含真实姓名）；pending_age_band 为学生申报、待学校确认的年龄段"""
     stmt = students.students_query(school_id, current_user(), args.get("confirmed"), args.get("awaiting"))
     page = paginate(db.session, stmt, args["page"], args["per_page"])
-    page["items"] = lookups.as_staff_sees(page["items"], current_user(), school_id)
+    page["items"] = lookups.as_staff_sees(page["items"], current_user())
     return page
 
 
@@ -106,7 +106,7 @@ def confirm_students(body, school_id):
 def guardian_consent(body, school_id, user_id):
     """记录未满 14 周岁学生的监护人同意（签字同意书等）"""
     profile = students.record_guardian_consent(school_id, user_id, current_user())
-    return lookups.as_staff_sees([profile], current_user(), school_id)[0]
+    return lookups.as_staff_sees([profile], current_user())[0]
 
 
 @blp.post("/schools/<int:school_id>/campaigns")
@@ -147,7 +147,7 @@ def checkins_csv(campaign_id):
 def moderation_queue(args, school_id):
     """被隐藏、待审核的学生内容"""
     page = paginate(db.session, moderation.queue_query(school_id, current_user()), args["page"], args["per_page"])
-    page["items"] = lookups.as_staff_sees(page["items"], current_user(), school_id)
+    page["items"] = lookups.as_staff_sees(page["items"], current_user())
     return page
 
 
@@ -183,13 +183,13 @@ def list_checkins(args, campaign_id):
         voided=args.get("voided"),
     )
     page = paginate(db.session, stmt, args["page"], args["per_page"])
-    page["items"] = lookups.as_staff_sees(page["items"], current_user(), lookups.get_campaign(campaign_id).school_id)
+    page["items"] = lookups.as_staff_sees(page["items"], current_user())
     return page
 
 
 def _as_staff_sees(checkin):
     """A check-in (or post) the caller acted on, naming its student as the caller may see them."""
-    return lookups.as_staff_sees([checkin], current_user(), lookups.get_campaign(checkin.campaign_id).school_id)[0]
+    return lookups.as_staff_sees([checkin], current_user())[0]
 
 
 @blp.post("/checkins/<int:checkin_id>/confirm")

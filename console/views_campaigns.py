@@ -53,9 +53,7 @@ def _campaign_page(campaign_id: int, refused: forms.Refusal = forms.NO_REFUSAL):
     is_teacher = _teaches(item.school_id)
     recent = (
         lookups.as_staff_sees(
-            db.session.scalars(school_checkins.checkins_query(campaign_id, current()).limit(30)),
-            current(),
-            item.school_id,
+            db.session.scalars(school_checkins.checkins_query(campaign_id, current()).limit(30)), current()
         )
         if is_teacher
         else []
@@ -66,8 +64,12 @@ def _campaign_page(campaign_id: int, refused: forms.Refusal = forms.NO_REFUSAL):
         [(catalogue.action_name(a["action"], names), a["co2_kg"]) for a in figures["per_action"]],
         " kg",
     )
+    # An open campaign's classes come from several schools, and two schools may both have 三年级一班.
+    several = len({c["school_id"] for c in figures["per_class"]}) > 1
     per_class = charts.bar_chart(
-        "各班减排量（kg）", [(c["class_name"], c["co2_kg"]) for c in figures["per_class"]], " kg"
+        "各班减排量（kg）",
+        [(_class_label(c) if several else c["class_name"], c["co2_kg"]) for c in figures["per_class"]],
+        " kg",
     )
     classes = list(
         db.session.scalars(
@@ -86,6 +88,10 @@ def _campaign_page(campaign_id: int, refused: forms.Refusal = forms.NO_REFUSAL):
         draft=draft_for(request.path) if not refused.form else {},
         refusal=refused,
     ), refused.status
+
+
+def _class_label(row: dict) -> str:
+    return f"{row['school_name'] or '未填写学校'} {row['class_name']}"
 
 
 def _teaches(school_id: int) -> bool:
@@ -143,7 +149,7 @@ def _void_student_page(campaign_id: int, user_id: int, refused: forms.Refusal = 
     """How many of the student's check-ins still count (what voiding them all would void), and the form."""
     stmt = school_checkins.checkins_query(campaign_id, current(), voided=False).where(ActionCheckin.user_id == user_id)
     rows = list(db.session.scalars(stmt))
-    student = lookups.as_staff_sees(rows[:1], current(), lookups.get_campaign(campaign_id).school_id)
+    student = lookups.as_staff_sees(rows[:1], current())
     return render_template(
         "console/void_student.html",
         c=lookups.get_campaign(campaign_id),
@@ -184,10 +190,10 @@ def _school_page(school_id: int, refused: forms.Refusal = forms.NO_REFUSAL):
     stmt = students.students_query(school_id, current(), args.get("confirmed"), args.get("awaiting"))
     classes = list(db.session.scalars(students.classes_query(school_id, current())))
     hidden = lookups.as_staff_sees(
-        db.session.scalars(moderation.queue_query(school_id, current()).limit(50)), current(), school_id
+        db.session.scalars(moderation.queue_query(school_id, current()).limit(50)), current()
     )
     result = forms.page(stmt, args)
-    result["items"] = lookups.as_staff_sees(result["items"], current(), school_id)
+    result["items"] = lookups.as_staff_sees(result["items"], current())
     return render_template(
         "console/school.html",
         zone=zone,

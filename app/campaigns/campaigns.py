@@ -43,6 +43,8 @@ def create_campaign(school_id: int, data: dict[str, Any], actor: User) -> Campai
     problems = campaign_problems(data)
     if problems:
         raise ValidationFailed(details=problems)
+    # A description of nothing visible (trimmed by the schema) is none, as one never typed.
+    data = {**data, "description": data.get("description") or None}
     campaign = Campaign(school_id=school_id, created_by_id=actor.id, **data)
     db.session.add(campaign)
     db.session.flush()

@@ -31,6 +31,7 @@ from app.media.services import own_uploads, public_hosts, sha256_of
 from app.policies import services as policies
 from app.publicity.calendar import is_working_day, kind_on
 from app.times import app_timezone, local_today
+from app.validators import strip_invisible
 from app.wechat import services as wechat
 from app.wechat.services import ContentCheck
 
@@ -133,6 +134,11 @@ def action_day(campaign: Campaign, day: date | None) -> date:
     return day
 
 
+def smallest_quantity(factor: ActionFactor) -> Decimal:
+    """The least quantity a check-in can record: one of a counted unit, else 0.01 (two decimals kept)."""
+    return Decimal(1) if factor.unit_kind == "count" else Decimal("0.01")
+
+
 def plain(number: Decimal) -> str:
     """A quantity as people write it: 10, 2.5 (Decimal's normalize() alone gives 1E+1)."""
     return f"{number.normalize():f}"
@@ -224,7 +230,8 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
         raise ValidationFailed(details={"day": [NO_FACTOR_YET]})
     quantity: Decimal = data["quantity"]
     if quantity <= 0:
-        raise ValidationFailed(details={"quantity": ["数量须大于 0"]})
+        # The schema kept two decimals: 0.003 arrives as 0, and "greater than 0" would puzzle whoever typed it.
+        raise ValidationFailed(details={"quantity": [f"数量至少为 {plain(smallest_quantity(factor))}"]})
     if factor.unit_kind == "count" and quantity != quantity.to_integral_value():
         raise ValidationFailed(details={"quantity": [f"“{factor.unit_label}”须为整数"]})
     if quantity > factor.daily_cap:
@@ -235,13 +242,14 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
     needs_review = False
     photo = None
     if data.get("photo_url"):
-        (photo,), checked = own_uploads(user.id, [data["photo_url"]], public_hosts(request_host))
+        hosts = public_hosts(request_host)
+        (photo,), checked = own_uploads(user.id, [data["photo_url"]], hosts, field="photo_url", single=True)
         needs_review = not checked
-    if data.get("note"):
+    # A note of nothing visible is no note: stored as none, so the check-in is no post.
+    note = strip_invisible(data.get("note") or "") or None
+    if note:
         try:
-            verdict = (
-                wechat.check_text(data["note"], user.openid or "", scene=4) if user.openid else ContentCheck.UNCHECKED
-            )
+            verdict = wechat.check_text(note, user.openid or "", scene=4) if user.openid else ContentCheck.UNCHECKED
         except WeChatUnavailable:
             verdict = ContentCheck.UNCHECKED
         if verdict == ContentCheck.RISKY:
@@ -280,7 +288,7 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
             "co2_kg": co2,
             "points": points,
             "evidence": evidence,
-            "note": data.get("note"),
+            "note": note,
             "photo_url": photo,
             "photo_sha256": photo_sha256,
             "needs_review": needs_review,

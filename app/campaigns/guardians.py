@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app import uow
 from app.accounts.models import User
@@ -43,6 +44,10 @@ PUBLIC_FIELDS = ["昵称", "班级", "学校", "活动积分与减排量"]
 NEVER_PUBLIC = ["真实姓名", "照片与头像", "手机号与证件号码", "年龄段", "打卡备注与照片之外的任何个人信息"]
 
 
+# A child of 14 or more consents for themselves (PIPL art. 31): said by the link and the school's statement alike.
+CONSENT_NOT_NEEDED = "年满 14 周岁的学生无需监护人同意"
+
+
 class LinkGone(AppError):
     status = 410
 
@@ -58,7 +63,7 @@ def create_link(student: User) -> tuple[str, GuardianLink]:
     if profile is None:
         raise Forbidden("请先在“我的”中选择学校与班级", code="not_a_student")
     if profile.age_band != AgeBand.UNDER_14:
-        raise Conflict("年满 14 周岁的学生无需监护人同意", code="guardian_consent_not_needed")
+        raise Conflict(CONSENT_NOT_NEEDED, code="guardian_consent_not_needed")
     code = secrets.token_urlsafe(18)
     link = GuardianLink(student_id=student.id, code_hash=_hash(code), expires_at=utcnow() + LINK_VALID_FOR)
     db.session.add(link)
@@ -79,8 +84,8 @@ def _open_link(code: str, guardian: User) -> GuardianLink:
     if link.student_id == guardian.id:
         raise Forbidden("请由监护人用自己的微信打开此链接", code="guardian_link_own")
     own = student_of(guardian)
-    if own is not None and own.age_band == AgeBand.UNDER_14:  # a child's second account is no guardian
-        raise Forbidden("未满 14 周岁的学生不能作为监护人同意", code="guardian_is_a_minor")
+    if own is not None and own.age_band != AgeBand.ADULT:  # a guardian is an adult: no student under 18
+        raise Forbidden("未满 18 周岁的学生不能作为监护人同意", code="guardian_is_a_minor")
     if link.used_at is not None:
         raise LinkGone("此链接已使用过，请让孩子重新生成", code="guardian_link_used")
     if link.expires_at <= utcnow():
@@ -127,13 +132,18 @@ def _active(student_id: int, guardian_id: int) -> GuardianConsent | None:
     )
 
 
+ALREADY_CONSENTED = "您已同意过该学生的个人信息处理"
+
+
 def consent(code: str, relationship: str, guardian: User) -> GuardianConsent:
     """Use case: the guardian consents for the child the link names. The link is used once (claimed by
     one conditional UPDATE, so two guardians racing on it cannot both consent); a guardian who already
-    consents for that child is told so and the link stays unused."""
+    consents for that child is told so and the link stays unused. One standing consent per guardian and
+    child is the database's rule (uq_guardian_consents_active): the same guardian racing through two
+    links gets one consent, the other answer 409 with nothing written."""
     link = _open_link(code, guardian)
     if _active(link.student_id, guardian.id) is not None:
-        raise Conflict("您已同意过该学生的个人信息处理", code="guardian_already_consented")
+        raise Conflict(ALREADY_CONSENTED, code="guardian_already_consented")
     now = utcnow()
     claimed = db.session.execute(
         update(GuardianLink)
@@ -151,6 +161,11 @@ def consent(code: str, relationship: str, guardian: User) -> GuardianConsent:
         consented_at=now,
     )
     db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a consent of this guardian for the child committed since the check above
+        uow.rollback()  # the link's claim too: it stays unused
+        raise Conflict(ALREADY_CONSENTED, code="guardian_already_consented") from None
     profile = student_of_id(link.student_id)
     if profile is not None:
         profile.guardian_consent_at, profile.guardian_consent_method = now, ConsentMethod.WECHAT.value
@@ -184,18 +199,24 @@ def withdraw(consent_id: int, guardian: User) -> GuardianConsent:
 
 
 def withdraw_consent(record: GuardianConsent, actor: User) -> None:
-    """The step (no commit): also taken when the guardian deletes their account."""
+    """The step (no commit): also taken when the guardian deletes their account. A consent in WeChat
+    on the profile is re-derived from the records still standing (the latest of them), so it never
+    outlives them; with none left the child leaves public boards. A statement the school recorded
+    since stays."""
     now = utcnow()
     record.withdrawn_at = now
     db.session.flush()
-    others = db.session.scalar(
-        select(func.count(GuardianConsent.id)).where(
+    standing = db.session.scalar(
+        select(func.max(GuardianConsent.consented_at)).where(
             GuardianConsent.student_id == record.student_id, GuardianConsent.withdrawn_at.is_(None)
         )
     )
     profile = student_of_id(record.student_id)
-    if profile is not None and profile.guardian_consent_method == ConsentMethod.WECHAT.value and not others:
-        profile.guardian_consent_at, profile.guardian_consent_withdrawn_at = None, now
+    if profile is not None and profile.guardian_consent_method == ConsentMethod.WECHAT.value:
+        if standing is None:
+            profile.guardian_consent_at, profile.guardian_consent_withdrawn_at = None, now
+        else:
+            profile.guardian_consent_at, profile.guardian_consent_withdrawn_at = standing, None
     audit.record(actor, "guardian_consent.withdraw", "student", record.student_id, None, {"consent_id": record.id})
     uow.after_commit(boards.restyle_students, (record.student_id,))
 

@@ -115,11 +115,17 @@ def display_name(user_id: int, profile: StudentProfile | None) -> str:
 
 
 def reads_every_nickname(user: User, school_id: int) -> bool:
-    """Whether a staff reader sees every nickname of the school's students: only the school's own
-    admins (a school_admin grant for that school). Everyone else — the education department, the
-    institute and system admins, who read or run every school's work without being its admins — gets
-    no nickname of an under-14 without a guardian's consent (PIPL art. 31; docs/privacy.md)."""
+    """Whether a staff reader sees every nickname of the students of `school_id` (the STUDENT's
+    school, not the campaign's: an open campaign has students of other schools): only that school's
+    own admins (a school_admin grant for it). Everyone else — another school's admins, the education
+    department, the institute and system admins — gets no nickname of an under-14 without a
+    guardian's consent (PIPL art. 31; docs/privacy.md)."""
     return any(g.role == Role.SCHOOL_ADMIN.value and g.school_id == school_id for g in user.grants)
+
+
+def reads_nickname_of(user: User, profile: StudentProfile | None) -> bool:
+    """reads_every_nickname for this student's own school (someone who declared none: no school's)."""
+    return profile is not None and reads_every_nickname(user, profile.school_id)
 
 
 def staff_nickname(profile: StudentProfile | None, *, school_admin: bool) -> str | None:
@@ -147,22 +153,26 @@ class StaffView:
         return getattr(self._row, name)
 
 
-def as_staff_sees(rows: Iterable[Any], actor: User, school_id: int) -> list[StaffView]:
-    """Rows with a `user_id` of the school's students, named as `actor` may see them: the one rule of
-    every staff list, answer, export and console page that names a student."""
+def as_staff_sees(rows: Iterable[Any], actor: User) -> list[StaffView]:
+    """Rows with a `user_id` of students, named as `actor` may see them, each by the rule of the
+    student's own school (reads_nickname_of): the one rule of every staff list, answer, export and
+    console page that names a student."""
     rows = list(rows)
-    school_admin = reads_every_nickname(actor, school_id)
     ids = sorted({row.user_id for row in rows})
     profiles = (
         {p.user_id: p for p in db.session.scalars(select(StudentProfile).where(StudentProfile.user_id.in_(ids)))}
         if ids
         else {}
     )
-    return [
-        StaffView(
-            row,
-            staff_nickname(profiles.get(row.user_id), school_admin=school_admin),
-            staff_display_name(row.user_id, profiles.get(row.user_id), school_admin=school_admin),
+    views = []
+    for row in rows:
+        profile = profiles.get(row.user_id)
+        school_admin = reads_nickname_of(actor, profile)
+        views.append(
+            StaffView(
+                row,
+                staff_nickname(profile, school_admin=school_admin),
+                staff_display_name(row.user_id, profile, school_admin=school_admin),
+            )
         )
-        for row in rows
-    ]
+    return views

@@ -117,6 +117,13 @@ class GuardianConsent(db.Model):
     """A guardian's consent for one child, given in their own WeChat; withdrawn at any time."""
 
     __tablename__ = "guardian_consents"
+    __table_args__ = (
+        # One standing consent per guardian and child, whatever the concurrency: two at once would
+        # leave the child consented after the guardian withdrew one of them.
+        partial_index(
+            "uq_guardian_consents_active", "student_id", "guardian_id", where="withdrawn_at IS NULL", unique=True
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

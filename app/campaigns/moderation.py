@@ -24,6 +24,9 @@ from app.errors import AppError, Conflict, NotFound
 from app.extensions import db
 
 HIDDEN_BY_REPORTS = "多名用户举报，待学校审核"
+HIDDEN_BY_SCHOOL = "已被学校隐藏"
+WAITING_FOR_REVIEW = "待学校审核"
+VOIDED_BY_SCHOOL = "已被学校作废"
 NO_POST = "内容不存在"
 
 IS_POST = ActionCheckin.note.is_not(None) | ActionCheckin.photo_url.is_not(None)
@@ -51,6 +54,23 @@ def shown_to(viewer: User | None):
         & others_may_see(ActionCheckin.user_id)
     )
     return IS_POST & (visible | (ActionCheckin.user_id == viewer.id))
+
+
+def is_hidden(post: ActionCheckin) -> bool:
+    """Whether others do not see the post (shown_to): hidden, waiting for review, or voided."""
+    return post.hidden_at is not None or post.needs_review or not post.counts
+
+
+def why_hidden(post: ActionCheckin) -> str | None:
+    """Why others do not see the post, as its author reads it; None when they do. Voiding comes
+    first: it holds whatever a review decides."""
+    if not post.counts:
+        return VOIDED_BY_SCHOOL
+    if post.hidden_at is not None:
+        return post.hidden_reason or HIDDEN_BY_SCHOOL
+    if post.needs_review:
+        return WAITING_FOR_REVIEW
+    return None
 
 
 def _posts():

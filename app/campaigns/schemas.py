@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from app.campaigns import campaigns, lookups
+from app.campaigns import campaigns, lookups, moderation
 from app.campaigns import checkins as campaign_checkins
 from app.campaigns.board_scores import BOARDS, METRICS
 from app.campaigns.catalogue import ESTIMATE_NOTE
@@ -12,6 +12,7 @@ from app.campaigns.models import Audience, GuardianRelationship
 from app.campaigns.moderation import author_name
 from app.fields import NAMES_STUDENT, LocalDateTime, MediaUrl
 from app.validation import Link, PageArgs, Schema, not_blank
+from app.validators import Trimmed, no_control_characters
 from app.zones.schemas import DistrictOut
 
 
@@ -81,7 +82,7 @@ class ActionCheckinIn(Schema):
     action = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
     quantity = JsonNumber(required=True, places=2, validate=ma.validate.Range(min=-1_000_000, max=1_000_000))
     day = ma.fields.Date(metadata={"description": "补记：最近 7 天内的某天（默认今天，中国时间）"})
-    note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+    note = Trimmed(allow_none=True, validate=ma.validate.Length(max=500))
     photo_url = Link(allow_none=True, validate=ma.validate.Length(max=300))
 
 
@@ -165,8 +166,9 @@ class JoinClassIn(Schema):
 
 
 class CampaignIn(Schema):
-    title = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=100), not_blank])
-    description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=5000))
+    # Trimmed: a title of zero-width or full-width spaces is blank, and spaces around it go.
+    title = Trimmed(required=True, validate=[ma.validate.Length(min=2, max=100), not_blank, no_control_characters])
+    description = Trimmed(allow_none=True, validate=ma.validate.Length(max=5000))
     cover_image_url = Link(allow_none=True, validate=ma.validate.Length(max=512))
     starts_on = ma.fields.Date(required=True)
     ends_on = ma.fields.Date(required=True)
@@ -177,7 +179,7 @@ class CampaignIn(Schema):
 
 
 class ClassIn(Schema):
-    name = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=40), not_blank])
+    name = Trimmed(required=True, validate=[ma.validate.Length(min=1, max=40), not_blank, no_control_characters])
 
 
 class ClassOut(Schema):
@@ -281,6 +283,17 @@ class StudentListArgs(PageArgs):
     )
 
 
+class _StringOf(ma.fields.String):
+    """A string the service derives from the object (`getter`), documented as the string it is."""
+
+    def __init__(self, getter, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._getter = getter
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return self._getter(obj)
+
+
 class PostOut(Schema):
     """A check-in's note or photo as others see it: a nickname, never a name."""
 
@@ -294,15 +307,15 @@ class PostOut(Schema):
     photo_url = MediaUrl(allow_none=True)
     report_count = ma.fields.Integer()
     hidden = ma.fields.Function(
-        lambda p: p.hidden_at is not None or p.needs_review,
+        lambda p: moderation.is_hidden(p),
         metadata={"description": "只有作者与学校能看到被隐藏的内容"},
     )
-    hidden_reason = ma.fields.String(allow_none=True)
+    hidden_reason = _StringOf(moderation.why_hidden, allow_none=True)
     created_at = LocalDateTime()
 
 
 class ReportIn(Schema):
-    reason = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=200), not_blank])
+    reason = Trimmed(required=True, validate=[ma.validate.Length(min=2, max=200), not_blank])
 
 
 class ReportedOut(Schema):
@@ -312,7 +325,7 @@ class ReportedOut(Schema):
 
 
 class HideIn(Schema):
-    reason = ma.fields.String(required=True, validate=[ma.validate.Length(min=2, max=200), not_blank])
+    reason = Trimmed(required=True, validate=[ma.validate.Length(min=2, max=200), not_blank])
 
 
 class StaffCheckinOut(ActionCheckinOut):
@@ -341,7 +354,7 @@ class StaffCheckinArgs(PageArgs):
 
 
 class VoidIn(Schema):
-    reason = ma.fields.String(
+    reason = Trimmed(
         required=True,
         validate=[ma.validate.Length(min=2, max=200), not_blank],
         metadata={"description": "作废原因（留档、写入审计日志）"},
@@ -353,12 +366,12 @@ class VoidedOut(Schema):
 
 
 class ClassActionIn(Schema):
-    class_name = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=40), not_blank])
+    class_name = Trimmed(required=True, validate=[ma.validate.Length(min=1, max=40), not_blank])
     action = ma.fields.String(load_default="lights_off", validate=ma.validate.Length(min=1, max=32))
     kw = JsonNumber(required=True, places=3, metadata={"description": "关掉的用电功率（千瓦）"})
     hours = JsonNumber(required=True, places=2, metadata={"description": "时长（小时）"})
     day = ma.fields.Date(metadata={"description": "默认今天（中国时间）；可补记最近 7 天"})
-    note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+    note = Trimmed(allow_none=True, validate=ma.validate.Length(max=500))
 
 
 class ClassActionForm(ClassActionIn):

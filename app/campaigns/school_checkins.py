@@ -175,7 +175,7 @@ def record_class_action(campaign_id: int, data: dict[str, Any], actor: User) -> 
         factor_id=factor.id,
         co2_kg=co2,
         points=points,
-        note=data.get("note"),
+        note=data.get("note") or None,  # trimmed by the schema: nothing visible is no note
         confirmed_by_id=actor.id,
     )
     db.session.add(action)

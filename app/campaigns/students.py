@@ -8,6 +8,7 @@ import secrets
 import unicodedata
 from typing import Any
 
+import marshmallow as ma
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +17,7 @@ from app.accounts import services as accounts
 from app.accounts.models import User
 from app.audit import services as audit
 from app.campaigns import boards
+from app.campaigns.guardians import CONSENT_NOT_NEEDED
 from app.campaigns.lookups import ensure_school_admin, get_school, student_of
 from app.campaigns.models import (
     AgeBand,
@@ -26,6 +28,7 @@ from app.campaigns.models import (
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.validators import no_control_characters
 from app.wechat import services as wechat
 from app.wechat.services import ContentCheck
 
@@ -80,12 +83,24 @@ def set_student(user: User, changes: dict[str, Any]) -> StudentProfile | None:
 
 # Seven digits or more in a row: a phone or a document number, which a public board must not show.
 _LOOKS_LIKE_A_NUMBER = re.compile(r"\d{7,}", re.ASCII)
+# The anonymous name boards give a student without a nickname (lookups.display_name: 同学 + digits):
+# as a nickname it would pass for another student.
+_LOOKS_LIKE_THE_FALLBACK = re.compile(r"同学\d+", re.ASCII)
 
 
 def _check_nickname(user: User, nickname: str) -> None:
-    """A nickname others will read on public boards: no phone or document number, and WeChat's
-    content check passes it (a verdict of review is refused too: there is no one to review a
-    nickname before a board shows it). WeChat unreachable: 503, nothing stored."""
+    """A nickname others will read on public boards: one line, no phone or document number, not the
+    anonymous 同学 + number of someone else, and WeChat's content check passes it (a verdict of review
+    is refused too: there is no one to review a nickname before a board shows it). WeChat
+    unreachable: 503, nothing stored."""
+    try:
+        no_control_characters(nickname)
+    except ma.ValidationError as exc:
+        raise ValidationFailed(details={"nickname": exc.messages}) from None
+    # As read on a board: full-width digits are digits, and spaces or invisible characters hide nothing.
+    seen = "".join(c for c in unicodedata.normalize("NFKC", nickname) if c.isprintable() and not c.isspace())
+    if _LOOKS_LIKE_THE_FALLBACK.fullmatch(seen):
+        raise ValidationFailed(details={"nickname": ["昵称不能是“同学+数字”的形式（这是未设昵称的同学显示的名字）"]})
     if _LOOKS_LIKE_A_NUMBER.search(unicodedata.normalize("NFKC", nickname)):
         raise ValidationFailed(details={"nickname": ["昵称不能含电话号码、证件号等个人信息"]})
     if user.openid and wechat.check_text(nickname, user.openid, scene=1) != ContentCheck.PASS:
@@ -207,6 +222,8 @@ def record_guardian_consent(school_id: int, user_id: int, actor: User) -> Studen
     profile = db.session.get(StudentProfile, user_id)
     if profile is None or profile.school_id != school_id:
         raise NotFound("该学生不在本校")
+    if profile.age_band != AgeBand.UNDER_14:  # as the school confirmed it; the mini-program's link says the same
+        raise Conflict(CONSENT_NOT_NEEDED, code="guardian_consent_not_needed")
     method = ConsentMethod.STATEMENT.value
     profile.guardian_consent_at, profile.guardian_consent_method = utcnow(), method
     profile.guardian_consent_recorded_by_id, profile.guardian_consent_withdrawn_at = actor.id, None

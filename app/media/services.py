@@ -172,10 +172,14 @@ def public_hosts(request_host: str | None = None) -> set[str]:
     return {h for h in hosts if h}
 
 
-def own_uploads(user_id: int, urls: list[str], public_hosts: set[str]) -> tuple[list[str], bool]:
+def own_uploads(
+    user_id: int, urls: list[str], public_hosts: set[str], field: str = "evidence_urls", *, single: bool = False
+) -> tuple[list[str], bool]:
     """Check evidence URLs: each must be one of this user's uploads on this service (relative, or
     absolute on one of `public_hosts`). Returns them as relative URLs, and whether all of them
-    passed WeChat's image check; raises naming the bad ones."""
+    passed WeChat's image check; raises naming the bad ones under `field`, the request's field that
+    carried them: by index, as a list field's errors are, or (`single`: a field of one URL) as a
+    plain field's, so a client shows the message beside that field."""
     candidates: dict[int, str] = {}
     bad: list[int] = []
     for index, url in enumerate(urls):
@@ -196,9 +200,8 @@ def own_uploads(user_id: int, urls: list[str], public_hosts: set[str]) -> tuple[
     )
     bad += [index for index, path in candidates.items() if path not in found]
     if bad:
-        raise ValidationFailed(
-            details={"evidence_urls": {str(i): ["须为本服务上传接口返回的本人图片地址"] for i in sorted(bad)}}
-        )
+        message = ["须为本服务上传接口返回的本人图片地址"]
+        raise ValidationFailed(details={field: message if single else {str(i): message for i in sorted(bad)}})
     return [URL_PREFIX + candidates[i] for i in sorted(candidates)], all(v == ContentCheck.PASS for v in found.values())
 
 
