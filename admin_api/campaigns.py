@@ -103,6 +103,7 @@ def confirm_students(body, school_id):
 @require_role(*SCHOOL_STAFF)
 @blp.arguments(ConsentIn, required=False)
 @blp.response(200, StudentOut)
+@blp.alt_response(409, description="guardian_consent_not_needed：年满 14 周岁的学生无需监护人同意")
 def guardian_consent(body, school_id, user_id):
     """记录未满 14 周岁学生的监护人同意（签字同意书等）"""
     profile = students.record_guardian_consent(school_id, user_id, current_user())
