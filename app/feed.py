@@ -19,6 +19,7 @@ from app.campaigns import campaigns as campaign_cases
 from app.campaigns.lookups import campaign_state
 from app.campaigns.models import Campaign, SchoolFollow
 from app.extensions import db
+from app.times import days_words
 from app.progress.updates import updates_for_zones
 from app.zones import follows
 from app.zones.constants import STATUS_LABELS, TYPE_LABELS, Status, ZoneType
@@ -56,7 +57,7 @@ def _campaign_items(stmt, limit: int) -> list[dict[str, Any]]:
             "kind": CAMPAIGN,
             "occurred_at": c.created_at,
             "title": c.title,
-            "summary": f"{c.school.name}：{c.starts_on.isoformat()} 至 {c.ends_on.isoformat()}",
+            "summary": f"{c.school.name}：{days_words(c.starts_on, c.ends_on)}",
             "id": c.id,
             "school_id": c.school_id,
             "school_name": c.school.name,

@@ -50,6 +50,16 @@ def period_words(
     return f"{first}{' ' if first[-1].isdigit() else ''}至 {last}"
 
 
+def days_words(first: date, last: date) -> str:
+    """Days from `first` to `last` included, as period_words says them: "10 月 19 日至 11 月 18 日"."""
+    zone = app_timezone()
+    return period_words(
+        datetime.combine(first, datetime.min.time(), zone),
+        datetime.combine(last + timedelta(days=1), datetime.min.time(), zone),
+        zone,
+    )
+
+
 def last_day_words(ends_at: datetime) -> str:
     """A deadline as people read it: "截至 12 月 1 日" for an end at midnight of the 2nd (the last day
     included, never a day that is not)."""

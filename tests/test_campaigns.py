@@ -186,6 +186,15 @@ def test_the_feed_shows_campaigns_of_followed_schools(app, client, auth, running
     assert [c["id"] for c in feed["items"]] == [running["campaign"]]
 
 
+def test_a_feed_item_says_the_campaigns_days_in_words(app, client, auth, running):
+    """A citizen reads 「10 月 19 日至 11 月 18 日」, not ISO dates."""
+    headers = auth.wechat_headers("fan")
+    client.post(f"/api/mp/v1/schools/{running['school']}/follow", headers=headers)
+    item = client.get("/api/mp/v1/me/feed", headers=headers).json["items"][0]
+    starts = date.fromisoformat(item["starts_on"])
+    assert f"{starts.month} 月 {starts.day} 日至" in item["summary"]
+
+
 # ---- boards and minors --------------------------------------------------------------------------
 
 
