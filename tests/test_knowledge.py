@@ -336,3 +336,25 @@ def test_an_article_dated_in_the_future_is_refused(client, auth, runner):
     }
     response = client.post("/api/admin/v1/articles", json=body, headers=auth.staff("institute_staff"))
     assert "published_on" in assert_error(response, 422, "validation_error")["details"]
+
+
+def test_a_line_break_between_chinese_characters_is_no_gap(tmp_path):
+    """Markdown keeps a paragraph's line breaks; a browser shows each as a space."""
+    from app.knowledge.content import render
+
+    html, _, _ = render("可再生能源、\n林业碳汇", tmp_path / "a.md", tmp_path)
+    assert "可再生能源、林业碳汇" in html
+
+
+def test_a_line_break_between_latin_words_stays_a_space(tmp_path):
+    from app.knowledge.content import render
+
+    html, _, _ = render("carbon\nneutral", tmp_path / "a.md", tmp_path)
+    assert "carbon\nneutral" in html
+
+
+def test_a_code_block_keeps_its_line_breaks(tmp_path):
+    from app.knowledge.content import render
+
+    html, _, _ = render("```\n第一行\n第二行\n```", tmp_path / "a.md", tmp_path)
+    assert "第一行\n第二行" in html

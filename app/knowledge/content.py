@@ -168,7 +168,7 @@ def render(body: str, article: Path, images_root: Path) -> tuple[str, str, list[
             return url
         return value
 
-    raw = markdown.markdown(body, extensions=["tables", "fenced_code", "sane_lists"])
+    raw = _join_cjk_lines(markdown.markdown(body, extensions=["tables", "fenced_code", "sane_lists"]))
     clean = nh3.clean(
         raw,
         tags=RICH_TEXT_TAGS,
@@ -180,6 +180,18 @@ def render(body: str, article: Path, images_root: Path) -> tuple[str, str, list[
     )
     text = html.unescape(nh3.clean(clean, tags=set()))
     return clean, re.sub(r"\s+", " ", text).strip(), broken
+
+
+# A line break inside a paragraph is a space to a browser: between two Chinese characters (or
+# full-width punctuation) it shows as a stray gap (「可再生能源、 林业碳汇」). Code blocks keep theirs.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])\n(?=[{_CJK}])")
+_PRE = re.compile(r"(<pre\b.*?</pre>)", re.S)
+
+
+def _join_cjk_lines(rendered: str) -> str:
+    parts = _PRE.split(rendered)
+    return "".join(part if i % 2 else _CJK_BREAK.sub("", part) for i, part in enumerate(parts))
 
 
 def reading_minutes(text: str) -> int:
