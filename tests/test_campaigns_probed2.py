@@ -415,3 +415,28 @@ def test_a_nickname_with_a_newline_or_in_the_anonymous_form_is_422(client, auth,
         f"{MP}/me", json={"school_id": school, "nickname": nickname}, headers=auth.wechat_headers("nick")
     )
     assert "nickname" in assert_error(response, 422, "validation_error")["details"]
+
+
+# ---- the catalogue as a student reads it ----------------------------------------------------------
+
+
+def _catalogue_sources():
+    from pathlib import Path
+
+    from app.campaigns.catalogue import read_catalogue
+
+    root = Path(__file__).resolve().parent.parent / "content"
+    return [(r["code"], r["source"]) for r in read_catalogue(root)]
+
+
+@pytest.mark.parametrize("part", ["publisher", "document"])
+def test_every_factors_source_is_named_in_chinese_first(part):
+    """Students read the source under each action: a name in Czech or English alone means nothing to
+    them (the original may follow in brackets)."""
+    import re
+
+    def foreign(text: str) -> bool:  # two foreign words in a row outside brackets
+        outside = re.sub(r"（[^）]*）|\([^)]*\)", "", text)
+        return re.search(r"[A-Za-zÀ-ž-]{2,}\s+[A-Za-zÀ-ž-]{2,}", outside) is not None
+
+    assert [code for code, source in _catalogue_sources() if foreign(source[part])] == []
