@@ -70,6 +70,18 @@ def test_the_policy_version_is_the_one_in_content(app, client):
     assert f'version: "{_current_version(client)}"' in text
 
 
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [("BOOKING_RETENTION_DAYS", "参观日后"), ("OBJECTION_RETENTION_DAYS", "异议处理完毕后"), ("CHECKIN_RETENTION_DAYS", "活动结束后")],
+)
+def test_the_policy_states_each_retention_period_the_service_applies(make_app, setting, words):
+    """A citizen reads how long each kind of data is kept in days, the defaults the purge applies
+    (it had referred them to "the project's documents", which they cannot see)."""
+    default = make_app().config[setting]
+    text = (Path(make_app().config["CONTENT_ROOT"]) / "policies" / "privacy.md").read_text(encoding="utf-8")
+    assert f"{words} {default} 天" in text
+
+
 def test_the_policy_body_is_sanitised_html(app, client, tmp_path):
     # effective long ago: published, but the version in effect stays the content/ one
     _publish(app, _policy_file(tmp_path, "v-script", date(2020, 1, 1), "<script>x()</script>正文"))
