@@ -30,9 +30,10 @@ blp = Blueprint("admin_publicity", __name__, description="公示、异议处理�
 @blp.arguments(StaffNoticeListArgs, location="query")
 @blp.response(200, page_of(StaffNoticeOut))
 def list_notices(args):
-    """全部公示（含草稿）"""
-    page = paginate(db.session, notices.notices_query(args.get("state"), public=False), args["page"], args["per_page"])
-    page["items"] = [notices.notice_view(n) for n in page["items"]]
+    """公示列表（含草稿；主管部门只见列有本部门项目的草稿，且只列本部门可见的项目）"""
+    user = current_user()
+    page = paginate(db.session, notices.staff_notices_query(user, args.get("state")), args["page"], args["per_page"])
+    page["items"] = [notices.notice_view(n, viewer=user) for n in page["items"]]
     return page
 
 
@@ -41,6 +42,11 @@ def list_notices(args):
 @blp.arguments(NoticeIn)
 @replayable
 @blp.response(201, StaffNoticeOut)
+@blp.alt_response(
+    409,
+    description="zone_in_other_notice：部分项目已在其他公示中（details.zone_ids）；"
+    "calendar_not_loaded：公示期涉及的年份尚未录入节假日（details.unloaded_years）",
+)
 def create_notice(body):
     """新建公示（草稿）：某批次已通过现场核查的项目；给出 ends_at，或 working_days 自动计算"""
     return notices.notice_view(notices.create_notice(body, current_user()))
@@ -50,8 +56,9 @@ def create_notice(body):
 @require_role(*ZONE_STAFF)
 @blp.response(200, StaffNoticeOut)
 def get_notice(notice_id):
-    """公示详情"""
-    return notices.notice_view(notices.get_notice(notice_id, public=False))
+    """公示详情；本人看不到的公示与不存在的一样为 404"""
+    user = current_user()
+    return notices.notice_view(notices.staff_notice(user, notice_id), viewer=user)
 
 
 @blp.delete("/publicity/<int:notice_id>")
@@ -68,6 +75,11 @@ def withdraw_notice(notice_id):
 @require_role(Role.INSTITUTE_STAFF)
 @replayable
 @blp.response(200, StaffNoticeOut)
+@blp.alt_response(
+    409,
+    description="already_published；publicity_start_passed：公示开始日期已过，须重新设定公示期；"
+    "calendar_not_loaded：公示期涉及的年份尚未录入节假日（details.unloaded_years）",
+)
 def publish_notice(notice_id):
     """发布公示：所列项目进入“公示中”"""
     return notices.notice_view(notices.publish_notice(notice_id, current_user()))
@@ -88,15 +100,9 @@ def close_notice(notice_id):
 @blp.arguments(WorkingDaysArgs, location="query")
 @blp.response(200, WorkingDaysOut)
 def working_days(args):
-    """计算“自某日起 N 个工作日”（跳过周末、法定节假日，计入调休上班日）"""
-    starts_at, ends_at = calendar.window(args["start"], args["days"])
-    return {
-        "start": args["start"],
-        "days": args["days"],
-        "last_working_day": calendar.nth_working_day(args["start"], args["days"]),
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-    }
+    """计算“自某日起 N 个工作日”（跳过周末、法定节假日，计入调休上班日）；跨入尚未录入节假日的年份时
+    unloaded_years 列出这些年份，warning 说明"""
+    return calendar.working_days(args["start"], args["days"])
 
 
 @blp.get("/calendar/days")

@@ -52,10 +52,16 @@ def put_profile(body, base_id):
 @replayable
 @blp.response(201, SlotsCreatedOut)
 def bulk_slots(body, base_id):
-    """批量创建时段：日期范围 × 星期 × 时间段（已存在的跳过）"""
+    """批量创建时段：日期范围 × 星期 × 时间段（已存在的、已闭馆日的、今天已结束的跳过；与已有时段重叠为 422）"""
     spec = {**body, "from": body.pop("start"), "to": body.pop("end")}
-    created = calendar.create_slots(base_id, spec, current_user())
-    return {"created": len(created), "slot_ids": [s.id for s in created]}
+    done = calendar.create_calendar(base_id, spec, current_user())
+    return {
+        "created": len(done.slots),
+        "slot_ids": [s.id for s in done.slots],
+        "skipped_existing": done.skipped_existing,
+        "skipped_closed": done.skipped_closed,
+        "skipped_ended": done.skipped_ended,
+    }
 
 
 @blp.post("/bases/<int:base_id>/closures")
@@ -64,7 +70,7 @@ def bulk_slots(body, base_id):
 @replayable
 @blp.response(200, ClosureOut)
 def close_day(body, base_id):
-    """闭馆一天（节假日、天气）：取消当天全部预约并通知"""
+    """闭馆一天（节假日、天气；可提前登记，当天尚无时段亦可，之后为该日创建的时段将跳过）：取消当天全部预约并通知"""
     cancelled = cancelling.close_day(base_id, body["date"], body["reason"], current_user())
     return {"date": body["date"], "cancelled_bookings": len(cancelled)}
 

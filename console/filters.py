@@ -9,18 +9,12 @@ from flask import request
 
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
 from app.times import app_timezone, last_day_words, period_words
+from app.visits.calendar import SLOT_STATE_LABELS
 from app.visits.models import BOOKING_STATUS_LABELS
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from console import bp
 
-SLOT_STATES = {
-    "not_released": "未放号",
-    "open": "可预约",
-    "full": "已约满",
-    "started": "已开始",
-    "ended": "已结束",
-    "closed": "闭馆",
-}
+SLOT_STATES = {state.value: label for state, label in SLOT_STATE_LABELS.items()}  # the API's status_label
 BOOKING_STATES = BOOKING_STATUS_LABELS  # the API's status_label and the door list's words
 WINDOW_STATES = {"draft": "草稿", "upcoming": "未开始", "open": "公示中", "ended": "已结束", "closed": "已办结"}
 

@@ -24,6 +24,7 @@ from console.session import current, draft_for, require
 
 # The console's form names for the staff API's keys.
 DAY = {"date": "day"}
+CLOSE_AHEAD = "close-ahead"  # the base page's form closing a day of choice, slots or not
 
 
 @bp.get("/bases")
@@ -45,15 +46,17 @@ def _base_page(base_id: int, first, refused: forms.Refusal = forms.NO_REFUSAL):
     zone = calendar.get_base(base_id)
     calendar.ensure_operates(current(), base_id)
     views = calendar.slot_views(base_id, first, first + timedelta(days=6))
+    closures = calendar.closed_days(base_id, first, first + timedelta(days=6))
     slot_ids = [v.id for v in views]
     per_slot: dict[int, list[Booking]] = {}
     for b in db.session.scalars(select(Booking).where(Booking.slot_id.in_(slot_ids or [0])).order_by(Booking.id)):
         per_slot.setdefault(b.slot_id, []).append(b)
-    days = sorted({v.visit_date for v in views})
+    days = sorted({v.visit_date for v in views} | set(closures))  # a day closed ahead has no slots yet
     return render_template(
         "console/base_detail.html",
         zone=zone,
         views=views,
+        closures=closures,
         per_slot=per_slot,
         days=days,
         first=first,
@@ -80,7 +83,9 @@ def base_close_day(base_id):
         cancelled = cancelling.close_day(base_id, day, reason, current())
     except AppError as exc:  # the calendar again (the posted day's week, if it is one), the day's form filled in
         posted = request.form.get("day", "")
-        refused = forms.refusal(exc, f"close-{posted}", fields=("day", "reason"), names=DAY)
+        # The form that closes any day ahead (under the week) or a listed day's own form.
+        form = CLOSE_AHEAD if request.form.get("form") == CLOSE_AHEAD else f"close-{posted}"
+        refused = forms.refusal(exc, form, fields=("day", "reason"), names=DAY)
         return _base_page(base_id, _week_of(posted), refused)
     flash(f"{day.isoformat()} 已闭馆，取消了 {len(cancelled)} 个预约并通知参观者", "info")
     return redirect(url_for("console.base", base_id=base_id, day=day.isoformat()))

@@ -3,8 +3,6 @@ transitions as buttons, editing, and the batch import with its row report."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from admin_api.zones import ImportForm
@@ -13,6 +11,7 @@ from app.accounts.scope import zone_types_handled_by
 from app.db_types import utcnow
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
+from app.times import local_today
 from app.zones import editing, importer, lifecycle, registry, scope
 from app.zones.constants import APPLICANT_KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Status, hand_steps
 from app.zones.models import Zone
@@ -41,12 +40,9 @@ def _zone_filters(args) -> registry.ZoneFilters:
 def zones_list():
     loaded = forms.query(StaffZoneListArgs)
     typed = {k: v for k, v in request.args.items() if v and k in FILTERS}  # to keep the filter form filled in
-    try:
-        filters = _zone_filters(loaded)
-    except AppError as exc:  # e.g. a district no longer listed: say so, and show the whole list
-        flash(exc.message, "error")
-        filters = registry.ZoneFilters()
-    stmt = scope.staff_zones_query(current(), filters)
+    # A district that is not (or no longer) listed is the staff API's 422 naming `district`: never the
+    # whole list shown as if it were filtered.
+    stmt = scope.staff_zones_query(current(), _zone_filters(loaded))
     return render_template(
         "console/zones.html",
         result=forms.page(stmt, loaded),
@@ -91,7 +87,7 @@ def _zone_page(item: Zone, refused: forms.Refusal = forms.NO_REFUSAL):
         levels=LEVEL_LABELS,
         draft=draft_for(request.path) if not refused.form else {},
         refusal=refused,
-        today=date.today(),
+        today=local_today(),  # China's today, as the re-review's service checks it (not the server's UTC)
     ), refused.status
 
 
@@ -165,7 +161,9 @@ def zone_new():
         try:
             made = editing.create_zone(forms.load(ZoneIn), current())
         except AppError as exc:  # the schema's rules, then the service's (the department's types, the district)
-            refused = forms.refusal(exc, "zone", fields=ZONE_FORM, about={"department_scope": "type"})
+            refused = forms.refusal(
+                exc, "zone", fields=ZONE_FORM, about={"department_scope": "type", "duplicate_zone": "name"}
+            )
         else:
             flash(f"已登记申报：{made.name}", "info")
             return redirect(url_for("console.zone", zone_id=made.id))

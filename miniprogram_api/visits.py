@@ -19,6 +19,7 @@ from app.visits.schemas import (
     BookingOut,
     CheckinCodeOut,
     CheckinIn,
+    DoorBookingOut,
     MembersIn,
     SlotArgs,
     SlotOut,
@@ -91,7 +92,10 @@ BOOKING_OUT = BookingOut()  # built once: the rush's refusals should not pay for
 @blp.alt_response(404, description="not_found：时段不存在")
 def create_booking(body):
     """预约参观（须带 Idempotency-Key；个人 1–5 人实名，或团体）"""
-    outcome = booking.request_booking(current_user(), body, idempotency_key(required=True), BOOKING_OUT.dump)
+    # A header sent empty is idempotency_key_invalid, as on every other write; only a missing one
+    # is idempotency_key_required.
+    key = idempotency_key(required=False) or idempotency_key(required=True)
+    outcome = booking.request_booking(current_user(), body, key, BOOKING_OUT.dump)
     return prepared_json(outcome.body, outcome.status)
 
 
@@ -148,17 +152,43 @@ def checkin_code(booking_id):
 )
 @replayable
 @blp.response(201, WaitlistOut)
+@blp.alt_response(
+    409, description="slot_has_places（仍有余位）、already_waiting、person_already_booked、slot_closed、base_not_open"
+)
+@blp.alt_response(
+    422, description="与预约相同的校验：团体超出时段团体上限、未成年人无成人带队、slot_not_released、slot_started 等"
+)
 def join_waitlist(body, slot_id):
-    """加入候补（有人取消时按先后顺序自动预约并通知）"""
+    """加入候补（按预约的同样规则校验；有人取消时按先后顺序自动预约并通知）"""
     return waitlist.join_waitlist(current_user(), slot_id, body)
+
+
+@blp.get("/me/waitlist")
+@require_user
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(WaitlistOut))
+def my_waitlist(args):
+    """我的候补：时段、基地、状态（status_label）与候补中的排位（position），新的在前"""
+    return paginate(db.session, waitlist.my_waitlist_query(current_user()), args["page"], args["per_page"])
+
+
+@blp.delete("/waitlist/<int:entry_id>")
+@require_user
+@replayable
+@blp.response(200, WaitlistOut)
+@blp.alt_response(404, description="not_found：不是本人的候补")
+@blp.alt_response(409, description="not_waiting：已候补成功、已失败或已取消")
+def withdraw_waitlist(entry_id):
+    """取消候补（仅候补中的本人记录）"""
+    return waitlist.withdraw(current_user(), entry_id)
 
 
 @blp.post("/checkins")
 @require_user
 @blp.arguments(CheckinIn)
 @replayable
-@blp.response(200, BookingOut)
+@blp.response(200, DoorBookingOut)
 @blp.alt_response(409, description="already_checked_in")
 def post_checkin(body):
-    """基地管理员扫码核验入馆（团体须填实到人数）"""
+    """基地管理员扫码核验入馆（答复中访客信息脱敏；实到人数：团体必填，个人不填为预约人数）"""
     return checkin.checkin(current_user(), body["code"], body.get("headcount"))

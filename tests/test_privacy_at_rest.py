@@ -24,7 +24,7 @@ from tests.helpers import assert_error
 # Distinctive values, so a hit in the raw bytes can only be a leak.
 NAMES = ["欧阳明远", "司马静怡", "诸葛晓峰", "上官若兰"]
 PHONES = ["13911112222", "13733334444", "13655556666"]
-IDS = [id_number("11010519491231002"), id_number("31011519800101123")]
+IDS = [id_number("11010519491231002"), id_number("31011519800101123"), id_number("44030419900101123")]
 ORGANISATION = "长春市第九十九中学测试团"
 
 
@@ -70,7 +70,8 @@ def test_nothing_personal_is_stored_in_plain_text(app, client, auth, fake_wechat
     assert grouped.status_code == 201, grouped.json
     waiting = client.post(
         f"/api/mp/v1/slots/{slot_id}/waitlist",
-        json={"slot_id": slot_id, "visitors": [people[0]]},
+        # someone not booked that day (one already booked is refused the waitlist, as a booking is)
+        json={"slot_id": slot_id, "visitors": [{"name": NAMES[1], "id_number": IDS[2], "phone": PHONES[1]}]},
         headers=auth.wechat_headers("waiter"),
     )
     assert waiting.status_code == 201, waiting.json

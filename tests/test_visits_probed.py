@@ -109,7 +109,9 @@ def join(client, headers, slot_id, body, key):
 
 
 def test_a_waitlist_request_takes_its_slot_from_the_path(client, auth, app):
-    slot_id = make_slot(app, make_base(app), capacity=0)
+    # A full slot (not one without individual places: a request for it could never be booked, 422).
+    slot_id = make_slot(app, make_base(app), capacity=1)
+    book(client, auth.wechat_headers("wait-path-0"), {"slot_id": slot_id, "visitors": visitors(1, 5)}, "w0")
     answer = join(client, auth.wechat_headers("wait-path"), slot_id, {"visitors": visitors(1)}, "wait-path")
     assert answer.status_code == 201
 

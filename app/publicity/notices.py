@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, true
 
 from app import cache, uow
 from app.accounts.models import User
+from app.accounts.scope import zone_types_handled_by
 from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import AppError, NotFound, ValidationFailed
@@ -24,8 +25,8 @@ from app.publicity.constants import (
     ObjectionStatus,
 )
 from app.publicity.models import NoticeZone, Objection, PublicityNotice
-from app.times import app_timezone
-from app.zones import lifecycle, registry
+from app.times import app_timezone, local_iso
+from app.zones import lifecycle, registry, scope
 from app.zones.constants import Status
 from app.zones.models import Zone
 
@@ -67,9 +68,14 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
         )
     )
     if busy:
+        names = "、".join(f"「{candidates[i].name}」" for i in sorted(busy))
         raise AppError(
-            "部分项目已在其他公示中", code="zone_in_other_notice", status=409, details={"zone_ids": sorted(busy)}
+            f"部分项目已在其他公示中：{names}",
+            code="zone_in_other_notice",
+            status=409,
+            details={"zone_ids": sorted(busy)},
         )
+    calendar.ensure_loaded(data["starts_at"], data["ends_at"])
     notice = PublicityNotice(
         title=data.get("title") or f"{batch_year} 年度长春市低碳排放示范区项目公示",
         batch_year=batch_year,
@@ -137,6 +143,8 @@ def publish_notice(notice_id: int, actor: User) -> PublicityNotice:
         raise AppError("公示已发布", code="already_published", status=409)
     if notice.ends_at <= utcnow():
         raise ValidationFailed(details={"ends_at": ["公示结束时间已过，不能发布"]})
+    _refuse_a_start_gone_by(notice)
+    calendar.ensure_loaded(notice.starts_at, notice.ends_at)
     for entry in notice.entries:
         lifecycle.apply_transition(entry.zone_id, Status.PUBLICITY.value, f"进入公示：{notice.title}", actor)
     notice.state = NoticeState.PUBLISHED
@@ -154,6 +162,22 @@ def publish_notice(notice_id: int, actor: User) -> PublicityNotice:
     return notice
 
 
+def _refuse_a_start_gone_by(notice: PublicityNotice) -> None:
+    """The public is owed the whole window it is told of: a notice whose first day (China time) is
+    already over is not published late with a shorter window. Published on its first day (the
+    console's windows open at 00:00 of a day) it still is."""
+    tz = app_timezone()
+    first_day = notice.starts_at.astimezone(tz).date()
+    if first_day < utcnow().astimezone(tz).date():
+        raise AppError(
+            f"公示开始日期（{first_day.month} 月 {first_day.day} 日）已过，发布后公众的异议期将不足所公示的期限；"
+            "请撤回此草稿，重新设定公示期后再发布",
+            code="publicity_start_passed",
+            status=409,
+            details={"starts_at": local_iso(notice.starts_at)},
+        )
+
+
 def locked_notice(notice_id: int) -> PublicityNotice:
     notice = db.session.scalar(select(PublicityNotice).where(PublicityNotice.id == notice_id).with_for_update())
     if notice is None:
@@ -164,6 +188,30 @@ def locked_notice(notice_id: int) -> PublicityNotice:
 def get_notice(notice_id: int, *, public: bool) -> PublicityNotice:
     notice = db.session.get(PublicityNotice, notice_id)
     if notice is None or (public and notice.state != NoticeState.PUBLISHED):
+        raise NotFound("公示不存在")
+    return notice
+
+
+def staff_notice_scope(user: User):
+    """The notices a staff member may see, as a condition on PublicityNotice: every published one
+    (its zones are public), and a draft only where it lists a zone of the caller's scope (a draft
+    names applications not yet public). Institute staff and admins: all."""
+    if zone_types_handled_by(user) is None:
+        return true()
+    return (PublicityNotice.state == NoticeState.PUBLISHED) | PublicityNotice.entries.any(
+        NoticeZone.zone.has(scope.staff_scope(user))
+    )
+
+
+def staff_notices_query(user: User, state: str | None, now: datetime | None = None):
+    """The staff list of notices (the staff API and the console alike), within the caller's scope."""
+    return notices_query(state, public=False, now=now).where(staff_notice_scope(user))
+
+
+def staff_notice(user: User, notice_id: int) -> PublicityNotice:
+    """A notice's staff page; one the caller may not see is not found, as one that does not exist."""
+    notice = db.session.scalar(select(PublicityNotice).where(PublicityNotice.id == notice_id, staff_notice_scope(user)))
+    if notice is None:
         raise NotFound("公示不存在")
     return notice
 
@@ -237,12 +285,15 @@ def invalidate_cache() -> None:
     uow.after_commit(cache.invalidate, CACHE_NAMESPACE, registry.CACHE_NAMESPACE)
 
 
-def notice_view(notice: PublicityNotice, now: datetime | None = None) -> dict[str, Any]:
-    """A notice as the public reads it: after closing, per-zone counts (never personal data)."""
+def notice_view(notice: PublicityNotice, now: datetime | None = None, viewer: User | None = None) -> dict[str, Any]:
+    """A notice as the public reads it: after closing, per-zone counts (never personal data). For a
+    staff `viewer`, only the zones they may know of (a draft's other applications are left out)."""
     state = window_state(notice, now)
     counts = zone_counts(notice.id) if state == "closed" else {}
     zone_views = []
     for entry in notice.entries:
+        if viewer is not None and scope.hidden_from(viewer, entry.zone):
+            continue
         tally = counts.get(entry.zone_id, {"objections": 0, "upheld": 0}) if state == "closed" else {}
         zone_views.append(
             _EntryView(entry.zone, entry.zone_id, entry.outcome, tally.get("objections"), tally.get("upheld"))

@@ -39,6 +39,8 @@ from app.wechat.services import ContentCheck
 from app.zones import scope
 from app.zones.models import Zone
 
+OBJECTION_NOT_FOUND = "异议不存在"
+
 
 class PublicityWindowError(AppError):
     status = 422
@@ -182,10 +184,6 @@ def my_objection(user: User, receipt_no: str) -> Objection:
     return objection
 
 
-def ensure_may_handle(user: User, zone_type: str) -> None:
-    scope.ensure_may_handle(user, zone_type)
-
-
 def may_reveal(user: User, zone_type: str) -> bool:
     """Personal data is for the officers handling the zone's type (and admins)."""
     if user.has_role(Role.ADMIN):
@@ -275,7 +273,7 @@ def get_objection(objection_id: int, user: User) -> Objection:
         .where(Objection.id == objection_id, scope.staff_scope(user))
     )
     if objection is None:
-        raise NotFound("异议不存在")
+        raise NotFound(OBJECTION_NOT_FOUND)
     return objection
 
 
@@ -283,9 +281,9 @@ def decide(objection_id: int, status: str, reply: str, actor: User) -> Objection
     """Record a decision with its written reply; tell the objector; settle the zone if its window has
     ended and this was its last open objection."""
     objection = db.session.scalar(select(Objection).where(Objection.id == objection_id).with_for_update())
-    if objection is None:
-        raise NotFound("异议不存在")
-    ensure_may_handle(actor, objection.zone.type)
+    if objection is None or scope.hidden_from(actor, objection.zone):  # as an id that does not exist
+        raise NotFound(OBJECTION_NOT_FOUND)
+    scope.ensure_may_act_on(actor, objection.zone)
     current, target = ObjectionStatus(objection.status), ObjectionStatus(status)
     if target not in DECISIONS[current]:
         raise InvalidDecision(

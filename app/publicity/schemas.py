@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from app.fields import LocalDateTime, MediaUrl
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
-from app.validation import Link, PageArgs, Schema, WholeListArgs
+from app.validation import INT_MAX, Link, PageArgs, Schema, WholeListArgs
 from app.validators import Phone, Trimmed, check_document, id_type_field, validate_person_name
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from app.zones.schemas import DistrictOut
@@ -74,7 +74,10 @@ class StaffNoticeOut(NoticeOut):
 
 class NoticeIn(Schema):
     batch_year = ma.fields.Integer(required=True, validate=ma.validate.Range(min=2023, max=2100))
-    zone_ids = ma.fields.List(ma.fields.Integer(), validate=ma.validate.Length(min=1, max=500))
+    # Each id within the database's INTEGER (the base schema bounds only top-level integers).
+    zone_ids = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.Range(min=1, max=INT_MAX)), validate=ma.validate.Length(min=1, max=500)
+    )
     title = Trimmed(validate=ma.validate.Length(min=4, max=200))
     starts_at = LocalDateTime(required=True)
     ends_at = LocalDateTime(metadata={"description": "或给出 working_days"})
@@ -104,6 +107,11 @@ class WorkingDaysOut(Schema):
     last_working_day = ma.fields.Date()
     starts_at = LocalDateTime()
     ends_at = LocalDateTime()
+    unloaded_years = ma.fields.List(
+        ma.fields.Integer(),
+        metadata={"description": "years the count runs through whose holidays are not entered (only weekends skipped)"},
+    )
+    warning = ma.fields.String(allow_none=True, metadata={"description": "said when unloaded_years is not empty"})
 
 
 class CalendarDayIn(Schema):

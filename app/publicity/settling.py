@@ -86,16 +86,29 @@ def settle_entry(entry_id: int, actor: User | None, now: datetime) -> str | None
     elif statuses & {s.value for s in OPEN}:
         return None
     else:
-        outcome = "confirmed"
-        note = "公示期满无异议" if not statuses else "公示期满，异议经核实不成立"
+        outcome, note = "confirmed", _confirmed_note(statuses)
     # Settled first: the zone's publicity hold (lifecycle.publicity_hold) is this entry being open.
     entry.outcome = outcome
     entry.settled_at = now
     db.session.flush()
     zone = db.session.get(Zone, entry.zone_id)
     if zone.status == Status.PUBLICITY.value:
-        lifecycle.apply_transition(zone.id, outcome, note, None, at=now)
+        # Recorded as the staff member whose step settled it (closing, the last decision); the
+        # scheduled close has none: the system's.
+        lifecycle.apply_transition(zone.id, outcome, note, actor, at=now)
     return outcome
+
+
+def _confirmed_note(statuses: set[str]) -> str:
+    """The public timeline's words for a confirmation: what the objections' rulings actually were
+    (不予受理 is no finding on the facts, unlike 不成立)."""
+    if not statuses:
+        return "公示期满无异议"
+    if statuses == {ObjectionStatus.NOT_ACCEPTED.value}:
+        return "公示期满，异议不予受理"
+    if statuses == {ObjectionStatus.NOT_UPHELD.value}:
+        return "公示期满，异议经核实不成立"
+    return "公示期满，异议不予受理或经核实不成立"
 
 
 def close_due(now: datetime | None = None) -> list[CloseReport]:

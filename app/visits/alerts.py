@@ -1,5 +1,5 @@
-"""Capacity alerts: staff are told when a slot, or a base's whole day, passes 50 %, 80 % and 100 %
-booked (docs/domain.md: Education bases).
+"""Capacity alerts: staff are told when a slot's, or a base's whole day's, individual or group places
+pass 50 %, 80 % and 100 % booked (docs/domain.md: Education bases).
 
 Checked after a booking commits, not inside it, so the rush's hot transaction stays one
 conditional UPDATE (and a failed check never undoes a booking). The operators' subscribe messages
@@ -37,25 +37,42 @@ def _reached(booked: int, capacity: int) -> list[int]:
     return [t for t in THRESHOLDS if booked * 100 >= t * capacity]
 
 
+# Individual and group places fill separately (an individual cannot take a group's place), so each
+# kind has its own alerts. Individuals keep the scopes of the alerts raised before the kinds were
+# told apart ("slot:<id>", "day:<date>"), so those are not raised again; groups' end in ":group".
+KIND_SUFFIX = {"individual": "", "group": ":group"}
+KIND_WORDS = {"individual": "个人", "group": "团体"}
+
+
+def alert_kind(alert: CapacityAlert) -> str:
+    return "group" if alert.scope.endswith(KIND_SUFFIX["group"]) else "individual"
+
+
 def check_capacity(slot_id: int) -> list[CapacityAlert]:
-    """Raise the alerts a slot and its day have reached and not yet had; commits them and tells
-    the base's operators. People booked count individuals and groups together."""
+    """Raise the alerts a slot and its day have reached and not yet had, for individual and group
+    places each; commits them and tells the base's operators."""
     slot = db.session.get(Slot, slot_id, populate_existing=True)  # the committed counts, one query
     if slot is None:
         return []
-    day_booked, day_capacity = db.session.execute(
+    day = db.session.execute(
         select(
-            func.coalesce(func.sum(Slot.booked + Slot.group_booked), 0),
-            func.coalesce(func.sum(Slot.capacity + Slot.group_capacity), 0),
+            func.coalesce(func.sum(Slot.booked), 0).label("booked"),
+            func.coalesce(func.sum(Slot.capacity), 0).label("capacity"),
+            func.coalesce(func.sum(Slot.group_booked), 0).label("group_booked"),
+            func.coalesce(func.sum(Slot.group_capacity), 0).label("group_capacity"),
         ).where(Slot.base_id == slot.base_id, Slot.visit_date == slot.visit_date, Slot.status == SlotStatus.OPEN)
     ).one()
-    wanted = [
-        (f"slot:{slot.id}", slot.id, t, slot.booked + slot.group_booked, slot.capacity + slot.group_capacity)
-        for t in _reached(slot.booked + slot.group_booked, slot.capacity + slot.group_capacity)
-    ] + [
-        (f"day:{slot.visit_date.isoformat()}", None, t, day_booked, day_capacity)
-        for t in _reached(day_booked, day_capacity)
-    ]
+    wanted = []
+    for kind, booked, capacity, day_booked, day_capacity in (
+        ("individual", slot.booked, slot.capacity, day.booked, day.capacity),
+        ("group", slot.group_booked, slot.group_capacity, day.group_booked, day.group_capacity),
+    ):
+        suffix = KIND_SUFFIX[kind]
+        wanted += [(f"slot:{slot.id}{suffix}", slot.id, t, booked, capacity) for t in _reached(booked, capacity)]
+        wanted += [
+            (f"day:{slot.visit_date.isoformat()}{suffix}", None, t, day_booked, day_capacity)
+            for t in _reached(day_booked, day_capacity)
+        ]
     if not wanted:
         return []
     have = set(
@@ -92,7 +109,10 @@ def check_capacity(slot_id: int) -> list[CapacityAlert]:
 
 def describe(alert: CapacityAlert) -> str:
     what = "该时段" if alert.slot_id else "当日"
-    return f"{alert.visit_date.isoformat()} {what}预约已达 {alert.threshold}%（{alert.booked}/{alert.capacity} 人）"
+    kind = KIND_WORDS[alert_kind(alert)]
+    return (
+        f"{alert.visit_date.isoformat()} {what}预约已达 {alert.threshold}%（{kind} {alert.booked}/{alert.capacity} 人）"
+    )
 
 
 def _tell_operators(alert: CapacityAlert) -> None:
@@ -116,7 +136,7 @@ def _tell_operators(alert: CapacityAlert) -> None:
             {
                 "thing1": {"value": base.name[:20]},
                 "time2": {"value": alert.visit_date.isoformat()},
-                "thing3": {"value": f"预约已达 {alert.threshold}%"[:20]},
+                "thing3": {"value": f"{KIND_WORDS[alert_kind(alert)]}预约已达 {alert.threshold}%"[:20]},
             },
             page="pages/operator/alerts",
             send_now=False,

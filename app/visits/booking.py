@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -134,17 +135,23 @@ def book(
     return booking
 
 
-def stage(
-    user: User, data: dict[str, Any], r: Rules, now: datetime | None = None, *, waitlist_entry_id: int | None = None
-) -> tuple[Booking, Callable[[], None]]:
-    """Every check, then the booking's rows written (flushed), the place not yet taken:
-    `take_place()` takes it with one conditional UPDATE (SlotFull when none is left). The caller
-    calls it last, just before the commit: that UPDATE locks the slot's row until the commit, so
-    a rush queues on the lock only for the commit itself."""
-    now = now or utcnow()
-    slot = db.session.get(Slot, data["slot_id"])
-    if slot is None:
-        raise NotFound("时段不存在", details={"slot_id": data["slot_id"]})
+@dataclass(frozen=True)
+class Checked:
+    """A booking request that passed every rule of its slot: who and how many it would book."""
+
+    kind: BookingKind
+    people: int
+    visitors: list[dict[str, Any]]
+    indexes: list[str]  # the visitors' documents' blind indexes, in order
+    minors: int | None  # groups
+
+
+def check_request(user: User, data: dict[str, Any], slot: Slot, r: Rules, now: datetime) -> Checked:
+    """Every rule a booking of `slot` must pass at `now`, before anything is written: the page's
+    base, the base still open, the slot open, released and not started, the user not suspended,
+    the group's size and make-up, individuals within the slot's capacity, nobody already booked
+    at the base that day. The waitlist asks the same of a request it queues (one that could never
+    be booked is refused as a booking would be). Places left are not looked at: that is the UPDATE's."""
     if data.get("base_id") is not None and data["base_id"] != slot.base_id:
         raise ValidationFailed(details={"slot_id": ["该时段不属于所选基地"]})
     if not db.session.scalar(select(Zone.is_education_base).where(Zone.id == slot.base_id)):
@@ -160,7 +167,6 @@ def stage(
             f"因多次预约未到，预约功能暂停至 {suspension.ends_on.isoformat()}",
             details={"suspended_until": suspension.ends_on.isoformat()},
         )
-
     if "group" in data:
         group = data["group"]
         people = group["headcount"]
@@ -168,48 +174,79 @@ def stage(
         if people > slot.group_capacity:
             said = f"该时段团体最多 {slot.group_capacity} 人" if slot.group_capacity else "该时段不接受团体预约"
             raise ValidationFailed(details={"group": {"headcount": [said]}})
-        kind, visitors, indexes = BookingKind.GROUP, [], []
-        room, take = Slot.group_booked + people <= Slot.group_capacity, {"group_booked": Slot.group_booked + people}
+        return Checked(BookingKind.GROUP, people, [], [], minors)
+    visitors = data["visitors"]
+    if len(visitors) > slot.capacity:
+        # More people than the slot ever holds: no place will free up for them (not slot_full).
+        said = f"该时段个人预约最多 {slot.capacity} 人" if slot.capacity else "该时段不接受个人预约，可选择团体预约"
+        raise ValidationFailed(details={"visitors": [said]})
+    indexes = [_person_index(v) for v in visitors]
+    clash = _clash(slot, indexes)
+    if clash:
+        _refuse_person(user.id, indexes.index(clash.id_index), clash.user_id, clash.id, r.today(now))
+    return Checked(BookingKind.INDIVIDUAL, len(visitors), visitors, indexes, None)
+
+
+def _clash(slot: Slot, indexes: list[str]):
+    """The first live booking of the slot's base and day holding one of these people, if any."""
+    return db.session.execute(_clash_statement(slot.base_id, slot.visit_date, indexes)).first()
+
+
+def _clash_statement(base_id: int, visit_date: date, indexes: list[str]):
+    """Live bookings of a base and day that already hold one of these people."""
+    return (
+        select(BookingVisitor.id_index, Booking.user_id, Booking.id)
+        .join(Booking)
+        .where(
+            BookingVisitor.base_id == base_id,
+            BookingVisitor.visit_date == visit_date,
+            BookingVisitor.id_index.in_(indexes),
+            # Plain `active`, the partial unique index's own predicate: PostgreSQL cannot prove
+            # that `active IS true` implies it and scanned every visitor (29 ms at 100,000).
+            BookingVisitor.active,
+        )
+        .order_by(BookingVisitor.id)
+    )
+
+
+def stage(
+    user: User, data: dict[str, Any], r: Rules, now: datetime | None = None, *, waitlist_entry_id: int | None = None
+) -> tuple[Booking, Callable[[], None]]:
+    """Every check, then the booking's rows written (flushed), the place not yet taken:
+    `take_place()` takes it with one conditional UPDATE (SlotFull when none is left). The caller
+    calls it last, just before the commit: that UPDATE locks the slot's row until the commit, so
+    a rush queues on the lock only for the commit itself."""
+    now = now or utcnow()
+    slot = db.session.get(Slot, data["slot_id"])
+    if slot is None:
+        raise NotFound("时段不存在", details={"slot_id": data["slot_id"]})
+    checked = check_request(user, data, slot, r, now)
+    if checked.kind == BookingKind.GROUP:
+        room = Slot.group_booked + checked.people <= Slot.group_capacity
+        take = {"group_booked": Slot.group_booked + checked.people}
     else:
-        visitors = data["visitors"]
-        people = len(visitors)
-        indexes = [_person_index(v) for v in visitors]
-        clash = db.session.execute(
-            select(BookingVisitor.id_index, Booking.user_id, Booking.id)
-            .join(Booking)
-            .where(
-                BookingVisitor.base_id == slot.base_id,
-                BookingVisitor.visit_date == slot.visit_date,
-                BookingVisitor.id_index.in_(indexes),
-                # Plain `active`, the partial unique index's own predicate: PostgreSQL cannot prove
-                # that `active IS true` implies it and scanned every visitor (29 ms at 100,000).
-                BookingVisitor.active,
-            )
-        ).first()
-        if clash:
-            _refuse_person(user, indexes.index(clash.id_index), clash.user_id, clash.id, r.today(now))
-        kind = BookingKind.INDIVIDUAL
-        room, take = Slot.booked + people <= Slot.capacity, {"booked": Slot.booked + people}
+        room, take = Slot.booked + checked.people <= Slot.capacity, {"booked": Slot.booked + checked.people}
 
     booking = Booking(
         user_id=user.id,
         slot_id=slot.id,
         base_id=slot.base_id,
         visit_date=slot.visit_date,
-        kind=kind,
-        headcount=people,
+        kind=checked.kind,
+        headcount=checked.people,
         status=BookingStatus.CONFIRMED,
         created_at=now,
         waitlist_entry_id=waitlist_entry_id,
     )
     booking.slot = slot  # the answer shows it: no second read
-    if kind == BookingKind.GROUP:
+    if checked.kind == BookingKind.GROUP:
+        group = data["group"]
         booking.organisation = group["organisation"]
         booking.leader_name = group["leader_name"]
         booking.leader_phone = group["leader_phone"]
-        booking.minors = minors
+        booking.minors = checked.minors
         booking.member_list = _member_json(group.get("members"))
-    for visitor, index in zip(visitors, indexes, strict=True):
+    for visitor, index in zip(checked.visitors, checked.indexes, strict=True):
         booking.visitors.append(
             BookingVisitor(
                 base_id=slot.base_id,
@@ -222,10 +259,20 @@ def stage(
             )
         )
     db.session.add(booking)
+    # A failed flush expires every loaded object: what the refusal needs is read before.
+    user_id, base_id, visit_date = user.id, slot.base_id, slot.visit_date
     try:
         db.session.flush()
     except IntegrityError as exc:
-        # Someone booked the same person at the same base that day a moment ago.
+        # Someone booked one of these people at this base that day a moment ago, after the check
+        # above (two accounts at once): refused as that check refuses, naming the visitor and
+        # counting towards the daily limit. This transaction can read no more; the other has
+        # committed (the unique index waited for it), so it is read on a connection of its own.
+        if checked.indexes:
+            with db.engine.connect() as conn:
+                clash = conn.execute(_clash_statement(base_id, visit_date, checked.indexes)).first()
+            if clash is not None:
+                _refuse_person(user_id, checked.indexes.index(clash.id_index), clash.user_id, clash.id, r.today(now))
         raise PersonAlreadyBooked() from exc
 
     def take_place() -> None:
@@ -254,13 +301,13 @@ def ensure_released(slot: Slot, r: Rules, now: datetime) -> None:
 MINORS_PER_ADULT = 10
 
 
-def _refuse_person(user: User, position: int, holder_id: int, booking_id: int, today: date) -> None:
+def _refuse_person(user_id: int, position: int, holder_id: int, booking_id: int, today: date) -> None:
     """The visitor at `position` is already booked at this base that day."""
-    if holder_id == user.id:
+    if holder_id == user_id:
         raise PersonAlreadyBooked(
             "您已为该证件预约过本基地当天的参观", details={"visitor": position, "booking_id": booking_id}
         )
-    key = f"visits:refused:{user.id}:{today.isoformat()}"
+    key = f"visits:refused:{user_id}:{today.isoformat()}"
     try:
         refused = kv.redis.incr(key)
         kv.redis.expire(key, 2 * 86400)

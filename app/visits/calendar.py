@@ -17,7 +17,7 @@ from app.audit import services as audit
 from app.db_types import utcnow
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.visits.models import BaseProfile, Slot, SlotStatus
+from app.visits.models import BaseProfile, Closure, Slot, SlotStatus
 from app.visits.rules import MAX_SLOT_RANGE_DAYS, Rules, rules, slots_namespace
 from app.zones.constants import Status
 from app.zones.models import Zone
@@ -40,6 +40,12 @@ def get_base(base_id: int) -> Zone:
     if zone is None:
         raise NotFound("宣传教育基地不存在")
     return zone
+
+
+def base_name(base_id: int) -> str:
+    """A base's name, for lists that show it beside a slot (the session keeps each zone once)."""
+    zone = db.session.get(Zone, base_id)
+    return zone.name if zone is not None else ""
 
 
 def profile_of(base_id: int) -> BaseProfile:
@@ -90,10 +96,27 @@ def update_profile(base_id: int, changes: dict[str, Any], actor: User) -> BasePr
 # ---- slots --------------------------------------------------------------------------------
 
 
-def create_slots(base_id: int, spec: dict[str, Any], actor: User) -> list[Slot]:
+@dataclass
+class SlotsCreated:
+    """What a bulk request did: the slots it created, and how many it left out and why."""
+
+    slots: list[Slot]
+    skipped_existing: int = 0  # the same time that day is already a slot (a request run twice)
+    skipped_closed: int = 0  # the day is closed (visit_closures)
+    skipped_ended: int = 0  # today's times that are already over
+
+
+def create_slots(base_id: int, spec: dict[str, Any], actor: User, now: datetime | None = None) -> list[Slot]:
+    """create_calendar's slots, for callers that need only them (the demo data)."""
+    return create_calendar(base_id, spec, actor, now).slots
+
+
+def create_calendar(base_id: int, spec: dict[str, Any], actor: User, now: datetime | None = None) -> SlotsCreated:
     """A calendar in bulk: every chosen weekday in [from, to] × every time range. Existing slots
-    (same start) are left as they are, so running it twice adds nothing."""
+    (same start and end) are left as they are, so running it twice adds nothing; closed days and
+    times already over are skipped; a time overlapping another slot of the base that day is a 422."""
     r = rules()
+    now = now or utcnow()
     get_base(base_id)
     ensure_operates(actor, base_id)
     first, last = spec["from"], spec["to"]
@@ -101,38 +124,97 @@ def create_slots(base_id: int, spec: dict[str, Any], actor: User) -> list[Slot]:
         raise ValidationFailed(details={"to": ["结束日期不能早于开始日期"]})
     if (last - first).days > MAX_SLOT_RANGE_DAYS:
         raise ValidationFailed(details={"to": [f"一次最多创建 {MAX_SLOT_RANGE_DAYS} 天"]})
-    if first < r.today():
+    if first < r.today(now):
         raise ValidationFailed(details={"from": ["不能为过去的日期创建时段"]})
     check_times(spec["times"])
-    existing = set(db.session.scalars(select(Slot.starts_at).where(Slot.base_id == base_id)))
-    created = []
+    lock_calendar(base_id)  # a closure or another bulk request meanwhile would not be seen below
+    closed = closed_days(base_id, first, last)
+    existing: dict[date, list[tuple[datetime, datetime]]] = {}
+    for day, starts, ends in db.session.execute(
+        select(Slot.visit_date, Slot.starts_at, Slot.ends_at).where(
+            Slot.base_id == base_id, Slot.visit_date.between(first, last)
+        )
+    ):
+        existing.setdefault(day, []).append((starts, ends))
+    result = SlotsCreated(slots=[])
     day = first
     while day <= last:
         if day.isoweekday() in spec["weekdays"]:
             for period in spec["times"]:
                 starts = datetime.combine(day, period["start"], r.timezone)
                 ends = datetime.combine(day, period["end"], r.timezone)
-                if starts in existing:
-                    continue
-                slot = Slot(
-                    base_id=base_id,
-                    visit_date=day,
-                    starts_at=starts,
-                    ends_at=ends,
-                    capacity=spec["capacity"],
-                    group_capacity=spec.get("group_capacity", 0),
-                    booked=0,
-                    group_booked=0,
-                    status=SlotStatus.OPEN,
-                )
-                db.session.add(slot)
-                created.append(slot)
+                there = existing.get(day, [])
+                if (starts, ends) in there:
+                    result.skipped_existing += 1
+                elif day in closed:
+                    result.skipped_closed += 1
+                elif ends <= now:
+                    result.skipped_ended += 1
+                else:
+                    _refuse_overlap(day, starts, ends, there, r)
+                    result.slots.append(
+                        Slot(
+                            base_id=base_id,
+                            visit_date=day,
+                            starts_at=starts,
+                            ends_at=ends,
+                            capacity=spec["capacity"],
+                            group_capacity=spec.get("group_capacity", 0),
+                            booked=0,
+                            group_booked=0,
+                            status=SlotStatus.OPEN,
+                        )
+                    )
         day += timedelta(days=1)
+    db.session.add_all(result.slots)
     db.session.flush()
-    audit.record(actor, "slots.create", "zone", base_id, None, {"from": first, "to": last, "count": len(created)})
+    audit.record(
+        actor,
+        "slots.create",
+        "zone",
+        base_id,
+        None,
+        {
+            "from": first,
+            "to": last,
+            "count": len(result.slots),
+            "skipped_closed": result.skipped_closed,
+            "skipped_ended": result.skipped_ended,
+        },
+    )
     slots_changed(base_id)
     uow.commit()
-    return created
+    return result
+
+
+def _refuse_overlap(
+    day: date, starts: datetime, ends: datetime, there: list[tuple[datetime, datetime]], r: Rules
+) -> None:
+    """A new time may not overlap a slot the base already has that day (touching is fine), as two
+    times of one request may not (check_times): the same hour would be offered twice."""
+    for other_starts, other_ends in sorted(there):
+        if starts < other_ends and other_starts < ends:
+            have = f"{other_starts.astimezone(r.timezone):%H:%M}–{other_ends.astimezone(r.timezone):%H:%M}"
+            want = f"{starts.astimezone(r.timezone):%H:%M}–{ends.astimezone(r.timezone):%H:%M}"
+            raise ValidationFailed(details={"times": [f"{day.isoformat()} 已有时段 {have}，与 {want} 重叠"]})
+
+
+def lock_calendar(base_id: int) -> None:
+    """Changes to a base's calendar (bulk creation, closing a day) one at a time: each reads what the
+    other writes (closed days, existing slots). The base's zone row is the lock; FOR NO KEY UPDATE
+    leaves bookings free to reference it meanwhile."""
+    db.session.execute(select(Zone.id).where(Zone.id == base_id).with_for_update(key_share=True))
+
+
+def closed_days(base_id: int, first: date, last: date) -> dict[date, str]:
+    """The base's closed days between two local dates, with their reasons."""
+    return dict(
+        db.session.execute(
+            select(Closure.visit_date, Closure.reason).where(
+                Closure.base_id == base_id, Closure.visit_date.between(first, last)
+            )
+        ).all()
+    )
 
 
 def check_times(times: list[dict[str, time]]) -> None:
@@ -170,6 +252,10 @@ class SlotState(StrEnum):
 
     NOT_RELEASED = "not_released"
     OPEN = "open"
+    # Individual places all taken, group places left: individuals may join the waitlist, groups book.
+    INDIVIDUAL_FULL = "individual_full"
+    # No individual places at all (capacity 0), group places left.
+    GROUPS_ONLY = "groups_only"
     FULL = "full"
     STARTED = "started"
     ENDED = "ended"
@@ -179,11 +265,16 @@ class SlotState(StrEnum):
 SLOT_STATE_LABELS = {
     SlotState.NOT_RELEASED: "未开放预约",
     SlotState.OPEN: "可预约",
+    SlotState.INDIVIDUAL_FULL: "个人已约满，可候补；团体可约",
+    SlotState.GROUPS_ONLY: "仅接受团体预约",
     SlotState.FULL: "已约满",
     SlotState.STARTED: "已开始",
     SlotState.ENDED: "已结束",
     SlotState.CLOSED: "已关闭",
 }
+
+
+BOOKABLE_STATES = frozenset({SlotState.OPEN, SlotState.INDIVIDUAL_FULL, SlotState.GROUPS_ONLY})
 
 
 @dataclass(frozen=True)
@@ -208,7 +299,8 @@ class SlotView:
 
     @property
     def bookable(self) -> bool:
-        return self.state == SlotState.OPEN
+        """Someone may book it now (for INDIVIDUAL_FULL and GROUPS_ONLY: a group)."""
+        return self.state in BOOKABLE_STATES
 
 
 def slot_state(slot: Slot, opens_at: datetime, now: datetime) -> SlotState:
@@ -222,6 +314,9 @@ def slot_state(slot: Slot, opens_at: datetime, now: datetime) -> SlotState:
         return SlotState.NOT_RELEASED
     if slot.remaining == 0 and slot.group_remaining == 0:
         return SlotState.FULL
+    if slot.remaining == 0:
+        # Not "open": an individual would be refused (slot_full) while being told it was bookable.
+        return SlotState.INDIVIDUAL_FULL if slot.capacity > 0 else SlotState.GROUPS_ONLY
     return SlotState.OPEN
 
 

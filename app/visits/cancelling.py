@@ -10,13 +10,22 @@ from sqlalchemy import func, select, update
 from app import uow
 from app.accounts.models import User
 from app.audit import services as audit
-from app.db_types import utcnow
-from app.errors import AppError, Conflict, NotFound
+from app.db_types import insert_unless_conflict, utcnow
+from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.times import local_iso
-from app.visits.calendar import ensure_operates, get_base, slots_changed
+from app.visits.calendar import ensure_operates, get_base, lock_calendar, slots_changed
 from app.visits.messages import notify_change
-from app.visits.models import Booking, BookingKind, BookingStatus, Slot, SlotStatus, WaitlistEntry, WaitlistStatus
+from app.visits.models import (
+    Booking,
+    BookingKind,
+    BookingStatus,
+    Closure,
+    Slot,
+    SlotStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from app.visits.rules import rules
 from app.visits.waitlist import promote_waitlist
 
@@ -39,8 +48,19 @@ def cancel(user: User, booking_id: int, now: datetime | None = None) -> Booking:
     """The visitor cancels, until the cut-off; freed places go to the waitlist in order."""
     r = rules()
     now = now or utcnow()
+    # Locks in the order every writer of a slot's bookings takes them: the slot, then its bookings
+    # (closing a day, an account's deletion). Booking first had deadlocked with a closure (503). A
+    # closure that got there first has cancelled it by the time the booking is read: 409 below.
+    db.session.execute(
+        select(Slot.id)
+        .where(Slot.id == select(Booking.slot_id).where(Booking.id == booking_id).scalar_subquery())
+        .with_for_update(key_share=True)
+    )
     booking = db.session.scalar(
-        select(Booking).where(Booking.id == booking_id, Booking.user_id == user.id).with_for_update(of=Booking)
+        select(Booking)
+        .where(Booking.id == booking_id, Booking.user_id == user.id)
+        .with_for_update(of=Booking)
+        .execution_options(populate_existing=True)
     )
     if booking is None:
         raise NotFound("预约不存在")
@@ -75,22 +95,33 @@ def close_day_impact(base_id: int, day: date, actor: User) -> tuple[int, int]:
     return int(bookings_n), int(visitors_n)
 
 
-def close_day(base_id: int, day: date, reason: str, actor: User) -> list[Booking]:
-    """Close a whole day (holiday, weather): its slots stop taking bookings and every booking and
-    waitlist entry on it is cancelled, with a message to each visitor."""
+def close_day(base_id: int, day: date, reason: str, actor: User, now: datetime | None = None) -> list[Booking]:
+    """Close a whole day (holiday, weather), with or without slots yet: the closure is recorded (slots
+    created for that day later are skipped), its slots stop taking bookings and every booking and
+    waitlist entry on it is cancelled, with a message to each visitor. Closing a closed day again
+    keeps its first reason and cancels nothing more."""
     r = rules()
     get_base(base_id)
     ensure_operates(actor, base_id)
+    if day < r.today(now):
+        raise ValidationFailed(details={"date": ["不能为过去的日期闭馆"]})
+    lock_calendar(base_id)
+    db.session.execute(insert_unless_conflict(Closure).values(base_id=base_id, visit_date=day, reason=reason))
+    # Slots first, then their bookings: the order a cancellation takes them in (no deadlock).
     slots = list(
-        db.session.scalars(select(Slot).where(Slot.base_id == base_id, Slot.visit_date == day).with_for_update())
+        db.session.scalars(
+            select(Slot).where(Slot.base_id == base_id, Slot.visit_date == day).order_by(Slot.id).with_for_update()
+        )
     )
-    if not slots:
-        raise NotFound("当天没有开放时段")
     cancelled = []
     for slot in slots:
-        slot.status, slot.closed_reason = SlotStatus.CLOSED, reason
+        if slot.status != SlotStatus.CLOSED:
+            slot.status, slot.closed_reason = SlotStatus.CLOSED, reason
         for booking in db.session.scalars(
-            select(Booking).where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED)
+            select(Booking)
+            .where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED)
+            .order_by(Booking.id)
+            .with_for_update(of=Booking)
         ):
             release_booking(booking, f"基地闭馆：{reason}", late=False)
             cancelled.append(booking)
@@ -100,7 +131,12 @@ def close_day(base_id: int, day: date, reason: str, actor: User) -> list[Booking
             .values(status=WaitlistStatus.CANCELLED)
         )
     audit.record(
-        actor, "base.close_day", "zone", base_id, None, {"day": day, "reason": reason, "cancelled": len(cancelled)}
+        actor,
+        "base.close_day",
+        "zone",
+        base_id,
+        None,
+        {"day": day, "reason": reason, "slots": len(slots), "cancelled": len(cancelled)},
     )
     for booking in cancelled:
         notify_change(booking, f"闭馆取消：{reason}", r, send_now=False)  # a whole day's visitors: by the outbox job

@@ -81,6 +81,8 @@ class InvalidCheckinCode(AppError):
 
 
 def checkin(operator: User, code: str, actual_headcount: int | None, now: datetime | None = None) -> Booking:
+    """The operator admits a booking at the door, recording how many came (1 to the booked head
+    count: a group must say it; individuals default to all of them)."""
     r = rules()
     now = now or utcnow()
     if bases_operated_by(operator) == frozenset():
@@ -113,14 +115,13 @@ def checkin(operator: User, code: str, actual_headcount: int | None, now: dateti
             status=422,
             details={"visit_date": booking.visit_date.isoformat()},
         )
-    if booking.kind == BookingKind.GROUP:
-        if actual_headcount is None:
+    if actual_headcount is None:
+        if booking.kind == BookingKind.GROUP:
             raise ValidationFailed(details={"headcount": ["团体预约须填写实到人数"]})
-        if not 1 <= actual_headcount <= booking.headcount:
-            raise ValidationFailed(details={"headcount": [f"实到人数须在 1 到 {booking.headcount} 之间"]})
-        booking.actual_headcount = actual_headcount
-    else:
-        booking.actual_headcount = booking.headcount
+        actual_headcount = booking.headcount  # individuals: all of them, unless the door says fewer
+    if not 1 <= actual_headcount <= booking.headcount:
+        raise ValidationFailed(details={"headcount": [f"实到人数须在 1 到 {booking.headcount} 之间"]})
+    booking.actual_headcount = actual_headcount
     booking.status = BookingStatus.CHECKED_IN
     booking.checked_in_at = now
     booking.checked_in_by_id = operator.id

@@ -46,12 +46,28 @@ def release_account(user_id: int, now: datetime | None = None) -> tuple[int, int
     (bookings cancelled, people promoted from the waitlist, bookings purged)."""
     r = rules()
     now = now or utcnow()
-    # Its own waiting requests first, so none of them is promoted by its own cancellations.
+    # Locks in the order every writer of a slot's bookings takes them: the slots it would free, then
+    # the bookings, then waiting requests (closing a day takes them so too: no deadlock with it).
+    db.session.execute(
+        select(Slot.id)
+        .where(
+            Slot.id.in_(
+                select(Booking.slot_id).where(Booking.user_id == user_id, Booking.status == BookingStatus.CONFIRMED)
+            )
+        )
+        .order_by(Slot.id)
+        .with_for_update(key_share=True)
+    )
+    bookings = db.session.scalars(
+        select(Booking)
+        .where(Booking.user_id == user_id)
+        .order_by(Booking.id)
+        .with_for_update(of=Booking)
+        .execution_options(populate_existing=True)
+    ).all()
+    # Its own waiting requests before any cancellation, so none of them is promoted by its own.
     db.session.execute(delete(WaitlistEntry).where(WaitlistEntry.user_id == user_id))
     db.session.execute(delete(BookingSuspension).where(BookingSuspension.user_id == user_id))
-    bookings = db.session.scalars(
-        select(Booking).where(Booking.user_id == user_id).order_by(Booking.id).with_for_update(of=Booking)
-    ).all()
     freed: dict[int, int] = {}
     cancelled = purged = 0
     for booking in bookings:

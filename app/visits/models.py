@@ -48,6 +48,16 @@ class WaitlistStatus(StrEnum):
     PURGED = "purged"  # its slot is long past: the request's people were removed (retention)
 
 
+# What the requester reads for a waitlist entry's status (the API's `status_label`).
+WAITLIST_STATUS_LABELS = {
+    WaitlistStatus.WAITING: "候补中",
+    WaitlistStatus.PROMOTED: "候补成功，已预约",
+    WaitlistStatus.FAILED: "候补未成功（轮到时已不能预约）",
+    WaitlistStatus.CANCELLED: "已取消",
+    WaitlistStatus.PURGED: "已过保存期限，内容已删除",
+}
+
+
 class BaseProfile(db.Model):
     """What a titled zone opened as an education base tells visitors, and its booking rules."""
 
@@ -92,6 +102,20 @@ class Slot(db.Model):
     @property
     def group_remaining(self) -> int:
         return max(0, self.group_capacity - self.group_booked) if self.status == SlotStatus.OPEN else 0
+
+
+class Closure(db.Model):
+    """A day a base is closed (holiday, weather, works), recorded even before it has slots: slots
+    created later for that day are skipped, so a closed day cannot be reopened by adding one."""
+
+    __tablename__ = "visit_closures"
+    __table_args__ = (UniqueConstraint("base_id", "visit_date", name="uq_visit_closures_base_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    base_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"))
+    visit_date: Mapped[date] = mapped_column(Date)  # local date
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Booking(db.Model):
@@ -178,6 +202,10 @@ class WaitlistEntry(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=WaitlistStatus.WAITING)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # Loaded when asked for (the caller's list joins it): a joined load would make every
+    # `SELECT … FOR UPDATE` of entries lock their slot too, out of the slot-first lock order.
+    slot: Mapped[Slot] = relationship()
 
 
 class BookingSuspension(db.Model):

@@ -17,9 +17,10 @@ from app.validators import (
     person_key,
     validate_person_name,
 )
+from app.visits.alerts import alert_kind
 from app.visits.alerts import describe as describe_alert
-from app.visits.calendar import profile_of
-from app.visits.models import BOOKING_STATUS_LABELS
+from app.visits.calendar import base_name, profile_of
+from app.visits.models import BOOKING_STATUS_LABELS, WAITLIST_STATUS_LABELS, WaitlistStatus
 from app.visits.waitlist import waitlist_position
 from app.zones.schemas import ZoneCardOut
 
@@ -121,11 +122,19 @@ class SlotOut(Schema):
     status = ma.fields.String(
         attribute="state",
         metadata={
-            "description": "now: not_released（opens_at 开放）, open, full（可候补）, started, ended, closed（闭馆）"
+            "description": "此刻的状态：not_released（未开放，opens_at 开放）；open（可预约）；"
+            "individual_full（个人名额已满：个人可加入候补，团体仍可预约，见 group_remaining）；"
+            "groups_only（不设个人名额，仅接受团体预约）；full（个人与团体均已约满，可候补）；"
+            "started（已开始）；ended（已结束）；closed（闭馆，见 closed_reason）"
         },
     )
-    status_label = ma.fields.String(attribute="state_label")
-    bookable = ma.fields.Boolean(metadata={"description": "现在可以预约"})
+    status_label = ma.fields.String(attribute="state_label", metadata={"description": "status 的中文说明"})
+    bookable = ma.fields.Boolean(
+        metadata={
+            "description": "现在有人可以预约（open；individual_full 与 groups_only 时仅团体可约）。"
+            "个人看 remaining，团体看 group_remaining"
+        }
+    )
     closed_reason = ma.fields.String(allow_none=True)
     opens_at = LocalDateTime(metadata={"description": "何时开放预约"})
 
@@ -172,8 +181,11 @@ class SlotBulkIn(Schema):
 
 
 class SlotsCreatedOut(Schema):
-    created = ma.fields.Integer()
+    created = ma.fields.Integer(metadata={"description": "新建的时段数"})
     slot_ids = ma.fields.List(ma.fields.Integer())
+    skipped_existing = ma.fields.Integer(metadata={"description": "当天已有同一时段，未重复创建"})
+    skipped_closed = ma.fields.Integer(metadata={"description": "当天已登记闭馆，未创建"})
+    skipped_ended = ma.fields.Integer(metadata={"description": "今天已结束的时段，未创建"})
 
 
 class ClosureIn(Schema):
@@ -224,17 +236,25 @@ class BookingOut(Schema):
 class StaffVisitorOut(Schema):
     name = ma.fields.Function(lambda v: mask_name(v.name))
     id_type = ma.fields.String()
+    id_type_label = ma.fields.Function(lambda v: ID_TYPE_LABELS[IdType(v.id_type)])
     id_number = ma.fields.Function(lambda v: mask_id_number(v.id_number))
     phone = ma.fields.Function(lambda v: mask_phone(v.phone))
 
 
-class StaffBookingOut(BookingOut):
-    user_id = ma.fields.Integer()
+class DoorBookingOut(BookingOut):
+    """A booking as the base's operators read it (docs/privacy.md: masked), the door included:
+    names masked as in the door list, document numbers and phones as in every list."""
+
     visitors = ma.fields.List(ma.fields.Nested(StaffVisitorOut))
     leader_name = ma.fields.Function(lambda b: mask_name(b.leader_name))
     members = ma.fields.Function(
-        lambda b: [{**m, "name": mask_name(m["name"])} for m in b.members] if b.members else None
+        lambda b: [{**m, "name": mask_name(m["name"])} for m in b.members] if b.members else None,
+        metadata={"description": "团体名单 [{name, minor}]（姓名脱敏）"},
     )
+
+
+class StaffBookingOut(DoorBookingOut):
+    user_id = ma.fields.Integer()
 
 
 class SlotBookingsOut(Schema):
@@ -251,15 +271,31 @@ class CheckinCodeOut(Schema):
 
 class CheckinIn(Schema):
     code = Trimmed(required=True, validate=ma.validate.Length(min=3, max=64))
-    headcount = ma.fields.Integer(validate=ma.validate.Range(min=1, max=500), metadata={"description": "团体实到人数"})
+    headcount = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=500),
+        metadata={"description": "实到人数（1 到预约人数）：团体必填；个人不填为预约人数"},
+    )
 
 
 class WaitlistOut(Schema):
     id = ma.fields.Integer()
     slot_id = ma.fields.Integer()
+    slot = ma.fields.Nested(BookingSlotOut, metadata={"description": "候补的时段"})
+    visit_date = ma.fields.Date(attribute="slot.visit_date", metadata={"description": "参观日期"})
+    base_id = ma.fields.Integer(attribute="slot.base_id")
+    base_name = ma.fields.Function(lambda e: base_name(e.slot.base_id), metadata={"description": "基地名称"})
     headcount = ma.fields.Integer()
-    status = ma.fields.String()
-    position = ma.fields.Function(waitlist_position, metadata={"description": "排在第几位"})
+    status = ma.fields.String(
+        metadata={"description": "waiting（候补中）、promoted（已约上，见 booking_id）、failed、cancelled、purged"}
+    )
+    status_label = ma.fields.Function(
+        lambda e: WAITLIST_STATUS_LABELS[WaitlistStatus(e.status)], metadata={"description": "status 的中文说明"}
+    )
+    position = ma.fields.Function(
+        waitlist_position, allow_none=True, metadata={"description": "候补中时排在第几位（1 为下一个）；否则为空"}
+    )
+    booking_id = ma.fields.Integer(allow_none=True, metadata={"description": "候补成功后的预约"})
+    created_at = LocalDateTime()
 
 
 class DoorArgs(Schema):
@@ -296,6 +332,9 @@ class CapacityAlertOut(Schema):
     id = ma.fields.Integer()
     base_id = ma.fields.Integer()
     slot_id = ma.fields.Integer(allow_none=True, metadata={"description": "空：整日"})
+    kind = ma.fields.Function(
+        lambda a: alert_kind(a), metadata={"description": "individual（个人名额）或 group（团体名额），分别计算"}
+    )
     visit_date = ma.fields.Date()
     threshold = ma.fields.Integer(metadata={"description": "50、80 或 100（%）"})
     booked = ma.fields.Integer()

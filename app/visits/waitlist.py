@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app import uow
 from app.accounts.models import User
@@ -15,30 +16,33 @@ from app.db_types import utcnow
 from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.policies import services as policies
-from app.visits.booking import SlotFull, book, ensure_released
-from app.visits.models import Booking, Slot, SlotStatus, WaitlistEntry, WaitlistStatus
+from app.visits.booking import SlotFull, book, check_request
+from app.visits.models import (
+    WAITLIST_STATUS_LABELS,
+    Booking,
+    BookingKind,
+    Slot,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from app.visits.rules import Rules, rules
 
 
 def join_waitlist(user: User, slot_id: int, data: dict[str, Any]) -> WaitlistEntry:
     """Wait for `slot_id` (the path's) with a booking request; the body may name the slot too, and
-    the base of the page it comes from, but not another one."""
+    the base of the page it comes from, but not another one. The request must pass every rule a
+    booking of that slot would now (booking.check_request, the same answers): one that could never
+    be booked is refused, not queued."""
     if data.get("slot_id") is not None and data["slot_id"] != slot_id:
         raise ValidationFailed(details={"slot_id": ["与请求路径中的时段不一致"]})
     policies.ensure_consented(user)  # the entry holds the visitors' names and documents
     slot = db.session.get(Slot, slot_id)
     if slot is None:
         raise NotFound("时段不存在")
-    if data.get("base_id") is not None and data["base_id"] != slot.base_id:
-        raise ValidationFailed(details={"slot_id": ["该时段不属于所选基地"]})
-    now = utcnow()
-    if slot.status != SlotStatus.OPEN or now >= slot.starts_at:
-        raise Conflict("该时段已不接受候补", code="slot_closed")
-    ensure_released(slot, rules(), now)  # refused as a booking would be, not "still has places"
     data = {**data, "slot_id": slot.id}  # the request booked when places free up
-    people = data["group"]["headcount"] if "group" in data else len(data["visitors"])
-    free = slot.group_remaining if "group" in data else slot.remaining
-    if free >= people:
+    checked = check_request(user, data, slot, rules(), utcnow())
+    free = slot.group_remaining if checked.kind == BookingKind.GROUP else slot.remaining
+    if free >= checked.people:
         raise Conflict("该时段仍有余位，请直接预约", code="slot_has_places", details={"remaining": free})
     existing = db.session.scalar(
         select(WaitlistEntry).where(
@@ -53,15 +57,51 @@ def join_waitlist(user: User, slot_id: int, data: dict[str, Any]) -> WaitlistEnt
         slot_id=slot.id,
         user_id=user.id,
         request=json.dumps(data, ensure_ascii=False),
-        headcount=people,
+        headcount=checked.people,
         status=WaitlistStatus.WAITING,
     )
+    entry.slot = slot
     db.session.add(entry)
     uow.commit()
     return entry
 
 
-def waitlist_position(entry: WaitlistEntry) -> int:
+def my_waitlist_query(user: User):
+    """The caller's waitlist entries, newest first, each with its slot."""
+    return (
+        select(WaitlistEntry)
+        .where(WaitlistEntry.user_id == user.id)
+        .options(joinedload(WaitlistEntry.slot))
+        .order_by(WaitlistEntry.created_at.desc(), WaitlistEntry.id.desc())
+    )
+
+
+def withdraw(user: User, entry_id: int) -> WaitlistEntry:
+    """The requester leaves the waitlist: only a waiting entry (409 `not_waiting` once it was
+    promoted, failed or cancelled); someone else's is 404, as if it did not exist."""
+    entry = db.session.scalar(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.id == entry_id, WaitlistEntry.user_id == user.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if entry is None:
+        raise NotFound("候补记录不存在")
+    if entry.status != WaitlistStatus.WAITING:
+        raise Conflict(
+            f"该候补已不能取消（{WAITLIST_STATUS_LABELS[WaitlistStatus(entry.status)]}）",
+            code="not_waiting",
+            details={"status": entry.status},
+        )
+    entry.status = WaitlistStatus.CANCELLED
+    uow.commit()
+    return entry
+
+
+def waitlist_position(entry: WaitlistEntry) -> int | None:
+    """Its place in the queue while it waits (1 is next); None once it no longer waits."""
+    if entry.status != WaitlistStatus.WAITING:
+        return None
     return db.session.scalar(
         select(func.count(WaitlistEntry.id)).where(
             WaitlistEntry.slot_id == entry.slot_id,

@@ -24,7 +24,7 @@ from app.zones.constants import (
 )
 from app.zones.models import District, Zone, ZoneIndicator, ZoneTransition
 from app.zones.registry import indicator_view, invalidate_cache, search_text_of
-from app.zones.scope import ensure_may_handle
+from app.zones.scope import ensure_may_act_on, ensure_may_handle, hidden_from
 from app.zones.validation import department_error, name_key
 
 # What the audit log keeps of a zone, before and after each change.
@@ -97,10 +97,17 @@ def name_clash(batch_year: int, name: str, but: int | None = None) -> int | None
     return next((zone_id for zone_id, other in rows if zone_id != but and name_key(other) == key), None)
 
 
-def _unique_name(zone: Zone) -> None:
+def _unique_name(zone: Zone, actor: User | None) -> None:
     clash = name_clash(zone.batch_year, zone.name, zone.id)
-    if clash is not None:
-        raise AppError("同一批次中已有同名示范区项目", code="duplicate_zone", status=409, details={"zone_id": clash})
+    if clash is None:
+        return
+    # The refusal stands either way; which zone it is only for a caller who may know of that zone.
+    with db.session.no_autoflush:  # our change is not written before it is accepted
+        other = db.session.get(Zone, clash)
+    shown = actor is None or not hidden_from(actor, other)
+    raise AppError(
+        "同一批次中已有同名示范区项目", code="duplicate_zone", status=409, details={"zone_id": clash} if shown else {}
+    )
 
 
 def _check_department(zone_type: str, department: str) -> None:
@@ -135,7 +142,7 @@ def add_zone(data: dict[str, Any], actor: User | None, *, at: datetime | None = 
         created_by_id=actor.id if actor else None,
     )
     refresh_search_text(zone)
-    _unique_name(zone)
+    _unique_name(zone, actor)
     _apply_indicators(zone, data.get("indicators") or [])
     db.session.add(zone)
     zone.timeline.append(
@@ -191,7 +198,7 @@ def _refuse_locked_changes(zone: Zone, changes: dict[str, Any]) -> None:
 
 
 def update_zone(zone: Zone, changes: dict[str, Any], actor: User) -> Zone:
-    ensure_may_handle(actor, zone.type)
+    ensure_may_act_on(actor, zone)
     if "type" in changes:
         ensure_may_handle(actor, changes["type"])
     _refuse_locked_changes(zone, changes)
@@ -212,7 +219,7 @@ def update_zone(zone: Zone, changes: dict[str, Any], actor: User) -> Zone:
         if field != "indicators":
             setattr(zone, field, value)
     refresh_search_text(zone)
-    _unique_name(zone)
+    _unique_name(zone, actor)
     if "indicators" in changes:
         _apply_indicators(zone, changes["indicators"])
     zone.updated_at = utcnow()

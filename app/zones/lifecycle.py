@@ -15,6 +15,7 @@ from app.db_types import utcnow
 from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.times import app_timezone, local_iso, local_today, period_words
+from app.visits.calendar import slots_changed
 from app.zones.constants import (
     NOTE_REQUIRED,
     NOTICE_STEPS,
@@ -24,8 +25,8 @@ from app.zones.constants import (
 )
 from app.zones.follows import tell_followers
 from app.zones.models import ReReview, Zone, ZoneTransition
-from app.zones.registry import invalidate_cache
-from app.zones.scope import ensure_may_handle
+from app.zones.registry import ZONE_NOT_FOUND, invalidate_cache
+from app.zones.scope import ensure_may_act_on
 
 
 class InvalidTransition(Conflict):
@@ -42,8 +43,8 @@ class PublicityNotSettled(Conflict):
 def locked_zone(zone_id: int) -> Zone:
     """The zone with its row locked until commit, so two officers cannot both move it."""
     zone = db.session.scalar(select(Zone).where(Zone.id == zone_id).with_for_update())
-    if zone is None:
-        raise NotFound("示范区项目不存在")
+    if zone is None:  # the same words as for a zone outside the caller's scope (scope.ensure_may_act_on)
+        raise NotFound(ZONE_NOT_FOUND)
     return zone
 
 
@@ -70,7 +71,7 @@ def apply_transition(
     (a staff member's transition) refuses the notice's own steps (NOTICE_STEPS)."""
     zone = locked_zone(zone_id)
     if actor is not None:
-        ensure_may_handle(actor, zone.type)
+        ensure_may_act_on(actor, zone)
     current = Status(zone.status)
     target = Status(to)
     allowed = TRANSITIONS[current]
@@ -169,6 +170,7 @@ def _move(zone: Zone, target: Status, note: str | None, actor: User | None, at: 
         zone.published_at = at
     if target in (Status.REVOKED, Status.REJECTED):
         zone.is_education_base = False  # a base must be a titled zone
+        slots_changed(zone.id)  # its cached slot pages must not stay bookable
     audit.record(
         actor,
         "zone.transition",
@@ -193,7 +195,7 @@ def add_re_review(zone_id: int, reviewed_on: date, outcome: str, note: str | Non
     """Step (no commit): a dated re-review; a failed one revokes the title (timeline entry too)."""
     zone = locked_zone(zone_id)
     if actor is not None:
-        ensure_may_handle(actor, zone.type)
+        ensure_may_act_on(actor, zone)
     if zone.status != Status.TITLED.value:
         raise InvalidTransition(
             "只有已授予称号的示范区可以复核",
@@ -250,7 +252,7 @@ def _check_review_order(zone: Zone, reviewed_on: date) -> None:
 
 def set_education_base(zone_id: int, designated: bool, actor: User) -> Zone:
     zone = locked_zone(zone_id)
-    ensure_may_handle(actor, zone.type)
+    ensure_may_act_on(actor, zone)
     if designated and zone.status != Status.TITLED.value:
         raise AppError(
             "只有已授予称号的示范区可以设为宣传教育基地", code="not_titled", status=409, details={"status": zone.status}
@@ -262,5 +264,6 @@ def set_education_base(zone_id: int, designated: bool, actor: User) -> Zone:
     if designated and not before["is_education_base"]:
         tell_followers(zone, "education_base")  # opened to visitors: once, not on a repeated PUT
     invalidate_cache()
+    slots_changed(zone.id)  # its cached slot pages said bookable (or not) by the designation
     uow.commit()
     return zone

@@ -39,8 +39,8 @@ def staff_zone(user: User, zone_id: int, *, with_history: bool = False) -> Zone:
 
 
 def ensure_may_handle(user: User, zone_type: str) -> None:
-    """A department officer acts only on the types of its department; institute staff and admins
-    on all."""
+    """A department officer registers (or retypes a zone to) only the types of its department;
+    institute staff and admins all. The type is the caller's own input, so the refusal may name it."""
     types = zone_types_handled_by(user)
     if types is not None and zone_type not in types:
         raise Forbidden(
@@ -48,3 +48,21 @@ def ensure_may_handle(user: User, zone_type: str) -> None:
             code="department_scope",
             details={"zone_type": zone_type, "your_types": sorted(types)},
         )
+
+
+def hidden_from(user: User, zone: Zone) -> bool:
+    """Whether `zone` is one the caller may not know of: outside their scope and never made public."""
+    types = zone_types_handled_by(user)
+    return types is not None and zone.type not in types and not zone.is_public
+
+
+def ensure_may_act_on(user: User, zone: Zone) -> None:
+    """Acting on an existing zone (transitions, edits, re-reviews, designation, objections' decisions).
+    Outside the caller's scope an unpublished zone is not found, word for word the answer for an id
+    that does not exist; a public one is refused without repeating what it is."""
+    types = zone_types_handled_by(user)
+    if types is None or zone.type in types:
+        return
+    if not zone.is_public:
+        raise NotFound(ZONE_NOT_FOUND)
+    raise Forbidden("该示范区不属于本部门职责范围", code="department_scope")
