@@ -100,6 +100,9 @@ class Schema(ma.Schema):
         ordered = True
 
     def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        for number in (field_obj, getattr(field_obj, "inner", None)):
+            if isinstance(number, ma.fields.Number):
+                _ascii_digits_only(number)
         if isinstance(field_obj, ma.fields.Integer):
             field_obj.validators = [*field_obj.validators, ma.validate.Range(min=INT_MIN, max=INT_MAX)]
         elif isinstance(field_obj, ma.fields.String):
@@ -108,6 +111,22 @@ class Schema(ma.Schema):
                 field_obj.validators = [*field_obj.validators, safe_link]
         elif isinstance(field_obj, ma.fields.DateTime | ma.fields.Date):
             field_obj.validators = [*field_obj.validators, _in_programme_years]
+
+
+def _ascii_digits_only(field: ma.fields.Number) -> None:
+    """A number written as text (a query string, a form) in ASCII only: int() and Decimal() also read
+    other scripts' digits ("١٢" is 12), which nobody types meaning an id. JSON numbers pass as they are."""
+    if getattr(field, "_ascii_for", None) == id(field):
+        return  # a copy of a bound field is wrapped again (its copied wrapper reads the original)
+    read = type(field)._validated
+
+    def _validated(value):
+        if isinstance(value, str) and not value.isascii():
+            raise field.make_error("invalid", input=value)
+        return read(field, value)
+
+    field._validated = _validated
+    field._ascii_for = id(field)
 
 
 # The programme's dates and times all fall in this century; far outside it a time zone's rules turn

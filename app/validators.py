@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 
@@ -106,18 +107,46 @@ def _mod11_2_ok(value: str) -> bool:
     return _CHECK[total % 11] == value[17]
 
 
+# The first two digits of the address code: a province-level division of GB/T 2260 (11 Beijing …
+# 65 Xinjiang, 71 Taiwan, 81 Hong Kong, 82 Macao), and 83, which the residence permits of Taiwan
+# residents (GB 11643 numbers too) carry.
+PROVINCE_CODES = frozenset(
+    {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46}
+    | {50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
+)
+_CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def _china_today() -> date:
+    """The date in China now: a resident ID's birth date is a Chinese date, whatever the server's zone
+    (a baby born this morning in China has today's date while UTC is still yesterday)."""
+    return datetime.now(_CHINA).date()
+
+
 def id_number_valid(value: str) -> bool:
-    """GB 11643-1999: 17 digits, a check character (ISO 7064 MOD 11-2), a real birth date."""
+    """GB 11643-1999: 17 digits, a check character (ISO 7064 MOD 11-2), a real birth date (up to
+    today in China), a real province in its address code."""
+    return _resident_id_problem(value) is None
+
+
+_RESIDENT_ID_INVALID = "居民身份证号码无效（请核对 18 位号码及末位校验码）"
+
+
+def _resident_id_problem(value: str) -> str | None:
     value = value.upper()
     if not re.fullmatch(r"\d{17}[\dX]", value, re.ASCII):
-        return False
+        return _RESIDENT_ID_INVALID
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        return False
-    if born > date.today() or born.year < 1900:
-        return False
-    return _mod11_2_ok(value)
+        return _RESIDENT_ID_INVALID
+    if born > _china_today() or born.year < 1900:
+        return _RESIDENT_ID_INVALID
+    if not _mod11_2_ok(value):
+        return _RESIDENT_ID_INVALID
+    if int(value[:2]) not in PROVINCE_CODES:
+        return "居民身份证号码无效（前两位不是有效的省级行政区划代码）"
+    return None
 
 
 def _hk_macao_ok(value: str) -> bool:
@@ -144,7 +173,7 @@ def _foreign_permanent_ok(value: str) -> bool:
 
 
 _DOCUMENT_CHECKS = {
-    IdType.RESIDENT_ID: (id_number_valid, "居民身份证号码无效（请核对 18 位号码及末位校验码）"),
+    IdType.RESIDENT_ID: (id_number_valid, _RESIDENT_ID_INVALID),
     IdType.HK_MACAO_PERMIT: (_hk_macao_ok, "港澳居民来往内地通行证号码应为 H 或 M 加 8 位数字"),
     IdType.TAIWAN_PERMIT: (_taiwan_ok, "台湾居民来往大陆通行证号码应为 8 位数字"),
     IdType.PASSPORT: (_passport_ok, "护照号码应为 6–17 位字母和数字"),
@@ -163,6 +192,8 @@ def normalise_document_number(number: str) -> str:
 
 def document_problem(id_type: str, number: str) -> str | None:
     """Why this number is not a valid number of that document type, in Chinese; None if it is."""
+    if IdType(id_type) == IdType.RESIDENT_ID:  # its message says which part is wrong
+        return _resident_id_problem(normalise_document_number(number))
     check, message = _DOCUMENT_CHECKS[IdType(id_type)]
     return None if check(normalise_document_number(number)) else message
 
@@ -197,18 +228,57 @@ def no_control_characters(value: str) -> None:
         raise ma.ValidationError("不能包含控制字符（如制表符、换行符）")
 
 
+# Bidi embeddings, overrides and isolates: they reorder what follows on the reader's screen, so a
+# text could show something else than what it says (a name read backwards, a forged audit line).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# A text field allowing more than this is prose (a body, a reply, a note, a policy) and keeps its line
+# breaks; up to it (titles, names, reasons) a value is one line. Trimmed(multiline=…) says so outright.
+ONE_LINE_MAX = 200
+
+
+def text_problem(value: str, *, multiline: bool) -> str | None:
+    """Why `value` is no text staff or citizens may show to others (control or bidi characters; in one
+    line also tabs and line breaks), in Chinese; None if it is fine."""
+    for char in value:
+        if char == "\x00":
+            return "不能包含空字符（\\0）"  # as the base schema says it (app.validation._storable_text)
+        if char in _BIDI_CONTROLS:
+            return "不能包含控制字符（如文字方向控制符）"
+        if multiline and char in "\n\t":
+            continue
+        if unicodedata.category(char) == "Cc" or (not multiline and unicodedata.category(char) in ("Zl", "Zp")):
+            return "不能包含控制字符（如制表符、换行符）" if not multiline else "不能包含控制字符（换行与制表符除外）"
+    return None
+
+
 class Trimmed(ma.fields.String):
     """A string with surrounding spaces, and invisible format characters, removed before validation
     (a reason of twenty zero-width spaces is empty, as one of twenty spaces is). Its maximum length
     (documented as the OpenAPI maxLength) holds for what was sent too, surrounding spaces included: a
-    value the document says is too long is refused, not accepted because it shrank once trimmed."""
+    value the document says is too long is refused, not accepted because it shrank once trimmed.
+    Control and bidi characters are refused (text_problem); `multiline` fields keep line breaks and
+    tabs (a browser's CRLF read as LF), others are one line. Unsaid: multi-line when the maximum length
+    is over ONE_LINE_MAX."""
+
+    def __init__(self, *args, multiline: bool | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if multiline is None:
+            limits = [v.max for v in self.validators if isinstance(v, ma.validate.Length) and v.max is not None]
+            multiline = bool(limits) and min(limits) > ONE_LINE_MAX
+        self.multiline = multiline
 
     def _deserialize(self, value, attr, data, **kwargs):
         result = super()._deserialize(value, attr, data, **kwargs)
+        if self.multiline:
+            result = result.replace("\r\n", "\n").replace("\r", "\n")
         for validator in self.validators:
             if isinstance(validator, ma.validate.Length) and validator.max is not None and len(result) > validator.max:
                 validator(result)  # raises the length's own message
-        return strip_invisible(result)
+        result = strip_invisible(result)
+        problem = text_problem(result, multiline=self.multiline)
+        if problem:
+            raise ma.ValidationError(problem)
+        return result
 
 
 class Phone(Trimmed):

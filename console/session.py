@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import posixpath
 import re
 import time
 from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
@@ -64,12 +65,20 @@ def current() -> User:
 
 def safe_next(target: str | None) -> str:
     """Only a path of this console: never an open redirect, nor a header split by CR/LF (or any control
-    character) in the Location it becomes."""
-    if not target or CONTROL.search(target):
-        return url_for("console.dashboard")
+    character) in the Location it becomes. The path is judged as the browser will resolve it (dot
+    segments, percent-encoded or not, removed): /console/../api/… leaves the console, so it is refused;
+    so is a backslash, which browsers read as a slash (/console\\..\\api, //host)."""
+    dashboard = url_for("console.dashboard")
+    if not target or CONTROL.search(target) or "\\" in target:
+        return dashboard
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/console/"):
-        return url_for("console.dashboard")
+    if parts.scheme or parts.netloc:
+        return dashboard
+    path = unquote(parts.path)
+    if CONTROL.search(path) or "\\" in path or not path.startswith("/console/"):
+        return dashboard
+    if not (posixpath.normpath(path) + "/").startswith("/console/"):
+        return dashboard
     return target
 
 

@@ -40,19 +40,20 @@ from console.session import current, draft_for, require
 @require(*ZONE_STAFF)
 def notices():
     args = forms.query(StaffNoticeListArgs)
-    stmt = publicity_notices.notices_query(args.get("state"), public=False)
+    stmt = publicity_notices.staff_notices_query(current(), args.get("state"))  # the staff API's list
     return render_template("console/notices.html", result=forms.page(stmt, args), state=publicity_notices.window_state)
 
 
 @bp.get("/notices/<int:notice_id>")
 @require(*ZONE_STAFF)
 def notice(notice_id):
-    item = publicity_notices.get_notice(notice_id, public=False)
+    item = publicity_notices.staff_notice(current(), notice_id)
+    # The staff API's view: only the zones the caller may know of, objection counts after closing only.
     return render_template(
         "console/notice.html",
         n=item,
+        view=publicity_notices.notice_view(item, viewer=current()),
         state=publicity_notices.window_state(item),
-        counts=publicity_notices.zone_counts(notice_id),
     )
 
 
@@ -82,6 +83,10 @@ NOTICE_FIELDS = (
 )
 
 
+# Refusals naming no form field (or only ids), shown in words beside the field they are about.
+NOTICE_REFUSALS = {"zone_in_other_notice": "zone_ids", "calendar_not_loaded": "working_days"}
+
+
 @bp.route("/notices/new", methods=["GET", "POST"])
 @require(Role.INSTITUTE_STAFF)
 def notice_new():
@@ -89,7 +94,7 @@ def notice_new():
         try:
             created = publicity_notices.create_notice(forms.load(NoticeForm, names=NOTICE_FORM), current())
         except AppError as exc:  # the schema's or the service's: beside the fields, the form kept
-            refused = forms.refusal(exc, "notice", fields=NOTICE_FIELDS, names=NOTICE_FORM)
+            refused = forms.refusal(exc, "notice", fields=NOTICE_FIELDS, names=NOTICE_FORM, about=NOTICE_REFUSALS)
             return _notice_form(refused.values, refused.errors), refused.status
         flash("公示草稿已创建", "info")
         return redirect(url_for("console.notice", notice_id=created.id))
@@ -106,7 +111,7 @@ def _notice_form(form, errors: dict | None = None):
     if request.args.get("starts_on"):  # the working-days calculator: the staff API's own arguments
         try:
             days = forms.query(WorkingDaysArgs, names={"from": "starts_on", "days": "working_days"})
-            preview = publicity_calendar.window(days["start"], days["days"])
+            preview = publicity_calendar.working_days(days["start"], days["days"])
         except forms.FormInvalid:
             preview = None
     chosen = {int(i) for i in form.getlist("zone_ids") if is_ascii_number(i)} if hasattr(form, "getlist") else set()
@@ -250,7 +255,9 @@ def user_grant(user_id):
     try:
         accounts.add_grant(accounts.get_user(user_id), forms.load(account_schemas.GrantIn), current())
     except AppError as exc:  # the user's row again, the grant filled in and each problem beside its field
-        return _users_page({}, refused=forms.refusal(exc, f"grant-{user_id}", fields=GRANT_FIELDS))
+        # A reporter's second zone (409) is about the zone chosen: said beside it.
+        refused = forms.refusal(exc, f"grant-{user_id}", fields=GRANT_FIELDS, about={"reporter_zone_bound": "zone_id"})
+        return _users_page({}, refused=refused)
     flash("已授予角色", "info")
     return redirect(url_for("console.users"))
 

@@ -248,3 +248,22 @@ def test_the_public_answer_is_really_read(client, zone):
     """The check above reads bodies that hold the zone's public summary (so it can fail)."""
     body = client.get(f"{MP}/zones/{zone['id']}/updates").get_data(as_text=True)
     assert "完成屋顶光伏安装" in body
+
+
+def test_a_revoked_zone_gets_no_on_track_verdict(app, client, monkeypatch):
+    """Its title was withdrawn: 按计划推进 under a revoked zone would tell the public the opposite."""
+    from app.progress import series
+
+    real = series.indicator_series
+    monkeypatch.setattr(series, "indicator_series", lambda *a, **k: {**real(*a, **k), "on_track": True})
+    zone_id = make_zone(app, "revoked")
+    assert _progress(client, zone_id)["on_track"] is None
+
+
+def test_a_titled_zone_keeps_its_verdict(app, client, monkeypatch):
+    from app.progress import series
+
+    real = series.indicator_series
+    monkeypatch.setattr(series, "indicator_series", lambda *a, **k: {**real(*a, **k), "on_track": True})
+    zone_id = make_zone(app, "titled")
+    assert _progress(client, zone_id)["on_track"] is True

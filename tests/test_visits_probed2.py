@@ -339,6 +339,38 @@ def test_removing_the_designation_drops_the_bases_cached_slots(client, auth, app
     assert client.get(path).status_code == 404
 
 
+@pytest.fixture
+def stranded(client, auth, app, make_app):
+    """A citizen's booking at a base whose designation is then removed (by an app with the booking
+    change template configured): (booking id, headers)."""
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id)
+    headers = auth.wechat_headers("stranded")
+    booked = book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "stranded-1")
+    assert booked.status_code == 201, booked.json
+    tpl = make_app(WECHAT_TEMPLATE_BOOKING_CHANGE="tpl-change").test_client()
+    removed = tpl.put(
+        f"/api/admin/v1/zones/{base_id}/education-base", json={"is_education_base": False}, headers=auth.staff("admin")
+    )
+    assert removed.status_code == 200, removed.json
+    return booked.json["id"], headers
+
+
+def test_removing_the_designation_cancels_the_bases_coming_visits(client, stranded):
+    """Left confirmed they would be reminded, admitted by nobody and counted as no-shows."""
+    booking_id, headers = stranded
+    assert client.get(f"/api/mp/v1/bookings/{booking_id}", headers=headers).json["status"] == "cancelled"
+
+
+def test_a_visitor_of_a_base_no_longer_open_is_told(app, stranded, fake_wechat):
+    from app.jobs.schedule import PERIODIC
+
+    with app.app_context():
+        PERIODIC["outbox.deliver"].run()
+    sent = [m["data"]["thing3"]["value"] for m in fake_wechat.state()["sent_messages"]]
+    assert sent == [cancelling.BASE_CLOSED_MESSAGE]
+
+
 # ---- 6. a cancellation and a closure of its day at once (PostgreSQL) ------------------------------
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -37,6 +39,27 @@ GRANTABLE_ROLES = (
     Role.INSTITUTE_STAFF,
     Role.ADMIN,
 )
+
+# The one scope field each role is bound by; a role takes no other (an admin "of education" would be
+# stored as a scope that means nothing). Admin and institute staff take none.
+ROLE_SCOPE_FIELD = {
+    Role.DEPARTMENT_OFFICER: "department",
+    Role.BASE_OPERATOR: "base_id",
+    Role.SCHOOL_ADMIN: "school_id",
+    Role.ZONE_REPORTER: "zone_id",
+}
+SCOPE_FIELD_LABELS = {"department": "主管部门", "base_id": "基地", "school_id": "学校", "zone_id": "示范区"}
+
+
+def scope_field_problems(role: Role, given: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The scope fields given (not None) that `role` does not take, each with its message."""
+    takes = ROLE_SCOPE_FIELD.get(role)
+    return {
+        name: [f"{ROLE_LABELS[role]}无需指定{label}，请留空"]
+        for name, label in SCOPE_FIELD_LABELS.items()
+        if given.get(name) is not None and name != takes
+    }
+
 
 # Any granted role may also sign in to the staff console with a username and password (a base
 # operator usually scans codes in the mini-program, but may manage the calendar from a desk).

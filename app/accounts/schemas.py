@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.accounts.roles import GRANTABLE_ROLES, Department, Role
+from app.accounts.roles import GRANTABLE_ROLES, Department, Role, scope_field_problems
 from app.fields import NAMES_STUDENT, LocalDateTime
 from app.privacy import mask_phone
 from app.validation import PageArgs, Schema
@@ -188,6 +188,13 @@ class GrantIn(Schema):
         metadata={"description": "zone_reporter（建设主体填报员）须指定其负责的示范区"},
     )
 
+    @ma.validates_schema
+    def _only_the_roles_scope(self, data, **kwargs):
+        # Here too, not only in accounts.grant_role: a reporter's account is made by
+        # progress.reporters, which takes the zone alone and would drop anything else unsaid.
+        if "role" in data and (problems := scope_field_problems(Role(data["role"]), data)):
+            raise ma.ValidationError(problems)
+
 
 class StaffUserIn(GrantIn):
     username = ma.fields.String(
@@ -195,12 +202,13 @@ class StaffUserIn(GrantIn):
         validate=[ma.validate.Regexp(r"^[A-Za-z0-9_.-]{3,64}$", error="用户名须为 3–64 位字母、数字或 _ . -")],
     )
     password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=10, max=256))
-    display_name = ma.fields.String(validate=[ma.validate.Length(min=1, max=64), _not_blank])
+    # Shown to others (the users list, the audit log): one line, no control or bidi characters.
+    display_name = Trimmed(validate=[ma.validate.Length(min=1, max=64), _not_blank])
 
 
 class UserPatchIn(Schema):
     is_active = ma.fields.Boolean()
-    display_name = ma.fields.String(validate=[ma.validate.Length(min=1, max=64), _not_blank])
+    display_name = Trimmed(validate=[ma.validate.Length(min=1, max=64), _not_blank])
 
 
 class DeletionIn(Schema):

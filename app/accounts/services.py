@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import unicodedata
 from datetime import timedelta
 
 from flask import current_app
@@ -14,12 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import uow
-from app.accounts.models import LoginLockout, RoleGrant, User
-from app.accounts.roles import Department, Role
+from app.accounts.models import AuthToken, LoginLockout, RoleGrant, User
+from app.accounts.roles import ROLE_SCOPE_FIELD, Department, Role, scope_field_problems
 from app.accounts.tokens import AUDIENCE_MP, AUDIENCE_STAFF, IssuedToken, issue_token
 from app.audit import services as audit
 from app.db_types import insert_unless_conflict, utcnow
-from app.errors import AppError, NotFound, Unauthorized, ValidationFailed
+from app.errors import AppError, Conflict, NotFound, Unauthorized, ValidationFailed
 from app.extensions import db
 from app.wechat import services as wechat
 
@@ -221,7 +222,7 @@ def create_staff_user(
     """A staff account with one role grant. Raises if the username is taken."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(details={"password": [f"密码长度不能少于 {MIN_PASSWORD_LENGTH}"]})
-    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+    if username_taken(username):
         raise AppError("用户名已存在", code="username_taken", status=409)
     user = User(username=username, password_hash=hash_password(password), display_name=display_name)
     db.session.add(user)
@@ -238,6 +239,24 @@ def create_staff_user(
     return user
 
 
+def username_key(username: str) -> str:
+    """What makes two usernames the same one: "ADMIN" is "admin", full-width "ａｄｍｉｎ" too (NFKC, then
+    case folded), so nobody can pass for another staff member in lists and the audit log."""
+    return unicodedata.normalize("NFKC", username).casefold()
+
+
+def username_taken(username: str) -> bool:
+    """Whether an account's username is `username` by username_key. Staff accounts are few: compared
+    here, as SQLite has no NFKC. (Signing in still takes the username exactly as it was created.)"""
+    key = username_key(username)
+    taken = db.session.scalars(select(User.username).where(User.username.is_not(None)))
+    return any(username_key(name) == key for name in taken)
+
+
+class ReporterZoneBound(Conflict):
+    code = "reporter_zone_bound"
+
+
 def grant_role(
     user: User,
     role: Role,
@@ -248,21 +267,18 @@ def grant_role(
     zone_id: int | None = None,
     granted_by: User | None = None,
 ) -> RoleGrant:
-    """Add a role with the scope it needs (caller commits)."""
-    required = {
-        Role.DEPARTMENT_OFFICER: ("department", department),
-        Role.BASE_OPERATOR: ("base_id", base_id),
-        Role.SCHOOL_ADMIN: ("school_id", school_id),
-        Role.ZONE_REPORTER: ("zone_id", zone_id),
-    }.get(role)
-    if required is not None and required[1] is None:
-        raise ValidationFailed(details={required[0]: ["该角色必须指定范围"]})
+    """Add a role with the scope it needs, and only that one (caller commits)."""
     if role in (Role.CITIZEN, Role.STUDENT):
         raise ValidationFailed(details={"role": ["公众与学生身份无需授予"]})
-    if role is not Role.ZONE_REPORTER:
-        zone_id = None  # only a reporter is bound to one zone
-    elif not _zone_exists(zone_id):
-        raise ValidationFailed(details={"zone_id": ["示范区项目不存在"]})
+    scope = {"department": department, "base_id": base_id, "school_id": school_id, "zone_id": zone_id}
+    takes = ROLE_SCOPE_FIELD.get(role)
+    if takes is not None and scope[takes] is None:
+        raise ValidationFailed(details={takes: ["该角色必须指定范围"]})
+    extra = scope_field_problems(role, scope)
+    if extra:
+        raise ValidationFailed(details=extra)
+    if role is Role.ZONE_REPORTER:
+        _check_reporter_zone(user, zone_id)
     if role is Role.BASE_OPERATOR and not _zone_exists(base_id, education_base=True):
         raise ValidationFailed(details={"base_id": ["没有这个基地"]})
     if role is Role.SCHOOL_ADMIN and not _zone_exists(school_id, zone_type="school"):
@@ -280,6 +296,29 @@ def grant_role(
     )
     user.grants.append(grant)
     return grant
+
+
+def _check_reporter_zone(user: User, zone_id: int) -> None:
+    """A reporter reports on one zone, under construction (from confirmation on, where progress
+    reporting starts): a second zone is refused until the first grant is revoked."""
+    from app.progress.tracking import UNDER_CONSTRUCTION  # progress builds on accounts, not the reverse
+    from app.zones.models import Zone
+
+    zone = db.session.get(Zone, zone_id)
+    if zone is None:
+        raise ValidationFailed(details={"zone_id": ["示范区项目不存在"]})
+    if zone.status not in UNDER_CONSTRUCTION:
+        raise ValidationFailed(
+            details={"zone_id": ["只能为建设中（已确定创建、尚未授予称号）的示范区设置建设主体填报员"]}
+        )
+    held = sorted(g.zone_id for g in user.grants if g.role == Role.ZONE_REPORTER.value and g.zone_id)
+    if zone_id in held:
+        raise AppError("该用户已有此角色", code="role_already_granted", status=409)
+    if held:
+        raise ReporterZoneBound(
+            f"建设主体填报员只能负责一个示范区：该账号已负责示范区 #{held[0]}，请先撤销原有的填报员角色再授予",
+            details={"current_zone_id": held[0]},
+        )
 
 
 def _zone_exists(zone_id: int, *, education_base: bool = False, zone_type: str | None = None) -> bool:
@@ -326,6 +365,8 @@ def _refuse_if_deleted(user: User) -> None:
 
 def add_grant(user: User, changes: dict, granted_by: User) -> User:
     _refuse_if_deleted(user)
+    # One grant at a time per account: two reporter grants for two zones sent at once cannot both pass.
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     before = _user_snapshot(user)
     role = Role(changes["role"])
     department = Department(changes["department"]) if changes.get("department") else None
@@ -369,9 +410,23 @@ def update_user(user: User, changes: dict, acting: User) -> User:
     for field in ("is_active", "display_name"):
         if field in changes:
             setattr(user, field, changes[field])
+    if changes.get("is_active") is False:
+        revoke_all_tokens(user)  # re-enabling must not bring old sessions back: a new sign-in is needed
     audit.record(acting, "user.update", "user", user.id, before, _user_snapshot(user))
     uow.commit()
     return user
+
+
+def revoke_all_tokens(user: User) -> int:
+    """Step (no commit): every token and console session of the account stops working; every process
+    forgets them as the commit lands (app.accounts.tokens)."""
+    now = utcnow()
+    live = db.session.scalars(select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None)))
+    count = 0
+    for token in live:
+        token.revoked_at = now
+        count += 1
+    return count
 
 
 def _user_snapshot(user: User) -> dict:

@@ -75,7 +75,14 @@ def user_for_token(token: str, audience: str) -> User:
     record = db.session.get(AuthToken, token_hash)
     if record is None:
         raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
-    _check_token(record.audience, record.revoked_at, record.expires_at, record.user.is_active, audience)
+    _check_token(
+        record.audience,
+        record.revoked_at,
+        record.expires_at,
+        record.user.is_active,
+        audience,
+        deleted=record.user.deleted_at is not None,
+    )
     tokenstore.remember(token_hash, record.audience, record.expires_at, record.user_id, _user_columns(record.user))
     return record.user
 
@@ -98,17 +105,22 @@ CACHED_USER_COLUMNS = (
 )
 
 
-def _check_token(token_audience: str, revoked_at, expires_at, user_active: bool, audience: str) -> None:
+def _check_token(
+    token_audience: str, revoked_at, expires_at, user_active: bool, audience: str, *, deleted: bool = False
+) -> None:
     if token_audience != audience:
         raise Unauthorized(
             "该登录凭证不能用于此接口（小程序、工作人员接口与管理台各用各的凭证）", code="token_wrong_audience"
         )
+    # A disabled account says so first: disabling also revokes its tokens (accounts.update_user), and
+    # "account disabled" tells its holder more than "sign in again". A deleted one's token stays
+    # token_revoked (docs/privacy.md).
+    if not user_active and not deleted:
+        raise Unauthorized("账号已停用", code="account_disabled")
     if revoked_at is not None:
         raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
     if expires_at <= utcnow():
         raise Unauthorized("登录已过期，请重新登录", code="token_expired")
-    if not user_active:
-        raise Unauthorized("账号已停用", code="account_disabled")
 
 
 def _attach(columns: dict) -> User:

@@ -86,7 +86,7 @@ class ArticleIn(Schema):
     published_on = ma.fields.Date()
     zone_id = ma.fields.Integer(allow_none=True)
     draft = ma.fields.Boolean()
-    body_markdown = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200_000))
+    body_markdown = Trimmed(required=True, multiline=True, validate=ma.validate.Length(min=1, max=200_000))
 
 
 class ArticlePatchIn(ArticleIn):

@@ -139,6 +139,16 @@ def _set_tags(article: Article, tags: list[str]) -> None:
 # ---- staff editing ------------------------------------------------------------------------
 
 EDITABLE = ("title", "summary", "cover_image_url", "author", "source", "published_on", "draft", "zone_id")
+# What an article.save entry compares (besides category and tags): publishing or unpublishing (draft),
+# the date, the zone are changes the audit log must show, not only the text.
+_AUDITED = ("slug", "title", "summary", "body_markdown", *EDITABLE[2:], "is_published")
+
+
+def _audit_view(article: Article, category_code: str | None) -> dict[str, Any]:
+    view = audit.snapshot(article, _AUDITED)
+    view["category"] = category_code
+    view["tags"] = list(article.tags)
+    return view
 
 
 def save_article(data: dict[str, Any], actor: User, article: Article | None) -> Article:
@@ -169,7 +179,7 @@ def save_article(data: dict[str, Any], actor: User, article: Article | None) -> 
         )
         db.session.add(article)
     else:
-        before = {"title": article.title, "summary": article.summary, "body_markdown": article.body_markdown}
+        before = _audit_view(article, article.category.code)
         article.edited_by_staff = article.origin == "file"
     for key in EDITABLE:
         if key in data:
@@ -195,14 +205,11 @@ def save_article(data: dict[str, Any], actor: User, article: Article | None) -> 
         _set_tags(article, data["tags"])
     article.updated_at = utcnow()
     db.session.flush()
-    audit.record(
-        actor,
-        "article.save",
-        "article",
-        article.id,
-        before,
-        {"title": article.title, "summary": article.summary, "slug": article.slug},
-    )
+    after = _audit_view(article, category.code if category is not None else article.category.code)
+    if before is not None:  # an edit: only what changed (and the slug, naming the article)
+        changed = [k for k in after if k == "slug" or after[k] != before[k]]
+        before, after = {k: before[k] for k in changed}, {k: after[k] for k in changed}
+    audit.record(actor, "article.save", "article", article.id, before, after)
     _changed()
     uow.commit()
     return article

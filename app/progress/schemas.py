@@ -10,6 +10,7 @@ from app.progress.models import REPORT_STATES, ReportState
 from app.progress.problems import is_overdue
 from app.progress.tracking import PERIOD_PATTERN, due_on
 from app.validation import Link, PageArgs, Schema, not_blank, one_of
+from app.validators import Trimmed
 
 PERIOD_ERROR = "季度格式为 YYYYQn（n 为 1–4），如 2026Q3"
 MAX_TEXT = 2000
@@ -19,7 +20,8 @@ INDICATOR_VALUE = {"places": 3, "validate": ma.validate.Range(min=0, max=10**13 
 
 
 class MilestoneIn(Schema):
-    name = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=120), not_blank])
+    # Public (the zone page): one line, no control or bidi characters.
+    name = Trimmed(required=True, validate=[ma.validate.Length(min=1, max=120), not_blank])
     planned_on = ma.fields.Date(required=True, metadata={"description": "不早于示范区确定创建的日期"})
 
 
@@ -30,7 +32,7 @@ class MilestonePatchIn(Schema):
         validate=ma.validate.Length(max=9),
         metadata={"description": "证明材料：本服务上传接口返回的本人图片地址（已有的可原样带回）"},
     )
-    note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+    note = Trimmed(allow_none=True, multiline=True, validate=ma.validate.Length(max=500))
 
 
 class MilestoneOut(Schema):
@@ -63,15 +65,22 @@ def _period_field(**kwargs) -> ma.fields.String:
 
 
 class _ReportFields(Schema):
-    public_summary = ma.fields.String(
+    public_summary = Trimmed(
+        multiline=True,
         validate=[ma.validate.Length(min=1, max=MAX_TEXT), not_blank],
         metadata={"description": "对公众公开的进展摘要（审核通过后公开）"},
     )
-    internal_note = ma.fields.String(
-        allow_none=True, validate=ma.validate.Length(max=MAX_TEXT), metadata={"description": "内部说明，不公开"}
+    internal_note = Trimmed(
+        allow_none=True,
+        multiline=True,
+        validate=ma.validate.Length(max=MAX_TEXT),
+        metadata={"description": "内部说明，不公开"},
     )
-    problems = ma.fields.String(
-        allow_none=True, validate=ma.validate.Length(max=MAX_TEXT), metadata={"description": "存在的问题，不公开"}
+    problems = Trimmed(
+        allow_none=True,
+        multiline=True,
+        validate=ma.validate.Length(max=MAX_TEXT),
+        metadata={"description": "存在的问题，不公开"},
     )
     indicator_key = ma.fields.String(
         allow_none=True,
@@ -91,8 +100,9 @@ class _ReportFields(Schema):
 
 class ProgressReportIn(_ReportFields):
     period = _period_field(required=True)
-    public_summary = ma.fields.String(
+    public_summary = Trimmed(
         required=True,
+        multiline=True,
         validate=[ma.validate.Length(min=1, max=MAX_TEXT), not_blank],
         metadata={"description": "对公众公开的进展摘要（审核通过后公开）"},
     )
@@ -107,8 +117,11 @@ class ReportReviewIn(Schema):
         required=True,
         validate=ma.validate.OneOf([ReportState.ACCEPTED, ReportState.RETURNED], error="可选：accepted、returned"),
     )
-    comment = ma.fields.String(
-        allow_none=True, validate=ma.validate.Length(max=MAX_TEXT), metadata={"description": "退回时必填"}
+    comment = Trimmed(
+        allow_none=True,
+        multiline=True,
+        validate=ma.validate.Length(max=MAX_TEXT),
+        metadata={"description": "退回时必填"},
     )
 
 
@@ -192,13 +205,13 @@ class SeriesOut(Schema):
 
 
 class ProblemIn(Schema):
-    title = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=120), not_blank])
+    title = Trimmed(required=True, validate=[ma.validate.Length(min=1, max=120), not_blank])
     department = ma.fields.String(required=True, validate=one_of(Department, "主管部门"))
     due_on = ma.fields.Date(required=True)
 
 
 class ResolveIn(Schema):
-    note = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=500), not_blank])
+    note = Trimmed(required=True, multiline=True, validate=[ma.validate.Length(min=1, max=500), not_blank])
 
 
 class ProblemOut(Schema):

@@ -18,7 +18,7 @@ from app.progress.milestones import is_late, milestones_of, percent_done
 from app.progress.models import ReportState, ZoneIndicatorValue, ZoneProgressReport
 from app.progress.scope import ensure_staff_of, progress_zone
 from app.times import local_today
-from app.zones.constants import INDICATORS, IndicatorDefinition, ZoneType
+from app.zones.constants import INDICATORS, IndicatorDefinition, Status, ZoneType
 from app.zones.models import Zone, ZoneIndicator
 from app.zones.registry import invalidate_cache
 
@@ -131,6 +131,9 @@ def set_baseline_target(
         errors["baseline_value"] = ["不能为负数"]
     if target_value < 0:
         errors["target_value"] = ["不能为负数"]
+    elif lower_is_better(item) and target_value > baseline_value:
+        # on_track would call a zone whose emissions grow towards such a target "on track".
+        errors["target_value"] = [f"{item.name}越低越好：目标值不能高于基准值（{baseline_value.normalize():f}）"]
     verified = _verified_values(zone.id, item.key)
     outside = sorted(v.year for v in verified if v.year < baseline_year or v.year > target_year)
     if outside:
@@ -175,6 +178,12 @@ def change_pct(baseline: Decimal | None, latest: Decimal | None) -> float | None
     if baseline is None or latest is None or baseline == 0:
         return None
     return round(float((latest - baseline) / baseline * 100), 1)
+
+
+def lower_is_better(item: IndicatorDefinition) -> bool:
+    """Every headline indicator is an emission (zones.constants: "what must go down"), so on_track
+    reads a value at or below the line from baseline to target as good."""
+    return True
 
 
 def on_track(stored: ZoneIndicator | None, latest_year: int | None, latest: Decimal | None) -> bool | None:
@@ -253,7 +262,8 @@ def zone_progress(zone: Zone) -> dict[str, Any]:
         "baseline": headline["baseline"],
         "target": headline["target"],
         "change_pct": headline["change_pct"],
-        "on_track": headline["on_track"],
+        # A revoked zone is no longer building towards a title: no verdict of being on track.
+        "on_track": None if zone.status == Status.REVOKED.value else headline["on_track"],
         "last_report_period": last_report_period(zone.id),
     }
 

@@ -95,6 +95,54 @@ def close_day_impact(base_id: int, day: date, actor: User) -> tuple[int, int]:
     return int(bookings_n), int(visitors_n)
 
 
+def _close_slots(slots: list[Slot], reason: str, cancel_reason: str) -> list[Booking]:
+    """Close these slots (locked, in id order), cancel their confirmed bookings (locked after them: the
+    order a cancellation takes) and end their waiting requests. Returns the bookings cancelled."""
+    cancelled = []
+    for slot in slots:
+        if slot.status != SlotStatus.CLOSED:
+            slot.status, slot.closed_reason = SlotStatus.CLOSED, reason
+        for booking in db.session.scalars(
+            select(Booking)
+            .where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED)
+            .order_by(Booking.id)
+            .with_for_update(of=Booking)
+        ):
+            release_booking(booking, cancel_reason, late=False)
+            cancelled.append(booking)
+        db.session.execute(
+            update(WaitlistEntry)
+            .where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == WaitlistStatus.WAITING)
+            .values(status=WaitlistStatus.CANCELLED)
+        )
+    return cancelled
+
+
+NO_LONGER_A_BASE = "该示范区已不再作为低碳宣传教育基地开放参观"
+BASE_CLOSED_MESSAGE = "基地停止开放，预约已取消"  # a subscribe message's thing field holds 20 characters
+
+
+def close_base(base_id: int, now: datetime | None = None) -> list[Booking]:
+    """Step (the caller commits): a zone that is no longer an education base (its designation removed,
+    its title revoked) receives nobody: every slot not yet started closes, its bookings are cancelled
+    with a message to each visitor and its waiting requests end. Left confirmed, they would be
+    reminded, checked in by no one and counted as no-shows against the citizens."""
+    r = rules()
+    slots = list(
+        db.session.scalars(
+            select(Slot)
+            .where(Slot.base_id == base_id, Slot.starts_at > (now or utcnow()))
+            .order_by(Slot.id)
+            .with_for_update()
+        )
+    )
+    cancelled = _close_slots(slots, NO_LONGER_A_BASE, NO_LONGER_A_BASE)
+    for booking in cancelled:
+        notify_change(booking, BASE_CLOSED_MESSAGE, r, send_now=False)
+    slots_changed(base_id)
+    return cancelled
+
+
 def close_day(base_id: int, day: date, reason: str, actor: User, now: datetime | None = None) -> list[Booking]:
     """Close a whole day (holiday, weather), with or without slots yet: the closure is recorded (slots
     created for that day later are skipped), its slots stop taking bookings and every booking and
@@ -113,23 +161,7 @@ def close_day(base_id: int, day: date, reason: str, actor: User, now: datetime |
             select(Slot).where(Slot.base_id == base_id, Slot.visit_date == day).order_by(Slot.id).with_for_update()
         )
     )
-    cancelled = []
-    for slot in slots:
-        if slot.status != SlotStatus.CLOSED:
-            slot.status, slot.closed_reason = SlotStatus.CLOSED, reason
-        for booking in db.session.scalars(
-            select(Booking)
-            .where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED)
-            .order_by(Booking.id)
-            .with_for_update(of=Booking)
-        ):
-            release_booking(booking, f"基地闭馆：{reason}", late=False)
-            cancelled.append(booking)
-        db.session.execute(
-            update(WaitlistEntry)
-            .where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == WaitlistStatus.WAITING)
-            .values(status=WaitlistStatus.CANCELLED)
-        )
+    cancelled = _close_slots(slots, reason, f"基地闭馆：{reason}")
     audit.record(
         actor,
         "base.close_day",

@@ -316,7 +316,10 @@ def prepared_json(body: Any, status: int):
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` in routes: only ids the database's INTEGER can hold."""
+    """`<int:…>` in routes: only ids the database's INTEGER can hold, in ASCII digits (werkzeug's \\d
+    also matches other scripts' digits, which int() reads: /zones/١٢ would be zone 12)."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's name)
         kwargs.setdefault("max", INT_MAX)

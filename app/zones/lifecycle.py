@@ -16,6 +16,7 @@ from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.times import app_timezone, local_iso, local_today, period_words
 from app.visits.calendar import slots_changed
+from app.visits.cancelling import close_base
 from app.zones.constants import (
     NOTE_REQUIRED,
     NOTICE_STEPS,
@@ -168,9 +169,9 @@ def _move(zone: Zone, target: Status, note: str | None, actor: User | None, at: 
     zone.updated_at = at
     if target is Status.PUBLICITY and zone.published_at is None:
         zone.published_at = at
-    if target in (Status.REVOKED, Status.REJECTED):
+    if target in (Status.REVOKED, Status.REJECTED) and zone.is_education_base:
         zone.is_education_base = False  # a base must be a titled zone
-        slots_changed(zone.id)  # its cached slot pages must not stay bookable
+        close_base(zone.id)  # its visits cancelled, visitors told; its cached slot pages emptied
     audit.record(
         actor,
         "zone.transition",
@@ -264,6 +265,8 @@ def set_education_base(zone_id: int, designated: bool, actor: User) -> Zone:
     if designated and not before["is_education_base"]:
         tell_followers(zone, "education_base")  # opened to visitors: once, not on a repeated PUT
     invalidate_cache()
+    if before["is_education_base"] and not designated:
+        close_base(zone.id)  # its visits cancelled, visitors told
     slots_changed(zone.id)  # its cached slot pages said bookable (or not) by the designation
     uow.commit()
     return zone
