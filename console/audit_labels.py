@@ -100,6 +100,18 @@ FIELDS = {
     "day": "日期",
     "kind": "类别",
     "state": "状态",
+    # articles (article.save records every field it changed)
+    "slug": "文章标识",
+    "summary": "摘要",
+    "body_markdown": "正文",
+    "cover_image_url": "封面图片",
+    "author": "作者",
+    "source": "来源",
+    "published_on": "发布日期",
+    "draft": "草稿",
+    "is_published": "已发布",
+    "category": "分类",
+    "tags": "标签",
 }
 
 

@@ -396,6 +396,11 @@ def test_a_wechat_actor_is_numbered_once(app):
     assert f"#{actor_id} #{actor_id}" not in audit_page(app, "audit-5").replace("<small>", "").replace("</small>", "")
 
 
+def test_an_articles_publishing_reads_in_chinese(app):
+    audited(app, "article.save", {"draft": True}, {"draft": False})
+    assert "<div>草稿：是 → 否</div>" in audit_page(app, "audit-7")
+
+
 def test_the_audit_action_filter_offers_labels(app):
     assert '<option value="zone.transition" >示范区状态变更</option>' in audit_page(app, "audit-6")
 

@@ -934,10 +934,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 我的关注：关注的示范区与学校（不分页，仍为列表信封） */
+        /** 我的关注：关注的示范区与学校（不带 page、per_page 时一页列出全部） */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -955,6 +958,7 @@ export interface paths {
                 };
                 401: components["responses"]["UNAUTHORIZED"];
                 403: components["responses"]["FORBIDDEN"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 503: components["responses"]["SERVICE_UNAVAILABLE"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
@@ -1787,7 +1791,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 加入候补（有人取消时按先后顺序自动预约并通知） */
+        /** 加入候补（按预约的同样规则校验；有人取消时按先后顺序自动预约并通知） */
         post: {
             parameters: {
                 query?: never;
@@ -1819,14 +1823,134 @@ export interface paths {
                 401: components["responses"]["UNAUTHORIZED"];
                 403: components["responses"]["FORBIDDEN"];
                 404: components["responses"]["NOT_FOUND"];
+                /** @description slot_has_places（仍有余位）、already_waiting、person_already_booked、slot_closed、base_not_open */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
-                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description 与预约相同的校验：团体超出时段团体上限、未成年人无成人带队、slot_not_released、slot_started 等 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 429: components["responses"]["TOO_MANY_REQUESTS"];
                 503: components["responses"]["SERVICE_UNAVAILABLE"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/me/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的候补：时段、基地、状态（status_label）与候补中的排位（position），新的在前 */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WaitlistOutPage"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mp/v1/waitlist/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** 取消候补（仅候补中的本人记录） */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description 每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid */
+                    "Idempotency-Key"?: string;
+                };
+                path: {
+                    entry_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WaitlistOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                /** @description not_waiting：已候补成功、已失败或已取消 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -1841,7 +1965,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 基地管理员扫码核验入馆（团体须填实到人数） */
+        /** 基地管理员扫码核验入馆（答复中访客信息脱敏；实到人数：团体必填，个人不填为预约人数） */
         post: {
             parameters: {
                 query?: never;
@@ -1864,7 +1988,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["BookingOut"];
+                        "application/json": components["schemas"]["DoorBookingOut"];
                     };
                 };
                 400: components["responses"]["BAD_REQUEST"];
@@ -3733,7 +3857,10 @@ export interface paths {
         /** 全部县（市）区与开发区（含停用） */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -3751,6 +3878,7 @@ export interface paths {
                 };
                 401: components["responses"]["UNAUTHORIZED"];
                 403: components["responses"]["FORBIDDEN"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 503: components["responses"]["SERVICE_UNAVAILABLE"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
@@ -3858,7 +3986,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 全部公示（含草稿） */
+        /** 公示列表（含草稿；主管部门只见列有本部门项目的草稿，且只列本部门可见的项目） */
         get: {
             parameters: {
                 query?: {
@@ -3919,6 +4047,15 @@ export interface paths {
                 400: components["responses"]["BAD_REQUEST"];
                 401: components["responses"]["UNAUTHORIZED"];
                 403: components["responses"]["FORBIDDEN"];
+                /** @description zone_in_other_notice：部分项目已在其他公示中（details.zone_ids）；calendar_not_loaded：公示期涉及的年份尚未录入节假日（details.unloaded_years） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
                 422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 429: components["responses"]["TOO_MANY_REQUESTS"];
@@ -3941,7 +4078,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** 公示详情 */
+        /** 公示详情；本人看不到的公示与不存在的一样为 404 */
         get: {
             parameters: {
                 query?: never;
@@ -4055,6 +4192,15 @@ export interface paths {
                 401: components["responses"]["UNAUTHORIZED"];
                 403: components["responses"]["FORBIDDEN"];
                 404: components["responses"]["NOT_FOUND"];
+                /** @description already_published；publicity_start_passed：公示开始日期已过，须重新设定公示期；calendar_not_loaded：公示期涉及的年份尚未录入节假日（details.unloaded_years） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 429: components["responses"]["TOO_MANY_REQUESTS"];
                 503: components["responses"]["SERVICE_UNAVAILABLE"];
                 default: components["responses"]["DEFAULT_ERROR"];
@@ -4132,7 +4278,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 计算“自某日起 N 个工作日”（跳过周末、法定节假日，计入调休上班日） */
+        /**
+         * 计算“自某日起 N 个工作日”（跳过周末、法定节假日，计入调休上班日）；跨入尚未录入节假日的年份时
+         *     unloaded_years 列出这些年份，warning 说明
+         */
         get: {
             parameters: {
                 query: {
@@ -4180,6 +4329,8 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    page?: number;
+                    per_page?: number;
                     year: number;
                 };
                 header?: never;
@@ -4520,7 +4671,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 批量创建时段：日期范围 × 星期 × 时间段（已存在的跳过） */
+        /** 批量创建时段：日期范围 × 星期 × 时间段（已存在的、已闭馆日的、今天已结束的跳过；与已有时段重叠为 422） */
         post: {
             parameters: {
                 query?: never;
@@ -4576,7 +4727,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 闭馆一天（节假日、天气）：取消当天全部预约并通知 */
+        /** 闭馆一天（节假日、天气；可提前登记，当天尚无时段亦可，之后为该日创建的时段将跳过）：取消当天全部预约并通知 */
         post: {
             parameters: {
                 query?: never;
@@ -5031,7 +5182,10 @@ export interface paths {
         /** 分类（由 content/categories.yml 维护） */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -5049,6 +5203,7 @@ export interface paths {
                 };
                 401: components["responses"]["UNAUTHORIZED"];
                 403: components["responses"]["FORBIDDEN"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 503: components["responses"]["SERVICE_UNAVAILABLE"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
@@ -5386,6 +5541,15 @@ export interface paths {
                 401: components["responses"]["UNAUTHORIZED"];
                 403: components["responses"]["FORBIDDEN"];
                 404: components["responses"]["NOT_FOUND"];
+                /** @description guardian_consent_not_needed：年满 14 周岁的学生无需监护人同意 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 413: components["responses"]["REQUEST_ENTITY_TOO_LARGE"];
                 422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 429: components["responses"]["TOO_MANY_REQUESTS"];
@@ -6013,7 +6177,10 @@ export interface paths {
         /** 示范区的里程碑计划（按计划日期） */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
                 header?: never;
                 path: {
                     zone_id: number;
@@ -6034,6 +6201,7 @@ export interface paths {
                 401: components["responses"]["UNAUTHORIZED"];
                 403: components["responses"]["FORBIDDEN"];
                 404: components["responses"]["NOT_FOUND"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 503: components["responses"]["SERVICE_UNAVAILABLE"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
@@ -6839,7 +7007,10 @@ export interface paths {
         /** 定时任务及其最近一次运行 */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -6857,6 +7028,7 @@ export interface paths {
                 };
                 401: components["responses"]["UNAUTHORIZED"];
                 403: components["responses"]["FORBIDDEN"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 503: components["responses"]["SERVICE_UNAVAILABLE"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
@@ -7159,7 +7331,7 @@ export interface components {
             created_at?: string;
             /** @description 学生信息（未填学校为 null） */
             student?: components["schemas"]["StudentSelfOut"] | (Record<string, never> | null);
-            /** @description true：现行隐私政策（GET /policies/privacy）尚未同意；同意（POST /me/consents）前预约、异议与活动打卡返回 428 consent_required */
+            /** @description true：现行隐私政策（GET /policies/privacy）尚未同意（工作人员账号恒为 false）；同意（POST /me/consents）前预约、异议与活动打卡返回 428 consent_required */
             readonly needs_consent?: unknown;
             /** @description 最近同意的隐私政策版本；未同意为 null */
             readonly privacy_version_accepted?: unknown;
@@ -7798,10 +7970,11 @@ export interface components {
             remaining?: number;
             group_capacity?: number;
             group_remaining?: number;
-            /** @description now: not_released（opens_at 开放）, open, full（可候补）, started, ended, closed（闭馆） */
+            /** @description 此刻的状态：not_released（未开放，opens_at 开放）；open（可预约）；individual_full（个人名额已满：个人可加入候补，团体仍可预约，见 group_remaining）；groups_only（不设个人名额，仅接受团体预约）；full（个人与团体均已约满，可候补）；started（已开始）；ended（已结束）；closed（闭馆，见 closed_reason） */
             status?: string;
+            /** @description status 的中文说明 */
             status_label?: string;
-            /** @description 现在可以预约 */
+            /** @description 现在有人可以预约（open；individual_full 与 groups_only 时仅团体可约）。个人看 remaining，团体看 group_remaining */
             bookable?: boolean;
             closed_reason?: string | null;
             /**
@@ -7919,15 +8092,70 @@ export interface components {
         WaitlistOut: {
             id?: number;
             slot_id?: number;
+            /** @description 候补的时段 */
+            slot?: components["schemas"]["BookingSlotOut"];
+            /**
+             * Format: date
+             * @description 参观日期
+             */
+            visit_date?: string;
+            base_id?: number;
+            /** @description 基地名称 */
+            readonly base_name?: unknown;
             headcount?: number;
+            /** @description waiting（候补中）、promoted（已约上，见 booking_id）、failed、cancelled、purged */
             status?: string;
-            /** @description 排在第几位 */
+            /** @description status 的中文说明 */
+            readonly status_label?: unknown;
+            /** @description 候补中时排在第几位（1 为下一个）；否则为空 */
             readonly position?: unknown;
+            /** @description 候补成功后的预约 */
+            booking_id?: number | null;
+            /** Format: date-time */
+            created_at?: string;
+        };
+        WaitlistOutPage: {
+            items: components["schemas"]["WaitlistOut"][];
+            page: number;
+            per_page: number;
+            total: number;
         };
         CheckinIn: {
             code: string;
-            /** @description 团体实到人数 */
+            /** @description 实到人数（1 到预约人数）：团体必填；个人不填为预约人数 */
             headcount?: number;
+        };
+        StaffVisitorOut: {
+            readonly name?: unknown;
+            id_type?: string;
+            readonly id_type_label?: unknown;
+            readonly id_number?: unknown;
+            readonly phone?: unknown;
+        };
+        DoorBookingOut: {
+            id?: number;
+            base_id?: number;
+            /** Format: date */
+            visit_date?: string;
+            slot?: components["schemas"]["BookingSlotOut"];
+            kind?: string;
+            headcount?: number;
+            status?: string;
+            readonly status_label?: unknown;
+            visitors?: components["schemas"]["StaffVisitorOut"][];
+            organisation?: string | null;
+            readonly leader_name?: unknown;
+            readonly leader_phone?: unknown;
+            minors?: number | null;
+            /** @description 团体名单 [{name, minor}]（姓名脱敏） */
+            readonly members?: unknown;
+            actual_headcount?: number | null;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            cancelled_at?: string | null;
+            /** Format: date-time */
+            checked_in_at?: string | null;
         };
         CategoryOut: {
             id?: number;
@@ -8319,6 +8547,8 @@ export interface components {
             base_id?: number;
             /** @description 空：整日 */
             slot_id?: number | null;
+            /** @description individual（个人名额）或 group（团体名额），分别计算 */
+            readonly kind?: unknown;
             /** Format: date */
             visit_date?: string;
             /** @description 50、80 或 100（%） */
@@ -8722,6 +8952,10 @@ export interface components {
             starts_at?: string;
             /** Format: date-time */
             ends_at?: string;
+            /** @description years the count runs through whose holidays are not entered (only weekends skipped) */
+            unloaded_years?: number[];
+            /** @description said when unloaded_years is not empty */
+            warning?: string | null;
         };
         CalendarDayOut: {
             /** Format: date */
@@ -8819,8 +9053,15 @@ export interface components {
             group_capacity: number;
         };
         SlotsCreatedOut: {
+            /** @description 新建的时段数 */
             created?: number;
             slot_ids?: number[];
+            /** @description 当天已有同一时段，未重复创建 */
+            skipped_existing?: number;
+            /** @description 当天已登记闭馆，未创建 */
+            skipped_closed?: number;
+            /** @description 今天已结束的时段，未创建 */
+            skipped_ended?: number;
         };
         ClosureIn: {
             /** Format: date */
@@ -8831,12 +9072,6 @@ export interface components {
             /** Format: date */
             date?: string;
             cancelled_bookings?: number;
-        };
-        StaffVisitorOut: {
-            readonly name?: unknown;
-            id_type?: string;
-            readonly id_number?: unknown;
-            readonly phone?: unknown;
         };
         StaffBookingOut: {
             id?: number;
@@ -8853,6 +9088,7 @@ export interface components {
             readonly leader_name?: unknown;
             readonly leader_phone?: unknown;
             minors?: number | null;
+            /** @description 团体名单 [{name, minor}]（姓名脱敏） */
             readonly members?: unknown;
             actual_headcount?: number | null;
             /** Format: date-time */
