@@ -39,3 +39,27 @@ export const routes = {
   deleteAccount: () => '/packages/me/delete/index',
   guardian: (code?: string) => `/packages/me/guardian/index${code ? `?code=${encodeURIComponent(code)}` : ''}`,
 }
+
+/**
+ * A way out of a page that cannot show what its link named (a 404, a link missing its date, …): on h5
+ * a deep-linked page has no back button, so it offers the list it belongs to (a tab, or a page).
+ */
+export interface Way {
+  label: string
+  url: string
+  /** A tab page: opened with switchTab (navigateTo cannot open a tab). */
+  tab?: boolean
+}
+
+export const ways = {
+  home: { label: '返回首页', url: tabs.home, tab: true },
+  zones: { label: '查看全部示范区', url: tabs.zones, tab: true },
+  bases: { label: '查看全部教育基地', url: tabs.visits, tab: true },
+  base: (id: number): Way => ({ label: '返回基地页面', url: routes.base(id) }),
+  notices: { label: '查看全部公示', url: routes.publicity() },
+  articles: { label: '查看低碳知识', url: routes.knowledge() },
+  myObjections: { label: '查看我的异议', url: routes.myObjections() },
+  myBookings: { label: '查看我的预约', url: routes.myBookings() },
+  students: { label: '返回校园低碳', url: routes.students() },
+  campaign: (id: number): Way => ({ label: '返回活动页面', url: routes.studentCampaign(id) }),
+} satisfies Record<string, Way | ((id: number) => Way)>

@@ -6,7 +6,8 @@
  *   dropped connection once with the same key, so a double tap or a retry books once;
  * - turns every failure into an `ApiError` whose `message` is Chinese and safe to show, with
  *   `fields` (field → message) for validation errors, so pages never show anything raw;
- * - on 401 forgets the token and tells `onSignInRequired` listeners (the page keeps its form).
+ * - on 401 forgets the token and tells `onSignInRequired` listeners (the page keeps its form);
+ *   a 401 to a call sent without a token says 「请先登录」, never 「登录已失效」 (nothing expired).
  *
  * It knows nothing of Taro: src/api/index.ts wires Taro.request and Taro storage in, the unit tests
  * a fake transport.
@@ -55,6 +56,8 @@ export interface ErrorBody {
 const GENERIC = '操作未成功，请稍后再试'
 export const MESSAGES = {
   auth: '登录已失效，请重新登录',
+  signIn: '请先登录',
+  login: '登录未成功，请重试',
   network: '网络连接失败，请检查网络后重试',
   wechat_unavailable: '微信服务暂时不可用，请稍后再试',
   unavailable: '服务暂时不可用，请稍后再试',
@@ -78,6 +81,8 @@ export class ApiError extends Error {
   readonly fields: Record<string, string>
   /** Seconds to wait (429). */
   readonly retryAfter: number | null
+  /** The service's `details` as sent (e.g. `opens_at` of slot_not_released), for pages that word a refusal themselves. */
+  readonly details: Record<string, unknown>
 
   constructor(init: {
     kind: ErrorKind
@@ -86,6 +91,7 @@ export class ApiError extends Error {
     message: string
     fields?: Record<string, string>
     retryAfter?: number | null
+    details?: Record<string, unknown>
   }) {
     super(init.message)
     this.name = 'ApiError'
@@ -94,6 +100,7 @@ export class ApiError extends Error {
     this.code = init.code
     this.fields = init.fields ?? {}
     this.retryAfter = init.retryAfter ?? null
+    this.details = init.details ?? {}
   }
 }
 
@@ -144,8 +151,14 @@ export function fieldMessages(details: unknown, prefix = ''): Record<string, str
   return out
 }
 
+/**
+ * How the call that met a 401 was sent: with a token (it ran out: 「登录已失效」), without one (never
+ * signed in: 「请先登录」), or as the sign-in itself (the service's own reason, e.g. 「账号已停用」).
+ */
+export type Credentials = 'token' | 'none' | 'login'
+
 /** Any answer that is not 2xx, or no answer, → the ApiError a page shows. */
-export function toApiError(response: TransportResponse | null): ApiError {
+export function toApiError(response: TransportResponse | null, sentWith: Credentials = 'token'): ApiError {
   if (response === null) {
     return new ApiError({ kind: 'network', status: 0, code: 'network_error', message: MESSAGES.network })
   }
@@ -153,8 +166,11 @@ export function toApiError(response: TransportResponse | null): ApiError {
   const body = (response.data && typeof response.data === 'object' ? response.data : {}) as ErrorBody
   const code = typeof body.error?.code === 'string' ? body.error.code : `http_${status}`
   const serverMessage = body.error?.message
+  const rawDetails = body.error?.details
+  const details = rawDetails && typeof rawDetails === 'object' && !Array.isArray(rawDetails) ? (rawDetails as Record<string, unknown>) : {}
   if (status === 401) {
-    return new ApiError({ kind: 'auth', status, code, message: MESSAGES.auth })
+    const message = sentWith === 'token' ? MESSAGES.auth : sentWith === 'none' ? MESSAGES.signIn : chineseOr(serverMessage, MESSAGES.login)
+    return new ApiError({ kind: 'auth', status, code, message })
   }
   if (status === 429) {
     const wait = retryAfterSeconds(header(response.headers, 'Retry-After'))
@@ -168,19 +184,19 @@ export function toApiError(response: TransportResponse | null): ApiError {
   }
   if (status === 422 || status === 400) {
     const fields = fieldMessages(body.error?.details)
-    return new ApiError({ kind: 'validation', status, code, message: chineseOr(serverMessage, MESSAGES.validation), fields })
+    return new ApiError({ kind: 'validation', status, code, message: chineseOr(serverMessage, MESSAGES.validation), fields, details })
   }
   if (status >= 500) {
     return new ApiError({ kind: 'unavailable', status, code, message: MESSAGES.unavailable })
   }
-  if (status === 409) return new ApiError({ kind: 'conflict', status, code, message: chineseOr(serverMessage, GENERIC) })
+  if (status === 409) return new ApiError({ kind: 'conflict', status, code, message: chineseOr(serverMessage, GENERIC), details })
   if (status === 403) {
-    return new ApiError({ kind: 'forbidden', status, code, message: chineseOr(serverMessage, MESSAGES.forbidden) })
+    return new ApiError({ kind: 'forbidden', status, code, message: chineseOr(serverMessage, MESSAGES.forbidden), details })
   }
   if (status === 404) {
     return new ApiError({ kind: 'not_found', status, code, message: chineseOr(serverMessage, MESSAGES.not_found) })
   }
-  return new ApiError({ kind: 'other', status, code, message: chineseOr(serverMessage, GENERIC) })
+  return new ApiError({ kind: 'other', status, code, message: chineseOr(serverMessage, GENERIC), details })
 }
 
 /** A random key (RFC 4122 v4 shape) without needing crypto.randomUUID, which weapp lacks. */
@@ -246,7 +262,8 @@ export function queryString(query: Query | undefined): string {
   return parts.length ? `?${parts.join('&')}` : ''
 }
 
-export type SignInListener = (error: ApiError) => void
+/** `expired`: the call carried a token that no longer works (登录已失效), not a first sign-in (请先登录). */
+export type SignInListener = (error: ApiError, info: { expired: boolean }) => void
 export type ConsentListener = (error: ApiError) => void
 
 export function createClient(options: ClientOptions) {
@@ -286,13 +303,20 @@ export function createClient(options: ClientOptions) {
     if (response.status >= 200 && response.status < 300) {
       return response.data as T
     }
-    const error = toApiError(response)
+    const error = toApiError(response, opts.anonymous ? 'login' : token ? 'token' : 'none')
     if (error.kind === 'auth' && !opts.anonymous) {
       if (token) options.tokens.set(null)
-      listeners.forEach((listener) => listener(error))
+      listeners.forEach((listener) => listener(error, { expired: Boolean(token) }))
       // A read sent with a token that ran out: public pages (boards, articles) read again signed
       // out, so the page shows what anyone sees beside the sign-in prompt instead of an error.
-      if (token && method === 'GET') return request<T>(path, { ...opts, anonymous: true })
+      if (token && method === 'GET') {
+        try {
+          return await request<T>(path, { ...opts, anonymous: true })
+        } catch (again) {
+          // Still refused signed out (the read needs a sign-in): the reason is the token that ran out.
+          throw again instanceof ApiError && again.kind === 'auth' ? error : again
+        }
+      }
     }
     if (error.kind === 'consent') consentListeners.forEach((listener) => listener(error))
     throw error

@@ -1,7 +1,8 @@
 import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import type { ZoneCard } from '@/api/types'
-import { formatChange, formatNumber } from '@/lib/format'
+import { formatChange } from '@/lib/format'
+import { amountText } from '@/lib/zone-extra'
 import { routes } from '@/routes'
 import { linkTo } from './a11y'
 
@@ -22,7 +23,7 @@ export default function ZoneCardView({ zone }: { zone: ZoneCard }) {
       </Text>
       {indicator && indicator.latest_value !== null ? (
         <Text className='card__meta'>
-          {indicator.name}：{formatNumber(indicator.latest_value)} {indicator.unit}
+          {indicator.name}：<Text className='nowrap'>{amountText(indicator.latest_value, indicator.unit)}</Text>
           {indicator.change_percent !== null ? `（较基准年${formatChange(indicator.change_percent)}）` : ''}
         </Text>
       ) : null}

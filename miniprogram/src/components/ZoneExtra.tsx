@@ -1,15 +1,17 @@
 import { Button, Map, Text, View } from '@tarojs/components'
 import { useDidShow } from '@tarojs/taro'
 import { useCallback, useEffect, useState } from 'react'
-import { ApiError, api, messageOf } from '@/api'
-import { formatChange, formatDate, formatNumber } from '@/lib/format'
-import { isSignedIn, session, useSession } from '@/lib/session'
+import { ApiError, api, type Failure, failureOf, messageOf } from '@/api'
+import { formatChange, formatDate } from '@/lib/format'
+import { isSignedIn, requestSignIn, useSession } from '@/lib/session'
+import { useBusy } from '@/lib/useBusy'
 import {
+  amountText,
   coordinatesText,
   followersText,
   milestoneState,
-  onTrackText,
   periodText,
+  progressVerdict,
   updateKindLabel,
   type FollowState,
   type ZoneLocation,
@@ -23,7 +25,7 @@ import { ErrorNotice } from './Status'
 export function ZoneFollow({ zoneId }: { zoneId: number }) {
   const { user } = useSession()
   const [state, setState] = useState<FollowState | null>(null)
-  const [busy, setBusy] = useState(false)
+  const { busy, run } = useBusy()
   const [error, setError] = useState('')
 
   const load = useCallback(() => {
@@ -39,30 +41,29 @@ export function ZoneFollow({ zoneId }: { zoneId: number }) {
   useEffect(load, [load, user?.id])
   useDidShow(load)
 
-  const toggle = async () => {
-    setError('')
-    if (!isSignedIn()) {
-      session.set({ user: null, signInRequested: true })
-      return
-    }
-    setBusy(true)
-    try {
-      if (state?.following) await api.del(`/zones/${zoneId}/follow`)
-      else await api.post(`/zones/${zoneId}/follow`)
-      setState(await api.get<FollowState>(`/zones/${zoneId}/follow`))
-    } catch (e) {
-      if (!(e instanceof ApiError && e.kind === 'auth')) setError(messageOf(e))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const toggle = () =>
+    run(async () => {
+      setError('')
+      if (!isSignedIn()) {
+        requestSignIn() // never signed in: 请先登录 (the prompt above the page), not 登录已失效
+        return
+      }
+      try {
+        if (state?.following) await api.del(`/zones/${zoneId}/follow`)
+        else await api.post(`/zones/${zoneId}/follow`)
+        setState(await api.get<FollowState>(`/zones/${zoneId}/follow`))
+      } catch (e) {
+        // A 401 is said once, by the sign-in prompt above the page.
+        if (!(e instanceof ApiError && e.kind === 'auth')) setError(messageOf(e))
+      }
+    })
   const following = Boolean(state?.following)
   return (
     <View className='row zone-follow'>
       <Button
         className={`btn btn--small${following ? '' : ' btn--primary'}`}
         disabled={busy || undefined}
-        {...pressable(following ? '已关注，点按取消关注' : '关注这个示范区', { pressed: following })}
+        {...pressable(following ? '已关注，点按取消关注' : '关注这个示范区', { pressed: following, disabled: busy })}
         onClick={toggle}
       >
         {following ? '已关注' : '关注'}
@@ -79,9 +80,11 @@ export function ZoneFollow({ zoneId }: { zoneId: number }) {
   )
 }
 
-/** Milestones (late ones marked), the verified series against baseline and target, on track or not. */
-export function ZoneProgressView({ progress }: { progress: ZoneProgress }) {
+/** Milestones (late ones marked), the verified series against baseline and target, on track or not (no verdict for a revoked zone). */
+export function ZoneProgressView({ progress, status }: { progress: ZoneProgress; status?: string }) {
   const unit = progress.indicator?.unit ?? ''
+  const verdict = progressVerdict(progress.on_track, status)
+  const change = progress.change_pct !== null ? `较基准年${formatChange(progress.change_pct)}` : ''
   return (
     <View className='section'>
       <Text className='t-heading' {...heading(2)}>
@@ -120,23 +123,24 @@ export function ZoneProgressView({ progress }: { progress: ZoneProgress }) {
           <Text className='card__title' {...heading(3)}>
             {progress.indicator.name}（核实数据）
           </Text>
-          <Text className='t-body' style={{ display: 'block' }}>
-            {onTrackText(progress.on_track)}
-            {progress.change_pct !== null ? `，较基准年${formatChange(progress.change_pct)}` : ''}
-          </Text>
+          {verdict || change ? (
+            <Text className='t-body' style={{ display: 'block' }}>
+              {[verdict, change].filter(Boolean).join('，')}
+            </Text>
+          ) : null}
           {progress.baseline ? (
             <Text className='t-small muted' style={{ display: 'block' }}>
-              基准：{progress.baseline.year} 年 {formatNumber(progress.baseline.value)} {unit}
+              基准：{progress.baseline.year} 年 <Text className='nowrap'>{amountText(progress.baseline.value, unit)}</Text>
             </Text>
           ) : null}
           {progress.target ? (
             <Text className='t-small muted' style={{ display: 'block' }}>
-              目标：{progress.target.year} 年 {formatNumber(progress.target.value)} {unit}
+              目标：{progress.target.year} 年 <Text className='nowrap'>{amountText(progress.target.value, unit)}</Text>
             </Text>
           ) : null}
           {progress.series.map((point) => (
             <Text key={point.year} className='t-body' style={{ display: 'block' }}>
-              {point.year} 年：{formatNumber(point.value)} {unit}
+              {point.year} 年：<Text className='nowrap'>{amountText(point.value, unit)}</Text>
             </Text>
           ))}
           {progress.series.length ? null : <Text className='t-small muted'>暂无核实数据</Text>}
@@ -158,20 +162,20 @@ export function ZoneUpdates({ zoneId }: { zoneId: number }) {
   const [items, setItems] = useState<ZoneUpdate[]>([])
   const [page, setPage] = useState(0)
   const [total, setTotal] = useState(0)
-  const [error, setError] = useState('')
+  const [failure, setFailure] = useState<Failure | null>(null)
   const [busy, setBusy] = useState(false)
 
   const more = useCallback(
     async (next: number) => {
       setBusy(true)
-      setError('')
+      setFailure(null)
       try {
         const answer = await api.get<Page<ZoneUpdate>>(`/zones/${zoneId}/updates`, { page: next, per_page: 10 })
         setItems((old) => (next === 1 ? answer.items : [...old, ...answer.items]))
         setPage(next)
         setTotal(answer.total)
       } catch (e) {
-        setError(messageOf(e))
+        setFailure(failureOf(e))
       } finally {
         setBusy(false)
       }
@@ -187,8 +191,8 @@ export function ZoneUpdates({ zoneId }: { zoneId: number }) {
       <Text className='t-heading' {...heading(2)}>
         最新动态
       </Text>
-      {error ? <ErrorNotice message={error} onRetry={() => more(page + 1 || 1)} /> : null}
-      {!error && page > 0 && !items.length ? <Text className='t-body muted'>暂无动态</Text> : null}
+      {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? () => more(page + 1) : undefined} /> : null}
+      {!failure && page > 0 && !items.length ? <Text className='t-body muted'>暂无动态</Text> : null}
       {items.map((u, index) => (
         <View className='timeline__item' key={`${u.occurred_at}-${index}`}>
           <Text className='t-body' style={{ display: 'block', fontWeight: 600 }}>
@@ -206,7 +210,7 @@ export function ZoneUpdates({ zoneId }: { zoneId: number }) {
           ) : null}
         </View>
       ))}
-      {items.length < total ? (
+      {!failure && items.length < total ? (
         <View className='row'>
           <Button className='btn btn--small' disabled={busy || undefined} {...pressable('加载更多动态')} onClick={() => more(page + 1)}>
             加载更多

@@ -9,8 +9,10 @@ import {
   documentProblem,
   type IdType,
   isPhone,
+  looksLikeLandline,
   nameProblem as personNameProblem,
   normaliseDocument,
+  normaliseName,
   normalisePhone,
   residentIdValid,
 } from './visits'
@@ -49,7 +51,7 @@ export function phoneProblem(phone: string): string {
   const value = normalisePhone(phone)
   if (!value) return '请填写手机号码，用于接收答复'
   if (isPhone(value)) return ''
-  if (/^\d{11}$/.test(value)) return '这不是手机号码：请填写 11 位手机号码（以 13 至 19 开头）'
+  if (looksLikeLandline(value)) return '这不是手机号码：请填写 11 位手机号码（以 13 至 19 开头），不能填写座机号码'
   return '请填写 11 位中国大陆手机号码，或以“+”和国家/地区代码开头的国际号码（如 +85291234567）'
 }
 
@@ -83,6 +85,8 @@ export interface PickedImage {
   path: string
   size: number
   type?: string
+  /** h5: the browser could not decode it (a damaged file, or not a picture at all behind its name). */
+  unreadable?: boolean
 }
 
 export function imageType(image: PickedImage): string {
@@ -101,6 +105,7 @@ export function imageProblem(image: PickedImage, maxBytes: number = MAX_IMAGE_BY
   const type = imageType(image)
   if (type && !IMAGE_TYPES.includes(type)) return '仅支持 JPEG、PNG、GIF 或 WebP 图片'
   if (image.size <= 0) return '图片文件为空，请重新选择'
+  if (image.unreadable) return '这张图片无法读取（文件可能已损坏），请换一张'
   if (image.size > maxBytes) {
     return `图片不能超过 ${maxBytes / (1024 * 1024)} MB（这张约 ${megabytes(image.size)} MB），请压缩后重新选择`
   }
@@ -146,14 +151,14 @@ export function objectionProblems(form: ObjectionForm): Record<string, string> {
 export function objectionBody(form: ObjectionForm, evidenceUrls: string[]): Record<string, unknown> {
   const body: Record<string, unknown> = {
     zone_id: form.zoneId,
-    name: form.name.trim(),
+    name: normaliseName(form.name),
     phone: normalisePhone(form.phone),
     reason: form.reason.trim(),
     evidence_urls: evidenceUrls,
   }
   if (form.organisation.trim()) {
     body.organisation = form.organisation.trim()
-    body.contact_person = form.contactPerson.trim()
+    body.contact_person = normaliseName(form.contactPerson)
   }
   if (form.idNumber.trim()) {
     body.id_type = form.idType

@@ -17,11 +17,56 @@ export interface Evidence {
   url: string
 }
 
-// h5: straight to the file chooser (with the camera too, mobile browsers would first show a menu).
-const SOURCES: ('album' | 'camera')[] = process.env.TARO_ENV === 'h5' ? ['album'] : ['album', 'camera']
+const SOURCES: ('album' | 'camera')[] = ['album', 'camera']
+
+/** h5: whether the browser can decode the picture (a damaged PNG, or text named .png, cannot). */
+function decodes(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const image = new Image()
+    image.onload = () => resolve(image.naturalWidth > 0)
+    image.onerror = () => resolve(false)
+    image.src = url
+  })
+}
+
+/**
+ * h5: the browser's own file chooser. Taro's chooseImage there silently leaves out a file it cannot
+ * decode (a damaged picture), so the person would never learn why it is missing: here every chosen
+ * file comes back, an undecodable one marked `unreadable` (imageProblem says so). Every file is kept
+ * (not only `count`): the form says when too many were chosen.
+ */
+function chooseInBrowser(count: number): Promise<PickedImage[]> {
+  return new Promise((resolve) => {
+    const input = document.createElement('input')
+    input.type = 'file'
+    input.accept = 'image/*'
+    input.multiple = count > 1
+    input.setAttribute('style', 'position: fixed; top: -4000px; left: -3000px;')
+    const finish = (files: PickedImage[]) => {
+      input.remove()
+      resolve(files)
+    }
+    input.addEventListener('change', async () => {
+      const files = Array.from(input.files ?? [])
+      finish(
+        await Promise.all(
+          files.map(async (file) => {
+            const path = URL.createObjectURL(file)
+            const readable = file.type.startsWith('image/') && file.size > 0 ? await decodes(path) : true
+            return { path, size: file.size, type: file.type || undefined, unreadable: !readable }
+          }),
+        ),
+      )
+    })
+    input.addEventListener('cancel', () => finish([]))
+    document.body.appendChild(input)
+    input.click()
+  })
+}
 
 /** Opens the album (h5: the file chooser); resolves with nothing when the person cancels. */
 export async function pickImages(count: number): Promise<PickedImage[]> {
+  if (process.env.TARO_ENV === 'h5') return chooseInBrowser(count)
   try {
     const chosen = await Taro.chooseImage({ count, sizeType: ['compressed'], sourceType: SOURCES })
     return (chosen.tempFiles || []).map((file) => ({
@@ -57,10 +102,10 @@ export async function uploadImage(image: PickedImage): Promise<Evidence> {
   if (response.statusCode === 201 && data && typeof (data as { url?: unknown }).url === 'string') {
     return { path: image.path, url: (data as { url: string }).url }
   }
-  const error = toApiError({ status: response.statusCode, headers: {}, data })
+  const error = toApiError({ status: response.statusCode, headers: {}, data }, token ? 'token' : 'none')
   if (error.kind === 'auth') {
     api.tokens.set(null)
-    session.set({ user: null, signInRequested: true })
+    session.set({ user: null, signInRequested: true, signInExpired: Boolean(token) })
   }
   throw error
 }

@@ -4,7 +4,10 @@
  */
 import type { Client } from '@/api/request'
 import { ApiError } from '@/api/request'
-import type { Page, ZoneCard } from '@/api/types'
+import type { Page, Schemas, ZoneCard } from '@/api/types'
+
+/** GET /programme's answer (ProgrammeOut in schema.d.ts, generated from the service's OpenAPI). */
+export type Programme = Schemas['ProgrammeOut']
 
 export interface Figure {
   label: string
@@ -27,17 +30,22 @@ function pick(source: unknown, path: string[]): number | null {
   return num(at)
 }
 
-/** The figures the scoreboard names (whatever of them the answer holds). */
-export function figuresFromProgramme(programme: unknown): Figure[] {
+/**
+ * The figures the scoreboard names (whatever of them the answer holds), each read where ProgrammeOut
+ * puts it. The one reduction shown is the school campaigns' estimate (students' check-ins and class
+ * actions), labelled as such: not the zones' verified reductions.
+ */
+export function figuresFromProgramme(programme: Programme | unknown): Figure[] {
   const wanted: [string, string[], string?][] = [
     ['公开示范区', ['zones', 'total']],
-    ['已授予称号', ['zones', 'titled']],
-    ['创建中', ['zones', 'under_construction']],
-    ['教育基地', ['visits', 'bases']],
-    ['参观人次', ['visits', 'visitors']],
+    // titles.total counts every title granted, one later revoked too (ProgrammeOut's description).
+    ['累计授予称号', ['titles', 'total']],
+    ['创建中', ['construction', 'total']],
+    ['教育基地', ['visits', 'education_bases']],
+    ['参观人次', ['visits', 'visitors_total']],
     ['公示异议', ['publicity', 'objections']],
     ['参与学生', ['campaigns', 'students']],
-    ['减碳', ['campaigns', 'co2_kg'], 'kg'],
+    ['校园活动减碳（估算）', ['campaigns', 'co2_kg'], 'kg CO₂e'],
   ]
   const out: Figure[] = []
   for (const [label, path, unit] of wanted) {

@@ -13,18 +13,25 @@ import { createStore, useStore } from './store'
 export interface Session {
   user: User | null
   signInRequested: boolean
+  /** The prompt was asked for by a token that stopped working (登录已失效), not by a first sign-in (请先登录). */
+  signInExpired?: boolean
 }
 
 export const session = createStore<Session>({ user: null, signInRequested: false })
 export const useSession = () => useStore(session)
 
-api.onSignInRequired(() => session.set({ user: null, signInRequested: true }))
+api.onSignInRequired((_error, { expired }) => session.set({ user: null, signInRequested: true, signInExpired: expired }))
+
+/** Ask for the sign-in in place (the prompt <Screen> shows above the page), so what is typed stays. */
+export function requestSignIn(): void {
+  session.set({ ...session.get(), signInRequested: true, signInExpired: false })
+}
 
 export const isSignedIn = () => Boolean(api.tokens.get())
 
 async function finish(login: Login): Promise<User> {
   api.tokens.set(login.token)
-  session.set({ user: login.user, signInRequested: false })
+  session.set({ user: login.user, signInRequested: false, signInExpired: false })
   return login.user
 }
 
@@ -56,7 +63,7 @@ export async function signOut(): Promise<void> {
 }
 
 export function dismissSignIn(): void {
-  session.set({ ...session.get(), signInRequested: false })
+  if (session.get().signInRequested) session.set({ ...session.get(), signInRequested: false, signInExpired: false })
 }
 
 export const devLoginOffered = (meta: Meta | null) => process.env.TARO_ENV === 'h5' && Boolean(meta?.dev_login)

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { api, failureOf } from '@/api'
+import { isSignedIn, useSession } from './session'
 
 /**
  * One thing read from the API for a page (a zone, a notice, an article…): the value once loaded, the
@@ -10,8 +11,19 @@ import { api, failureOf } from '@/api'
  *
  * `path` null: the page's own query named nothing readable (`?id=abc`); nothing is asked of the
  * service and `missing` is the message (「找不到这个示范区」).
+ *
+ * `needsSignIn`: the thing is the person's own (a receipt, a booking). Signed out nothing is asked
+ * (a request would only come back 401): `signInNeeded` is true and the page offers the sign-in; once
+ * signed in, it is read.
  */
-export function useResource<T>(path: string | null, onLoaded?: (value: T) => void, missing = '内容不存在或已下线') {
+export function useResource<T>(
+  path: string | null,
+  onLoaded?: (value: T) => void,
+  missing = '内容不存在或已下线',
+  options: { needsSignIn?: boolean } = {},
+) {
+  const { user } = useSession()
+  const signInNeeded = Boolean(options.needsSignIn) && path !== null && !isSignedIn()
   const [data, setData] = useState<T | null>(null)
   const [error, setError] = useState(path === null ? missing : '')
   const [retryable, setRetryable] = useState(path !== null)
@@ -36,9 +48,11 @@ export function useResource<T>(path: string | null, onLoaded?: (value: T) => voi
     }
   }, [path, missing])
 
+  // The person's own things are read again when who is signed in changes (a sign-in in place).
+  const who = options.needsSignIn ? (user?.id ?? null) : null
   useEffect(() => {
-    reload()
-  }, [reload])
+    if (!signInNeeded) reload()
+  }, [reload, signInNeeded, who])
 
-  return { data, error, reload, retry: retryable ? reload : undefined }
+  return { data, error, reload, retry: retryable ? reload : undefined, signInNeeded }
 }

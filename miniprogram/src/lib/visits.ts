@@ -171,9 +171,20 @@ const CHINESE_NAME = new RegExp(`^[${HAN}]+(?:[${DOTS}][${HAN}]+)*$`, 'u')
 const LATIN = 'A-Za-z\\u00c0-\\u00d6\\u00d8-\\u00f6\\u00f8-\\u024f\\u1e00-\\u1eff'
 const LATIN_NAME = new RegExp(`^[${LATIN}]+(?:(?:[ '’-]|\\. ?)[${LATIN}]+)*\\.?$`, 'u')
 
+/**
+ * A name as the service takes it: trimmed, and a Chinese name typed with spaces (张 三, 阿依古丽 · 买买提,
+ * a full-width space too) without them — validate_person_name refuses spaces between Han characters,
+ * and a Chinese name on an identity document has none. A Latin name keeps its spaces (María José).
+ */
+export function normaliseName(name: string): string {
+  const value = name.trim().normalize('NFC')
+  const joined = value.replace(/\s+/gu, '')
+  return joined !== value && CHINESE_NAME.test(joined) ? joined : value
+}
+
 /** validate_person_name: 2–20 Han characters (minority names with “·”), or 2–50 Latin letters; `what` names the field when empty. */
 export function nameProblem(name: string, what = '姓名'): string {
-  const value = name.trim().normalize('NFC')
+  const value = normaliseName(name)
   if (!value) return `请填写${what}`
   if (CHINESE_NAME.test(value)) {
     const han = Array.from(value).filter((c) => !DOTS.includes(c)).length
@@ -195,12 +206,23 @@ export function isPhone(normalised: string): boolean {
   return MOBILE.test(normalised) || (E164.test(normalised) && !normalised.startsWith('+86'))
 }
 
+/**
+ * A normalised number that is no mobile but reads as a landline: with its area code (0431 8888 8888,
+ * 010-12345678: 0 and 9–11 more digits), a local number alone (7–8 digits), a +86 number that is not a
+ * mobile, or 11 digits not starting 13–19. Spaces and hyphens are gone already (normalisePhone, as the
+ * service's Phone field drops them), so a landline typed with them is still recognised as one.
+ */
+export function looksLikeLandline(normalised: string): boolean {
+  if (isPhone(normalised)) return false
+  return /^0\d{9,11}$/.test(normalised) || /^\d{7,8}$/.test(normalised) || /^\d{11}$/.test(normalised) || /^\+86\d{7,12}$/.test(normalised)
+}
+
 /** A mainland mobile (11 digits starting 13–19) or an international number (+ and country code). */
 export function phoneProblem(phone: string): string {
   const value = normalisePhone(phone)
   if (!value) return '请填写手机号码'
   if (isPhone(value)) return ''
-  if (/^\d{11}$/.test(value)) return '请填写手机号码（11 位，以 13–19 开头），不能填写座机号码'
+  if (looksLikeLandline(value)) return '请填写手机号码（11 位，以 13–19 开头），不能填写座机号码'
   return '请填写 11 位中国大陆手机号码，或以“+”和国家/地区代码开头的国际号码（如 +85291234567）'
 }
 
@@ -301,9 +323,12 @@ export function namesOf(text: string): string[] {
     .filter(Boolean)
 }
 
-/** The list the service takes from the two boxes: the minors, then the adults. */
+/** The list the service takes from the two boxes: the minors, then the adults (names as normaliseName keeps them). */
 export function groupMembers(minorsText: string, adultsText: string): GroupMember[] {
-  return [...namesOf(minorsText).map((name) => ({ name, minor: true })), ...namesOf(adultsText).map((name) => ({ name, minor: false }))]
+  return [
+    ...namesOf(minorsText).map((name) => ({ name: normaliseName(name), minor: true })),
+    ...namesOf(adultsText).map((name) => ({ name: normaliseName(name), minor: false })),
+  ]
 }
 
 /** Why this list cannot be the group's, in Chinese, under the field it concerns ('minors', 'adults' or 'members'). */
@@ -338,7 +363,7 @@ export function bookingBody(slotId: number, baseId: number | undefined, kind: 'i
       ...where,
       group: {
         organisation: group.organisation.trim(),
-        leader_name: group.leader_name.trim(),
+        leader_name: normaliseName(group.leader_name),
         leader_phone: normalisePhone(group.leader_phone),
         headcount: Number(group.headcount.trim()),
       },
@@ -347,7 +372,7 @@ export function bookingBody(slotId: number, baseId: number | undefined, kind: 'i
   return {
     ...where,
     visitors: visitors.map((v) => ({
-      name: v.name.trim(),
+      name: normaliseName(v.name),
       id_type: v.id_type,
       id_number: normaliseDocument(v.id_number),
       phone: normalisePhone(v.phone),
@@ -372,9 +397,52 @@ export function addDays(isoDate: string, days: number): string {
   return d.toISOString().slice(0, 10)
 }
 
-/** The 7 days shown: from `first` (today) on. */
+/** `days` days from `first` (today) on. */
 export function week(first: string, days = 7): string[] {
   return Array.from({ length: days }, (_, i) => addDays(first, i))
+}
+
+/** The service's defaults for a base without a profile (app/visits/calendar.py profile_of). */
+export const DEFAULT_DAYS_AHEAD = 7
+export const DEFAULT_RELEASE_HOUR = 8
+
+type Window = Pick<BaseProfile, 'booking_days_ahead' | 'release_hour'> | null | undefined
+
+/**
+ * The days a base's page lists: today to the last day of its booking window. A slot opens
+ * `booking_days_ahead` days before its day at `release_hour`, so the window's last day (today + that
+ * many days) is the one released today: listed too, "08:00 开放预约" until then.
+ */
+export function bookingWindow(today: string, profile: Window): string[] {
+  const ahead = profile?.booking_days_ahead ?? DEFAULT_DAYS_AHEAD
+  return week(today, Math.max(0, ahead) + 1)
+}
+
+/** 8 → "08:00" */
+function hourText(hour: number): string {
+  return `${String(hour).padStart(2, '0')}:00`
+}
+
+/** The base's release rule in a sentence: 每天 08:00 开放 7 天后的参观预约。 */
+export function releaseRule(profile: Window): string {
+  const ahead = profile?.booking_days_ahead ?? DEFAULT_DAYS_AHEAD
+  return `每天 ${hourText(profile?.release_hour ?? DEFAULT_RELEASE_HOUR)} 开放 ${ahead} 天后的参观预约。`
+}
+
+/**
+ * A moment of the service's answer as the app writes dates (no year, its own zone):
+ * 2026-11-28T08:00:00+08:00 → 11月28日 08:00, or 今天 08:00 when that is `today`.
+ */
+export function momentText(iso: string | null | undefined, today?: string): string {
+  const d = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso ?? '')
+  if (!d) return ''
+  const day = today && `${d[1]}-${d[2]}-${d[3]}` === today ? '今天' : `${Number(d[2])}月${Number(d[3])}日`
+  return `${day} ${d[4]}:${d[5]}`
+}
+
+/** 「将于」 and a moment: a space before digits (将于 11月28日), none between words (将于今天). */
+function atMoment(when: string): string {
+  return /^\d/.test(when) ? ` ${when} ` : `${when} `
 }
 
 /** 2026-11-26 → 11月26日 周四 */
@@ -405,8 +473,8 @@ export function slotAction(slot: Slot): 'book' | 'waitlist' | 'none' {
   return slot.status === 'full' ? 'waitlist' : 'none'
 }
 
-/** The line under a slot's time: places left, or why it cannot be booked. */
-export function slotState(slot: Slot): string {
+/** The line under a slot's time: places left, or why it cannot be booked (`today`: a release today reads 今天 08:00). */
+export function slotState(slot: Slot, today?: string): string {
   const action = slotAction(slot)
   if (action === 'book') {
     const group = slot.group_capacity > 0 ? `，团体余 ${slot.group_remaining}` : ''
@@ -414,11 +482,56 @@ export function slotState(slot: Slot): string {
   }
   if (action === 'waitlist') return '已约满，可候补'
   if (slot.status === 'not_released') {
-    const d = /^(\d{4})-(\d{2})-(\d{2})/.exec(slot.opens_at ?? '')
-    return d ? `${Number(d[2])}月${Number(d[3])}日 ${clock(slot.opens_at)} 开放预约` : '尚未开放预约'
+    const when = momentText(slot.opens_at, today)
+    return when ? `${when} 开放预约` : '尚未开放预约'
   }
   if (slot.status === 'closed') return slot.closed_reason ? `闭馆：${slot.closed_reason}` : '闭馆'
   return slot.status_label || '不可预约'
+}
+
+/**
+ * Why a slot a link points at cannot be booked now, in a sentence ('' when it can be booked or waited
+ * for): said before the form, not after it was filled in.
+ */
+export function slotRefusal(slot: Slot, today?: string): string {
+  if (slotAction(slot) !== 'none') return ''
+  switch (slot.status) {
+    case 'not_released': {
+      const when = momentText(slot.opens_at, today)
+      return when ? `该时段尚未开放预约，将于${atMoment(when)}开放，届时再来预约。` : '该时段尚未开放预约。'
+    }
+    case 'closed':
+      return slot.closed_reason ? `该时段闭馆（${slot.closed_reason}），不能预约。` : '该时段闭馆，不能预约。'
+    case 'started':
+      return '该时段的参观已经开始，不能再预约。'
+    case 'ended':
+      return '该时段的参观已经结束，不能再预约。'
+    default:
+      return '该时段现在不能预约，请选择其他时段。'
+  }
+}
+
+/**
+ * The booking service's refusals that carry a moment, worded as the app writes dates (the service's
+ * own sentence says 2026-11-28 08:00); '' for any other refusal (its message is shown as it is).
+ */
+export function bookingRefusal(code: string, details: Record<string, unknown>, today?: string): string {
+  if (code === 'slot_not_released' && typeof details.opens_at === 'string') {
+    const when = momentText(details.opens_at, today)
+    if (when) return `该时段尚未开放预约，将于${atMoment(when)}开放`
+  }
+  if (code === 'booking_suspended' && typeof details.suspended_until === 'string') {
+    const until = /^(\d{4})-(\d{2})-(\d{2})/.exec(details.suspended_until)
+    if (until) return `因多次预约未到，预约功能暂停至 ${Number(until[2])}月${Number(until[3])}日`
+  }
+  return ''
+}
+
+/** A booking link's query (?base=&slot=&date=): what is wrong with it, before anything is asked ('' when fine). */
+export function bookLinkProblem(base: number | null, slot: number | null, date: string | undefined): string {
+  if (base === null) return '预约链接有误，请从教育基地页面选择时段。'
+  if (slot === null || !/^\d{4}-\d{2}-\d{2}$/.test(date ?? '')) return '预约链接不完整，请回到基地页面重新选择时段。'
+  return ''
 }
 
 // ---- the door --------------------------------------------------------------------------------

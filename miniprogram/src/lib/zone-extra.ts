@@ -1,4 +1,6 @@
 /** The zone page's follow, progress and updates: shapes and the pure wording (unit-tested). */
+import { formatChange, formatNumber } from './format'
+
 export interface FollowState {
   zone_id: number
   following: boolean
@@ -61,6 +63,41 @@ export function milestoneState(m: PublicMilestone): string {
 export function onTrackText(onTrack: boolean | null): string {
   if (onTrack === null) return '暂无足够数据判断'
   return onTrack ? '按计划推进' : '进度滞后'
+}
+
+/**
+ * Statuses whose construction is over without a title kept: the service still computes `on_track` for
+ * them, but 「按计划推进」 beside a revoked title would mislead, so no verdict is shown.
+ */
+const NO_VERDICT_STATUSES = ['revoked', 'rejected']
+
+/** The verdict shown beside a zone's verified series ('' for a revoked or rejected zone). */
+export function progressVerdict(onTrack: boolean | null, status: string | null | undefined): string {
+  return NO_VERDICT_STATUSES.includes(status ?? '') ? '' : onTrackText(onTrack)
+}
+
+/** A figure with its unit, the way it is kept on one line (6 → "6 tCO₂e/年"). */
+export function amountText(value: number | null | undefined, unit: string | null | undefined): string {
+  const figure = formatNumber(value)
+  return unit ? `${figure} ${unit}` : figure
+}
+
+/** The line under an indicator: its year, the baseline with its unit, the change. */
+export function indicatorNote(indicator: {
+  unit: string
+  latest_year: number | null
+  baseline_value: number | null
+  baseline_year: number | null
+  change_percent: number | null
+}): { year: string; baseline: { lead: string; amount: string } | null; change: string } {
+  return {
+    year: indicator.latest_year ? `${indicator.latest_year} 年` : '暂无数据',
+    baseline:
+      indicator.baseline_value !== null
+        ? { lead: `基准年 ${indicator.baseline_year ? `${indicator.baseline_year} 年` : ''}`.trim(), amount: amountText(indicator.baseline_value, indicator.unit) }
+        : null,
+    change: indicator.change_percent !== null ? formatChange(indicator.change_percent) : '',
+  }
 }
 
 /** 2026Q3 → 2026 年第 3 季度 */

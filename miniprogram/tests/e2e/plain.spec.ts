@@ -63,6 +63,24 @@ test('a wrong link says so in plain Chinese, asks nothing with NaN, and offers n
   await page.goto('./#/packages/knowledge/article/index?id=99999')
   await expect(page.getByRole('alert')).toBeVisible()
   await expect(page.getByRole('button', { name: '重试' })).toHaveCount(0)
+  // h5 has no back button: a page that cannot show what its link named offers its list instead.
+  await page.getByRole('button', { name: '查看低碳知识' }).click()
+  await expect(pageTitle(page, '低碳知识')).toBeVisible()
+
+  await page.goto('./#/pages/zone/index?id=99999')
+  await expect(page.getByRole('button', { name: '重试' })).toHaveCount(0)
+  await page.getByRole('button', { name: '查看全部示范区' }).click()
+  await expect(pageTitle(page, '示范区')).toBeVisible()
+})
+
+test('a booking link without its date, or to a slot not yet released, says why before any form', async ({ page, request }) => {
+  const bases = await (await request.get('/api/mp/v1/bases')).json()
+  const base = bases.items[0].id as number
+  await page.goto(`./#/packages/visits/book/index?base=${base}&slot=1`)
+  await expect(page.getByRole('alert').getByText('预约链接不完整，请回到基地页面重新选择时段。')).toBeVisible()
+  await expect(page.getByText('请求参数有误')).toHaveCount(0)
+  await expect(page.getByRole('button', { name: '重试' })).toHaveCount(0)
+  await expect(page.getByRole('button', { name: '返回基地页面' })).toBeVisible()
 })
 
 test('the objection form of a closed notice keeps the banner and offers no form to submit', async ({ page, request }) => {
@@ -106,7 +124,7 @@ test('the tab bar: each tab fills the bar’s height (at least 44 px) and its la
 test('the phone field brings up the phone keypad (type=tel), and still takes +852', async ({ page }) => {
   await page.goto('./')
   await page.getByRole('link', { name: /^公示：/ }).click()
-  await page.getByRole('button', { name: /^对“.+”提出异议$/ }).first().click()
+  await page.getByRole('button', { name: /^我要提异议：/ }).first().click()
   await expect(pageTitle(page, '提出异议')).toBeVisible()
   const phone = page.getByLabel('手机号码')
   await expect(phone).toHaveAttribute('type', 'tel')

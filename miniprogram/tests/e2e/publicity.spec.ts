@@ -8,8 +8,8 @@ async function openForm(page: Page): Promise<string> {
   await openTab(page, '首页')
   await page.getByRole('link', { name: /^公示：/ }).click()
   await expect(page.getByRole('heading', { name: '异议须知' })).toBeVisible()
-  const object = page.getByRole('button', { name: /^对“.+”提出异议$/ }).first()
-  const zone = ((await object.getAttribute('aria-label')) ?? '').replace(/^对“(.+)”提出异议$/, '$1')
+  const object = page.getByRole('button', { name: /^我要提异议：/ }).first()
+  const zone = ((await object.getAttribute('aria-label')) ?? '').replace(/^我要提异议：(.+)$/, '$1')
   await object.click()
   await expect(pageTitle(page, '提出异议')).toBeVisible()
   return zone
@@ -40,7 +40,7 @@ test('a visitor reads the notices, open and closed, with the closed outcomes', a
   await closed.click()
   await expect(page.getByText(/^收到异议 \d+ 条，其中成立 \d+ 条$/).first()).toBeVisible()
   await expect(page.getByText(/^公示结果：/).first()).toBeVisible()
-  await expect(page.getByRole('button', { name: /提出异议$/ })).toHaveCount(0)
+  await expect(page.getByRole('button', { name: /^我要提异议/ })).toHaveCount(0)
   await checkPage(page, 'publicity-notice-closed')
 })
 
@@ -172,9 +172,11 @@ test('我的异议 signed out asks for the sign-in in place, then lists the obje
   await expect(pageTitle(page, '我的异议')).toBeVisible()
   await checkPage(page, 'publicity-mine-signed-out')
   await page.getByRole('button', { name: '去登录' }).click()
-  // Every page in the stack holds the prompt: the one on screen is used.
-  await page.getByLabel('重新登录用户名').filter({ visible: true }).fill('fp-newcomer')
-  await page.getByRole('button', { name: '重新登录' }).filter({ visible: true }).click()
+  // Never signed in: asked to sign in, never told a sign-in expired.
+  await expect(page.getByRole('alert').filter({ hasText: '请先登录' })).toBeVisible()
+  await expect(page.getByText('登录已失效')).toHaveCount(0)
+  await page.getByLabel('登录用户名', { exact: true }).filter({ visible: true }).fill('fp-newcomer')
+  await page.getByRole('button', { name: '登录', exact: true }).filter({ visible: true }).click()
   await expect(page.getByText('您还没有提出过异议')).toBeVisible()
   await checkPage(page, 'publicity-mine-empty')
 })

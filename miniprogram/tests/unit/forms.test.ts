@@ -3,7 +3,8 @@ import { ApiError, createClient, type Transport } from '@/api/request'
 import { hasMore, toggle, zoneQuery } from '@/lib/filters'
 import { devCode, devNameProblem } from '@/lib/devlogin'
 import { formatChange, formatDate, formatNumber } from '@/lib/format'
-import { figuresFromProgramme, loadScoreboard } from '@/lib/scoreboard'
+import { createGuard } from '@/lib/guard'
+import { figuresFromProgramme, loadScoreboard, type Programme } from '@/lib/scoreboard'
 
 describe('the zones filters', () => {
   it('send only what is chosen', () => {
@@ -57,12 +58,42 @@ describe('formatting', () => {
   })
 })
 
+/** GET /programme as the service answers it (ProgrammeOut: typed, so a renamed field fails tsc). */
+const PROGRAMME: Programme = {
+  generated_at: '2026-11-28T01:59:23+08:00',
+  zones: { total: 37, by_type: [], by_level: [], by_status: [], by_type_level_status: [], by_district: [] },
+  titles: { total: 16, per_year: [{ year: 2025, count: 16 }] },
+  construction: { total: 9, with_data: 6, without_data: 3, on_track: 2, off_track: 4, on_track_share: 0.333 },
+  reductions: { units: [] },
+  visits: { education_bases: 3, visitors_total: 22, visitors_per_month: [{ month: '2026-11', visitors: 22 }] },
+  publicity: { notices: 5, objections: 14, upheld: 4, per_year: [] },
+  campaigns: { schools: 2, campaigns: 5, students: 14, checkins: 48, class_actions: 2, co2_kg: 13.35, co2_is_estimate: true, estimate_note: '减排量为教育性估算' },
+}
+const figure = (label: string) => figuresFromProgramme(PROGRAMME).find((f) => f.label === label)
+
 describe('the home scoreboard', () => {
-  it('takes the figures the programme answers', () => {
-    expect(figuresFromProgramme({ zones: { total: 30, titled: 12 } })).toEqual([
-      { label: '公开示范区', value: 30, unit: undefined },
-      { label: '已授予称号', value: 12, unit: undefined },
-    ])
+  it('reads the titles granted from titles.total', () => {
+    expect(figure('累计授予称号')?.value).toBe(16)
+  })
+
+  it('reads the zones under construction from construction.total', () => {
+    expect(figure('创建中')?.value).toBe(9)
+  })
+
+  it('reads the education bases from visits.education_bases', () => {
+    expect(figure('教育基地')?.value).toBe(3)
+  })
+
+  it('reads the visitors from visits.visitors_total', () => {
+    expect(figure('参观人次')?.value).toBe(22)
+  })
+
+  it('labels the one reduction shown as the school campaigns’ estimate', () => {
+    expect(figure('校园活动减碳（估算）')).toEqual({ label: '校园活动减碳（估算）', value: 13.35, unit: 'kg CO₂e' })
+  })
+
+  it('shows no bare 「减碳」 figure', () => {
+    expect(figure('减碳')).toBeUndefined()
   })
 
   it('falls back to counting zones while /programme is 404', async () => {
@@ -98,5 +129,47 @@ describe('the development sign-in', () => {
 
   it('takes a plain name', () => {
     expect(devNameProblem('alice_1')).toBe('')
+  })
+})
+
+describe('a double tap sends one request (开发用登录, 保存学校和班级, 关注, 参加活动, 打卡)', () => {
+  it('a second tap while the first is being answered sends nothing', async () => {
+    const guard = createGuard()
+    let sent = 0
+    let answer: () => void = () => undefined
+    const work = () => {
+      sent += 1
+      return new Promise<void>((resolve) => (answer = resolve))
+    }
+    const first = guard.run(work)
+    await guard.run(work)
+    answer()
+    await first
+    expect(sent).toBe(1)
+  })
+
+  it('the second tap resolves at once with nothing', async () => {
+    const guard = createGuard()
+    const first = guard.run(() => new Promise<string>((resolve) => setTimeout(() => resolve('done'), 5)))
+    expect(await guard.run(async () => 'again')).toBeUndefined()
+    await first
+  })
+
+  it('after the answer, the next tap is sent', async () => {
+    const guard = createGuard()
+    await guard.run(async () => 'first')
+    expect(await guard.run(async () => 'second')).toBe('second')
+  })
+
+  it('a failed request frees the button too', async () => {
+    const guard = createGuard()
+    await guard.run(async () => Promise.reject(new Error('network'))).catch(() => undefined)
+    expect(guard.running).toBe(false)
+  })
+
+  it('tells the page when it is busy (the button’s disabled state)', async () => {
+    const states: boolean[] = []
+    await createGuard((busy) => states.push(busy)).run(async () => undefined)
+    expect(states).toEqual([true, false])
   })
 })

@@ -1,14 +1,29 @@
 import { describe, expect, it } from 'vitest'
+import type { Schemas } from '@/api/types'
 import {
+  EXPORT_SECTIONS,
   exportFileName,
   exportSummary,
   feedKindLabel,
+  FINAL_CONFIRM_DELAY_MS,
+  finalConfirmReady,
   guardianCodeProblem,
+  guardianCodeRefusal,
   needsGuardian,
   normalizeGuardianCode,
   relationshipProblem,
 } from '@/lib/me-rights'
-import { coordinatesText, followersText, milestoneState, onTrackText, periodText, updateKindLabel } from '@/lib/zone-extra'
+import {
+  amountText,
+  coordinatesText,
+  followersText,
+  indicatorNote,
+  milestoneState,
+  onTrackText,
+  periodText,
+  progressVerdict,
+  updateKindLabel,
+} from '@/lib/zone-extra'
 
 describe('export summary', () => {
   const data = { generated_at: '2026-11-25T18:00:00+08:00', user: { id: 1 }, bookings: [{}, {}], student_profile: null, zone_follows: [] }
@@ -135,5 +150,108 @@ describe('feed and zone wording', () => {
 
   it('coordinates in Chinese', () => {
     expect(coordinatesText({ latitude: 43.8171, longitude: 125.3236 })).toBe('北纬 43.817100°，东经 125.323600°')
+  })
+})
+
+/** Every section GET /me/export answers (ExportOut: typed as Required, so a section added to the schema fails tsc here). */
+const EVERY_SECTION: Required<Schemas['ExportOut']> = {
+  generated_at: '2026-11-28T01:00:00+08:00',
+  user: {},
+  student_profile: null,
+  bookings: [],
+  waitlist: [],
+  objections: [],
+  campaign_participations: [],
+  checkins: [],
+  school_follows: [],
+  uploads: [],
+  guardian_consents: [],
+  post_reports: [],
+  policy_consents: [],
+  role_grants: [],
+  zone_follows: [],
+}
+
+describe('the export summary names every section it holds', () => {
+  const lines = exportSummary(EVERY_SECTION)
+
+  it('no section of the export is 「其他记录」', () => {
+    expect(lines.filter((l) => l.label === '其他记录').map((l) => l.key)).toEqual([])
+  })
+
+  it('no two sections share a name', () => {
+    expect(new Set(lines.map((l) => l.label)).size).toBe(lines.length)
+  })
+
+  it('post_reports are the reports one made', () => {
+    expect(EXPORT_SECTIONS.post_reports).toBe('举报记录')
+  })
+
+  it('role_grants are the roles one was given', () => {
+    expect(EXPORT_SECTIONS.role_grants).toBe('角色授权')
+  })
+})
+
+describe('注销账号: the last confirmation cannot be hit by a double tap', () => {
+  it('is disabled for a moment after it appears', () => {
+    expect(finalConfirmReady(1_000, 1_000 + 300)).toBe(false)
+  })
+
+  it('long enough to outlast a double tap', () => {
+    expect(FINAL_CONFIRM_DELAY_MS).toBeGreaterThanOrEqual(1000)
+  })
+
+  it('may be tapped once the moment has passed', () => {
+    expect(finalConfirmReady(1_000, 1_000 + FINAL_CONFIRM_DELAY_MS)).toBe(true)
+  })
+})
+
+describe('a guardian code the service refused', () => {
+  it('a mistyped code: the code is wrong (not 「同意链接无效」)', () => {
+    expect(guardianCodeRefusal('guardian_link_not_found')).toBe('授权码无效，请核对后重新输入')
+  })
+
+  it('a used code asks for a new one', () => {
+    expect(guardianCodeRefusal('guardian_link_used')).toBe('这个授权码已经用过了，请让孩子重新生成')
+  })
+
+  it('an expired code asks for a new one', () => {
+    expect(guardianCodeRefusal('guardian_link_expired')).toBe('这个授权码已过期（有效期 7 天），请让孩子重新生成')
+  })
+
+  it('another failure is not the code’s fault', () => {
+    expect(guardianCodeRefusal('network_error')).toBe('')
+  })
+})
+
+describe('the zone page’s figures', () => {
+  const indicator = { unit: 'tCO₂e/年', latest_year: 2025, baseline_value: 6, baseline_year: 2022, change_percent: -20 }
+
+  it('the baseline carries its unit', () => {
+    expect(indicatorNote(indicator).baseline).toEqual({ lead: '基准年 2022 年', amount: '6 tCO₂e/年' })
+  })
+
+  it('the change is said in words', () => {
+    expect(indicatorNote(indicator).change).toBe('下降 20%')
+  })
+
+  it('no baseline, no baseline line', () => {
+    expect(indicatorNote({ ...indicator, baseline_value: null }).baseline).toBeNull()
+  })
+
+  it('a figure and its unit as one piece', () => {
+    expect(amountText(27733.4, 'tCO₂e/年')).toBe('27,733.4 tCO₂e/年')
+  })
+
+  it('a revoked zone gets no progress verdict', () => {
+    expect(progressVerdict(true, 'revoked')).toBe('')
+  })
+
+  it('a zone rejected at acceptance neither', () => {
+    expect(progressVerdict(true, 'rejected')).toBe('')
+  })
+
+  it('a zone under construction does', () => {
+    expect(progressVerdict(true, 'confirmed')).toBe('按计划推进')
   })
 })

@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest'
 import { canRetry, failureOf, toApiError, type TransportResponse } from '@/api/request'
 import { QUERY_MAX, SEARCH_LABELS, zoneQuery } from '@/lib/filters'
+import { combineFailures, listView } from '@/lib/load-state'
 import { idParam } from '@/lib/params'
+import { signInWording } from '@/lib/signin-text'
+import { routes, tabs, ways } from '@/routes'
 import { firstOpen, isOpenNow, periodText } from '@/lib/publicity-format'
 import { joinCodeProblem, normalizeJoinCode } from '@/lib/students-rules'
 
@@ -108,5 +111,78 @@ describe('the class code typed in full-width characters', () => {
 
   it('is accepted', () => {
     expect(joinCodeProblem('ＡＧ５ＣＱＭＢＫ')).toBe('')
+  })
+})
+
+describe('the sign-in prompt’s words', () => {
+  it('a person who never signed in is asked to sign in', () => {
+    expect(signInWording(false).message).toMatch(/^请先登录/)
+  })
+
+  it('… and never told a sign-in expired', () => {
+    expect(signInWording(false).message).not.toMatch(/失效/)
+  })
+
+  it('a token that ran out is said as such', () => {
+    expect(signInWording(true).message).toMatch(/^登录已失效/)
+  })
+
+  it('the button signs in, or signs in again', () => {
+    expect([signInWording(false).button, signInWording(true).button]).toEqual(['登录', '重新登录'])
+  })
+})
+
+describe('a list that failed to load (校园低碳 after a network failure)', () => {
+  const network = failureOf(toApiError(null))
+
+  it('shows the failure, not 「暂无…」', () => {
+    expect(listView(null, network)).toBe('failed')
+  })
+
+  it('even when an older read left an empty list behind', () => {
+    expect(listView([], network)).toBe('failed')
+  })
+
+  it('an empty list read successfully is empty', () => {
+    expect(listView([], null)).toBe('empty')
+  })
+
+  it('a list not read yet is loading', () => {
+    expect(listView(null, null)).toBe('loading')
+  })
+
+  it('one error box for reads that failed alike, the message once', () => {
+    expect(combineFailures([network, null, network])).toEqual({ message: '网络连接失败，请检查网络后重试', retry: true })
+  })
+
+  it('重试 when any failed read can be read again', () => {
+    const missing = failureOf(toApiError(answer(404, 'not_found', '学校不存在')))
+    expect(combineFailures([missing, network])?.retry).toBe(true)
+  })
+
+  it('nothing failed, no error box', () => {
+    expect(combineFailures([null, undefined])).toBeNull()
+  })
+})
+
+describe('a page that cannot show what its link named offers the way to its list (h5 has no back button)', () => {
+  it('a missing zone: the zones tab', () => {
+    expect(ways.zones).toEqual({ label: '查看全部示范区', url: tabs.zones, tab: true })
+  })
+
+  it('a missing base: the bases tab', () => {
+    expect(ways.bases).toEqual({ label: '查看全部教育基地', url: tabs.visits, tab: true })
+  })
+
+  it('a booking link without its date: back to the base', () => {
+    expect(ways.base(3)).toEqual({ label: '返回基地页面', url: routes.base(3) })
+  })
+
+  it('a missing notice: the notices', () => {
+    expect(ways.notices.url).toBe(routes.publicity())
+  })
+
+  it('a missing article: the knowledge list', () => {
+    expect(ways.articles.url).toBe(routes.knowledge())
   })
 })

@@ -156,12 +156,40 @@ describe('evidence images (POST /uploads: JPEG, PNG, GIF or WebP, at most 5 MB; 
     expect(imageProblem({ path: 'a.png', size: 0 })).toBe('图片文件为空，请重新选择')
   })
 
+  it('a PNG the browser cannot decode (damaged) is refused by name, not dropped', () => {
+    expect(imageProblem({ path: 'blob:x', size: 19, type: 'image/png', unreadable: true })).toBe('这张图片无法读取（文件可能已损坏），请换一张')
+  })
+
   it('nine pictures are the most', () => {
     expect([imageCountProblem(8, 1), imageCountProblem(8, 2)]).toEqual(['', '证明图片最多 9 张'])
   })
 
   it('the chooser offers only what is left', () => {
     expect([imagesLeft(0), imagesLeft(7), imagesLeft(9)]).toEqual([9, 2, 0])
+  })
+})
+
+describe('names and landlines as people type them (the objection form)', () => {
+  it('a landline typed with spaces is told apart from a mobile', () => {
+    expect(phoneProblem('0431 8888 8888')).toBe('这不是手机号码：请填写 11 位手机号码（以 13 至 19 开头），不能填写座机号码')
+  })
+
+  it('a landline typed with hyphens too', () => {
+    expect(phoneProblem('0431-8888-8888')).toMatch(/不能填写座机号码$/)
+  })
+
+  it('a Chinese name typed with a space is accepted', () => {
+    expect(nameProblem('张 三')).toBe('')
+  })
+
+  it('and is sent without it, as the service takes it', () => {
+    expect(objectionBody({ zoneId: 3, name: '张 三', phone: '13812345678', organisation: '', contactPerson: '', idType: 'resident_id', idNumber: '', reason: '理由'.repeat(6) }, []).name).toBe('张三')
+  })
+
+  it('the organisation’s contact person too', () => {
+    expect(
+      objectionBody({ zoneId: 3, name: '张三', phone: '13812345678', organisation: '某单位', contactPerson: '李　四', idType: 'resident_id', idNumber: '', reason: '理由'.repeat(6) }, []).contact_person,
+    ).toBe('李四')
   })
 })
 

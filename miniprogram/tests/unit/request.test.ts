@@ -193,6 +193,39 @@ describe('errors, in Chinese', () => {
     expect(seen.length).toBe(1)
   })
 
+  it('401 to a call sent without a token: 请先登录, never 登录已失效 (nothing expired)', async () => {
+    const { transport } = fakeTransport(failure(401, 'unauthorized'))
+    expect((await caught(client(transport).get('/me/objections/R1'))).message).toBe('请先登录')
+  })
+
+  it('the sign-in listener hears whether a token ran out (false when there was none)', async () => {
+    const { transport } = fakeTransport(failure(401, 'unauthorized'))
+    const api = client(transport)
+    const listener = vi.fn()
+    api.onSignInRequired(listener)
+    await caught(api.post('/zones/1/follow'))
+    expect(listener.mock.calls[0][1]).toEqual({ expired: false })
+  })
+
+  it('… and true when a token stopped working', async () => {
+    const { transport } = fakeTransport(failure(401, 'token_expired'))
+    const api = client(transport, 'expired')
+    const listener = vi.fn()
+    api.onSignInRequired(listener)
+    await caught(api.post('/zones/1/follow'))
+    expect(listener.mock.calls[0][1]).toEqual({ expired: true })
+  })
+
+  it('a refused login says the service’s reason, not 登录已失效', async () => {
+    const { transport } = fakeTransport(failure(401, 'account_disabled', '账号已停用'))
+    expect((await caught(client(transport).post('/auth/login', { code: 'x' }, { anonymous: true }))).message).toBe('账号已停用')
+  })
+
+  it('a refusal keeps the service’s details for the page to word (slot_not_released’s opens_at)', () => {
+    const error = toApiError(failure(422, 'slot_not_released', '该时段尚未开放预约，将于 2026-11-28 08:00 开放', { opens_at: '2026-11-28T08:00:00+08:00' }))
+    expect(error.details).toEqual({ opens_at: '2026-11-28T08:00:00+08:00' })
+  })
+
   it('401 on the login itself does not ask for another sign-in', async () => {
     const { transport } = fakeTransport(failure(401, 'invalid_code'))
     const api = client(transport)

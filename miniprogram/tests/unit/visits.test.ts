@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
   bookingBody,
+  bookingRefusal,
+  bookingWindow,
+  bookLinkProblem,
   canAddVisitor,
   checkCharacter,
   checkinCodeProblem,
@@ -14,14 +17,19 @@ import {
   groupProblems,
   headcountProblem,
   localToday,
+  looksLikeLandline,
   membersProblems,
+  momentText,
   nameProblem,
   normaliseDocument,
+  normaliseName,
   normalisePhone,
   phoneProblem,
+  releaseRule,
   residentIdValid,
   type Slot,
   slotAction,
+  slotRefusal,
   slotState,
   slotsByDay,
   visitorCountProblem,
@@ -385,5 +393,155 @@ describe('phones and documents as the service keeps them', () => {
 
   it('sends a document typed in full-width characters in ASCII', () => {
     expect(normaliseDocument('２２０１０２１９９００３０７１２３ｘ')).toBe('22010219900307123X')
+  })
+})
+
+describe('names typed with spaces (validate_person_name refuses spaces between Han characters)', () => {
+  it('a Chinese name with a space is taken without it', () => {
+    expect(normaliseName('张 三')).toBe('张三')
+  })
+
+  it('a full-width space too', () => {
+    expect(normaliseName('张　三')).toBe('张三')
+  })
+
+  it('spaces around a minority name’s dot too', () => {
+    expect(normaliseName('阿依古丽 · 买买提')).toBe('阿依古丽·买买提')
+  })
+
+  it('a Latin name keeps its spaces', () => {
+    expect(normaliseName(' María José García ')).toBe('María José García')
+  })
+
+  it('so 张 三 passes the form’s check', () => {
+    expect(nameProblem('张 三')).toBe('')
+  })
+
+  it('and is booked as 张三', () => {
+    const body = bookingBody(1, 2, 'individual', [visitor({ name: '张 三' })], emptyGroup()) as { visitors: { name: string }[] }
+    expect(body.visitors[0].name).toBe('张三')
+  })
+
+  it('a group leader too', () => {
+    const body = bookingBody(1, 2, 'group', [], { organisation: '某某小学', leader_name: '李 老师', leader_phone: '13812345678', headcount: '20' }) as {
+      group: { leader_name: string }
+    }
+    expect(body.group.leader_name).toBe('李老师')
+  })
+
+  it('and a name on a group’s list', () => {
+    expect(groupMembers('王 小明', '')[0].name).toBe('王小明')
+  })
+})
+
+describe('landlines typed as people type them (the service drops spaces and hyphens, then refuses a landline)', () => {
+  it('0431 8888 8888 gets the landline message', () => {
+    expect(phoneProblem('0431 8888 8888')).toBe('请填写手机号码（11 位，以 13–19 开头），不能填写座机号码')
+  })
+
+  it('0755-8888-8888 too', () => {
+    expect(phoneProblem('0755-8888-8888')).toBe('请填写手机号码（11 位，以 13–19 开头），不能填写座机号码')
+  })
+
+  it('a local number without its area code reads as a landline', () => {
+    expect(looksLikeLandline(normalisePhone('8888 8888'))).toBe(true)
+  })
+
+  it('a landline written with +86 reads as one', () => {
+    expect(looksLikeLandline(normalisePhone('+86 431 8888 8888'))).toBe(true)
+  })
+
+  it('a mobile typed with spaces is no landline', () => {
+    expect(looksLikeLandline(normalisePhone('138 1234 5678'))).toBe(false)
+  })
+
+  it('ten digits starting 1 are a mistyped mobile, not a landline', () => {
+    expect(looksLikeLandline('1381234567')).toBe(false)
+  })
+})
+
+describe('the booking window (a base lists every day up to the last it has released or releases today)', () => {
+  const profile = { booking_days_ahead: 7, release_hour: 8 }
+
+  it('lists today and the next seven days: the seventh is released today', () => {
+    expect(bookingWindow('2026-11-21', profile)).toHaveLength(8)
+  })
+
+  it('ends on the window’s last day', () => {
+    expect(bookingWindow('2026-11-21', profile).at(-1)).toBe('2026-11-28')
+  })
+
+  it('follows the base’s own window', () => {
+    expect(bookingWindow('2026-11-21', { booking_days_ahead: 14, release_hour: 8 }).at(-1)).toBe('2026-12-05')
+  })
+
+  it('a base without a profile has the service’s default (7 days)', () => {
+    expect(bookingWindow('2026-11-21', null).at(-1)).toBe('2026-11-28')
+  })
+
+  it('says the release rule', () => {
+    expect(releaseRule({ booking_days_ahead: 7, release_hour: 8 })).toBe('每天 08:00 开放 7 天后的参观预约。')
+  })
+
+  it('a slot released later today says 今天 08:00', () => {
+    const s = slot({ visit_date: '2026-11-28', status: 'not_released', bookable: false, opens_at: '2026-11-21T08:00:00+08:00' })
+    expect(slotState(s, '2026-11-21')).toBe('今天 08:00 开放预约')
+  })
+})
+
+describe('a booking link checked before the form', () => {
+  it('a moment is written as the app writes dates', () => {
+    expect(momentText('2026-11-28T08:00:00+08:00')).toBe('11月28日 08:00')
+  })
+
+  it('a slot not yet released says when it opens, before anything is filled in', () => {
+    const s = slot({ status: 'not_released', bookable: false, opens_at: '2026-11-28T08:00:00+08:00' })
+    expect(slotRefusal(s, '2026-11-21')).toBe('该时段尚未开放预约，将于 11月28日 08:00 开放，届时再来预约。')
+  })
+
+  it('a slot released later today says 将于今天 08:00', () => {
+    const s = slot({ status: 'not_released', bookable: false, opens_at: '2026-11-21T08:00:00+08:00' })
+    expect(slotRefusal(s, '2026-11-21')).toBe('该时段尚未开放预约，将于今天 08:00 开放，届时再来预约。')
+  })
+
+  it('a closed slot says why', () => {
+    const s = slot({ status: 'closed', bookable: false, closed_reason: '设备检修' })
+    expect(slotRefusal(s)).toBe('该时段闭馆（设备检修），不能预约。')
+  })
+
+  it('a slot that started says so', () => {
+    expect(slotRefusal(slot({ status: 'started', bookable: false }))).toBe('该时段的参观已经开始，不能再预约。')
+  })
+
+  it('an open slot shows the form', () => {
+    expect(slotRefusal(slot())).toBe('')
+  })
+
+  it('a full slot shows the waitlist form', () => {
+    expect(slotRefusal(slot({ status: 'full', bookable: false, remaining: 0, group_remaining: 0 }))).toBe('')
+  })
+
+  it('the service’s slot_not_released is worded with 11月28日 08:00, not 2026-11-28 08:00', () => {
+    expect(bookingRefusal('slot_not_released', { opens_at: '2026-11-28T08:00:00+08:00' })).toBe('该时段尚未开放预约，将于 11月28日 08:00 开放')
+  })
+
+  it('a suspension’s end date too', () => {
+    expect(bookingRefusal('booking_suspended', { suspended_until: '2026-12-28' })).toBe('因多次预约未到，预约功能暂停至 12月28日')
+  })
+
+  it('another refusal keeps the service’s own sentence', () => {
+    expect(bookingRefusal('slot_full', {})).toBe('')
+  })
+
+  it('a link without its date is said in words', () => {
+    expect(bookLinkProblem(3, 12, undefined)).toBe('预约链接不完整，请回到基地页面重新选择时段。')
+  })
+
+  it('a link naming no base is said in words', () => {
+    expect(bookLinkProblem(null, 12, '2026-11-28')).toBe('预约链接有误，请从教育基地页面选择时段。')
+  })
+
+  it('a complete link is fine', () => {
+    expect(bookLinkProblem(3, 12, '2026-11-28')).toBe('')
   })
 })

@@ -1,7 +1,7 @@
 import { Text, View } from '@tarojs/components'
 import Taro, { useReachBottom } from '@tarojs/taro'
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { api, messageOf } from '@/api'
+import { api, type Failure, failureOf } from '@/api'
 import type { Page } from '@/api/types'
 import { heading, linkTo, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
@@ -24,13 +24,13 @@ export default function Notices() {
   const [total, setTotal] = useState(0)
   const [page, setPage] = useState(0)
   const [loading, setLoading] = useState(false)
-  const [error, setError] = useState('')
+  const [failure, setFailure] = useState<Failure | null>(null)
   const generation = useRef(0)
 
   const fetchPage = useCallback(async (next: number, which: State) => {
     const mine = ++generation.current
     setLoading(true)
-    setError('')
+    setFailure(null)
     try {
       const answer = await api.get<Page<NoticeItem>>('/publicity', { state: which, page: next, per_page: 20 })
       if (mine !== generation.current) return
@@ -38,7 +38,7 @@ export default function Notices() {
       setTotal(answer.total)
       setPage(next)
     } catch (e) {
-      if (mine === generation.current) setError(messageOf(e))
+      if (mine === generation.current) setFailure(failureOf(e))
     } finally {
       if (mine === generation.current) setLoading(false)
     }
@@ -51,7 +51,7 @@ export default function Notices() {
   }, [state, fetchPage])
 
   useReachBottom(() => {
-    if (!loading && !error && hasMore(items.length, total)) fetchPage(page + 1, state)
+    if (!loading && !failure && hasMore(items.length, total)) fetchPage(page + 1, state)
   })
 
   return (
@@ -79,7 +79,7 @@ export default function Notices() {
         ))}
       </View>
       <View className='section'>
-        {error ? <ErrorNotice message={error} onRetry={() => fetchPage(page + 1, state)} /> : null}
+        {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? () => fetchPage(page + 1, state) : undefined} /> : null}
         {items.map((notice) => (
           <View key={notice.id} className='card' {...linkTo(`公示：${notice.title}`)} onClick={() => Taro.navigateTo({ url: routes.publicity(notice.id) })}>
             <Text className='card__title'>{notice.title}</Text>
@@ -89,7 +89,7 @@ export default function Notices() {
           </View>
         ))}
         {loading ? <Loading /> : null}
-        {!loading && !error && page > 0 && items.length === 0 ? (
+        {!loading && !failure && page > 0 && items.length === 0 ? (
           <Empty text={state === 'open' ? '目前没有正在公示的名单' : '暂无已结束的公示'} />
         ) : null}
       </View>

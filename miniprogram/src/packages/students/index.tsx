@@ -1,13 +1,15 @@
 import { Button, Input, Text, View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { useCallback, useMemo, useState } from 'react'
-import { ApiError, api, messageOf, useSubmission } from '@/api'
+import { ApiError, api, type Failure, failureOf, messageOf, useSubmission } from '@/api'
 import type { Page, User } from '@/api/types'
 import { alertRole, heading, inputLabel, linkTo, pressable, statusRole, switchRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { Empty, ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { formatDate } from '@/lib/format'
+import { combineFailures, listView } from '@/lib/load-state'
 import { isSignedIn, loadProfile, useSession } from '@/lib/session'
+import { useBusy } from '@/lib/useBusy'
 import {
   AGE_BANDS,
   AUDIENCES,
@@ -94,31 +96,35 @@ function MyStudentCard({ student, schools, onChanged }: { student: StudentSelf |
   )
 }
 
-function JoinClassForm({ onJoined }: { onJoined: (message: string) => void }) {
+/**
+ * The two ways to say which class one is in. Each form clears the page's earlier messages when it is
+ * sent (`onStart`), and the page gives both forms a new key after either succeeds, so an old class-code
+ * error never stays beside a saved school and class.
+ */
+function JoinClassForm({ onJoined, onStart }: { onJoined: (message: string) => void; onStart: () => void }) {
   const [code, setCode] = useState('')
   const [codeError, setCodeError] = useState('')
   const [error, setError] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { busy, run } = useBusy()
   const submission = useSubmission()
 
-  const submit = async () => {
-    const problem = joinCodeProblem(code)
-    setCodeError(problem)
-    setError('')
-    if (problem) return
-    setBusy(true)
-    try {
-      const student = await api.post<StudentSelf>('/me/class', { join_code: normalizeJoinCode(code) }, { submission })
-      submission.done()
-      setCode('')
-      onJoined(`已加入${student.class_name ?? '班级'}，学校已确认你的学生身份。`)
-    } catch (e) {
-      if (e instanceof ApiError && e.fields.join_code) setCodeError(e.fields.join_code)
-      else setError(messageOf(e))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const submit = () =>
+    run(async () => {
+      const problem = joinCodeProblem(code)
+      setCodeError(problem)
+      setError('')
+      if (problem) return
+      onStart()
+      try {
+        const student = await api.post<StudentSelf>('/me/class', { join_code: normalizeJoinCode(code) }, { submission })
+        submission.done()
+        setCode('')
+        onJoined(`已加入${student.class_name ?? '班级'}，学校已确认你的学生身份。`)
+      } catch (e) {
+        if (e instanceof ApiError && e.fields.join_code) setCodeError(e.fields.join_code)
+        else setError(messageOf(e))
+      }
+    })
 
   return (
     <View className='card'>
@@ -140,7 +146,7 @@ function JoinClassForm({ onJoined }: { onJoined: (message: string) => void }) {
         <FieldError message={codeError} />
       </View>
       <View className='row'>
-        <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('加入班级')} onClick={submit}>
+        <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('加入班级', { disabled: busy })} onClick={submit}>
           加入班级
         </Button>
       </View>
@@ -149,37 +155,47 @@ function JoinClassForm({ onJoined }: { onJoined: (message: string) => void }) {
 }
 
 /** PATCH /me: declare a school and class (the school confirms later), age band, board nickname. */
-function DeclareForm({ schools, student, onSaved }: { schools: School[]; student: StudentSelf | null; onSaved: (m: string) => void }) {
+function DeclareForm({
+  schools,
+  student,
+  onSaved,
+  onStart,
+}: {
+  schools: School[]
+  student: StudentSelf | null
+  onSaved: (m: string) => void
+  onStart: () => void
+}) {
   const [schoolId, setSchoolId] = useState<number | undefined>(student?.school_id)
   const [className, setClassName] = useState(student?.class_name ?? '')
   const [ageBand, setAgeBand] = useState<string | undefined>(student?.pending_age_band ?? student?.age_band)
   const [nickname, setNickname] = useState(student?.nickname ?? '')
   const [fields, setFields] = useState<Record<string, string>>({})
   const [error, setError] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { busy, run } = useBusy()
 
-  const save = async () => {
-    const problems: Record<string, string> = {}
-    if (!schoolId) problems.school_id = '请选择学校'
-    if (className.trim().length > 40) problems.class_name = '班级名称最多 40 个字'
-    if (nickname.trim().length > 20) problems.nickname = '昵称最多 20 个字'
-    setFields(problems)
-    setError('')
-    if (Object.keys(problems).length) return
-    const body: Record<string, unknown> = { school_id: schoolId, class_name: className.trim() || null }
-    if (ageBand) body.age_band = ageBand
-    body.nickname = nickname.trim() || null
-    setBusy(true)
-    try {
-      await api.patch<Me>('/me', body)
-      onSaved('已保存。学校确认前，你不会出现在公开榜单上，也不能参加仅限本校学生的活动。')
-    } catch (e) {
-      if (e instanceof ApiError && Object.keys(e.fields).length) setFields(e.fields)
-      setError(messageOf(e))
-    } finally {
-      setBusy(false)
-    }
-  }
+  // One save at a time: a double tap on 保存学校和班级 sends one PATCH.
+  const save = () =>
+    run(async () => {
+      const problems: Record<string, string> = {}
+      if (!schoolId) problems.school_id = '请选择学校'
+      if (className.trim().length > 40) problems.class_name = '班级名称最多 40 个字'
+      if (nickname.trim().length > 20) problems.nickname = '昵称最多 20 个字'
+      setFields(problems)
+      setError('')
+      if (Object.keys(problems).length) return
+      onStart()
+      const body: Record<string, unknown> = { school_id: schoolId, class_name: className.trim() || null }
+      if (ageBand) body.age_band = ageBand
+      body.nickname = nickname.trim() || null
+      try {
+        await api.patch<Me>('/me', body)
+        onSaved('已保存。学校确认前，你不会出现在公开榜单上，也不能参加仅限本校学生的活动。')
+      } catch (e) {
+        if (e instanceof ApiError && Object.keys(e.fields).length) setFields(e.fields)
+        setError(messageOf(e))
+      }
+    })
 
   return (
     <View className='card'>
@@ -231,7 +247,7 @@ function DeclareForm({ schools, student, onSaved }: { schools: School[]; student
         <FieldError message={fields.nickname} />
       </View>
       <View className='row'>
-        <Button className='btn' disabled={busy || undefined} {...pressable('保存学校和班级')} onClick={save}>
+        <Button className='btn' disabled={busy || undefined} {...pressable('保存学校和班级', { disabled: busy })} onClick={save}>
           保存学校和班级
         </Button>
       </View>
@@ -240,21 +256,19 @@ function DeclareForm({ schools, student, onSaved }: { schools: School[]; student
 }
 
 function SchoolRow({ school, signedIn, onChanged, onShowCampaigns }: { school: School; signedIn: boolean; onChanged: (s: School) => void; onShowCampaigns: () => void }) {
-  const [busy, setBusy] = useState(false)
+  const { busy, run } = useBusy()
   const [error, setError] = useState('')
-  const toggleFollow = async () => {
-    setBusy(true)
-    setError('')
-    try {
-      if (school.following) await api.del(`/schools/${school.id}/follow`)
-      else await api.post(`/schools/${school.id}/follow`)
-      onChanged({ ...school, following: !school.following, followers: school.followers + (school.following ? -1 : 1) })
-    } catch (e) {
-      setError(messageOf(e))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const toggleFollow = () =>
+    run(async () => {
+      setError('')
+      try {
+        if (school.following) await api.del(`/schools/${school.id}/follow`)
+        else await api.post(`/schools/${school.id}/follow`)
+        onChanged({ ...school, following: !school.following, followers: school.followers + (school.following ? -1 : 1) })
+      } catch (e) {
+        setError(messageOf(e))
+      }
+    })
   return (
     <View className='card'>
       <Text className='card__title'>{school.name}</Text>
@@ -289,51 +303,71 @@ export default function StudentsHome() {
   const [schools, setSchools] = useState<School[] | null>(null)
   const [campaigns, setCampaigns] = useState<CampaignCard[] | null>(null)
   const [schoolFilter, setSchoolFilter] = useState<number | undefined>(undefined)
-  const [error, setError] = useState('')
+  // Each read's failure apart: 重试 reads again whatever failed, and a list that failed shows no 「暂无…」.
+  const [schoolsFailure, setSchoolsFailure] = useState<Failure | null>(null)
+  const [campaignsFailure, setCampaignsFailure] = useState<Failure | null>(null)
+  const [profileFailure, setProfileFailure] = useState<Failure | null>(null)
   const [done, setDone] = useState('')
+  // A new key for the class forms after either succeeds: their old messages go with them.
+  const [formsVersion, setFormsVersion] = useState(0)
   const signedIn = isSignedIn()
 
   const loadCampaigns = useCallback(async (schoolId?: number) => {
     setCampaigns(null)
+    setCampaignsFailure(null)
     try {
       const page = await api.get<Page<CampaignCard>>('/campaigns', { school_id: schoolId, per_page: 50 })
       setCampaigns(page.items)
     } catch (e) {
-      setError(messageOf(e))
-      setCampaigns([])
+      setCampaignsFailure(failureOf(e))
     }
   }, [])
 
-  const load = useCallback(async () => {
-    setError('')
+  const loadSchools = useCallback(async () => {
+    setSchoolsFailure(null)
     try {
-      const [page] = await Promise.all([api.get<Page<School>>('/schools', { per_page: 100 }), isSignedIn() ? loadProfile() : null])
-      setSchools(page.items)
+      setSchools((await api.get<Page<School>>('/schools', { per_page: 100 })).items)
     } catch (e) {
-      setError(messageOf(e))
-      setSchools([])
+      setSchoolsFailure(failureOf(e))
     }
   }, [])
+
+  const loadMine = useCallback(async () => {
+    setProfileFailure(null)
+    if (!isSignedIn()) return
+    try {
+      await loadProfile()
+    } catch (e) {
+      // A 401 is said once, by the sign-in prompt above the page.
+      if (!(e instanceof ApiError && e.kind === 'auth')) setProfileFailure(failureOf(e))
+    }
+  }, [])
+
+  /** Everything the page reads (on each return to it, and on 重试). */
+  const load = useCallback(
+    (schoolId?: number) => Promise.all([loadMine(), loadSchools(), loadCampaigns(schoolId)]),
+    [loadMine, loadSchools, loadCampaigns],
+  )
 
   useDidShow(() => {
-    load()
-    loadCampaigns(schoolFilter)
+    load(schoolFilter)
   })
 
   const chooseSchool = (id: number | undefined) => {
     setSchoolFilter(id)
     loadCampaigns(id)
   }
+  const clearMessages = () => setDone('')
   const afterChange = async (message: string) => {
     setDone(message)
+    setFormsVersion((v) => v + 1)
     Taro.pageScrollTo({ scrollTop: 0, duration: 0 }) // the message and the new status are at the top
-    try {
-      await loadProfile()
-    } catch (e) {
-      setError(messageOf(e))
-    }
+    await loadMine()
   }
   const filterName = useMemo(() => schools?.find((s) => s.id === schoolFilter)?.name, [schools, schoolFilter])
+  const failure = combineFailures([profileFailure, schoolsFailure, campaignsFailure])
+  const campaignsView = listView(campaigns, campaignsFailure)
+  const schoolsView = listView(schools, schoolsFailure)
 
   return (
     <Screen>
@@ -341,7 +375,7 @@ export default function StudentsHome() {
         校园低碳
       </Text>
       <Text className='t-body muted'>加入班级，参加学校的低碳活动，每天为绿色行动打卡。</Text>
-      {error ? <ErrorNotice message={error} onRetry={load} /> : null}
+      {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? () => load(schoolFilter) : undefined} /> : null}
       {done ? (
         <View className='notice notice--ok' {...alertRole()}>
           <Text className='t-body'>{done}</Text>
@@ -350,10 +384,16 @@ export default function StudentsHome() {
 
       {signedIn && me ? (
         <>
-          <MyStudentCard student={student} schools={schools ?? []} onChanged={() => loadProfile().catch((e) => setError(messageOf(e)))} />
-          {student?.confirmed ? null : <JoinClassForm onJoined={afterChange} />}
+          <MyStudentCard student={student} schools={schools ?? []} onChanged={() => loadMine()} />
+          {student?.confirmed ? null : <JoinClassForm key={`join-${formsVersion}`} onJoined={afterChange} onStart={clearMessages} />}
           {schools && schools.length && !student?.confirmed ? (
-            <DeclareForm key={student ? `${student.school_id}:${student.class_name}` : 'none'} schools={schools} student={student} onSaved={afterChange} />
+            <DeclareForm
+              key={`declare-${formsVersion}-${student ? `${student.school_id}:${student.class_name}` : 'none'}`}
+              schools={schools}
+              student={student}
+              onSaved={afterChange}
+              onStart={clearMessages}
+            />
           ) : null}
         </>
       ) : (
@@ -378,8 +418,8 @@ export default function StudentsHome() {
             </Text>
           ) : null}
         </View>
-        {campaigns === null ? <Loading /> : null}
-        {campaigns && !campaigns.length ? <Empty text='暂无活动' /> : null}
+        {campaignsView === 'loading' ? <Loading /> : null}
+        {campaignsView === 'empty' ? <Empty text='暂无活动' /> : null}
         {(campaigns ?? []).map((c) => (
           <View key={c.id} className='card' {...linkTo(`活动：${c.title}`)} onClick={() => Taro.navigateTo({ url: routes.studentCampaign(c.id) })}>
             <Text className='card__title'>{c.title}</Text>
@@ -398,8 +438,8 @@ export default function StudentsHome() {
         <Text className='t-heading' {...heading(2)}>
           学校
         </Text>
-        {schools === null ? <Loading /> : null}
-        {schools && !schools.length ? <Empty text='暂无学校' /> : null}
+        {schoolsView === 'loading' ? <Loading /> : null}
+        {schoolsView === 'empty' ? <Empty text='暂无学校' /> : null}
         {(schools ?? []).map((s) => (
           <SchoolRow
             key={s.id}

@@ -1,47 +1,63 @@
 import { Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { useCallback, useEffect, useState } from 'react'
-import { api, messageOf } from '@/api'
+import { api, type Failure, failureOf } from '@/api'
 import type { Page } from '@/api/types'
 import { heading, linkTo, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { Empty, ErrorNotice, Loading } from '@/components/Status'
-import { type Base, type Slot, dayLabel, localToday, slotAction, slotsByDay, slotState, slotTime, week } from '@/lib/visits'
-import { routes, tabs } from '@/routes'
+import WayOut from '@/components/WayOut'
+import { idParam } from '@/lib/params'
+import {
+  type Base,
+  type Slot,
+  bookingWindow,
+  dayLabel,
+  localToday,
+  releaseRule,
+  slotAction,
+  slotsByDay,
+  slotState,
+  slotTime,
+} from '@/lib/visits'
+import { routes, tabs, ways } from '@/routes'
 import './visits.scss'
 
-/** A base's page: its notes and rules, and the next 7 days' slots with the places left. */
+/**
+ * A base's page: its notes and rules, and its slots with the places left, from today to the last day
+ * of its booking window (the day released today included: it says when it opens).
+ */
 export default function BasePage() {
   const { params } = useRouter()
-  const id = Number(params.id)
+  const id = idParam(params.id)
   const [base, setBase] = useState<Base | null>(null)
+  const [days, setDays] = useState<string[]>([])
   const [slots, setSlots] = useState<Slot[] | null>(null)
-  const [error, setError] = useState('')
-  const days = week(localToday())
+  const [failure, setFailure] = useState<Failure | null>(null)
+  const today = localToday()
 
   const load = useCallback(async () => {
-    if (!id) return
-    setError('')
+    if (id === null) return
+    setFailure(null)
     try {
-      const [answer, page] = await Promise.all([
-        api.get<Base>(`/bases/${id}`),
-        api.get<Page<Slot>>(`/bases/${id}/slots`, { from: days[0], to: days[days.length - 1] }),
-      ])
+      // The window is the base's own (booking_days_ahead): its profile first, then its slots.
+      const answer = await api.get<Base>(`/bases/${id}`)
+      const window = bookingWindow(today, answer.profile)
+      const page = await api.get<Page<Slot>>(`/bases/${id}/slots`, { from: window[0], to: window[window.length - 1] })
       setBase(answer)
+      setDays(window)
       setSlots(page.items)
       Taro.setNavigationBarTitle({ title: answer.name }).catch(() => undefined)
     } catch (e) {
-      setError(messageOf(e))
+      setFailure(failureOf(e))
     }
-    // days[0] is today's date: reload when the day changes, not on every render
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [id, days[0]])
+  }, [id, today])
 
   useEffect(() => {
     load()
   }, [load])
 
-  if (!id) {
+  if (id === null) {
     return (
       <Screen>
         <Text className='t-title' {...heading(1)}>
@@ -53,13 +69,15 @@ export default function BasePage() {
       </Screen>
     )
   }
-  if (error) {
+  if (failure) {
+    // A base that does not exist (404) gets no 重试, but the way to the list of bases.
     return (
       <Screen>
         <Text className='t-title' {...heading(1)}>
           参观预约
         </Text>
-        <ErrorNotice message={error} onRetry={load} />
+        <ErrorNotice message={failure.message} onRetry={failure.retry ? load : undefined} />
+        <WayOut way={ways.bases} />
       </Screen>
     )
   }
@@ -123,9 +141,12 @@ export default function BasePage() {
 
       <View className='section'>
         <Text className='t-heading' {...heading(2)}>
-          未来 7 天开放时段
+          开放时段
         </Text>
-        {slots.length === 0 ? <Empty text='未来 7 天暂无开放时段' /> : null}
+        <Text className='t-small muted' style={{ display: 'block' }}>
+          {releaseRule(profile)}
+        </Text>
+        {slots.length === 0 ? <Empty text='近期暂无开放时段' /> : null}
         {slotsByDay(days, slots)
           .filter((d) => d.slots.length > 0)
           .map(({ day, slots: daySlots }) => (
@@ -135,7 +156,7 @@ export default function BasePage() {
               </Text>
               {daySlots.map((slot) => {
                 const action = slotAction(slot)
-                const state = slotState(slot)
+                const state = slotState(slot, today)
                 const verb = action === 'book' ? '，预约' : action === 'waitlist' ? '，加入候补' : ''
                 const label = `${dayLabel(day)} ${slotTime(slot)}，${state}${verb}`
                 const attrs = action === 'none' ? {} : pressable(label)

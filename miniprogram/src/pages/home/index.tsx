@@ -1,7 +1,7 @@
 import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useCallback, useEffect, useState } from 'react'
-import { api, messageOf } from '@/api'
+import { api, type Failure, failureOf } from '@/api'
 import type { ArticleCard, NoticeCard, Page } from '@/api/types'
 import { heading, linkTo } from '@/components/a11y'
 import Screen from '@/components/Screen'
@@ -21,10 +21,10 @@ interface HomeData {
 export default function Home() {
   const meta = useMeta()
   const [data, setData] = useState<HomeData | null>(null)
-  const [error, setError] = useState('')
+  const [failure, setFailure] = useState<Failure | null>(null)
 
   const load = useCallback(async () => {
-    setError('')
+    setFailure(null)
     try {
       const [board, notices, articles] = await Promise.all([
         loadScoreboard(api),
@@ -34,7 +34,7 @@ export default function Home() {
       ])
       setData({ figures: board.figures, notice: firstOpen(notices.items), articles: articles.items })
     } catch (e) {
-      setError(messageOf(e))
+      setFailure(failureOf(e))
     }
   }, [])
 
@@ -49,8 +49,8 @@ export default function Home() {
       </Text>
       <Text className='t-body muted'>园区、工厂、建筑、学校、社区、景区六类示范区的创建进展与公开信息</Text>
 
-      {error ? <ErrorNotice message={error} onRetry={load} /> : null}
-      {!data && !error ? <Loading /> : null}
+      {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? load : undefined} /> : null}
+      {!data && !failure ? <Loading /> : null}
 
       {data ? (
         <View className='section'>

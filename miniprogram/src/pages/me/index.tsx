@@ -1,14 +1,15 @@
 import { Button, Input, Text, View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { useState } from 'react'
-import { ApiError, messageOf } from '@/api'
+import { ApiError, type Failure, failureOf, messageOf } from '@/api'
 import { heading, inputLabel, linkTo, pressable, switchRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError } from '@/components/Status'
 import { devNameProblem } from '@/lib/devlogin'
-import { useMeta } from '@/lib/meta'
+import { loadMeta, useMeta, useMetaFailure } from '@/lib/meta'
 import { devLoginOffered, isSignedIn, loadProfile, signInAsDeveloper, signInWithWeChat, signOut, useSession } from '@/lib/session'
 import { setLargeText, useSettings } from '@/lib/settings'
+import { useBusy } from '@/lib/useBusy'
 import { routes } from '@/routes'
 
 const ROLE_LABELS: Record<string, string> = {
@@ -19,23 +20,24 @@ const ROLE_LABELS: Record<string, string> = {
 
 function SignIn() {
   const meta = useMeta()
+  const metaFailure = useMetaFailure()
   const [name, setName] = useState('')
   const [error, setError] = useState('')
   const [nameError, setNameError] = useState('')
-  const [busy, setBusy] = useState(false)
+  const guard = useBusy()
+  const busy = guard.busy
   const dev = devLoginOffered(meta)
 
-  const run = async (work: () => Promise<unknown>) => {
-    setBusy(true)
-    setError('')
-    try {
-      await work()
-    } catch (e) {
-      setError(messageOf(e))
-    } finally {
-      setBusy(false)
-    }
-  }
+  // One sign-in at a time: a double tap on 开发用登录 sends one request.
+  const run = (work: () => Promise<unknown>) =>
+    guard.run(async () => {
+      setError('')
+      try {
+        await work()
+      } catch (e) {
+        setError(messageOf(e))
+      }
+    })
   const devSignIn = () => {
     const problem = devNameProblem(name)
     setNameError(problem)
@@ -62,13 +64,21 @@ function SignIn() {
           <Input className='input' value={name} placeholder='例如 alice' {...inputLabel('开发用登录用户名')} onInput={(e) => setName(e.detail.value)} />
           <FieldError message={nameError} />
           <View className='row'>
-            <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('开发用登录')} onClick={devSignIn}>
+            <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('开发用登录', { disabled: busy })} onClick={devSignIn}>
               开发用登录
             </Button>
           </View>
         </View>
       ) : null}
       {process.env.TARO_ENV === 'h5' && meta && !dev ? <Text className='t-body muted'>请在微信中打开小程序登录。</Text> : null}
+      {/* h5 learns from /meta how to sign in: without it, say why, with a 重试 that asks again. */}
+      {process.env.TARO_ENV === 'h5' && !meta && metaFailure ? (
+        <ErrorNotice
+          message={`暂时无法登录：${metaFailure.message}`}
+          onRetry={metaFailure.retry ? () => loadMeta().catch(() => undefined) : undefined}
+        />
+      ) : null}
+      {process.env.TARO_ENV === 'h5' && !meta && !metaFailure ? <Text className='t-body muted'>正在准备登录…</Text> : null}
     </View>
   )
 }
@@ -76,20 +86,23 @@ function SignIn() {
 export default function Me() {
   const { user } = useSession()
   const { largeText } = useSettings()
-  const [error, setError] = useState('')
+  const [failure, setFailure] = useState<Failure | null>(null)
 
-  useDidShow(() => {
-    setError('')
+  const refresh = () => {
+    setFailure(null)
+    // Back on the tab after the network failed: ask /meta again (it says how to sign in on h5).
+    loadMeta().catch(() => undefined)
     // An expired sign-in is shown once, by <Screen>'s sign-in prompt.
-    if (isSignedIn()) loadProfile().catch((e) => (e instanceof ApiError && e.kind === 'auth' ? undefined : setError(messageOf(e))))
-  })
+    if (isSignedIn()) loadProfile().catch((e) => (e instanceof ApiError && e.kind === 'auth' ? undefined : setFailure(failureOf(e))))
+  }
+  useDidShow(refresh)
 
   return (
     <Screen>
       <Text className='t-title' {...heading(1)}>
         我的
       </Text>
-      {error ? <ErrorNotice message={error} /> : null}
+      {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? refresh : undefined} /> : null}
       {user ? (
         <View className='card'>
           <Text className='card__title' {...heading(2)}>

@@ -1,7 +1,7 @@
 import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useCallback, useEffect, useState } from 'react'
-import { api, messageOf } from '@/api'
+import { api, type Failure, failureOf } from '@/api'
 import type { Page, ZoneCard } from '@/api/types'
 import { heading, linkTo } from '@/components/a11y'
 import Screen from '@/components/Screen'
@@ -16,13 +16,13 @@ export default function Visits() {
   const { user } = useSession()
   const atTheDoor = (user?.roles ?? []).some((role) => DOOR_ROLES.includes(role))
   const [bases, setBases] = useState<ZoneCard[] | null>(null)
-  const [error, setError] = useState('')
+  const [failure, setFailure] = useState<Failure | null>(null)
   const load = useCallback(async () => {
-    setError('')
+    setFailure(null)
     try {
       setBases((await api.get<Page<ZoneCard>>('/bases', { per_page: 50 })).items)
     } catch (e) {
-      setError(messageOf(e))
+      setFailure(failureOf(e))
     }
   }, [])
   useEffect(() => {
@@ -34,8 +34,8 @@ export default function Visits() {
         低碳教育基地
       </Text>
       <Text className='t-body muted'>选择基地，查看开放时段并预约参观。</Text>
-      {error ? <ErrorNotice message={error} onRetry={load} /> : null}
-      {!bases && !error ? <Loading /> : null}
+      {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? load : undefined} /> : null}
+      {!bases && !failure ? <Loading /> : null}
       {bases && bases.length === 0 ? <Empty text='暂无开放预约的基地' /> : null}
       <View className='row'>
         <View className='card' style={{ flex: '1 1 40%' }} {...linkTo('我的预约')} onClick={() => Taro.navigateTo({ url: routes.myBookings() })}>

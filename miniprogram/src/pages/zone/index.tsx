@@ -5,24 +5,34 @@ import { heading, linkTo } from '@/components/a11y'
 import Pending from '@/components/Pending'
 import Screen from '@/components/Screen'
 import { ZoneFollow, ZoneMap, ZoneProgressView, ZoneUpdates } from '@/components/ZoneExtra'
-import { formatChange, formatDate, formatNumber } from '@/lib/format'
-import type { ZoneLocation, ZoneProgress } from '@/lib/zone-extra'
+import { formatDate, formatNumber } from '@/lib/format'
+import { indicatorNote, type ZoneLocation, type ZoneProgress } from '@/lib/zone-extra'
 import { idParam } from '@/lib/params'
 import { periodText } from '@/lib/publicity-format'
 import { useResource } from '@/lib/useResource'
-import { routes } from '@/routes'
+import { routes, ways } from '@/routes'
 
 function IndicatorView({ indicator }: { indicator: Indicator }) {
+  const note = indicatorNote(indicator)
   return (
     <View className='figure'>
       <Text className='t-small muted'>{indicator.name}</Text>
+      {/* The number may go to its own line in a narrow card, the unit (tCO₂e/年) never splits. */}
       <Text className='t-figure'>
-        {formatNumber(indicator.latest_value)} <Text className='t-small'>{indicator.unit}</Text>
+        <Text className='nowrap'>{formatNumber(indicator.latest_value)}</Text> <Text className='t-small nowrap'>{indicator.unit}</Text>
       </Text>
       <Text className='t-small muted'>
-        {indicator.latest_year ? `${indicator.latest_year} 年` : '暂无数据'}
-        {indicator.baseline_value !== null ? `；基准年 ${indicator.baseline_year ?? ''} 年 ${formatNumber(indicator.baseline_value)}` : ''}
-        {indicator.change_percent !== null ? `，${formatChange(indicator.change_percent)}` : ''}
+        {note.year}
+        {note.baseline ? (
+          <>
+            ；{note.baseline.lead} <Text className='nowrap'>{note.baseline.amount}</Text>
+          </>
+        ) : null}
+        {note.change ? (
+          <>
+            ，<Text className='nowrap'>{note.change}</Text>
+          </>
+        ) : null}
       </Text>
     </View>
   )
@@ -38,7 +48,7 @@ export default function Zone() {
     },
     '找不到这个示范区',
   )
-  if (!zone) return <Pending error={error} onRetry={retry} />
+  if (!zone) return <Pending error={error} onRetry={retry} way={ways.zones} />
   const progress = (zone.progress ?? null) as ZoneProgress | null
   const location = (zone as { location?: ZoneLocation | null }).location ?? null
   return (
@@ -70,7 +80,7 @@ export default function Zone() {
         </View>
       </View>
 
-      {progress ? <ZoneProgressView progress={progress} /> : null}
+      {progress ? <ZoneProgressView progress={progress} status={zone.status} /> : null}
 
       {zone.notice ? (
         <View className='card' {...linkTo(`公示：${zone.notice.title}`)} onClick={() => Taro.navigateTo({ url: routes.publicity(zone.notice!.id) })}>

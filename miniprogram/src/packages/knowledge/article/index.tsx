@@ -9,7 +9,7 @@ import { h5Html, weappHtml } from '@/lib/knowledge-html'
 import type { Article } from '@/lib/knowledge-types'
 import { idParam } from '@/lib/params'
 import { useResource } from '@/lib/useResource'
-import { routes } from '@/routes'
+import { routes, ways } from '@/routes'
 import '../knowledge.scss'
 
 /** One article: its text as rich text (weapp's rich-text; on h5 re-built from the allowed tags), tags, related articles. */
@@ -29,7 +29,7 @@ export default function ArticlePage() {
     return process.env.TARO_ENV === 'h5' ? h5Html(article.body_html) : weappHtml(article.body_html)
   }, [article])
 
-  if (!article) return <Pending error={error} onRetry={retry} />
+  if (!article) return <Pending error={error} onRetry={retry} way={ways.articles} />
   return (
     <Screen>
       <Text className='t-title' {...heading(1)}>

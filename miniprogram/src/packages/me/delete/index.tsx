@@ -1,12 +1,12 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
-import { useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { api, messageOf } from '@/api'
 import { alertRole, heading, pressable, statusRole } from '@/components/a11y'
 import '../me.scss'
 import Screen from '@/components/Screen'
 import { ErrorNotice } from '@/components/Status'
-import type { Deletion } from '@/lib/me-rights'
+import { type Deletion, FINAL_CONFIRM_DELAY_MS, finalConfirmReady } from '@/lib/me-rights'
 import { isSignedIn, session, useSession } from '@/lib/session'
 import { routes, tabs } from '@/routes'
 import { NeedSignIn } from '../parts'
@@ -30,8 +30,21 @@ export default function DeleteAccount() {
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
   const [result, setResult] = useState<Deletion | null>(null)
+  // The last step: when it appeared, and whether its button may be tapped yet (a double tap on
+  // 确定注销 must not delete: the second tap finds no enabled button to land on).
+  const shownAt = useRef(0)
+  const [ready, setReady] = useState(false)
+
+  useEffect(() => {
+    if (step !== 2) return undefined
+    shownAt.current = Date.now()
+    setReady(false)
+    const timer = setTimeout(() => setReady(true), FINAL_CONFIRM_DELAY_MS)
+    return () => clearTimeout(timer)
+  }, [step])
 
   const confirmDeletion = async () => {
+    if (busy || step !== 2 || !finalConfirmReady(shownAt.current, Date.now())) return
     setBusy(true)
     setError('')
     try {
@@ -120,23 +133,47 @@ export default function DeleteAccount() {
               </Button>
             </View>
           ) : null}
-          {step >= 1 ? (
+          {step === 1 ? (
             <View className='notice notice--warn' {...alertRole()}>
               <Text className='t-body' style={{ display: 'block' }}>
-                {step === 1 ? '确定要注销账号吗？' : '最后确认：注销立即生效，无法撤销，数据无法恢复。'}
+                确定要注销账号吗？
               </Text>
               <View className='row'>
-                {step === 1 ? (
-                  <Button className='btn btn--danger' {...pressable('确定注销')} onClick={() => setStep(2)}>
-                    确定注销
-                  </Button>
-                ) : (
-                  <Button className='btn btn--danger' disabled={busy || undefined} {...pressable('确认注销，不可恢复')} onClick={confirmDeletion}>
-                    确认注销，不可恢复
-                  </Button>
-                )}
+                <Button className='btn btn--danger' {...pressable('确定注销')} onClick={() => setStep(2)}>
+                  确定注销
+                </Button>
                 <Button className='btn' {...pressable('不注销了')} onClick={() => setStep(0)}>
                   不注销了
+                </Button>
+              </View>
+            </View>
+          ) : null}
+          {step === 2 ? (
+            // Laid out otherwise than step 1: where 确定注销 was there is text and 不注销了, and the last
+            // button comes at the end, disabled for a moment.
+            <View className='notice notice--warn' {...alertRole()}>
+              <Text className='t-body' style={{ display: 'block', fontWeight: 600 }}>
+                最后确认：注销立即生效，无法撤销，数据无法恢复。
+              </Text>
+              <Text className='t-body' style={{ display: 'block' }}>
+                如果只是暂时不用，可以直接退出登录，无需注销。
+              </Text>
+              <View className='row'>
+                <Button className='btn' {...pressable('不注销了')} onClick={() => setStep(0)}>
+                  不注销了
+                </Button>
+              </View>
+              <Text className='t-small muted' style={{ display: 'block', marginTop: '16px' }}>
+                仍要注销，请点下面的按钮：
+              </Text>
+              <View className='row'>
+                <Button
+                  className='btn btn--danger'
+                  disabled={!ready || busy || undefined}
+                  {...pressable('确认注销，不可恢复', { disabled: !ready || busy })}
+                  onClick={confirmDeletion}
+                >
+                  确认注销，不可恢复
                 </Button>
               </View>
             </View>

@@ -1,7 +1,7 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { useCallback, useState } from 'react'
-import { api, messageOf } from '@/api'
+import { api, type Failure, failureOf } from '@/api'
 import type { Page } from '@/api/types'
 import { heading, linkTo, pressable } from '@/components/a11y'
 import '../me.scss'
@@ -21,18 +21,18 @@ export default function MyFeed() {
   const [items, setItems] = useState<FeedItem[] | null>(null)
   const [page, setPage] = useState(0)
   const [total, setTotal] = useState(0)
-  const [error, setError] = useState('')
+  const [failure, setFailure] = useState<Failure | null>(null)
 
   const load = useCallback(async (next: number) => {
     if (!isSignedIn()) return
-    setError('')
+    setFailure(null)
     try {
       const answer = await api.get<Page<FeedItem>>('/me/feed', { page: next, per_page: 20 })
       setItems((old) => (next === 1 ? answer.items : [...(old ?? []), ...answer.items]))
       setPage(next)
       setTotal(answer.total)
     } catch (e) {
-      setError(messageOf(e))
+      setFailure(failureOf(e))
     }
   }, [])
   useDidShow(() => {
@@ -49,8 +49,8 @@ export default function MyFeed() {
         我的动态
       </Text>
       {!user && !isSignedIn() ? <NeedSignIn what='查看关注的示范区和学校的动态' /> : null}
-      {error ? <ErrorNotice message={error} onRetry={() => load(1)} /> : null}
-      {user && !items && !error ? <Loading /> : null}
+      {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? () => load(page + 1) : undefined} /> : null}
+      {user && !items && !failure ? <Loading /> : null}
       {items && !items.length ? <Empty text='暂无动态。关注示范区或学校后，它们的进展和活动会出现在这里。' /> : null}
       {(items ?? []).map((item, index) => (
         <View

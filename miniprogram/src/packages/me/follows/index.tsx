@@ -1,7 +1,7 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { useCallback, useState } from 'react'
-import { api, messageOf } from '@/api'
+import { api, type Failure, failureOf, messageOf } from '@/api'
 import type { Page } from '@/api/types'
 import { heading, linkTo, pressable } from '@/components/a11y'
 import '../me.scss'
@@ -17,16 +17,18 @@ import { NeedSignIn } from '../parts'
 export default function MyFollows() {
   const { user } = useSession()
   const [items, setItems] = useState<Followed[] | null>(null)
+  const [failure, setFailure] = useState<Failure | null>(null)
   const [error, setError] = useState('')
   const [busy, setBusy] = useState<string>('')
 
   const load = useCallback(async () => {
     if (!isSignedIn()) return
+    setFailure(null)
     setError('')
     try {
       setItems((await api.get<Page<Followed>>('/me/follows')).items)
     } catch (e) {
-      setError(messageOf(e))
+      setFailure(failureOf(e))
     }
   }, [])
   useDidShow(() => {
@@ -54,8 +56,9 @@ export default function MyFollows() {
         我的关注
       </Text>
       {!user && !isSignedIn() ? <NeedSignIn what='查看关注的示范区和学校' /> : null}
-      {error ? <ErrorNotice message={error} onRetry={load} /> : null}
-      {user && !items && !error ? <Loading /> : null}
+      {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? load : undefined} /> : null}
+      {error ? <ErrorNotice message={error} /> : null}
+      {user && !items && !failure ? <Loading /> : null}
       {items && !items.length ? <Empty text='还没有关注。在示范区页面点“关注”，它的进展会出现在“我的动态”。' /> : null}
       {(['zone', 'school'] as const).map((kind) => {
         const group = (items ?? []).filter((f) => f.kind === kind)

@@ -1,7 +1,7 @@
 import { Button, Input, Text, View } from '@tarojs/components'
 import Taro, { useDidShow, useRouter, useShareAppMessage } from '@tarojs/taro'
 import { useCallback, useEffect, useState } from 'react'
-import { ApiError, api, messageOf, useSubmission } from '@/api'
+import { ApiError, api, type Failure, failureOf, messageOf, useSubmission } from '@/api'
 import type { Page } from '@/api/types'
 import { heading, inputLabel, pressable, statusRole } from '@/components/a11y'
 import '../me.scss'
@@ -10,6 +10,7 @@ import { ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { dateTimeText } from '@/lib/publicity-format'
 import {
   guardianCodeProblem,
+  guardianCodeRefusal,
   needsGuardian,
   normalizeGuardianCode,
   relationshipProblem,
@@ -100,23 +101,33 @@ function ChildLink() {
   )
 }
 
-/** A guardian opening the child's code: what becomes public, what never is, the relationship, consent. */
-function GuardianConsentForm({ code, onDone }: { code: string; onDone: () => void }) {
+/**
+ * A guardian opening the child's code: what becomes public, what never is, the relationship, consent.
+ * A code the service refuses (wrong, used, expired) goes back to the code's field (`onRefused`), so the
+ * guardian can correct it; 重试 only where retrying can help.
+ */
+function GuardianConsentForm({ code, onDone, onRefused }: { code: string; onDone: () => void; onRefused: (message: string) => void }) {
   const submission = useSubmission()
   const [preview, setPreview] = useState<GuardianPreview | null>(null)
   const [relationship, setRelationship] = useState('')
   const [relationshipError, setRelationshipError] = useState('')
+  const [failure, setFailure] = useState<Failure | null>(null)
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
   const [done, setDone] = useState(false)
 
   const load = useCallback(() => {
-    setError('')
+    setFailure(null)
     api
       .get<GuardianPreview>(`/guardian-links/${encodeURIComponent(code)}`)
       .then(setPreview)
-      .catch((e) => (e instanceof ApiError && e.kind === 'auth' ? undefined : setError(messageOf(e))))
-  }, [code])
+      .catch((e) => {
+        if (e instanceof ApiError && e.kind === 'auth') return // said once, by the sign-in prompt
+        const refusal = e instanceof ApiError ? guardianCodeRefusal(e.code) : ''
+        if (refusal) onRefused(refusal)
+        else setFailure(failureOf(e))
+      })
+  }, [code, onRefused])
   useEffect(load, [load])
 
   const consent = async () => {
@@ -131,13 +142,14 @@ function GuardianConsentForm({ code, onDone }: { code: string; onDone: () => voi
       setDone(true)
       onDone()
     } catch (e) {
+      const refusal = e instanceof ApiError ? guardianCodeRefusal(e.code) : ''
       if (e instanceof ApiError && e.fields.relationship) setRelationshipError(e.fields.relationship)
-      else setError(messageOf(e))
+      else setError(refusal || messageOf(e))
     } finally {
       setBusy(false)
     }
   }
-  if (error && !preview) return <ErrorNotice message={error} onRetry={load} />
+  if (failure && !preview) return <ErrorNotice message={failure.message} onRetry={failure.retry ? load : undefined} />
   if (!preview) return <Loading />
   const child = preview.student
   return (
@@ -254,8 +266,10 @@ function MyConsents({ version }: { version: number }) {
 export default function Guardian() {
   const { params } = useRouter()
   const { user } = useSession()
-  const [code, setCode] = useState(normalizeGuardianCode(decodeURIComponent(params.code ?? '')))
-  const [typed, setTyped] = useState('')
+  const linked = normalizeGuardianCode(decodeURIComponent(params.code ?? ''))
+  const [code, setCode] = useState(linked)
+  // What was typed stays in the field (a shared card's code is put there if the service refuses it).
+  const [typed, setTyped] = useState(linked)
   const [typedError, setTypedError] = useState('')
   const [version, setVersion] = useState(0)
 
@@ -264,13 +278,18 @@ export default function Guardian() {
     setTypedError(problem)
     if (!problem) setCode(normalizeGuardianCode(typed))
   }
+  // The code is wrong, used or expired: back to the field, with the reason under it.
+  const refused = useCallback((message: string) => {
+    setCode('')
+    setTypedError(message)
+  }, [])
   return (
     <Screen>
       <Text className='t-title' {...heading(1)}>
         监护人授权
       </Text>
       {!user && !isSignedIn() ? <NeedSignIn what={code ? '以监护人身份同意' : '生成或使用监护人授权码'} /> : null}
-      {user && code ? <GuardianConsentForm code={code} onDone={() => setVersion((v) => v + 1)} /> : null}
+      {user && code ? <GuardianConsentForm code={code} onDone={() => setVersion((v) => v + 1)} onRefused={refused} /> : null}
       {user && !code && needsGuardian(user.student as never) ? <ChildLink /> : null}
       {user && !code ? (
         <View className='card'>
@@ -282,7 +301,15 @@ export default function Guardian() {
           </Text>
           <View className='field'>
             <Text className='field__label'>授权码</Text>
-            <Input className='input' value={typed} {...inputLabel('授权码')} onInput={(e) => setTyped(e.detail.value)} />
+            <Input
+              className='input'
+              value={typed}
+              {...inputLabel('授权码')}
+              onInput={(e) => {
+                setTyped(e.detail.value)
+                setTypedError('')
+              }}
+            />
             <FieldError message={typedError} />
           </View>
           <View className='row'>

@@ -1,7 +1,7 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useEffect, useState } from 'react'
-import { messageOf } from '@/api'
+import { type Failure, failureOf, messageOf } from '@/api'
 import { heading, pressable, statusRole } from '@/components/a11y'
 import { PolicyBody } from '@/components/MeConsentPrompt'
 import '../me.scss'
@@ -16,14 +16,15 @@ import { tabs } from '@/routes'
 export default function Privacy() {
   const { user } = useSession()
   const [policy, setPolicy] = useState<Policy | null>(null)
+  const [failure, setFailure] = useState<Failure | null>(null)
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
 
   const load = () => {
-    setError('')
+    setFailure(null)
     loadPolicy()
       .then(setPolicy)
-      .catch((e) => setError(messageOf(e)))
+      .catch((e) => setFailure(failureOf(e)))
   }
   useEffect(load, [])
 
@@ -45,8 +46,9 @@ export default function Privacy() {
       <Text className='t-title' {...heading(1)}>
         {policy?.title ?? '隐私保护指引'}
       </Text>
-      {error ? <ErrorNotice message={error} onRetry={load} /> : null}
-      {!policy && !error ? <Loading /> : null}
+      {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? load : undefined} /> : null}
+      {error ? <ErrorNotice message={error} /> : null}
+      {!policy && !failure ? <Loading /> : null}
       {policy ? (
         <View className='card'>
           <Text className='t-small muted' style={{ display: 'block' }}>

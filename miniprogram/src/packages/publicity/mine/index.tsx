@@ -1,7 +1,7 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro, { useDidShow, useReachBottom } from '@tarojs/taro'
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { api, messageOf } from '@/api'
+import { api, type Failure, failureOf } from '@/api'
 import type { Page } from '@/api/types'
 import { heading, linkTo, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
@@ -20,13 +20,13 @@ export default function MyObjections() {
   const [total, setTotal] = useState(0)
   const [page, setPage] = useState(0)
   const [loading, setLoading] = useState(false)
-  const [error, setError] = useState('')
+  const [failure, setFailure] = useState<Failure | null>(null)
   const generation = useRef(0)
 
   const fetchPage = useCallback(async (next: number) => {
     const mine = ++generation.current
     setLoading(true)
-    setError('')
+    setFailure(null)
     try {
       const answer = await api.get<Page<MyObjection>>('/me/objections', { page: next, per_page: 20 })
       if (mine !== generation.current) return
@@ -34,7 +34,7 @@ export default function MyObjections() {
       setTotal(answer.total)
       setPage(next)
     } catch (e) {
-      if (mine === generation.current) setError(messageOf(e))
+      if (mine === generation.current) setFailure(failureOf(e))
     } finally {
       if (mine === generation.current) setLoading(false)
     }
@@ -53,7 +53,7 @@ export default function MyObjections() {
   })
 
   useReachBottom(() => {
-    if (!loading && !error && hasMore(items.length, total)) fetchPage(page + 1)
+    if (!loading && !failure && hasMore(items.length, total)) fetchPage(page + 1)
   })
 
   if (!signedIn) {
@@ -79,7 +79,7 @@ export default function MyObjections() {
       <Text className='t-title' {...heading(1)}>
         我的异议
       </Text>
-      {error ? <ErrorNotice message={error} onRetry={() => fetchPage(page + 1)} /> : null}
+      {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? () => fetchPage(page + 1) : undefined} /> : null}
       {items.map((item) => (
         <View
           key={item.receipt_no}
@@ -94,7 +94,7 @@ export default function MyObjections() {
         </View>
       ))}
       {loading ? <Loading /> : null}
-      {!loading && !error && page > 0 && items.length === 0 ? <Empty text='您还没有提出过异议' /> : null}
+      {!loading && !failure && page > 0 && items.length === 0 ? <Empty text='您还没有提出过异议' /> : null}
     </Screen>
   )
 }

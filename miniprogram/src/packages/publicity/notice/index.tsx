@@ -7,7 +7,7 @@ import { dateTimeText, periodText } from '@/lib/publicity-format'
 import { type Notice, type NoticeZone, OUTCOME_LABELS, WINDOW_LABELS } from '@/lib/publicity-types'
 import { idParam } from '@/lib/params'
 import { useResource } from '@/lib/useResource'
-import { routes } from '@/routes'
+import { routes, ways } from '@/routes'
 import '../publicity.scss'
 
 function ZoneEntry({ notice, zone }: { notice: Notice; zone: NoticeZone }) {
@@ -46,12 +46,14 @@ function ZoneEntry({ notice, zone }: { notice: Notice; zone: NoticeZone }) {
       ) : null}
       {notice.window_state === 'open' ? (
         <View className='row'>
+          {/* 我要提异议: the words the notice's rules (the service's text) and the articles tell people to tap; the
+              spoken name starts with them and names the project. */}
           <Button
             className='btn'
-            {...pressable(`对“${zone.name}”提出异议`)}
+            {...pressable(`我要提异议：${zone.name}`)}
             onClick={() => Taro.navigateTo({ url: routes.objectionForm(notice.id, zone.zone_id) })}
           >
-            对此项目提出异议
+            我要提异议
           </Button>
         </View>
       ) : null}
@@ -64,7 +66,7 @@ export default function NoticePage() {
   const { params } = useRouter()
   const id = idParam(params.id)
   const { data: notice, error, retry } = useResource<Notice>(id === null ? null : `/publicity/${id}`, undefined, '找不到这条公示')
-  if (!notice) return <Pending error={error} onRetry={retry} />
+  if (!notice) return <Pending error={error} onRetry={retry} way={ways.notices} />
   const open = notice.window_state === 'open'
   return (
     <Screen>

@@ -4,6 +4,7 @@ import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
 import { ApiError, api, failureOf, messageOf, useSubmission } from '@/api'
 import { alertRole, heading, imageAlt, inputLabel, phoneInput, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
+import WayOut from '@/components/WayOut'
 import { ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { useMeta } from '@/lib/meta'
 import { ID_TYPES, type IdType, PHONE_MAX_TYPED } from '@/lib/visits'
@@ -25,7 +26,7 @@ import { askToSignIn } from '@/lib/publicity-signin'
 import { askForReplyMessage, type Evidence, pickImages, uploadImage } from '@/lib/publicity-upload'
 import { isSignedIn, useSession } from '@/lib/session'
 import { idParam } from '@/lib/params'
-import { routes } from '@/routes'
+import { routes, ways } from '@/routes'
 import '../publicity.scss'
 
 const EMPTY: ObjectionForm = { zoneId: null, name: '', phone: '', organisation: '', contactPerson: '', idType: 'resident_id', idNumber: '', reason: '' }
@@ -206,6 +207,7 @@ export default function ObjectPage() {
     return (
       <Screen>
         <ErrorNotice message={loadError} onRetry={retryable ? load : undefined} />
+        <WayOut way={ways.notices} />
       </Screen>
     )
   }

@@ -3,22 +3,25 @@ import Taro, { useRouter } from '@tarojs/taro'
 import { heading, imageAlt, linkTo } from '@/components/a11y'
 import Pending from '@/components/Pending'
 import Screen from '@/components/Screen'
+import SignInNeeded from '@/components/SignInNeeded'
 import { dateTimeText } from '@/lib/publicity-format'
 import type { MyObjection } from '@/lib/publicity-types'
 import { useResource } from '@/lib/useResource'
-import { routes } from '@/routes'
+import { routes, ways } from '@/routes'
 import '../publicity.scss'
 
 /** One of the person's objections: what they wrote, its progress and the written replies. */
 export default function ObjectionPage() {
   const { params } = useRouter()
   const receiptNo = decodeURIComponent(params.receipt ?? '').trim()
-  const { data: item, error, retry } = useResource<MyObjection>(
+  const { data: item, error, retry, signInNeeded } = useResource<MyObjection>(
     receiptNo ? `/me/objections/${encodeURIComponent(receiptNo)}` : null,
     undefined,
     '找不到这条异议',
+    { needsSignIn: true },
   )
-  if (!item) return <Pending error={error} onRetry={retry} />
+  if (signInNeeded) return <SignInNeeded title='异议详情' what='查看您提出的异议及答复' />
+  if (!item) return <Pending error={error} onRetry={retry} way={ways.myObjections} />
   const urls = item.evidence_urls ?? []
   return (
     <Screen>

@@ -1,9 +1,10 @@
 import { Text, View } from '@tarojs/components'
 import { useDidShow, useRouter } from '@tarojs/taro'
 import { useCallback, useState } from 'react'
-import { api, messageOf } from '@/api'
+import { api, type Failure, failureOf } from '@/api'
 import { heading, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
+import WayOut from '@/components/WayOut'
 import { Empty, ErrorNotice, Loading } from '@/components/Status'
 import { isSignedIn } from '@/lib/session'
 import {
@@ -18,6 +19,8 @@ import {
   type BoardMetric,
   type BoardRow,
 } from '@/lib/students-rules'
+import { idParam } from '@/lib/params'
+import { ways } from '@/routes'
 import '../students.scss'
 
 const KIND_NOUN: Record<BoardKind, string> = { student: '我', class: '我的班级', school: '我的学校' }
@@ -64,20 +67,24 @@ function MeApart({ me, by, metric }: { me: BoardEntry; by: BoardKind; metric: Bo
 
 export default function BoardPage() {
   const { params } = useRouter()
-  const id = Number(params.id)
+  const id = idParam(params.id)
   const [by, setBy] = useState<BoardKind>('student')
   const [metric, setMetric] = useState<BoardMetric>('per_student')
   const [board, setBoard] = useState<Board | null>(null)
-  const [error, setError] = useState('')
+  const [failure, setFailure] = useState<Failure | null>(null)
 
   const load = useCallback(
     async (nextBy: BoardKind, nextMetric: BoardMetric) => {
-      setError('')
+      setFailure(null)
       setBoard(null)
+      if (id === null) {
+        setFailure({ message: '找不到这个活动', retry: false })
+        return
+      }
       try {
         setBoard(await api.get<Board>(`/campaigns/${id}/leaderboard`, { by: nextBy, metric: nextMetric, top: 50 }))
       } catch (e) {
-        setError(messageOf(e))
+        setFailure(failureOf(e))
       }
     },
     [id],
@@ -125,8 +132,9 @@ export default function BoardPage() {
           ? '学生榜只列学校已确认、愿意公开的同学（未满 14 周岁须有监护人同意），只显示昵称。积分相同名次并列。'
           : '按人均积分或参与率排名，人多的班级和学校不会因人数占优。'}
       </Text>
-      {error ? <ErrorNotice message={error} onRetry={() => load(by, metric)} /> : null}
-      {!board && !error ? <Loading /> : null}
+      {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? () => load(by, metric) : undefined} /> : null}
+      {failure && !failure.retry ? <WayOut way={ways.students} /> : null}
+      {!board && !failure ? <Loading /> : null}
       {board && shown ? (
         <>
           {shown.meApart ? <MeApart me={shown.meApart} by={by} metric={metric} /> : null}

@@ -9,6 +9,7 @@ import { formatDate } from '@/lib/format'
 import { imageProblem } from '@/lib/publicity-rules'
 import { type Evidence, pickImages, uploadImage } from '@/lib/publicity-upload'
 import { isSignedIn } from '@/lib/session'
+import { useBusy } from '@/lib/useBusy'
 import {
   AUDIENCES,
   CAMPAIGN_STATES,
@@ -27,7 +28,8 @@ import {
   type Progress,
 } from '@/lib/students-rules'
 import { idParam } from '@/lib/params'
-import { routes, tabs } from '@/routes'
+import { routes, tabs, ways } from '@/routes'
+import WayOut from '@/components/WayOut'
 import '../students.scss'
 
 const JOINED_KEY = 'lowcarbon.students.joined'
@@ -113,7 +115,18 @@ function ProgressCard({ progress }: { progress: Progress }) {
   )
 }
 
-function CheckinForm({ campaign, onDone, onRefused }: { campaign: Campaign; onDone: (r: CheckinResult) => void; onRefused: (e: ApiError) => void }) {
+/** `onStart`: a new check-in is being sent, so the page puts away the last one's 「打卡成功…」. */
+function CheckinForm({
+  campaign,
+  onDone,
+  onRefused,
+  onStart,
+}: {
+  campaign: Campaign
+  onDone: (r: CheckinResult) => void
+  onRefused: (e: ApiError) => void
+  onStart: () => void
+}) {
   const [code, setCode] = useState<string | undefined>(campaign.actions.length === 1 ? campaign.actions[0].code : undefined)
   const [quantity, setQuantity] = useState('')
   const [note, setNote] = useState('')
@@ -121,7 +134,7 @@ function CheckinForm({ campaign, onDone, onRefused }: { campaign: Campaign; onDo
   const [uploading, setUploading] = useState(false)
   const [fields, setFields] = useState<Record<string, string>>({})
   const [error, setError] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { busy, run } = useBusy()
   const submission = useSubmission()
   const factor = campaign.actions.find((a) => a.code === code)
   const typed = parseQuantity(quantity)
@@ -146,37 +159,37 @@ function CheckinForm({ campaign, onDone, onRefused }: { campaign: Campaign; onDo
     }
   }
 
-  const submit = async () => {
-    if (uploading) return
-    const problems: Record<string, string> = {}
-    if (!factor) problems.action = '请先选择一项绿色行动'
-    else {
-      const problem = quantityProblem(quantity, factor)
-      if (problem) problems.quantity = problem
-    }
-    if (note.trim().length > 500) problems.note = '想说的话最多 500 字'
-    setFields(problems)
-    setError('')
-    if (Object.keys(problems).length || !factor) return
-    setBusy(true)
-    try {
-      const body: Record<string, unknown> = { action: factor.code, quantity: parseQuantity(quantity) }
-      if (note.trim()) body.note = note.trim()
-      if (photo) body.photo_url = photo.url
-      const result = await api.post<CheckinResult>(`/campaigns/${campaign.id}/checkins`, body, { submission })
-      submission.done()
-      setQuantity('')
-      setNote('')
-      setPhoto(null)
-      onDone(result)
-    } catch (e) {
-      if (e instanceof ApiError && (e.kind === 'forbidden' || e.code === 'not_joined')) onRefused(e)
-      if (e instanceof ApiError && Object.keys(e.fields).length) setFields(e.fields)
-      setError(messageOf(e))
-    } finally {
-      setBusy(false)
-    }
-  }
+  // One check-in at a time: a double tap on 打卡 sends one request.
+  const submit = () =>
+    run(async () => {
+      if (uploading) return
+      const problems: Record<string, string> = {}
+      if (!factor) problems.action = '请先选择一项绿色行动'
+      else {
+        const problem = quantityProblem(quantity, factor)
+        if (problem) problems.quantity = problem
+      }
+      if (note.trim().length > 500) problems.note = '想说的话最多 500 字'
+      setFields(problems)
+      setError('')
+      if (Object.keys(problems).length || !factor) return
+      onStart()
+      try {
+        const body: Record<string, unknown> = { action: factor.code, quantity: parseQuantity(quantity) }
+        if (note.trim()) body.note = note.trim()
+        if (photo) body.photo_url = photo.url
+        const result = await api.post<CheckinResult>(`/campaigns/${campaign.id}/checkins`, body, { submission })
+        submission.done()
+        setQuantity('')
+        setNote('')
+        setPhoto(null)
+        onDone(result)
+      } catch (e) {
+        if (e instanceof ApiError && (e.kind === 'forbidden' || e.code === 'not_joined')) onRefused(e)
+        if (e instanceof ApiError && Object.keys(e.fields).length) setFields(e.fields)
+        setError(messageOf(e))
+      }
+    })
 
   return (
     <View className='card'>
@@ -230,7 +243,7 @@ function CheckinForm({ campaign, onDone, onRefused }: { campaign: Campaign; onDo
         <FieldError message={fields.photo_url} />
       </View>
       <View className='row'>
-        <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('打卡')} onClick={submit}>
+        <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('打卡', { disabled: busy })} onClick={submit}>
           打卡
         </Button>
       </View>
@@ -248,7 +261,7 @@ export default function CampaignPage() {
   const [retryable, setRetryable] = useState(true)
   const [refusal, setRefusal] = useState('')
   const [joinError, setJoinError] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { busy, run } = useBusy()
   const [result, setResult] = useState<CheckinResult | null>(null)
   const signedIn = isSignedIn()
 
@@ -281,21 +294,25 @@ export default function CampaignPage() {
     load()
   })
 
-  const join = async () => {
-    setBusy(true)
-    setJoinError('')
+  // One join at a time: a double tap on 参加活动 sends one request.
+  const join = () =>
+    run(async () => {
+      setJoinError('')
+      setRefusal('')
+      try {
+        await api.post(`/campaigns/${id}/join`)
+        rememberJoined(id)
+        setJoined(true)
+      } catch (e) {
+        const explanation = e instanceof ApiError ? refusalExplanation(e.code) : ''
+        if (explanation) setRefusal(explanation)
+        else setJoinError(messageOf(e))
+      }
+    })
+  // A new check-in: the last one's result and refusal go (they would sit beside the new answer).
+  const checkinStarted = () => {
+    setResult(null)
     setRefusal('')
-    try {
-      await api.post(`/campaigns/${id}/join`)
-      rememberJoined(id)
-      setJoined(true)
-    } catch (e) {
-      const explanation = e instanceof ApiError ? refusalExplanation(e.code) : ''
-      if (explanation) setRefusal(explanation)
-      else setJoinError(messageOf(e))
-    } finally {
-      setBusy(false)
-    }
   }
 
   const refused = (e: ApiError) => {
@@ -314,7 +331,18 @@ export default function CampaignPage() {
   }
 
   if (!campaign) {
-    return <Screen>{error ? <ErrorNotice message={error} onRetry={retryable ? load : undefined} /> : <Loading />}</Screen>
+    return (
+      <Screen>
+        {error ? (
+          <>
+            <ErrorNotice message={error} onRetry={retryable ? load : undefined} />
+            <WayOut way={ways.students} />
+          </>
+        ) : (
+          <Loading />
+        )}
+      </Screen>
+    )
   }
 
   return (
@@ -393,7 +421,7 @@ export default function CampaignPage() {
         <View className='card'>
           {joinError ? <ErrorNotice message={joinError} /> : null}
           <View className='row'>
-            <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('参加活动')} onClick={join}>
+            <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('参加活动', { disabled: busy })} onClick={join}>
               参加活动
             </Button>
           </View>
@@ -401,7 +429,7 @@ export default function CampaignPage() {
       ) : null}
 
       {signedIn && joined && campaign.state === 'running' ? (
-        <CheckinForm campaign={campaign} onDone={checkedIn} onRefused={refused} />
+        <CheckinForm campaign={campaign} onDone={checkedIn} onRefused={refused} onStart={checkinStarted} />
       ) : (
         <View className='card'>
           <Text className='card__title' {...heading(2)}>

@@ -1,15 +1,17 @@
 import { Button, Image, Input, Text, View } from '@tarojs/components'
 import Taro, { useDidShow, useRouter } from '@tarojs/taro'
 import { useCallback, useState } from 'react'
-import { ApiError, api, messageOf, useSubmission } from '@/api'
+import { ApiError, api, type Failure, failureOf, messageOf, useSubmission } from '@/api'
 import type { Page } from '@/api/types'
 import { alertRole, heading, imageAlt, inputLabel, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
+import WayOut from '@/components/WayOut'
 import { Empty, ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { formatDate } from '@/lib/format'
 import { isSignedIn, useSession } from '@/lib/session'
 import { isOwnPost, type Campaign, type Post, type StudentSelf } from '@/lib/students-rules'
-import { tabs } from '@/routes'
+import { idParam } from '@/lib/params'
+import { tabs, ways } from '@/routes'
 import '../students.scss'
 
 /** The report form under one post: a reason (2–200 characters), sent once. */
@@ -108,17 +110,21 @@ function PostView({ post, actionName, mine }: { post: Post; actionName: string; 
 
 export default function PostsPage() {
   const { params } = useRouter()
-  const id = Number(params.id)
+  const id = idParam(params.id)
   const [posts, setPosts] = useState<Post[] | null>(null)
   const [total, setTotal] = useState(0)
   const [names, setNames] = useState<Record<string, string>>({})
-  const [error, setError] = useState('')
+  const [failure, setFailure] = useState<Failure | null>(null)
   const { user } = useSession()
   const student = (user as { student?: StudentSelf | null } | null)?.student
   const me = user ? { id: user.id, nickname: student?.nickname } : null
 
   const load = useCallback(async () => {
-    setError('')
+    setFailure(null)
+    if (id === null) {
+      setFailure({ message: '找不到这个活动', retry: false })
+      return
+    }
     try {
       const [campaign, page] = await Promise.all([
         api.get<Campaign>(`/campaigns/${id}`),
@@ -128,7 +134,7 @@ export default function PostsPage() {
       setPosts(page.items)
       setTotal(page.total)
     } catch (e) {
-      setError(messageOf(e))
+      setFailure(failureOf(e))
     }
   }, [id])
 
@@ -144,8 +150,9 @@ export default function PostsPage() {
       <Text className='t-small muted' style={{ display: 'block' }}>
         同学们打卡时写的话和照片，只显示昵称。看到不当内容请举报，学校会审核。
       </Text>
-      {error ? <ErrorNotice message={error} onRetry={load} /> : null}
-      {posts === null && !error ? <Loading /> : null}
+      {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? load : undefined} /> : null}
+      {failure && !failure.retry ? <WayOut way={ways.students} /> : null}
+      {posts === null && !failure ? <Loading /> : null}
       {posts && !posts.length ? <Empty text='还没有分享' /> : null}
       {posts && posts.length ? <Text className='t-small muted'>共 {total} 条</Text> : null}
       {(posts ?? []).map((p) => (

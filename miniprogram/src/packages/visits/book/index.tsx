@@ -1,12 +1,14 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { ApiError, type Submission, api, messageOf, useSubmission } from '@/api'
+import { ApiError, type Failure, type Submission, api, failureOf, messageOf, useSubmission } from '@/api'
 import type { Page } from '@/api/types'
-import { alertRole, heading, linkTo, pressable, statusRole } from '@/components/a11y'
+import { alertRole, heading, pressable, statusRole } from '@/components/a11y'
 import Screen from '@/components/Screen'
+import SignInNeeded from '@/components/SignInNeeded'
 import { ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { Chips, TextField } from '@/components/VisitsParts'
+import WayOut from '@/components/WayOut'
 import {
   type Base,
   type Booking,
@@ -18,19 +20,25 @@ import {
   type Slot,
   type VisitorForm,
   type WaitlistEntry,
+  bookLinkProblem,
   bookingBody,
+  bookingRefusal,
   canAddVisitor,
   dayLabel,
   emptyGroup,
   emptyVisitor,
   groupProblems,
+  localToday,
+  slotAction,
+  slotRefusal,
   slotState,
   slotTime,
   visitorsProblems,
 } from '@/lib/visits'
 import { askBookingMessages } from '@/lib/visits-subscribe'
-import { isSignedIn } from '@/lib/session'
-import { routes, tabs } from '@/routes'
+import { idParam } from '@/lib/params'
+import { isSignedIn, useSession } from '@/lib/session'
+import { routes, ways } from '@/routes'
 import '../visits.scss'
 
 type Kind = 'individual' | 'group'
@@ -48,13 +56,17 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  */
 export default function BookPage() {
   const { params } = useRouter()
-  const baseId = Number(params.base)
-  const slotId = Number(params.slot)
+  useSession() // re-render after a sign-in in place
+  const baseId = idParam(params.base)
+  const slotId = idParam(params.slot) ?? 0
   const date = params.date ?? ''
+  // A link missing its slot or date (or naming no base) is said in words, before anything is asked.
+  const linkProblem = bookLinkProblem(baseId, idParam(params.slot), params.date)
+  const today = localToday()
   const [waitlistMode, setWaitlistMode] = useState(params.waitlist === '1')
   const [base, setBase] = useState<Base | null>(null)
   const [slot, setSlot] = useState<Slot | null>(null)
-  const [loadError, setLoadError] = useState('')
+  const [loadFailure, setLoadFailure] = useState<Failure | null>(null)
   const [kind, setKind] = useState<Kind>('individual')
   const [visitors, setVisitors] = useState<VisitorForm[]>([emptyVisitor()])
   const [group, setGroup] = useState<GroupForm>(emptyGroup())
@@ -68,7 +80,8 @@ export default function BookPage() {
   const inFlight = useRef(false)
 
   const load = useCallback(async () => {
-    setLoadError('')
+    if (linkProblem) return
+    setLoadFailure(null)
     try {
       const [answer, page] = await Promise.all([
         api.get<Base>(`/bases/${baseId}`),
@@ -77,12 +90,13 @@ export default function BookPage() {
       const found = page.items.find((s) => s.id === slotId) ?? null
       setBase(answer)
       setSlot(found)
-      if (!found) setLoadError('该时段不存在或已取消，请重新选择')
+      if (!found) setLoadFailure({ message: '该时段不存在或已取消，请回到基地页面重新选择。', retry: false })
+      else if (slotAction(found) === 'waitlist') setWaitlistMode(true) // full: the same form joins the waitlist
       else if (found.remaining <= 0 && found.group_remaining > 0) setKind('group')
     } catch (e) {
-      setLoadError(messageOf(e))
+      setLoadFailure(failureOf(e))
     }
-  }, [baseId, slotId, date])
+  }, [linkProblem, baseId, slotId, date])
 
   useEffect(() => {
     load()
@@ -98,7 +112,7 @@ export default function BookPage() {
   const problems = () => (kind === 'group' ? groupProblems(group, slot?.group_capacity ?? 500) : visitorsProblems(visitors))
 
   const send = async <T,>(path: string, submission: Submission): Promise<T> => {
-    const body = bookingBody(slotId, baseId, kind, visitors, group)
+    const body = bookingBody(slotId, baseId ?? undefined, kind, visitors, group)
     try {
       return await api.post<T>(path, body, { submission })
     } catch (e) {
@@ -143,7 +157,8 @@ export default function BookPage() {
         setNotice(e.message)
       } else {
         if (e instanceof ApiError && e.kind === 'validation') setErrors(e.fields)
-        setNotice(messageOf(e))
+        // Dates said as everywhere in the app (11月28日 08:00), not as the service writes them.
+        setNotice((e instanceof ApiError && bookingRefusal(e.code, e.details, localToday())) || messageOf(e))
       }
     } finally {
       inFlight.current = false
@@ -151,26 +166,15 @@ export default function BookPage() {
     }
   }
 
-  if (!isSignedIn()) {
+  const back = baseId === null ? ways.bases : ways.base(baseId)
+  if (linkProblem || loadFailure) {
     return (
       <Screen>
         <Text className='t-title' {...heading(1)}>
           预约参观
         </Text>
-        <View className='card' {...linkTo('去登录')} onClick={() => Taro.switchTab({ url: tabs.me })}>
-          <Text className='card__title'>请先登录</Text>
-          <Text className='card__meta'>登录后即可预约参观，点此前往“我的”登录。</Text>
-        </View>
-      </Screen>
-    )
-  }
-  if (loadError) {
-    return (
-      <Screen>
-        <Text className='t-title' {...heading(1)}>
-          预约参观
-        </Text>
-        <ErrorNotice message={loadError} onRetry={load} />
+        <ErrorNotice message={linkProblem || loadFailure?.message || ''} onRetry={loadFailure?.retry ? load : undefined} />
+        <WayOut way={back} />
       </Screen>
     )
   }
@@ -181,6 +185,29 @@ export default function BookPage() {
       </Screen>
     )
   }
+
+  // A slot not open for booking (not yet released, closed, started) says why before any form is filled in.
+  const refusal = waiting ? '' : slotRefusal(slot, today)
+  if (refusal) {
+    return (
+      <Screen>
+        <Text className='t-title' {...heading(1)}>
+          预约参观
+        </Text>
+        <View className='card'>
+          <Text className='card__title'>{base.name}</Text>
+          <Text className='t-body' style={{ display: 'block' }}>
+            {dayLabel(slot.visit_date)} {slotTime(slot)}
+          </Text>
+        </View>
+        <View className='notice notice--warn' {...statusRole()}>
+          <Text className='t-body'>{refusal}</Text>
+        </View>
+        <WayOut way={back} />
+      </Screen>
+    )
+  }
+  if (!isSignedIn()) return <SignInNeeded title='预约参观' what='预约参观' />
 
   const title = waitlistMode ? '加入候补' : '预约参观'
   const groupOffered = slot.group_capacity > 0
@@ -195,7 +222,7 @@ export default function BookPage() {
           {dayLabel(slot.visit_date)} {slotTime(slot)}
         </Text>
         <Text className='t-small muted' style={{ display: 'block' }}>
-          {slotState(slot)}
+          {slotState(slot, today)}
         </Text>
       </View>
 

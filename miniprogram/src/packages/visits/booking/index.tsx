@@ -1,15 +1,17 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { useCallback, useEffect, useState } from 'react'
-import { api, failureOf, messageOf, useSubmission } from '@/api'
+import { api, type Failure, failureOf, messageOf, useSubmission } from '@/api'
 import { alertRole, heading, pressable, statusRole } from '@/components/a11y'
 import FirstLoad from '@/components/FirstLoad'
 import Screen from '@/components/Screen'
+import SignInNeeded from '@/components/SignInNeeded'
 import { ErrorNotice, Loading } from '@/components/Status'
 import { QrImage } from '@/components/VisitsParts'
 import { type Base, type Booking, type CheckinPass, dayLabel, slotTime } from '@/lib/visits'
 import { idParam } from '@/lib/params'
-import { routes } from '@/routes'
+import { isSignedIn, useSession } from '@/lib/session'
+import { routes, ways } from '@/routes'
 import '../visits.scss'
 
 const SHOWS_CODE = ['confirmed', 'checked_in']
@@ -17,21 +19,23 @@ const SHOWS_CODE = ['confirmed', 'checked_in']
 /** One booking: when, who, its check-in QR code, and cancelling it until the cut-off. */
 export default function BookingPage() {
   const { params } = useRouter()
+  const { user } = useSession()
   const id = idParam(params.id)
   const fresh = params.new === '1'
+  const signedIn = isSignedIn()
   const [booking, setBooking] = useState<Booking | null>(null)
   const [base, setBase] = useState<Base | null>(null)
   const [pass, setPass] = useState<CheckinPass | null>(null)
   const [error, setError] = useState('')
   const [retryable, setRetryable] = useState(true)
-  const [passError, setPassError] = useState('')
+  const [passFailure, setPassFailure] = useState<Failure | null>(null)
   const [confirming, setConfirming] = useState(false)
   const [cancelError, setCancelError] = useState('')
   const [busy, setBusy] = useState(false)
   const cancelling = useSubmission()
 
   const loadPass = useCallback(async (b: Booking) => {
-    setPassError('')
+    setPassFailure(null)
     if (!SHOWS_CODE.includes(b.status)) {
       setPass(null)
       return
@@ -39,7 +43,7 @@ export default function BookingPage() {
     try {
       setPass(await api.get<CheckinPass>(`/bookings/${b.id}/checkin-code`))
     } catch (e) {
-      setPassError(messageOf(e))
+      setPassFailure(failureOf(e))
     }
   }, [])
 
@@ -62,9 +66,10 @@ export default function BookingPage() {
     }
   }, [id, loadPass])
 
+  // Signed out (a saved link) nothing is asked: the page offers the sign-in, then reads the booking.
   useEffect(() => {
-    load()
-  }, [load])
+    if (signedIn || id === null) load()
+  }, [load, signedIn, id, user?.id])
 
   const cancel = async () => {
     if (busy || !booking) return
@@ -83,7 +88,8 @@ export default function BookingPage() {
     }
   }
 
-  if (error || !booking) return <FirstLoad title='预约详情' error={error} onRetry={retryable ? load : undefined} />
+  if (!signedIn && id !== null) return <SignInNeeded title='预约详情' what='查看您的预约和入馆核验码' />
+  if (error || !booking) return <FirstLoad title='预约详情' error={error} onRetry={retryable ? load : undefined} way={ways.myBookings} />
   const when = `${dayLabel(booking.visit_date)} ${slotTime(booking.slot)}`
   return (
     <Screen>
@@ -133,7 +139,7 @@ export default function BookingPage() {
           <Text className='card__title' {...heading(2)}>
             入馆核验码
           </Text>
-          {passError ? <ErrorNotice message={passError} onRetry={() => loadPass(booking)} /> : null}
+          {passFailure ? <ErrorNotice message={passFailure.message} onRetry={passFailure.retry ? () => loadPass(booking) : undefined} /> : null}
           {pass ? (
             <View>
               <QrImage base64={pass.qr_png_base64} label={`入馆核验二维码，核验码 ${pass.code}`} />
@@ -144,7 +150,7 @@ export default function BookingPage() {
                 请于 {dayLabel(pass.visit_date)} 到馆时出示此码，工作人员扫码核验。
               </Text>
             </View>
-          ) : !passError ? (
+          ) : !passFailure ? (
             <Loading text='正在生成核验码…' />
           ) : null}
         </View>

@@ -1,7 +1,7 @@
 import { Text, View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { useCallback, useState } from 'react'
-import { api, messageOf } from '@/api'
+import { api, type Failure, failureOf } from '@/api'
 import type { Page } from '@/api/types'
 import { heading, linkTo } from '@/components/a11y'
 import Screen from '@/components/Screen'
@@ -15,12 +15,12 @@ import '../visits.scss'
 export default function MyBookings() {
   const [bookings, setBookings] = useState<Booking[] | null>(null)
   const [names, setNames] = useState<Record<number, string>>({})
-  const [error, setError] = useState('')
+  const [failure, setFailure] = useState<Failure | null>(null)
   const signedIn = isSignedIn()
 
   const load = useCallback(async () => {
     if (!isSignedIn()) return
-    setError('')
+    setFailure(null)
     try {
       const [mine, bases] = await Promise.all([
         api.get<Page<Booking>>('/me/bookings', { per_page: 50 }),
@@ -29,7 +29,7 @@ export default function MyBookings() {
       setBookings(mine.items)
       setNames(Object.fromEntries(bases.items.map((b) => [b.id, b.name])))
     } catch (e) {
-      setError(messageOf(e))
+      setFailure(failureOf(e))
     }
   }, [])
 
@@ -49,8 +49,8 @@ export default function MyBookings() {
           <Text className='card__meta'>登录后可查看您的预约，点此前往“我的”登录。</Text>
         </View>
       ) : null}
-      {error ? <ErrorNotice message={error} onRetry={load} /> : null}
-      {signedIn && !bookings && !error ? <Loading /> : null}
+      {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? load : undefined} /> : null}
+      {signedIn && !bookings && !failure ? <Loading /> : null}
       {bookings && bookings.length === 0 ? <Empty text='您还没有参观预约' /> : null}
       {(bookings ?? []).map((b) => {
         const where = names[b.base_id] ?? '教育基地'

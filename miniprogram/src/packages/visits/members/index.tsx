@@ -5,9 +5,11 @@ import { ApiError, api, failureOf, messageOf } from '@/api'
 import { alertRole, heading, inputLabel, pressable, statusRole } from '@/components/a11y'
 import FirstLoad from '@/components/FirstLoad'
 import Screen from '@/components/Screen'
+import SignInNeeded from '@/components/SignInNeeded'
 import { FieldError } from '@/components/Status'
 import { type Booking, dayLabel, groupMembers, MINORS_PER_ADULT, membersProblems, slotTime } from '@/lib/visits'
-import { routes } from '@/routes'
+import { isSignedIn, useSession } from '@/lib/session'
+import { routes, ways } from '@/routes'
 import '../visits.scss'
 import { idParam } from '@/lib/params'
 
@@ -30,7 +32,9 @@ function NamesBox(props: { label: string; hint: string; value: string; count: nu
 /** A group's name list (PUT /bookings/{id}/members): the minors and the adults, one name per line, until the visit starts. */
 export default function MembersPage() {
   const { params } = useRouter()
+  const { user } = useSession()
   const id = idParam(params.id)
+  const signedIn = isSignedIn()
   const [booking, setBooking] = useState<Booking | null>(null)
   const [loadError, setLoadError] = useState('')
   const [retryable, setRetryable] = useState(true)
@@ -62,8 +66,8 @@ export default function MembersPage() {
   }, [id])
 
   useEffect(() => {
-    load()
-  }, [load])
+    if (signedIn || id === null) load()
+  }, [load, signedIn, id, user?.id])
 
   const members = groupMembers(minorsText, adultsText)
   const minors = members.filter((m) => m.minor).length
@@ -100,7 +104,8 @@ export default function MembersPage() {
     }
   }
 
-  if (loadError || !booking) return <FirstLoad title='团体名单' error={loadError} onRetry={retryable ? load : undefined} />
+  if (!signedIn && id !== null) return <SignInNeeded title='团体名单' what='填写或修改团体名单' />
+  if (loadError || !booking) return <FirstLoad title='团体名单' error={loadError} onRetry={retryable ? load : undefined} way={ways.myBookings} />
   const editable = booking.kind === 'group' && booking.status === 'confirmed' && new Date(booking.slot.starts_at).getTime() > Date.now()
   return (
     <Screen>
