@@ -563,3 +563,17 @@ def test_a_booking_with_a_resident_id_of_region_000000_is_a_422(client, auth, ap
     person = {"name": "张三", "id_number": id_number("00000019900101123"), "phone": "13800000000"}
     answer = book(client, auth.wechat_headers("region"), {"slot_id": slot_id, "visitors": [person]}, "region")
     assert "visitors" in assert_error(answer, 422, "validation_error")["details"]
+
+
+# ---- the cancel deadline, said before it is met ----------------------------------------------------
+
+
+def test_a_booking_says_until_when_it_may_be_cancelled(client, auth, app):
+    """The booking page had said only 「参观开始前的截止时间之前可以取消」."""
+    base_id = make_base(app)
+    slot_id = make_slot(app, base_id)
+    headers = auth.wechat_headers("deadline")
+    booked = book(client, headers, {"slot_id": slot_id, "visitors": visitors(1)}, "deadline-1").json
+    starts = datetime.fromisoformat(booked["slot"]["starts_at"])
+    cutoff = app.config["BOOKING_CANCEL_CUTOFF_MINUTES"]
+    assert datetime.fromisoformat(booked["cancellable_until"]) == starts - timedelta(minutes=cutoff)

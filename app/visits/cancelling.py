@@ -44,6 +44,11 @@ def release_booking(booking: Booking, reason: str, late: bool) -> None:
         visitor.active = False
 
 
+def cancellable_until(booking: Booking) -> datetime:
+    """The last moment the visitor may cancel: BOOKING_CANCEL_CUTOFF_MINUTES before the start."""
+    return booking.slot.starts_at - rules().cancel_cutoff
+
+
 def cancel(user: User, booking_id: int, now: datetime | None = None) -> Booking:
     """The visitor cancels, until the cut-off; freed places go to the waitlist in order."""
     r = rules()
@@ -66,7 +71,7 @@ def cancel(user: User, booking_id: int, now: datetime | None = None) -> Booking:
         raise NotFound("预约不存在")
     if booking.status != BookingStatus.CONFIRMED:
         raise Conflict("该预约已不能取消", code="not_cancellable", details={"status": booking.status})
-    cutoff = booking.slot.starts_at - r.cancel_cutoff
+    cutoff = cancellable_until(booking)
     if now >= cutoff:
         raise AppError(
             f"距参观开始不足 {int(r.cancel_cutoff.total_seconds() // 60)} 分钟，已不能取消",

@@ -6,6 +6,7 @@ import marshmallow as ma
 
 from app.fields import LocalDateTime
 from app.privacy import mask_id_number, mask_name, mask_phone
+from app.times import local_iso
 from app.validation import PageArgs, Schema
 from app.validators import (
     ID_TYPE_LABELS,
@@ -17,6 +18,7 @@ from app.validators import (
     person_key,
     validate_person_name,
 )
+from app.visits import cancelling
 from app.visits.alerts import alert_kind
 from app.visits.alerts import describe as describe_alert
 from app.visits.calendar import base_name, profile_of
@@ -231,6 +233,14 @@ class BookingOut(Schema):
     created_at = LocalDateTime()
     cancelled_at = LocalDateTime(allow_none=True)
     checked_in_at = LocalDateTime(allow_none=True)
+    cancellable_until = ma.fields.Function(
+        lambda b: local_iso(cancelling.cancellable_until(b)),
+        metadata={
+            "type": "string",
+            "format": "date-time",
+            "description": "取消预约的截止时间（参观开始前 BOOKING_CANCEL_CUTOFF_MINUTES 分钟）",
+        },
+    )
 
 
 class StaffVisitorOut(Schema):

@@ -8063,6 +8063,11 @@ export interface components {
             cancelled_at?: string | null;
             /** Format: date-time */
             checked_in_at?: string | null;
+            /**
+             * Format: date-time
+             * @description 取消预约的截止时间（参观开始前 BOOKING_CANCEL_CUTOFF_MINUTES 分钟）
+             */
+            readonly cancellable_until?: string;
         };
         BookingOutPage: {
             items: components["schemas"]["BookingOut"][];
@@ -8156,6 +8161,11 @@ export interface components {
             cancelled_at?: string | null;
             /** Format: date-time */
             checked_in_at?: string | null;
+            /**
+             * Format: date-time
+             * @description 取消预约的截止时间（参观开始前 BOOKING_CANCEL_CUTOFF_MINUTES 分钟）
+             */
+            readonly cancellable_until?: string;
         };
         CategoryOut: {
             id?: number;
@@ -9097,6 +9107,11 @@ export interface components {
             cancelled_at?: string | null;
             /** Format: date-time */
             checked_in_at?: string | null;
+            /**
+             * Format: date-time
+             * @description 取消预约的截止时间（参观开始前 BOOKING_CANCEL_CUTOFF_MINUTES 分钟）
+             */
+            readonly cancellable_until?: string;
             user_id?: number;
         };
         SlotBookingsOut: {
