@@ -92,9 +92,7 @@ BOOKING_OUT = BookingOut()  # built once: the rush's refusals should not pay for
 @blp.alt_response(404, description="not_found：时段不存在")
 def create_booking(body):
     """预约参观（须带 Idempotency-Key；个人 1–5 人实名，或团体）"""
-    # A header sent empty is idempotency_key_invalid, as on every other write; only a missing one
-    # is idempotency_key_required.
-    key = idempotency_key(required=False) or idempotency_key(required=True)
+    key = idempotency_key(required=True)
     outcome = booking.request_booking(current_user(), body, key, BOOKING_OUT.dump)
     return prepared_json(outcome.body, outcome.status)
 

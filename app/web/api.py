@@ -130,14 +130,14 @@ def idempotency_key(*, required: bool) -> str | None:
     sent = request.headers.get("Idempotency-Key")
     key = _as_utf8(sent or "").strip()
     if not key:
+        if sent is not None:  # sent, but blank: a client bug, not "no key" (required or not)
+            raise AppError("Idempotency-Key 不能为空", code="idempotency_key_invalid", status=400)
         if required:
             raise AppError(
                 "该请求须带 Idempotency-Key 请求头（每个新请求一个新值，重试时不变）",
                 code="idempotency_key_required",
                 status=400,
             )
-        if sent is not None:  # sent, but blank: a client bug, not "no key"
-            raise AppError("Idempotency-Key 不能为空", code="idempotency_key_invalid", status=400)
         return None
     if len(key) > IDEMPOTENCY_KEY_MAX:
         raise AppError(
