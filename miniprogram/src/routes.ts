@@ -24,7 +24,8 @@ export const routes = {
   // Visits (packages/visits): booking form, my bookings, one booking, a group's name list, the door (扫码核验).
   book: (base: number, slot: number, date: string, waitlist = false) =>
     `/packages/visits/book/index?base=${base}&slot=${slot}&date=${date}${waitlist ? '&waitlist=1' : ''}`,
-  myBookings: () => '/packages/visits/bookings/index',
+  // 我的预约; `waitlist`: opened on its 候补 tab (after joining a waitlist).
+  myBookings: (show?: 'waitlist') => `/packages/visits/bookings/index${show ? `?show=${show}` : ''}`,
   booking: (id: number, fresh = false) => `/packages/visits/booking/index?id=${id}${fresh ? '&new=1' : ''}`,
   groupMembers: (bookingId: number) => `/packages/visits/members/index?id=${bookingId}`,
   door: () => '/packages/visits/door/index',

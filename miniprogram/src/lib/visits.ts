@@ -25,7 +25,8 @@ export interface Base {
   profile?: BaseProfile | null
 }
 
-export type SlotStatus = 'not_released' | 'open' | 'full' | 'started' | 'ended' | 'closed'
+/** individual_full: individuals may only wait, groups still book; groups_only: no individual places. */
+export type SlotStatus = 'not_released' | 'open' | 'individual_full' | 'groups_only' | 'full' | 'started' | 'ended' | 'closed'
 
 export interface Slot {
   id: number
@@ -71,6 +72,8 @@ export interface Booking {
   created_at: string
   cancelled_at: string | null
   checked_in_at: string | null
+  /** Until when it may be cancelled (the visit's start less the service's cut-off); absent from an older service. */
+  cancellable_until?: string
 }
 
 export interface CheckinPass {
@@ -83,9 +86,18 @@ export interface CheckinPass {
 export interface WaitlistEntry {
   id: number
   slot_id: number
+  slot: { id: number; starts_at: string; ends_at: string }
+  visit_date: string
+  base_id: number
+  base_name: string | null
   headcount: number
-  status: string
-  position: number
+  status: 'waiting' | 'promoted' | 'failed' | 'cancelled' | 'purged' | string
+  status_label: string
+  /** Its place in the queue while waiting (1 is next); null otherwise. */
+  position: number | null
+  /** The booking made for it, once promoted. */
+  booking_id: number | null
+  created_at: string
 }
 
 // ---- identity documents ----------------------------------------------------------------------
@@ -356,7 +368,7 @@ export type BookingBody =
     }
 
 /** The JSON the service takes: trimmed, document numbers normalised. */
-export function bookingBody(slotId: number, baseId: number | undefined, kind: 'individual' | 'group', visitors: VisitorForm[], group: GroupForm): BookingBody {
+export function bookingBody(slotId: number, baseId: number | undefined, kind: BookingKind, visitors: VisitorForm[], group: GroupForm): BookingBody {
   const where = baseId ? { slot_id: slotId, base_id: baseId } : { slot_id: slotId }
   if (kind === 'group') {
     return {
@@ -467,14 +479,42 @@ export function slotsByDay(days: string[], slots: Slot[]): { day: string; slots:
   }))
 }
 
-/** What a slot offers now: book it, join its waitlist, or nothing (with the reason shown). */
-export function slotAction(slot: Slot): 'book' | 'waitlist' | 'none' {
+/**
+ * What a slot offers now: book it; join its waitlist; `group_or_wait` (individual places taken, group
+ * places left: an individual waits, a group books); or nothing (with the reason shown).
+ */
+export type SlotAction = 'book' | 'waitlist' | 'group_or_wait' | 'none'
+
+export function slotAction(slot: Slot): SlotAction {
+  if (slot.status === 'individual_full') return 'group_or_wait'
   if (slot.bookable && (slot.remaining > 0 || slot.group_remaining > 0)) return 'book'
   return slot.status === 'full' ? 'waitlist' : 'none'
 }
 
+export type BookingKind = 'individual' | 'group'
+
+/** Who may ask for the slot at all: individuals where it has individual places, groups where it has group places. */
+export function kindsOffered(slot: Slot): BookingKind[] {
+  const kinds: BookingKind[] = []
+  if (slot.capacity > 0 && slot.status !== 'groups_only') kinds.push('individual')
+  if (slot.group_capacity > 0) kinds.push('group')
+  return kinds
+}
+
+/**
+ * What the form does for this kind of request: book, or join the waitlist when that kind's places are
+ * taken (individual_full: an individual waits while a group books), or nothing.
+ */
+export function kindAction(slot: Slot, kind: BookingKind): 'book' | 'waitlist' | 'none' {
+  if (slotAction(slot) === 'none' || !kindsOffered(slot).includes(kind)) return 'none'
+  const left = kind === 'group' ? slot.group_remaining : slot.remaining
+  return slot.bookable && left > 0 ? 'book' : 'waitlist'
+}
+
 /** The line under a slot's time: places left, or why it cannot be booked (`today`: a release today reads 今天 08:00). */
 export function slotState(slot: Slot, today?: string): string {
+  if (slot.status === 'individual_full') return `个人已约满，可候补 · 团体余 ${slot.group_remaining}`
+  if (slot.status === 'groups_only') return `仅接受团体预约，余 ${slot.group_remaining} 个名额`
   const action = slotAction(slot)
   if (action === 'book') {
     const group = slot.group_capacity > 0 ? `，团体余 ${slot.group_remaining}` : ''
@@ -487,6 +527,20 @@ export function slotState(slot: Slot, today?: string): string {
   }
   if (slot.status === 'closed') return slot.closed_reason ? `闭馆：${slot.closed_reason}` : '闭馆'
   return slot.status_label || '不可预约'
+}
+
+/** What tapping the slot does, said after its state in its spoken name (「，预约」). */
+export function slotVerb(slot: Slot): string {
+  switch (slotAction(slot)) {
+    case 'book':
+      return slot.status === 'groups_only' ? '，团体预约' : '，预约'
+    case 'waitlist':
+      return '，加入候补'
+    case 'group_or_wait':
+      return '，个人候补或团体预约'
+    default:
+      return ''
+  }
 }
 
 /**
@@ -532,6 +586,47 @@ export function bookLinkProblem(base: number | null, slot: number | null, date: 
   if (base === null) return '预约链接有误，请从教育基地页面选择时段。'
   if (slot === null || !/^\d{4}-\d{2}-\d{2}$/.test(date ?? '')) return '预约链接不完整，请回到基地页面重新选择时段。'
   return ''
+}
+
+// ---- cancelling a booking, and my waitlist -----------------------------------------------------
+
+/**
+ * Whether the booking may still be cancelled at `now`, and the sentence that says until when, in the
+ * app's date words: 11月30日 08:00 前可以取消。 An older service sends no cancellable_until: its rule in words.
+ */
+export function cancelDeadline(until: string | null | undefined, now: number = Date.now()): { open: boolean; text: string } {
+  const when = momentText(until, localToday(now))
+  const moment = Date.parse(until ?? '')
+  if (!when || Number.isNaN(moment)) return { open: true, text: '参观开始前的截止时间之前可以取消。' }
+  if (now < moment) return { open: true, text: `${when} 前可以取消。` }
+  return { open: false, text: `取消截止时间（${when}）已过，不能再取消这次预约。` }
+}
+
+/** A waitlist entry's state under its time: 候补中 · 排在第 2 位 · 1 人, or 候补成功，已预约 · 1 人. */
+export function waitlistState(entry: Pick<WaitlistEntry, 'status' | 'status_label' | 'position' | 'headcount'>): string {
+  const place = entry.status === 'waiting' && entry.position ? ` · 排在第 ${entry.position} 位` : ''
+  return `${entry.status_label}${place} · ${entry.headcount} 人`
+}
+
+/** Only a waiting request can be withdrawn (the service answers 409 not_waiting otherwise). */
+export const canWithdraw = (entry: Pick<WaitlistEntry, 'status'>): boolean => entry.status === 'waiting'
+
+/**
+ * Why withdrawing a waitlist request was refused, in words that say what to do ('' for another
+ * refusal: its own message is shown). 409 not_waiting names the entry's state in details.status.
+ */
+export function withdrawRefusal(code: string, details: Record<string, unknown>): string {
+  if (code !== 'not_waiting') return ''
+  switch (details.status) {
+    case 'promoted':
+      return '候补已成功，已为您预约，不能再取消候补。如不能前往，请打开这次预约并取消预约。'
+    case 'failed':
+      return '这次候补未成功，已不在候补名单中，无需取消。'
+    case 'cancelled':
+      return '这次候补已经取消。'
+    default:
+      return '这次候补已不在候补名单中，不能取消。'
+  }
 }
 
 // ---- the door --------------------------------------------------------------------------------

@@ -107,6 +107,8 @@ test('a citizen books two visitors, sees the QR code under 我的预约 and canc
   await expect(page.getByRole('img', { name: /^入馆核验二维码/ })).toBeVisible()
   await expect(page.getByText(/^核验码：\d+\./)).toBeVisible()
   await expect(page.getByText(/^参观人 2：Anna Schmidt，护照/)).toBeVisible()
+  // The slot is after today: its cut-off (cancellable_until) is said in the app's date words.
+  await expect(page.getByText(/^\d+月\d+日 \d{2}:\d{2} 前可以取消。$/)).toBeVisible()
   await checkPage(page, 'visits-booking')
 
   await page.getByRole('button', { name: '取消预约' }).click()
@@ -298,6 +300,22 @@ test('a full slot offers its waitlist, and joining it gives the place in the que
   await page.getByRole('button', { name: '加入候补' }).click()
   await expect(page.getByText(/^已加入候补，排在第 \d+ 位。/)).toBeVisible()
   await checkPage(page, 'visits-waitlist-joined')
+
+  // 查看我的预约 opens 我的预约 on its 候补 tab, where the request is listed and can be withdrawn.
+  await page.getByRole('button', { name: '查看我的预约' }).click()
+  await expect(pageTitle(page, '我的预约')).toBeVisible()
+  await expect(page.getByRole('button', { name: '候补（1）' })).toHaveAttribute('aria-pressed', 'true')
+  await expect(page.getByText(base.name, { exact: true })).toBeVisible()
+  await expect(page.getByText(`${dayLabel(day)} 19:00–20:00`, { exact: true })).toBeVisible()
+  await expect(page.getByText(/^候补中 · 排在第 \d+ 位 · 1 人$/)).toBeVisible()
+  await checkPage(page, 'visits-my-waitlist')
+  await page.getByRole('button', { name: `取消候补：${base.name} ${dayLabel(day)} 19:00–20:00` }).click()
+  await expect(page.getByText('确定取消这个候补吗？取消后不再为您保留排位。')).toBeVisible()
+  await page.getByRole('button', { name: '确认取消候补' }).click()
+  await expect(page.getByText('已取消候补。')).toBeVisible()
+  await expect(page.getByText('已取消 · 1 人')).toBeVisible()
+  await expect(page.getByRole('button', { name: /^取消候补：/ })).toHaveCount(0)
+  await expect(page.getByRole('button', { name: '候补', exact: true })).toBeVisible()
 })
 
 test('a base operator types a visitor’s code on the door page and sees the visitor checked in', async ({ page, request }) => {

@@ -186,3 +186,9 @@ describe('a page that cannot show what its link named offers the way to its list
     expect(ways.articles.url).toBe(routes.knowledge())
   })
 })
+
+describe('我的预约 after joining a waitlist', () => {
+  it('opens on its 候补 tab, where the request is listed', () => {
+    expect(routes.myBookings('waitlist')).toBe('/packages/visits/bookings/index?show=waitlist')
+  })
+})

@@ -5,6 +5,8 @@ import {
   bookingWindow,
   bookLinkProblem,
   canAddVisitor,
+  cancelDeadline,
+  canWithdraw,
   checkCharacter,
   checkinCodeProblem,
   checkinOutcome,
@@ -16,6 +18,8 @@ import {
   groupMembers,
   groupProblems,
   headcountProblem,
+  kindAction,
+  kindsOffered,
   localToday,
   looksLikeLandline,
   membersProblems,
@@ -32,9 +36,13 @@ import {
   slotRefusal,
   slotState,
   slotsByDay,
+  slotVerb,
   visitorCountProblem,
   visitorsProblems,
+  type WaitlistEntry,
+  waitlistState,
   week,
+  withdrawRefusal,
 } from '@/lib/visits'
 
 // The example of GB 11643-1999 (check character X) and the demo data's visitor (check digit 5).
@@ -543,5 +551,155 @@ describe('a booking link checked before the form', () => {
 
   it('a complete link is fine', () => {
     expect(bookLinkProblem(3, 12, '2026-11-28')).toBe('')
+  })
+})
+
+describe('a slot whose individual places are taken (individual_full: individuals wait, groups book)', () => {
+  const s = slot({ status: 'individual_full', status_label: '个人已约满，可候补；团体可约', bookable: true, remaining: 0, group_remaining: 40 })
+
+  it('says an individual may wait and the group places left', () => {
+    expect(slotState(s)).toBe('个人已约满，可候补 · 团体余 40')
+  })
+
+  it('offers both: an individual waits, a group books', () => {
+    expect(slotAction(s)).toBe('group_or_wait')
+  })
+
+  it('is named with both in its spoken label', () => {
+    expect(slotVerb(s)).toBe('，个人候补或团体预约')
+  })
+
+  it('an individual gets the waitlist form', () => {
+    expect(kindAction(s, 'individual')).toBe('waitlist')
+  })
+
+  it('a group gets the booking form', () => {
+    expect(kindAction(s, 'group')).toBe('book')
+  })
+})
+
+describe('a slot without individual places (groups_only)', () => {
+  const s = slot({ status: 'groups_only', status_label: '仅接受团体预约', bookable: true, capacity: 0, remaining: 0, group_remaining: 60 })
+
+  it('says groups only and the places left', () => {
+    expect(slotState(s)).toBe('仅接受团体预约，余 60 个名额')
+  })
+
+  it('is named as a group booking in its spoken label', () => {
+    expect(slotVerb(s)).toBe('，团体预约')
+  })
+
+  it('offers only the group form', () => {
+    expect(kindsOffered(s)).toEqual(['group'])
+  })
+
+  it('offers an individual nothing', () => {
+    expect(kindAction(s, 'individual')).toBe('none')
+  })
+
+  it('a group books', () => {
+    expect(kindAction(s, 'group')).toBe('book')
+  })
+})
+
+describe('the form for each kind of request on other slots', () => {
+  it('an open slot offers individuals and groups', () => {
+    expect(kindsOffered(slot())).toEqual(['individual', 'group'])
+  })
+
+  it('a slot without group places offers no group form', () => {
+    expect(kindsOffered(slot({ group_capacity: 0, group_remaining: 0 }))).toEqual(['individual'])
+  })
+
+  it('an open slot books an individual', () => {
+    expect(kindAction(slot(), 'individual')).toBe('book')
+  })
+
+  it('a group waits where the group places are taken', () => {
+    expect(kindAction(slot({ group_remaining: 0 }), 'group')).toBe('waitlist')
+  })
+
+  it('a full slot has a group wait too', () => {
+    expect(kindAction(slot({ status: 'full', bookable: false, remaining: 0, group_remaining: 0 }), 'group')).toBe('waitlist')
+  })
+
+  it('a slot not yet released offers nothing', () => {
+    expect(kindAction(slot({ status: 'not_released', bookable: false }), 'individual')).toBe('none')
+  })
+})
+
+describe('until when a booking may be cancelled (cancellable_until)', () => {
+  const until = '2026-11-30T08:00:00+08:00'
+  const before = Date.parse('2026-11-28T10:00:00+08:00')
+  const after = Date.parse('2026-11-30T08:30:00+08:00')
+
+  it('says the moment in the app’s date words', () => {
+    expect(cancelDeadline(until, before).text).toBe('11月30日 08:00 前可以取消。')
+  })
+
+  it('allows cancelling before it', () => {
+    expect(cancelDeadline(until, before).open).toBe(true)
+  })
+
+  it('says 今天 on its own day', () => {
+    expect(cancelDeadline(until, Date.parse('2026-11-30T07:00:00+08:00')).text).toBe('今天 08:00 前可以取消。')
+  })
+
+  it('allows no cancelling once it has passed', () => {
+    expect(cancelDeadline(until, after).open).toBe(false)
+  })
+
+  it('says why once it has passed', () => {
+    expect(cancelDeadline(until, after).text).toBe('取消截止时间（今天 08:00）已过，不能再取消这次预约。')
+  })
+
+  it('an older service without it keeps the rule in words', () => {
+    expect(cancelDeadline(undefined, before)).toEqual({ open: true, text: '参观开始前的截止时间之前可以取消。' })
+  })
+})
+
+describe('my waitlist (GET /me/waitlist, DELETE /waitlist/{id})', () => {
+  const entry = (over: Partial<WaitlistEntry> = {}): WaitlistEntry => ({
+    id: 5,
+    slot_id: 1,
+    slot: { id: 1, starts_at: '2026-11-26T09:00:00+08:00', ends_at: '2026-11-26T10:30:00+08:00' },
+    visit_date: '2026-11-26',
+    base_id: 2,
+    base_name: '长春市低碳科普馆',
+    headcount: 1,
+    status: 'waiting',
+    status_label: '候补中',
+    position: 2,
+    booking_id: null,
+    created_at: '2026-11-20T10:00:00+08:00',
+    ...over,
+  })
+
+  it('a waiting request says its place in the queue', () => {
+    expect(waitlistState(entry())).toBe('候补中 · 排在第 2 位 · 1 人')
+  })
+
+  it('a booked one says its state without a place', () => {
+    expect(waitlistState(entry({ status: 'promoted', status_label: '候补成功，已预约', position: null, booking_id: 9, headcount: 2 }))).toBe('候补成功，已预约 · 2 人')
+  })
+
+  it('a waiting request can be withdrawn', () => {
+    expect(canWithdraw(entry())).toBe(true)
+  })
+
+  it('a booked one cannot', () => {
+    expect(canWithdraw(entry({ status: 'promoted' }))).toBe(false)
+  })
+
+  it('409 not_waiting for a booked request says what to do instead', () => {
+    expect(withdrawRefusal('not_waiting', { status: 'promoted' })).toBe('候补已成功，已为您预约，不能再取消候补。如不能前往，请打开这次预约并取消预约。')
+  })
+
+  it('409 not_waiting for a request that failed says there is nothing to withdraw', () => {
+    expect(withdrawRefusal('not_waiting', { status: 'failed' })).toBe('这次候补未成功，已不在候补名单中，无需取消。')
+  })
+
+  it('another refusal keeps the service’s own sentence', () => {
+    expect(withdrawRefusal('not_found', {})).toBe('')
   })
 })

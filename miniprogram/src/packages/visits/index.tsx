@@ -19,6 +19,7 @@ import {
   slotsByDay,
   slotState,
   slotTime,
+  slotVerb,
 } from '@/lib/visits'
 import { routes, tabs, ways } from '@/routes'
 import './visits.scss'
@@ -92,6 +93,7 @@ export default function BasePage() {
   const open = (slot: Slot) => {
     const action = slotAction(slot)
     if (action === 'none') return
+    // individual_full opens the form unflagged: it chooses the waitlist for an individual, booking for a group.
     Taro.navigateTo({ url: routes.book(base.id, slot.id, slot.visit_date, action === 'waitlist') })
   }
   const profile = base.profile
@@ -157,8 +159,7 @@ export default function BasePage() {
               {daySlots.map((slot) => {
                 const action = slotAction(slot)
                 const state = slotState(slot, today)
-                const verb = action === 'book' ? '，预约' : action === 'waitlist' ? '，加入候补' : ''
-                const label = `${dayLabel(day)} ${slotTime(slot)}，${state}${verb}`
+                const label = `${dayLabel(day)} ${slotTime(slot)}，${state}${slotVerb(slot)}`
                 const attrs = action === 'none' ? {} : pressable(label)
                 return (
                   <View key={slot.id} className={`slot${action === 'none' ? ' slot--off' : ''}`} {...attrs} onClick={() => open(slot)}>
@@ -173,7 +174,7 @@ export default function BasePage() {
 
       <View className='section card' {...linkTo('我的预约')} onClick={() => Taro.navigateTo({ url: routes.myBookings() })}>
         <Text className='card__title'>我的预约</Text>
-        <Text className='card__meta'>查看核验码、取消预约</Text>
+        <Text className='card__meta'>查看核验码、取消预约、查看候补</Text>
       </View>
     </Screen>
   )

@@ -12,6 +12,7 @@ import WayOut from '@/components/WayOut'
 import {
   type Base,
   type Booking,
+  type BookingKind,
   type GroupForm,
   ID_TYPES,
   type IdType,
@@ -28,8 +29,9 @@ import {
   emptyGroup,
   emptyVisitor,
   groupProblems,
+  kindAction,
+  kindsOffered,
   localToday,
-  slotAction,
   slotRefusal,
   slotState,
   slotTime,
@@ -41,8 +43,7 @@ import { isSignedIn, useSession } from '@/lib/session'
 import { routes, ways } from '@/routes'
 import '../visits.scss'
 
-type Kind = 'individual' | 'group'
-const KINDS: { code: Kind; label: string }[] = [
+const KINDS: { code: BookingKind; label: string }[] = [
   { code: 'individual', label: '个人预约（1–5 人）' },
   { code: 'group', label: '团体预约' },
 ]
@@ -50,9 +51,10 @@ const KINDS: { code: Kind; label: string }[] = [
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * The booking form (or, for a full slot, the waitlist form: the same fields). One Idempotency-Key per
- * form instance, reused by every attempt until the service accepts, so a double tap on 提交 or a
- * retry after a dropped connection books once.
+ * The booking form (or, where the chosen kind's places are taken, the waitlist form: the same fields;
+ * a slot whose individual places are taken offers an individual the waitlist and a group booking).
+ * One Idempotency-Key per form instance, reused by every attempt until the service accepts, so a
+ * double tap on 提交 or a retry after a dropped connection books once.
  */
 export default function BookPage() {
   const { params } = useRouter()
@@ -67,7 +69,7 @@ export default function BookPage() {
   const [base, setBase] = useState<Base | null>(null)
   const [slot, setSlot] = useState<Slot | null>(null)
   const [loadFailure, setLoadFailure] = useState<Failure | null>(null)
-  const [kind, setKind] = useState<Kind>('individual')
+  const [kind, setKind] = useState<BookingKind>('individual')
   const [visitors, setVisitors] = useState<VisitorForm[]>([emptyVisitor()])
   const [group, setGroup] = useState<GroupForm>(emptyGroup())
   const [errors, setErrors] = useState<Record<string, string>>({})
@@ -90,9 +92,14 @@ export default function BookPage() {
       const found = page.items.find((s) => s.id === slotId) ?? null
       setBase(answer)
       setSlot(found)
-      if (!found) setLoadFailure({ message: '该时段不存在或已取消，请回到基地页面重新选择。', retry: false })
-      else if (slotAction(found) === 'waitlist') setWaitlistMode(true) // full: the same form joins the waitlist
-      else if (found.remaining <= 0 && found.group_remaining > 0) setKind('group')
+      if (!found) {
+        setLoadFailure({ message: '该时段不存在或已取消，请回到基地页面重新选择。', retry: false })
+      } else {
+        // The first kind the slot takes (groups_only: a group), and for it booking or, its places taken, the waitlist.
+        const first = kindsOffered(found)[0] ?? 'individual'
+        setKind(first)
+        setWaitlistMode(kindAction(found, first) === 'waitlist')
+      }
     } catch (e) {
       setLoadFailure(failureOf(e))
     }
@@ -210,7 +217,7 @@ export default function BookPage() {
   if (!isSignedIn()) return <SignInNeeded title='预约参观' what='预约参观' />
 
   const title = waitlistMode ? '加入候补' : '预约参观'
-  const groupOffered = slot.group_capacity > 0
+  const kinds = kindsOffered(slot)
   return (
     <Screen>
       <Text className='t-title' {...heading(1)}>
@@ -229,24 +236,29 @@ export default function BookPage() {
       {waiting ? (
         <View className='result result--ok' {...statusRole()}>
           <Text className='t-body' style={{ display: 'block' }}>
-            已加入候补，排在第 {waiting.position} 位。有人取消时将按先后顺序自动为您预约，并通知您。
+            已加入候补{waiting.position ? `，排在第 ${waiting.position} 位` : ''}。有人取消时将按先后顺序自动为您预约，并通知您。
           </Text>
           <View className='row'>
-            <Button className='btn btn--primary' {...pressable('查看我的预约')} onClick={() => Taro.redirectTo({ url: routes.myBookings() })}>
+            {/* Opens 我的预约 on its 候补 tab, where this request is listed. */}
+            <Button className='btn btn--primary' {...pressable('查看我的预约')} onClick={() => Taro.redirectTo({ url: routes.myBookings('waitlist') })}>
               查看我的预约
             </Button>
           </View>
         </View>
       ) : (
         <View>
-          {groupOffered ? (
+          {kinds.length > 1 ? (
             <Chips
               label='预约方式'
-              options={KINDS}
+              options={KINDS.filter((k) => kinds.includes(k.code))}
               value={kind}
               onChange={(value) => {
                 setKind(value)
                 setErrors({})
+                setNotice('')
+                setOfferWaitlist(false)
+                // The form follows the choice: individual_full has an individual wait and a group book.
+                setWaitlistMode(kindAction(slot, value) === 'waitlist')
               }}
             />
           ) : null}

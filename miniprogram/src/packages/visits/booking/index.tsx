@@ -8,7 +8,8 @@ import Screen from '@/components/Screen'
 import SignInNeeded from '@/components/SignInNeeded'
 import { ErrorNotice, Loading } from '@/components/Status'
 import { QrImage } from '@/components/VisitsParts'
-import { type Base, type Booking, type CheckinPass, dayLabel, slotTime } from '@/lib/visits'
+import { useBusy } from '@/lib/useBusy'
+import { type Base, type Booking, type CheckinPass, cancelDeadline, dayLabel, slotTime } from '@/lib/visits'
 import { idParam } from '@/lib/params'
 import { isSignedIn, useSession } from '@/lib/session'
 import { routes, ways } from '@/routes'
@@ -31,7 +32,7 @@ export default function BookingPage() {
   const [passFailure, setPassFailure] = useState<Failure | null>(null)
   const [confirming, setConfirming] = useState(false)
   const [cancelError, setCancelError] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { busy, run } = useBusy()
   const cancelling = useSubmission()
 
   const loadPass = useCallback(async (b: Booking) => {
@@ -71,26 +72,26 @@ export default function BookingPage() {
     if (signedIn || id === null) load()
   }, [load, signedIn, id, user?.id])
 
-  const cancel = async () => {
-    if (busy || !booking) return
-    setBusy(true)
-    setCancelError('')
-    try {
-      const answer = await api.post<Booking>(`/bookings/${booking.id}/cancel`, undefined, { submission: cancelling })
-      cancelling.done()
-      setBooking(answer)
-      setPass(null)
-      setConfirming(false)
-    } catch (e) {
-      setCancelError(messageOf(e))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const cancel = () =>
+    run(async () => {
+      if (!booking) return
+      setCancelError('')
+      try {
+        const answer = await api.post<Booking>(`/bookings/${booking.id}/cancel`, undefined, { submission: cancelling })
+        cancelling.done()
+        setBooking(answer)
+        setPass(null)
+        setConfirming(false)
+      } catch (e) {
+        setCancelError(messageOf(e))
+      }
+    })
 
   if (!signedIn && id !== null) return <SignInNeeded title='预约详情' what='查看您的预约和入馆核验码' />
   if (error || !booking) return <FirstLoad title='预约详情' error={error} onRetry={retryable ? load : undefined} way={ways.myBookings} />
   const when = `${dayLabel(booking.visit_date)} ${slotTime(booking.slot)}`
+  // Read at each render: past the cut-off 取消预约 goes, and the reason stays in its place.
+  const deadline = cancelDeadline(booking.cancellable_until)
   return (
     <Screen>
       <Text className='t-title' {...heading(1)}>
@@ -163,13 +164,13 @@ export default function BookingPage() {
               <Text className='t-body'>{cancelError}</Text>
             </View>
           ) : null}
-          {confirming ? (
+          {!deadline.open ? null : confirming ? (
             <View className='card'>
               <Text className='t-body' style={{ display: 'block' }}>
                 确定取消这次预约吗？取消后名额将释放给其他人。
               </Text>
               <View className='row'>
-                <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('确认取消')} onClick={cancel}>
+                <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('确认取消', { disabled: busy })} onClick={cancel}>
                   确认取消
                 </Button>
                 <Button className='btn' {...pressable('不取消')} onClick={() => setConfirming(false)}>
@@ -185,7 +186,7 @@ export default function BookingPage() {
             </View>
           )}
           <Text className='t-small muted' style={{ display: 'block', marginTop: '12px' }}>
-            参观开始前的截止时间之前可以取消。
+            {deadline.text}
           </Text>
         </View>
       ) : null}
