@@ -349,6 +349,17 @@ def test_withdrawing_in_wechat_leaves_a_statement_recorded_since(client, auth, c
     assert "小明" in _board_names(client, consented["campaign"])
 
 
+def test_a_statement_recorded_before_stays_when_a_wechat_consent_is_withdrawn(app, client, auth, running):
+    """The school's statement is withdrawn by nobody in WeChat: a grandparent consenting and then
+    withdrawing must not take the child off the boards."""
+    own = _child(app, client, auth, running)
+    _statement(client, auth, own)
+    grandparent = auth.wechat_headers("grandpa-statement")
+    consent = _consent(client, grandparent, _link(client, own["child"]), "grandparent").json
+    client.delete(f"/api/mp/v1/guardian-consents/{consent['id']}", headers=grandparent)
+    assert client.get("/api/mp/v1/me", headers=own["child"]).json["student"]["guardian_consent"] is True
+
+
 # ---- the console ------------------------------------------------------------------------------
 
 

@@ -167,7 +167,9 @@ def consent(code: str, relationship: str, guardian: User) -> GuardianConsent:
         uow.rollback()  # the link's claim too: it stays unused
         raise Conflict(ALREADY_CONSENTED, code="guardian_already_consented") from None
     profile = student_of_id(link.student_id)
-    if profile is not None:
+    # A statement the school recorded stays what the profile says: it is withdrawn by nobody in WeChat,
+    # so a WeChat consent given and withdrawn since must not take it away.
+    if profile is not None and not _statement_stands(profile):
         profile.guardian_consent_at, profile.guardian_consent_method = now, ConsentMethod.WECHAT.value
         profile.guardian_consent_recorded_by_id, profile.guardian_consent_withdrawn_at = None, None
     db.session.flush()
@@ -175,6 +177,14 @@ def consent(code: str, relationship: str, guardian: User) -> GuardianConsent:
     uow.after_commit(boards.restyle_students, (link.student_id,))
     uow.commit()
     return record
+
+
+def _statement_stands(profile: StudentProfile) -> bool:
+    return (
+        profile.guardian_consent_method == ConsentMethod.STATEMENT.value
+        and profile.guardian_consent_at is not None
+        and profile.guardian_consent_withdrawn_at is None
+    )
 
 
 def my_consents_query(guardian: User):
