@@ -5,6 +5,7 @@ working-day calendar past its loaded years, the settling's words and actor, late
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -394,3 +395,42 @@ def test_the_console_refuses_publishing_a_notice_whose_start_has_passed(app, cli
     console = signed_in(app, "institute_staff", "institute-c")
     console.get(f"/console/notices/{notice_id}")
     assert "重新设定公示期" in text(console.post(f"/console/notices/{notice_id}/publish"))
+
+
+# ---- a zone's public text holds no control or direction characters ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("applicant_name", "探针\u202e管委会"),
+        ("applicant_name", "探针\x07管委会"),
+        ("address", "地址\x1b[31m红色"),
+        ("summary", "概况\u202e倒序"),
+        ("description", "介绍\x00空字符"),
+    ],
+)
+def test_a_zones_public_text_refuses_control_characters(app, client, auth, field, value):
+    with app.app_context():
+        body = zone_data(**{field: value})
+    response = client.post("/api/admin/v1/zones", json=body, headers=auth.staff("admin"))
+    assert field in assert_error(response, 422, "validation_error")["details"]
+
+
+def test_a_zones_description_keeps_its_line_breaks(app, client, auth):
+    with app.app_context():
+        body = zone_data(description="第一段\n\n第二段")
+    response = client.post("/api/admin/v1/zones", json=body, headers=auth.staff("admin"))
+    assert response.json["description"] == "第一段\n\n第二段"
+
+
+@pytest.mark.parametrize("path", ["transitions", "re-reviews"])
+def test_a_note_in_the_public_timeline_refuses_a_direction_override(app, client, auth, path):
+    zone_id = make_zone(app, "titled" if path == "re-reviews" else "applied")
+    body = (
+        {"to": "expert_review", "note": "备注\u202e倒序"}
+        if path == "transitions"
+        else {"reviewed_on": date.today().isoformat(), "outcome": "passed", "note": "复核\u202e备注"}
+    )
+    response = client.post(f"/api/admin/v1/zones/{zone_id}/{path}", json=body, headers=auth.staff("admin"))
+    assert "note" in assert_error(response, 422, "validation_error")["details"]

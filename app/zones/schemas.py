@@ -7,6 +7,7 @@ import marshmallow as ma
 from app.accounts.roles import DEPARTMENT_LABELS, Department
 from app.fields import LocalDateTime, MediaUrl
 from app.validation import PageArgs, Schema, not_blank, one_of
+from app.validators import Trimmed
 from app.zones.constants import (
     APPLICANT_KIND_LABELS,
     DISTRICT_CODE,
@@ -176,13 +177,13 @@ class ZonePatchIn(ZoneIn):
 
 class TransitionIn(Schema):
     to = ma.fields.String(required=True, validate=one_of(Status, "状态"))
-    note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+    note = Trimmed(allow_none=True, multiline=True, validate=ma.validate.Length(max=500))
 
 
 class ReReviewIn(Schema):
     reviewed_on = ma.fields.Date(required=True)
     outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(["passed", "failed"]))
-    note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+    note = Trimmed(allow_none=True, multiline=True, validate=ma.validate.Length(max=500))
 
 
 class EducationBaseIn(Schema):
