@@ -577,3 +577,15 @@ def test_a_booking_says_until_when_it_may_be_cancelled(client, auth, app):
     starts = datetime.fromisoformat(booked["slot"]["starts_at"])
     cutoff = app.config["BOOKING_CANCEL_CUTOFF_MINUTES"]
     assert datetime.fromisoformat(booked["cancellable_until"]) == starts - timedelta(minutes=cutoff)
+
+
+def test_a_base_designated_again_offers_its_coming_slots_again(client, auth, app, stranded):
+    """close_base closed them; nothing else could reopen them, and their times could never be offered."""
+    booking_id, headers = stranded
+    base_id = client.get(f"/api/mp/v1/bookings/{booking_id}", headers=headers).json["base_id"]
+    client.put(
+        f"/api/admin/v1/zones/{base_id}/education-base", json={"is_education_base": True}, headers=auth.staff("admin")
+    )
+    day = (local_today() + timedelta(days=1)).isoformat()
+    slots = client.get(f"/api/mp/v1/bases/{base_id}/slots?from={day}&to={day}").json["items"]
+    assert [s["status"] for s in slots] == ["open"]

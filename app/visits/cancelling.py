@@ -148,6 +148,25 @@ def close_base(base_id: int, now: datetime | None = None) -> list[Booking]:
     return cancelled
 
 
+def reopen_base(base_id: int, now: datetime | None = None) -> int:
+    """Step (the caller commits): a zone designated a base again offers the coming slots that close_base
+    closed (not those of a day the base closed itself). Returns how many reopened."""
+    closed_days = select(Closure.visit_date).where(Closure.base_id == base_id)
+    reopened = db.session.execute(
+        update(Slot)
+        .where(
+            Slot.base_id == base_id,
+            Slot.starts_at > (now or utcnow()),
+            Slot.status == SlotStatus.CLOSED,
+            Slot.closed_reason == NO_LONGER_A_BASE,
+            Slot.visit_date.not_in(closed_days),
+        )
+        .values(status=SlotStatus.OPEN, closed_reason=None)
+    ).rowcount
+    slots_changed(base_id)
+    return reopened
+
+
 def close_day(base_id: int, day: date, reason: str, actor: User, now: datetime | None = None) -> list[Booking]:
     """Close a whole day (holiday, weather), with or without slots yet: the closure is recorded (slots
     created for that day later are skipped), its slots stop taking bookings and every booking and

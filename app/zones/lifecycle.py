@@ -16,7 +16,7 @@ from app.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.times import app_timezone, local_iso, local_today, period_words
 from app.visits.calendar import slots_changed
-from app.visits.cancelling import close_base
+from app.visits.cancelling import close_base, reopen_base
 from app.zones.constants import (
     NOTE_REQUIRED,
     NOTICE_STEPS,
@@ -267,6 +267,8 @@ def set_education_base(zone_id: int, designated: bool, actor: User) -> Zone:
     invalidate_cache()
     if before["is_education_base"] and not designated:
         close_base(zone.id)  # its visits cancelled, visitors told
+    elif designated and not before["is_education_base"]:
+        reopen_base(zone.id)  # the slots close_base closed are offered again
     slots_changed(zone.id)  # its cached slot pages said bookable (or not) by the designation
     uow.commit()
     return zone
