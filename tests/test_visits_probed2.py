@@ -589,3 +589,13 @@ def test_a_base_designated_again_offers_its_coming_slots_again(client, auth, app
     day = (local_today() + timedelta(days=1)).isoformat()
     slots = client.get(f"/api/mp/v1/bases/{base_id}/slots?from={day}&to={day}").json["items"]
     assert [s["status"] for s in slots] == ["open"]
+
+
+def test_the_door_list_says_how_many_of_a_booking_came(client, auth, app):
+    """Three booked, two came: the list's three rows had all read 已入馆 beside an attendance of two."""
+    answer = checked_in(client, auth, app, {"visitors": visitors(3)}, "door-count", headcount=2).json
+    operator = auth.staff("base_operator", base_id=answer["base_id"])
+    listed = client.get(
+        f"/api/admin/v1/bases/{answer['base_id']}/door-list.csv?date={local_today().isoformat()}", headers=operator
+    )
+    assert "已入馆（到 2/3 人）" in listed.get_data(as_text=True)

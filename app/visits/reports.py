@@ -76,6 +76,16 @@ def attendance(base_id: int, year: int, month: int, user: User) -> list[dict[str
 DOOR_LIST_HEADER = ["预约号", "时段", "类型", "姓名/单位", "证件号", "电话", "人数", "状态"]
 
 
+def _door_status(booking: Booking) -> str:
+    """The booking's status as the door list says it: with how many came when fewer than booked
+    (the attendance counts those; the list's rows are the people booked)."""
+    label = BOOKING_STATUS_LABELS[booking.status]
+    came = booking.actual_headcount
+    if booking.status == BookingStatus.CHECKED_IN and came is not None and came != booking.headcount:
+        return f"{label}（到 {came}/{booking.headcount} 人）"
+    return label
+
+
 def door_list_csv(base_id: int, day: date, user: User) -> bytes:
     """The day's list for the door (CSV with a BOM for Excel): names, document numbers and phones
     masked as in the JSON lists (docs/privacy.md: the base's operators see visitors masked; the
@@ -95,7 +105,7 @@ def door_list_csv(base_id: int, day: date, user: User) -> bytes:
             .order_by(Booking.id)
         )
         for booking in live:
-            status = BOOKING_STATUS_LABELS[booking.status]
+            status = _door_status(booking)
             if booking.kind == BookingKind.GROUP:
                 writer.writerow(
                     safe_row(
