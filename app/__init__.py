@@ -91,9 +91,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         target = resolve(Path(app.config["UPLOAD_ROOT"]), relative)
         if target is None:
             raise NotFound("文件不存在")
-        # Names are random and never reused: the phone may keep a copy for a year. Never a shared
-        # cache: evidence and students' photos are personal, and a purged file must stop being served.
-        response = send_file(target, max_age=365 * 86400, conditional=True)
+        # Names are random and never reused, but evidence and students' photos are personal and a
+        # purged file must stop being shown: a day in the phone's own cache, never a shared one.
+        response = send_file(target, max_age=86400, conditional=True)
         response.cache_control.public = False
         response.cache_control.private = True
         response.headers["Referrer-Policy"] = "no-referrer"  # the unguessable name is the key

@@ -294,3 +294,8 @@ def test_an_uploaded_file_is_not_marked_public(served_headers):
 def test_an_uploaded_files_address_leaves_in_no_referer(served_headers):
     """The random name is what keeps the file to those given it: a page it links to never learns it."""
     assert served_headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_an_uploaded_file_is_kept_by_the_phone_a_day_at_most(served_headers):
+    """A photo the purge deleted must not stay on a phone for a year."""
+    assert "max-age=86400" in served_headers["Cache-Control"]
