@@ -323,6 +323,31 @@ def test_the_author_is_told_their_post_waits_for_review(client, running):
     assert own["hidden_reason"] == "待学校审核"
 
 
+@pytest.fixture
+def unseen_minors_post(client, auth, running):
+    """A post of an under-14 without a guardian's consent (nobody else sees it): the author's view."""
+    headers = _student(client, auth, running["school"], "小雨", age_band="under_14")
+    client.post(f"{MP}/campaigns/{running['campaign']}/join", headers=headers)
+    done = _checkin(client, headers, running["campaign"], note="关灯一小时")
+    assert done.status_code == 201, done.json
+    return next(p for p in _own_posts(client, headers, running["campaign"]) if p["id"] == done.json["id"])
+
+
+def test_an_unseen_authors_post_is_hidden_to_them_too(unseen_minors_post):
+    """They had read hidden: false while no schoolmate could see it."""
+    assert unseen_minors_post["hidden"] is True
+
+
+def test_an_unseen_author_is_told_a_guardian_must_consent(unseen_minors_post):
+    assert unseen_minors_post["hidden_reason"] == "监护人同意后，同学们才能看到"
+
+
+def test_a_seen_authors_post_is_not_hidden(client, running):
+    done = _checkin(client, running["headers"], running["campaign"], note="今天步行")
+    own = next(p for p in _own_posts(client, running["headers"], running["campaign"]) if p["id"] == done.json["id"])
+    assert own["hidden"] is False
+
+
 # ---- 6. a photo that is not one's own upload: the refusal names photo_url ----------------------------
 
 

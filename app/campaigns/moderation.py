@@ -18,7 +18,7 @@ from app import uow
 from app.accounts.models import User
 from app.audit import services as audit
 from app.campaigns.lookups import display_name, ensure_school_admin, get_campaign, others_may_see
-from app.campaigns.models import ActionCheckin, Campaign, PostReport, StudentProfile
+from app.campaigns.models import ActionCheckin, Audience, Campaign, PostReport, StudentProfile
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, NotFound
 from app.extensions import db
@@ -56,9 +56,34 @@ def shown_to(viewer: User | None):
     return IS_POST & (visible | (ActionCheckin.user_id == viewer.id))
 
 
+# Why others do not see the author at all (others_may_see), as the author reads it.
+AUTHOR_NOT_CONFIRMED = "学校确认你的身份后，同学们才能看到"
+AUTHOR_OPTED_OUT = "你选择了不在公开榜单显示，同学们看不到"
+AUTHOR_WITHOUT_CONSENT = "监护人同意后，同学们才能看到"
+AUTHOR_OF_ANOTHER_SCHOOL = "本活动只对本校同学开放，同学们看不到"
+
+
+def _author_unseen(post: ActionCheckin) -> str | None:
+    """others_may_see for the post's author, in words: None when others may see them."""
+    profile = db.session.get(StudentProfile, post.user_id)
+    if profile is None:  # declared no school: seen in open campaigns, and school-only ones take none
+        return None
+    if profile.confirmed_at is None:
+        return AUTHOR_NOT_CONFIRMED
+    if not profile.public_board:
+        return AUTHOR_OPTED_OUT
+    if profile.minor_without_consent:
+        return AUTHOR_WITHOUT_CONSENT
+    campaign = db.session.get(Campaign, post.campaign_id)
+    if campaign.audience == Audience.SCHOOL and profile.school_id != campaign.school_id:
+        return AUTHOR_OF_ANOTHER_SCHOOL
+    return None
+
+
 def is_hidden(post: ActionCheckin) -> bool:
-    """Whether others do not see the post (shown_to): hidden, waiting for review, or voided."""
-    return post.hidden_at is not None or post.needs_review or not post.counts
+    """Whether others do not see the post (shown_to): hidden, waiting for review, voided, or its
+    author not to be seen."""
+    return why_hidden(post) is not None
 
 
 def why_hidden(post: ActionCheckin) -> str | None:
@@ -70,7 +95,7 @@ def why_hidden(post: ActionCheckin) -> str | None:
         return post.hidden_reason or HIDDEN_BY_SCHOOL
     if post.needs_review:
         return WAITING_FOR_REVIEW
-    return None
+    return _author_unseen(post)
 
 
 def _posts():
