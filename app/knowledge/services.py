@@ -164,7 +164,9 @@ def save_article(data: dict[str, Any], actor: User, article: Article | None) -> 
         _check_public_zone(data["zone_id"])
     # A date to come would put the article first in every list from now on (no scheduled publishing).
     if data.get("published_on") and data["published_on"] > local_today():
-        raise ValidationFailed(details={"published_on": ["发布日期不能晚于今天（草稿可先保存，到时再发布）"]})
+        raise ValidationFailed(
+            details={"published_on": ["发布日期不能晚于今天（不设定时发布：可先存为草稿，不填日期，到当天再发布）"]}
+        )
     before = None
     if article is None:
         if db.session.scalar(select(Article.id).where(Article.slug == data["slug"])) is not None:
