@@ -383,6 +383,20 @@ def _late_draft(app, client, institute):
     return notice_id
 
 
+def test_a_notice_starting_before_today_is_not_even_drafted(app, client, auth):
+    """It could never be published: the refusal comes at once, on the field."""
+    institute = staff(auth, "institute_staff", "institute")
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+    body = {
+        "batch_year": 2025,
+        "zone_ids": [make_zone(app, "site_check")],
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(days=5)).isoformat(),
+    }
+    response = client.post(f"{ADMIN}/publicity", json=body, headers=institute)
+    assert "starts_at" in assert_error(response, 422, "validation_error")["details"]
+
+
 def test_a_notice_whose_start_has_passed_is_not_published(app, client, auth):
     institute = staff(auth, "institute_staff", "institute")
     notice_id = _late_draft(app, client, institute)

@@ -75,6 +75,10 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
             status=409,
             details={"zone_ids": sorted(busy)},
         )
+    tz = app_timezone()
+    if data["starts_at"].astimezone(tz).date() < utcnow().astimezone(tz).date():
+        # It could never be published (publicity_start_passed): said now, on the field.
+        raise ValidationFailed(details={"starts_at": ["公示开始日期不能早于今天"]})
     calendar.ensure_loaded(data["starts_at"], data["ends_at"])
     notice = PublicityNotice(
         title=data.get("title") or f"{batch_year} 年度长春市低碳排放示范区项目公示",
