@@ -19,8 +19,8 @@ from app.campaigns import campaigns as campaign_cases
 from app.campaigns.lookups import campaign_state
 from app.campaigns.models import Campaign, SchoolFollow
 from app.extensions import db
-from app.times import days_words
 from app.progress.updates import updates_for_zones
+from app.times import days_words
 from app.zones import follows
 from app.zones.constants import STATUS_LABELS, TYPE_LABELS, Status, ZoneType
 from app.zones.models import Zone

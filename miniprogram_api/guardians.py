@@ -16,7 +16,9 @@ blp = Blueprint("mp_guardians", __name__, description="监护人同意（未满 
 @blp.get("/guardian-links/<string:code>")
 @require_user
 @blp.response(200, GuardianLinkPreviewOut)
-@blp.alt_response(403, description="guardian_link_own：学生本人的微信不能打开；guardian_is_a_minor：未满 18 周岁的学生不能作为监护人")
+@blp.alt_response(
+    403, description="guardian_link_own：学生本人的微信不能打开；guardian_is_a_minor：未满 18 周岁的学生不能作为监护人"
+)
 @blp.alt_response(404, description="guardian_link_not_found")
 @blp.alt_response(410, description="guardian_link_used / guardian_link_expired：请让孩子重新生成")
 def preview_link(code):
@@ -29,7 +31,10 @@ def preview_link(code):
 @blp.arguments(GuardianConsentIn)
 @replayable
 @blp.response(201, GuardianConsentOut)
-@blp.alt_response(403, description="guardian_link_own：须由监护人用自己的微信同意；guardian_is_a_minor：未满 18 周岁的学生不能作为监护人")
+@blp.alt_response(
+    403,
+    description="guardian_link_own：须由监护人用自己的微信同意；guardian_is_a_minor：未满 18 周岁的学生不能作为监护人",
+)
 @blp.alt_response(404, description="guardian_link_not_found")
 @blp.alt_response(409, description="guardian_already_consented：已为该学生同意（链接未被使用）")
 @blp.alt_response(410, description="guardian_link_used / guardian_link_expired")

@@ -72,7 +72,11 @@ def test_the_policy_version_is_the_one_in_content(app, client):
 
 @pytest.mark.parametrize(
     ("setting", "words"),
-    [("BOOKING_RETENTION_DAYS", "参观日后"), ("OBJECTION_RETENTION_DAYS", "异议处理完毕后"), ("CHECKIN_RETENTION_DAYS", "活动结束后")],
+    [
+        ("BOOKING_RETENTION_DAYS", "参观日后"),
+        ("OBJECTION_RETENTION_DAYS", "异议处理完毕后"),
+        ("CHECKIN_RETENTION_DAYS", "活动结束后"),
+    ],
 )
 def test_the_policy_states_each_retention_period_the_service_applies(make_app, setting, words):
     """A citizen reads how long each kind of data is kept in days, the defaults the purge applies

@@ -56,7 +56,9 @@ def test_a_years_calendar_pages_too(client, auth):
     client.post(
         "/api/admin/v1/calendar/days", json={"date": "2027-01-01", "kind": "holiday", "name": "元旦"}, headers=staff
     )
-    assert_error(client.get("/api/admin/v1/calendar/days?year=2027&per_page=1000", headers=staff), 422, "validation_error")
+    assert_error(
+        client.get("/api/admin/v1/calendar/days?year=2027&per_page=1000", headers=staff), 422, "validation_error"
+    )
 
 
 def test_the_districts_page_too(client, auth):
