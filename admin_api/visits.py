@@ -15,13 +15,16 @@ from app.visits.schemas import (
     CapacityAlertArgs,
     CapacityAlertOut,
     ClosureIn,
+    ClosureItemOut,
     ClosureOut,
+    ClosuresArgs,
     DoorArgs,
+    ReopenedOut,
     SlotBookingsOut,
     SlotBulkIn,
     SlotsCreatedOut,
 )
-from app.web.api import Blueprint, page_of, paginate, replayable, whole_list
+from app.web.api import Blueprint, load_path, page_of, paginate, replayable, whole_list
 from app.web.auth import current_user, require_role
 
 PATH = ""
@@ -73,6 +76,26 @@ def close_day(body, base_id):
     """闭馆一天（节假日、天气；可提前登记，当天尚无时段亦可，之后为该日创建的时段将跳过）：取消当天全部预约并通知"""
     cancelled = cancelling.close_day(base_id, body["date"], body["reason"], current_user())
     return {"date": body["date"], "cancelled_bookings": len(cancelled)}
+
+
+@blp.get("/bases/<int:base_id>/closures")
+@require_role(*BASE_STAFF)
+@blp.arguments(ClosuresArgs, location="query")
+@blp.response(200, page_of(ClosureItemOut))
+def list_closures(args, base_id):
+    """已登记的闭馆日（默认今天起），按日期"""
+    stmt = calendar.closures_query(base_id, current_user(), args.get("start"), args.get("end"))
+    return paginate(db.session, stmt, args["page"], args["per_page"])
+
+
+@blp.delete("/bases/<int:base_id>/closures/<day>")
+@require_role(*BASE_STAFF)
+@blp.response(200, ReopenedOut)
+@blp.alt_response(404, description="not_found：这一天没有登记闭馆")
+def reopen_day(base_id, day):
+    """取消闭馆（path 中的日期 YYYY-MM-DD）：这一天可再创建时段，被闭馆关闭且尚未开始的时段重新开放；已取消的预约不恢复"""
+    day = load_path(DoorArgs, date=day)["date"]
+    return {"date": day, "reopened_slots": cancelling.reopen_day(base_id, day, current_user())}
 
 
 @blp.get("/slots/<int:slot_id>/bookings")

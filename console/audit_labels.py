@@ -10,6 +10,7 @@ ACTIONS = {
     "account.delete": "注销账号",
     "article.save": "保存科普文章",
     "base.close_day": "基地闭馆",
+    "base.reopen_day": "取消闭馆",
     "base.profile": "修改基地信息",
     "booking.checkin": "入馆核验",
     "calendar.put": "设置开放日历",

@@ -25,6 +25,7 @@ from console.session import current, draft_for, require
 # The console's form names for the staff API's keys.
 DAY = {"date": "day"}
 CLOSE_AHEAD = "close-ahead"  # the base page's form closing a day of choice, slots or not
+COMING_CLOSURES = 60  # the base page lists this many coming closed days (the API pages them all)
 
 
 @bp.get("/bases")
@@ -47,6 +48,7 @@ def _base_page(base_id: int, first, refused: forms.Refusal = forms.NO_REFUSAL):
     calendar.ensure_operates(current(), base_id)
     views = calendar.slot_views(base_id, first, first + timedelta(days=6))
     closures = calendar.closed_days(base_id, first, first + timedelta(days=6))
+    coming = db.session.scalars(calendar.closures_query(base_id, current()).limit(COMING_CLOSURES)).all()
     slot_ids = [v.id for v in views]
     per_slot: dict[int, list[Booking]] = {}
     for b in db.session.scalars(select(Booking).where(Booking.slot_id.in_(slot_ids or [0])).order_by(Booking.id)):
@@ -57,6 +59,8 @@ def _base_page(base_id: int, first, refused: forms.Refusal = forms.NO_REFUSAL):
         zone=zone,
         views=views,
         closures=closures,
+        coming=coming,
+        today=today(),
         per_slot=per_slot,
         days=days,
         first=first,
@@ -88,6 +92,15 @@ def base_close_day(base_id):
         refused = forms.refusal(exc, form, fields=("day", "reason"), names=DAY)
         return _base_page(base_id, _week_of(posted), refused)
     flash(f"{day.isoformat()} 已闭馆，取消了 {len(cancelled)} 个预约并通知参观者", "info")
+    return redirect(url_for("console.base", base_id=base_id, day=day.isoformat()))
+
+
+@bp.post("/bases/<int:base_id>/reopen-day")
+@require(*BASE_STAFF)
+def base_reopen_day(base_id):
+    day = forms.load(DoorArgs, names=DAY)["date"]  # a refusal is the console's error page, saying why
+    reopened = cancelling.reopen_day(base_id, day, current())
+    flash(f"{day.isoformat()} 已取消闭馆，{reopened} 个时段重新开放预约（已取消的预约不会恢复）", "info")
     return redirect(url_for("console.base", base_id=base_id, day=day.isoformat()))
 
 

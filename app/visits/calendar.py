@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, Select, select, true
 
 from app import cache, uow
 from app.accounts.models import User
@@ -215,6 +215,17 @@ def closed_days(base_id: int, first: date, last: date) -> dict[date, str]:
             )
         ).all()
     )
+
+
+def closures_query(base_id: int, actor: User, first: date | None = None, last: date | None = None) -> Select:
+    """A base's closed days from `first` (today unless given) to `last` (open-ended), in date order:
+    what staff review before lifting one (cancelling.reopen_day)."""
+    get_base(base_id)
+    ensure_operates(actor, base_id)
+    stmt = select(Closure).where(Closure.base_id == base_id, Closure.visit_date >= (first or rules().today()))
+    if last is not None:
+        stmt = stmt.where(Closure.visit_date <= last)
+    return stmt.order_by(Closure.visit_date)
 
 
 def check_times(times: list[dict[str, time]]) -> None:

@@ -167,6 +167,40 @@ def reopen_base(base_id: int, now: datetime | None = None) -> int:
     return reopened
 
 
+def reopen_day(base_id: int, day: date, actor: User, now: datetime | None = None) -> int:
+    """Lift a day's closure (closed by mistake, or the weather cleared): the day takes slots again and
+    its slots that the closure closed and that have not started take bookings again. The bookings it
+    cancelled stay cancelled: their visitors were told, and may book again. Returns the slots reopened."""
+    r = rules()
+    now = now or utcnow()
+    get_base(base_id)
+    ensure_operates(actor, base_id)
+    if day < r.today(now):
+        raise ValidationFailed(details={"date": ["过去的日期不能取消闭馆"]})
+    lock_calendar(base_id)
+    closure = db.session.scalar(
+        select(Closure).where(Closure.base_id == base_id, Closure.visit_date == day).with_for_update()
+    )
+    if closure is None:
+        raise NotFound("这一天没有登记闭馆", details={"date": day.isoformat()})
+    reopened = db.session.execute(
+        update(Slot)
+        .where(
+            Slot.base_id == base_id,
+            Slot.visit_date == day,
+            Slot.starts_at > now,
+            Slot.status == SlotStatus.CLOSED,
+            Slot.closed_reason == closure.reason,
+        )
+        .values(status=SlotStatus.OPEN, closed_reason=None)
+    ).rowcount
+    db.session.delete(closure)
+    audit.record(actor, "base.reopen_day", "zone", base_id, {"day": day, "reason": closure.reason}, {"slots": reopened})
+    slots_changed(base_id)
+    uow.commit()
+    return reopened
+
+
 def close_day(base_id: int, day: date, reason: str, actor: User, now: datetime | None = None) -> list[Booking]:
     """Close a whole day (holiday, weather), with or without slots yet: the closure is recorded (slots
     created for that day later are skipped), its slots stop taking bookings and every booking and

@@ -200,6 +200,22 @@ class ClosureOut(Schema):
     cancelled_bookings = ma.fields.Integer()
 
 
+class ClosuresArgs(PageArgs):
+    start = ma.fields.Date(data_key="from", metadata={"description": "自哪天起（默认今天）"})
+    end = ma.fields.Date(data_key="to", metadata={"description": "到哪天为止（默认不限）"})
+
+
+class ClosureItemOut(Schema):
+    date = ma.fields.Date(attribute="visit_date")
+    reason = ma.fields.String()
+    created_at = LocalDateTime(metadata={"description": "登记时间"})
+
+
+class ReopenedOut(Schema):
+    date = ma.fields.Date()
+    reopened_slots = ma.fields.Integer(metadata={"description": "重新开放预约的时段数（此前被取消的预约不恢复）"})
+
+
 class VisitorOut(Schema):
     name = ma.fields.String()
     id_type = ma.fields.String()

@@ -20,7 +20,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
 from app.errors import AppError, ValidationFailed
-from app.validation import INT_MAX, Schema, json_type_errors
+from app.validation import INT_MAX, Schema, json_type_errors, translate
 
 
 def numeric_bounds(self, field, ret, **kwargs) -> dict:
@@ -304,6 +304,15 @@ def paginate(session, stmt: Select, page: int, per_page: int) -> dict[str, Any]:
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": items, "page": page, "per_page": per_page, "total": total or 0}
+
+
+def load_path(schema: type[ma.Schema], **parts: str) -> dict[str, Any]:
+    """Parts of a path other than ids (a date), checked by a schema as a query would be: a 422
+    naming the part, in Chinese."""
+    try:
+        return AppParser()._get_schema(schema, None).load(parts)
+    except ma.ValidationError as exc:
+        raise ValidationFailed(details=translate(exc.messages)) from None
 
 
 def prepared_json(body: Any, status: int):

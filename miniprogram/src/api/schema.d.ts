@@ -4725,7 +4725,42 @@ export interface paths {
             };
             cookie?: never;
         };
-        get?: never;
+        /** 已登记的闭馆日（默认今天起），按日期 */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    /** @description 自哪天起（默认今天） */
+                    from?: string;
+                    /** @description 到哪天为止（默认不限） */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    base_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClosureItemOutPage"];
+                    };
+                };
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
         put?: never;
         /** 闭馆一天（节假日、天气；可提前登记，当天尚无时段亦可，之后为该日创建的时段将跳过）：取消当天全部预约并通知 */
         post: {
@@ -4767,6 +4802,55 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/v1/bases/{base_id}/closures/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                base_id: number;
+                day: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** 取消闭馆（path 中的日期 YYYY-MM-DD）：这一天可再创建时段，被闭馆关闭且尚未开始的时段重新开放；已取消的预约不恢复 */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    base_id: number;
+                    day: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReopenedOut"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                401: components["responses"]["UNAUTHORIZED"];
+                403: components["responses"]["FORBIDDEN"];
+                404: components["responses"]["NOT_FOUND"];
+                429: components["responses"]["TOO_MANY_REQUESTS"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -9082,6 +9166,28 @@ export interface components {
             /** Format: date */
             date?: string;
             cancelled_bookings?: number;
+        };
+        ClosureItemOut: {
+            /** Format: date */
+            date?: string;
+            reason?: string;
+            /**
+             * Format: date-time
+             * @description 登记时间
+             */
+            created_at?: string;
+        };
+        ClosureItemOutPage: {
+            items: components["schemas"]["ClosureItemOut"][];
+            page: number;
+            per_page: number;
+            total: number;
+        };
+        ReopenedOut: {
+            /** Format: date */
+            date?: string;
+            /** @description 重新开放预约的时段数（此前被取消的预约不恢复） */
+            reopened_slots?: number;
         };
         StaffBookingOut: {
             id?: number;
