@@ -19,6 +19,7 @@ from app.visits.schemas import (
     BookingOut,
     CheckinCodeOut,
     CheckinIn,
+    ClosedDayOut,
     DoorBookingOut,
     MembersIn,
     SlotArgs,
@@ -77,6 +78,20 @@ def list_slots(args, base_id):
     return cached_response(
         slots_namespace(base_id), build, args={"from": args["start"], "to": args["end"]}, ttl=SLOTS_TTL
     )
+
+
+@blp.get("/bases/<int:base_id>/closures")
+@blp.arguments(SlotArgs, location="query")
+@blp.response(200, page_of(ClosedDayOut))
+def list_closures(args, base_id):
+    """某段日期内基地闭馆的日子与原因（这些日子不接待参观）"""
+
+    def build():
+        days = calendar.closures_between(base_id, args["start"], args["end"])
+        return json_bytes(page_of(ClosedDayOut)().dump(whole_list(days))), "application/json"
+
+    # The slots' namespace: closing a day and lifting a closure both change the base's slots.
+    return cached_response(slots_namespace(base_id), build, args={"from": args["start"], "to": args["end"]})
 
 
 BOOKING_OUT = BookingOut()  # built once: the rush's refusals should not pay for a schema each

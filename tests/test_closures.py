@@ -215,3 +215,33 @@ def test_the_console_refuses_lifting_a_day_with_no_closure_as_a_404_page(app, cl
     console.get(f"/console/bases/{closed['base_id']}")
     day = (local_today() + timedelta(days=9)).isoformat()
     assert console.post(f"/console/bases/{closed['base_id']}/reopen-day", {"day": day}).status_code == 404
+
+
+# ---- citizens ---------------------------------------------------------------------------------------
+
+
+def public_closures(client, base_id, day):
+    return client.get(f"/api/mp/v1/bases/{base_id}/closures?from={day}&to={day}")
+
+
+def test_citizens_see_a_closed_day_and_why(client, closed):
+    listed = public_closures(client, closed["base_id"], closed["day"]).json
+    assert listed["items"] == [{"date": closed["day"], "reason": "暴雪天气"}]
+
+
+def test_citizens_see_a_day_closed_ahead_of_its_slots(client, auth, app):
+    base_id = make_base(app)
+    day = (local_today() + timedelta(days=5)).isoformat()
+    public_closures(client, base_id, day)  # read (and cached) before the closure
+    close(client, auth.staff("base_operator", base_id=base_id), base_id, day, reason="设备检修")
+    assert [c["reason"] for c in public_closures(client, base_id, day).json["items"]] == ["设备检修"]
+
+
+def test_citizens_no_longer_see_a_lifted_closure(client, closed):
+    public_closures(client, closed["base_id"], closed["day"])
+    reopen(client, closed["operator"], closed["base_id"], closed["day"])
+    assert public_closures(client, closed["base_id"], closed["day"]).json["items"] == []
+
+
+def test_the_closures_of_no_base_are_a_404(client, closed):
+    assert_error(public_closures(client, closed["base_id"] + 999, closed["day"]), 404, "not_found")

@@ -217,6 +217,19 @@ def closed_days(base_id: int, first: date, last: date) -> dict[date, str]:
     )
 
 
+def closures_between(base_id: int, first: date, last: date) -> list[Closure]:
+    """The base's closed days between two local dates, for anyone (the base page says why a day
+    offers nothing)."""
+    get_base(base_id)
+    return list(
+        db.session.scalars(
+            select(Closure)
+            .where(Closure.base_id == base_id, Closure.visit_date.between(first, last))
+            .order_by(Closure.visit_date)
+        )
+    )
+
+
 def closures_query(base_id: int, actor: User, first: date | None = None, last: date | None = None) -> Select:
     """A base's closed days from `first` (today unless given) to `last` (open-ended), in date order:
     what staff review before lifting one (cancelling.reopen_day)."""

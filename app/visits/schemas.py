@@ -205,9 +205,12 @@ class ClosuresArgs(PageArgs):
     end = ma.fields.Date(data_key="to", metadata={"description": "到哪天为止（默认不限）"})
 
 
-class ClosureItemOut(Schema):
+class ClosedDayOut(Schema):
     date = ma.fields.Date(attribute="visit_date")
-    reason = ma.fields.String()
+    reason = ma.fields.String(metadata={"description": "闭馆原因"})
+
+
+class ClosureItemOut(ClosedDayOut):
     created_at = LocalDateTime(metadata={"description": "登记时间"})
 
 

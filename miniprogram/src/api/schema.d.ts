@@ -1451,6 +1451,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mp/v1/bases/{base_id}/closures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                base_id: number;
+            };
+            cookie?: never;
+        };
+        /** 某段日期内基地闭馆的日子与原因（这些日子不接待参观） */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to: string;
+                };
+                header?: never;
+                path: {
+                    base_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClosedDayOutPage"];
+                    };
+                };
+                404: components["responses"]["NOT_FOUND"];
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                503: components["responses"]["SERVICE_UNAVAILABLE"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/mp/v1/bookings": {
         parameters: {
             query?: never;
@@ -8073,6 +8120,18 @@ export interface components {
             per_page: number;
             total: number;
         };
+        ClosedDayOut: {
+            /** Format: date */
+            date?: string;
+            /** @description 闭馆原因 */
+            reason?: string;
+        };
+        ClosedDayOutPage: {
+            items: components["schemas"]["ClosedDayOut"][];
+            page: number;
+            per_page: number;
+            total: number;
+        };
         VisitorIn: {
             name: string;
             /**
@@ -9170,6 +9229,7 @@ export interface components {
         ClosureItemOut: {
             /** Format: date */
             date?: string;
+            /** @description 闭馆原因 */
             reason?: string;
             /**
              * Format: date-time

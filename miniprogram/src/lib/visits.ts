@@ -471,11 +471,25 @@ export function clock(iso: string | null | undefined): string {
 
 export const slotTime = (slot: { starts_at: string; ends_at: string }) => `${clock(slot.starts_at)}–${clock(slot.ends_at)}`
 
-/** The slots of each day of the week, in time order (days without slots keep an empty list). */
-export function slotsByDay(days: string[], slots: Slot[]): { day: string; slots: Slot[] }[] {
+/** A day the base closed (GET /bases/{id}/closures), with the reason staff gave. */
+export interface ClosedDay {
+  date: string
+  reason: string
+}
+
+/**
+ * The slots of each day of the window, in time order (days without slots keep an empty list), and
+ * the reason a day is closed, if it is (a day closed ahead has no slots to say so).
+ */
+export function slotsByDay(
+  days: string[],
+  slots: Slot[],
+  closed: ClosedDay[] = [],
+): { day: string; slots: Slot[]; closedReason: string | null }[] {
   return days.map((day) => ({
     day,
     slots: slots.filter((s) => s.visit_date === day).sort((a, b) => a.starts_at.localeCompare(b.starts_at)),
+    closedReason: closed.find((c) => c.date === day)?.reason ?? null,
   }))
 }
 

@@ -322,6 +322,11 @@ describe('the calendar', () => {
     expect(slotsByDay(['2026-11-26', '2026-11-27'], [later, slot()]).map((d) => d.slots.map((s) => s.id))).toEqual([[1, 2], []])
   })
 
+  it('names the reason a day is closed, slots or not', () => {
+    const days = slotsByDay(['2026-11-26', '2026-11-27'], [slot()], [{ date: '2026-11-27', reason: '暴雪天气' }])
+    expect(days.map((d) => d.closedReason)).toEqual([null, '暴雪天气'])
+  })
+
   it('shows the places left of an open slot', () => {
     expect(slotState(slot())).toBe('余 12 个名额，团体余 60')
   })

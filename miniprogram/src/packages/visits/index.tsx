@@ -10,6 +10,7 @@ import WayOut from '@/components/WayOut'
 import { idParam } from '@/lib/params'
 import {
   type Base,
+  type ClosedDay,
   type Slot,
   bookingWindow,
   dayLabel,
@@ -34,6 +35,7 @@ export default function BasePage() {
   const [base, setBase] = useState<Base | null>(null)
   const [days, setDays] = useState<string[]>([])
   const [slots, setSlots] = useState<Slot[] | null>(null)
+  const [closed, setClosed] = useState<ClosedDay[]>([])
   const [failure, setFailure] = useState<Failure | null>(null)
   const today = localToday()
 
@@ -44,10 +46,15 @@ export default function BasePage() {
       // The window is the base's own (booking_days_ahead): its profile first, then its slots.
       const answer = await api.get<Base>(`/bases/${id}`)
       const window = bookingWindow(today, answer.profile)
-      const page = await api.get<Page<Slot>>(`/bases/${id}/slots`, { from: window[0], to: window[window.length - 1] })
+      const range = { from: window[0], to: window[window.length - 1] }
+      const [page, closures] = await Promise.all([
+        api.get<Page<Slot>>(`/bases/${id}/slots`, range),
+        api.get<Page<ClosedDay>>(`/bases/${id}/closures`, range),
+      ])
       setBase(answer)
       setDays(window)
       setSlots(page.items)
+      setClosed(closures.items)
       Taro.setNavigationBarTitle({ title: answer.name }).catch(() => undefined)
     } catch (e) {
       setFailure(failureOf(e))
@@ -149,14 +156,19 @@ export default function BasePage() {
           {releaseRule(profile)}
         </Text>
         {slots.length === 0 ? <Empty text='近期暂无开放时段' /> : null}
-        {slotsByDay(days, slots)
-          .filter((d) => d.slots.length > 0)
-          .map(({ day, slots: daySlots }) => (
+        {slotsByDay(days, slots, closed)
+          .filter((d) => d.slots.length > 0 || d.closedReason !== null)
+          .map(({ day, slots: daySlots, closedReason }) => (
             <View className='day' key={day}>
               <Text className='day__title t-body' {...heading(3)}>
                 {dayLabel(day)}
               </Text>
-              {daySlots.map((slot) => {
+              {closedReason !== null ? (
+                <Text className='t-small day__closed' style={{ display: 'block' }}>
+                  闭馆：{closedReason}（当天不接待参观）
+                </Text>
+              ) : null}
+              {(closedReason !== null ? [] : daySlots).map((slot) => {
                 const action = slotAction(slot)
                 const state = slotState(slot, today)
                 const label = `${dayLabel(day)} ${slotTime(slot)}，${state}${slotVerb(slot)}`
