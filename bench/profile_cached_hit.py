@@ -82,7 +82,13 @@ def per_call_us(app, path: str, headers: dict[str, str], calls: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=20000, help="calls per path")
-    parser.add_argument("--profile", action="store_true", help="print pyinstrument's call tree of the zone list hits")
+    parser.add_argument("--profile", action="store_true", help="print pyinstrument's call tree of one path's hits")
+    parser.add_argument(
+        "--profile-path",
+        default="zone list, page 1",
+        metavar="NAME",
+        help="the path --profile profiles (its name as printed)",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lowcarbon_bench"),
@@ -175,8 +181,11 @@ def main() -> int:
         from pyinstrument import Profiler
 
         profiler = Profiler(interval=0.0001)
+        chosen = {name: (path, headers) for name, path, headers in paths}
+        if args.profile_path not in chosen:
+            parser.error(f"unknown --profile-path {args.profile_path!r}: one of {sorted(chosen)}")
         with profiler:
-            per_call_us(app, "/api/mp/v1/zones", {}, args.calls)
+            per_call_us(app, *chosen[args.profile_path], args.calls)
         print(profiler.output_text(unicode=False, color=False, show_all=False))
     return 0
 

@@ -87,7 +87,7 @@ def test_decisions_follow_the_order_with_replies_and_messages(client, auth, app,
     assert_error(decide(client, housing, oid, "upheld"), 409, "invalid_decision")
     assert_error(decide(client, housing, oid, "accepted", reply=""), 422, "validation_error")
     assert_error(decide(client, housing, oid, "received"), 422, "validation_error")
-    assert_error(decide(client, education, oid, "accepted"), 403, "department_scope")
+    assert_error(decide(client, education, oid, "accepted"), 404, "not_found")  # not theirs: as no objection
     assert decide(client, housing, oid, "accepted", "予以受理。").status_code == 200
     assert decide(client, housing, oid, "investigating", "正在核实。").status_code == 200
     assert decide(client, housing, oid, "not_upheld", "经核实，能耗数据真实，异议不成立。").status_code == 200

@@ -172,13 +172,24 @@ def test_a_public_zone_of_another_department_is_refused_without_its_type(app, cl
     assert assert_error(response, 403, "department_scope")["details"] == {}
 
 
-def test_a_decision_on_another_departments_objection_is_refused_without_the_zones_type(app, client, auth):
+def test_a_decision_on_another_departments_objection_is_answered_as_a_made_up_id(app, client, auth):
+    # Their objection list and an objection's page hide it (404): deciding it says the same, word for word.
     institute = staff(auth, "institute_staff", "institute")
     park = make_zone(app, "site_check", type="park")
     notice_id = published(app, client, institute, [park])
     objection = objection_on(client, auth, notice_id, park)
-    error = assert_error(decide(client, housing(auth), objection, "accepted"), 403, "department_scope")
-    assert error["details"] == {}
+    officer = housing(auth)
+    hidden = decide(client, officer, objection, "accepted")
+    made_up = decide(client, officer, MISSING, "accepted")
+    assert (hidden.status_code, hidden.json) == (made_up.status_code, made_up.json)
+
+
+def test_a_decision_on_another_departments_objection_is_a_404(app, client, auth):
+    institute = staff(auth, "institute_staff", "institute")
+    park = make_zone(app, "site_check", type="park")
+    notice_id = published(app, client, institute, [park])
+    objection = objection_on(client, auth, notice_id, park)
+    assert_error(decide(client, housing(auth), objection, "accepted"), 404, "not_found")
 
 
 # ---- 3. the console's notice page: no objection counts while the window is open -----------------

@@ -1,13 +1,26 @@
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.accounts.roles import STAFF_ROLES, Role
 from app.db_types import EncryptedString, UTCDateTime, utcnow
 from app.extensions import db
+
+
+def username_key(username: str) -> str:
+    """What makes two usernames the same one: "ADMIN" is "admin", full-width "ａｄｍｉｎ" too (NFKC, then
+    case folded), so nobody can pass for another staff member in lists and the audit log."""
+    return unicodedata.normalize("NFKC", username).casefold()
+
+
+def username_digest(username: str) -> str:
+    """users.username_key: the SHA-256 of username_key, in hex."""
+    return hashlib.sha256(username_key(username).encode()).hexdigest()
 
 
 class User(db.Model):
@@ -19,6 +32,10 @@ class User(db.Model):
     openid: Mapped[str | None] = mapped_column(String(64), unique=True)
     unionid: Mapped[str | None] = mapped_column(String(64), index=True)
     username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # What makes two usernames the same one (username_key: "ADMIN" is "admin"), unique in the database
+    # so two accounts created at the same moment cannot both take it; a digest, as NFKC can lengthen
+    # a name past the column. Set with the username (below).
+    username_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(256))
     display_name: Mapped[str | None] = mapped_column(String(64))
     avatar_url: Mapped[str | None] = mapped_column(String(512))
@@ -35,6 +52,11 @@ class User(db.Model):
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="select", foreign_keys="RoleGrant.user_id"
     )
+
+    @validates("username")
+    def _key_username(self, _name: str, username: str | None) -> str | None:
+        self.username_key = None if username is None else username_digest(username)
+        return username
 
     @property
     def roles(self) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import unicodedata
 from datetime import timedelta
 
 from flask import current_app
@@ -15,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import uow
-from app.accounts.models import AuthToken, LoginLockout, RoleGrant, User
+from app.accounts.models import AuthToken, LoginLockout, RoleGrant, User, username_digest
 from app.accounts.roles import ROLE_SCOPE_FIELD, Department, Role, scope_field_problems
 from app.accounts.tokens import AUDIENCE_MP, AUDIENCE_STAFF, IssuedToken, issue_token
 from app.audit import services as audit
@@ -226,31 +225,23 @@ def create_staff_user(
         raise AppError("用户名已存在", code="username_taken", status=409)
     user = User(username=username, password_hash=hash_password(password), display_name=display_name)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()  # the unique username_key: the same name created at the same moment elsewhere
+    except IntegrityError:
+        db.session.rollback()
+        raise AppError("用户名已存在", code="username_taken", status=409) from None
     grant_role(
         user, role, department=department, base_id=base_id, school_id=school_id, zone_id=zone_id, granted_by=granted_by
     )
     audit.record(granted_by, "user.create", "user", user.id, None, _user_snapshot(user))
-    try:
-        uow.commit()
-    except IntegrityError:  # the same username created at the same moment elsewhere
-        db.session.rollback()
-        raise AppError("用户名已存在", code="username_taken", status=409) from None
+    uow.commit()
     return user
 
 
-def username_key(username: str) -> str:
-    """What makes two usernames the same one: "ADMIN" is "admin", full-width "ａｄｍｉｎ" too (NFKC, then
-    case folded), so nobody can pass for another staff member in lists and the audit log."""
-    return unicodedata.normalize("NFKC", username).casefold()
-
-
 def username_taken(username: str) -> bool:
-    """Whether an account's username is `username` by username_key. Staff accounts are few: compared
-    here, as SQLite has no NFKC. (Signing in still takes the username exactly as it was created.)"""
-    key = username_key(username)
-    taken = db.session.scalars(select(User.username).where(User.username.is_not(None)))
-    return any(username_key(name) == key for name in taken)
+    """Whether an account's username is `username` by username_key (the unique users.username_key
+    settles two at the same moment). Signing in still takes the username exactly as it was created."""
+    return db.session.scalar(select(User.id).where(User.username_key == username_digest(username))) is not None
 
 
 class ReporterZoneBound(Conflict):

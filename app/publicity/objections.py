@@ -280,10 +280,16 @@ def get_objection(objection_id: int, user: User) -> Objection:
 def decide(objection_id: int, status: str, reply: str, actor: User) -> Objection:
     """Record a decision with its written reply; tell the objector; settle the zone if its window has
     ended and this was its last open objection."""
-    objection = db.session.scalar(select(Objection).where(Objection.id == objection_id).with_for_update())
-    if objection is None or scope.hidden_from(actor, objection.zone):  # as an id that does not exist
+    # Outside the caller's scope (scope.staff_scope: what their list and an objection's page show) it
+    # is not found, as an id that does not exist, whether or not its zone is public.
+    objection = db.session.scalar(
+        select(Objection)
+        .join(Zone, Zone.id == Objection.zone_id)
+        .where(Objection.id == objection_id, scope.staff_scope(actor))
+        .with_for_update(of=Objection)
+    )
+    if objection is None:
         raise NotFound(OBJECTION_NOT_FOUND)
-    scope.ensure_may_act_on(actor, objection.zone)
     current, target = ObjectionStatus(objection.status), ObjectionStatus(status)
     if target not in DECISIONS[current]:
         raise InvalidDecision(
