@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.validation import PageArgs, translate
-from app.web.api import paginate
+from app.web.api import IDEMPOTENCY_KEY_MAX, paginate
 from console.session import SECRET_FIELD
 
 
@@ -151,3 +152,13 @@ def refusal(
     errors = field_errors(AppError(exc.message, details=details), fallback)
     values = MultiDict([(k, v) for k, v in request.form.items(multi=True) if not SECRET_FIELD.search(k)])
     return Refusal(form, values, errors, exc.status)
+
+
+# One key per rendered form (a hidden `idempotency_key`): the same form sent again (a double click, a
+# reload, a lost answer) replays the first result through app.idempotency instead of doing it twice.
+def new_form_key() -> str:
+    return uuid.uuid4().hex
+
+
+def posted_form_key() -> str | None:
+    return (request.form.get("idempotency_key") or "").strip()[:IDEMPOTENCY_KEY_MAX] or None

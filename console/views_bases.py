@@ -3,7 +3,6 @@ door: checking a visitor in by typing or scanning the booking's code (a phone-si
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
@@ -18,7 +17,6 @@ from app.times import local_today as today
 from app.visits import calendar, cancelling, checkin, reports
 from app.visits.models import Booking
 from app.visits.schemas import AttendanceArgs, CheckinIn, ClosureIn, DoorArgs
-from app.web.api import IDEMPOTENCY_KEY_MAX
 from console import bp, forms
 from console.session import current, draft_for, require
 
@@ -131,7 +129,7 @@ def door():
     if request.method == "POST":
         # One key per rendered form: the same form sent again (a double tap, a reload, a lost
         # answer) shows the first result instead of "already checked in".
-        key = (request.form.get("idempotency_key") or "").strip()[:IDEMPOTENCY_KEY_MAX] or None
+        key = forms.posted_form_key()
         try:
             body = forms.load(CheckinIn)
 
@@ -150,4 +148,4 @@ def door():
             else:  # the code was read and refused: the field is empty, ready for the next code
                 db.session.rollback()
                 result["details"] = exc.details
-    return render_template("console/door.html", result=result, refusal=refused, form_key=uuid.uuid4().hex), status
+    return render_template("console/door.html", result=result, refusal=refused, form_key=forms.new_form_key()), status

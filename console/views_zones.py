@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from admin_api.zones import ImportForm
+from app import idempotency
 from app.accounts.roles import DEPARTMENT_LABELS, ZONE_STAFF, Role
 from app.accounts.scope import zone_types_handled_by
 from app.db_types import utcnow
@@ -88,6 +89,7 @@ def _zone_page(item: Zone, refused: forms.Refusal = forms.NO_REFUSAL):
         draft=draft_for(request.path) if not refused.form else {},
         refusal=refused,
         today=local_today(),  # China's today, as the re-review's service checks it (not the server's UTC)
+        form_key=forms.new_form_key(),
     ), refused.status
 
 
@@ -116,7 +118,15 @@ def zone_re_review(zone_id):
     visible_zone(zone_id)
     try:
         body = forms.load(ReReviewIn)
-        lifecycle.record_re_review(zone_id, body["reviewed_on"], body["outcome"], body.get("note"), current())
+
+        def work():
+            review = lifecycle.record_re_review(
+                zone_id, body["reviewed_on"], body["outcome"], body.get("note"), current()
+            )
+            return 201, {"id": review.id}
+
+        seen = {"zone_id": zone_id, **body}
+        idempotency.once(current().id, "console.re_review", forms.posted_form_key(), seen, work)
     except AppError as exc:
         refused = forms.refusal(exc, "re_review", fields=("reviewed_on", "outcome", "note"))
         return _zone_page(visible_zone(zone_id), refused)

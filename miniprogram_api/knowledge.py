@@ -5,6 +5,7 @@ from flask import request
 from app.extensions import db
 from app.knowledge import services as knowledge
 from app.knowledge.schemas import ArticleCardOut, ArticleListArgs, ArticleOut, CategoryOut
+from app.validation import WholeListArgs
 from app.web.api import Blueprint, page_of, paginate, whole_list
 from app.web.auth import optional_user
 from app.web.caching import cached_response, json_bytes
@@ -14,12 +15,14 @@ blp = Blueprint("mp_knowledge", __name__, description="低碳知识")
 
 
 @blp.get("/categories")
+@blp.arguments(WholeListArgs, location="query")
 @blp.response(200, page_of(CategoryOut))
-def list_categories():
+def list_categories(args):
     """文章分类"""
     return cached_response(
         knowledge.CACHE_NAMESPACE,
-        lambda: (json_bytes(page_of(CategoryOut)().dump(whole_list(knowledge.categories()))), "application/json"),
+        lambda: (json_bytes(page_of(CategoryOut)().dump(whole_list(knowledge.categories(), args))), "application/json"),
+        args={"page": args.get("page"), "per_page": args.get("per_page")},
     )
 
 

@@ -73,11 +73,14 @@ def list_slots(args, base_id):
         # until a booking invalidates the base's slots.
         change = calendar.next_change(slots, now)
         ttl = SLOTS_TTL if change is None else max(1, min(SLOTS_TTL, math.ceil((change - now).total_seconds())))
-        return json_bytes(page_of(SlotOut)().dump(whole_list(slots))), "application/json", ttl
+        return json_bytes(page_of(SlotOut)().dump(whole_list(slots, args))), "application/json", ttl
 
-    return cached_response(
-        slots_namespace(base_id), build, args={"from": args["start"], "to": args["end"]}, ttl=SLOTS_TTL
-    )
+    return cached_response(slots_namespace(base_id), build, args=_window(args), ttl=SLOTS_TTL)
+
+
+def _window(args: dict) -> dict:
+    """SlotArgs under the names the client sends (the cache's key): the window, and the page if asked."""
+    return {"from": args["start"], "to": args["end"], "page": args.get("page"), "per_page": args.get("per_page")}
 
 
 @blp.get("/bases/<int:base_id>/closures")
@@ -88,10 +91,10 @@ def list_closures(args, base_id):
 
     def build():
         days = calendar.closures_between(base_id, args["start"], args["end"])
-        return json_bytes(page_of(ClosedDayOut)().dump(whole_list(days))), "application/json"
+        return json_bytes(page_of(ClosedDayOut)().dump(whole_list(days, args))), "application/json"
 
     # The slots' namespace: closing a day and lifting a closure both change the base's slots.
-    return cached_response(slots_namespace(base_id), build, args={"from": args["start"], "to": args["end"]})
+    return cached_response(slots_namespace(base_id), build, args=_window(args))
 
 
 BOOKING_OUT = BookingOut()  # built once: the rush's refusals should not pay for a schema each

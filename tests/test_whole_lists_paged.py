@@ -2,6 +2,8 @@
 the list contract when a client pages them: the page asked for, the total of all, and 422 for a page
 or per_page outside the rules, as on every other list."""
 
+from datetime import timedelta
+
 import pytest
 
 from tests.factories import make_zone
@@ -64,3 +66,60 @@ def test_a_years_calendar_pages_too(client, auth):
 def test_the_districts_page_too(client, auth):
     staff = auth.staff("institute_staff")
     assert client.get("/api/admin/v1/districts?per_page=1", headers=staff).json["per_page"] == 1
+
+
+# ---- the cached whole lists: a base's slots and closed days, the article categories ----------------
+
+
+@pytest.fixture
+def week(app):
+    """A base with a slot on each of the next three days: (base id, the window's query)."""
+    from tests.factories import make_base, make_slot
+    from tests.test_visits_staff import local_today
+
+    base_id = make_base(app)
+    for days_ahead in (1, 2, 3):
+        make_slot(app, base_id, days_ahead=days_ahead)
+    first, last = local_today(), local_today() + timedelta(days=6)
+    return base_id, f"from={first.isoformat()}&to={last.isoformat()}"
+
+
+def test_a_bases_slots_without_paging_are_on_one_page(client, week):
+    base_id, window = week
+    assert len(client.get(f"{MP}/bases/{base_id}/slots?{window}").json["items"]) == 3
+
+
+def test_a_page_of_a_bases_slots_holds_per_page_slots(client, week):
+    base_id, window = week
+    assert len(client.get(f"{MP}/bases/{base_id}/slots?{window}&page=1&per_page=2").json["items"]) == 2
+
+
+def test_a_page_of_a_bases_slots_says_the_total(client, week):
+    base_id, window = week
+    assert client.get(f"{MP}/bases/{base_id}/slots?{window}&page=2&per_page=2").json["total"] == 3
+
+
+def test_the_second_page_of_a_bases_slots_holds_the_rest(client, week):
+    base_id, window = week
+    whole = [s["id"] for s in client.get(f"{MP}/bases/{base_id}/slots?{window}").json["items"]]
+    second = [s["id"] for s in client.get(f"{MP}/bases/{base_id}/slots?{window}&page=2&per_page=2").json["items"]]
+    assert second == whole[2:]
+
+
+def test_a_bases_slots_paged_outside_the_rules_are_422(client, week):
+    base_id, window = week
+    assert_error(client.get(f"{MP}/bases/{base_id}/slots?{window}&per_page=1000"), 422, "validation_error")
+
+
+def test_a_bases_closed_days_page_too(client, week):
+    base_id, window = week
+    assert client.get(f"{MP}/bases/{base_id}/closures?{window}&per_page=1").json["per_page"] == 1
+
+
+def test_the_categories_page_too(client):
+    assert client.get(f"{MP}/categories?per_page=1").json["per_page"] == 1
+
+
+def test_the_categories_without_paging_are_on_one_page(client):
+    answer = client.get(f"{MP}/categories").json
+    assert answer["per_page"] == max(answer["total"], 1)

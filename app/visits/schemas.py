@@ -7,7 +7,7 @@ import marshmallow as ma
 from app.fields import LocalDateTime
 from app.privacy import mask_id_number, mask_name, mask_phone
 from app.times import local_iso
-from app.validation import PageArgs, Schema
+from app.validation import PageArgs, Schema, WholeListArgs
 from app.validators import (
     ID_TYPE_LABELS,
     IdType,
@@ -107,7 +107,9 @@ GROUP_WAITLIST_EXAMPLE = {k: v for k, v in GROUP_BOOKING_EXAMPLE.items() if k !=
 MEMBERS_EXAMPLE = {"members": [{"name": "王小明", "minor": True}, {"name": "李老师", "minor": False}]}
 
 
-class SlotArgs(Schema):
+class SlotArgs(WholeListArgs):
+    """A window of days; a page of it when ?page=&per_page= are sent (WholeListArgs)."""
+
     start = ma.fields.Date(required=True, data_key="from")
     end = ma.fields.Date(required=True, data_key="to")
 
