@@ -90,6 +90,7 @@ def list_closures(args, base_id):
 
 @blp.delete("/bases/<int:base_id>/closures/<day>")
 @require_role(*BASE_STAFF)
+@replayable
 @blp.response(200, ReopenedOut)
 @blp.alt_response(404, description="not_found：这一天没有登记闭馆")
 def reopen_day(base_id, day):

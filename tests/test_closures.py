@@ -145,6 +145,13 @@ def test_lifting_a_closure_twice_is_a_404(client, closed):
     assert_error(reopen(client, closed["operator"], closed["base_id"], closed["day"]), 404, "not_found")
 
 
+def test_a_retried_lift_with_its_key_gets_the_first_answer(client, closed):
+    headers = {**closed["operator"], "Idempotency-Key": "lift-once"}
+    first = reopen(client, headers, closed["base_id"], closed["day"])
+    again = reopen(client, headers, closed["base_id"], closed["day"])
+    assert (again.status_code, again.json) == (first.status_code, first.json)
+
+
 def test_lifting_a_closure_that_was_never_made_is_a_404(client, closed):
     day = (local_today() + timedelta(days=9)).isoformat()
     assert_error(reopen(client, closed["operator"], closed["base_id"], day), 404, "not_found")

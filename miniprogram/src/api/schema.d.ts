@@ -1417,6 +1417,8 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    page?: number;
+                    per_page?: number;
                     from: string;
                     to: string;
                 };
@@ -1464,6 +1466,8 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    page?: number;
+                    per_page?: number;
                     from: string;
                     to: string;
                 };
@@ -2073,7 +2077,10 @@ export interface paths {
         /** 文章分类 */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2089,6 +2096,7 @@ export interface paths {
                         "application/json": components["schemas"]["CategoryOutPage"];
                     };
                 };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 503: components["responses"]["SERVICE_UNAVAILABLE"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
@@ -4871,7 +4879,10 @@ export interface paths {
         delete: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description 每个新请求一个新值（如 UUID），重试时不变：24 小时内重试得到第一次的答复（状态码与内容相同），不会重复办理。同一个值用于不同的请求为 422 idempotency_key_reused；第一次仍在处理中为 409 idempotency_in_progress；为空或超过 128 个字符为 400 idempotency_key_invalid */
+                    "Idempotency-Key"?: string;
+                };
                 path: {
                     base_id: number;
                     day: string;
