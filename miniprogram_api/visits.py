@@ -169,7 +169,9 @@ def checkin_code(booking_id):
 @replayable
 @blp.response(201, WaitlistOut)
 @blp.alt_response(
-    409, description="slot_has_places（仍有余位）、already_waiting、person_already_booked、slot_closed、base_not_open"
+    409,
+    description="slot_has_places（仍有余位）、already_waiting、person_already_booked、"
+    "person_already_waiting（该证件的参观人已在本时段候补，details.visitor 为其序号）、slot_closed、base_not_open",
 )
 @blp.alt_response(
     422, description="与预约相同的校验：团体超出时段团体上限、未成年人无成人带队、slot_not_released、slot_started 等"

@@ -60,6 +60,14 @@ class PersonAlreadyBooked(Conflict):
     message = "该证件当天在本基地不可预约（每人每天限预约一次）"
 
 
+class PersonAlreadyWaiting(Conflict):
+    """One person waits once for a slot, whichever account asked: a second request would only fail
+    when promoted. Said without confirming whose request it is."""
+
+    code = "person_already_waiting"
+    message = "该证件的参观人已在本时段候补"
+
+
 class BaseNotOpen(Conflict):
     code = "base_not_open"
     message = "该基地目前不接受参观预约"
@@ -88,7 +96,7 @@ def _cipher():
     return current_app.extensions["cipher"]
 
 
-def _person_index(visitor: dict[str, Any]) -> str:
+def person_index(visitor: dict[str, Any]) -> str:
     """The blind index of a visitor's document: one booking per (type, number) per base and day."""
     return _cipher().blind_index(person_key(visitor.get("id_type") or IdType.RESIDENT_ID.value, visitor["id_number"]))
 
@@ -180,7 +188,7 @@ def check_request(user: User, data: dict[str, Any], slot: Slot, r: Rules, now: d
         # More people than the slot ever holds: no place will free up for them (not slot_full).
         said = f"该时段个人预约最多 {slot.capacity} 人" if slot.capacity else "该时段不接受个人预约，可选择团体预约"
         raise ValidationFailed(details={"visitors": [said]})
-    indexes = [_person_index(v) for v in visitors]
+    indexes = [person_index(v) for v in visitors]
     clash = _clash(slot, indexes)
     if clash:
         _refuse_person(user.id, indexes.index(clash.id_index), clash.user_id, clash.id, r.today(now))
@@ -307,6 +315,13 @@ def _refuse_person(user_id: int, position: int, holder_id: int, booking_id: int,
         raise PersonAlreadyBooked(
             "您已为该证件预约过本基地当天的参观", details={"visitor": position, "booking_id": booking_id}
         )
+    count_refused_person(user_id, today)
+    raise PersonAlreadyBooked(details={"visitor": position})
+
+
+def count_refused_person(user_id: int, today: date) -> None:
+    """A refusal that tells something of another account's visitor (booked, or waiting): counted, and
+    past REFUSED_VISITORS_PER_DAY a day the caller is refused altogether (429)."""
     key = f"visits:refused:{user_id}:{today.isoformat()}"
     try:
         refused = kv.redis.incr(key)
@@ -315,7 +330,6 @@ def _refuse_person(user_id: int, position: int, holder_id: int, booking_id: int,
         refused = 0  # fail open: the rule itself is kept by the database
     if refused > REFUSED_VISITORS_PER_DAY:
         raise TooManyRefusedVisitors()
-    raise PersonAlreadyBooked(details={"visitor": position})
 
 
 def group_makeup(headcount: int, minors: int | None, members: list[dict] | None, where: str | None = "group") -> int:

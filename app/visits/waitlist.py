@@ -16,7 +16,14 @@ from app.db_types import utcnow
 from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.policies import services as policies
-from app.visits.booking import SlotFull, book, check_request
+from app.visits.booking import (
+    PersonAlreadyWaiting,
+    SlotFull,
+    book,
+    check_request,
+    count_refused_person,
+    person_index,
+)
 from app.visits.models import (
     WAITLIST_STATUS_LABELS,
     Booking,
@@ -53,6 +60,8 @@ def join_waitlist(user: User, slot_id: int, data: dict[str, Any]) -> WaitlistEnt
     )
     if existing is not None:
         raise Conflict("您已在该时段的候补名单中", code="already_waiting", details={"waitlist_id": existing.id})
+    if checked.indexes:
+        _refuse_waiting_person(user, slot, checked.indexes)
     entry = WaitlistEntry(
         slot_id=slot.id,
         user_id=user.id,
@@ -64,6 +73,19 @@ def join_waitlist(user: User, slot_id: int, data: dict[str, Any]) -> WaitlistEnt
     db.session.add(entry)
     uow.commit()
     return entry
+
+
+def _refuse_waiting_person(user: User, slot: Slot, indexes: list[str]) -> None:
+    """PersonAlreadyWaiting when one of these visitors already waits for the slot in another account's
+    request. A slot's queue is short: its requests are read and their documents indexed here."""
+    for entry in db.session.scalars(
+        select(WaitlistEntry).where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == WaitlistStatus.WAITING)
+    ):
+        held = {person_index(v) for v in json.loads(entry.request).get("visitors") or []}
+        for position, index in enumerate(indexes):
+            if index in held:
+                count_refused_person(user.id, rules().today())
+                raise PersonAlreadyWaiting(details={"visitor": position})
 
 
 def my_waitlist_query(user: User):

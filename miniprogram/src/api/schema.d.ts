@@ -1874,7 +1874,7 @@ export interface paths {
                 401: components["responses"]["UNAUTHORIZED"];
                 403: components["responses"]["FORBIDDEN"];
                 404: components["responses"]["NOT_FOUND"];
-                /** @description slot_has_places（仍有余位）、already_waiting、person_already_booked、slot_closed、base_not_open */
+                /** @description slot_has_places（仍有余位）、already_waiting、person_already_booked、person_already_waiting（该证件的参观人已在本时段候补，details.visitor 为其序号）、slot_closed、base_not_open */
                 409: {
                     headers: {
                         [name: string]: unknown;

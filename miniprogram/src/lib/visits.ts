@@ -581,7 +581,8 @@ export function slotRefusal(slot: Slot, today?: string): string {
 
 /**
  * The booking service's refusals that carry a moment, worded as the app writes dates (the service's
- * own sentence says 2026-11-28 08:00); '' for any other refusal (its message is shown as it is).
+ * own sentence says 2026-11-28 08:00), or a visitor's position, named as the form names them; '' for
+ * any other refusal (its message is shown as it is).
  */
 export function bookingRefusal(code: string, details: Record<string, unknown>, today?: string): string {
   if (code === 'slot_not_released' && typeof details.opens_at === 'string') {
@@ -591,6 +592,12 @@ export function bookingRefusal(code: string, details: Record<string, unknown>, t
   if (code === 'booking_suspended' && typeof details.suspended_until === 'string') {
     const until = /^(\d{4})-(\d{2})-(\d{2})/.exec(details.suspended_until)
     if (until) return `因多次预约未到，预约功能暂停至 ${Number(until[2])}月${Number(until[3])}日`
+  }
+  // Which of the form's visitors (参观人 1, 2, …) the refusal is about: details.visitor counts from 0.
+  if (typeof details.visitor === 'number' && Number.isInteger(details.visitor) && details.visitor >= 0) {
+    const who = `参观人 ${details.visitor + 1}`
+    if (code === 'person_already_booked') return `${who} 的证件当天在本基地不可预约（每人每天限预约一次）`
+    if (code === 'person_already_waiting') return `${who} 已在本时段候补，无需重复候补`
   }
   return ''
 }

@@ -322,6 +322,18 @@ describe('the calendar', () => {
     expect(slotsByDay(['2026-11-26', '2026-11-27'], [later, slot()]).map((d) => d.slots.map((s) => s.id))).toEqual([[1, 2], []])
   })
 
+  it('names which visitor is already booked that day', () => {
+    expect(bookingRefusal('person_already_booked', { visitor: 1 })).toBe('参观人 2 的证件当天在本基地不可预约（每人每天限预约一次）')
+  })
+
+  it('names which visitor is already waiting for the slot', () => {
+    expect(bookingRefusal('person_already_waiting', { visitor: 0 })).toBe('参观人 1 已在本时段候补，无需重复候补')
+  })
+
+  it('leaves a refusal without a visitor position to the service’s message', () => {
+    expect(bookingRefusal('person_already_waiting', {})).toBe('')
+  })
+
   it('names the reason a day is closed, slots or not', () => {
     const days = slotsByDay(['2026-11-26', '2026-11-27'], [slot()], [{ date: '2026-11-27', reason: '暴雪天气' }])
     expect(days.map((d) => d.closedReason)).toEqual([null, '暴雪天气'])
