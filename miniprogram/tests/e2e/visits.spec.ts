@@ -412,3 +412,35 @@ test('a day the base closed says so and why, with no slot to book', async ({ pag
     expect(lifted.status()).toBe(200)
   }
 })
+
+test('a slot whose individual places are taken lets an individual wait and a group book', async ({ page, request }) => {
+  const admin = await adminToken(request)
+  const base = ((await (await request.get(`${MP}/bases?per_page=50`)).json()).items as { id: number; name: string }[])[0]
+  const day = addDays(localToday(), 2)
+  const made = await request.post(`${ADMIN}/bases/${base.id}/slots/bulk`, {
+    headers: bearer(admin),
+    data: { from: day, to: day, weekdays: [1, 2, 3, 4, 5, 6, 7], times: [{ start: '17:00', end: '18:00' }], capacity: 1, group_capacity: 20 },
+  })
+  expect(made.status()).toBe(201)
+  const slots = (await (await request.get(`${MP}/bases/${base.id}/slots?from=${day}&to=${day}`)).json()).items
+  const late = slots.find((s: { starts_at: string }) => s.starts_at.includes('T17:00'))
+  if (late.remaining > 0) await visitorCode(request, late.id, '观世音') // someone takes the one individual place
+
+  await signIn(page, person('mixed'))
+  await openTab(page, '参观')
+  await page.getByRole('link', { name: `基地：${base.name}` }).click()
+  const slot = page.getByRole('button', { name: new RegExp(`^${dayLabel(day)} 17:00–18:00，个人已约满，可候补 · 团体余 \\d+，个人候补或团体预约$`) })
+  await expect(slot).toBeVisible()
+  await slot.click()
+  // An individual can only wait; the same form books a group.
+  await expect(pageTitle(page, '加入候补')).toBeVisible()
+  await expect(page.getByRole('button', { name: '加入候补' })).toBeVisible()
+  await page.getByRole('button', { name: '预约方式：团体预约' }).click()
+  await expect(pageTitle(page, '预约参观')).toBeVisible()
+  await page.getByLabel('单位名称').fill('长春市第二实验小学')
+  await page.getByLabel('领队姓名').fill('王老师')
+  await page.getByLabel('领队手机号码').fill('13912345679')
+  await page.getByLabel('团体人数').fill('8')
+  await page.getByRole('button', { name: '提交' }).click()
+  await expect(page.getByText(/^团体：长春市第二实验小学，8 人/)).toBeVisible()
+})
