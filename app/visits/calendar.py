@@ -206,28 +206,24 @@ def lock_calendar(base_id: int) -> None:
     db.session.execute(select(Zone.id).where(Zone.id == base_id).with_for_update(key_share=True))
 
 
+def _closures_between(base_id: int, first: date, last: date) -> Select:
+    return (
+        select(Closure)
+        .where(Closure.base_id == base_id, Closure.visit_date.between(first, last))
+        .order_by(Closure.visit_date)
+    )
+
+
 def closed_days(base_id: int, first: date, last: date) -> dict[date, str]:
     """The base's closed days between two local dates, with their reasons."""
-    return dict(
-        db.session.execute(
-            select(Closure.visit_date, Closure.reason).where(
-                Closure.base_id == base_id, Closure.visit_date.between(first, last)
-            )
-        ).all()
-    )
+    return {c.visit_date: c.reason for c in db.session.scalars(_closures_between(base_id, first, last))}
 
 
 def closures_between(base_id: int, first: date, last: date) -> list[Closure]:
     """The base's closed days between two local dates, for anyone (the base page says why a day
     offers nothing)."""
     get_base(base_id)
-    return list(
-        db.session.scalars(
-            select(Closure)
-            .where(Closure.base_id == base_id, Closure.visit_date.between(first, last))
-            .order_by(Closure.visit_date)
-        )
-    )
+    return list(db.session.scalars(_closures_between(base_id, first, last)))
 
 
 def closures_query(base_id: int, actor: User, first: date | None = None, last: date | None = None) -> Select:
