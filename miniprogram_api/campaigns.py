@@ -122,7 +122,9 @@ def my_progress(campaign_id):
 def leaderboard(args, campaign_id):
     """榜单：学生、班级（人均/参与率）、学校。学生榜只列别人能看到的学生：学校已确认、未退出公开榜单、
     未满 14 周岁须有监护人同意；仅限本校的活动只列本校学生"""
-    return boards.board(campaign_id, args["by"], optional_user(), metric=args["metric"], top=args["top"])
+    return boards.board(
+        campaign_id, args["by"], optional_user(), metric=args["metric"], top=args["top"], page=args["page"]
+    )
 
 
 @blp.get("/campaigns/<int:campaign_id>/posts")

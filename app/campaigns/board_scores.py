@@ -232,6 +232,9 @@ def group_entries(campaign: Campaign, by: str, totals: GroupTotals) -> list[dict
     return entries
 
 
+BOARD_DEPTH = 1000  # how far down a board may be paged (page × per_page: the schema's rule)
+
+
 def board_answer(by: str, metric: str, top: int, public: list[dict], total: int, me: dict | None) -> dict[str, Any]:
     return {
         "items": public[:top],

@@ -326,15 +326,19 @@ def from_redis(campaign: Campaign, by: str, viewer: User | None, metric: str, to
     return board_answer(by, metric, top, public, len(public), next((e for e in public if e["id"] == mine), None))
 
 
-def board(campaign_id: int, by: str, viewer: User | None, *, metric: str = "per_student", top: int = 20) -> dict:
-    """Top N of the public board, and the viewer's own entry (their rank even if hidden or beyond N)."""
+def board(
+    campaign_id: int, by: str, viewer: User | None, *, metric: str = "per_student", top: int = 20, page: int = 1
+) -> dict:
+    """Top N of the public board (`page` > 1: the next N, and so on), and the viewer's own entry
+    (their rank even if hidden or beyond N). Ranks count from the top whatever the page."""
     campaign = get_campaign(campaign_id, with_school=False)  # its school's id is all a board needs
     try:
-        return from_redis(campaign, by, viewer, metric, top)
+        answer = from_redis(campaign, by, viewer, metric, top * page)
     except (redis_lib.RedisError, _NotReady) as exc:
         # Redis being down is logged once per outage by app.kv, not on every read.
         log.debug("leaderboard of campaign %s from the database: %r", campaign_id, exc)
-        return from_database(campaign, by, viewer, metric, top)
+        answer = from_database(campaign, by, viewer, metric, top * page)
+    return {**answer, "items": answer["items"][(page - 1) * top :], "page": page, "per_page": top}
 
 
 def rebuild_all() -> int:

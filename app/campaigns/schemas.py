@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from app.campaigns import campaigns, lookups, moderation
 from app.campaigns import checkins as campaign_checkins
-from app.campaigns.board_scores import BOARDS, METRICS
+from app.campaigns.board_scores import BOARD_DEPTH, BOARDS, METRICS
 from app.campaigns.catalogue import ESTIMATE_NOTE
 from app.campaigns.models import Audience, GuardianRelationship
 from app.campaigns.moderation import author_name
@@ -159,6 +159,16 @@ class LeaderboardArgs(Schema):
         metadata={"description": "班级、学校榜：人均积分（默认）、参与率或总分"},
     )
     top = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+    # The list contract's paging: per_page is top's other name; page 2 is the next top entries.
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(validate=ma.validate.Range(min=1, max=100), metadata={"description": "同 top"})
+
+    @ma.post_load
+    def _page_size(self, data, **_):
+        data["top"] = data.pop("per_page", data["top"])
+        if data["page"] * data["top"] > BOARD_DEPTH:
+            raise ma.ValidationError(f"榜单最多列出前 {BOARD_DEPTH} 名", "page")
+        return data
 
 
 class JoinClassIn(Schema):

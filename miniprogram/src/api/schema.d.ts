@@ -2641,6 +2641,9 @@ export interface paths {
                     /** @description 班级、学校榜：人均积分（默认）、参与率或总分 */
                     metric?: "per_student" | "participation" | "total";
                     top?: number;
+                    page?: number;
+                    /** @description 同 top */
+                    per_page?: number;
                 };
                 header?: never;
                 path: {
