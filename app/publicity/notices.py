@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import case, func, select, true
@@ -25,7 +25,7 @@ from app.publicity.constants import (
     ObjectionStatus,
 )
 from app.publicity.models import NoticeZone, Objection, PublicityNotice
-from app.times import app_timezone, local_iso
+from app.times import app_timezone, local_iso, local_today
 from app.zones import lifecycle, registry, scope
 from app.zones.constants import Status
 from app.zones.models import Zone
@@ -75,8 +75,7 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
             status=409,
             details={"zone_ids": sorted(busy)},
         )
-    tz = app_timezone()
-    if data["starts_at"].astimezone(tz).date() < utcnow().astimezone(tz).date():
+    if _start_gone_by(data["starts_at"]):
         # It could never be published (publicity_start_passed): said now, on the field.
         raise ValidationFailed(details={"starts_at": ["公示开始日期不能早于今天"]})
     calendar.ensure_loaded(data["starts_at"], data["ends_at"])
@@ -166,13 +165,18 @@ def publish_notice(notice_id: int, actor: User) -> PublicityNotice:
     return notice
 
 
+def _start_gone_by(starts_at: datetime) -> date | None:
+    """The window's first day (China time) when it is already over, else None."""
+    first_day = starts_at.astimezone(app_timezone()).date()
+    return first_day if first_day < local_today() else None
+
+
 def _refuse_a_start_gone_by(notice: PublicityNotice) -> None:
     """The public is owed the whole window it is told of: a notice whose first day (China time) is
     already over is not published late with a shorter window. Published on its first day (the
     console's windows open at 00:00 of a day) it still is."""
-    tz = app_timezone()
-    first_day = notice.starts_at.astimezone(tz).date()
-    if first_day < utcnow().astimezone(tz).date():
+    first_day = _start_gone_by(notice.starts_at)
+    if first_day:
         raise AppError(
             f"公示开始日期（{first_day.month} 月 {first_day.day} 日）已过，发布后公众的异议期将不足所公示的期限；"
             "请撤回此草稿，重新设定公示期后再发布",

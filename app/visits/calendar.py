@@ -206,12 +206,12 @@ def lock_calendar(base_id: int) -> None:
     db.session.execute(select(Zone.id).where(Zone.id == base_id).with_for_update(key_share=True))
 
 
-def _closures_between(base_id: int, first: date, last: date) -> Select:
-    return (
-        select(Closure)
-        .where(Closure.base_id == base_id, Closure.visit_date.between(first, last))
-        .order_by(Closure.visit_date)
-    )
+def _closures_between(base_id: int, first: date, last: date | None) -> Select:
+    """The base's closures from `first` to `last` (None: open-ended), in date order."""
+    stmt = select(Closure).where(Closure.base_id == base_id, Closure.visit_date >= first)
+    if last is not None:
+        stmt = stmt.where(Closure.visit_date <= last)
+    return stmt.order_by(Closure.visit_date)
 
 
 def closed_days(base_id: int, first: date, last: date) -> dict[date, str]:
@@ -231,10 +231,7 @@ def closures_query(base_id: int, actor: User, first: date | None = None, last: d
     what staff review before lifting one (cancelling.reopen_day)."""
     get_base(base_id)
     ensure_operates(actor, base_id)
-    stmt = select(Closure).where(Closure.base_id == base_id, Closure.visit_date >= (first or rules().today()))
-    if last is not None:
-        stmt = stmt.where(Closure.visit_date <= last)
-    return stmt.order_by(Closure.visit_date)
+    return _closures_between(base_id, first or rules().today(), last)
 
 
 def check_times(times: list[dict[str, time]]) -> None:

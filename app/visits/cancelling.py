@@ -152,19 +152,25 @@ def reopen_base(base_id: int, now: datetime | None = None) -> int:
     """Step (the caller commits): a zone designated a base again offers the coming slots that close_base
     closed (not those of a day the base closed itself). Returns how many reopened."""
     closed_days = select(Closure.visit_date).where(Closure.base_id == base_id)
-    reopened = db.session.execute(
+    reopened = _reopen_slots(base_id, now or utcnow(), NO_LONGER_A_BASE, Slot.visit_date.not_in(closed_days))
+    slots_changed(base_id)
+    return reopened
+
+
+def _reopen_slots(base_id: int, now: datetime, closed_for: str, *where) -> int:
+    """Step: the base's slots not yet started that were closed for `closed_for` (and match `where`)
+    take bookings again. Returns how many."""
+    return db.session.execute(
         update(Slot)
         .where(
             Slot.base_id == base_id,
-            Slot.starts_at > (now or utcnow()),
+            Slot.starts_at > now,
             Slot.status == SlotStatus.CLOSED,
-            Slot.closed_reason == NO_LONGER_A_BASE,
-            Slot.visit_date.not_in(closed_days),
+            Slot.closed_reason == closed_for,
+            *where,
         )
         .values(status=SlotStatus.OPEN, closed_reason=None)
     ).rowcount
-    slots_changed(base_id)
-    return reopened
 
 
 def reopen_day(base_id: int, day: date, actor: User, now: datetime | None = None) -> int:
@@ -183,17 +189,7 @@ def reopen_day(base_id: int, day: date, actor: User, now: datetime | None = None
     )
     if closure is None:
         raise NotFound("这一天没有登记闭馆", details={"date": day.isoformat()})
-    reopened = db.session.execute(
-        update(Slot)
-        .where(
-            Slot.base_id == base_id,
-            Slot.visit_date == day,
-            Slot.starts_at > now,
-            Slot.status == SlotStatus.CLOSED,
-            Slot.closed_reason == closure.reason,
-        )
-        .values(status=SlotStatus.OPEN, closed_reason=None)
-    ).rowcount
+    reopened = _reopen_slots(base_id, now, closure.reason, Slot.visit_date == day)
     db.session.delete(closure)
     audit.record(actor, "base.reopen_day", "zone", base_id, {"day": day, "reason": closure.reason}, {"slots": reopened})
     slots_changed(base_id)

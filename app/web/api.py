@@ -310,7 +310,7 @@ def load_path(schema: type[ma.Schema], **parts: str) -> dict[str, Any]:
     """Parts of a path other than ids (a date), checked by a schema as a query would be: a 422
     naming the part, in Chinese."""
     try:
-        return AppParser()._get_schema(schema, None).load(parts)
+        return Blueprint.ARGUMENTS_PARSER._get_schema(schema, None).load(parts)
     except ma.ValidationError as exc:
         raise ValidationFailed(details=translate(exc.messages)) from None
 

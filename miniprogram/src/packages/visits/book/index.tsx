@@ -201,12 +201,7 @@ export default function BookPage() {
         <Text className='t-title' {...heading(1)}>
           预约参观
         </Text>
-        <View className='card'>
-          <Text className='card__title'>{base.name}</Text>
-          <Text className='t-body' style={{ display: 'block' }}>
-            {dayLabel(slot.visit_date)} {slotTime(slot)}
-          </Text>
-        </View>
+        <SlotCard base={base} slot={slot} />
         <View className='notice notice--warn' {...statusRole()}>
           <Text className='t-body'>{refusal}</Text>
         </View>
@@ -223,15 +218,7 @@ export default function BookPage() {
       <Text className='t-title' {...heading(1)}>
         {title}
       </Text>
-      <View className='card'>
-        <Text className='card__title'>{base.name}</Text>
-        <Text className='t-body' style={{ display: 'block' }}>
-          {dayLabel(slot.visit_date)} {slotTime(slot)}
-        </Text>
-        <Text className='t-small muted' style={{ display: 'block' }}>
-          {slotState(slot, today)}
-        </Text>
-      </View>
+      <SlotCard base={base} slot={slot} state={slotState(slot, today)} />
 
       {waiting ? (
         <View className='result result--ok' {...statusRole()}>
@@ -356,5 +343,22 @@ export default function BookPage() {
         </View>
       )}
     </Screen>
+  )
+}
+
+/** The base and the slot the form is about (with its state, where the form is shown). */
+function SlotCard({ base, slot, state }: { base: Base; slot: Slot; state?: string }) {
+  return (
+    <View className='card'>
+      <Text className='card__title'>{base.name}</Text>
+      <Text className='t-body' style={{ display: 'block' }}>
+        {dayLabel(slot.visit_date)} {slotTime(slot)}
+      </Text>
+      {state ? (
+        <Text className='t-small muted' style={{ display: 'block' }}>
+          {state}
+        </Text>
+      ) : null}
+    </View>
   )
 }
