@@ -20,7 +20,7 @@ from app.visits.cancelling import release_booking
 from app.visits.messages import notify_change
 from app.visits.models import Booking, BookingStatus, BookingSuspension, Slot, WaitlistEntry, WaitlistStatus
 from app.visits.rules import rules
-from app.visits.waitlist import promote_waitlist
+from app.visits.waitlist import free_people, promote_waitlist
 
 PURGED_INDEX = ""  # a purged visitor's blind index: no longer anyone's
 
@@ -66,6 +66,7 @@ def release_account(user_id: int, now: datetime | None = None) -> tuple[int, int
         .execution_options(populate_existing=True)
     ).all()
     # Its own waiting requests before any cancellation, so none of them is promoted by its own.
+    free_people(WaitlistEntry.user_id == user_id)
     db.session.execute(delete(WaitlistEntry).where(WaitlistEntry.user_id == user_id))
     db.session.execute(delete(BookingSuspension).where(BookingSuspension.user_id == user_id))
     freed: dict[int, int] = {}
@@ -128,5 +129,6 @@ def purge_waitlist_entry(entry_id: int) -> bool:
     if entry is None or entry.status == WaitlistStatus.PURGED:
         return False
     forget_waitlist_request(entry)
+    free_people(WaitlistEntry.id == entry.id)
     entry.status = WaitlistStatus.PURGED
     return True

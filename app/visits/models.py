@@ -192,6 +192,10 @@ class WaitlistEntry(db.Model):
     """Someone who found a slot full; first come, first served when places free up."""
 
     __tablename__ = "visit_waitlist"
+    # One waiting request per account and slot, in the database (a second could only fail when promoted).
+    __table_args__ = (
+        partial_index("uq_visit_waitlist_waiting_user", "slot_id", "user_id", where="status = 'waiting'", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slot_id: Mapped[int] = mapped_column(ForeignKey("visit_slots.id", ondelete="CASCADE"), index=True)
@@ -206,6 +210,20 @@ class WaitlistEntry(db.Model):
     # Loaded when asked for (the caller's list joins it): a joined load would make every
     # `SELECT … FOR UPDATE` of entries lock their slot too, out of the slot-first lock order.
     slot: Mapped[Slot] = relationship()
+
+
+class WaitlistPerson(db.Model):
+    """A visitor of a waiting request, by their document's blind index (as BookingVisitor.id_index):
+    one person waits once for a slot, whichever account asks, in the database. A row lives as long as
+    its request waits (waitlist.free_people removes it when the request leaves the queue)."""
+
+    __tablename__ = "visit_waitlist_people"
+    __table_args__ = (UniqueConstraint("slot_id", "id_index", name="uq_visit_waitlist_people_slot_person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("visit_waitlist.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int] = mapped_column(Integer)
+    id_index: Mapped[str] = mapped_column(String(64))
 
 
 class BookingSuspension(db.Model):

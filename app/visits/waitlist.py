@@ -7,7 +7,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app import uow
@@ -22,7 +23,6 @@ from app.visits.booking import (
     book,
     check_request,
     count_refused_person,
-    person_index,
 )
 from app.visits.models import (
     WAITLIST_STATUS_LABELS,
@@ -30,6 +30,7 @@ from app.visits.models import (
     BookingKind,
     Slot,
     WaitlistEntry,
+    WaitlistPerson,
     WaitlistStatus,
 )
 from app.visits.rules import Rules, rules
@@ -51,17 +52,7 @@ def join_waitlist(user: User, slot_id: int, data: dict[str, Any]) -> WaitlistEnt
     free = slot.group_remaining if checked.kind == BookingKind.GROUP else slot.remaining
     if free >= checked.people:
         raise Conflict("该时段仍有余位，请直接预约", code="slot_has_places", details={"remaining": free})
-    existing = db.session.scalar(
-        select(WaitlistEntry).where(
-            WaitlistEntry.slot_id == slot.id,
-            WaitlistEntry.user_id == user.id,
-            WaitlistEntry.status == WaitlistStatus.WAITING,
-        )
-    )
-    if existing is not None:
-        raise Conflict("您已在该时段的候补名单中", code="already_waiting", details={"waitlist_id": existing.id})
-    if checked.indexes:
-        _refuse_waiting_person(user, slot, checked.indexes)
+    _refuse_waiting_again(user, slot, checked.indexes)
     entry = WaitlistEntry(
         slot_id=slot.id,
         user_id=user.id,
@@ -70,22 +61,54 @@ def join_waitlist(user: User, slot_id: int, data: dict[str, Any]) -> WaitlistEnt
         status=WaitlistStatus.WAITING,
     )
     entry.slot = slot
-    db.session.add(entry)
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+            db.session.flush()
+            db.session.add_all(WaitlistPerson(entry_id=entry.id, slot_id=slot.id, id_index=i) for i in checked.indexes)
+            db.session.flush()
+    except IntegrityError:
+        # Another request, committed since the checks above, took the place in the queue: the checks
+        # now see it and say which (the database's unique indexes are what keep the rule).
+        _refuse_waiting_again(user, slot, checked.indexes)
+        raise
     uow.commit()
     return entry
 
 
-def _refuse_waiting_person(user: User, slot: Slot, indexes: list[str]) -> None:
-    """PersonAlreadyWaiting when one of these visitors already waits for the slot in another account's
-    request. A slot's queue is short: its requests are read and their documents indexed here."""
-    for entry in db.session.scalars(
-        select(WaitlistEntry).where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == WaitlistStatus.WAITING)
-    ):
-        held = {person_index(v) for v in json.loads(entry.request).get("visitors") or []}
-        for position, index in enumerate(indexes):
-            if index in held:
-                count_refused_person(user.id, rules().today())
-                raise PersonAlreadyWaiting(details={"visitor": position})
+def _refuse_waiting_again(user: User, slot: Slot, indexes: list[str]) -> None:
+    """409 already_waiting when the caller already waits for the slot; PersonAlreadyWaiting when one
+    of these visitors waits for it in another account's request."""
+    existing = db.session.scalar(
+        select(WaitlistEntry.id).where(
+            WaitlistEntry.slot_id == slot.id,
+            WaitlistEntry.user_id == user.id,
+            WaitlistEntry.status == WaitlistStatus.WAITING,
+        )
+    )
+    if existing is not None:
+        raise Conflict("您已在该时段的候补名单中", code="already_waiting", details={"waitlist_id": existing})
+    if not indexes:
+        return
+    held = set(
+        db.session.scalars(
+            select(WaitlistPerson.id_index).where(
+                WaitlistPerson.slot_id == slot.id, WaitlistPerson.id_index.in_(indexes)
+            )
+        )
+    )
+    for position, index in enumerate(indexes):
+        if index in held:
+            count_refused_person(user.id, rules().today())
+            raise PersonAlreadyWaiting(details={"visitor": position})
+
+
+def free_people(*where) -> None:
+    """The people of the waitlist entries matching `where` may wait for their slot again: an entry's
+    people rows live only while it waits, so every step that ends its waiting calls this."""
+    db.session.execute(
+        delete(WaitlistPerson).where(WaitlistPerson.entry_id.in_(select(WaitlistEntry.id).where(*where)))
+    )
 
 
 def my_waitlist_query(user: User):
@@ -116,6 +139,7 @@ def withdraw(user: User, entry_id: int) -> WaitlistEntry:
             details={"status": entry.status},
         )
     entry.status = WaitlistStatus.CANCELLED
+    free_people(WaitlistEntry.id == entry.id)
     uow.commit()
     return entry
 
@@ -152,7 +176,9 @@ def promote_waitlist(slot_id: int, r: Rules, now: datetime) -> list[Booking]:
             continue
         except AppError:
             entry.status = WaitlistStatus.FAILED
+            free_people(WaitlistEntry.id == entry.id)
             continue
         entry.status, entry.booking_id = WaitlistStatus.PROMOTED, booking.id
+        free_people(WaitlistEntry.id == entry.id)
         promoted.append(booking)
     return promoted
