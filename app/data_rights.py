@@ -14,6 +14,7 @@ is listed in HANDLED_TABLES with its own treatment."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -206,7 +207,7 @@ def export(user: User) -> dict[str, Any]:
         "student_profile": _row(profile, exclude=("user_id",)) if profile else None,
         "bookings": bookings,
         "waitlist": [
-            _row(w, exclude=("user_id",))
+            _row(w, exclude=("user_id", "request")) | {"request": json.loads(w.request)}
             for w in db.session.scalars(
                 select(WaitlistEntry).where(WaitlistEntry.user_id == uid).order_by(WaitlistEntry.id)
             )

@@ -228,6 +228,11 @@ def waiting(app, client, auth, make_app):
     }
 
 
+def test_the_export_gives_a_waiting_request_as_an_object(waiting, client):
+    entry = client.get(EXPORT, headers=waiting["waiter"]).json["waitlist"][0]
+    assert [v["id_number"] for v in entry["request"]["visitors"]] == [v["id_number"] for v in visitors(2, 2)]
+
+
 def test_deleting_gives_the_places_to_the_next_in_line(waiting, client):
     _delete(waiting["client"], waiting["leaver"])
     mine = client.get("/api/mp/v1/me/bookings", headers=waiting["waiter"]).json["items"]
