@@ -64,17 +64,18 @@ AUTHOR_OF_ANOTHER_SCHOOL = "本活动只对本校同学开放，同学们看不�
 
 
 def _author_unseen(post: ActionCheckin) -> str | None:
-    """others_may_see for the post's author, in words: None when others may see them."""
+    """lookups.others_may_see for the post's author, in words: None when others may see them (the
+    two agree case by case: tests/test_author_unseen_rule.py)."""
     profile = db.session.get(StudentProfile, post.user_id)
-    if profile is None:  # declared no school: seen in open campaigns, and school-only ones take none
-        return None
+    campaign = db.session.get(Campaign, post.campaign_id)
+    if profile is None:  # declared no school: seen in open campaigns only
+        return AUTHOR_OF_ANOTHER_SCHOOL if campaign.audience == Audience.SCHOOL else None
     if profile.confirmed_at is None:
         return AUTHOR_NOT_CONFIRMED
     if not profile.public_board:
         return AUTHOR_OPTED_OUT
     if profile.minor_without_consent:
         return AUTHOR_WITHOUT_CONSENT
-    campaign = db.session.get(Campaign, post.campaign_id)
     if campaign.audience == Audience.SCHOOL and profile.school_id != campaign.school_id:
         return AUTHOR_OF_ANOTHER_SCHOOL
     return None
