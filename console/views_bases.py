@@ -14,6 +14,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.privacy import mask_name
 from app.times import local_today as today
+from app.validation import PageArgs
 from app.visits import calendar, cancelling, checkin, reports
 from app.visits.models import Booking
 from app.visits.schemas import AttendanceArgs, CheckinIn, ClosureIn, DoorArgs
@@ -23,7 +24,6 @@ from console.session import current, draft_for, require
 # The console's form names for the staff API's keys.
 DAY = {"date": "day"}
 CLOSE_AHEAD = "close-ahead"  # the base page's form closing a day of choice, slots or not
-COMING_CLOSURES = 60  # the base page lists this many coming closed days (the API pages them all)
 
 
 @bp.get("/bases")
@@ -46,7 +46,8 @@ def _base_page(base_id: int, first, refused: forms.Refusal = forms.NO_REFUSAL):
     calendar.ensure_operates(current(), base_id)
     views = calendar.slot_views(base_id, first, first + timedelta(days=6))
     closures = calendar.closed_days(base_id, first, first + timedelta(days=6))
-    coming = db.session.scalars(calendar.closures_query(base_id, current()).limit(COMING_CLOSURES)).all()
+    # The coming closed days, paged (?page=), the week's own `day` kept by the pager's links.
+    coming = forms.page(calendar.closures_query(base_id, current()), forms.query(PageArgs))
     slot_ids = [v.id for v in views]
     per_slot: dict[int, list[Booking]] = {}
     for b in db.session.scalars(select(Booking).where(Booking.slot_id.in_(slot_ids or [0])).order_by(Booking.id)):

@@ -202,6 +202,31 @@ def test_the_console_base_page_lists_coming_closures(app, closed):
     assert f'data-closure="{closed["day"]}"' in page
 
 
+@pytest.fixture
+def many_closed(app):
+    """A base with 25 coming closed days (one a day from tomorrow), recorded directly."""
+    base_id = make_base(app)
+    days = [local_today() + timedelta(days=n) for n in range(1, 26)]
+    with app.app_context():
+        db.session.add_all(Closure(base_id=base_id, visit_date=day, reason="设备检修") for day in days)
+        db.session.commit()
+    return {"base_id": base_id, "days": days}
+
+
+def test_the_console_pages_coming_closures(app, many_closed):
+    console = signed_in_operator(app, many_closed["base_id"])
+    page = console.get(f"/console/bases/{many_closed['base_id']}?page=2").get_data(as_text=True)
+    listed = [day for day in many_closed["days"] if f'data-closure="{day.isoformat()}"' in page]
+    assert listed == many_closed["days"][20:]
+
+
+def test_the_console_links_the_next_page_of_closures_keeping_the_week(app, many_closed):
+    console = signed_in_operator(app, many_closed["base_id"])
+    week = many_closed["days"][7].isoformat()
+    page = console.get(f"/console/bases/{many_closed['base_id']}?day={week}").get_data(as_text=True)
+    assert f'href="?day={week}&amp;page=2"' in page
+
+
 def test_the_console_lifts_a_closure(app, closed):
     console = signed_in_operator(app, closed["base_id"])
     console.get(f"/console/bases/{closed['base_id']}")
