@@ -66,6 +66,10 @@ def when_ready(server):
     module = importlib.import_module(server.app.app_uri.partition(":")[0])
     if hasattr(module, "import_modules"):
         module.import_modules()
+    # What gunicorn answers itself (a request it cannot parse) in the error shape, not as HTML.
+    from app.web import server_errors
+
+    server_errors.install()
 
 
 def pre_fork(server, worker):

@@ -1,5 +1,6 @@
 """The service under gunicorn as a real process: several workers, login through the fake WeChat."""
 
+import json
 import os
 import subprocess
 import sys
@@ -11,21 +12,11 @@ import requests
 from tests.conftest import free_port
 
 
-def test_gunicorn_serves_login_across_workers(database_url, fake_wechat, app, project_root):
-    port = free_port()
-    env = dict(
-        os.environ,
-        DATABASE_URL=database_url,
-        SECRET_KEY="smoke-test-secret",
-        WECHAT_APPID="wxsmoketest000001",
-        WECHAT_SECRET="smoke-secret",
-        WECHAT_API_BASE_URL=fake_wechat.url,
-        WEB_CONCURRENCY="2",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-    )
+def start_gunicorn(project_root, port, **settings) -> subprocess.Popen:
+    """`gunicorn -c gunicorn.conf.py` on `port` with these environment settings, once it answers /healthz."""
+    env = dict(os.environ, SECRET_KEY="smoke-test-secret", GUNICORN_BIND=f"127.0.0.1:{port}")
     env.pop("REDIS_URL", None)
-    if app.config["REDIS_URL"]:
-        env["REDIS_URL"] = app.config["REDIS_URL"]
+    env.update({k: v for k, v in settings.items() if v})
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
         cwd=project_root,
@@ -34,19 +25,32 @@ def test_gunicorn_serves_login_across_workers(database_url, fake_wechat, app, pr
         stderr=subprocess.STDOUT,
         text=True,
     )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
+                return proc
+        except requests.RequestException:  # not listening yet, or still booting
+            pass
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.monotonic() < deadline, "gunicorn did not come up"
+        time.sleep(0.2)
+
+
+def test_gunicorn_serves_login_across_workers(database_url, fake_wechat, app, project_root):
+    port = free_port()
+    proc = start_gunicorn(
+        project_root,
+        port,
+        DATABASE_URL=database_url,
+        WECHAT_APPID="wxsmoketest000001",
+        WECHAT_SECRET="smoke-secret",
+        WECHAT_API_BASE_URL=fake_wechat.url,
+        WEB_CONCURRENCY="2",
+        REDIS_URL=app.config["REDIS_URL"],
+    )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or still booting
-                pass
-            assert proc.poll() is None, proc.stdout.read()
-            assert time.monotonic() < deadline, "gunicorn did not come up"
-            time.sleep(0.2)
-
         maps = Path(f"/proc/{proc.pid}/maps")
         if maps.exists():  # Linux: the master imported the app's modules (gunicorn.conf.py when_ready)
             assert "cryptography/hazmat/bindings" in maps.read_text()
@@ -77,6 +81,27 @@ def test_gunicorn_serves_login_across_workers(database_url, fake_wechat, app, pr
             proc.kill()
             output, _ = proc.communicate()
     assert "smoke:1" not in output  # the WeChat code is a secret: never logged
+
+
+def test_a_request_gunicorn_cannot_parse_gets_the_error_shape(database_url, project_root):
+    """A control character in a header: gunicorn refuses the request before the app sees it, and
+    answered with an HTML page (app/web/server_errors.py)."""
+    import socket
+
+    port = free_port()
+    proc = start_gunicorn(project_root, port, DATABASE_URL=database_url, WEB_CONCURRENCY="1")
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"GET /api/mp/v1/meta HTTP/1.1\r\nHost: x\r\nX-Note: a\x01b\r\n\r\n")
+            raw = b""
+            while chunk := sock.recv(4096):
+                raw += chunk
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
+    head, _, body = raw.partition(b"\r\n\r\n")
+    answer = (head.split(b"\r\n")[0], b"Content-Type: application/json" in head, json.loads(body)["error"]["code"])
+    assert answer == (b"HTTP/1.1 400 Bad Request", True, "bad_request")
 
 
 def test_fake_wechat_command_serves_wechat_paths(project_root):
