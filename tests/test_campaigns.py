@@ -49,6 +49,14 @@ def test_patch_me_refuses_a_zone_that_is_not_a_school(app, client, auth):
     assert_error(response, 422, "validation_error")
 
 
+@pytest.mark.parametrize("school_id", [999999, 2147483647])
+def test_patch_me_naming_a_school_that_does_not_exist_is_a_404(app, client, auth, school_id):
+    # A new student's profile had been added before the school was looked up: the look-up's flush
+    # hit the foreign key on PostgreSQL (a 500).
+    response = client.patch("/api/mp/v1/me", json={"school_id": school_id}, headers=auth.wechat_headers("me-none"))
+    assert_error(response, 404, "not_found")
+
+
 def test_a_class_join_code_confirms_the_student(app, client, auth, school):
     made = client.post(
         f"/api/admin/v1/schools/{school}/classes", json={"name": "二班"}, headers=_school_admin(auth, school)
@@ -89,6 +97,19 @@ def test_a_check_in_answers_co2_and_points(app, client, running):
 def test_twice_a_day_is_409(app, client, running):
     _checkin(client, running["headers"], running["campaign"])
     assert_error(_checkin(client, running["headers"], running["campaign"]), 409, "already_checked_in")
+
+
+def test_twice_today_says_today(app, client, running):
+    _checkin(client, running["headers"], running["campaign"])
+    again = _checkin(client, running["headers"], running["campaign"])
+    assert again.json["error"]["message"] == "这项行动今天已经打过卡了"
+
+
+def test_twice_for_an_earlier_day_names_that_day(app, client, running):
+    yesterday = _today() - timedelta(days=1)
+    _checkin(client, running["headers"], running["campaign"], day=yesterday.isoformat())
+    again = _checkin(client, running["headers"], running["campaign"], day=yesterday.isoformat())
+    assert again.json["error"]["message"] == f"这项行动{yesterday.month} 月 {yesterday.day} 日已经打过卡了"
 
 
 @pytest.mark.parametrize(

@@ -302,8 +302,9 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
             set_committed_value(checkin, "factor", factor)
             break
         if photo_sha256 is None or not _photo_counted(campaign_id, photo_sha256):
+            said = "今天" if day == local_today() else f"{day.month} 月 {day.day} 日"
             raise Conflict(
-                "这项行动今天已经打过卡了",
+                f"这项行动{said}已经打过卡了",
                 code="already_checked_in",
                 details={"action": data["action"], "day": day.isoformat()},
             )

@@ -53,16 +53,16 @@ def set_student(user: User, changes: dict[str, Any]) -> StudentProfile | None:
     wanted = {k: v for k, v in changes.items() if k in STUDENT_FIELDS}
     if not wanted:
         return student_of(user)
+    if "school_id" in wanted:
+        get_school(wanted["school_id"])  # before a new profile is added: a flush would hit the foreign key
     profile = student_of(user)
     if profile is None:
         if "school_id" not in wanted:
             raise ValidationFailed(details={"school_id": ["请先选择学校"]})
         profile = StudentProfile(user_id=user.id, school_id=wanted["school_id"], age_band=AgeBand.UNDER_14)
         db.session.add(profile)
-    if "school_id" in wanted:
-        get_school(wanted["school_id"])
-        if wanted["school_id"] != profile.school_id:
-            profile.confirmed_at = profile.confirmed_by_id = None
+    if "school_id" in wanted and wanted["school_id"] != profile.school_id:
+        profile.confirmed_at = profile.confirmed_by_id = None
     if "class_name" in wanted and wanted["class_name"] != profile.class_name:
         profile.confirmed_at = profile.confirmed_by_id = None
     if wanted.get("nickname") and wanted["nickname"] != profile.nickname:
