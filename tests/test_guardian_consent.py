@@ -124,6 +124,21 @@ def test_the_guardian_sees_what_is_never_public(client, auth, child):
     assert "真实姓名" in preview.json["never_public"]
 
 
+def test_the_guardian_is_told_schoolmates_see_the_childs_posts(client, auth, child):
+    preview = client.get(
+        f"/api/mp/v1/guardian-links/{_link(client, child['child'])}", headers=auth.wechat_headers("dad")
+    )
+    assert any("照片" in line for line in preview.json["schoolmates"])
+
+
+def test_the_guardian_is_not_told_photos_are_never_shown(client, auth, child):
+    # Posts with photos are shown to schoolmates once a guardian consents (moderation.shown_to).
+    preview = client.get(
+        f"/api/mp/v1/guardian-links/{_link(client, child['child'])}", headers=auth.wechat_headers("dad")
+    )
+    assert [line for line in preview.json["never_public"] if "照片" in line] == []
+
+
 def test_the_relationships_are_offered_with_chinese_labels(client, auth, child):
     preview = client.get(
         f"/api/mp/v1/guardian-links/{_link(client, child['child'])}", headers=auth.wechat_headers("dad")

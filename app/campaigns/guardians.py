@@ -39,9 +39,11 @@ from app.zones.models import Zone
 
 LINK_VALID_FOR = timedelta(days=7)
 
-# What a guardian is shown before consenting: what others will see, and what never leaves the school.
+# What a guardian is shown before consenting: what anyone will see (public boards), what the school's
+# students will see (their posts: moderation.shown_to), and what is never shown.
 PUBLIC_FIELDS = ["昵称", "班级", "学校", "活动积分与减排量"]
-NEVER_PUBLIC = ["真实姓名", "照片与头像", "手机号与证件号码", "年龄段", "打卡备注与照片之外的任何个人信息"]
+SCHOOLMATES_SEE = ["打卡时写的话和上传的照片（“同学分享”中，学校可隐藏）"]
+NEVER_PUBLIC = ["真实姓名", "微信头像", "手机号与证件号码", "年龄段", "以上之外的任何个人信息"]
 
 
 # A child of 14 or more consents for themselves (PIPL art. 31): said by the link and the school's statement alike.
@@ -102,6 +104,7 @@ def preview(code: str, guardian: User) -> dict[str, Any]:
         "expires_at": link.expires_at,
         "student": child_summary(link.student_id, profile, school),
         "public": PUBLIC_FIELDS,
+        "schoolmates": SCHOOLMATES_SEE,
         "never_public": NEVER_PUBLIC,
         "already_consented": _active(link.student_id, guardian.id) is not None,
         "relationships": [{"code": code.value, "label": label} for code, label in RELATIONSHIP_LABELS.items()],

@@ -262,6 +262,7 @@ class GuardianLinkPreviewOut(Schema):
     expires_at = LocalDateTime()
     student = ma.fields.Nested(ChildOut)
     public = ma.fields.List(ma.fields.String(), metadata={"description": "同意后公开显示的内容"})
+    schoolmates = ma.fields.List(ma.fields.String(), metadata={"description": "同意后本校同学可见的内容"})
     never_public = ma.fields.List(ma.fields.String(), metadata={"description": "任何时候都不公开的内容"})
     already_consented = ma.fields.Boolean(metadata={"description": "调用者是否已为该学生同意"})
     relationships = ma.fields.List(ma.fields.Nested(RelationshipOut))

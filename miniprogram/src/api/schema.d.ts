@@ -8584,6 +8584,8 @@ export interface components {
             student?: components["schemas"]["ChildOut"];
             /** @description 同意后公开显示的内容 */
             public?: string[];
+            /** @description 同意后本校同学可见的内容 */
+            schoolmates?: string[];
             /** @description 任何时候都不公开的内容 */
             never_public?: string[];
             /** @description 调用者是否已为该学生同意 */

@@ -36,6 +36,7 @@ export interface GuardianPreview {
   expires_at: string
   student: Child
   public: string[]
+  schoolmates: string[]
   never_public: string[]
   already_consented: boolean
   relationships: { code: string; label: string }[]

@@ -169,6 +169,14 @@ function GuardianConsentForm({ code, onDone, onRefused }: { code: string; onDone
         </Text>
       ))}
       <Text className='card__title' {...heading(3)}>
+        同意后本校同学可见
+      </Text>
+      {preview.schoolmates.map((line) => (
+        <Text className='t-body' style={{ display: 'block' }} key={line}>
+          · {line}
+        </Text>
+      ))}
+      <Text className='card__title' {...heading(3)}>
         任何时候都不公开
       </Text>
       {preview.never_public.map((line) => (
@@ -177,7 +185,7 @@ function GuardianConsentForm({ code, onDone, onRefused }: { code: string; onDone
         </Text>
       ))}
       <Text className='t-small muted' style={{ display: 'block' }}>
-        您可以随时在此页面撤回同意，孩子会立即从公开榜单移除。
+        您可以随时在此页面撤回同意，孩子会立即从公开榜单和“同学分享”中移除。
       </Text>
       {preview.already_consented || done ? (
         <Text className='t-body' style={{ display: 'block', marginTop: '16px' }} {...statusRole()}>
