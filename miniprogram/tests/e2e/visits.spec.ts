@@ -122,6 +122,29 @@ test('a citizen books two visitors, sees the QR code under 我的预约 and canc
   await expect(page.getByRole('link', { name: new RegExp(`^预约：${baseName} .*，已取消$`) })).toHaveCount(1)
 })
 
+test('back on the base page after booking, the slot says one place fewer', async ({ page }) => {
+  await signIn(page, person('recount'))
+  const baseName = await openFirstSlot(page)
+  await page.goBack()
+  await expect(pageTitle(page, baseName)).toBeVisible()
+  // The slot openFirstSlot took: the first after today that may be booked.
+  const today = dayLabel(localToday())
+  const slots = page.getByRole('button', { name: /，预约$/ })
+  let label = ''
+  for (let i = 0; i < (await slots.count()); i++) {
+    label = (await slots.nth(i).getAttribute('aria-label')) ?? ''
+    if (!label.startsWith(today)) break
+  }
+  const [when, left] = [label.split('，')[0], Number(/余 (\d+) 个名额/.exec(label)?.[1])]
+  await page.getByRole('button', { name: label }).click()
+  await fillVisitor(page, 1, { name: '李回看', id: residentId(), phone: '13900002222' })
+  await page.getByRole('button', { name: '提交' }).click()
+  await expect(page.getByText('预约成功！请在参观当天凭下方核验码和本人证件入馆。')).toBeVisible()
+  await page.goBack()
+  await expect(pageTitle(page, baseName)).toBeVisible()
+  await expect(page.getByRole('button', { name: new RegExp(`^${when}，余 ${left - 1} 个名额`) })).toBeVisible()
+})
+
 test('a wrong ID checksum shows the message next to the field and sends nothing', async ({ page }) => {
   const posts = countBookingPosts(page)
   await signIn(page, person('typo'))

@@ -1,6 +1,6 @@
 import { Text, View } from '@tarojs/components'
-import Taro, { useRouter } from '@tarojs/taro'
-import { useCallback, useEffect, useState } from 'react'
+import Taro, { useDidShow, useRouter } from '@tarojs/taro'
+import { useCallback, useState } from 'react'
 import { api, type Failure, failureOf } from '@/api'
 import type { Page } from '@/api/types'
 import { heading, linkTo, pressable } from '@/components/a11y'
@@ -61,9 +61,10 @@ export default function BasePage() {
     }
   }, [id, today])
 
-  useEffect(() => {
+  // Each time the page shows, not only the first: back from booking or cancelling, the places left moved.
+  useDidShow(() => {
     load()
-  }, [load])
+  })
 
   if (id === null) {
     return (
