@@ -7,7 +7,9 @@
 import Taro from '@tarojs/taro'
 import { api } from '@/api'
 import type { Login, Meta, User } from '@/api/types'
+import { deviceStorage } from './device-storage'
 import { devCode } from './devlogin'
+import { forgetAllDrafts } from './draft'
 import { createStore, useStore } from './store'
 
 export interface Session {
@@ -57,9 +59,16 @@ export async function signOut(): Promise<void> {
   try {
     await api.post('/auth/logout')
   } finally {
-    api.tokens.set(null)
-    session.set({ user: null, signInRequested: false })
+    forgetSignedInUser()
   }
+}
+
+/** Signed out here (a sign-out, or the account deleted: its tokens are revoked already): the token,
+ * the profile and what was being written on this device go. */
+export function forgetSignedInUser(): void {
+  api.tokens.set(null)
+  session.set({ user: null, signInRequested: false })
+  forgetAllDrafts(deviceStorage)
 }
 
 export function dismissSignIn(): void {

@@ -104,6 +104,27 @@ test('an empty reason and one over 2000 characters are shown next to the field, 
   expect(sent).toEqual([])
 })
 
+test('a reason being written comes back after a reload, without the name or phone, and goes once sent', async ({ page }) => {
+  await signIn(page, 'fp-draft')
+  await openForm(page)
+  await page.getByLabel('真实姓名').fill('钱七')
+  await page.getByLabel('手机号码').fill('13612345678')
+  await page.getByLabel('异议理由').fill(REASON)
+  await page.reload()
+  await expect(pageTitle(page, '提出异议')).toBeVisible()
+  await expect(page.getByLabel('异议理由')).toHaveValue(REASON)
+  await expect(page.getByText(/^已恢复上次未提交的异议理由/)).toBeVisible()
+  await expect(page.getByLabel('真实姓名')).toHaveValue('')
+  await checkPage(page, 'publicity-form-draft-restored')
+
+  await page.getByLabel('真实姓名').fill('钱七')
+  await page.getByLabel('手机号码').fill('13612345678')
+  await page.getByRole('button', { name: '提交异议' }).click()
+  await expect(page.getByRole('heading', { name: '异议已提交' })).toBeVisible()
+  const drafts = await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('lowcarbon.draft.')))
+  expect(drafts).toEqual([])
+})
+
 test('an 11-digit number that is not a mobile is refused before sending', async ({ page }) => {
   await signIn(page, 'fp-landline')
   const sent = objectionPosts(page)

@@ -7,7 +7,7 @@ import '../me.scss'
 import Screen from '@/components/Screen'
 import { ErrorNotice } from '@/components/Status'
 import { type Deletion, FINAL_CONFIRM_DELAY_MS, finalConfirmReady } from '@/lib/me-rights'
-import { isSignedIn, session, useSession } from '@/lib/session'
+import { forgetSignedInUser, isSignedIn, useSession } from '@/lib/session'
 import { routes, tabs } from '@/routes'
 import { NeedSignIn } from '../parts'
 
@@ -50,8 +50,7 @@ export default function DeleteAccount() {
     try {
       const answer = await api.post<Deletion>('/me/deletion', { confirm: true })
       // The service has revoked every token: forget ours and the profile, without calling logout.
-      api.tokens.set(null)
-      session.set({ user: null, signInRequested: false })
+      forgetSignedInUser()
       setResult(answer)
     } catch (e) {
       setError(messageOf(e))

@@ -6,6 +6,8 @@ import { alertRole, heading, imageAlt, inputLabel, phoneInput, pressable } from 
 import Screen from '@/components/Screen'
 import WayOut from '@/components/WayOut'
 import { ErrorNotice, FieldError, Loading } from '@/components/Status'
+import { deviceStorage } from '@/lib/device-storage'
+import { forgetDraft, keepDraft, objectionDraftKey, readDraft } from '@/lib/draft'
 import { useMeta } from '@/lib/meta'
 import { ID_TYPES, type IdType, PHONE_MAX_TYPED } from '@/lib/visits'
 import { Chips } from '@/components/VisitsParts'
@@ -94,7 +96,14 @@ export default function ObjectPage() {
   const [notice, setNotice] = useState<Notice | null>(null)
   const [loadError, setLoadError] = useState('')
   const [retryable, setRetryable] = useState(true)
-  const [form, setForm] = useState<ObjectionForm>({ ...EMPTY, zoneId: params.zone ? Number(params.zone) : null })
+  // What was written before a reload or a tap on back comes back (lib/draft: the reason and the zone only).
+  const draftKey = noticeId === null ? null : objectionDraftKey(noticeId)
+  const [restored] = useState(() => (draftKey ? readDraft(deviceStorage, draftKey) : null))
+  const [form, setForm] = useState<ObjectionForm>({
+    ...EMPTY,
+    zoneId: params.zone ? Number(params.zone) : (restored?.zoneId ?? null),
+    reason: restored?.reason ?? '',
+  })
   const [images, setImages] = useState<Evidence[]>([])
   const [uploading, setUploading] = useState(0)
   const [fields, setFields] = useState<Record<string, string>>({})
@@ -124,6 +133,10 @@ export default function ObjectPage() {
   useEffect(() => {
     load()
   }, [load])
+
+  useEffect(() => {
+    if (draftKey && !receipt) keepDraft(deviceStorage, draftKey, { zoneId: form.zoneId, reason: form.reason })
+  }, [draftKey, receipt, form.zoneId, form.reason])
 
   const set = (key: keyof ObjectionForm, value: string | number | null) => {
     setForm((old) => ({ ...old, [key]: value }))
@@ -184,6 +197,7 @@ export default function ObjectPage() {
         { submission },
       )
       submission.done()
+      if (draftKey) forgetDraft(deviceStorage, draftKey)
       setReceipt(answer)
       Taro.pageScrollTo({ scrollTop: 0, duration: 0 }).catch(() => undefined)
     } catch (e) {
@@ -306,7 +320,11 @@ export default function ObjectPage() {
               onInput={(e) => set('idNumber', e.detail.value)}
             />
           </Field>
-          <Field label='异议理由' error={fields.reason}>
+          <Field
+            label='异议理由'
+            error={fields.reason}
+            hint={restored ? '已恢复上次未提交的异议理由（只存在本机，提交或退出登录后清除）' : '未提交时暂存在本机，提交或退出登录后清除'}
+          >
             <Textarea
               className='input textarea'
               value={form.reason}
