@@ -32,6 +32,21 @@ test('a visitor filters the zones by type and opens one', async ({ page }) => {
   await checkPage(page, 'zone-detail')
 })
 
+test('a zone opened from a shared link offers the way home; opened in the app, it does not', async ({ page }) => {
+  await page.goto('./#/pages/zone/index?id=1')
+  await expect(page.getByRole('heading', { name: '创建历程' })).toBeVisible()
+  const home = page.getByRole('link', { name: '返回首页' })
+  await expect(home).toBeVisible()
+  await checkPage(page, 'zone-from-link')
+  await home.click()
+  await expect(pageTitle(page, '长春市低碳排放示范区')).toBeVisible()
+
+  await openTab(page, '示范区')
+  await page.getByRole('link', { name: /^示范区：/ }).first().click()
+  await expect(page.getByRole('heading', { name: '创建历程' })).toBeVisible()
+  await expect(page.getByRole('link', { name: '返回首页' })).toHaveCount(0)
+})
+
 test('a visitor searches the zones in Chinese', async ({ page }) => {
   await page.goto('./')
   await openTab(page, '示范区')
