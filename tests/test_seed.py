@@ -47,6 +47,14 @@ def test_seed_demo_publicity(app, client, seeded):
     assert len(states) >= 3
 
 
+def test_seed_demo_zones_in_the_open_notice_entered_publicity_when_it_opened(app, client, seeded):
+    # A citizen read 状态变更为「公示中」 2025年6月3日 beside 正在公示 2026年11月25日至12月3日.
+    notice = client.get("/api/mp/v1/publicity?state=open").json["items"][0]
+    zone_id = client.get(f"/api/mp/v1/publicity/{notice['id']}").json["zones"][0]["zone_id"]
+    entered = [e for e in client.get(f"/api/mp/v1/zones/{zone_id}").json["timeline"] if e["to_status"] == "publicity"]
+    assert entered[-1]["occurred_at"][:10] == notice["starts_at"][:10]
+
+
 def test_seed_demo_has_nothing_happen_after_now(app, seeded):
     from app.db_types import utcnow
     from app.publicity.models import ObjectionEvent

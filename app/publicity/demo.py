@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import uow
 from app.accounts.models import User
@@ -16,7 +16,7 @@ from app.publicity.constants import DEFAULT_OFFICE, DEFAULT_POLICY, NoticeState,
 from app.publicity.models import NoticeZone, Objection, ObjectionEvent, PublicityNotice
 from app.wechat.services import ContentCheck
 from app.zones.constants import Status
-from app.zones.models import Zone
+from app.zones.models import Zone, ZoneTransition
 
 OPEN_TITLE = "2025 年度长春市低碳排放示范区项目公示（第二批）"
 CLOSED_TITLE = "2025 年度长春市低碳排放示范区项目公示（第一批）"
@@ -137,6 +137,14 @@ def seed_demo_publicity(timezone: str) -> list[str]:
         notice.entries = [NoticeZone(zone_id=z.id) for z in listed]
         db.session.add(notice)
         db.session.flush()
+        # Their timelines say they entered publicity as this notice opened (the zones' demo dated it in 2025).
+        db.session.execute(
+            update(ZoneTransition)
+            .where(
+                ZoneTransition.zone_id.in_([z.id for z in listed]), ZoneTransition.to_status == Status.PUBLICITY.value
+            )
+            .values(occurred_at=starts)
+        )
         finals = [
             ObjectionStatus.RECEIVED,
             ObjectionStatus.ACCEPTED,
