@@ -102,7 +102,9 @@ def other_user_tables() -> list[Table]:
 def delete_account(user: User, now: datetime | None = None) -> DeletionReport:
     """Use case: the signed-in user deletes their account, at once and in one unit of work."""
     now = now or utcnow()
-    user = db.session.scalar(select(User).where(User.id == user.id).with_for_update())
+    user = db.session.scalar(
+        select(User).where(User.id == user.id).with_for_update().execution_options(populate_existing=True)
+    )
     if user.is_staff:
         raise Conflict("工作人员账号不能在小程序内注销，请联系系统管理员", code="staff_account")
     for token in db.session.scalars(
@@ -115,7 +117,10 @@ def delete_account(user: User, now: datetime | None = None) -> DeletionReport:
     kept_open = 0
     kept_evidence: set[str] = set()
     for objection in db.session.scalars(
-        select(Objection).where(Objection.user_id == user.id).with_for_update(of=Objection)
+        select(Objection)
+        .where(Objection.user_id == user.id)
+        .with_for_update(of=Objection)
+        .execution_options(populate_existing=True)
     ):
         if objection.status in OPEN:
             kept_open += 1

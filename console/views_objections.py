@@ -84,18 +84,20 @@ def objection_reveal(objection_id):
 @require(*ZONE_STAFF)
 def objection_decide(objection_id):
     item = publicity_objections.get_objection(objection_id, current())
-    expected = request.form.get("from", "")
-    if expected != item.status:
-        raise AppError(
-            f"这条异议已被处理（当前：{OBJECTION_LABELS[ObjectionStatus(item.status)]}），没有重复提交",
-            code="already_decided",
-            status=409,
-        )
     try:
+        if request.form.get("from", "") != item.status:  # decided since this page was read: by whom, the record says
+            raise AppError(
+                f"这条异议已被处理为「{OBJECTION_LABELS[ObjectionStatus(item.status)]}」（见处理记录），"
+                "您的这次处理未记录",
+                code="already_decided",
+                status=409,
+            )
         body = forms.load(DecisionIn)
         publicity_objections.decide(objection_id, body["status"], body["reply"], current())
     except AppError as exc:  # the page again, the reply kept, each problem beside its field
-        refused = forms.refusal(exc, "decision", fields=("status", "reply"))
+        # Decided by someone else since the page was read: said beside the choice, the reply kept.
+        about = {"already_decided": "status", "invalid_decision": "status"}
+        refused = forms.refusal(exc, "decision", fields=("status", "reply"), about=about)
         return _detail(publicity_objections.get_objection(objection_id, current()), revealed=False, refused=refused)
     flash("已记录处理结果，并通知异议人", "info")
     return redirect(url_for("console.objection", objection_id=objection_id))

@@ -2,6 +2,7 @@
 never reach into the web layer, and no module grows past what a reader takes in at once."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,17 @@ MODULES = sorted(
 @pytest.mark.parametrize("path", MODULES, ids=lambda path: str(path.relative_to(ROOT)))
 def test_no_module_is_longer_than_a_reader_takes_in(path):
     assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_MODULE_LINES
+
+
+# A locked read re-reads the row: without populate_existing, an instance the session already held
+# (the console reads an objection or a zone before deciding on it) keeps the values read before the
+# lock, and two officers deciding at the same moment both passed the rules (both decisions recorded).
+STALE_LOCK = re.compile(r"\.with_for_update\([^()]*\)(?!\s*\.execution_options\(populate_existing=True\))")
+SERVICE_CODE = [
+    path for face in ("app", "console", "admin_api", "miniprogram_api") for path in sorted((ROOT / face).rglob("*.py"))
+]
+
+
+@pytest.mark.parametrize("path", SERVICE_CODE, ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_locked_read_reads_the_row_as_it_is_now(path):
+    assert STALE_LOCK.findall(path.read_text(encoding="utf-8")) == []

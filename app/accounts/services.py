@@ -357,7 +357,9 @@ def _refuse_if_deleted(user: User) -> None:
 def add_grant(user: User, changes: dict, granted_by: User) -> User:
     _refuse_if_deleted(user)
     # One grant at a time per account: two reporter grants for two zones sent at once cannot both pass.
-    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    db.session.execute(
+        select(User.id).where(User.id == user.id).with_for_update().execution_options(populate_existing=True)
+    )
     before = _user_snapshot(user)
     role = Role(changes["role"])
     department = Department(changes["department"]) if changes.get("department") else None

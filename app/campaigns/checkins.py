@@ -90,6 +90,7 @@ _LOOK = (
         load_only(StudentProfile.school_id, StudentProfile.confirmed_at),
     )
     .with_for_update(of=Participation)
+    .execution_options(populate_existing=True)
 )
 
 

@@ -66,7 +66,10 @@ def due_posts(retention_days: int, today: date, limit: int) -> list[int]:
 def purge_post(checkin_id: int) -> list[str] | None:
     """The note and photo of one check-in (None: already gone). Returns the photo URLs to delete."""
     checkin = db.session.scalar(
-        select(ActionCheckin).where(ActionCheckin.id == checkin_id).with_for_update(of=ActionCheckin)
+        select(ActionCheckin)
+        .where(ActionCheckin.id == checkin_id)
+        .with_for_update(of=ActionCheckin)
+        .execution_options(populate_existing=True)
     )
     if checkin is None or (checkin.note is None and checkin.photo_url is None):
         return None

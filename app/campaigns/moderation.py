@@ -106,7 +106,10 @@ def _posts():
 def _post(checkin_id: int) -> ActionCheckin:
     """A post for its school's staff (who see hidden ones)."""
     post = db.session.scalar(
-        select(ActionCheckin).where(ActionCheckin.id == checkin_id).with_for_update(of=ActionCheckin)
+        select(ActionCheckin)
+        .where(ActionCheckin.id == checkin_id)
+        .with_for_update(of=ActionCheckin)
+        .execution_options(populate_existing=True)
     )
     if post is None or not post.is_post:
         raise NotFound(NO_POST)
@@ -116,7 +119,9 @@ def _post(checkin_id: int) -> ActionCheckin:
 def visible_post(checkin_id: int, viewer: User | None, *, lock: bool = False) -> ActionCheckin:
     """A post as the viewer may see it, else 404 — the same 404 as a post that does not exist."""
     stmt = _posts().where(ActionCheckin.id == checkin_id, shown_to(viewer))
-    post = db.session.scalar(stmt.with_for_update(of=ActionCheckin) if lock else stmt)
+    post = db.session.scalar(
+        stmt.with_for_update(of=ActionCheckin).execution_options(populate_existing=True) if lock else stmt
+    )
     if post is None:
         raise NotFound(NO_POST)
     return post

@@ -30,7 +30,9 @@ def _checkin_of_school(checkin_id: int, actor: User) -> ActionCheckin:
 def school_checkin(checkin_id: int, actor: User, *, lock: bool = False) -> ActionCheckin:
     """A check-in of a school the actor runs (404 if there is none, 403 for another school's)."""
     stmt = select(ActionCheckin).where(ActionCheckin.id == checkin_id)
-    checkin = db.session.scalar(stmt.with_for_update(of=ActionCheckin) if lock else stmt)
+    checkin = db.session.scalar(
+        stmt.with_for_update(of=ActionCheckin).execution_options(populate_existing=True) if lock else stmt
+    )
     if checkin is None:
         raise NotFound("打卡记录不存在")
     ensure_school_admin(actor, get_campaign(checkin.campaign_id).school_id)
@@ -107,6 +109,7 @@ def void_student_checkins(campaign_id: int, user_id: int, reason: str, actor: Us
             .where(ActionCheckin.campaign_id == campaign_id, ActionCheckin.user_id == user_id, ActionCheckin.counts)
             .order_by(ActionCheckin.id)
             .with_for_update(of=ActionCheckin)
+            .execution_options(populate_existing=True)
         )
     )
     voided = _void(checkins, reason, actor)

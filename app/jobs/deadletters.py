@@ -55,7 +55,9 @@ def dismiss(letter_id: int, actor: User) -> DeadLetter:
 
 
 def _unresolved(letter_id: int) -> DeadLetter:
-    letter = db.session.execute(select(DeadLetter).where(DeadLetter.id == letter_id).with_for_update()).scalar()
+    letter = db.session.execute(
+        select(DeadLetter).where(DeadLetter.id == letter_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar()
     if letter is None:
         raise NotFound("该失败任务不存在")
     if letter.resolved_at is not None:

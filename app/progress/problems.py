@@ -82,7 +82,7 @@ def get_problem(user: User, problem_id: int, *, lock: bool = False) -> ZoneProbl
         .where(ZoneProblem.id == problem_id, _problem_scope(user))
     )
     if lock:
-        stmt = stmt.with_for_update(of=ZoneProblem)
+        stmt = stmt.with_for_update(of=ZoneProblem).execution_options(populate_existing=True)
     problem = db.session.scalar(stmt)
     if problem is None:
         raise NotFound(PROBLEM_NOT_FOUND)

@@ -36,7 +36,7 @@ def progress_zone(user: User, zone_id: int, *, lock: bool = False) -> Zone:
     """A zone within the caller's progress scope; outside it, the same 404 as a zone that does not exist."""
     stmt = select(Zone).where(Zone.id == zone_id, progress_scope(user))
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     zone = db.session.scalar(stmt)
     if zone is None:
         raise NotFound(ZONE_NOT_FOUND)

@@ -187,7 +187,12 @@ def _refuse_a_start_gone_by(notice: PublicityNotice) -> None:
 
 
 def locked_notice(notice_id: int) -> PublicityNotice:
-    notice = db.session.scalar(select(PublicityNotice).where(PublicityNotice.id == notice_id).with_for_update())
+    notice = db.session.scalar(
+        select(PublicityNotice)
+        .where(PublicityNotice.id == notice_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if notice is None:
         raise NotFound("公示不存在")
     return notice

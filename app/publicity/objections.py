@@ -287,6 +287,7 @@ def decide(objection_id: int, status: str, reply: str, actor: User) -> Objection
         .join(Zone, Zone.id == Objection.zone_id)
         .where(Objection.id == objection_id, scope.staff_scope(actor))
         .with_for_update(of=Objection)
+        .execution_options(populate_existing=True)
     )
     if objection is None:
         raise NotFound(OBJECTION_NOT_FOUND)

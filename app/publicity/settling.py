@@ -73,7 +73,9 @@ def close_notice(notice_id: int, actor: User | None, now: datetime | None = None
 
 def settle_entry(entry_id: int, actor: User | None, now: datetime) -> str | None:
     """confirmed / rejected when the zone's objections allow it, else None (it waits)."""
-    entry = db.session.scalar(select(NoticeZone).where(NoticeZone.id == entry_id).with_for_update())
+    entry = db.session.scalar(
+        select(NoticeZone).where(NoticeZone.id == entry_id).with_for_update().execution_options(populate_existing=True)
+    )
     if entry.outcome is not None:
         return entry.outcome
     statuses = set(
@@ -156,7 +158,12 @@ def due_objections(retention_days: int, now: datetime, limit: int) -> list[int]:
 def purge_objection(objection_id: int, now: datetime) -> list[str] | None:
     """One objection's personal data, in the caller's transaction; returns its evidence URLs (None:
     already purged)."""
-    objection = db.session.scalar(select(Objection).where(Objection.id == objection_id).with_for_update(of=Objection))
+    objection = db.session.scalar(
+        select(Objection)
+        .where(Objection.id == objection_id)
+        .with_for_update(of=Objection)
+        .execution_options(populate_existing=True)
+    )
     if objection is None or objection.purged_at is not None:
         return None
     return forget_objection(objection, now)

@@ -203,7 +203,12 @@ def lock_calendar(base_id: int) -> None:
     """Changes to a base's calendar (bulk creation, closing a day) one at a time: each reads what the
     other writes (closed days, existing slots). The base's zone row is the lock; FOR NO KEY UPDATE
     leaves bookings free to reference it meanwhile."""
-    db.session.execute(select(Zone.id).where(Zone.id == base_id).with_for_update(key_share=True))
+    db.session.execute(
+        select(Zone.id)
+        .where(Zone.id == base_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
 
 
 def _closures_between(base_id: int, first: date, last: date | None) -> Select:

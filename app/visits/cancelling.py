@@ -60,6 +60,7 @@ def cancel(user: User, booking_id: int, now: datetime | None = None) -> Booking:
         select(Slot.id)
         .where(Slot.id == select(Booking.slot_id).where(Booking.id == booking_id).scalar_subquery())
         .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
     )
     booking = db.session.scalar(
         select(Booking)
@@ -112,6 +113,7 @@ def _close_slots(slots: list[Slot], reason: str, cancel_reason: str) -> list[Boo
             .where(Booking.slot_id == slot.id, Booking.status == BookingStatus.CONFIRMED)
             .order_by(Booking.id)
             .with_for_update(of=Booking)
+            .execution_options(populate_existing=True)
         ):
             release_booking(booking, cancel_reason, late=False)
             cancelled.append(booking)
@@ -140,6 +142,7 @@ def close_base(base_id: int, now: datetime | None = None) -> list[Booking]:
             .where(Slot.base_id == base_id, Slot.starts_at > (now or utcnow()))
             .order_by(Slot.id)
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
     )
     cancelled = _close_slots(slots, NO_LONGER_A_BASE, NO_LONGER_A_BASE)
@@ -186,7 +189,10 @@ def reopen_day(base_id: int, day: date, actor: User, now: datetime | None = None
         raise ValidationFailed(details={"date": ["过去的日期不能取消闭馆"]})
     lock_calendar(base_id)
     closure = db.session.scalar(
-        select(Closure).where(Closure.base_id == base_id, Closure.visit_date == day).with_for_update()
+        select(Closure)
+        .where(Closure.base_id == base_id, Closure.visit_date == day)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if closure is None:
         raise NotFound("这一天没有登记闭馆", details={"date": day.isoformat()})
@@ -213,7 +219,11 @@ def close_day(base_id: int, day: date, reason: str, actor: User, now: datetime |
     # Slots first, then their bookings: the order a cancellation takes them in (no deadlock).
     slots = list(
         db.session.scalars(
-            select(Slot).where(Slot.base_id == base_id, Slot.visit_date == day).order_by(Slot.id).with_for_update()
+            select(Slot)
+            .where(Slot.base_id == base_id, Slot.visit_date == day)
+            .order_by(Slot.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     )
     cancelled = _close_slots(slots, reason, f"基地闭馆：{reason}")

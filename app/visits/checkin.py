@@ -91,7 +91,12 @@ def checkin(operator: User, code: str, actual_headcount: int | None, now: dateti
     booking_id, _, signature = code.strip().partition(".")
     if not is_ascii_number(booking_id) or not signature:
         raise InvalidCheckinCode()
-    booking = db.session.scalar(select(Booking).where(Booking.id == int(booking_id)).with_for_update(of=Booking))
+    booking = db.session.scalar(
+        select(Booking)
+        .where(Booking.id == int(booking_id))
+        .with_for_update(of=Booking)
+        .execution_options(populate_existing=True)
+    )
     if booking is None or not hmac.compare_digest(_signature(booking), signature):
         raise InvalidCheckinCode()
     try:

@@ -57,6 +57,7 @@ def release_account(user_id: int, now: datetime | None = None) -> tuple[int, int
         )
         .order_by(Slot.id)
         .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
     )
     bookings = db.session.scalars(
         select(Booking)
@@ -117,7 +118,12 @@ def due_waitlist(retention_days: int, now: datetime, limit: int) -> list[int]:
 
 
 def purge_booking(booking_id: int, now: datetime) -> bool:
-    booking = db.session.scalar(select(Booking).where(Booking.id == booking_id).with_for_update(of=Booking))
+    booking = db.session.scalar(
+        select(Booking)
+        .where(Booking.id == booking_id)
+        .with_for_update(of=Booking)
+        .execution_options(populate_existing=True)
+    )
     if booking is None or booking.purged_at is not None:
         return False  # another run got there first
     forget_booking(booking, now)
@@ -125,7 +131,12 @@ def purge_booking(booking_id: int, now: datetime) -> bool:
 
 
 def purge_waitlist_entry(entry_id: int) -> bool:
-    entry = db.session.scalar(select(WaitlistEntry).where(WaitlistEntry.id == entry_id).with_for_update())
+    entry = db.session.scalar(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.id == entry_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if entry is None or entry.status == WaitlistStatus.PURGED:
         return False
     forget_waitlist_request(entry)

@@ -166,6 +166,7 @@ def promote_waitlist(slot_id: int, r: Rules, now: datetime) -> list[Booking]:
         .where(WaitlistEntry.slot_id == slot_id, WaitlistEntry.status == WaitlistStatus.WAITING)
         .order_by(WaitlistEntry.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     for entry in entries:
         user = db.session.get(User, entry.user_id)

@@ -43,7 +43,9 @@ class PublicityNotSettled(Conflict):
 
 def locked_zone(zone_id: int) -> Zone:
     """The zone with its row locked until commit, so two officers cannot both move it."""
-    zone = db.session.scalar(select(Zone).where(Zone.id == zone_id).with_for_update())
+    zone = db.session.scalar(
+        select(Zone).where(Zone.id == zone_id).with_for_update().execution_options(populate_existing=True)
+    )
     if zone is None:  # the same words as for a zone outside the caller's scope (scope.ensure_may_act_on)
         raise NotFound(ZONE_NOT_FOUND)
     return zone
