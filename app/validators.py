@@ -221,6 +221,21 @@ def strip_invisible(text: str) -> str:
     return text[start:end]
 
 
+# Seven digits or more in a row: a phone or a document number.
+_PERSONAL_NUMBER = re.compile(r"\d{7,}", re.ASCII)
+
+
+def as_read(text: str) -> str:
+    """`text` as a reader takes it in: full-width digits are digits (NFKC), and spaces or invisible
+    characters hide nothing (138 1234 5678 is a phone number)."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isprintable() and not c.isspace())
+
+
+def shows_a_personal_number(text: str) -> bool:
+    """Whether text others will read holds what reads as a phone or document number."""
+    return bool(_PERSONAL_NUMBER.search(as_read(text)))
+
+
 def no_control_characters(value: str) -> None:
     """One line of text (a name): no control characters (tab, CR, LF, …) nor line or paragraph
     separators."""

@@ -99,6 +99,18 @@ def test_twice_a_day_is_409(app, client, running):
     assert_error(_checkin(client, running["headers"], running["campaign"]), 409, "already_checked_in")
 
 
+@pytest.mark.parametrize("note", ["有事打我电话13812345678", "电话 138 1234 5678", "号码１３８１２３４５６７８"])
+def test_a_note_with_a_phone_number_is_refused_naming_the_note(app, client, running, note):
+    # Notes are shown to the school's students (同学分享); a child had shared their phone number there.
+    answer = _checkin(client, running["headers"], running["campaign"], note=note)
+    assert "note" in assert_error(answer, 422, "validation_error")["details"]
+
+
+def test_a_note_with_a_step_count_is_taken(app, client, running):
+    answer = _checkin(client, running["headers"], running["campaign"], note="今天走了 12000 步，2026-11-28")
+    assert answer.status_code == 201, answer.json
+
+
 def test_twice_today_says_today(app, client, running):
     _checkin(client, running["headers"], running["campaign"])
     again = _checkin(client, running["headers"], running["campaign"])

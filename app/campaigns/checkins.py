@@ -31,7 +31,7 @@ from app.media.services import own_uploads, public_hosts, sha256_of
 from app.policies import services as policies
 from app.publicity.calendar import is_working_day, kind_on
 from app.times import app_timezone, local_today
-from app.validators import strip_invisible
+from app.validators import shows_a_personal_number, strip_invisible
 from app.wechat import services as wechat
 from app.wechat.services import ContentCheck
 
@@ -248,6 +248,8 @@ def check_in(user: User, campaign_id: int, data: dict[str, Any], request_host: s
         needs_review = not checked
     # A note of nothing visible is no note: stored as none, so the check-in is no post.
     note = strip_invisible(data.get("note") or "") or None
+    if note and shows_a_personal_number(note):  # the school's students read it (同学分享)
+        raise ValidationFailed(details={"note": ["打卡备注会被本校同学看到，不能含电话号码、证件号等个人信息"]})
     if note:
         try:
             verdict = wechat.check_text(note, user.openid or "", scene=4) if user.openid else ContentCheck.UNCHECKED

@@ -82,7 +82,11 @@ class ActionCheckinIn(Schema):
     action = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
     quantity = JsonNumber(required=True, places=2, validate=ma.validate.Range(min=-1_000_000, max=1_000_000))
     day = ma.fields.Date(metadata={"description": "补记：最近 7 天内的某天（默认今天，中国时间）"})
-    note = Trimmed(allow_none=True, validate=ma.validate.Length(max=500))
+    note = Trimmed(
+        allow_none=True,
+        validate=ma.validate.Length(max=500),
+        metadata={"description": "本校同学可见（同学分享）：不能含电话号码、证件号（连续 7 位以上数字）"},
+    )
     photo_url = Link(allow_none=True, validate=ma.validate.Length(max=300))
 
 

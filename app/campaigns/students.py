@@ -28,7 +28,7 @@ from app.campaigns.models import (
 from app.db_types import utcnow
 from app.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.validators import no_control_characters
+from app.validators import as_read, no_control_characters, shows_a_personal_number
 from app.wechat import services as wechat
 from app.wechat.services import ContentCheck
 
@@ -81,8 +81,6 @@ def set_student(user: User, changes: dict[str, Any]) -> StudentProfile | None:
     return profile
 
 
-# Seven digits or more in a row: a phone or a document number, which a public board must not show.
-_LOOKS_LIKE_A_NUMBER = re.compile(r"\d{7,}", re.ASCII)
 # The anonymous name boards give a student without a nickname (lookups.display_name: 同学 + digits):
 # as a nickname it would pass for another student.
 _LOOKS_LIKE_THE_FALLBACK = re.compile(r"同学\d+", re.ASCII)
@@ -97,11 +95,9 @@ def _check_nickname(user: User, nickname: str) -> None:
         no_control_characters(nickname)
     except ma.ValidationError as exc:
         raise ValidationFailed(details={"nickname": exc.messages}) from None
-    # As read on a board: full-width digits are digits, and spaces or invisible characters hide nothing.
-    seen = "".join(c for c in unicodedata.normalize("NFKC", nickname) if c.isprintable() and not c.isspace())
-    if _LOOKS_LIKE_THE_FALLBACK.fullmatch(seen):
+    if _LOOKS_LIKE_THE_FALLBACK.fullmatch(as_read(nickname)):
         raise ValidationFailed(details={"nickname": ["昵称不能是“同学+数字”的形式（这是未设昵称的同学显示的名字）"]})
-    if _LOOKS_LIKE_A_NUMBER.search(unicodedata.normalize("NFKC", nickname)):
+    if shows_a_personal_number(nickname):
         raise ValidationFailed(details={"nickname": ["昵称不能含电话号码、证件号等个人信息"]})
     if user.openid and wechat.check_text(nickname, user.openid, scene=1) != ContentCheck.PASS:
         raise AppError("昵称未通过微信内容安全检测，请换一个", code="content_risky", status=422)

@@ -199,6 +199,21 @@ export function sourceText(source: Factor['source']): string {
   return [...parts, year].filter(Boolean).join('；') || '来源未注明'
 }
 
+// ---- what schoolmates read ------------------------------------------------------------------------
+
+/**
+ * A check-in's note is read by the school's students (同学分享): as the service refuses it
+ * (app/validators.shows_a_personal_number), seven digits or more in a row, full-width digits as
+ * digits, spaces ignored, read as a phone or document number.
+ */
+export function noteProblem(text: string): string {
+  const note = text.trim()
+  if (note.length > 500) return '想说的话最多 500 字'
+  const seen = note.normalize('NFKC').replace(/\s/g, '')
+  if (/[0-9]{7,}/.test(seen)) return '同学们会看到这段话，请不要写电话号码、证件号等个人信息'
+  return ''
+}
+
 // ---- class join codes ----------------------------------------------------------------------------
 
 /** As typed (full-width ＡＧ５…, spaces, lower case, a dash read aloud) → as the service compares it. */
@@ -269,6 +284,18 @@ export function studentStatus(student: StudentSelf | null | undefined): StudentS
     headline: student.confirmed ? '学校已确认' : '等待学校确认',
     explanations,
   }
+}
+
+/**
+ * What an empty 同学分享 says (the service shows a school's posts only to its confirmed students,
+ * app/campaigns/moderation.shown_to): to anyone else an empty list says nothing of the posts there are.
+ */
+export function postsEmptyText(signedIn: boolean, student: Pick<StudentSelf, 'school_id' | 'confirmed'> | null | undefined, schoolId: number | null): string {
+  if (!signedIn) return '登录并经学校确认为本校学生后，可以看到同学们的分享'
+  if (!student || !student.confirmed || (schoolId !== null && student.school_id !== schoolId)) {
+    return '同学分享只给本校经学校确认的同学看；你还不是本校已确认的学生'
+  }
+  return '还没有分享'
 }
 
 /** The explanation for a refusal the service gives by code (403 not_confirmed / not_this_school). */

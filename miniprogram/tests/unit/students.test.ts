@@ -11,7 +11,9 @@ import {
   isOwnPost,
   joinCodeProblem,
   normalizeJoinCode,
+  noteProblem,
   parseQuantity,
+  postsEmptyText,
   plainNumber,
   quantityProblem,
   refusalExplanation,
@@ -71,6 +73,39 @@ describe('the check-in quantity', () => {
 
   it('rejects exponent notation', () => {
     expect(parseQuantity('1e1')).toBeNull()
+  })
+})
+
+describe('a check-in note schoolmates read', () => {
+  it('refuses a phone number', () => {
+    expect(noteProblem('有事打我电话13812345678')).toBe('同学们会看到这段话，请不要写电话号码、证件号等个人信息')
+  })
+  it('refuses a phone number typed with spaces', () => {
+    expect(noteProblem('电话 138 1234 5678')).not.toBe('')
+  })
+  it('refuses full-width digits', () => {
+    expect(noteProblem('号码１３８１２３４５６７８')).not.toBe('')
+  })
+  it('takes a step count and a date', () => {
+    expect(noteProblem('今天走了 12000 步，2026-11-28')).toBe('')
+  })
+  it('refuses more than 500 characters', () => {
+    expect(noteProblem('碳'.repeat(501))).toBe('想说的话最多 500 字')
+  })
+})
+
+describe('an empty 同学分享', () => {
+  it('asks someone signed out to sign in and be confirmed', () => {
+    expect(postsEmptyText(false, null, 3)).toBe('登录并经学校确认为本校学生后，可以看到同学们的分享')
+  })
+  it('tells a student of another school it is for the school', () => {
+    expect(postsEmptyText(true, { school_id: 4, confirmed: true }, 3)).toMatch(/^同学分享只给本校/)
+  })
+  it('tells an unconfirmed student it is for confirmed students', () => {
+    expect(postsEmptyText(true, { school_id: 3, confirmed: false }, 3)).toMatch(/^同学分享只给本校/)
+  })
+  it('says there is nothing yet to a confirmed student of the school', () => {
+    expect(postsEmptyText(true, { school_id: 3, confirmed: true }, 3)).toBe('还没有分享')
   })
 })
 

@@ -171,7 +171,7 @@ function GuardianConsentForm({ code, onDone, onRefused }: { code: string; onDone
       <Text className='card__title' {...heading(3)}>
         同意后本校同学可见
       </Text>
-      {preview.schoolmates.map((line) => (
+      {(preview.schoolmates ?? []).map((line) => (
         <Text className='t-body' style={{ display: 'block' }} key={line}>
           · {line}
         </Text>

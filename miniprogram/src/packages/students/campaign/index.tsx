@@ -17,6 +17,7 @@ import {
   factorText,
   formatCo2,
   formatPoints,
+  noteProblem,
   parseQuantity,
   plainNumber,
   quantityProblem,
@@ -139,6 +140,15 @@ function CheckinForm({
   const factor = campaign.actions.find((a) => a.code === code)
   const typed = parseQuantity(quantity)
 
+  // Another action: what was said of the last one (已经打过卡了, a quantity over its cap) no longer holds.
+  const choose = (next: string) => {
+    if (next !== code) {
+      setError('')
+      setFields({})
+    }
+    setCode(next)
+  }
+
   // A photo of the action, uploaded first (POST /uploads): on the day itself it weighs 1.5×, once per picture and campaign.
   const addPhoto = async () => {
     setFields((old) => ({ ...old, photo_url: '' }))
@@ -169,7 +179,8 @@ function CheckinForm({
         const problem = quantityProblem(quantity, factor)
         if (problem) problems.quantity = problem
       }
-      if (note.trim().length > 500) problems.note = '想说的话最多 500 字'
+      const notice = noteProblem(note)
+      if (notice) problems.note = notice
       setFields(problems)
       setError('')
       if (Object.keys(problems).length || !factor) return
@@ -198,7 +209,7 @@ function CheckinForm({
       </Text>
       <Text className='t-small muted'>每项行动每天打卡一次。先选择行动，再填写数量。</Text>
       {campaign.actions.map((a) => (
-        <FactorView key={a.code} factor={a} chosen={a.code === code} onChoose={() => setCode(a.code)} />
+        <FactorView key={a.code} factor={a} chosen={a.code === code} onChoose={() => choose(a.code)} />
       ))}
       <FieldError message={fields.action} />
       {error ? <ErrorNotice message={error} /> : null}

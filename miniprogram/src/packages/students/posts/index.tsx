@@ -9,7 +9,7 @@ import WayOut from '@/components/WayOut'
 import { Empty, ErrorNotice, FieldError, Loading } from '@/components/Status'
 import { formatDate } from '@/lib/format'
 import { isSignedIn, useSession } from '@/lib/session'
-import { isOwnPost, type Campaign, type Post, type StudentSelf } from '@/lib/students-rules'
+import { isOwnPost, postsEmptyText, type Campaign, type Post, type StudentSelf } from '@/lib/students-rules'
 import { idParam } from '@/lib/params'
 import { tabs, ways } from '@/routes'
 import '../students.scss'
@@ -115,6 +115,7 @@ export default function PostsPage() {
   const [total, setTotal] = useState(0)
   const [names, setNames] = useState<Record<string, string>>({})
   const [failure, setFailure] = useState<Failure | null>(null)
+  const [schoolId, setSchoolId] = useState<number | null>(null)
   const { user } = useSession()
   const student = (user as { student?: StudentSelf | null } | null)?.student
   const me = user ? { id: user.id, nickname: student?.nickname } : null
@@ -131,6 +132,7 @@ export default function PostsPage() {
         api.get<Page<Post>>(`/campaigns/${id}/posts`, { per_page: 50 }),
       ])
       setNames(Object.fromEntries(campaign.actions.map((a) => [a.code, a.name])))
+      setSchoolId(campaign.school_id)
       setPosts(page.items)
       setTotal(page.total)
     } catch (e) {
@@ -153,7 +155,7 @@ export default function PostsPage() {
       {failure ? <ErrorNotice message={failure.message} onRetry={failure.retry ? load : undefined} /> : null}
       {failure && !failure.retry ? <WayOut way={ways.students} /> : null}
       {posts === null && !failure ? <Loading /> : null}
-      {posts && !posts.length ? <Empty text='还没有分享' /> : null}
+      {posts && !posts.length ? <Empty text={postsEmptyText(isSignedIn(), student, schoolId)} /> : null}
       {posts && posts.length ? <Text className='t-small muted'>共 {total} 条</Text> : null}
       {(posts ?? []).map((p) => (
         <PostView key={p.id} post={p} actionName={names[p.action] ?? '绿色行动'} mine={isOwnPost(p, me)} />
