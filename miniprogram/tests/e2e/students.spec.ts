@@ -120,6 +120,9 @@ test('a student joins a class by code, checks in an action and finds themself on
   await expect(page.getByText(`已加入${setup.className}，学校已确认你的学生身份。`)).toBeVisible()
   await expect(page.getByText('学校已确认', { exact: true })).toBeVisible()
   await expect(page.getByText(`班级：${setup.className}`)).toBeVisible()
+  // Confirmed, a student still changes their age band and nickname, and their class with a new code.
+  await expect(page.getByRole('heading', { name: '年龄段和榜单昵称' })).toBeVisible()
+  await expect(page.getByRole('heading', { name: '换班级？输入新班级的班级码' })).toBeVisible()
   // The class code confirmed the class, not the age band declared: that waits for the school's list.
   await expect(page.getByText(/你申报的年龄段“14 至 17 周岁”待学校确认/)).toBeVisible()
   await page.getByRole('heading', { name: '我的学生身份' }).scrollIntoViewIfNeeded()

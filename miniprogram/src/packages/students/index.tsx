@@ -101,7 +101,7 @@ function MyStudentCard({ student, schools, onChanged }: { student: StudentSelf |
  * sent (`onStart`), and the page gives both forms a new key after either succeeds, so an old class-code
  * error never stays beside a saved school and class.
  */
-function JoinClassForm({ onJoined, onStart }: { onJoined: (message: string) => void; onStart: () => void }) {
+function JoinClassForm({ onJoined, onStart, changing = false }: { onJoined: (message: string) => void; onStart: () => void; changing?: boolean }) {
   const [code, setCode] = useState('')
   const [codeError, setCodeError] = useState('')
   const [error, setError] = useState('')
@@ -129,7 +129,7 @@ function JoinClassForm({ onJoined, onStart }: { onJoined: (message: string) => v
   return (
     <View className='card'>
       <Text className='card__title' {...heading(2)}>
-        用班级码加入班级
+        {changing ? '换班级？输入新班级的班级码' : '用班级码加入班级'}
       </Text>
       <Text className='t-small muted'>班级码由班主任老师提供，输入后学校即确认你是本班学生。</Text>
       {error ? <ErrorNotice message={error} /> : null}
@@ -148,6 +148,72 @@ function JoinClassForm({ onJoined, onStart }: { onJoined: (message: string) => v
       <View className='row'>
         <Button className='btn btn--primary' disabled={busy || undefined} {...pressable('加入班级', { disabled: busy })} onClick={submit}>
           加入班级
+        </Button>
+      </View>
+    </View>
+  )
+}
+
+/**
+ * A confirmed student's own details (PATCH /me without school and class, which the school confirmed):
+ * the age band (one raised from under 14 waits for the school's list) and the board nickname.
+ */
+function DetailsForm({ student, onSaved, onStart }: { student: StudentSelf; onSaved: (m: string) => void; onStart: () => void }) {
+  const [ageBand, setAgeBand] = useState<string>(student.pending_age_band ?? student.age_band)
+  const [nickname, setNickname] = useState(student.nickname ?? '')
+  const [fields, setFields] = useState<Record<string, string>>({})
+  const [error, setError] = useState('')
+  const { busy, run } = useBusy()
+
+  const save = () =>
+    run(async () => {
+      const problems: Record<string, string> = {}
+      if (nickname.trim().length > 20) problems.nickname = '昵称最多 20 个字'
+      setFields(problems)
+      setError('')
+      if (Object.keys(problems).length) return
+      onStart()
+      try {
+        const me = await api.patch<Me>('/me', { age_band: ageBand, nickname: nickname.trim() || null })
+        const pending = (me as { student?: StudentSelf | null }).student?.pending_age_band
+        onSaved(pending ? `已保存。年龄段“${ageBandLabel(pending)}”待学校在名单中确认。` : '已保存。')
+      } catch (e) {
+        if (e instanceof ApiError && Object.keys(e.fields).length) setFields(e.fields)
+        setError(messageOf(e))
+      }
+    })
+
+  return (
+    <View className='card'>
+      <Text className='card__title' {...heading(2)}>
+        年龄段和榜单昵称
+      </Text>
+      <Text className='t-small muted'>榜单上只显示昵称（不填显示“同学+编号”），从不显示真实姓名。由未满 14 周岁改为更大的年龄段，须学校在名单中确认。</Text>
+      {error ? <ErrorNotice message={error} /> : null}
+      <View className='field'>
+        <Text className='field__label'>年龄段</Text>
+        <View>
+          {AGE_BANDS.map((b) => (
+            <Text
+              key={b.code}
+              className={`chip${ageBand === b.code ? ' chip--on' : ''}`}
+              {...pressable(`年龄段：${b.label}`, { pressed: ageBand === b.code })}
+              onClick={() => setAgeBand(b.code)}
+            >
+              {b.label}
+            </Text>
+          ))}
+        </View>
+        <FieldError message={fields.age_band} />
+      </View>
+      <View className='field'>
+        <Text className='field__label'>榜单昵称（选填）</Text>
+        <Input className='input' value={nickname} maxlength={20} placeholder='例如 小林' {...inputLabel('榜单昵称')} onInput={(e) => setNickname(e.detail.value)} />
+        <FieldError message={fields.nickname} />
+      </View>
+      <View className='row'>
+        <Button className='btn' disabled={busy || undefined} {...pressable('保存年龄段和昵称', { disabled: busy })} onClick={save}>
+          保存年龄段和昵称
         </Button>
       </View>
     </View>
@@ -385,7 +451,10 @@ export default function StudentsHome() {
       {signedIn && me ? (
         <>
           <MyStudentCard student={student} schools={schools ?? []} onChanged={() => loadMine()} />
-          {student?.confirmed ? null : <JoinClassForm key={`join-${formsVersion}`} onJoined={afterChange} onStart={clearMessages} />}
+          {student?.confirmed ? (
+            <DetailsForm key={`details-${formsVersion}`} student={student} onSaved={afterChange} onStart={clearMessages} />
+          ) : null}
+          <JoinClassForm key={`join-${formsVersion}`} onJoined={afterChange} onStart={clearMessages} changing={Boolean(student?.confirmed)} />
           {schools && schools.length && !student?.confirmed ? (
             <DeclareForm
               key={`declare-${formsVersion}-${student ? `${student.school_id}:${student.class_name}` : 'none'}`}
