@@ -2,6 +2,7 @@
 link the student shares; withdrawn at any time; the school's recorded statement as the other way."""
 
 import hashlib
+import re
 import threading
 from datetime import timedelta
 
@@ -122,6 +123,32 @@ def test_the_guardian_sees_what_is_never_public(client, auth, child):
         f"/api/mp/v1/guardian-links/{_link(client, child['child'])}", headers=auth.wechat_headers("dad")
     )
     assert "真实姓名" in preview.json["never_public"]
+
+
+def test_a_code_is_four_groups_a_parent_can_read_out(client, child):
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", _link(client, child["child"]))
+
+
+@pytest.mark.parametrize(
+    "typed", [lambda c: c.lower(), lambda c: c.replace("-", " "), lambda c: c.replace("-", ""), lambda c: f" {c} "]
+)
+def test_a_code_typed_in_lower_case_or_spaced_opens_the_link(client, auth, child, typed):
+    code = _link(client, child["child"])
+    preview = client.get(f"/api/mp/v1/guardian-links/{typed(code)}", headers=auth.wechat_headers("dad"))
+    assert preview.status_code == 200, preview.json
+
+
+def test_a_code_made_before_codes_were_grouped_still_opens_its_link(app, client, auth, child):
+    from app.campaigns import guardians
+
+    code = _link(client, child["child"])
+    old = "EqHBn0bbJb8FyW8nfJK-vo4N"  # secrets.token_urlsafe(18), as made until 2026-11-28
+    with app.app_context():
+        link = db.session.scalar(select(GuardianLink).where(GuardianLink.code_hash == guardians._hash(code)))
+        link.code_hash = guardians._hash(old)
+        db.session.commit()
+    preview = client.get(f"/api/mp/v1/guardian-links/{old}", headers=auth.wechat_headers("dad"))
+    assert preview.status_code == 200, preview.json
 
 
 def test_the_guardian_is_told_schoolmates_see_the_childs_posts(client, auth, child):

@@ -9,6 +9,7 @@ recorded signed statement (students.record_guardian_consent) stays the other way
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import unicodedata
 from datetime import timedelta
@@ -66,11 +67,22 @@ def create_link(student: User) -> tuple[str, GuardianLink]:
         raise Forbidden("请先在“我的”中选择学校与班级", code="not_a_student")
     if profile.age_band != AgeBand.UNDER_14:
         raise Conflict(CONSENT_NOT_NEEDED, code="guardian_consent_not_needed")
-    code = secrets.token_urlsafe(18)
+    code = _new_code()
     link = GuardianLink(student_id=student.id, code_hash=_hash(code), expires_at=utcnow() + LINK_VALID_FOR)
     db.session.add(link)
     uow.commit()
     return code, link
+
+
+# A parent may have to type the code the child read out or sent: 16 characters of Crockford's base32
+# (no I, L, O, U to mistake for 1, 0 or each other; 80 bits), in groups of four, any case, spaces and
+# dashes or not.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _new_code() -> str:
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
+    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
 def _as_typed(code: str) -> str:
@@ -79,8 +91,16 @@ def _as_typed(code: str) -> str:
     return unicodedata.normalize("NFKC", code).strip()
 
 
+def _as_grouped(code: str) -> str:
+    """A code of this alphabet however typed (lower case, spaces or dashes anywhere) as it was made."""
+    plain = re.sub(r"[\s\-]", "", _as_typed(code)).upper()
+    return "-".join(plain[i : i + 4] for i in range(0, len(plain), 4))
+
+
 def _open_link(code: str, guardian: User) -> GuardianLink:
-    link = db.session.scalar(select(GuardianLink).where(GuardianLink.code_hash == _hash(_as_typed(code))))
+    # The code as made, or as sent: codes made before 2026-11-28 were case-sensitive and kept dashes.
+    hashes = {_hash(_as_grouped(code)), _hash(_as_typed(code))}
+    link = db.session.scalar(select(GuardianLink).where(GuardianLink.code_hash.in_(hashes)))
     if link is None:
         raise NotFound("同意链接无效", code="guardian_link_not_found")
     if link.student_id == guardian.id:

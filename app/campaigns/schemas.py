@@ -258,7 +258,12 @@ class ChildOut(Schema):
 
 
 class GuardianLinkOut(Schema):
-    code = ma.fields.String(metadata={"description": "一次性同意码（7 天内有效，只能使用一次），以卡片分享给监护人"})
+    code = ma.fields.String(
+        metadata={
+            "description": "一次性同意码（7 天内有效，只能使用一次），以卡片分享给监护人；形如 7K3M-Q9TX-2HDR-PW4N，"
+            "输入时不分大小写，可带或不带短横线与空格"
+        }
+    )
     expires_at = LocalDateTime()
 
 

@@ -7594,7 +7594,7 @@ export interface components {
             accepted_at?: string;
         };
         GuardianLinkOut: {
-            /** @description 一次性同意码（7 天内有效，只能使用一次），以卡片分享给监护人 */
+            /** @description 一次性同意码（7 天内有效，只能使用一次），以卡片分享给监护人；形如 7K3M-Q9TX-2HDR-PW4N，输入时不分大小写，可带或不带短横线与空格 */
             code?: string;
             /** Format: date-time */
             expires_at?: string;
@@ -8452,6 +8452,7 @@ export interface components {
              * @description 补记：最近 7 天内的某天（默认今天，中国时间）
              */
             day?: string;
+            /** @description 本校同学可见（同学分享）：不能含电话号码、证件号（连续 7 位以上数字） */
             note?: string | null;
             photo_url?: string | null;
         };
