@@ -1,5 +1,5 @@
 import { type Page, expect, test } from '@playwright/test'
-import { acceptPolicy, checkPage, consentPrompt, openTab, pageTitle, signIn } from './helpers'
+import { acceptPolicy, acceptPolicyByApi, checkPage, consentPrompt, openTab, pageTitle, signIn } from './helpers'
 
 // 我的 journeys (issue 24 with issue 23's data rights) against the real service and its demo data.
 
@@ -140,6 +140,27 @@ test('an under-14 student shares a guardian code; a guardian signed in elsewhere
   await guardian.getByRole('button', { name: '撤回对小苗的同意' }).click()
   await expect(guardian.getByText(/已撤回/)).toBeVisible()
   await context.close()
+})
+
+test('a guardian opening the child’s link signed out signs in on the page and keeps the code', async ({ page, request }) => {
+  // The child, through the API: an under-14 student of a school with a code to share.
+  const login = await request.post(`${MP}/auth/login`, { data: { code: `${person('kid')}:1` } })
+  const token = ((await login.json()) as { token: string }).token
+  await acceptPolicyByApi(request, token)
+  const headers = { Authorization: `Bearer ${token}` }
+  const schools = await (await request.get(`${MP}/schools?per_page=5`)).json()
+  await request.patch(`${MP}/me`, { headers, data: { school_id: schools.items[0].id, age_band: 'under_14', nickname: '小禾' } })
+  const { code } = (await (await request.post(`${MP}/me/guardian-link`, { headers })).json()) as { code: string }
+
+  // The parent opens the shared link, never signed in here, and types the code in lower case.
+  await page.goto(`./#/packages/me/guardian/index?code=${encodeURIComponent(code.toLowerCase())}`)
+  await page.getByRole('button', { name: '去登录' }).click()
+  await page.getByLabel('登录用户名', { exact: true }).filter({ visible: true }).fill(person('father'))
+  await page.getByRole('button', { name: '登录', exact: true }).filter({ visible: true }).click()
+  await acceptPolicy(page)
+  await expect(page.getByRole('heading', { name: '为 小禾 确认监护人同意' })).toBeVisible()
+  await expect(page.getByRole('heading', { name: '同意后本校同学可见' })).toBeVisible()
+  await checkPage(page, 'me-guardian-signed-in-in-place')
 })
 
 test('in large text (适老化) the zone page, the consent prompt and the 我的 pages stay within the phone', async ({ page }) => {

@@ -1,8 +1,11 @@
-import Taro from '@tarojs/taro'
 import { SignInCard } from '@/components/SignInNeeded'
-import { tabs } from '@/routes'
+import { requestSignIn } from '@/lib/session'
 
-/** Every 我的 sub-page but the policy needs a sign-in: said plainly, with the way to 我的. */
+/**
+ * Every 我的 sub-page but the policy needs a sign-in: said plainly, and signed in in place (the prompt
+ * above the page), so what the page was opened with stays: a guardian's code from the child's link
+ * had been lost by sending the parent to 我的.
+ */
 export function NeedSignIn({ what }: { what: string }) {
-  return <SignInCard what={what} label='去“我的”登录' onSignIn={() => Taro.switchTab({ url: tabs.me })} />
+  return <SignInCard what={what} label='去登录' onSignIn={() => requestSignIn()} />
 }
