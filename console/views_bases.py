@@ -3,20 +3,20 @@ door: checking a visitor in by typing or scanning the booking's code (a phone-si
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from app import idempotency
 from app.accounts.roles import BASE_STAFF
-from app.errors import AppError
+from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.privacy import mask_name
 from app.times import local_today as today
 from app.validation import PageArgs
 from app.visits import calendar, cancelling, checkin, reports
-from app.visits.models import Booking
+from app.visits.models import BOOKING_STATUS_LABELS, Booking, BookingStatus
 from app.visits.schemas import AttendanceArgs, CheckinIn, ClosureIn, DoorArgs
 from console import bp, forms
 from console.session import current, draft_for, require
@@ -24,6 +24,21 @@ from console.session import current, draft_for, require
 # The console's form names for the staff API's keys.
 DAY = {"date": "day"}
 CLOSE_AHEAD = "close-ahead"  # the base page's form closing a day of choice, slots or not
+
+
+def door_lines(details: dict) -> list[str]:
+    """A refused code's details as door staff read them: the booking's status, when it was checked in,
+    its day (the service's details are codes and ISO times, for programs)."""
+    lines = []
+    if details.get("status") in BOOKING_STATUS_LABELS:
+        lines.append(f"预约状态：{BOOKING_STATUS_LABELS[BookingStatus(details['status'])]}")
+    if details.get("checked_in_at"):
+        at = datetime.fromisoformat(details["checked_in_at"])
+        lines.append(f"入馆时间：{at.month} 月 {at.day} 日 {at:%H:%M}")
+    if details.get("visit_date"):
+        day = date.fromisoformat(details["visit_date"])
+        lines.append(f"预约日期：{day.year} 年 {day.month} 月 {day.day} 日")
+    return lines
 
 
 @bp.get("/bases")
@@ -144,9 +159,11 @@ def door():
         except AppError as exc:  # the reason in words door staff read, on the same page
             status = exc.status
             result = {"ok": False, "message": exc.message}
-            if isinstance(exc, forms.FormInvalid):  # what was typed is kept, each problem beside its field
+            if isinstance(
+                exc, ValidationFailed
+            ):  # what was typed is kept (the code too), each problem beside its field
                 refused = forms.refusal(exc, "door", fields=("code", "headcount"))
             else:  # the code was read and refused: the field is empty, ready for the next code
                 db.session.rollback()
-                result["details"] = exc.details
+                result["lines"] = door_lines(exc.details or {})
     return render_template("console/door.html", result=result, refusal=refused, form_key=forms.new_form_key()), status

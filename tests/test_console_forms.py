@@ -1,6 +1,7 @@
 """The console reads its forms and filters through the staff API's own schemas: the same ranges and
 lengths, errors beside the fields on the form kept filled in, and bad input a clear page, never a 500."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -259,3 +260,55 @@ def test_a_notice_naming_a_superscript_digit_as_a_zone_is_shown_again_not_a_500(
     console.get("/console/notices/new")
     page = console.post("/console/notices/new", notice_form(batch_year="2031", zone_ids="²"))
     assert page.status_code < 500
+
+
+# ---- the door says a refused code in words, and keeps a code whose headcount was wrong -------------
+
+
+@pytest.fixture
+def todays_code(app, client, auth, fake_wechat):
+    """A base's operator at the door, and the code of an individual booking of 2 for today."""
+    base_id = make_base(app)
+    headers = auth.wechat_headers("door-words")
+    body = {"slot_id": make_slot(app, base_id, starts_in=600), "visitors": visitors(2)}
+    booking = book(client, headers, body, "door-words-1").json
+    move_booking_to_today(app, booking["id"])
+    code = client.get(f"/api/mp/v1/bookings/{booking['id']}/checkin-code", headers=headers).json["code"]
+    console = signed_in(app, "base_operator", f"door-words-{base_id}", base_id=base_id)
+    console.get("/console/door")
+    return {"console": console, "code": code, "booking_id": booking["id"], "headers": headers}
+
+
+def _door(todays_code, **form):
+    todays_code["console"].get("/console/door")
+    return text(todays_code["console"].post("/console/door", {"code": todays_code["code"], **form}))
+
+
+def test_a_code_checked_in_before_says_when_in_words(todays_code):
+    _door(todays_code)
+    assert re.search(r"入馆时间：\d+ 月 \d+ 日 \d{2}:\d{2}", _door(todays_code))
+
+
+def test_a_code_checked_in_before_shows_no_iso_time(todays_code):
+    _door(todays_code)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T", _door(todays_code))
+
+
+def test_a_cancelled_bookings_code_names_its_status_in_chinese(app, todays_code):
+    from app.visits.models import Booking
+
+    with app.app_context():  # cancelled (by the base closing the day, say): past the visitor's own cut-off
+        db.session.get(Booking, todays_code["booking_id"]).status = "cancelled"
+        db.session.commit()
+    page = _door(todays_code)
+    assert ("预约状态：已取消" in page, "cancelled" in page) == (True, False)
+
+
+def test_a_headcount_over_the_booking_keeps_the_code_typed(todays_code):
+    page = _door(todays_code, headcount="5")
+    assert f'value="{todays_code["code"]}"' in page
+
+
+def test_a_headcount_over_the_booking_is_said_beside_the_field(todays_code):
+    page = _door(todays_code, headcount="5")
+    assert "实到人数须在 1 到 2 之间" in page
