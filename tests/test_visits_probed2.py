@@ -118,6 +118,18 @@ def test_the_console_closes_a_day_without_slots_in_advance(app):
         assert calendar.closed_days(base_id, day, day) == {day: "设备检修"}
 
 
+def test_the_console_refuses_a_past_day_before_asking_to_confirm(app):
+    from tests.test_console import signed_in
+
+    base_id = make_base(app)
+    day = local_today() - timedelta(days=3)
+    console = signed_in(app, "base_operator", "past-closer", base_id=base_id)
+    console.get(f"/console/bases/{base_id}")
+    form = {"form": "close-ahead", "day": day.isoformat(), "reason": "设备检修"}
+    page = console.post(f"/console/bases/{base_id}/close-day", form).get_data(as_text=True)
+    assert ("不能为过去的日期闭馆" in page, "确定闭馆" in page) == (True, False)
+
+
 # ---- 2. the door's answer is masked -------------------------------------------------------------
 
 

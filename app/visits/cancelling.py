@@ -89,10 +89,17 @@ def cancel(user: User, booking_id: int, now: datetime | None = None) -> Booking:
     return booking
 
 
+def _refuse_past_day(day: date, now: datetime | None = None) -> None:
+    if day < rules().today(now):
+        raise ValidationFailed(details={"date": ["不能为过去的日期闭馆"]})
+
+
 def close_day_impact(base_id: int, day: date, actor: User) -> tuple[int, int]:
-    """What closing `day` would do, asked before doing it: (bookings cancelled, visitors told)."""
+    """What closing `day` would do, asked before doing it: (bookings cancelled, visitors told). A day
+    that cannot be closed is refused here already, not after the question."""
     get_base(base_id)
     ensure_operates(actor, base_id)
+    _refuse_past_day(day)
     bookings_n, visitors_n = db.session.execute(
         select(func.count(Booking.id), func.count(func.distinct(Booking.user_id))).where(
             Booking.base_id == base_id, Booking.visit_date == day, Booking.status == BookingStatus.CONFIRMED
@@ -212,8 +219,7 @@ def close_day(base_id: int, day: date, reason: str, actor: User, now: datetime |
     r = rules()
     get_base(base_id)
     ensure_operates(actor, base_id)
-    if day < r.today(now):
-        raise ValidationFailed(details={"date": ["不能为过去的日期闭馆"]})
+    _refuse_past_day(day, now)
     lock_calendar(base_id)
     db.session.execute(insert_unless_conflict(Closure).values(base_id=base_id, visit_date=day, reason=reason))
     # Slots first, then their bookings: the order a cancellation takes them in (no deadlock).
