@@ -76,12 +76,20 @@ def to_chinese(message: str) -> str:
     return message
 
 
+BLANK = "不能为空"
+
+
 def translate(messages):
-    """Walk marshmallow's nested message structure, translating each string."""
+    """Walk marshmallow's nested message structure, translating each string. A value left blank (spaces
+    only, trimmed away) is said to be blank, not also to be too short: "长度须在 1 到 40 之间；不能为空"
+    read as if what was typed had been measured."""
     if isinstance(messages, str):
         return to_chinese(messages)
     if isinstance(messages, list):
-        return [translate(m) for m in messages]
+        said = [translate(m) for m in messages]
+        if BLANK in said:
+            said = [m for m in said if not (isinstance(m, str) and m.startswith("长度须"))]
+        return said
     if isinstance(messages, dict):
         return {key: translate(value) for key, value in messages.items()}
     return messages
@@ -218,7 +226,7 @@ def one_of(enum, label: str):
 
 def not_blank(value: str) -> None:
     if not value.strip():
-        raise ma.ValidationError("不能为空")
+        raise ma.ValidationError(BLANK)
 
 
 class PageArgs(Schema):

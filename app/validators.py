@@ -290,6 +290,8 @@ class Trimmed(ma.fields.String):
             if isinstance(validator, ma.validate.Length) and validator.max is not None and len(result) > validator.max:
                 validator(result)  # raises the length's own message
         result = strip_invisible(result)
+        if self.required and not result and value:  # spaces only: blank, not "too short"
+            raise ma.ValidationError("不能为空")
         problem = text_problem(result, multiline=self.multiline)
         if problem:
             raise ma.ValidationError(problem)

@@ -279,4 +279,5 @@ def post_hide(checkin_id):
     except AppError as exc:
         refused = forms.refusal(exc, f"hide-{checkin_id}", fields=("reason",))
         return _campaign_page(_checkin_campaign(checkin_id), refused)
+    flash("已隐藏：同学们看不到这条分享（可在学校页面恢复显示）", "info")
     return redirect(url_for("console.campaign", campaign_id=post.campaign_id))

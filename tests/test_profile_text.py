@@ -66,3 +66,24 @@ def test_a_blank_class_name_is_refused(client, student, class_name):
 def test_a_class_name_is_stored_without_surrounding_spaces(client, student):
     response = client.patch("/api/mp/v1/me", json={"class_name": " 三年级一班 "}, headers=student)
     assert response.json["student"]["class_name"] == "三年级一班"
+
+
+# ---- a value of spaces only is said to be blank, not too short -------------------------------------
+
+
+def _new_class(client, auth, school, name):
+    from tests.campaign_helpers import _school_admin
+
+    return client.post(
+        f"/api/admin/v1/schools/{school}/classes", json={"name": name}, headers=_school_admin(auth, school)
+    )
+
+
+def test_a_class_name_of_spaces_only_is_blank(client, auth, school):
+    answer = _new_class(client, auth, school, "   ")
+    assert answer.json["error"]["details"]["name"] == ["不能为空"]
+
+
+def test_an_empty_class_name_is_not_said_to_be_too_short_as_well(client, auth, school):
+    answer = _new_class(client, auth, school, "")
+    assert not any(m.startswith("长度须") for m in answer.json["error"]["details"]["name"])
