@@ -3,10 +3,13 @@ door: checking a visitor in by typing or scanning the booking's code (a phone-si
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from app import idempotency
 from app.accounts.roles import BASE_STAFF
@@ -17,7 +20,7 @@ from app.times import local_today as today
 from app.validation import PageArgs
 from app.visits import calendar, cancelling, checkin, reports
 from app.visits.models import BOOKING_STATUS_LABELS, Booking, BookingStatus
-from app.visits.schemas import AttendanceArgs, CheckinIn, ClosureIn, DoorArgs
+from app.visits.schemas import AttendanceArgs, CheckinIn, ClosureIn, DoorArgs, SlotBulkIn
 from console import bp, forms
 from console.session import current, draft_for, require
 
@@ -107,6 +110,60 @@ def base_close_day(base_id):
         return _base_page(base_id, _week_of(posted), refused)
     flash(f"{day.isoformat()} 已闭馆，取消了 {len(cancelled)} 个预约并通知参观者", "info")
     return redirect(url_for("console.base", base_id=base_id, day=day.isoformat()))
+
+
+SLOTS_FORM = "slots"
+# The console's form names for the bulk request's keys: the time ranges are typed one a line.
+SLOT_NAMES = {"times": "times_text"}
+_TIME_RANGE = re.compile(r"^(\d{1,2})[:：](\d{2})\s*[-–—~～至到]\s*(\d{1,2})[:：](\d{2})$")
+
+
+def typed_times(text: str) -> list[dict[str, str]]:
+    """The time ranges typed one a line (09:00-10:30, 9:00–10:30, 09：00 至 10：30) as the bulk
+    request's `times`; FormInvalid naming the line that cannot be read."""
+    times = []
+    lines = [line.strip() for line in unicodedata.normalize("NFKC", text).splitlines() if line.strip()]
+    for number, line in enumerate(lines, start=1):
+        found = _TIME_RANGE.match(line)
+        if not found:
+            raise forms.FormInvalid(details={"times_text": [f"第 {number} 行“{line}”无法识别，请写成 09:00-10:30"]})
+        h1, m1, h2, m2 = found.groups()
+        times.append({"start": f"{int(h1):02d}:{m1}", "end": f"{int(h2):02d}:{m2}"})
+    return times
+
+
+@bp.post("/bases/<int:base_id>/slots")
+@require(*BASE_STAFF)
+def base_create_slots(base_id):
+    """Slots in bulk, as the staff API's POST /bases/{id}/slots/bulk (the same rules: existing slots and
+    closed days skipped, an overlap refused); running it twice adds nothing."""
+    try:
+        source = MultiDict(request.form)
+        source.setlist("times", typed_times(request.form.get("times_text", "")))
+        if not source.getlist("weekdays"):  # the API's default (Tuesday to Sunday) is no answer to boxes left empty
+            raise forms.FormInvalid(details={"weekdays": ["请至少选择一天"]})
+        body = forms.load(SlotBulkIn, source)
+        spec = {**body, "from": body.pop("start"), "to": body.pop("end")}
+        done = calendar.create_calendar(base_id, spec, current())
+    except AppError as exc:  # the page again, what was typed kept, each problem beside its field
+        refused = forms.refusal(
+            exc,
+            SLOTS_FORM,
+            fields=("from", "to", "weekdays", "times_text", "capacity", "group_capacity"),
+            names=SLOT_NAMES,
+        )
+        return _base_page(base_id, _week_of(request.form.get("from", "")), refused)
+    skipped = [
+        f"{label} {n} 个"
+        for label, n in (
+            ("当天已有", done.skipped_existing),
+            ("闭馆日", done.skipped_closed),
+            ("已结束", done.skipped_ended),
+        )
+        if n
+    ]
+    flash(f"已创建 {len(done.slots)} 个时段" + (f"（跳过：{'，'.join(skipped)}）" if skipped else ""), "info")
+    return redirect(url_for("console.base", base_id=base_id, day=spec["from"].isoformat()))
 
 
 @bp.post("/bases/<int:base_id>/reopen-day")

@@ -126,3 +126,25 @@ def test_the_pending_objections_card_keeps_names_on_a_line(app, client, auth, fa
     cell = page.locator("#objections-waiting td.name").first
     line = float(cell.evaluate("td => parseFloat(getComputedStyle(td).lineHeight)"))
     assert cell.bounding_box()["height"] < 2.5 * line
+
+
+def test_an_operator_creates_a_weeks_slots_in_the_browser(app, browser, live):
+    base_id = make_base(app)
+    staff_account(app, "base_operator", "browser-slots", base_id=base_id)
+    page = sign_in(browser, live, "browser-slots", viewport={"width": 1280, "height": 900})
+    page.goto(f"{live}/console/bases/{base_id}")
+    with app.app_context():
+        from datetime import timedelta
+
+        from app.times import local_today
+
+        first = local_today() + timedelta(days=1)
+    page.get_by_label("开始日期").fill(first.isoformat())
+    page.get_by_label("结束日期").fill((first + timedelta(days=6)).isoformat())
+    page.get_by_label("时段（一行一个）").fill("09:00-10:30\n14:00-15:30")
+    page.get_by_label("每个时段个人名额").fill("20")
+    page.get_by_role("button", name="创建时段").click()
+    page.wait_for_url(f"{live}/console/bases/{base_id}?day=*")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console-base-slots-created.png"), full_page=True)
+    assert "已创建 12 个时段" in page.content()  # Tuesday to Sunday, as the boxes come ticked
