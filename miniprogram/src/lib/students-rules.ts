@@ -199,6 +199,32 @@ export function sourceText(source: Factor['source']): string {
   return [...parts, year].filter(Boolean).join('；') || '来源未注明'
 }
 
+// ---- the day an action is recorded for --------------------------------------------------------------
+
+/** As the service allows (app/campaigns/checkins.BACKFILL_DAYS): today or one of the last 7 days. */
+export const BACKFILL_DAYS = 7
+
+function shiftDay(isoDate: string, days: number): string {
+  const d = new Date(`${isoDate}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() + days)
+  return d.toISOString().slice(0, 10)
+}
+
+/**
+ * The days a check-in may be recorded for, newest first: today back to BACKFILL_DAYS days ago, within
+ * the campaign's dates (YYYY-MM-DD, China time), each with what the chip says (今天, 昨天, 11月25日).
+ */
+export function checkinDays(today: string, startsOn: string, endsOn: string): { day: string; label: string }[] {
+  const days = []
+  for (let back = 0; back <= BACKFILL_DAYS; back++) {
+    const day = shiftDay(today, -back)
+    if (day < startsOn || day > endsOn) continue
+    const [, month, date] = day.split('-').map(Number)
+    days.push({ day, label: back === 0 ? '今天' : back === 1 ? '昨天' : `${month}月${date}日` })
+  }
+  return days
+}
+
 // ---- what schoolmates read ------------------------------------------------------------------------
 
 /**

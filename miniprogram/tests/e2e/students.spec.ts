@@ -144,12 +144,12 @@ test('a student joins a class by code, checks in an action and finds themself on
 
   await page.getByRole('button', { name: '选择行动：光盘行动' }).click()
   await page.getByLabel('数量', { exact: true }).fill('1.5')
-  await page.getByRole('button', { name: '打卡' }).click()
+  await page.getByRole('button', { name: '打卡', exact: true }).click()
   await expect(page.getByText('“餐”须为整数')).toBeVisible()
   await page.getByLabel('数量', { exact: true }).fill('1')
   await expect(page.getByText('预计减排约 0.144 千克 CO₂e（以提交后的结果为准）')).toBeVisible()
   await page.getByLabel('想说的话').fill('午饭吃得干干净净')
-  await page.getByRole('button', { name: '打卡' }).click()
+  await page.getByRole('button', { name: '打卡', exact: true }).click()
   await expect(page.getByText('打卡成功：减排约 0.144 千克 CO₂e，获得 5 积分')).toBeVisible()
   await expect(page.getByRole('heading', { name: '我的进度' })).toBeVisible()
   await expect(page.locator('.figure').filter({ hasText: '连续打卡' })).toContainText('1 天')
@@ -160,8 +160,15 @@ test('a student joins a class by code, checks in an action and finds themself on
   // The same check-in again the same day: the service's refusal, in Chinese.
   await page.getByRole('button', { name: '选择行动：光盘行动' }).click()
   await page.getByLabel('数量', { exact: true }).fill('1')
-  await page.getByRole('button', { name: '打卡' }).click()
+  await page.getByRole('button', { name: '打卡', exact: true }).click()
   await expect(page.getByText('这项行动今天已经打过卡了')).toBeVisible()
+
+  // Recorded for yesterday instead (补记): the form offers the last week's days; the refusal goes.
+  await page.getByRole('button', { name: '日期：昨天' }).click()
+  await expect(page.getByText('这项行动今天已经打过卡了')).toHaveCount(0)
+  await page.getByRole('button', { name: '打卡', exact: true }).click()
+  await expect(page.getByText('打卡成功：减排约 0.144 千克 CO₂e，获得 5 积分')).toBeVisible()
+  await page.getByRole('button', { name: '日期：今天' }).click()
 
   // Another action with a photo of it, the same day: the photo weighs 1.5× (2 bottles × 2 points × 1.5).
   await page.getByRole('button', { name: '选择行动：自带水杯（不买瓶装饮料）' }).click()
@@ -170,7 +177,7 @@ test('a student joins a class by code, checks in an action and finds themself on
   await page.getByRole('button', { name: '添加照片' }).click()
   await (await chooser).setFiles({ name: 'bottle.png', mimeType: 'image/png', buffer: PNG })
   await expect(page.getByRole('img', { name: '打卡照片' })).toBeVisible()
-  await page.getByRole('button', { name: '打卡' }).click()
+  await page.getByRole('button', { name: '打卡', exact: true }).click()
   await expect(page.getByText(/^打卡成功：减排约 0\.16 千克 CO₂e，获得 6 积分/)).toBeVisible()
   await expect(page.getByRole('img', { name: '打卡照片' })).toHaveCount(0)
 
@@ -187,7 +194,7 @@ test('a student joins a class by code, checks in an action and finds themself on
   await expect(myRow).toContainText(nickname)
   await expect(myRow).toContainText('我')
   await expect(myRow).toContainText(`第 ${mine!.rank} 名`)
-  await expect(myRow).toContainText('11 积分') // 5 for the clean plate, 6 for the bottles with their photo
+  await expect(myRow).toContainText('16 积分') // 5 + 5 for the clean plates (today, yesterday), 6 for the bottles with their photo
   await checkPage(page, 'students-board')
 
   await page.getByRole('button', { name: '班级榜' }).click()

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   boardFigure,
+  checkinDays,
   boardRows,
   estimateCo2,
   factorText,
@@ -106,6 +107,30 @@ describe('an empty 同学分享', () => {
   })
   it('says there is nothing yet to a confirmed student of the school', () => {
     expect(postsEmptyText(true, { school_id: 3, confirmed: true }, 3)).toBe('还没有分享')
+  })
+})
+
+describe('the days a check-in may be recorded for', () => {
+  it('are today and the last seven days, newest first', () => {
+    expect(checkinDays('2026-11-28', '2026-11-01', '2026-12-31').map((d) => d.label)).toEqual([
+      '今天',
+      '昨天',
+      '11月26日',
+      '11月25日',
+      '11月24日',
+      '11月23日',
+      '11月22日',
+      '11月21日',
+    ])
+  })
+  it('start no earlier than the campaign', () => {
+    expect(checkinDays('2026-11-28', '2026-11-27', '2026-12-31').map((d) => d.day)).toEqual(['2026-11-28', '2026-11-27'])
+  })
+  it('end with the campaign', () => {
+    expect(checkinDays('2026-11-28', '2026-11-01', '2026-11-26')[0].day).toBe('2026-11-26')
+  })
+  it('cross a month', () => {
+    expect(checkinDays('2026-12-01', '2026-11-01', '2026-12-31')[1]).toEqual({ day: '2026-11-30', label: '昨天' })
   })
 })
 

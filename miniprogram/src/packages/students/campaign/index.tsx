@@ -12,7 +12,9 @@ import { isSignedIn } from '@/lib/session'
 import { useBusy } from '@/lib/useBusy'
 import {
   AUDIENCES,
+  BACKFILL_DAYS,
   CAMPAIGN_STATES,
+  checkinDays,
   estimateCo2,
   factorText,
   formatCo2,
@@ -29,6 +31,7 @@ import {
   type Progress,
 } from '@/lib/students-rules'
 import { idParam } from '@/lib/params'
+import { localToday } from '@/lib/visits'
 import { routes, tabs, ways } from '@/routes'
 import WayOut from '@/components/WayOut'
 import '../students.scss'
@@ -139,6 +142,16 @@ function CheckinForm({
   const submission = useSubmission()
   const factor = campaign.actions.find((a) => a.code === code)
   const typed = parseQuantity(quantity)
+  // Today, or a day of the last week within the campaign (补记): the service takes them, the form offers them.
+  const days = checkinDays(localToday(), campaign.starts_on, campaign.ends_on)
+  const [day, setDay] = useState<string>(days[0]?.day ?? localToday())
+  const pickDay = (next: string) => {
+    if (next !== day) {
+      setError('')
+      setFields({})
+    }
+    setDay(next)
+  }
 
   // Another action: what was said of the last one (已经打过卡了, a quantity over its cap) no longer holds.
   const choose = (next: string) => {
@@ -187,6 +200,7 @@ function CheckinForm({
       onStart()
       try {
         const body: Record<string, unknown> = { action: factor.code, quantity: parseQuantity(quantity) }
+        if (day !== localToday()) body.day = day
         if (note.trim()) body.note = note.trim()
         if (photo) body.photo_url = photo.url
         const result = await api.post<CheckinResult>(`/campaigns/${campaign.id}/checkins`, body, { submission })
@@ -212,6 +226,19 @@ function CheckinForm({
         <FactorView key={a.code} factor={a} chosen={a.code === code} onChoose={() => choose(a.code)} />
       ))}
       <FieldError message={fields.action} />
+      {days.length > 1 ? (
+        <View className='field'>
+          <Text className='field__label'>打卡日期（可补记最近 {BACKFILL_DAYS} 天）</Text>
+          <View>
+            {days.map((d) => (
+              <Text key={d.day} className={`chip${day === d.day ? ' chip--on' : ''}`} {...pressable(`日期：${d.label}`, { pressed: day === d.day })} onClick={() => pickDay(d.day)}>
+                {d.label}
+              </Text>
+            ))}
+          </View>
+          <FieldError message={fields.day} />
+        </View>
+      ) : null}
       {error ? <ErrorNotice message={error} /> : null}
       <View className='field'>
         <Text className='field__label'>数量{factor ? `（${factor.unit_label}，每天最多 ${plainNumber(factor.daily_cap)}）` : ''}</Text>
@@ -223,7 +250,7 @@ function CheckinForm({
           {...inputLabel('数量')}
           onInput={(e) => setQuantity(e.detail.value)}
         />
-        <FieldError message={fields.quantity || fields.day} />
+        <FieldError message={fields.quantity || (days.length > 1 ? '' : fields.day)} />
         {factor && typed !== null && !quantityProblem(quantity, factor) ? (
           <Text className='t-small muted' style={{ display: 'block' }}>
             预计减排约 {formatCo2(estimateCo2(typed, factor))} CO₂e（以提交后的结果为准）
@@ -236,7 +263,7 @@ function CheckinForm({
         <FieldError message={fields.note} />
       </View>
       <View className='field'>
-        <Text className='field__label'>照片（选填：当天打卡附上照片，积分按 1.5 倍计）</Text>
+        <Text className='field__label'>照片（选填：打卡当天附上照片，积分按 1.5 倍计；补记不加倍）</Text>
         {photo ? (
           <View className='row'>
             <Image src={photo.path} mode='aspectFill' style={{ width: '96px', height: '96px', borderRadius: '8px' }} {...imageAlt('打卡照片')} />
