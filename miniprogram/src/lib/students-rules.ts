@@ -299,6 +299,9 @@ export function studentStatus(student: StudentSelf | null | undefined): StudentS
       `你申报的年龄段“${ageBandLabel(student.pending_age_band)}”待学校确认，确认前仍按“${ageBandLabel(student.age_band)}”对待。`,
     )
   }
+  if (student.age_band === 'under_14' && student.guardian_consent) {
+    explanations.push('监护人已同意：你可以出现在公开榜单上，本校同学能看到你的打卡分享。监护人可随时撤回。')
+  }
   if (student.confirmed && !student.on_public_boards) {
     if (!student.public_board) explanations.push('你选择了不出现在公开榜单上：只有你自己能看到自己的名次。')
     else if (student.age_band === 'under_14' && !student.guardian_consent) {

@@ -138,6 +138,9 @@ test('an under-14 student shares a guardian code; a guardian signed in elsewhere
   await expect(guardian.getByRole('heading', { name: '我给出的同意' })).toBeVisible()
   await checkPage(guardian, 'me-guardian-consented')
   await guardian.getByRole('button', { name: '撤回对小苗的同意' }).click()
+  await expect(guardian.getByText('撤回后，小苗会立即从公开榜单和“同学分享”中移除。确定撤回吗？')).toBeVisible()
+  await expect(guardian.getByText(/已撤回/)).toHaveCount(0) // nothing withdrawn by the first tap
+  await guardian.getByRole('button', { name: '确认撤回对小苗的同意' }).click()
   await expect(guardian.getByText(/已撤回/)).toBeVisible()
   await context.close()
 })

@@ -275,6 +275,11 @@ describe("the student's own record", () => {
     expect(status.explanations.join('')).toMatch(/监护人同意/)
   })
 
+  it('under 14 with a guardian consenting is told so', () => {
+    const status = studentStatus({ ...confirmed, age_band: 'under_14', guardian_consent: true })
+    expect(status.explanations).toEqual(['监护人已同意：你可以出现在公开榜单上，本校同学能看到你的打卡分享。监护人可随时撤回。'])
+  })
+
   it('confirmed and public has nothing to explain', () => {
     expect(studentStatus(confirmed).explanations).toEqual([])
   })

@@ -3,7 +3,7 @@ import Taro, { useDidShow, useRouter, useShareAppMessage } from '@tarojs/taro'
 import { useCallback, useEffect, useState } from 'react'
 import { ApiError, api, type Failure, failureOf, messageOf, useSubmission } from '@/api'
 import type { Page } from '@/api/types'
-import { heading, inputLabel, pressable, statusRole } from '@/components/a11y'
+import { alertRole, heading, inputLabel, pressable, statusRole } from '@/components/a11y'
 import '../me.scss'
 import Screen from '@/components/Screen'
 import { ErrorNotice, FieldError, Loading } from '@/components/Status'
@@ -234,8 +234,11 @@ function MyConsents({ version }: { version: number }) {
   useEffect(load, [load, version])
   useDidShow(load)
 
+  // Withdrawing takes the child off the boards at once: asked once more, one card at a time.
+  const [asking, setAsking] = useState<number | null>(null)
   const withdraw = async (consent: GuardianConsent) => {
     setError('')
+    setAsking(null)
     try {
       const answer = await api.del<GuardianConsent>(`/guardian-consents/${consent.id}`)
       setItems((old) => (old ?? []).map((c) => (c.id === consent.id ? answer : c)))
@@ -257,9 +260,23 @@ function MyConsents({ version }: { version: number }) {
             {c.relationship_label} · {dateTimeText(c.consented_at)} 同意
             {c.withdrawn_at ? ` · ${dateTimeText(c.withdrawn_at)} 已撤回` : ''}
           </Text>
-          {c.withdrawn_at ? null : (
+          {c.withdrawn_at ? null : asking === c.id ? (
+            <View className='notice notice--warn' {...alertRole()}>
+              <Text className='t-body' style={{ display: 'block' }}>
+                撤回后，{c.student.nickname}会立即从公开榜单和“同学分享”中移除。确定撤回吗？
+              </Text>
+              <View className='row'>
+                <Button className='btn btn--small' {...pressable(`确认撤回对${c.student.nickname}的同意`)} onClick={() => withdraw(c)}>
+                  确认撤回
+                </Button>
+                <Button className='btn btn--small' {...pressable('不撤回')} onClick={() => setAsking(null)}>
+                  不撤回
+                </Button>
+              </View>
+            </View>
+          ) : (
             <View className='row'>
-              <Button className='btn btn--small' {...pressable(`撤回对${c.student.nickname}的同意`)} onClick={() => withdraw(c)}>
+              <Button className='btn btn--small' {...pressable(`撤回对${c.student.nickname}的同意`)} onClick={() => setAsking(c.id)}>
                 撤回同意
               </Button>
             </View>
