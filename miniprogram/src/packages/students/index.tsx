@@ -154,6 +154,42 @@ function JoinClassForm({ onJoined, onStart, changing = false }: { onJoined: (mes
   )
 }
 
+/** The age band's chips and the board nickname: what both forms about the student ask. */
+function AgeAndNickname(props: {
+  ageBand: string | undefined
+  onAgeBand: (code: string) => void
+  nickname: string
+  onNickname: (text: string) => void
+  fields: Record<string, string>
+}) {
+  const { ageBand, onAgeBand, nickname, onNickname, fields } = props
+  return (
+    <>
+      <View className='field'>
+        <Text className='field__label'>年龄段</Text>
+        <View>
+          {AGE_BANDS.map((b) => (
+            <Text
+              key={b.code}
+              className={`chip${ageBand === b.code ? ' chip--on' : ''}`}
+              {...pressable(`年龄段：${b.label}`, { pressed: ageBand === b.code })}
+              onClick={() => onAgeBand(b.code)}
+            >
+              {b.label}
+            </Text>
+          ))}
+        </View>
+        <FieldError message={fields.age_band} />
+      </View>
+      <View className='field'>
+        <Text className='field__label'>榜单昵称（选填）</Text>
+        <Input className='input' value={nickname} maxlength={20} placeholder='例如 小林' {...inputLabel('榜单昵称')} onInput={(e) => onNickname(e.detail.value)} />
+        <FieldError message={fields.nickname} />
+      </View>
+    </>
+  )
+}
+
 /**
  * A confirmed student's own details (PATCH /me without school and class, which the school confirmed):
  * the age band (one raised from under 14 waits for the school's list) and the board nickname.
@@ -190,27 +226,7 @@ function DetailsForm({ student, onSaved, onStart }: { student: StudentSelf; onSa
       </Text>
       <Text className='t-small muted'>榜单上只显示昵称（不填显示“同学+编号”），从不显示真实姓名。由未满 14 周岁改为更大的年龄段，须学校在名单中确认。</Text>
       {error ? <ErrorNotice message={error} /> : null}
-      <View className='field'>
-        <Text className='field__label'>年龄段</Text>
-        <View>
-          {AGE_BANDS.map((b) => (
-            <Text
-              key={b.code}
-              className={`chip${ageBand === b.code ? ' chip--on' : ''}`}
-              {...pressable(`年龄段：${b.label}`, { pressed: ageBand === b.code })}
-              onClick={() => setAgeBand(b.code)}
-            >
-              {b.label}
-            </Text>
-          ))}
-        </View>
-        <FieldError message={fields.age_band} />
-      </View>
-      <View className='field'>
-        <Text className='field__label'>榜单昵称（选填）</Text>
-        <Input className='input' value={nickname} maxlength={20} placeholder='例如 小林' {...inputLabel('榜单昵称')} onInput={(e) => setNickname(e.detail.value)} />
-        <FieldError message={fields.nickname} />
-      </View>
+      <AgeAndNickname ageBand={ageBand} onAgeBand={setAgeBand} nickname={nickname} onNickname={setNickname} fields={fields} />
       <View className='row'>
         <Button className='btn' disabled={busy || undefined} {...pressable('保存年龄段和昵称', { disabled: busy })} onClick={save}>
           保存年龄段和昵称
@@ -291,27 +307,7 @@ function DeclareForm({
         <Input className='input' value={className} maxlength={40} placeholder='例如 三年级一班' {...inputLabel('班级')} onInput={(e) => setClassName(e.detail.value)} />
         <FieldError message={fields.class_name} />
       </View>
-      <View className='field'>
-        <Text className='field__label'>年龄段</Text>
-        <View>
-          {AGE_BANDS.map((b) => (
-            <Text
-              key={b.code}
-              className={`chip${ageBand === b.code ? ' chip--on' : ''}`}
-              {...pressable(`年龄段：${b.label}`, { pressed: ageBand === b.code })}
-              onClick={() => setAgeBand(b.code)}
-            >
-              {b.label}
-            </Text>
-          ))}
-        </View>
-        <FieldError message={fields.age_band} />
-      </View>
-      <View className='field'>
-        <Text className='field__label'>榜单昵称（选填）</Text>
-        <Input className='input' value={nickname} maxlength={20} placeholder='例如 小林' {...inputLabel('榜单昵称')} onInput={(e) => setNickname(e.detail.value)} />
-        <FieldError message={fields.nickname} />
-      </View>
+      <AgeAndNickname ageBand={ageBand} onAgeBand={setAgeBand} nickname={nickname} onNickname={setNickname} fields={fields} />
       <View className='row'>
         <Button className='btn' disabled={busy || undefined} {...pressable('保存学校和班级', { disabled: busy })} onClick={save}>
           保存学校和班级
