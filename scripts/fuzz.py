@@ -10,7 +10,9 @@ the demo data, signs in a citizen (mini-program token) and an administrator (sta
 no 5xx, status codes, content types, headers and bodies as documented (errors in the error shape),
 invalid input refused, authentication not ignored. Left out: "schema-valid data is accepted" — the
 domain refuses well-formed requests the schema cannot describe (a slot that is full, a zone that is
-no school, a name that is no real name) with a documented 422/409 in the error shape. A time bound per API keeps CI short; the exit code is schemathesis's.
+no school, a name that is no real name) with a documented 422/409 in the error shape. And, for the
+follow toggles only (GET …/follow answers `following: false` after the DELETE, by design), "a deleted
+resource is no longer available". A time bound per API keeps CI short; the exit code is schemathesis's.
 Reports (JUnit, and the server's log) go to test-artifacts/fuzz/.
 """
 
@@ -88,7 +90,11 @@ def write_config(database_url: str, path: Path) -> int:
     # the documented 413 before it is read: as much a rejection as the schemathesis defaults.
     rejections = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
     checks = ["[checks.negative_data_rejection]", f"expected-statuses = {json.dumps(rejections)}", ""]
-    path.write_text("\n".join([*lines, *checks, "[parameters]", *bound, ""]), encoding="utf-8")
+    # GET /zones/{id}/follow and /schools/{id}/follow answer whether the caller follows: after the
+    # DELETE they say `following: false`, by design, which the stateful phase reads as a deleted
+    # resource still there (ST301). The check stays on for every other operation.
+    following = ["[[operations]]", 'include-path-regex = "/follow$"', "checks.use_after_free.enabled = false", ""]
+    path.write_text("\n".join([*lines, *checks, "[parameters]", *bound, "", *following]), encoding="utf-8")
     return len(bound)
 
 
