@@ -10,6 +10,8 @@ from typing import Any
 
 import marshmallow as ma
 
+from app.validators import BLANK
+
 _EXACT = {
     "Missing data for required field.": "缺少必填字段",
     "Field may not be null.": "不能为空",
@@ -74,9 +76,6 @@ def to_chinese(message: str) -> str:
         if pattern.match(message):
             return pattern.sub(replacement, message)
     return message
-
-
-BLANK = "不能为空"
 
 
 def translate(messages):

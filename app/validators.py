@@ -221,6 +221,8 @@ def strip_invisible(text: str) -> str:
     return text[start:end]
 
 
+BLANK = "不能为空"  # a required text left empty, or of spaces only (app.validation says it so too)
+
 # Seven digits or more in a row: a phone or a document number.
 _PERSONAL_NUMBER = re.compile(r"\d{7,}", re.ASCII)
 
@@ -291,7 +293,7 @@ class Trimmed(ma.fields.String):
                 validator(result)  # raises the length's own message
         result = strip_invisible(result)
         if self.required and not result and value:  # spaces only: blank, not "too short"
-            raise ma.ValidationError("不能为空")
+            raise ma.ValidationError(BLANK)
         problem = text_problem(result, multiline=self.multiline)
         if problem:
             raise ma.ValidationError(problem)

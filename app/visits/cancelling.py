@@ -27,7 +27,7 @@ from app.visits.models import (
     WaitlistStatus,
 )
 from app.visits.rules import rules
-from app.visits.waitlist import free_people, promote_waitlist
+from app.visits.waitlist import promote_waitlist, stop_waiting
 
 
 def release_booking(booking: Booking, reason: str, late: bool) -> None:
@@ -124,12 +124,7 @@ def _close_slots(slots: list[Slot], reason: str, cancel_reason: str) -> list[Boo
         ):
             release_booking(booking, cancel_reason, late=False)
             cancelled.append(booking)
-        free_people(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == WaitlistStatus.WAITING)
-        db.session.execute(
-            update(WaitlistEntry)
-            .where(WaitlistEntry.slot_id == slot.id, WaitlistEntry.status == WaitlistStatus.WAITING)
-            .values(status=WaitlistStatus.CANCELLED)
-        )
+        stop_waiting(WaitlistStatus.CANCELLED, WaitlistEntry.slot_id == slot.id)
     return cancelled
 
 

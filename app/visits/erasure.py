@@ -20,7 +20,7 @@ from app.visits.cancelling import release_booking
 from app.visits.messages import notify_change
 from app.visits.models import Booking, BookingStatus, BookingSuspension, Slot, WaitlistEntry, WaitlistStatus
 from app.visits.rules import rules
-from app.visits.waitlist import free_people, promote_waitlist
+from app.visits.waitlist import free_people, leave_queue, promote_waitlist
 
 PURGED_INDEX = ""  # a purged visitor's blind index: no longer anyone's
 
@@ -140,6 +140,5 @@ def purge_waitlist_entry(entry_id: int) -> bool:
     if entry is None or entry.status == WaitlistStatus.PURGED:
         return False
     forget_waitlist_request(entry)
-    free_people(WaitlistEntry.id == entry.id)
-    entry.status = WaitlistStatus.PURGED
+    leave_queue(entry, WaitlistStatus.PURGED)
     return True

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -105,10 +105,24 @@ def _refuse_waiting_again(user: User, slot: Slot, indexes: list[str]) -> None:
 
 def free_people(*where) -> None:
     """The people of the waitlist entries matching `where` may wait for their slot again: an entry's
-    people rows live only while it waits, so every step that ends its waiting calls this."""
+    people rows live only while it waits, so every step that ends its waiting calls this (through
+    leave_queue or stop_waiting, or before deleting the entries)."""
     db.session.execute(
         delete(WaitlistPerson).where(WaitlistPerson.entry_id.in_(select(WaitlistEntry.id).where(*where)))
     )
+
+
+def leave_queue(entry: WaitlistEntry, status: WaitlistStatus) -> None:
+    """Step: `entry` no longer waits (promoted, failed, withdrawn, purged); its people are freed."""
+    entry.status = status
+    free_people(WaitlistEntry.id == entry.id)
+
+
+def stop_waiting(status: WaitlistStatus, *where) -> None:
+    """Step: every waiting request matching `where` leaves the queue with `status`, its people freed."""
+    waiting = (WaitlistEntry.status == WaitlistStatus.WAITING, *where)
+    free_people(*waiting)
+    db.session.execute(update(WaitlistEntry).where(*waiting).values(status=status))
 
 
 def my_waitlist_query(user: User):
@@ -138,8 +152,7 @@ def withdraw(user: User, entry_id: int) -> WaitlistEntry:
             code="not_waiting",
             details={"status": entry.status},
         )
-    entry.status = WaitlistStatus.CANCELLED
-    free_people(WaitlistEntry.id == entry.id)
+    leave_queue(entry, WaitlistStatus.CANCELLED)
     uow.commit()
     return entry
 
@@ -176,10 +189,9 @@ def promote_waitlist(slot_id: int, r: Rules, now: datetime) -> list[Booking]:
         except SlotFull:
             continue
         except AppError:
-            entry.status = WaitlistStatus.FAILED
-            free_people(WaitlistEntry.id == entry.id)
+            leave_queue(entry, WaitlistStatus.FAILED)
             continue
-        entry.status, entry.booking_id = WaitlistStatus.PROMOTED, booking.id
-        free_people(WaitlistEntry.id == entry.id)
+        entry.booking_id = booking.id
+        leave_queue(entry, WaitlistStatus.PROMOTED)
         promoted.append(booking)
     return promoted
