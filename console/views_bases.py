@@ -216,9 +216,7 @@ def door():
         except AppError as exc:  # the reason in words door staff read, on the same page
             status = exc.status
             result = {"ok": False, "message": exc.message}
-            if isinstance(
-                exc, ValidationFailed
-            ):  # what was typed is kept (the code too), each problem beside its field
+            if isinstance(exc, ValidationFailed):  # what was typed is kept (the code too), each beside its field
                 refused = forms.refusal(exc, "door", fields=("code", "headcount"))
             else:  # the code was read and refused: the field is empty, ready for the next code
                 db.session.rollback()

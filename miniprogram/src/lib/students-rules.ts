@@ -2,6 +2,7 @@
  * Students (校园低碳): the form rules checked before sending (the service stays the judge), the
  * display of figures, and what a student's own record means, in Chinese. No Taro: unit-tested.
  */
+import { addDays } from './visits'
 
 /** A green action as the campaign lists it (FactorOut): the factor in force, with its source. */
 export interface Factor {
@@ -204,12 +205,6 @@ export function sourceText(source: Factor['source']): string {
 /** As the service allows (app/campaigns/checkins.BACKFILL_DAYS): today or one of the last 7 days. */
 export const BACKFILL_DAYS = 7
 
-function shiftDay(isoDate: string, days: number): string {
-  const d = new Date(`${isoDate}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + days)
-  return d.toISOString().slice(0, 10)
-}
-
 /**
  * The days a check-in may be recorded for, newest first: today back to BACKFILL_DAYS days ago, within
  * the campaign's dates (YYYY-MM-DD, China time), each with what the chip says (今天, 昨天, 11月25日).
@@ -217,7 +212,7 @@ function shiftDay(isoDate: string, days: number): string {
 export function checkinDays(today: string, startsOn: string, endsOn: string): { day: string; label: string }[] {
   const days = []
   for (let back = 0; back <= BACKFILL_DAYS; back++) {
-    const day = shiftDay(today, -back)
+    const day = addDays(today, -back)
     if (day < startsOn || day > endsOn) continue
     const [, month, date] = day.split('-').map(Number)
     days.push({ day, label: back === 0 ? '今天' : back === 1 ? '昨天' : `${month}月${date}日` })

@@ -145,20 +145,20 @@ function CheckinForm({
   // Today, or a day of the last week within the campaign (补记): the service takes them, the form offers them.
   const days = checkinDays(localToday(), campaign.starts_on, campaign.ends_on)
   const [day, setDay] = useState<string>(days[0]?.day ?? localToday())
-  const pickDay = (next: string) => {
-    if (next !== day) {
+
+  // Another action or day: what was said of the last one (已经打过卡了, a quantity over its cap) no longer holds.
+  const clearIfChanged = (before: string | undefined, next: string) => {
+    if (next !== before) {
       setError('')
       setFields({})
     }
+  }
+  const pickDay = (next: string) => {
+    clearIfChanged(day, next)
     setDay(next)
   }
-
-  // Another action: what was said of the last one (已经打过卡了, a quantity over its cap) no longer holds.
   const choose = (next: string) => {
-    if (next !== code) {
-      setError('')
-      setFields({})
-    }
+    clearIfChanged(code, next)
     setCode(next)
   }
 
