@@ -15,17 +15,8 @@ from app.publicity import objections
 from app.publicity.models import Objection, ObjectionEvent
 from app.zones import lifecycle
 from app.zones.models import Zone, ZoneTransition
-from tests.factories import make_zone, open_notice
-from tests.test_console import console_of, signed_in, staff_account
-from tests.test_objection_handling import objection_id, raise_objections
-
-
-@pytest.fixture
-def received(app, client, auth, fake_wechat):
-    """An objection just received, to a building in an open notice."""
-    notice = open_notice(app, zone_types=("building",))
-    _, receipts = raise_objections(client, auth, notice)
-    return objection_id(app, receipts[0])
+from tests.factories import make_zone
+from tests.test_console import an_objection, console_of, signed_in, staff_account  # noqa: F401 (the fixture)
 
 
 def _admin(app, username):
@@ -34,15 +25,15 @@ def _admin(app, username):
         return db.session.scalar(select(User.id).where(User.username == username))
 
 
-def test_a_decision_reads_the_objection_as_it_is_now(app, received):
+def test_a_decision_reads_the_objection_as_it_is_now(app, an_objection):  # noqa: F811
     officer_id = _admin(app, "stale-officer")
     with app.app_context():
         # As the console's page read it before the form came back (held: the identity map is weak).
-        held = db.session.get(Objection, received)
+        held = db.session.get(Objection, an_objection)
         with db.engine.begin() as other:  # another officer's decision lands meanwhile
-            other.execute(update(Objection).where(Objection.id == received).values(status="accepted"))
+            other.execute(update(Objection).where(Objection.id == an_objection).values(status="accepted"))
         with pytest.raises(AppError) as refused:
-            objections.decide(received, "not_accepted", "不予受理，理由如下。", db.session.get(User, officer_id))
+            objections.decide(an_objection, "not_accepted", "不予受理，理由如下。", db.session.get(User, officer_id))
         assert held.status == "accepted"
     assert refused.value.code == "invalid_decision"
 
@@ -81,23 +72,23 @@ def _at_once(app, consoles, objection, statuses):
 
 
 @pytest.mark.postgres
-def test_two_officers_deciding_at_once_record_one_decision(app, received):
+def test_two_officers_deciding_at_once_record_one_decision(app, an_objection):  # noqa: F811
     consoles = []
     for n in range(2):
         officer = signed_in(app, "institute_staff", f"racing-officer-{n}")
-        officer.get(f"/console/objections/{received}")
+        officer.get(f"/console/objections/{an_objection}")
         consoles.append(officer)
-    events = _at_once(app, consoles, received, ["accepted", "not_accepted"])
+    events = _at_once(app, consoles, an_objection, ["accepted", "not_accepted"])
     assert events == 2  # its receipt, and one decision
 
 
 @pytest.mark.postgres
-def test_one_officer_submitting_twice_at_once_records_one_decision(app, received):
+def test_one_officer_submitting_twice_at_once_records_one_decision(app, an_objection):  # noqa: F811
     staff_account(app, "institute_staff", "double-officer")
     consoles = [console_of(app, "double-officer") for _ in range(2)]
     for console in consoles:
-        console.get(f"/console/objections/{received}")
-    events = _at_once(app, consoles, received, ["accepted", "accepted"])
+        console.get(f"/console/objections/{an_objection}")
+    events = _at_once(app, consoles, an_objection, ["accepted", "accepted"])
     assert events == 2
 
 
@@ -128,18 +119,18 @@ def test_two_officers_moving_a_zone_at_once_move_it_once(app):
 
 
 @pytest.fixture
-def decided_meanwhile(app, client, auth, received):
+def decided_meanwhile(app, client, auth, an_objection):  # noqa: F811
     """The page an officer gets back for their decision, the objection having been accepted through
     the staff API since they opened it."""
     late = signed_in(app, "institute_staff", "late-officer")
-    late.get(f"/console/objections/{received}")
+    late.get(f"/console/objections/{an_objection}")
     client.post(
-        f"/api/admin/v1/objections/{received}/decision",
+        f"/api/admin/v1/objections/{an_objection}/decision",
         json={"status": "accepted", "reply": "已受理，正在核实。"},
         headers=auth.staff("institute_staff"),
     )
     form = {"status": "not_accepted", "from": "received", "reply": "不予受理：理由与本项目无关。"}
-    return late.post(f"/console/objections/{received}/decision", form).get_data(as_text=True)
+    return late.post(f"/console/objections/{an_objection}/decision", form).get_data(as_text=True)
 
 
 def test_an_officer_whose_objection_was_decided_meanwhile_keeps_the_reply_typed(decided_meanwhile):
