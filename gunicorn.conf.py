@@ -21,10 +21,28 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 wsgi_app = "app:create_app()"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# The usual rule of thumb for I/O-bound apps; WEB_CONCURRENCY overrides it.
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+
+# A machine runs one pool that takes every request (`all`, the default), or two: `reads` (GET, HEAD,
+# OPTIONS) and `writes` (the rest), which nginx tells apart by method (deploy/nginx.conf). Apart, a
+# burst of writes cannot keep a citizen's read waiting: the writes pool runs below the reads pool's
+# priority (nice), so when both want the CPUs the kernel gives it to the reads first, and its fewer
+# workers and threads contend less for the CPUs and each worker's GIL under a burst
+# (bench/checkin_burst.py measures one pool against the two; docs/speed.md).
+POOLS = {
+    # pool: (workers per CPU, + workers, threads, nice)
+    "all": (2, 1, 4, 0),  # the usual rule of thumb for I/O-bound apps
+    "reads": (2, 1, 4, 0),
+    "writes": (1, 1, 2, 10),
+}
+_pool = os.environ.get("GUNICORN_POOL") or "all"
+if _pool not in POOLS:
+    raise SystemExit(f"GUNICORN_POOL={_pool!r}: expected one of {', '.join(POOLS)}")
+_per_cpu, _plus, _threads, _nice = POOLS[_pool]
+# WEB_CONCURRENCY, GUNICORN_THREADS and GUNICORN_NICE override the pool's defaults.
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * _per_cpu + _plus)
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+threads = int(os.environ.get("GUNICORN_THREADS") or _threads)
+_nice = int(os.environ.get("GUNICORN_NICE") or _nice)
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -89,6 +107,12 @@ def on_exit(server):
     """The directory we made ourselves goes with us."""
     if _own_metrics_dir:
         shutil.rmtree(_own_metrics_dir, ignore_errors=True)
+
+
+def post_fork(server, worker):
+    """The pool's priority, in the worker only (the master stays at its own to supervise)."""
+    if _nice:
+        os.nice(_nice)
 
 
 def post_worker_init(worker):

@@ -296,6 +296,8 @@ def main() -> int:
 
         redis.Redis.from_url(args.redis_url).flushdb()
         env["REDIS_URL"] = args.redis_url
+    # The reads pool, where nginx sends these reads (deploy/); the baselines run under the same settings.
+    env["GUNICORN_POOL"] = "reads"
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     fresh_database(args.database_url, env, demo=True)
@@ -354,7 +356,7 @@ def main() -> int:
             rows.append((name, *best, ratios[len(ratios) // 2] if ratios else 0.0))
         print(
             f"{args.connections} connections, {args.duration} s per path, load: {'wrk' if wrk else 'python'}; "
-            f"gunicorn.conf.py ({env.get('WEB_CONCURRENCY') or 'default'} workers); "
+            f"gunicorn.conf.py, GUNICORN_POOL=reads ({env.get('WEB_CONCURRENCY') or 'default'} workers); "
             f"{args.database_url.split(':')[0]}, {'Redis' if args.redis_url else 'no Redis'}, LOG_LEVEL={args.log_level}"
         )
         if args.metrics_cost:

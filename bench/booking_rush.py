@@ -11,6 +11,10 @@ rate-limit checks and token lookups, for the winner's path, the loser's path and
 Defaults use the machine's PostgreSQL (a database `lowcarbon_bench`, recreated each run) and Redis
 (database 14, flushed). Targets on 2 cores: 0 overbooked, 0 5xx, attempts/s at least half the bare
 app's in the same run, p99 < 300 ms.
+
+Every app of the run (the service, the bare app, the floor) runs under gunicorn.conf.py with the
+same pool's settings: the writes pool by default, where nginx sends a booking (deploy/); `--pool all`
+for the one pool that takes everything.
 """
 
 from __future__ import annotations
@@ -336,7 +340,13 @@ def main() -> int:
     parser.add_argument("--attempts", type=int, default=1000)
     parser.add_argument("--capacity", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: 2 × CPUs + 1)")
+    parser.add_argument(
+        "--pool",
+        choices=("writes", "all"),
+        default="writes",
+        help="gunicorn.conf.py's GUNICORN_POOL for every app of the run (default: writes, where bookings go)",
+    )
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the pool's)")
     parser.add_argument(
         "--count-only", action="store_true", help="print one booking's round trips and its statements, no rush"
     )
@@ -373,6 +383,7 @@ def main() -> int:
         WECHAT_API_BASE_URL="http://127.0.0.1:9",
         LOG_LEVEL="WARNING",
         RATELIMIT_WRITE="1000 per minute",
+        GUNICORN_POOL=args.pool,
     )
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
@@ -419,6 +430,7 @@ def main() -> int:
     server_errors = sum(1 for s in statuses if s >= 500)
     overbooked = max(0, people - args.capacity, confirmed - args.capacity)
     print(f"attempts            {args.attempts} ({args.concurrency} concurrent clients, one place each)")
+    print(f"gunicorn            GUNICORN_POOL={args.pool} ({env.get('WEB_CONCURRENCY') or 'the pool’s'} workers)")
     print(f"wall time           {mine['wall']:.2f} s")
     print(f"attempts/s          {mine['rate']:.0f}")
     print(f"latency p50         {mine['p50'] * 1000:.0f} ms")
