@@ -108,6 +108,13 @@ def test_a_refused_request_leaves_nothing_behind(app, client, auth, waiting, che
     assert rows == 1
 
 
+def test_a_refusal_the_checks_cannot_name_is_a_conflict_to_retry(app, client, waiting, monkeypatch):  # noqa: F811
+    """Were the database to refuse a request the checks then still could not name: 409, never a 500."""
+    monkeypatch.setattr(waitlist, "_refuse_waiting_again", lambda user, slot, indexes: None)
+    answer = join(client, waiting["headers"], waiting["slot_id"], {"visitors": visitors(1, 8)}, "p-unnamed")
+    assert_error(answer, 409, "conflict")
+
+
 def _race(app, slot_id, callers, body):
     """Each (headers, key) joins the slot's waitlist at the same moment; their statuses and codes."""
     barrier = threading.Barrier(len(callers))

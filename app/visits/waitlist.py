@@ -71,7 +71,9 @@ def join_waitlist(user: User, slot_id: int, data: dict[str, Any]) -> WaitlistEnt
         # Another request, committed since the checks above, took the place in the queue: the checks
         # now see it and say which (the database's unique indexes are what keep the rule).
         _refuse_waiting_again(user, slot, checked.indexes)
-        raise
+        # Nothing the checks can name (PostgreSQL reports the conflict only once the other row is
+        # committed, so this should not happen): a plain 409 to try again, never a 500.
+        raise Conflict("候补名单刚刚发生变化，请稍后重试") from None
     uow.commit()
     return entry
 
