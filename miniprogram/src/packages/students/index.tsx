@@ -183,11 +183,18 @@ function AgeAndNickname(props: {
       </View>
       <View className='field'>
         <Text className='field__label'>榜单昵称（选填）</Text>
-        <Input className='input' value={nickname} maxlength={20} placeholder='例如 小林' {...inputLabel('榜单昵称')} onInput={(e) => onNickname(e.detail.value)} />
+        <Input className='input' value={nickname} maxlength={NICKNAME_MAX} placeholder='例如 小林' {...inputLabel('榜单昵称')} onInput={(e) => onNickname(e.detail.value)} />
         <FieldError message={fields.nickname} />
       </View>
     </>
   )
+}
+
+const NICKNAME_MAX = 20
+
+/** What is wrong with a board nickname before sending it ('' when nothing): both forms that take one. */
+function nicknameProblemOf(nickname: string): string {
+  return nickname.trim().length > NICKNAME_MAX ? `昵称最多 ${NICKNAME_MAX} 个字` : ''
 }
 
 /**
@@ -204,7 +211,8 @@ function DetailsForm({ student, onSaved, onStart }: { student: StudentSelf; onSa
   const save = () =>
     run(async () => {
       const problems: Record<string, string> = {}
-      if (nickname.trim().length > 20) problems.nickname = '昵称最多 20 个字'
+      const nicknameProblem = nicknameProblemOf(nickname)
+      if (nicknameProblem) problems.nickname = nicknameProblem
       setFields(problems)
       setError('')
       if (Object.keys(problems).length) return
@@ -262,7 +270,8 @@ function DeclareForm({
       const problems: Record<string, string> = {}
       if (!schoolId) problems.school_id = '请选择学校'
       if (className.trim().length > 40) problems.class_name = '班级名称最多 40 个字'
-      if (nickname.trim().length > 20) problems.nickname = '昵称最多 20 个字'
+      const nicknameProblem = nicknameProblemOf(nickname)
+      if (nicknameProblem) problems.nickname = nicknameProblem
       setFields(problems)
       setError('')
       if (Object.keys(problems).length) return
