@@ -392,3 +392,48 @@ def series(client, works, baseline, target):
 def test_a_target_above_the_baseline_of_an_emission_is_refused(client, works):
     response = series(client, works, 1000, 1200)
     assert "target_value" in assert_error(response, 422, "validation_error")["details"]
+
+
+# ---- staff passwords and staff roles on WeChat accounts (a tester's third round) ---------------
+
+
+@pytest.mark.parametrize(
+    "password",
+    [" " * 12, "  abc12345  ", "1111111111", "1212121212", "1234567890", "Password123"],
+    ids=["spaces", "short-inside-spaces", "one-character", "two-characters", "sequence", "common"],
+)
+def test_a_weak_staff_password_is_refused_naming_it(client, auth, password):
+    body = {"role": "admin", "username": "weak-one", "password": password}
+    response = client.post(f"{ADMIN}/users", json=body, headers=auth.staff("admin"))
+    assert "password" in assert_error(response, 422, "validation_error")["details"]
+
+
+def test_a_password_equal_to_the_username_is_refused(client, auth):
+    body = {"role": "admin", "username": "Same-As-Name", "password": "same-as-name"}
+    response = client.post(f"{ADMIN}/users", json=body, headers=auth.staff("admin"))
+    assert assert_error(response, 422, "validation_error")["details"]["password"] == ["密码不能与用户名相同"]
+
+
+def test_a_weak_password_is_refused_at_the_command_line(app, runner):
+    result = runner.invoke(args=["users", "create-admin", "--username", "cli-weak", "--password", "1111111111"])
+    assert result.exit_code != 0
+
+
+def test_a_wechat_account_is_not_granted_a_staff_role(app, client, auth):
+    citizen = auth.wechat_login("probe-citizen")["user"]["id"]
+    response = grant(client, auth.staff("admin"), citizen, role="admin")
+    assert assert_error(response, 409, "no_staff_sign_in")["details"] == {"role": "admin"}
+
+
+def test_a_refused_grant_leaves_the_wechat_account_a_citizen(app, client, auth):
+    citizen = auth.wechat_login("probe-citizen-2")
+    grant(client, auth.staff("admin"), citizen["user"]["id"], role="institute_staff")
+    me = client.get("/api/mp/v1/me", headers={"Authorization": f"Bearer {citizen['token']}"}).json
+    assert me["roles"] == ["citizen"]
+
+
+def test_a_wechat_account_is_granted_the_door(app, client, auth):
+    """A base operator scans visitors' codes in the mini-program (POST /api/mp/v1/checkins)."""
+    citizen = auth.wechat_login("probe-door")["user"]["id"]
+    response = grant(client, auth.staff("admin"), citizen, role="base_operator", base_id=make_base(app))
+    assert response.status_code == 201

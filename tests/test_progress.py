@@ -430,6 +430,20 @@ def test_nobody_reviews_their_own_report(client, site):
     assert_error(_review(client, site, report_id), 403, "own_report")
 
 
+def test_ones_own_report_is_not_in_ones_review_queue(client, site):
+    report_id = _report(client, site, headers=site["officer"]).json["id"]
+    _submit(client, site, report_id, headers=site["officer"])
+    waiting = client.get("/api/admin/v1/dashboard", headers=site["officer"]).json["reviews_waiting"]
+    assert report_id not in [r["id"] for r in waiting]
+
+
+def test_ones_own_report_waits_in_the_institutes_queue(client, site):
+    report_id = _report(client, site, headers=site["officer"]).json["id"]
+    _submit(client, site, report_id, headers=site["officer"])
+    waiting = client.get("/api/admin/v1/dashboard", headers=site["institute"]).json["reviews_waiting"]
+    assert report_id in [r["id"] for r in waiting]
+
+
 def test_an_officer_of_another_department_does_not_see_the_report(client, site):
     report_id = _submitted(client, site)
     assert_error(_review(client, site, report_id, headers=site["other_officer"]), 404, "not_found")

@@ -89,12 +89,28 @@ def _future_window(days=2):
     return start.isoformat(), (start + timedelta(days=days)).isoformat()
 
 
-def test_a_notice_whose_window_has_ended_is_refused(app, client, auth):
+def test_a_notice_whose_window_has_ended_is_refused_naming_its_start(app, client, auth):
+    """Both ends are past: the start is named (docs/api.md), as for any start before today."""
     zone_id = make_zone(app, "site_check")
     response = _notice(
         client, auth.staff("institute_staff"), [zone_id], "2020-01-01T00:00:00+08:00", "2020-01-05T00:00:00+08:00"
     )
-    assert "ends_at" in assert_error(response, 422, "validation_error")["details"]
+    assert list(assert_error(response, 422, "validation_error")["details"]) == ["starts_at"]
+
+
+def test_a_notice_of_working_days_from_a_past_start_is_refused_naming_its_start(app, client, auth):
+    """As the console's form sends it (a start and a number of working days): the start is what to change."""
+    response = client.post(
+        f"{ADMIN}/publicity",
+        json={
+            "batch_year": 2025,
+            "working_days": 5,
+            "zone_ids": [make_zone(app, "site_check")],
+            "starts_at": "2020-01-01T00:00:00+08:00",
+        },
+        headers=auth.staff("institute_staff"),
+    )
+    assert list(assert_error(response, 422, "validation_error")["details"]) == ["starts_at"]
 
 
 def test_a_draft_notice_is_withdrawn(app, client, auth):

@@ -204,6 +204,37 @@ def apply_profile(user: User, changes: dict) -> User:
 
 
 MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_CHARACTERS = 5  # different characters: 1111111111 or 1212121212 is no password
+# What is tried first against any login page (the length and variety rules let these through).
+COMMON_PASSWORDS = frozenset(
+    {
+        "0123456789",
+        "1234567890",
+        "12345678910",
+        "0987654321",
+        "qwertyuiop",
+        "1qaz2wsx3edc",
+        "password123",
+        "password1234",
+        "abcdefghij",
+        "abcd123456",
+        "a123456789",
+        "admin12345",
+        "admin123456",
+    }
+)
+
+
+def password_problem(password: str, username: str) -> str | None:
+    """Why a staff password is too weak to keep (in words for the form), or None. Spaces at either
+    end do not count toward its length."""
+    if len(password.strip()) < MIN_PASSWORD_LENGTH:
+        return f"密码至少 {MIN_PASSWORD_LENGTH} 位（首尾空格不计）"
+    if password.strip().casefold() == username.strip().casefold():
+        return "密码不能与用户名相同"
+    if len(set(password)) < MIN_PASSWORD_CHARACTERS or password.strip().casefold() in COMMON_PASSWORDS:
+        return "密码过于简单，容易被猜到：请混用不同的字母、数字和符号"
+    return None
 
 
 def create_staff_user(
@@ -219,8 +250,8 @@ def create_staff_user(
     granted_by: User | None = None,
 ) -> User:
     """A staff account with one role grant. Raises if the username is taken."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(details={"password": [f"密码长度不能少于 {MIN_PASSWORD_LENGTH}"]})
+    if problem := password_problem(password, username):
+        raise ValidationFailed(details={"password": [problem]})
     if username_taken(username):
         raise AppError("用户名已存在", code="username_taken", status=409)
     user = User(username=username, password_hash=hash_password(password), display_name=display_name)
@@ -354,14 +385,26 @@ def _refuse_if_deleted(user: User) -> None:
         raise AppError("该账号已由本人注销，不能再修改", code="account_deleted", status=409)
 
 
+# What a WeChat account (no staff username and password) can use: a base operator checks visitors in
+# at the door by scanning in the mini-program. Any other staff role is used on the staff side only.
+WECHAT_USABLE_ROLES = frozenset({Role.BASE_OPERATOR})
+
+
+class NoStaffSignIn(Conflict):
+    code = "no_staff_sign_in"
+    message = "该账号是微信用户，没有工作人员的登录名和密码：只能授予基地管理员（在小程序中扫码核验）"
+
+
 def add_grant(user: User, changes: dict, granted_by: User) -> User:
     _refuse_if_deleted(user)
+    role = Role(changes["role"])
+    if not user.password_hash and role not in WECHAT_USABLE_ROLES:
+        raise NoStaffSignIn(details={"role": role.value})
     # One grant at a time per account: two reporter grants for two zones sent at once cannot both pass.
     db.session.execute(
         select(User.id).where(User.id == user.id).with_for_update().execution_options(populate_existing=True)
     )
     before = _user_snapshot(user)
-    role = Role(changes["role"])
     department = Department(changes["department"]) if changes.get("department") else None
     grant_role(
         user,

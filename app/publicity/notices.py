@@ -58,6 +58,10 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
             )
     if not candidates:
         raise ValidationFailed(details={"zone_ids": [f"{batch_year} 年批次没有已通过现场核查的项目"]})
+    if _start_gone_by(data["starts_at"]):
+        # It could never be published (publicity_start_passed): said now, on the field (before its
+        # end, which a start long past has passed too).
+        raise ValidationFailed(details={"starts_at": ["公示开始日期不能早于今天"]})
     if data["ends_at"] <= utcnow():  # it could never be published (publish_notice refuses it)
         raise ValidationFailed(details={"ends_at": ["公示结束时间已过，请重新选择公示期"]})
     busy = set(
@@ -75,9 +79,6 @@ def create_notice(data: dict[str, Any], actor: User) -> PublicityNotice:
             status=409,
             details={"zone_ids": sorted(busy)},
         )
-    if _start_gone_by(data["starts_at"]):
-        # It could never be published (publicity_start_passed): said now, on the field.
-        raise ValidationFailed(details={"starts_at": ["公示开始日期不能早于今天"]})
     calendar.ensure_loaded(data["starts_at"], data["ends_at"])
     notice = PublicityNotice(
         title=data.get("title") or f"{batch_year} 年度长春市低碳排放示范区项目公示",
