@@ -5,6 +5,7 @@ names, phones, documents) build on it; so do the HTTP schemas."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from datetime import date
 from typing import Any
 
@@ -148,7 +149,7 @@ def _in_programme_years(value: date) -> None:
 
 def json_type_errors(schema: ma.Schema, data: Any) -> dict:
     """What a JSON body got wrong about types that marshmallow would quietly coerce: 0 or "yes" is no
-    boolean, 2.5 or "3" is no integer. Same shape as marshmallow's errors (nested by field and index)."""
+    boolean, 2.5 or "3" is no integer, "5" is no number. Same shape as marshmallow's errors (nested by field and index)."""
     if not isinstance(data, dict):
         return {}
     fields = {field.data_key or name: field for name, field in schema.load_fields.items()}
@@ -167,6 +168,8 @@ def _json_type_error(field: ma.fields.Field, value: Any):
         return None if isinstance(value, bool) else ["须为 true 或 false"]
     if isinstance(field, ma.fields.Integer):
         return None if isinstance(value, int) and not isinstance(value, bool) else ["须为整数"]
+    if isinstance(field, ma.fields.Number):  # Decimal, Float: "5", "1e3" or " 12 " is text, not a number
+        return None if isinstance(value, int | float | Decimal) and not isinstance(value, bool) else ["须为数字"]
     if isinstance(field, ma.fields.Nested) and isinstance(field.schema, ma.Schema):
         if field.many and isinstance(value, list):
             nested = {i: e for i, item in enumerate(value) if (e := json_type_errors(field.schema, item))}

@@ -555,6 +555,18 @@ def test_accepting_updates_the_zones_latest_value(client, site):
     assert (zone["indicator"]["latest_year"], zone["indicator"]["latest_value"]) == (year, 650.0)
 
 
+@pytest.mark.parametrize("text", ["5", "1e3", " 12 "])
+def test_a_reports_value_sent_as_text_is_refused(client, site, text):
+    """JSON bodies are taken as JSON says (docs/api.md): a string is no number, as for integers."""
+    response = _report(client, site, indicator_value=text, indicator_year=site["today"].year)
+    assert assert_error(response, 422, "validation_error")["details"]["indicator_value"] == ["须为数字"]
+
+
+def test_a_series_value_sent_as_text_is_refused(client, site):
+    response = _set_series(client, site, target=(None, "400"))
+    assert assert_error(response, 422, "validation_error")["details"]["target_value"] == ["须为数字"]
+
+
 def test_a_reporter_does_not_set_the_baseline(client, site):
     response = client.put(
         f"{ADMIN}/zones/{site['zone_id']}/series/total_emissions",

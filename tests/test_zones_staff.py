@@ -40,6 +40,15 @@ def test_create_validates_draft_fields(client, auth, app):
     assert_error(dup, 409, "duplicate_zone")
 
 
+def test_coordinates_sent_as_text_are_refused(client, auth, app):
+    """JSON bodies are taken as JSON says: "43.8" is text (the console's form sends text, through its own
+    loading, which this does not touch)."""
+    with app.app_context():
+        body = {**zone_data(type="building"), "latitude": "43.8", "longitude": 125.3}
+    response = client.post("/api/admin/v1/zones", json=body, headers=auth.staff("admin"))
+    assert assert_error(response, 422, "validation_error")["details"]["latitude"] == ["须为数字"]
+
+
 def test_edit_and_locked_fields_after_publicity(client, auth, app):
     admin = auth.staff("admin")
     zone_id = make_zone(app, "applied", type="building")
