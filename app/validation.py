@@ -5,8 +5,8 @@ names, phones, documents) build on it; so do the HTTP schemas."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import marshmallow as ma
