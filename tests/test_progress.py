@@ -352,6 +352,27 @@ def test_a_returned_report_cannot_be_resubmitted_once_another_exists(client, sit
     assert_error(_submit(client, site, report_id), 409, "report_exists")
 
 
+@pytest.fixture
+def superseded(client, site):
+    """A returned report, then a new report of the same quarter."""
+    report_id = _submitted(client, site)
+    _review(client, site, report_id, "returned", "请重新填报")
+    return {"id": report_id, "newer": _report(client, site).json["id"]}
+
+
+def test_a_returned_report_is_not_edited_once_another_exists(client, site, superseded):
+    response = client.patch(
+        f"{ADMIN}/reports/{superseded['id']}", json={"public_summary": "再改"}, headers=site["reporter"]
+    )
+    assert assert_error(response, 409, "report_exists")["details"]["report_id"] == superseded["newer"]
+
+
+def test_a_refused_edit_of_a_superseded_report_changes_nothing(client, site, superseded):
+    client.patch(f"{ADMIN}/reports/{superseded['id']}", json={"public_summary": "再改"}, headers=site["reporter"])
+    stored = client.get(f"{ADMIN}/reports/{superseded['id']}", headers=site["reporter"]).json
+    assert stored["public_summary"] == "完成屋顶光伏安装"
+
+
 def test_a_submitted_report_is_not_edited(client, site):
     report_id = _submitted(client, site)
     response = client.patch(f"{ADMIN}/reports/{report_id}", json={"public_summary": "改"}, headers=site["reporter"])

@@ -103,6 +103,8 @@ def update_report(user: User, report_id: int, changes: dict) -> ZoneProgressRepo
     report, zone = _for_write(user, report_id)
     if report.state not in EDITABLE:
         raise ReportNotEditable("只有草稿或已退回的报告可以修改", details={"state": report.state})
+    if report.state == ReportState.RETURNED:  # followed by a new report: the edit could never be sent
+        _refuse_second(zone.id, report.period, but=report.id, returned=True)
     before = audit.snapshot(report, _FIELDS)
     _fill(zone, report, changes)
     audit.record(user, "report.update", "zone", zone.id, before, audit.snapshot(report, _FIELDS))
@@ -117,7 +119,7 @@ def submit_report(user: User, report_id: int) -> ZoneProgressReport:
     if report.state not in EDITABLE:
         raise ReportNotEditable("该报告已提交", details={"state": report.state})
     if report.state == ReportState.RETURNED:
-        _refuse_second(zone.id, report.period, but=report.id)
+        _refuse_second(zone.id, report.period, but=report.id, returned=True)
     # The values are checked again: the baseline or target may have changed since the draft.
     series.check_value(zone, report.indicator_key, report.indicator_year, report.indicator_value)
     if report.state == ReportState.DRAFT:
@@ -234,9 +236,9 @@ def _mark_if_late(report: ZoneProgressReport) -> None:
         report.overdue_at = utcnow()
 
 
-def _refuse_second(zone_id: int, period: str, *, but: int | None = None) -> None:
-    """One live report (draft, submitted or accepted) per zone and quarter; a returned one may be
-    corrected and resubmitted, or followed by a new one."""
+def superseding(zone_id: int, period: str, *, but: int | None = None) -> ZoneProgressReport | None:
+    """The quarter's live report (draft, submitted or accepted) other than `but`: once a returned
+    report is followed by one, the returned one can no longer be corrected or sent."""
     stmt = select(ZoneProgressReport).where(
         ZoneProgressReport.zone_id == zone_id,
         ZoneProgressReport.period == period,
@@ -244,12 +246,18 @@ def _refuse_second(zone_id: int, period: str, *, but: int | None = None) -> None
     )
     if but is not None:
         stmt = stmt.where(ZoneProgressReport.id != but)
-    existing = db.session.scalar(stmt.limit(1))
+    return db.session.scalar(stmt.limit(1))
+
+
+def _refuse_second(zone_id: int, period: str, *, but: int | None = None, returned: bool = False) -> None:
+    """One live report (draft, submitted or accepted) per zone and quarter; a returned one may be
+    corrected and resubmitted, or followed by a new one (`returned`: the refusal is of that one)."""
+    existing = superseding(zone_id, period, but=but)
     if existing is not None:
-        raise ReportExists(
-            f"{period_label(period)}已有进展报告",
-            details={"report_id": existing.id, "state": existing.state, "period": period},
-        )
+        message = f"{period_label(period)}已有进展报告"
+        if returned:
+            message = f"{period_label(period)}已有新的进展报告（编号 {existing.id}），这份已退回的报告不能再修改或提交"
+        raise ReportExists(message, details={"report_id": existing.id, "state": existing.state, "period": period})
 
 
 def _flush_unique(period: str) -> None:

@@ -27,7 +27,9 @@ DONE_STATES = (ReportState.SUBMITTED, ReportState.ACCEPTED)
 def review_queue(user: User) -> Select:
     """Submitted reports the caller may review (scope.is_reviewer: the department of the zone's type,
     the institute, admins; never a reporter, and nobody their own report), oldest submission first."""
-    stmt = reports.reports_query(user, ReportState.SUBMITTED).where(ZoneProgressReport.author_id.is_distinct_from(user.id))
+    stmt = reports.reports_query(user, ReportState.SUBMITTED).where(
+        ZoneProgressReport.author_id.is_distinct_from(user.id)
+    )
     types = zone_types_handled_by(user)
     return stmt if types is None else stmt.where(Zone.type.in_(sorted(types)))
 
