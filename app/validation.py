@@ -112,13 +112,24 @@ class Schema(ma.Schema):
             if isinstance(number, ma.fields.Number):
                 _ascii_digits_only(number)
         if isinstance(field_obj, ma.fields.Integer):
-            field_obj.validators = [*field_obj.validators, ma.validate.Range(min=INT_MIN, max=INT_MAX)]
+            field_obj.validators = _within_the_database(field_obj.validators)
         elif isinstance(field_obj, ma.fields.String):
             field_obj.validators = [*field_obj.validators, _storable_text]
             if isinstance(field_obj, ma.fields.Url):
                 field_obj.validators = [*field_obj.validators, safe_link]
         elif isinstance(field_obj, ma.fields.DateTime | ma.fields.Date):
             field_obj.validators = [*field_obj.validators, _in_programme_years]
+
+
+def _within_the_database(validators: list) -> list:
+    """An integer field's validators, bounded by the database's INTEGER. A range open above (a page:
+    at least 1) is closed at INT_MAX, so a page too large is told 须在 1 到 2147483647 之间, not a
+    range starting at -2147483648 that no page number could be in."""
+    for i, rule in enumerate(validators):
+        if isinstance(rule, ma.validate.Range) and rule.max is None and rule.min is not None and rule.error is None:
+            closed = ma.validate.Range(min=rule.min, max=INT_MAX, min_inclusive=rule.min_inclusive)
+            return [*validators[:i], closed, *validators[i + 1 :]]
+    return [*validators, ma.validate.Range(min=INT_MIN, max=INT_MAX)]
 
 
 def _ascii_digits_only(field: ma.fields.Number) -> None:

@@ -54,3 +54,15 @@ MESSAGES = sorted({message for _, message in [*_field_messages(), *_validator_me
 @pytest.mark.parametrize("message", MESSAGES)
 def test_the_message_is_read_in_chinese(message):
     assert re.search(r"[\u4e00-\u9fff]", to_chinese(message)), message
+
+
+@pytest.mark.parametrize("page", ["999999999999", "0"])
+def test_a_page_out_of_range_is_told_the_pages_own_range(client, page):
+    """Not the database's INTEGER range, which starts at -2147483648 where no page could be."""
+    response = client.get(f"/api/mp/v1/zones?page={page}")
+    assert response.json["error"]["details"]["page"] == ["须在 1 到 2147483647 之间"]
+
+
+def test_an_integer_without_bounds_keeps_the_databases_range(client):
+    response = client.get("/api/mp/v1/campaigns?school_id=99999999999")
+    assert response.json["error"]["details"]["school_id"] == ["须在 -2147483648 到 2147483647 之间"]
