@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from app.accounts import services as accounts
 from app.accounts.roles import Department, Role
-from app.accounts.schemas import GrantIn, StaffUserIn, StaffUserOut, UserListArgs, UserPatchIn
+from app.accounts.schemas import GrantIn, PasswordIn, StaffUserIn, StaffUserOut, UserListArgs, UserPatchIn
 from app.errors import Forbidden
 from app.extensions import db
 from app.progress import reporters
@@ -65,6 +65,16 @@ def get_user(user_id):
 def patch_user(body, user_id):
     """停用/启用账号、修改名称"""
     return accounts.update_user(accounts.get_user(user_id), body, current_user())
+
+
+@blp.put("/<int:user_id>/password")
+@require_role(Role.ADMIN)
+@blp.arguments(PasswordIn)
+@blp.response(200, StaffUserOut)
+@blp.alt_response(409, description="no_staff_sign_in：微信用户没有密码")
+def set_password(body, user_id):
+    """重置工作人员密码（忘记或泄露）：该账号的所有登录会话随即失效，登录锁定解除"""
+    return accounts.set_password(accounts.get_user(user_id), body["password"], current_user())
 
 
 @blp.post("/<int:user_id>/grants")

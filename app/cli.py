@@ -82,6 +82,21 @@ def create_admin(username: str, password: str, display_name: str | None) -> None
     click.echo(f"created admin {user.username} (id {user.id})")
 
 
+@users_cli.command("set-password")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+def set_password(username: str, password: str) -> None:
+    """Give a staff account a new password (forgotten or leaked): its sessions end, its lock-outs lift."""
+    user = accounts.staff_user_named(username)
+    if user is None:
+        raise click.ClickException(f"no staff account named {username}")
+    try:
+        accounts.set_password(user, password, None)
+    except AppError as exc:
+        raise click.ClickException(f"{exc.message} {exc.details or ''}".strip()) from exc
+    click.echo(f"{user.username}: new password set; every session ended")
+
+
 @users_cli.command("unlock")
 @click.option("--username", required=True)
 def unlock(username: str) -> None:

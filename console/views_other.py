@@ -256,7 +256,12 @@ def user_grant(user_id):
         accounts.add_grant(accounts.get_user(user_id), forms.load(account_schemas.GrantIn), current())
     except AppError as exc:  # the user's row again, the grant filled in and each problem beside its field
         # A reporter's second zone (409) is about the zone chosen: said beside it.
-        refused = forms.refusal(exc, f"grant-{user_id}", fields=GRANT_FIELDS, about={"reporter_zone_bound": "zone_id"})
+        refused = forms.refusal(
+            exc,
+            f"grant-{user_id}",
+            fields=GRANT_FIELDS,
+            about={"reporter_zone_bound": "zone_id", "no_staff_sign_in": "role"},
+        )
         return _users_page({}, refused=refused)
     flash("已授予角色", "info")
     return redirect(url_for("console.users"))
@@ -279,6 +284,18 @@ def user_active(user_id):
     except AppError as exc:
         return _users_page({}, refused=forms.refusal(exc, f"active-{user_id}", fields=("is_active",)))
     flash("已启用账号" if body.get("is_active") else "已停用账号", "info")
+    return redirect(url_for("console.users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@require(Role.ADMIN)
+def user_password(user_id):
+    try:
+        body = forms.load(account_schemas.PasswordIn)
+        user = accounts.set_password(accounts.get_user(user_id), body["password"], current())
+    except AppError as exc:  # beside the account's own form (never the password typed)
+        return _users_page({}, refused=forms.refusal(exc, f"password-{user_id}", fields=("password",)))
+    flash(f"已为 {user.username} 设置新密码，该账号须用新密码重新登录", "info")
     return redirect(url_for("console.users"))
 
 

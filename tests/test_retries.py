@@ -284,6 +284,7 @@ IDEMPOTENT_BY_NATURE = {
     ("post", "/api/admin/v1/auth/login"),
     ("post", "/api/admin/v1/auth/logout"),
     ("patch", "/api/admin/v1/users/{user_id}"),
+    ("put", "/api/admin/v1/users/{user_id}/password"),
     ("patch", "/api/admin/v1/zones/{zone_id}"),
     ("put", "/api/admin/v1/zones/{zone_id}/education-base"),
     ("patch", "/api/admin/v1/districts/{district_id}"),

@@ -206,6 +206,10 @@ class StaffUserIn(GrantIn):
     display_name = Trimmed(validate=[ma.validate.Length(min=1, max=64), _not_blank])
 
 
+class PasswordIn(Schema):
+    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=10, max=256))
+
+
 class UserPatchIn(Schema):
     is_active = ma.fields.Boolean()
     display_name = Trimmed(validate=[ma.validate.Length(min=1, max=64), _not_blank])

@@ -269,6 +269,11 @@ def create_staff_user(
     return user
 
 
+def staff_user_named(username: str) -> User | None:
+    """The staff account of `username` (by username_key: any case), or None."""
+    return db.session.scalar(select(User).where(User.username_key == username_digest(username)))
+
+
 def username_taken(username: str) -> bool:
     """Whether an account's username is `username` by username_key (the unique users.username_key
     settles two at the same moment). Signing in still takes the username exactly as it was created."""
@@ -399,7 +404,7 @@ def add_grant(user: User, changes: dict, granted_by: User) -> User:
     _refuse_if_deleted(user)
     role = Role(changes["role"])
     if not user.password_hash and role not in WECHAT_USABLE_ROLES:
-        raise NoStaffSignIn(details={"role": role.value})
+        raise NoStaffSignIn()
     # One grant at a time per account: two reporter grants for two zones sent at once cannot both pass.
     db.session.execute(
         select(User.id).where(User.id == user.id).with_for_update().execution_options(populate_existing=True)
@@ -449,6 +454,23 @@ def update_user(user: User, changes: dict, acting: User) -> User:
     if changes.get("is_active") is False:
         revoke_all_tokens(user)  # re-enabling must not bring old sessions back: a new sign-in is needed
     audit.record(acting, "user.update", "user", user.id, before, _user_snapshot(user))
+    uow.commit()
+    return user
+
+
+def set_password(user: User, password: str, acting: User | None) -> User:
+    """Use case: an admin (or an operator at the command line, `acting` None) gives a staff account a
+    new password, e.g. one forgotten or leaked. Every session of the account ends (whoever knew the
+    old one is signed out) and its lock-outs are lifted. A WeChat account has no password to set."""
+    _refuse_if_deleted(user)
+    if not user.username:
+        raise NoStaffSignIn("该账号是微信用户，没有工作人员的登录名和密码")
+    if problem := password_problem(password, user.username):
+        raise ValidationFailed(details={"password": [problem]})
+    user.password_hash = hash_password(password)
+    revoke_all_tokens(user)
+    db.session.execute(delete(LoginLockout).where(LoginLockout.username_key == _username_key(user.username)))
+    audit.record(acting, "user.password_reset", "user", user.id, None, {"username": user.username})
     uow.commit()
     return user
 
