@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from app import idempotency
 from app.accounts import schemas as account_schemas
 from app.accounts.roles import DEPARTMENT_LABELS, PROGRESS_STAFF, ZONE_STAFF
 from app.accounts.scope import zones_reported_by
@@ -109,6 +110,7 @@ def _zone_page(zone_id: int, failed: str | None = None, errors: dict | None = No
         errors=errors or {},
         typed=typed or {},
         pictures=PICTURES_PER_FORM,
+        form_key=forms.new_form_key(),
     ), status
 
 
@@ -128,7 +130,13 @@ def _refused(zone_id: int, failed: str, exc: ValidationFailed, fallback: str, ty
 def progress_milestone_add(zone_id):
     try:
         body = forms.load(MilestoneIn)
-        milestones.add_milestone(current(), zone_id, body["name"], body["planned_on"])
+
+        def work():
+            made = milestones.add_milestone(current(), zone_id, body["name"], body["planned_on"])
+            return 201, {"id": made.id}
+
+        # Sent twice (a reload, a lost answer): added once.
+        idempotency.once(current().id, "console.milestone", forms.posted_form_key(), {"zone_id": zone_id, **body}, work)
     except ValidationFailed as exc:
         return _refused(zone_id, "milestone-new", exc, "name")
     flash(f"已添加里程碑：{body['name']}", "info")
@@ -191,7 +199,12 @@ def _pictures_error(exc: ValidationFailed) -> ValidationFailed:
 def progress_problem_add(zone_id):
     try:
         body = forms.load(ProblemIn)
-        problems.add_problem(current(), zone_id, body["title"], body["department"], body["due_on"])
+
+        def work():
+            made = problems.add_problem(current(), zone_id, body["title"], body["department"], body["due_on"])
+            return 201, {"id": made.id}
+
+        idempotency.once(current().id, "console.problem", forms.posted_form_key(), {"zone_id": zone_id, **body}, work)
     except ValidationFailed as exc:
         return _refused(zone_id, "problem-new", exc, "title")
     flash("已提请协调", "info")

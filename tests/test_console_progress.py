@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.progress.models import ZoneProblem, ZoneProgressReport
@@ -500,3 +500,34 @@ def test_a_report_typed_after_the_session_expired_is_offered_again(app, site):
     app.config["CONSOLE_IDLE_MINUTES"] = 30
     console.login("c-builder", page=expired.headers["Location"])
     assert "会话过期前填写的摘要" in text(console.get(path))
+
+
+# ---- a form sent twice (a reload, Back then Resend, a lost answer) adds once -----------------------
+
+
+def _key_of(console, zone_id) -> str:
+    html = console.get(f"/console/progress/zones/{zone_id}").get_data(as_text=True)
+    return re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+
+
+def test_a_milestone_form_sent_twice_adds_one(app, site):
+    from app.progress.models import ZoneMilestone
+
+    console, key = site["reporter"], _key_of(site["reporter"], site["zone_id"])
+    body = {"name": "重复提交的里程碑", "planned_on": site["today"].isoformat(), "idempotency_key": key}
+    for _ in range(2):
+        console.post(f"/console/progress/zones/{site['zone_id']}/milestones", body)
+    with app.app_context():
+        count = db.session.scalar(select(func.count()).where(ZoneMilestone.name == "重复提交的里程碑"))
+    assert count == 1
+
+
+def test_a_problem_form_sent_twice_adds_one(app, site):
+    console, key = site["reporter"], _key_of(site["reporter"], site["zone_id"])
+    due = (site["today"] + timedelta(days=10)).isoformat()
+    body = {"title": "重复提交的问题", "department": "housing_construction", "due_on": due, "idempotency_key": key}
+    for _ in range(2):
+        console.post(f"/console/progress/zones/{site['zone_id']}/problems", body)
+    with app.app_context():
+        count = db.session.scalar(select(func.count()).where(ZoneProblem.title == "重复提交的问题"))
+    assert count == 1
