@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from flask import request
 
-from app.accounts.roles import PROGRESS_STAFF
+from app.accounts.roles import PROGRESS_STAFF, ZONE_STAFF
+from app.accounts.schemas import StaffUserOut
 from app.extensions import db
-from app.progress import deadlines, milestones, problems, reports, series
+from app.progress import deadlines, milestones, problems, reporters, reports, series
 from app.progress.schemas import (
     BaselineTargetIn,
     MilestoneIn,
@@ -19,6 +20,7 @@ from app.progress.schemas import (
     ProgressReportListArgs,
     ProgressReportOut,
     ProgressReportPatchIn,
+    ReporterActiveIn,
     ReportReviewIn,
     ResolveIn,
     SeriesOut,
@@ -233,3 +235,21 @@ def create_problem(body, zone_id):
 def resolve_problem(body, problem_id):
     """办结问题（被请求协调的主管部门或碳中和研究院）"""
     return problems.resolve_problem(current_user(), problem_id, body["note"])
+
+
+@blp.get("/zones/<int:zone_id>/reporters")
+@require_role(*ZONE_STAFF)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(StaffUserOut))
+def list_reporters(args, zone_id):
+    """该示范区的建设主体填报员账号（主管部门、碳中和研究院、系统管理员）"""
+    return paginate(db.session, reporters.reporters_query(current_user(), zone_id), args["page"], args["per_page"])
+
+
+@blp.patch("/zones/<int:zone_id>/reporters/<int:user_id>")
+@require_role(*ZONE_STAFF)
+@blp.arguments(ReporterActiveIn)
+@blp.response(200, StaffUserOut)
+def patch_reporter(body, zone_id, user_id):
+    """停用或启用该示范区的填报员（停用即结束其登录会话）"""
+    return reporters.set_reporter_active(current_user(), zone_id, user_id, body["is_active"])

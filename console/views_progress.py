@@ -22,6 +22,7 @@ from app.progress.schemas import (
     MilestoneIn,
     MilestonePatchIn,
     ProblemIn,
+    ReporterActiveIn,
     ResolveIn,
 )
 from app.progress.scope import is_reviewer, progress_zone
@@ -103,6 +104,10 @@ def _zone_page(zone_id: int, failed: str | None = None, errors: dict | None = No
         due=worklist.report_due(zone.id) if under_construction else None,
         under_construction=under_construction,
         reviewer=is_reviewer(me, zone),
+        # The zone's reporter accounts, for those who make and disable them.
+        zone_reporters=list(db.session.scalars(reporters.reporters_query(me, zone.id)))
+        if is_reviewer(me, zone)
+        else [],
         reporter=zone.id in zones_reported_by(me),
         departments=DEPARTMENT_LABELS,
         today=local_today(),
@@ -261,4 +266,14 @@ def progress_reporter_add(zone_id):
         db.session.rollback()
         return _zone_page(zone_id, "reporter", {"username": [exc.message]}, typed, exc.status)
     flash(f"已创建建设主体填报员账号 {made.username}", "info")
-    return redirect(url_for("console.progress_zone_page", zone_id=zone_id))
+    return redirect(url_for("console.progress_zone_page", zone_id=zone_id) + "#reporter-account")
+
+
+@bp.post("/progress/zones/<int:zone_id>/reporters/<int:user_id>/active")
+@require(*ZONE_STAFF)
+def progress_reporter_active(zone_id, user_id):
+    """Disable a reporter who left the construction entity (their sessions end), or enable them again."""
+    active = forms.load(ReporterActiveIn)["is_active"]
+    made = reporters.set_reporter_active(current(), zone_id, user_id, active)
+    flash(f"已{'启用' if active else '停用'}填报员账号 {made.username}", "info")
+    return redirect(url_for("console.progress_zone_page", zone_id=zone_id) + "#reporter-account")

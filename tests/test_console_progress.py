@@ -531,3 +531,21 @@ def test_a_problem_form_sent_twice_adds_one(app, site):
     with app.app_context():
         count = db.session.scalar(select(func.count()).where(ZoneProblem.title == "重复提交的问题"))
     assert count == 1
+
+
+def test_the_department_sees_the_zones_reporters_on_its_page(site):
+    page = site["officer"].get(f"/console/progress/zones/{site['zone_id']}")
+    assert "c-builder" in text(page)
+
+
+def test_the_department_disables_a_reporter_on_the_zones_page(app, site):
+    from app.accounts.models import User
+
+    console = site["officer"]
+    console.get(f"/console/progress/zones/{site['zone_id']}")
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.username == "c-builder"))
+    console.post(f"/console/progress/zones/{site['zone_id']}/reporters/{user_id}/active", {"is_active": "0"})
+    with app.app_context():
+        active = db.session.get(User, user_id).is_active
+    assert active is False

@@ -789,3 +789,54 @@ def test_a_late_submission_leaves_the_overdue_list(app, client, site):
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.grants.any(department="housing_construction")))
         assert db.session.execute(deadlines.overdue_reports(officer)).all() == []
+
+
+# ---- the zone's reporter accounts, for those who make them ------------------------------------------
+
+
+def _reporters(client, site, headers=None):
+    return client.get(f"{ADMIN}/zones/{site['zone_id']}/reporters", headers=headers or site["officer"])
+
+
+def _user_id(app, username: str) -> int:
+    from app.accounts.models import User
+
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def test_the_department_lists_its_zones_reporters(client, site):
+    assert [u["username"] for u in _reporters(client, site).json["items"]] == ["builder-1"]
+
+
+def test_another_department_does_not_see_the_reporters(client, site):
+    assert_error(_reporters(client, site, headers=site["other_officer"]), 404, "not_found")
+
+
+def test_a_reporter_does_not_list_the_reporters(client, site):
+    assert_error(_reporters(client, site, headers=site["reporter"]), 403, "forbidden")
+
+
+def test_the_department_disables_a_reporter_who_left(app, client, site):
+    user_id = _user_id(app, "builder-1")
+    response = client.patch(
+        f"{ADMIN}/zones/{site['zone_id']}/reporters/{user_id}", json={"is_active": False}, headers=site["officer"]
+    )
+    assert response.json["is_active"] is False
+
+
+def test_a_disabled_reporters_session_ends(app, client, site):
+    user_id = _user_id(app, "builder-1")
+    client.patch(
+        f"{ADMIN}/zones/{site['zone_id']}/reporters/{user_id}", json={"is_active": False}, headers=site["officer"]
+    )
+    assert client.get(f"{ADMIN}/reports", headers=site["reporter"]).status_code == 401
+
+
+def test_an_account_that_is_not_the_zones_reporter_is_not_found_there(app, auth, client, site):
+    auth.staff("institute_staff", "not-a-reporter")
+    other = _user_id(app, "not-a-reporter")
+    response = client.patch(
+        f"{ADMIN}/zones/{site['zone_id']}/reporters/{other}", json={"is_active": False}, headers=site["officer"]
+    )
+    assert_error(response, 404, "not_found")

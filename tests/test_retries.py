@@ -299,6 +299,7 @@ IDEMPOTENT_BY_NATURE = {
     ("patch", "/api/admin/v1/milestones/{milestone_id}"),
     ("patch", "/api/admin/v1/reports/{report_id}"),
     ("put", "/api/admin/v1/zones/{zone_id}/series/{indicator_key}"),
+    ("patch", "/api/admin/v1/zones/{zone_id}/reporters/{user_id}"),
 }
 
 

@@ -204,6 +204,10 @@ class SeriesOut(Schema):
 # ---- problems -----------------------------------------------------------------------------
 
 
+class ReporterActiveIn(Schema):
+    is_active = ma.fields.Boolean(required=True, metadata={"description": "false 停用（结束其登录会话），true 启用"})
+
+
 class ProblemIn(Schema):
     title = Trimmed(required=True, validate=[ma.validate.Length(min=1, max=120), not_blank])
     department = ma.fields.String(required=True, validate=one_of(Department, "主管部门"))
