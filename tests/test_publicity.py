@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.privacy import mask_id_number
 from app.publicity.models import Objection
 from app.wechat.fake import REVIEW_MARKER, RISKY_MARKER, png_qr
 from tests.factories import id_number, make_zone, open_notice, set_window
@@ -184,9 +185,9 @@ def test_objection_gets_a_receipt_and_the_objector_sees_it(client, auth, app, fa
     assert REASON in check["content"]
     mine = client.get("/api/mp/v1/me/objections", headers=headers).json
     assert mine["total"] == 1  # the objector's own data
-    assert mine["items"][0]["phone"] == "13812345678"
+    assert mine["items"][0]["phone"] == "138****5678"  # masked, as a booking's (the export has it in full)
     detail = client.get(f"/api/mp/v1/me/objections/{receipt}", headers=headers).json
-    assert detail["id_number"] == id_number()
+    assert detail["id_number"] == mask_id_number(id_number())
     assert detail["events"][0]["to_status"] == "received"
     other = auth.wechat_headers("someone-else")
     assert_error(client.get(f"/api/mp/v1/me/objections/{receipt}", headers=other), 404, "not_found")

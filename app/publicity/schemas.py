@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.fields import LocalDateTime, MediaUrl
+from app.privacy import mask_id_number, mask_phone
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
 from app.validation import INT_MAX, Link, PageArgs, Schema, WholeListArgs
 from app.validators import Phone, Trimmed, check_document, id_type_field, validate_person_name
@@ -175,17 +176,18 @@ class ObjectionReceiptOut(Schema):
 
 
 class MyObjectionOut(ObjectionReceiptOut):
-    """The objector's own view: their own personal data in full."""
+    """The objector's own view: their phone and document number masked, as their bookings show them
+    (the page is often open on a phone in others' sight; the full values are in 导出我的数据)."""
 
     notice_id = ma.fields.Integer()
     zone_id = ma.fields.Integer()
     zone_name = ma.fields.Function(lambda o: o.zone.name)
     name = ma.fields.String(allow_none=True)
-    phone = ma.fields.String(allow_none=True)
+    phone = ma.fields.Function(lambda o: mask_phone(o.phone), allow_none=True)
     organisation = ma.fields.String(allow_none=True)
     contact_person = ma.fields.String(allow_none=True)
     id_type = ma.fields.String(allow_none=True)
-    id_number = ma.fields.String(allow_none=True)
+    id_number = ma.fields.Function(lambda o: mask_id_number(o.id_number), allow_none=True)
     reason = ma.fields.String(allow_none=True)
     evidence_urls = ma.fields.List(MediaUrl())
     events = ma.fields.List(ma.fields.Nested(ObjectionEventOut))
