@@ -130,6 +130,8 @@ def id_number_valid(value: str) -> bool:
 
 
 _RESIDENT_ID_INVALID = "居民身份证号码无效（请核对 18 位号码及末位校验码）"
+# A birth date that cannot be (1999-02-29, a future year): said as such, not as the check character.
+_RESIDENT_ID_BIRTH = "居民身份证号码无效（第 7 至 14 位的出生日期不存在）"
 
 
 def _resident_id_problem(value: str) -> str | None:
@@ -139,9 +141,9 @@ def _resident_id_problem(value: str) -> str | None:
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        return _RESIDENT_ID_INVALID
+        return _RESIDENT_ID_BIRTH
     if born > _china_today() or born.year < 1900:
-        return _RESIDENT_ID_INVALID
+        return _RESIDENT_ID_BIRTH
     if not _mod11_2_ok(value):
         return _RESIDENT_ID_INVALID
     if int(value[:2]) not in PROVINCE_CODES:

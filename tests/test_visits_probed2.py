@@ -566,6 +566,16 @@ def test_a_resident_id_outside_every_province_is_refused(region):
     assert document_problem(IdType.RESIDENT_ID, id_number(f"{region}19900101123")) is not None
 
 
+@pytest.mark.parametrize("born", ["19990229", "20990101"], ids=["no-such-day", "future"])
+def test_a_birth_date_that_cannot_be_is_said_as_such(born):
+    """Not as the check character, which is right (a tester was sent to check it)."""
+    assert "出生日期" in document_problem(IdType.RESIDENT_ID, id_number(f"220102{born}123"))
+
+
+def test_a_wrong_check_character_is_still_said_as_such():
+    assert "末位校验码" in document_problem(IdType.RESIDENT_ID, "220102199003071236")
+
+
 def test_the_refusal_of_a_region_code_says_so(monkeypatch):
     assert "行政区划" in document_problem(IdType.RESIDENT_ID, id_number("00000019900101123"))
 

@@ -145,19 +145,28 @@ export function normalisePhone(phone: string): string {
 
 /** A resident ID: 17 digits, a real birth date (1900 to today), the right check character. */
 export function residentIdValid(value: string, today: Date = new Date()): boolean {
+  return residentIdProblem(value, today) === ''
+}
+
+const RESIDENT_ID_INVALID = '居民身份证号码无效（请核对 18 位号码及末位校验码）'
+// A birth date that cannot be (1999-02-29, a future year): said as such, not as the check character.
+const RESIDENT_ID_BIRTH = '居民身份证号码无效（第 7 至 14 位的出生日期不存在）'
+
+/** Why this is not a resident ID number, as the service says it; '' when it is. */
+export function residentIdProblem(value: string, today: Date = new Date()): string {
   const id = normaliseDocument(value)
-  if (!/^\d{17}[\dX]$/.test(id)) return false
+  if (!/^\d{17}[\dX]$/.test(id)) return RESIDENT_ID_INVALID
   const year = Number(id.slice(6, 10))
   const month = Number(id.slice(10, 12))
   const day = Number(id.slice(12, 14))
   const born = new Date(Date.UTC(year, month - 1, day))
-  if (born.getUTCFullYear() !== year || born.getUTCMonth() !== month - 1 || born.getUTCDate() !== day) return false
-  if (year < 1900 || born.getTime() > today.getTime()) return false
-  return checkCharacter(id) === id[17]
+  if (born.getUTCFullYear() !== year || born.getUTCMonth() !== month - 1 || born.getUTCDate() !== day) return RESIDENT_ID_BIRTH
+  if (year < 1900 || born.getTime() > today.getTime()) return RESIDENT_ID_BIRTH
+  return checkCharacter(id) === id[17] ? '' : RESIDENT_ID_INVALID
 }
 
-const DOCUMENT_RULES: Record<IdType, [(n: string) => boolean, string]> = {
-  resident_id: [(n) => residentIdValid(n), '居民身份证号码无效（请核对 18 位号码及末位校验码）'],
+// The other documents' rules (a resident ID's is residentIdProblem: its message says which part is wrong).
+const DOCUMENT_RULES: Record<Exclude<IdType, 'resident_id'>, [(n: string) => boolean, string]> = {
   hk_macao_permit: [(n) => /^[HM]\d{8}(\d{2})?$/.test(n), '港澳居民来往内地通行证号码应为 H 或 M 加 8 位数字'],
   taiwan_permit: [(n) => /^(\d{8}|\d{10}[A-Z]?)$/.test(n), '台湾居民来往大陆通行证号码应为 8 位数字'],
   passport: [(n) => /^[A-Z0-9]{6,17}$/.test(n) && /\d/.test(n), '护照号码应为 6–17 位字母和数字'],
@@ -171,7 +180,9 @@ const DOCUMENT_RULES: Record<IdType, [(n: string) => boolean, string]> = {
 export function documentProblem(idType: IdType, number: string): string {
   const value = normaliseDocument(number)
   if (!value) return '请填写证件号码'
-  const [ok, message] = DOCUMENT_RULES[idType] ?? DOCUMENT_RULES.resident_id
+  const rule = idType === 'resident_id' ? undefined : DOCUMENT_RULES[idType]
+  if (!rule) return residentIdProblem(value)
+  const [ok, message] = rule
   return ok(value) ? '' : message
 }
 

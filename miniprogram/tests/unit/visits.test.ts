@@ -720,3 +720,13 @@ describe('my waitlist (GET /me/waitlist, DELETE /waitlist/{id})', () => {
     expect(withdrawRefusal('not_found', {})).toBe('')
   })
 })
+
+describe('a resident ID whose birth date cannot be', () => {
+  it('says the birth date, not the check character, for a day that does not exist', () => {
+    const body = '22010219990229006'
+    expect(documentProblem('resident_id', body + checkCharacter(body))).toBe('居民身份证号码无效（第 7 至 14 位的出生日期不存在）')
+  })
+  it('still says the check character when only it is wrong', () => {
+    expect(documentProblem('resident_id', '220102199003071236')).toBe('居民身份证号码无效（请核对 18 位号码及末位校验码）')
+  })
+})
