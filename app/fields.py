@@ -65,3 +65,15 @@ class AbsoluteMediaHtml(ma.fields.String):
     def _serialize(self, value, attr, obj, **kwargs):
         html = super()._serialize(value, attr, obj, **kwargs)
         return _OWN_SRC.sub(lambda m: m.group(1) + public_base_url() + m.group(2), html) if html else html
+
+
+class Masked(ma.fields.String):
+    """A personal value shown masked (app.privacy's mask_phone, mask_id_number…): documented as the
+    string it is, which a Function field would not be."""
+
+    def __init__(self, mask, **kwargs):
+        super().__init__(**kwargs)
+        self.mask = mask
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(self.mask(value), attr, obj, **kwargs)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.fields import LocalDateTime, MediaUrl
+from app.fields import LocalDateTime, Masked, MediaUrl
 from app.privacy import mask_id_number, mask_phone
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
 from app.validation import INT_MAX, Link, PageArgs, Schema, WholeListArgs
@@ -183,11 +183,11 @@ class MyObjectionOut(ObjectionReceiptOut):
     zone_id = ma.fields.Integer()
     zone_name = ma.fields.Function(lambda o: o.zone.name)
     name = ma.fields.String(allow_none=True)
-    phone = ma.fields.Function(lambda o: mask_phone(o.phone), allow_none=True)
+    phone = Masked(mask_phone, allow_none=True)
     organisation = ma.fields.String(allow_none=True)
     contact_person = ma.fields.String(allow_none=True)
     id_type = ma.fields.String(allow_none=True)
-    id_number = ma.fields.Function(lambda o: mask_id_number(o.id_number), allow_none=True)
+    id_number = Masked(mask_id_number, allow_none=True)
     reason = ma.fields.String(allow_none=True)
     evidence_urls = ma.fields.List(MediaUrl())
     events = ma.fields.List(ma.fields.Nested(ObjectionEventOut))

@@ -4,7 +4,7 @@ import re
 
 import marshmallow as ma
 
-from app.fields import LocalDateTime
+from app.fields import LocalDateTime, Masked
 from app.privacy import mask_id_number, mask_name, mask_phone
 from app.times import local_iso
 from app.validation import PageArgs, Schema, WholeListArgs
@@ -225,8 +225,8 @@ class VisitorOut(Schema):
     name = ma.fields.String()
     id_type = ma.fields.String()
     id_type_label = ma.fields.Function(lambda v: ID_TYPE_LABELS[IdType(v.id_type)])
-    id_number = ma.fields.Function(lambda v: mask_id_number(v.id_number))
-    phone = ma.fields.Function(lambda v: mask_phone(v.phone))
+    id_number = Masked(mask_id_number, allow_none=True)
+    phone = Masked(mask_phone, allow_none=True)
 
 
 class BookingSlotOut(Schema):
@@ -247,7 +247,7 @@ class BookingOut(Schema):
     visitors = ma.fields.List(ma.fields.Nested(VisitorOut))
     organisation = ma.fields.String(allow_none=True)
     leader_name = ma.fields.String(allow_none=True)
-    leader_phone = ma.fields.Function(lambda b: mask_phone(b.leader_phone))
+    leader_phone = Masked(mask_phone, allow_none=True)
     minors = ma.fields.Integer(allow_none=True)
     members = ma.fields.Raw(allow_none=True, metadata={"description": "团体名单 [{name, minor}]"})
     actual_headcount = ma.fields.Integer(allow_none=True)
@@ -265,11 +265,11 @@ class BookingOut(Schema):
 
 
 class StaffVisitorOut(Schema):
-    name = ma.fields.Function(lambda v: mask_name(v.name))
+    name = Masked(mask_name, allow_none=True)
     id_type = ma.fields.String()
     id_type_label = ma.fields.Function(lambda v: ID_TYPE_LABELS[IdType(v.id_type)])
-    id_number = ma.fields.Function(lambda v: mask_id_number(v.id_number))
-    phone = ma.fields.Function(lambda v: mask_phone(v.phone))
+    id_number = Masked(mask_id_number, allow_none=True)
+    phone = Masked(mask_phone, allow_none=True)
 
 
 class DoorBookingOut(BookingOut):
@@ -277,7 +277,7 @@ class DoorBookingOut(BookingOut):
     names masked as in the door list, document numbers and phones as in every list."""
 
     visitors = ma.fields.List(ma.fields.Nested(StaffVisitorOut))
-    leader_name = ma.fields.Function(lambda b: mask_name(b.leader_name))
+    leader_name = Masked(mask_name, allow_none=True)
     members = ma.fields.Function(
         lambda b: [{**m, "name": mask_name(m["name"])} for m in b.members] if b.members else None,
         metadata={"description": "团体名单 [{name, minor}]（姓名脱敏）"},

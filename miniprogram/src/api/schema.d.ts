@@ -8359,8 +8359,8 @@ export interface components {
             name?: string;
             id_type?: string;
             readonly id_type_label?: unknown;
-            readonly id_number?: unknown;
-            readonly phone?: unknown;
+            id_number?: string | null;
+            phone?: string | null;
         };
         BookingOut: {
             id?: number;
@@ -8375,7 +8375,7 @@ export interface components {
             visitors?: components["schemas"]["VisitorOut"][];
             organisation?: string | null;
             leader_name?: string | null;
-            readonly leader_phone?: unknown;
+            leader_phone?: string | null;
             minors?: number | null;
             /** @description 团体名单 [{name, minor}] */
             members?: unknown;
@@ -8454,11 +8454,11 @@ export interface components {
             headcount?: number;
         };
         StaffVisitorOut: {
-            readonly name?: unknown;
+            name?: string | null;
             id_type?: string;
             readonly id_type_label?: unknown;
-            readonly id_number?: unknown;
-            readonly phone?: unknown;
+            id_number?: string | null;
+            phone?: string | null;
         };
         DoorBookingOut: {
             id?: number;
@@ -8472,8 +8472,8 @@ export interface components {
             readonly status_label?: unknown;
             visitors?: components["schemas"]["StaffVisitorOut"][];
             organisation?: string | null;
-            readonly leader_name?: unknown;
-            readonly leader_phone?: unknown;
+            leader_name?: string | null;
+            leader_phone?: string | null;
             minors?: number | null;
             /** @description 团体名单 [{name, minor}]（姓名脱敏） */
             readonly members?: unknown;
@@ -9447,8 +9447,8 @@ export interface components {
             readonly status_label?: unknown;
             visitors?: components["schemas"]["StaffVisitorOut"][];
             organisation?: string | null;
-            readonly leader_name?: unknown;
-            readonly leader_phone?: unknown;
+            leader_name?: string | null;
+            leader_phone?: string | null;
             minors?: number | null;
             /** @description 团体名单 [{name, minor}]（姓名脱敏） */
             readonly members?: unknown;
