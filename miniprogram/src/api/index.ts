@@ -2,7 +2,7 @@
 import Taro from '@tarojs/taro'
 import { createClient, type TokenStorage, type Transport } from './request'
 
-export { ApiError, canRetry, failureOf, type Failure, messageOf, newSubmission, type Submission } from './request'
+export { ApiError, canRetry, failureOf, type Failure, MESSAGES, messageOf, newSubmission, type Submission } from './request'
 export { useSubmission } from './hooks'
 
 const TOKEN_KEY = 'lowcarbon.token'

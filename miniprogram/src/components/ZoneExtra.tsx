@@ -7,6 +7,7 @@ import { isSignedIn, requestSignIn, useSession } from '@/lib/session'
 import { useBusy } from '@/lib/useBusy'
 import {
   amountText,
+  constructionOver,
   coordinatesText,
   followersText,
   milestoneState,
@@ -85,15 +86,18 @@ export function ZoneProgressView({ progress, status }: { progress: ZoneProgress;
   const unit = progress.indicator?.unit ?? ''
   const verdict = progressVerdict(progress.on_track, status)
   const change = progress.change_pct !== null ? `较基准年${formatChange(progress.change_pct)}` : ''
+  const over = constructionOver(status)
   return (
     <View className='section'>
       <Text className='t-heading' {...heading(2)}>
-        建设进度
+        {over ? '建设与成效' : '建设进度'}
       </Text>
-      <Text className='t-body' style={{ display: 'block' }}>
-        {progress.percent === null ? '尚未设定建设节点' : `已完成 ${progress.percent}%`}
-        {progress.last_report_period ? `（最近报告：${periodText(progress.last_report_period)}）` : ''}
-      </Text>
+      {over && progress.percent === null ? null : (
+        <Text className='t-body' style={{ display: 'block' }}>
+          {progress.percent === null ? '尚未设定建设节点' : `已完成 ${progress.percent}%`}
+          {progress.last_report_period ? `（最近报告：${periodText(progress.last_report_period)}）` : ''}
+        </Text>
+      )}
       {progress.percent !== null ? (
         <View className='progress-bar' role='progressbar' aria-label='建设进度' aria-valuenow={progress.percent} aria-valuemin={0} aria-valuemax={100}>
           <View className='progress-bar__done' style={{ width: `${progress.percent}%` }} />

@@ -66,14 +66,19 @@ export function onTrackText(onTrack: boolean | null): string {
 }
 
 /**
- * Statuses whose construction is over without a title kept: the service still computes `on_track` for
- * them, but 「按计划推进」 beside a revoked title would mislead, so no verdict is shown.
+ * Statuses whose construction is over (titled, or the title revoked or refused): the service still
+ * computes `on_track` for them, but 「按计划推进」 is construction's word, and beside a revoked title it
+ * would mislead, so no verdict is shown; nor 「尚未设定建设节点」, which nobody will set any more.
  */
-const NO_VERDICT_STATUSES = ['revoked', 'rejected']
+const CONSTRUCTION_OVER = ['titled', 'revoked', 'rejected']
 
-/** The verdict shown beside a zone's verified series ('' for a revoked or rejected zone). */
+export function constructionOver(status: string | null | undefined): boolean {
+  return CONSTRUCTION_OVER.includes(status ?? '')
+}
+
+/** The verdict shown beside a zone's verified series ('' once its construction is over). */
 export function progressVerdict(onTrack: boolean | null, status: string | null | undefined): string {
-  return NO_VERDICT_STATUSES.includes(status ?? '') ? '' : onTrackText(onTrack)
+  return constructionOver(status) ? '' : onTrackText(onTrack)
 }
 
 /** A figure with its unit, the way it is kept on one line (6 → "6 tCO₂e/年"). */

@@ -254,4 +254,8 @@ describe('the zone page’s figures', () => {
   it('a zone under construction does', () => {
     expect(progressVerdict(true, 'confirmed')).toBe('按计划推进')
   })
+
+  it('a titled zone, whose construction is over, does not', () => {
+    expect(progressVerdict(true, 'titled')).toBe('')
+  })
 })

@@ -1,7 +1,7 @@
 import { Button, Image, Input, Picker, Text, Textarea, View } from '@tarojs/components'
 import Taro, { useRouter } from '@tarojs/taro'
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
-import { ApiError, api, failureOf, messageOf, useSubmission } from '@/api'
+import { ApiError, MESSAGES, api, failureOf, messageOf, useSubmission } from '@/api'
 import { alertRole, heading, imageAlt, inputLabel, phoneInput, pressable } from '@/components/a11y'
 import Screen from '@/components/Screen'
 import WayOut from '@/components/WayOut'
@@ -178,7 +178,7 @@ export default function ObjectPage() {
     const problems = objectionProblems(form)
     setFields(problems)
     if (Object.keys(problems).length) {
-      setError('填写的内容有误，请按提示修改')
+      setError(MESSAGES.validation)
       return
     }
     if (uploading) {
@@ -209,6 +209,12 @@ export default function ObjectPage() {
           }
         }
         setFields(next)
+        // Each problem is said beside its field: above them, what the booking form says (not the
+        // service's own 请求参数有误).
+        if (Object.keys(next).length) {
+          setError(MESSAGES.validation)
+          return
+        }
       }
       setError(messageOf(e))
     } finally {
