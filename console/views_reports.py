@@ -16,15 +16,10 @@ from app.progress.schemas import ProgressReportIn, ProgressReportPatchIn, Report
 from app.progress.scope import is_reviewer, progress_zone
 from app.progress.tracking import due_on
 from app.validation import PageArgs
-from app.zones.constants import INDICATORS
 from console import bp, forms
 from console.filters import plain
 from console.session import current, draft_for, require
 from console.views_progress import report_state
-
-# Every unit an indicator is kept in: a reporter says which one their figure is in, and a figure in
-# another unit than the indicator's is refused (units are never mixed).
-UNITS = sorted({d.unit for defs in INDICATORS.values() for d in defs})
 
 
 @bp.get("/progress/reviews")
@@ -67,7 +62,9 @@ def _report_form(zone, report=None, typed=None, errors: dict | None = None, stat
         typed=typed or {"unit": definitions[0].unit, "indicator_key": definitions[0].key},
         errors=errors or {},
         definitions=definitions,
-        units=UNITS,
+        # The units of this zone's own indicators (series.check_value refuses any other: units are
+        # never mixed); the form asks which one only when there is more than one.
+        units=list(dict.fromkeys(d.unit for d in definitions)),
         editable=editable and (report is None or zone.id in zones_reported_by(me) or report.author_id == me.id),
         may_review=may_review,
         due_on=due_on(report.period) if report else None,

@@ -299,7 +299,7 @@ def test_the_jobs_page_says_no_worker_runs_without_redis(app, monkeypatch):
     monkeypatch.setattr(queue, "redis_url", lambda: None)
     page = text(signed_in(app, "admin", "admin-jobs").get("/console/jobs"))
     state = page.split('id="workers-state">', 1)[1].split("</p>", 1)[0]
-    assert ("未配置 Redis" in state, "没有 Redis 就没有 worker 运行" in state) == (True, True)
+    assert ("未配置 Redis" in state, "没有 Redis 就没有后台任务进程运行" in state) == (True, True)
 
 
 def test_the_jobs_page_says_a_job_never_ran_for_want_of_a_worker(app, monkeypatch):
@@ -307,7 +307,7 @@ def test_the_jobs_page_says_a_job_never_ran_for_want_of_a_worker(app, monkeypatc
 
     monkeypatch.setattr(queue, "redis_url", lambda: None)
     page = text(signed_in(app, "admin", "admin-jobs2").get("/console/jobs"))
-    assert "尚未运行（没有 worker）" in page
+    assert "尚未运行（没有后台任务进程）" in page
 
 
 # ---- the staff API: a school's classes ---------------------------------------------------------
