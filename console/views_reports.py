@@ -12,6 +12,7 @@ from app.errors import AppError, ValidationFailed
 from app.extensions import db
 from app.progress import reports, series, worklist
 from app.progress.models import ReportState
+from app.progress.reports import ReportExists
 from app.progress.schemas import ProgressReportIn, ProgressReportPatchIn, ReportReviewIn
 from app.progress.scope import is_reviewer, progress_zone
 from app.progress.tracking import due_on
@@ -49,6 +50,13 @@ def _report_form(zone, report=None, typed=None, errors: dict | None = None, stat
             "unit": series.definition(zone, report.indicator_key).unit,
         }
     editable = report is None or report.state in reports.EDITABLE
+    # A returned report followed by a new one of its quarter can no longer be corrected or sent.
+    superseded = (
+        reports.superseding(zone.id, report.period, but=report.id)
+        if report is not None and report.state == ReportState.RETURNED
+        else None
+    )
+    editable = editable and superseded is None
     may_review = (
         report is not None
         and report.state == ReportState.SUBMITTED
@@ -66,6 +74,7 @@ def _report_form(zone, report=None, typed=None, errors: dict | None = None, stat
         # never mixed); the form asks which one only when there is more than one.
         units=list(dict.fromkeys(d.unit for d in definitions)),
         editable=editable and (report is None or zone.id in zones_reported_by(me) or report.author_id == me.id),
+        superseded=superseded,
         may_review=may_review,
         due_on=due_on(report.period) if report else None,
         due=worklist.report_due(zone.id) if report is None else None,
@@ -126,6 +135,9 @@ def progress_report_edit(report_id):
     except ValidationFailed as exc:
         db.session.rollback()
         return _report_form(zone, item, request.form, forms.field_errors(exc, "public_summary"), exc.status)
+    except ReportExists as exc:  # followed meanwhile by a new report: the page says so, nothing saved
+        db.session.rollback()
+        return _report_form(zone, item, request.form, {"_schema": [exc.message]}, exc.status)
     return _after_save(item)
 
 

@@ -549,3 +549,30 @@ def test_the_department_disables_a_reporter_on_the_zones_page(app, site):
     with app.app_context():
         active = db.session.get(User, user_id).is_active
     assert active is False
+
+
+# ---- a returned report followed by a new one of its quarter ------------------------------------------
+
+
+@pytest.fixture
+def superseded(site, returned):
+    """The returned report, and a new report of the same quarter saved as a draft since."""
+    newer = new_report(site, action="save")
+    assert newer.status_code == 302, text(newer)
+    return returned
+
+
+def test_a_superseded_report_says_so_and_offers_no_resubmission(site, superseded):
+    page = text(site["reporter"].get(f"/console/progress/reports/{superseded}"))
+    assert ("这份已退回的报告不能再修改或提交" in page, "保存并重新提交" in page) == (True, False)
+
+
+def test_a_superseded_reports_edit_is_refused_and_not_saved(app, site, superseded):
+    console = site["reporter"]
+    console.get(f"/console/progress/reports/{superseded}")
+    answer = console.post(
+        f"/console/progress/reports/{superseded}", report_form(site, public_summary="迟到的修改", action="submit")
+    )
+    with app.app_context():
+        summary = db.session.get(ZoneProgressReport, superseded).public_summary
+    assert (answer.status_code, summary != "迟到的修改") == (409, True)
