@@ -374,3 +374,12 @@ def test_an_indicator_without_its_key_is_422_on_an_edit(app, client, auth):
     body = {"indicators": [{}, {"latest_year": 2035}]}
     response = client.patch(f"/api/admin/v1/zones/{zone_id}", json=body, headers=auth.staff("admin"))
     assert "indicators" in assert_error(response, 422, "validation_error")["details"]
+
+
+def test_a_notice_title_of_spaces_is_said_to_be_empty(app, client, auth):
+    response = client.post(
+        f"{ADMIN}/publicity",
+        json={"batch_year": 2025, "title": "    ", "working_days": 5, "zone_ids": [make_zone(app, "site_check")]},
+        headers=auth.staff("institute_staff"),
+    )
+    assert assert_error(response, 422, "validation_error")["details"]["title"] == ["不能为空"]

@@ -5,7 +5,7 @@ import marshmallow as ma
 from app.fields import LocalDateTime, Masked, MediaUrl
 from app.privacy import mask_id_number, mask_phone
 from app.publicity.constants import OBJECTION_LABELS, ObjectionStatus
-from app.validation import INT_MAX, Link, PageArgs, Schema, WholeListArgs
+from app.validation import INT_MAX, Link, PageArgs, Schema, WholeListArgs, not_blank
 from app.validators import Phone, Trimmed, check_document, id_type_field, validate_person_name
 from app.zones.constants import LEVEL_LABELS, STATUS_LABELS, TYPE_LABELS, Level, Status, ZoneType
 from app.zones.schemas import DistrictOut
@@ -79,7 +79,7 @@ class NoticeIn(Schema):
     zone_ids = ma.fields.List(
         ma.fields.Integer(validate=ma.validate.Range(min=1, max=INT_MAX)), validate=ma.validate.Length(min=1, max=500)
     )
-    title = Trimmed(validate=ma.validate.Length(min=4, max=200))
+    title = Trimmed(validate=[ma.validate.Length(min=4, max=200), not_blank])
     starts_at = LocalDateTime(required=True)
     ends_at = LocalDateTime(metadata={"description": "或给出 working_days"})
     working_days = ma.fields.Integer(
