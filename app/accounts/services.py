@@ -400,10 +400,15 @@ class NoStaffSignIn(Conflict):
     message = "该账号是微信用户，没有工作人员的登录名和密码：只能授予基地管理员（在小程序中扫码核验）"
 
 
+def has_staff_sign_in(user: User) -> bool:
+    """Whether the account signs in on the staff side (a username and its password), not only by WeChat."""
+    return bool(user.username and user.password_hash)
+
+
 def add_grant(user: User, changes: dict, granted_by: User) -> User:
     _refuse_if_deleted(user)
     role = Role(changes["role"])
-    if not user.password_hash and role not in WECHAT_USABLE_ROLES:
+    if not has_staff_sign_in(user) and role not in WECHAT_USABLE_ROLES:
         raise NoStaffSignIn()
     # One grant at a time per account: two reporter grants for two zones sent at once cannot both pass.
     db.session.execute(
@@ -463,7 +468,7 @@ def set_password(user: User, password: str, acting: User | None) -> User:
     new password, e.g. one forgotten or leaked. Every session of the account ends (whoever knew the
     old one is signed out) and its lock-outs are lifted. A WeChat account has no password to set."""
     _refuse_if_deleted(user)
-    if not user.username:
+    if not has_staff_sign_in(user):
         raise NoStaffSignIn("该账号是微信用户，没有工作人员的登录名和密码")
     if problem := password_problem(password, user.username):
         raise ValidationFailed(details={"password": [problem]})
