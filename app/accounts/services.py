@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import uow
 from app.accounts.models import AuthToken, LoginLockout, RoleGrant, User, username_digest
+from app.accounts.passwords import password_problem
 from app.accounts.roles import ROLE_SCOPE_FIELD, Department, Role, scope_field_problems
 from app.accounts.tokens import AUDIENCE_MP, AUDIENCE_STAFF, IssuedToken, issue_token
 from app.audit import services as audit
@@ -201,40 +202,6 @@ def apply_profile(user: User, changes: dict) -> User:
         if field in changes:
             setattr(user, field, changes[field])
     return user
-
-
-MIN_PASSWORD_LENGTH = 10
-MIN_PASSWORD_CHARACTERS = 5  # different characters: 1111111111 or 1212121212 is no password
-# What is tried first against any login page (the length and variety rules let these through).
-COMMON_PASSWORDS = frozenset(
-    {
-        "0123456789",
-        "1234567890",
-        "12345678910",
-        "0987654321",
-        "qwertyuiop",
-        "1qaz2wsx3edc",
-        "password123",
-        "password1234",
-        "abcdefghij",
-        "abcd123456",
-        "a123456789",
-        "admin12345",
-        "admin123456",
-    }
-)
-
-
-def password_problem(password: str, username: str) -> str | None:
-    """Why a staff password is too weak to keep (in words for the form), or None. Spaces at either
-    end do not count toward its length."""
-    if len(password.strip()) < MIN_PASSWORD_LENGTH:
-        return f"密码至少 {MIN_PASSWORD_LENGTH} 位（首尾空格不计）"
-    if password.strip().casefold() == username.strip().casefold():
-        return "密码不能与用户名相同"
-    if len(set(password)) < MIN_PASSWORD_CHARACTERS or password.strip().casefold() in COMMON_PASSWORDS:
-        return "密码过于简单，容易被猜到：请混用不同的字母、数字和符号"
-    return None
 
 
 def create_staff_user(
